@@ -1,0 +1,1 @@
+"""omnialloc.notify package."""

@@ -1,0 +1,1 @@
+"""omnialloc.rules package."""
