@@ -1,0 +1,34 @@
+"""Shipments: one node, one carrier, a box of order lines on its way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from omnialloc.domain.enums import ShipmentStatus
+
+
+@dataclass
+class ShipmentLine:
+    line_no: int
+    sku: str
+    qty: int
+
+
+@dataclass
+class Shipment:
+    id: str
+    order_id: str
+    node: str
+    carrier: str
+    lines: list[ShipmentLine]
+    status: ShipmentStatus = ShipmentStatus.ALLOCATED
+    weight_g: int = 0
+    billed_weight_g: int = 0
+    cost_paise: int = 0
+    sla_days: int | None = None
+    awb: str | None = None
+    cost_breakdown: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def units(self) -> int:
+        return sum(line.qty for line in self.lines)
