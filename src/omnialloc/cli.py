@@ -1,0 +1,121 @@
+"""Command line: ``omnialloc serve | db upgrade | load-demo | keys create | ...``.
+
+Thin: each command parses its options, calls one service function and prints.
+Expected failures (an unreachable database, a bad file) exit non-zero with a
+one-line reason instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from omnialloc.config import get_settings
+
+
+class _Group(click.Group):
+    """Turns known, user-actionable errors into one clear line and exit code 2."""
+
+    def invoke(self, ctx):
+        from sqlalchemy.exc import OperationalError
+
+        from omnialloc.domain.errors import DomainError
+
+        try:
+            return super().invoke(ctx)
+        except OperationalError as exc:
+            url = get_settings().database_url
+            click.echo(f"error: cannot reach the database at {_redact(url)}: {exc.orig}", err=True)
+            sys.exit(2)
+        except DomainError as exc:
+            click.echo(f"error: {exc.detail}", err=True)
+            for fe in exc.field_errors:
+                click.echo(f"  {fe.field}: {fe.message}", err=True)
+            sys.exit(2)
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is itself the message
+        return url
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="omnialloc")
+def main() -> None:
+    """omnialloc: order management with an optimization core."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema migrations (Alembic)."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    from omnialloc.store.migrate import upgrade
+
+    upgrade(get_settings().database_url, revision)
+    click.echo(f"database at {_redact(get_settings().database_url)} upgraded to {revision}")
+
+
+@db.command("downgrade")
+@click.option("--revision", default="base", show_default=True)
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION (default: drop everything)."""
+    from omnialloc.store.migrate import downgrade
+
+    downgrade(get_settings().database_url, revision)
+    click.echo(f"database at {_redact(get_settings().database_url)} downgraded to {revision}")
+
+
+@main.command("load-demo")
+@click.option("--data-dir", default=None, help="Folder with the network CSV files (default: the repo's data/).")
+@click.option("--orders/--no-orders", default=False, show_default=True, help="Also capture the sample orders.")
+def load_demo(data_dir: str | None, orders: bool) -> None:
+    """Load the demo India network (idempotent: running twice changes nothing)."""
+    from omnialloc.services.demo import load_demo as _load
+
+    counts = _load(data_dir=data_dir, with_orders=orders)
+    for name, n in counts.items():
+        click.echo(f"{name:>16}: {n}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the HTTP API with gunicorn."""
+    import os
+
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    os.execv(gunicorn, [gunicorn, "--workers", str(workers), "--bind", f"{host}:{port}", "omnialloc.api.wsgi:app"])
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=8000, type=int)
+def banner(host: str, port: int) -> None:
+    """Print where the API is and one copy-paste request (used by `make run`)."""
+    base = f"http://{host}:{port}"
+    click.echo(f"\nomnialloc API: {base}\nAPI docs:      {base}/docs\n")
+    click.echo("Create an order (the demo admin key is printed by `load-demo` and stored in var/demo-admin-key):")
+    click.echo(
+        f"  curl -s -X POST {base}/orders -H 'Content-Type: application/json' "
+        "-H \"Authorization: Bearer $(cat var/demo-admin-key)\" "
+        "-d '{\"channel\":\"web\",\"external_id\":\"demo-1\",\"payment_mode\":\"PREPAID\","
+        "\"ship_to\":{\"name\":\"Asha\",\"line1\":\"12 Anna Salai\",\"city\":\"Chennai\",\"pin\":\"600002\","
+        "\"phone\":\"+919800000001\",\"email\":\"asha@example.com\"},"
+        "\"lines\":[{\"sku\":\"SKU-0001\",\"qty\":1}]}'\n"
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
