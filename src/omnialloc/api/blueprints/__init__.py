@@ -1,0 +1,12 @@
+"""Blueprints, one per resource; ``register`` mounts them all."""
+
+from __future__ import annotations
+
+from apiflask import APIFlask
+
+
+def register(app: APIFlask) -> None:
+    from omnialloc.api.blueprints import inventory, nodes, orders, shipments, tracking
+
+    for module in (orders, shipments, tracking, nodes, inventory):
+        app.register_blueprint(module.bp)

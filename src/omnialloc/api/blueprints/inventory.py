@@ -1,0 +1,21 @@
+"""Inventory adjustments (stock arriving retries backordered orders)."""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint
+
+from omnialloc.api.auth import auth, current
+from omnialloc.api.deps import ctx
+from omnialloc.api.schemas import AdjustmentsIn, Open
+from omnialloc.services import inventory
+
+bp = APIBlueprint("inventory", __name__, tag="Inventory")
+
+
+@bp.post("/inventory/adjustments")
+@bp.auth_required(auth)
+@bp.input(AdjustmentsIn, location="json", arg_name="body")
+@bp.output(Open)
+@bp.doc(summary="Adjust on-hand stock with a reason (all or nothing)", responses=[401, 403, 404, 409, 413, 422])
+def adjust(body: AdjustmentsIn):
+    return inventory.adjust(ctx(), current(), [a.model_dump() for a in body.adjustments])

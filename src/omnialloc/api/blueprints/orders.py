@@ -1,0 +1,77 @@
+"""Orders: capture, query, allocate, cancel, hold."""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint
+
+from omnialloc.api.auth import auth, current
+from omnialloc.api.deps import ctx
+from omnialloc.api.schemas import CancelIn, OrderIn, OrderOut, OrderPage, OrderQuery, ReasonIn
+from omnialloc.services import lifecycle, queries
+
+bp = APIBlueprint("orders", __name__, tag="Orders")
+
+_ERRORS = [401, 403, 404, 409, 413, 422]
+
+
+@bp.post("/orders")
+@bp.auth_required(auth)
+@bp.input(OrderIn, location="json", arg_name="body")
+@bp.output(OrderOut, status_code=201, description="Created (200 when the same request was already captured)")
+@bp.doc(summary="Capture an order (idempotent on channel + external_id)", responses=_ERRORS)
+def create_order(body: OrderIn):
+    view, created = lifecycle.capture(ctx(), current(), body.model_dump())
+    return view, 201 if created else 200
+
+
+@bp.get("/orders")
+@bp.auth_required(auth)
+@bp.input(OrderQuery, location="query", arg_name="query")
+@bp.output(OrderPage)
+@bp.doc(summary="List orders with filters and cursor pagination", responses=_ERRORS)
+def list_orders(query: OrderQuery):
+    return queries.list_orders(ctx(), current(), query.model_dump())
+
+
+@bp.get("/orders/<string:order_id>")
+@bp.auth_required(auth)
+@bp.output(OrderOut)
+@bp.doc(summary="An order with lines, shipments, plan explanation and event history", responses=_ERRORS)
+def get_order(order_id: str):
+    return queries.order_view(ctx(), current(), order_id)
+
+
+@bp.post("/orders/<string:order_id>/allocate")
+@bp.auth_required(auth)
+@bp.output(OrderOut)
+@bp.doc(summary="Allocate the order's unallocated units (solve + reserve)", responses=_ERRORS)
+def allocate_order(order_id: str):
+    return lifecycle.allocate_order(ctx(), current(), order_id)
+
+
+@bp.post("/orders/<string:order_id>/cancel")
+@bp.auth_required(auth)
+@bp.input(CancelIn, location="json", arg_name="body")
+@bp.output(OrderOut)
+@bp.doc(summary="Cancel the whole order or some line quantities (until shipped)", responses=_ERRORS)
+def cancel_order(order_id: str, body: CancelIn):
+    lines = {line.line_no: line.qty for line in body.lines} if body.lines else None
+    return lifecycle.cancel(ctx(), current(), order_id, body.reason, lines)
+
+
+@bp.post("/orders/<string:order_id>/hold")
+@bp.auth_required(auth)
+@bp.input(ReasonIn, location="json", arg_name="body")
+@bp.output(OrderOut)
+@bp.doc(summary="Put the order on hold (releases unshipped reservations)", responses=_ERRORS)
+def hold_order(order_id: str, body: ReasonIn):
+    return lifecycle.hold(ctx(), current(), order_id, body.reason)
+
+
+@bp.post("/orders/<string:order_id>/release")
+@bp.auth_required(auth)
+@bp.input(ReasonIn, location="json", arg_name="body")
+@bp.output(OrderOut)
+@bp.doc(summary="Release a hold; the order is validated and allocated again", responses=_ERRORS)
+def release_order(order_id: str, body: ReasonIn):
+    return lifecycle.release_hold(ctx(), current(), order_id, body.reason)

@@ -1,0 +1,121 @@
+"""One JSON error shape for every failure: ``{status, title, detail, errors: [{field, message}]}``.
+
+Every exception path of the app ends here, so no input can produce an HTML page,
+a stack trace or a bare 500 from a known failure class.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from apiflask import APIFlask
+from apiflask.exceptions import HTTPError
+from flask import jsonify
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from omnialloc.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["status", "title", "detail", "errors"],
+    "properties": {
+        "status": {"type": "integer"},
+        "title": {"type": "string"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+class Forbidden(DomainError):
+    title = "Forbidden"
+
+
+class Unauthorized(DomainError):
+    title = "Unauthorized"
+
+
+class PayloadTooLarge(DomainError):
+    title = "Payload too large"
+
+
+_STATUS_OF = [
+    (NotFound, 404),
+    (Conflict, 409),
+    (ValidationFailed, 422),
+    (Forbidden, 403),
+    (Unauthorized, 401),
+    (PayloadTooLarge, 413),
+    (DomainError, 422),
+]
+
+
+def status_for(exc: DomainError) -> int:
+    for cls, status in _STATUS_OF:
+        if isinstance(exc, cls):
+            return status
+    return 422
+
+
+def error_body(status: int, title: str, detail: str, errors: list[dict] | None = None) -> dict:
+    return {"status": status, "title": title, "detail": detail, "errors": errors or []}
+
+
+def _flatten_validation(detail) -> list[dict]:
+    """APIFlask's ``{location: {field.path: [msgs]}}`` becomes our field error list."""
+    out = []
+    if isinstance(detail, dict):
+        for location, fields in detail.items():
+            if isinstance(fields, dict):
+                for field, messages in fields.items():
+                    for message in messages if isinstance(messages, list) else [messages]:
+                        name = field if location in ("json", "form") else f"{location}.{field}"
+                        out.append({"field": name, "message": str(message)})
+            else:
+                out.append({"field": str(location), "message": str(fields)})
+    return out
+
+
+def install(app: APIFlask) -> None:
+    @app.error_processor
+    def _http_error(error: HTTPError):
+        status = error.status_code
+        if status == 422:
+            errors = _flatten_validation(error.detail)
+            detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]) or "invalid input"
+            return error_body(status, "Validation failed", detail, errors), status, error.headers
+        detail = error.message or "request failed"
+        if status == 413:
+            detail = f"request body is larger than the limit of {app.config['MAX_CONTENT_LENGTH']} bytes"
+        return error_body(status, error.message or "Error", detail), status, error.headers
+
+    @app.errorhandler(DomainError)
+    def _domain_error(exc: DomainError):
+        status = status_for(exc)
+        body = error_body(status, exc.title, exc.detail, [fe.to_dict() for fe in exc.field_errors])
+        return jsonify(body), status
+
+    @app.errorhandler(OperationalError)
+    def _db_down(exc: OperationalError):
+        log.warning("database unavailable: %s", exc)
+        body = error_body(503, "Service unavailable", "the database is unavailable; retry shortly")
+        return jsonify(body), 503, {"Retry-After": "2"}
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):  # routed by APIFlask already, but keep the shape
+            return jsonify(error_body(exc.code or 500, exc.name, exc.description or exc.name)), exc.code
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return _db_down(exc)  # type: ignore[arg-type]
+        log.exception("unhandled error")
+        return jsonify(error_body(500, "Internal error", "an unexpected error occurred; it has been logged")), 500

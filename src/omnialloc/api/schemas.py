@@ -1,0 +1,187 @@
+"""Request and response models (pydantic v2, strict).
+
+Strict so that ``"qty": false`` or ``"qty": "2"`` is refused; integers still accept
+whole-number floats (``2.0``) because many JSON encoders emit them. Unknown fields
+are refused so a typo never silently drops data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+
+def _whole_number(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+_W = BeforeValidator(_whole_number)
+
+
+def Int(**constraints) -> Any:  # noqa: N802 - reads like a type in annotations
+    """An integer field with constraints that also accepts whole-number floats."""
+    return Annotated[int, Field(**constraints), _W]
+
+
+def OptInt(**constraints) -> Any:  # noqa: N802
+    return Annotated[int | None, Field(**constraints), _W]
+
+
+Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
+Text = Annotated[str, Field(max_length=500)]
+Reason = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class Open(BaseModel):
+    """Response models: lenient, they describe what we send."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+# ---------------------------------------------------------------- orders in
+class AddressIn(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    line1: Annotated[str, Field(min_length=1, max_length=300)]
+    line2: Annotated[str, Field(max_length=300)] = ""
+    city: Annotated[str, Field(min_length=1, max_length=100)]
+    state: Annotated[str, Field(max_length=100)] = ""
+    pin: Annotated[str | None, Field(pattern=r"^[1-9][0-9]{5}$", description="6-digit India Post PIN code")] = None
+    lat: Annotated[float | None, Field(ge=6.0, le=37.5)] = None
+    lon: Annotated[float | None, Field(ge=68.0, le=97.5)] = None
+    phone: Annotated[str, Field(max_length=20, pattern=r"^\+?[0-9 \-]{0,19}$")] = ""
+    email: Annotated[str, Field(max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")] = ""
+
+
+class LineIn(Strict):
+    sku: Code
+    qty: Int(gt=0, le=10_000)
+    unit_price_paise: OptInt(ge=0, le=10**11, description="Defaults to the SKU's list price") = None
+
+
+class OrderIn(Strict):
+    channel: Code
+    external_id: Annotated[str, Field(min_length=1, max_length=100)]
+    payment_mode: Literal["PREPAID", "COD"] = "PREPAID"
+    promised_days: OptInt(ge=1, le=60) = None
+    priority: Int(ge=0, le=10) = 0
+    tags: Annotated[list[Annotated[str, Field(min_length=1, max_length=50)]], Field(max_length=20)] = []
+    delivery_mode: Literal["ship", "pickup"] = "ship"
+    pickup_node: Code | None = None
+    customer_id: Annotated[str | None, Field(max_length=100)] = None
+    ship_to: AddressIn
+    lines: Annotated[list[LineIn], Field(min_length=1)]
+
+
+# ---------------------------------------------------------------- actions in
+class ReasonIn(Strict):
+    reason: Reason
+
+
+class CancelLineIn(Strict):
+    line_no: Int(ge=1)
+    qty: Int(gt=0)
+
+
+class CancelIn(Strict):
+    reason: Reason
+    lines: Annotated[list[CancelLineIn] | None, Field(max_length=1000)] = None
+
+
+class PackIn(Strict):
+    weight_g: Int(gt=0, le=1_000_000)
+    length_mm: Int(gt=0, le=5_000)
+    width_mm: Int(gt=0, le=5_000)
+    height_mm: Int(gt=0, le=5_000)
+
+
+class ShipIn(Strict):
+    awb: Annotated[str | None, Field(min_length=4, max_length=40, pattern=r"^[A-Za-z0-9\-]+$")] = None
+
+
+class TrackingEventIn(Strict):
+    awb: Annotated[str, Field(min_length=1, max_length=40)]
+    status: Literal["picked_up", "in_transit", "out_for_delivery", "delivered", "failed_attempt",
+                    "rto_initiated", "rto_delivered"]
+    at: Annotated[str, Field(max_length=40, description="ISO 8601 time of the scan")]
+    location: Annotated[str, Field(max_length=200)] = ""
+    remark: Annotated[str, Field(max_length=500)] = ""
+    event_id: Annotated[str | None, Field(max_length=100)] = None
+
+
+class TrackingIn(Strict):
+    events: Annotated[list[TrackingEventIn], Field(min_length=1, max_length=500)]
+
+
+class AdjustmentIn(Strict):
+    node: Code
+    sku: Code
+    delta: Int(ge=-10**9, le=10**9)
+    reason: Literal["receipt", "cycle_count", "damage", "correction", "transfer_in", "transfer_out", "return", "rto"]
+    note: Annotated[str, Field(max_length=500)] = ""
+
+
+class AdjustmentsIn(Strict):
+    adjustments: Annotated[list[AdjustmentIn], Field(min_length=1, max_length=10_000)]
+
+
+# ---------------------------------------------------------------- queries
+class OrderQuery(Strict):
+    status: Annotated[str | None, Field(max_length=32)] = None
+    channel: Code | None = None
+    node: Code | None = None
+    pin: Annotated[str | None, Field(pattern=r"^[0-9]{6}$")] = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    cursor: Annotated[str | None, Field(max_length=200)] = None
+    limit: Int(ge=1, le=200) = 50
+
+    model_config = ConfigDict(strict=False, extra="forbid")  # query strings are text
+
+
+class ShipmentQuery(Strict):
+    status: Annotated[str | None, Field(max_length=32)] = None
+    node: Code | None = None
+    awb: Annotated[str | None, Field(max_length=40)] = None
+    cursor: Annotated[str | None, Field(max_length=200)] = None
+    limit: Int(ge=1, le=200) = 50
+
+    model_config = ConfigDict(strict=False, extra="forbid")
+
+
+class ManifestQuery(Strict):
+    date: Annotated[str | None, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None
+
+    model_config = ConfigDict(strict=False, extra="forbid")
+
+
+# ---------------------------------------------------------------- out
+class OrderOut(Open):
+    id: str
+    channel: str
+    external_id: str
+    status: str
+
+
+class OrderPage(Open):
+    items: list[dict]
+    next_cursor: str | None = None
+
+
+class ShipmentOut(Open):
+    id: str
+    order_id: str
+    node: str
+    status: str
+
+
+class ShipmentPage(Open):
+    items: list[dict]
+    next_cursor: str | None = None

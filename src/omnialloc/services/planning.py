@@ -1,0 +1,119 @@
+"""Turn an order and a stock snapshot into the solver's ``AllocationProblem``.
+
+This is the one adapter between the store's world (nodes, rate cards, PINs) and
+the pure solver's world (lines, nodes, lanes with integer costs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from omnialloc.config import Settings
+from omnialloc.domain import Capability, DeliveryMode, Node, Order, PaymentMode, Sku
+from omnialloc.geo.distance import haversine_km
+from omnialloc.geo.pins import PinLocation
+from omnialloc.logistics.lanes import lanes_for
+from omnialloc.solvers import AllocationProblem
+
+PICKUP_CARRIER = "PICKUP"  # the customer collects at the store: no carrier, no freight
+
+
+@dataclass
+class Candidates:
+    """Everything about the network that one allocation needs, read in one transaction."""
+
+    nodes: list[Node]
+    locations: dict[str, PinLocation]
+    atp: dict[tuple[str, str], int]
+    capacity_left: dict[str, int]
+    rejections: dict[str, int] = field(default_factory=dict)
+    excluded: dict[str, str] = field(default_factory=dict)      # node -> why (rejected earlier)
+    prices: dict[tuple[str, str], int] = field(default_factory=dict)  # lookahead paise per unit
+
+
+@dataclass
+class Routing:
+    """Eligibility and preferences from routing/shipping/split rules (the Rules issue fills it)."""
+
+    only_nodes: set[str] | None = None
+    forbidden_nodes: dict[str, str] = field(default_factory=dict)
+    node_bonus: dict[str, int] = field(default_factory=dict)
+    max_distance_km: float | None = None
+    allow_stores: bool = True
+    forbidden_carriers: dict[str, str] = field(default_factory=dict)
+    carrier_bonus: dict[str, int] = field(default_factory=dict)
+    max_shipments: int | None = None
+    keep_together: list[set[str]] = field(default_factory=list)
+    min_shipment_value_paise: int = 0
+    fired: list[dict] = field(default_factory=list)
+
+
+def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku], dest: PinLocation,
+                  cand: Candidates, network, settings: Settings, routing: Routing | None = None) -> AllocationProblem:
+    """Build the problem for the units of ``order`` still to place (``remaining``: line_no -> qty)."""
+    routing = routing or Routing()
+    cod = order.payment_mode == PaymentMode.COD
+    pickup = order.delivery_mode == DeliveryMode.PICKUP
+    value = sum(order.line(no).unit_price_paise * q for no, q in remaining.items())
+    problem = AllocationProblem(
+        order_id=order.id, payment_mode=str(order.payment_mode), order_value_paise=value,
+        promised_days=None if pickup else order.promised_days, sla_policy="hard",
+        allow_partial=False, unfilled_penalty_paise_per_unit=settings.unfilled_penalty_paise,
+        split_penalty_paise=settings.split_penalty_paise,
+        max_shipments=1 if pickup else routing.max_shipments,
+        keep_together=routing.keep_together, min_shipment_value_paise=routing.min_shipment_value_paise,
+    )
+    for no, qty in sorted(remaining.items()):
+        line = order.line(no)
+        sku = skus[line.sku]
+        problem.add_line(str(no), line.sku, qty, sku.unit_weight_g, line.unit_price_paise, sku.volume_mm3)
+
+    wanted = {order.line(no).sku for no in remaining}
+    for node in cand.nodes:
+        loc = cand.locations[node.code]
+        distance = float(haversine_km(dest.lat, dest.lon, node.lat, node.lon))
+        reason = _ineligible(node, order, cand, routing, distance)
+        stock = {s: cand.atp.get((node.code, s), 0) for s in wanted}
+        problem.add_node(
+            node.code, distance_km=distance, handling_cost_paise=node.handling_cost_paise,
+            capacity_shipments=cand.capacity_left.get(node.code, node.daily_capacity), priority=node.priority,
+            kind=str(node.kind), stock=stock, forbidden_reason=reason,
+            bonus_paise=routing.node_bonus.get(node.code, 0),
+            penalty_paise=cand.rejections.get(node.code, 0) * settings.rejection_penalty_paise,
+            unit_prices_paise={s: cand.prices[(node.code, s)] for s in wanted if (node.code, s) in cand.prices},
+        )
+        if pickup:
+            problem.add_lane(node.code, PICKUP_CARRIER, "A", first_slab_paise=0, additional_slab_paise=0,
+                             cod_fixed_paise=0, cod_percent_bp=0, max_weight_g=None, sla_days=0, cod_allowed=True)
+            continue
+        for lane in lanes_for(loc, dest, network.carriers, network.rate_cards, network.serviceability, cod=cod):
+            problem.add_lane(
+                node.code, lane.carrier, str(lane.zone), first_slab_paise=lane.first_slab_paise,
+                additional_slab_paise=lane.additional_slab_paise, slab_g=lane.slab_g,
+                cod_fixed_paise=lane.cod_fixed_paise, cod_percent_bp=lane.cod_percent_bp,
+                max_weight_g=lane.max_weight_g, sla_days=lane.sla_days, cod_allowed=lane.cod_allowed,
+                volumetric_divisor=lane.volumetric_divisor, bonus_paise=routing.carrier_bonus.get(lane.carrier, 0),
+                forbidden_reason=routing.forbidden_carriers.get(lane.carrier),
+            )
+    return problem
+
+
+def _ineligible(node: Node, order: Order, cand: Candidates, routing: Routing, distance: float) -> str | None:
+    """Why a node may not serve this order at all, or None. Reasons are shown in the explanation."""
+    if node.code in cand.excluded:
+        return f"rejected this order earlier: {cand.excluded[node.code]}"
+    if order.delivery_mode == DeliveryMode.PICKUP:
+        if node.code != order.pickup_node:
+            return "pickup orders are fulfilled at the chosen store"
+        return None if node.can(Capability.PICKUP_IN_STORE) else "store does not offer pickup"
+    if not node.can(Capability.SHIP):
+        return "node does not ship to customers"
+    if node.code in routing.forbidden_nodes:
+        return routing.forbidden_nodes[node.code]
+    if routing.only_nodes is not None and node.code not in routing.only_nodes:
+        return "not among the nodes a routing rule allows"
+    if not routing.allow_stores and str(node.kind) == "store":
+        return "ship-from-store is off for this order"
+    if routing.max_distance_km is not None and distance > routing.max_distance_km:
+        return f"{distance:.0f} km away, beyond the {routing.max_distance_km:.0f} km limit"
+    return None
