@@ -1,0 +1,156 @@
+"""Allocation: solve the order against a fresh stock snapshot and reserve the plan atomically.
+
+Runs inside the caller's write transaction. The reservation of every (node, SKU)
+is one conditional UPDATE (DESIGN: reservation rule) in sorted order; if any
+fails, someone took the stock between snapshot and reserve, and the caller rolls
+back and re-solves.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from omnialloc.domain import ORDER_MACHINE, DeliveryMode, Order, OrderStatus, Shipment, ShipmentLine, ShipmentStatus
+from omnialloc.domain.errors import DomainError, ValidationFailed
+from omnialloc.geo.pins import PinLocation, locate, locate_point
+from omnialloc.services.events import now, record
+from omnialloc.services.network import network
+from omnialloc.services.planning import Candidates, Routing, build_problem
+from omnialloc.solvers import PlanStatus, solve
+
+# Shipments that hold stock (reserved) and shipments that count as "placed" units.
+HOLDING = frozenset({ShipmentStatus.ALLOCATED, ShipmentStatus.ACCEPTED, ShipmentStatus.PACKED,
+                     ShipmentStatus.READY_FOR_PICKUP})
+DEAD = frozenset({ShipmentStatus.REJECTED, ShipmentStatus.CANCELLED})
+ALLOCATABLE = frozenset({OrderStatus.VALIDATED, OrderStatus.BACKORDERED, OrderStatus.ALLOCATED})
+
+
+class ReservationConflict(Exception):
+    """Stock moved between the snapshot and the reservation: roll back and re-solve."""
+
+
+@dataclass
+class Outcome:
+    order_id: str
+    status: str
+    plan: dict | None = None
+    shipments: list[str] = field(default_factory=list)
+    reason: str | None = None
+
+
+def remaining_units(order: Order, shipments: list[Shipment]) -> dict[int, int]:
+    """Units of each line not yet in a live shipment (what allocation still has to place)."""
+    placed: Counter[int] = Counter()
+    for shipment in shipments:
+        if shipment.status not in DEAD:
+            for line in shipment.lines:
+                placed[line.line_no] += line.qty
+    out = {}
+    for line in order.lines:
+        left = line.open_qty - placed[line.line_no]
+        if left > 0:
+            out[line.line_no] = left
+    return out
+
+
+def destination(order: Order) -> PinLocation:
+    to = order.ship_to
+    if to.pin:
+        return locate(to.pin)
+    if to.lat is not None and to.lon is not None:
+        return locate_point(to.lat, to.lon)
+    raise ValidationFailed("the order has neither a PIN nor coordinates to ship to")
+
+
+def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None = None,
+                strategy: str = "optimal", event_type: str = "allocated") -> Outcome:
+    """Plan and reserve the order's unplaced units inside the open transaction ``uow``."""
+    if order.status not in ALLOCATABLE:
+        raise DomainError(f"order {order.id} is {order.status}; only VALIDATED, BACKORDERED or ALLOCATED "
+                          "orders can be allocated")
+    shipments = uow.shipments.for_order(order.id)
+    remaining = remaining_units(order, shipments)
+    if not remaining:
+        return Outcome(order.id, str(order.status), reason="nothing left to allocate")
+
+    net = network(uow)
+    skus = uow.skus.get_many(sorted({order.line(no).sku for no in remaining}))
+    dest = destination(order)
+    since_day = now().replace(hour=0, minute=0, second=0, microsecond=0)
+    cand = Candidates(
+        nodes=[n for n in net.nodes if order.delivery_mode != DeliveryMode.PICKUP or n.code == order.pickup_node],
+        locations=net.locations,
+        atp=uow.inventory.atp_for(list(skus)),
+        capacity_left=_capacity_left(uow, net, since_day),
+        rejections=uow.shipments.count_by_node(statuses=[ShipmentStatus.REJECTED],
+                                               since=now() - timedelta(days=ctx.settings.rejection_window_days)),
+        excluded=uow.orders.excluded_nodes(order.id),
+    )
+    problem = build_problem(order, remaining, skus, dest, cand, net, ctx.settings, routing)
+    plan = solve(problem, strategy=strategy, time_limit_ms=ctx.settings.solver_time_limit_ms)
+    plan_dict = plan.to_dict()
+    if routing is not None and routing.fired:
+        plan_dict["rules"] = routing.fired
+    uow.allocations.add(order_id=order.id, strategy=strategy, status=str(plan.status),
+                        objective_paise=plan.objective_paise, bound_paise=plan.bound_paise,
+                        solve_ms=plan.solve_ms, plan=plan_dict, created_at=now())
+
+    if plan.status == PlanStatus.INFEASIBLE or not plan.shipments or plan.unfilled:
+        reason = plan.reason or "not enough stock at eligible nodes"
+        move_order(uow, order, OrderStatus.BACKORDERED, actor, reason, units=remaining)
+        return Outcome(order.id, str(OrderStatus.BACKORDERED), plan_dict, reason=reason)
+
+    need: dict[tuple[str, str], int] = defaultdict(int)
+    for ps in plan.shipments:
+        for line_id, qty in ps.lines.items():
+            need[(ps.node, order.line(int(line_id)).sku)] += qty
+    for (node, sku) in sorted(need):  # fixed order: no deadlocks between concurrent reservers
+        if not uow.inventory.reserve(node, sku, need[(node, sku)]):
+            raise ReservationConflict(f"{sku} at {node}")
+
+    created = []
+    for ps in plan.shipments:
+        shipment = Shipment(
+            id="shp_" + secrets.token_hex(8), order_id=order.id, node=ps.node, carrier=ps.carrier,
+            lines=[ShipmentLine(int(lid), order.line(int(lid)).sku, q) for lid, q in sorted(ps.lines.items(), key=lambda kv: int(kv[0]))],
+            status=ShipmentStatus.ALLOCATED, weight_g=ps.actual_weight_g, billed_weight_g=ps.billed_weight_g,
+            cost_paise=ps.cost["total"], sla_days=ps.sla_days, cost_breakdown=dict(ps.cost),
+        )
+        uow.shipments.add(shipment)
+        record(uow, "shipment", shipment.id, "created", actor, to_status=shipment.status,
+               reason=f"planned at {ps.node} via {ps.carrier}", order_id=order.id)
+        created.append(shipment.id)
+    if order.status == OrderStatus.ALLOCATED:
+        record(uow, "order", order.id, event_type, actor, reason="re-planned units", shipments=created,
+               objective_paise=plan.objective_paise)
+    else:
+        move_order(uow, order, OrderStatus.ALLOCATED, actor, f"{len(created)} shipment(s) planned",
+              shipments=created, objective_paise=plan.objective_paise)
+    return Outcome(order.id, str(OrderStatus.ALLOCATED), plan_dict, created)
+
+
+def _capacity_left(uow, net, since_day) -> dict[str, int]:
+    used = uow.shipments.count_by_node(statuses=None, since=since_day, exclude=list(DEAD))
+    return {n.code: max(0, n.daily_capacity - used.get(n.code, 0)) for n in net.nodes}
+
+
+def move_order(uow, order: Order, target: OrderStatus, actor: str, reason: str, **payload) -> None:
+    if order.status == target:
+        record(uow, "order", order.id, "note", actor, reason=reason, **{k: _jsonable(v) for k, v in payload.items()})
+        return
+    ORDER_MACHINE.check(order.status, target)
+    uow.orders.set_status(order.id, target, reason)
+    record(uow, "order", order.id, "status_changed", actor, from_status=order.status, to_status=target,
+           reason=reason, **{k: _jsonable(v) for k, v in payload.items()})
+    order.status = target
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): v for k, v in value.items()}
+    return value
+
+

@@ -1,0 +1,20 @@
+"""Writing audit events: every status change is an Event row in the same transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from omnialloc.domain import Event
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def record(uow, entity: str, entity_id: str, type_: str, actor: str, *, from_status=None, to_status=None,
+           reason: str | None = None, **payload) -> Event:
+    event = Event(entity=entity, entity_id=entity_id, type=type_, actor=actor, at=now(),
+                  from_status=None if from_status is None else str(from_status),
+                  to_status=None if to_status is None else str(to_status), reason=reason, payload=payload)
+    uow.events.add(event)
+    return event

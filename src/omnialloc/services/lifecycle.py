@@ -1,0 +1,326 @@
+"""Order use cases: capture, allocate (with re-solve on reservation conflicts), cancel, hold.
+
+Each public function is one use case; each write happens in one transaction and
+writes its events in that same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections import defaultdict
+
+from sqlalchemy.exc import IntegrityError
+
+from omnialloc.domain import Address, DeliveryMode, Order, OrderLine, OrderStatus, PaymentMode, ShipmentStatus
+from omnialloc.domain.enums import Capability, Role
+from omnialloc.domain.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
+from omnialloc.geo.pins import locate, locate_point
+from omnialloc.services import queries
+from omnialloc.services.access import Principal
+from omnialloc.services.allocation import HOLDING, ReservationConflict, allocate_in, move_order
+from omnialloc.services.events import now, record
+
+CANCELLABLE_SHIPMENTS = frozenset({ShipmentStatus.ALLOCATED, ShipmentStatus.ACCEPTED, ShipmentStatus.PACKED,
+                                   ShipmentStatus.READY_FOR_PICKUP})
+
+
+def request_hash(body: dict) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+# ------------------------------------------------------------------ capture
+def capture(ctx, principal: Principal, body: dict) -> tuple[dict, bool]:
+    """Store a new order (or return the one already captured with this key). Returns (view, created)."""
+    principal.require(Role.ADMIN, Role.CHANNEL)
+    if principal.role == Role.CHANNEL and body["channel"] != principal.channel:
+        raise ValidationFailed(f"this key may only create orders for channel {principal.channel!r}",
+                               field_errors=[FieldError("channel", f"must be {principal.channel!r}")])
+    digest = request_hash(body)
+    existing = _replay(ctx, body, digest)
+    if existing is not None:
+        return queries.order_view(ctx, principal, existing), False
+    try:
+        with ctx.uow() as uow:
+            order = _new_order(uow, ctx, body)
+            uow.orders.add(order, request_hash=digest)
+            record(uow, "order", order.id, "captured", principal.actor, to_status=OrderStatus.CREATED,
+                   reason=f"captured from {order.channel}", external_id=order.external_id)
+            _validate(uow, ctx, order, principal.actor)
+            uow.commit()
+    except IntegrityError:
+        # A concurrent retry with the same key won the insert: answer as a replay.
+        existing = _replay(ctx, body, digest)
+        if existing is None:
+            raise
+        return queries.order_view(ctx, principal, existing), False
+    if ctx.settings.auto_allocate and order.status == OrderStatus.VALIDATED:
+        allocate(ctx, order.id, principal.actor)
+    return queries.order_view(ctx, principal, order.id), True
+
+
+def _replay(ctx, body: dict, digest: str) -> str | None:
+    with ctx.uow(readonly=True) as uow:
+        found = uow.orders.get_by_external(body["channel"], body["external_id"])
+        if found is None:
+            return None
+        if uow.orders.request_hash(found.id) != digest:
+            raise Conflict(f"order {body['external_id']!r} of channel {body['channel']!r} was already captured "
+                           "with a different body; use a new external_id")
+        return found.id
+
+
+def _new_order(uow, ctx, body: dict) -> Order:
+    errors: list[FieldError] = []
+    channel = uow.channels.get(body["channel"])
+    if channel is None or not channel.active:
+        errors.append(FieldError("channel", f"unknown or inactive channel {body['channel']!r}"))
+    lines_in = body["lines"]
+    limit = ctx.settings.max_lines_per_order
+    if len(lines_in) > limit:
+        errors.append(FieldError("lines", f"{len(lines_in)} lines exceed the limit of {limit} per order"))
+    seen: dict[str, int] = {}
+    for i, line in enumerate(lines_in):
+        if line["sku"] in seen:
+            errors.append(FieldError(f"lines.{i}.sku", f"duplicate of line {seen[line['sku']]}; merge the quantities"))
+        seen.setdefault(line["sku"], i)
+    skus = uow.skus.get_many(sorted(seen)) if len(lines_in) <= limit else {}
+    for i, line in enumerate(lines_in):
+        if len(lines_in) <= limit and line["sku"] not in skus:
+            errors.append(FieldError(f"lines.{i}.sku", f"unknown SKU {line['sku']!r}"))
+    to = body["ship_to"]
+    lat, lon, state = to.get("lat"), to.get("lon"), to.get("state") or ""
+    try:
+        if to.get("pin"):
+            loc = locate(to["pin"])
+            lat, lon, state = (lat if lat is not None else loc.lat), (lon if lon is not None else loc.lon), state or loc.state
+        elif lat is not None and lon is not None:
+            locate_point(lat, lon)
+        else:
+            errors.append(FieldError("ship_to.pin", "give a 6-digit PIN or both lat and lon"))
+    except DomainError as exc:
+        errors.append(FieldError("ship_to.pin" if to.get("pin") else "ship_to.lat", exc.detail))
+    mode = DeliveryMode(body.get("delivery_mode", "ship"))
+    if mode == DeliveryMode.PICKUP:
+        node = uow.nodes.get(body.get("pickup_node") or "")
+        if node is None or not node.can(Capability.PICKUP_IN_STORE):
+            errors.append(FieldError("pickup_node", "a pickup order needs a store that offers pickup in store"))
+    elif body.get("pickup_node"):
+        errors.append(FieldError("pickup_node", "only allowed with delivery_mode 'pickup'"))
+    if errors:
+        raise ValidationFailed("the order cannot be captured: " + "; ".join(f"{e.field}: {e.message}" for e in errors[:3]),
+                               field_errors=errors)
+    lines = [OrderLine(line_no=i + 1, sku=l["sku"], qty=l["qty"],
+                       unit_price_paise=l["unit_price_paise"] if l.get("unit_price_paise") is not None
+                       else skus[l["sku"]].unit_price_paise)
+             for i, l in enumerate(lines_in)]
+    address = Address(name=to["name"], line1=to["line1"], line2=to.get("line2", ""), city=to["city"], state=state,
+                      pin=to.get("pin") or "", phone=to.get("phone", ""), email=to.get("email", ""), lat=lat, lon=lon)
+    return Order(
+        id="ord_" + secrets.token_hex(8), channel=body["channel"], external_id=body["external_id"], ship_to=address,
+        lines=lines, payment_mode=PaymentMode(body["payment_mode"]), status=OrderStatus.CREATED,
+        priority=body.get("priority", 0), tags=list(body.get("tags") or []), promised_days=body.get("promised_days"),
+        delivery_mode=mode, pickup_node=body.get("pickup_node"), customer_id=body.get("customer_id"),
+        created_at=now(),
+    )
+
+
+def _validate(uow, ctx, order: Order, actor: str) -> None:
+    """Run validation rules (when the rules module is present) and move CREATED -> VALIDATED / ON_HOLD / CANCELLED."""
+    target, reason = OrderStatus.VALIDATED, "passed validation"
+    try:
+        from omnialloc.services import rules_runtime
+    except ImportError:
+        rules_runtime = None
+    if rules_runtime is not None:
+        target, reason = rules_runtime.apply_validation(uow, ctx, order, actor)
+    move_order(uow, order, target, actor, reason)
+
+
+# ------------------------------------------------------------------ allocate
+def allocate(ctx, order_id: str, actor: str, *, event_type: str = "allocated"):
+    """Solve and reserve in one transaction; re-solve against fresh stock when a reservation loses a race."""
+    last_conflict = None
+    for _ in range(ctx.settings.reserve_retries + 1):
+        try:
+            with ctx.uow() as uow:
+                order = uow.orders.get(order_id, for_update=True)
+                if order is None:
+                    raise NotFound(f"order {order_id} not found")
+                outcome = allocate_in(uow, ctx, order, actor, routing=_routing(uow, ctx, order),
+                                      event_type=event_type)
+                uow.commit()
+                return outcome
+        except ReservationConflict as exc:
+            last_conflict = exc
+    with ctx.uow() as uow:
+        order = uow.orders.get(order_id, for_update=True)
+        move_order(uow, order, OrderStatus.BACKORDERED, actor,
+                   f"stock kept moving while reserving ({last_conflict}); will retry when stock arrives")
+        uow.commit()
+    return None
+
+
+def _routing(uow, ctx, order):
+    try:
+        from omnialloc.services import rules_runtime
+    except ImportError:
+        return None
+    return rules_runtime.routing_for(uow, ctx, order)
+
+
+def allocate_order(ctx, principal: Principal, order_id: str) -> dict:
+    principal.require(Role.ADMIN, Role.CHANNEL)
+    _visible(ctx, principal, order_id)
+    allocate(ctx, order_id, principal.actor)
+    return queries.order_view(ctx, principal, order_id)
+
+
+def _visible(ctx, principal: Principal, order_id: str) -> Order:
+    with ctx.uow(readonly=True) as uow:
+        order = uow.orders.get(order_id)
+    if order is None or not principal.sees_channel(order.channel):
+        raise NotFound(f"order {order_id} not found")
+    return order
+
+
+# ------------------------------------------------------------------ cancel / hold
+def cancel(ctx, principal: Principal, order_id: str, reason: str, lines: dict[int, int] | None = None) -> dict:
+    """Cancel the order or some line quantities; stock reserved for them is released."""
+    principal.require(Role.ADMIN, Role.CHANNEL)
+    _visible(ctx, principal, order_id)
+    with ctx.uow() as uow:
+        order = uow.orders.get(order_id, for_update=True)
+        shipments = uow.shipments.for_order(order_id)
+        if lines is None:
+            if order.status == OrderStatus.CANCELLED:
+                raise Conflict(f"order {order_id} is already cancelled")
+            if any(s.status not in CANCELLABLE_SHIPMENTS | {ShipmentStatus.REJECTED, ShipmentStatus.CANCELLED}
+                   for s in shipments):
+                raise Conflict(f"order {order_id} has shipped units; cancel the unshipped lines instead")
+            for s in shipments:
+                if s.status in CANCELLABLE_SHIPMENTS:
+                    _cancel_shipment(uow, s, principal.actor, reason)
+            for line in order.lines:
+                uow.orders.set_cancelled_qty(order_id, line.line_no, line.qty)
+            move_order(uow, order, OrderStatus.CANCELLED, principal.actor, reason)
+        else:
+            _cancel_lines(uow, order, shipments, lines, principal.actor, reason)
+        uow.commit()
+    return queries.order_view(ctx, principal, order_id)
+
+
+def _cancel_lines(uow, order: Order, shipments, lines: dict[int, int], actor: str, reason: str) -> None:
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.DELIVERED, OrderStatus.SHIPPED, OrderStatus.RTO,
+                        OrderStatus.PICKED_UP):
+        raise Conflict(f"order {order.id} is {order.status}; nothing left to cancel")
+    errors = []
+    line_nos = {line.line_no for line in order.lines}
+    for no, qty in lines.items():
+        if no not in line_nos:
+            errors.append(FieldError(f"lines.{no}", f"order has no line {no}"))
+            continue
+        unshipped = order.line(no).open_qty - sum(
+            sl.qty for s in shipments if s.status not in CANCELLABLE_SHIPMENTS | {ShipmentStatus.REJECTED, ShipmentStatus.CANCELLED}
+            for sl in s.lines if sl.line_no == no)
+        if qty > unshipped:
+            errors.append(FieldError(f"lines.{no}.qty", f"only {unshipped} unit(s) of line {no} can still be cancelled"))
+    if errors:
+        raise ValidationFailed("cannot cancel those quantities", field_errors=errors)
+    for no, qty in sorted(lines.items()):
+        # Take the units out of not-yet-shipped shipments first, newest plan first.
+        left = qty - _unplaced(order, shipments, no)
+        for s in sorted((s for s in shipments if s.status in CANCELLABLE_SHIPMENTS), key=lambda s: s.id, reverse=True):
+            if left <= 0:
+                break
+            for sl in s.lines:
+                if sl.line_no == no and sl.qty > 0 and left > 0:
+                    take = min(sl.qty, left)
+                    uow.inventory.release(s.node, sl.sku, take)
+                    uow.shipments.set_line_qty(s.id, no, sl.qty - take)
+                    sl.qty -= take
+                    left -= take
+            if all(sl.qty == 0 for sl in s.lines):
+                uow.shipments.set_status(s.id, ShipmentStatus.CANCELLED)
+                record(uow, "shipment", s.id, "status_changed", actor, from_status=s.status,
+                       to_status=ShipmentStatus.CANCELLED, reason=reason, order_id=order.id)
+                s.status = ShipmentStatus.CANCELLED
+        line = order.line(no)
+        line.cancelled_qty += qty
+        uow.orders.set_cancelled_qty(order.id, no, line.cancelled_qty)
+    record(uow, "order", order.id, "lines_cancelled", actor, reason=reason, lines={str(k): v for k, v in lines.items()})
+    if all(line.open_qty == 0 for line in order.lines):
+        move_order(uow, order, OrderStatus.CANCELLED, actor, reason)
+
+
+def _unplaced(order: Order, shipments, line_no: int) -> int:
+    placed = sum(sl.qty for s in shipments if s.status not in (ShipmentStatus.REJECTED, ShipmentStatus.CANCELLED)
+                 for sl in s.lines if sl.line_no == line_no)
+    return max(0, order.line(line_no).open_qty - placed)
+
+
+def _cancel_shipment(uow, shipment, actor: str, reason: str) -> None:
+    release_reservation(uow, shipment)
+    uow.shipments.set_status(shipment.id, ShipmentStatus.CANCELLED)
+    record(uow, "shipment", shipment.id, "status_changed", actor, from_status=shipment.status,
+           to_status=ShipmentStatus.CANCELLED, reason=reason, order_id=shipment.order_id)
+    shipment.status = ShipmentStatus.CANCELLED
+
+
+def release_reservation(uow, shipment) -> None:
+    if shipment.status in HOLDING:
+        need = defaultdict(int)
+        for line in shipment.lines:
+            need[line.sku] += line.qty
+        for sku in sorted(need):
+            if need[sku]:
+                uow.inventory.release(shipment.node, sku, need[sku])
+
+
+def hold(ctx, principal: Principal, order_id: str, reason: str) -> dict:
+    principal.require(Role.ADMIN)
+    with ctx.uow() as uow:
+        order = uow.orders.get(order_id, for_update=True)
+        if order is None:
+            raise NotFound(f"order {order_id} not found")
+        shipments = uow.shipments.for_order(order_id)
+        if any(s.status not in (ShipmentStatus.ALLOCATED, ShipmentStatus.ACCEPTED, ShipmentStatus.REJECTED,
+                                ShipmentStatus.CANCELLED) for s in shipments):
+            raise Conflict(f"order {order_id} has packed or shipped units; it can no longer be held")
+        from omnialloc.domain import ORDER_MACHINE
+
+        ORDER_MACHINE.check(order.status, OrderStatus.ON_HOLD)
+        for s in shipments:
+            if s.status in (ShipmentStatus.ALLOCATED, ShipmentStatus.ACCEPTED):
+                _cancel_shipment(uow, s, principal.actor, f"order put on hold: {reason}")
+        move_order(uow, order, OrderStatus.ON_HOLD, principal.actor, reason)
+        uow.commit()
+    return queries.order_view(ctx, principal, order_id)
+
+
+def release_hold(ctx, principal: Principal, order_id: str, reason: str) -> dict:
+    principal.require(Role.ADMIN)
+    with ctx.uow() as uow:
+        order = uow.orders.get(order_id, for_update=True)
+        if order is None:
+            raise NotFound(f"order {order_id} not found")
+        if order.status != OrderStatus.ON_HOLD:
+            raise Conflict(f"order {order_id} is {order.status}, not on hold")
+        move_order(uow, order, OrderStatus.VALIDATED, principal.actor, reason)
+        uow.commit()
+    if ctx.settings.auto_allocate:
+        allocate(ctx, order_id, principal.actor)
+    return queries.order_view(ctx, principal, order_id)
+
+
+def retry_backorders(ctx, skus: set[str], actor: str = "system", limit: int = 500) -> int:
+    """Stock arrived for ``skus``: try to allocate backordered orders that want them, oldest first."""
+    with ctx.uow(readonly=True) as uow:
+        ids = uow.orders.backordered_with(sorted(skus), limit=limit)
+    done = 0
+    for order_id in ids:
+        outcome = allocate(ctx, order_id, actor, event_type="allocated_from_backorder")
+        if outcome is not None and outcome.status == str(OrderStatus.ALLOCATED):
+            done += 1
+    return done

@@ -1,0 +1,168 @@
+"""Read models for the API: orders, shipments and manifests rendered as plain JSON-able dicts.
+
+Scoped roles see only their own things; anything else is "not found".
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, date, datetime, time, timedelta
+
+from omnialloc.domain import Order, Shipment, ShipmentStatus
+from omnialloc.domain.enums import Role
+from omnialloc.domain.errors import NotFound, ValidationFailed
+from omnialloc.services.access import Principal
+
+READERS = (Role.ADMIN, Role.CHANNEL, Role.ANALYST)
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, (datetime, date)) else value
+
+
+def shipment_dict(s: Shipment) -> dict:
+    return {
+        "id": s.id, "order_id": s.order_id, "node": s.node, "carrier": s.carrier, "status": str(s.status),
+        "awb": s.awb, "weight_g": s.weight_g, "billed_weight_g": s.billed_weight_g, "cost_paise": s.cost_paise,
+        "cost_breakdown": s.cost_breakdown, "sla_days": s.sla_days,
+        "lines": [{"line_no": l.line_no, "sku": l.sku, "qty": l.qty} for l in s.lines],
+    }
+
+
+def order_dict(o: Order) -> dict:
+    to = o.ship_to
+    return {
+        "id": o.id, "channel": o.channel, "external_id": o.external_id, "status": str(o.status),
+        "payment_mode": str(o.payment_mode), "currency": o.currency, "value_paise": o.value_paise,
+        "priority": o.priority, "tags": list(o.tags), "promised_days": o.promised_days,
+        "delivery_mode": str(o.delivery_mode), "pickup_node": o.pickup_node, "customer_id": o.customer_id,
+        "created_at": _iso(o.created_at),
+        "ship_to": {"name": to.name, "line1": to.line1, "line2": to.line2, "city": to.city, "state": to.state,
+                    "pin": to.pin, "phone": to.phone, "email": to.email, "lat": to.lat, "lon": to.lon},
+        "lines": [{"line_no": l.line_no, "sku": l.sku, "qty": l.qty, "cancelled_qty": l.cancelled_qty,
+                   "unit_price_paise": l.unit_price_paise} for l in o.lines],
+    }
+
+
+def event_dict(e) -> dict:
+    return {"entity": e.entity, "entity_id": e.entity_id, "type": e.type, "from_status": e.from_status,
+            "to_status": e.to_status, "actor": e.actor, "reason": e.reason, "at": _iso(e.at), "payload": e.payload}
+
+
+def order_view(ctx, principal: Principal, order_id: str) -> dict:
+    with ctx.uow(readonly=True) as uow:
+        order = uow.orders.get(order_id)
+        if order is None or principal.role not in READERS or not principal.sees_channel(order.channel):
+            raise NotFound(f"order {order_id} not found")
+        shipments = uow.shipments.for_order(order_id)
+        plan = uow.allocations.latest(order_id)
+        events = uow.events.for_entity("order", order_id)
+        for s in shipments:
+            events += uow.events.for_entity("shipment", s.id)
+        status_reason = uow.orders.status_reason(order_id)
+    events.sort(key=lambda e: (e.at, e.entity))
+    return {**order_dict(order), "status_reason": status_reason, "shipments": [shipment_dict(s) for s in shipments],
+            "plan": plan, "events": [event_dict(e) for e in events]}
+
+
+def _decode_cursor(cursor: str | None):
+    if not cursor:
+        return None
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+        return datetime.fromisoformat(raw[0]), str(raw[1])
+    except Exception:
+        raise ValidationFailed("the cursor is not one this API gave out; start again without it") from None
+
+
+def _encode_cursor(at: datetime, id_: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([at.isoformat(), id_]).encode()).decode()
+
+
+def list_orders(ctx, principal: Principal, q: dict) -> dict:
+    if principal.role not in READERS:
+        from omnialloc.services.access import AccessDenied
+
+        raise AccessDenied(f"the {principal.role} role cannot list orders")
+    channel = principal.channel if principal.role == Role.CHANNEL else q.get("channel")
+    if principal.role == Role.CHANNEL and q.get("channel") not in (None, principal.channel):
+        return {"items": [], "next_cursor": None}
+    limit = min(q.get("limit") or 50, ctx.settings.max_page_size)
+    with ctx.uow(readonly=True) as uow:
+        orders = uow.orders.list(status=q.get("status"), channel=channel, node=q.get("node"), pin=q.get("pin"),
+                                 created_from=_utc(q.get("created_from")), created_to=_utc(q.get("created_to")),
+                                 after=_decode_cursor(q.get("cursor")), limit=limit + 1)
+    more = len(orders) > limit
+    orders = orders[:limit]
+    return {"items": [order_dict(o) for o in orders],
+            "next_cursor": _encode_cursor(orders[-1].created_at, orders[-1].id) if more else None}
+
+
+def _utc(value):
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def shipment_view(ctx, principal: Principal, shipment_id: str) -> dict:
+    with ctx.uow(readonly=True) as uow:
+        s = uow.shipments.get(shipment_id)
+        if s is None or not _sees_shipment(uow, principal, s):
+            raise NotFound(f"shipment {shipment_id} not found")
+        events = uow.events.for_entity("shipment", shipment_id)
+    return {**shipment_dict(s), "events": [event_dict(e) for e in events]}
+
+
+def _sees_shipment(uow, principal: Principal, s: Shipment) -> bool:
+    if principal.role == Role.NODE:
+        return s.node == principal.node
+    if principal.role == Role.CARRIER:
+        return s.carrier == principal.carrier and s.awb is not None
+    if principal.role == Role.CHANNEL:
+        order = uow.orders.get(s.order_id)
+        return order is not None and order.channel == principal.channel
+    return True
+
+
+def list_shipments(ctx, principal: Principal, q: dict) -> dict:
+    node = principal.node if principal.role == Role.NODE else q.get("node")
+    if principal.role == Role.NODE and q.get("node") not in (None, principal.node):
+        return {"items": [], "next_cursor": None}
+    if principal.role == Role.CHANNEL:
+        from omnialloc.services.access import AccessDenied
+
+        raise AccessDenied("channel keys read shipments through their orders")
+    carrier = principal.carrier if principal.role == Role.CARRIER else None
+    limit = min(q.get("limit") or 50, ctx.settings.max_page_size)
+    with ctx.uow(readonly=True) as uow:
+        rows = uow.shipments.list(status=q.get("status"), node=node, carrier=carrier, awb=q.get("awb"),
+                                  after=q.get("cursor"), limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": [shipment_dict(s) for s in rows], "next_cursor": rows[-1].id if more else None}
+
+
+def manifest(ctx, principal: Principal, node: str, day: str | None) -> dict:
+    if principal.role not in (Role.ADMIN, Role.NODE, Role.ANALYST) or not principal.sees_node(node):
+        raise NotFound(f"node {node} not found")
+    try:
+        d = date.fromisoformat(day) if day else datetime.now(UTC).date()
+    except ValueError:
+        raise ValidationFailed(f"date {day!r} is not a calendar date (YYYY-MM-DD)") from None
+    start = datetime.combine(d, time.min, tzinfo=UTC)
+    with ctx.uow(readonly=True) as uow:
+        if uow.nodes.get(node) is None:
+            raise NotFound(f"node {node} not found")
+        shipped = uow.shipments.shipped_between(node, start, start + timedelta(days=1))
+    by_carrier: dict[str, list] = {}
+    for s in shipped:
+        by_carrier.setdefault(s.carrier, []).append(
+            {"shipment": s.id, "order_id": s.order_id, "awb": s.awb, "billed_weight_g": s.billed_weight_g,
+             "units": s.units, "status": str(s.status)})
+    return {"node": node, "date": d.isoformat(),
+            "carriers": [{"carrier": c, "shipments": items, "count": len(items)} for c, items in sorted(by_carrier.items())],
+            "total": len(shipped)}
+
+
+__all__ = ["order_view", "list_orders", "shipment_view", "list_shipments", "manifest", "ShipmentStatus"]
