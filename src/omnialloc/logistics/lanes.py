@@ -1,0 +1,154 @@
+"""Lanes: which carriers can move a parcel between a node and a customer PIN, and at what price.
+
+A `LaneQuote` carries exactly what the solver's `AllocationProblem.add_lane`
+takes (`add_lane(node, **quote.as_lane_kwargs())`), so the allocator never
+re-derives zones, rate cards or serviceability itself.
+
+Rules:
+- the zone comes from `geo.zones.zone_between(origin, dest)`;
+- a carrier appears only if it is active, has a rate card for that zone, and
+  its serviceability row for the destination PIN allows forward delivery (or,
+  with `reverse=True`, reverse pickup from the customer's PIN and the carrier
+  does reverse at all);
+- `cod=True` (a cash-on-delivery order) keeps only lanes that can collect
+  cash: a lane that cannot would never be chosen for the order;
+- reverse lanes are priced at the rate card's reverse multiplier and never
+  collect cash.
+
+`LaneTable` caches answers per (origin PIN, destination PIN, cod, reverse),
+because the allocator asks for every candidate node of every order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+from omnialloc.domain.enums import Zone
+from omnialloc.domain.logistics import Carrier, RateCard
+from omnialloc.geo.pins import PinLocation
+from omnialloc.geo.zones import zone_between
+from omnialloc.logistics.serviceability import ServiceabilityIndex
+
+
+@dataclass(frozen=True)
+class LaneQuote:
+    """One carrier's offer for one origin -> destination pair (money in paise, weights in grams)."""
+
+    carrier: str
+    zone: Zone
+    first_slab_paise: int
+    additional_slab_paise: int
+    cod_fixed_paise: int
+    cod_percent_bp: int
+    max_weight_g: int
+    sla_days: int
+    cod_allowed: bool
+    volumetric_divisor: int
+    slab_g: int
+
+    def as_lane_kwargs(self) -> dict:
+        """Keyword arguments for `AllocationProblem.add_lane(node, **kwargs)`."""
+        kwargs = asdict(self)
+        kwargs["zone"] = str(self.zone)
+        return kwargs
+
+
+_MAX_TABLES_PER_INDEX = 8
+
+
+def _scaled(paise: int, percent: int) -> int:
+    return (paise * percent + 50) // 100
+
+
+class LaneTable:
+    """Carriers, rate cards and serviceability bundled for fast, cached lane look-ups."""
+
+    def __init__(self, carriers: Iterable[Carrier], rate_cards: Iterable[RateCard], serviceability: ServiceabilityIndex):
+        self.carriers = tuple(sorted((c for c in carriers), key=lambda c: c.code))
+        self.cards: dict[tuple[str, Zone], RateCard] = {}
+        for card in rate_cards:
+            key = (card.carrier, Zone(card.zone))
+            if key in self.cards:
+                raise ValueError(f"duplicate rate card for carrier {card.carrier} zone {card.zone}")
+            self.cards[key] = card
+        self.serviceability = serviceability
+        self._cached = lru_cache(maxsize=65536)(self._compute)
+
+    def lanes(self, origin: PinLocation, dest: PinLocation, *, cod: bool, reverse: bool = False) -> list[LaneQuote]:
+        return list(self._cached(origin, dest, bool(cod), bool(reverse)))
+
+    def _compute(self, origin: PinLocation, dest: PinLocation, cod: bool, reverse: bool) -> tuple[LaneQuote, ...]:
+        zone = zone_between(origin, dest)
+        out = []
+        for carrier in self.carriers:
+            if not carrier.active or (reverse and not carrier.reverse_supported):
+                continue
+            card = self.cards.get((carrier.code, zone))
+            row = self.serviceability.row(carrier.code, dest.pin)
+            if card is None or row is None:
+                continue
+            if reverse:
+                if not row.reverse:
+                    continue
+                out.append(LaneQuote(
+                    carrier=carrier.code,
+                    zone=zone,
+                    first_slab_paise=_scaled(card.first_slab_paise, card.reverse_multiplier_pct),
+                    additional_slab_paise=_scaled(card.additional_slab_paise, card.reverse_multiplier_pct),
+                    cod_fixed_paise=0,
+                    cod_percent_bp=0,
+                    max_weight_g=carrier.max_weight_g,
+                    sla_days=row.sla_days(zone),
+                    cod_allowed=False,
+                    volumetric_divisor=carrier.volumetric_divisor,
+                    slab_g=card.slab_g,
+                ))
+                continue
+            if not row.forward:
+                continue
+            cod_allowed = carrier.cod_supported and row.cod
+            if cod and not cod_allowed:
+                continue
+            out.append(LaneQuote(
+                carrier=carrier.code,
+                zone=zone,
+                first_slab_paise=card.first_slab_paise,
+                additional_slab_paise=card.additional_slab_paise,
+                cod_fixed_paise=card.cod_fixed_paise,
+                cod_percent_bp=card.cod_percent_bp,
+                max_weight_g=carrier.max_weight_g,
+                sla_days=row.sla_days(zone),
+                cod_allowed=cod_allowed,
+                volumetric_divisor=carrier.volumetric_divisor,
+                slab_g=card.slab_g,
+            ))
+        return tuple(out)
+
+
+def lanes_for(
+    origin: PinLocation,
+    dest: PinLocation,
+    carriers: Iterable[Carrier],
+    rate_cards: Iterable[RateCard],
+    serviceability_index: ServiceabilityIndex,
+    *,
+    cod: bool,
+    reverse: bool = False,
+) -> list[LaneQuote]:
+    """Lanes from `origin` (a node's PIN) to `dest` (the customer's PIN); see the module docstring.
+
+    Calls with the same carriers and rate cards (by value) and the same index
+    share one `LaneTable`, so repeated calls per order and node hit its cache.
+    """
+    carriers = tuple(carriers)
+    rate_cards = tuple(rate_cards)
+    key = (tuple(tuple(vars(c).values()) for c in carriers), tuple(tuple(vars(r).values()) for r in rate_cards))
+    tables = serviceability_index.__dict__.setdefault("_lane_tables", {})
+    table = tables.get(key)
+    if table is None:
+        if len(tables) >= _MAX_TABLES_PER_INDEX:
+            tables.pop(next(iter(tables)))  # oldest first: carriers/rates rarely change in a process
+        table = tables[key] = LaneTable(carriers, rate_cards, serviceability_index)
+    return table.lanes(origin, dest, cod=cod, reverse=reverse)
