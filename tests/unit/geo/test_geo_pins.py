@@ -73,6 +73,12 @@ def test_pin_without_state_in_the_directory_borrows_its_neighbours():
     assert (loc.state_code, loc.city) == ("TS", "Hyderabad")
 
 
+def test_pin_filed_under_the_wrong_state_is_corrected_from_its_offices():
+    # 799001 (Agartala HO) is filed under Nirmal, Telangana; its office is in Tripura.
+    loc = locate("799001")
+    assert (loc.state_code, loc.city) == ("TR", "Agartala")
+
+
 def test_point_is_described_by_its_nearest_pin_and_keeps_its_coordinates():
     loc = locate_point(13.0878, 80.2847)
     assert (loc.lat, loc.lon, loc.city, loc.state_code) == (13.0878, 80.2847, "Chennai", "TN")
