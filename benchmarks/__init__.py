@@ -1,0 +1,1 @@
+"""Benchmarks: scenario generators, runners, RESULTS.md and plots."""

@@ -1,0 +1,175 @@
+"""`solve(problem, strategy)`: the one entry point of the solver package.
+
+The optimal strategy picks the cheapest exact method for the order:
+1. enumeration (`enumerate.py`) when the order's contents and partitions are
+   few (typical orders): proven optimal in well under a millisecond;
+2. otherwise heuristic incumbents (best single shipment, cost-greedy, ...),
+   node pruning by lower bounds (`bounds.py`) and, only if the bounds do not
+   already prove the incumbent optimal, the MIP (`mip.py`) on the surviving
+   nodes, warm-started from the incumbent and limited to the time left.
+If the time limit cuts the MIP short, the plan is the best one known: the
+MIP's incumbent (FEASIBLE) or the heuristic one (HEURISTIC_FALLBACK).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+
+from . import baselines, bounds, explain
+from . import enumerate as enum_mod
+from .assemble import Sol, infeasible_plan, to_plan
+from .costs import INF
+from .instance import Instance, compile_problem
+from .mip import solve_mip
+from .plan import Plan, PlanStatus
+from .problem import AllocationProblem
+
+STRATEGIES = ("optimal", "nearest", "priority", "max_stock", "cost_greedy")
+METHODS = ("auto", "mip")
+
+# Time kept back from the MIP for building the plan and its explanation.
+_RESERVE_MS = 5.0
+
+
+def solve(
+    problem: AllocationProblem,
+    strategy: str = "optimal",
+    time_limit_ms: float = 200,
+    explain_plan: bool = True,
+    method: str = "auto",
+) -> Plan:
+    """Allocate one order. Never raises for an unservable order (INFEASIBLE
+    plan with a reason); raises ValueError for malformed input.
+
+    `method` (optimal strategy only): "auto" picks enumeration or MIP;
+    "mip" forces the MIP path (tests and benchmarks compare the two)."""
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}; choose one of {STRATEGIES}")
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit_ms / 1000.0
+    inst = compile_problem(problem)
+    if inst.infeasible_reason:
+        plan = infeasible_plan(inst, problem.order_id, strategy, inst.infeasible_reason, "eligibility")
+        sol = None
+    elif strategy == "optimal":
+        plan, sol = _optimal(inst, deadline, method)
+    else:
+        res = baselines.BASELINES[strategy](inst)
+        if isinstance(res, Sol):
+            sol = res
+            plan = to_plan(inst, res, strategy, PlanStatus.FEASIBLE, None, "baseline")
+        else:
+            sol = None
+            plan = infeasible_plan(inst, problem.order_id, strategy, res, "baseline")
+    if explain_plan:
+        nearest = None
+        if inst.n_cand and not inst.infeasible_reason:
+            nearest = sol if strategy == "nearest" else baselines.nearest(inst)
+        explain.annotate(inst, plan, sol, nearest)
+    plan.solve_ms = (time.perf_counter() - t0) * 1000.0
+    return plan
+
+
+def _optimal(inst: Instance, deadline: float, method: str) -> tuple[Plan, Sol | None]:
+    if method == "auto" and enum_mod.applicable(inst):
+        sol, stats = enum_mod.solve_enumeration(inst)
+        if sol is None:
+            return _infeasible(inst, deadline), None
+        return to_plan(inst, sol, "optimal", PlanStatus.OPTIMAL, sol.cost, "enumeration"), sol
+    return _optimal_mip(inst, deadline)
+
+
+def _incumbents(inst: Instance) -> list[Sol]:
+    seeds: list[Sol] = []
+    res = baselines.cost_greedy(inst)  # includes the best single shipment
+    if isinstance(res, Sol):
+        seeds.append(res)
+    if inst.partial:
+        seeds.append(Sol((), tuple(int(x) for x in inst.q), int(inst.pen * inst.q.sum())))
+    return seeds
+
+
+def _optimal_mip(inst: Instance, deadline: float) -> tuple[Plan, Sol | None]:
+    seeds = _incumbents(inst)
+    best = min(seeds, key=lambda s: s.cost) if seeds else None
+    ub = best.cost if best is not None else float("inf")
+    nodes, kmax, lb_multi = bounds.prune(inst, ub)
+    single_cost = inst.node_costs(inst.q[None, :])[0][0] if inst.n_cand else np.array([INF])
+    lb_single = float(single_cost.min())
+    if inst.partial:
+        lb_single = min(lb_single, float(inst.pen * inst.q.sum()))
+    global_lb = min(lb_single, lb_multi)
+    if best is not None and len(nodes) < 2:
+        # No plan of two or more shipments can beat the incumbent, and the
+        # incumbent is at least as good as every single-shipment plan.
+        return to_plan(inst, best, "optimal", PlanStatus.OPTIMAL, best.cost, "bound"), best
+    if best is not None:
+        nodes = np.union1d(nodes, np.array(best.nodes, dtype=np.int64))
+    else:
+        nodes = np.arange(inst.n_cand)
+    kmax = min(inst.kmax, max(kmax, len(best.ships) if best is not None else kmax))
+    left_s = (deadline - time.perf_counter()) * 1000.0 - _RESERVE_MS
+    res = solve_mip(inst, nodes, best, None, kmax, max(left_s, 1.0) / 1000.0)
+    mip_sol = res.sol
+    if mip_sol is not None and (best is None or mip_sol.cost < best.cost):
+        winner, method = mip_sol, "mip"
+    else:
+        winner, method = best, "mip-confirmed" if res.proven else "heuristic"
+    if res.proven:
+        if winner is None:
+            return _infeasible(inst, deadline), None
+        return to_plan(inst, winner, "optimal", PlanStatus.OPTIMAL, winner.cost, method), winner
+    if winner is None:
+        plan = infeasible_plan(inst, inst.problem.order_id, "optimal", "no plan found within the time limit", "mip")
+        return plan, None
+    bound = global_lb if res.bound is None else max(global_lb, res.bound)
+    bound = int(min(np.ceil(bound - 1e-6), winner.cost))
+    status = PlanStatus.FEASIBLE if method == "mip" else PlanStatus.HEURISTIC_FALLBACK
+    return to_plan(inst, winner, "optimal", status, bound, method), winner
+
+
+def _feasible_exactly(inst: Instance, deadline: float) -> bool | None:
+    """Does any plan exist? None if we could not tell in time."""
+    if enum_mod.applicable(inst):
+        sol, _ = enum_mod.solve_enumeration(inst)
+        return sol is not None
+    left = (deadline - time.perf_counter()) - _RESERVE_MS / 1000
+    res = solve_mip(inst, np.arange(inst.n_cand), None, None, inst.kmax, max(left, 0.001))
+    if res.sol is not None:
+        return True
+    return False if res.proven else None
+
+
+def _infeasible(inst: Instance, deadline: float) -> Plan:
+    """Name the policy constraint that makes the order unservable by relaxing
+    them one at a time (only runs on the rare infeasible path)."""
+    p = inst.problem
+    relaxations = [
+        ("max_shipments", dict(kmax=max(inst.n_cand, 1)),
+         f"no plan ships the order in at most {p.max_shipments} shipment(s)"),
+        ("keep_together", dict(groups=[]), "the keep-together lines are not all in stock at any one node that can ship them"),
+        ("min_shipment_value", dict(minval=0), f"no plan gives every shipment at least {explain.rupees(p.min_shipment_value_paise)} of value"),
+    ]
+    for name, change, reason in relaxations:
+        if name == "max_shipments" and p.max_shipments is None:
+            continue
+        if name == "keep_together" and not inst.groups:
+            continue
+        if name == "min_shipment_value" and inst.minval == 0:
+            continue
+        relaxed = dataclasses.replace(inst, **change)
+        if _feasible_exactly(relaxed, deadline):
+            return infeasible_plan(inst, p.order_id, "optimal", reason, "diagnosis")
+    heavy = inst.w.max() if inst.n_lines else 0
+    if len(inst.maxw) and heavy > inst.maxw.max():
+        return infeasible_plan(inst, p.order_id, "optimal", "a unit is heavier than any carrier's max weight", "diagnosis")
+    return infeasible_plan(
+        inst, p.order_id, "optimal",
+        "no combination of eligible nodes and carriers can ship the order (stock, carrier weight limits and split policy together)",
+        "diagnosis",
+    )

@@ -1,0 +1,223 @@
+"""Exact enumeration for small orders: no MIP needed.
+
+Every plan is a partition of the order's units into blocks (one per shipment,
+plus at most one block of unfilled units), each shipment block at a distinct
+node. We enumerate *contents*: every vector 0 <= c <= q of units per line
+(so a line may be split across nodes: this is exact even when splitting a
+line pays, e.g. when a carrier's max weight forces it), price every content at
+every candidate node on its cheapest lane in one numpy pass, and enumerate
+the multiset partitions of q.
+
+For a partition P, relaxed(P) = sum over blocks of the block's cheapest
+option (ship at its cheapest node, or leave unfilled) is a lower bound on
+every plan with that partition: it only drops "distinct nodes" and "at most K
+shipments". Partitions are visited in increasing relaxed order; each is
+solved exactly (a tiny assignment of blocks to distinct nodes), and the
+search stops once relaxed(P) >= the best plan found. So the result is a
+proven optimum, not a heuristic.
+
+Applies when the number of contents and of partitions is small (typical
+orders: a few lines, small quantities); otherwise `mip.py` takes over.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from .assemble import Sol, sol_from_ships
+from .costs import INF
+from .instance import Instance
+
+MAX_CONTENTS = 256
+MAX_PARTITIONS = 4000
+
+
+@lru_cache(maxsize=4096)
+def _contents(q: tuple[int, ...]) -> np.ndarray:
+    """All vectors 0 <= c <= q, row index = mixed-radix code (row 0 = zero)."""
+    grids = np.indices([x + 1 for x in q[::-1]]).reshape(len(q), -1)[::-1]
+    Q = grids.T.astype(np.int64)
+    Q.setflags(write=False)
+    return Q
+
+
+@lru_cache(maxsize=4096)
+def _partitions(q: tuple[int, ...]) -> np.ndarray | None:
+    """Multiset partitions of q as rows of content codes (non-increasing,
+    0-padded); None if there are more than MAX_PARTITIONS."""
+    Q = _contents(q)
+    C = Q.shape[0]
+    sub = np.all(Q[None, :, :] <= Q[:, None, :], axis=2)  # sub[r, p]: p <= r
+    subs = [np.flatnonzero(sub[r])[1:] for r in range(C)]  # drop the zero content
+
+    count_memo: dict[tuple[int, int], int] = {}
+
+    def count(r: int, maxp: int) -> int:
+        if r == 0:
+            return 1
+        key = (r, maxp)
+        if key in count_memo:
+            return count_memo[key]
+        n = 0
+        for p in subs[r]:
+            if p > maxp:
+                break
+            n += count(r - p, p)
+            if n > MAX_PARTITIONS:
+                break
+        count_memo[key] = n
+        return n
+
+    top = C - 1
+    if count(top, top) > MAX_PARTITIONS:
+        return None
+    out: list[tuple[int, ...]] = []
+
+    def gen(r: int, maxp: int, acc: tuple[int, ...]) -> None:
+        if r == 0:
+            out.append(acc)
+            return
+        for p in subs[r]:
+            if p > maxp:
+                break
+            gen(r - p, p, acc + (int(p),))
+
+    gen(top, top, ())
+    k = max(len(x) for x in out)
+    arr = np.zeros((len(out), k), dtype=np.int64)
+    for i, parts in enumerate(out):
+        arr[i, : len(parts)] = parts
+    arr.setflags(write=False)
+    return arr
+
+
+def applicable(inst: Instance) -> bool:
+    q = tuple(int(x) for x in inst.q)
+    if int(np.prod(inst.q + 1)) > MAX_CONTENTS:
+        return False
+    return _partitions(q) is not None
+
+
+def single_shipment_costs(inst: Instance) -> tuple[np.ndarray, np.ndarray]:
+    """Cost and lane of shipping the whole order from each candidate."""
+    cost, lane = inst.node_costs(inst.q[None, :])
+    return cost[0], lane[0]
+
+
+def solve_enumeration(inst: Instance) -> tuple[Sol | None, dict]:
+    """Proven-optimal Sol (None if no plan exists) and stats."""
+    q = tuple(int(x) for x in inst.q)
+    Q = _contents(q)
+    parts = _partitions(q)
+    cost_cn, lane_cn = inst.node_costs(Q)  # (C, Nc)
+    C = Q.shape[0]
+    units = Q.sum(axis=1)
+    split = inst.split
+    ship_best = cost_cn.min(axis=1) if inst.n_cand else np.full(C, INF)
+    if inst.partial:
+        unf = np.where(inst.group_ok(Q), inst.pen * units, INF)
+    else:
+        unf = np.full(C, INF, dtype=np.int64)
+    block = np.minimum(np.where(ship_best < INF, ship_best + split, INF), unf)
+    block[0] = 0
+    relaxed = block[parts].sum(axis=1) - split
+    order = np.argsort(relaxed, kind="stable")
+
+    best: Sol | None = None
+    ub = int(INF)
+    if inst.partial:
+        # The plan that ships nothing; kept only as a bound (solve() treats a
+        # plan that ships nothing as the answer only if nothing can ship).
+        ub = int(inst.pen * units[-1])
+        best = Sol((), q, ub)
+    kmax = inst.kmax
+    visited = 0
+    for pi in order:
+        r = int(relaxed[pi])
+        if r >= ub or r >= INF // 2:
+            break
+        visited += 1
+        blocks = [int(b) for b in parts[pi] if b > 0]
+        found = _assign(blocks, cost_cn, unf, split, kmax, ub)
+        if found is not None:
+            val, choice = found
+            ub = val
+            ships = []
+            unfilled = np.zeros(inst.n_lines, dtype=np.int64)
+            for b, n in zip(blocks, choice):
+                if n < 0:
+                    unfilled += Q[b]
+                else:
+                    ships.append((n, int(lane_cn[b, n]), Q[b]))
+            best = sol_from_ships(inst, ships, unfilled)
+            assert best.cost == val, (best.cost, val)
+    lower = ub if best is not None else None
+    return best, {"partitions": int(parts.shape[0]), "visited": visited, "bound": lower}
+
+
+def _assign(blocks, cost_cn, unf, split, kmax, ub):
+    """Cheapest assignment of blocks to distinct nodes (or unfilled, node -1)
+    with at least one and at most kmax shipments, if cheaper than ub.
+    Returns (cost, nodes) or None."""
+    k = len(blocks)
+    options = []
+    for b in blocks:
+        row = cost_cn[b]
+        # Only a block's k cheapest nodes can matter: the other k-1 blocks
+        # occupy at most k-1 nodes, so one of them is always free.
+        finite = np.flatnonzero(row < INF)
+        if len(finite) > k:
+            top = finite[np.argsort(row[finite], kind="stable")[:k]]
+        else:
+            top = finite[np.argsort(row[finite], kind="stable")]
+        opts = [(int(row[n]) + split, int(n)) for n in top]
+        if unf[b] < INF:
+            opts.append((int(unf[b]), -1))
+        opts.sort()
+        if not opts:
+            return None
+        options.append(opts)
+    # Fast path: the relaxation's own choice is already a valid assignment.
+    first = [o[0] for o in options]
+    nodes = [n for _, n in first if n >= 0]
+    if nodes and len(set(nodes)) == len(nodes) and len(nodes) <= kmax:
+        val = sum(c for c, _ in first) - split
+        return (val, [n for _, n in first]) if val < ub else None
+    # Depth-first branch and bound over the (few) options.
+    order = sorted(range(k), key=lambda i: -len(options[i]))
+    rest_lb = [0] * (k + 1)
+    for d in range(k - 1, -1, -1):
+        rest_lb[d] = rest_lb[d + 1] + options[order[d]][0][0]
+    best_val = ub + split  # compare before the "- split" of the first shipment
+    best_choice = None
+    choice = [0] * k
+    used: set[int] = set()
+
+    def dfs(d, acc, shipped):
+        nonlocal best_val, best_choice
+        if acc + rest_lb[d] >= best_val:
+            return
+        if d == k:
+            if shipped >= 1:
+                best_val = acc
+                best_choice = list(choice)
+            return
+        i = order[d]
+        for c, n in options[i]:
+            if n >= 0:
+                if n in used or shipped >= kmax:
+                    continue
+                used.add(n)
+                choice[i] = n
+                dfs(d + 1, acc + c, shipped + 1)
+                used.discard(n)
+            else:
+                choice[i] = -1
+                dfs(d + 1, acc + c, shipped)
+
+    dfs(0, 0, 0)
+    if best_choice is None:
+        return None
+    return best_val - split, best_choice

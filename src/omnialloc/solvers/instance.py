@@ -1,0 +1,438 @@
+"""An `AllocationProblem` compiled to numpy arrays, plus eligibility verdicts.
+
+Compiling does the work every strategy needs once: it decides which nodes
+are candidates (not forbidden, capacity left, some order SKU in stock, a
+carrier that serves the lane within the hard SLA), records *why* the others
+are not (for the explanation and for INFEASIBLE reasons), drops lanes that
+another lane at the same node beats on every term, and folds the per-node and
+per-lane fixed terms into integer arrays. `content_costs` then prices any
+batch of shipment contents at every candidate lane in one vectorised pass.
+
+Candidates are ordered by (priority, distance, insertion order) and lanes by
+(node, insertion order): every argmin in the solvers takes the first minimum,
+so equal-cost ties go to the preferred, nearer node and the earlier lane.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import costs
+from .costs import INF
+from .problem import AllocationProblem
+
+NO_MAX_WEIGHT = np.int64(1) << np.int64(40)
+
+
+@dataclass
+class Verdict:
+    """Why a node is not a candidate (or None while it is one)."""
+
+    code: str
+    text: str
+
+
+@dataclass
+class Instance:
+    problem: AllocationProblem
+    # lines
+    line_ids: list[str]
+    q: np.ndarray
+    w: np.ndarray
+    v: np.ndarray
+    vol: np.ndarray
+    skus: list[str]
+    line_sku: np.ndarray
+    sku_onehot: np.ndarray  # (L, S): lines -> SKU, for shared stock
+    groups: list[np.ndarray]  # keep-together groups (line indices), merged
+    # candidate nodes (indices into problem.nodes), preferred first
+    cand: np.ndarray
+    node_handling: np.ndarray
+    node_penalty: np.ndarray
+    node_distance: np.ndarray
+    node_priority: np.ndarray
+    node_bonus: np.ndarray
+    node_fixed: np.ndarray
+    stock: np.ndarray  # (Nc, S)
+    cap_line: np.ndarray  # (Nc, L): units of each line the node could give alone
+    price: np.ndarray  # (Nc, L) lookahead paise per unit
+    # lanes (indices into problem.lanes), grouped by candidate node
+    lane_src: np.ndarray
+    lane_node: np.ndarray  # index into cand
+    first: np.ndarray
+    add: np.ndarray
+    slab: np.ndarray
+    div: np.ndarray
+    maxw: np.ndarray
+    cod_fixed: np.ndarray
+    cod_bp: np.ndarray
+    lateness: np.ndarray
+    lane_bonus: np.ndarray
+    lane_fixed: np.ndarray
+    node_lanes: np.ndarray  # (Nc, Jmax) lane indices, -1 padded
+    verdicts: dict[int, Verdict] = field(default_factory=dict)
+    infeasible_reason: str | None = None
+    # order-level terms
+    is_cod: bool = False
+    split: int = 0
+    pen: int = 0
+    partial: bool = False
+    kmax: int = 1
+    minval: int = 0
+    has_volume: bool = False
+
+    @property
+    def n_lines(self) -> int:
+        return len(self.line_ids)
+
+    @property
+    def n_cand(self) -> int:
+        return len(self.cand)
+
+    def node_code(self, c: int) -> str:
+        return self.problem.nodes[int(self.cand[c])].code
+
+    # ----------------------------------------------------------------- pricing
+    def content_feasible(self, Q: np.ndarray) -> np.ndarray:
+        """(C, Nc) bool: can each candidate ship content row Q[c] alone
+        (stock incl. SKUs shared by lines, min shipment value, keep-together)?
+        Lane limits (max weight) are checked in `content_costs`."""
+        need = Q @ self.sku_onehot  # (C, S)
+        ok = np.all(need[:, None, :] <= self.stock[None, :, :], axis=2)
+        ok &= self.group_ok(Q)[:, None]
+        ok &= (Q @ self.v >= self.minval)[:, None]
+        ok &= Q.sum(axis=1)[:, None] > 0
+        return ok
+
+    def group_ok(self, Q: np.ndarray) -> np.ndarray:
+        """(C,) bool: each keep-together group is all in or all out."""
+        ok = np.ones(Q.shape[0], dtype=bool)
+        for g in self.groups:
+            full = np.all(Q[:, g] == self.q[g], axis=1)
+            none = np.all(Q[:, g] == 0, axis=1)
+            ok &= full | none
+        return ok
+
+    def lane_terms(self, Q: np.ndarray, lanes: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Per-term cost of shipping each content row of Q on each lane:
+        arrays of shape (C, J). `ok` is False where the lane cannot take it
+        (stock or policy at the node, or the carrier's max weight)."""
+        if lanes is None:
+            lanes = np.arange(len(self.lane_src))
+        nodes = self.lane_node[lanes]
+        W = (Q @ self.w)[:, None]
+        V = (Q @ self.vol)[:, None]
+        val = (Q @ self.v)[:, None]
+        div = self.div[lanes][None, :]
+        billed = costs.billed_grams(W, V, div)
+        slabs = costs.slab_count(billed, self.slab[lanes][None, :])
+        charge = costs.carrier_charge(slabs, self.first[lanes][None, :], self.add[lanes][None, :])
+        if self.is_cod:
+            cod = costs.cod_fee(val, self.cod_fixed[lanes][None, :], self.cod_bp[lanes][None, :])
+        else:
+            cod = np.zeros_like(charge)
+        C = Q.shape[0]
+        ok = self.content_feasible(Q)[:, nodes] & (W <= self.maxw[lanes][None, :])
+        look = Q @ self.price.T  # (C, Nc)
+        return {
+            "ok": ok,
+            "actual_g": np.broadcast_to(W, (C, len(lanes))),
+            "billed_g": billed,
+            "slabs": slabs,
+            "shipping": charge,
+            "cod": cod,
+            "handling": np.broadcast_to(self.node_handling[nodes], (C, len(lanes))),
+            "lateness": np.broadcast_to(self.lateness[lanes], (C, len(lanes))),
+            "preference": np.broadcast_to(
+                self.node_priority[nodes] - self.node_bonus[nodes] - self.lane_bonus[lanes], (C, len(lanes))
+            ),
+            "lookahead": look[:, nodes],
+            "distance": np.broadcast_to(self.node_distance[nodes], (C, len(lanes))),
+            "penalty": np.broadcast_to(self.node_penalty[nodes], (C, len(lanes))),
+        }
+
+    def content_costs(self, Q: np.ndarray) -> np.ndarray:
+        """(C, J) total cost of each content on each lane, INF if impossible."""
+        t = self.lane_terms(Q)
+        total = (
+            t["shipping"] + t["cod"] + self.node_fixed[self.lane_node][None, :]
+            + self.lane_fixed[None, :] + t["lookahead"][:, :]
+        )
+        return np.where(t["ok"], total, INF)
+
+    def own_node_costs(self, Qn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cost of content Qn[c] at node c itself, for every candidate c at
+        once (greedy heuristics ask "what if node c also took this?")."""
+        Qj = Qn[self.lane_node]  # (J, L) each lane sees its node's content
+        W = Qj @ self.w
+        billed = costs.billed_grams(W, Qj @ self.vol, self.div)
+        charge = costs.carrier_charge(costs.slab_count(billed, self.slab), self.first, self.add)
+        if self.is_cod:
+            charge = charge + costs.cod_fee(Qj @ self.v, self.cod_fixed, self.cod_bp)
+        look = np.sum(Qn * self.price, axis=1)
+        total = charge + self.lane_fixed + self.node_fixed[self.lane_node] + look[self.lane_node]
+        need = Qn @ self.sku_onehot
+        node_ok = np.all(need <= self.stock, axis=1) & (Qn.sum(axis=1) > 0)
+        ok = node_ok[self.lane_node] & (W <= self.maxw)
+        total = np.where(ok, total, INF)
+        padded = np.where(self.node_lanes >= 0, self.node_lanes, 0)
+        per = np.where(self.node_lanes >= 0, total[padded], INF)
+        k = np.argmin(per, axis=1)
+        best = per[np.arange(self.n_cand), k]
+        return best, np.where(best < INF, padded[np.arange(self.n_cand), k], -1)
+
+    def node_costs(self, Q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(C, Nc) cheapest cost of each content at each node and the lane
+        achieving it (first lane on ties; -1 and INF where impossible)."""
+        lc = self.content_costs(Q)
+        padded = np.where(self.node_lanes >= 0, self.node_lanes, 0)
+        per = lc[:, padded]  # (C, Nc, Jmax)
+        per = np.where((self.node_lanes >= 0)[None, :, :], per, INF)
+        k = np.argmin(per, axis=2)
+        best = np.take_along_axis(per, k[:, :, None], axis=2)[:, :, 0]
+        lane = np.where(best < INF, padded[np.arange(self.n_cand)[None, :], k], -1)
+        return best, lane
+
+
+def _merge_groups(groups: list[frozenset[str]]) -> list[set[str]]:
+    merged: list[set[str]] = []
+    for g in groups:
+        g = set(g)
+        keep = []
+        for m in merged:
+            if m & g:
+                g |= m
+            else:
+                keep.append(m)
+        merged = keep + [g]
+    return merged
+
+
+def compile_problem(p: AllocationProblem) -> Instance:
+    """Validate `p` and compile it; never raises for an unservable order
+    (that is recorded in `infeasible_reason` / `verdicts`)."""
+    p.validate()
+    line_ids = [ln.line_id for ln in p.lines]
+    line_pos = {lid: i for i, lid in enumerate(line_ids)}
+    skus: list[str] = []
+    for ln in p.lines:
+        if ln.sku not in skus:
+            skus.append(ln.sku)
+    sku_pos = {s: i for i, s in enumerate(skus)}
+    L, S = len(p.lines), len(skus)
+    q = np.array([ln.qty for ln in p.lines], dtype=np.int64)
+    w = np.array([ln.unit_weight_g for ln in p.lines], dtype=np.int64)
+    v = np.array([ln.unit_value_paise for ln in p.lines], dtype=np.int64)
+    vol = np.array([ln.unit_volume_mm3 for ln in p.lines], dtype=np.int64)
+    line_sku = np.array([sku_pos[ln.sku] for ln in p.lines], dtype=np.int64)
+    onehot = np.zeros((L, S), dtype=np.int64)
+    onehot[np.arange(L), line_sku] = 1
+    groups = [
+        np.array(sorted(line_pos[x] for x in g), dtype=np.int64) for g in _merge_groups(p.keep_together)
+    ]
+
+    lanes_by_node: dict[str, list[int]] = {}
+    for j, lane in enumerate(p.lanes):
+        lanes_by_node.setdefault(lane.node, []).append(j)
+
+    promised = p.promised_days
+    hard = p.sla_policy == "hard" and promised is not None
+    verdicts: dict[int, Verdict] = {}
+    usable_lanes: dict[int, list[int]] = {}
+    for i, node in enumerate(p.nodes):
+        if node.forbidden_reason:
+            verdicts[i] = Verdict("forbidden", f"excluded by routing rule: {node.forbidden_reason}")
+            continue
+        if node.capacity_shipments is not None and node.capacity_shipments <= 0:
+            verdicts[i] = Verdict("over_capacity", "no shipment capacity left today")
+            continue
+        stocked = [k for k, ln in enumerate(p.lines) if node.stock.get(ln.sku, 0) > 0]
+        if not stocked:
+            verdicts[i] = Verdict("no_stock", "none of the order's SKUs in stock")
+            continue
+        lightest = min(p.lines[k].unit_weight_g for k in stocked)
+        why: list[str] = []
+        serviceable: list[int] = []
+        for j in lanes_by_node.get(node.code, []):
+            lane = p.lanes[j]
+            if lane.forbidden_reason:
+                why.append(f"{lane.carrier}: excluded by shipping rule: {lane.forbidden_reason}")
+            elif p.is_cod and not lane.cod_allowed:
+                why.append(f"{lane.carrier}: no COD on this lane")
+            elif lane.max_weight_g is not None and lane.max_weight_g < lightest:
+                why.append(f"{lane.carrier}: max weight {lane.max_weight_g} g below one unit")
+            else:
+                serviceable.append(j)
+        if not serviceable:
+            text = "no carrier serves the destination from here"
+            if why:
+                text += " (" + "; ".join(why) + ")"
+            verdicts[i] = Verdict("no_serviceable_carrier", text)
+            continue
+        if hard:
+            in_time = [j for j in serviceable if p.lanes[j].sla_days <= promised]
+            if not in_time:
+                fastest = min(p.lanes[j].sla_days for j in serviceable)
+                verdicts[i] = Verdict(
+                    "misses_sla", f"fastest carrier takes {fastest} days, promised {promised}"
+                )
+                continue
+            serviceable = in_time
+        usable_lanes[i] = serviceable
+
+    order = sorted(usable_lanes, key=lambda i: (p.nodes[i].priority, p.nodes[i].distance_km, i))
+    cand = np.array(order, dtype=np.int64)
+    Nc = len(cand)
+    nodes = [p.nodes[i] for i in order]
+    node_handling = np.array([n.handling_cost_paise for n in nodes], dtype=np.int64)
+    node_penalty = np.array([n.penalty_paise for n in nodes], dtype=np.int64)
+    node_distance = np.array(
+        [costs.round_paise(n.distance_km * p.distance_weight_paise_per_km) for n in nodes], dtype=np.int64
+    )
+    node_priority = np.array([n.priority * p.priority_weight_paise for n in nodes], dtype=np.int64)
+    node_bonus = np.array([n.bonus_paise for n in nodes], dtype=np.int64)
+    stock = np.array([[n.stock.get(s, 0) for s in skus] for n in nodes], dtype=np.int64).reshape(Nc, S)
+    stock = np.maximum(stock, 0)
+    cap_line = np.minimum(stock[:, line_sku], q[None, :]) if Nc else np.zeros((0, L), dtype=np.int64)
+    price = np.array(
+        [[n.unit_prices_paise.get(ln.sku, 0) for ln in p.lines] for n in nodes], dtype=np.int64
+    ).reshape(Nc, L)
+
+    lane_rows: list[tuple] = []
+    for c, i in enumerate(order):
+        kept = _undominated(p, usable_lanes[i], promised, p.lateness_penalty_paise_per_day)
+        for j in kept:
+            lane_rows.append((j, c))
+    lane_src = np.array([r[0] for r in lane_rows], dtype=np.int64)
+    lane_node = np.array([r[1] for r in lane_rows], dtype=np.int64)
+    lanes = [p.lanes[j] for j in lane_src]
+
+    def arr(f):
+        return np.array([f(x) for x in lanes], dtype=np.int64)
+
+    lateness = arr(lambda x: _lateness(x.sla_days, promised, p.lateness_penalty_paise_per_day))
+    lane_bonus = arr(lambda x: x.bonus_paise)
+    jmax = max((sum(1 for r in lane_rows if r[1] == c) for c in range(Nc)), default=1)
+    node_lanes = -np.ones((Nc, max(jmax, 1)), dtype=np.int64)
+    fill = [0] * Nc
+    for j, (_, c) in enumerate(lane_rows):
+        node_lanes[c, fill[c]] = j
+        fill[c] += 1
+
+    inst = Instance(
+        problem=p,
+        line_ids=line_ids,
+        q=q,
+        w=w,
+        v=v,
+        vol=vol,
+        skus=skus,
+        line_sku=line_sku,
+        sku_onehot=onehot,
+        groups=groups,
+        cand=cand,
+        node_handling=node_handling,
+        node_penalty=node_penalty,
+        node_distance=node_distance,
+        node_priority=node_priority,
+        node_bonus=node_bonus,
+        node_fixed=node_handling + node_penalty + node_distance + node_priority - node_bonus,
+        stock=stock,
+        cap_line=cap_line,
+        price=price,
+        lane_src=lane_src,
+        lane_node=lane_node,
+        first=arr(lambda x: x.first_slab_paise),
+        add=arr(lambda x: x.additional_slab_paise),
+        slab=arr(lambda x: x.slab_g),
+        div=arr(lambda x: x.volumetric_divisor),
+        maxw=arr(lambda x: NO_MAX_WEIGHT if x.max_weight_g is None else x.max_weight_g),
+        cod_fixed=arr(lambda x: x.cod_fixed_paise),
+        cod_bp=arr(lambda x: x.cod_percent_bp),
+        lateness=lateness,
+        lane_bonus=lane_bonus,
+        lane_fixed=lateness - lane_bonus,
+        node_lanes=node_lanes,
+        verdicts=verdicts,
+        is_cod=p.is_cod,
+        split=p.split_penalty_paise,
+        pen=p.unfilled_penalty_paise_per_unit,
+        partial=p.allow_partial,
+        kmax=p.max_shipments if p.max_shipments is not None else max(Nc, 1),
+        minval=p.min_shipment_value_paise,
+        has_volume=bool(np.any(vol > 0)),
+    )
+    inst.infeasible_reason = _basic_infeasibility(inst)
+    return inst
+
+
+def _lateness(sla_days: int, promised: int | None, per_day: int) -> int:
+    if promised is None:
+        return 0
+    return max(0, sla_days - promised) * per_day
+
+
+def _undominated(p: AllocationProblem, js: list[int], promised, per_day) -> list[int]:
+    """Drop a lane when another lane at the same node is at least as good on
+    every term that can matter for this order (and strictly better on one,
+    or equal and added earlier). Fewer lanes -> smaller models, same optimum."""
+
+    def key(j):
+        x = p.lanes[j]
+        cod = (x.cod_fixed_paise, x.cod_percent_bp) if p.is_cod else (0, 0)
+        return (
+            x.first_slab_paise,
+            x.additional_slab_paise,
+            -x.volumetric_divisor,
+            -(x.max_weight_g if x.max_weight_g is not None else int(NO_MAX_WEIGHT)),
+            _lateness(x.sla_days, promised, per_day) - x.bonus_paise,
+            *cod,
+        )
+
+    keys = {j: key(j) for j in js}
+    kept = []
+    for j in js:
+        dominated = False
+        for k in js:
+            if k == j or p.lanes[k].slab_g != p.lanes[j].slab_g:
+                continue
+            if all(a <= b for a, b in zip(keys[k], keys[j])) and (keys[k] != keys[j] or k < j):
+                dominated = True
+                break
+        if not dominated:
+            kept.append(j)
+    return kept
+
+
+def _basic_infeasibility(inst: Instance) -> str | None:
+    """The reason no plan can ship anything, judged from eligibility and
+    total stock alone; None when that check passes (the solver may still
+    find the policy constraints infeasible)."""
+    p = inst.problem
+    open_nodes = [i for i, n in enumerate(p.nodes) if i not in inst.verdicts or inst.verdicts[i].code not in ("forbidden", "over_capacity")]
+    if not p.nodes:
+        return "no candidate nodes"
+    if not open_nodes:
+        return "every candidate node is excluded by routing rules or out of capacity"
+    codes = {inst.verdicts[i].code if i in inst.verdicts else "candidate" for i in open_nodes}
+    if inst.n_cand == 0:
+        if codes == {"no_stock"}:
+            return "no stock for any SKU of the order at any eligible node"
+        if "misses_sla" in codes:
+            return f"no node can meet the promised {p.promised_days} days"
+        if "no_serviceable_carrier" in codes:
+            cod = " with COD" if p.is_cod else ""
+            return f"no carrier serves the destination{cod}"
+        return "no eligible node"
+    if p.allow_partial:
+        return None
+    avail = inst.stock.sum(axis=0)
+    need = inst.q @ inst.sku_onehot
+    for s, sku in enumerate(inst.skus):
+        if avail[s] == 0:
+            return f"no stock for SKU {sku} at any eligible node"
+        if avail[s] < need[s]:
+            return f"only {avail[s]} of {need[s]} units of SKU {sku} in stock at eligible nodes"
+    return None

@@ -1,0 +1,181 @@
+"""The solver's answer: a `Plan` of shipments, with costs, status and reasons.
+
+Everything is plain data so the service layer can store it and the API can
+render `Plan.to_dict()` as JSON. Costs are integer paise per term; the sum of
+shipment totals plus the unfilled penalty equals `objective_paise`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+COST_TERMS = (
+    "shipping",
+    "cod",
+    "handling",
+    "split",
+    "lateness",
+    "preference",
+    "lookahead",
+    "distance",
+    "penalty",
+)
+
+
+class PlanStatus(str, enum.Enum):
+    OPTIMAL = "OPTIMAL"  # proven minimum-cost plan
+    FEASIBLE = "FEASIBLE"  # valid plan, optimality not proven (time limit, or a baseline)
+    HEURISTIC_FALLBACK = "HEURISTIC_FALLBACK"  # time limit hit: best heuristic plan
+    INFEASIBLE = "INFEASIBLE"  # no valid plan; see `reason`
+
+
+@dataclass
+class Costs:
+    """Cost breakdown by term, integer paise."""
+
+    shipping: int = 0
+    cod: int = 0
+    handling: int = 0
+    split: int = 0
+    lateness: int = 0
+    preference: int = 0
+    lookahead: int = 0
+    distance: int = 0
+    penalty: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(getattr(self, t) for t in COST_TERMS)
+
+    def to_dict(self) -> dict[str, int]:
+        d = {t: int(getattr(self, t)) for t in COST_TERMS}
+        d["total"] = int(self.total)
+        return d
+
+
+@dataclass
+class Shipment:
+    node: str
+    carrier: str
+    zone: str
+    lines: dict[str, int]
+    actual_weight_g: int
+    billed_weight_g: int
+    slabs: int
+    sla_days: int
+    value_paise: int
+    costs: Costs
+
+    @property
+    def total_paise(self) -> int:
+        return self.costs.total
+
+    def to_dict(self) -> dict:
+        return {
+            "node": self.node,
+            "carrier": self.carrier,
+            "zone": self.zone,
+            "lines": dict(self.lines),
+            "actual_weight_g": int(self.actual_weight_g),
+            "billed_weight_g": int(self.billed_weight_g),
+            "slabs": int(self.slabs),
+            "sla_days": int(self.sla_days),
+            "value_paise": int(self.value_paise),
+            "costs": self.costs.to_dict(),
+        }
+
+
+@dataclass
+class NodeExplanation:
+    """Why one candidate node is or is not in the plan.
+
+    code: used | forbidden | over_capacity | no_stock | no_serviceable_carrier
+          | misses_sla | costlier
+    For `costlier`, `extra_cost_paise` is (cost of the best plan found that
+    uses this node) - (cost of the chosen plan); `exact` says whether that
+    comparison plan is provably the best one using the node.
+    """
+
+    node: str
+    code: str
+    text: str
+    extra_cost_paise: int | None = None
+    exact: bool = False
+
+    def to_dict(self) -> dict:
+        d = {"node": self.node, "code": self.code, "text": self.text}
+        if self.code == "costlier":
+            d["extra_cost_paise"] = None if self.extra_cost_paise is None else int(self.extra_cost_paise)
+            d["exact"] = self.exact
+        return d
+
+
+@dataclass
+class Alternative:
+    """A reference plan shown next to the chosen one (e.g. best single
+    shipment, nearest node)."""
+
+    name: str
+    nodes: list[str]
+    cost_paise: int | None
+    text: str
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "nodes": list(self.nodes),
+            "cost_paise": None if self.cost_paise is None else int(self.cost_paise),
+            "text": self.text,
+        }
+
+
+@dataclass
+class Plan:
+    order_id: str
+    strategy: str
+    status: PlanStatus
+    shipments: list[Shipment] = field(default_factory=list)
+    unfilled: dict[str, int] = field(default_factory=dict)
+    unfilled_paise: int = 0
+    objective_paise: int | None = None
+    bound_paise: int | None = None
+    reason: str | None = None
+    solve_ms: float = 0.0
+    method: str = ""
+    explanation: list[NodeExplanation] = field(default_factory=list)
+    alternatives: list[Alternative] = field(default_factory=list)
+
+    @property
+    def costs(self) -> Costs:
+        total = Costs()
+        for s in self.shipments:
+            for t in COST_TERMS:
+                setattr(total, t, getattr(total, t) + getattr(s.costs, t))
+        return total
+
+    @property
+    def is_feasible(self) -> bool:
+        return self.status != PlanStatus.INFEASIBLE
+
+    def to_dict(self, include_timing: bool = False) -> dict:
+        """Plain JSON-able data. Solve time is excluded unless asked for, so
+        the same input always gives an identical dict."""
+        d = {
+            "order_id": self.order_id,
+            "strategy": self.strategy,
+            "status": self.status.value,
+            "method": self.method,
+            "reason": self.reason,
+            "objective_paise": None if self.objective_paise is None else int(self.objective_paise),
+            "bound_paise": None if self.bound_paise is None else int(self.bound_paise),
+            "costs": {**self.costs.to_dict(), "unfilled": int(self.unfilled_paise)},
+            "shipments": [s.to_dict() for s in self.shipments],
+            "unfilled": {k: int(v) for k, v in self.unfilled.items()},
+            "explanation": [e.to_dict() for e in self.explanation],
+            "alternatives": [a.to_dict() for a in self.alternatives],
+        }
+        d["costs"]["total"] = d["costs"]["total"] + d["costs"]["unfilled"]
+        if include_timing:
+            d["solve_ms"] = round(self.solve_ms, 3)
+        return d
