@@ -47,6 +47,21 @@ class Settings:
     sms_token: str = ""
     notify_max_attempts: int = 6
     tracking_base_url: str = "http://127.0.0.1:8000/track"
+    email_provider: str = "smtp"         # smtp | log
+    smtp_ssl: bool = False               # implicit TLS (port 465) instead of STARTTLS
+    smtp_cafile: str = ""                # extra CA to trust for the relay's certificate
+    smtp_timeout_seconds: int = 10
+    sms_timeout_seconds: int = 10
+    sms_sender_id: str = ""
+    templates_dir: str = ""              # overrides notify/templates file by file
+    notify_brand: str = "omnialloc"      # seller name in messages and the From header
+    notify_channels: str = "email,sms"
+    notify_mandatory: str = "order_cancelled,refund_issued"  # sent even to customers who opted out
+    notify_backoff_seconds: int = 30     # first retry delay; doubles per attempt
+    notify_backoff_max_seconds: int = 3600
+    notify_batch_size: int = 20
+    notify_poll_seconds: int = 2
+    notify_lease_seconds: int = 300      # a row stuck in 'sending' this long is claimable again
     # Misc
     secret_key: str = "dev-only-change-me"
     pickup_expiry_days: int = 5

@@ -1,0 +1,108 @@
+"""The variables every template sees, built from domain objects (pure: no I/O).
+
+Contract (all keys always present, ``None`` when unknown, so templates may test them):
+
+    brand                       seller name shown to the buyer
+    customer.name, .first_name
+    order.id, .ref (the channel's order number), .channel, .units, .total_paise,
+         .currency, .payment_mode (PREPAID|COD), .payment_mode_label, .promised_days
+    items[]: sku, name, qty     the lines this message is about (the shipment's, else the order's)
+    shipment.id, .awb, .carrier, .carrier_name, .tracking_url, .promised_days
+    rma.id, .resolution, .resolution_label, .pickup_date, .carrier_name, .awb,
+       .refund_paise, .refund_method
+    reason                      the reason recorded with the change, if any
+    return_window_days
+
+The context is stored with the outbox row (JSON), so a message can be
+re-rendered after an admin fixes a template and re-queues it.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+_PAYMENT_LABELS = {"PREPAID": "prepaid", "COD": "cash on delivery"}
+_RESOLUTION_LABELS = {"refund": "Refund", "exchange": "Exchange", "store_credit": "Store credit"}
+
+
+def tracking_url(base_url: str, awb: str | None) -> str | None:
+    if not awb:
+        return None
+    return f"{base_url.rstrip('/')}/{quote(str(awb), safe='')}"
+
+
+def first_name(name: str | None) -> str:
+    parts = (name or "").split()
+    return parts[0] if parts else "there"
+
+
+def build(*, brand: str, order, shipment=None, rma: dict | None = None, reason: str | None = None,
+          tracking_base_url: str = "", carrier_names: dict[str, str] | None = None,
+          sku_names: dict[str, str] | None = None, return_window_days: int = 30) -> dict:
+    """Template variables for one message about ``order`` (and its ``shipment`` or return ``rma``)."""
+    carrier_names = carrier_names or {}
+    sku_names = sku_names or {}
+    ship_to = order.ship_to
+    if shipment is not None:
+        items = [{"sku": l.sku, "name": sku_names.get(l.sku), "qty": l.qty} for l in shipment.lines if l.qty]
+    else:
+        items = [{"sku": l.sku, "name": sku_names.get(l.sku), "qty": l.open_qty or l.qty} for l in order.lines]
+    payment = str(getattr(order.payment_mode, "value", order.payment_mode))
+    ctx = {
+        "brand": brand,
+        "customer": {"name": ship_to.name, "first_name": first_name(ship_to.name)},
+        "order": {
+            "id": order.id, "ref": order.external_id, "channel": order.channel,
+            "units": sum(l.open_qty for l in order.lines) or sum(l.qty for l in order.lines),
+            "total_paise": order.value_paise, "currency": order.currency, "payment_mode": payment,
+            "payment_mode_label": _PAYMENT_LABELS.get(payment, payment.lower()),
+            "promised_days": order.promised_days,
+        },
+        "items": items,
+        "shipment": {"id": None, "awb": None, "carrier": None, "carrier_name": None, "tracking_url": None,
+                     "promised_days": None},
+        "rma": {"id": None, "resolution": None, "resolution_label": None, "pickup_date": None,
+                "carrier_name": None, "awb": None, "refund_paise": None, "refund_method": None},
+        "reason": reason,
+        "return_window_days": return_window_days,
+    }
+    if shipment is not None:
+        ctx["shipment"] = {
+            "id": shipment.id, "awb": shipment.awb, "carrier": shipment.carrier,
+            "carrier_name": carrier_names.get(shipment.carrier, shipment.carrier),
+            "tracking_url": tracking_url(tracking_base_url, shipment.awb),
+            "promised_days": shipment.sla_days,
+        }
+    if rma:
+        resolution = rma.get("resolution")
+        resolution = None if resolution is None else str(getattr(resolution, "value", resolution))
+        carrier = rma.get("carrier")
+        ctx["rma"] = {
+            "id": rma.get("id"), "resolution": resolution,
+            "resolution_label": _RESOLUTION_LABELS.get(resolution, resolution) if resolution else None,
+            "pickup_date": None if rma.get("pickup_date") is None else str(rma["pickup_date"]),
+            "carrier_name": carrier_names.get(carrier, carrier) if carrier else None,
+            "awb": rma.get("awb"), "refund_paise": rma.get("refund_paise"),
+            "refund_method": rma.get("refund_method"),
+        }
+    return ctx
+
+
+def worst_case(kind: str | None = None) -> dict:
+    """A context with every field as long as templates may meet it: what the SMS length test renders."""
+    from omnialloc.domain import Address, Order, OrderLine, PaymentMode, Shipment, ShipmentLine
+
+    order = Order(id="ord_" + "f" * 16, channel="marketplace-long", external_id="X" * 40,
+                  ship_to=Address(name="Venkataramanan Subramaniam Iyer", line1="1", city="Chennai",
+                                  state="Tamil Nadu", pin="600002", phone="+919800000001",
+                                  email="venkataramanan.subramaniam@example.com"),
+                  lines=[OrderLine(1, "SKU-0001", 999, 9_99_999)], payment_mode=PaymentMode.COD,
+                  promised_days=14)
+    shipment = Shipment(id="shp_" + "e" * 16, order_id=order.id, node="CHN-FC1", carrier="DELHIVERY",
+                        lines=[ShipmentLine(1, "SKU-0001", 999)], awb="A" * 30, sla_days=14)
+    rma = {"id": "rma_" + "d" * 30, "resolution": "store_credit", "pickup_date": "2026-12-31",
+           "carrier": "DELHIVERY", "awb": "R" * 30, "refund_paise": 99_99_999_99, "refund_method": "UPI"}
+    return build(brand="Shree Laxmi Fashions Pvt Ltd", order=order, shipment=shipment, rma=rma,
+                 reason="Customer not available at the address; phone switched off",
+                 tracking_base_url="https://track.example-shop.in/t",
+                 carrier_names={"DELHIVERY": "Delhivery Surface Express"})
