@@ -1,0 +1,126 @@
+"""Engines, configured once per database URL.
+
+SQLite (the embedded default) is set up for concurrent writers:
+
+* WAL journal, so readers never block the writer and vice versa;
+* a 30 s busy timeout, so a writer waits for the lock instead of failing;
+* foreign keys on (SQLite leaves them off per connection);
+* pysqlite's own transaction handling off (``isolation_level = None``) and every
+  transaction begun by us: ``BEGIN IMMEDIATE`` for writes, which takes the
+  write lock up front. With the default deferred BEGIN two transactions can
+  both read the same stock and then both write, i.e. oversell, or fail to
+  upgrade their read lock. Read-only units of work (``readonly=True``) begin a
+  deferred transaction: a consistent snapshot without the write lock.
+
+PostgreSQL gets a checked, bounded pool. ``schema=`` puts a private schema first
+on the search path (tests run in one schema per run).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+
+BUSY_TIMEOUT_MS = 30_000
+READONLY_OPTION = "omnialloc_readonly"
+
+_engines: dict[tuple[str, str | None], Engine] = {}
+_lock = threading.Lock()
+
+
+def make_engine(url: str, *, schema: str | None = None) -> Engine:
+    """The process-wide engine for ``url`` (and ``schema``), created on first use."""
+    key = (str(url), schema)
+    with _lock:
+        engine = _engines.get(key)
+        if engine is None:
+            engine = _engines[key] = create_engine(url, schema=schema)
+        return engine
+
+
+def dispose_engines() -> None:
+    """Close every cached engine's pool (tests, process shutdown, after fork)."""
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+
+
+def create_engine(url: str, *, schema: str | None = None, foreign_keys: bool = True, **kwargs) -> Engine:
+    """A new, uncached engine. ``foreign_keys=False`` is for SQLite batch migrations only."""
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        return _sqlite_engine(u, foreign_keys=foreign_keys, **kwargs)
+    if u.get_backend_name() == "postgresql":
+        return _postgresql_engine(u, schema=schema, **kwargs)
+    return sa.create_engine(u, **kwargs)
+
+
+def is_sqlite(engine_or_url) -> bool:
+    url = engine_or_url.url if isinstance(engine_or_url, Engine) else make_url(engine_or_url)
+    return url.get_backend_name() == "sqlite"
+
+
+def sqlite_path(url) -> Path | None:
+    """The file behind an SQLite URL (None for in-memory)."""
+    u = make_url(url)
+    db = u.database
+    if not db or db == ":memory:" or db.startswith("file::memory:"):
+        return None
+    return Path(db)
+
+
+def ensure_sqlite_dir(url) -> None:
+    """Create the parent folder of an SQLite file so a fresh checkout just works."""
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        path = sqlite_path(u)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_engine(u, *, foreign_keys: bool, **kwargs) -> Engine:
+    ensure_sqlite_dir(u)
+    connect_args = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+    connect_args.update(kwargs.pop("connect_args", {}))
+    engine = sa.create_engine(u, connect_args=connect_args, **kwargs)
+    in_memory = sqlite_path(u) is None
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # We emit BEGIN ourselves (see _on_begin); pysqlite must not.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        try:
+            if not in_memory:
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")  # durable across app crashes in WAL mode
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cur.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        finally:
+            cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        readonly = conn.get_execution_options().get(READONLY_OPTION, False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _postgresql_engine(u, *, schema: str | None, **kwargs) -> Engine:
+    connect_args = dict(kwargs.pop("connect_args", {}))
+    if schema:
+        if not schema.replace("_", "").isalnum():
+            raise ValueError(f"bad schema name {schema!r}")
+        connect_args["options"] = f"-csearch_path={schema}"
+    kwargs.setdefault("pool_pre_ping", True)
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 20)
+        kwargs.setdefault("pool_recycle", 1800)
+    return sa.create_engine(u, connect_args=connect_args, **kwargs)

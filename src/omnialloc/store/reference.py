@@ -1,0 +1,90 @@
+"""Bulk, idempotent sync of reference data (the network) into the store.
+
+Used by the demo loader and network imports. One SELECT per table finds what
+is there; new rows are inserted in bulk, rows whose values differ are updated,
+identical rows are not touched, so syncing the same data twice writes nothing.
+
+Inventory is different on purpose: a missing (node, sku) row is created with
+the file's on_hand and safety stock, but an existing row is left alone.
+Stock moves with every reservation and shipment, so re-loading the demo files
+must never reset (or double) live stock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from omnialloc.domain import Carrier, Channel, InventoryPosition, Node, RateCard, Serviceability, Sku
+from omnialloc.store import tables as t
+from omnialloc.store.repositories import carriers as carrier_rows
+from omnialloc.store.repositories import channels as channel_rows
+from omnialloc.store.repositories import nodes as node_rows
+from omnialloc.store.repositories import skus as sku_rows
+from omnialloc.store.repositories._base import utcnow
+
+
+@dataclass
+class SyncResult:
+    inserted: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return any(self.inserted.values()) or any(self.updated.values())
+
+
+def _pk(table: sa.Table, row: dict) -> tuple:
+    return tuple(row[c.name] for c in table.primary_key.columns)
+
+
+def _norm(value):
+    return str(value) if hasattr(value, "value") else value  # enum member -> its value
+
+
+def upsert_rows(conn: Connection, table: sa.Table, rows: Iterable[dict], result: SyncResult, *,
+                update_existing: bool = True) -> None:
+    rows = list(rows)
+    pk_cols = list(table.primary_key.columns)
+    existing = {tuple(r[c.name] for c in pk_cols): dict(r) for r in conn.execute(sa.select(table)).mappings()}
+    new, changed = [], []
+    for row in rows:
+        have = existing.get(_pk(table, row))
+        if have is None:
+            new.append(row)
+        elif update_existing and any(_norm(have.get(k)) != _norm(v) for k, v in row.items()):
+            changed.append(row)
+    if new:
+        conn.execute(table.insert(), new)
+    for row in changed:
+        key = sa.and_(*(c == row[c.name] for c in pk_cols))
+        conn.execute(table.update().where(key).values({k: v for k, v in row.items() if k not in {c.name for c in pk_cols}}))
+    result.inserted[table.name] = result.inserted.get(table.name, 0) + len(new)
+    result.updated[table.name] = result.updated.get(table.name, 0) + len(changed)
+
+
+def sync_network(conn: Connection, *, nodes: Iterable[Node] = (), skus: Iterable[Sku] = (),
+                 channels: Iterable[Channel] = (), carriers: Iterable[Carrier] = (),
+                 rate_cards: Iterable[RateCard] = (), serviceability: Iterable[Serviceability] = (),
+                 inventory: Iterable[InventoryPosition] = ()) -> SyncResult:
+    """Upsert the network in foreign-key order. Rows not in the input are kept."""
+    result = SyncResult()
+    upsert_rows(conn, t.nodes, (node_rows._to_row(n) for n in nodes), result)
+    upsert_rows(conn, t.skus, (sku_rows._to_row(s) for s in skus), result)
+    upsert_rows(conn, t.channels, (channel_rows._to_row(c) for c in channels), result)
+    upsert_rows(conn, t.carriers, (carrier_rows._carrier_row(c) for c in carriers), result)
+    upsert_rows(conn, t.rate_cards, (carrier_rows._rate_row(r) for r in rate_cards), result)
+    upsert_rows(conn, t.serviceability, (carrier_rows._service_row(s) for s in serviceability), result)
+    now = utcnow()
+    upsert_rows(conn, t.inventory, (dict(node=p.node, sku=p.sku, on_hand=p.on_hand, reserved=0,
+                                         safety_stock=p.safety_stock, updated_at=now) for p in inventory),
+                result, update_existing=False)
+    return result
+
+
+def row_counts(conn: Connection, names: Iterable[str]) -> dict[str, int]:
+    return {name: conn.execute(sa.select(sa.func.count()).select_from(t.metadata.tables[name])).scalar_one()
+            for name in names}

@@ -1,0 +1,34 @@
+"""Every solve's plan, bound and explanation: why an order went where it went."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from omnialloc.store.repositories._base import Repository, utcnow
+from omnialloc.store.tables import allocations
+
+
+class AllocationRepository(Repository):
+    def add(self, *, order_id: str | None, strategy: str, status: str, plan: dict,
+            objective_paise: int | None = None, bound_paise: int | None = None, solve_ms: float | None = None,
+            created_at: datetime | None = None) -> int:
+        result = self.conn.execute(allocations.insert().values(
+            order_id=order_id, strategy=strategy, status=str(status), plan=plan, objective_paise=objective_paise,
+            bound_paise=bound_paise, solve_ms=solve_ms, created_at=created_at or utcnow()))
+        return result.inserted_primary_key[0]
+
+    def get(self, allocation_id: int) -> dict | None:
+        row = self.conn.execute(sa.select(allocations).where(allocations.c.id == allocation_id)).first()
+        return None if row is None else dict(row._mapping)
+
+    def for_order(self, order_id: str) -> list[dict]:
+        q = sa.select(allocations).where(allocations.c.order_id == order_id).order_by(allocations.c.id)
+        return [dict(r._mapping) for r in self.conn.execute(q)]
+
+    def latest(self, order_id: str) -> dict | None:
+        q = (sa.select(allocations).where(allocations.c.order_id == order_id)
+             .order_by(allocations.c.id.desc()).limit(1))
+        row = self.conn.execute(q).first()
+        return None if row is None else dict(row._mapping)

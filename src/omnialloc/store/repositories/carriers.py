@@ -1,0 +1,112 @@
+"""Carriers with their zone rate cards and serviceability (one aggregate: they change together)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from omnialloc.domain import Carrier, RateCard, Serviceability, Zone
+from omnialloc.store.repositories._base import Repository
+from omnialloc.store.tables import carriers, rate_cards, serviceability
+
+_CARRIER = ("code", "name", "max_weight_g", "cod_supported", "volumetric_divisor", "reverse_supported", "active")
+_RATE = ("carrier", "first_slab_paise", "additional_slab_paise", "cod_fixed_paise", "cod_percent_bp",
+         "rto_multiplier_pct", "reverse_multiplier_pct", "slab_g")
+_SERVICE = ("carrier", "pin_prefix", "forward", "reverse", "cod", "sla_days_a", "sla_days_b", "sla_days_c",
+            "sla_days_d", "sla_days_e")
+
+
+def _carrier_row(c: Carrier) -> dict:
+    return {**{f: getattr(c, f) for f in _CARRIER}, "modes": sorted(c.modes)}
+
+
+def _carrier(r) -> Carrier:
+    return Carrier(**{f: getattr(r, f) for f in _CARRIER}, modes=frozenset(r.modes))
+
+
+def _rate_row(rc: RateCard) -> dict:
+    return {**{f: getattr(rc, f) for f in _RATE}, "zone": Zone(rc.zone)}
+
+
+def _rate(r) -> RateCard:
+    return RateCard(**{f: getattr(r, f) for f in _RATE}, zone=Zone(r.zone))
+
+
+def _service_row(s: Serviceability) -> dict:
+    return {f: getattr(s, f) for f in _SERVICE}
+
+
+def _service(r) -> Serviceability:
+    return Serviceability(**{f: getattr(r, f) for f in _SERVICE})
+
+
+class CarrierRepository(Repository):
+    # -------------------------------------------------------------- carriers
+    def get(self, code: str) -> Carrier | None:
+        row = self.conn.execute(sa.select(carriers).where(carriers.c.code == code)).first()
+        return None if row is None else _carrier(row)
+
+    def list(self, *, active_only: bool = False) -> list[Carrier]:
+        q = sa.select(carriers).order_by(carriers.c.code)
+        if active_only:
+            q = q.where(carriers.c.active.is_(True))
+        return [_carrier(r) for r in self.conn.execute(q)]
+
+    def add(self, carrier: Carrier, *, webhook_secret: str | None = None) -> None:
+        self.conn.execute(carriers.insert().values(**_carrier_row(carrier), webhook_secret=webhook_secret))
+
+    def update(self, carrier: Carrier) -> bool:
+        """Updates the carrier's fields; the webhook secret is left as it is."""
+        row = _carrier_row(carrier)
+        code = row.pop("code")
+        return self.conn.execute(carriers.update().where(carriers.c.code == code).values(**row)).rowcount == 1
+
+    def upsert(self, carrier: Carrier) -> None:
+        if not self.update(carrier):
+            self.add(carrier)
+
+    def webhook_secret(self, code: str) -> str | None:
+        return self.conn.execute(sa.select(carriers.c.webhook_secret).where(carriers.c.code == code)).scalar()
+
+    def set_webhook_secret(self, code: str, secret: str | None) -> bool:
+        q = carriers.update().where(carriers.c.code == code).values(webhook_secret=secret)
+        return self.conn.execute(q).rowcount == 1
+
+    # -------------------------------------------------------------- rate cards
+    def rate_cards(self, carrier: str | None = None) -> list[RateCard]:
+        q = sa.select(rate_cards).order_by(rate_cards.c.carrier, rate_cards.c.zone)
+        if carrier is not None:
+            q = q.where(rate_cards.c.carrier == carrier)
+        return [_rate(r) for r in self.conn.execute(q)]
+
+    def rate_card(self, carrier: str, zone: Zone | str) -> RateCard | None:
+        q = sa.select(rate_cards).where(rate_cards.c.carrier == carrier, rate_cards.c.zone == Zone(zone))
+        row = self.conn.execute(q).first()
+        return None if row is None else _rate(row)
+
+    def upsert_rate_card(self, rc: RateCard) -> None:
+        row = _rate_row(rc)
+        key = (rate_cards.c.carrier == row["carrier"]) & (rate_cards.c.zone == row["zone"])
+        values = {k: v for k, v in row.items() if k not in ("carrier", "zone")}
+        if self.conn.execute(rate_cards.update().where(key).values(**values)).rowcount == 0:
+            self.conn.execute(rate_cards.insert().values(**row))
+
+    # -------------------------------------------------------------- serviceability
+    def serviceability(self, carrier: str | None = None) -> list[Serviceability]:
+        q = sa.select(serviceability).order_by(serviceability.c.carrier, serviceability.c.pin_prefix)
+        if carrier is not None:
+            q = q.where(serviceability.c.carrier == carrier)
+        return [_service(r) for r in self.conn.execute(q)]
+
+    def serviceability_for_pin(self, pin: str) -> list[Serviceability]:
+        """Every rule whose prefix matches ``pin`` (callers pick the longest per carrier)."""
+        prefixes = [pin[:i] for i in range(1, len(pin) + 1)]
+        q = (sa.select(serviceability).where(serviceability.c.pin_prefix.in_(prefixes))
+             .order_by(serviceability.c.carrier, sa.func.length(serviceability.c.pin_prefix).desc()))
+        return [_service(r) for r in self.conn.execute(q)]
+
+    def upsert_serviceability(self, s: Serviceability) -> None:
+        row = _service_row(s)
+        key = (serviceability.c.carrier == s.carrier) & (serviceability.c.pin_prefix == s.pin_prefix)
+        values = {k: v for k, v in row.items() if k not in ("carrier", "pin_prefix")}
+        if self.conn.execute(serviceability.update().where(key).values(**values)).rowcount == 0:
+            self.conn.execute(serviceability.insert().values(**row))

@@ -1,0 +1,50 @@
+"""Sales channels: where orders come from and where stock feeds go."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from omnialloc.domain import Channel
+from omnialloc.store.repositories._base import Repository
+from omnialloc.store.tables import channels
+
+
+def _to_row(c: Channel) -> dict:
+    return dict(code=c.code, name=c.name, kind=c.kind, return_window_days=c.return_window_days,
+                buffer_units=c.buffer_units, buffer_percent=c.buffer_percent,
+                feeding_nodes=sorted(c.feeding_nodes), active=c.active)
+
+
+def _from_row(r) -> Channel:
+    return Channel(code=r.code, name=r.name, kind=r.kind, return_window_days=r.return_window_days,
+                   buffer_units=r.buffer_units, buffer_percent=r.buffer_percent,
+                   feeding_nodes=frozenset(r.feeding_nodes), active=r.active)
+
+
+class ChannelRepository(Repository):
+    def get(self, code: str) -> Channel | None:
+        row = self.conn.execute(sa.select(channels).where(channels.c.code == code)).first()
+        return None if row is None else _from_row(row)
+
+    def list(self) -> list[Channel]:
+        return [_from_row(r) for r in self.conn.execute(sa.select(channels).order_by(channels.c.code))]
+
+    def add(self, channel: Channel, *, webhook_secret: str | None = None) -> None:
+        self.conn.execute(channels.insert().values(**_to_row(channel), webhook_secret=webhook_secret))
+
+    def update(self, channel: Channel) -> bool:
+        """Updates the channel's fields; the webhook secret is left as it is."""
+        row = _to_row(channel)
+        code = row.pop("code")
+        return self.conn.execute(channels.update().where(channels.c.code == code).values(**row)).rowcount == 1
+
+    def upsert(self, channel: Channel) -> None:
+        if not self.update(channel):
+            self.add(channel)
+
+    def webhook_secret(self, code: str) -> str | None:
+        return self.conn.execute(sa.select(channels.c.webhook_secret).where(channels.c.code == code)).scalar()
+
+    def set_webhook_secret(self, code: str, secret: str | None) -> bool:
+        q = channels.update().where(channels.c.code == code).values(webhook_secret=secret)
+        return self.conn.execute(q).rowcount == 1

@@ -1,0 +1,126 @@
+"""Stock per (node, SKU) and the conditional updates that keep it from overselling.
+
+Every change is one conditional ``UPDATE`` checked by its row count, never a
+read-modify-write: correct under concurrency on both backends (PostgreSQL
+re-checks the WHERE after waiting for a row lock; SQLite serialises writers
+with BEGIN IMMEDIATE). Callers touching several rows go in (node, sku) order.
+The CHECK constraints (on_hand >= 0, 0 <= reserved <= on_hand) back this up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from omnialloc.domain import InventoryPosition
+from omnialloc.store.repositories._base import Repository, utcnow
+from omnialloc.store.tables import inventory as inv
+
+_AVAILABLE = inv.c.on_hand - inv.c.reserved - inv.c.safety_stock
+
+
+def _from_row(r) -> InventoryPosition:
+    return InventoryPosition(node=r.node, sku=r.sku, on_hand=r.on_hand, reserved=r.reserved,
+                             safety_stock=r.safety_stock)
+
+
+def _key(node: str, sku: str):
+    return (inv.c.node == node) & (inv.c.sku == sku)
+
+
+class InventoryRepository(Repository):
+    # -------------------------------------------------------------- reads
+    def get(self, node: str, sku: str) -> InventoryPosition | None:
+        row = self.conn.execute(sa.select(inv).where(_key(node, sku))).first()
+        return None if row is None else _from_row(row)
+
+    def list(self, *, node: str | None = None, sku: str | None = None) -> list[InventoryPosition]:
+        q = sa.select(inv).order_by(inv.c.node, inv.c.sku)
+        if node is not None:
+            q = q.where(inv.c.node == node)
+        if sku is not None:
+            q = q.where(inv.c.sku == sku)
+        return [_from_row(r) for r in self.conn.execute(q)]
+
+    def atp_for(self, skus: Iterable[str], nodes: Iterable[str] | None = None) -> dict[tuple[str, str], int]:
+        """Available-to-promise per (node, sku) for these SKUs (and nodes), in one query; never negative."""
+        skus = list(skus)
+        if not skus:
+            return {}
+        q = sa.select(inv.c.node, inv.c.sku, _AVAILABLE.label("atp")).where(inv.c.sku.in_(skus))
+        if nodes is not None:
+            nodes = list(nodes)
+            if not nodes:
+                return {}
+            q = q.where(inv.c.node.in_(nodes))
+        return {(r.node, r.sku): max(0, r.atp) for r in self.conn.execute(q)}
+
+    def totals(self) -> dict[str, int]:
+        """Network-wide sums (on_hand, reserved, safety_stock, rows): cheap health numbers."""
+        row = self.conn.execute(sa.select(
+            sa.func.coalesce(sa.func.sum(inv.c.on_hand), 0).label("on_hand"),
+            sa.func.coalesce(sa.func.sum(inv.c.reserved), 0).label("reserved"),
+            sa.func.coalesce(sa.func.sum(inv.c.safety_stock), 0).label("safety_stock"),
+            sa.func.count().label("rows"),
+        )).one()
+        return {k: int(v) for k, v in row._mapping.items()}
+
+    # -------------------------------------------------------------- writes
+    def add(self, pos: InventoryPosition) -> None:
+        self.conn.execute(inv.insert().values(node=pos.node, sku=pos.sku, on_hand=pos.on_hand, reserved=pos.reserved,
+                                              safety_stock=pos.safety_stock, updated_at=utcnow()))
+
+    def set_levels(self, node: str, sku: str, *, on_hand: int, safety_stock: int | None = None) -> bool:
+        """Set on_hand (a stock count) and optionally safety stock; False if it would drop below reserved."""
+        values = {"on_hand": on_hand, "updated_at": utcnow()}
+        if safety_stock is not None:
+            values["safety_stock"] = safety_stock
+        q = inv.update().where(_key(node, sku), inv.c.reserved <= on_hand).values(**values)
+        return self.conn.execute(q).rowcount == 1
+
+    def reserve(self, node: str, sku: str, qty: int) -> bool:
+        """Take ``qty`` of ATP. False (and nothing changed) when not enough is available.
+
+        The DESIGN reservation rule, verbatim: one conditional UPDATE, row count checked.
+        """
+        if qty <= 0:
+            raise ValueError(f"reserve qty must be positive, got {qty}")
+        q = (inv.update()
+             .where(_key(node, sku), _AVAILABLE >= qty)
+             .values(reserved=inv.c.reserved + qty, updated_at=utcnow()))
+        return self.conn.execute(q).rowcount == 1
+
+    def release(self, node: str, sku: str, qty: int) -> bool:
+        """Give back a reservation. False when less than ``qty`` is reserved (a bookkeeping bug)."""
+        if qty <= 0:
+            raise ValueError(f"release qty must be positive, got {qty}")
+        q = (inv.update()
+             .where(_key(node, sku), inv.c.reserved >= qty)
+             .values(reserved=inv.c.reserved - qty, updated_at=utcnow()))
+        return self.conn.execute(q).rowcount == 1
+
+    def consume(self, node: str, sku: str, qty: int) -> bool:
+        """Ship reserved units: on_hand and reserved both drop by ``qty``. False when not reserved."""
+        if qty <= 0:
+            raise ValueError(f"consume qty must be positive, got {qty}")
+        q = (inv.update()
+             .where(_key(node, sku), inv.c.reserved >= qty)
+             .values(on_hand=inv.c.on_hand - qty, reserved=inv.c.reserved - qty, updated_at=utcnow()))
+        return self.conn.execute(q).rowcount == 1
+
+    def adjust(self, node: str, sku: str, delta: int) -> bool:
+        """Add ``delta`` to on_hand (receipts, counts, write-offs).
+
+        False when the result would be negative or below what is reserved. A
+        positive delta for a (node, sku) without a row creates the row.
+        """
+        q = (inv.update()
+             .where(_key(node, sku), inv.c.on_hand + delta >= inv.c.reserved, inv.c.on_hand + delta >= 0)
+             .values(on_hand=inv.c.on_hand + delta, updated_at=utcnow()))
+        if self.conn.execute(q).rowcount == 1:
+            return True
+        if delta >= 0 and self.get(node, sku) is None:
+            self.add(InventoryPosition(node=node, sku=sku, on_hand=delta))
+            return True
+        return False

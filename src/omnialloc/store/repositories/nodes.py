@@ -1,0 +1,62 @@
+"""Fulfilment nodes (warehouses, stores, dropship vendors, return centres)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from omnialloc.domain import Capability, Node, NodeKind
+from omnialloc.store.repositories._base import Repository
+from omnialloc.store.tables import nodes
+
+
+def _to_row(n: Node) -> dict:
+    return dict(
+        code=n.code, name=n.name, kind=NodeKind(n.kind), address=n.address, pin=n.pin, city=n.city, state=n.state,
+        lat=n.lat, lon=n.lon, capabilities=sorted(str(c) for c in n.capabilities), daily_capacity=n.daily_capacity,
+        handling_cost_paise=n.handling_cost_paise, priority=n.priority, active=n.active, groups=sorted(n.groups),
+    )
+
+
+def _from_row(r) -> Node:
+    return Node(
+        code=r.code, name=r.name, kind=NodeKind(r.kind), pin=r.pin, city=r.city, state=r.state, lat=r.lat, lon=r.lon,
+        address=r.address, capabilities=frozenset(Capability(c) for c in r.capabilities),
+        daily_capacity=r.daily_capacity, handling_cost_paise=r.handling_cost_paise, priority=r.priority,
+        active=r.active, groups=frozenset(r.groups),
+    )
+
+
+class NodeRepository(Repository):
+    def get(self, code: str) -> Node | None:
+        row = self.conn.execute(sa.select(nodes).where(nodes.c.code == code)).first()
+        return None if row is None else _from_row(row)
+
+    def get_many(self, codes: Iterable[str]) -> dict[str, Node]:
+        codes = list(codes)
+        if not codes:
+            return {}
+        rows = self.conn.execute(sa.select(nodes).where(nodes.c.code.in_(codes)))
+        return {r.code: _from_row(r) for r in rows}
+
+    def list(self, *, active_only: bool = False) -> list[Node]:
+        q = sa.select(nodes).order_by(nodes.c.code)
+        if active_only:
+            q = q.where(nodes.c.active.is_(True))
+        return [_from_row(r) for r in self.conn.execute(q)]
+
+    def add(self, node: Node) -> None:
+        self.conn.execute(nodes.insert().values(**_to_row(node)))
+
+    def update(self, node: Node) -> bool:
+        row = _to_row(node)
+        code = row.pop("code")
+        return self.conn.execute(nodes.update().where(nodes.c.code == code).values(**row)).rowcount == 1
+
+    def upsert(self, node: Node) -> None:
+        if not self.update(node):
+            self.add(node)
+
+    def set_active(self, code: str, active: bool) -> bool:
+        return self.conn.execute(nodes.update().where(nodes.c.code == code).values(active=active)).rowcount == 1

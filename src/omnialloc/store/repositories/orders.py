@@ -1,0 +1,249 @@
+"""Orders with their lines, idempotency keys, optimistic versions and excluded nodes."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from omnialloc.domain import Address, DeliveryMode, Order, OrderLine, OrderStatus, PaymentMode
+from omnialloc.domain.errors import ValidationFailed
+from omnialloc.store.repositories._base import Repository, optional_fields, utcnow
+from omnialloc.store.tables import order_excluded_nodes as excl
+from omnialloc.store.tables import order_lines, orders
+
+_OPTIONAL = ("status_reason", "hold_reason", "pickup_code", "updated_at", "version", "request_hash")
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    items: list[Order]
+    next_cursor: str | None
+
+
+def encode_cursor(created_at: datetime, order_id: str) -> str:
+    raw = f"{created_at.isoformat()}|{order_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """Inverse of :func:`encode_cursor`; a tampered cursor is a validation error, not a crash."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, order_id = raw.split("|", 1)
+        parsed = datetime.fromisoformat(at)
+        if parsed.tzinfo is None or not order_id:
+            raise ValueError(raw)
+        return parsed, order_id
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed("invalid cursor; use the next_cursor of a previous page") from None
+
+
+def _to_row(o: Order, now: datetime) -> dict:
+    a = o.ship_to
+    return dict(
+        id=o.id, channel=o.channel, external_id=o.external_id, status=str(o.status),
+        status_reason=getattr(o, "status_reason", None), payment_mode=PaymentMode(o.payment_mode),
+        currency=o.currency, value_paise=o.value_paise, priority=o.priority, tags=list(o.tags),
+        promised_days=o.promised_days, delivery_mode=str(o.delivery_mode), pickup_node=o.pickup_node,
+        pickup_code=getattr(o, "pickup_code", None), customer_id=o.customer_id,
+        ship_name=a.name, ship_line1=a.line1, ship_line2=a.line2, ship_city=a.city, ship_state=a.state,
+        ship_pin=a.pin, ship_phone=a.phone, ship_email=a.email, ship_lat=a.lat, ship_lon=a.lon,
+        hold_reason=getattr(o, "hold_reason", None), created_at=o.created_at or now, updated_at=now, version=1,
+    )
+
+
+def _from_row(r, lines: list[OrderLine]) -> Order:
+    address = Address(name=r.ship_name, line1=r.ship_line1, line2=r.ship_line2, city=r.ship_city,
+                      state=r.ship_state, pin=r.ship_pin, phone=r.ship_phone, email=r.ship_email,
+                      lat=r.ship_lat, lon=r.ship_lon)
+    extra = optional_fields(Order, {k: getattr(r, k) for k in _OPTIONAL})
+    return Order(
+        id=r.id, channel=r.channel, external_id=r.external_id, ship_to=address, lines=lines,
+        payment_mode=PaymentMode(r.payment_mode), currency=r.currency, status=OrderStatus(r.status),
+        priority=r.priority, tags=list(r.tags), promised_days=r.promised_days,
+        delivery_mode=DeliveryMode(r.delivery_mode), pickup_node=r.pickup_node, customer_id=r.customer_id,
+        created_at=r.created_at, **extra,
+    )
+
+
+def _line(r) -> OrderLine:
+    return OrderLine(line_no=r.line_no, sku=r.sku, qty=r.qty, unit_price_paise=r.unit_price_paise,
+                     cancelled_qty=r.cancelled_qty)
+
+
+class OrderRepository(Repository):
+    # -------------------------------------------------------------- reads
+    def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
+        """One order with its lines. ``for_update`` locks the row on PostgreSQL (SQLite: the write lock)."""
+        q = sa.select(orders).where(orders.c.id == order_id)
+        if for_update:
+            q = q.with_for_update()
+        row = self.conn.execute(q).first()
+        if row is None:
+            return None
+        return _from_row(row, self._lines([order_id])[order_id])
+
+    def get_by_external(self, channel: str, external_id: str) -> Order | None:
+        q = sa.select(orders.c.id).where(orders.c.channel == channel, orders.c.external_id == external_id)
+        order_id = self.conn.execute(q).scalar()
+        return None if order_id is None else self.get(order_id)
+
+    def get_many(self, order_ids: Iterable[str]) -> dict[str, Order]:
+        ids = list(order_ids)
+        if not ids:
+            return {}
+        rows = self.conn.execute(sa.select(orders).where(orders.c.id.in_(ids))).all()
+        lines = self._lines([r.id for r in rows])
+        return {r.id: _from_row(r, lines[r.id]) for r in rows}
+
+    def request_hash(self, order_id: str) -> str | None:
+        return self.conn.execute(sa.select(orders.c.request_hash).where(orders.c.id == order_id)).scalar()
+
+    def version(self, order_id: str) -> int | None:
+        return self.conn.execute(sa.select(orders.c.version).where(orders.c.id == order_id)).scalar()
+
+    def meta(self, order_id: str) -> dict | None:
+        """Store-only columns the domain object may not carry: version, reasons, timestamps, hashes."""
+        cols = [orders.c[k] for k in (*_OPTIONAL, "created_at", "value_paise")]
+        row = self.conn.execute(sa.select(*cols).where(orders.c.id == order_id)).first()
+        return None if row is None else dict(row._mapping)
+
+    def list(self, *, status: str | Iterable[str] | None = None, channel: str | None = None,
+             ship_pin: str | None = None, created_from: datetime | None = None,
+             created_to: datetime | None = None, cursor: str | None = None, limit: int = 50,
+             newest_first: bool = True) -> OrderPage:
+        """A page of orders (with lines) ordered by (created_at, id); pass ``next_cursor`` for the next page."""
+        q = sa.select(orders)
+        if status is not None:
+            statuses = [status] if isinstance(status, str) else list(status)
+            q = q.where(orders.c.status.in_([str(s) for s in statuses]))
+        if channel is not None:
+            q = q.where(orders.c.channel == channel)
+        if ship_pin is not None:
+            q = q.where(orders.c.ship_pin == ship_pin)
+        if created_from is not None:
+            q = q.where(orders.c.created_at >= created_from)
+        if created_to is not None:
+            q = q.where(orders.c.created_at < created_to)
+        if cursor:
+            at, last_id = decode_cursor(cursor)
+            if newest_first:
+                q = q.where(sa.or_(orders.c.created_at < at, sa.and_(orders.c.created_at == at, orders.c.id < last_id)))
+            else:
+                q = q.where(sa.or_(orders.c.created_at > at, sa.and_(orders.c.created_at == at, orders.c.id > last_id)))
+        if newest_first:
+            q = q.order_by(orders.c.created_at.desc(), orders.c.id.desc())
+        else:
+            q = q.order_by(orders.c.created_at, orders.c.id)
+        rows = self.conn.execute(q.limit(limit + 1)).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        lines = self._lines([r.id for r in rows])
+        items = [_from_row(r, lines[r.id]) for r in rows]
+        next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None
+        return OrderPage(items, next_cursor)
+
+    def count(self, *, status: str | None = None) -> int:
+        q = sa.select(sa.func.count()).select_from(orders)
+        if status is not None:
+            q = q.where(orders.c.status == str(status))
+        return self.conn.execute(q).scalar_one()
+
+    def backordered_with(self, skus: Iterable[str], *, limit: int = 100) -> list[str]:
+        """Ids of BACKORDERED orders with an open line for any of ``skus``, oldest first."""
+        skus = list(skus)
+        if not skus:
+            return []
+        q = (sa.select(orders.c.id, orders.c.created_at)
+             .join(order_lines, order_lines.c.order_id == orders.c.id)
+             .where(orders.c.status == OrderStatus.BACKORDERED.value, order_lines.c.sku.in_(skus),
+                    order_lines.c.qty > order_lines.c.cancelled_qty)
+             .group_by(orders.c.id, orders.c.created_at)
+             .order_by(orders.c.created_at, orders.c.id).limit(limit))
+        return [r.id for r in self.conn.execute(q)]
+
+    def _lines(self, order_ids: list[str]) -> dict[str, list[OrderLine]]:
+        out: dict[str, list[OrderLine]] = defaultdict(list)
+        if order_ids:
+            q = (sa.select(order_lines).where(order_lines.c.order_id.in_(order_ids))
+                 .order_by(order_lines.c.order_id, order_lines.c.line_no))
+            for r in self.conn.execute(q):
+                out[r.order_id].append(_line(r))
+        return out
+
+    # -------------------------------------------------------------- writes
+    def add(self, order: Order, *, request_hash: str | None = None) -> None:
+        """Insert the order and its lines. A duplicate (channel, external_id) raises IntegrityError."""
+        now = utcnow()
+        row = _to_row(order, now)
+        row["request_hash"] = request_hash
+        self.conn.execute(orders.insert().values(**row))
+        if order.lines:
+            self.conn.execute(order_lines.insert(), [
+                dict(order_id=order.id, line_no=ln.line_no, sku=ln.sku, qty=ln.qty,
+                     unit_price_paise=ln.unit_price_paise, cancelled_qty=ln.cancelled_qty)
+                for ln in order.lines
+            ])
+        if order.created_at is None:
+            order.created_at = row["created_at"]
+
+    def update_status(self, order_id: str, status: str, reason: str | None = None, *,
+                      expected_version: int | None = None) -> bool:
+        """Set status (and its reason), bump the version. With ``expected_version``: False if it moved."""
+        q = orders.update().where(orders.c.id == order_id)
+        if expected_version is not None:
+            q = q.where(orders.c.version == expected_version)
+        q = q.values(status=str(status), status_reason=reason, version=orders.c.version + 1, updated_at=utcnow())
+        return self.conn.execute(q).rowcount == 1
+
+    def set_status(self, order_id: str, status: str, reason: str | None = None) -> bool:
+        """Unconditional :meth:`update_status` (the caller holds the row lock)."""
+        return self.update_status(order_id, status, reason)
+
+    def set_hold_reason(self, order_id: str, reason: str | None) -> bool:
+        return self._touch(order_id, hold_reason=reason)
+
+    def set_priority(self, order_id: str, priority: int) -> bool:
+        return self._touch(order_id, priority=priority)
+
+    def set_tags(self, order_id: str, tags: list[str]) -> bool:
+        return self._touch(order_id, tags=list(tags))
+
+    def set_pickup_code(self, order_id: str, code: str | None) -> bool:
+        return self._touch(order_id, pickup_code=code)
+
+    def set_cancelled_qty(self, order_id: str, line_no: int, cancelled_qty: int) -> bool:
+        q = (order_lines.update()
+             .where(order_lines.c.order_id == order_id, order_lines.c.line_no == line_no)
+             .values(cancelled_qty=cancelled_qty))
+        if self.conn.execute(q).rowcount != 1:
+            return False
+        # Keep the order's stored value in step with its open lines.
+        value = (sa.select(sa.func.coalesce(sa.func.sum(
+            (order_lines.c.qty - order_lines.c.cancelled_qty) * order_lines.c.unit_price_paise), 0))
+            .where(order_lines.c.order_id == order_id).scalar_subquery())
+        return self._touch(order_id, value_paise=value)
+
+    def _touch(self, order_id: str, **values) -> bool:
+        q = (orders.update().where(orders.c.id == order_id)
+             .values(**values, version=orders.c.version + 1, updated_at=utcnow()))
+        return self.conn.execute(q).rowcount == 1
+
+    # -------------------------------------------------------------- hopping
+    def exclude_node(self, order_id: str, node: str, reason: str = "", at: datetime | None = None) -> bool:
+        """Remember that ``node`` rejected this order. False if it was already excluded."""
+        if self.conn.execute(sa.select(excl.c.node).where(excl.c.order_id == order_id, excl.c.node == node)).first():
+            return False
+        self.conn.execute(excl.insert().values(order_id=order_id, node=node, reason=reason, at=at or utcnow()))
+        return True
+
+    def excluded_nodes(self, order_id: str) -> dict[str, str]:
+        """Node -> why it is excluded, for this order."""
+        q = sa.select(excl.c.node, excl.c.reason).where(excl.c.order_id == order_id).order_by(excl.c.at, excl.c.node)
+        return {r.node: r.reason for r in self.conn.execute(q)}

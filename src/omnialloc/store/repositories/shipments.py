@@ -1,0 +1,181 @@
+"""Shipments with their lines.
+
+A shipment in one of ``HOLDING_STATUSES`` holds a stock reservation: per (node,
+sku) ``inventory.reserved`` equals the sum of those shipments' line quantities
+(see :meth:`ShipmentRepository.reserved_by_shipments`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from omnialloc.domain import Shipment, ShipmentLine, ShipmentStatus
+from omnialloc.store.repositories._base import Repository, optional_fields, utcnow
+from omnialloc.store.tables import shipment_lines, shipments
+
+HOLDING_STATUSES = frozenset({ShipmentStatus.ALLOCATED, ShipmentStatus.ACCEPTED, ShipmentStatus.PACKED})
+
+_OPTIONAL = ("created_at", "updated_at", "shipped_at", "delivered_at", "version",
+             "box_length_mm", "box_width_mm", "box_height_mm")
+_STAMPS = {ShipmentStatus.SHIPPED: "shipped_at", ShipmentStatus.DELIVERED: "delivered_at",
+           ShipmentStatus.COLLECTED: "delivered_at"}
+
+
+def _to_row(s: Shipment, now: datetime) -> dict:
+    row = dict(
+        id=s.id, order_id=s.order_id, node=s.node, carrier=s.carrier, status=str(s.status), weight_g=s.weight_g,
+        billed_weight_g=s.billed_weight_g, cost_paise=s.cost_paise, cost_breakdown=dict(s.cost_breakdown),
+        sla_days=s.sla_days, awb=s.awb, created_at=getattr(s, "created_at", None) or now, updated_at=now,
+        version=1,
+    )
+    for k in ("box_length_mm", "box_width_mm", "box_height_mm", "shipped_at", "delivered_at"):
+        row[k] = getattr(s, k, None)
+    return row
+
+
+def _from_row(r, lines: list[ShipmentLine]) -> Shipment:
+    extra = optional_fields(Shipment, {k: getattr(r, k) for k in _OPTIONAL})
+    return Shipment(
+        id=r.id, order_id=r.order_id, node=r.node, carrier=r.carrier, lines=lines, status=ShipmentStatus(r.status),
+        weight_g=r.weight_g, billed_weight_g=r.billed_weight_g, cost_paise=r.cost_paise, sla_days=r.sla_days,
+        awb=r.awb, cost_breakdown=dict(r.cost_breakdown), **extra,
+    )
+
+
+def _statuses(values: Iterable[str]) -> list[str]:
+    return [str(v) for v in values]
+
+
+class ShipmentRepository(Repository):
+    # -------------------------------------------------------------- reads
+    def get(self, shipment_id: str, *, for_update: bool = False) -> Shipment | None:
+        q = sa.select(shipments).where(shipments.c.id == shipment_id)
+        if for_update:
+            q = q.with_for_update()
+        row = self.conn.execute(q).first()
+        return None if row is None else _from_row(row, self._lines([shipment_id])[shipment_id])
+
+    def by_awb(self, awb: str) -> Shipment | None:
+        shipment_id = self.conn.execute(sa.select(shipments.c.id).where(shipments.c.awb == awb)).scalar()
+        return None if shipment_id is None else self.get(shipment_id)
+
+    def for_order(self, order_id: str) -> list[Shipment]:
+        q = sa.select(shipments).where(shipments.c.order_id == order_id).order_by(shipments.c.created_at, shipments.c.id)
+        return self._many(q)
+
+    def for_node(self, node: str, *, statuses: Iterable[str] | None = None, limit: int = 200,
+                 after_id: str | None = None) -> list[Shipment]:
+        """Shipments at a node (oldest first), optionally by status; page with ``after_id``."""
+        q = sa.select(shipments).where(shipments.c.node == node)
+        if statuses is not None:
+            q = q.where(shipments.c.status.in_(_statuses(statuses)))
+        if after_id is not None:
+            q = q.where(shipments.c.id > after_id)
+        return self._many(q.order_by(shipments.c.id).limit(limit))
+
+    def list(self, *, statuses: Iterable[str] | None = None, limit: int = 200,
+             after_id: str | None = None) -> list[Shipment]:
+        q = sa.select(shipments)
+        if statuses is not None:
+            q = q.where(shipments.c.status.in_(_statuses(statuses)))
+        if after_id is not None:
+            q = q.where(shipments.c.id > after_id)
+        return self._many(q.order_by(shipments.c.id).limit(limit))
+
+    def count_by_node(self, *, statuses: Iterable[str] | None = None, since: datetime | None = None,
+                      exclude: Iterable[str] | None = None) -> dict[str, int]:
+        """Shipments created per node (since ``since``), filtered by status in / not in."""
+        q = sa.select(shipments.c.node, sa.func.count().label("n")).group_by(shipments.c.node)
+        if statuses is not None:
+            q = q.where(shipments.c.status.in_(_statuses(statuses)))
+        if exclude:
+            q = q.where(shipments.c.status.not_in(_statuses(exclude)))
+        if since is not None:
+            q = q.where(shipments.c.created_at >= since)
+        return {r.node: r.n for r in self.conn.execute(q)}
+
+    def reserved_by_shipments(self) -> dict[tuple[str, str], int]:
+        """Sum of line qty per (node, sku) over shipments that hold a reservation (the invariant's right side)."""
+        q = (sa.select(shipments.c.node, shipment_lines.c.sku, sa.func.sum(shipment_lines.c.qty).label("qty"))
+             .join(shipment_lines, shipment_lines.c.shipment_id == shipments.c.id)
+             .where(shipments.c.status.in_(_statuses(HOLDING_STATUSES)))
+             .group_by(shipments.c.node, shipment_lines.c.sku))
+        return {(r.node, r.sku): int(r.qty) for r in self.conn.execute(q) if r.qty}
+
+    def version(self, shipment_id: str) -> int | None:
+        return self.conn.execute(sa.select(shipments.c.version).where(shipments.c.id == shipment_id)).scalar()
+
+    def _many(self, q) -> list[Shipment]:
+        rows = self.conn.execute(q).all()
+        lines = self._lines([r.id for r in rows])
+        return [_from_row(r, lines[r.id]) for r in rows]
+
+    def _lines(self, ids: list[str]) -> dict[str, list[ShipmentLine]]:
+        out: dict[str, list[ShipmentLine]] = defaultdict(list)
+        if ids:
+            q = (sa.select(shipment_lines).where(shipment_lines.c.shipment_id.in_(ids))
+                 .order_by(shipment_lines.c.shipment_id, shipment_lines.c.line_no))
+            for r in self.conn.execute(q):
+                out[r.shipment_id].append(ShipmentLine(line_no=r.line_no, sku=r.sku, qty=r.qty))
+        return out
+
+    # -------------------------------------------------------------- writes
+    def add(self, shipment: Shipment) -> None:
+        self.conn.execute(shipments.insert().values(**_to_row(shipment, utcnow())))
+        if shipment.lines:
+            self.conn.execute(shipment_lines.insert(), [
+                dict(shipment_id=shipment.id, line_no=ln.line_no, sku=ln.sku, qty=ln.qty) for ln in shipment.lines
+            ])
+
+    def update_status(self, shipment_id: str, status: str, *, expected_version: int | None = None,
+                      at: datetime | None = None) -> bool:
+        """Set status, bump version, stamp shipped_at/delivered_at. False if the version moved."""
+        now = at or utcnow()
+        values = {"status": str(status), "version": shipments.c.version + 1, "updated_at": now}
+        stamp = _STAMPS.get(ShipmentStatus(status))
+        if stamp:
+            values[stamp] = now
+        q = shipments.update().where(shipments.c.id == shipment_id)
+        if expected_version is not None:
+            q = q.where(shipments.c.version == expected_version)
+        return self.conn.execute(q.values(**values)).rowcount == 1
+
+    def set_status(self, shipment_id: str, status: str, *, at: datetime | None = None) -> bool:
+        return self.update_status(shipment_id, status, at=at)
+
+    def set_awb(self, shipment_id: str, awb: str) -> bool:
+        """Assign the AWB; a duplicate AWB raises IntegrityError (it is unique)."""
+        return self._touch(shipment_id, awb=awb)
+
+    def set_carrier(self, shipment_id: str, carrier: str, *, cost_paise: int | None = None,
+                    cost_breakdown: dict | None = None, sla_days: int | None = None) -> bool:
+        values = {"carrier": carrier}
+        if cost_paise is not None:
+            values["cost_paise"] = cost_paise
+        if cost_breakdown is not None:
+            values["cost_breakdown"] = dict(cost_breakdown)
+        if sla_days is not None:
+            values["sla_days"] = sla_days
+        return self._touch(shipment_id, **values)
+
+    def set_box(self, shipment_id: str, *, length_mm: int, width_mm: int, height_mm: int,
+                billed_weight_g: int | None = None) -> bool:
+        values = dict(box_length_mm=length_mm, box_width_mm=width_mm, box_height_mm=height_mm)
+        if billed_weight_g is not None:
+            values["billed_weight_g"] = billed_weight_g
+        return self._touch(shipment_id, **values)
+
+    def set_line_qty(self, shipment_id: str, line_no: int, qty: int) -> bool:
+        q = (shipment_lines.update()
+             .where(shipment_lines.c.shipment_id == shipment_id, shipment_lines.c.line_no == line_no)
+             .values(qty=qty))
+        return self.conn.execute(q).rowcount == 1 and self._touch(shipment_id)
+
+    def _touch(self, shipment_id: str, **values) -> bool:
+        q = (shipments.update().where(shipments.c.id == shipment_id)
+             .values(**values, version=shipments.c.version + 1, updated_at=utcnow()))
+        return self.conn.execute(q).rowcount == 1
