@@ -88,3 +88,17 @@ def test_point_is_described_by_its_nearest_pin_and_keeps_its_coordinates():
 def test_point_outside_india_or_not_a_number_is_refused(lat, lon):
     with pytest.raises(ValidationFailed):
         locate_point(lat, lon)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=12), st.integers(min_value=-10**7, max_value=10**7)))
+def test_any_input_either_locates_or_is_refused_as_unknown_pin(value):
+    try:
+        loc = locate(value)
+    except UnknownPin as e:
+        assert e.detail and e.field_errors
+    else:
+        assert len(loc.pin) == 6 and loc.region

@@ -83,3 +83,19 @@ def test_quote_adds_cod_only_when_cash_is_collected():
 def test_weights_must_be_non_negative_integers(bad):
     with pytest.raises(ValueError):
         slab_count(bad)
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.integers(0, 100_000), st.integers(0, 100_000))
+def test_heavier_parcel_never_costs_less(a, b):
+    lo, hi = sorted((a, b))
+    assert forward_charge_paise(CARD, lo) <= forward_charge_paise(CARD, hi)
+
+
+@given(st.integers(0, 50_000), st.integers(0, 10**9))
+def test_billed_weight_is_at_least_actual_and_volumetric(actual, volume):
+    billed = billed_weight_g(actual, volume)
+    assert billed >= actual and billed >= volumetric_weight_g(volume)
+    assert billed in (actual, volumetric_weight_g(volume))
