@@ -1,0 +1,82 @@
+"""The fast evaluator gives exactly rule-engine's answer, on every condition kind and many orders."""
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from omnialloc.rules import compile_condition
+
+from .builders import facts
+
+CONDITIONS = [
+    'order.payment_mode == "COD" and order.value > 500000',
+    'ship_to.state in ["TN", "KL", "KA", "AP", "TS"]',
+    'ship_to.pin =~ "^78"',
+    'ship_to.pin !~ "^78"',
+    'ship_to.city =~~ "nna"',
+    "any(line.qty > 5 for line in lines)",
+    "all(line.qty >= 2 for line in lines)",
+    "[l for l in lines if l.category == \"electronics\"].length >= 2",
+    "$any([line.sku == \"PHONE-X\" and line.qty > 1 for line in lines])",
+    '"vip" in order.tags or order.tags.is_empty',
+    'order.tags == ["vip"]',
+    "order.tags.length > 1",
+    "(order.promised_days ?? 99) <= 2",
+    "order.promised_days == null",
+    "order.promised_days != 3",
+    "customer.is_repeat == true",
+    "not customer.is_repeat or customer.order_count >= 3",
+    "order.value - 1000 > order.total_weight_g * 2",
+    "-order.value < -100000",
+    "order.created_hour >= 22 or order.created_hour < 6",
+    "order.created_weekday in [6, 7]",
+    'ship_to.zone in ["D", "E"] and order.total_weight_g > 2000',
+    'ship_to.region == "northeast" ? order.value > 100000 : order.value > 900000',
+    '"TSHIRT" in lines[0].sku',
+    'order.channel != "pos" and ship_to.state != "TN"',
+    "order.value >= 100000.5",
+    "order.line_count == 2.0",
+    '$all([line.category in ["apparel", "footwear"] for line in lines])',
+    '[line.qty for line in lines if line.qty > 1] == [2]',
+]
+
+SKUS = [("TSHIRT-M", "apparel"), ("SHOE-9", "footwear"), ("PHONE-X", "electronics"), ("CASE-X", "electronics")]
+
+orders = st.builds(
+    lambda payment, lines, pin, state, zone, region, tags, promised, hour, customer: facts(
+        payment_mode=payment, lines=lines, pin=pin, state=state, zone=zone, region=region, tags=tags,
+        promised_days=promised, created_at=datetime(2024, 3, 4, hour, 0, tzinfo=UTC), customer_orders=customer,
+        city="Chennai" if state == "TN" else "Guwahati"),
+    st.sampled_from(["COD", "PREPAID"]),
+    st.lists(st.tuples(st.sampled_from([s for s, _ in SKUS]), st.integers(1, 8), st.integers(0, 900_000)),
+             min_size=1, max_size=4),
+    st.sampled_from(["781001", "600001", "110001", "560001"]),
+    st.sampled_from(["TN", "KL", "AS", "DL", "KA", "MH"]),
+    st.sampled_from(list("ABCDE")),
+    st.sampled_from(["south", "north", "northeast", "west"]),
+    st.lists(st.sampled_from(["vip", "gift", "b2b"]), max_size=2, unique=True),
+    st.none() | st.integers(1, 7),
+    st.integers(0, 23),
+    st.integers(0, 5),
+)
+
+
+@pytest.mark.parametrize("text", CONDITIONS)
+def test_condition_takes_the_fast_path(text):
+    assert compile_condition(text).fast
+
+
+@settings(max_examples=150, deadline=None)
+@given(orders)
+def test_fast_path_agrees_with_rule_engine(f):
+    for text in CONDITIONS:
+        c = compile_condition(text)
+        assert c.matches(f) == c.rule.matches(f), text
+
+
+def test_uncovered_constructs_fall_back_to_rule_engine():
+    c = compile_condition("order.value / 2 > 1000")
+    assert not c.fast
+    assert c.matches(facts(lines=(("TSHIRT-M", 1, 4000),)))
