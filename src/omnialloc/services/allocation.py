@@ -117,7 +117,7 @@ def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None =
             id="shp_" + secrets.token_hex(8), order_id=order.id, node=ps.node, carrier=ps.carrier,
             lines=[ShipmentLine(int(lid), order.line(int(lid)).sku, q) for lid, q in sorted(ps.lines.items(), key=lambda kv: int(kv[0]))],
             status=ShipmentStatus.ALLOCATED, weight_g=ps.actual_weight_g, billed_weight_g=ps.billed_weight_g,
-            cost_paise=ps.cost["total"], sla_days=ps.sla_days, cost_breakdown=dict(ps.cost),
+            cost_paise=ps.costs.total, sla_days=ps.sla_days, cost_breakdown={**ps.costs.to_dict(), "zone": ps.zone},
         )
         uow.shipments.add(shipment)
         record(uow, "shipment", shipment.id, "created", actor, to_status=shipment.status,

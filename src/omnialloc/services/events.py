@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from omnialloc.domain import Event
+from omnialloc.services.notifications import enqueue_for
 
 
 def now() -> datetime:
@@ -16,5 +17,6 @@ def record(uow, entity: str, entity_id: str, type_: str, actor: str, *, from_sta
     event = Event(entity=entity, entity_id=entity_id, type=type_, actor=actor, at=now(),
                   from_status=None if from_status is None else str(from_status),
                   to_status=None if to_status is None else str(to_status), reason=reason, payload=payload)
-    uow.events.add(event)
+    event_id = uow.events.add(event)
+    enqueue_for(uow, event, event_id)  # outbox: the customer message commits or rolls back with the change
     return event

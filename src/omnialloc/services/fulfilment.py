@@ -83,9 +83,10 @@ def pack(ctx, principal: Principal, shipment_id: str, box: dict) -> dict:
         else:
             billed = shipment.billed_weight_g
         _move(uow, shipment, ShipmentStatus.PACKED, principal.actor, "packed", box=box, billed_weight_g=billed)
-        uow.shipments.set_packed(shipment.id, weight_g=box["weight_g"], billed_weight_g=billed,
-                                 dims=(box["length_mm"], box["width_mm"], box["height_mm"]),
-                                 cost_paise=cost.get("total", shipment.cost_paise), cost_breakdown=cost)
+        uow.shipments.set_box(shipment.id, length_mm=box["length_mm"], width_mm=box["width_mm"],
+                              height_mm=box["height_mm"], billed_weight_g=billed)
+        uow.shipments.set_carrier(shipment.id, shipment.carrier, cost_paise=cost.get("total", shipment.cost_paise),
+                                  cost_breakdown=cost)
         uow.commit()
     return queries.shipment_view(ctx, principal, shipment_id)
 
@@ -109,7 +110,7 @@ def ship(ctx, principal: Principal, shipment_id: str, awb: str | None) -> dict:
         for line in sorted(shipment.lines, key=lambda l: l.sku):
             if line.qty and not uow.inventory.consume(shipment.node, line.sku, line.qty):
                 raise Conflict(f"reserved stock of {line.sku} at {shipment.node} is missing; run `omnialloc check`")
-        uow.shipments.set_shipped(shipment.id, awb=awb, at=now())
+        uow.shipments.set_awb(shipment.id, awb)
         order = uow.orders.get(shipment.order_id, for_update=True)
         siblings = [s for s in uow.shipments.for_order(order.id)
                     if s.status not in (ShipmentStatus.REJECTED, ShipmentStatus.CANCELLED)]

@@ -5,8 +5,6 @@ Scoped roles see only their own things; anything else is "not found".
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import UTC, date, datetime, time, timedelta
 
 from omnialloc.domain import Order, Shipment, ShipmentStatus
@@ -60,24 +58,10 @@ def order_view(ctx, principal: Principal, order_id: str) -> dict:
         events = uow.events.for_entity("order", order_id)
         for s in shipments:
             events += uow.events.for_entity("shipment", s.id)
-        status_reason = uow.orders.status_reason(order_id)
+        status_reason = (uow.orders.meta(order_id) or {}).get("status_reason")
     events.sort(key=lambda e: (e.at, e.entity))
     return {**order_dict(order), "status_reason": status_reason, "shipments": [shipment_dict(s) for s in shipments],
             "plan": plan, "events": [event_dict(e) for e in events]}
-
-
-def _decode_cursor(cursor: str | None):
-    if not cursor:
-        return None
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
-        return datetime.fromisoformat(raw[0]), str(raw[1])
-    except Exception:
-        raise ValidationFailed("the cursor is not one this API gave out; start again without it") from None
-
-
-def _encode_cursor(at: datetime, id_: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([at.isoformat(), id_]).encode()).decode()
 
 
 def list_orders(ctx, principal: Principal, q: dict) -> dict:
@@ -90,13 +74,13 @@ def list_orders(ctx, principal: Principal, q: dict) -> dict:
         return {"items": [], "next_cursor": None}
     limit = min(q.get("limit") or 50, ctx.settings.max_page_size)
     with ctx.uow(readonly=True) as uow:
-        orders = uow.orders.list(status=q.get("status"), channel=channel, node=q.get("node"), pin=q.get("pin"),
-                                 created_from=_utc(q.get("created_from")), created_to=_utc(q.get("created_to")),
-                                 after=_decode_cursor(q.get("cursor")), limit=limit + 1)
-    more = len(orders) > limit
-    orders = orders[:limit]
-    return {"items": [order_dict(o) for o in orders],
-            "next_cursor": _encode_cursor(orders[-1].created_at, orders[-1].id) if more else None}
+        try:
+            page = uow.orders.list(status=q.get("status"), channel=channel, node=q.get("node"), ship_pin=q.get("pin"),
+                                   created_from=_utc(q.get("created_from")), created_to=_utc(q.get("created_to")),
+                                   cursor=q.get("cursor"), limit=limit)
+        except ValueError:
+            raise ValidationFailed("the cursor is not one this API gave out; start again without it") from None
+    return {"items": [order_dict(o) for o in page.items], "next_cursor": page.next_cursor}
 
 
 def _utc(value):
@@ -135,9 +119,17 @@ def list_shipments(ctx, principal: Principal, q: dict) -> dict:
         raise AccessDenied("channel keys read shipments through their orders")
     carrier = principal.carrier if principal.role == Role.CARRIER else None
     limit = min(q.get("limit") or 50, ctx.settings.max_page_size)
+    statuses = [q["status"]] if q.get("status") else None
     with ctx.uow(readonly=True) as uow:
-        rows = uow.shipments.list(status=q.get("status"), node=node, carrier=carrier, awb=q.get("awb"),
-                                  after=q.get("cursor"), limit=limit + 1)
+        if q.get("awb"):
+            found = uow.shipments.by_awb(q["awb"])
+            rows = [found] if found is not None and (node is None or found.node == node) else []
+        elif node is not None:
+            rows = uow.shipments.for_node(node, statuses=statuses, limit=limit + 1, after_id=q.get("cursor"))
+        else:
+            rows = uow.shipments.list(statuses=statuses, limit=limit + 1, after_id=q.get("cursor"))
+        if carrier is not None:
+            rows = [s for s in rows if s.carrier == carrier]
     more = len(rows) > limit
     rows = rows[:limit]
     return {"items": [shipment_dict(s) for s in rows], "next_cursor": rows[-1].id if more else None}

@@ -67,9 +67,10 @@ def apply_events(ctx, carrier: str, events: list[dict]) -> dict:
 
 
 def _apply_one(uow, carrier: str, ev: dict) -> dict:
-    shipment = uow.shipments.by_awb(ev["awb"], for_update=True)
-    if shipment is None or shipment.carrier != carrier:
+    found = uow.shipments.by_awb(ev["awb"])
+    if found is None or found.carrier != carrier:
         return {"result": "unknown_awb"}
+    shipment = uow.shipments.get(found.id, for_update=True)
     target = CARRIER_STATUS[ev["status"]]
     actor = f"carrier:{carrier}"
     if shipment.status == target or (ev.get("event_id") and any(
@@ -83,13 +84,11 @@ def _apply_one(uow, carrier: str, ev: dict) -> dict:
                scan=ev["status"], at=ev["at"], event_id=ev.get("event_id"))
         return {"result": "stale", "status": str(shipment.status)}
     previous = shipment.status
-    uow.shipments.set_status(shipment.id, target)
+    uow.shipments.update_status(shipment.id, target, at=_parse_time(ev["at"]))
     record(uow, "shipment", shipment.id, "tracking", actor, from_status=previous, to_status=target,
            reason=ev.get("remark") or None, location=ev.get("location", ""), scanned_at=ev["at"],
            event_id=ev.get("event_id"), awb=ev["awb"], order_id=shipment.order_id)
     shipment.status = target
-    if target == ShipmentStatus.DELIVERED:
-        uow.shipments.set_delivered(shipment.id, _parse_time(ev["at"]))
     if target == ShipmentStatus.RTO_DELIVERED:
         for line in shipment.lines:  # back at the node: sellable again
             uow.inventory.adjust(shipment.node, line.sku, line.qty)

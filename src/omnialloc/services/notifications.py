@@ -1,0 +1,597 @@
+"""Customer notifications as use cases: the outbox, the dispatcher, opt-outs and the admin's dead-letter queue.
+
+Outbox. ``enqueue_for(uow, event)`` is called by ``services.events.record`` for
+every audit event, inside the same transaction. When the event is one a buyer
+hears about (``notify.catalog``), it writes one row per channel with the facts
+the templates need. A rolled-back change therefore leaves no notification and a
+committed one always has its rows. The idempotency key is unique, so recording
+the same change twice writes nothing new.
+
+Dispatcher. ``Dispatcher.run_once`` claims due rows in a short transaction
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` write lock
+serialises claimers), and every claim is also a compare-and-set on
+(status, attempts), so two workers can never both own a row. Then it renders
+and sends outside any transaction, and records the outcome in a second short
+transaction. A transient failure is retried with exponential backoff until
+``OMNIALLOC_NOTIFY_MAX_ATTEMPTS``, then the row is dead-lettered as ``failed``. A
+permanent failure is dead-lettered at once. The provider sees the same
+idempotency key on every attempt. A row left in ``sending`` by a crashed worker
+can be claimed again after ``OMNIALLOC_NOTIFY_LEASE_SECONDS``.
+
+Preferences. A buyer may opt out per channel, by customer id or by address.
+The dispatcher checks at send time (an opt-out after the change still counts)
+and skips the row, unless its kind is one the seller made mandatory
+(``OMNIALLOC_NOTIFY_MANDATORY``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import secrets
+import socket
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from omnialloc.domain.enums import Role
+from omnialloc.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from omnialloc.notify import catalog
+from omnialloc.notify import context as message_context
+from omnialloc.notify.backoff import next_attempt_at
+from omnialloc.notify.catalog import Channel, Kind
+from omnialloc.notify.email import OutgoingEmail, make_email_sender
+from omnialloc.notify.errors import DeliveryError, PermanentError, TransientError
+from omnialloc.notify.sms import OutgoingSms, make_sms_provider
+from omnialloc.notify.templates import Templates, TemplateProblem
+from omnialloc.store.tables_notify import customer_preferences as P
+from omnialloc.store.tables_notify import notifications as N
+
+log = logging.getLogger("omnialloc.notify")
+
+STATUSES = ("pending", "sending", "sent", "failed", "skipped")
+REQUEUEABLE = ("failed", "skipped")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# ------------------------------------------------------------------ outbox
+
+
+def enqueue_for(uow, event, event_id: int | None = None) -> list[str]:
+    """Write the outbox rows ``event`` calls for (none for most events); returns the new rows' ids."""
+    due = catalog.due_for(event)
+    if due is None:
+        return []
+    facts = _facts(uow, due, event)
+    if facts is None:
+        log.warning("no order found for %s %s; no notification written", due.entity, due.entity_id)
+        return []
+    order, ctx = facts
+    at = event.at or utcnow()
+    written = []
+    for channel in Channel:
+        recipient = _recipient(order, channel)
+        row = dict(
+            id="ntf_" + secrets.token_hex(8), idempotency_key=catalog.idempotency_key(due, channel, at),
+            event_id=event_id, order_id=order.id, entity=due.entity, entity_id=due.entity_id, kind=str(due.kind),
+            channel=str(channel), recipient=recipient, customer_id=order.customer_id, context=ctx,
+            status="pending" if recipient else "skipped", attempts=0, next_attempt_at=at,
+            last_error=None if recipient else f"the order has no {_CONTACT[channel]}",
+            created_at=at, updated_at=at,
+        )
+        if _insert_once(uow.conn, row):
+            written.append(row["id"])
+    return written
+
+
+_CONTACT = {Channel.EMAIL: "email address", Channel.SMS: "phone number"}
+
+
+def _recipient(order, channel: Channel) -> str:
+    to = order.ship_to
+    value = (to.email if channel == Channel.EMAIL else to.phone) or ""
+    return value.strip()
+
+
+def _insert_once(conn, row: dict) -> bool:
+    """INSERT ... ON CONFLICT (idempotency_key) DO NOTHING; True when a row was written."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - only the two supported backends
+        exists = conn.execute(sa.select(N.c.id).where(N.c.idempotency_key == row["idempotency_key"])).first()
+        if exists:
+            return False
+        conn.execute(N.insert().values(**row))
+        return True
+    stmt = insert(N).values(**row).on_conflict_do_nothing(index_elements=[N.c.idempotency_key])
+    return conn.execute(stmt).rowcount == 1
+
+
+def _facts(uow, due: catalog.Due, event):
+    """(order, template facts) for the subject of ``due``, read in the event's own transaction."""
+    payload = dict(event.payload or {})
+    shipment = rma = None
+    if due.entity == "order":
+        order = uow.orders.get(due.entity_id)
+        if due.kind == Kind.REFUND_ISSUED:
+            rma = _return_facts(uow, payload.get("return_id"), payload)
+    elif due.entity == "shipment":
+        shipment = uow.shipments.get(due.entity_id)
+        order = uow.orders.get(shipment.order_id if shipment else payload.get("order_id"))
+    elif due.entity == "return":
+        rma = _return_facts(uow, due.entity_id, payload)
+        order = uow.orders.get(rma.get("order_id")) if rma.get("order_id") else None
+    else:
+        return None
+    if order is None:
+        return None
+    codes = {l.sku for l in order.lines}
+    sku_names = {code: sku.name for code, sku in uow.skus.get_many(codes).items()} if codes else {}
+    carriers = {c for c in (shipment.carrier if shipment else None, (rma or {}).get("carrier")) if c}
+    carrier_names = {}
+    for code in carriers:
+        carrier = uow.carriers.get(code)
+        if carrier is not None:
+            carrier_names[code] = carrier.name
+    # Only a carrier's remark on a failed attempt is meant for the buyer; other reasons are internal.
+    reason = event.reason if due.kind == Kind.DELIVERY_FAILED else payload.get("customer_reason")
+    ctx = message_context.build(order=order, shipment=shipment, rma=rma, reason=reason, carrier_names=carrier_names,
+                                sku_names=sku_names, awb=payload.get("awb"))
+    return order, _jsonable(ctx)
+
+
+def _return_facts(uow, return_id: str | None, payload: dict) -> dict:
+    """What templates need about a return: from the returns repository when there is one, then the event."""
+    facts: dict = {}
+    repo = getattr(uow, "returns", None)
+    if return_id and repo is not None and hasattr(repo, "get"):
+        record = repo.get(return_id)
+        if record is not None:
+            source = record if isinstance(record, dict) else vars(record)
+            facts.update({k: v for k, v in source.items() if not k.startswith("_")})
+    facts.update({k: v for k, v in payload.items() if v is not None})
+    facts.setdefault("id", return_id or payload.get("return_id"))
+    for alias in ("amount_paise", "refund_amount_paise"):
+        if facts.get("refund_paise") is None and facts.get(alias) is not None:
+            facts["refund_paise"] = facts[alias]
+    if facts.get("pickup_date") is None and facts.get("pickup_at") is not None:
+        facts["pickup_date"] = str(facts["pickup_at"])[:10]
+    return facts
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if hasattr(value, "value") and not isinstance(value, (str, int, float, bool)):
+        return value.value
+    return value
+
+
+# ------------------------------------------------------------------ preferences
+
+
+def normalise_subject(subject: str) -> str:
+    """Customer ids as given; email addresses lower-cased; phone numbers without spaces and dashes."""
+    s = (subject or "").strip()
+    if "@" in s:
+        return s.lower()
+    compact = s.replace(" ", "").replace("-", "")
+    if compact.lstrip("+").isdigit():
+        return compact
+    return s
+
+
+def _opted_out(conn, subjects: list[str], channel: str) -> bool:
+    keys = sorted({normalise_subject(s) for s in subjects if s})
+    if not keys:
+        return False
+    q = sa.select(sa.func.count()).select_from(P).where(P.c.subject.in_(keys), P.c.channel == channel,
+                                                        P.c.opted_out.is_(True))
+    return conn.execute(q).scalar_one() > 0
+
+
+def get_preferences(ctx, principal, subject: str) -> dict:
+    principal.require(Role.ADMIN, Role.CHANNEL)
+    key = _check_subject(subject)
+    with ctx.uow(readonly=True) as uow:
+        rows = {r.channel: r for r in uow.conn.execute(sa.select(P).where(P.c.subject == key))}
+    return _preferences_view(key, rows)
+
+
+def set_preferences(ctx, principal, subject: str, changes: dict[str, bool]) -> dict:
+    """``changes`` maps channel -> receives (True) or opted out (False); channels not given stay as they are."""
+    principal.require(Role.ADMIN, Role.CHANNEL)
+    key = _check_subject(subject)
+    unknown = [c for c in changes if c not in {ch.value for ch in Channel}]
+    if unknown:
+        raise ValidationFailed("unknown channel", field_errors=[FieldError(c, "must be email or sms") for c in unknown])
+    now = utcnow()
+    with ctx.uow() as uow:
+        for channel, receives in sorted(changes.items()):
+            if receives is None:
+                continue
+            row = dict(subject=key, channel=channel, opted_out=not receives, updated_at=now, updated_by=principal.actor)
+            _upsert_preference(uow.conn, row)
+        uow.commit()
+        rows = {r.channel: r for r in uow.conn.execute(sa.select(P).where(P.c.subject == key))}
+    return _preferences_view(key, rows)
+
+
+def _check_subject(subject: str) -> str:
+    key = normalise_subject(subject)
+    if not key or len(key) > 254:
+        raise ValidationFailed("a customer id, email address or phone number is required (at most 254 characters)",
+                               field_errors=[FieldError("subject", "must be 1-254 characters")])
+    return key
+
+
+def _upsert_preference(conn, row: dict) -> None:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(P).values(**row)
+    stmt = stmt.on_conflict_do_update(index_elements=[P.c.subject, P.c.channel],
+                                      set_={"opted_out": stmt.excluded.opted_out,
+                                            "updated_at": stmt.excluded.updated_at,
+                                            "updated_by": stmt.excluded.updated_by})
+    conn.execute(stmt)
+
+
+def _preferences_view(key: str, rows: dict) -> dict:
+    out = {"subject": key}
+    for channel in Channel:
+        r = rows.get(channel.value)
+        out[channel.value] = not (r is not None and r.opted_out)
+    stamps = [r.updated_at for r in rows.values()]
+    out["updated_at"] = max(stamps).isoformat() if stamps else None
+    return out
+
+
+# ------------------------------------------------------------------ admin views
+
+
+def _view(r, *, with_body: bool = True) -> dict:
+    out = {
+        "id": r.id, "status": r.status, "kind": r.kind, "channel": r.channel, "recipient": r.recipient,
+        "order_id": r.order_id, "entity": r.entity, "entity_id": r.entity_id, "event_id": r.event_id,
+        "customer_id": r.customer_id, "idempotency_key": r.idempotency_key, "attempts": r.attempts,
+        "next_attempt_at": _iso(r.next_attempt_at), "last_error": r.last_error, "provider_ref": r.provider_ref,
+        "created_at": _iso(r.created_at), "updated_at": _iso(r.updated_at), "sent_at": _iso(r.sent_at),
+    }
+    if with_body:
+        out.update(subject=r.subject, body=r.body)
+    return out
+
+
+def _iso(value):
+    return None if value is None else value.isoformat()
+
+
+def _encode_cursor(r) -> str:
+    raw = json.dumps([r.created_at.isoformat(), r.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at, id_ = json.loads(raw)
+        return datetime.fromisoformat(at), str(id_)
+    except (ValueError, TypeError, json.JSONDecodeError) as exc:
+        raise ValidationFailed("bad cursor", field_errors=[FieldError("cursor", "use next_cursor from a previous page")]) from exc
+
+
+def list_notifications(ctx, principal, *, status: str | None = None, order_id: str | None = None,
+                       channel: str | None = None, kind: str | None = None, limit: int = 50,
+                       cursor: str | None = None) -> dict:
+    """Newest first, keyset-paginated; ``status=failed`` is the dead-letter queue."""
+    principal.require(Role.ADMIN)
+    errors = []
+    if status is not None and status not in STATUSES:
+        errors.append(FieldError("status", f"must be one of {', '.join(STATUSES)}"))
+    if channel is not None and channel not in {c.value for c in Channel}:
+        errors.append(FieldError("channel", "must be email or sms"))
+    if kind is not None and kind not in {k.value for k in Kind}:
+        errors.append(FieldError("kind", f"must be one of {', '.join(k.value for k in Kind)}"))
+    if errors:
+        raise ValidationFailed("bad filter", field_errors=errors)
+    limit = max(1, min(int(limit), ctx.settings.max_page_size))
+    q = sa.select(N)
+    for column, value in ((N.c.status, status), (N.c.order_id, order_id), (N.c.channel, channel), (N.c.kind, kind)):
+        if value is not None:
+            q = q.where(column == value)
+    if cursor:
+        at, id_ = _decode_cursor(cursor)
+        q = q.where(sa.or_(N.c.created_at < at, sa.and_(N.c.created_at == at, N.c.id < id_)))
+    q = q.order_by(N.c.created_at.desc(), N.c.id.desc()).limit(limit + 1)
+    with ctx.uow(readonly=True) as uow:
+        rows = list(uow.conn.execute(q))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": [_view(r) for r in rows], "next_cursor": _encode_cursor(rows[-1]) if more and rows else None}
+
+
+def get_notification(ctx, principal, notification_id: str) -> dict:
+    principal.require(Role.ADMIN)
+    with ctx.uow(readonly=True) as uow:
+        r = uow.conn.execute(sa.select(N).where(N.c.id == notification_id)).first()
+    if r is None:
+        raise NotFound(f"notification {notification_id} not found")
+    return _view(r)
+
+
+def counts(ctx) -> dict[str, int]:
+    with ctx.uow(readonly=True) as uow:
+        rows = uow.conn.execute(sa.select(N.c.status, sa.func.count()).group_by(N.c.status)).all()
+    out = dict.fromkeys(STATUSES, 0)
+    out.update({status: n for status, n in rows})
+    return out
+
+
+def requeue(ctx, principal, notification_id: str) -> dict:
+    """Send a dead-lettered (or skipped) message again, from a fresh attempt count.
+
+    The idempotency key stays the same: if an earlier attempt did reach the
+    provider after all, the provider still recognises the message.
+    """
+    principal.require(Role.ADMIN)
+    from omnialloc.services.events import record
+
+    now = utcnow()
+    with ctx.uow() as uow:
+        r = uow.conn.execute(sa.select(N).where(N.c.id == notification_id)).first()
+        if r is None:
+            raise NotFound(f"notification {notification_id} not found")
+        if r.status == "pending":
+            return _view(r)
+        if r.status not in REQUEUEABLE:
+            raise Conflict(f"notification {notification_id} is {r.status}; only failed or skipped ones can be re-queued")
+        if not r.recipient:
+            raise Conflict(f"notification {notification_id} has no recipient; fix the order's contact details first")
+        uow.conn.execute(N.update().where(N.c.id == r.id, N.c.status == r.status).values(
+            status="pending", attempts=0, next_attempt_at=now, claimed_by=None, claimed_at=None, updated_at=now,
+            last_error=f"re-queued by {principal.actor}; was {r.status}: {r.last_error or ''}".strip()))
+        record(uow, "notification", r.id, "requeued", principal.actor, from_status=r.status, to_status="pending",
+               reason=r.last_error)
+        uow.commit()
+        r = uow.conn.execute(sa.select(N).where(N.c.id == notification_id)).first()
+    return _view(r)
+
+
+# ------------------------------------------------------------------ dispatcher
+
+
+@dataclass
+class Tally:
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    skipped: int = 0
+    lost: int = 0          # outcome not recorded: the claim expired and another worker took the row
+
+    def add(self, other: "Tally") -> None:
+        for f in ("claimed", "sent", "retrying", "failed", "skipped", "lost"):
+            setattr(self, f, getattr(self, f) + getattr(other, f))
+
+    def as_dict(self) -> dict[str, int]:
+        return {f: getattr(self, f) for f in ("claimed", "sent", "retrying", "failed", "skipped", "lost")}
+
+
+@dataclass
+class _Claim:
+    id: str
+    kind: str
+    channel: str
+    recipient: str
+    idempotency_key: str
+    context: dict
+    attempts: int           # including this one
+
+
+def _csv(value: str) -> frozenset[str]:
+    return frozenset(p.strip() for p in (value or "").split(",") if p.strip())
+
+
+@dataclass
+class Dispatcher:
+    """Claims due notifications, sends them, records the outcome. One per worker process or thread."""
+
+    ctx: object
+    email: object | None = None
+    sms: object | None = None
+    templates: Templates | None = None
+    worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}")
+    clock: object = utcnow
+
+    def __post_init__(self):
+        s = self.ctx.settings
+        self.email = self.email if self.email is not None else make_email_sender(s)
+        self.sms = self.sms if self.sms is not None else make_sms_provider(s)
+        self.templates = self.templates or Templates(s.templates_dir or None)
+        self.channels = _csv(s.notify_channels)
+        self.mandatory = _csv(s.notify_mandatory)
+
+    # -- public
+
+    def run_once(self, limit: int | None = None) -> Tally:
+        """Claim one batch of due rows and send each; the tally says what happened."""
+        tally = Tally()
+        claims = self._claim(limit or self.ctx.settings.notify_batch_size, tally)
+        for claim in claims:
+            self._deliver(claim, tally)
+        return tally
+
+    def drain(self, max_batches: int = 10_000, stop=None) -> Tally:
+        """Batches until nothing is due (for ``notify-send --once`` and tests)."""
+        total = Tally()
+        for _ in range(max_batches):
+            if stop is not None and stop.is_set():
+                break
+            tally = self.run_once()
+            total.add(tally)
+            if tally.claimed == 0 and tally.skipped == 0:
+                break
+        return total
+
+    def close(self) -> None:
+        for sender in (self.email, self.sms):
+            close = getattr(sender, "close", None)
+            if close is not None:
+                close()
+
+    # -- claim
+
+    def _claim(self, limit: int, tally: Tally) -> list[_Claim]:
+        s = self.ctx.settings
+        now = self.clock()
+        stale = now - timedelta(seconds=s.notify_lease_seconds)
+        q = (sa.select(N.c.id, N.c.status, N.c.attempts, N.c.kind, N.c.channel, N.c.recipient, N.c.customer_id,
+                       N.c.idempotency_key, N.c.context)
+             .where(sa.or_(sa.and_(N.c.status == "pending", N.c.next_attempt_at <= now),
+                           sa.and_(N.c.status == "sending", N.c.claimed_at < stale)))
+             .order_by(N.c.next_attempt_at, N.c.id).limit(limit))
+        claims = []
+        with self.ctx.uow() as uow:
+            conn = uow.conn
+            if conn.dialect.name == "postgresql":
+                q = q.with_for_update(skip_locked=True)
+            for r in conn.execute(q).all():
+                guard = (N.c.id == r.id, N.c.status == r.status, N.c.attempts == r.attempts)
+                skip = self._skip_reason(conn, r)
+                if skip is not None:
+                    if conn.execute(N.update().where(*guard).values(status="skipped", last_error=skip,
+                                                                    updated_at=now)).rowcount == 1:
+                        tally.skipped += 1
+                    continue
+                won = conn.execute(N.update().where(*guard).values(
+                    status="sending", attempts=r.attempts + 1, claimed_by=self.worker_id, claimed_at=now,
+                    updated_at=now)).rowcount == 1
+                if won:
+                    claims.append(_Claim(r.id, r.kind, r.channel, r.recipient, r.idempotency_key, dict(r.context),
+                                         r.attempts + 1))
+            uow.commit()
+        tally.claimed += len(claims)
+        return claims
+
+    def _skip_reason(self, conn, r) -> str | None:
+        if r.channel not in self.channels:
+            return f"the {r.channel} channel is turned off (OMNIALLOC_NOTIFY_CHANNELS)"
+        if r.kind not in self.mandatory and _opted_out(conn, [r.customer_id, r.recipient], r.channel):
+            return f"the customer opted out of {r.channel}"
+        return None
+
+    # -- send
+
+    def _deliver(self, claim: _Claim, tally: Tally) -> None:
+        s = self.ctx.settings
+        rendered = None
+        try:
+            ctx = message_context.finish(claim.context, brand=s.notify_brand, tracking_base_url=s.tracking_base_url,
+                                         return_window_days=s.return_window_days)
+            try:
+                rendered = self.templates.render(claim.kind, claim.channel, ctx)
+            except TemplateProblem as exc:
+                raise PermanentError(f"template problem: {exc}") from exc
+            ref = self._send(claim, rendered)
+        except DeliveryError as exc:
+            self._failed(claim, exc, rendered, tally)
+        except Exception as exc:  # noqa: BLE001 - an unexpected adapter bug is retried, then dead-lettered
+            log.exception("unexpected error sending notification %s", claim.id)
+            self._failed(claim, TransientError(f"{type(exc).__name__}: {exc}"), rendered, tally)
+        else:
+            self._sent(claim, ref, rendered, tally)
+
+    def _send(self, claim: _Claim, rendered) -> str:
+        if claim.channel == Channel.EMAIL:
+            return self.email.send(OutgoingEmail(to=claim.recipient, subject=rendered.subject, text=rendered.text,
+                                                 html=rendered.html, idempotency_key=claim.idempotency_key))
+        if claim.channel == Channel.SMS:
+            return self.sms.send(OutgoingSms(to=claim.recipient, text=rendered.text,
+                                             idempotency_key=claim.idempotency_key, reference=claim.id))
+        raise PermanentError(f"unknown channel {claim.channel!r}")
+
+    def _finish(self, claim: _Claim, values: dict) -> bool:
+        """Record the outcome, only if this worker still owns the claim."""
+        with self.ctx.uow() as uow:
+            ok = uow.conn.execute(N.update().where(
+                N.c.id == claim.id, N.c.status == "sending", N.c.attempts == claim.attempts,
+                N.c.claimed_by == self.worker_id).values(**values, updated_at=self.clock())).rowcount == 1
+            uow.commit()
+        if not ok:
+            log.warning("notification %s: claim by %s expired before its outcome was recorded", claim.id,
+                        self.worker_id)
+        return ok
+
+    @staticmethod
+    def _content(rendered) -> dict:
+        if rendered is None:
+            return {}
+        return {"subject": rendered.subject, "body": rendered.text, "body_html": rendered.html}
+
+    def _sent(self, claim: _Claim, ref, rendered, tally: Tally) -> None:
+        values = {"status": "sent", "sent_at": self.clock(), "provider_ref": None if ref is None else str(ref)[:255],
+                  "last_error": None, **self._content(rendered)}
+        if self._finish(claim, values):
+            tally.sent += 1
+            log.info("notification %s (%s %s) sent to %s", claim.id, claim.kind, claim.channel, claim.recipient)
+        else:
+            tally.lost += 1
+
+    def _failed(self, claim: _Claim, exc: DeliveryError, rendered, tally: Tally) -> None:
+        s = self.ctx.settings
+        error = exc.message[:2000]
+        if exc.transient and claim.attempts < s.notify_max_attempts:
+            when = next_attempt_at(self.clock(), claim.attempts, s.notify_backoff_seconds, s.notify_backoff_max_seconds)
+            values = {"status": "pending", "next_attempt_at": when, "last_error": f"attempt {claim.attempts}: {error}"}
+            counter = "retrying"
+            log.warning("notification %s attempt %d failed (retry at %s): %s", claim.id, claim.attempts,
+                        when.isoformat(), error)
+        else:
+            why = (f"gave up after {claim.attempts} attempts: {error}" if exc.transient
+                   else f"permanent failure: {error}")
+            values = {"status": "failed", "last_error": why}
+            counter = "failed"
+            log.error("notification %s dead-lettered: %s", claim.id, why)
+        values.update(self._content(rendered))
+        if self._finish(claim, values):
+            setattr(tally, counter, getattr(tally, counter) + 1)
+        else:
+            tally.lost += 1
+
+
+def run_worker(ctx, stop, *, poll_seconds: float | None = None, dispatcher: Dispatcher | None = None,
+               on_batch=None) -> Tally:
+    """Send until ``stop`` (a ``threading.Event``) is set; between empty batches, wait ``poll_seconds``.
+
+    Stopping is graceful: the batch in hand is finished and recorded first.
+    """
+    poll = ctx.settings.notify_poll_seconds if poll_seconds is None else poll_seconds
+    own = dispatcher is None
+    dispatcher = dispatcher or Dispatcher(ctx)
+    total = Tally()
+    try:
+        while not stop.is_set():
+            tally = dispatcher.run_once()
+            total.add(tally)
+            if on_batch is not None:
+                on_batch(tally)
+            if tally.claimed == 0 and tally.skipped == 0:
+                stop.wait(poll)
+    finally:
+        if own:
+            dispatcher.close()
+    return total
