@@ -1,0 +1,276 @@
+"""Integer assignments over pattern columns: evaluate, check, and build them
+order by order (sequential greedy, LP-guided, dual-priced) with an exact
+per-order choice against the stock and capacity still free.
+
+The per-order choice enumerates the set partitions of the order's lines
+(15 for four lines); each block goes to its cheapest pattern still feasible
+at a node not yet used by the order, or stays unfilled. With no prices this
+is the exact single-order optimum on the residual stock (when blocks do not
+compete for a node), which is what a real-time allocator would have done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .patterns import Patterns
+from .problem import BatchData
+
+
+@lru_cache(maxsize=16)
+def set_partitions(L: int) -> tuple[tuple[int, ...], ...]:
+    """All partitions of {0..L-1} as tuples of block bitmasks."""
+    out: list[tuple[int, ...]] = []
+
+    def rec(i: int, blocks: list[int]) -> None:
+        if i == L:
+            out.append(tuple(blocks))
+            return
+        for k in range(len(blocks)):
+            blocks[k] |= 1 << i
+            rec(i + 1, blocks)
+            blocks[k] &= ~(1 << i)
+        blocks.append(1 << i)
+        rec(i + 1, blocks)
+        blocks.pop()
+
+    if L <= 7:
+        rec(0, [])
+    else:  # too many: singletons, and all together
+        out = [tuple(1 << i for i in range(L)), ((1 << L) - 1,)]
+    return tuple(out)
+
+
+class Index:
+    """Per-order lookup: order -> {mask: pattern indices sorted by cost}."""
+
+    def __init__(self, d: BatchData, p: Patterns) -> None:
+        self.d, self.p = d, p
+        self.start = d.order_line_start()
+        self.by_order: list[dict[int, list[int]]] = [dict() for _ in range(d.n_orders)]
+        o_sort = np.lexsort((np.arange(p.n), p.cost, p.mask, p.order))
+        po, pm = p.order[o_sort].tolist(), p.mask[o_sort].tolist()
+        for k, o, m in zip(o_sort.tolist(), po, pm):
+            self.by_order[o].setdefault(m, []).append(k)
+        # per pattern: list of (sku, qty) and node, as Python for speed
+        self.node = p.node.tolist()
+        self.cost = p.cost.tolist()
+        ptr = p.ptr.tolist()
+        sku = d.line_sku[p.lines].tolist()
+        qty = d.line_qty[p.lines].tolist()
+        self.content = [list(zip(sku[ptr[i]:ptr[i + 1]], qty[ptr[i]:ptr[i + 1]])) for i in range(p.n)]
+        self.line_cost = (d.order_pen[d.line_order] * d.line_qty).tolist()
+
+
+@dataclass
+class State:
+    stock: np.ndarray  # residual (N, S)
+    cap: np.ndarray  # residual shipments, <0 unlimited
+    used: np.ndarray  # shipments per node in the assignment
+    chosen: list[list[int]]  # per order: pattern indices
+
+    @classmethod
+    def fresh(cls, d: BatchData) -> State:
+        return cls(d.stock.copy(), d.cap.copy(), np.zeros(d.n_nodes, dtype=np.int64),
+                   [[] for _ in range(d.n_orders)])
+
+    def take(self, ix: Index, o: int, pats: list[int]) -> None:
+        for k in pats:
+            n = ix.node[k]
+            for s, q in ix.content[k]:
+                self.stock[n, s] -= q
+            if self.cap[n] >= 0:
+                self.cap[n] -= 1
+            self.used[n] += 1
+        self.chosen[o] = list(pats)
+
+    def release(self, ix: Index, o: int) -> list[int]:
+        pats = self.chosen[o]
+        for k in pats:
+            n = ix.node[k]
+            for s, q in ix.content[k]:
+                self.stock[n, s] += q
+            if self.cap[n] >= 0:
+                self.cap[n] += 1
+            self.used[n] -= 1
+        self.chosen[o] = []
+        return pats
+
+
+def order_cost(ix: Index, o: int, pats: list[int]) -> int:
+    """Shipping cost of the patterns plus the penalty of uncovered lines
+    (fixed node costs are counted at batch level)."""
+    d = ix.d
+    covered = 0
+    total = 0
+    for k in pats:
+        total += ix.cost[k]
+        covered |= int(ix.p.mask[k])
+    s = int(ix.start[o])
+    for i in range(int(ix.start[o + 1]) - s):
+        if not covered >> i & 1:
+            total += ix.line_cost[s + i]
+    return total
+
+
+def best_for_order(ix: Index, st: State, o: int, price=None, open_fixed: bool = True) -> tuple[float, list[int]]:
+    """Cheapest choice for order `o` on the residual state. `price(k)` adds
+    an opportunity cost to pattern k (dual prices); fixed costs of nodes not
+    yet used are added when `open_fixed`."""
+    s0 = int(ix.start[o])
+    L = int(ix.start[o + 1]) - s0
+    opts = ix.by_order[o]
+    fixed = ix.d.fixed
+    best_val, best = float("inf"), []
+    block_cache: dict[int, list[tuple[float, int]]] = {}
+
+    def feasible(k: int, taken: dict) -> bool:
+        n = ix.node[k]
+        if st.cap[n] == 0:
+            return False
+        for s, q in ix.content[k]:
+            if st.stock[n, s] - taken.get((n, s), 0) < q:
+                return False
+        return True
+
+    def ranked(m: int) -> list[tuple[float, int]]:
+        r = block_cache.get(m)
+        if r is None:
+            r = []
+            for k in opts.get(m, ()):
+                c = ix.cost[k] + (price(k) if price else 0.0)
+                if open_fixed and st.used[ix.node[k]] == 0:
+                    c += fixed[ix.node[k]]
+                r.append((c, k))
+            r.sort()
+            block_cache[m] = r
+        return r
+
+    for part in set_partitions(L):
+        val = 0.0
+        pats: list[int] = []
+        nodes: set[int] = set()
+        taken: dict = {}
+        for m in part:
+            unf = sum(ix.line_cost[s0 + i] for i in range(L) if m >> i & 1)
+            pick = None
+            for c, k in ranked(m):
+                if c >= unf:
+                    break
+                if ix.node[k] in nodes or not feasible(k, taken):
+                    continue
+                pick = (c, k)
+                break
+            if pick is None:
+                val += unf
+            else:
+                val += pick[0]
+                k = pick[1]
+                pats.append(k)
+                nodes.add(ix.node[k])
+                for s, q in ix.content[k]:
+                    taken[(ix.node[k], s)] = taken.get((ix.node[k], s), 0) + q
+            if val >= best_val:
+                break
+        if val < best_val:
+            best_val, best = val, pats
+    return best_val, best
+
+
+def total_cost(ix: Index, st: State) -> dict:
+    d = ix.d
+    ship = 0
+    unfilled_units = 0
+    unfilled_paise = 0
+    for o, pats in enumerate(st.chosen):
+        covered = 0
+        for k in pats:
+            ship += ix.cost[k]
+            covered |= int(ix.p.mask[k])
+        s = int(ix.start[o])
+        for i in range(int(ix.start[o + 1]) - s):
+            if not covered >> i & 1:
+                unfilled_paise += ix.line_cost[s + i]
+                unfilled_units += int(d.line_qty[s + i])
+    fixed = int(d.fixed[st.used > 0].sum())
+    return {"shipping": int(ship), "fixed": fixed, "unfilled_paise": int(unfilled_paise),
+            "unfilled_units": int(unfilled_units), "total": int(ship + fixed + unfilled_paise)}
+
+
+def check(ix: Index, st: State) -> list[str]:
+    """Violations of stock, capacity, one-shipment-per-(order,node), coverage."""
+    d = ix.d
+    errs = []
+    used_stock = np.zeros_like(d.stock)
+    ships = np.zeros(d.n_nodes, dtype=np.int64)
+    for o, pats in enumerate(st.chosen):
+        nodes = [ix.node[k] for k in pats]
+        if len(set(nodes)) != len(nodes):
+            errs.append(f"order {d.order_ids[o]} ships twice from one node")
+        cov = 0
+        for k in pats:
+            if int(ix.p.order[k]) != o:
+                errs.append(f"pattern {k} is not order {o}'s")
+            m = int(ix.p.mask[k])
+            if cov & m:
+                errs.append(f"order {d.order_ids[o]} covers a line twice")
+            cov |= m
+            ships[ix.node[k]] += 1
+            for s, q in ix.content[k]:
+                used_stock[ix.node[k], s] += q
+    if np.any(used_stock > d.stock):
+        errs.append("stock oversubscribed")
+    lim = d.cap >= 0
+    if np.any(ships[lim] > d.cap[lim]):
+        errs.append("node capacity exceeded")
+    return errs
+
+
+def sequential(ix: Index, order_seq=None, price=None, st: State | None = None) -> State:
+    """Orders one by one, each taking its best choice on what is left."""
+    st = st or State.fresh(ix.d)
+    seq = range(ix.d.n_orders) if order_seq is None else order_seq
+    for o in seq:
+        _, pats = best_for_order(ix, st, int(o), price)
+        st.take(ix, int(o), pats)
+    return st
+
+
+def improve(ix: Index, st: State, passes: int = 2, deadline: float | None = None) -> int:
+    """Per-order exact re-solve with true costs: free the order's stock,
+    re-choose, keep if strictly cheaper. Returns the number of changes."""
+    import time
+
+    d = ix.d
+    changes = 0
+    for _ in range(passes):
+        changed = 0
+        for o in range(d.n_orders):
+            if deadline is not None and (o & 255) == 0 and time.perf_counter() > deadline:
+                return changes + changed
+            old = st.chosen[o]
+            old_val = order_cost(ix, o, old) + _fixed_delta(ix, st, old, removing=True)
+            st.release(ix, o)
+            val, pats = best_for_order(ix, st, o)
+            if val < old_val - 1e-9:
+                st.take(ix, o, pats)
+                changed += 1
+            else:
+                st.take(ix, o, old)
+        changes += changed
+        if not changed:
+            break
+    return changes
+
+
+def _fixed_delta(ix: Index, st: State, pats: list[int], removing: bool) -> int:
+    """Fixed cost that would be saved by removing `pats` (nodes only they use)."""
+    extra = 0
+    for k in pats:
+        n = ix.node[k]
+        if st.used[n] == 1:
+            extra += int(ix.d.fixed[n])
+    return extra

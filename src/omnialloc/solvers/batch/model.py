@@ -1,0 +1,180 @@
+"""The pattern model over a batch, as an LP (lower bound, duals) or a MIP,
+solved with HiGHS through highspy.
+
+Variables: x_p in [0,1] per pattern, u_l in [0,1] per line (the line stays
+unfilled, cost = penalty x qty), y_n in [0,1] per node with a fixed cost.
+Rows: every line covered exactly once (sum x + u = 1); stock per (node, SKU)
+(only where the demand that could land there exceeds the stock: other rows
+can never bind); shipments per node (only where capacity could bind); and
+for fixed costs sum_{p at n} x_p <= M_n y_n. The MIP also gets "at most one
+shipment per (order, node)", which the LP omits: dropping rows only weakens
+the bound, and it keeps the LP small.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .patterns import Patterns
+from .problem import BatchData
+
+with contextlib.redirect_stdout(io.StringIO()):
+    import highspy
+
+
+@dataclass
+class ModelResult:
+    status: str
+    objective: float | None  # LP value, or MIP incumbent value
+    bound: float | None  # LP value, or MIP dual bound
+    x: np.ndarray | None
+    u: np.ndarray | None
+    stock_rows: np.ndarray  # (R, 2) (node, sku) of the stock rows
+    stock_dual: np.ndarray | None  # opportunity price per row (>= 0)
+    cap_nodes: np.ndarray
+    cap_dual: np.ndarray | None  # price of one shipment slot (>= 0)
+    cover_dual: np.ndarray | None
+    seconds: float
+    n_rows: int
+    n_cols: int
+
+
+def pattern_lines(p: Patterns) -> tuple[np.ndarray, np.ndarray]:
+    """(pattern index, line index) for every (pattern, line) pair."""
+    cnt = np.diff(p.ptr)
+    return np.repeat(np.arange(p.n), cnt), p.lines
+
+
+def solve_model(d: BatchData, p: Patterns, *, integer: bool = False, time_limit: float = 1e9,
+                stock: np.ndarray | None = None, cap: np.ndarray | None = None,
+                warm_x: np.ndarray | None = None, rel_gap: float = 1e-6) -> ModelResult:
+    t0 = time.perf_counter()
+    stock = d.stock if stock is None else stock
+    cap = d.cap if cap is None else cap
+    S = stock.shape[1]
+    nL, P = len(d.line_qty), p.n
+    pc, pl = pattern_lines(p)
+    pn = p.node[pc]
+    line_sku = d.line_sku[pl]
+    qty = d.line_qty[pl]
+
+    rows_r, rows_c, rows_v = [pl], [pc], [np.ones(len(pl))]
+    r_lo, r_hi = [np.ones(nL)], [np.ones(nL)]
+    nrow = nL
+
+    # stock rows where potential demand exceeds stock
+    key = pn * S + line_sku
+    uniq_ln, first = np.unique(pl * d.n_nodes + pn, return_index=True)
+    dem = np.bincount(key[first], weights=qty[first], minlength=d.n_nodes * S)
+    need = np.flatnonzero(dem > stock.reshape(-1))
+    row_of = -np.ones(d.n_nodes * S, dtype=np.int64)
+    row_of[need] = nrow + np.arange(len(need))
+    hit = row_of[key] >= 0
+    rows_r.append(row_of[key[hit]]); rows_c.append(pc[hit]); rows_v.append(qty[hit].astype(float))
+    r_lo.append(np.full(len(need), -np.inf)); r_hi.append(stock.reshape(-1)[need].astype(float))
+    stock_rows = np.stack([need // S, need % S], axis=1) if len(need) else np.zeros((0, 2), np.int64)
+    nrow += len(need)
+
+    # capacity rows where more orders could ship from the node than it can send
+    on = np.unique(p.order * d.n_nodes + p.node)
+    orders_at = np.bincount(on % d.n_nodes, minlength=d.n_nodes)
+    cap_nodes = np.flatnonzero((cap >= 0) & (orders_at > np.maximum(cap, 0)))
+    crow = -np.ones(d.n_nodes, dtype=np.int64)
+    crow[cap_nodes] = nrow + np.arange(len(cap_nodes))
+    hit = crow[p.node] >= 0
+    rows_r.append(crow[p.node[hit]]); rows_c.append(np.flatnonzero(hit)); rows_v.append(np.ones(int(hit.sum())))
+    r_lo.append(np.full(len(cap_nodes), -np.inf)); r_hi.append(np.maximum(cap[cap_nodes], 0).astype(float))
+    nrow += len(cap_nodes)
+
+    # fixed node costs
+    fnodes = np.flatnonzero((d.fixed > 0) & (orders_at > 0))
+    frow = -np.ones(d.n_nodes, dtype=np.int64)
+    frow[fnodes] = nrow + np.arange(len(fnodes))
+    hit = frow[p.node] >= 0
+    rows_r.append(frow[p.node[hit]]); rows_c.append(np.flatnonzero(hit)); rows_v.append(np.ones(int(hit.sum())))
+    bigm = orders_at[fnodes].astype(float)
+    capped = cap[fnodes] >= 0
+    bigm[capped] = np.minimum(bigm[capped], cap[fnodes][capped])
+    ycol = P + nL + np.arange(len(fnodes))
+    rows_r.append(frow[fnodes]); rows_c.append(ycol); rows_v.append(-bigm)
+    r_lo.append(np.full(len(fnodes), -np.inf)); r_hi.append(np.zeros(len(fnodes)))
+    nrow += len(fnodes)
+
+    if integer:  # at most one shipment per (order, node)
+        on_p = p.order * d.n_nodes + p.node
+        u_on, inv, counts = np.unique(on_p, return_inverse=True, return_counts=True)
+        multi = counts[inv] > 1
+        grp = np.unique(inv[multi])
+        gmap = -np.ones(len(u_on), dtype=np.int64)
+        gmap[grp] = nrow + np.arange(len(grp))
+        rows_r.append(gmap[inv[multi]]); rows_c.append(np.flatnonzero(multi)); rows_v.append(np.ones(int(multi.sum())))
+        r_lo.append(np.full(len(grp), -np.inf)); r_hi.append(np.ones(len(grp)))
+        nrow += len(grp)
+
+    # unfilled columns
+    rows_r.append(np.arange(nL)); rows_c.append(P + np.arange(nL)); rows_v.append(np.ones(nL))
+    ncol = P + nL + len(fnodes)
+    cost = np.concatenate([p.cost.astype(float), (d.order_pen[d.line_order] * d.line_qty).astype(float),
+                           d.fixed[fnodes].astype(float)])
+    R = np.concatenate(rows_r).astype(np.int64)
+    C = np.concatenate(rows_c).astype(np.int64)
+    V = np.concatenate(rows_v).astype(float)
+    o = np.lexsort((R, C))
+    R, C, V = R[o], C[o], V[o]
+    # merge duplicate entries (two lines of one SKU in one pattern)
+    dup = np.ones(len(R), dtype=bool)
+    dup[1:] = (R[1:] != R[:-1]) | (C[1:] != C[:-1])
+    grp = np.cumsum(dup) - 1
+    V = np.bincount(grp, weights=V)
+    R, C = R[dup], C[dup]
+    start = np.zeros(ncol + 1, dtype=np.int32)
+    np.cumsum(np.bincount(C, minlength=ncol), out=start[1:])
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    lo = np.zeros(ncol)
+    hi = np.ones(ncol)
+    rlo = np.concatenate(r_lo)
+    rhi = np.concatenate(r_hi)
+    args = [ncol, nrow, len(V), 1, 1, 0.0, cost, lo, hi, rlo, rhi, start, R.astype(np.int32), V]
+    if integer:
+        h.setOptionValue("mip_rel_gap", rel_gap)
+        h.setOptionValue("mip_abs_gap", 0.99)
+        h.passModel(*args, np.ones(ncol, dtype=np.int32))
+        if warm_x is not None:
+            nz = np.flatnonzero(warm_x > 0.5).astype(np.int32)
+            h.setSolution(len(nz), nz, np.ones(len(nz)))
+    else:
+        h.setOptionValue("solver", "simplex")
+        h.passModel(*args, np.zeros(ncol, dtype=np.int32))
+    h.run()
+    status = h.modelStatusToString(h.getModelStatus())
+    info = h.getInfo()
+    ok = info.primal_solution_status == 2
+    sol = h.getSolution()
+    x = u = None
+    sd = cd = cov = None
+    objective = bound = None
+    if ok:
+        col = np.asarray(sol.col_value)
+        x, u = col[:P], col[P:P + nL]
+        objective = float(info.objective_function_value)
+    if integer:
+        bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
+    elif ok and status == "Optimal":
+        bound = objective
+        rd = np.asarray(sol.row_dual)
+        cov = rd[:nL]
+        sd = -rd[nL:nL + len(need)]
+        cd = -rd[nL + len(need):nL + len(need) + len(cap_nodes)]
+    return ModelResult(status, objective, bound, x, u, stock_rows, sd, cap_nodes, cd, cov,
+                       time.perf_counter() - t0, nrow, ncol)

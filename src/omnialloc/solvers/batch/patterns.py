@@ -1,0 +1,120 @@
+"""Pattern columns: one per (order, node, subset of the order's lines).
+
+A pattern is a candidate shipment: the node sends those lines whole. Its
+cost is precomputed with the single-order carrier arithmetic
+(`solvers.costs`: billed weight, slabs, COD fee) on the cheapest lane of the
+(order, node) pair, plus the node's handling; in cost-matrix mode it is the
+matrix entry. Patterns a node cannot fill from its own stock (some line's
+quantity above the node's stock of that SKU) are not generated.
+
+Generation is vectorised per "number of lines" group. Orders with more than
+`MAX_LINES_FULL` lines get only single-line patterns and the full order per
+node (2^L subsets would explode); that restriction is reported, since the
+optimum over it may be above the true optimum for such orders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import costs
+from .problem import BatchData
+
+MAX_LINES_FULL = 6
+
+
+@dataclass
+class Patterns:
+    order: np.ndarray  # (P,)
+    node: np.ndarray
+    mask: np.ndarray  # bit k = k-th line of the order
+    cost: np.ndarray  # int64 paise
+    cand: np.ndarray  # cand row (lane) giving the cost
+    ptr: np.ndarray  # (P+1,) CSR into `lines`
+    lines: np.ndarray  # global line indices
+    restricted_orders: int = 0
+
+    @property
+    def n(self) -> int:
+        return len(self.order)
+
+
+def _masks(L: int) -> np.ndarray:
+    """(M, L) bool rows: every non-empty subset, or singletons + all."""
+    if L <= MAX_LINES_FULL:
+        codes = np.arange(1, 1 << L)
+    else:
+        codes = np.array([1 << k for k in range(L)] + [(1 << L) - 1])
+    return ((codes[:, None] >> np.arange(L)[None, :]) & 1).astype(bool)
+
+
+def build_patterns(d: BatchData) -> Patterns:
+    start = d.order_line_start()
+    nlines = np.diff(start)
+    parts = []
+    restricted = int(np.sum(nlines > MAX_LINES_FULL))
+    cand_L = nlines[d.cand_order]
+    for L in np.unique(nlines):
+        L = int(L)
+        if L == 0:
+            continue
+        R = np.flatnonzero(cand_L == L)
+        if len(R) == 0:
+            continue
+        M = _masks(L)
+        o = d.cand_order[R]
+        n = d.cand_node[R]
+        LI = start[o][:, None] + np.arange(L)[None, :]  # (R, L)
+        Q = d.line_qty[LI]
+        stocked = d.stock[n[:, None], d.line_sku[LI]] >= Q  # (R, L)
+        feas = ~np.any(M[None, :, :] & ~stocked[:, None, :], axis=2)  # (R, m)
+        ri, mi = np.nonzero(feas)
+        if len(ri) == 0:
+            continue
+        Mf = M.astype(np.int64)
+        if d.matrix_mode:
+            cost = d.cand_cost[R][ri]
+        else:
+            W = (Q * d.line_w[LI]) @ Mf.T
+            V = (Q * d.line_vol[LI]) @ Mf.T
+            r = R[ri]
+            billed = costs.billed_grams(W[ri, mi], V[ri, mi], d.lane_div[r])
+            slabs = costs.slab_count(billed, d.lane_slab[r])
+            cost = costs.carrier_charge(slabs, d.lane_first[r], d.lane_add[r])
+            cod = d.order_cod[o[ri]]
+            if cod.any():
+                val = ((Q * d.line_v[LI]) @ Mf.T)[ri, mi]
+                fee = costs.cod_fee(val, d.lane_cod_fixed[r], d.lane_cod_bp[r])
+                cost = cost + np.where(cod, fee, 0)
+            cost = cost + d.handling[n[ri]]
+        code = (M.astype(np.int64) << np.arange(L)[None, :]).sum(axis=1)
+        sel = M[mi]  # (k, L)
+        cnt = sel.sum(axis=1)
+        lines = LI[ri][sel]  # row-major: each pattern's lines in order
+        parts.append((o[ri], n[ri], code[mi], cost.astype(np.int64), R[ri], cnt, lines))
+    if not parts:
+        z = np.zeros(0, dtype=np.int64)
+        return Patterns(z, z, z, z, z, np.zeros(1, dtype=np.int64), z, restricted)
+    order = np.concatenate([p[0] for p in parts])
+    node = np.concatenate([p[1] for p in parts])
+    mask = np.concatenate([p[2] for p in parts])
+    cost = np.concatenate([p[3] for p in parts])
+    cand = np.concatenate([p[4] for p in parts])
+    cnt = np.concatenate([p[5] for p in parts])
+    lines_cat = np.concatenate([p[6] for p in parts])
+    ptr0 = np.zeros(len(cnt) + 1, dtype=np.int64)
+    np.cumsum(cnt, out=ptr0[1:])
+    # One column per (order, node, mask): the cheapest lane; ties -> first lane.
+    key_sort = np.lexsort((np.arange(len(cost)), cost, mask, node, order))
+    o_s, n_s, m_s = order[key_sort], node[key_sort], mask[key_sort]
+    first = np.ones(len(key_sort), dtype=bool)
+    first[1:] = (o_s[1:] != o_s[:-1]) | (n_s[1:] != n_s[:-1]) | (m_s[1:] != m_s[:-1])
+    keep = key_sort[first]
+    cnt_k = cnt[keep]
+    ptr = np.zeros(len(keep) + 1, dtype=np.int64)
+    np.cumsum(cnt_k, out=ptr[1:])
+    idx = np.repeat(ptr0[keep], cnt_k) + (np.arange(int(ptr[-1])) - np.repeat(ptr[:-1], cnt_k))
+    return Patterns(order[keep], node[keep], mask[keep], cost[keep], cand[keep], ptr,
+                    lines_cat[idx], restricted)

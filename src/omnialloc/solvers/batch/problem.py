@@ -1,0 +1,267 @@
+"""The nightly batch problem, in the domain's words, and its compiled arrays.
+
+A `BatchProblem` holds many open orders (each with lines), the fulfilment
+nodes (stock per SKU, shipment capacity for the day, an optional fixed cost
+per node used in the batch: a carrier pickup charge) and, per (order, node),
+either carrier lanes priced with the single-order arithmetic in
+`solvers.costs` or one explicit cost per shipment (the analyst's cost
+matrix). It is plain data; `compile()` turns it into `BatchData`, the numpy
+form every algorithm in this package works on (and which benchmarks build
+directly, vectorised).
+
+Plan semantics (the model every solver here optimises, and the brute force
+in the tests enumerates): each order line goes whole to one node or stays
+unfilled; all lines of an order at one node form one shipment; a shipment
+costs the node's handling plus the cheapest lane's slabbed charge (plus the
+COD fee for COD orders) on its content, or, with a cost matrix, exactly the
+matrix entry for (order, node) whatever the content; each unfilled unit
+costs the order's unfilled penalty; each node that ships anything pays its
+fixed cost once. Stock per (node, SKU) and shipments per node are limits.
+
+Cost-matrix file format (`read_cost_matrix_csv`): a CSV with header
+`order_id,node,cost_paise`, one row per allowed (order, node) pair; a pair
+that is absent means the node may not serve that order.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+
+import numpy as np
+
+UNLIMITED = -1
+
+
+def _int(name: str, value, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+@dataclass
+class BatchData:
+    """Compiled arrays. Lines are flat, grouped by order (line_order sorted);
+    `cand_*` lists the allowed (order, node) pairs: with lanes, one row per
+    (order, node, lane); with a cost matrix, one row per pair and `cand_cost`."""
+
+    order_ids: list[str]
+    node_codes: list[str]
+    skus: list[str]
+    line_ids: list[str]
+    line_order: np.ndarray
+    line_sku: np.ndarray
+    line_qty: np.ndarray
+    line_w: np.ndarray
+    line_v: np.ndarray
+    line_vol: np.ndarray
+    order_cod: np.ndarray
+    order_pen: np.ndarray  # unfilled penalty per unit
+    stock: np.ndarray  # (N, S)
+    cap: np.ndarray  # (N,) shipments, UNLIMITED = -1
+    fixed: np.ndarray  # (N,) fixed cost if the node ships anything
+    handling: np.ndarray  # (N,) per shipment
+    cand_order: np.ndarray
+    cand_node: np.ndarray
+    cand_cost: np.ndarray | None = None  # cost-matrix mode
+    lane_first: np.ndarray | None = None
+    lane_add: np.ndarray | None = None
+    lane_slab: np.ndarray | None = None
+    lane_div: np.ndarray | None = None
+    lane_cod_fixed: np.ndarray | None = None
+    lane_cod_bp: np.ndarray | None = None
+    lane_carrier: list[str] | None = None
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def n_orders(self) -> int:
+        return len(self.order_ids)
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_codes)
+
+    @property
+    def matrix_mode(self) -> bool:
+        return self.cand_cost is not None
+
+    def order_line_start(self) -> np.ndarray:
+        """start[o]..start[o+1] are the line indices of order o."""
+        counts = np.bincount(self.line_order, minlength=self.n_orders)
+        start = np.zeros(self.n_orders + 1, dtype=np.int64)
+        np.cumsum(counts, out=start[1:])
+        return start
+
+    def subset(self, orders: np.ndarray, stock: np.ndarray | None = None,
+               cap: np.ndarray | None = None) -> BatchData:
+        """The sub-problem over `orders` (sorted indices), optionally with
+        other stock/capacity (what is left for it)."""
+        orders = np.asarray(orders, dtype=np.int64)
+        remap = -np.ones(self.n_orders, dtype=np.int64)
+        remap[orders] = np.arange(len(orders))
+        lmask = remap[self.line_order] >= 0
+        cmask = remap[self.cand_order] >= 0
+
+        def pick(a, m):
+            return None if a is None else a[m]
+
+        return BatchData(
+            order_ids=[self.order_ids[o] for o in orders],
+            node_codes=self.node_codes,
+            skus=self.skus,
+            line_ids=[lid for lid, m in zip(self.line_ids, lmask) if m],
+            line_order=remap[self.line_order[lmask]],
+            line_sku=self.line_sku[lmask],
+            line_qty=self.line_qty[lmask],
+            line_w=self.line_w[lmask],
+            line_v=self.line_v[lmask],
+            line_vol=self.line_vol[lmask],
+            order_cod=self.order_cod[orders],
+            order_pen=self.order_pen[orders],
+            stock=self.stock if stock is None else stock,
+            cap=self.cap if cap is None else cap,
+            fixed=self.fixed,
+            handling=self.handling,
+            cand_order=remap[self.cand_order[cmask]],
+            cand_node=self.cand_node[cmask],
+            cand_cost=pick(self.cand_cost, cmask),
+            lane_first=pick(self.lane_first, cmask),
+            lane_add=pick(self.lane_add, cmask),
+            lane_slab=pick(self.lane_slab, cmask),
+            lane_div=pick(self.lane_div, cmask),
+            lane_cod_fixed=pick(self.lane_cod_fixed, cmask),
+            lane_cod_bp=pick(self.lane_cod_bp, cmask),
+            lane_carrier=None if self.lane_carrier is None else [c for c, m in zip(self.lane_carrier, cmask) if m],
+        )
+
+
+class BatchProblem:
+    """Build a batch with `add_node`, `add_order`, then `add_lane` or
+    `set_cost` per (order, node) (one style per problem), and `compile()`."""
+
+    def __init__(self) -> None:
+        self._nodes: dict[str, dict] = {}
+        self._orders: dict[str, dict] = {}
+        self._lanes: list[tuple] = []
+        self._costs: dict[tuple[str, str], int] = {}
+
+    def add_node(self, code: str, stock: dict[str, int], capacity_shipments: int | None = None,
+                 fixed_cost_paise: int = 0, handling_cost_paise: int = 0) -> None:
+        if not code or code in self._nodes:
+            raise ValueError(f"node code {code!r} is empty or already used")
+        self._nodes[code] = {
+            "stock": {s: _int(f"stock[{s}]", q) for s, q in stock.items()},
+            "cap": UNLIMITED if capacity_shipments is None else _int("capacity_shipments", capacity_shipments),
+            "fixed": _int("fixed_cost_paise", fixed_cost_paise),
+            "handling": _int("handling_cost_paise", handling_cost_paise),
+        }
+
+    def add_order(self, order_id: str, lines: list[tuple], payment_mode: str = "PREPAID",
+                  unfilled_penalty_paise_per_unit: int = 50_000) -> None:
+        """`lines`: (line_id, sku, qty, unit_weight_g, unit_value_paise[, unit_volume_mm3])."""
+        if not order_id or order_id in self._orders:
+            raise ValueError(f"order id {order_id!r} is empty or already used")
+        if payment_mode not in ("PREPAID", "COD"):
+            raise ValueError(f"payment_mode must be PREPAID or COD, got {payment_mode!r}")
+        if not lines:
+            raise ValueError(f"order {order_id} has no lines")
+        clean = []
+        for ln in lines:
+            lid, sku, qty, w, v, *rest = ln
+            vol = rest[0] if rest else 0
+            clean.append((str(lid), str(sku), _int("qty", qty, 1), _int("unit_weight_g", w),
+                          _int("unit_value_paise", v), _int("unit_volume_mm3", vol)))
+        if len({c[0] for c in clean}) != len(clean):
+            raise ValueError(f"order {order_id} has duplicate line ids")
+        self._orders[order_id] = {
+            "lines": clean,
+            "cod": payment_mode == "COD",
+            "pen": _int("unfilled_penalty_paise_per_unit", unfilled_penalty_paise_per_unit),
+        }
+
+    def add_lane(self, order_id: str, node: str, carrier: str, first_slab_paise: int,
+                 additional_slab_paise: int, slab_g: int = 500, volumetric_divisor: int = 5000,
+                 cod_fixed_paise: int = 0, cod_percent_bp: int = 0) -> None:
+        if self._costs:
+            raise ValueError("a problem uses lanes or a cost matrix, not both")
+        self._lanes.append((order_id, node, carrier, _int("first_slab_paise", first_slab_paise),
+                            _int("additional_slab_paise", additional_slab_paise), _int("slab_g", slab_g, 1),
+                            _int("volumetric_divisor", volumetric_divisor, 1),
+                            _int("cod_fixed_paise", cod_fixed_paise), _int("cod_percent_bp", cod_percent_bp)))
+
+    def set_cost(self, order_id: str, node: str, cost_paise: int) -> None:
+        """Explicit cost of one shipment of (any part of) `order_id` from `node`."""
+        if self._lanes:
+            raise ValueError("a problem uses lanes or a cost matrix, not both")
+        self._costs[(order_id, node)] = _int("cost_paise", cost_paise)
+
+    def read_cost_matrix_csv(self, path) -> None:
+        with open(path, newline="") as f:
+            for row in csv.DictReader(f):
+                self.set_cost(row["order_id"], row["node"], int(row["cost_paise"]))
+
+    def compile(self) -> BatchData:
+        order_ids = list(self._orders)
+        node_codes = list(self._nodes)
+        opos = {o: i for i, o in enumerate(order_ids)}
+        npos = {n: i for i, n in enumerate(node_codes)}
+        skus = sorted({s for n in self._nodes.values() for s in n["stock"]}
+                      | {ln[1] for o in self._orders.values() for ln in o["lines"]})
+        spos = {s: i for i, s in enumerate(skus)}
+        rows = [(i, ln) for i, o in enumerate(order_ids) for ln in self._orders[o]["lines"]]
+        stock = np.zeros((len(node_codes), len(skus)), dtype=np.int64)
+        for n, node in self._nodes.items():
+            for s, q in node["stock"].items():
+                stock[npos[n], spos[s]] = q
+
+        def unknown(o, n):
+            if o not in opos:
+                raise ValueError(f"unknown order {o!r}")
+            if n not in npos:
+                raise ValueError(f"unknown node {n!r}")
+
+        common = dict(
+            order_ids=order_ids,
+            node_codes=node_codes,
+            skus=skus,
+            line_ids=[ln[0] for _, ln in rows],
+            line_order=np.array([i for i, _ in rows], dtype=np.int64),
+            line_sku=np.array([spos[ln[1]] for _, ln in rows], dtype=np.int64),
+            line_qty=np.array([ln[2] for _, ln in rows], dtype=np.int64),
+            line_w=np.array([ln[3] for _, ln in rows], dtype=np.int64),
+            line_v=np.array([ln[4] for _, ln in rows], dtype=np.int64),
+            line_vol=np.array([ln[5] for _, ln in rows], dtype=np.int64),
+            order_cod=np.array([self._orders[o]["cod"] for o in order_ids], dtype=bool),
+            order_pen=np.array([self._orders[o]["pen"] for o in order_ids], dtype=np.int64),
+            stock=stock,
+            cap=np.array([self._nodes[n]["cap"] for n in node_codes], dtype=np.int64),
+            fixed=np.array([self._nodes[n]["fixed"] for n in node_codes], dtype=np.int64),
+            handling=np.array([self._nodes[n]["handling"] for n in node_codes], dtype=np.int64),
+        )
+        if self._costs:
+            keys = sorted(self._costs, key=lambda k: (opos.get(k[0], -1), npos.get(k[1], -1)))
+            for o, n in keys:
+                unknown(o, n)
+            return BatchData(
+                **common,
+                cand_order=np.array([opos[o] for o, _ in keys], dtype=np.int64),
+                cand_node=np.array([npos[n] for _, n in keys], dtype=np.int64),
+                cand_cost=np.array([self._costs[k] for k in keys], dtype=np.int64),
+            )
+        for lane in self._lanes:
+            unknown(lane[0], lane[1])
+        lanes = sorted(self._lanes, key=lambda r: (opos[r[0]], npos[r[1]]))
+
+        def col(k):
+            return np.array([r[k] for r in lanes], dtype=np.int64)
+
+        return BatchData(
+            **common,
+            cand_order=np.array([opos[r[0]] for r in lanes], dtype=np.int64),
+            cand_node=np.array([npos[r[1]] for r in lanes], dtype=np.int64),
+            lane_carrier=[r[2] for r in lanes],
+            lane_first=col(3), lane_add=col(4), lane_slab=col(5), lane_div=col(6),
+            lane_cod_fixed=col(7), lane_cod_bp=col(8),
+        )

@@ -1,0 +1,223 @@
+"""Batch re-optimization: LP bound, then round/repair and improve.
+
+`solve_batch(data)`:
+1. build the pattern columns and solve the LP relaxation (HiGHS simplex):
+   its value is the lower bound every plan is measured against;
+2. candidate plans:
+   - "sequential": orders one by one on the shared stock, each at its own
+     optimum (what real-time allocation would do); kept so the batch plan
+     is never worse than it;
+   - "lp": fix the orders the LP already serves integrally, solve the rest
+     (the fractional remainder) as a MIP when it is small enough, else
+     allocate it order by order with costs raised by the LP's dual prices
+     of stock and capacity (so scarce stock goes where the LP sends it);
+3. improve the best candidate by exact per-order re-solves;
+4. report the plan with the bound, the gap, and the gap split into
+   unfilled units versus shipping (incl. fixed node costs).
+
+`method="mip"` solves the whole pattern MIP instead (small batches, tests).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .assign import Index, State, best_for_order, check, improve, sequential, total_cost
+from .model import solve_model
+from .patterns import build_patterns
+from .problem import BatchData
+
+MIP_REMAINDER_MAX_PATTERNS = 30_000
+
+
+@dataclass
+class Move:
+    order_id: str
+    node: str
+    line_ids: list[str]
+    cost_paise: int
+    carrier: str | None
+
+
+@dataclass
+class BatchPlan:
+    """The plan over a batch: shipments per order, totals, bound and gap."""
+
+    shipments: list[Move]
+    unfilled: dict[str, list[str]]  # order_id -> line ids left unfilled
+    totals: dict  # shipping, fixed, unfilled_paise, unfilled_units, total
+    bound: float | None
+    lp_unfilled_paise: float | None
+    method: str
+    status: str
+    seconds: float
+    stats: dict = field(default_factory=dict)
+
+    @property
+    def objective(self) -> int:
+        return int(self.totals["total"])
+
+    @property
+    def gap(self) -> float | None:
+        """(objective - bound) / bound."""
+        if self.bound is None or self.bound <= 0:
+            return None
+        return (self.objective - self.bound) / self.bound
+
+    def gap_split(self) -> dict:
+        """The absolute gap, split: the part due to more unfilled units than
+        the LP leaves unfilled, and the rest (shipping and fixed costs)."""
+        if self.bound is None:
+            return {}
+        gap = self.objective - self.bound
+        unf = self.totals["unfilled_paise"] - (self.lp_unfilled_paise or 0.0)
+        return {"gap_paise": gap, "unfilled_paise": unf, "shipping_paise": gap - unf}
+
+    def split_orders(self) -> int:
+        per = {}
+        for m in self.shipments:
+            per[m.order_id] = per.get(m.order_id, 0) + 1
+        return sum(1 for v in per.values() if v > 1)
+
+
+def _plan_from_state(d: BatchData, ix: Index, st: State, **kw) -> BatchPlan:
+    moves = []
+    unfilled: dict[str, list[str]] = {}
+    for o, pats in enumerate(st.chosen):
+        cov = 0
+        for k in sorted(pats, key=lambda k: ix.node[k]):
+            lines = ix.p.lines[ix.p.ptr[k]:ix.p.ptr[k + 1]]
+            carrier = d.lane_carrier[int(ix.p.cand[k])] if d.lane_carrier is not None else None
+            moves.append(Move(d.order_ids[o], d.node_codes[ix.node[k]], [d.line_ids[i] for i in lines],
+                              int(ix.cost[k]), carrier))
+            cov |= int(ix.p.mask[k])
+        s, e = int(ix.start[o]), int(ix.start[o + 1])
+        miss = [d.line_ids[s + i] for i in range(e - s) if not cov >> i & 1]
+        if miss:
+            unfilled[d.order_ids[o]] = miss
+    return BatchPlan(moves, unfilled, total_cost(ix, st), **kw)
+
+
+def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 60.0,
+                improve_passes: int = 2, mip_remainder_max: int = MIP_REMAINDER_MAX_PATTERNS) -> BatchPlan:
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit
+    pats = build_patterns(d)
+    ix = Index(d, pats)
+    stats: dict = {"orders": d.n_orders, "patterns": pats.n, "restricted_orders": pats.restricted_orders,
+                   "t_patterns": round(time.perf_counter() - t0, 3)}
+    lp = solve_model(d, pats, time_limit=max(deadline - time.perf_counter(), 1.0))
+    stats.update(t_lp=round(lp.seconds, 3), lp_status=lp.status, lp_rows=lp.n_rows)
+    lp_unf = None
+    if lp.u is not None:
+        lp_unf = float(np.dot(lp.u, d.order_pen[d.line_order] * d.line_qty))
+
+    if method == "mip":
+        res = solve_model(d, pats, integer=True, time_limit=max(deadline - time.perf_counter(), 1.0))
+        st = State.fresh(d)
+        if res.x is not None:
+            chosen = np.flatnonzero(res.x > 0.5)
+            per: dict[int, list[int]] = {}
+            for k in chosen.tolist():
+                per.setdefault(int(pats.order[k]), []).append(k)
+            for o, ks in per.items():
+                st.take(ix, o, ks)
+        bound = res.bound if res.bound is not None else lp.bound
+        status = "OPTIMAL" if res.status == "Optimal" else "FEASIBLE"
+        plan = _plan_from_state(d, ix, st, bound=bound, lp_unfilled_paise=lp_unf, method="mip",
+                                status=status, seconds=time.perf_counter() - t0, stats=stats)
+        assert not check(ix, st), check(ix, st)
+        return plan
+
+    # candidate 1: sequential single-order allocation (the real-time baseline)
+    t1 = time.perf_counter()
+    seq = sequential(ix)
+    seq_cost = total_cost(ix, seq)["total"]
+    stats.update(t_sequential=round(time.perf_counter() - t1, 3), sequential_total=seq_cost)
+
+    best, best_name = seq, "sequential"
+    if lp.x is not None:
+        t1 = time.perf_counter()
+        cand = _lp_guided(d, ix, pats, lp, deadline, mip_remainder_max, stats)
+        stats["t_lp_guided"] = round(time.perf_counter() - t1, 3)
+        c_cost = total_cost(ix, cand)["total"]
+        stats["lp_guided_total"] = c_cost
+        if c_cost <= seq_cost:
+            best, best_name = cand, "lp"
+    t1 = time.perf_counter()
+    stats["improved_orders"] = improve(ix, best, passes=improve_passes, deadline=deadline)
+    stats["t_improve"] = round(time.perf_counter() - t1, 3)
+    errs = check(ix, best)
+    if errs:  # a bug, never a plan to apply
+        raise AssertionError("; ".join(errs[:5]))
+    return _plan_from_state(d, ix, best, bound=lp.bound, lp_unfilled_paise=lp_unf, method=best_name,
+                            status="FEASIBLE", seconds=time.perf_counter() - t0, stats=stats)
+
+
+def _lp_guided(d, ix, pats, lp, deadline, mip_remainder_max, stats) -> State:
+    st = State.fresh(d)
+    x = lp.x
+    u = lp.u
+    eps = 1e-6
+    frac_col = (x > eps) & (x < 1 - eps)
+    frac_line = (u > eps) & (u < 1 - eps)
+    frac_order = np.zeros(d.n_orders, dtype=bool)
+    frac_order[pats.order[frac_col]] = True
+    frac_order[d.line_order[frac_line]] = True
+    ones = np.flatnonzero(x >= 1 - eps)
+    per: dict[int, list[int]] = {}
+    for k in ones.tolist():
+        o = int(pats.order[k])
+        if not frac_order[o]:
+            per.setdefault(o, []).append(k)
+    for o, ks in per.items():
+        nodes = [ix.node[k] for k in ks]
+        if len(set(nodes)) < len(nodes):  # the LP has no one-shipment-per-node row
+            frac_order[o] = True
+            continue
+        st.take(ix, o, ks)
+    rest = np.flatnonzero(frac_order)
+    stats["fractional_orders"] = int(len(rest))
+    if len(rest) == 0:
+        return st
+    rest_pats = int(np.isin(pats.order, rest).sum())
+    if rest_pats <= mip_remainder_max and deadline - time.perf_counter() > 2:
+        sub = d.subset(rest, stock=st.stock.copy(), cap=st.cap.copy())
+        sub_pats = build_patterns(sub)
+        budget = max(0.5, 0.5 * (deadline - time.perf_counter()))
+        res = solve_model(sub, sub_pats, integer=True, time_limit=budget, rel_gap=1e-4)
+        stats["remainder_mip"] = res.status
+        if res.x is not None:
+            # map sub patterns back: (order, node, mask) is unique
+            key = {(int(o), int(n), int(m)): k for k, (o, n, m) in
+                   enumerate(zip(pats.order.tolist(), pats.node.tolist(), pats.mask.tolist()))
+                   if frac_order[o]}
+            chosen: dict[int, list[int]] = {}
+            for k in np.flatnonzero(res.x > 0.5).tolist():
+                o = int(rest[sub_pats.order[k]])
+                chosen.setdefault(o, []).append(key[(o, int(sub_pats.node[k]), int(sub_pats.mask[k]))])
+            for o in rest.tolist():
+                st.take(ix, o, chosen.get(o, []))
+            return st
+    # dual-priced order-by-order: most "decided" first
+    price_ns = np.zeros_like(d.stock, dtype=float)
+    if lp.stock_dual is not None and len(lp.stock_rows):
+        price_ns[lp.stock_rows[:, 0], lp.stock_rows[:, 1]] = lp.stock_dual
+    price_n = np.zeros(d.n_nodes)
+    if lp.cap_dual is not None and len(lp.cap_nodes):
+        price_n[lp.cap_nodes] = lp.cap_dual
+    pc = np.repeat(np.arange(pats.n), np.diff(pats.ptr))
+    per_line = price_ns[pats.node[pc], d.line_sku[pats.lines]] * d.line_qty[pats.lines]
+    pprice = np.bincount(pc, weights=per_line, minlength=pats.n) + price_n[pats.node]
+    pl = pprice.tolist()
+    strength = np.zeros(d.n_orders)
+    np.maximum.at(strength, pats.order, x)
+    seq = rest[np.argsort(-strength[rest], kind="stable")]
+    stats["remainder"] = "dual-priced"
+    for o in seq.tolist():
+        _, ks = best_for_order(ix, st, o, price=lambda k: pl[k])
+        st.take(ix, o, ks)
+    return st

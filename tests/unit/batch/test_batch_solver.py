@@ -1,0 +1,82 @@
+"""Batch re-optimization on tiny instances, against brute force."""
+
+import pytest
+
+from omnialloc.solvers.batch.decompose import components, solve_decomposed
+from omnialloc.solvers.batch.problem import BatchProblem
+from omnialloc.solvers.batch.solve import solve_batch
+
+from .helpers import brute_force, random_batch, sequential_brute_force
+
+SEEDS = range(12)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_batch_mip_optimum_equals_brute_force(seed):
+    d = random_batch(seed, fixed=seed % 2 == 1).compile()
+    plan = solve_batch(d, method="mip", time_limit=10)
+    assert plan.status == "OPTIMAL"
+    assert plan.objective == brute_force(d)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lp_bound_is_below_the_optimum_and_heuristic_above(seed):
+    d = random_batch(seed, fixed=seed % 2 == 1).compile()
+    opt = brute_force(d)
+    plan = solve_batch(d, time_limit=10)
+    assert plan.bound <= opt + 1e-6
+    assert plan.objective >= opt
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_batch_never_worse_than_sequential_single_order_plans(seed):
+    d = random_batch(seed, n_orders=4).compile()
+    plan = solve_batch(d, time_limit=10)
+    assert plan.objective <= plan.stats["sequential_total"]
+    assert plan.objective <= sequential_brute_force(d)
+
+
+def test_gap_split_adds_up():
+    d = random_batch(3, n_orders=4).compile()
+    plan = solve_batch(d, time_limit=10)
+    s = plan.gap_split()
+    assert s["gap_paise"] == pytest.approx(plan.objective - plan.bound)
+    assert s["unfilled_paise"] + s["shipping_paise"] == pytest.approx(s["gap_paise"])
+
+
+def _two_regions() -> BatchProblem:
+    """Orders O0,O1 fight for SKU A at N0; O2,O3 for SKU B at N1; O4 is alone."""
+    bp = BatchProblem()
+    bp.add_node("N0", {"A": 1, "C": 5})
+    bp.add_node("N1", {"B": 1, "A": 1})
+    bp.add_node("N2", {"A": 5, "B": 5})
+    for o, sku in [("O0", "A"), ("O1", "A"), ("O2", "B"), ("O3", "B"), ("O4", "C")]:
+        bp.add_order(o, [("L1", sku, 1, 500, 1000)])
+    for o, near, price in [("O0", "N0", 3000), ("O1", "N0", 3500), ("O2", "N1", 3000), ("O3", "N1", 3100),
+                           ("O4", "N0", 3000)]:
+        bp.add_lane(o, near, "C", price, 1000)
+        if o != "O4":
+            bp.add_lane(o, "N2", "C", 9000 if o in ("O0", "O2") else 6000, 1000)
+    return bp
+
+
+def test_components_follow_binding_stock_only():
+    d = _two_regions().compile()
+    comps = sorted(sorted(d.order_ids[i] for i in c) for c in components(d))
+    assert comps == [["O0", "O1"], ["O2", "O3"], ["O4"]]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_decomposition_gives_the_monolithic_objective(seed):
+    d = random_batch(100 + seed, n_orders=5, n_nodes=4, n_skus=6, cap=False).compile()
+    mono = solve_batch(d, method="mip", time_limit=10)
+    parts = solve_decomposed(d, method="mip", chunk_orders=1)
+    assert parts.objective == mono.objective
+    assert parts.bound == pytest.approx(mono.bound)
+
+
+def test_decomposition_on_separable_batch():
+    d = _two_regions().compile()
+    parts = solve_decomposed(d, method="mip", chunk_orders=1)
+    assert parts.n_components == 3
+    assert parts.objective == solve_batch(d, method="mip").objective == brute_force(d)
