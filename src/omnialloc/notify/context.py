@@ -36,9 +36,9 @@ def first_name(name: str | None) -> str:
     return parts[0] if parts else "there"
 
 
-def build(*, brand: str, order, shipment=None, rma: dict | None = None, reason: str | None = None,
+def build(*, order, brand: str = "", shipment=None, rma: dict | None = None, reason: str | None = None,
           tracking_base_url: str = "", carrier_names: dict[str, str] | None = None,
-          sku_names: dict[str, str] | None = None, return_window_days: int = 30) -> dict:
+          sku_names: dict[str, str] | None = None, return_window_days: int = 30, awb: str | None = None) -> dict:
     """Template variables for one message about ``order`` (and its ``shipment`` or return ``rma``)."""
     carrier_names = carrier_names or {}
     sku_names = sku_names or {}
@@ -48,13 +48,14 @@ def build(*, brand: str, order, shipment=None, rma: dict | None = None, reason: 
     else:
         items = [{"sku": l.sku, "name": sku_names.get(l.sku), "qty": l.open_qty or l.qty} for l in order.lines]
     payment = str(getattr(order.payment_mode, "value", order.payment_mode))
+    gross = sum(l.qty * l.unit_price_paise for l in order.lines)
     ctx = {
         "brand": brand,
         "customer": {"name": ship_to.name, "first_name": first_name(ship_to.name)},
         "order": {
             "id": order.id, "ref": order.external_id, "channel": order.channel,
             "units": sum(l.open_qty for l in order.lines) or sum(l.qty for l in order.lines),
-            "total_paise": order.value_paise, "currency": order.currency, "payment_mode": payment,
+            "total_paise": order.value_paise or gross, "currency": order.currency, "payment_mode": payment,
             "payment_mode_label": _PAYMENT_LABELS.get(payment, payment.lower()),
             "promised_days": order.promised_days,
         },
@@ -67,10 +68,11 @@ def build(*, brand: str, order, shipment=None, rma: dict | None = None, reason: 
         "return_window_days": return_window_days,
     }
     if shipment is not None:
+        awb = awb or shipment.awb  # the AWB may be in the event before it is on the shipment row
         ctx["shipment"] = {
-            "id": shipment.id, "awb": shipment.awb, "carrier": shipment.carrier,
+            "id": shipment.id, "awb": awb, "carrier": shipment.carrier,
             "carrier_name": carrier_names.get(shipment.carrier, shipment.carrier),
-            "tracking_url": tracking_url(tracking_base_url, shipment.awb),
+            "tracking_url": tracking_url(tracking_base_url, awb),
             "promised_days": shipment.sla_days,
         }
     if rma:
@@ -85,6 +87,16 @@ def build(*, brand: str, order, shipment=None, rma: dict | None = None, reason: 
             "awb": rma.get("awb"), "refund_paise": rma.get("refund_paise"),
             "refund_method": rma.get("refund_method"),
         }
+    return ctx
+
+
+def finish(facts: dict, *, brand: str, tracking_base_url: str, return_window_days: int = 30) -> dict:
+    """Add what comes from configuration at send time (brand, tracking link) to the stored facts."""
+    ctx = {**facts, "brand": brand, "return_window_days": return_window_days}
+    shipment = dict(ctx.get("shipment") or {})
+    if shipment.get("awb"):
+        shipment["tracking_url"] = tracking_url(tracking_base_url, shipment["awb"])
+    ctx["shipment"] = shipment
     return ctx
 
 
