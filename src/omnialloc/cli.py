@@ -142,5 +142,29 @@ def keys_create(role: str, name: str | None, channel: str | None, node: str | No
     click.echo(f"created {record['role']} key {record['id']} ({record['name']}); it is shown only once:")
     click.echo(token)
 
+
+@main.group()
+def carriers() -> None:
+    """Carrier settings."""
+
+
+@carriers.command("secret")
+@click.argument("code")
+@click.option("--secret", default=None, help="Set this secret instead of generating a random one.")
+def carriers_secret(code: str, secret: str | None) -> None:
+    """Set (or rotate) the HMAC secret a carrier signs its tracking webhooks with, and print it."""
+    import secrets as _secrets
+
+    from omnialloc.domain.errors import NotFound
+    from omnialloc.services.context import Context
+
+    ctx = Context.default()
+    value = secret or _secrets.token_urlsafe(24)
+    with ctx.uow() as uow:
+        if not uow.carriers.set_webhook_secret(code, value):
+            raise NotFound(f"carrier {code} not found")
+        uow.commit()
+    click.echo(value)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
