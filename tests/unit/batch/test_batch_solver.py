@@ -80,3 +80,15 @@ def test_decomposition_on_separable_batch():
     parts = solve_decomposed(d, method="mip", chunk_orders=1)
     assert parts.n_components == 3
     assert parts.objective == solve_batch(d, method="mip").objective == brute_force(d)
+
+
+def test_two_lines_of_one_sku_draw_stock_together():
+    bp = BatchProblem()
+    bp.add_node("N0", {"A": 2})
+    bp.add_order("O0", [("L1", "A", 2, 500, 1000), ("L2", "B", 1, 500, 1000), ("L3", "A", 1, 500, 1000)])
+    bp.add_lane("O0", "N0", "C", 3000, 1000)
+    d = bp.compile()
+    for method in ("auto", "mip"):
+        plan = solve_batch(d, method=method)
+        shipped = sum(1 for m in plan.shipments for lid in m.line_ids if lid in ("L1", "L3"))
+        assert shipped == 1

@@ -61,8 +61,18 @@ class Index:
         ptr = p.ptr.tolist()
         sku = d.line_sku[p.lines].tolist()
         qty = d.line_qty[p.lines].tolist()
-        self.content = [list(zip(sku[ptr[i]:ptr[i + 1]], qty[ptr[i]:ptr[i + 1]])) for i in range(p.n)]
+        self.content = [_merge(sku[ptr[i]:ptr[i + 1]], qty[ptr[i]:ptr[i + 1]]) for i in range(p.n)]
         self.line_cost = (d.order_pen[d.line_order] * d.line_qty).tolist()
+
+
+def _merge(skus: list[int], qtys: list[int]) -> list[tuple[int, int]]:
+    """(sku, qty) pairs of a pattern, two lines of one SKU added together."""
+    if len(skus) == 1 or len(set(skus)) == len(skus):
+        return list(zip(skus, qtys))
+    acc: dict[int, int] = {}
+    for s, q in zip(skus, qtys):
+        acc[s] = acc.get(s, 0) + q
+    return list(acc.items())
 
 
 @dataclass
