@@ -166,5 +166,49 @@ def carriers_secret(code: str, secret: str | None) -> None:
         uow.commit()
     click.echo(value)
 
+
+@main.command("notify-worker")
+@click.option("--poll", type=float, default=None, help="Seconds to wait when nothing is due "
+              "(default: OMNIALLOC_NOTIFY_POLL_SECONDS).")
+def notify_worker(poll: float | None) -> None:
+    """Send customer notifications until stopped; SIGTERM or Ctrl-C finishes the batch in hand, then exits."""
+    import logging
+
+    from omnialloc.services.context import Context
+    from omnialloc.services.notifications import worker_main
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    tally = worker_main(Context.default(), poll_seconds=poll)
+    click.echo("notify-worker stopped: " + ", ".join(f"{k} {v}" for k, v in tally.as_dict().items()))
+
+
+@main.command("notify-send")
+@click.option("--once", is_flag=True, help="Send everything due now, then exit (for cron).")
+def notify_send(once: bool) -> None:
+    """Send the notifications that are due (use notify-worker for a long-running sender)."""
+    if not once:
+        raise click.UsageError("notify-send needs --once (for a long-running sender use `omnialloc notify-worker`)")
+    import logging
+
+    from omnialloc.services.context import Context
+    from omnialloc.services.notifications import send_due
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    tally = send_due(Context.default())
+    click.echo(", ".join(f"{k} {v}" for k, v in tally.as_dict().items()))
+
+@main.command()
+@click.option("--limit", default=50, show_default=True, help="How many violations to list.")
+def check(limit: int) -> None:
+    """Scan the store for broken invariants (stock, reservations, statuses, audit events); exit 1 if any."""
+    from omnialloc.services.context import Context
+    from omnialloc.services.invariants import check as run_check
+
+    report = run_check(Context.default().engine)
+    click.echo(report.summary(limit=limit))
+    if not report.ok:
+        raise SystemExit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

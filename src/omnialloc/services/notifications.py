@@ -595,3 +595,33 @@ def run_worker(ctx, stop, *, poll_seconds: float | None = None, dispatcher: Disp
         if own:
             dispatcher.close()
     return total
+
+
+def send_due(ctx) -> Tally:
+    """Everything due now, then return (``omnialloc notify-send --once``)."""
+    dispatcher = Dispatcher(ctx)
+    try:
+        return dispatcher.drain()
+    finally:
+        dispatcher.close()
+
+
+def worker_main(ctx, *, poll_seconds: float | None = None) -> Tally:
+    """``omnialloc notify-worker``: run until SIGTERM or SIGINT, then finish the batch in hand and return."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+
+    def _stop(signum, _frame):
+        log.info("notify-worker: signal %s received, stopping after the current batch", signum)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    log.info("notify-worker started (email via %s, SMS via %s)", ctx.settings.email_provider,
+             ctx.settings.sms_provider)
+    try:
+        return run_worker(ctx, stop, poll_seconds=poll_seconds)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -22,7 +22,7 @@ def smtp_server():
     server.stop()
 
 
-def test_settings(**overrides):
+def notify_settings(**overrides):
     from omnialloc.config import Settings
 
     base = dict(notify_backoff_seconds=0, notify_backoff_max_seconds=0, notify_max_attempts=4,
@@ -37,7 +37,7 @@ def make_ctx(clean_engine):
     """``make_ctx(**settings)`` -> a Context on the test store with test-friendly notification settings."""
     from omnialloc.services.context import Context
 
-    return lambda **overrides: Context(engine=clean_engine, settings=test_settings(**overrides))
+    return lambda **overrides: Context(engine=clean_engine, settings=notify_settings(**overrides))
 
 
 @pytest.fixture
