@@ -179,8 +179,12 @@ def _lp_guided(d, ix, pats, lp, deadline, mip_remainder_max, stats) -> State:
             frac_order[o] = True
             continue
         st.take(ix, o, ks)
+    stats["fractional_orders"] = int(frac_order.sum())
+    _widen(d, pats, lp, frac_order, mip_remainder_max)
+    for o in np.flatnonzero(frac_order & np.array([bool(c) for c in st.chosen])).tolist():
+        st.release(ix, o)
     rest = np.flatnonzero(frac_order)
-    stats["fractional_orders"] = int(len(rest))
+    stats["remainder_orders"] = int(len(rest))
     if len(rest) == 0:
         return st
     rest_pats = int(np.isin(pats.order, rest).sum())
@@ -221,3 +225,44 @@ def _lp_guided(d, ix, pats, lp, deadline, mip_remainder_max, stats) -> State:
         _, ks = best_for_order(ix, st, o, price=lambda k: pl[k])
         st.take(ix, o, ks)
     return st
+
+
+def _widen(d, pats, lp, frac_order, max_patterns) -> None:
+    """Grow the remainder to the orders competing with it for priced stock
+    or capacity (positive duals), ring by ring, while the MIP stays small."""
+    S = d.stock.shape[1]
+    priced = np.zeros(d.n_nodes * S, dtype=bool)
+    if lp.stock_dual is not None and len(lp.stock_rows):
+        rows = lp.stock_rows[lp.stock_dual > 1e-6]
+        priced[rows[:, 0] * S + rows[:, 1]] = True
+    cap_priced = np.zeros(d.n_nodes, dtype=bool)
+    if lp.cap_dual is not None and len(lp.cap_nodes):
+        cap_priced[lp.cap_nodes[lp.cap_dual > 1e-6]] = True
+    pc = np.repeat(np.arange(pats.n), np.diff(pats.ptr))
+    key = pats.node[pc] * S + d.line_sku[pats.lines]
+    pat_orders = np.bincount(pats.order, minlength=d.n_orders)
+    for _ in range(4):
+        in_rest = frac_order[pats.order]
+        hot = np.zeros(d.n_nodes * S, dtype=bool)
+        hot[key[in_rest[pc] & priced[key]]] = True
+        hot_cap = np.zeros(d.n_nodes, dtype=bool)
+        hot_cap[pats.node[in_rest & cap_priced[pats.node]]] = True
+        touch = np.zeros(d.n_orders, dtype=bool)
+        touch[pats.order[pc[hot[key]]]] = True
+        if hot_cap.any():
+            # capacity couples many orders: only those the LP puts there
+            at = hot_cap[pats.node] & (lp.x > 1e-6)
+            touch[pats.order[at]] = True
+        new = touch & ~frac_order
+        if not new.any():
+            return
+        size = int(pat_orders[frac_order | new].sum())
+        if size > max_patterns:
+            # take the new orders with the fewest patterns first, up to the budget
+            cand = np.flatnonzero(new)
+            cand = cand[np.argsort(pat_orders[cand], kind="stable")]
+            room = max_patterns - int(pat_orders[frac_order].sum())
+            take = cand[np.cumsum(pat_orders[cand]) <= room]
+            frac_order[take] = True
+            return
+        frac_order |= new
