@@ -10,3 +10,5 @@ def register(app: APIFlask) -> None:
 
     for module in (orders, shipments, tracking, nodes, inventory):
         app.register_blueprint(module.bp)
+    from omnialloc.api.blueprints import notifications  # noqa: E402 - notifications (issue 7)
+    app.register_blueprint(notifications.bp)
