@@ -1,1 +1,1 @@
-"""Benchmarks: scenario generators, runners, RESULTS.md and plots."""
+"""Benchmarks for analysts: seeded scenarios, a strategy runner, plots and results."""

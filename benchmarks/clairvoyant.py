@@ -1,0 +1,189 @@
+"""The clairvoyant bound: all orders known in advance, one LP over the shared stock.
+
+This is a *lower bound* on what any policy, online or not, can achieve on the
+scenario: the LP relaxation of the all-orders allocation with every cost
+replaced by a linear under-estimate. No plan is built from it. It stands in
+for the batch solver's clairvoyant optimum (solvers/batch) until that is
+wired into the benchmark; because it is a bound and not a plan, the share of
+the myopic-to-clairvoyant gap a policy closes is *understated* when measured
+against it (the true clairvoyant optimum lies between this bound and the
+best policy).
+
+Model (continuous, HiGHS):
+- x[l, n] units of order line l shipped from node n (only nodes holding the
+  SKU at the start), u[l] units left unfilled, y[o, n] in [0, 1] "a shipment
+  from n for order o", e[o, n] >= 0 grams above the first slab;
+- sum_n x[l, n] + u[l] = qty[l];  x[l, n] <= qty[l] * y[o, n];
+  sum_l w[l] x[l, n] - slab * y[o, n] <= e[o, n], and the same with the
+  volumetric grams vol[l] / divisor (billed weight is the larger of the two
+  sums, so each is a valid under-estimate);  stock per (node, SKU);
+- cost = F[o, n] y + B[o, n] e + penalty[o] u, where for the lanes j from n to
+  o's PIN (COD-capable ones for a COD order) F = handling + min_j(first_j +
+  cod_fixed_j) and B = min_j(additional_j / slab_j), slab = max_j slab_j.
+  Every real shipment costs at least that (billed weight >= actual weight,
+  charge_j(W) >= first_j + additional_j * max(0, W - slab_j) / slab_j, COD fee
+  >= its fixed part), so the LP value is a valid lower bound.
+- a one-unit, one-line order has one possible shipment content, so its x
+  carries the exact cost of that parcel from n (cheapest lane), no y or e.
+Under the Jasin & Sinha cost structure (linear costs) the under-estimates are
+exact and the LP is the textbook fluid relaxation.
+"""
+
+from __future__ import annotations
+
+import time
+
+import highspy
+import numpy as np
+
+from .runner import OrderContext
+from .scenarios import Scenario
+
+LABEL = "LP lower bound (own, not a plan)"
+
+
+def _charge(lane: dict, weight_g: int, volume_mm3: int, value_paise: int, cod: bool) -> int:
+    billed = max(weight_g, -(-volume_mm3 // lane.get("volumetric_divisor", 5000)))
+    slab = lane.get("slab_g", 500)
+    slabs = max(1, -(-billed // slab))
+    c = lane["first_slab_paise"] + (slabs - 1) * lane["additional_slab_paise"]
+    if cod:
+        c += max(lane.get("cod_fixed_paise", 0), (value_paise * lane.get("cod_percent_bp", 0) + 5000) // 10000)
+    return c
+
+
+def lp_bound(sc: Scenario, time_limit_s: float = 600.0) -> dict:
+    t0 = time.perf_counter()
+    cost: list[float] = []
+    upper: list[float] = []
+    rows_i: list[np.ndarray] = []   # COO pieces
+    cols_j: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    row_lo: list[float] = []
+    row_hi: list[float] = []
+    stock_rows: dict[tuple[int, int], int] = {}
+    stock_entries: list[tuple[int, int]] = []   # (row key index, col)
+    pen_cols: list[tuple[int, int]] = []         # (col, units multiplier) for the unfilled split
+    n_orders = 0
+    total_units = 0
+
+    def new_col(c: float, ub: float) -> int:
+        cost.append(float(c))
+        upper.append(float(ub))
+        return len(cost) - 1
+
+    def new_row(lo: float, hi: float) -> int:
+        row_lo.append(lo)
+        row_hi.append(hi)
+        return len(row_lo) - 1
+
+    coo_r: list[int] = []
+    coo_c: list[int] = []
+    coo_v: list[float] = []
+
+    for order in sc.orders():
+        n_orders += 1
+        total_units += order.units
+        ctx = OrderContext(sc, order)
+        cols = list(order.skus)
+        held = np.flatnonzero(sc.stock0[:, cols].sum(axis=1) > 0)
+        single = len(order.skus) == 1 and order.qty[0] == 1
+        demand_rows = []
+        for s, q in zip(order.skus, order.qty):
+            r = new_row(q, q)
+            u = new_col(ctx.penalty, q)
+            pen_cols.append((u, 1))
+            coo_r.append(r); coo_c.append(u); coo_v.append(1.0)
+            demand_rows.append(r)
+        for n in held:
+            lanes = ctx.lanes_of(sc, int(n))
+            if not lanes:
+                continue
+            handling = sc.nodes[n].handling_paise
+            if single:
+                s = order.skus[0]
+                if sc.stock0[n, s] <= 0:
+                    continue
+                exact = handling + min(_charge(l, sc.line_weight(s), sc.line_volume(s), ctx.value, order.cod) for l in lanes)
+                x = new_col(exact, 1)
+                coo_r.append(demand_rows[0]); coo_c.append(x); coo_v.append(1.0)
+                key = (int(n), s)
+                stock_entries.append((key, x))
+                continue
+            F = handling + min(l["first_slab_paise"] + (l.get("cod_fixed_paise", 0) if order.cod else 0) for l in lanes)
+            B = min(l["additional_slab_paise"] / l.get("slab_g", 500) for l in lanes)
+            slab = max(l.get("slab_g", 500) for l in lanes)
+            y = new_col(F, 1)
+            e = new_col(B, highspy.kHighsInf)
+            # Billed weight >= actual weight and >= volumetric weight: one excess row for each.
+            excess = new_row(-highspy.kHighsInf, 0.0)
+            excess_vol = new_row(-highspy.kHighsInf, 0.0)
+            coo_r += [excess, excess, excess_vol, excess_vol]
+            coo_c += [y, e, y, e]
+            coo_v += [-float(slab), -1.0, -float(slab), -1.0]
+            div = max(l.get("volumetric_divisor", 5000) for l in lanes)
+            for k, (s, q) in enumerate(zip(order.skus, order.qty)):
+                if sc.stock0[n, s] <= 0:
+                    continue
+                x = new_col(0.0, q)
+                coo_r.append(demand_rows[k]); coo_c.append(x); coo_v.append(1.0)
+                link = new_row(-highspy.kHighsInf, 0.0)
+                coo_r += [link, link]; coo_c += [x, y]; coo_v += [1.0, -float(q)]
+                coo_r.append(excess); coo_c.append(x); coo_v.append(float(sc.line_weight(s)))
+                if sc.line_volume(s):
+                    coo_r.append(excess_vol); coo_c.append(x); coo_v.append(sc.line_volume(s) / div)
+                stock_entries.append(((int(n), s), x))
+    for key, x in stock_entries:
+        r = stock_rows.get(key)
+        if r is None:
+            r = stock_rows[key] = new_row(-highspy.kHighsInf, float(sc.stock0[key]))
+        coo_r.append(r); coo_c.append(x); coo_v.append(1.0)
+    t_build = time.perf_counter() - t0
+
+    n_cols, n_rows = len(cost), len(row_lo)
+    r = np.asarray(coo_r, dtype=np.int32)
+    c = np.asarray(coo_c, dtype=np.int32)
+    v = np.asarray(coo_v, dtype=np.float64)
+    order_idx = np.lexsort((r, c))
+    r, c, v = r[order_idx], c[order_idx], v[order_idx]
+    start = np.zeros(n_cols + 1, dtype=np.int32)
+    np.cumsum(np.bincount(c, minlength=n_cols), out=start[1:])
+
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_cols
+    lp.num_row_ = n_rows
+    lp.col_cost_ = np.asarray(cost)
+    lp.col_lower_ = np.zeros(n_cols)
+    lp.col_upper_ = np.asarray(upper)
+    lp.row_lower_ = np.asarray(row_lo)
+    lp.row_upper_ = np.asarray(row_hi)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = start
+    lp.a_matrix_.index_ = r
+    lp.a_matrix_.value_ = v
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit_s))
+    h.passModel(lp)
+    h.run()
+    status = h.modelStatusToString(h.getModelStatus())
+    info = h.getInfo()
+    sol = np.asarray(h.getSolution().col_value)
+    if status != "Optimal":
+        # A bound from an unfinished simplex is not a bound: report nothing rather than a wrong number.
+        return {"kind": "lp", "label": f"{LABEL}: HiGHS stopped ({status})", "cost": None,
+                "wall_s": time.perf_counter() - t0, "rows": n_rows, "cols": n_cols}
+    unfilled = float(sum(sol[u] for u, _ in pen_cols))
+    unfilled_cost = float(sum(sol[u] * cost[u] for u, _ in pen_cols))
+    return {
+        "kind": "lp",
+        "label": LABEL,
+        "cost": float(info.objective_function_value),
+        "unfilled_units": unfilled,
+        "unfilled_cost": unfilled_cost,
+        "fill_rate": 1.0 - unfilled / total_units if total_units else float("nan"),
+        "wall_s": time.perf_counter() - t0,
+        "build_s": t_build,
+        "rows": n_rows,
+        "cols": n_cols,
+    }

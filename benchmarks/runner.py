@@ -1,0 +1,299 @@
+"""Run allocation strategies on the same orders, in arrival order, with stock depleting.
+
+Each online strategy keeps its own copy of the stock and sees the orders one
+at a time, as a live OMS would. Per order it gets the same candidate nodes
+(every node holding any of the order's SKUs in *its* stock), the same lanes
+and the same cost terms, so differences come from the decisions alone.
+
+Honesty checks, enforced and not averaged:
+- every plan is applied to the strategy's stock and must never oversell;
+- every plan ships + leaves unfilled exactly the ordered units;
+- on every order, for every baseline, the optimal strategy is solved on the
+  *baseline's* problem (same order, same stock state) and must not cost more
+  than the baseline there (`check=True`). Violations are collected, written
+  out, and raise `NeverCostlierViolation` at the end of the run.
+
+The clairvoyant strategy knows all orders in advance; see `clairvoyant.py`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from omnialloc.geo import haversine_km
+from omnialloc.solvers import STRATEGIES as SOLVER_STRATEGIES
+from omnialloc.solvers import AllocationProblem, PlanStatus, solve
+
+from .scenarios import Order, Scenario
+
+ONLINE = ("nearest", "priority", "max_stock", "cost_greedy", "optimal")
+BASELINES = ("nearest", "priority", "max_stock", "cost_greedy")
+MYOPIC = "optimal"
+CLAIRVOYANT = "clairvoyant"
+
+
+class NeverCostlierViolation(AssertionError):
+    pass
+
+
+@dataclass
+class StrategyLog:
+    """Per-order results of one strategy (arrays indexed by arrival order)."""
+
+    name: str
+    n: int
+    cost: np.ndarray = None          # objective incl. unfilled penalty
+    landed: np.ndarray = None        # shipping + COD + handling (what leaves the wallet)
+    shipments: np.ndarray = None
+    units: np.ndarray = None
+    unfilled: np.ndarray = None
+    sla_ok: np.ndarray = None
+    km_sum: np.ndarray = None        # sum over shipments of node->customer km
+    solve_ms: np.ndarray = None
+    status_counts: dict = field(default_factory=lambda: defaultdict(int))
+    flows: dict = field(default_factory=lambda: defaultdict(int))   # (node, city) -> shipments
+    stock: np.ndarray = None
+
+    def __post_init__(self):
+        self.cost = np.zeros(self.n, dtype=np.int64)
+        self.landed = np.zeros(self.n, dtype=np.int64)
+        self.shipments = np.zeros(self.n, dtype=np.int32)
+        self.units = np.zeros(self.n, dtype=np.int32)
+        self.unfilled = np.zeros(self.n, dtype=np.int32)
+        self.sla_ok = np.zeros(self.n, dtype=bool)
+        self.km_sum = np.zeros(self.n, dtype=np.float64)
+        self.solve_ms = np.zeros(self.n, dtype=np.float64)
+
+
+@dataclass
+class Violation:
+    order_id: str
+    baseline: str
+    baseline_cost: int
+    optimal_cost: int
+    optimal_status: str
+
+
+@dataclass
+class RunResult:
+    scenario: Scenario
+    logs: dict[str, StrategyLog]
+    violations: list[Violation]
+    checks: int
+    wall_s: dict[str, float]
+    clairvoyant: dict | None = None   # {"kind": ..., "cost": ..., "label": ..., ...}
+
+
+class OrderContext:
+    """Everything about one order that does not depend on a strategy's stock."""
+
+    __slots__ = ("order", "lanes", "km", "penalty", "value")
+
+    def __init__(self, sc: Scenario, order: Order):
+        self.order = order
+        self.km = [haversine_km(n.loc.lat, n.loc.lon, order.loc.lat, order.loc.lon) for n in sc.nodes]
+        self.lanes: dict[int, list[dict]] = {}
+        self.penalty = sc.unfilled_penalty(order)
+        self.value = sum(sc.skus[s].value_paise * q for s, q in zip(order.skus, order.qty))
+
+    def lanes_of(self, sc: Scenario, node: int) -> list[dict]:
+        got = self.lanes.get(node)
+        if got is None:
+            got = self.lanes[node] = sc.lanes(self.order, node)
+        return got
+
+
+def build_problem(sc: Scenario, ctx: OrderContext, stock: np.ndarray, prices: np.ndarray | None = None) -> AllocationProblem:
+    o = ctx.order
+    p = AllocationProblem(
+        o.order_id,
+        payment_mode="COD" if o.cod else "PREPAID",
+        order_value_paise=ctx.value,
+        allow_partial=True,
+        unfilled_penalty_paise_per_unit=ctx.penalty,
+    )
+    for k, (s, q) in enumerate(zip(o.skus, o.qty)):
+        p.add_line(f"L{k}", sc.skus[s].code, q, sc.line_weight(s), sc.skus[s].value_paise, sc.line_volume(s))
+    cols = list(o.skus)
+    held = np.flatnonzero(stock[:, cols].sum(axis=1) > 0)
+    for i in held:
+        node = sc.nodes[i]
+        st = {sc.skus[s].code: int(stock[i, s]) for s in cols if stock[i, s] > 0}
+        kw = {}
+        if prices is not None:
+            kw["unit_prices_paise"] = {sc.skus[s].code: int(prices[i, s]) for s in cols if prices[i, s] > 0}
+        p.add_node(node.code, ctx.km[i], node.handling_paise, None, node.priority, node.kind, st, **kw)
+        for lane in ctx.lanes_of(sc, int(i)):
+            p.add_lane(node.code, **lane)
+    return p
+
+
+def _backorder(plan, ctx: OrderContext):
+    plan.shipments = []
+    plan.unfilled = {f"L{k}": q for k, q in enumerate(ctx.order.qty)}
+    plan.objective_paise = ctx.penalty * ctx.order.units
+    return plan
+
+
+def _apply(sc: Scenario, ctx: OrderContext, plan, stock: np.ndarray, log: StrategyLog, node_index: dict) -> None:
+    o = ctx.order
+    i = o.index
+    line_sku = {f"L{k}": s for k, s in enumerate(o.skus)}
+    line_qty = {f"L{k}": q for k, q in enumerate(o.qty)}
+    shipped = defaultdict(int)
+    sla_ok = True
+    km = 0.0
+    landed = 0
+    for sh in plan.shipments:
+        n = node_index[sh.node]
+        for lid, q in sh.lines.items():
+            if q <= 0:
+                continue
+            s = line_sku[lid]
+            stock[n, s] -= q
+            if stock[n, s] < 0:
+                raise AssertionError(f"{log.name} oversold {sc.skus[s].code} at {sh.node} on order {o.order_id}")
+            shipped[lid] += q
+        sla_ok &= sh.sla_days <= sc.promise_days
+        km += ctx.km[n]
+        landed += sh.costs.shipping + sh.costs.cod + sh.costs.handling
+        log.flows[(n, o.loc.city, round(o.loc.lat, 1), round(o.loc.lon, 1))] += 1
+    unfilled = 0
+    for lid, q in line_qty.items():
+        miss = q - shipped[lid]
+        if miss < 0 or miss != plan.unfilled.get(lid, 0):
+            raise AssertionError(f"{log.name}: plan for {o.order_id} line {lid} ships {shipped[lid]} of {q} "
+                                 f"but reports {plan.unfilled.get(lid, 0)} unfilled")
+        unfilled += miss
+    log.cost[i] = plan.objective_paise
+    log.landed[i] = landed
+    log.shipments[i] = len(plan.shipments)
+    log.units[i] = o.units
+    log.unfilled[i] = unfilled
+    log.sla_ok[i] = sla_ok and bool(plan.shipments)
+    log.km_sum[i] = km
+    log.solve_ms[i] = plan.solve_ms
+    log.status_counts[plan.status.value] += 1
+
+
+def available_strategies() -> tuple[str, ...]:
+    out = [s for s in ONLINE if s in SOLVER_STRATEGIES]
+    return tuple(out) + (CLAIRVOYANT,)
+
+
+def parse_strategies(text: str) -> list[str]:
+    avail = available_strategies()
+    if text == "all":
+        return list(avail)
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    bad = [n for n in names if n not in avail]
+    if bad:
+        raise ValueError(f"unknown strategies {bad}; choose from {', '.join(avail)} or 'all'")
+    return names
+
+
+def run(sc: Scenario, strategies: list[str], *, check: bool = True, time_limit_ms: float = 200,
+        progress=None, strict: bool = False) -> RunResult:
+    """Run `strategies` over the scenario's orders (see module docstring).
+
+    `progress(n)` is called after each order (e.g. a tqdm update). With
+    `strict`, the first never-costlier violation raises at once (tests).
+    """
+    online = [s for s in strategies if s != CLAIRVOYANT]
+    logs = {s: StrategyLog(s, sc.n_orders) for s in online}
+    stocks = {s: sc.stock0.copy() for s in online}
+    node_index = {n.code: i for i, n in enumerate(sc.nodes)}
+    violations: list[Violation] = []
+    checks = 0
+    wall = defaultdict(float)
+    for order in sc.orders():
+        ctx = OrderContext(sc, order)
+        for s in online:
+            t0 = time.perf_counter()
+            problem = build_problem(sc, ctx, stocks[s])
+            plan = solve(problem, s, time_limit_ms=time_limit_ms, explain_plan=False)
+            wall[s] += time.perf_counter() - t0
+            if plan.status == PlanStatus.INFEASIBLE:
+                # The order is backordered whole: nothing ships, every unit pays the penalty.
+                # (The solver answers INFEASIBLE, not an all-unfilled plan, when no node qualifies.)
+                plan = _backorder(plan, ctx)
+            if check and s in BASELINES:
+                t1 = time.perf_counter()
+                ref = solve(problem, MYOPIC, time_limit_ms=time_limit_ms, explain_plan=False)
+                checks += 1
+                if ref.status == PlanStatus.INFEASIBLE:
+                    ref = _backorder(ref, ctx)
+                if ref.objective_paise > plan.objective_paise:
+                    v = Violation(order.order_id, s, plan.objective_paise,
+                                  -1 if ref.objective_paise is None else ref.objective_paise, ref.status.value)
+                    violations.append(v)
+                    if strict:
+                        raise NeverCostlierViolation(f"optimal costlier than {s}: {v}")
+                wall["check"] += time.perf_counter() - t1
+            _apply(sc, ctx, plan, stocks[s], logs[s], node_index)
+        if progress is not None:
+            progress(1)
+    for s in online:
+        logs[s].stock = stocks[s]
+    return RunResult(sc, logs, violations, checks, dict(wall))
+
+
+# ---------------------------------------------------------------------- metrics
+def summarize(result: RunResult) -> list[dict]:
+    """One row per strategy with the headline metrics (money in the scenario's unit)."""
+    sc = result.scenario
+    div = sc.money_divisor
+    rows = []
+    myopic = result.logs.get(MYOPIC)
+    clair = result.clairvoyant
+    for name, log in result.logs.items():
+        n = log.n
+        shipped_orders = log.shipments > 0
+        ships = int(log.shipments.sum())
+        total = int(log.cost.sum())
+        row = {
+            "strategy": name,
+            "orders": n,
+            "total_cost": total / div,
+            "cost_per_order": total / div / n,
+            "landed_cost": int(log.landed.sum()) / div,
+            "unfilled_penalty": (total - int(log.landed.sum())) / div,
+            "shipments_per_order": ships / n,
+            "split_rate": float((log.shipments >= 2).mean()),
+            "fill_rate": 1.0 - float(log.unfilled.sum()) / float(log.units.sum()),
+            "unfilled_units": int(log.unfilled.sum()),
+            "sla_hit_rate": float(log.sla_ok[shipped_orders].mean()) if shipped_orders.any() else float("nan"),
+            "mean_km": float(log.km_sum.sum() / ships) if ships else float("nan"),
+            "solve_ms_p50": float(np.percentile(log.solve_ms, 50)),
+            "solve_ms_p99": float(np.percentile(log.solve_ms, 99)),
+            "solve_ms_max": float(log.solve_ms.max()),
+            "wall_s": result.wall_s.get(name, float("nan")),
+            "vs_optimal_pct": float("nan"),
+            "gap_closed": float("nan"),
+            "statuses": ";".join(f"{k}={v}" for k, v in sorted(log.status_counts.items())),
+        }
+        if myopic is not None:
+            m = int(myopic.cost.sum())
+            row["vs_optimal_pct"] = 100.0 * (total - m) / m if m else float("nan")
+            if clair is not None and m > clair["cost"]:
+                row["gap_closed"] = (m - total) / (m - clair["cost"])
+        rows.append(row)
+    if clair is not None:
+        n = sc.n_orders
+        rows.append({
+            "strategy": CLAIRVOYANT, "orders": n,
+            "total_cost": clair["cost"] / div, "cost_per_order": clair["cost"] / div / n,
+            "landed_cost": float("nan"), "unfilled_penalty": clair.get("unfilled_cost", float("nan")) / div,
+            "shipments_per_order": clair.get("shipments", float("nan")) / n,
+            "split_rate": float("nan"), "fill_rate": clair.get("fill_rate", float("nan")),
+            "unfilled_units": clair.get("unfilled_units", float("nan")), "sla_hit_rate": float("nan"),
+            "mean_km": float("nan"), "solve_ms_p50": float("nan"), "solve_ms_p99": float("nan"),
+            "solve_ms_max": float("nan"), "wall_s": clair.get("wall_s", float("nan")),
+            "vs_optimal_pct": (100.0 * (clair["cost"] - int(myopic.cost.sum())) / int(myopic.cost.sum())) if myopic is not None else float("nan"),
+            "gap_closed": 1.0, "statuses": clair["label"],
+        })
+    return rows
