@@ -6,7 +6,8 @@ aware UTC. Stable vocabularies (node kind, payment mode, zone, API role) are
 native enums; statuses are plain strings checked by the domain state machines,
 so new statuses never need an enum migration.
 
-Adding a table: define it here, then ``omnialloc-alembic revision --autogenerate``
+Adding a table: define it here (or in a ``store/tables_<feature>.py`` module on
+this same ``metadata``: ``load_all()`` picks those up), then ``python -m omnialloc.store.migrate revision -m "..."``
 (see store/migrate.py) and review the generated file. If the new table holds
 per-test data, nothing else is needed: the test reset truncates every table
 that is not listed in ``REFERENCE_TABLES``.
@@ -307,3 +308,20 @@ api_keys = sa.Table(
 #: are reset without anyone having to remember to list them. ``inventory`` is
 #: reference data whose quantities the reset restores from a snapshot.
 REFERENCE_TABLES = frozenset({"nodes", "skus", "inventory", "channels", "carriers", "rate_cards", "serviceability"})
+
+
+def load_all() -> sa.MetaData:
+    """Import every ``store/tables_<feature>.py`` so its tables join ``metadata``; returns ``metadata``.
+
+    Features may keep their tables in their own module on this one MetaData;
+    migrations, the "no diff" test and the test reset call this to see them all.
+    """
+    import importlib
+    import pkgutil
+
+    import omnialloc.store as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name.startswith("tables_"):
+            importlib.import_module(f"omnialloc.store.{info.name}")
+    return metadata

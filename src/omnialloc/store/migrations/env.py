@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from alembic import context
 
-from omnialloc.store.tables import metadata
+from omnialloc.store.tables import load_all
 from omnialloc.store.types import UTCDateTime
 
 config = context.config
+metadata = load_all()
 
 
 def render_item(type_, obj, autogen_context):
