@@ -212,3 +212,56 @@ def check(limit: int) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+# --------------------------------------------------------------------------- bench
+def _benchmarks():
+    """The benchmarks package lives next to src/ (it is not installed); find it from the repo."""
+    try:
+        import benchmarks  # noqa: F401
+    except ImportError:
+        import pathlib
+
+        sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
+    from benchmarks import report
+
+    return report
+
+
+@main.group()
+def bench() -> None:
+    """Benchmarks for analysts: strategy comparison on seeded scenarios, what-if replays."""
+
+
+@bench.command("run")
+@click.option("--scenario", default="india-100", show_default=True, help="india-<N> (N nodes) or jasin-sinha.")
+@click.option("--orders", default=20_000, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--strategies", default="all", show_default=True,
+              help="Comma-separated: nearest,priority,max_stock,cost_greedy,optimal,clairvoyant, or all.")
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--out", "out_dir", default=None, help="Folder for CSV, markdown and PNGs (default benchmarks/results).")
+@click.option("--check/--no-check", default=True, show_default=True,
+              help="Re-solve optimal on every baseline's state and fail if it ever costs more.")
+@click.option("--time-limit-ms", default=200.0, show_default=True, type=float)
+def bench_run_cmd(scenario, orders, strategies, seed, out_dir, check, time_limit_ms) -> None:
+    """Run strategies on the same orders in arrival order with stock depleting; write tables and plots."""
+    report = _benchmarks()
+    from benchmarks.runner import parse_strategies
+
+    try:
+        parse_strategies(strategies)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--strategies") from None
+    cmd = (f"omnialloc bench run --scenario {scenario} --orders {orders} --strategies {strategies} --seed {seed}"
+           + ("" if check else " --no-check"))
+    try:
+        out = report.bench_run(scenario, orders, strategies, seed, out_dir=out_dir, check=check,
+                               time_limit_ms=time_limit_ms, command=cmd)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    click.echo(out.markdown)
+    click.echo(f"wrote {out.csv_path}, {out.md_path} and {len(out.pngs)} PNGs")
+    if out.result.violations:
+        click.echo(f"error: optimal cost more than a baseline on {len(out.result.violations)} order(s); "
+                   f"see {out.csv_path.with_name(out.name + '-violations.csv')}", err=True)
+        sys.exit(1)

@@ -1,0 +1,94 @@
+"""The runner: metrics on a hand-checked scenario, the never-costlier check, the LP bound."""
+
+import numpy as np
+import pytest
+
+from benchmarks import clairvoyant, runner
+from benchmarks.scenarios import get_scenario
+from benchmarks.scenarios.generator import KM_PER_MILE, Order, Scenario
+from omnialloc.geo import haversine_km, locate
+
+
+class FixedOrders(Scenario):
+    """A scenario whose orders are given, not drawn."""
+
+    fixed: list = []
+
+    def orders(self):
+        yield from self.fixed
+
+
+def _two_fc_js_scenario():
+    """Jasin & Sinha costs, FCs in Chennai and Delhi, one SKU: Chennai has 1 unit, Delhi 5."""
+    base = get_scenario("jasin-sinha", 10, 1)
+    chn, dl = base.nodes[3], base.nodes[1]
+    assert chn.city == "Chennai" and dl.city == "Delhi"
+    nodes = [chn, dl]
+    stock = np.zeros((2, len(base.skus)), dtype=np.int64)
+    stock[0, 0], stock[1, 0] = 1, 5
+    sc = FixedOrders("tiny", 1, 3, "jasin_sinha", nodes, base.skus, stock, base.popularity, base.city_pins,
+                     base.city_weight, base.network, money_unit="J&S $", money_divisor=1000)
+    dest = chn.loc
+    sc.fixed = [Order(0, "o0", dest, False, (0,), (1,)), Order(1, "o1", dest, False, (0,), (1,)),
+                Order(2, "o2", dest, False, (0,), (5,))]
+    return sc, chn, dl
+
+
+def test_metrics_on_a_hand_checked_scenario():
+    sc, chn, dl = _two_fc_js_scenario()
+    res = runner.run(sc, ["nearest", "optimal"], strict=True)
+    km = haversine_km(dl.loc.lat, dl.loc.lon, chn.loc.lat, chn.loc.lon)
+    far_item = 423 + round(0.541 * km / KM_PER_MILE)
+    # o0: the Chennai unit (8759 + 423). o1: Delhi. o2: 4 left at Delhi, 1 unfilled.
+    penalty = sc.unfilled_penalty(sc.fixed[2])
+    expected = [8759 + 423, 8759 + far_item, 8759 + 4 * far_item + penalty]
+    for name in ("nearest", "optimal"):
+        log = res.logs[name]
+        assert log.cost.tolist() == expected
+        assert log.shipments.tolist() == [1, 1, 1]
+        assert log.unfilled.tolist() == [0, 0, 1]
+        assert log.stock[:, 0].tolist() == [0, 0]
+    row = {r["strategy"]: r for r in runner.summarize(res)}["optimal"]
+    assert row["total_cost"] == pytest.approx(sum(expected) / 1000)
+    assert row["fill_rate"] == pytest.approx(1 - 1 / 7)
+    assert row["split_rate"] == 0 and row["shipments_per_order"] == 1
+    assert row["mean_km"] == pytest.approx((km * 2 + haversine_km(chn.loc.lat, chn.loc.lon, chn.loc.lat, chn.loc.lon)) / 3)
+    assert row["vs_optimal_pct"] == 0
+
+
+def test_optimal_is_never_costlier_than_any_baseline_on_the_same_state():
+    sc = get_scenario("india-12", 60, 11)
+    res = runner.run(sc, list(runner.ONLINE), strict=True)
+    assert res.checks == 4 * 60 and not res.violations
+
+
+def test_the_check_catches_an_optimal_that_costs_more(monkeypatch):
+    sc = get_scenario("india-12", 60, 11)
+    real = runner.solve
+
+    def worse(problem, strategy, **kw):
+        return real(problem, "max_stock" if strategy == "optimal" else strategy, **kw)
+
+    monkeypatch.setattr(runner, "solve", worse)
+    with pytest.raises(runner.NeverCostlierViolation):
+        runner.run(sc, ["cost_greedy"], strict=True)
+
+
+def test_the_lp_bound_is_exact_for_jasin_sinha_single_units_and_below_every_policy():
+    sc, _, _ = _two_fc_js_scenario()
+    sc.fixed = sc.fixed[:2]
+    sc.n_orders = 2
+    bound = clairvoyant.lp_bound(sc)
+    res = runner.run(sc, ["optimal"], strict=True)
+    assert bound["cost"] == pytest.approx(res.logs["optimal"].cost.sum())
+
+    sc2 = get_scenario("india-12", 80, 5)
+    b2 = clairvoyant.lp_bound(sc2)
+    r2 = runner.run(sc2, list(runner.ONLINE), check=False)
+    assert all(b2["cost"] <= log.cost.sum() + 1e-6 for log in r2.logs.values())
+
+
+def test_unknown_strategy_names_are_refused():
+    with pytest.raises(ValueError, match="unknown strategies"):
+        runner.parse_strategies("optimal,psychic")
+    assert runner.parse_strategies("all")[-1] == runner.CLAIRVOYANT
