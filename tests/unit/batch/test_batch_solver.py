@@ -92,3 +92,64 @@ def test_two_lines_of_one_sku_draw_stock_together():
         plan = solve_batch(d, method=method)
         shipped = sum(1 for m in plan.shipments for lid in m.line_ids if lid in ("L1", "L3"))
         assert shipped == 1
+
+
+def test_dask_local_cluster_gives_the_same_plan_as_in_process():
+    d = _two_regions().compile()
+    local = solve_decomposed(d, method="mip", chunk_orders=1)
+    remote = solve_decomposed(d, method="mip", chunk_orders=1, dask=True, n_workers=1)
+    assert remote.objective == local.objective
+    assert sorted((m.order_id, m.node) for m in remote.shipments) == \
+        sorted((m.order_id, m.node) for m in local.shipments)
+
+
+def test_cost_matrix_prices_a_shipment_by_its_entry_whatever_it_holds(tmp_path):
+    path = tmp_path / "costs.csv"
+    path.write_text("order_id,node,cost_paise\nO0,N0,4000\nO0,N1,1500\n")
+    bp = BatchProblem()
+    bp.add_node("N0", {"B": 5})
+    bp.add_node("N1", {"A": 5})
+    bp.add_node("N2", {"A": 5, "B": 5})  # no entry: may not serve O0
+    bp.add_order("O0", [("L1", "A", 3, 9000, 100), ("L2", "B", 1, 100, 100)])
+    bp.read_cost_matrix_csv(path)
+    d = bp.compile()
+    # best: A from N1 (1500, heavy content costs the same) + B from N0 (4000)
+    for method in ("auto", "mip"):
+        plan = solve_batch(d, method=method)
+        assert sorted((m.node, tuple(m.line_ids), m.cost_paise) for m in plan.shipments) == \
+            [("N0", ("L2",), 4000), ("N1", ("L1",), 1500)]
+        assert plan.objective == 5500 == brute_force(d)
+
+
+def test_lanes_and_cost_matrix_do_not_mix():
+    bp = BatchProblem()
+    bp.add_node("N0", {"A": 1})
+    bp.add_order("O0", [("L1", "A", 1, 100, 100)])
+    bp.set_cost("O0", "N0", 100)
+    with pytest.raises(ValueError):
+        bp.add_lane("O0", "N0", "C", 100, 100)
+
+
+def _fixed_case(fixed: int) -> BatchProblem:
+    """Two orders; each is a little cheaper from its own node, but opening a
+    node costs `fixed`: with a high fixed cost both go to one node."""
+    bp = BatchProblem()
+    bp.add_node("N0", {"A": 5}, fixed_cost_paise=fixed)
+    bp.add_node("N1", {"A": 5}, fixed_cost_paise=fixed)
+    bp.add_order("O0", [("L1", "A", 1, 100, 100)])
+    bp.add_order("O1", [("L1", "A", 1, 100, 100)])
+    bp.add_lane("O0", "N0", "C", 3000, 0)
+    bp.add_lane("O0", "N1", "C", 3500, 0)
+    bp.add_lane("O1", "N0", "C", 3600, 0)
+    bp.add_lane("O1", "N1", "C", 3000, 0)
+    return bp
+
+
+@pytest.mark.parametrize("method", ["auto", "mip"])
+def test_fixed_node_cost_is_paid_once_per_node_used(method):
+    cheap = solve_batch(_fixed_case(100).compile(), method=method)
+    assert sorted(m.node for m in cheap.shipments) == ["N0", "N1"]
+    assert cheap.objective == 3000 + 3000 + 2 * 100
+    dear = solve_batch(_fixed_case(2000).compile(), method=method)
+    assert {m.node for m in dear.shipments} == {"N1"}
+    assert dear.objective == 3500 + 3000 + 2000 == brute_force(_fixed_case(2000).compile())

@@ -284,3 +284,28 @@ def _fixed_delta(ix: Index, st: State, pats: list[int], removing: bool) -> int:
         if st.used[n] == 1:
             extra += int(ix.d.fixed[n])
     return extra
+
+
+def close_nodes(ix: Index, st: State) -> int:
+    """For each node with a fixed cost that ships little, try moving all its
+    shipments elsewhere (one order at a time, exact per order); keep the
+    move if the batch total drops. Returns the number of nodes closed."""
+    d = ix.d
+    closed = 0
+    users = [n for n in np.argsort(st.used, kind="stable").tolist() if st.used[n] > 0 and d.fixed[n] > 0]
+    for n in users:
+        before = total_cost(ix, st)["total"]
+        orders = [o for o, pats in enumerate(st.chosen) if any(ix.node[k] == n for k in pats)]
+        old = {o: st.release(ix, o) for o in orders}
+        big = float(1 << 50)
+        for o in orders:
+            _, pats = best_for_order(ix, st, o, price=lambda k: big if ix.node[k] == n else 0.0)
+            st.take(ix, o, pats)
+        if total_cost(ix, st)["total"] < before:
+            closed += 1
+            continue
+        for o in orders:
+            st.release(ix, o)
+        for o in orders:
+            st.take(ix, o, old[o])
+    return closed

@@ -151,7 +151,7 @@ def solve_decomposed(d: BatchData, *, method: str = "auto", time_limit: float = 
             client = Client(scheduler)
         else:
             cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+                                   dashboard_address=":0")
             client = Client(cluster)
         try:
             futs = [client.submit(_solve_chunk, s, method, per_limit, pure=False) for s in subs]

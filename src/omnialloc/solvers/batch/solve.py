@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .assign import Index, State, best_for_order, check, improve, sequential, total_cost
+from .assign import Index, State, best_for_order, check, close_nodes, improve, sequential, total_cost
 from .model import solve_model
 from .patterns import build_patterns
 from .problem import BatchData
@@ -149,6 +149,9 @@ def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 60.0,
             best, best_name = cand, "lp"
     t1 = time.perf_counter()
     stats["improved_orders"] = improve(ix, best, passes=improve_passes, deadline=deadline)
+    if d.fixed.any():
+        stats["closed_nodes"] = close_nodes(ix, best)
+        improve(ix, best, passes=1, deadline=deadline)
     stats["t_improve"] = round(time.perf_counter() - t1, 3)
     errs = check(ix, best)
     if errs:  # a bug, never a plan to apply
