@@ -15,6 +15,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from omnialloc.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
+from omnialloc.services.access import AccessDenied
+from omnialloc.services.tracking import BadSignature
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,9 @@ _STATUS_OF = [
     (Conflict, 409),
     (ValidationFailed, 422),
     (Forbidden, 403),
+    (AccessDenied, 403),  # the role may not do this at all (scope misses are NotFound)
     (Unauthorized, 401),
+    (BadSignature, 401),  # a carrier webhook whose HMAC does not match
     (PayloadTooLarge, 413),
     (DomainError, 422),
 ]

@@ -51,7 +51,11 @@ def event_dict(e) -> dict:
 def order_view(ctx, principal: Principal, order_id: str) -> dict:
     with ctx.uow(readonly=True) as uow:
         order = uow.orders.get(order_id)
-        if order is None or principal.role not in READERS or not principal.sees_channel(order.channel):
+        if principal.role not in READERS:
+            from omnialloc.services.access import AccessDenied
+
+            raise AccessDenied(f"the {principal.role} role cannot read orders")
+        if order is None or not principal.sees_channel(order.channel):
             raise NotFound(f"order {order_id} not found")
         shipments = uow.shipments.for_order(order_id)
         plan = uow.allocations.latest(order_id)
@@ -136,7 +140,11 @@ def list_shipments(ctx, principal: Principal, q: dict) -> dict:
 
 
 def manifest(ctx, principal: Principal, node: str, day: str | None) -> dict:
-    if principal.role not in (Role.ADMIN, Role.NODE, Role.ANALYST) or not principal.sees_node(node):
+    if principal.role not in (Role.ADMIN, Role.NODE, Role.ANALYST):
+        from omnialloc.services.access import AccessDenied
+
+        raise AccessDenied(f"the {principal.role} role cannot read manifests")
+    if not principal.sees_node(node):
         raise NotFound(f"node {node} not found")
     try:
         d = date.fromisoformat(day) if day else datetime.now(UTC).date()

@@ -115,16 +115,23 @@ class OrderRepository(Repository):
         return None if row is None else dict(row._mapping)
 
     def list(self, *, status: str | Iterable[str] | None = None, channel: str | None = None,
-             ship_pin: str | None = None, created_from: datetime | None = None,
+             node: str | None = None, ship_pin: str | None = None, created_from: datetime | None = None,
              created_to: datetime | None = None, cursor: str | None = None, limit: int = 50,
              newest_first: bool = True) -> OrderPage:
-        """A page of orders (with lines) ordered by (created_at, id); pass ``next_cursor`` for the next page."""
+        """A page of orders (with lines) ordered by (created_at, id); pass ``next_cursor`` for the next page.
+
+        ``node``: only orders with a shipment (in any status) at that node.
+        """
         q = sa.select(orders)
         if status is not None:
             statuses = [status] if isinstance(status, str) else list(status)
             q = q.where(orders.c.status.in_([str(s) for s in statuses]))
         if channel is not None:
             q = q.where(orders.c.channel == channel)
+        if node is not None:  # orders with a shipment (in any status) at that node
+            from omnialloc.store.tables import shipments
+
+            q = q.where(sa.exists().where(shipments.c.order_id == orders.c.id, shipments.c.node == node))
         if ship_pin is not None:
             q = q.where(orders.c.ship_pin == ship_pin)
         if created_from is not None:

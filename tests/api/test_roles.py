@@ -1,0 +1,301 @@
+"""Every endpoint x every role: the allowed/denied matrix of issue 4.
+
+The endpoints come from ``app.url_map``, so an endpoint added later without an
+entry in ``MATRIX`` fails ``test_every_endpoint_is_in_the_matrix`` instead of
+going unchecked.
+
+Two mirror-image "sides" are built for each check:
+
+* side W: a ``web`` order shipped to Chennai, its shipment at CHN-FC1, carrier XPR;
+* side A: an ``amazon`` order shipped to Mumbai, its shipment at MUM-FC1, carrier ECO.
+
+Each scoped key owns one side: ``channel`` (web), ``node_chn`` and ``carrier_xpr``
+own W; ``other_channel`` (amazon), ``node_mum`` and ``carrier_eco`` own A. Every
+role is tried against its own side and the other one. A scope miss is 404 (a key
+cannot probe for other tenants' ids); a role that may not do the thing at all is
+403; no key or a bad key is 401. A denied request changes nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+import sqlalchemy as sa
+
+from tests.api.conftest import auth, order_body
+
+OK, EMPTY = "ok", "empty"  # EMPTY: 200 with no items (a list filtered to someone else's things)
+
+# Not part of the authenticated API: docs, spec, liveness, and the buyer's public tracking page.
+PUBLIC = {"static", "openapi.spec", "openapi.docs", "openapi.swagger_ui_oauth_redirect", "swagger_assets",
+          "health", "tracking.track"}
+# Authenticated by the carrier's HMAC signature, not by an API key: see test_tracking_webhook_ignores_api_keys
+# (and test_lifecycle_rules for bad signatures and other carriers' AWBs).
+SIGNED = {"tracking.carrier_events"}
+
+ROLE_KIND = {"admin": "admin", "analyst": "analyst", "channel": "channel", "other_channel": "channel",
+             "node_chn": "node", "node_mum": "node", "carrier_xpr": "carrier", "carrier_eco": "carrier"}
+OWN_SIDE = {"channel": "W", "node_chn": "W", "carrier_xpr": "W",
+            "other_channel": "A", "node_mum": "A", "carrier_eco": "A"}
+# SKU-0024 is stocked at both FCs and at no node nearer to either city, so the plan is predictable.
+SKU = "SKU-0024"
+SIDES = {"W": dict(channel="web", pin="600002", node="CHN-FC1", carrier="XPR"),
+         "A": dict(channel="amazon", pin="400072", node="MUM-FC1", carrier="ECO")}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """How to call one endpoint against a side, and what each kind of role gets (own side, other side)."""
+
+    method: str
+    state: str                                  # what the scenario must look like first (see _scenario)
+    call: Callable[[dict], tuple[str, dict | None]]  # side objects -> (url, json body)
+    expect: dict[str, tuple[str | int, str | int]]
+
+
+def _order_ep(suffix: str, body: dict | None = None):
+    return lambda s: (f"/orders/{s['order']}{suffix}", body)
+
+
+def _ship_ep(suffix: str, body: dict | None = None):
+    return lambda s: (f"/shipments/{s['shipment']}{suffix}", body)
+
+
+_READ_ALL = {"admin": (OK, OK), "analyst": (OK, OK)}
+_NODE_WORK = {"admin": (OK, OK), "analyst": (403, 403), "channel": (403, 403), "node": (OK, 404),
+              "carrier": (403, 403)}
+_CHANNEL_WRITE = {"admin": (OK, OK), "analyst": (403, 403), "channel": (OK, 404), "node": (403, 403),
+                  "carrier": (403, 403)}
+_ADMIN_ONLY = {"admin": (OK, OK), "analyst": (403, 403), "channel": (403, 403), "node": (403, 403),
+               "carrier": (403, 403)}
+
+_counter = itertools.count()
+
+MATRIX: dict[str, Entry] = {
+    # A channel key may only capture for its own channel: another channel in the body is a field error.
+    "orders.create_order": Entry("POST", "none", lambda s: (
+        "/orders", order_body(f"roles-new-{next(_counter)}", channel=s["channel"], pin=s["pin"],
+                             lines=[{"sku": SKU, "qty": 1}])),
+        {"admin": (OK, OK), "analyst": (403, 403), "channel": (OK, 422), "node": (403, 403), "carrier": (403, 403)}),
+    "orders.list_orders": Entry("GET", "allocated", lambda s: (f"/orders?channel={s['channel']}", None),
+                                {**_READ_ALL, "channel": (OK, EMPTY), "node": (403, 403), "carrier": (403, 403)}),
+    "orders.get_order": Entry("GET", "allocated", _order_ep(""),
+                              {**_READ_ALL, "channel": (OK, 404), "node": (403, 403), "carrier": (403, 403)}),
+    "orders.allocate_order": Entry("POST", "allocated", _order_ep("/allocate"), _CHANNEL_WRITE),
+    "orders.cancel_order": Entry("POST", "allocated", _order_ep("/cancel", {"reason": "changed mind"}), _CHANNEL_WRITE),
+    "orders.hold_order": Entry("POST", "allocated", _order_ep("/hold", {"reason": "fraud check"}), _ADMIN_ONLY),
+    "orders.release_order": Entry("POST", "held", _order_ep("/release", {"reason": "cleared"}), _ADMIN_ONLY),
+    "shipments.list_shipments": Entry("GET", "shipped", lambda s: (f"/shipments?node={s['node']}", None),
+                                      {**_READ_ALL, "channel": (403, 403), "node": (OK, EMPTY),
+                                       "carrier": (OK, EMPTY)}),
+    "shipments.get_shipment": Entry("GET", "shipped", _ship_ep(""),
+                                    {**_READ_ALL, "channel": (OK, 404), "node": (OK, 404), "carrier": (OK, 404)}),
+    "shipments.accept": Entry("POST", "allocated", _ship_ep("/accept"), _NODE_WORK),
+    "shipments.reject": Entry("POST", "allocated", _ship_ep("/reject", {"reason": "damaged stock"}), _NODE_WORK),
+    "shipments.pack": Entry("POST", "accepted", _ship_ep("/pack", {"weight_g": 600, "length_mm": 250,
+                                                                   "width_mm": 200, "height_mm": 100}), _NODE_WORK),
+    "shipments.ship": Entry("POST", "packed", _ship_ep("/ship", {}), _NODE_WORK),
+    "nodes.manifest": Entry("GET", "shipped", lambda s: (f"/nodes/{s['node']}/manifest", None),
+                            {**_READ_ALL, "channel": (403, 403), "node": (OK, 404), "carrier": (403, 403)}),
+    "inventory.adjust": Entry("POST", "none", lambda s: ("/inventory/adjustments", {"adjustments": [
+        {"node": s["node"], "sku": "SKU-0002", "delta": 5, "reason": "receipt"}]}), _NODE_WORK),
+    # ---- notifications (issue 7): the outbox is admin-only (it holds buyers' contact details);
+    # buyers' opt-outs may be set by the admin or by a channel on the buyer's behalf (not channel-scoped:
+    # the subject is an email / phone / customer id, shared across channels).
+    "notifications.list_notifications": Entry("GET", "allocated", lambda s: ("/notifications", None), _ADMIN_ONLY),
+    "notifications.get_notification": Entry("GET", "allocated", lambda s: (f"/notifications/{s['notification']}", None),
+                                            _ADMIN_ONLY),
+    "notifications.requeue": Entry("POST", "allocated",
+                                   lambda s: (f"/notifications/{s['notification']}/requeue", None), _ADMIN_ONLY),
+    "notifications.get_preferences": Entry("GET", "none", lambda s: ("/notification-preferences/asha@example.com", None),
+                                           {**_ADMIN_ONLY, "channel": (OK, OK)}),
+    "notifications.put_preferences": Entry("PUT", "none", lambda s: ("/notification-preferences/asha@example.com",
+                                                                     {"sms": False}),
+                                           {**_ADMIN_ONLY, "channel": (OK, OK)}),
+    # ---- OMS rules (issue 5): admin only, reads included (rules reveal routing policy).
+    "rules.list_rules": Entry("GET", "rule", lambda s: ("/rules", None), _ADMIN_ONLY),
+    "rules.create_rule": Entry("POST", "none", lambda s: ("/rules", _rule_body()), _ADMIN_ONLY),
+    "rules.rule_schema": Entry("GET", "none", lambda s: ("/rules/schema", None), _ADMIN_ONLY),
+    "rules.node_groups": Entry("GET", "none", lambda s: ("/rules/node-groups", None), _ADMIN_ONLY),
+    "rules.dry_run": Entry("POST", "none", lambda s: ("/rules/dry-run", {"order": order_body(
+        f"dry-{next(_counter)}", channel=s["channel"], pin=s["pin"], lines=[{"sku": SKU, "qty": 1}])}), _ADMIN_ONLY),
+    "rules.reorder": Entry("POST", "rule", lambda s: ("/rules/reorder", {"rule_ids": [s["rule"]]}), _ADMIN_ONLY),
+    "rules.get_rule": Entry("GET", "rule", lambda s: (f"/rules/{s['rule']}", None), _ADMIN_ONLY),
+    "rules.update_rule": Entry("PATCH", "rule", lambda s: (f"/rules/{s['rule']}", {"priority": 50}), _ADMIN_ONLY),
+    "rules.delete_rule": Entry("DELETE", "rule", lambda s: (f"/rules/{s['rule']}", None), _ADMIN_ONLY),
+    "rules.rule_versions": Entry("GET", "rule", lambda s: (f"/rules/{s['rule']}/versions", None), _ADMIN_ONLY),
+    "rules.enable_rule": Entry("POST", "rule", lambda s: (f"/rules/{s['rule']}/enable", None), _ADMIN_ONLY),
+    "rules.disable_rule": Entry("POST", "rule", lambda s: (f"/rules/{s['rule']}/disable", None), _ADMIN_ONLY),
+}
+
+
+def _rule_body() -> dict:
+    return {"name": f"tag cod {next(_counter)}", "kind": "validation", "condition": 'order.payment_mode == "COD"',
+            "actions": [{"type": "add_tag", "tag": "cod"}]}
+
+
+# ---------------------------------------------------------------- scenario
+
+
+def _scenario(client, admin_headers, uow_factory, state: str) -> dict[str, dict]:
+    """Both sides, moved to ``state`` by the admin: none | rule | allocated | held | accepted | packed | shipped."""
+    out = {}
+    for side, spec in SIDES.items():
+        objs = dict(spec)
+        if state == "rule":
+            r = client.post("/rules", json=_rule_body(), headers=admin_headers)
+            assert r.status_code in (200, 201), r.get_json()
+            objs["rule"] = r.get_json()["id"]
+        elif state != "none":
+            r = client.post("/orders", json=order_body(f"roles-{side}-{next(_counter)}", channel=spec["channel"],
+                                                       pin=spec["pin"], lines=[{"sku": SKU, "qty": 1}]),
+                            headers=admin_headers)
+            assert r.status_code == 201, r.get_json()
+            order = r.get_json()
+            assert order["status"] == "ALLOCATED", order
+            (shipment,) = order["shipments"]
+            assert shipment["node"] == spec["node"], f"side {side} is meant to ship from {spec['node']}"
+            with uow_factory() as uow:  # each side's carrier is fixed so carrier keys have something to own
+                uow.shipments.set_carrier(shipment["id"], spec["carrier"])
+                uow.commit()
+            objs.update(order=order["id"], shipment=shipment["id"], notification=_notification_of(uow_factory, order["id"]))
+            steps = {"held": [("/orders/{o}/hold", {"reason": "check"})],
+                     "accepted": [("/shipments/{s}/accept", None)],
+                     "packed": [("/shipments/{s}/accept", None),
+                                ("/shipments/{s}/pack", {"weight_g": 500, "length_mm": 200, "width_mm": 150,
+                                                         "height_mm": 100})],
+                     "shipped": [("/shipments/{s}/accept", None),
+                                 ("/shipments/{s}/pack", {"weight_g": 500, "length_mm": 200, "width_mm": 150,
+                                                          "height_mm": 100}),
+                                 ("/shipments/{s}/ship", {"awb": f"AWB-{side}-{next(_counter):06d}"})]}
+            for url, body in steps.get(state, []):
+                r = client.post(url.format(o=order["id"], s=shipment["id"]), json=body, headers=admin_headers)
+                assert r.status_code == 200, (url, r.get_json())
+        out[side] = objs
+    return out
+
+
+def _notification_of(uow_factory, order_id: str) -> str | None:
+    try:
+        from omnialloc.store.tables_notify import notifications
+    except ImportError:
+        return None
+    with uow_factory(readonly=True) as uow:
+        return uow.conn.execute(sa.select(notifications.c.id).where(notifications.c.order_id == order_id)
+                                .order_by(notifications.c.id)).scalars().first()
+
+
+def _fingerprint(uow_factory) -> tuple:
+    """Everything a denied request must leave as it was."""
+    from omnialloc.store.tables import events, inventory, load_all, order_lines, orders, shipments
+
+    with uow_factory(readonly=True) as uow:
+        c = uow.conn
+        return (
+            tuple((t.name, c.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
+                  for t in load_all().sorted_tables),
+            tuple(c.execute(sa.select(orders.c.id, orders.c.status).order_by(orders.c.id)).all()),
+            tuple(c.execute(sa.select(order_lines.c.order_id, order_lines.c.line_no, order_lines.c.cancelled_qty)
+                            .order_by(order_lines.c.order_id, order_lines.c.line_no)).all()),
+            tuple(c.execute(sa.select(shipments.c.id, shipments.c.status, shipments.c.awb,
+                                      shipments.c.billed_weight_g).order_by(shipments.c.id)).all()),
+            c.execute(sa.select(sa.func.count()).select_from(events)).scalar_one(),
+            tuple(c.execute(sa.select(sa.func.sum(inventory.c.on_hand), sa.func.sum(inventory.c.reserved))).one()),
+        )
+
+
+def _check(r, expected, where: str) -> None:
+    body = r.get_json(silent=True)
+    assert r.status_code < 500, f"{where}: {r.status_code} {body}"
+    if expected in (OK, EMPTY):
+        assert 200 <= r.status_code < 300, f"{where}: expected success, got {r.status_code} {body}"
+        if expected == EMPTY:
+            assert body["items"] == [], f"{where}: expected nothing visible, got {body['items']}"
+    else:
+        assert r.status_code == expected, f"{where}: expected {expected}, got {r.status_code} {body}"
+        assert set(body) == {"status", "title", "detail", "errors"} and body["status"] == expected, body
+
+
+def _send(client, entry: Entry, objs: dict, headers: dict):
+    url, body = entry.call(objs)
+    if body is None:
+        return client.open(url, method=entry.method, headers=headers)
+    return client.open(url, method=entry.method, json=body, headers=headers)
+
+
+# ---------------------------------------------------------------- tests
+
+
+def _api_endpoints(app) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        out.setdefault(rule.endpoint, set()).update(rule.methods - {"HEAD", "OPTIONS"})
+    return out
+
+
+def test_every_endpoint_is_in_the_matrix(app):
+    """A new endpoint needs a MATRIX row (or a reasoned place in PUBLIC / SIGNED) before it ships."""
+    endpoints = _api_endpoints(app)
+    missing = sorted(set(endpoints) - set(MATRIX) - PUBLIC - SIGNED)
+    assert not missing, f"endpoints without a role matrix row in tests/api/test_roles.py: {missing}"
+    for name, entry in MATRIX.items():
+        if name in endpoints:
+            assert entry.method in endpoints[name], (name, entry.method, endpoints[name])
+
+
+# Parametrize over the matrix as written; endpoints the running app lacks are skipped at run time.
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_role_matrix(client, app, keys, uow_factory, endpoint):
+    if endpoint not in _api_endpoints(app):
+        pytest.skip(f"{endpoint} is not registered in this app")
+    entry = MATRIX[endpoint]
+    admin = auth(keys["admin"])
+    allowed, denied = [], []
+    for role, kind in ROLE_KIND.items():
+        own_side = OWN_SIDE.get(role, "W")
+        other_side = "A" if own_side == "W" else "W"
+        for side, expected in zip((own_side, other_side), entry.expect[kind]):
+            (allowed if expected in (OK, EMPTY) else denied).append((role, side, expected))
+
+    # Denied (and no-key / bad-key) requests all run against one scenario, which must not change.
+    objs = _scenario(client, admin, uow_factory, entry.state)
+    before = _fingerprint(uow_factory)
+    for role, side, expected in denied:
+        _check(_send(client, entry, objs[side], auth(keys[role])), expected, f"{endpoint} as {role} on {side}")
+    for label, headers in (("no key", {}), ("bad key", auth("oa_" + "x" * 43)), ("not a key", auth("hello")),
+                           ("basic auth", {"Authorization": "Basic YWRtaW46YWRtaW4="})):
+        for side in SIDES:
+            _check(_send(client, entry, objs[side], headers), 401, f"{endpoint} with {label} on {side}")
+    assert _fingerprint(uow_factory) == before, f"a denied {endpoint} request changed something"
+
+    # Allowed requests: reads share the scenario, writes get a fresh one each (they change state).
+    for role, side, expected in allowed:
+        if entry.method != "GET":
+            objs = _scenario(client, admin, uow_factory, entry.state)
+        _check(_send(client, entry, objs[side], auth(keys[role])), expected, f"{endpoint} as {role} on {side}")
+
+
+def test_a_revoked_key_is_401(client, keys, uow_factory):
+    from omnialloc.store.tables import api_keys
+
+    with uow_factory() as uow:
+        uow.conn.execute(api_keys.update().where(api_keys.c.name == "test-analyst")
+                         .values(revoked_at=sa.func.now()))
+        uow.commit()
+    r = client.get("/orders", headers=auth(keys["analyst"]))
+    _check(r, 401, "revoked analyst key")
+
+
+def test_tracking_webhook_ignores_api_keys(client, keys):
+    """Carrier events are authenticated by the HMAC signature only: an API key, even admin's, is no substitute."""
+    body = {"events": [{"awb": "AWB-NONE", "status": "in_transit", "at": "2026-11-26T10:00:00Z"}]}
+    for role in ("admin", "carrier_xpr"):
+        _check(client.post("/tracking/XPR", json=body, headers=auth(keys[role])), 401, f"tracking with {role} key")
+
+
+def test_public_tracking_needs_no_key(client):
+    r = client.get("/track/AWB-DOES-NOT-EXIST")
+    _check(r, 404, "public tracking of an unknown AWB")
