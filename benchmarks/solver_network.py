@@ -40,7 +40,23 @@ CARRIERS = [
     ("Economy", 0.90, 1, False, 0, 20_000),
     ("Surface", 0.85, 2, True, 150, 50_000),
 ]
-KINDS = [("warehouse", 0.2, 0.55, (1200, 2200)), ("store", 0.6, 0.22, (2500, 4500)), ("dark_store", 0.2, 0.12, (1500, 2500))]
+# kind, share of nodes, P(stocks a SKU) for the most / least popular SKU,
+# units when stocked, handling paise per shipment. Fulfilment centres carry
+# most of the catalogue in depth; stores and dark stores a thin slice.
+KINDS = {
+    "dense": [
+        ("warehouse", 0.2, (0.97, 0.75), (20, 300), (1200, 2200)),
+        ("store", 0.6, (0.45, 0.10), (1, 10), (2500, 4500)),
+        ("dark_store", 0.2, (0.60, 0.05), (1, 15), (1500, 2500)),
+    ],
+    # Stress variant: thin, shallow assortments everywhere, so 10-line orders
+    # need 3-5 shipments and often a line split across nodes.
+    "sparse": [
+        ("warehouse", 0.2, (0.60, 0.45), (1, 25), (1200, 2200)),
+        ("store", 0.6, (0.25, 0.15), (1, 25), (2500, 4500)),
+        ("dark_store", 0.2, (0.15, 0.10), (1, 25), (1500, 2500)),
+    ],
+}
 
 
 def haversine_km(lat1, lon1, lat2, lon2):
@@ -70,20 +86,27 @@ class Network:
     serves: np.ndarray  # (nodes, carriers) base serviceability draw
 
 
-def make_network(seed: int = 7, n_nodes: int = 100, n_skus: int = 400) -> Network:
+def make_network(seed: int = 7, n_nodes: int = 100, n_skus: int = 400, assortment: str = "dense") -> Network:
     rng = np.random.default_rng(seed)
+    kinds_spec = KINDS[assortment]
     city = rng.integers(0, len(CITIES), n_nodes)
     lat = np.array([CITIES[c][1] for c in city]) + rng.normal(0, 0.15, n_nodes)
     lon = np.array([CITIES[c][2] for c in city]) + rng.normal(0, 0.15, n_nodes)
-    kind_idx = rng.choice(len(KINDS), n_nodes, p=[k[1] for k in KINDS])
-    kinds = [KINDS[k][0] for k in kind_idx]
-    handling = np.array([rng.integers(*KINDS[k][3]) for k in kind_idx])
+    kind_idx = rng.choice(len(kinds_spec), n_nodes, p=[k[1] for k in kinds_spec])
+    kinds = [kinds_spec[k][0] for k in kind_idx]
+    handling = np.array([rng.integers(*kinds_spec[k][4]) for k in kind_idx])
     capacity = np.where(rng.random(n_nodes) < 0.04, 0, rng.integers(5, 400, n_nodes))
     priority = rng.permutation(n_nodes) + 1
     pop = 1.0 / np.arange(1, n_skus + 1) ** 0.8
     pop /= pop.sum()
-    has = rng.random((n_nodes, n_skus)) < np.array([KINDS[k][2] for k in kind_idx])[:, None] * (0.6 + 0.8 * (pop / pop.max())[None, :] ** 0.3)
-    stock = np.where(has, rng.integers(1, 25, (n_nodes, n_skus)), 0)
+    rank = np.linspace(0.0, 1.0, n_skus)[None, :]  # 0 = most popular
+    hi = np.array([kinds_spec[k][2][0] for k in kind_idx])[:, None]
+    lo = np.array([kinds_spec[k][2][1] for k in kind_idx])[:, None]
+    has = rng.random((n_nodes, n_skus)) < hi + (lo - hi) * rank
+    depth_lo = np.array([kinds_spec[k][3][0] for k in kind_idx])[:, None]
+    depth_hi = np.array([kinds_spec[k][3][1] for k in kind_idx])[:, None]
+    units = depth_lo + np.floor(rng.random((n_nodes, n_skus)) * (depth_hi - depth_lo + 1)).astype(np.int64)
+    stock = np.where(has, units, 0)
     weight = np.clip(np.exp(rng.normal(np.log(600), 0.9, n_skus)), 50, 12_000).astype(np.int64)
     value = np.clip(np.exp(rng.normal(np.log(90_000), 0.8, n_skus)), 9_900, 2_500_000).astype(np.int64)
     bulky = rng.random(n_skus) < 0.25
@@ -100,7 +123,8 @@ def make_order(net: Network, rng: np.random.Generator, order_id: str, n_lines: i
     c = CITIES[rng.integers(0, len(CITIES))]
     dlat, dlon = c[1] + rng.normal(0, 0.1), c[2] + rng.normal(0, 0.1)
     skus = rng.choice(len(net.sku_pop), n_lines, replace=False, p=net.sku_pop)
-    qty = rng.choice([1, 1, 1, 1, 1, 1, 2, 2, 3, 4], n_lines)
+    # Units per line: mostly 1 (basket data: mean about 1.35).
+    qty = rng.choice([1, 2, 3, 4], n_lines, p=[0.75, 0.17, 0.05, 0.03])
     cod = rng.random() < 0.4
     promised = None if rng.random() < 0.5 else int(rng.integers(2, 6))
     p = AllocationProblem(

@@ -3,7 +3,10 @@
 The optimal strategy picks the cheapest exact method for the order:
 1. enumeration (`enumerate.py`) when the order's contents and partitions are
    few (typical orders): proven optimal in well under a millisecond;
-2. otherwise heuristic incumbents (best single shipment, cost-greedy, ...),
+2. the contents DP (`dp.py`) for larger orders of moderate quantities: its
+   value is a lower bound on every plan, and its plan is optimal whenever it
+   ships from distinct nodes (almost always);
+3. otherwise heuristic incumbents (best single shipment, cost-greedy, ...),
    node pruning by lower bounds (`bounds.py`) and, only if the bounds do not
    already prove the incumbent optimal, the MIP (`mip.py`) on the surviving
    nodes, warm-started from the incumbent and limited to the time left.
@@ -18,9 +21,9 @@ import time
 
 import numpy as np
 
-from . import baselines, bounds, explain
+from . import baselines, bounds, dp, explain
 from . import enumerate as enum_mod
-from .assemble import Sol, infeasible_plan, to_plan
+from .assemble import Sol, infeasible_plan, to_plan, violations
 from .costs import INF
 from .instance import Instance, compile_problem
 from .mip import solve_mip
@@ -28,7 +31,7 @@ from .plan import Plan, PlanStatus
 from .problem import AllocationProblem
 
 STRATEGIES = ("optimal", "nearest", "priority", "max_stock", "cost_greedy")
-METHODS = ("auto", "mip")
+METHODS = ("auto", "dp", "mip")
 
 # Time kept back from the MIP for building the plan and its explanation.
 _RESERVE_MS = 5.0
@@ -44,8 +47,9 @@ def solve(
     """Allocate one order. Never raises for an unservable order (INFEASIBLE
     plan with a reason); raises ValueError for malformed input.
 
-    `method` (optimal strategy only): "auto" picks enumeration or MIP;
-    "mip" forces the MIP path (tests and benchmarks compare the two)."""
+    `method` (optimal strategy only): "auto" picks enumeration, the
+    contents DP or the MIP; "dp" skips the enumeration and "mip" goes
+    straight to bounds + MIP (tests and benchmarks compare the paths)."""
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; choose one of {STRATEGIES}")
     if method not in METHODS:
@@ -81,7 +85,22 @@ def _optimal(inst: Instance, deadline: float, method: str) -> tuple[Plan, Sol | 
         if sol is None:
             return _infeasible(inst, deadline), None
         return to_plan(inst, sol, "optimal", PlanStatus.OPTIMAL, sol.cost, "enumeration"), sol
-    return _optimal_mip(inst, deadline)
+    lb = None
+    seeds: list[Sol] = []
+    if method in ("auto", "dp") and dp.applicable(inst):
+        lb, sol, proven, _ = dp.solve_dp(inst)
+        if proven:
+            if sol is None:
+                return _infeasible(inst, deadline), None
+            return to_plan(inst, sol, "optimal", PlanStatus.OPTIMAL, sol.cost, "dp"), sol
+        if sol is not None:
+            seeds.append(sol)
+    elif method != "mip":
+        # Whole-line DP: an excellent incumbent in a few ms (not a bound).
+        _, sol, _, _ = dp.solve_dp(inst, whole_lines=True)
+        if sol is not None and not violations(inst, sol):
+            seeds.append(sol)
+    return _optimal_mip(inst, deadline, seeds, lb)
 
 
 def _incumbents(inst: Instance) -> list[Sol]:
@@ -94,8 +113,8 @@ def _incumbents(inst: Instance) -> list[Sol]:
     return seeds
 
 
-def _optimal_mip(inst: Instance, deadline: float) -> tuple[Plan, Sol | None]:
-    seeds = _incumbents(inst)
+def _optimal_mip(inst: Instance, deadline: float, extra: list[Sol], dp_lb: float | None) -> tuple[Plan, Sol | None]:
+    seeds = _incumbents(inst) + extra
     best = min(seeds, key=lambda s: s.cost) if seeds else None
     ub = best.cost if best is not None else float("inf")
     nodes, kmax, lb_multi = bounds.prune(inst, ub)
@@ -104,9 +123,12 @@ def _optimal_mip(inst: Instance, deadline: float) -> tuple[Plan, Sol | None]:
     if inst.partial:
         lb_single = min(lb_single, float(inst.pen * inst.q.sum()))
     global_lb = min(lb_single, lb_multi)
-    if best is not None and len(nodes) < 2:
+    if dp_lb is not None:
+        global_lb = max(global_lb, dp_lb)
+    if best is not None and (len(nodes) < 2 or global_lb >= best.cost):
         # No plan of two or more shipments can beat the incumbent, and the
-        # incumbent is at least as good as every single-shipment plan.
+        # incumbent is at least as good as every single-shipment plan (or a
+        # valid lower bound meets it).
         return to_plan(inst, best, "optimal", PlanStatus.OPTIMAL, best.cost, "bound"), best
     if best is not None:
         nodes = np.union1d(nodes, np.array(best.nodes, dtype=np.int64))
@@ -129,6 +151,8 @@ def _optimal_mip(inst: Instance, deadline: float) -> tuple[Plan, Sol | None]:
         return plan, None
     bound = global_lb if res.bound is None else max(global_lb, res.bound)
     bound = int(min(np.ceil(bound - 1e-6), winner.cost))
+    if bound >= winner.cost:
+        return to_plan(inst, winner, "optimal", PlanStatus.OPTIMAL, winner.cost, method), winner
     status = PlanStatus.FEASIBLE if method == "mip" else PlanStatus.HEURISTIC_FALLBACK
     return to_plan(inst, winner, "optimal", status, bound, method), winner
 

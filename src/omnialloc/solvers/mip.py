@@ -104,6 +104,7 @@ def solve_mip(
     cutoff: int | None,
     kmax: int,
     time_limit_s: float,
+    backend: str = "highs",
 ) -> MipResult:
     """Optimise over candidate nodes `nodes` only (the caller has proven the
     others cannot be in a plan cheaper than `cutoff`)."""
@@ -155,6 +156,14 @@ def solve_mip(
         volmax = int(max_vec @ inst.vol)
         valmax = int(max_vec @ inst.v)
         lanes = [int(j) for j in inst.node_lanes[c] if j >= 0]
+        # With one lane the node's weight/volume/value need no per-lane copy:
+        # the content expression is used directly (smaller model).
+        single = len(lanes) == 1
+        w_terms = [(col, float(vec @ inst.w)) for col, vec in cols]
+        # Volume in cm^3 and value in rupees keep coefficients near 1e0..1e5
+        # (mm^3 and paise give 1e8 and bad LP scaling).
+        v_terms = [(col, float(vec @ inst.vol) / 1000.0) for col, vec in cols]
+        val_terms = [(col, float(vec @ inst.v) / 100.0) for col, vec in cols]
         zs = []
         for j in lanes:
             wcap = min(wmax, int(inst.maxw[j]))
@@ -171,45 +180,60 @@ def solve_mip(
             zc = float(inst.node_fixed[c] + inst.lane_fixed[j] + inst.first[j] - inst.add[j] + cod_const)
             z[j] = m.var(zc, 0, 1, True)
             s[j] = m.var(float(inst.add[j]), 0, smax, True)
-            W[j] = m.var(0, 0, wcap, False)
             zs.append(z[j])
-            m.row([W[j], z[j]], [1, -wcap], -inf, 0)
-            m.row([s[j], W[j]], [float(inst.slab[j]), -1], 0, inf)
+            slab = float(inst.slab[j])
             m.row([s[j], z[j]], [1, -1], 0, inf)
             m.row([s[j], z[j]], [1, -smax], -inf, 0)
+            if single:
+                m.row([s[j]] + [col for col, _ in w_terms], [slab] + [-a for _, a in w_terms], 0, inf)
+                if wcap < wmax:
+                    m.row([col for col, _ in w_terms] + [z[j]], [a for _, a in w_terms] + [-float(wcap)], -inf, 0)
+            else:
+                W[j] = m.var(0, 0, wcap, False)
+                m.row([W[j], z[j]], [1, -wcap], -inf, 0)
+                m.row([s[j], W[j]], [slab, -1], 0, inf)
             if inst.has_volume:
-                V[j] = m.var(0, 0, volmax, False)
-                m.row([V[j], z[j]], [1, -volmax], -inf, 0)
-                m.row([s[j], V[j]], [float(inst.div[j] * inst.slab[j]), -1], 0, inf)
+                dslab = float(inst.div[j] * inst.slab[j]) / 1000.0
+                if single:
+                    m.row([s[j]] + [col for col, _ in v_terms], [dslab] + [-a for _, a in v_terms], 0, inf)
+                else:
+                    V[j] = m.var(0, 0, volmax / 1000.0, False)
+                    m.row([V[j], z[j]], [1, -volmax / 1000.0], -inf, 0)
+                    m.row([s[j], V[j]], [dslab, -1], 0, inf)
             if cod_var:
-                Val[j] = m.var(0, 0, valmax, False)
-                fee[j] = m.var(1, 0, max(int(inst.cod_fixed[j]), int(costs.cod_percent_fee(valmax, int(inst.cod_bp[j])))), True)
-                m.row([Val[j], z[j]], [1, -valmax], -inf, 0)
+                bp = float(inst.cod_bp[j])
+                top = max(int(inst.cod_fixed[j]), int(costs.cod_percent_fee(valmax, int(inst.cod_bp[j]))))
+                fee[j] = m.var(1, 0, top, True)
                 m.row([fee[j], z[j]], [1, -float(inst.cod_fixed[j])], 0, inf)
-                m.row([fee[j], Val[j]], [10000.0, -float(inst.cod_bp[j])], -4999.0, inf)
+                # 10000*fee >= bp*value_paise - 4999, written with value in
+                # rupees and divided by 100.
+                if single:
+                    m.row([fee[j]] + [col for col, _ in val_terms], [100.0] + [-bp * a for _, a in val_terms], -49.99, inf)
+                else:
+                    Val[j] = m.var(0, 0, valmax / 100.0, False)
+                    m.row([Val[j], z[j]], [1, -valmax / 100.0], -inf, 0)
+                    m.row([fee[j], Val[j]], [100.0, -bp], -49.99, inf)
         node_z[c] = zs
         m.row(zs, [1.0] * len(zs), -inf, 1)
         # Link content to "node ships", and at least one unit per shipment.
         for col, vec in cols:
             m.row([col] + zs, [1.0] + [-m.ub[col]] * len(zs), -inf, 0)
         m.row([col for col, _ in cols] + zs, [1.0] * len(cols) + [-1.0] * len(zs), 0, inf)
-        for name, per_lane, per_unit in (("W", W, inst.w), ("V", V if inst.has_volume else {}, inst.vol)):
-            if name == "V" and not inst.has_volume:
-                continue
-            idx = [per_lane[j] for j in lanes] + [col for col, _ in cols]
-            val = [1.0] * len(lanes) + [-float(vec @ per_unit) for _, vec in cols]
-            m.row(idx, val, 0, 0)
-        vlanes = [j for j in lanes if j in Val]
-        if vlanes:
-            idx = [Val[j] for j in vlanes] + [col for col, _ in cols]
-            # Val is defined on COD-percent lanes only; it must carry the value
-            # only when one of them is the chosen lane. Val[j] <= valmax*z[j]
-            # forces zero otherwise, so ">=" (not "=") is the right sense.
-            val = [1.0] * len(vlanes) + [-float(vec @ inst.v) for _, vec in cols]
-            other = [z[j] for j in lanes if j not in Val]
-            idx += other
-            val += [float(valmax)] * len(other)
-            m.row(idx, val, 0, inf)
+        if not single:
+            m.row([W[j] for j in lanes] + [col for col, _ in w_terms], [1.0] * len(lanes) + [-a for _, a in w_terms], 0, 0)
+            if inst.has_volume:
+                m.row([V[j] for j in lanes] + [col for col, _ in v_terms], [1.0] * len(lanes) + [-a for _, a in v_terms], 0, 0)
+            vlanes = [j for j in lanes if j in Val]
+            if vlanes:
+                # Val exists on COD-percent lanes only and must carry the value
+                # only when one of them is chosen; Val[j] <= cap*z[j] forces zero
+                # otherwise, so ">=" with slack on the other lanes is right.
+                other = [z[j] for j in lanes if j not in Val]
+                m.row(
+                    [Val[j] for j in vlanes] + [col for col, _ in val_terms] + other,
+                    [1.0] * len(vlanes) + [-a for _, a in val_terms] + [valmax / 100.0] * len(other),
+                    0, inf,
+                )
         if inst.minval > 0:
             m.row([col for col, _ in cols] + zs, [float(vec @ inst.v) for _, vec in cols] + [-float(inst.minval)] * len(zs), 0, inf)
         for sk in range(len(inst.skus)):
@@ -256,6 +280,11 @@ def solve_mip(
                 m.cost[z[j]] += inst.split
             offset = -float(inst.split)
     build_ms = (time.perf_counter() - t0) * 1000
+    if backend != "highs":
+        vals = _warm_values(inst, warm, len(m.cost), x, gv, z, s, W, V, Val, fee, u, ug, e, group_of) if warm else None
+        st, col, bound = _run_ortools(m, offset, vals, time_limit_s, backend)
+        sol = _extract(inst, col, nodes, x, gv, z, u, ug, group_of) if col is not None else None
+        return MipResult(sol, st == "OPTIMAL" or st == "INFEASIBLE", bound, st, (time.perf_counter() - t0) * 1000, len(m.cost), len(m.r_lo))
 
     h = _highs()
     h.clearModel()
@@ -323,12 +352,14 @@ def _warm_values(inst, warm: Sol, ncol, x, gv, z, s, W, V, Val, fee, u, ug, e, g
         billed = costs.billed_grams(weight, volume, int(inst.div[j]))
         vals[z[j]] = 1
         vals[s[j]] = int(costs.slab_count(billed, int(inst.slab[j])))
-        vals[W[j]] = weight
+        value = int(qty @ inst.v)
+        if j in W:
+            vals[W[j]] = weight
         if j in V:
-            vals[V[j]] = volume
+            vals[V[j]] = volume / 1000.0
         if j in Val:
-            value = int(qty @ inst.v)
-            vals[Val[j]] = value
+            vals[Val[j]] = value / 100.0
+        if j in fee:
             vals[fee[j]] = int(costs.cod_fee(value, int(inst.cod_fixed[j]), int(inst.cod_bp[j])))
     for l, col in u.items():
         vals[col] = warm.unfilled[l]
@@ -363,3 +394,34 @@ def _extract(inst, col, nodes, x, gv, z, u, ug, group_of) -> Sol | None:
             continue
         ships.append((c, chosen[0], qty))
     return sol_from_ships(inst, ships, unfilled)
+
+
+def _run_ortools(m: _Model, offset, vals, time_limit_s, name):
+    from ortools.linear_solver import pywraplp
+
+    solver = pywraplp.Solver.CreateSolver(name)
+    inf = solver.infinity()
+    xs = [
+        solver.IntVar(lb, ub if ub < 1e20 else inf, "") if it else solver.NumVar(lb, ub if ub < 1e20 else inf, "")
+        for lb, ub, it in zip(m.lb, m.ub, m.integ)
+    ]
+    for idx, val, lo, hi in zip(m.r_idx, m.r_val, m.r_lo, m.r_hi):
+        ct = solver.RowConstraint(lo if lo > -1e20 else -inf, hi if hi < 1e20 else inf, "")
+        for i, v in zip(idx, val):
+            ct.SetCoefficient(xs[i], v)
+    obj = solver.Objective()
+    for i, c in enumerate(m.cost):
+        if c:
+            obj.SetCoefficient(xs[i], c)
+    obj.SetOffset(offset)
+    obj.SetMinimization()
+    if vals is not None:
+        solver.SetHint(xs, [float(v) for v in vals])
+    solver.SetTimeLimit(int(time_limit_s * 1000))
+    params = pywraplp.MPSolverParameters()
+    params.SetDoubleParam(params.RELATIVE_MIP_GAP, 0.0)
+    st = solver.Solve(params)
+    names = {pywraplp.Solver.OPTIMAL: "OPTIMAL", pywraplp.Solver.FEASIBLE: "FEASIBLE", pywraplp.Solver.INFEASIBLE: "INFEASIBLE"}
+    stname = names.get(st, str(st))
+    col = np.array([v.solution_value() for v in xs]) if st in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE) else None
+    return stname, col, solver.Objective().BestBound()
