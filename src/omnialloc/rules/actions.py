@@ -119,7 +119,7 @@ def actions_for(kind: str) -> list[str]:
     return [name for name, d in ACTIONS.items() if d.kind == kind]
 
 
-def check_actions(kind: str, raw: Any, catalog: Catalog) -> tuple[list[Action], list[RuleProblem]]:
+def check_actions(kind: str, raw: Any, catalog: Catalog | None) -> tuple[list[Action], list[RuleProblem]]:
     """Normalise and check ``raw`` (a list of action objects) for a rule of ``kind``."""
     problems: list[RuleProblem] = []
     if not isinstance(raw, list) or not raw:
@@ -227,7 +227,9 @@ _WHAT = {"nodes": "node", "groups": "node group", "kinds": "node kind", "carrier
          "skus": "SKU", "categories": "category"}
 
 
-def _universe(kind: str, catalog: Catalog) -> set[str] | None:
+def _universe(kind: str, catalog: Catalog | None) -> set[str] | None:
+    if catalog is None:
+        return None
     if kind == "nodes":
         return set(catalog.nodes)
     if kind == "groups":

@@ -58,8 +58,12 @@ class CompiledRule:
                 "version": self.version}
 
 
-def compile_rule(spec: RuleSpec, catalog: Catalog) -> CompiledRule:
-    """Check everything about ``spec``; raise `InvalidRule` listing every problem found."""
+def compile_rule(spec: RuleSpec, catalog: Catalog | None) -> CompiledRule:
+    """Check everything about ``spec``; raise `InvalidRule` listing every problem found.
+
+    ``catalog`` None skips the existence check of codes (used when loading rules
+    that were checked when saved: a node removed since just matches nothing).
+    """
     problems: list[RuleProblem] = []
     name = spec.name.strip() if isinstance(spec.name, str) else ""
     if not name:

@@ -12,3 +12,5 @@ def register(app: APIFlask) -> None:
         app.register_blueprint(module.bp)
     from omnialloc.api.blueprints import notifications  # noqa: E402 - notifications (issue 7)
     app.register_blueprint(notifications.bp)
+    from omnialloc.api.blueprints import rules  # noqa: E402 - OMS rules (issue 5)
+    app.register_blueprint(rules.bp)

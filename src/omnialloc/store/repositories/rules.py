@@ -1,0 +1,112 @@
+"""OMS rules: current rules, their version history, and the rule-set revision token.
+
+Not wired into ``UnitOfWork`` (that module belongs to the store); services build
+it on the unit's connection: ``RuleRepository(uow.conn)``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from omnialloc.store.repositories._base import Repository, utcnow
+from omnialloc.store.tables import orders
+from omnialloc.store.tables_rules import rule_versions, rules, rules_revision
+
+COLUMNS = ("id", "name", "kind", "condition", "actions", "priority", "enabled", "stop_processing", "description",
+           "version", "created_by", "updated_by", "created_at", "updated_at", "deleted_at")
+
+
+def _row(r) -> dict:
+    return {c: getattr(r, c) for c in COLUMNS}
+
+
+class RuleRepository(Repository):
+    # -------------------------------------------------------------- rules
+    def list(self, *, kind: str | None = None, include_deleted: bool = False) -> list[dict]:
+        q = sa.select(rules).order_by(rules.c.priority, rules.c.id)
+        if not include_deleted:
+            q = q.where(rules.c.deleted_at.is_(None))
+        if kind is not None:
+            q = q.where(rules.c.kind == kind)
+        return [_row(r) for r in self.conn.execute(q)]
+
+    def get(self, rule_id: int, *, for_update: bool = False, include_deleted: bool = False) -> dict | None:
+        q = sa.select(rules).where(rules.c.id == rule_id)
+        if not include_deleted:
+            q = q.where(rules.c.deleted_at.is_(None))
+        if for_update:
+            q = q.with_for_update()
+        row = self.conn.execute(q).first()
+        return None if row is None else _row(row)
+
+    def name_taken(self, name: str, *, exclude_id: int | None = None) -> bool:
+        q = sa.select(sa.func.count()).select_from(rules).where(
+            sa.func.lower(rules.c.name) == name.lower(), rules.c.deleted_at.is_(None))
+        if exclude_id is not None:
+            q = q.where(rules.c.id != exclude_id)
+        return bool(self.conn.execute(q).scalar())
+
+    def count(self) -> int:
+        return int(self.conn.execute(sa.select(sa.func.count()).select_from(rules)
+                                     .where(rules.c.deleted_at.is_(None))).scalar() or 0)
+
+    def add(self, values: dict) -> int:
+        values = {k: v for k, v in values.items() if k in COLUMNS and k != "id"}
+        result = self.conn.execute(rules.insert().values(**values).returning(rules.c.id))
+        return int(result.scalar_one())
+
+    def update(self, rule_id: int, values: dict, *, expected_version: int) -> bool:
+        """Write ``values`` and bump the version; False if someone else changed the rule first."""
+        values = {k: v for k, v in values.items() if k in COLUMNS and k not in ("id", "version", "created_at",
+                                                                                "created_by")}
+        q = (rules.update().where(rules.c.id == rule_id, rules.c.version == expected_version,
+                                  rules.c.deleted_at.is_(None))
+             .values(**values, version=expected_version + 1))
+        return self.conn.execute(q).rowcount == 1
+
+    # -------------------------------------------------------------- versions
+    def add_version(self, rule_id: int, version: int, change: str, snapshot: dict, changed_by: str,
+                    changed_at: datetime) -> None:
+        self.conn.execute(rule_versions.insert().values(rule_id=rule_id, version=version, change=change,
+                                                        snapshot=snapshot, changed_by=changed_by,
+                                                        changed_at=changed_at))
+
+    def versions(self, rule_id: int) -> list[dict]:
+        q = sa.select(rule_versions).where(rule_versions.c.rule_id == rule_id).order_by(rule_versions.c.version)
+        return [{"version": r.version, "change": r.change, "snapshot": r.snapshot, "changed_by": r.changed_by,
+                 "changed_at": r.changed_at} for r in self.conn.execute(q)]
+
+    # -------------------------------------------------------------- revision token
+    def revision(self) -> str | None:
+        return self.conn.execute(sa.select(rules_revision.c.token).where(rules_revision.c.id == 1)).scalar()
+
+    def bump_revision(self) -> str:
+        """A new random token: every process reloads its compiled rules on its next call."""
+        token = secrets.token_hex(16)
+        now = utcnow()
+        q = rules_revision.update().where(rules_revision.c.id == 1).values(token=token, updated_at=now)
+        if self.conn.execute(q).rowcount == 1:
+            return token
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(rules_revision.insert().values(id=1, token=token, updated_at=now))
+        except IntegrityError:  # a concurrent first change inserted the row: update it instead
+            self.conn.execute(q)
+        return token
+
+    # -------------------------------------------------------------- facts the rules need
+    def customer_order_count(self, customer_id: str | None, *, before: datetime | None,
+                             exclude_order: str | None = None) -> int:
+        """Orders this customer placed before ``before`` (the ``customer.order_count`` fact)."""
+        if not customer_id:
+            return 0
+        q = sa.select(sa.func.count()).select_from(orders).where(orders.c.customer_id == customer_id)
+        if before is not None:
+            q = q.where(orders.c.created_at < before)
+        if exclude_order is not None:
+            q = q.where(orders.c.id != exclude_order)
+        return int(self.conn.execute(q).scalar() or 0)
