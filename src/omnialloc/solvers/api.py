@@ -118,7 +118,7 @@ def _optimal_mip(inst: Instance, deadline: float, extra: list[Sol], dp_lb: float
     best = min(seeds, key=lambda s: s.cost) if seeds else None
     ub = best.cost if best is not None else float("inf")
     nodes, kmax, lb_multi = bounds.prune(inst, ub)
-    single_cost = inst.node_costs(inst.q[None, :])[0][0] if inst.n_cand else np.array([INF])
+    single_cost = inst.single_costs()[0] if inst.n_cand else np.array([INF])
     lb_single = float(single_cost.min())
     if inst.partial:
         lb_single = min(lb_single, float(inst.pen * inst.q.sum()))
@@ -186,7 +186,7 @@ def _infeasible(inst: Instance, deadline: float) -> Plan:
             continue
         if name == "min_shipment_value" and inst.minval == 0:
             continue
-        relaxed = dataclasses.replace(inst, **change)
+        relaxed = dataclasses.replace(inst, memo={}, **change)
         if _feasible_exactly(relaxed, deadline):
             return infeasible_plan(inst, p.order_id, "optimal", reason, "diagnosis")
     heavy = inst.w.max() if inst.n_lines else 0

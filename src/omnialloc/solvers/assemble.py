@@ -2,8 +2,9 @@
 
 Every strategy produces a `Sol`: a tuple of shipments (candidate node index,
 lane index, units per line) and the unfilled units per line. Pricing goes
-through `Instance.lane_terms`, the same arithmetic the enumeration uses, so
-a plan's reported cost is exactly the objective the solver minimised.
+through `Instance.price_one`, the same `costs` formulas the enumeration uses
+vectorised, so a plan's reported cost is exactly the objective minimised
+(`to_plan` asserts it).
 """
 
 from __future__ import annotations
@@ -32,20 +33,15 @@ def best_lane(inst: Instance, c: int, qty: np.ndarray) -> tuple[int, int]:
     """Cheapest lane at candidate `c` for content `qty`: (lane, cost) or (-1, INF)."""
     lanes = inst.node_lanes[c]
     lanes = lanes[lanes >= 0]
-    t = inst.lane_terms(np.asarray(qty, dtype=np.int64)[None, :], lanes)
-    tot = _total(inst, t, lanes)[0]
-    tot = np.where(t["ok"][0], tot, INF)
+    tot = inst.content_costs(np.asarray(qty, dtype=np.int64)[None, :], lanes)[0]
     k = int(np.argmin(tot))
     if tot[k] >= INF:
         return -1, int(INF)
     return int(lanes[k]), int(tot[k])
 
 
-def _total(inst: Instance, t: dict, lanes: np.ndarray) -> np.ndarray:
-    return (
-        t["shipping"] + t["cod"] + t["handling"] + t["lateness"] + t["preference"]
-        + t["lookahead"] + t["distance"] + t["penalty"]
-    )
+def shipment_total(terms: dict[str, int]) -> int:
+    return sum(terms[t] for t in COST_TERMS if t in terms)
 
 
 def make_sol(inst: Instance, contents: dict[int, np.ndarray], unfilled: np.ndarray | None = None) -> Sol | None:
@@ -73,8 +69,7 @@ def sol_from_ships(inst: Instance, ships, unfilled) -> Sol:
     ships = tuple(sorted((int(c), int(j), tuple(int(x) for x in qty)) for c, j, qty in ships))
     total = 0
     for c, j, qty in ships:
-        t = inst.lane_terms(np.array(qty, dtype=np.int64)[None, :], np.array([j]))
-        total += int(_total(inst, t, np.array([j]))[0, 0])
+        total += shipment_total(inst.price_one(j, qty))
     total += inst.split * max(len(ships) - 1, 0) + inst.pen * int(sum(unfilled))
     return Sol(ships, tuple(int(x) for x in unfilled), int(total))
 
@@ -125,10 +120,9 @@ def to_plan(
     shipments = []
     priced = []
     for c, j, qty in sol.ships:
-        qv = np.array(qty, dtype=np.int64)
-        t = inst.lane_terms(qv[None, :], np.array([j]))
-        terms = {k: int(t[k][0, 0]) for k in COST_TERMS if k in t}
-        priced.append((inst.node_code(c), c, j, qv, t, terms))
+        t = inst.price_one(j, qty)
+        terms = {k: t[k] for k in COST_TERMS if k in t}
+        priced.append((inst.node_code(c), c, j, qty, t, terms))
     # Stable output order: by node code. The split penalty is booked on every
     # shipment but the first, so the shipment totals add up to the objective.
     priced.sort(key=lambda r: r[0])
@@ -141,11 +135,11 @@ def to_plan(
                 carrier=lane.carrier,
                 zone=lane.zone,
                 lines={inst.line_ids[i]: int(qv[i]) for i in range(inst.n_lines) if qv[i] > 0},
-                actual_weight_g=int(t["actual_g"][0, 0]),
-                billed_weight_g=int(t["billed_g"][0, 0]),
-                slabs=int(t["slabs"][0, 0]),
+                actual_weight_g=t["actual_g"],
+                billed_weight_g=t["billed_g"],
+                slabs=t["slabs"],
                 sla_days=lane.sla_days,
-                value_paise=int(qv @ inst.v),
+                value_paise=t["value"],
                 costs=Costs(**terms),
             )
         )

@@ -29,8 +29,7 @@ from .instance import Instance
 
 
 def _whole_order_costs(inst: Instance) -> tuple[np.ndarray, np.ndarray]:
-    cost, lane = inst.node_costs(inst.q[None, :])
-    return cost[0], lane[0]
+    return inst.single_costs()
 
 
 def _greedy(inst: Instance, order_for_line) -> tuple[dict[int, np.ndarray], np.ndarray] | str:

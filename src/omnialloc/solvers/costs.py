@@ -17,6 +17,8 @@ Rules (India courier practice):
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 # An "impossible" cost. Large enough to dominate any real plan, small enough
@@ -57,4 +59,4 @@ def cod_fee(value_paise, fixed_paise, percent_bp):
 
 def round_paise(x: float) -> int:
     """Round a derived float amount (e.g. km * paise/km) to paise, half up."""
-    return int(np.floor(x + 0.5))
+    return int(math.floor(x + 0.5))

@@ -112,6 +112,8 @@ def solve_enumeration(inst: Instance) -> tuple[Sol | None, dict]:
     Q = _contents(q)
     parts = _partitions(q)
     cost_cn, lane_cn = inst.node_costs(Q)  # (C, Nc)
+    inst.memo["contents"] = (Q, cost_cn, lane_cn)  # the explanation reuses it
+    inst.memo["single"] = (cost_cn[-1], lane_cn[-1])
     C = Q.shape[0]
     units = Q.sum(axis=1)
     split = inst.split

@@ -37,12 +37,15 @@ def using_node_costs(inst: Instance) -> tuple[np.ndarray, np.ndarray] | None:
     q = tuple(int(x) for x in inst.q)
     if not enum_mod.applicable(inst):
         return None
-    Q = enum_mod._contents(q)
     parts = enum_mod._partitions(q)
     P, k = parts.shape
     if P * k * inst.n_cand > 300_000:
         return None
-    cost_cn, _ = inst.node_costs(Q)
+    if "contents" in inst.memo:
+        Q, cost_cn, _ = inst.memo["contents"]
+    else:
+        Q = enum_mod._contents(q)
+        cost_cn, _ = inst.node_costs(Q)
     split = inst.split
     best_node = np.argmin(cost_cn, axis=1)
     ship_best = cost_cn[np.arange(len(Q)), best_node]
@@ -78,8 +81,7 @@ def annotate(inst: Instance, plan: Plan, sol: Sol | None, nearest_sol: Sol | str
     p = inst.problem
     used_codes = {s.node for s in plan.shipments}
     cand_pos = {int(i): c for c, i in enumerate(inst.cand)}
-    single_cost, single_lane = inst.node_costs(inst.q[None, :]) if inst.n_cand else (np.zeros((1, 0)), None)
-    single_cost = single_cost[0]
+    single_cost = inst.single_costs()[0] if inst.n_cand else np.zeros(0, dtype=np.int64)
     using = None
     if plan.objective_paise is not None and inst.n_cand:
         using = using_node_costs(inst)

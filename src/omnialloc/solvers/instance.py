@@ -6,7 +6,8 @@ carrier that serves the lane within the hard SLA), records *why* the others
 are not (for the explanation and for INFEASIBLE reasons), drops lanes that
 another lane at the same node beats on every term, and folds the per-node and
 per-lane fixed terms into integer arrays. `content_costs` then prices any
-batch of shipment contents at every candidate lane in one vectorised pass.
+batch of shipment contents at every candidate lane in one vectorised pass,
+and `price_one` itemises one shipment's terms for the plan.
 
 Candidates are ordered by (priority, distance, insertion order) and lanes by
 (node, insertion order): every argmin in the solvers takes the first minimum,
@@ -82,6 +83,8 @@ class Instance:
     kmax: int = 1
     minval: int = 0
     has_volume: bool = False
+    has_prices: bool = False
+    memo: dict = field(default_factory=dict)
 
     @property
     def n_lines(self) -> int:
@@ -115,52 +118,76 @@ class Instance:
             ok &= full | none
         return ok
 
-    def lane_terms(self, Q: np.ndarray, lanes: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """Per-term cost of shipping each content row of Q on each lane:
-        arrays of shape (C, J). `ok` is False where the lane cannot take it
-        (stock or policy at the node, or the carrier's max weight)."""
+    def content_costs(self, Q: np.ndarray, lanes: np.ndarray | None = None) -> np.ndarray:
+        """(C, J) total cost of each content on each lane, INF if impossible.
+        Same formulas as `price_one`, vectorised over contents and lanes."""
         if lanes is None:
             lanes = np.arange(len(self.lane_src))
         nodes = self.lane_node[lanes]
         W = (Q @ self.w)[:, None]
-        V = (Q @ self.vol)[:, None]
-        val = (Q @ self.v)[:, None]
-        div = self.div[lanes][None, :]
-        billed = costs.billed_grams(W, V, div)
-        slabs = costs.slab_count(billed, self.slab[lanes][None, :])
-        charge = costs.carrier_charge(slabs, self.first[lanes][None, :], self.add[lanes][None, :])
-        if self.is_cod:
-            cod = costs.cod_fee(val, self.cod_fixed[lanes][None, :], self.cod_bp[lanes][None, :])
+        if self.has_volume:
+            billed = costs.billed_grams(W, (Q @ self.vol)[:, None], self.div[lanes][None, :])
         else:
-            cod = np.zeros_like(charge)
-        C = Q.shape[0]
+            billed = W
+        slabs = costs.slab_count(billed, self.slab[lanes][None, :])
+        total = costs.carrier_charge(slabs, self.first[lanes][None, :], self.add[lanes][None, :])
+        if self.is_cod:
+            total = total + costs.cod_fee((Q @ self.v)[:, None], self.cod_fixed[lanes][None, :], self.cod_bp[lanes][None, :])
+        total = total + (self.node_fixed[nodes] + self.lane_fixed[lanes])[None, :]
+        if self.has_prices:
+            total = total + (Q @ self.price[nodes].T)
         ok = self.content_feasible(Q)[:, nodes] & (W <= self.maxw[lanes][None, :])
-        look = Q @ self.price.T  # (C, Nc)
+        return np.where(ok, total, INF)
+
+    def single_costs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(Nc,) cost and lane of shipping the whole order from each node
+        (memoised: the enumeration, baselines and explanation all ask)."""
+        if "single" not in self.memo:
+            cost, lane = self.node_costs(self.q[None, :])
+            self.memo["single"] = (cost[0], lane[0])
+        return self.memo["single"]
+
+    def price_one(self, j: int, qty) -> dict[str, int]:
+        """Every cost term of one shipment of `qty` on lane j, as Python ints
+        (plans price a handful of shipments; numpy call overhead would
+        dominate). Same formulas as `content_costs`, via `costs`."""
+        qty = [int(x) for x in qty]
+        c = int(self.lane_node[j])
+        lists = self.lists()
+        W = sum(a * b for a, b in zip(qty, lists["w"]))
+        V = sum(a * b for a, b in zip(qty, lists["vol"]))
+        val = sum(a * b for a, b in zip(qty, lists["v"]))
+        billed = max(W, int(costs.volumetric_grams(V, lists["div"][j])))
+        slabs = int(costs.slab_count(billed, lists["slab"][j]))
+        charge = int(costs.carrier_charge(slabs, lists["first"][j], lists["add"][j]))
+        cod = int(costs.cod_fee(val, lists["cod_fixed"][j], lists["cod_bp"][j])) if self.is_cod else 0
         return {
-            "ok": ok,
-            "actual_g": np.broadcast_to(W, (C, len(lanes))),
+            "actual_g": W,
             "billed_g": billed,
             "slabs": slabs,
+            "value": val,
             "shipping": charge,
             "cod": cod,
-            "handling": np.broadcast_to(self.node_handling[nodes], (C, len(lanes))),
-            "lateness": np.broadcast_to(self.lateness[lanes], (C, len(lanes))),
-            "preference": np.broadcast_to(
-                self.node_priority[nodes] - self.node_bonus[nodes] - self.lane_bonus[lanes], (C, len(lanes))
-            ),
-            "lookahead": look[:, nodes],
-            "distance": np.broadcast_to(self.node_distance[nodes], (C, len(lanes))),
-            "penalty": np.broadcast_to(self.node_penalty[nodes], (C, len(lanes))),
+            "handling": lists["handling"][c],
+            "lateness": lists["lateness"][j],
+            "preference": lists["priority"][c] - lists["bonus"][c] - lists["lane_bonus"][j],
+            "lookahead": sum(a * b for a, b in zip(qty, lists["price"][c])),
+            "distance": lists["distance"][c],
+            "penalty": lists["penalty"][c],
         }
 
-    def content_costs(self, Q: np.ndarray) -> np.ndarray:
-        """(C, J) total cost of each content on each lane, INF if impossible."""
-        t = self.lane_terms(Q)
-        total = (
-            t["shipping"] + t["cod"] + self.node_fixed[self.lane_node][None, :]
-            + self.lane_fixed[None, :] + t["lookahead"][:, :]
-        )
-        return np.where(t["ok"], total, INF)
+    def lists(self) -> dict:
+        if "lists" not in self.memo:
+            self.memo["lists"] = {
+                "w": self.w.tolist(), "vol": self.vol.tolist(), "v": self.v.tolist(),
+                "div": self.div.tolist(), "slab": self.slab.tolist(), "first": self.first.tolist(),
+                "add": self.add.tolist(), "cod_fixed": self.cod_fixed.tolist(), "cod_bp": self.cod_bp.tolist(),
+                "handling": self.node_handling.tolist(), "lateness": self.lateness.tolist(),
+                "priority": self.node_priority.tolist(), "bonus": self.node_bonus.tolist(),
+                "lane_bonus": self.lane_bonus.tolist(), "price": self.price.tolist(),
+                "distance": self.node_distance.tolist(), "penalty": self.node_penalty.tolist(),
+            }
+        return self.memo["lists"]
 
     def own_node_costs(self, Qn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Cost of content Qn[c] at node c itself, for every candidate c at
@@ -300,26 +327,36 @@ def compile_problem(p: AllocationProblem) -> Instance:
         [[n.unit_prices_paise.get(ln.sku, 0) for ln in p.lines] for n in nodes], dtype=np.int64
     ).reshape(Nc, L)
 
-    lane_rows: list[tuple] = []
-    for c, i in enumerate(order):
-        kept = _undominated(p, usable_lanes[i], promised, p.lateness_penalty_paise_per_day)
-        for j in kept:
-            lane_rows.append((j, c))
-    lane_src = np.array([r[0] for r in lane_rows], dtype=np.int64)
-    lane_node = np.array([r[1] for r in lane_rows], dtype=np.int64)
-    lanes = [p.lanes[j] for j in lane_src]
-
-    def arr(f):
-        return np.array([f(x) for x in lanes], dtype=np.int64)
-
-    lateness = arr(lambda x: _lateness(x.sla_days, promised, p.lateness_penalty_paise_per_day))
-    lane_bonus = arr(lambda x: x.bonus_paise)
-    jmax = max((sum(1 for r in lane_rows if r[1] == c) for c in range(Nc)), default=1)
+    all_rows = [(j, c) for c, i in enumerate(order) for j in usable_lanes[i]]
+    per_day = p.lateness_penalty_paise_per_day
+    # One table of lane attributes; columns:
+    # first, add, slab, div, maxw, cod_fixed, cod_bp, lateness, bonus, node
+    A = np.array(
+        [
+            (
+                x.first_slab_paise, x.additional_slab_paise, x.slab_g, x.volumetric_divisor,
+                NO_MAX_WEIGHT if x.max_weight_g is None else x.max_weight_g,
+                x.cod_fixed_paise, x.cod_percent_bp, _lateness(x.sla_days, promised, per_day), x.bonus_paise, c,
+            )
+            for j, c in all_rows
+            for x in (p.lanes[j],)
+        ],
+        dtype=np.int64,
+    ).reshape(len(all_rows), 10)
+    keep = _undominated(A, p.is_cod)
+    A = A[keep]
+    lane_src = np.array([r[0] for r, k in zip(all_rows, keep) if k], dtype=np.int64)
+    lane_node = A[:, 9].copy()
+    lateness = A[:, 7].copy()
+    lane_bonus = A[:, 8].copy()
+    counts = np.bincount(lane_node, minlength=Nc) if len(lane_node) else np.zeros(Nc, dtype=np.int64)
+    jmax = int(counts.max()) if Nc else 1
     node_lanes = -np.ones((Nc, max(jmax, 1)), dtype=np.int64)
-    fill = [0] * Nc
-    for j, (_, c) in enumerate(lane_rows):
-        node_lanes[c, fill[c]] = j
-        fill[c] += 1
+    # Lanes are grouped by node in candidate order, so each node's lanes are
+    # a contiguous run.
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1])) if Nc else np.zeros(0, dtype=np.int64)
+    for c in range(Nc):
+        node_lanes[c, : counts[c]] = np.arange(starts[c], starts[c] + counts[c])
 
     inst = Instance(
         problem=p,
@@ -344,13 +381,13 @@ def compile_problem(p: AllocationProblem) -> Instance:
         price=price,
         lane_src=lane_src,
         lane_node=lane_node,
-        first=arr(lambda x: x.first_slab_paise),
-        add=arr(lambda x: x.additional_slab_paise),
-        slab=arr(lambda x: x.slab_g),
-        div=arr(lambda x: x.volumetric_divisor),
-        maxw=arr(lambda x: NO_MAX_WEIGHT if x.max_weight_g is None else x.max_weight_g),
-        cod_fixed=arr(lambda x: x.cod_fixed_paise),
-        cod_bp=arr(lambda x: x.cod_percent_bp),
+        first=A[:, 0].copy(),
+        add=A[:, 1].copy(),
+        slab=A[:, 2].copy(),
+        div=A[:, 3].copy(),
+        maxw=A[:, 4].copy(),
+        cod_fixed=A[:, 5].copy(),
+        cod_bp=A[:, 6].copy(),
         lateness=lateness,
         lane_bonus=lane_bonus,
         lane_fixed=lateness - lane_bonus,
@@ -363,6 +400,7 @@ def compile_problem(p: AllocationProblem) -> Instance:
         kmax=p.max_shipments if p.max_shipments is not None else max(Nc, 1),
         minval=p.min_shipment_value_paise,
         has_volume=bool(np.any(vol > 0)),
+        has_prices=bool(np.any(price)),
     )
     inst.infeasible_reason = _basic_infeasibility(inst)
     return inst
@@ -374,36 +412,25 @@ def _lateness(sla_days: int, promised: int | None, per_day: int) -> int:
     return max(0, sla_days - promised) * per_day
 
 
-def _undominated(p: AllocationProblem, js: list[int], promised, per_day) -> list[int]:
-    """Drop a lane when another lane at the same node is at least as good on
-    every term that can matter for this order (and strictly better on one,
-    or equal and added earlier). Fewer lanes -> smaller models, same optimum."""
-
-    def key(j):
-        x = p.lanes[j]
-        cod = (x.cod_fixed_paise, x.cod_percent_bp) if p.is_cod else (0, 0)
-        return (
-            x.first_slab_paise,
-            x.additional_slab_paise,
-            -x.volumetric_divisor,
-            -(x.max_weight_g if x.max_weight_g is not None else int(NO_MAX_WEIGHT)),
-            _lateness(x.sla_days, promised, per_day) - x.bonus_paise,
-            *cod,
-        )
-
-    keys = {j: key(j) for j in js}
-    kept = []
-    for j in js:
-        dominated = False
-        for k in js:
-            if k == j or p.lanes[k].slab_g != p.lanes[j].slab_g:
-                continue
-            if all(a <= b for a, b in zip(keys[k], keys[j])) and (keys[k] != keys[j] or k < j):
-                dominated = True
-                break
-        if not dominated:
-            kept.append(j)
-    return kept
+def _undominated(A: np.ndarray, is_cod: bool) -> np.ndarray:
+    """Mask of lanes to keep: a lane goes when another lane at the same node
+    is at least as good on every term that can matter for this order (and
+    strictly better on one, or equal and added earlier). Fewer lanes ->
+    smaller models, same optimum. One vectorised pass over all lanes."""
+    n = len(A)
+    if n <= 1:
+        return np.ones(n, dtype=bool)
+    # "Smaller is better" keys: price terms, minus divisor and max weight.
+    K = np.stack(
+        [A[:, 0], A[:, 1], -A[:, 3], -A[:, 4], A[:, 7] - A[:, 8],
+         A[:, 5] * is_cod, A[:, 6] * is_cod],
+        axis=1,
+    )
+    same = (A[:, 9][:, None] == A[:, 9][None, :]) & (A[:, 2][:, None] == A[:, 2][None, :])
+    le = same & np.all(K[:, None, :] <= K[None, :, :], axis=2)
+    eq = le & le.T
+    earlier = np.arange(n)[:, None] < np.arange(n)[None, :]
+    return ~np.any((le & ~eq) | (eq & earlier), axis=0)
 
 
 def _basic_infeasibility(inst: Instance) -> str | None:
