@@ -30,9 +30,10 @@ from omnialloc.solvers import AllocationProblem, PlanStatus, solve
 
 from .scenarios import Order, Scenario
 
-ONLINE = ("nearest", "priority", "max_stock", "cost_greedy", "optimal")
+ONLINE = ("nearest", "priority", "max_stock", "cost_greedy", "optimal", "optimal_lookahead")
 BASELINES = ("nearest", "priority", "max_stock", "cost_greedy")
 MYOPIC = "optimal"
+LOOKAHEAD = "optimal_lookahead"   # optimal + per-unit opportunity prices from a demand forecast (lookahead.py)
 CLAIRVOYANT = "clairvoyant"
 
 
@@ -169,7 +170,8 @@ def _apply(sc: Scenario, ctx: OrderContext, plan, stock: np.ndarray, log: Strate
             raise AssertionError(f"{log.name}: plan for {o.order_id} line {lid} ships {shipped[lid]} of {q} "
                                  f"but reports {plan.unfilled.get(lid, 0)} unfilled")
         unfilled += miss
-    log.cost[i] = plan.objective_paise
+    # The lookahead price steers the decision but is not money spent: cost it out.
+    log.cost[i] = plan.objective_paise - plan.costs.lookahead
     log.landed[i] = landed
     log.shipments[i] = len(plan.shipments)
     log.units[i] = o.units
@@ -181,7 +183,7 @@ def _apply(sc: Scenario, ctx: OrderContext, plan, stock: np.ndarray, log: Strate
 
 
 def available_strategies() -> tuple[str, ...]:
-    out = [s for s in ONLINE if s in SOLVER_STRATEGIES]
+    out = [s for s in ONLINE if s in SOLVER_STRATEGIES or (s == LOOKAHEAD and _prices_available())]
     return tuple(out) + (CLAIRVOYANT,)
 
 
@@ -196,14 +198,30 @@ def parse_strategies(text: str) -> list[str]:
     return names
 
 
+def _prices_available() -> bool:
+    try:
+        import omnialloc.solvers.prices  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def run(sc: Scenario, strategies: list[str], *, check: bool = True, time_limit_ms: float = 200,
-        progress=None, strict: bool = False) -> RunResult:
+        progress=None, strict: bool = False, prices: np.ndarray | None = None) -> RunResult:
     """Run `strategies` over the scenario's orders (see module docstring).
 
     `progress(n)` is called after each order (e.g. a tqdm update). With
     `strict`, the first never-costlier violation raises at once (tests).
     """
     online = [s for s in strategies if s != CLAIRVOYANT]
+    if LOOKAHEAD in online and prices is None:
+        from .lookahead import forecast_prices
+
+        t_p = time.perf_counter()
+        prices, _stats = forecast_prices(sc)
+        wall_prices = time.perf_counter() - t_p
+    else:
+        wall_prices = 0.0
     logs = {s: StrategyLog(s, sc.n_orders) for s in online}
     stocks = {s: sc.stock0.copy() for s in online}
     node_index = {n.code: i for i, n in enumerate(sc.nodes)}
@@ -214,8 +232,9 @@ def run(sc: Scenario, strategies: list[str], *, check: bool = True, time_limit_m
         ctx = OrderContext(sc, order)
         for s in online:
             t0 = time.perf_counter()
-            problem = build_problem(sc, ctx, stocks[s])
-            plan = solve(problem, s, time_limit_ms=time_limit_ms, explain_plan=False)
+            problem = build_problem(sc, ctx, stocks[s], prices if s == LOOKAHEAD else None)
+            plan = solve(problem, MYOPIC if s == LOOKAHEAD else s, time_limit_ms=time_limit_ms, explain_plan=False)
+            plan.strategy = s
             wall[s] += time.perf_counter() - t0
             if plan.status == PlanStatus.INFEASIBLE:
                 # The order is backordered whole: nothing ships, every unit pays the penalty.
@@ -239,6 +258,8 @@ def run(sc: Scenario, strategies: list[str], *, check: bool = True, time_limit_m
             progress(1)
     for s in online:
         logs[s].stock = stocks[s]
+    if wall_prices:
+        wall["prices"] = wall_prices
     return RunResult(sc, logs, violations, checks, dict(wall))
 
 

@@ -126,9 +126,13 @@ class Scenario:
     def node_latlon(self) -> np.ndarray:
         return np.array([[n.loc.lat, n.loc.lon] for n in self.nodes])
 
-    def orders(self) -> Iterator[Order]:
-        """The orders in arrival order; the same seed gives the same stream, lazily (1M is fine)."""
-        rng = np.random.default_rng([self.seed, 2])
+    def orders(self, stream: int = 0) -> Iterator[Order]:
+        """The orders in arrival order; the same seed gives the same stream, lazily (1M is fine).
+
+        `stream=1` draws an independent sample from the same distribution: the
+        demand forecast a lookahead policy may learn from (it never sees stream 0).
+        """
+        rng = np.random.default_rng([self.seed, 2 + stream])
         n_cities = len(self.city_pins)
         chunk = 4096
         made = 0
@@ -152,7 +156,8 @@ class Scenario:
                 value = sum(self.skus[s].value_paise * q for s, q in zip(chosen, qty))
                 cod = self.cost_model == "courier" and cod_u[j] < COD_SHARE and value <= COD_LIMIT_PAISE
                 i = made + j
-                yield Order(i, f"{self.name}-{self.seed}-{i:07d}", loc, bool(cod), tuple(chosen), qty)
+                tag = "" if stream == 0 else f"f{stream}-"
+                yield Order(i, f"{self.name}-{self.seed}-{tag}{i:07d}", loc, bool(cod), tuple(chosen), qty)
             made += k
 
     # ------------------------------------------------------------------ costs

@@ -92,3 +92,22 @@ def test_unknown_strategy_names_are_refused():
     with pytest.raises(ValueError, match="unknown strategies"):
         runner.parse_strategies("optimal,psychic")
     assert runner.parse_strategies("all")[-1] == runner.CLAIRVOYANT
+
+
+def test_results_md_section_is_replaced_and_other_sections_kept():
+    from benchmarks.run_all import SECTION, replace_section
+
+    text = "# Benchmark results\n\n## Batch\n\nbatch table\n"
+    once = replace_section(text, "first")
+    assert once.count(SECTION) == 1 and "batch table" in once and "first" in once
+    twice = replace_section(once + "\n## Rebalance\n\nrb\n", "second")
+    assert "first" not in twice and "second" in twice and "rb" in twice and "batch table" in twice
+    assert twice.count(SECTION) == 1
+
+
+def test_lookahead_costs_exclude_the_price_term():
+    sc = get_scenario("india-12", 40, 3)
+    prices = np.full_like(sc.stock0, 5_000)
+    res = runner.run(sc, ["optimal", runner.LOOKAHEAD], check=False, prices=prices)
+    # A flat price per unit shifts every plan equally, so decisions and costs stay those of optimal.
+    assert res.logs[runner.LOOKAHEAD].cost.tolist() == res.logs["optimal"].cost.tolist()
