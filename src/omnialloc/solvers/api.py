@@ -95,7 +95,7 @@ def _optimal(inst: Instance, deadline: float, method: str) -> tuple[Plan, Sol | 
             return to_plan(inst, sol, "optimal", PlanStatus.OPTIMAL, sol.cost, "dp"), sol
         if sol is not None:
             seeds.append(sol)
-    elif method != "mip":
+    elif method != "mip" and inst.n_lines <= dp.MAX_WHOLE_LINES:
         # Whole-line DP: an excellent incumbent in a few ms (not a bound).
         _, sol, _, _ = dp.solve_dp(inst, whole_lines=True)
         if sol is not None and not violations(inst, sol):

@@ -35,6 +35,8 @@ from .instance import Instance
 
 MAX_CONTENTS = 40_000
 MAX_PAIRS = 2_500_000
+# The whole-line variant has 2^L contents and ~3^L / 2 pairs.
+MAX_WHOLE_LINES = 12
 
 
 def _sizes(q_sorted: tuple[int, ...]) -> tuple[int, int]:

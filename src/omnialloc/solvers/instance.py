@@ -446,7 +446,7 @@ def _basic_infeasibility(inst: Instance) -> str | None:
     codes = {inst.verdicts[i].code if i in inst.verdicts else "candidate" for i in open_nodes}
     if inst.n_cand == 0:
         if codes == {"no_stock"}:
-            return "no stock for any SKU of the order at any eligible node"
+            return f"no stock for SKU {', '.join(inst.skus)} at any eligible node"
         if "misses_sla" in codes:
             return f"no node can meet the promised {p.promised_days} days"
         if "no_serviceable_carrier" in codes:

@@ -29,6 +29,9 @@ class PlanStatus(str, enum.Enum):
     HEURISTIC_FALLBACK = "HEURISTIC_FALLBACK"  # time limit hit: best heuristic plan
     INFEASIBLE = "INFEASIBLE"  # no valid plan; see `reason`
 
+    def __str__(self) -> str:  # "OPTIMAL", not "PlanStatus.OPTIMAL", when stored
+        return self.value
+
 
 @dataclass
 class Costs:

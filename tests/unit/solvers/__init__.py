@@ -1,0 +1,1 @@
+"""Specifications of the single-order solver (omnialloc.solvers)."""

@@ -1,0 +1,71 @@
+"""Every candidate node gets a verdict; alternatives show what was given up."""
+
+from omnialloc.solvers import solve
+
+from .builders import lane, node, node_with_lane, order
+
+
+def explained(plan):
+    return {e.node: e for e in plan.explanation}
+
+
+def world():
+    p = order(promised_days=2, sla_policy="hard")
+    p.add_line("L1", "A", 1, 400, 1000)
+    node_with_lane(p, "USED", {"A": 1}, first=100, distance=50.0)
+    node_with_lane(p, "DEAR", {"A": 1}, first=180, distance=5.0)
+    node_with_lane(p, "EMPTY", {"B": 9})
+    node_with_lane(p, "SLOW", {"A": 1}, sla=4)
+    node(p, "NOLANE", {"A": 1})
+    node_with_lane(p, "BLOCKED", {"A": 1}, forbidden_reason="seller paused")
+    node_with_lane(p, "FULL", {"A": 1}, capacity=0)
+    return solve(p)
+
+
+def test_each_node_gets_its_reason_code():
+    codes = {k: e.code for k, e in explained(world()).items()}
+    assert codes == {
+        "USED": "used",
+        "DEAR": "costlier",
+        "EMPTY": "no_stock",
+        "SLOW": "misses_sla",
+        "NOLANE": "no_serviceable_carrier",
+        "BLOCKED": "forbidden",
+        "FULL": "over_capacity",
+    }
+
+
+def test_forbidden_nodes_carry_the_rules_reason():
+    assert "seller paused" in explained(world())["BLOCKED"].text
+
+
+def test_costlier_nodes_say_by_how_much():
+    dear = explained(world())["DEAR"]
+    assert dear.extra_cost_paise == 80
+    assert dear.exact is True
+
+
+def test_sla_verdict_names_the_days():
+    assert "takes 4 days, promised 2" in explained(world())["SLOW"].text
+
+
+def test_alternatives_show_best_single_shipment_and_nearest_node():
+    alts = {a.name: a for a in world().alternatives}
+    assert alts["best_single_shipment"].nodes == ["USED"]
+    assert alts["best_single_shipment"].cost_paise == 100
+    assert alts["nearest"].nodes == ["DEAR"]
+    assert alts["nearest"].cost_paise == 180
+
+
+def test_explanation_lists_nodes_in_the_order_they_were_added():
+    assert [e.node for e in world().explanation] == ["USED", "DEAR", "EMPTY", "SLOW", "NOLANE", "BLOCKED", "FULL"]
+
+
+def test_carrier_rule_exclusion_is_explained():
+    p = order()
+    p.add_line("L1", "A", 1, 400, 1000)
+    node_with_lane(p, "N1", {"A": 1})
+    node(p, "N2", {"A": 1})
+    lane(p, "N2", forbidden_reason="carrier C1 paused in 110001")
+    text = explained(solve(p))["N2"].text
+    assert "carrier C1 paused in 110001" in text
