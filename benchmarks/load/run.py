@@ -1,0 +1,152 @@
+"""Load benchmark: gunicorn (2 workers) serving capture+allocate, driven by loadgen.py in a separate process.
+
+    .venv/bin/python benchmarks/load/run.py --backend postgresql --seconds 8
+    .venv/bin/python benchmarks/load/run.py --backend sqlite --seconds 8 --append
+
+Sets up a fresh store (PostgreSQL: a private schema on --pg-url, dropped at the
+end; SQLite: a file under /tmp) with the demo network, starts gunicorn, finds
+saturation with a closed loop, then runs open-loop arrivals at 50%, 100% and
+120% of it and at a fixed 100 orders/s. Prints a markdown table; --append adds it
+to benchmarks/RESULTS.md under "## Load (gunicorn)". Not a test: numbers depend
+on the machine (and, on a shared box, on the neighbours).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+PY = sys.executable
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def setup_store(backend: str, pg_url: str):
+    """(url, cleanup) of a migrated, demo-loaded store."""
+    from urllib.parse import quote
+
+    import sqlalchemy as sa
+
+    from omnialloc.services.demo import load_demo
+    from omnialloc.store.engine import create_engine
+    from omnialloc.store.migrate import upgrade
+
+    if backend == "sqlite":
+        folder = Path(tempfile.mkdtemp(prefix="oa-load-"))
+        url, schema = f"sqlite:///{folder / 'load.db'}", None
+
+        def cleanup():
+            for p in folder.iterdir():
+                p.unlink()
+            folder.rmdir()
+    else:
+        schema = f"oa_load_{os.getpid()}_{secrets.token_hex(3)}"
+        admin = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        url = f"{pg_url}{'&' if '?' in pg_url else '?'}options={quote(f'-csearch_path={schema}')}"
+
+        def cleanup():
+            with admin.begin() as conn:
+                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            admin.dispose()
+    upgrade(url if schema is None else pg_url, "head", schema=schema)
+    engine = create_engine(url if schema is None else pg_url, schema=schema)
+    load_demo(engine=engine, key_file=None)
+    from omnialloc.services.access import create_key
+    from omnialloc.store.uow import UnitOfWork
+
+    with UnitOfWork(engine) as uow:
+        token, _ = create_key(uow, name="load", role="admin")
+        uow.commit()
+    engine.dispose()
+    return url, token, cleanup
+
+
+def loadgen(url: str, token: str, seconds: float, *, rate: float | None = None, closed: int = 0) -> dict:
+    cmd = [PY, str(HERE / "loadgen.py"), "--url", url, "--token", token, "--seconds", str(seconds),
+           "--tag", secrets.token_hex(4)]
+    cmd += ["--closed", str(closed)] if closed else ["--rate", str(rate)]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
+    if out.returncode:
+        raise RuntimeError(out.stderr)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
+    p.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    p.add_argument("--seconds", type=float, default=8)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--closed", type=int, default=8, help="clients in the saturation (closed-loop) run")
+    p.add_argument("--append", action="store_true", help="append the table to benchmarks/RESULTS.md")
+    args = p.parse_args()
+
+    db_url, token, cleanup = setup_store(args.backend, args.pg_url)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    gunicorn = subprocess.Popen(
+        [str(Path(PY).with_name("gunicorn")), "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
+         "omnialloc.api.wsgi:app"], env={**os.environ, "OMNIALLOC_DATABASE_URL": db_url},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    rows = []
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(base + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        loadgen(base, token, 3, closed=2)  # warm-up: imports, network cache, connection pools
+        sat = loadgen(base, token, args.seconds, closed=args.closed)
+        rows.append(("saturation (closed loop)", sat))
+        s = max(sat["throughput"], 1.0)
+        for label, rate in (("50% of saturation", 0.5 * s), ("100% of saturation", s), ("120% of saturation", 1.2 * s),
+                            ("fixed 100 orders/s", 100.0)):
+            rows.append((label, loadgen(base, token, args.seconds, rate=round(rate, 1))))
+    finally:
+        os.killpg(gunicorn.pid, signal.SIGTERM)
+        gunicorn.wait(timeout=20)
+        cleanup()
+
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), platform.processor())
+    lines = [f"### {args.backend}, gunicorn {args.workers} sync workers ({dt.date.today().isoformat()})", "",
+             f"Command: `.venv/bin/python benchmarks/load/run.py --backend {args.backend} --seconds {args.seconds:g}`  ",
+             f"Machine: {os.cpu_count()} vCPU ({cpu}), shared with other work; load generator on the same box.", "",
+             "| load | offered | completed/s | p50 ms | p99 ms | responses |", "|---|---|---|---|---|---|"]
+    for label, r in rows:
+        codes = ", ".join(f"{k}: {v}" for k, v in sorted(r["codes"].items()) if v)
+        lines.append(f"| {label} | {r['mode']} | {r['throughput']} | {r['p50_ms']} | {r['p99_ms']} | {codes} |")
+    table = "\n".join(lines) + "\n"
+    print(table)
+    if args.append:
+        results = ROOT / "benchmarks" / "RESULTS.md"
+        text = results.read_text() if results.exists() else "# Benchmark results\n"
+        if "## Load (gunicorn)" not in text:
+            text += "\n## Load (gunicorn)\n\nCapture + allocate per request (POST /orders with auto-allocate) of demo orders from data/orders.json.\n"
+        results.write_text(text.rstrip("\n") + "\n\n" + table)
+
+
+if __name__ == "__main__":
+    main()
