@@ -29,8 +29,17 @@ from omnialloc.services.events import now
 EDITABLE = ("name", "kind", "condition", "actions", "priority", "enabled", "stop_processing", "description")
 
 
+MAX_ID = 2**63 - 1
+
+
 def _admin(principal: Principal) -> None:
     principal.require(Role.ADMIN)
+
+
+def _known_id(rule_id: int) -> int:
+    if not 1 <= rule_id <= MAX_ID:  # no such row can exist; never hand the database an out-of-range id
+        raise NotFound(f"rule {rule_id} not found")
+    return rule_id
 
 
 def rule_dict(row: dict) -> dict:
@@ -76,6 +85,7 @@ def list_rules(ctx, principal: Principal, kind: str | None = None) -> dict:
 
 def get_rule(ctx, principal: Principal, rule_id: int) -> dict:
     _admin(principal)
+    _known_id(rule_id)
     with ctx.uow(readonly=True) as uow:
         row = rules_runtime.repo(uow).get(rule_id)
     if row is None:
@@ -85,6 +95,7 @@ def get_rule(ctx, principal: Principal, rule_id: int) -> dict:
 
 def versions(ctx, principal: Principal, rule_id: int) -> dict:
     _admin(principal)
+    _known_id(rule_id)
     with ctx.uow(readonly=True) as uow:
         r = rules_runtime.repo(uow)
         row = r.get(rule_id, include_deleted=True)
@@ -152,6 +163,7 @@ def create_rule(ctx, principal: Principal, body: dict) -> dict:
 def update_rule(ctx, principal: Principal, rule_id: int, body: dict) -> dict:
     """Change some fields (``body`` holds only what changes; ``version`` guards against lost updates)."""
     _admin(principal)
+    _known_id(rule_id)
     with ctx.uow() as uow:
         r = rules_runtime.repo(uow)
         row = _get_for_change(r, rule_id, body.get("version"))
@@ -170,6 +182,7 @@ def update_rule(ctx, principal: Principal, rule_id: int, body: dict) -> dict:
 
 def set_enabled(ctx, principal: Principal, rule_id: int, enabled: bool) -> dict:
     _admin(principal)
+    _known_id(rule_id)
     with ctx.uow() as uow:
         r = rules_runtime.repo(uow)
         row = _get_for_change(r, rule_id, None)
@@ -181,6 +194,7 @@ def set_enabled(ctx, principal: Principal, rule_id: int, enabled: bool) -> dict:
 
 def delete_rule(ctx, principal: Principal, rule_id: int) -> None:
     _admin(principal)
+    _known_id(rule_id)
     with ctx.uow() as uow:
         r = rules_runtime.repo(uow)
         row = _get_for_change(r, rule_id, None)
@@ -203,7 +217,7 @@ def reorder(ctx, principal: Principal, rule_ids: list[int], start: int = 10, ste
             FieldError("rule_ids", f"rule {i} appears more than once") for i in dupes])
     with ctx.uow() as uow:
         r = rules_runtime.repo(uow)
-        rows = {i: r.get(i, for_update=True) for i in rule_ids}
+        rows = {i: r.get(i, for_update=True) if 1 <= i <= MAX_ID else None for i in rule_ids}
         missing = [i for i, row in rows.items() if row is None]
         if missing:
             raise ValidationFailed(f"unknown rule ids: {missing}", field_errors=[
