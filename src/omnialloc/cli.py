@@ -265,3 +265,43 @@ def bench_run_cmd(scenario, orders, strategies, seed, out_dir, check, time_limit
         click.echo(f"error: optimal cost more than a baseline on {len(out.result.violations)} order(s); "
                    f"see {out.csv_path.with_name(out.name + '-violations.csv')}", err=True)
         sys.exit(1)
+
+
+@bench.command("replay")
+@click.option("--since", required=True, help="Replay orders created on or after this date (YYYY-MM-DD, UTC).")
+@click.option("--strategy", default="nearest", show_default=True,
+              type=click.Choice(["optimal", "nearest", "priority", "max_stock", "cost_greedy"]))
+@click.option("--limit", default=None, type=int, help="Replay at most this many orders (oldest first).")
+@click.option("--out", "out_csv", default=None, help="Write the per-order comparison to this CSV.")
+def bench_replay_cmd(since: str, strategy: str, limit: int | None, out_csv: str | None) -> None:
+    """What-if: re-run the order history under STRATEGY on a copy of the stock; never writes to the store."""
+    import csv
+    import datetime as dt
+
+    _benchmarks()
+    from benchmarks.replay import replay
+    from omnialloc.services.context import Context
+
+    try:
+        start = dt.datetime.strptime(since, "%Y-%m-%d").replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        raise click.BadParameter(f"{since!r} is not a date like 2026-10-01", param_hint="--since") from None
+    rows, s = replay(Context.default(), start, strategy, limit=limit)
+    if not rows:
+        click.echo(f"no orders created since {since}")
+        return
+    rs = lambda p: f"Rs {p / 100:,.2f}"  # noqa: E731
+    diff = s["replay_paise"] - s["actual_paise"]
+    click.echo(f"replayed {s['orders']} orders since {since} with {strategy} (read-only; stock rebuilt as it was)")
+    click.echo(f"  compared (placed both times): {s['compared']}")
+    click.echo(f"  actual cost:   {rs(s['actual_paise'])}, split orders {s['actual_split']}, unplaced {s['actual_unplaced']}")
+    click.echo(f"  {strategy} cost: {rs(s['replay_paise'])}, split orders {s['replay_split']}, unplaced {s['replay_unplaced']}")
+    pct = f" ({100 * diff / s['actual_paise']:+.2f}%)" if s["actual_paise"] else ""
+    click.echo(f"  difference:    {rs(diff)}{pct}")
+    if out_csv:
+        with open(out_csv, "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["order_id", "actual_paise", "actual_shipments", "replay_paise", "replay_shipments", "replay_status"])
+            for r in rows:
+                w.writerow([r.order_id, r.actual_paise, r.actual_shipments, r.replay_paise, r.replay_shipments, r.replay_status])
+        click.echo(f"wrote {out_csv}")
