@@ -25,7 +25,7 @@ run: install
 	$(OMNI) db upgrade
 	$(OMNI) load-demo
 	@$(OMNI) banner --host $(HOST) --port $(PORT)
-	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - "omnialloc.api.wsgi:app"
+	$(VENV)/bin/gunicorn --preload --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - "omnialloc.api.wsgi:app"
 
 test: install-test
 	$(PY) -m pytest $(PYTEST_ARGS)

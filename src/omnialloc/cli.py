@@ -96,7 +96,7 @@ def serve(host: str, port: int, workers: int) -> None:
     import os
 
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    os.execv(gunicorn, [gunicorn, "--workers", str(workers), "--bind", f"{host}:{port}", "omnialloc.api.wsgi:app"])
+    os.execv(gunicorn, [gunicorn, "--preload", "--workers", str(workers), "--bind", f"{host}:{port}", "omnialloc.api.wsgi:app"])
 
 
 @main.command()

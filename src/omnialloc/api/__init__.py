@@ -51,6 +51,9 @@ def create_app(settings: Settings | None = None, engine=None) -> APIFlask:
         engine = make_engine(settings.database_url)
     app.extensions["omnialloc"] = {"settings": settings, "engine": engine}
     errors.install(app)
+    from omnialloc.geo.pins import warm
+
+    warm()
 
     @app.get("/docs/assets/<path:name>")
     @app.doc(hide=True)
@@ -69,4 +72,56 @@ def create_app(settings: Settings | None = None, engine=None) -> APIFlask:
     from omnialloc.api import blueprints
 
     blueprints.register(app)
+    app.spec_processor(honest_spec)
     return app
+
+
+_ERROR_DESCRIPTIONS = {
+    "400": "The body is not valid JSON (or is missing)",
+    "401": "No API key, an unknown or revoked one, or (tracking) a bad signature",
+    "413": "The body is larger than the configured limit",
+    "422": "Validation failed; `errors` lists the fields",
+    "503": "The database is unavailable; retry after the Retry-After seconds",
+}
+
+
+def _has_schema(response: dict) -> bool:
+    return bool(response.get("content", {}).get("application/json", {}).get("schema"))
+
+
+def honest_spec(spec: dict) -> dict:
+    """Make the generated OpenAPI say what the app really does.
+
+    APIFlask leaves ``requestBody.required`` out (DESIGN: sharp edge), and only
+    documents the error codes a view lists. Every operation with a body requires
+    it and may answer 400 (not JSON), 413 (too large) and 422; every operation may
+    answer 503 when the database is down; every authenticated one may answer 401.
+    All errors use the one error shape.
+    """
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    schemas["HTTPError"] = errors.ERROR_SCHEMA
+    schemas["ValidationError"] = errors.ERROR_SCHEMA
+    ref = {"$ref": "#/components/schemas/HTTPError"}
+    for item in spec.get("paths", {}).values():
+        for method, op in item.items():
+            if method not in ("get", "post", "put", "patch", "delete") or not isinstance(op, dict):
+                continue
+            responses = op.setdefault("responses", {})
+            codes = {"503"}
+            if "requestBody" in op:
+                op["requestBody"]["required"] = True
+                codes |= {"400", "413", "422"}
+            if op.get("security"):
+                codes.add("401")
+            if any(p.get("in") == "query" for p in op.get("parameters", [])):
+                codes.add("422")
+            for code in codes:
+                responses.setdefault(code, {"description": _ERROR_DESCRIPTIONS[code]})
+            success = next((r["content"] for c, r in sorted(responses.items()) if c[0] == "2" and _has_schema(r)),
+                           None)
+            for code, response in responses.items():
+                if code[0] == "2" and code != "204" and not _has_schema(response) and success:
+                    response["content"] = success  # e.g. 200 for an idempotent replay of a 201
+                if code[0] in "45":
+                    response["content"] = {"application/json": {"schema": ref}}
+    return spec

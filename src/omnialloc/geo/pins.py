@@ -93,6 +93,19 @@ def locate(pin: str | int) -> PinLocation:
     return _locate(normalize_pin(pin))
 
 
+def warm() -> None:
+    """Build the one-off lookup indexes now (about 1-2 s) instead of inside the first requests.
+
+    Called at app start; with gunicorn ``--preload`` the forked workers share them.
+    """
+    _district_pins()
+    _prefix_states()
+    try:
+        locate("110001")
+    except UnknownPin:  # pragma: no cover - the directory always has New Delhi GPO
+        pass
+
+
 def is_known(pin: str | int) -> bool:
     """True when `locate(pin)` would succeed."""
     try:
@@ -280,11 +293,41 @@ def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
 
 
+@lru_cache(maxsize=1)
+def _district_pins() -> dict[tuple[str, str], tuple[str, ...]]:
+    """(state, district) -> PINs filed there, built in one pass.
+
+    ``indian_pincode.get_pincodes(state, district)`` scans all ~19k PINs per call;
+    on the capture path that cost ~20 ms for every first-seen district, so we
+    index once from the package's loaded table (falling back to the public,
+    slower call per district if its layout ever changes).
+    """
+    try:
+        d = _core._load()
+        states, districts, pairs = d["states"], d["districts"], d["district_pairs"]
+        index: dict[tuple[str, str], list[str]] = {}
+        for i, pin in enumerate(d["pins"]):
+            group = d["pair_groups"][i]
+            for pid in group if isinstance(group, list) else [group]:
+                d_idx, s_idx = pairs[pid]
+                index.setdefault((states[s_idx], districts[d_idx]), []).append(f"{int(pin):06d}")
+        return {k: tuple(v) for k, v in index.items()}
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return _PublicDistrictPins()
+
+
+class _PublicDistrictPins(dict):
+    def get(self, key, default=None):
+        if key not in self:
+            self[key] = tuple(_core.get_pincodes(state=key[0], district=key[1]))
+        return self[key]
+
+
 @lru_cache(maxsize=4096)
 def _district_reference(state: str, district: str) -> tuple[float, float, float] | None:
     """Median point of a district's PIN centroids and the median distance from it (km)."""
     points = []
-    for pin in _core.get_pincodes(state=state, district=district):
+    for pin in _district_pins().get((state.upper(), district.upper()), ()):
         c = _geo.get_centroid(pin)
         if c is not None and c["latitude"] is not None:
             points.append((c["latitude"], c["longitude"]))

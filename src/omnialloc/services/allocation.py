@@ -17,7 +17,8 @@ from omnialloc.domain import ORDER_MACHINE, DeliveryMode, Order, OrderStatus, Sh
 from omnialloc.domain.errors import DomainError, ValidationFailed
 from omnialloc.geo.pins import PinLocation, locate, locate_point
 from omnialloc.services.events import now, record
-from omnialloc.services.network import network
+from omnialloc.services.network import network, recent_rejections
+from omnialloc.services.network import skus as sku_master
 from omnialloc.services.planning import Candidates, Routing, build_problem
 from omnialloc.solvers import PlanStatus, solve
 
@@ -77,7 +78,7 @@ def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None =
         return Outcome(order.id, str(order.status), reason="nothing left to allocate")
 
     net = network(uow)
-    skus = uow.skus.get_many(sorted({order.line(no).sku for no in remaining}))
+    skus = sku_master(uow, sorted({order.line(no).sku for no in remaining}))
     dest = destination(order)
     since_day = now().replace(hour=0, minute=0, second=0, microsecond=0)
     cand = Candidates(
@@ -85,8 +86,7 @@ def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None =
         locations=net.locations,
         atp=uow.inventory.atp_for(list(skus)),
         capacity_left=_capacity_left(uow, net, since_day),
-        rejections=uow.shipments.count_by_node(statuses=[ShipmentStatus.REJECTED],
-                                               since=now() - timedelta(days=ctx.settings.rejection_window_days)),
+        rejections=recent_rejections(uow, now() - timedelta(days=ctx.settings.rejection_window_days)),
         excluded=uow.orders.excluded_nodes(order.id),
     )
     problem = build_problem(order, remaining, skus, dest, cand, net, ctx.settings, routing)

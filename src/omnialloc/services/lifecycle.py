@@ -21,6 +21,7 @@ from omnialloc.services import queries
 from omnialloc.services.access import Principal
 from omnialloc.services.allocation import HOLDING, ReservationConflict, allocate_in, move_order
 from omnialloc.services.events import now, record
+from omnialloc.services.network import skus as sku_master
 
 CANCELLABLE_SHIPMENTS = frozenset({ShipmentStatus.ALLOCATED, ShipmentStatus.ACCEPTED, ShipmentStatus.PACKED,
                                    ShipmentStatus.READY_FOR_PICKUP})
@@ -38,17 +39,18 @@ def capture(ctx, principal: Principal, body: dict) -> tuple[dict, bool]:
         raise ValidationFailed(f"this key may only create orders for channel {principal.channel!r}",
                                field_errors=[FieldError("channel", f"must be {principal.channel!r}")])
     digest = request_hash(body)
-    existing = _replay(ctx, body, digest)
-    if existing is not None:
-        return queries.order_view(ctx, principal, existing), False
     try:
         with ctx.uow() as uow:
-            order = _new_order(uow, ctx, body)
-            uow.orders.add(order, request_hash=digest)
-            record(uow, "order", order.id, "captured", principal.actor, to_status=OrderStatus.CREATED,
-                   reason=f"captured from {order.channel}", external_id=order.external_id)
-            _validate(uow, ctx, order, principal.actor)
-            uow.commit()
+            existing = _replay_in(uow, body, digest)
+            if existing is None:
+                order = _new_order(uow, ctx, body)
+                uow.orders.add(order, request_hash=digest)
+                record(uow, "order", order.id, "captured", principal.actor, to_status=OrderStatus.CREATED,
+                       reason=f"captured from {order.channel}", external_id=order.external_id)
+                _validate(uow, ctx, order, principal.actor)
+                uow.commit()
+        if existing is not None:
+            return queries.order_view(ctx, principal, existing), False
     except IntegrityError:
         # A concurrent retry with the same key won the insert: answer as a replay.
         existing = _replay(ctx, body, digest)
@@ -62,13 +64,18 @@ def capture(ctx, principal: Principal, body: dict) -> tuple[dict, bool]:
 
 def _replay(ctx, body: dict, digest: str) -> str | None:
     with ctx.uow(readonly=True) as uow:
-        found = uow.orders.get_by_external(body["channel"], body["external_id"])
-        if found is None:
-            return None
-        if uow.orders.request_hash(found.id) != digest:
-            raise Conflict(f"order {body['external_id']!r} of channel {body['channel']!r} was already captured "
-                           "with a different body; use a new external_id")
-        return found.id
+        return _replay_in(uow, body, digest)
+
+
+def _replay_in(uow, body: dict, digest: str) -> str | None:
+    """The id of the order already captured under this (channel, external_id), or None; 409 if the body differs."""
+    found = uow.orders.get_by_external(body["channel"], body["external_id"])
+    if found is None:
+        return None
+    if uow.orders.request_hash(found.id) != digest:
+        raise Conflict(f"order {body['external_id']!r} of channel {body['channel']!r} was already captured "
+                       "with a different body; use a new external_id")
+    return found.id
 
 
 def _new_order(uow, ctx, body: dict) -> Order:
@@ -85,7 +92,7 @@ def _new_order(uow, ctx, body: dict) -> Order:
         if line["sku"] in seen:
             errors.append(FieldError(f"lines.{i}.sku", f"duplicate of line {seen[line['sku']]}; merge the quantities"))
         seen.setdefault(line["sku"], i)
-    skus = uow.skus.get_many(sorted(seen)) if len(lines_in) <= limit else {}
+    skus = sku_master(uow, sorted(seen)) if len(lines_in) <= limit else {}
     for i, line in enumerate(lines_in):
         if len(lines_in) <= limit and line["sku"] not in skus:
             errors.append(FieldError(f"lines.{i}.sku", f"unknown SKU {line['sku']!r}"))

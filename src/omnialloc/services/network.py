@@ -49,6 +49,43 @@ def network(uow, key: str = "default", *, fresh: bool = False) -> Network:
 def invalidate() -> None:
     with _lock:
         _cache.clear()
+        _skus.clear()
+        _rejections.clear()
+
+
+_skus: dict[str, tuple[float, object]] = {}
+_rejections: dict[str, tuple[float, dict[str, int]]] = {}
+
+
+def skus(uow, codes) -> dict:
+    """SKU master data by code (cached per process for TTL_SECONDS; unknown codes are simply absent)."""
+    stamp = time.monotonic()
+    out, missing = {}, []
+    for code in codes:
+        hit = _skus.get(code)
+        if hit is not None and stamp - hit[0] < TTL_SECONDS:
+            out[code] = hit[1]
+        else:
+            missing.append(code)
+    if missing:
+        found = uow.skus.get_many(missing)
+        with _lock:
+            if len(_skus) > 200_000:
+                _skus.clear()
+            for code, sku in found.items():
+                _skus[code] = (stamp, sku)
+        out.update(found)
+    return out
+
+
+def recent_rejections(uow, since) -> dict[str, int]:
+    """Rejections per node in the reliability window; a slightly stale count is fine for a penalty."""
+    hit = _rejections.get("all")
+    if hit is not None and time.monotonic() - hit[0] < TTL_SECONDS:
+        return hit[1]
+    counts = uow.shipments.count_by_node(statuses=["REJECTED"], since=since)
+    _rejections["all"] = (time.monotonic(), counts)
+    return counts
 
 
 def _load(uow) -> Network:

@@ -59,9 +59,7 @@ def order_view(ctx, principal: Principal, order_id: str) -> dict:
             raise NotFound(f"order {order_id} not found")
         shipments = uow.shipments.for_order(order_id)
         plan = uow.allocations.latest(order_id)
-        events = uow.events.for_entity("order", order_id)
-        for s in shipments:
-            events += uow.events.for_entity("shipment", s.id)
+        events = uow.events.for_entities([("order", order_id)] + [("shipment", s.id) for s in shipments])
         status_reason = (uow.orders.meta(order_id) or {}).get("status_reason")
     events.sort(key=lambda e: (e.at, e.entity))
     return {**order_dict(order), "status_reason": status_reason, "shipments": [shipment_dict(s) for s in shipments],

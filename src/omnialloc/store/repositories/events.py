@@ -29,6 +29,15 @@ class EventRepository(Repository):
              .order_by(events.c.id))
         return [_from_row(r) for r in self.conn.execute(q)]
 
+    def for_entities(self, pairs: list[tuple[str, str]]) -> list[Event]:
+        """Events of several (entity, id) pairs in one query, oldest first (an order with its shipments)."""
+        if not pairs:
+            return []
+        ids = sorted({i for _, i in pairs})
+        wanted = set(pairs)
+        q = sa.select(events).where(events.c.entity_id.in_(ids)).order_by(events.c.id)
+        return [e for e in map(_from_row, self.conn.execute(q)) if (e.entity, e.entity_id) in wanted]
+
     def after(self, last_id: int = 0, *, limit: int = 500, entity: str | None = None) -> list[tuple[int, Event]]:
         """(id, event) pairs with id > ``last_id``, oldest first: for feeds and outbox workers."""
         q = sa.select(events).where(events.c.id > last_id)
