@@ -115,7 +115,8 @@ def _rewrite_generators(text: str) -> tuple[str, list[int]]:
             break
         close = _matching_paren(text, m.end() - 1)
         inner = text[m.end():close] if close is not None else ""
-        if close is None or not re.search(r"\bfor\b.+\bin\b", inner) or inner.lstrip().startswith("["):
+        if close is None or _inside_string(text, m.start()) or not re.search(r"\bfor\b.+\bin\b", inner) \
+                or inner.lstrip().startswith("["):
             out.append(text[i:m.end()])
             mapping.extend(range(i, m.end()))
             i = m.end()

@@ -142,3 +142,14 @@ def test_list_has_no_line_fields():
 
 def test_empty_condition():
     assert "empty" in problem("  ").message
+
+
+def test_any_inside_a_string_is_left_alone():
+    f = facts(channel="any(x for x in y)")
+    assert matches('order.channel == "any(x for x in y)"', f)
+
+
+def test_nested_any_all_rewrite_keeps_positions():
+    assert matches("any(all(t != \"x\" for t in order.tags) for line in lines)", facts())
+    p = problem("all(line.qty > 0 for line in lines) and any(line.skuu == \"A\" for line in lines)")
+    assert p.column == 50 and p.suggestion == "line.sku"
