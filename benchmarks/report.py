@@ -121,7 +121,7 @@ def bench_run(scenario: str, orders: int, strategies: str, seed: int, *, out_dir
 
 def _markdown(result: runner.RunResult, rows: list[dict], command: str, wall: float, names: list[str], pngs) -> str:
     sc = result.scenario
-    online_s = sum(v for k, v in result.wall_s.items() if k != "check")
+    online_s = sum(v for k, v in result.wall_s.items() if k not in ("check", "prices"))
     parts = [
         f"Command: `{command}`  ",
         f"Scenario: {sc.name}, {sc.n_orders:,} orders, seed {sc.seed}, {len(sc.nodes)} nodes, {len(sc.skus)} SKUs, "
@@ -130,7 +130,8 @@ def _markdown(result: runner.RunResult, rows: list[dict], command: str, wall: fl
         f"Date: {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}  ",
         f"Wall time: {wall:,.1f} s in all ({online_s:,.1f} s solving the online strategies incl. model build, "
         f"{result.wall_s.get('check', 0.0):,.1f} s re-solving optimal on each baseline's state for the "
-        f"never-costlier check, the rest scenario generation, the clairvoyant LP and plots)",
+        f"never-costlier check, {result.wall_s.get('prices', 0.0):,.1f} s computing the lookahead prices from the "
+        f"forecast, the rest scenario generation, the clairvoyant LP and plots)",
         "",
         markdown_table(rows, sc.money_unit),
     ]
