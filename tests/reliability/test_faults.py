@@ -98,8 +98,6 @@ def test_connection_dropped_mid_allocate_is_a_clean_503_and_the_retry_succeeds(
     assert report.ok, report.summary()
 
 
-@pytest.mark.xfail(strict=True, reason="known gap (issue 11): a capture replay returns the stored order but does "
-                                       "not retry allocating a VALIDATED order left behind by a failed allocate")
 def test_retrying_the_capture_itself_after_a_503_allocates_the_order(app_client, admin_token, monkeypatch,
                                                                      db_backend):
     headers = {"Authorization": f"Bearer {admin_token}"}

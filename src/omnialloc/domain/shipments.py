@@ -7,6 +7,14 @@ from dataclasses import dataclass, field
 from omnialloc.domain.enums import ShipmentStatus
 
 
+# A shipment in one of these statuses holds a stock reservation at its node:
+# inventory.reserved == sum of such shipments' line quantities, per (node, SKU).
+RESERVING_STATUSES = frozenset({ShipmentStatus.ALLOCATED, ShipmentStatus.ACCEPTED, ShipmentStatus.PACKED,
+                                ShipmentStatus.READY_FOR_PICKUP})
+# Shipments that ended without goods leaving the node: their units count as unplaced.
+DEAD_STATUSES = frozenset({ShipmentStatus.REJECTED, ShipmentStatus.CANCELLED})
+
+
 @dataclass
 class ShipmentLine:
     line_no: int

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from omnialloc.domain import ORDER_MACHINE, DeliveryMode, Order, OrderStatus, Shipment, ShipmentLine, ShipmentStatus
 from omnialloc.domain.errors import DomainError, ValidationFailed
+from omnialloc.domain.shipments import DEAD_STATUSES, RESERVING_STATUSES
 from omnialloc.geo.pins import PinLocation, locate, locate_point
 from omnialloc.services.events import now, record
 from omnialloc.services.network import network, recent_rejections
@@ -23,9 +24,8 @@ from omnialloc.services.planning import Candidates, Routing, build_problem
 from omnialloc.solvers import PlanStatus, solve
 
 # Shipments that hold stock (reserved) and shipments that count as "placed" units.
-HOLDING = frozenset({ShipmentStatus.ALLOCATED, ShipmentStatus.ACCEPTED, ShipmentStatus.PACKED,
-                     ShipmentStatus.READY_FOR_PICKUP})
-DEAD = frozenset({ShipmentStatus.REJECTED, ShipmentStatus.CANCELLED})
+HOLDING = RESERVING_STATUSES
+DEAD = DEAD_STATUSES
 ALLOCATABLE = frozenset({OrderStatus.VALIDATED, OrderStatus.BACKORDERED, OrderStatus.ALLOCATED})
 
 

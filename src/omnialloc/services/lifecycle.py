@@ -50,16 +50,27 @@ def capture(ctx, principal: Principal, body: dict) -> tuple[dict, bool]:
                 _validate(uow, ctx, order, principal.actor)
                 uow.commit()
         if existing is not None:
-            return queries.order_view(ctx, principal, existing), False
+            return _replayed(ctx, principal, existing), False
     except IntegrityError:
         # A concurrent retry with the same key won the insert: answer as a replay.
         existing = _replay(ctx, body, digest)
         if existing is None:
             raise
-        return queries.order_view(ctx, principal, existing), False
+        return _replayed(ctx, principal, existing), False
     if ctx.settings.auto_allocate and order.status == OrderStatus.VALIDATED:
         allocate(ctx, order.id, principal.actor)
     return queries.order_view(ctx, principal, order.id), True
+
+
+def _replayed(ctx, principal: Principal, order_id: str) -> dict:
+    """A retried capture: if the first attempt stored the order but failed before allocating it
+    (e.g. the database dropped), the retry finishes the job, so retrying is always safe."""
+    if ctx.settings.auto_allocate:
+        with ctx.uow(readonly=True) as uow:
+            status = uow.orders.get(order_id).status
+        if status == OrderStatus.VALIDATED:
+            allocate(ctx, order_id, principal.actor)
+    return queries.order_view(ctx, principal, order_id)
 
 
 def _replay(ctx, body: dict, digest: str) -> str | None:

@@ -14,10 +14,11 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from omnialloc.domain import Shipment, ShipmentLine, ShipmentStatus
+from omnialloc.domain.shipments import RESERVING_STATUSES
 from omnialloc.store.repositories._base import Repository, optional_fields, utcnow
 from omnialloc.store.tables import shipment_lines, shipments
 
-HOLDING_STATUSES = frozenset({ShipmentStatus.ALLOCATED, ShipmentStatus.ACCEPTED, ShipmentStatus.PACKED})
+HOLDING_STATUSES = RESERVING_STATUSES
 
 _OPTIONAL = ("created_at", "updated_at", "shipped_at", "delivered_at", "version",
              "box_length_mm", "box_width_mm", "box_height_mm")
@@ -85,6 +86,13 @@ class ShipmentRepository(Repository):
         if after_id is not None:
             q = q.where(shipments.c.id > after_id)
         return self._many(q.order_by(shipments.c.id).limit(limit))
+
+    def shipped_between(self, node: str, start: datetime, end: datetime) -> list[Shipment]:
+        """Shipments handed over at ``node`` with ``start <= shipped_at < end`` (a day's manifest)."""
+        q = (sa.select(shipments)
+             .where(shipments.c.node == node, shipments.c.shipped_at >= start, shipments.c.shipped_at < end)
+             .order_by(shipments.c.shipped_at, shipments.c.id))
+        return self._many(q)
 
     def count_by_node(self, *, statuses: Iterable[str] | None = None, since: datetime | None = None,
                       exclude: Iterable[str] | None = None) -> dict[str, int]:
