@@ -68,7 +68,7 @@ def test_condition_takes_the_fast_path(text):
     assert compile_condition(text).fast
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=int(__import__("os").environ.get("RULES_FAST_EXAMPLES", "150")), deadline=None)
 @given(orders)
 def test_fast_path_agrees_with_rule_engine(f):
     for text in CONDITIONS:
