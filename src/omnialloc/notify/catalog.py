@@ -14,6 +14,7 @@ delivery failed) can honestly happen again and are keyed per event.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
 
@@ -39,6 +40,13 @@ ONCE_PER_SUBJECT = frozenset({
     Kind.ORDER_CONFIRMED, Kind.ORDER_SHIPPED, Kind.DELIVERED, Kind.ORDER_CANCELLED,
     Kind.RETURN_APPROVED, Kind.RETURN_PICKUP_SCHEDULED, Kind.RETURN_RECEIVED, Kind.REFUND_ISSUED,
 })
+
+# Messages about a moment that passes: sent late (a worker was down for a day) they mislead more than
+# they help ("out for delivery today" two days later), so the dispatcher skips them once this old.
+STALE_AFTER: dict[Kind, timedelta] = {
+    Kind.OUT_FOR_DELIVERY: timedelta(hours=12),
+    Kind.DELIVERY_FAILED: timedelta(hours=48),
+}
 
 # (entity, to_status) -> kind, for status changes.
 _BY_STATUS: dict[tuple[str, str], Kind] = {

@@ -460,7 +460,7 @@ class Dispatcher:
         now = self.clock()
         stale = now - timedelta(seconds=s.notify_lease_seconds)
         q = (sa.select(N.c.id, N.c.status, N.c.attempts, N.c.kind, N.c.channel, N.c.recipient, N.c.customer_id,
-                       N.c.idempotency_key, N.c.context)
+                       N.c.idempotency_key, N.c.context, N.c.created_at)
              .where(sa.or_(sa.and_(N.c.status == "pending", N.c.next_attempt_at <= now),
                            sa.and_(N.c.status == "sending", N.c.claimed_at < stale)))
              .order_by(N.c.next_attempt_at, N.c.id).limit(limit))
@@ -471,7 +471,7 @@ class Dispatcher:
                 q = q.with_for_update(skip_locked=True)
             for r in conn.execute(q).all():
                 guard = (N.c.id == r.id, N.c.status == r.status, N.c.attempts == r.attempts)
-                skip = self._skip_reason(conn, r)
+                skip = self._skip_reason(conn, r, now)
                 if skip is not None:
                     if conn.execute(N.update().where(*guard).values(status="skipped", last_error=skip,
                                                                     updated_at=now)).rowcount == 1:
@@ -487,7 +487,10 @@ class Dispatcher:
         tally.claimed += len(claims)
         return claims
 
-    def _skip_reason(self, conn, r) -> str | None:
+    def _skip_reason(self, conn, r, now: datetime) -> str | None:
+        stale_after = catalog.STALE_AFTER.get(r.kind)
+        if stale_after is not None and r.created_at < now - stale_after:
+            return f"stale: a {r.kind} message more than {stale_after} old would mislead the buyer"
         if r.channel not in self.channels:
             return f"the {r.channel} channel is turned off (OMNIALLOC_NOTIFY_CHANNELS)"
         if r.kind not in self.mandatory and _opted_out(conn, [r.customer_id, r.recipient], r.channel):

@@ -3,7 +3,6 @@ a Context tuned for tests, orders to talk about, and real SMTP (aiosmtpd) and HT
 
 from __future__ import annotations
 
-import dataclasses
 import secrets
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from servers import SmtpServer  # noqa: E402
+from notify_support import SmtpServer, notify_settings  # noqa: E402
 
 
 @pytest.fixture
@@ -20,16 +19,6 @@ def smtp_server():
     server = SmtpServer().start()
     yield server
     server.stop()
-
-
-def notify_settings(**overrides):
-    from omnialloc.config import Settings
-
-    base = dict(notify_backoff_seconds=0, notify_backoff_max_seconds=0, notify_max_attempts=4,
-                notify_brand="Kirana Mart", tracking_base_url="https://track.example.in/t",
-                smtp_from="orders@kirana.example", smtp_timeout_seconds=5, sms_timeout_seconds=5)
-    base.update(overrides)
-    return dataclasses.replace(Settings.from_env({}), **base)
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
-"""Real servers for notification tests: an aiosmtpd SMTP server on a free port, scriptable failures."""
+"""Helpers for notification tests: an aiosmtpd SMTP server on a free port with scriptable failures,
+and Settings tuned for tests."""
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import subprocess
 import threading
@@ -93,3 +95,13 @@ def self_signed_cert(directory) -> tuple[str, str]:
                     "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
                    check=True, capture_output=True)
     return cert, key
+
+
+def notify_settings(**overrides):
+    from omnialloc.config import Settings
+
+    base = dict(notify_backoff_seconds=0, notify_backoff_max_seconds=0, notify_max_attempts=4,
+                notify_brand="Kirana Mart", tracking_base_url="https://track.example.in/t",
+                smtp_from="orders@kirana.example", smtp_timeout_seconds=5, sms_timeout_seconds=5)
+    base.update(overrides)
+    return dataclasses.replace(Settings.from_env({}), **base)

@@ -4,7 +4,7 @@ import ssl
 
 import httpx
 import pytest
-from servers import SmtpServer, free_port, self_signed_cert
+from notify_support import SmtpServer, free_port, self_signed_cert
 from werkzeug import Response
 
 from omnialloc.notify.email import OutgoingEmail, SmtpConfig, SmtpSender

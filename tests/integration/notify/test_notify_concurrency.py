@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from notify_support import notify_settings
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
@@ -53,8 +54,6 @@ def _confirm_many(add_order, record_event, n):
 
 def test_concurrent_dispatchers_with_separate_connections_never_double_send(clean_db_url, add_order, record_event,
                                                                            rows, smtp_server, sms_counter):
-    from conftest import notify_settings
-
     server, seen = sms_counter
     _confirm_many(add_order, record_event, 15)
     settings = notify_settings(notify_batch_size=2)

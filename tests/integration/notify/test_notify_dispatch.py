@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from servers import SmtpServer, free_port
+from notify_support import SmtpServer, free_port
 
 from omnialloc.domain import PaymentMode
 from omnialloc.notify.email import SmtpConfig, SmtpSender
@@ -236,3 +236,17 @@ def test_turned_off_channel_is_skipped(make_ctx, add_order, record_event, rows):
     confirm(add_order, record_event, email="", payment_mode=PaymentMode.COD)
     assert Dispatcher(ctx, email=smtp_to(free_port()), sms=LogSmsProvider()).drain().skipped == 1
     assert "turned off" in rows(channel="sms")[0]["last_error"]
+
+
+def test_a_moment_that_has_passed_is_not_announced_late(ctx, add_order, add_shipment, record_event, rows):
+    from omnialloc.domain import ShipmentStatus
+
+    order = add_order(email="")
+    shipment = add_shipment(order, status=ShipmentStatus.IN_TRANSIT)
+    record_event("shipment", shipment.id, "tracking", from_status="IN_TRANSIT", to_status="OUT_FOR_DELIVERY",
+                 awb="XB1")
+    clock = Clock()
+    clock.advance(13 * 3600)                      # the worker was down for half a day
+    sms = LogSmsProvider()
+    assert Dispatcher(ctx, email=smtp_to(free_port()), sms=sms, clock=clock).drain().skipped == 1
+    assert sms.sent == [] and rows(channel="sms")[0]["last_error"].startswith("stale")
