@@ -148,6 +148,14 @@ def _markdown(result: runner.RunResult, rows: list[dict], command: str, wall: fl
         f"Never-costlier check: optimal re-solved on {result.checks:,} (order, baseline state) pairs; "
         f"{len(result.violations)} violation(s)." if result.checks else "Never-costlier check: off."
     )
+    errors = {k: v for k, v in runner.SOLVER_ERRORS.items() if v}
+    if errors:
+        parts.append(
+            "Solver errors: the optimal solve raised on "
+            + ", ".join(f"{len(v)} {k} solve(s)" for k, v in errors.items())
+            + "; each was re-solved with method=\"mip\" (counted in statuses as solver_error_retried_as_mip). "
+            f"First: `{next(iter(errors.values()))[0][:300]}`"
+        )
     parts.append("")
     parts.extend(f"![{p.stem}]({p.name})" for p in pngs)
     return "\n".join(parts) + "\n"

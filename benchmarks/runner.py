@@ -133,6 +133,23 @@ def build_problem(sc: Scenario, ctx: OrderContext, stock: np.ndarray, prices: np
     return p
 
 
+SOLVER_ERRORS: dict[str, list[str]] = defaultdict(list)
+
+
+def _solve(problem, strategy: str, time_limit_ms: float, who: str):
+    """`solve`, but an internal solver error on an optimal solve is retried on the MIP path
+    (method="mip") and recorded, so one crash neither stops a long run nor goes unreported."""
+    try:
+        return solve(problem, strategy, time_limit_ms=time_limit_ms, explain_plan=False)
+    except Exception as exc:  # noqa: BLE001 - re-raised below unless the MIP path can stand in
+        if strategy != MYOPIC:
+            raise
+        SOLVER_ERRORS[who].append(f"{problem.order_id}: {type(exc).__name__}: {exc}")
+        plan = solve(problem, strategy, time_limit_ms=time_limit_ms, explain_plan=False, method="mip")
+        plan.method = f"mip-after-error:{plan.method}"
+        return plan
+
+
 def _backorder(plan, ctx: OrderContext):
     plan.shipments = []
     plan.unfilled = {f"L{k}": q for k, q in enumerate(ctx.order.qty)}
@@ -180,6 +197,8 @@ def _apply(sc: Scenario, ctx: OrderContext, plan, stock: np.ndarray, log: Strate
     log.km_sum[i] = km
     log.solve_ms[i] = plan.solve_ms
     log.status_counts[plan.status.value] += 1
+    if plan.method.startswith("mip-after-error"):
+        log.status_counts["solver_error_retried_as_mip"] += 1
 
 
 def available_strategies() -> tuple[str, ...]:
@@ -214,6 +233,7 @@ def run(sc: Scenario, strategies: list[str], *, check: bool = True, time_limit_m
     `strict`, the first never-costlier violation raises at once (tests).
     """
     online = [s for s in strategies if s != CLAIRVOYANT]
+    SOLVER_ERRORS.clear()
     if LOOKAHEAD in online and prices is None:
         from .lookahead import forecast_prices
 
@@ -233,7 +253,7 @@ def run(sc: Scenario, strategies: list[str], *, check: bool = True, time_limit_m
         for s in online:
             t0 = time.perf_counter()
             problem = build_problem(sc, ctx, stocks[s], prices if s == LOOKAHEAD else None)
-            plan = solve(problem, MYOPIC if s == LOOKAHEAD else s, time_limit_ms=time_limit_ms, explain_plan=False)
+            plan = _solve(problem, MYOPIC if s == LOOKAHEAD else s, time_limit_ms, s)
             plan.strategy = s
             wall[s] += time.perf_counter() - t0
             if plan.status == PlanStatus.INFEASIBLE:
@@ -242,7 +262,7 @@ def run(sc: Scenario, strategies: list[str], *, check: bool = True, time_limit_m
                 plan = _backorder(plan, ctx)
             if check and s in BASELINES:
                 t1 = time.perf_counter()
-                ref = solve(problem, MYOPIC, time_limit_ms=time_limit_ms, explain_plan=False)
+                ref = _solve(problem, MYOPIC, time_limit_ms, "check")
                 checks += 1
                 if ref.status == PlanStatus.INFEASIBLE:
                     ref = _backorder(ref, ctx)
