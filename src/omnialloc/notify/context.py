@@ -9,7 +9,8 @@ Contract (all keys always present, ``None`` when unknown, so templates may test 
     items[]: sku, name, qty     the lines this message is about (the shipment's, else the order's)
     shipment.id, .awb, .carrier, .carrier_name, .tracking_url, .promised_days
     rma.id, .resolution, .resolution_label, .pickup_date, .carrier_name, .awb,
-       .refund_paise, .refund_method
+       .refund_paise, .refund_method (as words: "your UPI account")
+    (for return messages, ``items`` are the returned lines)
     reason                      the reason recorded with the change, if any
     return_window_days
 
@@ -22,6 +23,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 _PAYMENT_LABELS = {"PREPAID": "prepaid", "COD": "cash on delivery"}
+_REFUND_METHOD_LABELS = {"original": "your original payment method", "upi": "your UPI account",
+                         "bank": "your bank account"}
 _RESOLUTION_LABELS = {"refund": "Refund", "exchange": "Exchange", "store_credit": "Store credit"}
 
 
@@ -43,7 +46,10 @@ def build(*, order, brand: str = "", shipment=None, rma: dict | None = None, rea
     carrier_names = carrier_names or {}
     sku_names = sku_names or {}
     ship_to = order.ship_to
-    if shipment is not None:
+    if rma and rma.get("lines"):
+        items = [{"sku": l["sku"], "name": sku_names.get(l["sku"]), "qty": l["qty"]} for l in rma["lines"]
+                 if l.get("sku") and l.get("qty")]
+    elif shipment is not None:
         items = [{"sku": l.sku, "name": sku_names.get(l.sku), "qty": l.qty} for l in shipment.lines if l.qty]
     else:
         items = [{"sku": l.sku, "name": sku_names.get(l.sku), "qty": l.open_qty or l.qty} for l in order.lines]
@@ -85,7 +91,7 @@ def build(*, order, brand: str = "", shipment=None, rma: dict | None = None, rea
             "pickup_date": None if rma.get("pickup_date") is None else str(rma["pickup_date"]),
             "carrier_name": carrier_names.get(carrier, carrier) if carrier else None,
             "awb": rma.get("awb"), "refund_paise": rma.get("refund_paise"),
-            "refund_method": rma.get("refund_method"),
+            "refund_method": _REFUND_METHOD_LABELS.get(rma.get("refund_method"), rma.get("refund_method")),
         }
     return ctx
 

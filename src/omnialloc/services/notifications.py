@@ -157,6 +157,10 @@ def _return_facts(uow, return_id: str | None, payload: dict) -> dict:
         if record is not None:
             source = record if isinstance(record, dict) else vars(record)
             facts.update({k: v for k, v in source.items() if not k.startswith("_")})
+        refund = repo.refund(return_id) if hasattr(repo, "refund") else None
+        if refund:
+            facts.setdefault("refund_paise", refund.get("amount_paise"))
+            facts["refund_method"] = refund.get("method") or facts.get("refund_method")
     facts.update({k: v for k, v in payload.items() if v is not None})
     facts.setdefault("id", return_id or payload.get("return_id"))
     for alias in ("amount_paise", "refund_amount_paise"):

@@ -88,7 +88,7 @@ def test_shipped_rows_carry_the_awb_from_the_event_and_the_shipment_lines(add_or
     assert ctx["items"] == [{"sku": order.lines[0].sku, "name": demo["skus"][order.lines[0].sku].name, "qty": 2}]
 
 
-def test_return_events_use_the_payload_when_there_is_no_returns_store(add_order, record_event, rows):
+def test_return_events_use_the_payload_when_the_returns_store_does_not_know_the_return(add_order, record_event, rows):
     order = add_order()
     record_event("return", "rma_1", from_status="APPROVED", to_status="PICKUP_SCHEDULED", order_id=order.id,
                  pickup_date="2026-12-03")
