@@ -41,6 +41,7 @@ import os
 import secrets
 import shutil
 import socket
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -276,11 +277,15 @@ def _invalidate_caches() -> None:
 
 
 @pytest.fixture(scope="session")
-def _stores(tmp_path_factory):
+def _stores():
+    # Our own temp folder, not pytest's basetemp: concurrent pytest sessions prune
+    # each other's old basetemp folders, which would delete the template mid-run.
+    root = Path(tempfile.mkdtemp(prefix="omnialloc-tests-"))
     stores: dict[str, BackendStore] = {}
-    yield stores, tmp_path_factory
+    yield stores, root
     for store in stores.values():
         store.teardown()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -292,9 +297,10 @@ def db_backend(request) -> str:
 
 @pytest.fixture(scope="session")
 def backend_store(_stores, db_backend) -> BackendStore:
-    stores, factory = _stores
+    stores, root = _stores
     if db_backend not in stores:
-        store = BackendStore(db_backend, factory.mktemp(f"db-{db_backend}"))
+        (root / db_backend).mkdir()
+        store = BackendStore(db_backend, root / db_backend)
         if db_backend == "postgresql":
             store.base_url = postgres_url()
             try:

@@ -61,6 +61,15 @@ class UnitOfWork:
         self.api_keys = ApiKeyRepository(conn)
         return self
 
+    @property
+    def rules(self):
+        """OMS rules (``store/repositories/rules.py``), built on first use."""
+        if getattr(self, "_rules", None) is None:
+            from omnialloc.store.repositories.rules import RuleRepository
+
+            self._rules = RuleRepository(self.conn)
+        return self._rules
+
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
             if self.conn.in_transaction():

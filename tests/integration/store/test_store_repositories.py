@@ -242,3 +242,17 @@ def test_reference_data_maps_to_domain_objects(uow_factory, demo):
     assert carrier.code == demo["carrier"] and isinstance(carrier.modes, frozenset)
     assert {str(c.zone) for c in cards} <= set("ABCDE") and cards
     assert rules and all(r.carrier == demo["carrier"] for r in rules)
+
+
+def test_shipped_between_lists_a_nodes_manifest_for_a_window(uow_factory, new_order, new_shipment, demo):
+    order = new_order()
+    day = datetime(2026, 5, 4, tzinfo=UTC)
+    with uow_factory() as uow:
+        uow.orders.add(order)
+        today, yesterday, unshipped = (new_shipment(order.id) for _ in range(3))
+        for s in (today, yesterday, unshipped):
+            uow.shipments.add(s)
+        uow.shipments.set_status(today.id, ShipmentStatus.SHIPPED, at=day + timedelta(hours=9))
+        uow.shipments.set_status(yesterday.id, ShipmentStatus.SHIPPED, at=day - timedelta(hours=1))
+        manifest = uow.shipments.shipped_between(demo["node"], day, day + timedelta(days=1))
+    assert [s.id for s in manifest] == [today.id]
