@@ -117,18 +117,14 @@ def _optimal_mip(inst: Instance, deadline: float, extra: list[Sol], dp_lb: float
     seeds = _incumbents(inst) + extra
     best = min(seeds, key=lambda s: s.cost) if seeds else None
     ub = best.cost if best is not None else float("inf")
-    nodes, kmax, lb_multi = bounds.prune(inst, ub)
     single_cost = inst.single_costs()[0] if inst.n_cand else np.array([INF])
-    lb_single = float(single_cost.min())
-    if inst.partial:
-        lb_single = min(lb_single, float(inst.pen * inst.q.sum()))
-    global_lb = min(lb_single, lb_multi)
+    nodes, kmax, global_lb = bounds.prune(inst, ub, single_cost)
     if dp_lb is not None:
         global_lb = max(global_lb, dp_lb)
-    if best is not None and (len(nodes) < 2 or global_lb >= best.cost):
-        # No plan of two or more shipments can beat the incumbent, and the
-        # incumbent is at least as good as every single-shipment plan (or a
-        # valid lower bound meets it).
+    if best is not None and (len(nodes) == 0 or global_lb >= best.cost):
+        # No plan other than a whole-order single shipment can beat the
+        # incumbent, and the incumbent is at least as good as each of those
+        # (or a valid lower bound meets it).
         return to_plan(inst, best, "optimal", PlanStatus.OPTIMAL, best.cost, "bound"), best
     if best is not None:
         nodes = np.union1d(nodes, np.array(best.nodes, dtype=np.int64))
@@ -136,7 +132,7 @@ def _optimal_mip(inst: Instance, deadline: float, extra: list[Sol], dp_lb: float
         nodes = np.arange(inst.n_cand)
     kmax = min(inst.kmax, max(kmax, len(best.ships) if best is not None else kmax))
     left_s = (deadline - time.perf_counter()) * 1000.0 - _RESERVE_MS
-    res = solve_mip(inst, nodes, best, None, kmax, max(left_s, 1.0) / 1000.0)
+    res = solve_mip(inst, nodes, best, kmax, max(left_s, 1.0) / 1000.0)
     mip_sol = res.sol
     if mip_sol is not None and (best is None or mip_sol.cost < best.cost):
         winner, method = mip_sol, "mip"
@@ -163,7 +159,7 @@ def _feasible_exactly(inst: Instance, deadline: float) -> bool | None:
         sol, _ = enum_mod.solve_enumeration(inst)
         return sol is not None
     left = (deadline - time.perf_counter()) - _RESERVE_MS / 1000
-    res = solve_mip(inst, np.arange(inst.n_cand), None, None, inst.kmax, max(left, 0.001))
+    res = solve_mip(inst, np.arange(inst.n_cand), None, inst.kmax, max(left, 0.001))
     if res.sol is not None:
         return True
     return False if res.proven else None

@@ -9,11 +9,14 @@ per-gram additional-slab rate and cheapest lookahead price anywhere (or the
 unfilled penalty if that is lower and partial fill is allowed). It follows
 from charge = (first - add) + add * slabs and slabs >= grams / slab_g.
 
-Single-shipment plans are priced exactly by enumeration, so a node can only
-be part of a *cheaper* plan than the incumbent `ub` if
+Without partial fill, single-shipment plans are priced exactly (the whole
+order from one node), so a node can only be part of a *cheaper* plan than
+the incumbent `ub` if
     floor[n] + min other floor + split + unit floor < ub;
-the others are dropped before the MIP, and if fewer than two nodes survive
-the incumbent is proven optimal without any MIP at all.
+with partial fill a single shipment may carry part of the order, so a node
+also survives if floor[n] + unit floor < ub. The others are dropped before
+the MIP, and if no node survives the incumbent is proven optimal without any
+MIP at all.
 """
 
 from __future__ import annotations
@@ -49,22 +52,26 @@ def multi_shipment_lb(inst: Instance, floor: np.ndarray, var: float, nodes: np.n
     return float(two.sum() + inst.split + var)
 
 
-def prune(inst: Instance, ub: float) -> tuple[np.ndarray, int, float]:
-    """Nodes that can appear in a multi-shipment plan cheaper than `ub`, the
-    most shipments such a plan can have, and the multi-shipment bound."""
+def prune(inst: Instance, ub: float, single_exact: np.ndarray) -> tuple[np.ndarray, int, float]:
+    """Nodes that can appear in a plan cheaper than `ub` other than a
+    whole-order single shipment (priced exactly in `single_exact`), the most
+    shipments such a plan can have, and a lower bound on every plan."""
     floor = shipment_floor(inst).astype(float)
     var = unit_floor(inst)
-    all_nodes = np.arange(inst.n_cand)
-    lb2 = multi_shipment_lb(inst, floor, var, all_nodes)
-    if inst.n_cand < 2:
-        return np.array([], dtype=np.int64), 1, lb2
-    order = np.sort(floor)
-    second_best_other = np.where(floor == order[0], order[1], order[0])
-    keep = floor + second_best_other + inst.split + var < ub - 1e-9
+    lb2 = multi_shipment_lb(inst, floor, var, np.arange(inst.n_cand))
+    lb_any = min(lb2, float(single_exact.min()) if len(single_exact) else float("inf"))
+    keep = np.zeros(inst.n_cand, dtype=bool)
+    if inst.partial:
+        lb_any = min(lb_any, float(inst.pen * inst.q.sum()), float(floor.min()) + var if inst.n_cand else float("inf"))
+        keep |= floor + var < ub - 1e-9  # a single part-shipment
+    if inst.n_cand >= 2:
+        order = np.sort(floor)
+        second_best_other = np.where(floor == order[0], order[1], order[0])
+        keep |= floor + second_best_other + inst.split + var < ub - 1e-9
     nodes = np.flatnonzero(keep)
     kmax = 1
     if len(nodes) >= 2:
         fs = np.sort(floor[nodes])
         cum = np.cumsum(fs) + inst.split * np.arange(len(fs)) + var
         kmax = int(np.sum(cum < ub - 1e-9))
-    return nodes, max(kmax, 1), lb2
+    return nodes, max(kmax, 1), lb_any

@@ -64,7 +64,7 @@ def _highs():
 @dataclass
 class MipResult:
     sol: Sol | None
-    proven: bool  # search finished: sol is optimal (or none is better than the cutoff)
+    proven: bool  # search finished: sol is optimal (or nothing beats the incumbent)
     bound: float | None
     status: str
     ms: float
@@ -101,13 +101,13 @@ def solve_mip(
     inst: Instance,
     nodes: np.ndarray,
     warm: Sol | None,
-    cutoff: int | None,
     kmax: int,
     time_limit_s: float,
-    backend: str = "highs",
 ) -> MipResult:
     """Optimise over candidate nodes `nodes` only (the caller has proven the
-    others cannot be in a plan cheaper than `cutoff`)."""
+    others cannot be in a plan cheaper than the incumbent `warm`); with an
+    incumbent, only strictly cheaper plans are searched, so "infeasible"
+    proves the incumbent optimal."""
     t0 = time.perf_counter()
     inf = highspy.kHighsInf
     m = _Model()
@@ -279,12 +279,16 @@ def solve_mip(
             for j in z:
                 m.cost[z[j]] += inst.split
             offset = -float(inst.split)
+    if warm is not None:
+        # Only strictly better plans are wanted: cut off at the incumbent
+        # with an explicit objective row (integral objective, so "< ub" is
+        # "<= ub - 1"). We do not pass the incumbent as a MIP start: HiGHS
+        # 1.16 can map a start through presolve wrongly ("feasible in the
+        # reduced space" at a lower objective) and then stop early with a
+        # false optimum; an explicit row keeps the proof sound.
+        cols = [i for i, c in enumerate(m.cost) if c != 0]
+        m.row(cols, [m.cost[i] for i in cols], -inf, float(warm.cost) - offset - 0.5)
     build_ms = (time.perf_counter() - t0) * 1000
-    if backend != "highs":
-        vals = _warm_values(inst, warm, len(m.cost), x, gv, z, s, W, V, Val, fee, u, ug, e, group_of) if warm else None
-        st, col, bound = _run_ortools(m, offset, vals, time_limit_s, backend)
-        sol = _extract(inst, col, nodes, x, gv, z, u, ug, group_of) if col is not None else None
-        return MipResult(sol, st == "OPTIMAL" or st == "INFEASIBLE", bound, st, (time.perf_counter() - t0) * 1000, len(m.cost), len(m.r_lo))
 
     h = _highs()
     h.clearModel()
@@ -301,12 +305,6 @@ def solve_mip(
         start, index, value, np.array(m.integ, dtype=np.int32),
     )
     h.setOptionValue("time_limit", max(time_limit_s, 0.001))
-    h.setOptionValue("objective_bound", float(cutoff) - 0.5 if cutoff is not None else inf)
-    if warm is not None:
-        vals = _warm_values(inst, warm, ncol, x, gv, z, s, W, V, Val, fee, u, ug, e, group_of)
-        if vals is not None:
-            nz = np.flatnonzero(vals).astype(np.int32)
-            h.setSolution(len(nz), nz, vals[nz])
     h.run()
     status = h.getModelStatus()
     info = h.getInfo()
@@ -315,9 +313,11 @@ def solve_mip(
     if info.primal_solution_status == 2:  # feasible
         col = np.asarray(h.getSolution().col_value)
         sol = _extract(inst, col, nodes, x, gv, z, u, ug, group_of)
-        if cutoff is not None and sol is not None and sol.cost >= cutoff:
+        if warm is not None and sol is not None and sol.cost >= warm.cost:
             sol = None
-    proven = status in (MS.kOptimal, MS.kInfeasible, MS.kObjectiveBound)
+    # Every variable is bounded (e has a non-negative cost), so "unbounded
+    # or infeasible" can only mean infeasible.
+    proven = status in (MS.kOptimal, MS.kInfeasible, MS.kUnboundedOrInfeasible, MS.kModelEmpty)
     bound = info.mip_dual_bound if np.isfinite(info.mip_dual_bound) else None
     return MipResult(
         sol=sol,
@@ -328,46 +328,6 @@ def solve_mip(
         n_cols=ncol,
         n_rows=nrow,
     )
-
-
-def _warm_values(inst, warm: Sol, ncol, x, gv, z, s, W, V, Val, fee, u, ug, e, group_of):
-    vals = np.zeros(ncol)
-    for c, j, qty in warm.ships:
-        if j not in z:
-            return None
-        qty = np.array(qty, dtype=np.int64)
-        for l in range(inst.n_lines):
-            if qty[l] == 0 or l in group_of:
-                continue
-            if (l, c) not in x:
-                return None
-            vals[x[(l, c)]] = qty[l]
-        for gi, g in enumerate(inst.groups):
-            if qty[g].sum() > 0:
-                if (gi, c) not in gv:
-                    return None
-                vals[gv[(gi, c)]] = 1
-        weight = int(qty @ inst.w)
-        volume = int(qty @ inst.vol)
-        billed = costs.billed_grams(weight, volume, int(inst.div[j]))
-        vals[z[j]] = 1
-        vals[s[j]] = int(costs.slab_count(billed, int(inst.slab[j])))
-        value = int(qty @ inst.v)
-        if j in W:
-            vals[W[j]] = weight
-        if j in V:
-            vals[V[j]] = volume / 1000.0
-        if j in Val:
-            vals[Val[j]] = value / 100.0
-        if j in fee:
-            vals[fee[j]] = int(costs.cod_fee(value, int(inst.cod_fixed[j]), int(inst.cod_bp[j])))
-    for l, col in u.items():
-        vals[col] = warm.unfilled[l]
-    for gi, col in ug.items():
-        vals[col] = 1 if warm.unfilled[int(inst.groups[gi][0])] > 0 else 0
-    if e is not None:
-        vals[e] = max(len(warm.ships) - 1, 0)
-    return vals
 
 
 def _extract(inst, col, nodes, x, gv, z, u, ug, group_of) -> Sol | None:
@@ -395,33 +355,3 @@ def _extract(inst, col, nodes, x, gv, z, u, ug, group_of) -> Sol | None:
         ships.append((c, chosen[0], qty))
     return sol_from_ships(inst, ships, unfilled)
 
-
-def _run_ortools(m: _Model, offset, vals, time_limit_s, name):
-    from ortools.linear_solver import pywraplp
-
-    solver = pywraplp.Solver.CreateSolver(name)
-    inf = solver.infinity()
-    xs = [
-        solver.IntVar(lb, ub if ub < 1e20 else inf, "") if it else solver.NumVar(lb, ub if ub < 1e20 else inf, "")
-        for lb, ub, it in zip(m.lb, m.ub, m.integ)
-    ]
-    for idx, val, lo, hi in zip(m.r_idx, m.r_val, m.r_lo, m.r_hi):
-        ct = solver.RowConstraint(lo if lo > -1e20 else -inf, hi if hi < 1e20 else inf, "")
-        for i, v in zip(idx, val):
-            ct.SetCoefficient(xs[i], v)
-    obj = solver.Objective()
-    for i, c in enumerate(m.cost):
-        if c:
-            obj.SetCoefficient(xs[i], c)
-    obj.SetOffset(offset)
-    obj.SetMinimization()
-    if vals is not None:
-        solver.SetHint(xs, [float(v) for v in vals])
-    solver.SetTimeLimit(int(time_limit_s * 1000))
-    params = pywraplp.MPSolverParameters()
-    params.SetDoubleParam(params.RELATIVE_MIP_GAP, 0.0)
-    st = solver.Solve(params)
-    names = {pywraplp.Solver.OPTIMAL: "OPTIMAL", pywraplp.Solver.FEASIBLE: "FEASIBLE", pywraplp.Solver.INFEASIBLE: "INFEASIBLE"}
-    stname = names.get(st, str(st))
-    col = np.array([v.solution_value() for v in xs]) if st in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE) else None
-    return stname, col, solver.Objective().BestBound()
