@@ -30,6 +30,13 @@ from omnialloc.store.repositories import (
     SkuRepository,
 )
 
+#: ``uow.<name>`` -> (module, class) for repositories wired lazily; add a line per new aggregate.
+EXTRA_REPOSITORIES = {
+    "rules": ("omnialloc.store.repositories.rules", "RuleRepository"),
+    "returns": ("omnialloc.store.repositories.returns", "ReturnRepository"),
+    "store_credit": ("omnialloc.store.repositories.returns", "StoreCreditRepository"),
+}
+
 
 class UnitOfWork:
     conn: Connection
@@ -61,14 +68,16 @@ class UnitOfWork:
         self.api_keys = ApiKeyRepository(conn)
         return self
 
-    @property
-    def rules(self):
-        """OMS rules (``store/repositories/rules.py``), built on first use."""
-        if getattr(self, "_rules", None) is None:
-            from omnialloc.store.repositories.rules import RuleRepository
+    def __getattr__(self, name: str):
+        # Repositories of later features (store/repositories/<feature>.py), built on first use.
+        spec = EXTRA_REPOSITORIES.get(name)
+        if spec is None or self.__dict__.get("conn") is None:
+            raise AttributeError(name)
+        import importlib
 
-            self._rules = RuleRepository(self.conn)
-        return self._rules
+        repo = getattr(importlib.import_module(spec[0]), spec[1])(self.conn)
+        setattr(self, name, repo)
+        return repo
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
