@@ -114,3 +114,30 @@ def test_bad_preference_bodies_are_422(client, admin, body):
 def test_email_subjects_are_case_insensitive(client, admin):
     client.put("/notification-preferences/Asha@Example.com", json={"email": False}, headers=admin)
     assert client.get("/notification-preferences/asha@example.com", headers=admin).json["email"] is False
+
+
+@pytest.mark.parametrize("url", [
+    "/notifications?cursor=not-a-cursor", "/notifications?cursor=WyIyMDI2LTAxLTAxVDAwOjAwOjAwIiwgIngiXQ",
+    "/notifications?order_id=%00", "/notifications?limit=0", "/notifications?kind=sms",
+])
+def test_bad_list_queries_are_422(client, admin, url):
+    assert client.get(url, headers=admin).status_code == 422
+
+
+@pytest.mark.parametrize("path", ["/notifications/%00x", "/notifications/" + "x" * 300])
+def test_odd_ids_are_404(client, admin, path):
+    assert client.get(path, headers=admin).status_code == 404
+    assert client.post(path + "/requeue", headers=admin).status_code == 404
+
+
+def test_a_subject_with_control_characters_is_422(client, admin):
+    assert client.get("/notification-preferences/a%00b", headers=admin).status_code == 422
+    assert client.put("/notification-preferences/a%01b", json={"sms": False}, headers=admin).status_code == 422
+
+
+def test_the_dead_letter_list_pages_with_a_cursor(client, admin, failed_notification):
+    first = client.get("/notifications?limit=1", headers=admin).json
+    assert len(first["items"]) == 1 and first["next_cursor"]
+    second = client.get(f"/notifications?limit=1&cursor={first['next_cursor']}", headers=admin).json
+    assert len(second["items"]) == 1 and second["items"][0]["id"] != first["items"][0]["id"]
+    assert second["next_cursor"] is None

@@ -30,6 +30,7 @@ import base64
 import json
 import logging
 import os
+import re
 import secrets
 import socket
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ from omnialloc.store.tables_notify import notifications as N
 log = logging.getLogger("omnialloc.notify")
 
 STATUSES = ("pending", "sending", "sent", "failed", "skipped")
+_ID = re.compile(r"[A-Za-z0-9_\-]{1,40}")
 REQUEUEABLE = ("failed", "skipped")
 
 
@@ -235,9 +237,9 @@ def set_preferences(ctx, principal, subject: str, changes: dict[str, bool]) -> d
 
 def _check_subject(subject: str) -> str:
     key = normalise_subject(subject)
-    if not key or len(key) > 254:
+    if not key or len(key) > 254 or any(ord(ch) < 32 or ord(ch) == 127 for ch in key):
         raise ValidationFailed("a customer id, email address or phone number is required (at most 254 characters)",
-                               field_errors=[FieldError("subject", "must be 1-254 characters")])
+                               field_errors=[FieldError("subject", "must be 1-254 printable characters")])
     return key
 
 
@@ -293,7 +295,10 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         at, id_ = json.loads(raw)
-        return datetime.fromisoformat(at), str(id_)
+        at = datetime.fromisoformat(at)
+        if at.tzinfo is None or not _ID.fullmatch(str(id_)):
+            raise ValueError("not one of our cursors")
+        return at, str(id_)
     except (ValueError, TypeError, json.JSONDecodeError) as exc:
         raise ValidationFailed("bad cursor", field_errors=[FieldError("cursor", "use next_cursor from a previous page")]) from exc
 
@@ -330,6 +335,8 @@ def list_notifications(ctx, principal, *, status: str | None = None, order_id: s
 
 def get_notification(ctx, principal, notification_id: str) -> dict:
     principal.require(Role.ADMIN)
+    if not _ID.fullmatch(notification_id or ""):
+        raise NotFound(f"notification {notification_id} not found")
     with ctx.uow(readonly=True) as uow:
         r = uow.conn.execute(sa.select(N).where(N.c.id == notification_id)).first()
     if r is None:
@@ -354,6 +361,8 @@ def requeue(ctx, principal, notification_id: str) -> dict:
     principal.require(Role.ADMIN)
     from omnialloc.services.events import record
 
+    if not _ID.fullmatch(notification_id or ""):
+        raise NotFound(f"notification {notification_id} not found")
     now = utcnow()
     with ctx.uow() as uow:
         r = uow.conn.execute(sa.select(N).where(N.c.id == notification_id)).first()

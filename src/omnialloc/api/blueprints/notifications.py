@@ -25,7 +25,7 @@ KindName = Literal["order_confirmed", "order_shipped", "out_for_delivery", "deli
 
 class NotificationQuery(Strict):
     status: Status | None = None
-    order_id: Annotated[str | None, Field(max_length=40)] = None
+    order_id: Annotated[str | None, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")] = None
     channel: ChannelName | None = None
     kind: KindName | None = None
     cursor: Annotated[str | None, Field(max_length=200)] = None
