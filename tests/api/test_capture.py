@@ -194,3 +194,17 @@ def test_a_channel_key_cannot_capture_for_another_channel(client, keys, uow_fact
                                   headers=auth(keys["channel"])), 422)
     assert "channel" in _fields(error)
     assert _counts(uow_factory) == before
+
+
+def test_a_missing_body_is_400_with_an_actionable_message(client, keys, uow_factory):
+    before = _counts(uow_factory)
+    error = _is_error(client.post("/orders", headers=auth(keys["admin"])), 400)
+    assert "JSON" in error["detail"]
+    assert _counts(uow_factory) == before
+
+
+def test_an_unknown_status_filter_is_a_field_error_not_an_empty_page(client, keys):
+    error = _is_error(client.get("/orders?status=SHIPED", headers=auth(keys["admin"])), 422)
+    assert "query.status" in _fields(error)
+    error = _is_error(client.get("/shipments?status=SHIPED", headers=auth(keys["admin"])), 422)
+    assert "query.status" in _fields(error)

@@ -99,6 +99,9 @@ def install(app: APIFlask) -> None:
             detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]) or "invalid input"
             return error_body(status, "Validation failed", detail, errors), status, error.headers
         detail = error.message or "request failed"
+        if status == 400 and detail == "Bad Request":
+            detail = ("the request body must be a JSON object sent with Content-Type: application/json; "
+                      "it is missing or is not valid JSON")
         if status == 413:
             detail = f"request body is larger than the limit of {app.config['MAX_CONTENT_LENGTH']} bytes"
         return error_body(status, error.message or "Error", detail), status, error.headers

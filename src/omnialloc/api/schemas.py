@@ -12,6 +12,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from omnialloc.domain.enums import OrderStatus, ShipmentStatus
+
+OrderStatusName = Literal[tuple(s.value for s in OrderStatus)]  # type: ignore[valid-type]
+ShipmentStatusName = Literal[tuple(s.value for s in ShipmentStatus)]  # type: ignore[valid-type]
+
 
 def _whole_number(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
@@ -134,7 +139,7 @@ class AdjustmentsIn(Strict):
 
 # ---------------------------------------------------------------- queries
 class OrderQuery(Strict):
-    status: Annotated[str | None, Field(max_length=32)] = None
+    status: OrderStatusName | None = None
     channel: Code | None = None
     node: Code | None = None
     pin: Annotated[str | None, Field(pattern=r"^[0-9]{6}$")] = None
@@ -147,7 +152,7 @@ class OrderQuery(Strict):
 
 
 class ShipmentQuery(Strict):
-    status: Annotated[str | None, Field(max_length=32)] = None
+    status: ShipmentStatusName | None = None
     node: Code | None = None
     awb: Annotated[str | None, Field(max_length=40)] = None
     cursor: Annotated[str | None, Field(max_length=200)] = None
@@ -163,25 +168,150 @@ class ManifestQuery(Strict):
 
 
 # ---------------------------------------------------------------- out
-class OrderOut(Open):
+class AddressOut(Open):
+    name: str
+    line1: str
+    line2: str
+    city: str
+    state: str
+    pin: str
+    phone: str
+    email: str
+    lat: float | None = None
+    lon: float | None = None
+
+
+class OrderLineOut(Open):
+    line_no: int
+    sku: str
+    qty: int
+    cancelled_qty: int
+    unit_price_paise: int
+
+
+class EventOut(Open):
+    entity: str
+    entity_id: str
+    type: str
+    from_status: str | None = None
+    to_status: str | None = None
+    actor: str
+    reason: str | None = None
+    at: str
+    payload: dict[str, Any] = {}
+
+
+class ShipmentLineOut(Open):
+    line_no: int
+    sku: str
+    qty: int
+
+
+class ShipmentSummary(Open):
+    id: str
+    order_id: str
+    node: str
+    carrier: str
+    status: str
+    awb: str | None = None
+    weight_g: int | None = None
+    billed_weight_g: int | None = None
+    cost_paise: int | None = None
+    cost_breakdown: dict[str, Any] = {}
+    sla_days: int | None = None
+    lines: list[ShipmentLineOut]
+
+
+class ShipmentOut(ShipmentSummary):
+    events: list[EventOut] = Field(description="The shipment's status history")
+
+
+class OrderSummary(Open):
     id: str
     channel: str
     external_id: str
     status: str
+    payment_mode: str
+    currency: str
+    value_paise: int
+    priority: int
+    tags: list[str]
+    promised_days: int | None = None
+    delivery_mode: str
+    pickup_node: str | None = None
+    customer_id: str | None = None
+    created_at: str
+    ship_to: AddressOut
+    lines: list[OrderLineOut]
+
+
+class OrderOut(OrderSummary):
+    status_reason: str | None = None
+    shipments: list[ShipmentSummary]
+    plan: dict[str, Any] | None = Field(None, description="The latest allocation: solver status, cost, plan and "
+                                                            "its explanation")
+    events: list[EventOut] = Field(description="Order and shipment events, oldest first")
 
 
 class OrderPage(Open):
-    items: list[dict]
+    items: list[OrderSummary]
     next_cursor: str | None = None
-
-
-class ShipmentOut(Open):
-    id: str
-    order_id: str
-    node: str
-    status: str
 
 
 class ShipmentPage(Open):
-    items: list[dict]
+    items: list[ShipmentSummary]
     next_cursor: str | None = None
+
+
+class AdjustmentsOut(Open):
+    applied: int
+    backorders_allocated: int
+
+
+class ManifestShipment(Open):
+    shipment: str
+    order_id: str
+    awb: str | None = None
+    billed_weight_g: int | None = None
+    units: int
+    status: str
+
+
+class ManifestCarrier(Open):
+    carrier: str
+    shipments: list[ManifestShipment]
+    count: int
+
+
+class ManifestOut(Open):
+    node: str
+    date: str
+    carriers: list[ManifestCarrier]
+    total: int
+
+
+class TrackingResult(Open):
+    index: int
+    awb: str
+    result: Literal["applied", "duplicate", "stale", "ignored", "unknown_awb"]
+    status: str | None = None
+    reason: str | None = None
+
+
+class TrackingOut(Open):
+    results: list[TrackingResult]
+    applied: int
+
+
+class TimelineEntry(Open):
+    status: str | None = None
+    at: str
+    location: str = ""
+
+
+class PublicTrackingOut(Open):
+    awb: str
+    carrier: str
+    status: str
+    promised_days: int | None = None
+    timeline: list[TimelineEntry]

@@ -18,7 +18,10 @@ _ERRORS = [401, 403, 404, 409, 413, 422]
 @bp.auth_required(auth)
 @bp.input(OrderIn, location="json", arg_name="body")
 @bp.output(OrderOut, status_code=201, description="Created (200 when the same request was already captured)")
-@bp.doc(summary="Capture an order (idempotent on channel + external_id)", responses=_ERRORS)
+@bp.doc(summary="Capture an order (idempotent on channel + external_id)",
+        responses={200: "Already captured with this exact body: the same order, nothing created",
+                   401: "Authentication error", 403: "Forbidden", 404: "Not found", 409: "Conflict",
+                   413: "Payload too large", 422: "Validation error"})
 def create_order(body: OrderIn):
     view, created = lifecycle.capture(ctx(), current(), body.model_dump())
     return view, 201 if created else 200

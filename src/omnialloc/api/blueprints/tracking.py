@@ -6,7 +6,7 @@ from apiflask import APIBlueprint
 from flask import request
 
 from omnialloc.api.deps import ctx
-from omnialloc.api.schemas import Open, TrackingIn
+from omnialloc.api.schemas import PublicTrackingOut, TrackingIn, TrackingOut
 from omnialloc.services import tracking
 
 bp = APIBlueprint("tracking", __name__, tag="Tracking")
@@ -25,7 +25,7 @@ def _verify_signature():
 
 @bp.post("/tracking/<string:carrier>")
 @bp.input(TrackingIn, location="json", arg_name="body")
-@bp.output(Open)
+@bp.output(TrackingOut)
 @bp.doc(
     summary="Carrier status events for its AWBs",
     description=f"Body signed with HMAC-SHA256 using the carrier's webhook secret, hex digest in "
@@ -38,7 +38,7 @@ def carrier_events(carrier: str, body: TrackingIn):
 
 
 @bp.get("/track/<string:awb>")
-@bp.output(Open)
+@bp.output(PublicTrackingOut)
 @bp.doc(summary="Public tracking: status timeline of an AWB, no personal data", responses=[404])
 def track(awb: str):
     return tracking.public_view(ctx(), awb)
