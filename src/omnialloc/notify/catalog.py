@@ -34,11 +34,13 @@ class Kind(StrEnum):
     RETURN_PICKUP_SCHEDULED = "return_pickup_scheduled"
     RETURN_RECEIVED = "return_received"
     REFUND_ISSUED = "refund_issued"
+    STORE_CREDIT_ISSUED = "store_credit_issued"
 
 
 ONCE_PER_SUBJECT = frozenset({
     Kind.ORDER_CONFIRMED, Kind.ORDER_SHIPPED, Kind.DELIVERED, Kind.ORDER_CANCELLED,
     Kind.RETURN_APPROVED, Kind.RETURN_PICKUP_SCHEDULED, Kind.RETURN_RECEIVED, Kind.REFUND_ISSUED,
+    Kind.STORE_CREDIT_ISSUED,
 })
 
 # Messages about a moment that passes: sent late (a worker was down for a day) they mislead more than
@@ -67,6 +69,7 @@ _BY_TYPE: dict[tuple[str, str], Kind] = {
     ("return", "refunded"): Kind.REFUND_ISSUED,
     ("order", "refund_issued"): Kind.REFUND_ISSUED,
     ("order", "refunded"): Kind.REFUND_ISSUED,
+    ("return", "store_credit_issued"): Kind.STORE_CREDIT_ISSUED,
 }
 
 # Audit-only event types that never notify even if they carry a status (e.g. a stale scan).

@@ -20,6 +20,7 @@ from omnialloc.notify.catalog import Due, Kind, due_for, idempotency_key, kind_f
     ("return", "status_changed", "APPROVED", "PICKUP_SCHEDULED", Kind.RETURN_PICKUP_SCHEDULED),
     ("return", "status_changed", "IN_TRANSIT", "RECEIVED", Kind.RETURN_RECEIVED),
     ("return", "refund_issued", None, None, Kind.REFUND_ISSUED),
+    ("return", "store_credit_issued", None, None, Kind.STORE_CREDIT_ISSUED),
 ])
 def test_customer_facing_changes_have_a_message(entity, type_, src, dst, kind):
     assert kind_for(entity, type_, src, dst) is kind

@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field
 from omnialloc.api.auth import auth, current
 from omnialloc.api.deps import ctx
 from omnialloc.api.schemas import Int, Open, Strict
+from omnialloc.notify.catalog import Kind
 from omnialloc.services import notifications
 
 bp = APIBlueprint("notifications", __name__, tag="Notifications")
@@ -18,9 +19,7 @@ _ERRORS = [401, 403, 404, 409, 413, 422]
 
 Status = Literal["pending", "sending", "sent", "failed", "skipped"]
 ChannelName = Literal["email", "sms"]
-KindName = Literal["order_confirmed", "order_shipped", "out_for_delivery", "delivered", "delivery_failed",
-                   "order_cancelled", "return_approved", "return_pickup_scheduled", "return_received",
-                   "refund_issued"]
+KindName = Literal[tuple(k.value for k in Kind)]  # type: ignore[valid-type]
 
 
 class NotificationQuery(Strict):
