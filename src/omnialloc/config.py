@@ -66,6 +66,12 @@ class Settings:
     secret_key: str = "dev-only-change-me"
     pickup_expiry_days: int = 5
     return_window_days: int = 30
+    # Returns (issue 8)
+    return_auto_approve: bool = True      # approve eligible returns at once (else POST /returns/{id}/approve)
+    return_window_days_by_category: str = "electronics=10,beauty=7"  # category=days; min with the channel's window
+    exchange_ship_policy: str = "after_pickup"  # after_pickup | immediately
+    return_restock_value_pct: int = 10    # of unit price: what a returned unit is worth at a node short of it
+    return_target_units: int = 50         # free stock a node aims for per SKU (or 2x safety stock if higher)
     prices_enabled: bool = False
 
     @classmethod

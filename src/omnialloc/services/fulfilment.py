@@ -102,6 +102,11 @@ def ship(ctx, principal: Principal, shipment_id: str, awb: str | None) -> dict:
         shipment = _load(uow, principal, shipment_id)
         if shipment.status in (ShipmentStatus.ALLOCATED, ShipmentStatus.ACCEPTED):
             raise Conflict(f"shipment {shipment_id} must be packed before it ships")
+        from omnialloc.services.returns import exchange_wait_reason  # exchanges wait for the return's pickup
+
+        waiting = exchange_wait_reason(uow, shipment.order_id)
+        if waiting:
+            raise Conflict(waiting)
         awb = awb or f"{shipment.carrier}{now():%y%m%d}{shipment.id[-8:].upper()}"
         other = uow.shipments.by_awb(awb)
         if other is not None and other.id != shipment.id:

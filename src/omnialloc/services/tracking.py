@@ -69,7 +69,10 @@ def apply_events(ctx, carrier: str, events: list[dict]) -> dict:
 def _apply_one(uow, carrier: str, ev: dict) -> dict:
     found = uow.shipments.by_awb(ev["awb"])
     if found is None or found.carrier != carrier:
-        return {"result": "unknown_awb"}
+        from omnialloc.services.returns import apply_reverse_scan  # reverse AWBs of returns (issue 8)
+
+        reverse = apply_reverse_scan(uow, carrier, ev)
+        return reverse if reverse is not None else {"result": "unknown_awb"}
     shipment = uow.shipments.get(found.id, for_update=True)
     target = CARRIER_STATUS[ev["status"]]
     actor = f"carrier:{carrier}"
@@ -90,10 +93,9 @@ def _apply_one(uow, carrier: str, ev: dict) -> dict:
            event_id=ev.get("event_id"), awb=ev["awb"], order_id=shipment.order_id)
     shipment.status = target
     if target == ShipmentStatus.RTO_DELIVERED:
-        for line in shipment.lines:  # back at the node: sellable again
-            uow.inventory.adjust(shipment.node, line.sku, line.qty)
-        record(uow, "inventory", shipment.node, "rto_restock", actor, reason=f"RTO of {shipment.id}",
-               lines={l.sku: l.qty for l in shipment.lines})
+        from omnialloc.services.returns import rto_arrived  # an automatic return (reason rto), restocked on arrival
+
+        rto_arrived(uow, shipment, actor)
     _roll_up_order(uow, shipment.order_id, actor)
     return {"result": "applied", "status": str(target)}
 

@@ -1,0 +1,166 @@
+"""Returns, their lines and dispositions, work orders, refunds and store credit (Core SQL, dicts out).
+
+Records are plain dicts (JSON-ready apart from datetimes): the returns service
+and the notification outbox (``services.notifications._return_facts``) both
+read them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from omnialloc.store.repositories._base import Repository, utcnow
+from omnialloc.store.tables import shipment_lines, shipments
+from omnialloc.store.tables_returns import (
+    refunds,
+    return_dispositions,
+    return_lines,
+    returns,
+    store_credit_balances,
+    store_credit_ledger,
+    work_orders,
+)
+
+R = returns
+
+
+class ReturnRepository(Repository):
+    # -------------------------------------------------------------- reads
+    def get(self, return_id: str, *, for_update: bool = False) -> dict | None:
+        q = sa.select(R).where(R.c.id == return_id)
+        if for_update:
+            q = q.with_for_update()
+        row = self.conn.execute(q).first()
+        if row is None:
+            return None
+        out = dict(row._mapping)
+        out["lines"] = self.lines(return_id)
+        return out
+
+    def by_awb(self, awb: str) -> dict | None:
+        row = self.conn.execute(sa.select(R.c.id).where(R.c.awb == awb)).first()
+        return None if row is None else self.get(row.id)
+
+    def by_source_shipment(self, shipment_id: str) -> dict | None:
+        row = self.conn.execute(sa.select(R.c.id).where(R.c.source_shipment_id == shipment_id)).first()
+        return None if row is None else self.get(row.id)
+
+    def by_exchange_order(self, order_id: str) -> dict | None:
+        row = self.conn.execute(sa.select(R.c.id).where(R.c.exchange_order_id == order_id)).first()
+        return None if row is None else self.get(row.id)
+
+    def lines(self, return_id: str) -> list[dict]:
+        q = sa.select(return_lines).where(return_lines.c.return_id == return_id).order_by(return_lines.c.line_no)
+        return [dict(r._mapping) for r in self.conn.execute(q)]
+
+    def for_order(self, order_id: str) -> list[dict]:
+        q = sa.select(R.c.id).where(R.c.order_id == order_id).order_by(R.c.created_at, R.c.id)
+        return [self.get(r.id) for r in self.conn.execute(q)]
+
+    def returned_qty(self, order_id: str, *, exclude_statuses: tuple[str, ...]) -> dict[int, int]:
+        """Units per order line already in returns that still count (not rejected / cancelled)."""
+        q = (sa.select(return_lines.c.line_no, sa.func.sum(return_lines.c.qty))
+             .join(R, R.c.id == return_lines.c.return_id)
+             .where(R.c.order_id == order_id, R.c.status.not_in(exclude_statuses))
+             .group_by(return_lines.c.line_no))
+        return {int(no): int(q_) for no, q_ in self.conn.execute(q)}
+
+    def delivered_units(self, order_id: str, statuses: tuple[str, ...]) -> dict[int, tuple[int, datetime | None]]:
+        """Per order line: units in shipments with these statuses, and the latest delivery time among them."""
+        q = (sa.select(shipment_lines.c.line_no, shipment_lines.c.qty, shipments.c.delivered_at)
+             .join(shipments, shipments.c.id == shipment_lines.c.shipment_id)
+             .where(shipments.c.order_id == order_id, shipments.c.status.in_(statuses)))
+        out: dict[int, list] = defaultdict(lambda: [0, None])
+        for no, qty, at in self.conn.execute(q):
+            out[no][0] += qty
+            if at is not None and (out[no][1] is None or at > out[no][1]):
+                out[no][1] = at
+        return {no: (v[0], v[1]) for no, v in out.items()}
+
+    def list(self, *, status: str | None = None, channel: str | None = None, node: str | None = None,
+             order_id: str | None = None, after: tuple[datetime, str] | None = None, limit: int = 50) -> list[dict]:
+        q = sa.select(R.c.id)
+        if status:
+            q = q.where(R.c.status == status)
+        if channel:
+            q = q.where(R.c.channel == channel)
+        if node:
+            q = q.where(R.c.destination_node == node)
+        if order_id:
+            q = q.where(R.c.order_id == order_id)
+        if after is not None:
+            q = q.where(sa.or_(R.c.created_at > after[0], sa.and_(R.c.created_at == after[0], R.c.id > after[1])))
+        q = q.order_by(R.c.created_at, R.c.id).limit(limit)
+        return [self.get(r.id) for r in self.conn.execute(q)]
+
+    def dispositions(self, return_id: str) -> list[dict]:
+        q = (sa.select(return_dispositions).where(return_dispositions.c.return_id == return_id)
+             .order_by(return_dispositions.c.line_no, return_dispositions.c.grade))
+        return [dict(r._mapping) for r in self.conn.execute(q)]
+
+    def work_orders(self, return_id: str) -> list[dict]:
+        q = sa.select(work_orders).where(work_orders.c.return_id == return_id).order_by(work_orders.c.id)
+        return [dict(r._mapping) for r in self.conn.execute(q)]
+
+    def refund(self, return_id: str) -> dict | None:
+        row = self.conn.execute(sa.select(refunds).where(refunds.c.return_id == return_id)).first()
+        return None if row is None else dict(row._mapping)
+
+    # -------------------------------------------------------------- writes
+    def add(self, record: dict, lines: list[dict]) -> None:
+        now = record.get("created_at") or utcnow()
+        self.conn.execute(R.insert().values(**{**record, "created_at": now, "updated_at": now}))
+        if lines:
+            self.conn.execute(return_lines.insert(), [{**line, "return_id": record["id"]} for line in lines])
+
+    def update(self, return_id: str, **values) -> bool:
+        q = (R.update().where(R.c.id == return_id)
+             .values(**values, updated_at=utcnow(), version=R.c.version + 1))
+        return self.conn.execute(q).rowcount == 1
+
+    def set_received(self, return_id: str, line_no: int, qty: int) -> None:
+        self.conn.execute(return_lines.update().where(return_lines.c.return_id == return_id,
+                                                      return_lines.c.line_no == line_no).values(received_qty=qty))
+
+    def add_disposition(self, row: dict) -> None:
+        self.conn.execute(return_dispositions.insert().values(**row))
+
+    def add_work_order(self, row: dict) -> None:
+        self.conn.execute(work_orders.insert().values(**row))
+
+    def add_refund(self, row: dict) -> None:
+        self.conn.execute(refunds.insert().values(**row))
+
+
+class StoreCreditRepository(Repository):
+    def balance(self, customer_id: str) -> int:
+        row = self.conn.execute(sa.select(store_credit_balances.c.balance_paise)
+                                .where(store_credit_balances.c.customer_id == customer_id)).first()
+        return 0 if row is None else int(row.balance_paise)
+
+    def ledger(self, customer_id: str, *, channel: str | None = None, limit: int = 200) -> list[dict]:
+        q = (sa.select(store_credit_ledger).where(store_credit_ledger.c.customer_id == customer_id)
+             .order_by(store_credit_ledger.c.id).limit(limit))
+        if channel is not None:
+            q = q.where(store_credit_ledger.c.channel == channel)
+        return [dict(r._mapping) for r in self.conn.execute(q)]
+
+    def move(self, customer_id: str, delta: int, *, actor: str, reason: str, return_id: str | None = None,
+             order_id: str | None = None, channel: str | None = None, **payload) -> int | None:
+        """Add ``delta`` (negative: spend) with one conditional update; None when it would go below zero."""
+        now = utcnow()
+        B = store_credit_balances
+        done = self.conn.execute(B.update().where(B.c.customer_id == customer_id, B.c.balance_paise + delta >= 0)
+                                 .values(balance_paise=B.c.balance_paise + delta, updated_at=now)).rowcount
+        if not done:
+            if delta < 0 or self.conn.execute(sa.select(B.c.customer_id).where(B.c.customer_id == customer_id)).first():
+                return None
+            self.conn.execute(B.insert().values(customer_id=customer_id, balance_paise=delta, updated_at=now))
+        balance = self.balance(customer_id)
+        self.conn.execute(store_credit_ledger.insert().values(
+            customer_id=customer_id, delta_paise=delta, balance_after_paise=balance, return_id=return_id,
+            order_id=order_id, channel=channel, reason=reason, actor=actor, at=now, payload=payload))
+        return balance
