@@ -1,10 +1,9 @@
 """The demo network's published tables (data/*.csv) as the objects geo/logistics use.
 
 Scenarios borrow the carriers, zone rate cards, serviceability, SKU catalogue
-and the Census 2011 city table from data/ so a benchmark prices parcels
-exactly as the product does. When `omnialloc.network_files.load_network`
-exists it is the single reader; the small CSV reader below only stands in
-until it lands (same files, same domain objects).
+and the Census 2011 city table from data/ (read by the product's
+`omnialloc.network_files`) so a benchmark prices parcels exactly as the
+product does.
 """
 
 from __future__ import annotations
@@ -65,41 +64,15 @@ class Network:
 
 @lru_cache(maxsize=4)
 def load(data_dir: str | None = None) -> Network:
-    d = Path(data_dir) if data_dir else DATA_DIR
-    carriers = tuple(
-        Carrier(
-            code=r["code"], name=r["name"], modes=frozenset(r["modes"].split("|")),
-            max_weight_g=int(r["max_weight_g"]), cod_supported=_bool(r["cod_supported"]),
-            volumetric_divisor=int(r["volumetric_divisor"]), reverse_supported=_bool(r["reverse_supported"]),
-        )
-        for r in _rows("carriers.csv", d)
-    )
-    cards = tuple(
-        RateCard(
-            carrier=r["carrier"], zone=Zone(r["zone"]), first_slab_paise=int(r["first_slab_paise"]),
-            additional_slab_paise=int(r["additional_slab_paise"]), cod_fixed_paise=int(r["cod_fixed_paise"]),
-            cod_percent_bp=int(r["cod_percent_bp"]), rto_multiplier_pct=int(r["rto_multiplier_pct"]),
-            reverse_multiplier_pct=int(r["reverse_multiplier_pct"]),
-        )
-        for r in _rows("rate_cards.csv", d)
-    )
-    svc = ServiceabilityIndex(
-        Serviceability(
-            carrier=r["carrier"], pin_prefix=r["pin_prefix"], forward=_bool(r["forward"]),
-            reverse=_bool(r["reverse"]), cod=_bool(r["cod"]),
-            **{f"sla_days_{z}": int(r[f"sla_days_{z}"]) for z in "abcde"},
-        )
-        for r in _rows("serviceability.csv", d)
-    )
-    cities = tuple(
-        City(r["city"], r["state_code"], int(r["population"]), r["pin"], float(r["lat"]), float(r["lon"]))
-        for r in _rows("cities.csv", d)
-    )
+    """The demo network through the product's own reader (`omnialloc.network_files`)."""
+    from omnialloc.network_files import load_cities, load_network
+
+    net = load_network(data_dir)
+    cities = tuple(City(c.city, c.state_code, c.population, c.pin, c.lat, c.lon) for c in load_cities(data_dir))
     skus = tuple(
-        CatalogueSku(
-            r["code"], r["category"], int(r["unit_weight_g"]),
-            int(r["length_mm"]) * int(r["width_mm"]) * int(r["height_mm"]), int(r["unit_price_paise"]),
-        )
-        for r in _rows("skus.csv", d)
+        CatalogueSku(s.code, s.category, s.unit_weight_g, s.length_mm * s.width_mm * s.height_mm, s.unit_price_paise)
+        for s in net.skus
     )
-    return Network(carriers, cards, svc, cities, skus, tuple(_rows("nodes.csv", d)), tuple(_rows("inventory.csv", d)))
+    nodes = tuple({"code": n.code, "kind": str(n.kind), "handling_cost_paise": n.handling_cost_paise} for n in net.nodes)
+    return Network(tuple(net.carriers), tuple(net.rate_cards), ServiceabilityIndex(net.serviceability), cities,
+                   skus, nodes, tuple(net.inventory))
