@@ -210,6 +210,12 @@ def check(limit: int) -> None:
         raise SystemExit(1)
 
 
+from omnialloc.cli_omni import COMMANDS as _OMNI_COMMANDS  # noqa: E402 - inventory, pickups, channels, transfers (issue 6)
+
+for _command in _OMNI_COMMANDS:
+    main.add_command(_command)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
 

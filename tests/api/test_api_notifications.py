@@ -86,11 +86,9 @@ def test_only_admins_see_and_requeue_notifications(client, uow_factory, failed_n
         if "channel" in scope:
             scope = {"channel": uow.channels.list()[0].code}
     headers = _key(uow_factory, role, **scope)
-    # The role check raises services.access.AccessDenied (title "Forbidden"); api/errors.py does not map it to
-    # 403 yet (it answers 422), so assert the denial itself rather than the code.
     for response in (client.get("/notifications?status=failed", headers=headers),
                      client.post(f"/notifications/{failed_notification}/requeue", headers=headers)):
-        assert response.status_code in (403, 422) and response.json["title"] == "Forbidden"
+        assert response.status_code == 403 and response.json["title"] == "Forbidden"
 
 
 def test_requires_a_key(client):

@@ -41,13 +41,8 @@ SIGNED = {"tracking.carrier_events",
 # views and imports, returns and store credit). They still get the baseline checks of test_baseline_auth_on_every_endpoint (401 without
 # a valid key, never a 5xx for any role); their owners should move each into MATRIX with its real
 # own-side / other-side expectations and delete it from here.
-BASELINE_ONLY = {"omnichannel.inventory_feed", "omnichannel.create_transfer", "omnichannel.list_transfers",
-                 "omnichannel.get_transfer", "omnichannel.dispatch_transfer", "omnichannel.receive_transfer",
-                 "omnichannel.cancel_transfer", "omnichannel.pickup_ready", "omnichannel.pickup_collect",
-                 "omnichannel.pickup_details", "stock.list_inventory", "stock.sku_stock", "stock.import_stock",
-                 "returns.create_return", "returns.list_returns", "returns.get_return", "returns.approve_return",
-                 "returns.reject_return", "returns.receive_return", "returns.get_store_credit",
-                 "returns.redeem_store_credit"}
+# (Omnichannel and stock endpoints have MATRIX rows now.)
+BASELINE_ONLY: set[str] = set()
 
 ROLE_KIND = {"admin": "admin", "analyst": "analyst", "channel": "channel", "other_channel": "channel",
              "node_chn": "node", "node_mum": "node", "carrier_xpr": "carrier", "carrier_eco": "carrier"}
@@ -173,6 +168,25 @@ MATRIX: dict[str, Entry] = {
     "omnichannel.pickup_details": Entry("GET", "pickup_accepted", lambda s: (f"/orders/{s['order']}/pickup", None),
                                         {"admin": (OK, OK), "analyst": (403, 403), "channel": (OK, 404),
                                          "node": (403, 403), "carrier": (403, 403)}),
+    # ---- returns (issue 8): channels raise and read their own; a node key sees and receives only returns
+    # sent to its node; approval is the admin's; store credit is readable by channels (usable on any channel).
+    "returns.create_return": Entry("POST", "delivered", _order_ep("/returns", {
+        "lines": [{"line_no": 1, "qty": 1, "reason": "size_fit"}], "resolution": "refund"}), _CHANNEL_WRITE),
+    "returns.list_returns": Entry("GET", "returned", lambda s: (f"/returns?channel={s['channel']}", None),
+                                  {**_READ_ALL, "channel": (OK, EMPTY), "node": (OK, EMPTY), "carrier": (403, 403)}),
+    "returns.get_return": Entry("GET", "returned", lambda s: (f"/returns/{s['return']}", None),
+                                {**_READ_ALL, "channel": (OK, 404), "node": (OK, 404), "carrier": (403, 403)}),
+    "returns.approve_return": Entry("POST", "requested", lambda s: (f"/returns/{s['return']}/approve", None),
+                                    _ADMIN_ONLY),
+    "returns.reject_return": Entry("POST", "requested", lambda s: (f"/returns/{s['return']}/reject",
+                                                                   {"reason": "used item"}), _ADMIN_ONLY),
+    "returns.receive_return": Entry("POST", "returned", lambda s: (f"/returns/{s['return']}/receive", {
+        "units": [{"line_no": 1, "grade": "A"}]}), _NODE_WORK),
+    "returns.get_store_credit": Entry("GET", "credit", lambda s: (f"/customers/{s['customer']}/store-credit", None),
+                                      {**_READ_ALL, "channel": (OK, OK), "node": (403, 403), "carrier": (403, 403)}),
+    "returns.redeem_store_credit": Entry("POST", "credit", lambda s: (
+        f"/customers/{s['customer']}/store-credit/redeem", {"amount_paise": 100, "order_id": s["order"]}),
+        _CHANNEL_WRITE),
 }
 
 
@@ -218,6 +232,8 @@ def _scenario(client, admin_headers, uow_factory, state: str) -> dict[str, dict]
                 r = client.post(f"/shipments/{objs['shipment']}/{step}", headers=admin_headers)
                 assert r.status_code == 200, (step, r.get_json())
             objs["code"] = client.get(f"/orders/{objs['order']}/pickup", headers=admin_headers).get_json()["pickup_code"]
+        elif state in _RETURN_STATES:  # issue 8: a delivered order, a return of it, or store credit
+            objs.update(_return_scenario(client, admin_headers, uow_factory, side, spec, state))
         elif state != "none":
             r = client.post("/orders", json=order_body(f"roles-{side}-{next(_counter)}", channel=spec["channel"],
                                                        pin=spec["pin"], lines=[{"sku": SKU, "qty": 1}]),
@@ -245,6 +261,62 @@ def _scenario(client, admin_headers, uow_factory, state: str) -> dict[str, dict]
                 assert r.status_code == 200, (url, r.get_json())
         out[side] = objs
     return out
+
+
+_RETURN_STATES = ("delivered", "requested", "returned", "credit")
+
+
+def _return_scenario(client, admin_headers, uow_factory, side: str, spec: dict, state: str) -> dict:
+    """A delivered order of a customer of ``spec`` (``delivered``); plus a one-unit return of it, left
+    REQUESTED (``requested``) or scheduled and sent to the side's node (``returned``); or the customer
+    holding store credit (``credit``)."""
+    from dataclasses import replace
+
+    from omnialloc.store.repositories.returns import ReturnRepository, StoreCreditRepository
+    from tests.api.conftest import signed_tracking
+
+    n = next(_counter)
+    customer = f"cust-{side}-{n}"
+    r = client.post("/orders", json=order_body(f"roles-ret-{side}-{n}", channel=spec["channel"], pin=spec["pin"],
+                                               lines=[{"sku": SKU, "qty": 1}], customer_id=customer),
+                    headers=admin_headers)
+    assert r.status_code == 201, r.get_json()
+    order = r.get_json()
+    (shipment,) = order["shipments"]
+    with uow_factory() as uow:
+        uow.shipments.set_carrier(shipment["id"], spec["carrier"])
+        uow.commit()
+    awb = f"AWB-R{side}-{n:06d}"
+    for url, body in ((f"/shipments/{shipment['id']}/accept", None),
+                      (f"/shipments/{shipment['id']}/pack", {"weight_g": 500, "length_mm": 200, "width_mm": 150,
+                                                              "height_mm": 100}),
+                      (f"/shipments/{shipment['id']}/ship", {"awb": awb})):
+        assert client.post(url, json=body, headers=admin_headers).status_code == 200
+    r = signed_tracking(client, spec["carrier"], [{"awb": awb, "status": "delivered", "at": "2099-01-01T00:00:00Z"}])
+    assert r.get_json()["applied"] == 1, r.get_json()
+    objs = {"order": order["id"], "customer": customer}
+    if state == "credit":
+        with uow_factory() as uow:
+            StoreCreditRepository(uow.conn).move(customer, 10_000, actor="test", reason="scenario")
+            uow.commit()
+    if state in ("requested", "returned"):
+        ext = client.application.extensions["omnialloc"]
+        saved = ext["settings"]
+        ext["settings"] = replace(saved, return_auto_approve=state == "returned")
+        ext.pop("ctx", None)
+        try:
+            r = client.post(f"/orders/{order['id']}/returns", headers=admin_headers, json={
+                "lines": [{"line_no": 1, "qty": 1, "reason": "size_fit"}], "resolution": "refund"})
+        finally:
+            ext["settings"] = saved
+            ext.pop("ctx", None)
+        assert r.status_code == 201, r.get_json()
+        objs["return"] = r.get_json()["id"]
+        if state == "returned":  # the solver's choice depends on stock levels; pin it to the side's node
+            with uow_factory() as uow:
+                ReturnRepository(uow.conn).update(objs["return"], destination_node=spec["node"])
+                uow.commit()
+    return objs
 
 
 def _notification_of(uow_factory, order_id: str) -> str | None:

@@ -14,5 +14,8 @@ def register(app: APIFlask) -> None:
     app.register_blueprint(notifications.bp)
     from omnialloc.api.blueprints import rules  # noqa: E402 - OMS rules (issue 5)
     app.register_blueprint(rules.bp)
+    from omnialloc.api.blueprints import omnichannel, stock  # noqa: E402 - global inventory, omnichannel (issue 6)
+    app.register_blueprint(stock.bp)
+    app.register_blueprint(omnichannel.bp)
     from omnialloc.api.blueprints import returns  # noqa: E402 - returns and reverse logistics (issue 8)
     app.register_blueprint(returns.bp)

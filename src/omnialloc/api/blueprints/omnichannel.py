@@ -1,0 +1,146 @@
+"""Omnichannel (issue 6): channel stock feeds, storefront order webhooks, transfers, pickup in store."""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint
+from flask import Response, request
+
+from omnialloc.api.auth import auth, current
+from omnialloc.api.deps import ctx
+from omnialloc.api.schemas import OrderOut, ShipmentOut
+from omnialloc.api.schemas_omni import (CollectIn, FeedOut, FeedQuery, PickupOut, ReceiveIn, TransferCancelIn,
+                                        TransferIn, TransferOut, TransferPage, TransferQuery)
+from omnialloc.channels import shopify, woocommerce
+from omnialloc.services import omnichannel, pickup, transfers
+
+bp = APIBlueprint("omnichannel", __name__, tag="Omnichannel")
+
+_ERRORS = [401, 403, 404, 409, 413, 422]
+
+
+# ---------------------------------------------------------------- channel stock feed
+@bp.get("/channels/<string:code>/inventory-feed")
+@bp.auth_required(auth)
+@bp.input(FeedQuery, location="query", arg_name="query")
+@bp.output(FeedOut, content_type="application/json")
+@bp.doc(summary="What to publish to a channel: ATP of its feeding nodes less its buffer (JSON or CSV)",
+        description="`since=<cursor of an earlier feed>` returns only SKUs whose stock changed since. "
+                    "`format=csv` (or `Accept: text/csv`) returns `sku,available,atp,buffer`.",
+        responses=[401, 403, 404, 422])
+def inventory_feed(code: str, query: FeedQuery):
+    feed = omnichannel.inventory_feed(ctx(), current(), code, since=query.since)
+    wants_csv = query.format == "csv" or (query.format is None and request.accept_mimetypes.best == "text/csv")
+    if wants_csv:
+        headers = {"X-Feed-Cursor": feed["cursor"] or ""}
+        return Response(omnichannel.feed_csv(feed), mimetype="text/csv", headers=headers)
+    return feed
+
+
+# ---------------------------------------------------------------- storefront webhooks
+def _webhook(code: str, platform: str, header: str):
+    raw = request.get_data(cache=True)
+    omnichannel.verify_webhook(ctx(), code, raw, request.headers.get(header), platform)
+    view, created = omnichannel.intake(ctx(), code, platform, raw)
+    return view, 201 if created else 200
+
+
+_WEBHOOK_DOC = dict(responses={200: "Already captured (a webhook retry): the same order", 401: "Bad signature",
+                               404: "Unknown channel", 409: "Same order id, different body",
+                               413: "Payload too large", 422: "Unmappable payload (reason given)"})
+
+
+@bp.post("/channels/<string:code>/webhooks/shopify")
+@bp.output(OrderOut, status_code=201)
+@bp.doc(summary="Shopify orders/create webhook (X-Shopify-Hmac-Sha256 verified)", **_WEBHOOK_DOC)
+def shopify_webhook(code: str):
+    return _webhook(code, "shopify", shopify.SIGNATURE_HEADER)
+
+
+@bp.post("/channels/<string:code>/webhooks/woocommerce")
+@bp.output(OrderOut, status_code=201)
+@bp.doc(summary="WooCommerce order.created webhook (X-WC-Webhook-Signature verified)", **_WEBHOOK_DOC)
+def woocommerce_webhook(code: str):
+    return _webhook(code, "woocommerce", woocommerce.SIGNATURE_HEADER)
+
+
+# ---------------------------------------------------------------- transfers
+@bp.post("/transfers")
+@bp.auth_required(auth)
+@bp.input(TransferIn, location="json", arg_name="body")
+@bp.output(TransferOut, status_code=201)
+@bp.doc(summary="Create a stock transfer order between two nodes (admin)", responses=_ERRORS)
+def create_transfer(body: TransferIn):
+    return transfers.create_transfer(ctx(), body.source, body.destination, [l.model_dump() for l in body.lines],
+                                     reason=body.reason, principal=current()), 201
+
+
+@bp.get("/transfers")
+@bp.auth_required(auth)
+@bp.input(TransferQuery, location="query", arg_name="query")
+@bp.output(TransferPage)
+@bp.doc(summary="Transfer orders, newest first (a node key sees those from or to its node)", responses=_ERRORS)
+def list_transfers(query: TransferQuery):
+    return transfers.list_transfers(ctx(), current(), **query.model_dump())
+
+
+@bp.get("/transfers/<string:transfer_id>")
+@bp.auth_required(auth)
+@bp.output(TransferOut)
+@bp.doc(summary="One transfer order with its events", responses=_ERRORS)
+def get_transfer(transfer_id: str):
+    return transfers.get(ctx(), current(), transfer_id)
+
+
+@bp.post("/transfers/<string:transfer_id>/dispatch")
+@bp.auth_required(auth)
+@bp.output(TransferOut)
+@bp.doc(summary="The source dispatches: its on-hand drops; the units are in transit", responses=_ERRORS)
+def dispatch_transfer(transfer_id: str):
+    return transfers.dispatch(ctx(), current(), transfer_id)
+
+
+@bp.post("/transfers/<string:transfer_id>/receive")
+@bp.auth_required(auth)
+@bp.input(ReceiveIn, location="json", arg_name="body")
+@bp.output(TransferOut)
+@bp.doc(summary="The destination receives (optionally short per SKU): its on-hand rises", responses=_ERRORS)
+def receive_transfer(transfer_id: str, body: ReceiveIn):
+    return transfers.receive(ctx(), current(), transfer_id, dict(body.received))
+
+
+@bp.post("/transfers/<string:transfer_id>/cancel")
+@bp.auth_required(auth)
+@bp.input(TransferCancelIn, location="json", arg_name="body")
+@bp.output(TransferOut)
+@bp.doc(summary="Cancel a transfer that has not been dispatched (admin)", responses=_ERRORS)
+def cancel_transfer(transfer_id: str, body: TransferCancelIn):
+    return transfers.cancel(ctx(), current(), transfer_id, body.reason)
+
+
+# ---------------------------------------------------------------- pickup in store
+@bp.post("/shipments/<string:shipment_id>/ready")
+@bp.auth_required(auth)
+@bp.output(ShipmentOut)
+@bp.doc(summary="Pickup order waiting at the store counter: a pickup code goes to the customer",
+        responses=_ERRORS)
+def pickup_ready(shipment_id: str):
+    return pickup.ready(ctx(), current(), shipment_id)
+
+
+@bp.post("/shipments/<string:shipment_id>/collect")
+@bp.auth_required(auth)
+@bp.input(CollectIn, location="json", arg_name="body")
+@bp.output(ShipmentOut)
+@bp.doc(summary="The customer collects with the pickup code (wrong code: 422, nothing changes)",
+        responses=_ERRORS)
+def pickup_collect(shipment_id: str, body: CollectIn):
+    return pickup.collect(ctx(), current(), shipment_id, body.code)
+
+
+@bp.get("/orders/<string:order_id>/pickup")
+@bp.auth_required(auth)
+@bp.output(PickupOut)
+@bp.doc(summary="Pickup details for the customer: store, status, pickup code once ready, expiry",
+        responses=_ERRORS)
+def pickup_details(order_id: str):
+    return pickup.pickup_info(ctx(), current(), order_id)

@@ -1,0 +1,65 @@
+"""Shared helpers for mapping storefront payloads to omnialloc order bodies (pure, no I/O)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from omnialloc.domain.errors import FieldError, ValidationFailed
+
+
+class Unmappable(ValidationFailed):
+    """The payload cannot become an order (no PIN, a line without SKU, ...): 422, nothing stored."""
+
+    title = "Unmappable payload"
+
+
+def text(value, limit: int) -> str:
+    return "" if value is None else str(value).strip()[:limit]
+
+
+def pin_of(value) -> str | None:
+    """An Indian PIN from a postcode field ('560 038', '560038') or None."""
+    digits = re.sub(r"[\s\-]", "", str(value or ""))
+    return digits if re.fullmatch(r"[1-9][0-9]{5}", digits) else None
+
+
+def phone_of(value) -> str:
+    cleaned = re.sub(r"[^0-9+ \-]", "", str(value or ""))[:19]
+    return cleaned if re.fullmatch(r"\+?[0-9 \-]{0,19}", cleaned) else ""
+
+
+def email_of(value) -> str:
+    value = text(value, 254)
+    return value if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value) else ""
+
+
+def paise(price, field: str, errors: list[FieldError]) -> int | None:
+    if price in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(price))
+    except InvalidOperation:
+        errors.append(FieldError(field, f"price {price!r} is not a number"))
+        return None
+    if amount < 0:
+        errors.append(FieldError(field, "price is negative"))
+        return None
+    return int((amount * 100).quantize(Decimal(1)))
+
+
+def merge_lines(items: list[tuple[str, int, int | None]]) -> list[dict]:
+    """(sku, qty, unit paise) per item -> order lines, one per SKU (platforms may repeat a SKU)."""
+    merged: dict[str, dict] = {}
+    for sku, qty, price in items:
+        if sku in merged:
+            merged[sku]["qty"] += qty
+        else:
+            merged[sku] = {"sku": sku, "qty": qty, "unit_price_paise": price}
+    return list(merged.values())
+
+
+def need_dict(payload, what: str) -> dict:
+    if not isinstance(payload, dict):
+        raise Unmappable(f"the {what} payload must be a JSON object")
+    return payload

@@ -1,0 +1,63 @@
+"""WooCommerce order webhook payload (``order.created``) -> omnialloc order body (pure).
+
+Their order ``id`` is the external id. ``payment_method == "cod"`` is cash on
+delivery. The ship-to comes from ``shipping`` (falling back to ``billing``
+when the shop does not collect a separate shipping address); its
+``postcode`` must be a 6-digit PIN.
+"""
+
+from __future__ import annotations
+
+from omnialloc.channels.mapping import (Unmappable, email_of, merge_lines, need_dict, paise, phone_of, pin_of,
+                                        text)
+from omnialloc.domain.errors import FieldError
+
+SIGNATURE_HEADER = "X-WC-Webhook-Signature"
+
+
+def to_order(payload, channel: str) -> dict:
+    p = need_dict(payload, "WooCommerce order")
+    errors: list[FieldError] = []
+    if p.get("id") in (None, ""):
+        errors.append(FieldError("id", "the WooCommerce order has no id"))
+    billing = p.get("billing") if isinstance(p.get("billing"), dict) else {}
+    shipping = p.get("shipping") if isinstance(p.get("shipping"), dict) else {}
+    addr = shipping if shipping.get("address_1") or shipping.get("postcode") else billing
+    pin = pin_of(addr.get("postcode"))
+    if pin is None:
+        errors.append(FieldError("shipping.postcode", f"no valid 6-digit PIN (got {addr.get('postcode')!r})"))
+    items = []
+    raw_items = p.get("line_items") if isinstance(p.get("line_items"), list) else []
+    if not raw_items:
+        errors.append(FieldError("line_items", "the order has no line items"))
+    for i, item in enumerate(raw_items):
+        if not isinstance(item, dict):
+            errors.append(FieldError(f"line_items.{i}", "not an object"))
+            continue
+        sku = text(item.get("sku"), 64)
+        qty = item.get("quantity")
+        if not sku:
+            errors.append(FieldError(f"line_items.{i}.sku", f"line item {item.get('name', i)!r} has no SKU"))
+        if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
+            errors.append(FieldError(f"line_items.{i}.quantity", f"quantity must be a positive integer, got {qty!r}"))
+        price = paise(item.get("price"), f"line_items.{i}.price", errors)
+        if sku and isinstance(qty, int) and not isinstance(qty, bool) and qty > 0:
+            items.append((sku, qty, price))
+    if errors:
+        raise Unmappable("the WooCommerce order cannot be mapped: "
+                         + "; ".join(f"{e.field}: {e.message}" for e in errors[:3]), field_errors=errors)
+    name = text(f"{addr.get('first_name') or ''} {addr.get('last_name') or ''}", 200)
+    return {
+        "channel": channel, "external_id": str(p["id"])[:100],
+        "payment_mode": "COD" if str(p.get("payment_method") or "").lower() == "cod" else "PREPAID",
+        "tags": ["woocommerce"],
+        "customer_id": (str(p["customer_id"])[:100] if p.get("customer_id") not in (None, "", 0) else None),
+        "ship_to": {
+            "name": name or text(addr.get("company"), 200) or "WooCommerce customer",
+            "line1": text(addr.get("address_1"), 300) or "-", "line2": text(addr.get("address_2"), 300),
+            "city": text(addr.get("city"), 100) or "-", "state": text(addr.get("state"), 100), "pin": pin,
+            "phone": phone_of(addr.get("phone") or billing.get("phone")),
+            "email": email_of(billing.get("email")),
+        },
+        "lines": merge_lines(items),
+    }

@@ -1,0 +1,224 @@
+"""Stock transfer orders between nodes: create, dispatch (in transit), receive, cancel.
+
+Stock moves in the states the issue asks for:
+
+* CREATED: nothing moves yet (no reservation: the invariant "reserved ==
+  units of live shipments" stays exact). Creation checks that the source has
+  the units available now, so an impossible transfer is refused early.
+* DISPATCHED (in transit): each line leaves the source's on-hand with one
+  conditional decrement that never takes reserved units; the units are then
+  counted only on the transfer.
+* RECEIVED: the destination's on-hand goes up by what it counted in
+  (``received_qty``, default the dispatched qty; a short receipt is recorded);
+  backordered orders wanting those SKUs are retried.
+
+Each step is one transaction with a ``transfer`` event (and ``inventory``
+events with reasons transfer_out / transfer_in). The rebalancing batch calls
+``create_transfer(ctx, source, destination, lines, actor=..., origin="rebalance")``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+
+import sqlalchemy as sa
+
+from omnialloc.domain.enums import Role, TransferStatus
+from omnialloc.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from omnialloc.domain.states import TRANSFER_MACHINE
+from omnialloc.services.access import SYSTEM, Principal
+from omnialloc.services.events import now, record
+from omnialloc.store.tables_omni import transfer_lines, transfers
+
+_ACTORS = (Role.ADMIN, Role.NODE)
+
+
+def create_transfer(ctx, source: str, destination: str, lines: dict[str, int] | list[dict], *,
+                    actor: str = SYSTEM.actor, reason: str = "", origin: str = "manual",
+                    principal: Principal | None = None) -> dict:
+    """Create a transfer order (CREATED). ``lines``: {sku: qty} or [{"sku", "qty"}]. Returns its view."""
+    if principal is not None:
+        principal.require(Role.ADMIN)
+        actor = principal.actor
+    if isinstance(lines, dict):
+        lines = [{"sku": k, "qty": v} for k, v in lines.items()]
+    errors = []
+    if source == destination:
+        errors.append(FieldError("destination", "must differ from the source"))
+    merged: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        if line["sku"] in merged:
+            errors.append(FieldError(f"lines.{i}.sku", "duplicate SKU; merge the quantities"))
+        elif not isinstance(line["qty"], int) or line["qty"] <= 0:
+            errors.append(FieldError(f"lines.{i}.qty", "must be a positive whole number"))
+        merged[line["sku"]] = line["qty"]
+    if not lines:
+        errors.append(FieldError("lines", "a transfer needs at least one line"))
+    with ctx.uow() as uow:
+        for fname, code in (("source", source), ("destination", destination)):
+            if uow.nodes.get(code) is None:
+                errors.append(FieldError(fname, f"unknown node {code!r}"))
+        known = set(uow.skus.get_many(sorted(merged)))
+        for i, line in enumerate(lines):
+            if line["sku"] not in known:
+                errors.append(FieldError(f"lines.{i}.sku", f"unknown SKU {line['sku']!r}"))
+        if not errors:
+            atp = uow.inventory.atp_for(sorted(merged), [source])
+            for i, line in enumerate(lines):
+                pos = uow.inventory.get(source, line["sku"])
+                free = 0 if pos is None else pos.on_hand - pos.reserved
+                if free < line["qty"]:
+                    errors.append(FieldError(f"lines.{i}.qty", f"{source} has only {max(free, 0)} unreserved unit(s) "
+                                                               f"of {line['sku']} (ATP {atp.get((source, line['sku']), 0)})"))
+        if errors:
+            raise ValidationFailed("the transfer cannot be created: " + errors[0].message, field_errors=errors)
+        at = now()
+        tid = "trf_" + secrets.token_hex(8)
+        uow.conn.execute(transfers.insert().values(
+            id=tid, source=source, destination=destination, status=str(TransferStatus.CREATED), reason=reason,
+            origin=origin, created_by=actor, created_at=at, updated_at=at))
+        uow.conn.execute(transfer_lines.insert(), [{"transfer_id": tid, "sku": s, "qty": q} for s, q in merged.items()])
+        record(uow, "transfer", tid, "created", actor, to_status=TransferStatus.CREATED, reason=reason or None,
+               source=source, destination=destination, lines=merged, origin=origin)
+        uow.commit()
+    return get(ctx, SYSTEM, tid)
+
+
+def _load(uow, tid: str, principal: Principal, *, for_update: bool = False):
+    q = sa.select(transfers).where(transfers.c.id == tid)
+    if for_update and uow.conn.dialect.name == "postgresql":
+        q = q.with_for_update()
+    row = uow.conn.execute(q).first()
+    if row is None or (principal.role == Role.NODE and principal.node not in (row.source, row.destination)):
+        raise NotFound(f"transfer {tid} not found")
+    lines = uow.conn.execute(sa.select(transfer_lines).where(transfer_lines.c.transfer_id == tid)
+                             .order_by(transfer_lines.c.sku)).all()
+    return row, lines
+
+
+def _view(uow, row, lines) -> dict:
+    return {
+        "id": row.id, "source": row.source, "destination": row.destination, "status": row.status,
+        "reason": row.reason, "origin": row.origin, "created_by": row.created_by, "created_at": row.created_at,
+        "updated_at": row.updated_at, "dispatched_at": row.dispatched_at, "received_at": row.received_at,
+        "lines": [{"sku": l.sku, "qty": l.qty, "received_qty": l.received_qty} for l in lines],
+        "events": [{"type": e.type, "from_status": e.from_status, "to_status": e.to_status, "actor": e.actor,
+                    "reason": e.reason, "at": e.at} for e in uow.events.for_entity("transfer", row.id)],
+    }
+
+
+def get(ctx, principal: Principal, tid: str) -> dict:
+    principal.require(Role.ADMIN, Role.ANALYST, Role.NODE)
+    with ctx.uow(readonly=True) as uow:
+        row, lines = _load(uow, tid, principal)
+        return _view(uow, row, lines)
+
+
+def list_transfers(ctx, principal: Principal, *, status: str | None = None, node: str | None = None,
+                   limit: int = 100) -> dict:
+    principal.require(Role.ADMIN, Role.ANALYST, Role.NODE)
+    q = sa.select(transfers.c.id).order_by(transfers.c.created_at.desc(), transfers.c.id.desc())
+    q = q.limit(max(1, min(limit, ctx.settings.max_page_size)))
+    if status:
+        q = q.where(transfers.c.status == status)
+    if node:
+        q = q.where(sa.or_(transfers.c.source == node, transfers.c.destination == node))
+    if principal.role == Role.NODE:
+        q = q.where(sa.or_(transfers.c.source == principal.node, transfers.c.destination == principal.node))
+    with ctx.uow(readonly=True) as uow:
+        items = []
+        for tid in uow.conn.execute(q).scalars().all():
+            row, lines = _load(uow, tid, SYSTEM)
+            items.append(_view(uow, row, lines))
+    return {"items": items}
+
+
+def _move(uow, row, target: TransferStatus, actor: str, reason: str | None, **values) -> None:
+    TRANSFER_MACHINE.check(TransferStatus(row.status), target)
+    done = uow.conn.execute(transfers.update().where(transfers.c.id == row.id, transfers.c.status == row.status)
+                            .values(status=str(target), updated_at=now(), version=transfers.c.version + 1,
+                                    **values)).rowcount
+    if done != 1:
+        raise Conflict(f"transfer {row.id} changed underneath; retry")
+    record(uow, "transfer", row.id, "status_changed", actor, from_status=row.status, to_status=target, reason=reason)
+
+
+def dispatch(ctx, principal: Principal, tid: str) -> dict:
+    """The source hands the goods over: on-hand at the source drops now; the units are in transit."""
+    principal.require(*_ACTORS)
+    with ctx.uow() as uow:
+        row, lines = _load(uow, tid, principal, for_update=True)
+        if principal.role == Role.NODE and principal.node != row.source:
+            raise NotFound(f"transfer {tid} not found")  # the destination cannot dispatch
+        _move(uow, row, TransferStatus.DISPATCHED, principal.actor, f"dispatched from {row.source}",
+              dispatched_at=now())
+        errors = []
+        for line in lines:  # sorted by sku: a fixed order with other writers
+            if not uow.inventory.adjust(row.source, line.sku, -line.qty):
+                errors.append(FieldError(f"lines.{line.sku}", f"{row.source} no longer has {line.qty} unreserved "
+                                                              f"unit(s) of {line.sku}"))
+            else:
+                record(uow, "inventory", f"{row.source}:{line.sku}", "adjusted", principal.actor,
+                       reason="transfer_out", delta=-line.qty, note=f"transfer {tid}", node=row.source, sku=line.sku)
+        if errors:
+            raise Conflict("the transfer cannot be dispatched: " + errors[0].message, field_errors=errors)
+        uow.commit()
+        return _view(uow, *_load(uow, tid, principal))
+
+
+def receive(ctx, principal: Principal, tid: str, received: dict[str, int] | None = None) -> dict:
+    """The destination counts the goods in: its on-hand goes up; backorders for those SKUs are retried."""
+    principal.require(*_ACTORS)
+    received = received or {}
+    with ctx.uow() as uow:
+        row, lines = _load(uow, tid, principal, for_update=True)
+        if principal.role == Role.NODE and principal.node != row.destination:
+            raise NotFound(f"transfer {tid} not found")
+        by_sku = {l.sku: l for l in lines}
+        errors = [FieldError(f"received.{sku}", "not a line of this transfer") for sku in received if sku not in by_sku]
+        errors += [FieldError(f"received.{sku}", f"must be between 0 and the {by_sku[sku].qty} dispatched")
+                   for sku, q in received.items() if sku in by_sku and not 0 <= q <= by_sku[sku].qty]
+        if errors:
+            raise ValidationFailed("the receipt does not match the transfer", field_errors=errors)
+        short = {s: l.qty - received[s] for s, l in by_sku.items() if s in received and received[s] < l.qty}
+        _move(uow, row, TransferStatus.RECEIVED, principal.actor,
+              f"received at {row.destination}" + (f"; short {short}" if short else ""), received_at=now())
+        arrived = set()
+        for sku, line in sorted(by_sku.items()):
+            qty = received.get(sku, line.qty)
+            uow.conn.execute(transfer_lines.update().where(transfer_lines.c.transfer_id == tid,
+                                                           transfer_lines.c.sku == sku).values(received_qty=qty))
+            if qty:
+                uow.inventory.adjust(row.destination, sku, qty)
+                arrived.add(sku)
+                record(uow, "inventory", f"{row.destination}:{sku}", "adjusted", principal.actor,
+                       reason="transfer_in", delta=qty, note=f"transfer {tid}", node=row.destination, sku=sku)
+        uow.commit()
+        view = _view(uow, *_load(uow, tid, principal))
+    from omnialloc.services.inventory import stock_arrived
+
+    view["backorders_allocated"] = stock_arrived(ctx, arrived, principal.actor)
+    return view
+
+
+def cancel(ctx, principal: Principal, tid: str, reason: str) -> dict:
+    principal.require(Role.ADMIN)
+    with ctx.uow() as uow:
+        row, _ = _load(uow, tid, principal, for_update=True)
+        _move(uow, row, TransferStatus.CANCELLED, principal.actor, reason)
+        uow.commit()
+        return _view(uow, *_load(uow, tid, principal))
+
+
+def in_transit(ctx) -> dict[tuple[str, str], int]:
+    """Units dispatched and not yet received, per (destination, sku): stock on its way."""
+    q = (sa.select(transfers.c.destination, transfer_lines.c.sku, sa.func.sum(transfer_lines.c.qty).label("qty"))
+         .join(transfer_lines, transfer_lines.c.transfer_id == transfers.c.id)
+         .where(transfers.c.status == str(TransferStatus.DISPATCHED))
+         .group_by(transfers.c.destination, transfer_lines.c.sku))
+    out: dict[tuple[str, str], int] = defaultdict(int)
+    with ctx.uow(readonly=True) as uow:
+        for r in uow.conn.execute(q):
+            out[(r.destination, r.sku)] += int(r.qty)
+    return dict(out)
