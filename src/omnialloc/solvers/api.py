@@ -33,8 +33,9 @@ from .problem import AllocationProblem
 STRATEGIES = ("optimal", "nearest", "priority", "max_stock", "cost_greedy")
 METHODS = ("auto", "dp", "mip")
 
-# Time kept back from the MIP for building the plan and its explanation.
-_RESERVE_MS = 5.0
+# Time kept back from the MIP for building the plan and its explanation
+# (a few ms for 100 candidates; more on a loaded machine).
+_RESERVE_MS = 15.0
 
 
 def solve(
@@ -87,7 +88,8 @@ def _optimal(inst: Instance, deadline: float, method: str) -> tuple[Plan, Sol | 
         return to_plan(inst, sol, "optimal", PlanStatus.OPTIMAL, sol.cost, "enumeration"), sol
     lb = None
     seeds: list[Sol] = []
-    if method in ("auto", "dp") and dp.applicable(inst):
+    left_ms = (deadline - time.perf_counter()) * 1000.0 - _RESERVE_MS
+    if method in ("auto", "dp") and dp.applicable(inst) and (method == "dp" or dp.estimated_ms(inst) < 0.8 * left_ms):
         lb, sol, proven, _ = dp.solve_dp(inst)
         if proven:
             if sol is None:

@@ -416,21 +416,31 @@ def _undominated(A: np.ndarray, is_cod: bool) -> np.ndarray:
     """Mask of lanes to keep: a lane goes when another lane at the same node
     is at least as good on every term that can matter for this order (and
     strictly better on one, or equal and added earlier). Fewer lanes ->
-    smaller models, same optimum. One vectorised pass over all lanes."""
+    smaller models, same optimum. Rows of A are grouped by node, so the
+    comparison runs on a (nodes, k, k) block, not all lanes x all lanes."""
     n = len(A)
     if n <= 1:
         return np.ones(n, dtype=bool)
     # "Smaller is better" keys: price terms, minus divisor and max weight.
     K = np.stack(
         [A[:, 0], A[:, 1], -A[:, 3], -A[:, 4], A[:, 7] - A[:, 8],
-         A[:, 5] * is_cod, A[:, 6] * is_cod],
+         A[:, 5] * is_cod, A[:, 6] * is_cod, A[:, 2], -A[:, 2]],  # last two: same slab size
         axis=1,
     )
-    same = (A[:, 9][:, None] == A[:, 9][None, :]) & (A[:, 2][:, None] == A[:, 2][None, :])
-    le = same & np.all(K[:, None, :] <= K[None, :, :], axis=2)
-    eq = le & le.T
-    earlier = np.arange(n)[:, None] < np.arange(n)[None, :]
-    return ~np.any((le & ~eq) | (eq & earlier), axis=0)
+    node = A[:, 9]
+    starts = np.flatnonzero(np.r_[True, node[1:] != node[:-1]])
+    counts = np.diff(np.r_[starts, n])
+    k = int(counts.max())
+    pos = np.arange(n) - np.repeat(starts, counts)
+    grp = np.repeat(np.arange(len(starts)), counts)
+    big = np.iinfo(np.int64).max // 4
+    P = np.full((len(starts), k, K.shape[1]), big, dtype=np.int64)  # padding never dominates
+    P[grp, pos] = K
+    le = np.all(P[:, :, None, :] <= P[:, None, :, :], axis=3)  # le[g, a, b]: a at least as good as b
+    eq = le & le.transpose(0, 2, 1)
+    earlier = np.arange(k)[:, None] < np.arange(k)[None, :]
+    dom = np.any((le & ~eq) | (eq & earlier[None]), axis=1)  # (groups, k)
+    return ~dom[grp, pos]
 
 
 def _basic_infeasibility(inst: Instance) -> str | None:
