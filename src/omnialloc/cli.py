@@ -216,6 +216,12 @@ for _command in _OMNI_COMMANDS:
     main.add_command(_command)
 
 
+from omnialloc.cli_batch import COMMANDS as _BATCH_COMMANDS  # noqa: E402 - batch, prices, rebalance (issue 9)
+
+for _command in _BATCH_COMMANDS:
+    main.add_command(_command)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
 

@@ -32,6 +32,7 @@ import numpy as np
 
 from . import costs
 from .assemble import Sol, sol_from_ships
+from .highs_quiet import quiet_highs
 from .instance import Instance
 
 try:  # highspy prints a banner on import; keep it out of service logs
@@ -49,8 +50,7 @@ _local = threading.local()
 def _highs():
     h = getattr(_local, "h", None)
     if h is None:
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        h = quiet_highs()
         h.setOptionValue("mip_rel_gap", 0.0)
         # The objective is integral (paise), so a gap below one paisa
         # already proves optimality.

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..highs_quiet import quiet_highs
 from .patterns import Patterns
 from .problem import BatchData
 
@@ -135,9 +136,7 @@ def solve_model(d: BatchData, p: Patterns, *, integer: bool = False, time_limit:
     start = np.zeros(ncol + 1, dtype=np.int32)
     np.cumsum(np.bincount(C, minlength=ncol), out=start[1:])
 
-    with contextlib.redirect_stdout(io.StringIO()):
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+    h = quiet_highs()
     h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("time_limit", float(max(time_limit, 0.01)))

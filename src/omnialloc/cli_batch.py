@@ -1,0 +1,103 @@
+"""CLI of the nightly batch (issue 9): ``batch plan|apply``, ``prices refresh``, ``rebalance plan|apply``.
+
+Thin: parse, call one service, print. Added to ``omnialloc`` by ``cli.py``.
+"""
+
+from __future__ import annotations
+
+import click
+
+
+def _ctx():
+    from omnialloc.services.context import Context
+
+    return Context.default()
+
+
+def _bar(desc: str):
+    """A tqdm progress bar on stderr; returns (callback(done, total), close)."""
+    from tqdm import tqdm
+
+    state: dict = {}
+
+    def update(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = tqdm(total=total, desc=desc, unit="task", leave=False)
+        bar.n = done
+        bar.refresh()
+
+    def close() -> None:
+        if "bar" in state:
+            state["bar"].close()
+
+    return update, close
+
+
+def _rupees(paise) -> str:
+    return "-" if paise is None else f"Rs {paise / 100:,.2f}"
+
+
+@click.group("batch")
+def batch_group() -> None:
+    """Nightly re-optimization of open (allocated, not yet accepted; backordered) orders."""
+
+
+@batch_group.command("plan")
+@click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:port); default in-process.")
+@click.option("--dask", is_flag=True, help="Solve the components on a Dask LocalCluster.")
+@click.option("--orders-file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Only these open orders: a CSV with an order_id column, or one id per line.")
+@click.option("--cost-matrix", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="CSV order_id,node,cost_paise replacing the rate model (analysis only; not applied).")
+@click.option("--out", "out_dir", default=None, help="Folder for plan.json, moves.csv and chart.png.")
+@click.option("--time-limit", default=60.0, show_default=True, help="Seconds for the solver.")
+def batch_plan(scheduler, dask, orders_file, cost_matrix, out_dir, time_limit) -> None:
+    """Solve all open orders together; print before/after, the LP bound and the gap; store the plan."""
+    from omnialloc.services.batch import plan_batch
+
+    update, close = _bar("solving")
+    try:
+        s = plan_batch(_ctx(), scheduler=scheduler, dask=dask, orders_file=orders_file, cost_matrix=cost_matrix,
+                       out_dir=out_dir, time_limit=time_limit, progress=update)
+    finally:
+        close()
+    if not s.get("run_id"):
+        click.echo(s.get("detail", "nothing to do"))
+        return
+    b, a = s["before"], s["after"]
+    click.echo(f"batch {s['run_id']}: {s['orders']} open orders ({s['not_in_batch']} not movable), "
+               f"{s['components']} components, solved in {s['solve_seconds']} s ({s['method']})")
+    click.echo(f"{'':18}{'before':>18}{'after':>18}")
+    for label, key, money in (("total cost", "total", True), ("shipping", "shipping", True),
+                              ("unfilled penalty", "unfilled_paise", True), ("shipments", "shipments", False),
+                              ("split orders", "split_orders", False), ("unfilled units", "unfilled_units", False)):
+        fmt = _rupees if money else str
+        click.echo(f"{label:18}{fmt(b[key]):>18}{fmt(a[key]):>18}")
+    gap = "-" if s["gap"] is None else f"{100 * s['gap']:.2f}%"
+    split = s.get("gap_split") or {}
+    click.echo(f"LP bound {_rupees(s['bound_paise'])}, gap {gap} (unfilled {_rupees(split.get('unfilled_paise'))}, "
+               f"shipping {_rupees(split.get('shipping_paise'))} of the solver's own plan)")
+    click.echo(f"{s['moves']} orders change; apply with `omnialloc batch apply"
+               + (f" --plan {out_dir}`" if out_dir else "`"))
+
+
+@batch_group.command("apply")
+@click.option("--plan", "plan_dir", default=None, help="The --out folder of `batch plan` (default: latest plan).")
+def batch_apply(plan_dir) -> None:
+    """Apply a stored plan order by order (skips orders changed meanwhile); safe to re-run after a crash."""
+    from omnialloc.services.batch import apply_batch, run_from_dir
+
+    run_id = run_from_dir(plan_dir) if plan_dir else None
+    update, close = _bar("applying")
+    try:
+        t = apply_batch(_ctx(), run_id, progress=update)
+    finally:
+        close()
+    click.echo(f"batch {t['run_id']}: {t['applied']} orders re-allocated, {t['skipped']} skipped, "
+               f"saving {_rupees(t['saving_paise'])}")
+    for oid, why in sorted(t["skips"].items()):
+        click.echo(f"  skipped {oid}: {why}")
+
+
+COMMANDS = [batch_group]

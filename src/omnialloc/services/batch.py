@@ -1,0 +1,577 @@
+"""Nightly batch re-optimization of open orders: plan (solve all together) and apply (order by order).
+
+``plan_batch`` reads the open orders -- ALLOCATED orders whose live shipments
+are all still ALLOCATED (nothing accepted or packed), and BACKORDERED orders;
+ship-to-customer only (pickup orders stay where they are) -- the stock they
+may use (on_hand - safety_stock - reservations of orders NOT in the batch),
+each node's shipment capacity left for the day (its daily capacity minus
+today's live shipments of orders not in the batch) and the carrier lanes, and
+builds one ``solvers.batch.BatchProblem``. It is solved with decomposition
+(components over binding stock/capacity; Dask when a scheduler is given or
+``dask=True``). The current allocation, priced in the same model and
+improved by per-order re-solves, is a candidate too, so the plan is never
+worse than what is live. Like real-time allocation (``allow_partial=False``)
+an order is either fully allocated or backordered: an order the batch would
+fill only in part is backordered whole.
+
+The plan is persisted (``batch_runs`` + one ``batch_moves`` row per changed
+order) before anything is applied. ``apply_batch`` then applies each move in
+its own transaction: optimistic checks (order version and the exact live
+shipments and their versions as planned: an order accepted, packed, cancelled
+or re-planned meanwhile is skipped and reported), reservation deltas per
+(node, SKU) in sorted order with the conditional-update rule (never
+oversubscribing), old shipments CANCELLED, new ones created, and the move
+marked APPLIED -- all in that one transaction. A run killed with -9 leaves
+each order fully old or fully new; re-running applies the PENDING rest.
+Moves that need stock another move frees are retried after it.
+
+Known limits: routing/split rules are not applied inside the batch (the
+batch respects node capabilities, nodes that rejected the order, COD, the
+promised days and lane weight limits); cost-matrix plans are for analysis
+and are not applied.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import secrets
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+
+from omnialloc.domain import SHIPMENT_MACHINE, DeliveryMode, OrderStatus, PaymentMode, Shipment, ShipmentLine, \
+    ShipmentStatus
+from omnialloc.domain.errors import NotFound, ValidationFailed
+from omnialloc.domain.shipments import DEAD_STATUSES
+from omnialloc.logistics.lanes import lanes_for
+from omnialloc.services.allocation import destination, move_order
+from omnialloc.services.events import now, record
+from omnialloc.services.network import network
+from omnialloc.services.network import skus as sku_master
+from omnialloc.services.planning import Candidates, Routing, _ineligible
+from omnialloc.store.tables import inventory, orders, shipments
+from omnialloc.store.tables_batch import batch_moves, batch_runs
+
+ACTOR = "system:batch"
+OPEN_STATUSES = (OrderStatus.ALLOCATED, OrderStatus.BACKORDERED)
+#: test-only: seconds to sleep inside each order's apply transaction (to kill a run half way)
+SLEEP_ENV = "OMNIALLOC_BATCH_APPLY_TEST_SLEEP"
+
+
+# --------------------------------------------------------------------------- snapshot
+@dataclass
+class Snapshot:
+    """The batch as read from the store, and how to map the solver's answer back."""
+
+    problem: object                                   # solvers.batch.BatchProblem
+    orders: dict                                      # order_id -> Order
+    current: dict[str, list[Shipment]]                # order_id -> live shipments (all ALLOCATED)
+    versions: dict[str, int]
+    lane_info: dict[tuple[str, str, str], tuple[str, int]] = field(default_factory=dict)  # (o, node, carrier) -> (zone, sla)
+    weights: dict[str, int] = field(default_factory=dict)
+    matrix: bool = False
+    skipped: dict[str, str] = field(default_factory=dict)  # order_id -> why it is not in the batch
+    ship_versions: dict[str, int] = field(default_factory=dict)
+
+
+def _read_ids(path) -> list[str]:
+    """An orders file: a CSV with an ``order_id`` column, or one order id per line."""
+    text = Path(path).read_text().splitlines()
+    if text and "order_id" in text[0].split(","):
+        return [r["order_id"].strip() for r in csv.DictReader(text) if r.get("order_id", "").strip()]
+    return [t.strip() for t in text if t.strip() and not t.startswith("#")]
+
+
+def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None = None,
+             extra_orders=None) -> Snapshot:
+    """Read the open orders (or ``order_ids`` among them) and build the BatchProblem in one read transaction.
+
+    ``extra_orders(problem, add_lanes)``: a hook to add pseudo-orders (expected demand, for prices)."""
+    from omnialloc.solvers.batch import BatchProblem
+
+    with ctx.uow(readonly=True) as uow:
+        conn = uow.conn
+        q = sa.select(orders.c.id).where(orders.c.status.in_([str(s) for s in OPEN_STATUSES]))
+        ids = [r.id for r in conn.execute(q.order_by(orders.c.created_at, orders.c.id))]
+        if order_ids is not None:
+            wanted = set(order_ids)
+            ids = [i for i in ids if i in wanted]
+        by_id: dict = {}
+        for k in range(0, len(ids), 500):
+            by_id.update(uow.orders.get_many(ids[k:k + 500]))
+        live: dict[str, list[Shipment]] = defaultdict(list)
+        for k in range(0, len(ids), 500):
+            chunk = ids[k:k + 500]
+            rows = uow.shipments._many(sa.select(shipments).where(shipments.c.order_id.in_(chunk))
+                                       .order_by(shipments.c.created_at, shipments.c.id))
+            for s in rows:
+                if s.status not in DEAD_STATUSES:
+                    live[s.order_id].append(s)
+        versions = dict(conn.execute(sa.select(orders.c.id, orders.c.version).where(orders.c.id.in_(ids))).all()) \
+            if len(ids) < 30_000 else {r.id: r.version for r in conn.execute(sa.select(orders.c.id, orders.c.version))}
+
+        skipped: dict[str, str] = {}
+        batch: dict = {}
+        for oid in ids:
+            o = by_id[oid]
+            if o.delivery_mode == DeliveryMode.PICKUP:
+                skipped[oid] = "pickup order"
+                continue
+            if any(s.status != ShipmentStatus.ALLOCATED for s in live.get(oid, [])):
+                skipped[oid] = "a shipment is already accepted or packed"
+                continue
+            if not any(ln.open_qty > 0 for ln in o.lines):
+                continue
+            batch[oid] = o
+
+        net = network(uow)
+        skus = sku_master(uow, sorted({ln.sku for o in batch.values() for ln in o.lines}))
+        # stock: ATP + what the batch's own shipments hold
+        atp = defaultdict(int)
+        for r in conn.execute(sa.select(inventory.c.node, inventory.c.sku, inventory.c.on_hand,
+                                        inventory.c.reserved, inventory.c.safety_stock)):
+            atp[(r.node, r.sku)] = max(0, r.on_hand - r.reserved - r.safety_stock)
+        used_today: dict[str, int] = defaultdict(int)
+        day = now().replace(hour=0, minute=0, second=0, microsecond=0)
+        q = (sa.select(shipments.c.node, shipments.c.order_id).where(shipments.c.created_at >= day)
+             .where(shipments.c.status.not_in([str(s) for s in DEAD_STATUSES])))
+        for r in conn.execute(q):
+            if r.order_id not in batch:
+                used_today[r.node] += 1
+        for oid in batch:
+            for s in live.get(oid, []):
+                for ln in s.lines:
+                    atp[(s.node, ln.sku)] += ln.qty
+        excluded = {oid: uow.orders.excluded_nodes(oid) for oid in batch}
+        ship_ids = [s.id for oid in batch for s in live.get(oid, [])]
+        ship_versions = {}
+        for k in range(0, len(ship_ids), 500):
+            ship_versions.update(conn.execute(sa.select(shipments.c.id, shipments.c.version)
+                                              .where(shipments.c.id.in_(ship_ids[k:k + 500]))).all())
+
+    problem = BatchProblem()
+    stock_by_node: dict[str, dict[str, int]] = defaultdict(dict)
+    for (n, s), q in atp.items():
+        if q > 0:
+            stock_by_node[n][s] = q
+    for node in net.nodes:
+        problem.add_node(node.code, stock_by_node.get(node.code, {}),
+                         capacity_shipments=max(0, node.daily_capacity - used_today.get(node.code, 0)),
+                         handling_cost_paise=node.handling_cost_paise)
+    snap = Snapshot(problem, batch, {o: live.get(o, []) for o in batch}, versions, skipped=skipped,
+                    matrix=cost_matrix is not None, weights={k: v.unit_weight_g for k, v in skus.items()},
+                    ship_versions=dict(ship_versions))
+    pen = ctx.settings.unfilled_penalty_paise
+    for oid, o in batch.items():
+        lines = [(str(ln.line_no), ln.sku, ln.open_qty, skus[ln.sku].unit_weight_g, ln.unit_price_paise,
+                  skus[ln.sku].volume_mm3) for ln in o.lines if ln.open_qty > 0]
+        problem.add_order(oid, lines, payment_mode=str(o.payment_mode), unfilled_penalty_paise_per_unit=pen)
+    if cost_matrix is not None:
+        problem.read_cost_matrix_csv(cost_matrix)
+        return snap
+
+    def add_lanes(oid, dest, *, cod: bool, promised_days, weight_g: int, excluded_nodes=None, order=None):
+        cand = Candidates(nodes=net.nodes, locations=net.locations, atp={}, capacity_left={},
+                          excluded=excluded_nodes or {})
+        for node in net.nodes:
+            if order is not None and _ineligible(node, order, cand, Routing(), 0.0):
+                continue
+            if order is None and not node.active:
+                continue
+            for lane in lanes_for(net.locations[node.code], dest, net.carriers, net.rate_cards,
+                                  net.serviceability, cod=cod):
+                if (cod and not lane.cod_allowed) or (lane.max_weight_g and weight_g > lane.max_weight_g):
+                    continue
+                if promised_days is not None and lane.sla_days > promised_days:
+                    continue
+                problem.add_lane(oid, node.code, lane.carrier, lane.first_slab_paise, lane.additional_slab_paise,
+                                 slab_g=lane.slab_g, volumetric_divisor=lane.volumetric_divisor,
+                                 cod_fixed_paise=lane.cod_fixed_paise if cod else 0,
+                                 cod_percent_bp=lane.cod_percent_bp if cod else 0)
+                snap.lane_info[(oid, node.code, lane.carrier)] = (str(lane.zone), lane.sla_days)
+
+    for oid, o in batch.items():
+        try:
+            dest = destination(o)
+        except ValidationFailed:
+            continue
+        weight = sum(skus[ln.sku].unit_weight_g * ln.open_qty for ln in o.lines)
+        add_lanes(oid, dest, cod=o.payment_mode == PaymentMode.COD, promised_days=o.promised_days,
+                  weight_g=weight, excluded_nodes=excluded[oid], order=o)
+    if extra_orders is not None:
+        extra_orders(problem, add_lanes)
+    return snap
+
+
+# --------------------------------------------------------------------------- solve + compare
+def _assignments(d, pats, chosen_by_order: dict[int, list[int]]) -> dict:
+    return {d.order_ids[o]: sorted((int(pats.node[k]), int(pats.mask[k])) for k in ks)
+            for o, ks in chosen_by_order.items()}
+
+
+def solve_snapshot(snap: Snapshot, *, scheduler: str | None = None, dask: bool = False,
+                   time_limit: float = 60.0, progress=None) -> dict:
+    """Solve; return before/after per order in the same cost model, and the batch figures."""
+    from omnialloc.solvers.batch import solve_decomposed
+    from omnialloc.solvers.batch.assign import Index, State, check, improve, total_cost
+    from omnialloc.solvers.batch.patterns import build_patterns
+
+    d = snap.problem.compile()
+    t0 = time.perf_counter()
+    plan = solve_decomposed(d, time_limit=time_limit, scheduler=scheduler, dask=dask or bool(scheduler),
+                            progress=progress)
+    pats = build_patterns(d)
+    ix = Index(d, pats)
+    key = {}
+    for k, (o, n, m, c) in enumerate(zip(pats.order.tolist(), pats.node.tolist(), pats.mask.tolist(),
+                                         pats.cost.tolist())):
+        key[(o, n, m)] = k
+    opos = {o: i for i, o in enumerate(d.order_ids)}
+    npos = {n: i for i, n in enumerate(d.node_codes)}
+    line_pos = d.order_line_start()
+
+    def bit(o: int, line_id: str) -> int:
+        s, e = int(line_pos[o]), int(line_pos[o + 1])
+        return 1 << [d.line_ids[i] for i in range(s, e)].index(line_id)
+
+    # the current allocation as patterns (None when an order splits a line or has no such pattern)
+    current = State.fresh(d)
+    representable = True
+    extra: dict[str, int] = {}
+    cur_extra = 0  # stored cost of shipments the model cannot express
+    for oid, ships in snap.current.items():
+        o = opos[oid]
+        ks = []
+        for s in ships:
+            m = 0
+            for ln in s.lines:
+                m |= bit(o, str(ln.line_no))
+            k = key.get((o, npos[s.node], m))
+            if k is None or sum(ln.qty for ln in s.lines) != sum(
+                    int(d.line_qty[line_pos[o] + i]) for i in range(int(line_pos[o + 1] - line_pos[o])) if m >> i & 1):
+                representable = False
+                cur_extra += s.cost_paise
+                extra[oid] = extra.get(oid, 0) + s.cost_paise
+                continue
+            ks.append(k)
+        current.take(ix, o, ks)
+    before = total_cost(ix, current)
+    before["total"] += cur_extra
+    before["shipping"] += cur_extra
+
+    # the batch plan, whole orders only
+    after = State.fresh(d)
+    chosen: dict[int, list[int]] = defaultdict(list)
+    unf = set(plan.unfilled)
+    for mv in plan.shipments:
+        if mv.order_id in unf:
+            continue
+        o = opos[mv.order_id]
+        m = 0
+        for lid in mv.line_ids:
+            m |= bit(o, lid)
+        chosen[o].append(key[(o, npos[mv.node], m)])
+    for o, ks in chosen.items():
+        after.take(ix, o, ks)
+    method = "batch"
+    if representable and not check(ix, current):
+        polished = State(current.stock.copy(), current.cap.copy(), current.used.copy(), [list(c) for c in current.chosen])
+        improve(ix, polished, passes=2, deadline=time.perf_counter() + max(5.0, time_limit / 4))
+        _whole_orders(ix, polished)
+        if total_cost(ix, polished)["total"] < total_cost(ix, after)["total"]:
+            after, method = polished, "current+improve"
+    if total_cost(ix, after)["total"] > before["total"]:
+        after, method = current, "kept current"
+    after_tot = total_cost(ix, after)
+    if after is current:
+        after_tot = dict(before)
+
+    per_order = {}
+    for oid in snap.orders:
+        o = opos[oid]
+        new = sorted((d.node_codes[ix.node[k]], int(pats.mask[k]), k) for k in after.chosen[o])
+        old = sorted((d.node_codes[ix.node[k]], int(pats.mask[k]), k) for k in current.chosen[o])
+        old_ships = snap.current[oid]
+        same = after is current or ([(n, m) for n, m, _ in new] == [(n, m) for n, m, _ in old]
+                                   and len(old) == len(old_ships))
+        if same:
+            continue
+        per_order[oid] = {
+            "new": [{"node": n, "mask": m, "pattern": k, "cost_paise": ix.cost[k]} for n, m, k in new],
+            "before": _order_cost(ix, o, current.chosen[o]) + extra.get(oid, 0),
+            "after": _order_cost(ix, o, after.chosen[o]),
+        }
+    return {"data": d, "patterns": pats, "plan": plan, "before": before, "after": after_tot, "moves": per_order,
+            "before_state": current, "after_state": after, "ix": ix, "method": method,
+            "seconds": time.perf_counter() - t0}
+
+
+def _order_cost(ix, o, ks) -> int:
+    from omnialloc.solvers.batch.assign import order_cost
+
+    return int(order_cost(ix, o, ks))
+
+
+def _whole_orders(ix, st) -> None:
+    """An order the state fills only in part is backordered whole (real-time allocation's rule)."""
+    d = ix.d
+    for o, ks in enumerate(st.chosen):
+        if not ks:
+            continue
+        cov = 0
+        for k in ks:
+            cov |= int(ix.p.mask[k])
+        n_lines = int(ix.start[o + 1] - ix.start[o])
+        if cov != (1 << n_lines) - 1:
+            st.release(ix, o)
+
+
+def _counts(ix, st) -> dict:
+    per = [len(ks) for ks in st.chosen]
+    return {"shipments": int(sum(per)), "split_orders": int(sum(1 for p in per if p > 1))}
+
+
+# --------------------------------------------------------------------------- plan
+def plan_batch(ctx, *, scheduler: str | None = None, dask: bool = False, orders_file: str | None = None,
+               cost_matrix: str | None = None, out_dir: str | None = None, time_limit: float = 60.0,
+               progress=None, actor: str = ACTOR) -> dict:
+    """Solve the open orders together, persist the plan, write the report; returns the summary."""
+    t0 = time.perf_counter()
+    ids = _read_ids(orders_file) if orders_file else None
+    snap = snapshot(ctx, order_ids=ids, cost_matrix=cost_matrix)
+    if not snap.orders:
+        summary = {"run_id": None, "orders": 0, "moves": 0, "skipped": snap.skipped,
+                   "detail": "no open orders to re-optimize"}
+        return summary
+    res = solve_snapshot(snap, scheduler=scheduler, dask=dask, time_limit=time_limit, progress=progress)
+    plan, ix = res["plan"], res["ix"]
+    d = res["data"]
+    bc, ac = _counts(ix, res["before_state"]), _counts(ix, res["after_state"])
+    if res["method"] == "kept current":
+        ac = bc
+    bound = plan.bound
+    summary = {
+        "orders": len(snap.orders), "not_in_batch": len(snap.skipped), "method": res["method"],
+        "before": {**res["before"], **bc}, "after": {**res["after"], **ac},
+        "bound_paise": None if bound is None else round(float(bound)),
+        "gap": None if not bound else (res["after"]["total"] - bound) / bound,
+        "gap_split": {k: round(float(v)) for k, v in plan.gap_split().items()},
+        "components": plan.n_components, "largest_component": plan.largest_component,
+        "moves": len(res["moves"]), "cost_matrix": bool(cost_matrix),
+        "solve_seconds": round(res["seconds"], 2),
+    }
+    run_id = "bat_" + secrets.token_hex(8)
+    rows = []
+    for seq, (oid, mv) in enumerate(sorted(res["moves"].items())):
+        new = []
+        for part in mv["new"]:
+            k = part["pattern"]
+            lines = [d.line_ids[i] for i in res["patterns"].lines[
+                res["patterns"].ptr[k]:res["patterns"].ptr[k + 1]]]
+            carrier = None if d.lane_carrier is None else d.lane_carrier[int(res["patterns"].cand[k])]
+            qty = {lid: int(ln.open_qty) for ln in snap.orders[oid].lines for lid in [str(ln.line_no)] if lid in lines}
+            zone, sla = snap.lane_info.get((oid, part["node"], carrier), ("D", None))
+            new.append({"node": part["node"], "carrier": carrier, "lines": qty, "cost_paise": int(part["cost_paise"]),
+                        "zone": zone, "sla_days": sla})
+        old = {"order_version": snap.versions.get(oid), "status": str(snap.orders[oid].status),
+               "shipments": [[s.id, snap.ship_versions[s.id], s.node] for s in snap.current[oid]]}
+        rows.append(dict(run_id=run_id, order_id=oid, seq=seq, old=old, new=new,
+                         cost_before_paise=int(mv["before"]), cost_after_paise=int(mv["after"]),
+                         state="PENDING", reason=""))
+    summary["run_id"] = run_id
+    summary["seconds"] = round(time.perf_counter() - t0, 2)
+    with ctx.uow() as uow:
+        uow.conn.execute(batch_runs.insert().values(id=run_id, status="PLANNED", summary=_jsonable(summary),
+                                                    created_by=actor, created_at=now()))
+        for k in range(0, len(rows), 1000):
+            uow.conn.execute(batch_moves.insert(), rows[k:k + 1000])
+        uow.commit()
+    if out_dir:
+        write_report(out_dir, summary, rows)
+    return summary
+
+
+def _jsonable(x):
+    return json.loads(json.dumps(x, default=lambda v: v.item() if hasattr(v, "item") else str(v)))
+
+
+def write_report(out_dir: str, summary: dict, rows: list[dict]) -> None:
+    """``plan.json`` (the summary, with the run id ``batch apply --plan`` reads), ``moves.csv``, ``chart.png``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "plan.json").write_text(json.dumps(_jsonable(summary), indent=2))
+    with open(out / "moves.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["order_id", "from_nodes", "to_nodes", "cost_before_paise", "cost_after_paise", "saving_paise"])
+        for r in rows:
+            frm = "+".join(s[2] for s in r["old"]["shipments"]) or "-"
+            to = "+".join(p["node"] for p in r["new"]) or "-"
+            w.writerow([r["order_id"], frm, to, r["cost_before_paise"], r["cost_after_paise"],
+                        r["cost_before_paise"] - r["cost_after_paise"]])
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    parts = ["shipping", "fixed", "unfilled_paise"]
+    labels = ["before", "after"]
+    bottom = np.zeros(2)
+    for p in parts:
+        vals = np.array([summary["before"].get(p, 0), summary["after"].get(p, 0)], dtype=float) / 100
+        ax.bar(labels, vals, bottom=bottom, label=p.replace("_paise", ""))
+        bottom += vals
+    if summary.get("bound_paise"):
+        ax.axhline(summary["bound_paise"] / 100, color="k", ls="--", lw=1, label="LP bound")
+    ax.set_ylabel("cost (rupees)")
+    ax.set_title(f"batch {summary['run_id']}: {summary['orders']} orders, {summary['moves']} moves")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "chart.png", dpi=100)
+    plt.close(fig)
+
+
+# --------------------------------------------------------------------------- apply
+def latest_run(ctx) -> str | None:
+    with ctx.uow(readonly=True) as uow:
+        return uow.conn.execute(sa.select(batch_runs.c.id).where(batch_runs.c.status != "APPLIED")
+                                .order_by(batch_runs.c.created_at.desc()).limit(1)).scalar()
+
+
+def run_from_dir(plan_dir: str) -> str:
+    path = Path(plan_dir) / "plan.json"
+    if not path.exists():
+        raise ValidationFailed(f"{path} not found: pass the --out folder of `omnialloc batch plan`")
+    return json.loads(path.read_text())["run_id"]
+
+
+class _Skip(Exception):
+    pass
+
+
+class _NoStock(Exception):
+    pass
+
+
+def apply_batch(ctx, run_id: str | None = None, *, actor: str = ACTOR, progress=None) -> dict:
+    """Apply the PENDING moves of a run, each order in its own transaction; returns a tally with skip reasons."""
+    run_id = run_id or latest_run(ctx)
+    if run_id is None:
+        raise NotFound("no batch plan waiting to be applied; run `omnialloc batch plan` first")
+    with ctx.uow() as uow:
+        run = uow.conn.execute(sa.select(batch_runs).where(batch_runs.c.id == run_id)).first()
+        if run is None:
+            raise NotFound(f"batch run {run_id} not found")
+        if run.summary.get("cost_matrix"):
+            raise ValidationFailed("a plan made from an analyst's cost matrix is for analysis only; it is not applied")
+        uow.conn.execute(batch_runs.update().where(batch_runs.c.id == run_id).values(status="APPLYING"))
+        pending = uow.conn.execute(sa.select(batch_moves).where(batch_moves.c.run_id == run_id,
+                                                                 batch_moves.c.state == "PENDING")
+                                   .order_by(batch_moves.c.seq)).all()
+        uow.commit()
+    sleep = float(os.environ.get(SLEEP_ENV, "0") or 0)
+    tally = {"run_id": run_id, "applied": 0, "skipped": 0, "skips": {}, "saving_paise": 0}
+    todo = list(pending)
+    total = len(todo)
+    while todo:
+        deferred = []
+        for mv in todo:
+            try:
+                with ctx.uow() as uow:
+                    _apply_one(uow, ctx, run_id, mv, actor)
+                    if sleep:
+                        time.sleep(sleep)
+                    uow.commit()
+                tally["applied"] += 1
+                tally["saving_paise"] += mv.cost_before_paise - mv.cost_after_paise
+                if progress:
+                    progress(tally["applied"] + tally["skipped"], total)
+            except _Skip as exc:
+                _mark(ctx, run_id, mv.order_id, "SKIPPED", str(exc))
+                tally["skipped"] += 1
+                tally["skips"][mv.order_id] = str(exc)
+                if progress:
+                    progress(tally["applied"] + tally["skipped"], total)
+            except _NoStock as exc:
+                deferred.append((mv, str(exc)))
+        if len(deferred) == len(todo):  # no progress: the stock is gone
+            for mv, why in deferred:
+                _mark(ctx, run_id, mv.order_id, "SKIPPED", why)
+                tally["skipped"] += 1
+                tally["skips"][mv.order_id] = why
+            break
+        todo = [mv for mv, _ in deferred]
+    with ctx.uow() as uow:
+        uow.conn.execute(batch_runs.update().where(batch_runs.c.id == run_id)
+                         .values(status="APPLIED", applied_at=now()))
+        uow.commit()
+    return tally
+
+
+def _mark(ctx, run_id: str, order_id: str, state: str, reason: str) -> None:
+    with ctx.uow() as uow:
+        uow.conn.execute(batch_moves.update().where(batch_moves.c.run_id == run_id, batch_moves.c.order_id == order_id)
+                         .values(state=state, reason=reason, applied_at=now()))
+        uow.commit()
+
+
+def _apply_one(uow, ctx, run_id: str, mv, actor: str) -> None:
+    order = uow.orders.get(mv.order_id, for_update=True)
+    if order is None:
+        raise _Skip("order no longer exists")
+    old = mv.old
+    if str(order.status) != old["status"] or uow.orders.version(order.id) != old["order_version"]:
+        raise _Skip(f"order changed meanwhile (now {order.status})")
+    live = [s for s in uow.shipments.for_order(order.id) if s.status not in DEAD_STATUSES]
+    planned = {(sid, ver) for sid, ver, _ in old["shipments"]}
+    if any(s.status != ShipmentStatus.ALLOCATED for s in live):
+        raise _Skip("a shipment was accepted or packed meanwhile")
+    if {(s.id, uow.shipments.version(s.id)) for s in live} != planned:
+        raise _Skip("the order's shipments changed meanwhile")
+    delta: dict[tuple[str, str], int] = defaultdict(int)
+    for s in live:
+        for ln in s.lines:
+            delta[(s.node, ln.sku)] -= ln.qty
+    lines = {ln.line_no: ln for ln in order.lines}
+    for part in mv.new:
+        for lid, q in part["lines"].items():
+            delta[(part["node"], lines[int(lid)].sku)] += q
+    for key in sorted(delta):  # fixed order: no deadlocks with concurrent reservers
+        q = delta[key]
+        if q > 0 and not uow.inventory.reserve(key[0], key[1], q):
+            raise _NoStock(f"{key[1]} at {key[0]} is no longer available")
+        if q < 0 and not uow.inventory.release(key[0], key[1], -q):
+            raise _Skip(f"reservation of {key[1]} at {key[0]} is missing; run `omnialloc check`")
+    for s in live:
+        SHIPMENT_MACHINE.check(s.status, ShipmentStatus.CANCELLED)
+        uow.shipments.set_status(s.id, ShipmentStatus.CANCELLED)
+        record(uow, "shipment", s.id, "status_changed", actor, from_status=s.status,
+               to_status=ShipmentStatus.CANCELLED, reason=f"re-planned by batch {run_id}", order_id=order.id)
+    created = []
+    weights = sku_master(uow, sorted({ln.sku for ln in order.lines}))
+    for part in mv.new:
+        sl = [ShipmentLine(int(lid), lines[int(lid)].sku, q) for lid, q in sorted(part["lines"].items(),
+                                                                                   key=lambda kv: int(kv[0]))]
+        w = sum(weights[x.sku].unit_weight_g * x.qty for x in sl)
+        shipment = Shipment(id="shp_" + secrets.token_hex(8), order_id=order.id, node=part["node"],
+                            carrier=part["carrier"], lines=sl, status=ShipmentStatus.ALLOCATED, weight_g=w,
+                            billed_weight_g=w, cost_paise=part["cost_paise"], sla_days=part.get("sla_days"),
+                            cost_breakdown={"total": part["cost_paise"], "zone": part.get("zone", "D")})
+        uow.shipments.add(shipment)
+        record(uow, "shipment", shipment.id, "created", actor, to_status=shipment.status,
+               reason=f"batch {run_id}: planned at {part['node']} via {part['carrier']}", order_id=order.id)
+        created.append(shipment.id)
+    if created:
+        move_order(uow, order, OrderStatus.ALLOCATED, actor, f"re-optimized by batch {run_id}",
+                   shipments=created, batch_run=run_id)
+    else:
+        move_order(uow, order, OrderStatus.BACKORDERED, actor,
+                   f"batch {run_id} gave this order's stock to orders that need it more", batch_run=run_id)
+    uow.conn.execute(batch_moves.update().where(batch_moves.c.run_id == run_id, batch_moves.c.order_id == order.id)
+                     .values(state="APPLIED", applied_at=now()))

@@ -1,0 +1,143 @@
+"""Nightly batch against a real store: plan never worse than live, apply per order, skips, kill -9 resumes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import sqlalchemy as sa
+
+from omnialloc.config import Settings
+from omnialloc.services import batch, fulfilment, lifecycle
+from omnialloc.services.access import SYSTEM
+from omnialloc.services.context import Context
+from omnialloc.services.invariants import check
+from omnialloc.services.network import invalidate
+from omnialloc.store.engine import READONLY_OPTION
+from omnialloc.store.tables import inventory, shipments
+from omnialloc.store.tables_batch import batch_moves
+
+SKU = "SKU-0001"
+
+
+def _ctx(engine, url) -> Context:
+    invalidate()
+    return Context(engine, Settings(database_url=url))
+
+
+def _stock(engine, levels: dict[str, int], sku: str = SKU) -> None:
+    """Set on_hand of ``sku`` (safety stock 0) at the given nodes and 0 elsewhere (only where nothing is reserved)."""
+    with engine.begin() as conn:
+        conn.execute(inventory.update().where(inventory.c.sku == sku, inventory.c.reserved == 0)
+                     .values(on_hand=0, safety_stock=0))
+        for node, q in levels.items():
+            row = conn.execute(sa.select(inventory.c.reserved).where(inventory.c.node == node,
+                                                                      inventory.c.sku == sku)).first()
+            if row is None:
+                conn.execute(inventory.insert().values(node=node, sku=sku, on_hand=q, reserved=0, safety_stock=0,
+                                                       updated_at=sa.func.now()))
+            else:
+                conn.execute(inventory.update().where(inventory.c.node == node, inventory.c.sku == sku)
+                             .values(on_hand=q + row.reserved, safety_stock=0))
+
+
+def _capture(ctx, ext: str, pin: str = "600002", qty: int = 1) -> dict:
+    body = {"channel": "web", "external_id": ext, "payment_mode": "PREPAID",
+            "ship_to": {"name": "A", "line1": "1 Road", "city": "Chennai", "pin": pin},
+            "lines": [{"sku": SKU, "qty": qty}]}
+    view, _ = lifecycle.capture(ctx, SYSTEM, body)
+    return view
+
+
+def _far_allocated(engine, url, n: int) -> tuple[Context, list[dict]]:
+    """n Chennai orders allocated from Delhi (Chennai had no stock), then Chennai receives stock."""
+    ctx = _ctx(engine, url)
+    _stock(engine, {"DEL-FC1": 50})
+    views = [_capture(ctx, f"b-{i}") for i in range(n)]
+    assert all(v["status"] == "ALLOCATED" and v["shipments"][0]["node"] == "DEL-FC1" for v in views)
+    _stock(engine, {"CHN-FC1": 50})
+    return ctx, views
+
+
+def _nodes_of(engine, order_id: str) -> list[tuple[str, str]]:
+    with engine.connect() as conn:
+        return sorted((r.node, r.status) for r in conn.execute(
+            sa.select(shipments.c.node, shipments.c.status).where(shipments.c.order_id == order_id)))
+
+
+def test_plan_moves_orders_to_the_cheaper_node_and_apply_makes_it_so(clean_engine, clean_db_url, tmp_path):
+    ctx, views = _far_allocated(clean_engine, clean_db_url, 3)
+    summary = batch.plan_batch(ctx, out_dir=str(tmp_path))
+    assert summary["moves"] == 3
+    assert summary["after"]["total"] < summary["before"]["total"]
+    assert summary["bound_paise"] <= summary["after"]["total"]
+    assert (tmp_path / "moves.csv").read_text().count("DEL-FC1") == 3
+    assert (tmp_path / "chart.png").stat().st_size > 1000
+    tally = batch.apply_batch(ctx, batch.run_from_dir(str(tmp_path)))
+    assert tally["applied"] == 3 and tally["skipped"] == 0
+    for v in views:
+        assert _nodes_of(clean_engine, v["id"]) == [("CHN-FC1", "ALLOCATED"), ("DEL-FC1", "CANCELLED")]
+    assert check(clean_engine).ok, check(clean_engine).summary()
+
+
+def test_a_plan_over_an_already_optimal_store_changes_nothing(clean_engine, clean_db_url):
+    ctx = _ctx(clean_engine, clean_db_url)
+    _stock(clean_engine, {"CHN-FC1": 5, "DEL-FC1": 5})
+    _capture(ctx, "opt-1")
+    summary = batch.plan_batch(ctx)
+    assert summary["moves"] == 0
+    assert summary["after"]["total"] <= summary["before"]["total"]
+
+
+def test_apply_skips_an_order_accepted_meanwhile(clean_engine, clean_db_url):
+    ctx, views = _far_allocated(clean_engine, clean_db_url, 2)
+    summary = batch.plan_batch(ctx)
+    fulfilment.accept(ctx, SYSTEM, views[0]["shipments"][0]["id"])
+    tally = batch.apply_batch(ctx, summary["run_id"])
+    assert tally["applied"] == 1 and tally["skipped"] == 1
+    assert "accepted" in tally["skips"][views[0]["id"]]
+    assert _nodes_of(clean_engine, views[0]["id"]) == [("DEL-FC1", "ACCEPTED")]
+    assert check(clean_engine).ok, check(clean_engine).summary()
+
+
+def test_apply_never_oversubscribes_stock_taken_meanwhile(clean_engine, clean_db_url):
+    ctx, views = _far_allocated(clean_engine, clean_db_url, 2)
+    summary = batch.plan_batch(ctx)
+    _stock(clean_engine, {"CHN-FC1": 1})  # someone sold most of Chennai's stock meanwhile
+    tally = batch.apply_batch(ctx, summary["run_id"])
+    assert tally["applied"] == 1 and tally["skipped"] == 1
+    assert "no longer available" in next(iter(tally["skips"].values()))
+    assert check(clean_engine).ok, check(clean_engine).summary()
+
+
+def test_apply_killed_with_sigkill_leaves_orders_whole_and_a_rerun_finishes(clean_engine, clean_db_url, tmp_path):
+    ctx, views = _far_allocated(clean_engine, clean_db_url, 4)
+    batch.plan_batch(ctx, out_dir=str(tmp_path))
+    env = {**os.environ, "OMNIALLOC_DATABASE_URL": clean_db_url, batch.SLEEP_ENV: "1.0"}
+    cmd = [sys.executable, "-m", "omnialloc.cli", "batch", "apply", "--plan", str(tmp_path)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # kill inside the second order's transaction
+        with clean_engine.connect() as conn:  # a read that does not queue for SQLite's write lock
+            conn = conn.execution_options(**{READONLY_OPTION: True})
+            done = conn.execute(sa.select(sa.func.count()).select_from(batch_moves)
+                                .where(batch_moves.c.state == "APPLIED")).scalar()
+        if done >= 1:
+            time.sleep(0.5)
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert check(clean_engine).ok, check(clean_engine).summary()
+    states = [_nodes_of(clean_engine, v["id"]) for v in views]
+    old, new = [("DEL-FC1", "ALLOCATED")], [("CHN-FC1", "ALLOCATED"), ("DEL-FC1", "CANCELLED")]
+    assert all(s in (old, new) for s in states), states
+    assert 1 <= states.count(new) < len(views)
+    env.pop(batch.SLEEP_ENV)
+    rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert all(_nodes_of(clean_engine, v["id"]) == new for v in views)
+    assert check(clean_engine).ok, check(clean_engine).summary()
