@@ -67,11 +67,18 @@ def _finish(inst: Instance, name: str, contents, unfilled) -> Sol | str:
     return sol
 
 
+def _single(inst: Instance, c: int) -> Sol:
+    """The whole order from node c on its cheapest lane. `single_costs`
+    already checked stock, policy and weight, so no re-pricing is needed."""
+    cost, lane = _whole_order_costs(inst)
+    return Sol(((int(c), int(lane[c]), tuple(int(x) for x in inst.q)),), (0,) * inst.n_lines, int(cost[c]))
+
+
 def _single_or_greedy(inst: Instance, name: str, single_order, line_order) -> Sol | str:
     cost, _ = _whole_order_costs(inst)
     for c in single_order:
         if cost[c] < INF:
-            return _finish(inst, name, {int(c): inst.q.copy()}, np.zeros(inst.n_lines, dtype=np.int64))
+            return _single(inst, int(c))
     g = _greedy(inst, line_order)
     if isinstance(g, str):
         return f"{name}: {g}"
@@ -106,8 +113,7 @@ def max_stock(inst: Instance) -> Sol | str:
 def cost_greedy(inst: Instance) -> Sol | str:
     cost, _ = _whole_order_costs(inst)
     if inst.n_cand and cost.min() < INF:
-        c = int(np.argmin(cost))
-        return _finish(inst, "cost_greedy", {c: inst.q.copy()}, np.zeros(inst.n_lines, dtype=np.int64))
+        return _single(inst, int(np.argmin(cost)))
     Qn = np.zeros((inst.n_cand, inst.n_lines), dtype=np.int64)
     taken = np.zeros_like(inst.stock)
     current, _ = inst.own_node_costs(Qn)
