@@ -100,4 +100,25 @@ def batch_apply(plan_dir) -> None:
         click.echo(f"  skipped {oid}: {why}")
 
 
-COMMANDS = [batch_group]
+@click.group("prices")
+def prices_group() -> None:
+    """Stock opportunity prices per (node, SKU) for real-time allocation (used when OMNIALLOC_PRICES_ENABLED)."""
+
+
+@prices_group.command("refresh")
+@click.option("--trailing-days", default=7, show_default=True, help="Days of order history for expected demand.")
+@click.option("--horizon-days", default=1.0, show_default=True, help="Expected demand of this many days ahead.")
+@click.option("--time-limit", default=300.0, show_default=True, help="Seconds for the LP.")
+def prices_refresh(trailing_days, horizon_days, time_limit) -> None:
+    """Solve the batch LP over open orders + expected demand; publish its stock duals as prices."""
+    from omnialloc.services.prices import refresh
+
+    r = refresh(_ctx(), trailing_days=trailing_days, horizon_days=horizon_days, time_limit=time_limit)
+    click.echo(f"prices refreshed at {r['computed_at']}: {r['prices']} priced (node, SKU) pairs from "
+               f"{r['open_orders']} open orders + {r['expected_units']} expected units in {r['regions']} regions "
+               f"(LP {r['lp_status']}, {r['seconds']} s)")
+    for node, sku, p in r["top"]:
+        click.echo(f"  {node:10} {sku:12} {_rupees(p)} per unit")
+
+
+COMMANDS = [batch_group, prices_group]

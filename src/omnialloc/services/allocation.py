@@ -89,6 +89,10 @@ def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None =
         rejections=recent_rejections(uow, now() - timedelta(days=ctx.settings.rejection_window_days)),
         excluded=uow.orders.excluded_nodes(order.id),
     )
+    if ctx.settings.prices_enabled:  # lookahead: the batch's stock opportunity prices (services.prices)
+        from omnialloc.services.prices import current_prices
+
+        cand.prices = current_prices(uow, list(skus))
     problem = build_problem(order, remaining, skus, dest, cand, net, ctx.settings, routing)
     plan = solve(problem, strategy=strategy, time_limit_ms=ctx.settings.solver_time_limit_ms)
     plan_dict = plan.to_dict()
