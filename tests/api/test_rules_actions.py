@@ -176,10 +176,14 @@ def test_ship_from_store_off(client, admin):
 
 
 # ------------------------------------------------------------------ shipping
-def test_pick_the_transporter_by_pin_prefix(client, admin):
-    base, ruled, _ = with_and_without(client, admin, ("shipping", 'ship_to.pin =~ "^60"',
-                                                      {"type": "allow_carriers", "carriers": ["XPR"]}))
+@pytest.mark.parametrize("pin,prefix", [(CHENNAI, "^60"), ("781001", "^78")])
+def test_pick_the_transporter_by_pin_prefix(client, admin, pin, prefix):
+    base, ruled, _ = with_and_without(client, admin, ("shipping", f'ship_to.pin =~ "{prefix}"',
+                                                      {"type": "allow_carriers", "carriers": ["XPR"]}), pin=pin)
     assert plan(base)[0][1] != "XPR" and plan(ruled)[0][1] == "XPR"
+    add_rule(client, admin, "shipping", f'ship_to.pin =~ "{prefix}"', {"type": "allow_carriers", "carriers": ["XPR"]})
+    other = capture(client, admin, pin=BENGALURU)  # a PIN the rule does not match: the rule does not fire
+    assert "rules" not in other["plan"]["plan"]
 
 
 def test_force_carrier(client, admin):
