@@ -75,7 +75,7 @@ def solve(
         nearest = None
         if inst.n_cand and not inst.infeasible_reason:
             nearest = sol if strategy == "nearest" else baselines.nearest(inst)
-        explain.annotate(inst, plan, sol, nearest)
+        explain.annotate(inst, plan, nearest)
     plan.solve_ms = (time.perf_counter() - t0) * 1000.0
     return plan
 

@@ -100,12 +100,6 @@ def applicable(inst: Instance) -> bool:
     return _partitions(q) is not None
 
 
-def single_shipment_costs(inst: Instance) -> tuple[np.ndarray, np.ndarray]:
-    """Cost and lane of shipping the whole order from each candidate."""
-    cost, lane = inst.node_costs(inst.q[None, :])
-    return cost[0], lane[0]
-
-
 def solve_enumeration(inst: Instance) -> tuple[Sol | None, dict]:
     """Proven-optimal Sol (None if no plan exists) and stats."""
     q = tuple(int(x) for x in inst.q)

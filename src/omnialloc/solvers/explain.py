@@ -77,7 +77,7 @@ def using_node_costs(inst: Instance) -> tuple[np.ndarray, np.ndarray] | None:
     return lb, exact
 
 
-def annotate(inst: Instance, plan: Plan, sol: Sol | None, nearest_sol: Sol | str | None) -> None:
+def annotate(inst: Instance, plan: Plan, nearest_sol: Sol | str | None) -> None:
     p = inst.problem
     used_codes = {s.node for s in plan.shipments}
     cand_pos = {int(i): c for c, i in enumerate(inst.cand)}

@@ -125,12 +125,10 @@ def solve_mip(
     V: dict[int, int] = {}
     Val: dict[int, int] = {}
     fee: dict[int, int] = {}
-    node_z: dict[int, list[int]] = {}
-    # Node c's content columns: (column, units of each line per unit of it).
-    content: dict[int, list[tuple[int, np.ndarray]]] = {}
 
     for c in nodes:
         cap = inst.cap_line[c]
+        # Node c's content columns: (column, units of each line per unit of it).
         cols: list[tuple[int, np.ndarray]] = []
         for l in range(L):
             if l in group_of or cap[l] == 0:
@@ -145,7 +143,6 @@ def solve_mip(
                 vec[g] = inst.q[g]
                 gv[(gi, c)] = m.var(float(vec @ inst.price[c]), 0, 1, True)
                 cols.append((gv[(gi, c)], vec))
-        content[c] = cols
         if not cols:
             continue
         max_vec = np.zeros(L, dtype=np.int64)
@@ -213,7 +210,6 @@ def solve_mip(
                     Val[j] = m.var(0, 0, valmax / 100.0, False)
                     m.row([Val[j], z[j]], [1, -valmax / 100.0], -inf, 0)
                     m.row([fee[j], Val[j]], [100.0, -bp], -49.99, inf)
-        node_z[c] = zs
         m.row(zs, [1.0] * len(zs), -inf, 1)
         # Link content to "node ships", and at least one unit per shipment.
         for col, vec in cols:
@@ -288,7 +284,6 @@ def solve_mip(
         # false optimum; an explicit row keeps the proof sound.
         cols = [i for i, c in enumerate(m.cost) if c != 0]
         m.row(cols, [m.cost[i] for i in cols], -inf, float(warm.cost) - offset - 0.5)
-    build_ms = (time.perf_counter() - t0) * 1000
 
     h = _highs()
     h.clearModel()

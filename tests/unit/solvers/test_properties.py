@@ -20,10 +20,6 @@ def cost_or_none(plan):
     return None if plan.status == PlanStatus.INFEASIBLE else plan.objective_paise
 
 
-def shipped_anything_possible(p):
-    return brute_force_cost(p)
-
-
 @FAST
 @given(tiny_problems())
 def test_optimal_equals_brute_force(p):

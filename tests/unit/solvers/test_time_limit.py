@@ -1,0 +1,36 @@
+"""Every order gets a plan within its time limit: when the exact search cannot
+finish, the best heuristic plan comes back, labelled as such."""
+
+import numpy as np
+
+from omnialloc.solvers import PlanStatus, solve
+
+from .builders import order
+
+
+def big_order(seed=3, lines=12, nodes=60):
+    # Many lines of 2-4 units over many similar nodes with thin stock: too big
+    # for the contents DP, and the MIP needs far more than a millisecond.
+    rng = np.random.default_rng(seed)
+    p = order(split_penalty_paise=2000)
+    for i in range(lines):
+        p.add_line(f"L{i}", f"S{i}", int(rng.integers(2, 5)), int(rng.integers(100, 1500)), 10_000)
+    for n in range(nodes):
+        stock = {f"S{i}": int(rng.integers(1, 4)) for i in range(lines) if rng.random() < 0.5}
+        p.add_node(f"N{n}", float(rng.integers(1, 500)), int(rng.integers(1000, 3000)), None, 1, "store", stock)
+        p.add_lane(f"N{n}", "C1", "B", 3300, 2830, sla_days=2)
+    return p
+
+
+def test_a_tight_time_limit_returns_the_best_heuristic_plan():
+    plan = solve(big_order(), time_limit_ms=1)
+    assert plan.status in (PlanStatus.HEURISTIC_FALLBACK, PlanStatus.FEASIBLE)
+    assert plan.shipments and not plan.unfilled
+    assert plan.bound_paise <= plan.objective_paise
+
+
+def test_the_fallback_is_no_worse_than_the_cost_greedy_baseline():
+    p = big_order()
+    fallback = solve(p, time_limit_ms=1)
+    greedy = solve(p, "cost_greedy")
+    assert fallback.objective_paise <= greedy.objective_paise
