@@ -280,23 +280,17 @@ def _attribute_problem(name: str, text: str) -> RuleProblem:
     if at is not None:
         m = re.search(r"([A-Za-z_]\w*)\s*\.\s*$", text[:at])
         owner = m.group(1) if m else None
-    if owner in ROOTS and owner != "lines":
-        options = attributes_of(owner)
-        label = owner
-    elif owner == "lines":
+    if owner == "lines":
         return _problem(text, f"lines is a list, it has no field {name!r}", at,
                         hint=f"look inside it: $any([line.{name} ... for line in lines])")
-    elif owner is not None and name in attributes_of("lines") + ["__never__"]:
-        options, label = attributes_of("lines"), owner
-    else:
-        # a comprehension variable (e.g. `line`) or something else: offer every line field
-        options = attributes_of("lines") if owner not in ROOTS else []
-        label = owner or "it"
+    if owner in ROOTS:
+        options, label = attributes_of(owner), owner
+    else:  # a comprehension variable (e.g. `line`): its fields are a line's
+        options, label = attributes_of("lines"), owner or "line"
     close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
-    known = ", ".join(options)
     return _problem(text, f"unknown field {name!r} of {label}", at,
-                    suggestion=f"{label}.{close[0]}" if close and owner else (close[0] if close else None),
-                    hint=None if close else (f"{label} has: {known}" if known else None))
+                    suggestion=f"{label}.{close[0]}" if close else None,
+                    hint=None if close else f"{label} has: {', '.join(options)}")
 
 
 # --- type mismatches: rule-engine says "data type mismatch" without a place; find the comparison at fault.
@@ -356,6 +350,14 @@ def _type_problem(exc: re_errors.EvaluationError, text: str) -> RuleProblem:
                 return _problem(text, f"'in' needs a list (or text) on its right, got {right} "
                                       f"({toks[i + 1][1]!r})", toks[i + 1][2],
                                 hint='e.g. ship_to.state in ["TN", "KL"]')
+            if right == "list" and i + 2 < len(toks):
+                member = _lexeme_type(*toks[i + 2][:2], comp_vars)
+                if member is not None and left in ("text", "number", "true/false") and member != left:
+                    return _problem(text, f"{toks[i - 1][1]} is {left} but the list holds {member}", toks[i + 2][2],
+                                    hint="quote text values: [\"TN\", \"KL\"]" if left == "text" else None)
+            elif right.startswith("list of ") and left != right[len("list of "):] and left in (
+                    "text", "number", "true/false"):
+                return _problem(text, f"{toks[i + 1][1]} holds {right[len('list of '):]}, not {left}", pos)
             continue
         if value in ("=~", "!~", "=~~", "!~~"):
             if left != "text" or right != "text":
@@ -365,6 +367,11 @@ def _type_problem(exc: re_errors.EvaluationError, text: str) -> RuleProblem:
         if value == "??":
             continue
         if left != right:
+            if left.startswith("list") or right.startswith("list"):
+                lst, other = (toks[i - 1][1], toks[i + 1][1]) if left.startswith("list") else (toks[i + 1][1],
+                                                                                               toks[i - 1][1])
+                return _problem(text, f"{lst} is a list and is never equal to a single value", pos,
+                                hint=f"to test membership write {other} in {lst}")
             hint = None
             if left == "text" and right == "number":
                 hint = f'put the value in quotes: {toks[i - 1][1]} {value} "{toks[i + 1][1]}"'
@@ -396,12 +403,22 @@ def _equality_mismatch(node) -> bool:
     from rule_engine.ast.binary.comparison import ArithmeticComparisonExpression, ComparisonExpression, \
         FuzzyComparisonExpression
 
+    from rule_engine.ast.expression.access import ContainsExpression
+
+    scalars = (DataType.FLOAT, DataType.STRING, DataType.BOOLEAN)
     if isinstance(node, ComparisonExpression) and not isinstance(
             node, (ArithmeticComparisonExpression, FuzzyComparisonExpression)):
         a = DataType.NULLABLE.unwrap(node.left.result_type)
         b = DataType.NULLABLE.unwrap(node.right.result_type)
-        scalars = (DataType.FLOAT, DataType.STRING, DataType.BOOLEAN)
         if a in scalars and b in scalars and a != b:
+            return True
+        if (DataType.is_type(a, DataType.ARRAY) and b in scalars) or (DataType.is_type(b, DataType.ARRAY)
+                                                                       and a in scalars):
+            return True
+    if isinstance(node, ContainsExpression) and DataType.is_type(node.container.result_type, DataType.ARRAY):
+        member = DataType.NULLABLE.unwrap(node.member.result_type)
+        value = getattr(node.container.result_type, "value_type", DataType.UNDEFINED)
+        if member in scalars and value in scalars and member != value:
             return True
     return any(_equality_mismatch(c) for c in _children(node))
 

@@ -153,3 +153,13 @@ def test_nested_any_all_rewrite_keeps_positions():
     assert matches("any(all(t != \"x\" for t in order.tags) for line in lines)", facts())
     p = problem("all(line.qty > 0 for line in lines) and any(line.skuu == \"A\" for line in lines)")
     assert p.column == 50 and p.suggestion == "line.sku"
+
+
+def test_list_compared_with_a_single_value_is_refused_with_membership_hint():
+    p = problem('order.tags == "vip"')
+    assert p.column == 12 and '"vip" in order.tags' in p.text()
+
+
+def test_list_of_the_wrong_member_type_is_refused():
+    p = problem("ship_to.state in [33, 32]")
+    assert p.column == 19 and "holds number" in p.message
