@@ -252,3 +252,9 @@ def test_a_change_made_elsewhere_is_seen_by_the_next_order(client, admin, uow_fa
         uow.commit()
     order = client.post("/orders", json=order_body("seen-2", pin="560001"), headers=admin).get_json()
     assert order["shipments"][0]["node"] == "BLR-FC1"
+
+
+def test_an_update_that_changes_nothing_makes_no_version(client, admin):
+    rule = create(client, admin)
+    r = client.patch(f"/rules/{rule['id']}", json={"priority": 100, "condition": SOUTH}, headers=admin)
+    assert r.status_code == 200 and r.get_json()["version"] == 1

@@ -132,6 +132,26 @@ def node_groups(ctx, principal: Principal) -> dict:
             "carriers": sorted(cat.carriers)}
 
 
+def check_rule(ctx, principal: Principal, body: dict) -> dict:
+    """Compile a rule without storing it (the console's live validation): its problems with positions, or none."""
+    _admin(principal)
+    actions = body.get("actions")
+    if not isinstance(actions, list):
+        return {"valid": False, "problems": [{"field": "actions", "message": "actions must be a JSON list of "
+                                              "objects such as [{\"type\": \"only_nodes\", \"nodes\": [\"CHN-FC1\"]}]",
+                                              "offset": None, "line": None, "column": None, "suggestion": None,
+                                              "hint": None}]}
+    spec = RuleSpec(id=None, name=str(body.get("name") or "unsaved rule"), kind=str(body.get("kind") or ""),
+                    condition=str(body.get("condition") or ""), actions=actions,
+                    priority=100, enabled=True, stop_processing=False, description="")
+    with ctx.uow(readonly=True) as uow:
+        try:
+            _check(uow, spec)
+        except InvalidRule as exc:
+            return {"valid": False, "problems": [p.to_dict() for p in exc.problems]}
+    return {"valid": True, "problems": []}
+
+
 # ------------------------------------------------------------------ writes
 def create_rule(ctx, principal: Principal, body: dict) -> dict:
     _admin(principal)
@@ -175,6 +195,8 @@ def update_rule(ctx, principal: Principal, rule_id: int, body: dict) -> dict:
         if compiled.name.lower() != row["name"].lower():
             _name_free(r, compiled.name, exclude_id=rule_id)
         merged.update(name=compiled.name, actions=[a.to_dict() for a in compiled.actions])
+        if all(merged[k] == row[k] for k in EDITABLE):
+            return rule_dict(row)  # nothing changed: no new version
         row = _write(r, row, merged, "updated", principal)
         uow.commit()
     return rule_dict(row)
@@ -377,5 +399,5 @@ def _facts_dict(facts) -> dict:
     return d
 
 
-__all__ = ["create_rule", "delete_rule", "dry_run", "get_rule", "list_rules", "node_groups", "reorder", "schema",
+__all__ = ["check_rule", "create_rule", "delete_rule", "dry_run", "get_rule", "list_rules", "node_groups", "reorder", "schema",
            "set_enabled", "update_rule", "versions", "RuleProblem"]
