@@ -72,6 +72,9 @@ def create_app(settings: Settings | None = None, engine=None) -> APIFlask:
     from omnialloc.api import blueprints
 
     blueprints.register(app)
+    from omnialloc import console  # the operations console at /console (issue 12)
+
+    console.register(app)
     app.spec_processor(honest_spec)
     return app
 
