@@ -8,7 +8,7 @@ PORT   ?= 8000
 WORKERS ?= 2
 export OMNIALLOC_DATABASE_URL ?= sqlite:///$(CURDIR)/var/omnialloc.db
 
-.PHONY: run test install install-test bench clean
+.PHONY: run test install install-test bench clean browser
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,13 @@ run: install
 	@$(OMNI) banner --host $(HOST) --port $(PORT)
 	$(VENV)/bin/gunicorn --preload --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - "omnialloc.api.wsgi:app"
 
-test: install-test
+# Browser tests (tests/browser) drive Debian's chromium; install it when missing. If that fails (no apt,
+# no root, no network) they SKIP with the reason instead of failing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium) \
+		|| echo "chromium could not be installed: the browser tests will be skipped"
+
+test: install-test browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install
