@@ -76,8 +76,11 @@ def batch_plan(scheduler, dask, orders_file, cost_matrix, out_dir, time_limit) -
         click.echo(f"{label:18}{fmt(b[key]):>18}{fmt(a[key]):>18}")
     gap = "-" if s["gap"] is None else f"{100 * s['gap']:.2f}%"
     split = s.get("gap_split") or {}
-    click.echo(f"LP bound {_rupees(s['bound_paise'])}, gap {gap} (unfilled {_rupees(split.get('unfilled_paise'))}, "
-               f"shipping {_rupees(split.get('shipping_paise'))} of the solver's own plan)")
+    pgap = "-" if s["partial_fill_gap"] is None else f"{100 * s['partial_fill_gap']:.2f}%"
+    click.echo(f"LP bound {_rupees(s['bound_paise'])}; gap of this plan {gap}")
+    click.echo(f"  the solver's plan before the whole-order rule: {_rupees(s['partial_fill_total'])}, gap {pgap} "
+               f"(unfilled {_rupees(split.get('unfilled_paise'))}, shipping {_rupees(split.get('shipping_paise'))});"
+               f" the rest is orders it would fill only in part, backordered whole as live allocation does")
     click.echo(f"{s['moves']} orders change; apply with `omnialloc batch apply"
                + (f" --plan {out_dir}`" if out_dir else "`"))
 
@@ -121,4 +124,56 @@ def prices_refresh(trailing_days, horizon_days, time_limit) -> None:
         click.echo(f"  {node:10} {sku:12} {_rupees(p)} per unit")
 
 
-COMMANDS = [batch_group, prices_group]
+@click.group("rebalance")
+def rebalance_group() -> None:
+    """Move stock towards forecast demand: plan transfers, then create stock transfer orders."""
+
+
+@rebalance_group.command("plan")
+@click.option("--days", default=28, show_default=True, help="Trailing days of order history for the forecast.")
+@click.option("--horizon-days", default=7.0, show_default=True, help="Forecast horizon.")
+@click.option("--forecast", "forecast_csv", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Analyst forecast CSV region,sku,qty (region = state code, e.g. TN) instead of history.")
+@click.option("--per-unit-km-paise", default=0.5, show_default=True)
+@click.option("--lane-fixed-paise", default=50_000, show_default=True, help="Fixed cost per lane shipment.")
+@click.option("--min-qty", default=1, show_default=True, help="Minimum units per transfer.")
+@click.option("--budget-paise", default=None, type=int, help="Spend at most this on transfers.")
+@click.option("--out", "out_dir", default="var/rebalance", show_default=True,
+              help="Folder for transfers.csv, plan.json, coverage.png.")
+def rebalance_plan(days, horizon_days, forecast_csv, per_unit_km_paise, lane_fixed_paise, min_qty, budget_paise,
+                   out_dir) -> None:
+    """Compute target stock per node and the cheapest transfer plan towards it."""
+    from omnialloc.services.rebalance import plan
+
+    update, close = _bar("SKUs")
+    try:
+        s = plan(_ctx(), days=days, horizon_days=horizon_days, forecast_csv=forecast_csv,
+                 per_unit_km_paise=per_unit_km_paise, lane_fixed_paise=lane_fixed_paise, min_qty=min_qty,
+                 budget_paise=budget_paise, out_dir=out_dir, progress=update)
+    finally:
+        close()
+    click.echo(f"forecast ({s['source']}): {s['forecast_units']} units of {s['skus']} SKUs over {s['nodes']} nodes"
+               + (f", {s['unmapped_units']} units unmapped" if s["unmapped_units"] else ""))
+    click.echo(f"{s['transfers']} transfers, {s['units_moved']} units, cost {_rupees(s['transfer_cost_paise'])}; "
+               f"expected shortfall {_rupees(s['shortfall_before_paise'])} -> {_rupees(s['shortfall_after_paise'])}; "
+               f"saving {_rupees(s['saving_paise'])}")
+    click.echo(f"coverage of forecast demand {100 * s['coverage_before']:.1f}% -> {100 * s['coverage_after']:.1f}%"
+               f" ({s['seconds']} s); report in {out_dir}; create the transfers with "
+               f"`omnialloc rebalance apply --plan {out_dir}`")
+    for t in s["transfer_list"][:20]:
+        click.echo(f"  {t[0]:10} -> {t[1]:10} {t[2]:12} {t[3]:>6}  {_rupees(t[4])}")
+
+
+@rebalance_group.command("apply")
+@click.option("--plan", "plan_dir", default="var/rebalance", show_default=True, help="The --out folder of the plan.")
+def rebalance_apply(plan_dir) -> None:
+    """Create one stock transfer order per lane of the plan (origin: rebalance)."""
+    from omnialloc.services.rebalance import apply
+
+    r = apply(_ctx(), plan_dir)
+    click.echo(f"{len(r['created'])} transfer orders created: {', '.join(r['created']) or '-'}")
+    for lane, why in sorted(r["refused"].items()):
+        click.echo(f"  refused {lane}: {why}")
+
+
+COMMANDS = [batch_group, prices_group, rebalance_group]
