@@ -33,6 +33,17 @@ from .problem import AllocationProblem
 STRATEGIES = ("optimal", "nearest", "priority", "max_stock", "cost_greedy")
 METHODS = ("auto", "dp", "mip")
 
+# Wall seconds per CPU second of recent DP runs (1 on an idle machine, 4-5
+# on a busy shared one): the DP's estimate is in CPU time, the limit in wall.
+_LOAD = {"wall_per_cpu": 1.0}
+
+
+def _observe_load(wall_s: float, cpu_s: float) -> None:
+    if cpu_s > 0.002:
+        ratio = min(max(wall_s / cpu_s, 1.0), 10.0)
+        _LOAD["wall_per_cpu"] = 0.8 * _LOAD["wall_per_cpu"] + 0.2 * ratio
+
+
 # Time kept back from the MIP for building the plan and its explanation
 # (a few ms for 100 candidates; more on a loaded machine).
 _RESERVE_MS = 15.0
@@ -89,15 +100,27 @@ def _optimal(inst: Instance, deadline: float, method: str) -> tuple[Plan, Sol | 
     lb = None
     seeds: list[Sol] = []
     left_ms = (deadline - time.perf_counter()) * 1000.0 - _RESERVE_MS
-    if method in ("auto", "dp") and dp.applicable(inst) and (method == "dp" or dp.estimated_ms(inst) < 0.8 * left_ms):
-        lb, sol, proven, _ = dp.solve_dp(inst)
-        if proven:
-            if sol is None:
-                return _infeasible(inst, deadline), None
-            return to_plan(inst, sol, "optimal", PlanStatus.OPTIMAL, sol.cost, "dp"), sol
-        if sol is not None:
-            seeds.append(sol)
-    elif method != "mip" and inst.n_lines <= dp.MAX_WHOLE_LINES:
+    ran_dp = False
+    if method in ("auto", "dp") and dp.applicable(inst) and (
+        method == "dp" or dp.estimated_ms(inst) * _LOAD["wall_per_cpu"] < 0.8 * left_ms
+    ):
+        w0, c0 = time.perf_counter(), time.process_time()
+        try:
+            # The DP checks the clock between steps: on a loaded machine it
+            # can run past its CPU estimate, and the time limit comes first.
+            lb, sol, proven, _ = dp.solve_dp(inst, deadline=None if method == "dp" else deadline - _RESERVE_MS / 1000.0)
+            ran_dp = True
+        except dp.OutOfTime:
+            lb = None
+        _observe_load(time.perf_counter() - w0, time.process_time() - c0)
+        if ran_dp:
+            if proven:
+                if sol is None:
+                    return _infeasible(inst, deadline), None
+                return to_plan(inst, sol, "optimal", PlanStatus.OPTIMAL, sol.cost, "dp"), sol
+            if sol is not None:
+                seeds.append(sol)
+    if not ran_dp and method != "mip" and inst.n_lines <= dp.MAX_WHOLE_LINES:
         # Whole-line DP: an excellent incumbent in a few ms (not a bound).
         _, sol, _, _ = dp.solve_dp(inst, whole_lines=True)
         if sol is not None and not violations(inst, sol):
@@ -133,8 +156,13 @@ def _optimal_mip(inst: Instance, deadline: float, extra: list[Sol], dp_lb: float
     else:
         nodes = np.arange(inst.n_cand)
     kmax = min(inst.kmax, max(kmax, len(best.ships) if best is not None else kmax))
-    left_s = (deadline - time.perf_counter()) * 1000.0 - _RESERVE_MS
-    res = solve_mip(inst, nodes, best, kmax, max(left_s, 1.0) / 1000.0)
+    left_ms = (deadline - time.perf_counter()) * 1000.0 - _RESERVE_MS
+    if left_ms < 2.0 and best is not None:
+        # No time for even HiGHS's presolve: answer with the incumbent.
+        bound = int(min(np.ceil(global_lb - 1e-6), best.cost))
+        status = PlanStatus.OPTIMAL if bound >= best.cost else PlanStatus.HEURISTIC_FALLBACK
+        return to_plan(inst, best, "optimal", status, bound, "heuristic"), best
+    res = solve_mip(inst, nodes, best, kmax, deadline - _RESERVE_MS / 1000.0)
     mip_sol = res.sol
     if mip_sol is not None and (best is None or mip_sol.cost < best.cost):
         winner, method = mip_sol, "mip"
@@ -160,8 +188,7 @@ def _feasible_exactly(inst: Instance, deadline: float) -> bool | None:
     if enum_mod.applicable(inst):
         sol, _ = enum_mod.solve_enumeration(inst)
         return sol is not None
-    left = (deadline - time.perf_counter()) - _RESERVE_MS / 1000
-    res = solve_mip(inst, np.arange(inst.n_cand), None, inst.kmax, max(left, 0.001))
+    res = solve_mip(inst, np.arange(inst.n_cand), None, inst.kmax, max(deadline - _RESERVE_MS / 1000, time.perf_counter() + 0.001))
     if res.sol is not None:
         return True
     return False if res.proven else None

@@ -24,6 +24,7 @@ the cheapest.
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 
 import numpy as np
@@ -76,12 +77,12 @@ _CACHE: OrderedDict = OrderedDict()
 _CACHE_MAX_PAIRS = 6_000_000
 
 
-def _tables(q_sorted: tuple[int, ...]):
+def _tables(q_sorted: tuple[int, ...], deadline: float | None = None):
     hit = _CACHE.get(q_sorted)
     if hit is not None:
         _CACHE.move_to_end(q_sorted)
         return hit
-    built = _build_tables(q_sorted)
+    built = _build_tables(q_sorted, deadline)
     _CACHE[q_sorted] = built
     total = sum(sum(len(x[0]) for x in v[1]) for v in _CACHE.values())
     while total > _CACHE_MAX_PAIRS and len(_CACHE) > 1:
@@ -90,7 +91,7 @@ def _tables(q_sorted: tuple[int, ...]):
     return built
 
 
-def _build_tables(q_sorted: tuple[int, ...]):
+def _build_tables(q_sorted: tuple[int, ...], deadline: float | None = None):
     """Contents Q (row = little-endian mixed-radix code) and, per layer of
     total units, the (state, block, remainder) pairs where the block holds
     the state's first unit (its lowest line with units), which makes each
@@ -106,9 +107,11 @@ def _build_tables(q_sorted: tuple[int, ...]):
     r = np.zeros(1, dtype=np.int64)
     b = np.zeros(1, dtype=np.int64)
     for l in range(L):
+        _check(deadline)
         rl, bl = np.array([(x, y) for x in range(q_sorted[l] + 1) for y in range(x + 1)], dtype=np.int64).T
         r = (r[:, None] + rl[None, :] * radix[l]).ravel()
         b = (b[:, None] + bl[None, :] * radix[l]).ravel()
+    _check(deadline)
     first = np.argmax(Q > 0, axis=1)  # per state
     fr = first[r]
     keep = (b > 0) & ((b // radix[fr]) % qp1[fr] > 0)
@@ -117,6 +120,7 @@ def _build_tables(q_sorted: tuple[int, ...]):
     t = units[r]
     layers = []
     for k in range(1, int(units[-1]) + 1):
+        _check(deadline)
         sel = np.flatnonzero(t == k)
         if len(sel):
             rr, bb = r[sel], b[sel]
@@ -177,7 +181,16 @@ def _block_costs(inst: Instance, Q: np.ndarray, lanes: np.ndarray) -> tuple[np.n
     return best, np.where(best < INF, lanes[k], -1)
 
 
-def solve_dp(inst: Instance, whole_lines: bool = False) -> tuple[float, Sol | None, bool, dict]:
+class OutOfTime(Exception):
+    """The deadline passed between DP layers; the caller falls back."""
+
+
+def _check(deadline: float | None) -> None:
+    if deadline is not None and time.perf_counter() > deadline:
+        raise OutOfTime
+
+
+def solve_dp(inst: Instance, whole_lines: bool = False, deadline: float | None = None) -> tuple[float, Sol | None, bool, dict]:
     """(lower bound, plan or None, plan proven optimal, stats).
 
     whole_lines=True runs the same DP with each line as one indivisible
@@ -190,9 +203,10 @@ def solve_dp(inst: Instance, whole_lines: bool = False) -> tuple[float, Sol | No
     else:
         perm = np.argsort(-inst.q, kind="stable")
         q_sorted = tuple(int(x) for x in inst.q[perm])
-        Qs, layers, units = _tables(q_sorted)
+        Qs, layers, units = _tables(q_sorted, deadline)
         Q = np.empty_like(Qs)
         Q[:, perm] = Qs  # contents in the instance's own line order
+    _check(deadline)
     lanes = _relaxation_lanes(inst)
     ship, ship_lane = _block_costs(inst, Q, lanes)
     split = int(inst.split)
@@ -209,6 +223,7 @@ def solve_dp(inst: Instance, whole_lines: bool = False) -> tuple[float, Sol | No
     f0[0] = 0
     if inst.partial:
         for rr, bb, rem in layers:
+            _check(deadline)
             rest_any = np.minimum(f1[rem], f0[rem])
             cand = np.minimum(ship_s[bb] + rest_any, unf[bb] + f1[rem])
             np.minimum.at(f1, rr, np.minimum(cand, INF))
@@ -217,6 +232,7 @@ def solve_dp(inst: Instance, whole_lines: bool = False) -> tuple[float, Sol | No
         g = f1.copy()
         g[0] = 0
         for rr, bb, rem in layers:
+            _check(deadline)
             np.minimum.at(g, rr, np.minimum(ship_s[bb] + g[rem], INF))
         f1 = g.copy()
         f1[0] = INF

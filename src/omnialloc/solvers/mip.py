@@ -47,10 +47,22 @@ except ImportError:  # pragma: no cover - highspy is a hard dependency
 _local = threading.local()
 
 
+def _interrupt(callback_type, message, data_out, data_in, deadline_box):
+    # HiGHS checks its own time limit too rarely on a loaded machine (seen:
+    # 1 s for a 150 ms limit, inside root cuts and sub-MIPs); this callback
+    # stops the search at our deadline.
+    if time.perf_counter() > deadline_box[0]:
+        data_in.user_interrupt = True
+
+
 def _highs():
     h = getattr(_local, "h", None)
     if h is None:
         h = quiet_highs()
+        _local.deadline = [float("inf")]
+        h.setCallback(_interrupt, _local.deadline)
+        h.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
+        h.startCallback(highspy.cb.HighsCallbackType.kCallbackSimplexInterrupt)
         h.setOptionValue("mip_rel_gap", 0.0)
         # The objective is integral (paise), so a gap below one paisa
         # already proves optimality.
@@ -102,12 +114,13 @@ def solve_mip(
     nodes: np.ndarray,
     warm: Sol | None,
     kmax: int,
-    time_limit_s: float,
+    deadline: float,
 ) -> MipResult:
     """Optimise over candidate nodes `nodes` only (the caller has proven the
     others cannot be in a plan cheaper than the incumbent `warm`); with an
     incumbent, only strictly cheaper plans are searched, so "infeasible"
-    proves the incumbent optimal."""
+    proves the incumbent optimal. `deadline` is a `time.perf_counter()`
+    instant: HiGHS gets whatever is left after the model is built."""
     t0 = time.perf_counter()
     inf = highspy.kHighsInf
     m = _Model()
@@ -299,7 +312,8 @@ def solve_mip(
         np.array(m.r_lo), np.array(m.r_hi),
         start, index, value, np.array(m.integ, dtype=np.int32),
     )
-    h.setOptionValue("time_limit", max(time_limit_s, 0.001))
+    h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.001))
+    _local.deadline[0] = deadline
     h.run()
     status = h.getModelStatus()
     info = h.getInfo()
