@@ -9,9 +9,15 @@ The optimal strategy picks the cheapest exact method for the order:
 3. otherwise heuristic incumbents (best single shipment, cost-greedy, ...),
    node pruning by lower bounds (`bounds.py`) and, only if the bounds do not
    already prove the incumbent optimal, the MIP (`mip.py`) on the surviving
-   nodes, warm-started from the incumbent and limited to the time left.
-If the time limit cuts the MIP short, the plan is the best one known: the
-MIP's incumbent (FEASIBLE) or the heuristic one (HEURISTIC_FALLBACK).
+   nodes, cut off at the incumbent's cost and limited to the time left.
+If the time limit cuts the search short, the plan is the best one known: the
+MIP's incumbent (FEASIBLE) or the heuristic one (HEURISTIC_FALLBACK), with a
+valid lower bound in `bound_paise`.
+
+Determinism: the same input gives the identical plan whenever the search
+finishes within the limit (all tie-breaks are by fixed orders: candidate
+preference order, lane order, partition order; HiGHS runs single-threaded
+with a fixed seed). A plan cut short by the time limit depends on timing.
 """
 
 from __future__ import annotations
@@ -32,17 +38,6 @@ from .problem import AllocationProblem
 
 STRATEGIES = ("optimal", "nearest", "priority", "max_stock", "cost_greedy")
 METHODS = ("auto", "dp", "mip")
-
-# Wall seconds per CPU second of recent DP runs (1 on an idle machine, 4-5
-# on a busy shared one): the DP's estimate is in CPU time, the limit in wall.
-_LOAD = {"wall_per_cpu": 1.0}
-
-
-def _observe_load(wall_s: float, cpu_s: float) -> None:
-    if cpu_s > 0.002:
-        ratio = min(max(wall_s / cpu_s, 1.0), 10.0)
-        _LOAD["wall_per_cpu"] = 0.8 * _LOAD["wall_per_cpu"] + 0.2 * ratio
-
 
 # Time kept back from the MIP for building the plan and its explanation
 # (a few ms for 100 candidates; more on a loaded machine).
@@ -101,10 +96,11 @@ def _optimal(inst: Instance, deadline: float, method: str) -> tuple[Plan, Sol | 
     seeds: list[Sol] = []
     left_ms = (deadline - time.perf_counter()) * 1000.0 - _RESERVE_MS
     ran_dp = False
-    if method in ("auto", "dp") and dp.applicable(inst) and (
-        method == "dp" or dp.estimated_ms(inst) * _LOAD["wall_per_cpu"] < 0.8 * left_ms
-    ):
-        w0, c0 = time.perf_counter(), time.process_time()
+    # Admission by the DP's own (CPU) estimate only, not by machine load, so
+    # the method chosen - and with it the tie-break among equal-cost plans -
+    # does not depend on how busy the box is; the clock checks inside the DP
+    # still keep the time limit when it is.
+    if method in ("auto", "dp") and dp.applicable(inst) and (method == "dp" or dp.estimated_ms(inst) < 0.8 * left_ms):
         try:
             # The DP checks the clock between steps: on a loaded machine it
             # can run past its CPU estimate, and the time limit comes first.
@@ -112,7 +108,6 @@ def _optimal(inst: Instance, deadline: float, method: str) -> tuple[Plan, Sol | 
             ran_dp = True
         except dp.OutOfTime:
             lb = None
-        _observe_load(time.perf_counter() - w0, time.process_time() - c0)
         if ran_dp:
             if proven:
                 if sol is None:
