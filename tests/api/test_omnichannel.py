@@ -155,8 +155,10 @@ def test_stores_are_candidates_unless_routing_turns_ship_from_store_off():
     cand = Candidates(nodes=nodes, locations={n.code: dest for n in nodes}, atp={("BLR-ST1", "S"): 5, ("BLR-FC1", "S"): 5},
                       capacity_left={"BLR-ST1": 80, "BLR-FC1": 2500})
 
-    class Net:
-        carriers, rate_cards, serviceability = [], {}, {}
+    from types import SimpleNamespace
+
+    class Net:  # no carriers: only node eligibility matters here
+        carriers, rate_cards, serviceability = [], [], SimpleNamespace()
 
     skus = {"S": Sku(code="S", name="s", category="c", unit_weight_g=100, length_mm=1, width_mm=1, height_mm=1,
                      unit_price_paise=100)}

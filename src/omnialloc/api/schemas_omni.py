@@ -74,6 +74,7 @@ class ImportOut(Open):
     dry_run: bool
     backorders_allocated: int
     import_id: str
+    seconds: dict[str, float] = {}
 
 
 # ---------------------------------------------------------------- channel feed
