@@ -235,3 +235,13 @@ def test_conflicting_rules_resolved_by_priority_and_explained(client, admin):
     assert r.status_code == 200
     order = capture(client, admin, pin=BENGALURU)
     assert [s[0] for s in plan(order)] == ["CHN-FC1"]
+
+
+def test_preferring_several_nodes_never_rewards_splitting_between_them(client, admin):
+    # Both preferred nodes hold both SKUs; a per-shipment bonus would pay the plan to split.
+    lines = [{"sku": "SKU-0001", "qty": 1}, {"sku": "SKU-0002", "qty": 1}]
+    base, ruled, _ = with_and_without(client, admin, ("routing", "true", {"type": "prefer_nodes",
+                                                                         "nodes": ["CHN-FC1", "BLR-FC1"],
+                                                                         "bonus_paise": 100_000}), lines=lines)
+    assert len(plan(base)) == 1
+    assert len(plan(ruled)) == 1 and plan(ruled)[0][0] in ("CHN-FC1", "BLR-FC1")

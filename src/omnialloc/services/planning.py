@@ -69,6 +69,10 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
         problem.add_line(str(no), line.sku, qty, sku.unit_weight_g, line.unit_price_paise, sku.volume_mm3)
 
     wanted = {order.line(no).sku for no in remaining}
+    # A routing preference is charged as a penalty on the less-preferred nodes rather than a
+    # bonus per shipment: a bonus on every preferred shipment would reward splitting an order
+    # across two preferred nodes, which no seller means by "prefer".
+    top_bonus = max(routing.node_bonus.values(), default=0)
     for node in cand.nodes:
         loc = cand.locations[node.code]
         distance = float(haversine_km(dest.lat, dest.lon, node.lat, node.lon))
@@ -78,8 +82,8 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
             node.code, distance_km=distance, handling_cost_paise=node.handling_cost_paise,
             capacity_shipments=cand.capacity_left.get(node.code, node.daily_capacity), priority=node.priority,
             kind=str(node.kind), stock=stock, forbidden_reason=reason,
-            bonus_paise=routing.node_bonus.get(node.code, 0),
-            penalty_paise=cand.rejections.get(node.code, 0) * settings.rejection_penalty_paise,
+            penalty_paise=cand.rejections.get(node.code, 0) * settings.rejection_penalty_paise
+            + top_bonus - routing.node_bonus.get(node.code, 0),
             unit_prices_paise={s: cand.prices[(node.code, s)] for s in wanted if (node.code, s) in cand.prices},
         )
         if pickup:
