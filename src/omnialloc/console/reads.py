@@ -193,3 +193,21 @@ def markdown_html(md: str) -> str:
         i += 1
     flush()
     return "\n".join(out)
+
+
+def batch_runs(ctx, limit: int = 10) -> list[dict]:
+    """The latest nightly batch plans (issue 9) with their before/after summary; [] before that store exists."""
+    try:
+        from omnialloc.store.tables_batch import batch_runs as runs
+    except ImportError:
+        return []
+    q = sa.select(runs).order_by(runs.c.created_at.desc()).limit(limit)
+    try:
+        with ctx.uow(readonly=True) as uow:
+            rows = [dict(r._mapping) for r in uow.conn.execute(q)]
+    except sa.exc.DBAPIError:  # table not migrated yet on this database
+        return []
+    for r in rows:
+        summary = r.get("summary") or {}
+        r["facts"] = {k: v for k, v in summary.items() if isinstance(v, (int, float, str, bool))}
+    return rows

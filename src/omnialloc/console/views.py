@@ -535,7 +535,7 @@ def analytics():
     body = reads.markdown_html(path.read_text(encoding="utf-8")) if path.is_file() else None
     results = reads.benchmarks_dir() / "results"
     plots = sorted(p.name for p in results.glob("*.png")) if results.is_dir() else []
-    return render_template("console/analytics.html", body=body, plots=plots)
+    return render_template("console/analytics.html", body=body, plots=plots, runs=reads.batch_runs(ctx()))
 
 
 @bp.get("/analytics/plots/<name>")
