@@ -190,6 +190,13 @@ def test_return_events_write_customer_messages_to_the_outbox(client, keys, uow_f
         kinds = set(uow.conn.execute(sa.select(notifications.c.kind).where(notifications.c.entity == "return")
                                      .where(notifications.c.entity_id == ret["id"])).scalars())
     assert kinds == {"return_approved", "return_pickup_scheduled", "return_received", "refund_issued"}
+    with uow_factory(readonly=True) as uow:
+        contexts = {r.kind: r.context for r in uow.conn.execute(
+            sa.select(notifications.c.kind, notifications.c.context).where(notifications.c.entity_id == ret["id"])
+            .where(notifications.c.channel == "sms"))}
+    pickup = contexts["return_pickup_scheduled"]["rma"]
+    assert (pickup["id"], pickup["awb"], pickup["pickup_date"]) == (ret["id"], ret["awb"], ret["pickup_date"])
+    assert contexts["refund_issued"]["rma"]["refund_paise"] == order["lines"][0]["unit_price_paise"]
 
 
 def test_a_cod_refund_keeps_the_upi_reference(client, keys):
