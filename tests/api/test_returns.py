@@ -152,6 +152,9 @@ def test_refund_path_pickup_tracking_receive_grade_refund(client, keys, uow_fact
     assert moves == [(None, "REQUESTED"), ("REQUESTED", "APPROVED"), ("APPROVED", "PICKUP_SCHEDULED")]
 
     results = _walk_reverse(client, ret, "picked_up", "in_transit", "delivered")
+    public = client.get(f"/track/{ret['awb']}")  # the buyer can follow the reverse pickup too
+    assert public.status_code == 200 and public.get_json()["status"] == "IN_TRANSIT", public.get_json()
+    assert "Asha" not in public.get_data(as_text=True)
     assert [r["result"] for r in results] == ["applied", "applied", "ignored"]
     # The same scan again is a duplicate; an older one is stale.
     assert [r["result"] for r in _walk_reverse(client, ret, "in_transit")] == ["duplicate"]

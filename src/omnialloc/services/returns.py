@@ -523,6 +523,18 @@ def rto_arrived(uow, shipment, actor: str) -> str | None:
 
 
 # ------------------------------------------------------------------ reads
+def public_reverse_view(uow, awb: str) -> dict | None:
+    """The buyer's tracking view of a reverse pickup (statuses and places, no personal data), or None."""
+    ret = _repo(uow).by_awb(awb)
+    if ret is None:
+        return None
+    events = uow.events.for_entity("return", ret["id"])
+    timeline = [{"status": e.to_status, "at": e.at.isoformat(), "location": e.payload.get("location", "")}
+                for e in events if e.to_status and e.type != "note"]
+    return {"awb": awb, "carrier": ret["carrier"], "status": ret["status"], "promised_days": None,
+            "timeline": timeline, "kind": "return"}
+
+
 def _load(uow, principal: Principal, return_id: str, *, for_update: bool = False) -> dict:
     ret = _repo(uow).get(return_id, for_update=for_update)
     if ret is None or not _sees(principal, ret):

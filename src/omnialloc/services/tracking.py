@@ -120,6 +120,11 @@ def public_view(ctx, awb: str) -> dict:
     with ctx.uow(readonly=True) as uow:
         shipment = uow.shipments.by_awb(awb)
         if shipment is None:
+            from omnialloc.services.returns import public_reverse_view  # a return's reverse AWB (issue 8)
+
+            reverse = public_reverse_view(uow, awb)
+            if reverse is not None:
+                return reverse
             raise NotFound(f"no shipment with AWB {awb}")
         events = uow.events.for_entity("shipment", shipment.id)
     timeline = [{"status": e.to_status, "at": e.at.isoformat(), "location": e.payload.get("location", "")}
