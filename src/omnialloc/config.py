@@ -64,6 +64,8 @@ class Settings:
     notify_lease_seconds: int = 300      # a row stuck in 'sending' this long is claimable again
     # Misc
     secret_key: str = "dev-only-change-me"
+    console_session_minutes: int = 480    # absolute lifetime of an operations console login
+    console_secure_cookie: bool = False   # set behind HTTPS: the console cookie is then sent over HTTPS only
     pickup_expiry_days: int = 5
     return_window_days: int = 30
     # Returns (issue 8)

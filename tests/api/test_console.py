@@ -392,3 +392,14 @@ def test_returns_receive_and_grade_through_the_console(app, keys):
                follow_redirects=True)
     assert r.status_code == 200 and "received and graded" in r.text, r.text[:2000]
     assert rid in c.get("/console/returns").text
+
+
+def test_the_cookie_is_secure_when_configured(clean_db_url, clean_engine, keys):
+    from omnialloc.api import create_app
+    from omnialloc.config import Settings
+
+    app = create_app(Settings(database_url=clean_db_url, console_secure_cookie=True,
+                              console_session_minutes=5), engine=clean_engine)
+    r = login(app.test_client(), keys["admin"])
+    cookie = next(v for k, v in r.headers.items() if k == "Set-Cookie" and v.startswith("omnialloc_console="))
+    assert "Secure" in cookie and app.config["CONSOLE_SESSION_SECONDS"] == 300

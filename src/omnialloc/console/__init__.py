@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates", static_folder="static")
 bp.enable_openapi = False  # APIFlask asks every blueprint; the console is not part of the JSON API
 
-SESSION_SECONDS = 8 * 3600  # absolute lifetime of a console login
+SESSION_SECONDS = 8 * 3600  # fallback lifetime; settings.console_session_minutes decides
 PUBLIC = {"console.login", "console.static"}
 
 # Screens in the navigation, and the roles that see them (the services check again).
@@ -51,15 +51,18 @@ def home_for(role: Role) -> str:
 
 
 def register(app: Flask) -> None:
-    """Mount the console and configure the session cookie it uses."""
+    """Mount the console and configure the session cookie it uses (signed with settings.secret_key)."""
+    settings = app.extensions["omnialloc"]["settings"]
+    lifetime = max(1, settings.console_session_minutes) * 60
     app.config.update(
         SESSION_COOKIE_NAME="omnialloc_console",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_PATH="/console",
-        PERMANENT_SESSION_LIFETIME=SESSION_SECONDS,
+        SESSION_COOKIE_SECURE=settings.console_secure_cookie,
+        PERMANENT_SESSION_LIFETIME=lifetime,
+        CONSOLE_SESSION_SECONDS=lifetime,
     )
-    app.config.setdefault("CONSOLE_SESSION_SECONDS", SESSION_SECONDS)
     from omnialloc.console import views  # noqa: F401 - routes attach to bp
 
     app.register_blueprint(bp)
