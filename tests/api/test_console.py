@@ -403,3 +403,11 @@ def test_the_cookie_is_secure_when_configured(clean_db_url, clean_engine, keys):
     r = login(app.test_client(), keys["admin"])
     cookie = next(v for k, v in r.headers.items() if k == "Set-Cookie" and v.startswith("omnialloc_console="))
     assert "Secure" in cookie and app.config["CONSOLE_SESSION_SECONDS"] == 300
+
+
+def test_inventory_sku_totals_and_unknown_sku(app, keys):
+    c = logged_in(app, keys["analyst"])
+    r = c.get("/console/inventory?sku=SKU-0001")
+    assert r.status_code == 200 and "across the network" in r.text and "network</th>" in r.text
+    r = c.get("/console/inventory?sku=SKU-NOPE")
+    assert r.status_code == 200 and "No SKU" in r.text

@@ -15,7 +15,7 @@ from pydantic import ValidationError as PydanticError
 from omnialloc.api.deps import ctx
 from omnialloc.console import bp, home_for, need, principal, reads, safe_next, start_session
 from omnialloc.domain.enums import OrderStatus, Role, ShipmentStatus
-from omnialloc.domain.errors import Conflict, ValidationFailed
+from omnialloc.domain.errors import Conflict, NotFound, ValidationFailed
 from omnialloc.services import fulfilment, inventory, lifecycle, queries, rules_admin
 from omnialloc.services.access import hash_key, principal_for_token
 
@@ -264,7 +264,12 @@ def inventory_page(report=None, row_errors=None, status=200):
     p = need(Role.ADMIN, Role.NODE, Role.ANALYST)
     sku = (request.args.get("sku") or "").strip() or None
     node = p.node if p.role == Role.NODE else (request.args.get("node") or None)
-    sku_view = inventory.sku_view(ctx(), p, sku) if sku else None
+    sku_view = None
+    if sku:
+        try:
+            sku_view = inventory.sku_view(ctx(), p, sku)
+        except NotFound:
+            flash(f"No SKU {sku!r}.", "error")
     page = inventory.list_positions(ctx(), p, sku=sku, node=node, limit=100,
                                     cursor=request.args.get("cursor") or None)
     nodes = [n.code for n in reads.nodes(ctx())] if p.role != Role.NODE else [p.node]
