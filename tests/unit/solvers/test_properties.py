@@ -15,6 +15,7 @@ from .brute import brute_force_cost
 from .strategies import tiny_problems
 
 FAST = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+LIGHT = settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -81,14 +82,14 @@ def test_optimal_is_never_costlier_than_any_baseline(p):
             assert best is not None and best <= other
 
 
-@FAST
+@LIGHT
 @given(tiny_problems())
 def test_same_input_gives_an_identical_plan(p):
     for s in STRATEGIES:
         assert solve(p, s).to_dict() == solve(p, s).to_dict()
 
 
-@FAST
+@LIGHT
 @given(tiny_problems())
 def test_plan_terms_add_up_and_respect_stock(p):
     plan = solve(p)
