@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
 import re
@@ -42,6 +43,7 @@ from .solver_network import make_network, make_order
 HERE = Path(__file__).resolve().parent
 RESULTS_MD = HERE / "RESULTS.md"
 PLOT = HERE / "results" / "solver_latency.png"
+RAW = HERE / "results" / "solver_bench_raw.json"
 SECTION = "## Single-order solver"
 TIME_LIMIT_MS = 200
 TARGETS = {"typical": (1.0, 5.0), "large": (20.0, 100.0)}  # p50, p99 ms for optimal
@@ -189,16 +191,17 @@ def plot(all_recs: dict[str, dict[str, Record]]) -> None:
 
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
     ax = axes[0]
-    for name, recs in all_recs.items():
-        x = np.sort(recs["optimal"].wall_ms)
-        ax.plot(x, np.arange(1, len(x) + 1) / len(x), label=name)
+    for k, (name, recs) in enumerate(all_recs.items()):
+        for attr, style, tag in (("wall_ms", "-", "wall"), ("cpu_ms", "--", "CPU")):
+            x = np.sort(getattr(recs["optimal"], attr))
+            ax.plot(x, np.arange(1, len(x) + 1) / len(x), style, color=f"C{k}", label=f"{name} ({tag})")
     for ms, style in ((1, ":"), (5, "--"), (20, ":"), (100, "--"), (TIME_LIMIT_MS, "-")):
         ax.axvline(ms, color="grey", lw=0.8, ls=style)
     ax.set_xscale("log")
-    ax.set_xlabel("optimal: solve wall time per order (ms, log)")
+    ax.set_xlabel("optimal: solve time per order (ms, log); solid wall, dashed CPU")
     ax.set_ylabel("share of orders")
     ax.set_title("optimal strategy latency CDF (targets 1/5, 20/100 ms; limit 200)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7, ncol=2)
     ax = axes[1]
     names = list(all_recs)
     width = 0.8 / len(STRATEGIES)
@@ -217,6 +220,10 @@ def plot(all_recs: dict[str, dict[str, Record]]) -> None:
     fig.tight_layout()
     PLOT.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(PLOT, dpi=110)
+    raw = {c: {s: {"wall_ms": r.wall_ms, "cpu_ms": r.cpu_ms, "status": r.status, "method": r.method,
+                   "cost": [None if np.isnan(x) else x for x in r.cost]} for s, r in recs.items()}
+           for c, recs in all_recs.items()}
+    RAW.write_text(json.dumps(raw))
 
 
 NOTES = """How `optimal` proves optimality (src/omnialloc/solvers/api.py):
@@ -310,7 +317,8 @@ def main(argv=None) -> None:
         + ".",
         "",
         f"Premium = (baseline cost - optimal cost) / optimal cost over orders both serve; 'costlier' = share of those "
-        f"orders where the baseline costs more. Plot: `benchmarks/results/{PLOT.name}`.",
+        f"orders where the baseline costs more. Plot: `benchmarks/results/{PLOT.name}`; raw per-order "
+        f"timings and costs: `benchmarks/results/{RAW.name}`.",
     ]
     print(md)
     for r in rows:
