@@ -207,6 +207,17 @@ def test_bopis_from_capture_to_pickup(client, keys, uow_factory):
     assert order["status"] == "PICKED_UP"
     moves = [e["to_status"] for e in order["events"] if e["type"] == "status_changed"]
     assert moves.index("READY_FOR_PICKUP") < moves.index("COLLECTED") < moves.index("PICKED_UP")
+    _invariants_hold(uow_factory)
+
+
+def _invariants_hold(uow_factory) -> None:
+    """`omnialloc check` finds nothing wrong (reserved == units of live shipments, statuses, events)."""
+    from omnialloc.services.invariants import check
+
+    with uow_factory(readonly=True) as uow:
+        engine = uow.engine
+    report = check(engine)
+    assert report.ok, report.summary(limit=10)
 
 
 def test_a_pickup_order_is_allocated_at_its_store_only(client, keys, uow_factory):
@@ -233,6 +244,7 @@ def test_unclaimed_pickups_expire_and_are_restocked(client, keys, uow_factory, c
     order = client.get(f"/orders/{order['id']}", headers=auth(keys["admin"])).get_json()
     assert order["status"] == "CANCELLED"
     assert client.post(f"/shipments/{shp['id']}/collect", json={"code": "123456"}, headers=auth(store)).status_code == 409
+    _invariants_hold(uow_factory)
 
 
 def test_ready_and_collect_refuse_shipped_orders(client, keys):
@@ -268,6 +280,7 @@ def test_transfer_order_dispatch_in_transit_receive(client, keys, uow_factory):
     with uow_factory(readonly=True) as uow:
         reasons = [e.reason for e in uow.events.for_entity("inventory", f"CHN-FC1:{SKU}")]
     assert reasons == ["transfer_out"]
+    _invariants_hold(uow_factory)
 
 
 def test_transfer_needs_unreserved_stock_and_known_nodes(client, keys, uow_factory):
