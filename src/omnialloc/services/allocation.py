@@ -66,6 +66,41 @@ def destination(order: Order) -> PinLocation:
     raise ValidationFailed("the order has neither a PIN nor coordinates to ship to")
 
 
+def plan_units(uow, ctx, order: Order, remaining: dict[int, int], routing: Routing | None = None, *,
+               strategy: str = "optimal", own_reservations: list[Shipment] = (), stored: bool = True):
+    """Solve for ``remaining`` units against the stock and capacity seen by ``uow``, reserving nothing.
+
+    ``own_reservations``: shipments whose stock counts as available again (a dry run re-planning a
+    stored order). Returns (Plan, its JSON dict with the fired rules).
+    """
+    net = network(uow)
+    skus = sku_master(uow, sorted({order.line(no).sku for no in remaining}))
+    atp = uow.inventory.atp_for(list(skus))
+    for s in own_reservations:
+        if s.status in HOLDING:
+            for line in s.lines:
+                atp[(s.node, line.sku)] = atp.get((s.node, line.sku), 0) + line.qty
+    since_day = now().replace(hour=0, minute=0, second=0, microsecond=0)
+    cand = Candidates(
+        nodes=[n for n in net.nodes if order.delivery_mode != DeliveryMode.PICKUP or n.code == order.pickup_node],
+        locations=net.locations,
+        atp=atp,
+        capacity_left=_capacity_left(uow, net, since_day),
+        rejections=recent_rejections(uow, now() - timedelta(days=ctx.settings.rejection_window_days)),
+        excluded=uow.orders.excluded_nodes(order.id) if stored else {},
+    )
+    if ctx.settings.prices_enabled:  # lookahead: the batch's stock opportunity prices (services.prices)
+        from omnialloc.services.prices import current_prices
+
+        cand.prices = current_prices(uow, list(skus))
+    problem = build_problem(order, remaining, skus, destination(order), cand, net, ctx.settings, routing)
+    plan = solve(problem, strategy=strategy, time_limit_ms=ctx.settings.solver_time_limit_ms)
+    plan_dict = plan.to_dict()
+    if routing is not None and routing.fired:
+        plan_dict["rules"] = routing.fired
+    return plan, plan_dict
+
+
 def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None = None,
                 strategy: str = "optimal", event_type: str = "allocated") -> Outcome:
     """Plan and reserve the order's unplaced units inside the open transaction ``uow``."""
@@ -77,27 +112,7 @@ def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None =
     if not remaining:
         return Outcome(order.id, str(order.status), reason="nothing left to allocate")
 
-    net = network(uow)
-    skus = sku_master(uow, sorted({order.line(no).sku for no in remaining}))
-    dest = destination(order)
-    since_day = now().replace(hour=0, minute=0, second=0, microsecond=0)
-    cand = Candidates(
-        nodes=[n for n in net.nodes if order.delivery_mode != DeliveryMode.PICKUP or n.code == order.pickup_node],
-        locations=net.locations,
-        atp=uow.inventory.atp_for(list(skus)),
-        capacity_left=_capacity_left(uow, net, since_day),
-        rejections=recent_rejections(uow, now() - timedelta(days=ctx.settings.rejection_window_days)),
-        excluded=uow.orders.excluded_nodes(order.id),
-    )
-    if ctx.settings.prices_enabled:  # lookahead: the batch's stock opportunity prices (services.prices)
-        from omnialloc.services.prices import current_prices
-
-        cand.prices = current_prices(uow, list(skus))
-    problem = build_problem(order, remaining, skus, dest, cand, net, ctx.settings, routing)
-    plan = solve(problem, strategy=strategy, time_limit_ms=ctx.settings.solver_time_limit_ms)
-    plan_dict = plan.to_dict()
-    if routing is not None and routing.fired:
-        plan_dict["rules"] = routing.fired
+    plan, plan_dict = plan_units(uow, ctx, order, remaining, routing, strategy=strategy)
     uow.allocations.add(order_id=order.id, strategy=strategy, status=str(plan.status),
                         objective_paise=plan.objective_paise, bound_paise=plan.bound_paise,
                         solve_ms=plan.solve_ms, plan=plan_dict, created_at=now())

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 from dataclasses import replace
-from datetime import timedelta
 
 from omnialloc.domain import DeliveryMode, Order, OrderStatus
 from omnialloc.domain.enums import Role
@@ -359,35 +358,10 @@ def dry_run(ctx, principal: Principal, body: dict) -> dict:
 
 
 def _plan(uow, ctx, order: Order, remaining: dict[int, int], routing, shipments, stored_order: bool) -> dict:
-    """Solve as allocation would, against current stock, without reserving (mirrors allocation.allocate_in)."""
-    from omnialloc.services.allocation import DEAD, HOLDING, destination
-    from omnialloc.services.network import network
-    from omnialloc.services.planning import Candidates, build_problem
-    from omnialloc.solvers import solve
-    from omnialloc.domain import ShipmentStatus
+    """Solve as allocation would, against current stock, without reserving."""
+    from omnialloc.services.allocation import plan_units
 
-    net = network(uow)
-    skus = uow.skus.get_many(sorted({order.line(no).sku for no in remaining}))
-    atp = uow.inventory.atp_for(list(skus))
-    for s in shipments:  # a stored order's own reservations would be released by re-planning it
-        if s.status in HOLDING:
-            for line in s.lines:
-                atp[(s.node, line.sku)] = atp.get((s.node, line.sku), 0) + line.qty
-    day = now().replace(hour=0, minute=0, second=0, microsecond=0)
-    used = uow.shipments.count_by_node(statuses=None, since=day, exclude=list(DEAD))
-    cand = Candidates(
-        nodes=[n for n in net.nodes if order.delivery_mode != DeliveryMode.PICKUP or n.code == order.pickup_node],
-        locations=net.locations, atp=atp,
-        capacity_left={n.code: max(0, n.daily_capacity - used.get(n.code, 0)) for n in net.nodes},
-        rejections=uow.shipments.count_by_node(statuses=[ShipmentStatus.REJECTED],
-                                               since=now() - timedelta(days=ctx.settings.rejection_window_days)),
-        excluded=uow.orders.excluded_nodes(order.id) if stored_order else {},
-    )
-    problem = build_problem(order, remaining, skus, destination(order), cand, net, ctx.settings, routing)
-    plan = solve(problem, strategy="optimal", time_limit_ms=ctx.settings.solver_time_limit_ms).to_dict()
-    if routing is not None and routing.fired:
-        plan["rules"] = routing.fired
-    return plan
+    return plan_units(uow, ctx, order, remaining, routing, own_reservations=shipments, stored=stored_order)[1]
 
 
 def _facts_dict(facts) -> dict:
