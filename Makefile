@@ -25,6 +25,9 @@ run: install
 	$(OMNI) db upgrade
 	$(OMNI) load-demo
 	@$(OMNI) banner --host $(HOST) --port $(PORT)
+	@# The notification worker runs beside the API; with no SMTP relay configured, e-mails go to the log.
+	OMNIALLOC_EMAIL_PROVIDER=$${OMNIALLOC_EMAIL_PROVIDER:-log} $(OMNI) notify-worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn --preload --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - "omnialloc.api.wsgi:app"
 
 # Browser tests (tests/browser) drive Debian's chromium; install it when missing. If that fails (no apt,
