@@ -411,3 +411,20 @@ def test_inventory_sku_totals_and_unknown_sku(app, keys):
     assert r.status_code == 200 and "across the network" in r.text and "network</th>" in r.text
     r = c.get("/console/inventory?sku=SKU-NOPE")
     assert r.status_code == 200 and "No SKU" in r.text
+
+
+def test_deciding_a_return_that_is_not_requested_is_a_message(app, keys):
+    c = logged_in(app, keys["admin"])
+    r = c.post("/console/returns/ret_nope/decide", data={"csrf_token": token_of(c), "decision": "approve"})
+    assert r.status_code == 404
+    c2 = logged_in(app, keys["node_chn"])
+    r = c2.post("/console/returns/ret_nope/decide", data={"csrf_token": token_of(c2, "/console/queue"),
+                                                          "decision": "approve"})
+    assert r.status_code == 403
+
+
+def test_order_plan_table_hides_cost_terms_that_are_zero_everywhere(app, keys):
+    c = logged_in(app, keys["admin"])
+    order = captured(c, keys)
+    text = c.get(f"/console/orders/{order['id']}").text
+    assert '<th scope="col" class="num">shipping</th>' in text and '<th scope="col" class="num">lateness</th>' not in text

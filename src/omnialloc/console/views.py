@@ -158,7 +158,10 @@ def order(order_id: str):
     view = queries.order_view(ctx(), p, order_id)
     alloc = view.get("plan") or {}
     plan = alloc.get("plan") if isinstance(alloc, dict) else None
-    return render_template("console/order.html", o=view, plan=plan or {}, alloc=alloc,
+    shipments = (plan or {}).get("shipments") or []
+    terms = list(shipments[0]["costs"]) if shipments else []
+    cost_terms = [t for t in terms if t == "total" or any(s["costs"].get(t) for s in shipments)]
+    return render_template("console/order.html", o=view, plan=plan or {}, alloc=alloc, cost_terms=cost_terms,
                            map=reads.order_map(view, reads.nodes(ctx())),
                            can_act=p.role in (Role.ADMIN, Role.CHANNEL))
 
@@ -529,6 +532,27 @@ def return_receive(return_id: str):
         _fail(exc)
     else:
         flash(f"Return {return_id} received and graded: {view['status']}.", "ok")
+    return redirect(url_for("console.return_detail", return_id=return_id), code=303)
+
+
+@bp.post("/returns/<return_id>/decide")
+def return_decide(return_id: str):
+    """Approve or reject a REQUESTED return (when auto-approval is off, or the return was not eligible for it)."""
+    p = need(Role.ADMIN)
+    from omnialloc.services import returns as returns_svc
+
+    try:
+        if request.form.get("decision") == "approve":
+            view = returns_svc.approve(ctx(), p, return_id)
+        else:
+            reason = (request.form.get("reason") or "").strip()
+            if not reason or len(reason) > 500:
+                raise ValidationFailed("give a reason for rejecting the return (up to 500 characters)")
+            view = returns_svc.reject(ctx(), p, return_id, reason)
+    except (ValidationFailed, Conflict) as exc:
+        _fail(exc)
+    else:
+        flash(f"Return {return_id}: {view['status']}.", "ok")
     return redirect(url_for("console.return_detail", return_id=return_id), code=303)
 
 
