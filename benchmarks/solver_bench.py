@@ -318,7 +318,7 @@ def main(argv=None) -> None:
         "",
         f"Premium = (baseline cost - optimal cost) / optimal cost over orders both serve; 'costlier' = share of those "
         f"orders where the baseline costs more. Plot: `benchmarks/results/{PLOT.name}`; raw per-order "
-        f"timings and costs: `benchmarks/results/{RAW.name}`.",
+        f"timings and costs are written to `benchmarks/results/{RAW.name}` (not committed).",
     ]
     print(md)
     for r in rows:
