@@ -260,7 +260,8 @@ def test_reject_hops_to_another_node(app, keys):
 def test_rule_live_validation_points_at_the_error(app, keys):
     c = logged_in(app, keys["admin"])
     t = token_of(c, "/console/rules/new")
-    body = {"kind": "routing", "condition": "order.valeu > 100", "actions": '[{"type": "only_nodes", "nodes": ["CHN-FC1"]}]'}
+    body = {"kind": "routing", "condition": "order.valeu > 100",
+            "actions": '[{"type": "only_nodes", "nodes": ["CHN-FC1"]}]'}
     r = c.post("/console/rules/validate.json", json=body, headers={"X-CSRF-Token": t})
     assert r.status_code == 200 and r.json["valid"] is False
     problem = r.json["problems"][0]
@@ -380,7 +381,8 @@ def test_returns_receive_and_grade_through_the_console(app, keys):
     r = signed_tracking(api, order["shipments"][0]["carrier"],
                         [{"awb": "AWB-RET-UI-1", "status": "delivered", "at": "2026-11-26T10:00:00Z"}])
     assert r.status_code in (200, 202), r.json
-    r = api.post(f"/orders/{order['id']}/returns", json={"lines": [{"line_no": 1, "qty": 1, "reason": "damaged"}], "resolution": "refund"},
+    r = api.post(f"/orders/{order['id']}/returns",
+                 json={"lines": [{"line_no": 1, "qty": 1, "reason": "damaged"}], "resolution": "refund"},
                  headers=auth(keys["admin"]))
     if r.status_code == 404:
         pytest.skip("returns API not mounted in this build")
@@ -427,4 +429,5 @@ def test_order_plan_table_hides_cost_terms_that_are_zero_everywhere(app, keys):
     c = logged_in(app, keys["admin"])
     order = captured(c, keys)
     text = c.get(f"/console/orders/{order['id']}").text
-    assert '<th scope="col" class="num">shipping</th>' in text and '<th scope="col" class="num">lateness</th>' not in text
+    assert '<th scope="col" class="num">shipping</th>' in text
+    assert '<th scope="col" class="num">lateness</th>' not in text

@@ -19,7 +19,6 @@ from omnialloc.domain.errors import Conflict, NotFound, ValidationFailed
 from omnialloc.services import fulfilment, inventory, lifecycle, queries, rules_admin
 from omnialloc.services.access import hash_key, principal_for_token
 
-ALL = tuple(Role)
 
 
 def _back(default: str):
