@@ -66,6 +66,13 @@ def live(db_backend, clean_db_url, clean_engine):
 
     network.invalidate()
     app = create_app(Settings(database_url=clean_db_url), engine=clean_engine)
+    with clean_engine.begin() as conn:  # signed tracking works as in tests/api (a delivered order can be returned)
+        from omnialloc.store.repositories.carriers import CarrierRepository
+        from tests.api.conftest import CARRIER_SECRET
+
+        repo = CarrierRepository(conn)
+        for carrier in repo.list():
+            repo.set_webhook_secret(carrier.code, CARRIER_SECRET)
     server = make_server("127.0.0.1", 0, app, threaded=False)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

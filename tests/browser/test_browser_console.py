@@ -58,6 +58,7 @@ def test_walk_an_order_from_capture_to_shipped(open_as, keys):
 
     node = open_as(keys["node_chn"])
     expect(node.get_by_role("heading", level=1)).to_contain_text("CHN-FC1")
+    shot(node, "node-queue")
     node.get_by_role("button", name="Accept").first.click()
     expect(node.locator(".flash.ok")).to_contain_text("ACCEPTED")
     node.get_by_label("Weight (g)").first.fill("900")
@@ -159,3 +160,31 @@ def test_forms_are_keyboard_usable(open_as, keys):
     expect(page.get_by_role("heading", level=1)).to_have_text("Orders")
     page.keyboard.press("Tab")  # skip link first, then the screens
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+
+
+def test_receive_and_grade_a_return(open_as, keys, live):
+    from tests.api.conftest import signed_tracking
+
+    _, app = live
+    order = _capture_api(app, keys, "browser-return-1")
+    shipment = order["shipments"][0]
+    api, admin_auth = app.test_client(), auth(keys["admin"])
+    for step, body in (("accept", {}), ("pack", {"weight_g": 500, "length_mm": 200, "width_mm": 150,
+                                                 "height_mm": 100}), ("ship", {"awb": "AWB-BR-RET-1"})):
+        assert api.post(f"/shipments/{shipment['id']}/{step}", json=body, headers=admin_auth).status_code == 200
+    signed_tracking(api, shipment["carrier"], [{"awb": "AWB-BR-RET-1", "status": "delivered",
+                                                "at": "2026-11-26T10:00:00Z"}])
+    r = api.post(f"/orders/{order['id']}/returns", headers=admin_auth,
+                 json={"lines": [{"line_no": 1, "qty": 1, "reason": "damaged"}], "resolution": "refund"})
+    assert r.status_code in (200, 201), r.json
+    admin = open_as(keys["admin"])
+    admin.goto("/console/returns")
+    shot(admin, "returns-queue")
+    admin.get_by_role("link", name=r.json["id"]).click()
+    admin.get_by_label("Grade A").fill("0")
+    admin.get_by_label("Grade B").fill("1")
+    shot(admin, "return-receive")
+    admin.get_by_role("button", name="Receive").click()
+    expect(admin.locator(".flash.ok")).to_contain_text("received and graded")
+    expect(admin.get_by_role("heading", level=1)).to_contain_text("CLOSED")
+    shot(admin, "return-closed")
