@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, engine=None) -> APIFlask:
         engine = make_engine(settings.database_url)
     app.extensions["omnialloc"] = {"settings": settings, "engine": engine}
     errors.install(app)
+    app.before_request(_json_body_must_be_an_object)
     from omnialloc.geo.pins import warm
 
     warm()
@@ -77,6 +78,35 @@ def create_app(settings: Settings | None = None, engine=None) -> APIFlask:
     console.register(app)
     app.spec_processor(honest_spec)
     return app
+
+
+def _json_body_must_be_an_object():
+    """Every JSON body the API takes is an object: ``null``, ``[]`` or ``"x"`` is 422, never read as "no fields".
+
+    (APIFlask hands a ``null`` body to the model as if it were empty, so an all-optional
+    model such as the notification preferences accepted it.) Unparseable JSON is left
+    to the view's parser, which answers the usual 400.
+    """
+    import json
+
+    from flask import jsonify, request
+
+    if request.method not in ("POST", "PUT", "PATCH") or not request.is_json:
+        return None
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    if isinstance(data, dict):
+        return None
+    kind = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}.get(
+        type(data), "null")
+    message = f"the request body must be a JSON object, not {kind}"
+    body = errors.error_body(422, "Validation failed", f"body: {message}", [{"field": "body", "message": message}])
+    return jsonify(body), 422
 
 
 _ERROR_DESCRIPTIONS = {

@@ -7,6 +7,7 @@ are refused so a typo never silently drops data.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -35,6 +36,18 @@ def Int(**constraints) -> Any:  # noqa: N802 - reads like a type in annotations
 def OptInt(**constraints) -> Any:  # noqa: N802
     return Annotated[int | None, Field(**constraints), _W]
 
+
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}:?\d{2})?)?$")
+
+
+def _iso_datetime(value: Any) -> Any:
+    # Lax pydantic reads "0.5" or "1700000000" as Unix seconds; the spec says ISO 8601 date-time.
+    if isinstance(value, str) and not _ISO_DATETIME.match(value.strip()):
+        raise ValueError("expected an ISO 8601 date-time such as 2026-11-26T10:00:00Z")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 Text = Annotated[str, Field(max_length=500)]
@@ -143,8 +156,8 @@ class OrderQuery(Strict):
     channel: Code | None = None
     node: Code | None = None
     pin: Annotated[str | None, Field(pattern=r"^[0-9]{6}$")] = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
+    created_from: IsoDateTime | None = None
+    created_to: IsoDateTime | None = None
     cursor: Annotated[str | None, Field(max_length=200)] = None
     limit: Int(ge=1, le=200) = 50
 
