@@ -95,7 +95,15 @@ class OrderIn(Strict):
     pickup_node: Code | None = None
     customer_id: Annotated[str | None, Field(max_length=100)] = None
     ship_to: AddressIn
-    lines: Annotated[list[LineIn], Field(min_length=1)]
+    lines: Annotated[list[LineIn], Field(min_length=1, description=(
+        "One line per SKU; at most OMNIALLOC_MAX_LINES_PER_ORDER lines (default 100), more is 422"))]
+
+    # A demo order that captures and allocates on `make run`: docs show it, Schemathesis' examples phase sends it.
+    model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra={"examples": [{
+        "channel": "web", "external_id": "web-1001", "payment_mode": "PREPAID",
+        "ship_to": {"name": "Asha Raman", "line1": "12 Anna Salai", "city": "Chennai", "pin": "600002",
+                    "phone": "+919800000001", "email": "asha@example.com"},
+        "lines": [{"sku": "SKU-0001", "qty": 1}]}]})
 
 
 # ---------------------------------------------------------------- actions in
