@@ -348,6 +348,10 @@ def _fingerprint(uow_factory) -> tuple:
                                       shipments.c.billed_weight_g).order_by(shipments.c.id)).all()),
             c.execute(sa.select(sa.func.count()).select_from(events)).scalar_one(),
             tuple(c.execute(sa.select(sa.func.sum(inventory.c.on_hand), sa.func.sum(inventory.c.reserved))).one()),
+            # Every row of every table (returns, transfers, pickups, credit, rules, preferences...), so a
+            # denied request that flips a status or a timestamp anywhere is caught, not only in orders.
+            tuple((t.name, tuple(sorted(map(repr, c.execute(sa.select(t)).all()))))
+                  for t in load_all().sorted_tables if t.name != "api_keys"),
         )
 
 
