@@ -118,6 +118,19 @@ _ERROR_DESCRIPTIONS = {
 }
 
 
+# Bodies a view reads itself (not through a pydantic model), so APIFlask cannot document them.
+_RAW_BODIES = {
+    ("/inventory/imports", "post"): {
+        "description": "The CSV (header node,sku,qty[,safety_stock]) as the body, or as the `file` field of a form",
+        "content": {
+            "text/csv": {"schema": {"type": "string", "minLength": 1}},
+            "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+                "file": {"type": "string", "format": "binary"}}}},
+        },
+    },
+}
+
+
 def _has_schema(response: dict) -> bool:
     return bool(response.get("content", {}).get("application/json", {}).get("schema"))
 
@@ -135,10 +148,12 @@ def honest_spec(spec: dict) -> dict:
     schemas["HTTPError"] = errors.ERROR_SCHEMA
     schemas["ValidationError"] = errors.ERROR_SCHEMA
     ref = {"$ref": "#/components/schemas/HTTPError"}
-    for item in spec.get("paths", {}).values():
+    for path, item in spec.get("paths", {}).items():
         for method, op in item.items():
             if method not in ("get", "post", "put", "patch", "delete") or not isinstance(op, dict):
                 continue
+            if (path, method) in _RAW_BODIES and "requestBody" not in op:
+                op["requestBody"] = dict(_RAW_BODIES[(path, method)])
             responses = op.setdefault("responses", {})
             codes = {"503"}
             if "requestBody" in op:
