@@ -9,12 +9,16 @@ import sqlalchemy as sa
 from omnialloc.store.repositories._base import Repository, utcnow
 from omnialloc.store.tables import allocations
 
+_INSERT = allocations.insert()
+_LATEST = (sa.select(allocations).where(allocations.c.order_id == sa.bindparam("order_id"))
+           .order_by(allocations.c.id.desc()).limit(1))
+
 
 class AllocationRepository(Repository):
     def add(self, *, order_id: str | None, strategy: str, status: str, plan: dict,
             objective_paise: int | None = None, bound_paise: int | None = None, solve_ms: float | None = None,
             created_at: datetime | None = None) -> int:
-        result = self.conn.execute(allocations.insert().values(
+        result = self.conn.execute(_INSERT, dict(
             order_id=order_id, strategy=strategy, status=str(status), plan=plan, objective_paise=objective_paise,
             bound_paise=bound_paise, solve_ms=solve_ms, created_at=created_at or utcnow()))
         return result.inserted_primary_key[0]
@@ -28,7 +32,5 @@ class AllocationRepository(Repository):
         return [dict(r._mapping) for r in self.conn.execute(q)]
 
     def latest(self, order_id: str) -> dict | None:
-        q = (sa.select(allocations).where(allocations.c.order_id == order_id)
-             .order_by(allocations.c.id.desc()).limit(1))
-        row = self.conn.execute(q).first()
+        row = self.conn.execute(_LATEST, {"order_id": order_id}).first()
         return None if row is None else dict(row._mapping)

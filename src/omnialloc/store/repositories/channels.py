@@ -21,9 +21,12 @@ def _from_row(r) -> Channel:
                    feeding_nodes=frozenset(r.feeding_nodes), active=r.active)
 
 
+_GET = sa.select(channels).where(channels.c.code == sa.bindparam("code"))  # read per captured order: built once
+
+
 class ChannelRepository(Repository):
     def get(self, code: str) -> Channel | None:
-        row = self.conn.execute(sa.select(channels).where(channels.c.code == code)).first()
+        row = self.conn.execute(_GET, {"code": code}).first()
         return None if row is None else _from_row(row)
 
     def list(self) -> list[Channel]:

@@ -9,6 +9,9 @@ from omnialloc.store.repositories._base import Repository
 from omnialloc.store.tables import events
 
 _FIELDS = ("entity", "entity_id", "type", "from_status", "to_status", "actor", "reason", "at")
+# Built once: statement construction cost more than running it.
+_INSERT = events.insert()
+_FOR_IDS = sa.select(events).where(events.c.entity_id.in_(sa.bindparam("ids", expanding=True))).order_by(events.c.id)
 
 
 def _from_row(r) -> Event:
@@ -21,7 +24,8 @@ class EventRepository(Repository):
         values = {f: getattr(event, f) for f in _FIELDS}
         values["from_status"] = None if event.from_status is None else str(event.from_status)
         values["to_status"] = None if event.to_status is None else str(event.to_status)
-        result = self.conn.execute(events.insert().values(**values, payload=dict(event.payload or {})))
+        values["payload"] = dict(event.payload or {})
+        result = self.conn.execute(_INSERT, values)
         return result.inserted_primary_key[0]
 
     def for_entity(self, entity: str, entity_id: str) -> list[Event]:
@@ -35,8 +39,8 @@ class EventRepository(Repository):
             return []
         ids = sorted({i for _, i in pairs})
         wanted = set(pairs)
-        q = sa.select(events).where(events.c.entity_id.in_(ids)).order_by(events.c.id)
-        return [e for e in map(_from_row, self.conn.execute(q)) if (e.entity, e.entity_id) in wanted]
+        return [e for e in map(_from_row, self.conn.execute(_FOR_IDS, {"ids": ids}))
+                if (e.entity, e.entity_id) in wanted]
 
     def after(self, last_id: int = 0, *, limit: int = 500, entity: str | None = None) -> list[tuple[int, Event]]:
         """(id, event) pairs with id > ``last_id``, oldest first: for feeds and outbox workers."""

@@ -20,6 +20,19 @@ from omnialloc.store.tables import inventory as inv
 _AVAILABLE = inv.c.on_hand - inv.c.reserved - inv.c.safety_stock
 
 
+# Hot statements built once, with the same SQL as building them per call (see reserve()).
+_ATP_FOR = sa.select(inv.c.node, inv.c.sku, _AVAILABLE.label("atp")).where(
+    inv.c.sku.in_(sa.bindparam("skus", expanding=True)))
+_RESERVE = (inv.update()
+            .where((inv.c.node == sa.bindparam("b_node")) & (inv.c.sku == sa.bindparam("b_sku")),
+                   _AVAILABLE >= sa.bindparam("b_qty"))
+            .values(reserved=inv.c.reserved + sa.bindparam("b_qty"), updated_at=sa.bindparam("b_now")))
+_RELEASE = (inv.update()
+            .where((inv.c.node == sa.bindparam("b_node")) & (inv.c.sku == sa.bindparam("b_sku")),
+                   inv.c.reserved >= sa.bindparam("b_qty"))
+            .values(reserved=inv.c.reserved - sa.bindparam("b_qty"), updated_at=sa.bindparam("b_now")))
+
+
 def _from_row(r) -> InventoryPosition:
     return InventoryPosition(node=r.node, sku=r.sku, on_hand=r.on_hand, reserved=r.reserved,
                              safety_stock=r.safety_stock)
@@ -48,6 +61,8 @@ class InventoryRepository(Repository):
         skus = list(skus)
         if not skus:
             return {}
+        if nodes is None:
+            return {(r.node, r.sku): max(0, r.atp) for r in self.conn.execute(_ATP_FOR, {"skus": skus})}
         q = sa.select(inv.c.node, inv.c.sku, _AVAILABLE.label("atp")).where(inv.c.sku.in_(skus))
         if nodes is not None:
             nodes = list(nodes)
@@ -86,19 +101,15 @@ class InventoryRepository(Repository):
         """
         if qty <= 0:
             raise ValueError(f"reserve qty must be positive, got {qty}")
-        q = (inv.update()
-             .where(_key(node, sku), _AVAILABLE >= qty)
-             .values(reserved=inv.c.reserved + qty, updated_at=utcnow()))
-        return self.conn.execute(q).rowcount == 1
+        params = {"b_node": node, "b_sku": sku, "b_qty": qty, "b_now": utcnow()}
+        return self.conn.execute(_RESERVE, params).rowcount == 1
 
     def release(self, node: str, sku: str, qty: int) -> bool:
         """Give back a reservation. False when less than ``qty`` is reserved (a bookkeeping bug)."""
         if qty <= 0:
             raise ValueError(f"release qty must be positive, got {qty}")
-        q = (inv.update()
-             .where(_key(node, sku), inv.c.reserved >= qty)
-             .values(reserved=inv.c.reserved - qty, updated_at=utcnow()))
-        return self.conn.execute(q).rowcount == 1
+        params = {"b_node": node, "b_sku": sku, "b_qty": qty, "b_now": utcnow()}
+        return self.conn.execute(_RELEASE, params).rowcount == 1
 
     def consume(self, node: str, sku: str, qty: int) -> bool:
         """Ship reserved units: on_hand and reserved both drop by ``qty``. False when not reserved."""

@@ -72,6 +72,24 @@ def _from_row(r, lines: list[OrderLine]) -> Order:
     )
 
 
+# Hot statements built once (building and cache-keying a statement per call cost more than running it).
+_GET = sa.select(orders).where(orders.c.id == sa.bindparam("order_id"))
+_GET_FOR_UPDATE = _GET.with_for_update()
+_BY_EXTERNAL = sa.select(orders.c.id).where(orders.c.channel == sa.bindparam("channel"),
+                                            orders.c.external_id == sa.bindparam("external_id"))
+_REQUEST_HASH = sa.select(orders.c.request_hash).where(orders.c.id == sa.bindparam("order_id"))
+_LINES = (sa.select(order_lines).where(order_lines.c.order_id.in_(sa.bindparam("order_ids", expanding=True)))
+          .order_by(order_lines.c.order_id, order_lines.c.line_no))
+_INSERT = orders.insert()
+_EXCLUDED = (sa.select(excl.c.node, excl.c.reason).where(excl.c.order_id == sa.bindparam("order_id"))
+             .order_by(excl.c.at, excl.c.node))
+_INSERT_LINES = order_lines.insert()
+_SET_STATUS = (orders.update().where(orders.c.id == sa.bindparam("b_id"))
+               .values(status=sa.bindparam("b_status"), status_reason=sa.bindparam("b_reason"),
+                       version=orders.c.version + 1, updated_at=sa.bindparam("b_now")))
+_SET_STATUS_IF_VERSION = _SET_STATUS.where(orders.c.version == sa.bindparam("b_version"))
+
+
 def _line(r) -> OrderLine:
     return OrderLine(line_no=r.line_no, sku=r.sku, qty=r.qty, unit_price_paise=r.unit_price_paise,
                      cancelled_qty=r.cancelled_qty)
@@ -81,17 +99,20 @@ class OrderRepository(Repository):
     # -------------------------------------------------------------- reads
     def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
         """One order with its lines. ``for_update`` locks the row on PostgreSQL (SQLite: the write lock)."""
-        q = sa.select(orders).where(orders.c.id == order_id)
-        if for_update:
-            q = q.with_for_update()
-        row = self.conn.execute(q).first()
+        row = self.conn.execute(_GET_FOR_UPDATE if for_update else _GET, {"order_id": order_id}).first()
         if row is None:
             return None
         return _from_row(row, self._lines([order_id])[order_id])
 
+    def get_with_reason(self, order_id: str) -> tuple[Order | None, str | None]:
+        """:meth:`get` plus the stored status reason (the domain order does not carry it), from the same row."""
+        row = self.conn.execute(_GET, {"order_id": order_id}).first()
+        if row is None:
+            return None, None
+        return _from_row(row, self._lines([order_id])[order_id]), row.status_reason
+
     def get_by_external(self, channel: str, external_id: str) -> Order | None:
-        q = sa.select(orders.c.id).where(orders.c.channel == channel, orders.c.external_id == external_id)
-        order_id = self.conn.execute(q).scalar()
+        order_id = self.conn.execute(_BY_EXTERNAL, {"channel": channel, "external_id": external_id}).scalar()
         return None if order_id is None else self.get(order_id)
 
     def get_many(self, order_ids: Iterable[str]) -> dict[str, Order]:
@@ -103,7 +124,7 @@ class OrderRepository(Repository):
         return {r.id: _from_row(r, lines[r.id]) for r in rows}
 
     def request_hash(self, order_id: str) -> str | None:
-        return self.conn.execute(sa.select(orders.c.request_hash).where(orders.c.id == order_id)).scalar()
+        return self.conn.execute(_REQUEST_HASH, {"order_id": order_id}).scalar()
 
     def version(self, order_id: str) -> int | None:
         return self.conn.execute(sa.select(orders.c.version).where(orders.c.id == order_id)).scalar()
@@ -178,9 +199,7 @@ class OrderRepository(Repository):
     def _lines(self, order_ids: list[str]) -> dict[str, list[OrderLine]]:
         out: dict[str, list[OrderLine]] = defaultdict(list)
         if order_ids:
-            q = (sa.select(order_lines).where(order_lines.c.order_id.in_(order_ids))
-                 .order_by(order_lines.c.order_id, order_lines.c.line_no))
-            for r in self.conn.execute(q):
+            for r in self.conn.execute(_LINES, {"order_ids": list(order_ids)}):
                 out[r.order_id].append(_line(r))
         return out
 
@@ -190,9 +209,9 @@ class OrderRepository(Repository):
         now = utcnow()
         row = _to_row(order, now)
         row["request_hash"] = request_hash
-        self.conn.execute(orders.insert().values(**row))
+        self.conn.execute(_INSERT, row)
         if order.lines:
-            self.conn.execute(order_lines.insert(), [
+            self.conn.execute(_INSERT_LINES, [
                 dict(order_id=order.id, line_no=ln.line_no, sku=ln.sku, qty=ln.qty,
                      unit_price_paise=ln.unit_price_paise, cancelled_qty=ln.cancelled_qty)
                 for ln in order.lines
@@ -203,11 +222,11 @@ class OrderRepository(Repository):
     def update_status(self, order_id: str, status: str, reason: str | None = None, *,
                       expected_version: int | None = None) -> bool:
         """Set status (and its reason), bump the version. With ``expected_version``: False if it moved."""
-        q = orders.update().where(orders.c.id == order_id)
-        if expected_version is not None:
-            q = q.where(orders.c.version == expected_version)
-        q = q.values(status=str(status), status_reason=reason, version=orders.c.version + 1, updated_at=utcnow())
-        return self.conn.execute(q).rowcount == 1
+        params = {"b_id": order_id, "b_status": str(status), "b_reason": reason, "b_now": utcnow()}
+        if expected_version is None:
+            return self.conn.execute(_SET_STATUS, params).rowcount == 1
+        params["b_version"] = expected_version
+        return self.conn.execute(_SET_STATUS_IF_VERSION, params).rowcount == 1
 
     def set_status(self, order_id: str, status: str, reason: str | None = None) -> bool:
         """Unconditional :meth:`update_status` (the caller holds the row lock)."""
@@ -252,5 +271,4 @@ class OrderRepository(Repository):
 
     def excluded_nodes(self, order_id: str) -> dict[str, str]:
         """Node -> why it is excluded, for this order."""
-        q = sa.select(excl.c.node, excl.c.reason).where(excl.c.order_id == order_id).order_by(excl.c.at, excl.c.node)
-        return {r.node: r.reason for r in self.conn.execute(q)}
+        return {r.node: r.reason for r in self.conn.execute(_EXCLUDED, {"order_id": order_id})}

@@ -20,6 +20,9 @@ COLUMNS = ("id", "name", "kind", "condition", "actions", "priority", "enabled", 
            "version", "created_by", "updated_by", "created_at", "updated_at", "deleted_at")
 
 
+_REVISION = sa.select(rules_revision.c.token).where(rules_revision.c.id == 1)  # read per order: built once
+
+
 def _row(r) -> dict:
     return {c: getattr(r, c) for c in COLUMNS}
 
@@ -82,7 +85,7 @@ class RuleRepository(Repository):
 
     # -------------------------------------------------------------- revision token
     def revision(self) -> str | None:
-        return self.conn.execute(sa.select(rules_revision.c.token).where(rules_revision.c.id == 1)).scalar()
+        return self.conn.execute(_REVISION).scalar()
 
     def bump_revision(self) -> str:
         """A new random token: every process reloads its compiled rules on its next call."""

@@ -47,6 +47,15 @@ def _from_row(r, lines: list[ShipmentLine]) -> Shipment:
     )
 
 
+# Hot statements built once (building and cache-keying a statement per call cost more than running it).
+_FOR_ORDER = (sa.select(shipments).where(shipments.c.order_id == sa.bindparam("order_id"))
+              .order_by(shipments.c.created_at, shipments.c.id))
+_LINES = (sa.select(shipment_lines).where(shipment_lines.c.shipment_id.in_(sa.bindparam("ids", expanding=True)))
+          .order_by(shipment_lines.c.shipment_id, shipment_lines.c.line_no))
+_INSERT = shipments.insert()
+_INSERT_LINES = shipment_lines.insert()
+
+
 def _statuses(values: Iterable[str]) -> list[str]:
     return [str(v) for v in values]
 
@@ -65,8 +74,7 @@ class ShipmentRepository(Repository):
         return None if shipment_id is None else self.get(shipment_id)
 
     def for_order(self, order_id: str) -> list[Shipment]:
-        q = sa.select(shipments).where(shipments.c.order_id == order_id).order_by(shipments.c.created_at, shipments.c.id)
-        return self._many(q)
+        return self._many(_FOR_ORDER, {"order_id": order_id})
 
     def for_node(self, node: str, *, statuses: Iterable[str] | None = None, limit: int = 200,
                  after_id: str | None = None) -> list[Shipment]:
@@ -117,25 +125,23 @@ class ShipmentRepository(Repository):
     def version(self, shipment_id: str) -> int | None:
         return self.conn.execute(sa.select(shipments.c.version).where(shipments.c.id == shipment_id)).scalar()
 
-    def _many(self, q) -> list[Shipment]:
-        rows = self.conn.execute(q).all()
+    def _many(self, q, params=None) -> list[Shipment]:
+        rows = self.conn.execute(q, params).all()
         lines = self._lines([r.id for r in rows])
         return [_from_row(r, lines[r.id]) for r in rows]
 
     def _lines(self, ids: list[str]) -> dict[str, list[ShipmentLine]]:
         out: dict[str, list[ShipmentLine]] = defaultdict(list)
         if ids:
-            q = (sa.select(shipment_lines).where(shipment_lines.c.shipment_id.in_(ids))
-                 .order_by(shipment_lines.c.shipment_id, shipment_lines.c.line_no))
-            for r in self.conn.execute(q):
+            for r in self.conn.execute(_LINES, {"ids": list(ids)}):
                 out[r.shipment_id].append(ShipmentLine(line_no=r.line_no, sku=r.sku, qty=r.qty))
         return out
 
     # -------------------------------------------------------------- writes
     def add(self, shipment: Shipment) -> None:
-        self.conn.execute(shipments.insert().values(**_to_row(shipment, utcnow())))
+        self.conn.execute(_INSERT, _to_row(shipment, utcnow()))
         if shipment.lines:
-            self.conn.execute(shipment_lines.insert(), [
+            self.conn.execute(_INSERT_LINES, [
                 dict(shipment_id=shipment.id, line_no=ln.line_no, sku=ln.sku, qty=ln.qty) for ln in shipment.lines
             ])
 
