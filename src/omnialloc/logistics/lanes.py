@@ -142,6 +142,13 @@ def lanes_for(
     Calls with the same carriers and rate cards (by value) and the same index
     share one `LaneTable`, so repeated calls per order and node hit its cache.
     """
+    return lane_table(carriers, rate_cards, serviceability_index).lanes(origin, dest, cod=cod, reverse=reverse)
+
+
+def lane_table(carriers: Iterable[Carrier], rate_cards: Iterable[RateCard],
+               serviceability_index: ServiceabilityIndex) -> "LaneTable":
+    """The shared `LaneTable` of these carriers and rate cards (by value) on this index: look it up once
+    per order and ask it for every node, rather than keying it again per node in `lanes_for`."""
     carriers = tuple(carriers)
     rate_cards = tuple(rate_cards)
     key = (tuple(tuple(vars(c).values()) for c in carriers), tuple(tuple(vars(r).values()) for r in rate_cards))
@@ -151,4 +158,4 @@ def lanes_for(
         if len(tables) >= _MAX_TABLES_PER_INDEX:
             tables.pop(next(iter(tables)))  # oldest first: carriers/rates rarely change in a process
         table = tables[key] = LaneTable(carriers, rate_cards, serviceability_index)
-    return table.lanes(origin, dest, cod=cod, reverse=reverse)
+    return table

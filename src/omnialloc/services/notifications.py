@@ -113,8 +113,13 @@ def _insert_once(conn, row: dict) -> bool:
             return False
         conn.execute(N.insert().values(**row))
         return True
-    stmt = insert(N).values(**row).on_conflict_do_nothing(index_elements=[N.c.idempotency_key])
-    return conn.execute(stmt).rowcount == 1
+    stmt = _INSERT_ONCE.get(conn.dialect.name)
+    if stmt is None:  # built once per dialect: building it per row cost more than the INSERT
+        stmt = _INSERT_ONCE[conn.dialect.name] = insert(N).on_conflict_do_nothing(index_elements=[N.c.idempotency_key])
+    return conn.execute(stmt, row).rowcount == 1
+
+
+_INSERT_ONCE: dict = {}
 
 
 def _facts(uow, due: catalog.Due, event):
@@ -136,7 +141,10 @@ def _facts(uow, due: catalog.Due, event):
     if order is None:
         return None
     codes = {l.sku for l in order.lines}
-    sku_names = {code: sku.name for code, sku in uow.skus.get_many(codes).items()} if codes else {}
+    # The per-process SKU master cache (services.network) that capture and allocation already use.
+    from omnialloc.services.network import skus as sku_master
+
+    sku_names = {code: sku.name for code, sku in sku_master(uow, sorted(codes)).items()} if codes else {}
     carriers = {c for c in (shipment.carrier if shipment else None, (rma or {}).get("carrier")) if c}
     carrier_names = {}
     for code in carriers:

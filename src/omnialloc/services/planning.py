@@ -12,7 +12,7 @@ from omnialloc.config import Settings
 from omnialloc.domain import Capability, DeliveryMode, Node, Order, PaymentMode, Sku
 from omnialloc.geo.distance import haversine_km
 from omnialloc.geo.pins import PinLocation
-from omnialloc.logistics.lanes import lanes_for
+from omnialloc.logistics.lanes import lane_table
 from omnialloc.solvers import AllocationProblem
 
 PICKUP_CARRIER = "PICKUP"  # the customer collects at the store: no carrier, no freight
@@ -73,6 +73,10 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
     # bonus per shipment: a bonus on every preferred shipment would reward splitting an order
     # across two preferred nodes, which no seller means by "prefer".
     top_bonus = max(routing.node_bonus.values(), default=0)
+    # The lane table once per order, not keyed again per node. (Distances stay one scalar call per
+    # node: numpy's vectorised sin/cos can differ from the scalar path in the last bit, and plans
+    # must not change.)
+    lanes = None if pickup else lane_table(network.carriers, network.rate_cards, network.serviceability)
     for node in cand.nodes:
         loc = cand.locations[node.code]
         distance = float(haversine_km(dest.lat, dest.lon, node.lat, node.lon))
@@ -90,7 +94,7 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
             problem.add_lane(node.code, PICKUP_CARRIER, "A", first_slab_paise=0, additional_slab_paise=0,
                              cod_fixed_paise=0, cod_percent_bp=0, max_weight_g=None, sla_days=0, cod_allowed=True)
             continue
-        for lane in lanes_for(loc, dest, network.carriers, network.rate_cards, network.serviceability, cod=cod):
+        for lane in lanes.lanes(loc, dest, cod=cod):
             problem.add_lane(
                 node.code, lane.carrier, str(lane.zone), first_slab_paise=lane.first_slab_paise,
                 additional_slab_paise=lane.additional_slab_paise, slab_g=lane.slab_g,

@@ -50,7 +50,7 @@ def event_dict(e) -> dict:
 
 def order_view(ctx, principal: Principal, order_id: str) -> dict:
     with ctx.uow(readonly=True) as uow:
-        order = uow.orders.get(order_id)
+        order, status_reason = uow.orders.get_with_reason(order_id)
         if principal.role not in READERS:
             from omnialloc.services.access import AccessDenied
 
@@ -60,7 +60,6 @@ def order_view(ctx, principal: Principal, order_id: str) -> dict:
         shipments = uow.shipments.for_order(order_id)
         plan = uow.allocations.latest(order_id)
         events = uow.events.for_entities([("order", order_id)] + [("shipment", s.id) for s in shipments])
-        status_reason = (uow.orders.meta(order_id) or {}).get("status_reason")
     events.sort(key=lambda e: (e.at, e.entity))
     return {**order_dict(order), "status_reason": status_reason, "shipments": [shipment_dict(s) for s in shipments],
             "plan": plan, "events": [event_dict(e) for e in events]}

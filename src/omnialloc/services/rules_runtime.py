@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 # ------------------------------------------------------------------ the cache
 @dataclass
 class _Entry:
-    token: str
+    token: str | None
     rules: RuleSet
     broken: list[dict]
 
@@ -88,15 +88,15 @@ def current(uow) -> tuple[RuleSet, list[dict]]:
     r = repo(uow)
     token = r.revision()
     key = id(uow.engine)
-    if token is not None:
-        with _lock:
-            hit = _cache.get(key)
-        if hit is not None and hit.token == token:
-            return hit.rules, hit.broken
+    # No revision row yet (None) is a state like any token: no rule was ever saved (every save bumps
+    # the token), so the cached set stays right until the first save writes a token.
+    with _lock:
+        hit = _cache.get(key)
+    if hit is not None and hit.token == token:
+        return hit.rules, hit.broken
     rules, broken = compile_rows(r.list())
-    if token is not None:
-        with _lock:
-            _cache[key] = _Entry(token, rules, broken)
+    with _lock:
+        _cache[key] = _Entry(token, rules, broken)
     return rules, broken
 
 
