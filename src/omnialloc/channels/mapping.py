@@ -48,6 +48,32 @@ def paise(price, field: str, errors: list[FieldError]) -> int | None:
     return int((amount * 100).quantize(Decimal(1)))
 
 
+def line_items(payload: dict, errors: list[FieldError], *, title_key: str) -> list[tuple[str, int, int | None]]:
+    """(sku, qty, unit price paise) of each mappable ``line_items`` entry; problems go to ``errors``.
+
+    Shopify and WooCommerce share this shape (``sku``, ``quantity``, ``price``); only the
+    human-readable title field differs (``title`` / ``name``).
+    """
+    items = []
+    raw_items = payload.get("line_items") if isinstance(payload.get("line_items"), list) else []
+    if not raw_items:
+        errors.append(FieldError("line_items", "the order has no line items"))
+    for i, item in enumerate(raw_items):
+        if not isinstance(item, dict):
+            errors.append(FieldError(f"line_items.{i}", "not an object"))
+            continue
+        sku = text(item.get("sku"), 64)
+        qty = item.get("quantity")
+        if not sku:
+            errors.append(FieldError(f"line_items.{i}.sku", f"line item {item.get(title_key, i)!r} has no SKU"))
+        if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
+            errors.append(FieldError(f"line_items.{i}.quantity", f"quantity must be a positive integer, got {qty!r}"))
+        price = paise(item.get("price"), f"line_items.{i}.price", errors)
+        if sku and isinstance(qty, int) and not isinstance(qty, bool) and qty > 0:
+            items.append((sku, qty, price))
+    return items
+
+
 def merge_lines(items: list[tuple[str, int, int | None]]) -> list[dict]:
     """(sku, qty, unit paise) per item -> order lines, one per SKU (platforms may repeat a SKU)."""
     merged: dict[str, dict] = {}

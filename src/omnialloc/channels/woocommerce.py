@@ -8,7 +8,7 @@ when the shop does not collect a separate shipping address); its
 
 from __future__ import annotations
 
-from omnialloc.channels.mapping import (Unmappable, email_of, merge_lines, need_dict, paise, phone_of, pin_of,
+from omnialloc.channels.mapping import (Unmappable, email_of, line_items, merge_lines, need_dict, phone_of, pin_of,
                                         text)
 from omnialloc.domain.errors import FieldError
 
@@ -26,23 +26,7 @@ def to_order(payload, channel: str) -> dict:
     pin = pin_of(addr.get("postcode"))
     if pin is None:
         errors.append(FieldError("shipping.postcode", f"no valid 6-digit PIN (got {addr.get('postcode')!r})"))
-    items = []
-    raw_items = p.get("line_items") if isinstance(p.get("line_items"), list) else []
-    if not raw_items:
-        errors.append(FieldError("line_items", "the order has no line items"))
-    for i, item in enumerate(raw_items):
-        if not isinstance(item, dict):
-            errors.append(FieldError(f"line_items.{i}", "not an object"))
-            continue
-        sku = text(item.get("sku"), 64)
-        qty = item.get("quantity")
-        if not sku:
-            errors.append(FieldError(f"line_items.{i}.sku", f"line item {item.get('name', i)!r} has no SKU"))
-        if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
-            errors.append(FieldError(f"line_items.{i}.quantity", f"quantity must be a positive integer, got {qty!r}"))
-        price = paise(item.get("price"), f"line_items.{i}.price", errors)
-        if sku and isinstance(qty, int) and not isinstance(qty, bool) and qty > 0:
-            items.append((sku, qty, price))
+    items = line_items(p, errors, title_key="name")
     if errors:
         raise Unmappable("the WooCommerce order cannot be mapped: "
                          + "; ".join(f"{e.field}: {e.message}" for e in errors[:3]), field_errors=errors)
