@@ -139,9 +139,11 @@ def _rewrite_generators(text: str) -> tuple[str, list[int]]:
     return "".join(out), mapping
 
 
-def _matching_paren(text: str, open_at: int) -> int | None:
-    depth, quote, k = 0, None, open_at
-    while k < len(text):
+def _unquoted(text: str, start: int = 0, stop: int | None = None):
+    """Yield (index, char) of the characters outside string literals (escapes honoured), and at the
+    end whether ``stop`` fell inside a string."""
+    quote, k, stop = None, start, len(text) if stop is None else stop
+    while k < stop:
         ch = text[k]
         if quote:
             if ch == "\\":
@@ -151,13 +153,21 @@ def _matching_paren(text: str, open_at: int) -> int | None:
                 quote = None
         elif ch in "\"'":
             quote = ch
-        elif ch == "(":
+        else:
+            yield k, ch
+        k += 1
+    return quote is not None
+
+
+def _matching_paren(text: str, open_at: int) -> int | None:
+    depth = 0
+    for k, ch in _unquoted(text, open_at):
+        if ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
             if depth == 0:
                 return k
-        k += 1
     return None
 
 
@@ -237,20 +247,12 @@ def _identifier_at(text: str, name: str, *, attribute: bool) -> int | None:
 
 
 def _inside_string(text: str, pos: int) -> bool:
-    quote = None
-    k = 0
-    while k < pos:
-        ch = text[k]
-        if quote:
-            if ch == "\\":
-                k += 2
-                continue
-            if ch == quote:
-                quote = None
-        elif ch in "\"'":
-            quote = ch
-        k += 1
-    return quote is not None
+    scan = _unquoted(text, 0, pos)
+    while True:
+        try:
+            next(scan)
+        except StopIteration as done:
+            return done.value
 
 
 def _symbol_problem(name: str, text: str) -> RuleProblem:
