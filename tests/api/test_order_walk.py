@@ -78,4 +78,6 @@ def test_one_order_walks_from_capture_to_delivered_with_a_hop(client, keys, uow_
     public = client.get("/track/AWB-WALK-0001")
     assert public.status_code == 200
     assert public.get_json()["status"] == "DELIVERED"
+    delivered = [t for t in public.get_json()["timeline"] if t["status"] == "DELIVERED"]
+    assert delivered == [{"status": "DELIVERED", "at": "2026-11-27T12:00:00+00:00", "location": "Chennai"}]
     assert "Asha" not in public.get_data(as_text=True) and "9800000001" not in public.get_data(as_text=True)

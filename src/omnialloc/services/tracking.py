@@ -127,7 +127,10 @@ def public_view(ctx, awb: str) -> dict:
                 return reverse
             raise NotFound(f"no shipment with AWB {awb}")
         events = uow.events.for_entity("shipment", shipment.id)
-    timeline = [{"status": e.to_status, "at": e.at.isoformat(), "location": e.payload.get("location", "")}
+    # A carrier scan shows when the carrier scanned it, not when the webhook reached us.
+    timeline = [{"status": e.to_status,
+                 "at": _parse_time(e.payload["scanned_at"]).isoformat() if e.payload.get("scanned_at") else e.at.isoformat(),
+                 "location": e.payload.get("location", "")}
                 for e in events if e.to_status and e.type in ("status_changed", "tracking")]
     return {"awb": awb, "carrier": shipment.carrier, "status": str(shipment.status),
             "promised_days": shipment.sla_days, "timeline": timeline}
