@@ -10,8 +10,8 @@ import logging
 
 from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
-from flask import jsonify
-from sqlalchemy.exc import DBAPIError, OperationalError
+from flask import jsonify, request
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from omnialloc.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -111,6 +111,28 @@ def install(app: APIFlask) -> None:
         status = status_for(exc)
         body = error_body(status, exc.title, exc.detail, [fe.to_dict() for fe in exc.field_errors])
         return jsonify(body), status
+
+    @app.before_request
+    def _refuse_nul_characters():
+        # PostgreSQL cannot store U+0000 in text or JSON; refuse it up front, for every endpoint,
+        # instead of letting one field somewhere reach the database.
+        bad = [f"query.{k}" for k, v in request.args.items(multi=True) if "\x00" in k or "\x00" in v]
+        if request.content_length != 0 and request.method in ("POST", "PUT", "PATCH"):
+            raw = request.get_data(cache=True)
+            if b"\x00" in raw or b"\\u0000" in raw.lower():
+                bad.append("body")
+        if bad:
+            errors = [{"field": f, "message": "must not contain NUL (U+0000) characters"} for f in bad]
+            return jsonify(error_body(422, "Validation failed", "NUL (U+0000) characters are not accepted",
+                                      errors)), 422
+
+    @app.errorhandler(DataError)
+    def _unstorable(exc: DataError):
+        # A value the database refuses (out of range, bad encoding) is the caller's input: 422, and the
+        # transaction it was in has rolled back, so nothing changed.
+        log.warning("database refused a value: %s", exc.orig)
+        return jsonify(error_body(422, "Validation failed", "a value in the request cannot be stored "
+                                  "(out of range or not valid text)")), 422
 
     @app.errorhandler(OperationalError)
     def _db_down(exc: OperationalError):
