@@ -192,6 +192,11 @@ def test_bopis_from_capture_to_pickup(client, keys, uow_factory):
     assert _stock(uow_factory, "CHN-ST1", "SKU-0001") == (before[0], before[1] + 1)
     assert client.post(f"/shipments/{shp['id']}/ready", headers=auth(store)).status_code == 409  # accept first
     assert client.post(f"/shipments/{shp['id']}/accept", headers=auth(store)).status_code == 200
+    r = client.post(f"/shipments/{shp['id']}/pack", headers=auth(store),
+                    json={"weight_g": 400, "length_mm": 200, "width_mm": 150, "height_mm": 80})
+    assert r.status_code == 200
+    r = client.post(f"/shipments/{shp['id']}/ship", json={"awb": "NOPE0001"}, headers=auth(store))
+    assert r.status_code == 409  # a pickup parcel is handed over at the counter, never shipped
     r = client.post(f"/shipments/{shp['id']}/ready", headers=auth(store))
     assert r.status_code == 200 and r.get_json()["status"] == "READY_FOR_PICKUP"
     info = client.get(f"/orders/{order['id']}/pickup", headers=auth(keys["channel"])).get_json()

@@ -11,6 +11,7 @@ from omnialloc.services.access import Principal
 from omnialloc.services.allocation import ReservationConflict, allocate_in, move_order
 from omnialloc.services.events import now, record
 from omnialloc.services.lifecycle import _routing, release_reservation
+from omnialloc.services.planning import PICKUP_CARRIER
 
 _ACTORS = (Role.ADMIN, Role.NODE)
 
@@ -100,6 +101,9 @@ def ship(ctx, principal: Principal, shipment_id: str, awb: str | None) -> dict:
     principal.require(*_ACTORS)
     with ctx.uow() as uow:
         shipment = _load(uow, principal, shipment_id)
+        if shipment.carrier == PICKUP_CARRIER:
+            raise Conflict(f"shipment {shipment_id} is collected at the store, not shipped: mark it ready "
+                           "(POST /shipments/{id}/ready) and hand it over with the pickup code (/collect)")
         if shipment.status in (ShipmentStatus.ALLOCATED, ShipmentStatus.ACCEPTED):
             raise Conflict(f"shipment {shipment_id} must be packed before it ships")
         from omnialloc.services.returns import exchange_wait_reason  # exchanges wait for the return's pickup
