@@ -75,7 +75,7 @@ def pack(ctx, principal: Principal, shipment_id: str, box: dict) -> dict:
         volume = box["length_mm"] * box["width_mm"] * box["height_mm"]
         cost = dict(shipment.cost_breakdown)
         carrier = uow.carriers.get(shipment.carrier)
-        card = uow.carriers.rate_card(shipment.carrier, cost.get("zone") or _zone_of(shipment))
+        card = uow.carriers.rate_card(shipment.carrier, cost.get("zone") or "D")
         if carrier is not None and card is not None:
             billed = billed_weight_g(box["weight_g"], volume, carrier.volumetric_divisor)
             new_shipping = forward_charge_paise(card, billed)
@@ -90,10 +90,6 @@ def pack(ctx, principal: Principal, shipment_id: str, box: dict) -> dict:
                                   cost_breakdown=cost)
         uow.commit()
     return queries.shipment_view(ctx, principal, shipment_id)
-
-
-def _zone_of(shipment) -> str:
-    return str(shipment.cost_breakdown.get("zone", "D"))
 
 
 def ship(ctx, principal: Principal, shipment_id: str, awb: str | None) -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from omnialloc.domain import Order, Shipment, ShipmentStatus
+from omnialloc.domain import Order, Shipment
 from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import NotFound, ValidationFailed
 from omnialloc.services.access import Principal
@@ -162,4 +162,4 @@ def manifest(ctx, principal: Principal, node: str, day: str | None) -> dict:
             "total": len(shipped)}
 
 
-__all__ = ["order_view", "list_orders", "shipment_view", "list_shipments", "manifest", "ShipmentStatus"]
+__all__ = ["order_view", "list_orders", "shipment_view", "list_shipments", "manifest"]
