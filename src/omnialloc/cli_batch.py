@@ -172,6 +172,9 @@ def rebalance_apply(plan_dir) -> None:
 
     r = apply(_ctx(), plan_dir)
     click.echo(f"{len(r['created'])} transfer orders created: {', '.join(r['created']) or '-'}")
+    if r["already_created"]:
+        click.echo(f"{len(r['already_created'])} created by an earlier, interrupted apply: "
+                   f"{', '.join(r['already_created'])}")
     for lane, why in sorted(r["refused"].items()):
         click.echo(f"  refused {lane}: {why}")
 

@@ -12,17 +12,22 @@ cost (per-unit-km x km + a fixed cost per lane shipment) plus expected
 shortfall cost (``shortfall_pct`` of the SKU's price per unit short),
 subject to the minimum transfer quantity and a budget.
 
-``plan`` writes ``transfers.csv``, ``plan.json`` and a before/after coverage
-chart to ``out_dir``; ``apply`` creates one stock transfer order
-(``services.transfers.create_transfer``, origin ``rebalance``) per lane
-from that folder, and marks the folder applied so a second apply does not
-create them twice.
+``plan`` writes ``transfers.csv``, ``plan.json`` (with a fresh plan id) and
+a before/after coverage chart to ``out_dir``; ``apply`` creates one stock
+transfer order (``services.transfers.create_transfer``, origin
+``rebalance``) per lane from that folder, each in its own transaction under
+the idempotency key ``<plan id>:<from>-><to>`` (a unique column), and then
+marks the folder applied. An apply killed half way and re-run finds the
+transfers it already created and creates only the rest.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+import os
+import secrets
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -39,6 +44,8 @@ from omnialloc.services.network import skus as sku_master
 from omnialloc.store.tables import inventory
 
 ACTOR = "system:rebalance"
+#: test-only: seconds to sleep after each transfer created by ``apply`` (to kill a run half way)
+SLEEP_ENV = "OMNIALLOC_REBALANCE_APPLY_TEST_SLEEP"
 
 
 def read_forecast_csv(path) -> dict[tuple[str, str], int]:
@@ -131,6 +138,7 @@ def plan(ctx, *, days: int = 28, horizon_days: float = 7.0, forecast_csv: str | 
         "coverage_before": float(np.minimum(stock, target).sum() / tot),
         "coverage_after": float(np.minimum(after, target).sum() / tot),
         "seconds": round(time.perf_counter() - t0, 2), "applied": False,
+        "plan_id": "reb_" + secrets.token_hex(8),
     }
     if out_dir:
         out = Path(out_dir)
@@ -170,7 +178,7 @@ def _chart(path, codes, before, after, target) -> None:
 
 def apply(ctx, plan_dir: str, *, actor: str = ACTOR) -> dict:
     """Create one stock transfer order per (from, to) lane of the plan in ``plan_dir``."""
-    from omnialloc.services.transfers import create_transfer
+    from omnialloc.services.transfers import by_plan_key, create_transfer
 
     folder = Path(plan_dir)
     meta_path = folder / "plan.json"
@@ -183,14 +191,24 @@ def apply(ctx, plan_dir: str, *, actor: str = ACTOR) -> dict:
     with open(folder / "transfers.csv", newline="") as f:
         for row in csv.DictReader(f):
             lanes[(row["from"], row["to"])][row["sku"]] = int(row["qty"])
-    created, refused = [], {}
+    # plans written before plan ids existed: the file's content names the plan
+    plan_id = meta.get("plan_id") or "reb_" + hashlib.sha256((folder / "transfers.csv").read_bytes()).hexdigest()[:16]
+    sleep = float(os.environ.get(SLEEP_ENV, "0") or 0)
+    created, existing, refused = [], [], {}
     for (src, dst), lines in sorted(lanes.items()):
+        key = f"{plan_id}:{src}->{dst}"
+        done = by_plan_key(ctx, key)
+        if done is not None:  # created by an earlier, interrupted apply
+            existing.append(done)
+            continue
         try:
             view = create_transfer(ctx, src, dst, lines, actor=actor, origin="rebalance",
-                                   reason="rebalance plan")
+                                   reason=f"rebalance plan {plan_id}", plan_key=key)
             created.append(view["id"])
         except ValidationFailed as exc:  # stock moved since the plan: report, go on with the rest
             refused[f"{src}->{dst}"] = exc.detail
-    meta.update(applied=True, created=created, refused=refused)
+        if sleep:
+            time.sleep(sleep)
+    meta.update(applied=True, created=existing + created, refused=refused)
     meta_path.write_text(json.dumps(meta, indent=2))
-    return {"created": created, "refused": refused}
+    return {"created": created, "already_created": existing, "refused": refused}

@@ -14,7 +14,10 @@ Stock moves in the states the issue asks for:
 
 Each step is one transaction with a ``transfer`` event (and ``inventory``
 events with reasons transfer_out / transfer_in). The rebalancing batch calls
-``create_transfer(ctx, source, destination, lines, actor=..., origin="rebalance")``.
+``create_transfer(ctx, source, destination, lines, actor=..., origin="rebalance",
+plan_key=...)``: with a ``plan_key`` creation is idempotent -- a transfer
+already created under that key (unique column) is returned as it is, so a
+killed apply can be re-run without doubling a transfer.
 """
 
 from __future__ import annotations
@@ -36,8 +39,9 @@ _ACTORS = (Role.ADMIN, Role.NODE)
 
 def create_transfer(ctx, source: str, destination: str, lines: dict[str, int] | list[dict], *,
                     actor: str = SYSTEM.actor, reason: str = "", origin: str = "manual",
-                    principal: Principal | None = None) -> dict:
-    """Create a transfer order (CREATED). ``lines``: {sku: qty} or [{"sku", "qty"}]. Returns its view."""
+                    principal: Principal | None = None, plan_key: str | None = None) -> dict:
+    """Create a transfer order (CREATED). ``lines``: {sku: qty} or [{"sku", "qty"}]. Returns its view
+    (with ``plan_key``: the transfer already created under that key, if any, unchanged)."""
     if principal is not None:
         principal.require(Role.ADMIN)
         actor = principal.actor
@@ -55,6 +59,10 @@ def create_transfer(ctx, source: str, destination: str, lines: dict[str, int] | 
         merged[line["sku"]] = line["qty"]
     if not lines:
         errors.append(FieldError("lines", "a transfer needs at least one line"))
+    if plan_key is not None:
+        existing = by_plan_key(ctx, plan_key)
+        if existing is not None:
+            return get(ctx, SYSTEM, existing)
     with ctx.uow() as uow:
         for fname, code in (("source", source), ("destination", destination)):
             if uow.nodes.get(code) is None:
@@ -75,14 +83,28 @@ def create_transfer(ctx, source: str, destination: str, lines: dict[str, int] | 
             raise ValidationFailed("the transfer cannot be created: " + errors[0].message, field_errors=errors)
         at = now()
         tid = "trf_" + secrets.token_hex(8)
-        uow.conn.execute(transfers.insert().values(
-            id=tid, source=source, destination=destination, status=str(TransferStatus.CREATED), reason=reason,
-            origin=origin, created_by=actor, created_at=at, updated_at=at))
-        uow.conn.execute(transfer_lines.insert(), [{"transfer_id": tid, "sku": s, "qty": q} for s, q in merged.items()])
-        record(uow, "transfer", tid, "created", actor, to_status=TransferStatus.CREATED, reason=reason or None,
-               source=source, destination=destination, lines=merged, origin=origin)
-        uow.commit()
-    return get(ctx, SYSTEM, tid)
+        try:
+            uow.conn.execute(transfers.insert().values(
+                id=tid, source=source, destination=destination, status=str(TransferStatus.CREATED), reason=reason,
+                origin=origin, created_by=actor, created_at=at, updated_at=at, plan_key=plan_key))
+        except sa.exc.IntegrityError:
+            if plan_key is None:
+                raise
+            uow.rollback()  # a concurrent apply created it first: theirs stands
+            tid = None
+        if tid is not None:
+            uow.conn.execute(transfer_lines.insert(),
+                             [{"transfer_id": tid, "sku": s, "qty": q} for s, q in merged.items()])
+            record(uow, "transfer", tid, "created", actor, to_status=TransferStatus.CREATED, reason=reason or None,
+                   source=source, destination=destination, lines=merged, origin=origin, plan_key=plan_key)
+            uow.commit()
+    return get(ctx, SYSTEM, tid if tid is not None else by_plan_key(ctx, plan_key))
+
+
+def by_plan_key(ctx, plan_key: str) -> str | None:
+    """The id of the transfer created under ``plan_key``, or None."""
+    with ctx.uow(readonly=True) as uow:
+        return uow.conn.execute(sa.select(transfers.c.id).where(transfers.c.plan_key == plan_key)).scalar()
 
 
 def _load(uow, tid: str, principal: Principal, *, for_update: bool = False):

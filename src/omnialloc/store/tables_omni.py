@@ -36,6 +36,8 @@ transfers = sa.Table(
     sa.Column("dispatched_at", UTCDateTime(), nullable=True),
     sa.Column("received_at", UTCDateTime(), nullable=True),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    # idempotency key of a planned transfer (rebalance: "<plan id>:<from>-><to>"): a re-run finds it, never doubles it
+    sa.Column("plan_key", sa.String(200), nullable=True, unique=True),
     sa.CheckConstraint("source <> destination", name="distinct_nodes"),
     sa.Index(None, "status"),
     sa.Index(None, "created_at", "id"),

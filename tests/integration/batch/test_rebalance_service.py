@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
 import sqlalchemy as sa
 from test_batch_service import SKU, _capture, _ctx, _stock
 
+from omnialloc.domain.errors import ValidationFailed
 from omnialloc.services import rebalance
 from omnialloc.store.tables_omni import transfer_lines, transfers
 
@@ -38,3 +46,47 @@ def test_an_analyst_forecast_csv_replaces_the_history(clean_engine, clean_db_url
     s = rebalance.plan(ctx, forecast_csv=str(f))
     assert s["source"] == "csv" and s["forecast_units"] == 30
     assert any(t[0] == "DEL-FC1" and t[2] == SKU for t in s["transfer_list"])
+
+
+def _transfer_lanes(engine) -> list[tuple[str, str]]:
+    with engine.connect() as conn:
+        return sorted((r.source, r.destination) for r in conn.execute(
+            sa.select(transfers.c.source, transfers.c.destination).where(transfers.c.origin == "rebalance")))
+
+
+def test_apply_killed_with_sigkill_and_rerun_creates_every_transfer_exactly_once(clean_engine, clean_db_url, tmp_path):
+    ctx = _ctx(clean_engine, clean_db_url)
+    _stock(clean_engine, {"DEL-FC1": 300})
+    f = tmp_path / "forecast.csv"
+    f.write_text(f"region,sku,qty\nTN,{SKU},30\nMH,{SKU},30\nWB,{SKU},30\n")
+    s = rebalance.plan(ctx, forecast_csv=str(f), out_dir=str(tmp_path))
+    lanes = sorted({(t[0], t[1]) for t in s["transfer_list"]})
+    assert len(lanes) >= 3
+    env = {**os.environ, "OMNIALLOC_DATABASE_URL": clean_db_url, rebalance.SLEEP_ENV: "1.0"}
+    cmd = [sys.executable, "-m", "omnialloc.cli", "rebalance", "apply", "--plan", str(tmp_path)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not _transfer_lanes(clean_engine):  # kill after the first transfer
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    first = _transfer_lanes(clean_engine)
+    assert 1 <= len(first) < len(lanes)
+    env.pop(rebalance.SLEEP_ENV)
+    rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "created by an earlier, interrupted apply" in rerun.stdout
+    assert _transfer_lanes(clean_engine) == lanes  # every lane once: none lost, none doubled
+    with pytest.raises(ValidationFailed, match="already applied"):  # a finished plan: refused, creates nothing
+        rebalance.apply(ctx, str(tmp_path))
+    assert _transfer_lanes(clean_engine) == lanes
+
+
+def test_create_transfer_with_a_plan_key_is_idempotent(clean_engine, clean_db_url):
+    from omnialloc.services.transfers import create_transfer
+
+    ctx = _ctx(clean_engine, clean_db_url)
+    _stock(clean_engine, {"DEL-FC1": 50})
+    a = create_transfer(ctx, "DEL-FC1", "CHN-FC1", {SKU: 5}, origin="rebalance", plan_key="reb_x:DEL-FC1->CHN-FC1")
+    b = create_transfer(ctx, "DEL-FC1", "CHN-FC1", {SKU: 5}, origin="rebalance", plan_key="reb_x:DEL-FC1->CHN-FC1")
+    assert a["id"] == b["id"] and _transfer_lanes(clean_engine) == [("DEL-FC1", "CHN-FC1")]
