@@ -141,3 +141,42 @@ def test_apply_killed_with_sigkill_leaves_orders_whole_and_a_rerun_finishes(clea
     assert rerun.returncode == 0, rerun.stderr
     assert all(_nodes_of(clean_engine, v["id"]) == new for v in views)
     assert check(clean_engine).ok, check(clean_engine).summary()
+
+
+def _planned_moves(engine, run_id: str) -> list[tuple[str, str]]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(batch_moves.c.order_id, batch_moves.c.new)
+                            .where(batch_moves.c.run_id == run_id)).all()
+    return sorted((r.order_id, "+".join(p["node"] for p in r.new)) for r in rows)
+
+
+def test_plan_on_a_dask_local_cluster_matches_the_in_process_plan(clean_engine, clean_db_url):
+    """The service's Dask path for real: `dask=True` starts a LocalCluster of worker processes
+    (processes=True, as `omnialloc batch plan --dask` does), ships the chunks, and maps the answers back."""
+    ctx, views = _far_allocated(clean_engine, clean_db_url, 3)
+    local = batch.plan_batch(ctx)
+    ticks = []
+    remote = batch.plan_batch(ctx, dask=True, progress=lambda done, total: ticks.append((done, total)))
+    assert remote["moves"] == local["moves"] == 3
+    assert remote["after"] == local["after"] and remote["bound_paise"] == local["bound_paise"]
+    assert _planned_moves(clean_engine, remote["run_id"]) == _planned_moves(clean_engine, local["run_id"])
+    assert ticks and ticks[-1][0] == ticks[-1][1]
+
+
+def test_plan_with_a_scheduler_address_uses_that_cluster(clean_engine, clean_db_url):
+    """`--scheduler tcp://host:port`: here a LocalCluster started by the test (threads, processes=False, TCP)."""
+    from dask.distributed import LocalCluster
+
+    ctx, views = _far_allocated(clean_engine, clean_db_url, 2)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp://",
+                      dashboard_address=":0") as cluster:
+        assert cluster.scheduler_address.startswith("tcp://")
+        summary = batch.plan_batch(ctx, scheduler=cluster.scheduler_address)
+        worker = next(iter(cluster.workers.values()))
+        assert worker.state.executed_count >= 1  # the chunks ran on that cluster's worker
+    assert summary["moves"] == 2
+    tally = batch.apply_batch(ctx, summary["run_id"])
+    assert tally["applied"] == 2
+    for v in views:
+        assert _nodes_of(clean_engine, v["id"]) == [("CHN-FC1", "ALLOCATED"), ("DEL-FC1", "CANCELLED")]
+    assert check(clean_engine).ok, check(clean_engine).summary()
