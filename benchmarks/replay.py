@@ -1,29 +1,71 @@
-"""What-if replay: re-run the store's order history under another strategy, read-only.
+"""What-if replay: re-run the store's order history under another strategy or other weights, read-only.
 
 `omnialloc bench replay --since 2026-10-01 --strategy nearest` reads, in one
 read-only unit of work, the orders created since the date (oldest first),
-their shipments, the inventory and the network; rebuilds the stock as it was
-before those orders (today's available-to-promise plus every unit the
-replayed orders' live shipments hold or have consumed); then allocates the
-orders one by one with the chosen strategy on that private copy, using the
-service layer's own problem builder (`services.planning.build_problem`), and
-compares with what actually happened (the live shipments' recorded cost).
+their shipments, the inventory, the inventory changes recorded since the date
+(receipts, damage, transfers, restocked returns: `adjusted` events) and the
+network. It then:
+
+1. rebuilds the available-to-promise stock as it was at the date: today's
+   ATP, plus every unit the replayed orders' live shipments hold or have
+   consumed, minus every recorded adjustment since the date (a receipt since
+   then was not there yet; a damage write-off since then still was);
+2. replays orders and adjustments merged in time order on that private copy:
+   an order is allocated with the chosen strategy (and weights) through the
+   service layer's own problem builder (`services.planning.build_problem`),
+   its plan taken from the copy; an adjustment adds its delta to the copy;
+3. compares with what actually happened (the live shipments' money: carrier
+   charge + COD fee + handling, the same terms on both sides, so preference
+   weights such as a split penalty steer the replay but are not counted as
+   money spent).
 Nothing is written to the database.
 
-Known approximation: stock movements after the date that are not those
-orders' shipments (receipts, manual adjustments, returns restocked) are not
-undone, so the "as it was" stock is today's plus the replayed orders' units.
-Orders that are cancelled or on hold now are replayed too (their lines
-without cancelled units), since they were allocatable when they arrived.
+Other weights (`Weights`): the split penalty (the live setting unless given),
+a distance weight per km and a node-priority weight - the solver's preference
+terms the live allocator leaves at zero.
+
+Known approximations: stock imports since the date record totals, not deltas
+per position, so they cannot be undone (they are counted in the summary as
+`imports_not_undone`); orders cancelled or on hold now are replayed too (their
+lines without cancelled units), since they were allocatable when they arrived.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
+from omnialloc.services.allocation import DEAD, destination
+from omnialloc.services.network import network
+from omnialloc.services.planning import Candidates, build_problem
 from omnialloc.solvers import PlanStatus, solve
+
+MONEY_TERMS = ("shipping", "cod", "handling")
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Preference weights for the replay (integer paise, >= 0); None = the live setting."""
+
+    split_penalty_paise: int | None = None
+    distance_weight_paise_per_km: int = 0
+    priority_weight_paise: int = 0
+
+    def __post_init__(self):
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if v is None and f.name == "split_penalty_paise":
+                continue
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ValueError(f"{f.name} must be a non-negative integer (paise), got {v!r}")
+
+    def describe(self) -> str:
+        parts = [f"{f.name}={getattr(self, f.name)}" for f in dataclasses.fields(self) if getattr(self, f.name)]
+        return ", ".join(parts) or "live weights"
 
 
 @dataclass
@@ -36,59 +78,108 @@ class ReplayRow:
     replay_status: str
 
 
-def replay(ctx, since: dt.datetime, strategy: str, *, limit: int | None = None) -> tuple[list[ReplayRow], dict]:
-    from omnialloc.services.allocation import DEAD, destination
-    from omnialloc.services.network import network
-    from omnialloc.services.planning import Candidates, build_problem
+@dataclass(frozen=True)
+class StockChange:
+    at: dt.datetime
+    node: str
+    sku: str
+    delta: int
+
+
+class StockLedger:
+    """Available-to-promise per (node, SKU) as it was at the replay's start, moved forward in time.
+
+    Start = today's ATP + what the replayed orders' live shipments hold or consumed - every
+    recorded change since the start. `advance_to(t)` then re-applies the changes made up to
+    `t`, oldest first. Positions are signed (a position can be below zero at the start: units
+    a receipt since then brought in were then taken by orders placed before the start); the
+    solver is shown max(0, .)."""
+
+    def __init__(self, positions, held: dict[tuple[str, str], int], changes: list[StockChange]):
+        self.atp: dict[tuple[str, str], int] = defaultdict(int)
+        for p in positions:
+            self.atp[(p.node, p.sku)] = max(0, p.on_hand - p.reserved - p.safety_stock)
+        for key, q in held.items():
+            self.atp[key] += q
+        for c in changes:
+            self.atp[(c.node, c.sku)] -= c.delta
+        self._changes = sorted(changes, key=lambda c: c.at)
+        self._next = 0
+
+    def advance_to(self, t: dt.datetime) -> None:
+        while self._next < len(self._changes) and self._changes[self._next].at <= t:
+            c = self._changes[self._next]
+            self.atp[(c.node, c.sku)] += c.delta
+            self._next += 1
+
+
+def _money(breakdown: dict) -> int:
+    return sum(int(breakdown.get(t, 0)) for t in MONEY_TERMS)
+
+
+def _history(uow, since: dt.datetime, limit: int | None) -> list:
+    history = []
+    cursor = None
+    while True:
+        page = uow.orders.list(created_from=since, cursor=cursor, limit=500, newest_first=False)
+        history.extend(page.items)
+        cursor = page.next_cursor
+        if not cursor or (limit and len(history) >= limit):
+            break
+    return history[:limit] if limit else history
+
+
+def _stock_changes(uow, since: dt.datetime) -> tuple[list[StockChange], int]:
+    """Recorded per-position adjustments since the date, oldest first, and how many imports
+    (which carry no per-position deltas) happened since."""
+    from omnialloc.store.tables import events
+
+    rows = uow.conn.execute(
+        sa.select(events.c.type, events.c.at, events.c.payload)
+        .where(events.c.entity == "inventory", events.c.at >= since)
+        .order_by(events.c.at, events.c.id)
+    )
+    changes: list[StockChange] = []
+    imports = 0
+    for type_, at, payload in rows:
+        payload = payload or {}
+        if type_ == "adjusted" and {"node", "sku", "delta"} <= payload.keys():
+            changes.append(StockChange(at, payload["node"], payload["sku"], int(payload["delta"])))
+        elif type_ == "imported":
+            imports += 1
+    return changes, imports
+
+
+def replay(ctx, since: dt.datetime, strategy: str, *, limit: int | None = None,
+           weights: Weights | None = None) -> tuple[list[ReplayRow], dict]:
+    weights = weights or Weights()
+    settings = ctx.settings
+    if weights.split_penalty_paise is not None:
+        settings = dataclasses.replace(settings, split_penalty_paise=weights.split_penalty_paise)
 
     with ctx.uow(readonly=True) as uow:
         net = network(uow, fresh=True)
-        history = []
-        cursor = None
-        while True:
-            page = uow.orders.list(created_from=since, cursor=cursor, limit=500, newest_first=False)
-            history.extend(page.items)
-            cursor = page.next_cursor
-            if not cursor or (limit and len(history) >= limit):
-                break
-        if limit:
-            history = history[:limit]
+        history = _history(uow, since, limit)
         shipments = {o.id: uow.shipments.for_order(o.id) for o in history}
         positions = uow.inventory.list()
         skus = uow.skus.get_many(sorted({ln.sku for o in history for ln in o.lines}))
+        changes, imports = _stock_changes(uow, since)
 
-    atp: dict[tuple[str, str], int] = defaultdict(int)
-    for p in positions:
-        atp[(p.node, p.sku)] = max(0, p.on_hand - p.reserved - p.safety_stock)
+    held: dict[tuple[str, str], int] = defaultdict(int)
     for o in history:
         for s in shipments[o.id]:
             if s.status not in DEAD:
                 for ln in s.lines:
-                    atp[(s.node, ln.sku)] += ln.qty   # held (reserved) or consumed (shipped) by this order
+                    held[(s.node, ln.sku)] += ln.qty   # held (reserved) or consumed (shipped) by this order
+    ledger = StockLedger(positions, held, changes)
 
     rows: list[ReplayRow] = []
     for o in history:
-        live = [s for s in shipments[o.id] if s.status not in DEAD]
-        actual = sum(s.cost_paise for s in live)
-        remaining = {ln.line_no: ln.qty - ln.cancelled_qty for ln in o.lines if ln.qty - ln.cancelled_qty > 0}
-        if not remaining:
-            continue
-        try:
-            dest = destination(o)
-        except Exception as exc:  # an address the live system could not place either
-            rows.append(ReplayRow(o.id, actual, len(live), None, 0, f"INFEASIBLE: {exc}"))
-            continue
-        cand = Candidates(nodes=list(net.nodes), locations=net.locations, atp=dict(atp), capacity_left={})
-        problem = build_problem(o, remaining, skus, dest, cand, net, ctx.settings)
-        plan = solve(problem, strategy=strategy, time_limit_ms=ctx.settings.solver_time_limit_ms, explain_plan=False)
-        if plan.status == PlanStatus.INFEASIBLE or not plan.shipments:
-            rows.append(ReplayRow(o.id, actual, len(live), None, 0, plan.status.value))
-            continue
-        for sh in plan.shipments:
-            for lid, q in sh.lines.items():
-                atp[(sh.node, o.line(int(lid)).sku)] -= q
-        rows.append(ReplayRow(o.id, actual, len(live), sum(s.costs.total for s in plan.shipments),
-                              len(plan.shipments), plan.status.value))
+        if o.created_at is not None:
+            ledger.advance_to(o.created_at)
+        row = _replay_order(o, shipments[o.id], ledger.atp, skus, net, settings, weights, strategy)
+        if row is not None:
+            rows.append(row)
 
     both = [r for r in rows if r.replay_paise is not None and r.actual_shipments > 0]
     summary = {
@@ -100,5 +191,34 @@ def replay(ctx, since: dt.datetime, strategy: str, *, limit: int | None = None) 
         "replay_split": sum(r.replay_shipments > 1 for r in both),
         "replay_unplaced": sum(r.replay_paise is None for r in rows),
         "actual_unplaced": sum(r.actual_shipments == 0 for r in rows),
+        "stock_changes_replayed": len(changes),
+        "imports_not_undone": imports,
+        "weights": weights.describe(),
     }
     return rows, summary
+
+
+def _replay_order(o, live_shipments, atp, skus, net, settings, weights: Weights, strategy: str) -> ReplayRow | None:
+    """One order on the private stock copy (taken from it); None if nothing is left to place."""
+    live = [s for s in live_shipments if s.status not in DEAD]
+    actual = sum(_money(s.cost_breakdown) if s.cost_breakdown else s.cost_paise for s in live)
+    remaining = {ln.line_no: ln.qty - ln.cancelled_qty for ln in o.lines if ln.qty - ln.cancelled_qty > 0}
+    if not remaining:
+        return None
+    try:
+        dest = destination(o)
+    except Exception as exc:  # noqa: BLE001 - an address the live system could not place either
+        return ReplayRow(o.id, actual, len(live), None, 0, f"INFEASIBLE: {exc}")
+    view = {k: max(0, v) for k, v in atp.items()}
+    cand = Candidates(nodes=list(net.nodes), locations=net.locations, atp=view, capacity_left={})
+    problem = build_problem(o, remaining, skus, dest, cand, net, settings)
+    problem.distance_weight_paise_per_km = weights.distance_weight_paise_per_km
+    problem.priority_weight_paise = weights.priority_weight_paise
+    plan = solve(problem, strategy=strategy, time_limit_ms=settings.solver_time_limit_ms, explain_plan=False)
+    if plan.status == PlanStatus.INFEASIBLE or not plan.shipments:
+        return ReplayRow(o.id, actual, len(live), None, 0, plan.status.value)
+    for sh in plan.shipments:
+        for lid, q in sh.lines.items():
+            atp[(sh.node, o.line(int(lid)).sku)] -= q
+    money = sum(_money(sh.costs.to_dict()) for sh in plan.shipments)
+    return ReplayRow(o.id, actual, len(live), money, len(plan.shipments), plan.status.value)

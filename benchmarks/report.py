@@ -72,7 +72,7 @@ def markdown_table(rows: list[dict], unit: str) -> str:
 
 def bench_run(scenario: str, orders: int, strategies: str, seed: int, *, out_dir: Path | None = None,
               check: bool = True, progress: bool = True, time_limit_ms: float = 200,
-              command: str | None = None) -> BenchOutput:
+              command: str | None = None, workers: int = 2) -> BenchOutput:
     t0 = time.perf_counter()
     out_dir = Path(out_dir) if out_dir else RESULTS_DIR
     names = runner.parse_strategies(strategies)
@@ -85,7 +85,7 @@ def bench_run(scenario: str, orders: int, strategies: str, seed: int, *, out_dir
                    unit="order", mininterval=1.0)
     try:
         result = runner.run(sc, names, check=check, time_limit_ms=time_limit_ms,
-                            progress=bar.update if bar is not None else None)
+                            progress=bar.update if bar is not None else None, workers=workers)
     finally:
         if bar is not None:
             bar.close()

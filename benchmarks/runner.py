@@ -58,6 +58,7 @@ class StrategyLog:
     status_counts: dict = field(default_factory=lambda: defaultdict(int))
     flows: dict = field(default_factory=lambda: defaultdict(int))   # (node, city) -> shipments
     stock: np.ndarray = None
+    price_refreshes: list = field(default_factory=list)   # lookahead only: one dict per price refresh
 
     def __post_init__(self):
         self.cost = np.zeros(self.n, dtype=np.int64)
@@ -90,25 +91,39 @@ class RunResult:
 
 
 class OrderContext:
-    """Everything about one order that does not depend on a strategy's stock."""
+    """Everything about one order that does not depend on a strategy's stock, plus the
+    problems and plans already made for it (shared by every strategy whose stock looks
+    the same to this order, see `StateKey`)."""
 
-    __slots__ = ("order", "lanes", "km", "penalty", "value")
+    __slots__ = ("order", "cols", "qty", "km", "penalty", "value", "problems", "plans")
 
     def __init__(self, sc: Scenario, order: Order):
         self.order = order
-        self.km = [haversine_km(n.loc.lat, n.loc.lon, order.loc.lat, order.loc.lon) for n in sc.nodes]
-        self.lanes: dict[int, list[dict]] = {}
+        # An order's SKUs are distinct (the generator draws without repeats), so a column
+        # per SKU is a column per line and capping a column at its line's qty is exact.
+        self.cols = np.asarray(order.skus, dtype=np.int64)
+        self.qty = np.asarray(order.qty, dtype=np.int64)
+        self.km = haversine_km(order.loc.lat, order.loc.lon, sc.node_latlon[:, 0], sc.node_latlon[:, 1])
         self.penalty = sc.unfilled_penalty(order)
         self.value = sum(sc.skus[s].value_paise * q for s, q in zip(order.skus, order.qty))
+        self.problems: dict[bytes, AllocationProblem] = {}
+        self.plans: dict[tuple[bytes, str], object] = {}
 
     def lanes_of(self, sc: Scenario, node: int) -> list[dict]:
-        got = self.lanes.get(node)
-        if got is None:
-            got = self.lanes[node] = sc.lanes(self.order, node)
-        return got
+        return sc.lanes(self.order, node)
+
+    def view(self, stock: np.ndarray, capped: bool) -> np.ndarray:
+        """The stock this order can see: (nodes x its SKUs); `capped` at each line's qty."""
+        sub = stock[:, self.cols]
+        return np.minimum(sub, self.qty[None, :]) if capped else sub
 
 
 def build_problem(sc: Scenario, ctx: OrderContext, stock: np.ndarray, prices: np.ndarray | None = None) -> AllocationProblem:
+    """The order's problem against a (nodes x SKUs) stock matrix (and lookahead prices)."""
+    return _problem(sc, ctx, ctx.view(stock, capped=False), None if prices is None else prices[:, ctx.cols])
+
+
+def _problem(sc: Scenario, ctx: OrderContext, sub: np.ndarray, price_sub: np.ndarray | None) -> AllocationProblem:
     o = ctx.order
     p = AllocationProblem(
         o.order_id,
@@ -117,20 +132,35 @@ def build_problem(sc: Scenario, ctx: OrderContext, stock: np.ndarray, prices: np
         allow_partial=True,
         unfilled_penalty_paise_per_unit=ctx.penalty,
     )
+    codes = [sc.skus[s].code for s in o.skus]
     for k, (s, q) in enumerate(zip(o.skus, o.qty)):
-        p.add_line(f"L{k}", sc.skus[s].code, q, sc.line_weight(s), sc.skus[s].value_paise, sc.line_volume(s))
-    cols = list(o.skus)
-    held = np.flatnonzero(stock[:, cols].sum(axis=1) > 0)
-    for i in held:
+        p.add_line(f"L{k}", codes[k], q, sc.line_weight(s), sc.skus[s].value_paise, sc.line_volume(s))
+    held = np.flatnonzero(sub.sum(axis=1) > 0)
+    rows = sub[held].tolist()
+    price_rows = price_sub[held].tolist() if price_sub is not None else None
+    for r, i in enumerate(held.tolist()):
         node = sc.nodes[i]
-        st = {sc.skus[s].code: int(stock[i, s]) for s in cols if stock[i, s] > 0}
+        st = {c: u for c, u in zip(codes, rows[r]) if u > 0}
         kw = {}
-        if prices is not None:
-            kw["unit_prices_paise"] = {sc.skus[s].code: int(prices[i, s]) for s in cols if prices[i, s] > 0}
-        p.add_node(node.code, ctx.km[i], node.handling_paise, None, node.priority, node.kind, st, **kw)
-        for lane in ctx.lanes_of(sc, int(i)):
+        if price_rows is not None:
+            kw["unit_prices_paise"] = {c: pr for c, pr in zip(codes, price_rows[r]) if pr > 0}
+        p.add_node(node.code, float(ctx.km[i]), node.handling_paise, None, node.priority, node.kind, st, **kw)
+        for lane in sc.lanes(o, i):
             p.add_lane(node.code, **lane)
     return p
+
+
+class StateKey:
+    """What a solve depends on, as bytes: the stock the order sees (capped at each line's
+    qty except for max_stock, which ranks nodes by their whole stock) and the prices.
+    Capping is exact for the other strategies: they read stock only through
+    min(stock, need) (feasibility, `cap_line`, the MIP's stock rows), never its size."""
+
+    @staticmethod
+    def of(ctx: OrderContext, stock: np.ndarray, solver_strategy: str, price_sub: np.ndarray | None) -> tuple[bytes, np.ndarray]:
+        sub = ctx.view(stock, capped=solver_strategy != "max_stock")
+        key = sub.tobytes() + (b"" if price_sub is None else b"|" + price_sub.tobytes())
+        return key, sub
 
 
 SOLVER_ERRORS: dict[str, list[str]] = defaultdict(list)
@@ -148,6 +178,27 @@ def _solve(problem, strategy: str, time_limit_ms: float, who: str):
         plan = solve(problem, strategy, time_limit_ms=time_limit_ms, explain_plan=False, method="mip")
         plan.method = f"mip-after-error:{plan.method}"
         return plan
+
+
+def _plan_for(sc: Scenario, ctx: OrderContext, stock: np.ndarray, solver_strategy: str,
+              prices: np.ndarray | None, time_limit_ms: float, who: str):
+    """The plan of `solver_strategy` for this order against `stock`, solved once per distinct
+    state: strategies whose stock looks the same to the order share the problem and the plan
+    (the solver is deterministic, so re-solving would give the same plan)."""
+    price_sub = None if prices is None else prices[:, ctx.cols]
+    key, sub = StateKey.of(ctx, stock, solver_strategy, price_sub)
+    plan = ctx.plans.get((key, solver_strategy))
+    if plan is None:
+        problem = ctx.problems.get(key)
+        if problem is None:
+            problem = ctx.problems[key] = _problem(sc, ctx, sub, price_sub)
+        plan = _solve(problem, solver_strategy, time_limit_ms, who)
+        if plan.status == PlanStatus.INFEASIBLE:
+            # The order is backordered whole: nothing ships, every unit pays the penalty.
+            # (The solver answers INFEASIBLE, not an all-unfilled plan, when no node qualifies.)
+            plan = _backorder(plan, ctx)
+        ctx.plans[(key, solver_strategy)] = plan
+    return plan
 
 
 def _backorder(plan, ctx: OrderContext):
@@ -226,22 +277,77 @@ def _prices_available() -> bool:
 
 
 def run(sc: Scenario, strategies: list[str], *, check: bool = True, time_limit_ms: float = 200,
-        progress=None, strict: bool = False, prices: np.ndarray | None = None) -> RunResult:
+        progress=None, strict: bool = False, prices: np.ndarray | None = None, workers: int = 1) -> RunResult:
     """Run `strategies` over the scenario's orders (see module docstring).
 
-    `progress(n)` is called after each order (e.g. a tqdm update). With
+    `progress(n)` is called as orders complete (e.g. a tqdm update). With
     `strict`, the first never-costlier violation raises at once (tests).
+    `prices` fixes the lookahead prices for the whole run; without them the
+    lookahead strategy refreshes its own from a forecast (`lookahead.py`).
+    `workers` > 1 runs groups of strategies in parallel processes: each
+    strategy's stream is independent (its own stock, its own checks), so the
+    results are identical to a single-process run.
     """
     online = [s for s in strategies if s != CLAIRVOYANT]
     SOLVER_ERRORS.clear()
-    if LOOKAHEAD in online and prices is None:
-        from .lookahead import forecast_prices
-
-        t_p = time.perf_counter()
-        prices, _stats = forecast_prices(sc)
-        wall_prices = time.perf_counter() - t_p
+    groups = _groups(online, check, workers)
+    if len(groups) <= 1:
+        parts = [_run_group(sc, online, check, time_limit_ms, strict, prices, progress)]
     else:
-        wall_prices = 0.0
+        parts = _run_parallel(sc, groups, check, time_limit_ms, strict, prices, progress)
+    logs: dict[str, StrategyLog] = {}
+    violations: list[Violation] = []
+    wall: dict[str, float] = defaultdict(float)
+    checks = 0
+    for part in parts:
+        logs.update(part.logs)
+        violations += part.violations
+        checks += part.checks
+        for k, v in part.wall.items():
+            wall[k] += v
+        for k, v in part.errors.items():
+            SOLVER_ERRORS[k] += v
+    logs = {s: logs[s] for s in online}
+    return RunResult(sc, logs, violations, checks, dict(wall))
+
+
+@dataclass
+class _Part:
+    logs: dict
+    violations: list
+    checks: int
+    wall: dict
+    errors: dict
+
+
+def _weight(s: str, check: bool) -> float:
+    """Rough work per order, in baseline solves: an optimal solve costs about two (its MIP
+    tail on large orders), a baseline's check is one optimal solve, lookahead adds its LPs."""
+    if s in BASELINES:
+        return 1.0 + (2.0 if check else 0.0)
+    return 3.0 if s == LOOKAHEAD else 2.0
+
+
+def _groups(online: list[str], check: bool, workers: int) -> list[list[str]]:
+    """Strategies split into `workers` groups of similar work (longest first onto the lightest)."""
+    n = max(1, min(workers, len(online)))
+    groups: list[list[str]] = [[] for _ in range(n)]
+    load = [0.0] * n
+    for s in sorted(online, key=lambda x: -_weight(x, check)):
+        k = load.index(min(load))
+        groups[k].append(s)
+        load[k] += _weight(s, check)
+    return [g for g in groups if g]
+
+
+def _run_group(sc: Scenario, online: list[str], check: bool, time_limit_ms: float, strict: bool,
+               prices: np.ndarray | None, progress, counter=None) -> _Part:
+    SOLVER_ERRORS.clear()
+    pricer = None
+    if LOOKAHEAD in online:
+        from .lookahead import FixedPrices, RollingPrices
+
+        pricer = FixedPrices(prices) if prices is not None else RollingPrices(sc)
     logs = {s: StrategyLog(s, sc.n_orders) for s in online}
     stocks = {s: sc.stock0.copy() for s in online}
     node_index = {n.code: i for i, n in enumerate(sc.nodes)}
@@ -252,20 +358,16 @@ def run(sc: Scenario, strategies: list[str], *, check: bool = True, time_limit_m
         ctx = OrderContext(sc, order)
         for s in online:
             t0 = time.perf_counter()
-            problem = build_problem(sc, ctx, stocks[s], prices if s == LOOKAHEAD else None)
-            plan = _solve(problem, MYOPIC if s == LOOKAHEAD else s, time_limit_ms, s)
-            plan.strategy = s
-            wall[s] += time.perf_counter() - t0
-            if plan.status == PlanStatus.INFEASIBLE:
-                # The order is backordered whole: nothing ships, every unit pays the penalty.
-                # (The solver answers INFEASIBLE, not an all-unfilled plan, when no node qualifies.)
-                plan = _backorder(plan, ctx)
+            solver_strategy = MYOPIC if s == LOOKAHEAD else s
+            price = pricer.at(order.index, stocks[s]) if s == LOOKAHEAD else None
+            t_p = time.perf_counter()
+            plan = _plan_for(sc, ctx, stocks[s], solver_strategy, price, time_limit_ms, s)
+            wall[s] += time.perf_counter() - t_p
+            wall["prices"] += t_p - t0
             if check and s in BASELINES:
                 t1 = time.perf_counter()
-                ref = _solve(problem, MYOPIC, time_limit_ms, "check")
+                ref = _plan_for(sc, ctx, stocks[s], MYOPIC, None, time_limit_ms, "check")
                 checks += 1
-                if ref.status == PlanStatus.INFEASIBLE:
-                    ref = _backorder(ref, ctx)
                 if ref.objective_paise > plan.objective_paise:
                     v = Violation(order.order_id, s, plan.objective_paise,
                                   -1 if ref.objective_paise is None else ref.objective_paise, ref.status.value)
@@ -276,11 +378,57 @@ def run(sc: Scenario, strategies: list[str], *, check: bool = True, time_limit_m
             _apply(sc, ctx, plan, stocks[s], logs[s], node_index)
         if progress is not None:
             progress(1)
+        if counter is not None:
+            counter.value = order.index + 1
     for s in online:
         logs[s].stock = stocks[s]
-    if wall_prices:
-        wall["prices"] = wall_prices
-    return RunResult(sc, logs, violations, checks, dict(wall))
+        logs[s].status_counts = dict(logs[s].status_counts)
+        logs[s].flows = dict(logs[s].flows)
+    if pricer is not None:
+        logs[LOOKAHEAD].price_refreshes = pricer.refreshes
+    if not wall["prices"]:
+        del wall["prices"]
+    return _Part(logs, violations, checks, dict(wall), {k: list(v) for k, v in SOLVER_ERRORS.items()})
+
+
+# Arguments of the parallel groups, inherited by the forked workers (a Scenario holds
+# caches that do not pickle, and nothing needs copying: the workers only read it).
+_FORKED: dict = {}
+
+
+def _forked_group(k: int) -> _Part:
+    a = _FORKED
+    return _run_group(a["sc"], a["groups"][k], a["check"], a["time_limit_ms"], a["strict"], a["prices"],
+                      None, a["counters"][k])
+
+
+def _run_parallel(sc, groups, check, time_limit_ms, strict, prices, progress) -> list[_Part]:
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, wait
+
+    ctx = mp.get_context("fork")
+    counters = [ctx.Value("q", 0, lock=False) for _ in groups]
+    _FORKED.update(sc=sc, groups=groups, check=check, time_limit_ms=time_limit_ms, strict=strict,
+                   prices=prices, counters=counters)
+    try:
+        with ProcessPoolExecutor(max_workers=len(groups), mp_context=ctx) as pool:
+            futures = [pool.submit(_forked_group, k) for k in range(len(groups))]
+            shown = 0
+            while True:
+                done, pending = wait(futures, timeout=0.5)
+                if any(f.exception() is not None for f in done):
+                    for f in pending:
+                        f.cancel()
+                    for f in done:
+                        f.result()   # raises the worker's exception (e.g. NeverCostlierViolation)
+                slowest = min(c.value for c in counters)
+                if progress is not None and slowest > shown:
+                    progress(slowest - shown)
+                    shown = slowest
+                if not pending:
+                    return [f.result() for f in futures]
+    finally:
+        _FORKED.clear()
 
 
 # ---------------------------------------------------------------------- metrics

@@ -183,8 +183,23 @@ class Scenario:
     def _max_handling(self) -> int:
         return max(n.handling_paise for n in self.nodes)
 
+    @cached_property
+    def _lane_memo(self) -> dict:
+        return {}
+
     def lanes(self, order: Order, node: int) -> list[dict]:
-        """`add_lane` keyword arguments for every carrier from `node` to the order's PIN."""
+        """`add_lane` keyword arguments for every carrier from `node` to the order's PIN.
+
+        Memoised per (node, PIN, COD): every strategy and every order to the same
+        PIN asks again, and the lane table's answer never changes within a run.
+        The dicts are shared: callers must not mutate them."""
+        key = (node, order.loc.pin, order.cod)
+        got = self._lane_memo.get(key)
+        if got is None:
+            got = self._lane_memo[key] = self._lanes(order, node)
+        return got
+
+    def _lanes(self, order: Order, node: int) -> list[dict]:
         n = self.nodes[node]
         if self.cost_model == "jasin_sinha":
             miles = haversine_km(n.loc.lat, n.loc.lon, order.loc.lat, order.loc.lon) / KM_PER_MILE
@@ -192,7 +207,19 @@ class Scenario:
             # One "gram" per item and 1 g slabs: the charge is per_item x items, exactly linear.
             return [dict(carrier="JS", zone="-", first_slab_paise=per_item, additional_slab_paise=per_item,
                          slab_g=1, sla_days=1, cod_allowed=True)]
-        return [q.as_lane_kwargs() for q in self.lane_table.lanes(n.loc, order.loc, cod=order.cod)]
+        return [self._lane_kwargs(q) for q in self.lane_table.lanes(n.loc, order.loc, cod=order.cod)]
+
+    @cached_property
+    def _kwargs_memo(self) -> dict:
+        return {}
+
+    def _lane_kwargs(self, quote) -> dict:
+        # Few distinct quotes (carrier x zone x SLA) recur across thousands of (node, PIN)
+        # pairs; converting each once keeps dataclasses.asdict off the hot path.
+        got = self._kwargs_memo.get(quote)
+        if got is None:
+            got = self._kwargs_memo[quote] = quote.as_lane_kwargs()
+        return got
 
     def line_weight(self, sku: int) -> int:
         return 1 if self.cost_model == "jasin_sinha" else self.skus[sku].weight_g

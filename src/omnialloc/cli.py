@@ -255,7 +255,9 @@ def bench() -> None:
 @click.option("--check/--no-check", default=True, show_default=True,
               help="Re-solve optimal on every baseline's state and fail if it ever costs more.")
 @click.option("--time-limit-ms", default=200.0, show_default=True, type=float)
-def bench_run_cmd(scenario, orders, strategies, seed, out_dir, check, time_limit_ms) -> None:
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Processes running groups of strategies side by side (results do not depend on it).")
+def bench_run_cmd(scenario, orders, strategies, seed, out_dir, check, time_limit_ms, workers) -> None:
     """Run strategies on the same orders in arrival order with stock depleting; write tables and plots."""
     report = _benchmarks()
     from benchmarks.runner import parse_strategies
@@ -268,7 +270,7 @@ def bench_run_cmd(scenario, orders, strategies, seed, out_dir, check, time_limit
            + ("" if check else " --no-check"))
     try:
         out = report.bench_run(scenario, orders, strategies, seed, out_dir=out_dir, check=check,
-                               time_limit_ms=time_limit_ms, command=cmd)
+                               time_limit_ms=time_limit_ms, command=cmd, workers=workers)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     click.echo(out.markdown)
@@ -283,29 +285,41 @@ def bench_run_cmd(scenario, orders, strategies, seed, out_dir, check, time_limit
 @click.option("--since", required=True, help="Replay orders created on or after this date (YYYY-MM-DD, UTC).")
 @click.option("--strategy", default="nearest", show_default=True,
               type=click.Choice(["optimal", "nearest", "priority", "max_stock", "cost_greedy"]))
-@click.option("--limit", default=None, type=int, help="Replay at most this many orders (oldest first).")
+@click.option("--split-penalty", "split_penalty", default=None, type=click.IntRange(min=0),
+              help="Paise per shipment beyond the first (default: the live setting).")
+@click.option("--distance-weight", "distance_weight", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Paise per km from node to customer, as a preference (not counted as money spent).")
+@click.option("--priority-weight", "priority_weight", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Paise per point of node priority (lower priority number preferred), as a preference.")
+@click.option("--limit", default=None, type=click.IntRange(min=1), help="Replay at most this many orders (oldest first).")
 @click.option("--out", "out_csv", default=None, help="Write the per-order comparison to this CSV.")
-def bench_replay_cmd(since: str, strategy: str, limit: int | None, out_csv: str | None) -> None:
-    """What-if: re-run the order history under STRATEGY on a copy of the stock; never writes to the store."""
+def bench_replay_cmd(since: str, strategy: str, split_penalty: int | None, distance_weight: int,
+                     priority_weight: int, limit: int | None, out_csv: str | None) -> None:
+    """What-if: re-run the order history under STRATEGY (and weights) on the stock as it was; never writes to the store."""
     import csv
     import datetime as dt
 
     _benchmarks()
-    from benchmarks.replay import replay
+    from benchmarks.replay import Weights, replay
     from omnialloc.services.context import Context
 
     try:
         start = dt.datetime.strptime(since, "%Y-%m-%d").replace(tzinfo=dt.timezone.utc)
     except ValueError:
         raise click.BadParameter(f"{since!r} is not a date like 2026-10-01", param_hint="--since") from None
-    rows, s = replay(Context.default(), start, strategy, limit=limit)
+    weights = Weights(split_penalty, distance_weight, priority_weight)
+    rows, s = replay(Context.default(), start, strategy, limit=limit, weights=weights)
     if not rows:
         click.echo(f"no orders created since {since}")
         return
     rs = lambda p: f"Rs {p / 100:,.2f}"  # noqa: E731
     diff = s["replay_paise"] - s["actual_paise"]
-    click.echo(f"replayed {s['orders']} orders since {since} with {strategy} (read-only; stock rebuilt as it was)")
-    click.echo(f"  compared (placed both times): {s['compared']}")
+    click.echo(f"replayed {s['orders']} orders since {since} with {strategy}, {s['weights']} "
+               f"(read-only; stock rebuilt as it was, {s['stock_changes_replayed']} stock change(s) replayed in time order)")
+    if s["imports_not_undone"]:
+        click.echo(f"  note: {s['imports_not_undone']} stock import(s) since then record no per-position deltas "
+                   "and were not undone")
+    click.echo(f"  compared (placed both times): {s['compared']}; cost = carrier charge + COD fee + handling")
     click.echo(f"  actual cost:   {rs(s['actual_paise'])}, split orders {s['actual_split']}, unplaced {s['actual_unplaced']}")
     click.echo(f"  {strategy} cost: {rs(s['replay_paise'])}, split orders {s['replay_split']}, unplaced {s['replay_unplaced']}")
     pct = f" ({100 * diff / s['actual_paise']:+.2f}%)" if s["actual_paise"] else ""

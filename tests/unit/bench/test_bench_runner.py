@@ -111,3 +111,33 @@ def test_lookahead_costs_exclude_the_price_term():
     res = runner.run(sc, ["optimal", runner.LOOKAHEAD], check=False, prices=prices)
     # A flat price per unit shifts every plan equally, so decisions and costs stay those of optimal.
     assert res.logs[runner.LOOKAHEAD].cost.tolist() == res.logs["optimal"].cost.tolist()
+
+
+def test_parallel_workers_give_the_same_results_as_one_process():
+    sc = get_scenario("india-12", 50, 4)
+    names = ["nearest", "max_stock", "optimal"]
+    one = runner.run(sc, names, strict=True, workers=1)
+    two = runner.run(sc, names, strict=True, workers=2)
+    assert list(two.logs) == names and two.checks == one.checks == 2 * 50
+    for name in names:
+        assert two.logs[name].cost.tolist() == one.logs[name].cost.tolist()
+        assert two.logs[name].stock.tolist() == one.logs[name].stock.tolist()
+
+
+def test_shared_plans_match_solving_each_strategy_alone():
+    # Strategies whose stock looks the same to an order share its plan (capped at the line qty);
+    # running a strategy alone must give exactly the same per-order costs.
+    sc = get_scenario("india-12", 50, 4)
+    together = runner.run(sc, ["priority", "cost_greedy", "optimal"], check=True)
+    for name in ("priority", "optimal"):
+        alone = runner.run(sc, [name], check=False)
+        assert alone.logs[name].cost.tolist() == together.logs[name].cost.tolist()
+
+
+def test_rolling_lookahead_prices_refresh_from_the_strategys_own_stock():
+    sc = get_scenario("india-12", 80, 3)
+    res = runner.run(sc, [runner.LOOKAHEAD], check=False)
+    refreshes = res.logs[runner.LOOKAHEAD].price_refreshes
+    assert [r["at_order"] for r in refreshes] == list(range(0, 80, 10))
+    assert [r["remaining"] for r in refreshes] == list(range(80, 0, -10))
+    assert all(r["lp_status"] == "Optimal" for r in refreshes)
