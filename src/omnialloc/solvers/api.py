@@ -3,13 +3,18 @@
 The optimal strategy picks the cheapest exact method for the order:
 1. enumeration (`enumerate.py`) when the order's contents and partitions are
    few (typical orders): proven optimal in well under a millisecond;
-2. the contents DP (`dp.py`) for larger orders of moderate quantities: its
-   value is a lower bound on every plan, and its plan is optimal whenever it
-   ships from distinct nodes (almost always);
-3. otherwise heuristic incumbents (best single shipment, cost-greedy, ...),
-   node pruning by lower bounds (`bounds.py`) and, only if the bounds do not
-   already prove the incumbent optimal, the MIP (`mip.py`) on the surviving
-   nodes, cut off at the incumbent's cost and limited to the time left.
+2. the contents DP (`dp.py`) for larger orders whose DP is cheap (its own
+   CPU estimate under `_DP_FIRST_MS`): its value is a lower bound on every
+   plan, and its plan is optimal whenever it ships from distinct nodes
+   (almost always);
+3. bigger orders: heuristic incumbents (best single shipment, cost-greedy,
+   whole-line DP, ...), then the LP bound + reduced-cost partition search
+   (`colgen.py`, same relaxation as the DP, usually proves the optimum in
+   tens of ms), then the DP if it still fits in the time left;
+4. otherwise node pruning by lower bounds (`bounds.py`) and, only if the
+   bounds do not already prove the incumbent optimal, the MIP (`mip.py`) on
+   the surviving nodes, cut off at the incumbent's cost and limited to the
+   time left.
 If the time limit cuts the search short, the plan is the best one known: the
 MIP's incumbent (FEASIBLE) or the heuristic one (HEURISTIC_FALLBACK), with a
 valid lower bound in `bound_paise`.
@@ -17,7 +22,9 @@ valid lower bound in `bound_paise`.
 Determinism: the same input gives the identical plan whenever the search
 finishes within the limit (all tie-breaks are by fixed orders: candidate
 preference order, lane order, partition order; HiGHS runs single-threaded
-with a fixed seed). A plan cut short by the time limit depends on timing.
+with a fixed seed). A plan cut short by the time limit depends on timing,
+and so can the tie-break among equal-cost plans when colgen runs out of
+time and a later method settles the order.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import time
 
 import numpy as np
 
-from . import baselines, bounds, dp, explain
+from . import baselines, bounds, colgen, dp, explain
 from . import enumerate as enum_mod
 from .assemble import Sol, infeasible_plan, to_plan, violations
 from .costs import INF
@@ -37,11 +44,15 @@ from .plan import Plan, PlanStatus
 from .problem import AllocationProblem
 
 STRATEGIES = ("optimal", "nearest", "priority", "max_stock", "cost_greedy")
-METHODS = ("auto", "dp", "mip")
+METHODS = ("auto", "dp", "colgen", "mip")
 
 # Time kept back from the MIP for building the plan and its explanation
 # (a few ms for 100 candidates; more on a loaded machine).
 _RESERVE_MS = 15.0
+# The contents DP goes first when its estimate is below this; bigger ones
+# try the LP bound + reduced-cost search (`colgen`) first, which is usually
+# far cheaper, and run the DP only if that did not settle the order.
+_DP_FIRST_MS = 20.0
 
 
 def solve(
@@ -55,8 +66,9 @@ def solve(
     plan with a reason); raises ValueError for malformed input.
 
     `method` (optimal strategy only): "auto" picks enumeration, the
-    contents DP or the MIP; "dp" skips the enumeration and "mip" goes
-    straight to bounds + MIP (tests and benchmarks compare the paths)."""
+    contents DP, colgen or the MIP; "dp" skips the enumeration, "colgen"
+    skips enumeration and DP, and "mip" goes straight to bounds + MIP
+    (tests and benchmarks compare the paths)."""
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; choose one of {STRATEGIES}")
     if method not in METHODS:
@@ -94,33 +106,60 @@ def _optimal(inst: Instance, deadline: float, method: str) -> tuple[Plan, Sol | 
         return to_plan(inst, sol, "optimal", PlanStatus.OPTIMAL, sol.cost, "enumeration"), sol
     lb = None
     seeds: list[Sol] = []
-    left_ms = (deadline - time.perf_counter()) * 1000.0 - _RESERVE_MS
-    ran_dp = False
+    dp_ok = method in ("auto", "dp") and dp.applicable(inst)
     # Admission by the DP's own (CPU) estimate only, not by machine load, so
     # the method chosen - and with it the tie-break among equal-cost plans -
-    # does not depend on how busy the box is; the clock checks inside the DP
-    # still keep the time limit when it is.
-    if method in ("auto", "dp") and dp.applicable(inst) and (method == "dp" or dp.estimated_ms(inst) < 0.8 * left_ms):
-        try:
-            # The DP checks the clock between steps: on a loaded machine it
-            # can run past its CPU estimate, and the time limit comes first.
-            lb, sol, proven, _ = dp.solve_dp(inst, deadline=None if method == "dp" else deadline - _RESERVE_MS / 1000.0)
-            ran_dp = True
-        except dp.OutOfTime:
-            lb = None
-        if ran_dp:
-            if proven:
-                if sol is None:
-                    return _infeasible(inst, deadline), None
-                return to_plan(inst, sol, "optimal", PlanStatus.OPTIMAL, sol.cost, "dp"), sol
-            if sol is not None:
-                seeds.append(sol)
-    if not ran_dp and method != "mip" and inst.n_lines <= dp.MAX_WHOLE_LINES:
+    # does not depend on how busy the box is.
+    if dp_ok and (method == "dp" or dp.estimated_ms(inst) <= _DP_FIRST_MS):
+        done, lb, seed = _try_dp(inst, deadline, method)
+        if done is not None:
+            return done
+        seeds += seed
+        dp_ok = False
+    if method != "mip" and not seeds and inst.n_lines <= dp.MAX_WHOLE_LINES:
         # Whole-line DP: an excellent incumbent in a few ms (not a bound).
         _, sol, _, _ = dp.solve_dp(inst, whole_lines=True)
         if sol is not None and not violations(inst, sol):
             seeds.append(sol)
+    if method in ("auto", "colgen") and colgen.applicable(inst):
+        cands = _incumbents(inst) + seeds
+        if cands:
+            best = min(cands, key=lambda s: s.cost)
+            try:
+                lb_c, sol, proven, _ = colgen.solve_colgen(inst, best.cost, deadline - _RESERVE_MS / 1000.0)
+            except colgen.OutOfTime:
+                lb_c, sol, proven = None, None, False
+            if proven:
+                win = sol if sol is not None else best
+                return to_plan(inst, win, "optimal", PlanStatus.OPTIMAL, win.cost, "colgen"), win
+            if sol is not None:
+                seeds.append(sol)
+            if lb_c is not None:
+                lb = lb_c if lb is None else max(lb, lb_c)
+    left_ms = (deadline - time.perf_counter()) * 1000.0 - _RESERVE_MS
+    if dp_ok and dp.estimated_ms(inst) < 0.8 * left_ms:
+        done, lb_d, seed = _try_dp(inst, deadline, method)
+        if done is not None:
+            return done
+        seeds += seed
+        if lb_d is not None:
+            lb = lb_d if lb is None else max(lb, lb_d)
     return _optimal_mip(inst, deadline, seeds, lb)
+
+
+def _try_dp(inst: Instance, deadline: float, method: str) -> tuple[tuple[Plan, Sol | None] | None, float | None, list[Sol]]:
+    """Run the contents DP: (finished answer or None, its lower bound, seed plans)."""
+    try:
+        # The DP checks the clock between steps: on a loaded machine it
+        # can run past its CPU estimate, and the time limit comes first.
+        lb, sol, proven, _ = dp.solve_dp(inst, deadline=None if method == "dp" else deadline - _RESERVE_MS / 1000.0)
+    except dp.OutOfTime:
+        return None, None, []
+    if proven:
+        if sol is None:
+            return (_infeasible(inst, deadline), None), lb, []
+        return (to_plan(inst, sol, "optimal", PlanStatus.OPTIMAL, sol.cost, "dp"), sol), lb, []
+    return None, lb, [sol] if sol is not None else []
 
 
 def _baseline(inst: Instance, name: str) -> Sol | str:

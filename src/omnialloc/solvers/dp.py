@@ -14,8 +14,9 @@ including ones that split a line. When the DP's own plan uses distinct nodes
 and respects K, it is feasible and therefore optimal; otherwise the caller
 hands it (repaired) to the MIP as an incumbent, with the DP value as a bound.
 
-Sizes: prod(q_l + 1) contents and prod((q_l + 1)(q_l + 2) / 2) (block,
-remainder) pairs. Lines are reordered by quantity so that orders with the same
+Sizes: prod(q_l + 1) contents and about two thirds of
+prod((q_l + 1)(q_l + 2) / 2) (block, remainder) pairs (exact count in
+`_sizes`). Lines are reordered by quantity so that orders with the same
 multiset of quantities share one cached pair table; `applicable` caps the
 size. Lanes that another lane (at any node) beats on every term, with at
 least the same stock, are dropped before pricing: the relaxation only needs
@@ -35,17 +36,23 @@ from .costs import INF
 from .instance import Instance
 
 MAX_CONTENTS = 40_000
-MAX_PAIRS = 1_500_000
+MAX_PAIRS = 4_000_000  # canonical pairs (~0.25 s cold): beyond, colgen or the MIP
 # The whole-line variant has 2^L contents and ~3^L / 2 pairs.
 MAX_WHOLE_LINES = 12
 
 
 def _sizes(q_sorted: tuple[int, ...]) -> tuple[int, int]:
+    """(contents, canonical (state, block) pairs): for the state's first line
+    with units f the block takes 1 <= y <= x units of it (q_f (q_f + 1) / 2
+    choices), lines before f are empty and later lines any 0 <= y <= x."""
     contents = 1
-    pairs = 1
     for x in q_sorted:
         contents *= x + 1
-        pairs *= (x + 1) * (x + 2) // 2
+    pairs = 0
+    tail = 1
+    for x in reversed(q_sorted):
+        pairs += x * (x + 1) // 2 * tail
+        tail *= (x + 1) * (x + 2) // 2
     return contents, pairs
 
 
@@ -55,11 +62,12 @@ def applicable(inst: Instance) -> bool:
     return c <= MAX_CONTENTS and p <= MAX_PAIRS
 
 
-# Measured on the 2-core benchmark box under load (CPU time): building a pair
-# table ~0.06 us a pair, a DP pass over a cached one ~0.015-0.025 us a pair.
-# Kept pessimistic: wall time on a shared box runs above CPU time.
-_US_PER_PAIR_COLD = 0.06
-_US_PER_PAIR_WARM = 0.04
+# Measured on the 2-core benchmark box under load (CPU time, canonical
+# pairs): building a pair table ~0.02-0.035 us a pair, a DP pass over a
+# cached one ~0.01 us a pair. Kept pessimistic: wall time on a shared box
+# runs above CPU time.
+_US_PER_PAIR_COLD = 0.04
+_US_PER_PAIR_WARM = 0.02
 
 
 def estimated_ms(inst: Instance) -> float:
@@ -95,8 +103,12 @@ def _build_tables(q_sorted: tuple[int, ...], deadline: float | None = None):
     """Contents Q (row = little-endian mixed-radix code) and, per layer of
     total units, the (state, block, remainder) pairs where the block holds
     the state's first unit (its lowest line with units), which makes each
-    partition appear once. No sorting: numpy sorts of millions of pairs
-    would cost more than the DP itself."""
+    partition appear once.
+
+    Built line by line as outer sums grouped by the state's units so far,
+    so only canonical pairs are ever made and the layers come out grouped:
+    no filtering, division or sorting of millions of codes (which cost ~8x
+    more than this)."""
     L = len(q_sorted)
     qp1 = np.array(q_sorted, dtype=np.int64) + 1
     radix = np.ones(L, dtype=np.int64)
@@ -104,27 +116,25 @@ def _build_tables(q_sorted: tuple[int, ...], deadline: float | None = None):
         radix[l] = radix[l - 1] * qp1[l - 1]
     C = int(radix[-1] * qp1[-1])
     Q = (np.arange(C, dtype=np.int64)[:, None] // radix[None, :]) % qp1[None, :]
-    r = np.zeros(1, dtype=np.int64)
-    b = np.zeros(1, dtype=np.int64)
+    # by_units[t]: (state codes, block codes) over the lines seen so far, for
+    # states with t >= 1 units (their first line, hence the canonical
+    # block's anchor, is already placed).
+    by_units: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for l in range(L):
         _check(deadline)
-        rl, bl = np.array([(x, y) for x in range(q_sorted[l] + 1) for y in range(x + 1)], dtype=np.int64).T
-        r = (r[:, None] + rl[None, :] * radix[l]).ravel()
-        b = (b[:, None] + bl[None, :] * radix[l]).ravel()
-    _check(deadline)
-    first = np.argmax(Q > 0, axis=1)  # per state
-    fr = first[r]
-    keep = (b > 0) & ((b // radix[fr]) % qp1[fr] > 0)
-    r, b = r[keep], b[keep]
+        R, ql = int(radix[l]), q_sorted[l]
+        parts: dict[int, list] = {}
+        for t, (r0, b0) in by_units.items():
+            for x in range(ql + 1):
+                ys = np.arange(x + 1, dtype=np.int32) * R
+                r = np.repeat(r0 + x * R, x + 1)
+                b = (b0[:, None] + ys[None, :]).ravel()
+                parts.setdefault(t + x, []).append((r, b))
+        for x in range(1, ql + 1):  # line l is the state's first line
+            parts.setdefault(x, []).append((np.full(x, x * R, dtype=np.int32), np.arange(1, x + 1, dtype=np.int32) * R))
+        by_units = {t: (np.concatenate([p[0] for p in v]), np.concatenate([p[1] for p in v])) for t, v in parts.items()}
+    layers = [(r, b, r - b) for t, (r, b) in sorted(by_units.items())]
     units = Q.sum(axis=1)
-    t = units[r]
-    layers = []
-    for k in range(1, int(units[-1]) + 1):
-        _check(deadline)
-        sel = np.flatnonzero(t == k)
-        if len(sel):
-            rr, bb = r[sel], b[sel]
-            layers.append((rr.astype(np.int32), bb.astype(np.int32), (rr - bb).astype(np.int32)))
     Q.setflags(write=False)
     return Q, layers, units
 
@@ -181,6 +191,19 @@ def _block_costs(inst: Instance, Q: np.ndarray, lanes: np.ndarray) -> tuple[np.n
     return best, np.where(best < INF, lanes[k], -1)
 
 
+def block_values(inst: Instance, Q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per content row: cheapest cost shipping it from any one node (INF if
+    none can), that lane, and the cost of leaving it unfilled (INF unless
+    partial fulfilment is allowed and it keeps the keep-together groups).
+    The relaxation's block costs, shared with `colgen`."""
+    ship, ship_lane = _block_costs(inst, Q, _relaxation_lanes(inst))
+    if inst.partial:
+        unf = np.where(inst.group_ok(Q), inst.pen * Q.sum(axis=1), INF)
+    else:
+        unf = np.full(len(Q), INF, dtype=np.int64)
+    return ship, ship_lane, unf
+
+
 class OutOfTime(Exception):
     """The deadline passed between DP layers; the caller falls back."""
 
@@ -207,14 +230,9 @@ def solve_dp(inst: Instance, whole_lines: bool = False, deadline: float | None =
         Q = np.empty_like(Qs)
         Q[:, perm] = Qs  # contents in the instance's own line order
     _check(deadline)
-    lanes = _relaxation_lanes(inst)
-    ship, ship_lane = _block_costs(inst, Q, lanes)
+    ship, ship_lane, unf = block_values(inst, Q)
     split = int(inst.split)
     C = len(Q)
-    if inst.partial:
-        unf = np.where(inst.group_ok(Q), inst.pen * Q.sum(axis=1), INF)
-    else:
-        unf = np.full(C, INF, dtype=np.int64)
     ship_s = np.where(ship < INF, ship + split, INF)
     # f1: >= 1 shipment in the remainder's plan; f0: all of it unfilled.
     f1 = np.full(C, INF, dtype=np.int64)
@@ -239,7 +257,7 @@ def solve_dp(inst: Instance, whole_lines: bool = False, deadline: float | None =
     top = C - 1
     lb_ship = f1[top] - split if f1[top] < INF else INF
     lb = float(min(lb_ship, f0[top]))
-    stats = {"contents": C, "pairs": int(sum(len(x[0]) for x in layers)), "lanes": int(len(lanes))}
+    stats = {"contents": C, "pairs": int(sum(len(x[0]) for x in layers))}
     if lb >= INF:
         return float("inf"), None, True, stats
     if f0[top] <= lb_ship:

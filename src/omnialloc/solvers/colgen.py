@@ -1,0 +1,291 @@
+"""LP (column generation) lower bound plus a reduced-cost partition search,
+for orders whose contents DP (`dp.py`) is too big to build in time.
+
+Same relaxation as the DP: a plan is a partition of the order's unit vector
+q into blocks, block b costs c(b) = min(cheapest single-node shipment of b
++ split penalty, leaving b unfilled), and a plan costs at least
+sum c(b) - split. Dropped: "each node ships once" (and, with partial fill,
+"at most K shipments").
+
+1. LP: min sum c(b) y_b  s.t.  sum b y_b = q,  y >= 0 over every content b,
+   solved by column generation (a handful of tiny HiGHS LPs; the full LP
+   over ~10^4 columns takes 5-20x longer). Its duals lam give every block a
+   reduced cost rc(b) = c(b) - lam.b >= 0, and every plan costs at least
+   lam.q - split + (sum of its blocks' rc).
+2. So a plan cheaper than the incumbent `ub` only uses blocks with rc(b) <=
+   gap = ub - 1 - (lam.q - split) (integral costs), and its blocks' rc sum
+   to at most gap. A depth-first search enumerates exactly those partitions
+   (branching on the remaining line with fewest fitting blocks, children in
+   increasing rc), pruning each branch by the exact cheapest relaxed cover
+   of its remainder (a memoised search over remainders).
+3. Each partition found is assigned to distinct nodes exactly
+   (`enumerate._assign`, as in the enumeration); a cheaper plan lowers the
+   incumbent and so the gap. When the search ends, the incumbent is optimal.
+
+Exact whenever it finishes; the deadline stops it between LP rounds and
+every few search steps, and then the LP value alone is a valid bound.
+Without partial fill the search also enforces "at most K shipments".
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import dp
+from . import enumerate as enum_mod
+from .assemble import Sol, sol_from_ships
+from .costs import INF
+from .highs_quiet import quiet_highs
+from .instance import Instance
+
+MAX_CONTENTS = dp.MAX_CONTENTS
+# Search steps (memoised remainders expanded) before giving up: a weak LP
+# bound can leave thousands of blocks within the gap.
+MAX_EXPANSIONS = 20_000
+_COLS_PER_ROUND = 50
+_MAX_ROUNDS = 60
+
+_local = threading.local()
+
+
+def applicable(inst: Instance) -> bool:
+    return inst.n_lines > 0 and int(np.prod(inst.q + 1)) <= MAX_CONTENTS
+
+
+def _highs():
+    h = getattr(_local, "h", None)
+    if h is None:
+        h = quiet_highs()
+        h.setOptionValue("random_seed", 0)
+        h.setOptionValue("threads", 1)
+        _local.h = h
+    return h
+
+
+class OutOfTime(Exception):
+    """The deadline or the step budget ran out."""
+
+
+def _check(deadline: float | None) -> None:
+    if deadline is not None and time.perf_counter() > deadline:
+        raise OutOfTime
+
+
+def contents(q: np.ndarray) -> np.ndarray:
+    """All vectors 0 <= b <= q, row = little-endian mixed-radix code."""
+    grids = np.indices([int(x) + 1 for x in q[::-1]]).reshape(len(q), -1)[::-1]
+    return grids.T.astype(np.int64)
+
+
+def lp_duals(inst: Instance, Q: np.ndarray, c: np.ndarray, deadline: float | None = None) -> np.ndarray:
+    """Duals lam of the LP over the finite-cost contents (one row per line).
+    Column generation: start from the cheapest blocks per unit and add the
+    most negative reduced costs until none is left (or rounds run out: lam
+    is then still usable, `bound` accounts for negative reduced costs)."""
+    import highspy
+
+    L = inst.n_lines
+    fin = np.flatnonzero(c < INF)
+    fin = fin[fin > 0]
+    Qf = Q[fin].astype(np.float64)
+    cf = c[fin].astype(np.float64)
+    inf = highspy.kHighsInf
+    h = _highs()
+    h.clearModel()
+    q = inst.q.astype(np.float64)
+    h.addRows(L, q, q, 0, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
+    # One artificial column per line keeps every restricted LP feasible; its
+    # cost exceeds any real block, so it leaves the basis once covered.
+    big = float(cf.max() if len(cf) else 1.0) * 10.0 + 1e7
+    h.addCols(L, np.full(L, big), np.zeros(L), np.full(L, inf), L, np.arange(L, dtype=np.int32),
+              np.arange(L, dtype=np.int32), np.ones(L))
+    pick = np.argsort(cf / Qf.sum(axis=1), kind="stable")[:_COLS_PER_ROUND]
+    lam = np.zeros(L)
+    for _ in range(_MAX_ROUNDS):
+        A = Qf[pick]
+        nz = A > 0
+        starts = np.concatenate([[0], np.cumsum(nz.sum(axis=1))[:-1]]).astype(np.int32)
+        h.addCols(len(pick), cf[pick], np.zeros(len(pick)), np.full(len(pick), inf), int(nz.sum()),
+                  starts, np.nonzero(nz)[1].astype(np.int32), A[nz])
+        h.run()
+        lam = np.asarray(h.getSolution().row_dual, dtype=np.float64)
+        rc = cf - Qf @ lam
+        neg = np.flatnonzero(rc < -1e-7)
+        if len(neg) == 0:
+            break
+        _check(deadline)
+        pick = neg[np.argsort(rc[neg], kind="stable")[:_COLS_PER_ROUND]]
+    return lam
+
+
+@dataclass
+class Bound:
+    """lam.q - split, lowered for any negative reduced cost (the LP may
+    stop early or carry float error), so `value` bounds every plan."""
+
+    value: float
+    rc: np.ndarray  # reduced cost per content (inf where c is INF, and for the empty content)
+    slack: float  # what a block's rc may exceed the gap by, for the same reason
+
+
+def bound(inst: Instance, Q: np.ndarray, c: np.ndarray, lam: np.ndarray) -> Bound:
+    rc = np.where(c < INF, c - Q @ lam, np.inf)
+    rc[0] = np.inf
+    finite = rc[np.isfinite(rc)]
+    neg = min(0.0, float(finite.min())) if len(finite) else 0.0
+    # A plan has at most sum(q) blocks, each at least `neg` below zero.
+    slack = -neg * float(inst.q.sum()) + 1e-6
+    return Bound(float(lam @ inst.q) - inst.split - slack, rc, slack)
+
+
+def solve_colgen(inst: Instance, ub: int, deadline: float | None = None) -> tuple[float, Sol | None, bool, dict]:
+    """(lower bound, plan cheaper than `ub` or None, proven, stats), like
+    `dp.solve_dp`: proven means the returned plan - or, if None, the
+    caller's incumbent of cost `ub` - is optimal."""
+    Q = contents(inst.q)
+    ship, _, unf = dp.block_values(inst, Q)
+    c = np.minimum(np.where(ship < INF, ship + inst.split, INF), unf)
+    _check(deadline)
+    lam = lp_duals(inst, Q, c, deadline)
+    b = bound(inst, Q, c, lam)
+    stats = {"contents": len(Q), "lp_bound": b.value}
+    lb = b.value
+    gap = ub - 1 - b.value  # rc budget of a plan costing <= ub - 1 (slack included in b.value)
+    S = np.flatnonzero(b.rc <= gap)
+    stats["blocks"] = int(len(S))
+    if gap < 0 or len(S) == 0:
+        return float(ub), None, True, stats
+    # Without partial fill every block is a shipment, so K is a block count.
+    kmax = int(inst.kmax) if not inst.partial and inst.kmax < int(inst.q.sum()) else None
+    search = _Search(Q, S, b.rc, kmax, deadline)
+    best: dict = {"ub": ub, "sol": None}
+    seen: set = set()
+
+    def leaf(blocks: list[int]) -> None:
+        key = tuple(sorted(blocks))
+        if key in seen:
+            return
+        seen.add(key)
+        cost_rows, lane_rows = inst.node_costs(Q[blocks])
+        found = enum_mod._assign(list(range(len(blocks))), cost_rows, unf[blocks], inst.split, inst.kmax, best["ub"])
+        if found is None:
+            return
+        val, choice = found
+        ships = []
+        unfilled = np.zeros(inst.n_lines, dtype=np.int64)
+        for i, n in enumerate(choice):
+            if n < 0:
+                unfilled += Q[blocks[i]]
+            else:
+                ships.append((n, int(lane_rows[i, n]), Q[blocks[i]]))
+        sol = sol_from_ships(inst, ships, unfilled)
+        assert sol.cost == val, (sol.cost, val)
+        best["ub"], best["sol"] = val, sol
+
+    try:
+        search.enumerate(inst.q, len(Q) - 1, lambda: best["ub"] - 1 - b.value, leaf)
+    except OutOfTime:
+        stats["expansions"] = search.expansions
+        relaxed = search.best.get((len(Q) - 1, kmax if kmax is not None else -1))
+        if relaxed is not None:
+            lb = max(lb, b.value + relaxed[0])
+        return min(lb, float(best["ub"])), best["sol"], False, stats
+    stats["expansions"] = search.expansions
+    return float(best["ub"]), best["sol"], True, stats
+
+
+class _Search:
+    """Cheapest relaxed partition of a remainder within an rc budget, over
+    the blocks S (sorted by rc), memoised by (remainder code, shipments
+    left). `best[key]` is the exact minimum when found; `dead[key]` the
+    largest budget already shown too small."""
+
+    def __init__(self, Q, S, rc, kmax, deadline):
+        order = np.argsort(rc[S], kind="stable")
+        self.S = S[order]
+        self.B = Q[self.S]
+        self.rc = rc[self.S]
+        self.has = self.B > 0
+        self.deadline = deadline
+        self.best: dict = {}
+        self.dead: dict = {}
+        self.expansions = 0
+        self.kmax = kmax
+
+    def run(self, q, code, budget):
+        k = self.kmax if self.kmax is not None else -1
+        return self._solve(q.copy(), code, k, budget, np.arange(len(self.S)))
+
+    def _solve(self, r, code, k, budget, sub):
+        if code == 0:
+            return 0.0
+        if k == 0:
+            return None
+        key = (code, k)
+        hit = self.best.get(key)
+        if hit is not None:
+            return hit[0] if hit[0] <= budget else None
+        if self.dead.get(key, -1.0) >= budget:
+            return None
+        self.expansions += 1
+        if self.expansions > MAX_EXPANSIONS:
+            raise OutOfTime
+        if self.expansions % 32 == 0:
+            _check(self.deadline)
+        fits = sub[np.all(self.B[sub] <= r, axis=1) & (self.rc[sub] <= budget)]
+        live = r > 0
+        cnt = self.has[fits].sum(axis=0)
+        if len(fits) == 0 or np.any(live & (cnt == 0)):
+            self.dead[key] = budget
+            return None
+        # Some block must hold units of each remaining line: branch on the
+        # line with the fewest candidates (complete; repeats hit the memo).
+        line = int(np.flatnonzero(live)[np.argmin(cnt[live])])
+        best_v, best_i, limit = None, -1, budget
+        for i in fits[self.has[fits, line]]:
+            rci = self.rc[i]
+            if rci > limit:
+                break  # sorted by rc
+            rest = self._solve(r - self.B[i], code - int(self.S[i]), _fewer(k), limit - rci, fits)
+            if rest is not None and (best_v is None or rci + rest < best_v):
+                best_v, best_i = rci + rest, int(i)
+                limit = best_v - 1e-9
+        if best_v is None:
+            self.dead[key] = budget
+            return None
+        self.best[key] = (best_v, best_i)
+        return best_v
+
+    def enumerate(self, q, code, gap, leaf):
+        """Call `leaf(blocks)` for every partition of q whose blocks' rc sum
+        to at most gap() (re-read as leaves lower the incumbent), pruning
+        every branch whose remainder cannot be covered within the budget
+        left (exact, via the memoised `_solve`)."""
+        k = self.kmax if self.kmax is not None else -1
+        self._enum(q.copy(), code, k, 0.0, np.arange(len(self.S)), [], gap, leaf)
+
+    def _enum(self, r, code, k, spent, sub, prefix, gap, leaf):
+        if code == 0:
+            leaf(prefix)
+            return
+        if self._solve(r, code, k, gap() - spent, sub) is None:
+            return
+        fits = sub[np.all(self.B[sub] <= r, axis=1)]
+        live = r > 0
+        cnt = self.has[fits].sum(axis=0)
+        line = int(np.flatnonzero(live)[np.argmin(cnt[live])])
+        for i in fits[self.has[fits, line]]:
+            if spent + self.rc[i] > gap():
+                break  # sorted by rc
+            prefix.append(int(self.S[i]))
+            self._enum(r - self.B[i], code - int(self.S[i]), _fewer(k), spent + self.rc[i], fits, prefix, gap, leaf)
+            prefix.pop()
+
+
+def _fewer(k: int) -> int:
+    """Shipments left after one more block (-1: unlimited)."""
+    return k - 1 if k > 0 else k
