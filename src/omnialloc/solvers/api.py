@@ -53,6 +53,8 @@ _RESERVE_MS = 15.0
 # try the LP bound + reduced-cost search (`colgen`) first, which is usually
 # far cheaper, and run the DP only if that did not settle the order.
 _DP_FIRST_MS = 20.0
+# Below this much time left the MIP is not started at all.
+_MIN_MIP_MS = 10.0
 
 
 def solve(
@@ -123,19 +125,24 @@ def _optimal(inst: Instance, deadline: float, method: str) -> tuple[Plan, Sol | 
             seeds.append(sol)
     if method in ("auto", "colgen") and colgen.applicable(inst):
         cands = _incumbents(inst) + seeds
-        if cands:
-            best = min(cands, key=lambda s: s.cost)
-            try:
-                lb_c, sol, proven, _ = colgen.solve_colgen(inst, best.cost, deadline - _RESERVE_MS / 1000.0)
-            except colgen.OutOfTime:
-                lb_c, sol, proven = None, None, False
-            if proven:
-                win = sol if sol is not None else best
-                return to_plan(inst, win, "optimal", PlanStatus.OPTIMAL, win.cost, "colgen"), win
-            if sol is not None:
-                seeds.append(sol)
-            if lb_c is not None:
-                lb = lb_c if lb is None else max(lb, lb_c)
+        best = min(cands, key=lambda s: s.cost) if cands else None
+        # Without any incumbent the search runs uncapped: it then finds a
+        # plan or proves that none exists.
+        try:
+            lb_c, sol, proven, _ = colgen.solve_colgen(
+                inst, best.cost if best is not None else int(INF), deadline - _RESERVE_MS / 1000.0
+            )
+        except colgen.OutOfTime:
+            lb_c, sol, proven = None, None, False
+        if proven:
+            win = sol if sol is not None else best
+            if win is None:
+                return _infeasible(inst, deadline), None
+            return to_plan(inst, win, "optimal", PlanStatus.OPTIMAL, win.cost, "colgen"), win
+        if sol is not None:
+            seeds.append(sol)
+        if lb_c is not None and lb_c < INF:
+            lb = lb_c if lb is None else max(lb, lb_c)
     left_ms = (deadline - time.perf_counter()) * 1000.0 - _RESERVE_MS
     if dp_ok and dp.estimated_ms(inst) < 0.8 * left_ms:
         done, lb_d, seed = _try_dp(inst, deadline, method)
@@ -201,8 +208,11 @@ def _optimal_mip(inst: Instance, deadline: float, extra: list[Sol], dp_lb: float
         nodes = np.arange(inst.n_cand)
     kmax = min(inst.kmax, max(kmax, len(best.ships) if best is not None else kmax))
     left_ms = (deadline - time.perf_counter()) * 1000.0 - _RESERVE_MS
-    if left_ms < 2.0 and best is not None:
-        # No time for even HiGHS's presolve: answer with the incumbent.
+    if left_ms < _MIN_MIP_MS:
+        # No time to build the model (pure Python, ~10 ms for 100 nodes)
+        # and presolve: answer with the incumbent, if any.
+        if best is None:
+            return infeasible_plan(inst, inst.problem.order_id, "optimal", "no plan found within the time limit", "mip"), None
         bound = int(min(np.ceil(global_lb - 1e-6), best.cost))
         status = PlanStatus.OPTIMAL if bound >= best.cost else PlanStatus.HEURISTIC_FALLBACK
         return to_plan(inst, best, "optimal", status, bound, "heuristic"), best

@@ -30,7 +30,6 @@ Without partial fill the search also enforces "at most K shipments".
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +38,8 @@ from . import dp
 from . import enumerate as enum_mod
 from .assemble import Sol, sol_from_ships
 from .costs import INF
+from .dp import OutOfTime
+from .dp import check_deadline as _check
 from .highs_quiet import quiet_highs
 from .instance import Instance
 
@@ -64,15 +65,6 @@ def _highs():
         h.setOptionValue("threads", 1)
         _local.h = h
     return h
-
-
-class OutOfTime(Exception):
-    """The deadline or the step budget ran out."""
-
-
-def _check(deadline: float | None) -> None:
-    if deadline is not None and time.perf_counter() > deadline:
-        raise OutOfTime
 
 
 def contents(q: np.ndarray) -> np.ndarray:
@@ -147,7 +139,7 @@ def solve_colgen(inst: Instance, ub: int, deadline: float | None = None) -> tupl
     `dp.solve_dp`: proven means the returned plan - or, if None, the
     caller's incumbent of cost `ub` - is optimal."""
     Q = contents(inst.q)
-    ship, _, unf = dp.block_values(inst, Q)
+    ship, _, unf = dp.block_values(inst, Q, deadline)
     c = np.minimum(np.where(ship < INF, ship + inst.split, INF), unf)
     _check(deadline)
     lam = lp_duals(inst, Q, c, deadline)
@@ -214,6 +206,7 @@ class _Search:
         self.best: dict = {}
         self.dead: dict = {}
         self.expansions = 0
+        self.visits = 0
         self.kmax = kmax
 
     def run(self, q, code, budget):
@@ -269,6 +262,9 @@ class _Search:
         self._enum(q.copy(), code, k, 0.0, np.arange(len(self.S)), [], gap, leaf)
 
     def _enum(self, r, code, k, spent, sub, prefix, gap, leaf):
+        self.visits += 1
+        if self.visits % 16 == 0:
+            _check(self.deadline)  # leaves price and assign partitions: not free
         if code == 0:
             leaf(prefix)
             return

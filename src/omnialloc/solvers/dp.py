@@ -121,7 +121,7 @@ def _build_tables(q_sorted: tuple[int, ...], deadline: float | None = None):
     # block's anchor, is already placed).
     by_units: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for l in range(L):
-        _check(deadline)
+        check_deadline(deadline)
         R, ql = int(radix[l]), q_sorted[l]
         parts: dict[int, list] = {}
         for t, (r0, b0) in by_units.items():
@@ -140,7 +140,14 @@ def _build_tables(q_sorted: tuple[int, ...], deadline: float | None = None):
 
 
 def _relaxation_lanes(inst: Instance) -> np.ndarray:
-    """Lanes not beaten by another lane anywhere (cost terms and stock)."""
+    """Lanes not beaten by another lane anywhere (cost terms and stock);
+    memoised per instance (the whole-line DP, the DP and colgen all ask)."""
+    if "relaxation_lanes" not in inst.memo:
+        inst.memo["relaxation_lanes"] = _undominated_lanes(inst)
+    return inst.memo["relaxation_lanes"]
+
+
+def _undominated_lanes(inst: Instance) -> np.ndarray:
     J = len(inst.lane_src)
     if J <= 1:
         return np.arange(J)
@@ -168,35 +175,59 @@ def _relaxation_lanes(inst: Instance) -> np.ndarray:
     return np.flatnonzero(~dominated)
 
 
-def _block_costs(inst: Instance, Q: np.ndarray, lanes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cheapest cost of shipping each content over `lanes`, and the lane."""
-    W = Q @ inst.w
+def _block_costs(inst: Instance, Q: np.ndarray, lanes: np.ndarray, deadline: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Cheapest cost of shipping each content over `lanes`, and the lane.
+
+    Same terms as `Instance.content_costs`, arranged for ~10^4 contents:
+    slab counts are computed once per distinct (divisor, slab) pair, COD
+    fees once per distinct (fixed, percent) pair and stock once per node,
+    then gathered per lane; contents go in chunks so the deadline is
+    checked while pricing (a 30k-content order takes tens of ms)."""
     nodes = inst.lane_node[lanes]
-    billed = costs.billed_grams(W[:, None], (Q @ inst.vol)[:, None], inst.div[lanes][None, :])
-    slabs = costs.slab_count(billed, inst.slab[lanes][None, :])
-    total = costs.carrier_charge(slabs, inst.first[lanes][None, :], inst.add[lanes][None, :])
+    unodes, node_col = np.unique(nodes, return_inverse=True)
+    ws, w_col = np.unique(np.stack([inst.div[lanes], inst.slab[lanes]], axis=1), axis=0, return_inverse=True)
+    first, add = inst.first[lanes][None, :], inst.add[lanes][None, :]
+    fixed = (inst.node_fixed[nodes] + inst.lane_fixed[lanes])[None, :]
     if inst.is_cod:
-        total = total + costs.cod_fee((Q @ inst.v)[:, None], inst.cod_fixed[lanes][None, :], inst.cod_bp[lanes][None, :])
-    total = total + (inst.node_fixed[nodes] + inst.lane_fixed[lanes])[None, :]
-    if np.any(inst.price):
-        total = total + (Q @ inst.price[nodes].T)
-    need = Q @ inst.sku_onehot
-    ok = np.all(need[:, None, :] <= inst.stock[nodes][None, :, :], axis=2)
-    ok &= W[:, None] <= inst.maxw[lanes][None, :]
-    node_ok = inst.group_ok(Q) & (Q @ inst.v >= inst.minval) & (Q.sum(axis=1) > 0)
-    ok &= node_ok[:, None]
-    total = np.where(ok, total, INF)
-    k = np.argmin(total, axis=1)
-    best = total[np.arange(len(Q)), k]
-    return best, np.where(best < INF, lanes[k], -1)
+        cs, c_col = np.unique(np.stack([inst.cod_fixed[lanes], inst.cod_bp[lanes]], axis=1), axis=0, return_inverse=True)
+    price = inst.price[nodes].T if np.any(inst.price) else None
+    stock = inst.stock[unodes]
+    maxw = inst.maxw[lanes][None, :]
+    best = np.empty(len(Q), dtype=np.int64)
+    lane = np.empty(len(Q), dtype=np.int64)
+    for lo in range(0, len(Q), _PRICE_CHUNK):
+        check_deadline(deadline)
+        q = Q[lo : lo + _PRICE_CHUNK]
+        W = q @ inst.w
+        slabs = costs.slab_count(
+            costs.billed_grams(W[:, None], (q @ inst.vol)[:, None], ws[:, 0][None, :]), ws[:, 1][None, :]
+        )[:, w_col]
+        total = costs.carrier_charge(slabs, first, add) + fixed
+        if inst.is_cod:
+            total = total + costs.cod_fee((q @ inst.v)[:, None], cs[:, 0][None, :], cs[:, 1][None, :])[:, c_col]
+        if price is not None:
+            total = total + q @ price
+        need = q @ inst.sku_onehot
+        node_ok = np.all(need[:, None, :] <= stock[None, :, :], axis=2)[:, node_col]
+        ok = node_ok & (W[:, None] <= maxw)
+        ok &= (inst.group_ok(q) & (q @ inst.v >= inst.minval) & (q.sum(axis=1) > 0))[:, None]
+        total = np.where(ok, total, INF)
+        k = np.argmin(total, axis=1)
+        b = total[np.arange(len(q)), k]
+        best[lo : lo + len(q)] = b
+        lane[lo : lo + len(q)] = np.where(b < INF, lanes[k], -1)
+    return best, lane
 
 
-def block_values(inst: Instance, Q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+_PRICE_CHUNK = 4096
+
+
+def block_values(inst: Instance, Q: np.ndarray, deadline: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per content row: cheapest cost shipping it from any one node (INF if
     none can), that lane, and the cost of leaving it unfilled (INF unless
     partial fulfilment is allowed and it keeps the keep-together groups).
     The relaxation's block costs, shared with `colgen`."""
-    ship, ship_lane = _block_costs(inst, Q, _relaxation_lanes(inst))
+    ship, ship_lane = _block_costs(inst, Q, _relaxation_lanes(inst), deadline)
     if inst.partial:
         unf = np.where(inst.group_ok(Q), inst.pen * Q.sum(axis=1), INF)
     else:
@@ -205,10 +236,10 @@ def block_values(inst: Instance, Q: np.ndarray) -> tuple[np.ndarray, np.ndarray,
 
 
 class OutOfTime(Exception):
-    """The deadline passed between DP layers; the caller falls back."""
+    """The deadline (or colgen's step budget) ran out; the caller falls back."""
 
 
-def _check(deadline: float | None) -> None:
+def check_deadline(deadline: float | None) -> None:
     if deadline is not None and time.perf_counter() > deadline:
         raise OutOfTime
 
@@ -229,8 +260,8 @@ def solve_dp(inst: Instance, whole_lines: bool = False, deadline: float | None =
         Qs, layers, units = _tables(q_sorted, deadline)
         Q = np.empty_like(Qs)
         Q[:, perm] = Qs  # contents in the instance's own line order
-    _check(deadline)
-    ship, ship_lane, unf = block_values(inst, Q)
+    check_deadline(deadline)
+    ship, ship_lane, unf = block_values(inst, Q, deadline)
     split = int(inst.split)
     C = len(Q)
     ship_s = np.where(ship < INF, ship + split, INF)
@@ -241,7 +272,7 @@ def solve_dp(inst: Instance, whole_lines: bool = False, deadline: float | None =
     f0[0] = 0
     if inst.partial:
         for rr, bb, rem in layers:
-            _check(deadline)
+            check_deadline(deadline)
             rest_any = np.minimum(f1[rem], f0[rem])
             cand = np.minimum(ship_s[bb] + rest_any, unf[bb] + f1[rem])
             np.minimum.at(f1, rr, np.minimum(cand, INF))
@@ -250,7 +281,7 @@ def solve_dp(inst: Instance, whole_lines: bool = False, deadline: float | None =
         g = f1.copy()
         g[0] = 0
         for rr, bb, rem in layers:
-            _check(deadline)
+            check_deadline(deadline)
             np.minimum.at(g, rr, np.minimum(ship_s[bb] + g[rem], INF))
         f1 = g.copy()
         f1[0] = INF
