@@ -47,6 +47,7 @@ def failed_notification(uow_factory):
                       lines=[OrderLine(1, sku, 1, 10_000)])
         uow.orders.add(order)
         record(uow, "order", order.id, "status_changed", "test", from_status="VALIDATED", to_status="ALLOCATED")
+        uow.events.flush()  # events and outbox rows are queued until the commit; the UPDATE below needs them now
         uow.conn.execute(N.update().where(N.c.channel == "sms").values(status="failed", attempts=1,
                                                                        last_error="permanent failure: HTTP 400"))
         uow.commit()

@@ -40,6 +40,11 @@ class Outcome:
     plan: dict | None = None
     shipments: list[str] = field(default_factory=list)
     reason: str | None = None
+    # What the transaction wrote, for rendering the answer without reading it back (services.queries):
+    order: Order | None = None                              # the order as it now stands
+    held: list[Shipment] = field(default_factory=list)      # all its shipments, oldest first
+    allocation: dict | None = None                          # the allocations row written
+    events: list = field(default_factory=list)              # the events written, oldest first
 
 
 def remaining_units(order: Order, shipments: list[Shipment]) -> dict[int, int]:
@@ -102,25 +107,29 @@ def plan_units(uow, ctx, order: Order, remaining: dict[int, int], routing: Routi
 
 
 def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None = None,
-                strategy: str = "optimal", event_type: str = "allocated") -> Outcome:
-    """Plan and reserve the order's unplaced units inside the open transaction ``uow``."""
+                strategy: str = "optimal", event_type: str = "allocated", untouched: bool = False) -> Outcome:
+    """Plan and reserve the order's unplaced units inside the open transaction ``uow``.
+
+    ``untouched``: the order is known unchanged since its capture (no shipments, no rejections yet).
+    """
     if order.status not in ALLOCATABLE:
         raise DomainError(f"order {order.id} is {order.status}; only VALIDATED, BACKORDERED or ALLOCATED "
                           "orders can be allocated")
-    shipments = uow.shipments.for_order(order.id)
+    shipments = [] if untouched else uow.shipments.for_order(order.id)
     remaining = remaining_units(order, shipments)
     if not remaining:
         return Outcome(order.id, str(order.status), reason="nothing left to allocate")
 
-    plan, plan_dict = plan_units(uow, ctx, order, remaining, routing, strategy=strategy)
-    uow.allocations.add(order_id=order.id, strategy=strategy, status=str(plan.status),
-                        objective_paise=plan.objective_paise, bound_paise=plan.bound_paise,
-                        solve_ms=plan.solve_ms, plan=plan_dict, created_at=now())
+    plan, plan_dict = plan_units(uow, ctx, order, remaining, routing, strategy=strategy, stored=not untouched)
+    allocation = uow.allocations.add_row(order_id=order.id, strategy=strategy, status=str(plan.status),
+                                         objective_paise=plan.objective_paise, bound_paise=plan.bound_paise,
+                                         solve_ms=plan.solve_ms, plan=plan_dict, created_at=now())
 
     if plan.status == PlanStatus.INFEASIBLE or not plan.shipments or plan.unfilled:
         reason = plan.reason or "not enough stock at eligible nodes"
-        move_order(uow, order, OrderStatus.BACKORDERED, actor, reason, units=remaining)
-        return Outcome(order.id, str(OrderStatus.BACKORDERED), plan_dict, reason=reason)
+        move_order(uow, order, OrderStatus.BACKORDERED, actor, reason, current=True, units=remaining)
+        return Outcome(order.id, str(OrderStatus.BACKORDERED), plan_dict, reason=reason, order=order,
+                       held=shipments, allocation=allocation)
 
     need: dict[tuple[str, str], int] = defaultdict(int)
     for ps in plan.shipments:
@@ -130,7 +139,7 @@ def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None =
         if not uow.inventory.reserve(node, sku, need[(node, sku)]):
             raise ReservationConflict(f"{sku} at {node}")
 
-    created = []
+    created, held = [], list(shipments)
     for ps in plan.shipments:
         shipment = Shipment(
             id="shp_" + secrets.token_hex(8), order_id=order.id, node=ps.node, carrier=ps.carrier,
@@ -142,13 +151,15 @@ def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None =
         record(uow, "shipment", shipment.id, "created", actor, to_status=shipment.status,
                reason=f"planned at {ps.node} via {ps.carrier}", order_id=order.id)
         created.append(shipment.id)
+        held.append(shipment)
     if order.status == OrderStatus.ALLOCATED:
         record(uow, "order", order.id, event_type, actor, reason="re-planned units", shipments=created,
                objective_paise=plan.objective_paise)
     else:
-        move_order(uow, order, OrderStatus.ALLOCATED, actor, f"{len(created)} shipment(s) planned",
-              shipments=created, objective_paise=plan.objective_paise)
-    return Outcome(order.id, str(OrderStatus.ALLOCATED), plan_dict, created)
+        move_order(uow, order, OrderStatus.ALLOCATED, actor, f"{len(created)} shipment(s) planned", current=True,
+                   shipments=created, objective_paise=plan.objective_paise)
+    return Outcome(order.id, str(OrderStatus.ALLOCATED), plan_dict, created, order=order, held=held,
+                   allocation=allocation)
 
 
 def _capacity_left(uow, net, since_day) -> dict[str, int]:
@@ -156,15 +167,23 @@ def _capacity_left(uow, net, since_day) -> dict[str, int]:
     return {n.code: max(0, n.daily_capacity - used.get(n.code, 0)) for n in net.nodes}
 
 
-def move_order(uow, order: Order, target: OrderStatus, actor: str, reason: str, **payload) -> None:
+def move_order(uow, order: Order, target: OrderStatus, actor: str, reason: str, *, current: bool = False,
+               **payload) -> None:
+    """Change the order's status (or note it when already there) with its event.
+
+    ``current``: ``order`` was read in this transaction and is kept in step with every write, so the
+    outbox may take its facts from it instead of reading the order again.
+    """
+    subject = order if current else None
     if order.status == target:
-        record(uow, "order", order.id, "note", actor, reason=reason, **{k: _jsonable(v) for k, v in payload.items()})
+        record(uow, "order", order.id, "note", actor, reason=reason, subject=subject,
+               **{k: _jsonable(v) for k, v in payload.items()})
         return
     ORDER_MACHINE.check(order.status, target)
     uow.orders.set_status(order.id, target, reason)
-    record(uow, "order", order.id, "status_changed", actor, from_status=order.status, to_status=target,
-           reason=reason, **{k: _jsonable(v) for k, v in payload.items()})
-    order.status = target
+    previous, order.status = order.status, target
+    record(uow, "order", order.id, "status_changed", actor, from_status=previous, to_status=target,
+           reason=reason, subject=subject, **{k: _jsonable(v) for k, v in payload.items()})
 
 
 def _jsonable(value):

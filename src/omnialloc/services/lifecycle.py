@@ -49,6 +49,8 @@ def capture(ctx, principal: Principal, body: dict) -> tuple[dict, bool]:
                        reason=f"captured from {order.channel}", external_id=order.external_id)
                 _validate(uow, ctx, order, principal.actor)
                 uow.commit()
+                written = list(uow.events.recorded)
+                held = (order, uow.orders.written_version(order.id))
         if existing is not None:
             return _replayed(ctx, principal, existing), False
     except IntegrityError:
@@ -57,9 +59,14 @@ def capture(ctx, principal: Principal, body: dict) -> tuple[dict, bool]:
         if existing is None:
             raise
         return _replayed(ctx, principal, existing), False
+    # The answer is rendered from what this request wrote (a new order has nothing else), not read back.
     if ctx.settings.auto_allocate and order.status == OrderStatus.VALIDATED:
-        allocate(ctx, order.id, principal.actor)
-    return queries.order_view(ctx, principal, order.id), True
+        outcome = allocate(ctx, order.id, principal.actor, held=held)
+        if outcome is None or outcome.order is None:  # stock kept moving: backordered in a later transaction
+            return queries.order_view(ctx, principal, order.id), True
+        return queries.captured_view(outcome.order, outcome.held, outcome.allocation,
+                                     written + outcome.events), True
+    return queries.captured_view(order, [], None, written), True
 
 
 def _replayed(ctx, principal: Principal, order_id: str) -> dict:
@@ -157,18 +164,22 @@ def _validate(uow, ctx, order: Order, actor: str) -> None:
 
 
 # ------------------------------------------------------------------ allocate
-def allocate(ctx, order_id: str, actor: str, *, event_type: str = "allocated"):
-    """Solve and reserve in one transaction; re-solve against fresh stock when a reservation loses a race."""
+def allocate(ctx, order_id: str, actor: str, *, event_type: str = "allocated", held: tuple[Order, int] | None = None):
+    """Solve and reserve in one transaction; re-solve against fresh stock when a reservation loses a race.
+
+    ``held``: (order, version) as the caller's own committed transaction left it (a capture). While
+    the stored version is still that, nothing has happened to the order since, so it is neither read
+    again nor searched for shipments and rejections (it has none).
+    """
     last_conflict = None
     for _ in range(ctx.settings.reserve_retries + 1):
         try:
             with ctx.uow() as uow:
-                order = uow.orders.get(order_id, for_update=True)
-                if order is None:
-                    raise NotFound(f"order {order_id} not found")
+                order, untouched = _locked(uow, order_id, held)
                 outcome = allocate_in(uow, ctx, order, actor, routing=_routing(uow, ctx, order),
-                                      event_type=event_type)
+                                      event_type=event_type, untouched=untouched)
                 uow.commit()
+                outcome.events = uow.events.recorded
                 return outcome
         except ReservationConflict as exc:
             last_conflict = exc
@@ -178,6 +189,17 @@ def allocate(ctx, order_id: str, actor: str, *, event_type: str = "allocated"):
                    f"stock kept moving while reserving ({last_conflict}); will retry when stock arrives")
         uow.commit()
     return None
+
+
+def _locked(uow, order_id: str, held: tuple[Order, int] | None) -> tuple[Order, bool]:
+    """The order with its row locked, and whether it is exactly ``held`` (see :func:`allocate`)."""
+    if held is not None and held[1] is not None and uow.orders.lock(order_id) == held[1]:
+        # A reservation conflict retries before anything changed the held order, so it can be reused.
+        return held[0], True
+    order = uow.orders.get(order_id, for_update=True)
+    if order is None:
+        raise NotFound(f"order {order_id} not found")
+    return order, False
 
 
 def _routing(uow, ctx, order):

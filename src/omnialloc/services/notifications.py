@@ -1,9 +1,9 @@
 """Customer notifications as use cases: the outbox, the dispatcher, opt-outs and the admin's dead-letter queue.
 
-Outbox. ``enqueue_for(uow, event)`` is called by ``services.events.record`` for
+Outbox. ``outbox_rows(uow, event)`` is called by ``services.events.record`` for
 every audit event, inside the same transaction. When the event is one a buyer
-hears about (``notify.catalog``), it writes one row per channel with the facts
-the templates need. A rolled-back change therefore leaves no notification and a
+hears about (``notify.catalog``), it gives one row per channel with the facts
+the templates need, which the event repository writes with the event. A rolled-back change therefore leaves no notification and a
 committed one always has its rows. The idempotency key is unique, so recording
 the same change twice writes nothing new.
 
@@ -65,31 +65,32 @@ def utcnow() -> datetime:
 # ------------------------------------------------------------------ outbox
 
 
-def enqueue_for(uow, event, event_id: int | None = None) -> list[str]:
-    """Write the outbox rows ``event`` calls for (none for most events); returns the new rows' ids."""
+def outbox_rows(uow, event, *, order=None) -> list[dict]:
+    """The outbox rows ``event`` calls for (none for most events), for ``uow.events.add`` to write with it.
+
+    ``order``: the order of an order event as it stands in this transaction, if the caller has it.
+    """
     due = catalog.due_for(event)
     if due is None:
         return []
-    facts = _facts(uow, due, event)
+    facts = _facts(uow, due, event, order)
     if facts is None:
         log.warning("no order found for %s %s; no notification written", due.entity, due.entity_id)
         return []
     order, ctx = facts
     at = event.at or utcnow()
-    written = []
+    rows = []
     for channel in Channel:
         recipient = _recipient(order, channel)
-        row = dict(
+        rows.append(dict(
             id="ntf_" + secrets.token_hex(8), idempotency_key=catalog.idempotency_key(due, channel, at),
-            event_id=event_id, order_id=order.id, entity=due.entity, entity_id=due.entity_id, kind=str(due.kind),
+            order_id=order.id, entity=due.entity, entity_id=due.entity_id, kind=str(due.kind),
             channel=str(channel), recipient=recipient, customer_id=order.customer_id, context=ctx,
             status="pending" if recipient else "skipped", attempts=0, next_attempt_at=at,
             last_error=None if recipient else f"the order has no {_CONTACT[channel]}",
             created_at=at, updated_at=at,
-        )
-        if _insert_once(uow.conn, row):
-            written.append(row["id"])
-    return written
+        ))
+    return rows
 
 
 _CONTACT = {Channel.EMAIL: "email address", Channel.SMS: "phone number"}
@@ -101,33 +102,14 @@ def _recipient(order, channel: Channel) -> str:
     return value.strip()
 
 
-def _insert_once(conn, row: dict) -> bool:
-    """INSERT ... ON CONFLICT (idempotency_key) DO NOTHING; True when a row was written."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif conn.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - only the two supported backends
-        exists = conn.execute(sa.select(N.c.id).where(N.c.idempotency_key == row["idempotency_key"])).first()
-        if exists:
-            return False
-        conn.execute(N.insert().values(**row))
-        return True
-    stmt = _INSERT_ONCE.get(conn.dialect.name)
-    if stmt is None:  # built once per dialect: building it per row cost more than the INSERT
-        stmt = _INSERT_ONCE[conn.dialect.name] = insert(N).on_conflict_do_nothing(index_elements=[N.c.idempotency_key])
-    return conn.execute(stmt, row).rowcount == 1
-
-
-_INSERT_ONCE: dict = {}
-
-
-def _facts(uow, due: catalog.Due, event):
-    """(order, template facts) for the subject of ``due``, read in the event's own transaction."""
+def _facts(uow, due: catalog.Due, event, order=None):
+    """(order, template facts) for the subject of ``due``, read in the event's own transaction
+    (an order event's ``order`` is taken as given when the caller passes it)."""
     payload = dict(event.payload or {})
     shipment = rma = None
     if due.entity == "order":
-        order = uow.orders.get(due.entity_id)
+        if order is None or order.id != due.entity_id:
+            order = uow.orders.get(due.entity_id)
         if due.kind == Kind.REFUND_ISSUED:
             rma = _return_facts(uow, payload.get("return_id"), payload)
     elif due.entity == "shipment":

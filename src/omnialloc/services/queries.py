@@ -60,9 +60,29 @@ def order_view(ctx, principal: Principal, order_id: str) -> dict:
         shipments = uow.shipments.for_order(order_id)
         plan = uow.allocations.latest(order_id)
         events = uow.events.for_entities([("order", order_id)] + [("shipment", s.id) for s in shipments])
-    events.sort(key=lambda e: (e.at, e.entity))
+    return render_order(order, status_reason, shipments, plan, events)
+
+
+def render_order(order: Order, status_reason: str | None, shipments: list[Shipment], plan: dict | None,
+                 events: list) -> dict:
+    """The order view from its parts: ``events`` are those of the order and its shipments, oldest first."""
+    events = sorted(events, key=lambda e: (e.at, e.entity))
     return {**order_dict(order), "status_reason": status_reason, "shipments": [shipment_dict(s) for s in shipments],
             "plan": plan, "events": [event_dict(e) for e in events]}
+
+
+def captured_view(order: Order, shipments: list[Shipment], plan: dict | None, events: list) -> dict:
+    """The view of an order captured (and maybe allocated) by this very request, from what it wrote.
+
+    Rendering from the written objects spares a read transaction; it shows the same thing
+    as :func:`order_view` because every event of a new order and its shipments was written here, and
+    the stored status reason is the reason of the order's last status change.
+    """
+    wanted = {("order", order.id)} | {("shipment", s.id) for s in shipments}
+    mine = [e for e in events if (e.entity, e.entity_id) in wanted]
+    status_reason = next((e.reason for e in reversed(mine) if e.entity == "order" and e.type == "status_changed"),
+                         None)
+    return render_order(order, status_reason, shipments, plan, mine)
 
 
 def list_orders(ctx, principal: Principal, q: dict) -> dict:
@@ -162,4 +182,4 @@ def manifest(ctx, principal: Principal, node: str, day: str | None) -> dict:
             "total": len(shipped)}
 
 
-__all__ = ["order_view", "list_orders", "shipment_view", "list_shipments", "manifest"]
+__all__ = ["order_view", "captured_view", "render_order", "list_orders", "shipment_view", "list_shipments", "manifest"]

@@ -9,7 +9,8 @@ Leaving the block without ``commit()`` (or with an exception) rolls back.
 ``readonly=True`` opens a read transaction that does not take SQLite's write
 lock (a deferred BEGIN: a consistent snapshot; writes in it are a bug).
 After ``commit()`` the unit may be used again; the next statement begins a
-new transaction.
+new transaction. Events (and their outbox rows) are queued and written just
+before the commit (see ``repositories.events``).
 """
 
 from __future__ import annotations
@@ -87,9 +88,11 @@ class UnitOfWork:
             self.conn.close()
 
     def commit(self) -> None:
+        self.events.flush()
         if self.conn.in_transaction():
             self.conn.commit()
 
     def rollback(self) -> None:
+        self.events.discard()
         if self.conn.in_transaction():
             self.conn.rollback()

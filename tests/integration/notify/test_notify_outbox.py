@@ -23,6 +23,7 @@ def test_a_rolled_back_change_leaves_no_notification(uow_factory, add_order, row
     order = add_order()
     with uow_factory() as uow:
         record(uow, "order", order.id, "status_changed", "test", from_status="VALIDATED", to_status="ALLOCATED")
+        uow.events.flush()  # queued rows are written at the commit, or now when asked
         assert len(uow.conn.execute(sa.select(N.c.id)).all()) == 2  # visible inside the transaction
         uow.rollback()
     assert rows() == []

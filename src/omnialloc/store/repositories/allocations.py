@@ -18,10 +18,18 @@ class AllocationRepository(Repository):
     def add(self, *, order_id: str | None, strategy: str, status: str, plan: dict,
             objective_paise: int | None = None, bound_paise: int | None = None, solve_ms: float | None = None,
             created_at: datetime | None = None) -> int:
-        result = self.conn.execute(_INSERT, dict(
-            order_id=order_id, strategy=strategy, status=str(status), plan=plan, objective_paise=objective_paise,
-            bound_paise=bound_paise, solve_ms=solve_ms, created_at=created_at or utcnow()))
-        return result.inserted_primary_key[0]
+        return self.add_row(order_id=order_id, strategy=strategy, status=status, plan=plan,
+                            objective_paise=objective_paise, bound_paise=bound_paise, solve_ms=solve_ms,
+                            created_at=created_at)["id"]
+
+    def add_row(self, *, order_id: str | None, strategy: str, status: str, plan: dict,
+                objective_paise: int | None = None, bound_paise: int | None = None, solve_ms: float | None = None,
+                created_at: datetime | None = None) -> dict:
+        """:meth:`add`, returning the row as :meth:`latest` would read it back (no second query)."""
+        row = dict(order_id=order_id, created_at=created_at or utcnow(), strategy=strategy, status=str(status),
+                   objective_paise=objective_paise, bound_paise=bound_paise, solve_ms=solve_ms, plan=plan)
+        result = self.conn.execute(_INSERT, row)
+        return {"id": result.inserted_primary_key[0], **row}
 
     def get(self, allocation_id: int) -> dict | None:
         row = self.conn.execute(sa.select(allocations).where(allocations.c.id == allocation_id)).first()

@@ -1,4 +1,13 @@
-"""The audit trail: one row per state change, written in the same transaction as the change."""
+"""The audit trail: one row per state change, written in the same transaction as the change.
+
+Events, and the notification (outbox) rows that point at them, are queued by
+``add`` and written by ``flush`` in one INSERT per table: a capture + allocate
+records four events and two outbox rows, which cost six round trips one by one.
+The unit of work flushes before it commits, every read of events here flushes
+first, and ``UnitOfWork.rollback`` drops the queue. Code that reads the
+``events`` or ``notifications`` table by other means inside a write transaction,
+or opens a savepoint after recording, calls ``uow.events.flush()`` first.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +16,27 @@ import sqlalchemy as sa
 from omnialloc.domain import Event
 from omnialloc.store.repositories._base import Repository
 from omnialloc.store.tables import events
+from omnialloc.store.tables_notify import notifications
 
 _FIELDS = ("entity", "entity_id", "type", "from_status", "to_status", "actor", "reason", "at")
 # Built once: statement construction cost more than running it.
 _INSERT = events.insert()
+_INSERT_MANY = events.insert().returning(events.c.id, sort_by_parameter_order=True)
+_OUTBOX_INSERT: dict = {}
+
+
+def outbox_insert(dialect_name: str):
+    """INSERT INTO notifications ... ON CONFLICT (idempotency_key) DO NOTHING, built once per dialect
+    (building it per row cost more than running it)."""
+    stmt = _OUTBOX_INSERT.get(dialect_name)
+    if stmt is None:
+        if dialect_name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:  # the two supported backends
+            from sqlalchemy.dialects.sqlite import insert
+        stmt = _OUTBOX_INSERT[dialect_name] = insert(notifications).on_conflict_do_nothing(
+            index_elements=[notifications.c.idempotency_key])
+    return stmt
 _FOR_IDS = sa.select(events).where(events.c.entity_id.in_(sa.bindparam("ids", expanding=True))).order_by(events.c.id)
 
 
@@ -19,16 +45,49 @@ def _from_row(r) -> Event:
 
 
 class EventRepository(Repository):
-    def add(self, event: Event) -> int:
-        """Append the event; returns its id (ids grow with time: a cursor for consumers)."""
+    def __init__(self, conn):
+        super().__init__(conn)
+        #: Events added through this unit of work, oldest first (a capture renders its answer from them).
+        self.recorded: list[Event] = []
+        self._queue: list[tuple[dict, list[dict]]] = []  # (event row, outbox rows waiting for its id)
+
+    def add(self, event: Event, outbox: list[dict] = ()) -> None:
+        """Queue the event, and outbox rows (``notifications`` rows without ``event_id``) that tell about it.
+
+        Ids grow with time (a cursor for consumers); they are given out when :meth:`flush` writes the queue.
+        """
         values = {f: getattr(event, f) for f in _FIELDS}
         values["from_status"] = None if event.from_status is None else str(event.from_status)
         values["to_status"] = None if event.to_status is None else str(event.to_status)
         values["payload"] = dict(event.payload or {})
-        result = self.conn.execute(_INSERT, values)
-        return result.inserted_primary_key[0]
+        self._queue.append((values, list(outbox)))
+        self.recorded.append(event)
+
+    def flush(self) -> None:
+        """Write the queued events (one INSERT, ids in queue order), then their outbox rows (one more).
+
+        An outbox row whose idempotency key is already stored is skipped: recording the same change
+        twice notifies once.
+        """
+        if not self._queue:
+            return
+        queue, self._queue = self._queue, []
+        if len(queue) == 1:
+            ids = [self.conn.execute(_INSERT, queue[0][0]).inserted_primary_key[0]]
+        else:
+            ids = self.conn.execute(_INSERT_MANY, [values for values, _ in queue]).scalars().all()
+        outbox = [{**row, "event_id": event_id} for (_, rows), event_id in zip(queue, ids, strict=True)
+                  for row in rows]
+        if outbox:
+            self.conn.execute(outbox_insert(self.conn.dialect.name), outbox)
+
+    def discard(self) -> None:
+        """Forget the queue (the transaction rolled back)."""
+        self._queue.clear()
+        self.recorded.clear()
 
     def for_entity(self, entity: str, entity_id: str) -> list[Event]:
+        self.flush()
         q = (sa.select(events).where(events.c.entity == entity, events.c.entity_id == entity_id)
              .order_by(events.c.id))
         return [_from_row(r) for r in self.conn.execute(q)]
@@ -37,6 +96,7 @@ class EventRepository(Repository):
         """Events of several (entity, id) pairs in one query, oldest first (an order with its shipments)."""
         if not pairs:
             return []
+        self.flush()
         ids = sorted({i for _, i in pairs})
         wanted = set(pairs)
         return [e for e in map(_from_row, self.conn.execute(_FOR_IDS, {"ids": ids}))
@@ -44,12 +104,14 @@ class EventRepository(Repository):
 
     def after(self, last_id: int = 0, *, limit: int = 500, entity: str | None = None) -> list[tuple[int, Event]]:
         """(id, event) pairs with id > ``last_id``, oldest first: for feeds and outbox workers."""
+        self.flush()
         q = sa.select(events).where(events.c.id > last_id)
         if entity is not None:
             q = q.where(events.c.entity == entity)
         return [(r.id, _from_row(r)) for r in self.conn.execute(q.order_by(events.c.id).limit(limit))]
 
     def count(self, *, entity: str | None = None, type: str | None = None) -> int:
+        self.flush()
         q = sa.select(sa.func.count()).select_from(events)
         if entity is not None:
             q = q.where(events.c.entity == entity)

@@ -77,6 +77,7 @@ _GET = sa.select(orders).where(orders.c.id == sa.bindparam("order_id"))
 _GET_FOR_UPDATE = _GET.with_for_update()
 _BY_EXTERNAL = sa.select(orders.c.id).where(orders.c.channel == sa.bindparam("channel"),
                                             orders.c.external_id == sa.bindparam("external_id"))
+_LOCK_VERSION = sa.select(orders.c.version).where(orders.c.id == sa.bindparam("order_id")).with_for_update()
 _REQUEST_HASH = sa.select(orders.c.request_hash).where(orders.c.id == sa.bindparam("order_id"))
 _LINES = (sa.select(order_lines).where(order_lines.c.order_id.in_(sa.bindparam("order_ids", expanding=True)))
           .order_by(order_lines.c.order_id, order_lines.c.line_no))
@@ -96,6 +97,11 @@ def _line(r) -> OrderLine:
 
 
 class OrderRepository(Repository):
+    def __init__(self, conn):
+        super().__init__(conn)
+        # order id -> its version after this unit of work's own writes (orders it inserted, so the base is known).
+        self._written: dict[str, int] = {}
+
     # -------------------------------------------------------------- reads
     def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
         """One order with its lines. ``for_update`` locks the row on PostgreSQL (SQLite: the write lock)."""
@@ -122,6 +128,14 @@ class OrderRepository(Repository):
         rows = self.conn.execute(sa.select(orders).where(orders.c.id.in_(ids))).all()
         lines = self._lines([r.id for r in rows])
         return {r.id: _from_row(r, lines[r.id]) for r in rows}
+
+    def lock(self, order_id: str) -> int | None:
+        """Lock the order row (as ``get(for_update=True)``) and return its version, reading nothing else."""
+        return self.conn.execute(_LOCK_VERSION, {"order_id": order_id}).scalar()
+
+    def written_version(self, order_id: str) -> int | None:
+        """The version this unit of work left an order it inserted at (None for orders it did not insert)."""
+        return self._written.get(order_id)
 
     def request_hash(self, order_id: str) -> str | None:
         return self.conn.execute(_REQUEST_HASH, {"order_id": order_id}).scalar()
@@ -218,15 +232,22 @@ class OrderRepository(Repository):
             ])
         if order.created_at is None:
             order.created_at = row["created_at"]
+        self._written[order.id] = row["version"]
 
     def update_status(self, order_id: str, status: str, reason: str | None = None, *,
                       expected_version: int | None = None) -> bool:
         """Set status (and its reason), bump the version. With ``expected_version``: False if it moved."""
         params = {"b_id": order_id, "b_status": str(status), "b_reason": reason, "b_now": utcnow()}
         if expected_version is None:
-            return self.conn.execute(_SET_STATUS, params).rowcount == 1
+            return self._bumped(order_id, self.conn.execute(_SET_STATUS, params).rowcount == 1)
         params["b_version"] = expected_version
-        return self.conn.execute(_SET_STATUS_IF_VERSION, params).rowcount == 1
+        return self._bumped(order_id, self.conn.execute(_SET_STATUS_IF_VERSION, params).rowcount == 1)
+
+    def _bumped(self, order_id: str, changed: bool) -> bool:
+        """Every write to an order row bumps its version by one: keep :meth:`written_version` in step."""
+        if changed and order_id in self._written:
+            self._written[order_id] += 1
+        return changed
 
     def set_status(self, order_id: str, status: str, reason: str | None = None) -> bool:
         """Unconditional :meth:`update_status` (the caller holds the row lock)."""
@@ -259,7 +280,7 @@ class OrderRepository(Repository):
     def _touch(self, order_id: str, **values) -> bool:
         q = (orders.update().where(orders.c.id == order_id)
              .values(**values, version=orders.c.version + 1, updated_at=utcnow()))
-        return self.conn.execute(q).rowcount == 1
+        return self._bumped(order_id, self.conn.execute(q).rowcount == 1)
 
     # -------------------------------------------------------------- hopping
     def exclude_node(self, order_id: str, node: str, reason: str = "", at: datetime | None = None) -> bool:

@@ -1,0 +1,100 @@
+"""CPU and SQL statements per capture+allocate request, measured in-process (no gunicorn, no network client).
+
+    .venv/bin/python benchmarks/load/profile_request.py --backend sqlite --orders 200
+    .venv/bin/python benchmarks/load/profile_request.py --backend postgresql --profile 25
+
+Sets up a fresh demo store exactly as run.py does, then sends POST /orders for
+demo orders (data/orders.json, fresh external_ids) through the Flask test client
+and reports this process's CPU time per request (``time.process_time``: less
+sensitive to a busy neighbour than wall time, and on PostgreSQL it leaves out the
+server's own CPU), wall time per request and SQL statements (and transactions)
+per request. ``--profile N`` prints the N top cumulative entries of a cProfile run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from run import ROOT, setup_store  # noqa: E402  (sibling script, not a package)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--backend", choices=("postgresql", "sqlite"), default="sqlite")
+    p.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    p.add_argument("--orders", type=int, default=200)
+    p.add_argument("--warmup", type=int, default=20)
+    p.add_argument("--profile", type=int, default=0, help="print the top N cumulative cProfile entries")
+    args = p.parse_args()
+
+    import sqlalchemy as sa
+
+    from omnialloc.api import create_app
+    from omnialloc.config import Settings
+    from omnialloc.store.engine import dispose_engines, make_engine
+
+    url, token, cleanup = setup_store(args.backend, args.pg_url)
+    try:
+        settings = Settings.from_env({**os.environ, "OMNIALLOC_DATABASE_URL": url})  # as gunicorn gets it
+        engine = make_engine(url)
+        counts = {"statements": 0, "commits": 0}
+
+        @sa.event.listens_for(engine, "before_cursor_execute")
+        def _count(*_a):
+            counts["statements"] += 1
+
+        @sa.event.listens_for(engine, "commit")
+        def _commit(*_a):
+            counts["commits"] += 1
+
+        client = create_app(settings, engine).test_client()
+        headers = {"Authorization": f"Bearer {token}"}
+        base = json.loads((ROOT / "data" / "orders.json").read_text())
+        n = 0
+
+        def post():
+            nonlocal n
+            n += 1
+            r = client.post("/orders", json={**base[n % len(base)], "external_id": f"prof-{n}"}, headers=headers)
+            if r.status_code != 201:
+                raise SystemExit(f"POST /orders answered {r.status_code}: {r.get_data(as_text=True)[:300]}")
+
+        for _ in range(args.warmup):
+            post()
+        counts.update(statements=0, commits=0)
+        cpu, wall = [], []
+        prof = cProfile.Profile() if args.profile else None
+        for _ in range(args.orders):
+            c0, w0 = time.process_time(), time.perf_counter()
+            if prof:
+                prof.enable()
+            post()
+            if prof:
+                prof.disable()
+            cpu.append((time.process_time() - c0) * 1000)
+            wall.append((time.perf_counter() - w0) * 1000)
+        print(f"backend={args.backend} orders={args.orders} (after {args.warmup} warm-up)")
+        print(f"CPU ms/request: mean {statistics.fmean(cpu):.2f}, median {statistics.median(cpu):.2f}")
+        print(f"wall ms/request: mean {statistics.fmean(wall):.2f}, median {statistics.median(wall):.2f}")
+        print(f"statements/request: {counts['statements'] / args.orders:.1f}, "
+              f"commits/request: {counts['commits'] / args.orders:.2f}")
+        if prof:
+            pstats.Stats(prof).sort_stats("cumulative").print_stats(args.profile)
+    finally:
+        dispose_engines()
+        cleanup()
+
+
+if __name__ == "__main__":
+    main()

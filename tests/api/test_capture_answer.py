@@ -1,0 +1,64 @@
+"""The answer to POST /orders is rendered from what the capture wrote; it must equal a fresh read (GET)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.api.conftest import auth, order_body
+
+DEMO_ORDERS = json.loads((Path(__file__).resolve().parents[2] / "data" / "orders.json").read_text())
+
+
+@pytest.fixture
+def admin(keys):
+    return auth(keys["admin"])
+
+
+def _captured_equals_read(client, headers, body: dict) -> dict:
+    r = client.post("/orders", json=body, headers=headers)
+    assert r.status_code == 201, r.get_json()
+    captured = r.get_json()
+    read = client.get(f"/orders/{captured['id']}", headers=headers)
+    assert read.status_code == 200
+    assert captured == read.get_json()
+    return captured
+
+
+def test_allocated_and_backordered_demo_orders_answer_what_a_read_shows(client, admin):
+    statuses = {_captured_equals_read(client, admin, {**body, "external_id": f"answer-{i}"})["status"]
+                for i, body in enumerate(DEMO_ORDERS[:40])}
+    big = _captured_equals_read(client, admin, order_body("answer-big", lines=[{"sku": "SKU-0001", "qty": 10000}]))
+    assert big["status"] == "BACKORDERED" and big["status_reason"]
+    assert "ALLOCATED" in statuses
+
+
+def test_an_order_held_or_tagged_by_validation_rules_answers_what_a_read_shows(client, admin):
+    for action in ({"type": "hold", "reason": "call the customer"}, {"type": "add_tag", "tag": "bulk"}):
+        r = client.post("/rules", json={"name": f"rule-{action['type']}", "kind": "validation",
+                                         "condition": "any(line.qty > 1 for line in lines)", "actions": [action]},
+                        headers=admin)
+        assert r.status_code == 201, r.get_json()
+        rule = r.get_json()
+        order = _captured_equals_read(client, admin, order_body(f"answer-{action['type']}",
+                                                                lines=[{"sku": "SKU-0001", "qty": 2}]))
+        assert any(e["type"] == "rules_applied" for e in order["events"])
+        assert client.delete(f"/rules/{rule['id']}", headers=admin).status_code == 204
+
+
+def test_a_routed_order_answers_what_a_read_shows(client, admin):
+    r = client.post("/rules", json={"name": "south", "kind": "routing", "condition": 'ship_to.pin =~ "^56"',
+                                    "actions": [{"type": "only_nodes", "nodes": ["CHN-FC1"]}]}, headers=admin)
+    assert r.status_code == 201, r.get_json()
+    order = _captured_equals_read(client, admin, order_body("answer-routed", pin="560001"))
+    assert order["plan"]["plan"]["rules"]
+
+
+def test_a_pickup_order_answers_what_a_read_shows(client, admin, uow_factory):
+    from omnialloc.domain.enums import Capability
+
+    with uow_factory() as uow:
+        store = next(n for n in uow.nodes.list() if n.can(Capability.PICKUP_IN_STORE))
+    _captured_equals_read(client, admin, order_body("answer-pickup", delivery_mode="pickup", pickup_node=store.code))
