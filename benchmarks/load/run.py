@@ -2,13 +2,14 @@
 
     .venv/bin/python benchmarks/load/run.py --backend postgresql --seconds 8
     .venv/bin/python benchmarks/load/run.py --backend sqlite --seconds 8 --append
+    .venv/bin/python benchmarks/load/run.py --backend postgresql --worker-class gthread --threads 4
 
 Sets up a fresh store (PostgreSQL: a private schema on --pg-url, dropped at the
 end; SQLite: a file under /tmp) with the demo network, starts gunicorn, finds
 saturation with a closed loop, then runs open-loop arrivals at 50%, 100% and
 120% of it and at a fixed 100 orders/s. Prints a markdown table; --append adds it
-to benchmarks/RESULTS.md under "## Load (gunicorn)". Not a test: numbers depend
-on the machine (and, on a shared box, on the neighbours).
+to the end of the "## Load (gunicorn)" section of benchmarks/RESULTS.md. Not a
+test: numbers depend on the machine (and, on a shared box, on the neighbours).
 """
 
 from __future__ import annotations
@@ -98,6 +99,8 @@ def main() -> None:
     p.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
     p.add_argument("--seconds", type=float, default=8)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--worker-class", default="sync", help="gunicorn worker class: sync or gthread")
+    p.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
     p.add_argument("--closed", type=int, default=8, help="clients in the saturation (closed-loop) run")
     p.add_argument("--append", action="store_true", help="append the table to benchmarks/RESULTS.md")
     args = p.parse_args()
@@ -107,7 +110,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     gunicorn = subprocess.Popen(
         [str(Path(PY).with_name("gunicorn")), "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-         "omnialloc.api.wsgi:app"], env={**os.environ, "OMNIALLOC_DATABASE_URL": db_url},
+         "--worker-class", args.worker_class, "--threads", str(args.threads), "omnialloc.api.wsgi:app"], env={**os.environ, "OMNIALLOC_DATABASE_URL": db_url},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     rows = []
     try:
@@ -131,9 +134,15 @@ def main() -> None:
 
     cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
                 if l.startswith("model name")), platform.processor())
-    lines = [f"### {args.backend}, gunicorn {args.workers} sync workers ({dt.date.today().isoformat()})", "",
-             f"Command: `.venv/bin/python benchmarks/load/run.py --backend {args.backend} --seconds {args.seconds:g}`  ",
-             f"Machine: {os.cpu_count()} vCPU ({cpu}), shared with other work; load generator on the same box.", "",
+    workers = f"{args.workers} {args.worker_class} workers" + (f" x {args.threads} threads" if args.threads > 1 else "")
+    flags = "" if (args.worker_class, args.threads) == ("sync", 1) else \
+        f" --worker-class {args.worker_class} --threads {args.threads}"
+    load = os.getloadavg()
+    lines = [f"### {args.backend}, gunicorn {workers} ({dt.date.today().isoformat()})", "",
+             f"Command: `.venv/bin/python benchmarks/load/run.py --backend {args.backend} --seconds {args.seconds:g}"
+             f"{flags}`  ",
+             f"Machine: {os.cpu_count()} vCPU ({cpu}), shared with other work; load generator on the same box; "
+             f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min).", "",
              "| load | offered | completed/s | p50 ms | p99 ms | responses |", "|---|---|---|---|---|---|"]
     for label, r in rows:
         codes = ", ".join(f"{k}: {v}" for k, v in sorted(r["codes"].items()) if v)
@@ -143,9 +152,15 @@ def main() -> None:
     if args.append:
         results = ROOT / "benchmarks" / "RESULTS.md"
         text = results.read_text() if results.exists() else "# Benchmark results\n"
-        if "## Load (gunicorn)" not in text:
-            text += "\n## Load (gunicorn)\n\nCapture + allocate per request (POST /orders with auto-allocate) of demo orders from data/orders.json.\n"
-        results.write_text(text.rstrip("\n") + "\n\n" + table)
+        heading = "## Load (gunicorn)"
+        if heading not in text:
+            text = text.rstrip("\n") + f"\n\n{heading}\n\nCapture + allocate per request (POST /orders with " \
+                "auto-allocate) of demo orders from data/orders.json.\n"
+        # At the end of this section, not of the file (other benchmarks' sections follow it).
+        start = text.index(heading)
+        nxt = text.find("\n## ", start + len(heading))
+        end = len(text) if nxt == -1 else nxt + 1
+        results.write_text(text[:end].rstrip("\n") + "\n\n" + table + ("\n" + text[end:] if end < len(text) else ""))
 
 
 if __name__ == "__main__":
