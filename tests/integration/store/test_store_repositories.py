@@ -195,11 +195,12 @@ def test_reserved_by_shipments_counts_only_holding_shipments(uow_factory, new_or
 def test_events_are_kept_in_order_per_entity(uow_factory):
     at = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
     with uow_factory() as uow:
-        first = uow.events.add(Event("order", "ord_1", "captured", "system", at, to_status="CREATED"))
+        uow.events.add(Event("order", "ord_1", "captured", "system", at, to_status="CREATED"))
         uow.events.add(Event("order", "ord_2", "captured", "system", at))
         uow.events.add(Event("order", "ord_1", "status_changed", "admin:ops", at + timedelta(seconds=1),
                              from_status="CREATED", to_status="VALIDATED", reason="ok", payload={"rules": ["r1"]}))
-        uow.commit()
+        uow.commit()  # ids are given out when the queued events are written, in the order they were added
+        first = next(i for i, e in uow.events.after(0, limit=10**6) if e.entity_id == "ord_1")
         trail = uow.events.for_entity("order", "ord_1")
         assert [e.type for e in trail] == ["captured", "status_changed"]
         assert trail[1].payload == {"rules": ["r1"]} and trail[1].at == at + timedelta(seconds=1)
