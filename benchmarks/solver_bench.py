@@ -230,17 +230,23 @@ NOTES = """How `optimal` proves optimality (src/omnialloc/solvers/api.py):
 - **enumeration** (typical orders): every content vector of the order is priced at every node x carrier
   in one numpy pass, multiset partitions of the order are visited in increasing lower-bound order and each
   is assigned to distinct nodes exactly; exact even when a line is split across nodes.
-- **dp** (larger orders with moderate quantities): a DP over content vectors whose value is a lower bound
-  on every plan (it relaxes only "each node ships once" and "at most K shipments"); when its plan uses
-  distinct nodes it is optimal, which is almost always.
-- **bound / mip / mip-confirmed / heuristic**: otherwise incumbents (cost-greedy, whole-line DP) + node
-  pruning by lower bounds + the HiGHS MIP on the surviving nodes with an objective cut-off at the
+- **dp** (larger orders whose contents DP is cheap, estimate <= 20 ms): a DP over content vectors whose value
+  is a lower bound on every plan (it relaxes only "each node ships once" and "at most K shipments"); when its
+  plan uses distinct nodes it is optimal, which is almost always.
+- **colgen** (bigger ones): the same relaxation's LP (min sum c(b) y_b s.t. sum b y_b = q over every
+  content b, by column generation) gives duals lam and reduced costs rc(b) = c(b) - lam.b >= 0; a plan
+  cheaper than the incumbent only uses blocks with rc <= gap = incumbent - 1 - LP bound, so a memoised
+  search enumerates exactly the partitions within the gap (pruned by the exact cheapest relaxed cover of
+  each remainder) and assigns each to distinct nodes. Exact when it finishes.
+- **bound / mip / mip-confirmed / heuristic**: otherwise incumbents (cost-greedy, whole-line DP, colgen's)
+  + node pruning by lower bounds + the HiGHS MIP on the surviving nodes with an objective cut-off at the
   incumbent; `heuristic` = the time limit hit first (HEURISTIC_FALLBACK, with a valid lower bound).
 
-Known limits, honestly: about a fifth of the 10-line orders have quantity shapes whose contents DP exceeds
-1.5M (block, remainder) pairs; for those the MIP needs 0.3-3 s to prove optimality, so within 200 ms they
-return HEURISTIC_FALLBACK. The machine was shared (wall time ran 4-6x CPU time during the run), so wall
-percentiles overstate an idle box; the CPU columns are the better guide to the code's own cost.
+Known limits, honestly: colgen runs out of time when the LP bound is weak (a gap of a few Rs 10s leaves
+thousands of blocks in play) or when the relaxation's cheapest partitions all ship twice from one node;
+those orders return HEURISTIC_FALLBACK (or FEASIBLE from the MIP) with a valid bound. The machine is shared
+(see the load average above): wall percentiles overstate an idle box; the CPU columns are the better guide to
+the code's own cost, and "over the limit" counts are wall clock (a descheduled process overruns).
 """
 
 

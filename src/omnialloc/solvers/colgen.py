@@ -73,11 +73,13 @@ def contents(q: np.ndarray) -> np.ndarray:
     return grids.T.astype(np.int64)
 
 
-def lp_duals(inst: Instance, Q: np.ndarray, c: np.ndarray, deadline: float | None = None) -> np.ndarray:
+def lp_duals(inst: Instance, Q: np.ndarray, c: np.ndarray, deadline: float | None = None, seed_codes=()) -> np.ndarray:
     """Duals lam of the LP over the finite-cost contents (one row per line).
-    Column generation: start from the cheapest blocks per unit and add the
-    most negative reduced costs until none is left (or rounds run out: lam
-    is then still usable, `bound` accounts for negative reduced costs)."""
+    Column generation: start from the cheapest blocks per unit plus the
+    blocks of known plans (`seed_codes`: usually near the LP optimum, which
+    saves rounds) and add the most negative reduced costs until none is
+    left (or rounds run out: lam is then still usable, `bound` accounts for
+    negative reduced costs)."""
     import highspy
 
     L = inst.n_lines
@@ -96,6 +98,7 @@ def lp_duals(inst: Instance, Q: np.ndarray, c: np.ndarray, deadline: float | Non
     h.addCols(L, np.full(L, big), np.zeros(L), np.full(L, inf), L, np.arange(L, dtype=np.int32),
               np.arange(L, dtype=np.int32), np.ones(L))
     pick = np.argsort(cf / Qf.sum(axis=1), kind="stable")[:_COLS_PER_ROUND]
+    pick = np.union1d(pick, np.flatnonzero(np.isin(fin, np.asarray(seed_codes, dtype=np.int64))))
     lam = np.zeros(L)
     for _ in range(_MAX_ROUNDS):
         A = Qf[pick]
@@ -134,15 +137,19 @@ def bound(inst: Instance, Q: np.ndarray, c: np.ndarray, lam: np.ndarray) -> Boun
     return Bound(float(lam @ inst.q) - inst.split - slack, rc, slack)
 
 
-def solve_colgen(inst: Instance, ub: int, deadline: float | None = None) -> tuple[float, Sol | None, bool, dict]:
+def solve_colgen(inst: Instance, ub: int, deadline: float | None = None, seeds: list[Sol] = ()) -> tuple[float, Sol | None, bool, dict]:
     """(lower bound, plan cheaper than `ub` or None, proven, stats), like
     `dp.solve_dp`: proven means the returned plan - or, if None, the
-    caller's incumbent of cost `ub` - is optimal."""
+    caller's incumbent of cost `ub` - is optimal. `seeds` (known plans)
+    only speed up the LP."""
     Q = contents(inst.q)
+    radix = np.concatenate([[1], np.cumprod(inst.q[:-1] + 1)]).astype(np.int64)
+    seed_codes = [int(np.dot(qty, radix)) for s in seeds for _, _, qty in s.ships]
+    seed_codes += [int(np.dot(s.unfilled, radix)) for s in seeds if any(s.unfilled)]
     ship, _, unf = dp.block_values(inst, Q, deadline)
     c = np.minimum(np.where(ship < INF, ship + inst.split, INF), unf)
     _check(deadline)
-    lam = lp_duals(inst, Q, c, deadline)
+    lam = lp_duals(inst, Q, c, deadline, seed_codes)
     b = bound(inst, Q, c, lam)
     stats = {"contents": len(Q), "lp_bound": b.value}
     lb = b.value

@@ -1,13 +1,13 @@
 """The LP bound + reduced-cost partition search (`colgen`) against brute
 force on random tiny orders: below any cut-off it finds the optimum, at the
 optimum it proves nothing is cheaper, and its bound never exceeds the
-optimum (also when the deadline stops it)."""
+optimum (also when the deadline stops it). The `solve(method="colgen")` path
+is in test_properties."""
 
 import time
 
 from hypothesis import HealthCheck, given, settings
 
-from omnialloc.solvers import PlanStatus, solve
 from omnialloc.solvers.colgen import solve_colgen
 from omnialloc.solvers.instance import compile_problem
 
@@ -17,6 +17,15 @@ from .strategies import tiny_problems
 CASES = settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
+def _servable(p):
+    """(brute-force optimum, compiled instance), or None when no node can ship."""
+    expected = brute_force_cost(p)
+    inst = compile_problem(p)
+    if expected is None or inst.infeasible_reason or inst.n_cand == 0:
+        return None
+    return expected, inst
+
+
 def _ships_nothing_cost(inst):
     return inst.pen * int(inst.q.sum()) if inst.partial else None
 
@@ -24,10 +33,10 @@ def _ships_nothing_cost(inst):
 @CASES
 @given(tiny_problems())
 def test_below_a_loose_cutoff_colgen_returns_the_optimum(p):
-    expected = brute_force_cost(p)
-    inst = compile_problem(p)
-    if expected is None or inst.infeasible_reason or inst.n_cand == 0:
+    case = _servable(p)
+    if case is None:
         return
+    expected, inst = case
     if expected == _ships_nothing_cost(inst):
         return  # colgen only returns plans that ship; the caller seeds this one
     lb, sol, proven, _ = solve_colgen(inst, expected + 1000)
@@ -40,10 +49,10 @@ def test_below_a_loose_cutoff_colgen_returns_the_optimum(p):
 @CASES
 @given(tiny_problems())
 def test_at_the_optimum_colgen_proves_nothing_is_cheaper(p):
-    expected = brute_force_cost(p)
-    inst = compile_problem(p)
-    if expected is None or inst.infeasible_reason or inst.n_cand == 0:
+    case = _servable(p)
+    if case is None:
         return
+    expected, inst = case
     lb, sol, proven, _ = solve_colgen(inst, expected)
     assert sol is None or sol.cost < expected  # never: nothing is cheaper
     assert sol is None
@@ -56,20 +65,11 @@ def test_at_the_optimum_colgen_proves_nothing_is_cheaper(p):
 
 @CASES
 @given(tiny_problems())
-def test_colgen_path_of_solve_equals_brute_force(p):
-    plan = solve(p, method="colgen", time_limit_ms=5000)
-    if plan.status != PlanStatus.INFEASIBLE:
-        assert plan.status == PlanStatus.OPTIMAL
-        assert plan.objective_paise == brute_force_cost(p)
-
-
-@CASES
-@given(tiny_problems())
 def test_a_passed_deadline_still_gives_a_valid_bound(p):
-    expected = brute_force_cost(p)
-    inst = compile_problem(p)
-    if expected is None or inst.infeasible_reason or inst.n_cand == 0:
+    case = _servable(p)
+    if case is None:
         return
+    expected, inst = case
     try:
         lb, sol, proven, _ = solve_colgen(inst, expected + 1000, deadline=time.perf_counter() - 1.0)
     except Exception as exc:  # out of time before any bound: the caller falls back

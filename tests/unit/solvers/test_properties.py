@@ -5,6 +5,7 @@ than a baseline, and is deterministic."""
 import time
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from omnialloc.solvers import STRATEGIES, PlanStatus, solve
@@ -39,10 +40,11 @@ def test_optimal_equals_brute_force(p):
         assert plan.objective_paise == expected == plan.bound_paise
 
 
+@pytest.mark.parametrize("method", ["dp", "colgen"])
 @SLOW
-@given(tiny_problems())
-def test_contents_dp_path_equals_brute_force(p):
-    plan = solve(p, method="dp")
+@given(p=tiny_problems())
+def test_contents_dp_and_colgen_paths_equal_brute_force(method, p):
+    plan = solve(p, method=method, time_limit_ms=5000)
     if plan.status != PlanStatus.INFEASIBLE:
         assert plan.status == PlanStatus.OPTIMAL
         assert plan.objective_paise == brute_force_cost(p)
