@@ -96,7 +96,7 @@ class RunResult:
 class OrderContext:
     """Everything about one order that does not depend on a strategy's stock, plus the
     problems and plans already made for it (shared by every strategy whose stock looks
-    the same to this order, see `StateKey`)."""
+    the same to this order, see `_state_key`)."""
 
     __slots__ = ("order", "cols", "qty", "km", "penalty", "value", "problems", "plans")
 
@@ -153,17 +153,14 @@ def _problem(sc: Scenario, ctx: OrderContext, sub: np.ndarray, price_sub: np.nda
     return p
 
 
-class StateKey:
-    """What a solve depends on, as bytes: the stock the order sees (capped at each line's
-    qty except for max_stock, which ranks nodes by their whole stock) and the prices.
-    Capping is exact for the other strategies: they read stock only through
-    min(stock, need) (feasibility, `cap_line`, the MIP's stock rows), never its size."""
-
-    @staticmethod
-    def of(ctx: OrderContext, stock: np.ndarray, solver_strategy: str, price_sub: np.ndarray | None) -> tuple[bytes, np.ndarray]:
-        sub = ctx.view(stock, capped=solver_strategy != "max_stock")
-        key = sub.tobytes() + (b"" if price_sub is None else b"|" + price_sub.tobytes())
-        return key, sub
+def _state_key(ctx: OrderContext, stock: np.ndarray, solver_strategy: str,
+               price_sub: np.ndarray | None) -> tuple[bytes, np.ndarray]:
+    """What a solve depends on, as bytes, and the stock view it was made from: the stock the
+    order sees (capped at each line's qty, except for max_stock, which ranks nodes by their
+    whole stock) and the prices. Capping is exact for the other strategies: they read stock
+    only through min(stock, need) (feasibility, `cap_line`, the MIP's stock rows)."""
+    sub = ctx.view(stock, capped=solver_strategy != "max_stock")
+    return sub.tobytes() + (b"" if price_sub is None else b"|" + price_sub.tobytes()), sub
 
 
 SOLVER_ERRORS: dict[str, list[str]] = defaultdict(list)
@@ -189,7 +186,7 @@ def _plan_for(sc: Scenario, ctx: OrderContext, stock: np.ndarray, solver_strateg
     state: strategies whose stock looks the same to the order share the problem and the plan
     (the solver is deterministic, so re-solving would give the same plan)."""
     price_sub = None if prices is None else prices[:, ctx.cols]
-    key, sub = StateKey.of(ctx, stock, solver_strategy, price_sub)
+    key, sub = _state_key(ctx, stock, solver_strategy, price_sub)
     plan = ctx.plans.get((key, solver_strategy))
     if plan is None:
         problem = ctx.problems.get(key)
