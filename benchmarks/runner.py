@@ -344,6 +344,7 @@ def _groups(online: list[str], check: bool, workers: int) -> list[list[str]]:
 def _run_group(sc: Scenario, online: list[str], check: bool, time_limit_ms: float, strict: bool,
                prices: np.ndarray | None, progress, counter=None) -> _Part:
     SOLVER_ERRORS.clear()
+    cpu0 = time.process_time()
     pricer = None
     if LOOKAHEAD in online:
         from .lookahead import FixedPrices, RollingPrices
@@ -389,6 +390,8 @@ def _run_group(sc: Scenario, online: list[str], check: bool, time_limit_ms: floa
         logs[LOOKAHEAD].price_refreshes = pricer.refreshes
     if not wall["prices"]:
         del wall["prices"]
+    # CPU seconds of this process: on a shared machine, what the run would need with the cores to itself.
+    wall["cpu"] = time.process_time() - cpu0
     return _Part(logs, violations, checks, dict(wall), {k: list(v) for k, v in SOLVER_ERRORS.items()})
 
 
