@@ -170,7 +170,9 @@ def solve_colgen(inst: Instance, ub: int, deadline: float | None = None, seeds: 
             return
         seen.add(key)
         cost_rows, lane_rows = inst.node_costs(Q[blocks])
-        found = enum_mod._assign(list(range(len(blocks))), cost_rows, unf[blocks], inst.split, inst.kmax, best["ub"])
+        found = enum_mod._assign(
+            list(range(len(blocks))), cost_rows, unf[blocks], inst.split, inst.kmax, best["ub"], deadline
+        )
         if found is None:
             return
         val, choice = found

@@ -28,6 +28,7 @@ import numpy as np
 
 from .assemble import Sol, sol_from_ships
 from .costs import INF
+from .dp import check_deadline
 from .instance import Instance
 
 MAX_CONTENTS = 256
@@ -153,10 +154,12 @@ def solve_enumeration(inst: Instance) -> tuple[Sol | None, dict]:
     return best, {"partitions": int(parts.shape[0]), "visited": visited, "bound": lower}
 
 
-def _assign(blocks, cost_cn, unf, split, kmax, ub):
+def _assign(blocks, cost_cn, unf, split, kmax, ub, deadline=None):
     """Cheapest assignment of blocks to distinct nodes (or unfilled, node -1)
     with at least one and at most kmax shipments, if cheaper than ub.
-    Returns (cost, nodes) or None."""
+    Returns (cost, nodes) or None. With a `deadline` (colgen's many-block
+    partitions) the branch and bound checks the clock every 256 steps and
+    raises `dp.OutOfTime`."""
     k = len(blocks)
     options = []
     for b in blocks:
@@ -191,8 +194,13 @@ def _assign(blocks, cost_cn, unf, split, kmax, ub):
     choice = [0] * k
     used: set[int] = set()
 
+    steps = 0
+
     def dfs(d, acc, shipped):
-        nonlocal best_val, best_choice
+        nonlocal best_val, best_choice, steps
+        steps += 1
+        if deadline is not None and steps % 256 == 0:
+            check_deadline(deadline)
         if acc + rest_lb[d] >= best_val:
             return
         if d == k:
