@@ -39,22 +39,20 @@ def capture(ctx, principal: Principal, body: dict) -> tuple[dict, bool]:
         raise ValidationFailed(f"this key may only create orders for channel {principal.channel!r}",
                                field_errors=[FieldError("channel", f"must be {principal.channel!r}")])
     digest = request_hash(body)
+    # Insert first, look for an earlier capture only when the (channel, external_id) key is taken
+    # (or the body no longer validates): retries are rare, so the first attempt skips that query.
     try:
         with ctx.uow() as uow:
-            existing = _replay_in(uow, body, digest)
-            if existing is None:
-                order = _new_order(uow, ctx, body)
-                uow.orders.add(order, request_hash=digest)
-                record(uow, "order", order.id, "captured", principal.actor, to_status=OrderStatus.CREATED,
-                       reason=f"captured from {order.channel}", external_id=order.external_id)
-                _validate(uow, ctx, order, principal.actor)
-                uow.commit()
-                written = list(uow.events.recorded)
-                held = (order, uow.orders.written_version(order.id))
-        if existing is not None:
-            return _replayed(ctx, principal, existing), False
-    except IntegrityError:
-        # A concurrent retry with the same key won the insert: answer as a replay.
+            order = _new_order(uow, ctx, body)
+            uow.orders.add(order, request_hash=digest)
+            record(uow, "order", order.id, "captured", principal.actor, to_status=OrderStatus.CREATED,
+                   reason=f"captured from {order.channel}", external_id=order.external_id)
+            _validate(uow, ctx, order, principal.actor)
+            uow.commit()
+            written = list(uow.events.recorded)
+            held = (order, uow.orders.written_version(order.id))
+    except (IntegrityError, ValidationFailed):
+        # Captured before (maybe by a concurrent retry; 409 if with another body): answer as a replay.
         existing = _replay(ctx, body, digest)
         if existing is None:
             raise
@@ -81,19 +79,15 @@ def _replayed(ctx, principal: Principal, order_id: str) -> dict:
 
 
 def _replay(ctx, body: dict, digest: str) -> str | None:
-    with ctx.uow(readonly=True) as uow:
-        return _replay_in(uow, body, digest)
-
-
-def _replay_in(uow, body: dict, digest: str) -> str | None:
     """The id of the order already captured under this (channel, external_id), or None; 409 if the body differs."""
-    found = uow.orders.get_by_external(body["channel"], body["external_id"])
-    if found is None:
-        return None
-    if uow.orders.request_hash(found.id) != digest:
-        raise Conflict(f"order {body['external_id']!r} of channel {body['channel']!r} was already captured "
-                       "with a different body; use a new external_id")
-    return found.id
+    with ctx.uow(readonly=True) as uow:
+        found = uow.orders.get_by_external(body["channel"], body["external_id"])
+        if found is None:
+            return None
+        if uow.orders.request_hash(found.id) != digest:
+            raise Conflict(f"order {body['external_id']!r} of channel {body['channel']!r} was already captured "
+                           "with a different body; use a new external_id")
+        return found.id
 
 
 def _new_order(uow, ctx, body: dict) -> Order:
