@@ -28,12 +28,17 @@ SECTION = "## Strategy comparison (reference scenario)"
 RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
 
 
+END = "<!-- end of the strategy comparison section (make bench rewrites everything above, up to its heading) -->"
+
+
 def replace_section(text: str, body: str) -> str:
-    """Replace (or append) our section: from its heading to the next '## ' heading."""
-    block = f"{SECTION}\n\n{body.strip()}\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    """Replace (or append) our section: from its heading to our end marker, or, without the
+    marker, to the next '## ' heading. The marker keeps text others append after our section
+    (even under a '###' heading) out of what we rewrite."""
+    block = f"{SECTION}\n\n{body.strip()}\n\n{END}\n"
+    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?:^{re.escape(END)}\n|(?=^## )|\Z)", re.S | re.M)
     if pattern.search(text):
-        return pattern.sub(lambda _m: block + "\n", text, count=1)
+        return pattern.sub(lambda _m: block, text, count=1)
     if not text:
         text = "# Benchmark results\n\n"
     return text.rstrip("\n") + "\n\n" + block

@@ -103,6 +103,10 @@ def test_results_md_section_is_replaced_and_other_sections_kept():
     twice = replace_section(once + "\n## Rebalance\n\nrb\n", "second")
     assert "first" not in twice and "second" in twice and "rb" in twice and "batch table" in twice
     assert twice.count(SECTION) == 1
+    # Text someone appends after our section (behind the end marker) survives the next rewrite.
+    appended = replace_section(text, "first") + "\n### Load re-run\n\nload table\n"
+    again = replace_section(appended, "third")
+    assert "third" in again and "first" not in again and "load table" in again and "batch table" in again
 
 
 def test_lookahead_costs_exclude_the_price_term():
