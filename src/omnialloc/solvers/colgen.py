@@ -4,8 +4,8 @@ for orders whose contents DP (`dp.py`) is too big to build in time.
 Same relaxation as the DP: a plan is a partition of the order's unit vector
 q into blocks, block b costs c(b) = min(cheapest single-node shipment of b
 + split penalty, leaving b unfilled), and a plan costs at least
-sum c(b) - split. Dropped: "each node ships once" (and, with partial fill,
-"at most K shipments").
+sum c(b) - split. Dropped: "each node ships once" and "at most K
+shipments" (the search below puts K back).
 
 1. LP: min sum c(b) y_b  s.t.  sum b y_b = q,  y >= 0 over every content b,
    solved by column generation (a handful of tiny HiGHS LPs; the full LP
@@ -24,7 +24,9 @@ sum c(b) - split. Dropped: "each node ships once" (and, with partial fill,
 
 Exact whenever it finishes; the deadline stops it between LP rounds and
 every few search steps, and then the LP value alone is a valid bound.
-Without partial fill the search also enforces "at most K shipments".
+The search also enforces "at most K shipments" (with partial fill each
+block enters twice, as a shipment and as unfilled units, each with its own
+reduced cost), so relaxed partitions that need more parcels are never tried.
 """
 
 from __future__ import annotations
@@ -160,9 +162,20 @@ def solve_colgen(inst: Instance, ub: int, deadline: float | None = None, seeds: 
     stats["blocks"] = int(len(S))
     if gap < 0 or len(S) == 0:
         return float(ub), None, True, stats
-    # Without partial fill every block is a shipment, so K is a block count.
-    kmax = int(inst.kmax) if not inst.partial and inst.kmax < int(inst.q.sum()) else None
-    search = _Search(Q, S, b.rc, kmax, deadline)
+    kmax = int(inst.kmax) if inst.kmax < int(inst.q.sum()) else None
+    codes, rcs, ships = S, b.rc[S], np.ones(len(S), dtype=bool)
+    if kmax is not None and inst.partial:
+        # A block either ships (one of the K) or stays unfilled: one entry
+        # per kind, each priced on its own (both rc >= the LP's rc).
+        lam_b = Q @ lam
+        rc_ship = np.where(ship < INF, ship + inst.split - lam_b, np.inf)
+        rc_unf = np.where(unf < INF, unf - lam_b, np.inf)
+        rc_ship[0] = rc_unf[0] = np.inf
+        s1, s2 = np.flatnonzero(rc_ship <= gap), np.flatnonzero(rc_unf <= gap)
+        codes = np.concatenate([s1, s2])
+        rcs = np.concatenate([rc_ship[s1], rc_unf[s2]])
+        ships = np.concatenate([np.ones(len(s1), dtype=bool), np.zeros(len(s2), dtype=bool)])
+    search = _Search(Q, codes, rcs, ships, kmax, deadline)
     best: dict = {"ub": ub, "sol": None}
     seen: set = set()
 
@@ -203,15 +216,17 @@ def solve_colgen(inst: Instance, ub: int, deadline: float | None = None, seeds: 
 
 class _Search:
     """Cheapest relaxed partition of a remainder within an rc budget, over
-    the blocks S (sorted by rc), memoised by (remainder code, shipments
-    left). `best[key]` is the exact minimum when found; `dead[key]` the
-    largest budget already shown too small."""
+    the block entries (content code, rc, ships?) sorted by rc, memoised by
+    (remainder code, shipments left; -1 = unlimited). `best[key]` is the
+    exact minimum when found; `dead[key]` the largest budget already shown
+    too small."""
 
-    def __init__(self, Q, S, rc, kmax, deadline):
-        order = np.argsort(rc[S], kind="stable")
-        self.S = S[order]
+    def __init__(self, Q, codes, rcs, ships, kmax, deadline):
+        order = np.argsort(rcs, kind="stable")
+        self.S = codes[order]
         self.B = Q[self.S]
-        self.rc = rc[self.S]
+        self.rc = rcs[order]
+        self.ship = ships[order]
         self.has = self.B > 0
         self.deadline = deadline
         self.best: dict = {}
@@ -221,15 +236,9 @@ class _Search:
         self.kmax = kmax
         self.q = Q[-1]
 
-    def run(self, q, code, budget):
-        k = self.kmax if self.kmax is not None else -1
-        return self._solve(q.copy(), code, k, budget, np.arange(len(self.S)))
-
     def _solve(self, r, code, k, budget, sub):
         if code == 0:
             return 0.0
-        if k == 0:
-            return None
         key = (code, k)
         hit = self.best.get(key)
         if hit is not None:
@@ -241,7 +250,7 @@ class _Search:
             raise OutOfTime
         if self.expansions % 32 == 0:
             _check(self.deadline)
-        fits = self._fits(r, sub, budget)
+        fits = self._fits(r, sub, budget, k)
         live = r > 0
         cnt = self.has[fits].sum(axis=0)
         if len(fits) == 0 or np.any(live & (cnt == 0)):
@@ -255,7 +264,7 @@ class _Search:
             rci = self.rc[i]
             if rci > limit:
                 break  # sorted by rc
-            rest = self._solve(r - self.B[i], code - int(self.S[i]), _fewer(k), limit - rci, fits)
+            rest = self._solve(r - self.B[i], code - int(self.S[i]), self._left(k, i), limit - rci, fits)
             if rest is not None and (best_v is None or rci + rest < best_v):
                 best_v, best_i = rci + rest, int(i)
                 limit = best_v - 1e-9
@@ -265,11 +274,18 @@ class _Search:
         self.best[key] = (best_v, best_i)
         return best_v
 
-    def _fits(self, r, sub, budget):
-        """The blocks of `sub` (ascending, so ascending rc) with rc <= budget
-        that fit in remainder r. Only lines r has lost units of can reject a
-        block, one line at a time on a shrinking set (a full (blocks x
-        lines) comparison per step cost ~40% of the search)."""
+    def _left(self, k, i):
+        """Shipments left after entry i (-1: unlimited)."""
+        return k - 1 if k > 0 and self.ship[i] else k
+
+    def _fits(self, r, sub, budget, k):
+        """The entries of `sub` (ascending, so ascending rc) with rc <= budget
+        that fit in remainder r (only unfilled ones once no shipment is
+        left). Only lines r has lost units of can reject a block, one line
+        at a time on a shrinking set (a full (blocks x lines) comparison per
+        step cost ~40% of the search)."""
+        if k == 0:
+            sub = sub[~self.ship[sub]]
         if budget < np.inf:
             sub = sub[: np.searchsorted(sub, np.searchsorted(self.rc, budget, side="right"))]
         for line in np.flatnonzero(r < self.q):
@@ -293,7 +309,7 @@ class _Search:
             return
         if self._solve(r, code, k, gap() - spent, sub) is None:
             return
-        fits = self._fits(r, sub, np.inf)
+        fits = self._fits(r, sub, np.inf, k)
         live = r > 0
         cnt = self.has[fits].sum(axis=0)
         line = int(np.flatnonzero(live)[np.argmin(cnt[live])])
@@ -301,10 +317,6 @@ class _Search:
             if spent + self.rc[i] > gap():
                 break  # sorted by rc
             prefix.append(int(self.S[i]))
-            self._enum(r - self.B[i], code - int(self.S[i]), _fewer(k), spent + self.rc[i], fits, prefix, gap, leaf)
+            self._enum(r - self.B[i], code - int(self.S[i]), self._left(k, i), spent + self.rc[i], fits, prefix, gap, leaf)
             prefix.pop()
 
-
-def _fewer(k: int) -> int:
-    """Shipments left after one more block (-1: unlimited)."""
-    return k - 1 if k > 0 else k
