@@ -38,7 +38,7 @@ import numpy as np
 
 from . import dp
 from . import enumerate as enum_mod
-from .assemble import Sol, sol_from_ships
+from .assemble import Sol
 from .costs import INF
 from .dp import OutOfTime
 from .dp import check_deadline as _check
@@ -191,16 +191,7 @@ def solve_colgen(inst: Instance, ub: int, deadline: float | None = None, seeds: 
         if found is None:
             return
         val, choice = found
-        ships = []
-        unfilled = np.zeros(inst.n_lines, dtype=np.int64)
-        for i, n in enumerate(choice):
-            if n < 0:
-                unfilled += Q[blocks[i]]
-            else:
-                ships.append((n, int(lane_rows[i, n]), Q[blocks[i]]))
-        sol = sol_from_ships(inst, ships, unfilled)
-        assert sol.cost == val, (sol.cost, val)
-        best["ub"], best["sol"] = val, sol
+        best["ub"], best["sol"] = val, enum_mod.sol_from_choice(inst, Q[blocks], lane_rows, choice, val)
 
     try:
         search.enumerate(inst.q, len(Q) - 1, lambda: best["ub"] - 1 - b.value, leaf)

@@ -139,19 +139,25 @@ def solve_enumeration(inst: Instance) -> tuple[Sol | None, dict]:
         blocks = [int(b) for b in parts[pi] if b > 0]
         found = _assign(blocks, cost_cn, unf, split, kmax, ub)
         if found is not None:
-            val, choice = found
-            ub = val
-            ships = []
-            unfilled = np.zeros(inst.n_lines, dtype=np.int64)
-            for b, n in zip(blocks, choice):
-                if n < 0:
-                    unfilled += Q[b]
-                else:
-                    ships.append((n, int(lane_cn[b, n]), Q[b]))
-            best = sol_from_ships(inst, ships, unfilled)
-            assert best.cost == val, (best.cost, val)
+            ub, choice = found
+            best = sol_from_choice(inst, Q[blocks], lane_cn[blocks], choice, ub)
     lower = ub if best is not None else None
     return best, {"partitions": int(parts.shape[0]), "visited": visited, "bound": lower}
+
+
+def sol_from_choice(inst: Instance, contents: np.ndarray, lanes: np.ndarray, choice, cost: int) -> Sol:
+    """The plan of an `_assign` result: block i (row `contents[i]`) ships
+    from node choice[i] on lane lanes[i, node], or stays unfilled (-1)."""
+    ships = []
+    unfilled = np.zeros(inst.n_lines, dtype=np.int64)
+    for i, n in enumerate(choice):
+        if n < 0:
+            unfilled += contents[i]
+        else:
+            ships.append((n, int(lanes[i, n]), contents[i]))
+    sol = sol_from_ships(inst, ships, unfilled)
+    assert sol.cost == cost, (sol.cost, cost)
+    return sol
 
 
 def _assign(blocks, cost_cn, unf, split, kmax, ub, deadline=None):
