@@ -230,7 +230,7 @@ NOTES = """How `optimal` proves optimality (src/omnialloc/solvers/api.py):
 - **enumeration** (typical orders): every content vector of the order is priced at every node x carrier
   in one numpy pass, multiset partitions of the order are visited in increasing lower-bound order and each
   is assigned to distinct nodes exactly; exact even when a line is split across nodes.
-- **dp** (larger orders whose contents DP is cheap, estimate <= 20 ms): a DP over content vectors whose value
+- **dp** (larger orders whose contents DP is cheap, estimate <= 50 ms): a DP over content vectors whose value
   is a lower bound on every plan (it relaxes only "each node ships once" and "at most K shipments"); when its
   plan uses distinct nodes it is optimal, which is almost always.
 - **colgen** (bigger ones): the same relaxation's LP (min sum c(b) y_b s.t. sum b y_b = q over every
