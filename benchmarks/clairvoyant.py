@@ -172,6 +172,14 @@ def lp_bound(sc: Scenario, time_limit_s: float = 600.0) -> dict:
     h.passModel(lp)
     h.run()
     status = h.modelStatusToString(h.getModelStatus())
+    left = time_limit_s - (time.perf_counter() - t0)
+    if status != "Optimal" and left > 1.0:
+        # The IPM can stop short of a certified optimum (status Unknown, seen on the Jasin & Sinha
+        # LP); the dual simplex then gets the time that is left.
+        h.setOptionValue("solver", "simplex")
+        h.setOptionValue("time_limit", float(left))
+        h.run()
+        status = h.modelStatusToString(h.getModelStatus())
     info = h.getInfo()
     sol = np.asarray(h.getSolution().col_value)
     if status != "Optimal":
