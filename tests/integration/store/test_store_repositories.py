@@ -207,6 +207,15 @@ def test_events_are_kept_in_order_per_entity(uow_factory):
         assert [e.entity_id for _, e in uow.events.after(first)] == ["ord_2", "ord_1"]
 
 
+def test_a_transaction_recording_more_events_than_one_chunk_writes_them_all_in_order(uow_factory):
+    at = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+    with uow_factory() as uow:
+        for i in range(1205):  # more than the queue holds before it writes a chunk
+            uow.events.add(Event("order", "ord_many", "note", "system", at, reason=str(i)))
+        uow.commit()
+        assert [e.reason for e in uow.events.for_entity("order", "ord_many")] == [str(i) for i in range(1205)]
+
+
 def test_allocations_keep_every_plan(uow_factory):
     with uow_factory() as uow:
         uow.allocations.add(order_id="ord_1", strategy="optimal", status="OPTIMAL", plan={"shipments": []},

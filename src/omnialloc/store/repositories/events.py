@@ -23,6 +23,7 @@ _FIELDS = ("entity", "entity_id", "type", "from_status", "to_status", "actor", "
 _INSERT = events.insert()
 _INSERT_MANY = events.insert().returning(events.c.id, sort_by_parameter_order=True)
 _OUTBOX_INSERT: dict = {}
+_FLUSH_AT = 1000  # a transaction that records more writes them in chunks: the queue's memory stays bounded
 
 
 def outbox_insert(dialect_name: str):
@@ -62,6 +63,8 @@ class EventRepository(Repository):
         values["payload"] = dict(event.payload or {})
         self._queue.append((values, list(outbox)))
         self.recorded.append(event)
+        if len(self._queue) >= _FLUSH_AT:
+            self.flush()
 
     def flush(self) -> None:
         """Write the queued events (one INSERT, ids in queue order), then their outbox rows (one more).
