@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 
@@ -101,6 +102,7 @@ def main() -> None:
     ap.add_argument("--chunk", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
+    load_before = os.getloadavg()
     t0 = time.perf_counter()
     d = generate(a.orders, a.nodes, a.skus, a.k, a.seed)
     t_gen = time.perf_counter() - t0
@@ -123,7 +125,9 @@ def main() -> None:
         "objective": plan.objective, "bound": plan.bound,
         "gap_pct": None if plan.gap is None else round(100 * plan.gap, 3),
         "gap_split": {k: round(v) for k, v in plan.gap_split().items()},
-        "totals": plan.totals, "machine": platform.platform(), **extra,
+        "totals": plan.totals, "machine": platform.platform(), "cpus": os.cpu_count(),
+        "load_before": [round(x, 2) for x in load_before], "load_after": [round(x, 2) for x in os.getloadavg()],
+        **extra,
     }
     print(json.dumps(out, indent=1, default=str))
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .patterns import Patterns, build_patterns
+from .large import in_process
 from .problem import BatchData
 from .solve import BatchPlan, solve_batch
 
@@ -131,42 +132,79 @@ class DecomposedPlan:
         return {k: v for p in self.parts for k, v in p.unfilled.items()}
 
 
+def _dask_mapper(client):
+    """map(fn, [args...], progress) over Dask workers, results in input order."""
+    from dask.distributed import as_completed
+
+    def mapper(fn, items, progress=None):
+        futs = [client.submit(fn, *it, pure=False) for it in items]
+        index = {f.key: i for i, f in enumerate(futs)}
+        out = [None] * len(futs)
+        for done, f in enumerate(as_completed(futs), 1):
+            out[index[f.key]] = f.result()
+            if progress:
+                progress(done, len(futs))
+        return out
+
+    return mapper
+
+
 def solve_decomposed(d: BatchData, *, method: str = "auto", time_limit: float = 60.0,
                      chunk_orders: int = 5000, scheduler: str | None = None, dask: bool = False,
-                     n_workers: int = 2, progress=None) -> DecomposedPlan:
+                     n_workers: int = 2, progress=None, processes: bool = True) -> DecomposedPlan:
     """Solve component chunks independently (in-process, or on Dask when
     `dask` or `scheduler` is given). `progress(done, total)` is called as
-    chunks finish."""
+    chunks finish. A chunk too big for one LP (see `solve_batch`) is solved
+    here with its region tasks mapped over the same workers."""
+    from .solve import LP_MAX_PATTERNS
+
     t0 = time.perf_counter()
-    comps = components(d)
+    p = build_patterns(d)
+    comps = components(d, p)
     chunks = pack(comps, chunk_orders)
     subs = [d.subset(c) for c in chunks]
     parts: list[BatchPlan] = [None] * len(subs)  # type: ignore[list-item]
     per_limit = max(time_limit - (time.perf_counter() - t0), 1.0)
+    n_pats = np.bincount(p.order, minlength=d.n_orders)
+    is_large = [method == "auto" and int(n_pats[c].sum()) > LP_MAX_PATTERNS for c in chunks]
+    large = [i for i, big in enumerate(is_large) if big]
+    small = [i for i, big in enumerate(is_large) if not big]
+    cluster = client = None
     if dask or scheduler:
-        from dask.distributed import Client, LocalCluster, as_completed
+        from dask.distributed import Client, LocalCluster
 
-        cluster = None
         if scheduler:
             client = Client(scheduler)
         else:
-            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=processes,
                                    dashboard_address=":0")
             client = Client(cluster)
-        try:
-            futs = [client.submit(_solve_chunk, s, method, per_limit, pure=False) for s in subs]
-            index = {f.key: i for i, f in enumerate(futs)}
-            for done, f in enumerate(as_completed(futs), 1):
-                parts[index[f.key]] = f.result()
-                if progress:
-                    progress(done, len(futs))
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
-    else:
-        for i, s in enumerate(subs):
-            parts[i] = _solve_chunk(s, method, per_limit)
+    try:
+        mapper = _dask_mapper(client) if client is not None else in_process
+        done = [0]
+
+        def tick(*_):
+            done[0] += 1
             if progress:
-                progress(i + 1, len(subs))
+                progress(done[0], len(subs))
+
+        if client is not None:
+            futs = {i: client.submit(_solve_chunk, subs[i], method, per_limit, pure=False) for i in small}
+        else:
+            futs = {}
+            for i in small:
+                parts[i] = _solve_chunk(subs[i], method, per_limit)
+                tick()
+        for i in large:
+            parts[i] = solve_batch(subs[i], method=method, time_limit=max(time_limit - (time.perf_counter() - t0), 5.0),
+                                   mapper=mapper)
+            tick()
+        for i, f in futs.items():
+            parts[i] = f.result()
+            tick()
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
     return DecomposedPlan(parts, len(comps), int(len(comps[0])) if comps else 0, time.perf_counter() - t0)

@@ -16,6 +16,12 @@
    unfilled units versus shipping (incl. fixed node costs).
 
 `method="mip"` solves the whole pattern MIP instead (small batches, tests).
+
+Batches with more than `LP_MAX_PATTERNS` columns (or whose LP does not
+finish in its time budget) take the large-batch path (`large.py`): a
+Lagrangian bound, priced order-by-order allocation, and region chunks
+mapped over `mapper` (Dask in `solve_decomposed`). `method="lp"` forces the
+LP path.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ from .patterns import build_patterns
 from .problem import BatchData
 
 MIP_REMAINDER_MAX_PATTERNS = 30_000
+#: above this many pattern columns the LP is skipped (1.1M columns did not solve in 9 min here)
+LP_MAX_PATTERNS = 400_000
 
 
 @dataclass
@@ -55,6 +63,8 @@ class BatchPlan:
     status: str
     seconds: float
     stats: dict = field(default_factory=dict)
+    #: the LP's opportunity prices: stock_rows (R, 2) (node, sku) with stock_dual, cap_nodes with cap_dual
+    prices: dict | None = None
 
     @property
     def objective(self) -> int:
@@ -102,15 +112,26 @@ def _plan_from_state(d: BatchData, ix: Index, st: State, **kw) -> BatchPlan:
 
 
 def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 60.0,
-                improve_passes: int = 2, mip_remainder_max: int = MIP_REMAINDER_MAX_PATTERNS) -> BatchPlan:
+                improve_passes: int = 2, mip_remainder_max: int = MIP_REMAINDER_MAX_PATTERNS,
+                mapper=None, progress=None, lp_max_patterns: int = LP_MAX_PATTERNS) -> BatchPlan:
+    """`mapper(fn, [args...], progress)`: how the large-batch path runs its
+    region tasks (in-process when None)."""
     t0 = time.perf_counter()
     deadline = t0 + time_limit
     pats = build_patterns(d)
     ix = Index(d, pats)
     stats: dict = {"orders": d.n_orders, "patterns": pats.n, "restricted_orders": pats.restricted_orders,
                    "t_patterns": round(time.perf_counter() - t0, 3)}
-    lp = solve_model(d, pats, time_limit=max(deadline - time.perf_counter(), 1.0))
+    if method == "auto" and pats.n > lp_max_patterns:
+        return _large(d, pats, ix, t0, deadline, mapper, progress, stats)
+    lp_budget = deadline - time.perf_counter()
+    if method == "auto":  # leave the large path time to run if the LP does not finish
+        lp_budget *= 0.5
+    lp = solve_model(d, pats, time_limit=max(lp_budget, 1.0))
     stats.update(t_lp=round(lp.seconds, 3), lp_status=lp.status, lp_rows=lp.n_rows)
+    if method == "auto" and lp.bound is None:
+        stats["lp_unfinished"] = True
+        return _large(d, pats, ix, t0, deadline, mapper, progress, stats)
     lp_unf = None
     if lp.u is not None:
         lp_unf = float(np.dot(lp.u, d.order_pen[d.line_order] * d.line_qty))
@@ -156,7 +177,25 @@ def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 60.0,
     errs = check(ix, best)
     if errs:  # a bug, never a plan to apply
         raise AssertionError("; ".join(errs[:5]))
+    prices = None
+    if lp.stock_dual is not None:
+        prices = {"stock_rows": lp.stock_rows, "stock_dual": lp.stock_dual, "cap_nodes": lp.cap_nodes,
+                  "cap_dual": lp.cap_dual}
     return _plan_from_state(d, ix, best, bound=lp.bound, lp_unfilled_paise=lp_unf, method=best_name,
+                            status="FEASIBLE", seconds=time.perf_counter() - t0, stats=stats, prices=prices)
+
+
+def _large(d, pats, ix, t0, deadline, mapper, progress, stats) -> BatchPlan:
+    from .large import in_process, solve_large
+
+    st, bound, unf, stats = solve_large(d, pats, ix, time_limit=max(deadline - time.perf_counter(), 5.0),
+                                        mapper=mapper or in_process, progress=progress, stats=stats)
+    if d.fixed.any():
+        stats["closed_nodes"] = close_nodes(ix, st)
+    errs = check(ix, st)
+    if errs:  # a bug, never a plan to apply
+        raise AssertionError("; ".join(errs[:5]))
+    return _plan_from_state(d, ix, st, bound=bound, lp_unfilled_paise=unf, method="lagrange+regions",
                             status="FEASIBLE", seconds=time.perf_counter() - t0, stats=stats)
 
 
