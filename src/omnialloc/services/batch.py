@@ -25,10 +25,23 @@ marked APPLIED -- all in that one transaction. A run killed with -9 leaves
 each order fully old or fully new; re-running applies the PENDING rest.
 Moves that need stock another move frees are retried after it.
 
-Known limits: routing/split rules are not applied inside the batch (the
-batch respects node capabilities, nodes that rejected the order, COD, the
-promised days and lane weight limits); cost-matrix plans are for analysis
-and are not applied.
+Every order in the batch gets the routing outcome real-time allocation would
+compute for its open units (``rules_runtime.routing_for``, the same rules and
+the same adapter): nodes a routing rule forbids, beyond its distance limit or
+not shipping get no lanes, forbidden carriers no lane, carrier bonuses lower
+their lane; node preferences and recent rejections cost what
+``planning.node_penalties`` says per shipment; the split penalty (settings),
+"at most K shipments", keep-together groups and the minimum shipment value go
+into the batch problem as the order's policy. The current allocation is priced
+with the same terms, so before and after compare like with like.
+
+Known limits: the batch respects node capabilities, nodes that rejected the
+order, COD, the promised days and lane weight limits, but not the lookahead
+stock prices (the batch is what computes them); an order whose live allocation
+breaks a rule added since is left as it is unless the batch finds a cheaper
+plan within the rules; orders with more than 6 lines only get single-line and
+whole-order shipments; cost-matrix plans are for analysis and are not applied
+(routing still removes forbidden nodes from them).
 """
 
 from __future__ import annotations
@@ -40,6 +53,7 @@ import secrets
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -49,12 +63,13 @@ from omnialloc.domain import SHIPMENT_MACHINE, DeliveryMode, OrderStatus, Paymen
     ShipmentStatus
 from omnialloc.domain.errors import NotFound, ValidationFailed
 from omnialloc.domain.shipments import DEAD_STATUSES
+from omnialloc.geo.distance import haversine_km
 from omnialloc.logistics.lanes import lanes_for
 from omnialloc.services.allocation import destination, move_order
 from omnialloc.services.events import now, record
-from omnialloc.services.network import network
+from omnialloc.services.network import network, recent_rejections
 from omnialloc.services.network import skus as sku_master
-from omnialloc.services.planning import Candidates, Routing, _ineligible
+from omnialloc.services.planning import Candidates, Routing, _ineligible, node_penalties
 from omnialloc.store.tables import inventory, orders, shipments
 from omnialloc.store.tables_batch import batch_moves, batch_runs
 
@@ -154,6 +169,8 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
         for k in range(0, len(ship_ids), 500):
             ship_versions.update(conn.execute(sa.select(shipments.c.id, shipments.c.version)
                                               .where(shipments.c.id.in_(ship_ids[k:k + 500]))).all())
+        routing = _routings(uow, ctx, batch, skus)
+        rejections = recent_rejections(uow, now() - timedelta(days=ctx.settings.rejection_window_days))
 
     problem = BatchProblem()
     stock_by_node: dict[str, dict[str, int]] = defaultdict(dict)
@@ -168,20 +185,39 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
                     matrix=cost_matrix is not None, weights={k: v.unit_weight_g for k, v in skus.items()},
                     ship_versions=dict(ship_versions))
     pen = ctx.settings.unfilled_penalty_paise
+    codes = {node.code for node in net.nodes}
+    ranked = Candidates(nodes=net.nodes, locations=net.locations, atp={}, capacity_left={}, rejections=rejections)
+
+    def node_cost(r: Routing) -> dict[str, int]:
+        return {k: v for k, v in node_penalties(net.nodes, ranked, r, ctx.settings).items() if v}
+
+    no_rules = Routing()
+    default_cost = node_cost(no_rules)
     for oid, o in batch.items():
         lines = [(str(ln.line_no), ln.sku, ln.open_qty, skus[ln.sku].unit_weight_g, ln.unit_price_paise,
                   skus[ln.sku].volume_mm3) for ln in o.lines if ln.open_qty > 0]
-        problem.add_order(oid, lines, payment_mode=str(o.payment_mode), unfilled_penalty_paise_per_unit=pen)
+        r = routing.get(oid, no_rules)
+        problem.add_order(oid, lines, payment_mode=str(o.payment_mode), unfilled_penalty_paise_per_unit=pen,
+                          forbidden_nodes=sorted(set(r.forbidden_nodes) & codes),
+                          node_cost_paise=default_cost if r is no_rules else node_cost(r),
+                          split_penalty_paise=ctx.settings.split_penalty_paise, max_shipments=r.max_shipments,
+                          keep_together=r.keep_together, min_shipment_value_paise=r.min_shipment_value_paise)
     if cost_matrix is not None:
         problem.read_cost_matrix_csv(cost_matrix)
         return snap
 
-    def add_lanes(oid, dest, *, cod: bool, promised_days, weight_g: int, excluded_nodes=None, order=None):
+    def add_lanes(oid, dest, *, cod: bool, promised_days, weight_g: int, excluded_nodes=None, order=None,
+                  rules: Routing | None = None):
+        """``rules``: the order's routing outcome (eligible nodes, carriers and their bonuses)."""
+        rules = rules or Routing()
         cand = Candidates(nodes=net.nodes, locations=net.locations, atp={}, capacity_left={},
                           excluded=excluded_nodes or {})
         for node in net.nodes:
-            if order is not None and _ineligible(node, order, cand, Routing(), 0.0):
-                continue
+            if order is not None:
+                km = 0.0 if rules.max_distance_km is None else float(haversine_km(dest.lat, dest.lon, node.lat,
+                                                                                   node.lon))
+                if _ineligible(node, order, cand, rules, km):
+                    continue
             if order is None and not node.active:
                 continue
             for lane in lanes_for(net.locations[node.code], dest, net.carriers, net.rate_cards,
@@ -190,10 +226,13 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
                     continue
                 if promised_days is not None and lane.sla_days > promised_days:
                     continue
+                if lane.carrier in rules.forbidden_carriers:
+                    continue
                 problem.add_lane(oid, node.code, lane.carrier, lane.first_slab_paise, lane.additional_slab_paise,
                                  slab_g=lane.slab_g, volumetric_divisor=lane.volumetric_divisor,
                                  cod_fixed_paise=lane.cod_fixed_paise if cod else 0,
-                                 cod_percent_bp=lane.cod_percent_bp if cod else 0)
+                                 cod_percent_bp=lane.cod_percent_bp if cod else 0,
+                                 bonus_paise=rules.carrier_bonus.get(lane.carrier, 0))
                 snap.lane_info[(oid, node.code, lane.carrier)] = (str(lane.zone), lane.sla_days)
 
     for oid, o in batch.items():
@@ -203,10 +242,26 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
             continue
         weight = sum(skus[ln.sku].unit_weight_g * ln.open_qty for ln in o.lines)
         add_lanes(oid, dest, cod=o.payment_mode == PaymentMode.COD, promised_days=o.promised_days,
-                  weight_g=weight, excluded_nodes=excluded[oid], order=o)
+                  weight_g=weight, excluded_nodes=excluded[oid], order=o, rules=routing.get(oid))
     if extra_orders is not None:
         extra_orders(problem, add_lanes)
     return snap
+
+
+def _routings(uow, ctx, batch: dict, skus: dict) -> dict[str, Routing]:
+    """Each order's routing outcome for all its open units, as real-time allocation computes it."""
+    from omnialloc.services import rules_runtime
+
+    rules, _ = rules_runtime.current(uow)
+    if not rules_runtime.has_allocation_rules(rules):
+        return {}
+    out = {}
+    for oid, o in batch.items():
+        open_units = {ln.line_no: ln.open_qty for ln in o.lines if ln.open_qty > 0}
+        r = rules_runtime.routing_for(uow, ctx, o, remaining=open_units, rules=rules, skus=skus)
+        if r is not None:
+            out[oid] = r
+    return out
 
 
 # --------------------------------------------------------------------------- solve + compare

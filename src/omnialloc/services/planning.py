@@ -69,10 +69,7 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
         problem.add_line(str(no), line.sku, qty, sku.unit_weight_g, line.unit_price_paise, sku.volume_mm3)
 
     wanted = {order.line(no).sku for no in remaining}
-    # A routing preference is charged as a penalty on the less-preferred nodes rather than a
-    # bonus per shipment: a bonus on every preferred shipment would reward splitting an order
-    # across two preferred nodes, which no seller means by "prefer".
-    top_bonus = max(routing.node_bonus.values(), default=0)
+    penalty = node_penalties(cand.nodes, cand, routing, settings)
     # The lane table once per order, not keyed again per node. (Distances stay one scalar call per
     # node: numpy's vectorised sin/cos can differ from the scalar path in the last bit, and plans
     # must not change.)
@@ -86,8 +83,7 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
             node.code, distance_km=distance, handling_cost_paise=node.handling_cost_paise,
             capacity_shipments=cand.capacity_left.get(node.code, node.daily_capacity), priority=node.priority,
             kind=str(node.kind), stock=stock, forbidden_reason=reason,
-            penalty_paise=cand.rejections.get(node.code, 0) * settings.rejection_penalty_paise
-            + top_bonus - routing.node_bonus.get(node.code, 0),
+            penalty_paise=penalty[node.code],
             unit_prices_paise={s: cand.prices[(node.code, s)] for s in wanted if (node.code, s) in cand.prices},
         )
         if pickup:
@@ -104,6 +100,18 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
                 forbidden_reason=routing.forbidden_carriers.get(lane.carrier),
             )
     return problem
+
+
+def node_penalties(nodes, cand: Candidates, routing: Routing, settings: Settings) -> dict[str, int]:
+    """Per node, the cost added to each shipment from it: recent rejections and routing preferences
+    (real-time allocation and the nightly batch price nodes with this one rule).
+
+    A routing preference is charged as a penalty on the less-preferred nodes rather than a bonus per
+    shipment: a bonus on every preferred shipment would reward splitting an order across two preferred
+    nodes, which no seller means by "prefer"."""
+    top_bonus = max(routing.node_bonus.values(), default=0)
+    return {node.code: cand.rejections.get(node.code, 0) * settings.rejection_penalty_paise
+            + top_bonus - routing.node_bonus.get(node.code, 0) for node in nodes}
 
 
 def _ineligible(node: Node, order: Order, cand: Candidates, routing: Routing, distance: float) -> str | None:

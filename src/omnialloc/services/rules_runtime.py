@@ -188,19 +188,27 @@ def persist_validation(uow, order: Order, out, actor: str) -> None:
                result={"status": out.status, "priority": out.priority, "tags": out.tags})
 
 
-def routing_for(uow, ctx, order: Order) -> Routing | None:
-    rules, _ = current(uow)
-    if not any(rules.by_kind[k] for k in ALLOCATION_KINDS) or order.delivery_mode == DeliveryMode.PICKUP:
+def routing_for(uow, ctx, order: Order, *, remaining: dict[int, int] | None = None, rules: RuleSet | None = None,
+                skus=None) -> Routing | None:
+    """``remaining``: the units to place (default: those not in a live shipment; the nightly batch
+    re-plans all open units). ``rules``/``skus``: already loaded by a caller routing many orders."""
+    rules = rules if rules is not None else current(uow)[0]
+    if not has_allocation_rules(rules) or order.delivery_mode == DeliveryMode.PICKUP:
         return None
     from omnialloc.services.allocation import remaining_units
     from omnialloc.services.network import network
 
     net = network(uow)
-    out = rules.route(facts_for(uow, order, net), network_catalog(net))
+    out = rules.route(facts_for(uow, order, net, skus=skus), network_catalog(net))
     if out.empty:
         return None
-    remaining = remaining_units(order, uow.shipments.for_order(order.id))
+    if remaining is None:
+        remaining = remaining_units(order, uow.shipments.for_order(order.id))
     return to_routing(out, order, remaining)
+
+
+def has_allocation_rules(rules: RuleSet) -> bool:
+    return any(rules.by_kind[k] for k in ALLOCATION_KINDS)
 
 
 def to_routing(out: RoutingOutcome, order: Order, remaining: dict[int, int]) -> Routing:

@@ -1,4 +1,5 @@
-"""Nightly batch against a real store: plan never worse than live, apply per order, skips, kill -9 resumes."""
+"""Nightly batch against a real store: plan never worse than live, apply per order, skips, kill -9 resumes;
+the batch honours the routing and split rules real-time allocation honours."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import time
 import sqlalchemy as sa
 
 from omnialloc.config import Settings
-from omnialloc.services import batch, fulfilment, lifecycle
+from omnialloc.services import batch, fulfilment, lifecycle, rules_admin
 from omnialloc.services.access import SYSTEM
 from omnialloc.services.context import Context
 from omnialloc.services.invariants import check
@@ -23,9 +24,9 @@ from omnialloc.store.tables_batch import batch_moves
 SKU = "SKU-0001"
 
 
-def _ctx(engine, url) -> Context:
+def _ctx(engine, url, **settings) -> Context:
     invalidate()
-    return Context(engine, Settings(database_url=url))
+    return Context(engine, Settings(database_url=url, **settings))
 
 
 def _stock(engine, levels: dict[str, int], sku: str = SKU) -> None:
@@ -180,3 +181,70 @@ def test_plan_with_a_scheduler_address_uses_that_cluster(clean_engine, clean_db_
     for v in views:
         assert _nodes_of(clean_engine, v["id"]) == [("CHN-FC1", "ALLOCATED"), ("DEL-FC1", "CANCELLED")]
     assert check(clean_engine).ok, check(clean_engine).summary()
+
+
+# --------------------------------------------------------------------------- rules
+A, B = "SKU-0001", "SKU-0002"
+WEB = 'order.channel == "web"'
+
+
+def _capture_skus(ctx, ext: str, skus: list[str], qty: int = 1) -> dict:
+    body = {"channel": "web", "external_id": ext, "payment_mode": "PREPAID",
+            "ship_to": {"name": "A", "line1": "1 Road", "city": "Chennai", "pin": "600002"},
+            "lines": [{"sku": s, "qty": qty} for s in skus]}
+    view, _ = lifecycle.capture(ctx, SYSTEM, body)
+    assert view["status"] == "ALLOCATED"
+    return view
+
+
+def _rule(ctx, kind: str, *actions) -> None:
+    rules_admin.create_rule(ctx, SYSTEM, {"name": f"{kind} {actions[0]['type']}", "kind": kind, "condition": WEB,
+                                          "actions": list(actions)})
+
+
+def _planned(engine, run_id: str) -> dict[str, list[str]]:
+    """order id -> nodes of its planned shipments."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(batch_moves.c.order_id, batch_moves.c.new).where(batch_moves.c.run_id == run_id))
+        return {r.order_id: sorted(p["node"] for p in r.new) for r in rows}
+
+
+def _live_nodes(engine, order_id: str) -> list[str]:
+    with engine.connect() as conn:
+        return sorted(r.node for r in conn.execute(sa.select(shipments.c.node).where(
+            shipments.c.order_id == order_id, shipments.c.status != "CANCELLED")))
+
+
+def test_batch_never_moves_an_order_to_a_node_a_routing_rule_forbids(clean_engine, clean_db_url):
+    ctx = _ctx(clean_engine, clean_db_url)
+    _stock(clean_engine, {"DEL-FC1": 50})
+    views = [_capture_skus(ctx, f"r-{i}", [A]) for i in range(3)]
+    _rule(ctx, "routing", {"type": "exclude_nodes", "nodes": ["CHN-FC1"], "reason": "under audit"})
+    _stock(clean_engine, {"CHN-FC1": 50, "BLR-FC1": 50})  # Chennai is nearest, Bengaluru next
+    summary = batch.plan_batch(ctx)
+    planned = _planned(clean_engine, summary["run_id"])
+    assert set(planned) == {v["id"] for v in views}
+    assert all(nodes == ["BLR-FC1"] for nodes in planned.values())
+    tally = batch.apply_batch(ctx, summary["run_id"])
+    assert tally["applied"] == 3
+    assert all(_live_nodes(clean_engine, v["id"]) == ["BLR-FC1"] for v in views)
+
+
+def test_batch_never_splits_an_order_a_split_rule_keeps_whole(clean_engine, clean_db_url):
+    ctx = _ctx(clean_engine, clean_db_url, split_penalty_paise=0)
+    _stock(clean_engine, {"DEL-FC1": 50}, sku=A)
+    _stock(clean_engine, {"DEL-FC1": 50}, sku=B)
+    views = [_capture_skus(ctx, f"s-{i}", [A, B], qty=5) for i in range(2)]
+    assert all(len(v["shipments"]) == 1 for v in views)
+    # A only in Chennai, B only in Bengaluru: two near shipments (~Rs 317) beat one from Delhi (~Rs 425)
+    _stock(clean_engine, {"CHN-FC1": 50}, sku=A)
+    _stock(clean_engine, {"BLR-FC1": 50}, sku=B)
+    free = _planned(clean_engine, batch.plan_batch(ctx)["run_id"])
+    assert free and all(nodes == ["BLR-FC1", "CHN-FC1"] for nodes in free.values())
+
+    _rule(ctx, "split", {"type": "no_split"})
+    summary = batch.plan_batch(ctx)
+    assert summary["moves"] == 0
+    assert summary["after"]["split_orders"] == 0
+    assert batch.apply_batch(ctx, summary["run_id"])["applied"] == 0
+    assert all(_live_nodes(clean_engine, v["id"]) == ["DEL-FC1"] for v in views)

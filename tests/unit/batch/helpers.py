@@ -9,8 +9,23 @@ from omnialloc.solvers import costs
 from omnialloc.solvers.batch.problem import BatchProblem
 
 
+def random_policy(rnd: random.Random, lines: list[tuple], n_nodes: int) -> dict:
+    """A random routing outcome for one order, as `add_order` keywords."""
+    ids = [ln[0] for ln in lines]
+    values = sorted(ln[2] * ln[4] for ln in lines)
+    return dict(
+        forbidden_nodes=[f"N{n}" for n in range(n_nodes) if rnd.random() < 0.2],
+        node_cost_paise={f"N{n}": rnd.randint(-1500, 2500) for n in range(n_nodes) if rnd.random() < 0.5},
+        split_penalty_paise=rnd.choice([0, 0, 1500, 6000]),
+        max_shipments=rnd.choice([None, None, 1, 2]),
+        keep_together=[set(rnd.sample(ids, 2))] if len(ids) >= 2 and rnd.random() < 0.4 else None,
+        min_shipment_value_paise=rnd.choice([0, 0, values[0] + 1, values[-1]]),
+    )
+
+
 def random_batch(seed: int, n_orders=3, n_nodes=3, n_skus=3, max_lines=2, cap=True, fixed=False,
-                 matrix=False) -> BatchProblem:
+                 matrix=False, policy=False) -> BatchProblem:
+    """`policy`: each order gets a random routing outcome (`random_policy`) and lanes random carrier bonuses."""
     rnd = random.Random(seed)
     bp = BatchProblem()
     skus = [f"S{i}" for i in range(n_skus)]
@@ -24,27 +39,32 @@ def random_batch(seed: int, n_orders=3, n_nodes=3, n_skus=3, max_lines=2, cap=Tr
         lines = [(f"L{i}", sku, rnd.randint(1, 2), rnd.randint(100, 900), rnd.randint(500, 5000))
                  for i, sku in enumerate(rnd.sample(skus, k))]
         bp.add_order(f"O{o}", lines, payment_mode=rnd.choice(["PREPAID", "COD"]),
-                     unfilled_penalty_paise_per_unit=rnd.choice([5000, 20000]))
+                     unfilled_penalty_paise_per_unit=rnd.choice([5000, 20000]),
+                     **(random_policy(rnd, lines, n_nodes) if policy else {}))
         for n in range(n_nodes):
             if rnd.random() < 0.85:
                 if matrix:
                     bp.set_cost(f"O{o}", f"N{n}", rnd.randint(2000, 9000))
                 else:
+                    bonus = (lambda: rnd.choice([0, 0, 800])) if policy else (lambda: 0)
                     bp.add_lane(f"O{o}", f"N{n}", "C1", rnd.randint(3000, 8000), rnd.randint(1000, 4000),
-                                cod_fixed_paise=3000, cod_percent_bp=150)
+                                cod_fixed_paise=3000, cod_percent_bp=150, bonus_paise=bonus())
                     if rnd.random() < 0.5:
                         bp.add_lane(f"O{o}", f"N{n}", "C2", rnd.randint(3000, 8000), rnd.randint(1000, 4000),
-                                    cod_fixed_paise=2000, cod_percent_bp=250)
+                                    cod_fixed_paise=2000, cod_percent_bp=250, bonus_paise=bonus())
     return bp
 
 
 def shipment_cost(d, o: int, n: int, lines: list[int]) -> int | None:
-    """Cost of one shipment of `lines` of order o from node n (None: no lane)."""
+    """Cost of one shipment of `lines` of order o from node n, with the order's preference cost for n and
+    the lane's carrier bonus (None: no lane, or below the order's minimum shipment value)."""
     rows = [r for r in range(len(d.cand_order)) if d.cand_order[r] == o and d.cand_node[r] == n]
     if not rows:
         return None
+    if sum(int(d.line_qty[i] * d.line_v[i]) for i in lines) < d.order_minval[o]:
+        return None
     if d.matrix_mode:
-        return int(d.cand_cost[rows[0]])
+        return int(d.cand_cost[rows[0]]) + int(d.cand_extra[rows[0]])
     W = sum(int(d.line_qty[i] * d.line_w[i]) for i in lines)
     V = sum(int(d.line_qty[i] * d.line_vol[i]) for i in lines)
     val = sum(int(d.line_qty[i] * d.line_v[i]) for i in lines)
@@ -55,6 +75,7 @@ def shipment_cost(d, o: int, n: int, lines: list[int]) -> int | None:
                                      int(d.lane_add[r])))
         if d.order_cod[o]:
             c += int(costs.cod_fee(val, int(d.lane_cod_fixed[r]), int(d.lane_cod_bp[r])))
+        c += int(d.cand_extra[r])
         best = c if best is None else min(best, c)
     return best + int(d.handling[n])
 
@@ -69,6 +90,9 @@ def plan_cost(d, assign: dict[int, int], orders=None, stock=None, cap=None, fixe
     used = set(fixed_open or ())
     for o in orders:
         lines = [i for i in range(len(d.line_order)) if d.line_order[i] == o]
+        for g in d.order_groups[o].tolist():  # keep-together: one shipment, or unfilled, for the whole group
+            if len({assign[i] for k, i in enumerate(lines) if g >> k & 1}) > 1:
+                return None
         groups: dict[int, list[int]] = {}
         for i in lines:
             n = assign[i]
@@ -76,6 +100,9 @@ def plan_cost(d, assign: dict[int, int], orders=None, stock=None, cap=None, fixe
                 total += int(d.order_pen[o] * d.line_qty[i])
             else:
                 groups.setdefault(n, []).append(i)
+        if 0 <= d.order_kmax[o] < len(groups):
+            return None
+        total += int(d.order_split[o]) * max(0, len(groups) - 1)
         for n, g in groups.items():
             c = shipment_cost(d, o, n, g)
             if c is None:
@@ -128,3 +155,33 @@ def sequential_brute_force(d) -> int:
         stock = best[1]
         cap = [c - s if c >= 0 else c for c, s in zip(cap, best[2])]
     return total
+
+
+def policy_violations(d, plan) -> list[str]:
+    """What in `plan` (a BatchPlan) breaks an order's policy: a node without lanes (forbidden), more than
+    K shipments, a keep-together group cut, a shipment below the minimum value."""
+    opos = {o: i for i, o in enumerate(d.order_ids)}
+    npos = {n: i for i, n in enumerate(d.node_codes)}
+    start = d.order_line_start()
+    per: dict[str, list] = {}
+    for mv in plan.shipments:
+        per.setdefault(mv.order_id, []).append(mv)
+    errs = []
+    for oid, moves in per.items():
+        o = opos[oid]
+        ids = list(d.line_ids[start[o]:start[o + 1]])
+        if 0 <= d.order_kmax[o] < len(moves):
+            errs.append(f"{oid}: {len(moves)} shipments, at most {d.order_kmax[o]}")
+        for mv in moves:
+            n = npos[mv.node]
+            if not any(d.cand_order[r] == o and d.cand_node[r] == n for r in range(len(d.cand_order))):
+                errs.append(f"{oid}: ships from {mv.node}, which it may not use")
+            mask = sum(1 << ids.index(lid) for lid in mv.line_ids)
+            for g in d.order_groups[o].tolist():
+                if mask & g not in (0, g):
+                    errs.append(f"{oid}: keep-together group cut at {mv.node}")
+            val = sum(int(d.line_qty[start[o] + ids.index(lid)] * d.line_v[start[o] + ids.index(lid)])
+                      for lid in mv.line_ids)
+            if val < d.order_minval[o]:
+                errs.append(f"{oid}: shipment of {val} below {d.order_minval[o]}")
+    return errs

@@ -7,6 +7,9 @@ The per-order choice enumerates the set partitions of the order's lines
 at a node not yet used by the order, or stays unfilled. With no prices this
 is the exact single-order optimum on the residual stock (when blocks do not
 compete for a node), which is what a real-time allocator would have done.
+The order's policy enters here too: patterns already respect keep-together
+and the minimum shipment value; a split penalty is paid per shipment beyond
+the first, and at most K blocks are filled (those that save the most).
 """
 
 from __future__ import annotations
@@ -63,6 +66,8 @@ class Index:
         qty = d.line_qty[p.lines].tolist()
         self.content = [_merge(sku[ptr[i]:ptr[i + 1]], qty[ptr[i]:ptr[i + 1]]) for i in range(p.n)]
         self.line_cost = (d.order_pen[d.line_order] * d.line_qty).tolist()
+        self.split = d.order_split.tolist()
+        self.kmax = d.order_kmax.tolist()
 
 
 def _merge(skus: list[int], qtys: list[int]) -> list[tuple[int, int]]:
@@ -123,6 +128,8 @@ def order_cost(ix: Index, o: int, pats: list[int]) -> int:
     for i in range(int(ix.start[o + 1]) - s):
         if not covered >> i & 1:
             total += ix.line_cost[s + i]
+    if len(pats) > 1:
+        total += ix.split[o] * (len(pats) - 1)
     return total
 
 
@@ -159,9 +166,13 @@ def best_for_order(ix: Index, st: State, o: int, price=None, open_fixed: bool = 
             block_cache[m] = r
         return r
 
+    split, kmax = ix.split[o], ix.kmax[o]
     for part in set_partitions(L):
-        val = 0.0
-        pats: list[int] = []
+        # val: a lower bound on this partition's cost while blocks are added (one split penalty is
+        # given back up front: an order that ships anything pays (shipments - 1) penalties)
+        val = -split
+        picks: list[tuple[float, int, float]] = []  # (cost, pattern, penalty of the block unfilled)
+        lost = 0.0
         nodes: set[int] = set()
         taken: dict = {}
         for m in part:
@@ -176,15 +187,30 @@ def best_for_order(ix: Index, st: State, o: int, price=None, open_fixed: bool = 
                 break
             if pick is None:
                 val += unf
+                lost += unf
             else:
-                val += pick[0]
-                k = pick[1]
-                pats.append(k)
+                c, k = pick
+                val += min(unf, c + split)
+                picks.append((c, k, unf))
                 nodes.add(ix.node[k])
                 for s, q in ix.content[k]:
                     taken[(ix.node[k], s)] = taken.get((ix.node[k], s), 0) + q
             if val >= best_val:
                 break
+        if val >= best_val:
+            continue
+        if split or 0 <= kmax < len(picks):
+            good = [x for x in picks if x[0] + split < x[2]]
+            if not good and picks:  # the penalty given back pays for one shipment alone
+                good = [min(picks, key=lambda x: x[0] - x[2])]
+            if 0 <= kmax < len(good):  # the K blocks that save the most
+                good = sorted(good, key=lambda x: x[0] - x[2])[:kmax]
+            chosen = {x[1] for x in good}
+            val = lost + sum(x[2] for x in picks if x[1] not in chosen) \
+                + sum(x[0] + split for x in good) - (split if good else 0)
+            pats = [x[1] for x in good]
+        else:
+            pats = [x[1] for x in picks]
         if val < best_val:
             best_val, best = val, pats
     return best_val, best
@@ -193,9 +219,12 @@ def best_for_order(ix: Index, st: State, o: int, price=None, open_fixed: bool = 
 def total_cost(ix: Index, st: State) -> dict:
     d = ix.d
     ship = 0
+    split = 0
     unfilled_units = 0
     unfilled_paise = 0
     for o, pats in enumerate(st.chosen):
+        if len(pats) > 1:
+            split += ix.split[o] * (len(pats) - 1)
         covered = 0
         for k in pats:
             ship += ix.cost[k]
@@ -206,12 +235,12 @@ def total_cost(ix: Index, st: State) -> dict:
                 unfilled_paise += ix.line_cost[s + i]
                 unfilled_units += int(d.line_qty[s + i])
     fixed = int(d.fixed[st.used > 0].sum())
-    return {"shipping": int(ship), "fixed": fixed, "unfilled_paise": int(unfilled_paise),
-            "unfilled_units": int(unfilled_units), "total": int(ship + fixed + unfilled_paise)}
+    return {"shipping": int(ship), "split": int(split), "fixed": fixed, "unfilled_paise": int(unfilled_paise),
+            "unfilled_units": int(unfilled_units), "total": int(ship + split + fixed + unfilled_paise)}
 
 
 def check(ix: Index, st: State) -> list[str]:
-    """Violations of stock, capacity, one-shipment-per-(order,node), coverage."""
+    """Violations of stock, capacity, one-shipment-per-(order,node), coverage, at most K shipments."""
     d = ix.d
     errs = []
     used_stock = np.zeros_like(d.stock)
@@ -220,6 +249,8 @@ def check(ix: Index, st: State) -> list[str]:
         nodes = [ix.node[k] for k in pats]
         if len(set(nodes)) != len(nodes):
             errs.append(f"order {d.order_ids[o]} ships twice from one node")
+        if 0 <= ix.kmax[o] < len(pats):
+            errs.append(f"order {d.order_ids[o]} ships {len(pats)} times, at most {ix.kmax[o]} allowed")
         cov = 0
         for k in pats:
             if int(ix.p.order[k]) != o:

@@ -9,6 +9,13 @@ can never bind); shipments per node (only where capacity could bind); and
 for fixed costs sum_{p at n} x_p <= M_n y_n. The MIP also gets "at most one
 shipment per (order, node)", which the LP omits: dropping rows only weakens
 the bound, and it keeps the LP small.
+
+Per-order policy: "at most K shipments" is a row sum_{p of o} x_p <= K (only
+where K is below the order's line count); a split penalty s_o costs
+s_o x (shipments - 1) for an order that ships anything and nothing for an
+order left unfilled, exactly: every pattern of o costs s_o more, and a column
+z_o in [0, 1] with cost -s_o and the row z_o <= sum_{p of o} x_p gives one
+penalty back when the order ships at all.
 """
 
 from __future__ import annotations
@@ -117,11 +124,34 @@ def solve_model(d: BatchData, p: Patterns, *, integer: bool = False, time_limit:
         r_lo.append(np.full(len(grp), -np.inf)); r_hi.append(np.ones(len(grp)))
         nrow += len(grp)
 
+    # at most K shipments per order
+    korders = np.flatnonzero(d.order_kmax >= 0)
+    if len(korders):
+        krow = -np.ones(d.n_orders, dtype=np.int64)
+        krow[korders] = nrow + np.arange(len(korders))
+        hit = krow[p.order] >= 0
+        rows_r.append(krow[p.order[hit]]); rows_c.append(np.flatnonzero(hit)); rows_v.append(np.ones(int(hit.sum())))
+        r_lo.append(np.full(len(korders), -np.inf)); r_hi.append(d.order_kmax[korders].astype(float))
+        nrow += len(korders)
+
+    # split penalty: z_o <= sum of o's patterns, z_o costs -s_o (one penalty back per shipping order)
+    split = d.order_split[p.order].astype(float)
+    sorders = np.flatnonzero((d.order_split > 0) & (np.bincount(p.order, minlength=d.n_orders) > 0))
+    zcol = P + nL + len(fnodes) + np.arange(len(sorders))
+    if len(sorders):
+        srow = -np.ones(d.n_orders, dtype=np.int64)
+        srow[sorders] = nrow + np.arange(len(sorders))
+        hit = srow[p.order] >= 0
+        rows_r.append(srow[p.order[hit]]); rows_c.append(np.flatnonzero(hit)); rows_v.append(-np.ones(int(hit.sum())))
+        rows_r.append(srow[sorders]); rows_c.append(zcol); rows_v.append(np.ones(len(sorders)))
+        r_lo.append(np.full(len(sorders), -np.inf)); r_hi.append(np.zeros(len(sorders)))
+        nrow += len(sorders)
+
     # unfilled columns
     rows_r.append(np.arange(nL)); rows_c.append(P + np.arange(nL)); rows_v.append(np.ones(nL))
-    ncol = P + nL + len(fnodes)
-    cost = np.concatenate([p.cost.astype(float), (d.order_pen[d.line_order] * d.line_qty).astype(float),
-                           d.fixed[fnodes].astype(float)])
+    ncol = P + nL + len(fnodes) + len(sorders)
+    cost = np.concatenate([p.cost.astype(float) + split, (d.order_pen[d.line_order] * d.line_qty).astype(float),
+                           d.fixed[fnodes].astype(float), -d.order_split[sorders].astype(float)])
     R = np.concatenate(rows_r).astype(np.int64)
     C = np.concatenate(rows_c).astype(np.int64)
     V = np.concatenate(rows_v).astype(float)

@@ -4,8 +4,12 @@ A pattern is a candidate shipment: the node sends those lines whole. Its
 cost is precomputed with the single-order carrier arithmetic
 (`solvers.costs`: billed weight, slabs, COD fee) on the cheapest lane of the
 (order, node) pair, plus the node's handling; in cost-matrix mode it is the
-matrix entry. Patterns a node cannot fill from its own stock (some line's
-quantity above the node's stock of that SKU) are not generated.
+matrix entry; plus the order's preference cost for the node (minus the
+lane's carrier bonus: the cheapest lane is chosen on that net cost).
+Patterns a node cannot fill from its own stock (some line's quantity above
+the node's stock of that SKU), that cut through one of the order's
+keep-together groups, or whose value is below the order's minimum shipment
+value are not generated (nodes the order may not use have no lanes).
 
 Generation is vectorised per "number of lines" group. Orders with more than
 `MAX_LINES_FULL` lines get only single-line patterns and the full order per
@@ -70,10 +74,19 @@ def build_patterns(d: BatchData) -> Patterns:
         Q = d.line_qty[LI]
         stocked = d.stock[n[:, None], d.line_sku[LI]] >= Q  # (R, L)
         feas = ~np.any(M[None, :, :] & ~stocked[:, None, :], axis=2)  # (R, m)
+        Mf = M.astype(np.int64)
+        code = (Mf << np.arange(L)[None, :]).sum(axis=1)
+        minval = d.order_minval[o]
+        if minval.any():
+            feas &= (Q * d.line_v[LI]) @ Mf.T >= minval[:, None]
         ri, mi = np.nonzero(feas)
+        G = d.order_groups[o[ri]] if d.order_groups.shape[1] else None
+        if G is not None and G.any():  # each keep-together group all in or all out
+            cut = code[mi][:, None] & G
+            ok = np.all((cut == 0) | (cut == G), axis=1)
+            ri, mi = ri[ok], mi[ok]
         if len(ri) == 0:
             continue
-        Mf = M.astype(np.int64)
         if d.matrix_mode:
             cost = d.cand_cost[R][ri]
         else:
@@ -89,7 +102,7 @@ def build_patterns(d: BatchData) -> Patterns:
                 fee = costs.cod_fee(val, d.lane_cod_fixed[r], d.lane_cod_bp[r])
                 cost = cost + np.where(cod, fee, 0)
             cost = cost + d.handling[n[ri]]
-        code = (M.astype(np.int64) << np.arange(L)[None, :]).sum(axis=1)
+        cost = cost + d.cand_extra[R[ri]]
         sel = M[mi]  # (k, L)
         cnt = sel.sum(axis=1)
         lines = LI[ri][sel]  # row-major: each pattern's lines in order

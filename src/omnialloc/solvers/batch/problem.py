@@ -18,6 +18,14 @@ matrix entry for (order, node) whatever the content; each unfilled unit
 costs the order's unfilled penalty; each node that ships anything pays its
 fixed cost once. Stock per (node, SKU) and shipments per node are limits.
 
+Per-order policy (what routing and split rules decide for real-time
+allocation, `add_order` keywords; neutral by default): nodes the order may
+not use (no lanes there); a preference cost per (order, node), signed, added
+to every shipment from that node (and a carrier bonus per lane, subtracted);
+a split penalty per shipment beyond the first (an order that ships nothing
+pays none); at most K shipments; keep-together groups of lines (each group
+whole in one shipment, or unfilled whole); a minimum value per shipment.
+
 Cost-matrix file format (`read_cost_matrix_csv`): a CSV with header
 `order_id,node,cost_paise`, one row per allowed (order, node) pair; a pair
 that is absent means the node may not serve that order.
@@ -29,6 +37,8 @@ import csv
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from ..instance import _merge_groups
 
 UNLIMITED = -1
 
@@ -74,6 +84,25 @@ class BatchData:
     lane_cod_bp: np.ndarray | None = None
     lane_carrier: list[str] | None = None
     meta: dict = field(default_factory=dict)
+    # per-order policy (None: neutral; filled in by __post_init__)
+    order_split: np.ndarray | None = None  # split penalty per shipment beyond the first
+    order_kmax: np.ndarray | None = None  # at most this many shipments, -1 no limit
+    order_minval: np.ndarray | None = None  # minimum value per shipment
+    order_groups: np.ndarray | None = None  # (O, G) keep-together line bitmasks, 0-padded
+    cand_extra: np.ndarray | None = None  # per cand row: preference cost minus carrier bonus
+
+    def __post_init__(self) -> None:
+        O = len(self.order_ids)
+        if self.order_split is None:
+            self.order_split = np.zeros(O, dtype=np.int64)
+        if self.order_kmax is None:
+            self.order_kmax = np.full(O, UNLIMITED, dtype=np.int64)
+        if self.order_minval is None:
+            self.order_minval = np.zeros(O, dtype=np.int64)
+        if self.order_groups is None:
+            self.order_groups = np.zeros((O, 0), dtype=np.int64)
+        if self.cand_extra is None:
+            self.cand_extra = np.zeros(len(self.cand_order), dtype=np.int64)
 
     @property
     def n_orders(self) -> int:
@@ -134,6 +163,11 @@ class BatchData:
             lane_cod_fixed=pick(self.lane_cod_fixed, cmask),
             lane_cod_bp=pick(self.lane_cod_bp, cmask),
             lane_carrier=None if self.lane_carrier is None else [c for c, m in zip(self.lane_carrier, cmask) if m],
+            order_split=self.order_split[orders],
+            order_kmax=self.order_kmax[orders],
+            order_minval=self.order_minval[orders],
+            order_groups=self.order_groups[orders],
+            cand_extra=self.cand_extra[cmask],
         )
 
 
@@ -159,8 +193,17 @@ class BatchProblem:
         }
 
     def add_order(self, order_id: str, lines: list[tuple], payment_mode: str = "PREPAID",
-                  unfilled_penalty_paise_per_unit: int = 50_000) -> None:
-        """`lines`: (line_id, sku, qty, unit_weight_g, unit_value_paise[, unit_volume_mm3])."""
+                  unfilled_penalty_paise_per_unit: int = 50_000, *, forbidden_nodes=(),
+                  node_cost_paise: dict[str, int] | None = None, split_penalty_paise: int = 0,
+                  max_shipments: int | None = None, keep_together: list[set[str]] | None = None,
+                  min_shipment_value_paise: int = 0) -> None:
+        """`lines`: (line_id, sku, qty, unit_weight_g, unit_value_paise[, unit_volume_mm3]).
+
+        Policy (the single-order `AllocationProblem`'s terms): `forbidden_nodes` may not ship
+        it; `node_cost_paise[node]` (signed) is added to every shipment from that node;
+        `split_penalty_paise` per shipment beyond the first; `max_shipments` (1 = no split);
+        `keep_together`: groups of line ids that ship whole in one shipment or not at all;
+        `min_shipment_value_paise`: every shipment's value at least this."""
         if not order_id or order_id in self._orders:
             raise ValueError(f"order id {order_id!r} is empty or already used")
         if payment_mode not in ("PREPAID", "COD"):
@@ -175,21 +218,40 @@ class BatchProblem:
                           _int("unit_value_paise", v), _int("unit_volume_mm3", vol)))
         if len({c[0] for c in clean}) != len(clean):
             raise ValueError(f"order {order_id} has duplicate line ids")
+        pos = {c[0]: i for i, c in enumerate(clean)}
+        groups = []
+        for g in _merge_groups([frozenset(str(x) for x in g) for g in (keep_together or [])]):
+            unknown = g - set(pos)
+            if unknown:
+                raise ValueError(f"keep_together of order {order_id} refers to unknown lines {sorted(unknown)}")
+            if len(g) >= 2:
+                groups.append(sum(1 << pos[x] for x in g))
+        node_cost = {}
+        for n, c in (node_cost_paise or {}).items():
+            node_cost[str(n)] = _int(f"node_cost_paise[{n}]", c, minimum=-(1 << 40))
         self._orders[order_id] = {
             "lines": clean,
             "cod": payment_mode == "COD",
             "pen": _int("unfilled_penalty_paise_per_unit", unfilled_penalty_paise_per_unit),
+            "forbidden": {str(n) for n in forbidden_nodes},
+            "node_cost": node_cost,
+            "split": _int("split_penalty_paise", split_penalty_paise),
+            "kmax": UNLIMITED if max_shipments is None else _int("max_shipments", max_shipments, 1),
+            "groups": groups,
+            "minval": _int("min_shipment_value_paise", min_shipment_value_paise),
         }
 
     def add_lane(self, order_id: str, node: str, carrier: str, first_slab_paise: int,
                  additional_slab_paise: int, slab_g: int = 500, volumetric_divisor: int = 5000,
-                 cod_fixed_paise: int = 0, cod_percent_bp: int = 0) -> None:
+                 cod_fixed_paise: int = 0, cod_percent_bp: int = 0, bonus_paise: int = 0) -> None:
+        """`bonus_paise`: a shipping rule's carrier bonus, subtracted from a shipment on this lane."""
         if self._costs:
             raise ValueError("a problem uses lanes or a cost matrix, not both")
         self._lanes.append((order_id, node, carrier, _int("first_slab_paise", first_slab_paise),
                             _int("additional_slab_paise", additional_slab_paise), _int("slab_g", slab_g, 1),
                             _int("volumetric_divisor", volumetric_divisor, 1),
-                            _int("cod_fixed_paise", cod_fixed_paise), _int("cod_percent_bp", cod_percent_bp)))
+                            _int("cod_fixed_paise", cod_fixed_paise), _int("cod_percent_bp", cod_percent_bp),
+                            _int("bonus_paise", bonus_paise)))
 
     def set_cost(self, order_id: str, node: str, cost_paise: int) -> None:
         """Explicit cost of one shipment of (any part of) `order_id` from `node`."""
@@ -222,6 +284,34 @@ class BatchProblem:
             if n not in npos:
                 raise ValueError(f"unknown node {n!r}")
 
+        for o in order_ids:
+            for n in self._orders[o]["forbidden"] | set(self._orders[o]["node_cost"]):
+                unknown(o, n)
+
+        def allowed(o, n) -> bool:
+            return n not in self._orders[o]["forbidden"]
+
+        def extra(o, n) -> int:
+            return self._orders[o]["node_cost"].get(n, 0)
+
+        def policy() -> dict:
+            """Per-order arrays; a split penalty or K that cannot matter (one line, K >= lines) is dropped."""
+            kmax, split = [], []
+            for o in order_ids:
+                x = self._orders[o]
+                L = len(x["lines"])
+                k = x["kmax"] if 0 <= x["kmax"] < L else UNLIMITED
+                kmax.append(k)
+                split.append(0 if L == 1 or k == 1 else x["split"])
+            G = max((len(self._orders[o]["groups"]) for o in order_ids), default=0)
+            groups = np.zeros((len(order_ids), G), dtype=np.int64)
+            for i, o in enumerate(order_ids):
+                for j, m in enumerate(self._orders[o]["groups"]):
+                    groups[i, j] = m
+            return dict(order_split=np.array(split, dtype=np.int64), order_kmax=np.array(kmax, dtype=np.int64),
+                        order_minval=np.array([self._orders[o]["minval"] for o in order_ids], dtype=np.int64),
+                        order_groups=groups)
+
         common = dict(
             order_ids=order_ids,
             node_codes=node_codes,
@@ -236,6 +326,7 @@ class BatchProblem:
             order_cod=np.array([self._orders[o]["cod"] for o in order_ids], dtype=bool),
             order_pen=np.array([self._orders[o]["pen"] for o in order_ids], dtype=np.int64),
             stock=stock,
+            **policy(),
             cap=np.array([self._nodes[n]["cap"] for n in node_codes], dtype=np.int64),
             fixed=np.array([self._nodes[n]["fixed"] for n in node_codes], dtype=np.int64),
             handling=np.array([self._nodes[n]["handling"] for n in node_codes], dtype=np.int64),
@@ -244,15 +335,17 @@ class BatchProblem:
             keys = sorted(self._costs, key=lambda k: (opos.get(k[0], -1), npos.get(k[1], -1)))
             for o, n in keys:
                 unknown(o, n)
+            keys = [k for k in keys if allowed(*k)]
             return BatchData(
                 **common,
                 cand_order=np.array([opos[o] for o, _ in keys], dtype=np.int64),
                 cand_node=np.array([npos[n] for _, n in keys], dtype=np.int64),
                 cand_cost=np.array([self._costs[k] for k in keys], dtype=np.int64),
+                cand_extra=np.array([extra(*k) for k in keys], dtype=np.int64),
             )
         for lane in self._lanes:
             unknown(lane[0], lane[1])
-        lanes = sorted(self._lanes, key=lambda r: (opos[r[0]], npos[r[1]]))
+        lanes = sorted((r for r in self._lanes if allowed(r[0], r[1])), key=lambda r: (opos[r[0]], npos[r[1]]))
 
         def col(k):
             return np.array([r[k] for r in lanes], dtype=np.int64)
@@ -264,4 +357,5 @@ class BatchProblem:
             lane_carrier=[r[2] for r in lanes],
             lane_first=col(3), lane_add=col(4), lane_slab=col(5), lane_div=col(6),
             lane_cod_fixed=col(7), lane_cod_bp=col(8),
+            cand_extra=np.array([extra(r[0], r[1]) - r[9] for r in lanes], dtype=np.int64),
         )
