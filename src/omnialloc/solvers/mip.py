@@ -318,6 +318,12 @@ def solve_mip(
     status = h.getModelStatus()
     info = h.getInfo()
     MS = highspy.HighsModelStatus
+    if status == MS.kInterrupt:
+        # highspy 1.16: once our callback has interrupted a run, every later
+        # run of the same Highs object stops at its first callback ("Interrupted
+        # by user" after ~15 ms, with no bound), even after clearModel or
+        # clearSolver. A fresh object costs ~0.2 ms; the next solve builds one.
+        _local.h = None
     sol = None
     if info.primal_solution_status == 2:  # feasible
         col = np.asarray(h.getSolution().col_value)

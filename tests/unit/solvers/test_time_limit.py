@@ -1,6 +1,8 @@
 """Every order gets a plan within its time limit: when the exact search cannot
 finish, the best heuristic plan comes back, labelled as such."""
 
+import time
+
 import numpy as np
 
 from omnialloc.solvers import PlanStatus, solve
@@ -34,3 +36,18 @@ def test_the_fallback_is_no_worse_than_the_cost_greedy_baseline():
     fallback = solve(p, time_limit_ms=1)
     greedy = solve(p, "cost_greedy")
     assert fallback.objective_paise <= greedy.objective_paise
+
+
+def test_a_mip_cut_short_does_not_cut_short_the_next_one():
+    # highspy reuses one Highs object per thread; after our deadline callback
+    # interrupted a run, that object used to stop every later run at once, so
+    # one timed-out order made the following orders fall back too.
+    from omnialloc.solvers import mip
+    from omnialloc.solvers.instance import compile_problem
+
+    inst = compile_problem(big_order(seed=3, lines=6, nodes=12))  # optimal in ~40 ms
+    nodes = np.arange(inst.n_cand)
+    cut = mip.solve_mip(inst, nodes, None, inst.kmax, time.perf_counter())  # deadline already passed
+    assert not cut.proven
+    full = mip.solve_mip(inst, nodes, None, inst.kmax, time.perf_counter() + 60)
+    assert full.proven and full.sol is not None
