@@ -6,6 +6,7 @@ the pure solver's world (lines, nodes, lanes with integer costs).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 from omnialloc.config import Settings
@@ -13,7 +14,7 @@ from omnialloc.domain import Capability, DeliveryMode, Node, Order, PaymentMode,
 from omnialloc.geo.distance import haversine_km
 from omnialloc.geo.pins import PinLocation
 from omnialloc.logistics.lanes import lane_table
-from omnialloc.solvers import AllocationProblem
+from omnialloc.solvers import AllocationProblem, Lane, make_lane
 
 PICKUP_CARRIER = "PICKUP"  # the customer collects at the store: no carrier, no freight
 
@@ -76,7 +77,7 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
     lanes = None if pickup else lane_table(network.carriers, network.rate_cards, network.serviceability)
     for node in cand.nodes:
         loc = cand.locations[node.code]
-        distance = float(haversine_km(dest.lat, dest.lon, node.lat, node.lon))
+        distance = _distance_km(dest, node)
         reason = _ineligible(node, order, cand, routing, distance)
         stock = {s: cand.atp.get((node.code, s), 0) for s in wanted}
         problem.add_node(
@@ -90,15 +91,10 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
             problem.add_lane(node.code, PICKUP_CARRIER, "A", first_slab_paise=0, additional_slab_paise=0,
                              cod_fixed_paise=0, cod_percent_bp=0, max_weight_g=None, sla_days=0, cod_allowed=True)
             continue
-        for lane in lanes.lanes(loc, dest, cod=cod):
-            problem.add_lane(
-                node.code, lane.carrier, str(lane.zone), first_slab_paise=lane.first_slab_paise,
-                additional_slab_paise=lane.additional_slab_paise, slab_g=lane.slab_g,
-                cod_fixed_paise=lane.cod_fixed_paise, cod_percent_bp=lane.cod_percent_bp,
-                max_weight_g=lane.max_weight_g, sla_days=lane.sla_days, cod_allowed=lane.cod_allowed,
-                volumetric_divisor=lane.volumetric_divisor, bonus_paise=routing.carrier_bonus.get(lane.carrier, 0),
-                forbidden_reason=routing.forbidden_carriers.get(lane.carrier),
-            )
+        here = _solver_lanes(lanes, node.code, loc, dest, cod)
+        if routing.carrier_bonus or routing.forbidden_carriers:
+            here = [_ruled(lane, routing) for lane in here]
+        problem.add_lanes(here)
     return problem
 
 
@@ -112,6 +108,52 @@ def node_penalties(nodes, cand: Candidates, routing: Routing, settings: Settings
     top_bonus = max(routing.node_bonus.values(), default=0)
     return {node.code: cand.rejections.get(node.code, 0) * settings.rejection_penalty_paise
             + top_bonus - routing.node_bonus.get(node.code, 0) for node in nodes}
+
+
+# Solver lanes per (lane table, node, origin, destination, cod), checked once and shared between
+# orders (a Lane is frozen): building and checking ~70 of them per order was a fifth of the request's
+# CPU. A new lane table (carriers or rate cards changed, network reloaded) starts a new cache.
+_LANES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_DISTANCES: dict[tuple[float, float, float, float], float] = {}
+_MAX_CACHED = 100_000
+
+
+def _solver_lanes(table, node_code: str, origin: PinLocation, dest: PinLocation, cod: bool) -> tuple[Lane, ...]:
+    cache = _LANES.get(table)
+    if cache is None:
+        cache = _LANES[table] = {}
+    key = (node_code, origin, dest, cod)
+    hit = cache.get(key)
+    if hit is None:
+        if len(cache) >= _MAX_CACHED:
+            cache.clear()
+        hit = cache[key] = tuple(
+            make_lane(node_code, q.carrier, str(q.zone), q.first_slab_paise, q.additional_slab_paise, q.slab_g,
+                      q.cod_fixed_paise, q.cod_percent_bp, q.max_weight_g, q.sla_days, q.cod_allowed,
+                      q.volumetric_divisor)
+            for q in table.lanes(origin, dest, cod=cod))
+    return hit
+
+
+def _ruled(lane: Lane, routing: Routing) -> Lane:
+    """``lane`` with the shipping rules' bonus or exclusion of its carrier."""
+    bonus, forbidden = routing.carrier_bonus.get(lane.carrier, 0), routing.forbidden_carriers.get(lane.carrier)
+    if not bonus and forbidden is None:
+        return lane
+    return make_lane(lane.node, lane.carrier, lane.zone, lane.first_slab_paise, lane.additional_slab_paise,
+                     lane.slab_g, lane.cod_fixed_paise, lane.cod_percent_bp, lane.max_weight_g, lane.sla_days,
+                     lane.cod_allowed, lane.volumetric_divisor, bonus, forbidden)
+
+
+def _distance_km(dest: PinLocation, node: Node) -> float:
+    """Great-circle km from the node to the destination (memoised: the same pairs recur all day)."""
+    key = (dest.lat, dest.lon, node.lat, node.lon)
+    km = _DISTANCES.get(key)
+    if km is None:
+        if len(_DISTANCES) >= _MAX_CACHED:
+            _DISTANCES.clear()
+        km = _DISTANCES[key] = float(haversine_km(dest.lat, dest.lon, node.lat, node.lon))
+    return km
 
 
 def _ineligible(node: Node, order: Order, cand: Candidates, routing: Routing, distance: float) -> str | None:

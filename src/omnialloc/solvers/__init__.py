@@ -7,7 +7,7 @@ SQLAlchemy, no other omnialloc package. Build an `AllocationProblem`, call
 
 from .api import STRATEGIES, solve
 from .plan import Alternative, Costs, NodeExplanation, Plan, PlanStatus, Shipment
-from .problem import AllocationProblem, Lane, Line, Node
+from .problem import AllocationProblem, Lane, Line, Node, make_lane
 
 __all__ = [
     "STRATEGIES",
@@ -21,5 +21,6 @@ __all__ = [
     "Plan",
     "PlanStatus",
     "Shipment",
+    "make_lane",
     "solve",
 ]

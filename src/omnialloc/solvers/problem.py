@@ -82,6 +82,43 @@ class Lane:
     forbidden_reason: str | None = None
 
 
+def make_lane(
+    node: str,
+    carrier: str,
+    zone: str,
+    first_slab_paise: int,
+    additional_slab_paise: int,
+    slab_g: int = 500,
+    cod_fixed_paise: int = 0,
+    cod_percent_bp: int = 0,
+    max_weight_g: int | None = None,
+    sla_days: int = 0,
+    cod_allowed: bool = True,
+    volumetric_divisor: int = 5000,
+    bonus_paise: int = 0,
+    forbidden_reason: str | None = None,
+) -> Lane:
+    """A checked `Lane` (the arguments of `AllocationProblem.add_lane`)."""
+    if not isinstance(cod_allowed, bool):
+        raise ValueError("cod_allowed must be a bool")
+    return Lane(
+        node,
+        carrier,
+        str(zone),
+        _int("first_slab_paise", first_slab_paise),
+        _int("additional_slab_paise", additional_slab_paise),
+        _int("slab_g", slab_g, minimum=1),
+        _int("cod_fixed_paise", cod_fixed_paise),
+        _int("cod_percent_bp", cod_percent_bp),
+        _int("max_weight_g", max_weight_g, minimum=1, optional=True),
+        _int("sla_days", sla_days),
+        cod_allowed,
+        _int("volumetric_divisor", volumetric_divisor, minimum=1),
+        _int("bonus_paise", bonus_paise),
+        forbidden_reason,
+    )
+
+
 class AllocationProblem:
     """One order to allocate: build it with `add_line`, `add_node`, `add_lane`.
 
@@ -233,29 +270,21 @@ class AllocationProblem:
         bonus_paise: int = 0,
         forbidden_reason: str | None = None,
     ) -> Lane:
-        if (node, carrier) in self._lane_keys:
-            raise ValueError(f"lane {node}->{carrier} already added")
-        if not isinstance(cod_allowed, bool):
-            raise ValueError("cod_allowed must be a bool")
-        lane = Lane(
-            node,
-            carrier,
-            str(zone),
-            _int("first_slab_paise", first_slab_paise),
-            _int("additional_slab_paise", additional_slab_paise),
-            _int("slab_g", slab_g, minimum=1),
-            _int("cod_fixed_paise", cod_fixed_paise),
-            _int("cod_percent_bp", cod_percent_bp),
-            _int("max_weight_g", max_weight_g, minimum=1, optional=True),
-            _int("sla_days", sla_days),
-            cod_allowed,
-            _int("volumetric_divisor", volumetric_divisor, minimum=1),
-            _int("bonus_paise", bonus_paise),
-            forbidden_reason,
-        )
-        self._lane_keys.add((node, carrier))
-        self.lanes.append(lane)
+        lane = make_lane(node, carrier, zone, first_slab_paise, additional_slab_paise, slab_g, cod_fixed_paise,
+                         cod_percent_bp, max_weight_g, sla_days, cod_allowed, volumetric_divisor, bonus_paise,
+                         forbidden_reason)
+        self.add_lanes((lane,))
         return lane
+
+    def add_lanes(self, lanes) -> None:
+        """Add lanes built by :func:`make_lane` (checked there once, so a caller may share them
+        between problems: a lane is frozen)."""
+        for lane in lanes:
+            key = (lane.node, lane.carrier)
+            if key in self._lane_keys:
+                raise ValueError(f"lane {lane.node}->{lane.carrier} already added")
+            self._lane_keys.add(key)
+            self.lanes.append(lane)
 
     def validate(self) -> None:
         """Cross-object checks that can only run once everything is added."""
