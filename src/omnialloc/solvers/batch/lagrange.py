@@ -18,8 +18,10 @@ valid. Fixed node costs are left out of the bound for the same reason
 Polyak step towards the best known plan's cost.
 
 Per-order policy: preference costs are in the pattern costs; keep-together
-and minimum shipment value are in which patterns exist; the "at most K
-shipments" rows are dropped (valid, weaker). A split penalty s_o is charged
+and minimum shipment value are in which patterns exist; an order allowed one
+shipment (no split) is minimised exactly over "one block shipped, the rest
+unfilled"; other "at most K shipments" rows are dropped (valid, weaker).
+A split penalty s_o is charged
 on every pattern and given back once per order that has patterns: an order
 that ships pays at least (its DP value with s_o per shipment) - s_o, and
 one left unfilled pays its penalties, which are >= that too.
@@ -127,7 +129,7 @@ class _Relaxed:
             gid = -np.ones(pen.shape, dtype=np.int64)
             gid[gr, gc] = gsel
             self.groups.append(dict(L=L, full=full, orders=orders, masks=masks, col=col, pen=pen,
-                                    gsel=gsel, gr=gr, gc=gc, gid=gid))
+                                    gsel=gsel, gr=gr, gc=gc, gid=gid, k1=d.order_kmax[orders] == 1))
 
     def price(self, lam: np.ndarray, mu: np.ndarray) -> np.ndarray:
         # float even with no stock rows (bincount of nothing is int)
@@ -160,7 +162,7 @@ class _Relaxed:
                     k = np.argmin(cand, axis=1)
                     f[:, S] = cand[rows, k]
                     choice[:, S] = subs[k]
-                total += float(f[:, -1].sum())
+                best = f[:, -1]
                 blocks_o, blocks_c = [], []
                 cur = np.full(n, (1 << L) - 1)
                 for _ in range(L):
@@ -176,10 +178,29 @@ class _Relaxed:
                 L = g["L"]
                 apart = V[:, :L].sum(axis=1)
                 whole = V[:, L]
-                total += float(np.minimum(apart, whole).sum())
+                best = np.minimum(apart, whole)
                 one = whole < apart
                 bo = np.concatenate([np.repeat(rows[~one], L), rows[one]])
                 bc = np.concatenate([np.tile(np.arange(L), int((~one).sum())), np.full(int(one.sum()), L)])
+            k1 = g["k1"]
+            if k1.any():  # "one shipment" orders exactly: one block shipped, the rest unfilled
+                best = best.copy()
+                keep = ~k1[bo]
+                bo, bc = bo[keep], bc[keep]
+                r1 = rows[k1]
+                pat = np.full((len(r1), V.shape[1]), np.inf)
+                sel = k1[g["gr"]]
+                pat[np.searchsorted(r1, g["gr"][sel]), g["gc"][sel]] = gmin[g["gsel"][sel]]
+                pen = g["pen"][r1]
+                every = pen[:, -1]  # the last column is the whole order
+                alone = pat + (every[:, None] - pen)
+                arg = np.argmin(alone, axis=1)
+                val1 = alone[np.arange(len(r1)), arg]
+                ship = val1 < every
+                best[r1] = np.where(ship, val1, every)
+                chosen_pats.append(garg[g["gid"][r1[ship], arg[ship]]])
+                unfilled += float((every - np.where(ship, pen[np.arange(len(r1)), arg], 0.0)).sum())
+            total += float(best.sum())
             gid = g["gid"][bo, bc]
             val = V[bo, bc]
             use = (gid >= 0) & (val < g["pen"][bo, bc])
