@@ -248,3 +248,14 @@ def test_batch_never_splits_an_order_a_split_rule_keeps_whole(clean_engine, clea
     assert summary["after"]["split_orders"] == 0
     assert batch.apply_batch(ctx, summary["run_id"])["applied"] == 0
     assert all(_live_nodes(clean_engine, v["id"]) == ["DEL-FC1"] for v in views)
+
+
+def test_batch_prices_node_preferences_as_real_time_allocation_does(clean_engine, clean_db_url):
+    ctx = _ctx(clean_engine, clean_db_url)
+    _rule(ctx, "routing", {"type": "prefer_nodes", "nodes": ["BLR-FC1"], "bonus_paise": 50_000})
+    _stock(clean_engine, {"CHN-FC1": 50, "BLR-FC1": 50})
+    views = [_capture_skus(ctx, f"p-{i}", [A]) for i in range(2)]
+    assert all(v["shipments"][0]["node"] == "BLR-FC1" for v in views)  # not the nearer Chennai FC
+    summary = batch.plan_batch(ctx)
+    assert summary["moves"] == 0
+    assert summary["after"]["total"] == summary["before"]["total"]
