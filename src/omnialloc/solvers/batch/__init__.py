@@ -1,8 +1,9 @@
 """Nightly batch re-optimization of open orders (pure: numpy + HiGHS).
 
-Build a `BatchProblem` (orders, nodes, lanes or a cost matrix), `compile()`
-it, and call `solve_batch` (one model) or `solve_decomposed` (independent
-components, optionally mapped over Dask). Plans carry the LP bound and gap.
+Build a `BatchProblem` (orders with their routing/split policy, nodes, lanes
+or a cost matrix), `compile()` it, and call `solve_batch` (one model) or
+`solve_decomposed` (independent components, optionally mapped over Dask).
+Plans carry the LP bound and gap.
 """
 
 from .decompose import DecomposedPlan, components, solve_decomposed

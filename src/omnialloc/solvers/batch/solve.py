@@ -17,6 +17,11 @@
 
 `method="mip"` solves the whole pattern MIP instead (small batches, tests).
 
+Every path honours each order's policy (`BatchProblem.add_order`: forbidden
+nodes, preference costs, split penalty, at most K shipments, keep-together,
+minimum shipment value): the patterns, the model's rows and the per-order
+choice all carry it, and `check` refuses a plan with too many shipments.
+
 Batches with more than `LP_MAX_PATTERNS` columns (or whose LP does not
 finish in its time budget) take the large-batch path (`large.py`): a
 Lagrangian bound, priced order-by-order allocation, and region chunks
