@@ -70,7 +70,7 @@ def batch_plan(scheduler, dask, orders_file, cost_matrix, out_dir, time_limit) -
                f"{s['components']} components, solved in {s['solve_seconds']} s ({s['method']})")
     click.echo(f"{'':18}{'before':>18}{'after':>18}")
     for label, key, money in (("total cost", "total", True), ("shipping", "shipping", True),
-                              ("unfilled penalty", "unfilled_paise", True), ("shipments", "shipments", False),
+                              ("split penalty", "split", True), ("unfilled penalty", "unfilled_paise", True), ("shipments", "shipments", False),
                               ("split orders", "split_orders", False), ("unfilled units", "unfilled_units", False)):
         fmt = _rupees if money else str
         click.echo(f"{label:18}{fmt(b[key]):>18}{fmt(a[key]):>18}")

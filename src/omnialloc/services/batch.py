@@ -490,7 +490,7 @@ def write_report(out_dir: str, summary: dict, rows: list[dict]) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4))
-    parts = ["shipping", "fixed", "unfilled_paise"]
+    parts = ["shipping", "split", "fixed", "unfilled_paise"]
     labels = ["before", "after"]
     bottom = np.zeros(2)
     for p in parts:
