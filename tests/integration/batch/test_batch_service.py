@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import sqlalchemy as sa
 
 from omnialloc.config import Settings
@@ -230,7 +231,13 @@ def test_batch_never_moves_an_order_to_a_node_a_routing_rule_forbids(clean_engin
     assert all(_live_nodes(clean_engine, v["id"]) == ["BLR-FC1"] for v in views)
 
 
-def test_batch_never_splits_an_order_a_split_rule_keeps_whole(clean_engine, clean_db_url):
+@pytest.mark.parametrize("action", [
+    {"type": "no_split"},
+    {"type": "max_shipments", "count": 1},
+    {"type": "keep_together", "skus": [A, B]},
+    {"type": "min_shipment_value", "paise": 300_000},  # 5 x SKU-0001 alone is worth Rs 2,695
+], ids=lambda a: a["type"])
+def test_batch_never_splits_an_order_a_split_rule_keeps_whole(clean_engine, clean_db_url, action):
     ctx = _ctx(clean_engine, clean_db_url, split_penalty_paise=0)
     _stock(clean_engine, {"DEL-FC1": 50}, sku=A)
     _stock(clean_engine, {"DEL-FC1": 50}, sku=B)
@@ -242,7 +249,7 @@ def test_batch_never_splits_an_order_a_split_rule_keeps_whole(clean_engine, clea
     free = _planned(clean_engine, batch.plan_batch(ctx)["run_id"])
     assert free and all(nodes == ["BLR-FC1", "CHN-FC1"] for nodes in free.values())
 
-    _rule(ctx, "split", {"type": "no_split"})
+    _rule(ctx, "split", action)
     summary = batch.plan_batch(ctx)
     assert summary["moves"] == 0
     assert summary["after"]["split_orders"] == 0
