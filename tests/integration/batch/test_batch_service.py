@@ -266,3 +266,18 @@ def test_batch_prices_node_preferences_as_real_time_allocation_does(clean_engine
     summary = batch.plan_batch(ctx)
     assert summary["moves"] == 0
     assert summary["after"]["total"] == summary["before"]["total"]
+
+
+def test_batch_never_plans_a_carrier_a_shipping_rule_denies(clean_engine, clean_db_url):
+    ctx, views = _far_allocated(clean_engine, clean_db_url, 2)
+    first = batch.plan_batch(ctx)["run_id"]
+    with clean_engine.connect() as conn:
+        used = {p["carrier"] for r in conn.execute(sa.select(batch_moves.c.new).where(batch_moves.c.run_id == first))
+                for p in r.new}
+    assert used
+    _rule(ctx, "shipping", {"type": "deny_carriers", "carriers": sorted(used), "reason": "strike"})
+    run = batch.plan_batch(ctx)["run_id"]
+    with clean_engine.connect() as conn:
+        moves = [p for r in conn.execute(sa.select(batch_moves.c.new).where(batch_moves.c.run_id == run))
+                 for p in r.new]
+    assert moves and all(p["node"] == "CHN-FC1" and p["carrier"] not in used for p in moves)
