@@ -1,13 +1,22 @@
-"""The clairvoyant bound: all orders known in advance, one LP over the shared stock.
+"""The clairvoyant references: what a policy knowing every order in advance could do.
 
-This is a *lower bound* on what any policy, online or not, can achieve on the
-scenario: the LP relaxation of the all-orders allocation with every cost
-replaced by a linear under-estimate. No plan is built from it. It stands in
-for the batch solver's clairvoyant optimum (solvers/batch) until that is
-wired into the benchmark; because it is a bound and not a plan, the share of
-the myopic-to-clairvoyant gap a policy closes is *understated* when measured
-against it (the true clairvoyant optimum lies between this bound and the
-best policy).
+- `priced_plan`: the clairvoyant *plan* on the online policies' rules (each
+  order a plan the single-order solver allows, lines may split or part-fill),
+  orders in arrival order at their exact optimum with stock prices computed
+  from the real orders; feasible, so an upper estimate of the clairvoyant
+  optimum.
+- the clairvoyant *bound*: the Lagrangian bound in `lagrangian.py` (exact
+  single-order solves, valid for every plan), and `lp_bound` below, the older
+  and much weaker LP bound, still run on small benchmarks for comparison.
+- `batch_optimum`: the batch solver's plan (solvers/batch), kept as a
+  reference only: it sends every line whole to one node or leaves it whole
+  unfilled, stricter rules than the online policies play by (so it fills
+  less), and its pattern-LP bound holds for whole-line plans only.
+- `references`: all of them for one benchmark run.
+
+`lp_bound` is a *lower bound* on what any policy, online or not, can achieve
+on the scenario: the LP relaxation of the all-orders allocation with every
+cost replaced by a linear under-estimate. No plan is built from it.
 
 Model (continuous, HiGHS):
 - x[l, n] units of order line l shipped from node n (only nodes holding the
@@ -241,3 +250,87 @@ def batch_optimum(sc: Scenario, time_limit_s: float = 300.0) -> dict:
         "build_s": t_build,
         "stats": plan.stats,
     }
+
+
+PLAN_LABEL = ("clairvoyant plan (orders in arrival order, each at its exact optimum with the clairvoyant "
+              "stock prices: the online policies' rules)")
+
+
+def priced_plan(sc: Scenario, bound, ctxs: list | None = None, time_limit_ms: float = 200) -> tuple[object, dict]:
+    """A clairvoyant plan on the online policies' rules: the orders in arrival order against the
+    depleting stock, each at the single-order solver's optimum with the prices where the
+    Lagrangian bound `bound` (a `lagrangian.BoundResult`) was best as the lookahead term: the
+    `optimal_lookahead` strategy with fixed prices computed from the *real* orders. It is feasible
+    (the runner applies every plan to the stock and checks it), so its cost, counted as the runner
+    counts it (without the price term), is an upper estimate of the clairvoyant optimum.
+
+    The bound's pass at those prices already holds each order's optimum against the *starting*
+    stock; where that plan still fits the remaining stock it is also the optimum against the
+    remaining stock (the optimum of a larger feasible set that lies in the smaller one), so only
+    the orders whose plan no longer fits are solved again. Returns the runner's log and stats."""
+    from . import runner
+
+    t0 = time.perf_counter()
+    before = {k: list(v) for k, v in runner.SOLVER_ERRORS.items()}
+    ctxs = ctxs if ctxs is not None else [OrderContext(sc, o) for o in sc.orders()]
+    log = runner.StrategyLog(runner.CLAIRVOYANT, len(ctxs))
+    stock = sc.stock0.copy()
+    node_index = {n.code: i for i, n in enumerate(sc.nodes)}
+    prices = np.asarray(bound.lam, dtype=np.int64)
+    resolved = 0
+    for ctx, ans in zip(ctxs, bound.answers):
+        plan = ans.plan
+        if plan is None or any(stock[n, s] < q for n, s, q in ans.use):
+            plan = runner._plan_for(sc, ctx, stock, runner.MYOPIC, prices, time_limit_ms, runner.CLAIRVOYANT)
+            resolved += 1
+        runner._apply(sc, ctx, plan, stock, log, node_index)
+    log.stock = stock
+    log.status_counts = dict(log.status_counts)
+    log.flows = dict(log.flows)
+    mine = runner.SOLVER_ERRORS.get(runner.CLAIRVOYANT, [])
+    runner.SOLVER_ERRORS.clear()
+    runner.SOLVER_ERRORS.update(before)
+    if mine:
+        runner.SOLVER_ERRORS[runner.CLAIRVOYANT] += mine
+    return log, {"resolved": resolved, "wall_s": time.perf_counter() - t0}
+
+
+#: seconds for the Lagrangian bound's price steps after its first pass (configurable per run)
+BOUND_BUDGET_S = 60.0
+
+
+def references(sc: Scenario, online_logs: dict, *, bound_budget_s: float = BOUND_BUDGET_S, workers: int = 2,
+               with_lp: bool = False, with_whole_lines: bool = False, lp_time_limit_s: float = 600.0,
+               time_limit_ms: float = 200) -> dict:
+    """Everything the benchmark compares the online policies with, knowing all orders:
+    - "bound": the Lagrangian bound (`lagrangian.py`) from the batch model's stock prices over the
+      real orders, improved by column generation within `bound_budget_s`;
+    - "plan_log": `priced_plan` at the bound's best prices (a plan on the online rules);
+    - optionally "lp_bound" (`lp_bound`, weaker, slow: only for small runs) and "whole_lines"
+      (`batch_optimum`, the batch solver's plan, which sends every line whole: other rules).
+    The bound reported ("bound") is the higher of the valid bounds computed."""
+    from . import lagrangian
+
+    t0 = time.perf_counter()
+    known = [int(log.cost.sum()) for log in online_logs.values()]
+    target = min(known) if known else float(sc.n_orders) * 10**7
+    ctxs = [OrderContext(sc, o) for o in sc.orders()]
+    lam0, start = lagrangian.start_prices(sc, target=target)
+    res = lagrangian.lagrangian_bound(sc, lam0, time_budget_s=max(0.0, bound_budget_s - start["wall_s"]),
+                                      workers=workers, ctxs=ctxs)
+    bound = res.as_dict(method=f"prices from {start['method']} ({start['wall_s']:.1f} s) and {res.passes - 1} "
+                               f"column-generation step(s): {res.passes} pass(es) over the orders, "
+                               f"{res.solves:,} single-order solves in {workers} process(es)")
+    bound["wall_s"] += start["wall_s"]
+    plan_log, plan_stats = priced_plan(sc, res, ctxs, time_limit_ms=time_limit_ms)
+    out = {"plan": None, "plan_log": plan_log, "plan_s": plan_stats["wall_s"], "plan_stats": plan_stats,
+           "bound": bound, "lagrangian": bound}
+    if with_lp:
+        lp = lp_bound(sc, time_limit_s=lp_time_limit_s)
+        out["lp_bound"] = lp
+        if lp["cost"] is not None and lp["cost"] > bound["cost"]:
+            out["bound"] = lp
+    if with_whole_lines:
+        out["whole_lines"] = batch_optimum(sc, time_limit_s=lp_time_limit_s)
+    out["wall_s"] = time.perf_counter() - t0
+    return out
