@@ -24,8 +24,9 @@ def random_policy(rnd: random.Random, lines: list[tuple], n_nodes: int) -> dict:
 
 
 def random_batch(seed: int, n_orders=3, n_nodes=3, n_skus=3, max_lines=2, cap=True, fixed=False,
-                 matrix=False, policy=False) -> BatchProblem:
-    """`policy`: each order gets a random routing outcome (`random_policy`) and lanes random carrier bonuses."""
+                 matrix=False, policy=False, **fixed_policy) -> BatchProblem:
+    """`policy`: each order gets a random routing outcome (`random_policy`; `fixed_policy` keywords override
+    it) and lanes random carrier bonuses."""
     rnd = random.Random(seed)
     bp = BatchProblem()
     skus = [f"S{i}" for i in range(n_skus)]
@@ -40,7 +41,7 @@ def random_batch(seed: int, n_orders=3, n_nodes=3, n_skus=3, max_lines=2, cap=Tr
                  for i, sku in enumerate(rnd.sample(skus, k))]
         bp.add_order(f"O{o}", lines, payment_mode=rnd.choice(["PREPAID", "COD"]),
                      unfilled_penalty_paise_per_unit=rnd.choice([5000, 20000]),
-                     **(random_policy(rnd, lines, n_nodes) if policy else {}))
+                     **({**random_policy(rnd, lines, n_nodes), **fixed_policy} if policy else {}))
         for n in range(n_nodes):
             if rnd.random() < 0.85:
                 if matrix:

@@ -173,3 +173,34 @@ def test_heuristic_paths_match_the_mip_on_mid_sized_batches_with_policies(seed):
         plan = solve_batch(d, time_limit=30, **kw)
         assert policy_violations(d, plan) == []
         assert plan.objective <= opt * 1.01
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_lagrangian_bound_with_shipment_limits_is_valid_and_tight_on_one_order(seed):
+    # one order of up to 8 lines (above 6 only singletons and the whole order are patterns), at most K
+    # shipments: nothing is shared, so the relaxed minimum is the optimum of the pattern model itself
+    d = random_batch(6000 + seed, n_orders=1, n_nodes=3, n_skus=8, max_lines=8, cap=False, policy=True,
+                     max_shipments=1 + seed % 3).compile()
+    opt = solve_batch(d, method="mip", time_limit=10)
+    assert opt.status == "OPTIMAL"
+    res = lagrangian_bound(d, build_patterns(d), target=opt.objective + 1, iterations=50)
+    assert res.bound == pytest.approx(opt.objective - _split_back_gap(d, opt), abs=1e-6)
+
+
+def _split_back_gap(d, plan) -> float:
+    """An order left wholly unfilled is bounded by its penalties minus its split penalty (see lagrange.py)."""
+    return float(d.order_split[0]) if not plan.shipments and build_patterns(d).n else 0.0
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_lagrangian_bound_with_shipment_limits_stays_below_the_batch_optimum(seed):
+    d = random_batch(7000 + seed, n_orders=4, n_nodes=3, n_skus=6, max_lines=4, policy=True).compile()
+    opt = solve_batch(d, method="mip", time_limit=20)
+    assert opt.status == "OPTIMAL"
+    p = build_patterns(d)
+    assert lagrangian_bound(d, p, target=opt.objective * 1.2 + 1, iterations=300).bound <= opt.objective + 1e-6
+    rng = np.random.default_rng(seed)
+    lam = lagrangian_bound(d, p, target=opt.objective, iterations=1).lam
+    for _ in range(5):
+        lam0 = rng.uniform(0, 30_000, len(lam))
+        assert lagrangian_bound(d, p, target=opt.objective, iterations=1, lam0=lam0).bound <= opt.objective + 1e-6

@@ -18,9 +18,10 @@ valid. Fixed node costs are left out of the bound for the same reason
 Polyak step towards the best known plan's cost.
 
 Per-order policy: preference costs are in the pattern costs; keep-together
-and minimum shipment value are in which patterns exist; an order allowed one
-shipment (no split) is minimised exactly over "one block shipped, the rest
-unfilled"; other "at most K shipments" rows are dropped (valid, weaker).
+and minimum shipment value are in which patterns exist; an order allowed at
+most K shipments is minimised exactly with them (K = 1: one block shipped,
+the rest unfilled; else the subset DP counts shipped blocks; orders with
+restricted patterns ship the K singletons that save most, or the whole).
 A split penalty s_o is charged
 on every pattern and given back once per order that has patterns: an order
 that ships pays at least (its DP value with s_o per shipment) - s_o, and
@@ -70,6 +71,93 @@ def _submasks(L: int) -> list[tuple[int, np.ndarray]]:
             m = (m - 1) & S
         out.append((S, np.array(subs, dtype=np.int64)))
     return out
+
+
+def _limited(full: bool, L: int, pat: np.ndarray, pen: np.ndarray, K: np.ndarray):
+    """The relaxed minimum of orders allowed at most K[i] shipments: blocks shipped at `pat` (inf: no
+    pattern) or left unfilled at `pen`, per block column. Returns (value per order, (order, column) of
+    the shipped blocks, penalty of the unfilled lines)."""
+    n = len(K)
+    val = np.empty(n)
+    ship_r, ship_c, unf = [], [], 0.0
+    one = np.flatnonzero(K == 1)
+    if len(one):  # one block shipped, the rest unfilled (the last column is the whole order)
+        every = pen[one, -1]
+        alone = pat[one] + (every[:, None] - pen[one])
+        arg = np.argmin(alone, axis=1)
+        v = alone[np.arange(len(one)), arg]
+        ship = v < every
+        val[one] = np.where(ship, v, every)
+        ship_r.append(one[ship])
+        ship_c.append(arg[ship])
+        unf += float((every - np.where(ship, pen[one, arg], 0.0)).sum())
+    many = np.flatnonzero(K > 1)
+    if len(many):
+        v, sr, sc, u = (_count_dp if full else _apart_or_whole)(L, pat[many], pen[many], K[many])
+        val[many] = v
+        ship_r.append(many[sr])
+        ship_c.append(sc)
+        unf += u
+    cat = (lambda a: np.concatenate(a) if a else np.zeros(0, dtype=np.int64))
+    return val, cat(ship_r), cat(ship_c), unf
+
+
+def _count_dp(L: int, pat: np.ndarray, pen: np.ndarray, K: np.ndarray):
+    """Subset DP with a shipment count: f[c, :, S] = cheapest cover of lines S with at most c shipped blocks."""
+    n, kmax, whole = len(K), int(K.max()), (1 << L) - 1
+    rows = np.arange(n)
+    f = np.full((kmax + 1, n, 1 << L), np.inf)
+    f[:, :, 0] = 0.0
+    cm = np.zeros((kmax + 1, n, 1 << L), dtype=np.int64)
+    cs = np.zeros((kmax + 1, n, 1 << L), dtype=bool)
+    for S, subs in _submasks(L):
+        P, Q = pen[:, subs - 1], pat[:, subs - 1]
+        for c in range(kmax + 1):
+            a = P + f[c][:, S ^ subs]
+            b = Q + f[c - 1][:, S ^ subs] if c else np.full_like(a, np.inf)
+            cand = np.minimum(a, b)
+            k = np.argmin(cand, axis=1)
+            f[c, :, S] = cand[rows, k]
+            cm[c, :, S] = subs[k]
+            cs[c, :, S] = (b < a)[rows, k]
+    val = f[K, rows, whole]
+    cur, cnt = np.full(n, whole), K.copy()
+    ship_r, ship_c, unf = [], [], 0.0
+    for _ in range(L):
+        live = np.flatnonzero(cur > 0)
+        if not len(live):
+            break
+        m = cm[cnt[live], live, cur[live]]
+        s = cs[cnt[live], live, cur[live]]
+        ship_r.append(live[s])
+        ship_c.append(m[s] - 1)
+        unf += float(pen[live[~s], m[~s] - 1].sum())
+        cnt[live] -= s
+        cur[live] ^= m
+    return val, np.concatenate(ship_r), np.concatenate(ship_c), unf
+
+
+def _apart_or_whole(L: int, pat: np.ndarray, pen: np.ndarray, K: np.ndarray):
+    """Restricted orders (singletons or the whole order) with at most K shipments: the K singletons
+    that save most, or the whole order in one."""
+    n = len(K)
+    rows = np.arange(n)
+    save = np.maximum(pen[:, :L] - pat[:, :L], 0.0)
+    rank = np.argsort(-save, axis=1, kind="stable")
+    top = np.take_along_axis(save, rank, axis=1)
+    take = (np.arange(L)[None, :] < K[:, None]) & (top > 0)
+    apart = pen[:, :L].sum(axis=1) - np.where(take, top, 0.0).sum(axis=1)
+    whole = np.minimum(pat[:, L], pen[:, L])
+    one = whole < apart
+    val = np.where(one, whole, apart)
+    ship_whole = one & (pat[:, L] < pen[:, L])
+    ar, ak = np.nonzero(take & ~one[:, None])
+    sr = np.concatenate([ar, rows[ship_whole]])
+    sc = np.concatenate([rank[ar, ak], np.full(int(ship_whole.sum()), L)])
+    unf = float(np.where(one & ~ship_whole, pen[:, L], 0.0).sum())
+    unf += float(np.where(~one, pen[:, :L].sum(axis=1) - np.where(take, np.take_along_axis(pen[:, :L], rank, axis=1),
+                                                                   0.0).sum(axis=1), 0.0).sum())
+    return val, sr, sc, unf
 
 
 class _Relaxed:
@@ -129,7 +217,9 @@ class _Relaxed:
             gid = -np.ones(pen.shape, dtype=np.int64)
             gid[gr, gc] = gsel
             self.groups.append(dict(L=L, full=full, orders=orders, masks=masks, col=col, pen=pen,
-                                    gsel=gsel, gr=gr, gc=gc, gid=gid, k1=d.order_kmax[orders] == 1))
+                                    gsel=gsel, gr=gr, gc=gc, gid=gid, klim=np.where(
+                                        (d.order_kmax[orders] >= 1) & (d.order_kmax[orders] < L),
+                                        d.order_kmax[orders], 0)))
 
     def price(self, lam: np.ndarray, mu: np.ndarray) -> np.ndarray:
         # float even with no stock rows (bincount of nothing is int)
@@ -182,24 +272,19 @@ class _Relaxed:
                 one = whole < apart
                 bo = np.concatenate([np.repeat(rows[~one], L), rows[one]])
                 bc = np.concatenate([np.tile(np.arange(L), int((~one).sum())), np.full(int(one.sum()), L)])
-            k1 = g["k1"]
-            if k1.any():  # "one shipment" orders exactly: one block shipped, the rest unfilled
+            lim = g["klim"]
+            if lim.any():  # orders with at most K shipments, exactly
                 best = best.copy()
-                keep = ~k1[bo]
+                keep = lim[bo] == 0
                 bo, bc = bo[keep], bc[keep]
-                r1 = rows[k1]
-                pat = np.full((len(r1), V.shape[1]), np.inf)
-                sel = k1[g["gr"]]
-                pat[np.searchsorted(r1, g["gr"][sel]), g["gc"][sel]] = gmin[g["gsel"][sel]]
-                pen = g["pen"][r1]
-                every = pen[:, -1]  # the last column is the whole order
-                alone = pat + (every[:, None] - pen)
-                arg = np.argmin(alone, axis=1)
-                val1 = alone[np.arange(len(r1)), arg]
-                ship = val1 < every
-                best[r1] = np.where(ship, val1, every)
-                chosen_pats.append(garg[g["gid"][r1[ship], arg[ship]]])
-                unfilled += float((every - np.where(ship, pen[np.arange(len(r1)), arg], 0.0)).sum())
+                r = np.flatnonzero(lim)
+                pat = np.full((len(r), V.shape[1]), np.inf)
+                sel = lim[g["gr"]] > 0
+                pat[np.searchsorted(r, g["gr"][sel]), g["gc"][sel]] = gmin[g["gsel"][sel]]
+                val, sr, sc, unf = _limited(g["full"], g["L"], pat, g["pen"][r], lim[r])
+                best[r] = val
+                chosen_pats.append(garg[g["gid"][r[sr], sc]])
+                unfilled += unf
             total += float(best.sum())
             gid = g["gid"][bo, bc]
             val = V[bo, bc]
