@@ -163,7 +163,7 @@ def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None =
 
 
 def _capacity_left(uow, net, since_day) -> dict[str, int]:
-    used = uow.shipments.count_by_node(statuses=None, since=since_day, exclude=list(DEAD))
+    used = uow.shipments.live_on(since_day.date())  # live shipments created today, per node
     return {n.code: max(0, n.daily_capacity - used.get(n.code, 0)) for n in net.nodes}
 
 

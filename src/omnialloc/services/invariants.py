@@ -29,18 +29,31 @@ Invariants (codes):
 ``missing_status_event``
     Every status change has an event: the last event with a ``to_status`` of
     each order and shipment equals its current status.
+``shipment_count_mismatch``
+    For every node and UTC day: ``shipment_day_counts.live`` (what daily
+    capacity is measured against) equals the number of shipments created there
+    that day that are not REJECTED / CANCELLED.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC
 
 import sqlalchemy as sa
 
 from omnialloc.domain.enums import OrderStatus as O
 from omnialloc.domain.enums import ShipmentStatus as S
-from omnialloc.store.tables import events, inventory, order_lines, orders, shipment_lines, shipments
+from omnialloc.store.tables import (
+    events,
+    inventory,
+    order_lines,
+    orders,
+    shipment_day_counts,
+    shipment_lines,
+    shipments,
+)
 
 #: Shipments that hold stock (mirrors services.allocation.HOLDING, kept literal so the checker
 #: does not trust the code it checks).
@@ -104,7 +117,7 @@ def check_conn(conn) -> Report:
     report = Report()
     v = report.violations
     ship_rows = conn.execute(sa.select(shipments.c.id, shipments.c.order_id, shipments.c.node,
-                                       shipments.c.status)).all()
+                                       shipments.c.status, shipments.c.created_at)).all()
     ship_by_id = {r.id: r for r in ship_rows}
     sl_rows = conn.execute(sa.select(shipment_lines.c.shipment_id, shipment_lines.c.line_no,
                                      shipment_lines.c.sku, shipment_lines.c.qty)).all()
@@ -172,6 +185,18 @@ def check_conn(conn) -> Report:
         problem = _order_vs_shipments(O(o.status), [s.status for s in by_order.get(o.id, [])])
         if problem:
             v.append(Violation("order_shipments_inconsistent", o.id, problem))
+
+    # -- the capacity counters agree with the shipments
+    live: dict[tuple[str, object], int] = defaultdict(int)
+    for s in ship_rows:
+        if s.status not in DEAD:
+            live[(s.node, s.created_at.astimezone(UTC).date())] += 1
+    stored = {(r.node, r.day): r.live for r in conn.execute(sa.select(shipment_day_counts))}
+    for key in sorted(set(live) | set(stored)):
+        if live.get(key, 0) != stored.get(key, 0):
+            v.append(Violation("shipment_count_mismatch", f"{key[0]} {key[1].isoformat()}",
+                               f"shipment_day_counts.live={stored.get(key, 0)} but {live.get(key, 0)} live "
+                               "shipment(s) were created that day"))
 
     # -- every status change has an event
     last = _last_status_events(conn)

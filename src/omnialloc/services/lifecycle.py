@@ -13,7 +13,16 @@ from collections import defaultdict
 
 from sqlalchemy.exc import IntegrityError
 
-from omnialloc.domain import Address, DeliveryMode, Order, OrderLine, OrderStatus, PaymentMode, ShipmentStatus
+from omnialloc.domain import (
+    ORDER_MACHINE,
+    Address,
+    DeliveryMode,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentMode,
+    ShipmentStatus,
+)
 from omnialloc.domain.enums import Capability, Role
 from omnialloc.domain.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
 from omnialloc.geo.pins import locate, locate_point
@@ -21,6 +30,7 @@ from omnialloc.services import queries
 from omnialloc.services.access import Principal
 from omnialloc.services.allocation import HOLDING, ReservationConflict, allocate_in, move_order
 from omnialloc.services.events import now, record
+from omnialloc.services.network import channel as channel_master
 from omnialloc.services.network import skus as sku_master
 
 CANCELLABLE_SHIPMENTS = frozenset({ShipmentStatus.ALLOCATED, ShipmentStatus.ACCEPTED, ShipmentStatus.PACKED,
@@ -38,16 +48,18 @@ def capture(ctx, principal: Principal, body: dict) -> tuple[dict, bool]:
     if principal.role == Role.CHANNEL and body["channel"] != principal.channel:
         raise ValidationFailed(f"this key may only create orders for channel {principal.channel!r}",
                                field_errors=[FieldError("channel", f"must be {principal.channel!r}")])
+    with ctx.one_connection():  # the capture and its allocation: one checkout, one pool pre-ping
+        return _capture(ctx, principal, body)
+
+
+def _capture(ctx, principal: Principal, body: dict) -> tuple[dict, bool]:
     digest = request_hash(body)
     # Insert first, look for an earlier capture only when the (channel, external_id) key is taken
     # (or the body no longer validates): retries are rare, so the first attempt skips that query.
     try:
         with ctx.uow() as uow:
             order = _new_order(uow, ctx, body)
-            uow.orders.add(order, request_hash=digest)
-            record(uow, "order", order.id, "captured", principal.actor, to_status=OrderStatus.CREATED,
-                   reason=f"captured from {order.channel}", external_id=order.external_id)
-            _validate(uow, ctx, order, principal.actor)
+            _store_validated(uow, ctx, order, digest, principal.actor)
             uow.commit()
             written = list(uow.events.recorded)
             held = (order, uow.orders.written_version(order.id))
@@ -92,7 +104,7 @@ def _replay(ctx, body: dict, digest: str) -> str | None:
 
 def _new_order(uow, ctx, body: dict) -> Order:
     errors: list[FieldError] = []
-    channel = uow.channels.get(body["channel"])
+    channel = channel_master(uow, body["channel"])
     if channel is None or not channel.active:
         errors.append(FieldError("channel", f"unknown or inactive channel {body['channel']!r}"))
     lines_in = body["lines"]
@@ -145,16 +157,26 @@ def _new_order(uow, ctx, body: dict) -> Order:
     )
 
 
-def _validate(uow, ctx, order: Order, actor: str) -> None:
-    """Run validation rules (when the rules module is present) and move CREATED -> VALIDATED / ON_HOLD / CANCELLED."""
-    target, reason = OrderStatus.VALIDATED, "passed validation"
+def _store_validated(uow, ctx, order: Order, digest: str, actor: str) -> None:
+    """Run validation rules (when the rules module is present) on the new order and store it once, already
+    VALIDATED / ON_HOLD / CANCELLED; its events still tell CREATED -> that status, in that order."""
+    target, reason, outcome = OrderStatus.VALIDATED, "passed validation", None
     try:
         from omnialloc.services import rules_runtime
     except ImportError:
         rules_runtime = None
     if rules_runtime is not None:
-        target, reason = rules_runtime.apply_validation(uow, ctx, order, actor)
-    move_order(uow, order, target, actor, reason)
+        target, reason, outcome = rules_runtime.validate_new(uow, ctx, order)
+    ORDER_MACHINE.check(OrderStatus.CREATED, target)
+    order.status = target
+    uow.orders.add(order, request_hash=digest, status_reason=reason,
+                   hold_reason=reason if target == OrderStatus.ON_HOLD else None)
+    record(uow, "order", order.id, "captured", actor, to_status=OrderStatus.CREATED,
+           reason=f"captured from {order.channel}", external_id=order.external_id)
+    if rules_runtime is not None:
+        rules_runtime.record_validation(uow, order, outcome, actor)
+    record(uow, "order", order.id, "status_changed", actor, from_status=OrderStatus.CREATED, to_status=target,
+           reason=reason)
 
 
 # ------------------------------------------------------------------ allocate
@@ -187,9 +209,13 @@ def allocate(ctx, order_id: str, actor: str, *, event_type: str = "allocated", h
 
 def _locked(uow, order_id: str, held: tuple[Order, int] | None) -> tuple[Order, bool]:
     """The order with its row locked, and whether it is exactly ``held`` (see :func:`allocate`)."""
-    if held is not None and held[1] is not None and uow.orders.lock(order_id) == held[1]:
-        # A reservation conflict retries before anything changed the held order, so it can be reused.
-        return held[0], True
+    if held is not None and held[1] is not None:
+        version, token = uow.orders.lock_with_revision(order_id)
+        if version is not None:
+            uow.saw_revision(token)
+        if version == held[1]:
+            # A reservation conflict retries before anything changed the held order, so it can be reused.
+            return held[0], True
     order = uow.orders.get(order_id, for_update=True)
     if order is None:
         raise NotFound(f"order {order_id} not found")

@@ -1,7 +1,14 @@
-"""A per-process cache of the reference network: nodes, their locations, carriers, rates, serviceability.
+"""Per-process caches of the reference data: the network (nodes, their locations, carriers, rates,
+serviceability), SKUs and channels.
 
-Reference data changes rarely (demo load, admin edits), while every allocation
-needs all of it; reading it once per TTL keeps allocation to a few queries.
+Reference data changes rarely (demo load, admin edits), while every capture and
+allocation needs it. Each cache is kept per engine and keyed by the revision
+token (``tables_rules.rules_revision``), which every write of reference data
+changes, whichever process makes it; the unit of work reads the token once per
+transaction. So a deactivated node, a new rate card or an inactive channel is
+seen by the next transaction of every process, never served from a stale cache.
+``TTL_SECONDS`` still reloads now and then, for rows changed behind the
+application's back (SQL by hand).
 """
 
 from __future__ import annotations
@@ -9,9 +16,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, replace
+import weakref
+from dataclasses import dataclass, field, replace
 
-from omnialloc.domain import Carrier, Node, RateCard
+from omnialloc.domain import Carrier, Channel, Node, RateCard
 from omnialloc.domain.errors import DomainError
 from omnialloc.geo.pins import PinLocation, locate
 from omnialloc.logistics.serviceability import ServiceabilityIndex
@@ -29,40 +37,70 @@ class Network:
     rate_cards: list[RateCard]
     serviceability: ServiceabilityIndex
     loaded_at: float
+    token: str | None = None
 
 
-_cache: dict[str, Network] = {}
+@dataclass
+class _Reference:
+    """One engine's cached reference data, valid while the revision token is ``token``."""
+
+    token: str | None
+    network: Network | None = None
+    skus: dict[str, tuple[float, object]] = field(default_factory=dict)
+    channels: dict[str, tuple[float, Channel]] = field(default_factory=dict)
+
+
+_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> _Reference
 _lock = threading.Lock()
 
 
+def revision(uow) -> str | None:
+    """The revision token as ``uow``'s transaction sees it (read once per transaction)."""
+    read = getattr(uow, "revision", None)
+    if read is not None:
+        return read()
+    from omnialloc.store.repositories.rules import RuleRepository
+
+    return RuleRepository(uow.conn).revision()
+
+
+def _reference(uow) -> _Reference:
+    token = revision(uow)
+    engine = uow.conn.engine
+    with _lock:
+        ref = _cache.get(engine)
+        if ref is None or ref.token != token:
+            ref = _cache[engine] = _Reference(token)
+        return ref
+
+
 def network(uow, key: str = "default", *, fresh: bool = False) -> Network:
-    with _lock:
-        hit = _cache.get(key)
-        if hit is not None and not fresh and time.monotonic() - hit.loaded_at < TTL_SECONDS:
-            return hit
+    ref = _reference(uow)
+    hit = ref.network
+    if hit is not None and not fresh and time.monotonic() - hit.loaded_at < TTL_SECONDS:
+        return hit
     loaded = _load(uow)
-    with _lock:
-        _cache[key] = loaded
+    loaded.token = ref.token
+    ref.network = loaded
     return loaded
 
 
 def invalidate() -> None:
     with _lock:
         _cache.clear()
-        _skus.clear()
         _rejections.clear()
 
 
-_skus: dict[str, tuple[float, object]] = {}
 _rejections: dict[str, tuple[float, dict[str, int]]] = {}
 
 
 def skus(uow, codes) -> dict:
-    """SKU master data by code (cached per process for TTL_SECONDS; unknown codes are simply absent)."""
+    """SKU master data by code (cached per process; unknown codes are simply absent)."""
+    cached = _reference(uow).skus
     stamp = time.monotonic()
     out, missing = {}, []
     for code in codes:
-        hit = _skus.get(code)
+        hit = cached.get(code)
         if hit is not None and stamp - hit[0] < TTL_SECONDS:
             out[code] = hit[1]
         else:
@@ -70,12 +108,28 @@ def skus(uow, codes) -> dict:
     if missing:
         found = uow.skus.get_many(missing)
         with _lock:
-            if len(_skus) > 200_000:
-                _skus.clear()
+            if len(cached) > 200_000:
+                cached.clear()
             for code, sku in found.items():
-                _skus[code] = (stamp, sku)
+                cached[code] = (stamp, sku)
         out.update(found)
     return out
+
+
+def channel(uow, code: str) -> Channel | None:
+    """A channel by code (cached per process like the SKUs; an unknown code is read every time)."""
+    cached = _reference(uow).channels
+    stamp = time.monotonic()
+    hit = cached.get(code)
+    if hit is not None and stamp - hit[0] < TTL_SECONDS:
+        return hit[1]
+    found = uow.channels.get(code)
+    if found is not None:
+        with _lock:
+            if len(cached) > 10_000:
+                cached.clear()
+            cached[code] = (stamp, found)
+    return found
 
 
 def recent_rejections(uow, since) -> dict[str, int]:

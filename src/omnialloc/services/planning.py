@@ -110,29 +110,30 @@ def node_penalties(nodes, cand: Candidates, routing: Routing, settings: Settings
             + top_bonus - routing.node_bonus.get(node.code, 0) for node in nodes}
 
 
-# Solver lanes per (lane table, node, origin, destination, cod), checked once and shared between
-# orders (a Lane is frozen): building and checking ~70 of them per order was a fifth of the request's
-# CPU. A new lane table (carriers or rate cards changed, network reloaded) starts a new cache.
+# Solver lanes per (lane table, node, carrier quote), checked once and shared between orders (a Lane
+# is frozen): building and checking ~70 of them per order was a fifth of the request's CPU. A quote
+# depends on the destination only through its zone and SLA, so new destinations mostly hit too. A
+# new lane table (carriers or rate cards changed, network reloaded) starts a new cache.
 _LANES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _DISTANCES: dict[tuple[float, float, float, float], float] = {}
 _MAX_CACHED = 100_000
 
 
-def _solver_lanes(table, node_code: str, origin: PinLocation, dest: PinLocation, cod: bool) -> tuple[Lane, ...]:
+def _solver_lanes(table, node_code: str, origin: PinLocation, dest: PinLocation, cod: bool) -> list[Lane]:
     cache = _LANES.get(table)
     if cache is None:
         cache = _LANES[table] = {}
-    key = (node_code, origin, dest, cod)
-    hit = cache.get(key)
-    if hit is None:
-        if len(cache) >= _MAX_CACHED:
-            cache.clear()
-        hit = cache[key] = tuple(
-            make_lane(node_code, q.carrier, str(q.zone), q.first_slab_paise, q.additional_slab_paise, q.slab_g,
-                      q.cod_fixed_paise, q.cod_percent_bp, q.max_weight_g, q.sla_days, q.cod_allowed,
-                      q.volumetric_divisor)
-            for q in table.lanes(origin, dest, cod=cod))
-    return hit
+    out = []
+    for q in table.lanes(origin, dest, cod=cod):
+        lane = cache.get((node_code, q))
+        if lane is None:
+            if len(cache) >= _MAX_CACHED:
+                cache.clear()
+            lane = cache[(node_code, q)] = make_lane(
+                node_code, q.carrier, str(q.zone), q.first_slab_paise, q.additional_slab_paise, q.slab_g,
+                q.cod_fixed_paise, q.cod_percent_bp, q.max_weight_g, q.sla_days, q.cod_allowed, q.volumetric_divisor)
+        out.append(lane)
+    return out
 
 
 def _ruled(lane: Lane, routing: Routing) -> Lane:

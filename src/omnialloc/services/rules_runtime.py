@@ -1,17 +1,19 @@
 """Rules at order time: the hooks the lifecycle calls, and the per-process compiled rule cache.
 
-- ``apply_validation(uow, ctx, order, actor)`` at capture: runs validation
-  rules, persists the priority/tags they set, records which rules fired as an
-  order event, and returns the status the order moves to (VALIDATED, ON_HOLD or
-  CANCELLED) with its reason.
+- ``validate_new(uow, ctx, order)`` at capture, before the order is stored:
+  runs validation rules, applies the priority/tags/cancellation they set to the
+  order, and returns the status it is stored in (VALIDATED, ON_HOLD or
+  CANCELLED) with its reason; ``record_validation`` records which rules fired
+  as an order event.
 - ``routing_for(uow, ctx, order)`` at every allocation: runs routing, shipping
   and split rules and returns the ``Routing`` the problem builder turns into
   eligibility constraints and objective bonuses (None when no rule applies).
 
 The compiled rule set is cached per process and engine, keyed by the token in
-``rules_revision``: one small SELECT per call tells whether any rule changed
-since (in this process or another), and only then are the rules reloaded and
-compiled. No rule is ever compiled per order.
+``rules_revision``: one small SELECT per transaction (shared with the network
+caches, ``UnitOfWork.revision``) tells whether any rule changed since (in this
+process or another), and only then are the rules reloaded and compiled. No rule
+is ever compiled per order.
 """
 
 from __future__ import annotations
@@ -85,8 +87,10 @@ def compile_rows(rows: list[dict]) -> tuple[RuleSet, list[dict]]:
 
 def current(uow) -> tuple[RuleSet, list[dict]]:
     """The compiled, enabled rules of this database (cached until the revision token changes)."""
+    from omnialloc.services.network import revision
+
     r = repo(uow)
-    token = r.revision()
+    token = revision(uow)  # once per transaction: validation and routing share it with the network caches
     key = id(uow.engine)
     # No revision row yet (None) is a state like any token: no rule was ever saved (every save bumps
     # the token), so the cached set stays right until the first save writes a token.
@@ -157,32 +161,32 @@ def _nearest_zone(dest, net) -> str:
 
 
 # ------------------------------------------------------------------ the hooks
-def apply_validation(uow, ctx, order: Order, actor: str) -> tuple[OrderStatus, str]:
+def validate_new(uow, ctx, order: Order) -> tuple[OrderStatus, str, object | None]:
+    """Run the validation rules on a captured order before it is stored, and apply what they set
+    (priority, tags, cancelled quantities) to ``order`` in memory, so it is stored once, validated.
+
+    Returns (status to store, its reason, the rules' outcome for :func:`record_validation`; None
+    when there is no validation rule).
+    """
     rules, _ = current(uow)
     if not rules.by_kind[RuleKind.VALIDATION]:
-        return OrderStatus.VALIDATED, "passed validation"
+        return OrderStatus.VALIDATED, "passed validation", None
     from omnialloc.services.network import network
 
     out = rules.validate(facts_for(uow, order, network(uow)))
-    persist_validation(uow, order, out, actor)
-    return OrderStatus(out.status), out.reason
-
-
-def persist_validation(uow, order: Order, out, actor: str) -> None:
-    if out.priority is not None and out.priority != order.priority:
-        uow.orders.set_priority(order.id, out.priority)
+    if out.priority is not None:
         order.priority = out.priority
     if out.tags:
         order.tags = list(order.tags) + [t for t in out.tags if t not in order.tags]
-        uow.orders.set_tags(order.id, order.tags)
-    if out.status == "ON_HOLD":
-        uow.orders.set_hold_reason(order.id, out.reason)
     if out.status == "CANCELLED":
         for line in order.lines:  # as a cancel does: nothing of the order stays open
-            if line.cancelled_qty != line.qty:
-                uow.orders.set_cancelled_qty(order.id, line.line_no, line.qty)
-                line.cancelled_qty = line.qty
-    if out.fired or out.errors:
+            line.cancelled_qty = line.qty
+    return OrderStatus(out.status), out.reason, out
+
+
+def record_validation(uow, order: Order, out, actor: str) -> None:
+    """The ``rules_applied`` event of :func:`validate_new`'s outcome (when any rule fired or failed)."""
+    if out is not None and (out.fired or out.errors):
         record(uow, "order", order.id, "rules_applied", actor, reason=_summary(out.fired, out.errors),
                phase="validation", fired=out.fired, errors=out.errors, decided_by=out.decided_by,
                result={"status": out.status, "priority": out.priority, "tags": out.tags})

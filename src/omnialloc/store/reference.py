@@ -24,7 +24,7 @@ from omnialloc.store.repositories import carriers as carrier_rows
 from omnialloc.store.repositories import channels as channel_rows
 from omnialloc.store.repositories import nodes as node_rows
 from omnialloc.store.repositories import skus as sku_rows
-from omnialloc.store.repositories._base import utcnow
+from omnialloc.store.repositories._base import bump_revision, utcnow
 
 
 @dataclass
@@ -66,6 +66,10 @@ def upsert_rows(conn: Connection, table: sa.Table, rows: Iterable[dict], result:
     result.updated[table.name] = result.updated.get(table.name, 0) + len(changed)
 
 
+# Tables whose rows the order path caches per process (keyed by the revision token).
+_CACHED = ("nodes", "skus", "channels", "carriers", "rate_cards", "serviceability")
+
+
 def sync_network(conn: Connection, *, nodes: Iterable[Node] = (), skus: Iterable[Sku] = (),
                  channels: Iterable[Channel] = (), carriers: Iterable[Carrier] = (),
                  rate_cards: Iterable[RateCard] = (), serviceability: Iterable[Serviceability] = (),
@@ -78,6 +82,8 @@ def sync_network(conn: Connection, *, nodes: Iterable[Node] = (), skus: Iterable
     upsert_rows(conn, t.carriers, (carrier_rows._carrier_row(c) for c in carriers), result)
     upsert_rows(conn, t.rate_cards, (carrier_rows._rate_row(r) for r in rate_cards), result)
     upsert_rows(conn, t.serviceability, (carrier_rows._service_row(s) for s in serviceability), result)
+    if any(result.inserted.get(name) or result.updated.get(name) for name in _CACHED):
+        bump_revision(conn)  # every process's cached network, SKUs and channels reload
     now = utcnow()
     upsert_rows(conn, t.inventory, (dict(node=p.node, sku=p.sku, on_hand=p.on_hand, reserved=0,
                                          safety_stock=p.safety_stock, updated_at=now) for p in inventory),

@@ -250,6 +250,16 @@ shipment_lines = sa.Table(
     sa.CheckConstraint("qty >= 0", name="qty_nonneg"),
 )
 
+# Live shipments (not REJECTED / CANCELLED) created per node and UTC day: what a node's daily
+# capacity is measured against, kept in step by ShipmentRepository (created +1, killed -1) so an
+# allocation reads a few rows instead of counting the day's shipments.
+shipment_day_counts = sa.Table(
+    "shipment_day_counts", metadata,
+    sa.Column("node", sa.String(64), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("live", sa.Integer, nullable=False, server_default="0"),
+)
+
 # Nodes that rejected an order: hopping never offers the order to them again.
 order_excluded_nodes = sa.Table(
     "order_excluded_nodes", metadata,

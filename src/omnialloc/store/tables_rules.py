@@ -7,10 +7,16 @@ On the store's one ``MetaData`` (``store.tables.load_all`` picks this module up)
 - ``rule_versions``: one row per change (created, updated, enabled, disabled,
   reordered, deleted) with the full rule as it was after the change.
 - ``rules_revision``: one row (id = 1) whose ``token`` changes with every
-  change to any rule. Each process keeps the compiled rule set and compares
-  this token once per capture/allocation: a changed token (or a missing row,
-  e.g. after a test reset) reloads the rules. A random token rather than a
-  counter, so a restored or truncated database never matches a stale cache.
+  change to any rule and (since migration 0009) to the reference data the
+  order path caches: nodes, SKUs, channels, carriers, rate cards and
+  serviceability (``RuleRepository.bump_revision``, called by their
+  repositories' writes and by ``store.reference.sync_network``). Each process
+  keeps the compiled rule set, the network, channels and SKUs keyed by this
+  token and reads it once per transaction of a capture/allocation: a changed
+  token (or a missing row, e.g. after a test reset) reloads them, whichever
+  process made the change. A random token rather than a counter, so a
+  restored or truncated database never matches a stale cache. (The name is
+  historical: it was the rules' token first.)
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ Leaving the block without ``commit()`` (or with an exception) rolls back.
 lock (a deferred BEGIN: a consistent snapshot; writes in it are a bug).
 After ``commit()`` the unit may be used again; the next statement begins a
 new transaction. Events (and their outbox rows) are queued and written just
-before the commit (see ``repositories.events``).
+before the commit (see ``repositories.events``), and after them the shipment
+counters (see ``repositories.shipments``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Connection, Engine
 
 from omnialloc.store.engine import READONLY_OPTION
+from omnialloc.store.repositories.rules import REVISION_SEEN
 from omnialloc.store.repositories import (
     AllocationRepository,
     ApiKeyRepository,
@@ -42,20 +44,28 @@ EXTRA_REPOSITORIES = {
 class UnitOfWork:
     conn: Connection
 
-    def __init__(self, engine: Engine, *, readonly: bool = False):
+    def __init__(self, engine: Engine, *, readonly: bool = False, connection: Connection | None = None):
+        """``connection``: an open connection to use (and leave open) instead of checking one out;
+        for a write unit only (see ``services.context.Context.one_connection``)."""
+        if connection is not None and readonly:
+            raise ValueError("a read-only unit of work takes its own connection")
         self.engine = engine
         self.readonly = readonly
+        self._borrowed = connection
         self.conn = None  # type: ignore[assignment]
 
     def __enter__(self) -> "UnitOfWork":
-        conn = self.engine.connect()
+        conn = self._borrowed if self._borrowed is not None else self.engine.connect()
         if self.readonly:
             conn = conn.execution_options(**{READONLY_OPTION: True})
         self.conn = conn
+        conn.info.pop(REVISION_SEEN, None)  # the DBAPI connection's info outlives a checkout
         try:
+            if conn.in_transaction():
+                raise RuntimeError("the borrowed connection is in another unit of work's transaction")
             conn.begin()
         except BaseException:
-            conn.close()
+            self._close()
             raise
         self.nodes = NodeRepository(conn)
         self.skus = SkuRepository(conn)
@@ -84,15 +94,42 @@ class UnitOfWork:
         try:
             if self.conn.in_transaction():
                 self.conn.rollback()
+            self._forget_revision()
         finally:
+            self._close()
+
+    def _forget_revision(self) -> None:
+        if not self.conn.invalidated:  # (a dropped connection's info goes with it; touching it would reconnect)
+            self.conn.info.pop(REVISION_SEEN, None)
+
+    def _close(self) -> None:
+        if self._borrowed is None:
             self.conn.close()
 
     def commit(self) -> None:
         self.events.flush()
+        self.shipments.flush_counts()  # last: the counter rows are the last rows this transaction locks
+        self._forget_revision()
         if self.conn.in_transaction():
             self.conn.commit()
 
     def rollback(self) -> None:
         self.events.discard()
+        self.shipments.discard_counts()
+        self._forget_revision()
         if self.conn.in_transaction():
             self.conn.rollback()
+
+    def revision(self) -> str | None:
+        """The reference revision token (``tables_rules.rules_revision``) as this transaction sees it:
+        read at most once per transaction, for the per-process caches of rules, network, SKUs, channels."""
+        info = self.conn.info
+        if REVISION_SEEN not in info:
+            from omnialloc.store.repositories.rules import RuleRepository
+
+            info[REVISION_SEEN] = RuleRepository(self.conn).revision()
+        return info[REVISION_SEEN]
+
+    def saw_revision(self, token: str | None) -> None:
+        """The token was read in this transaction by a statement that fetched it along with other data."""
+        self.conn.info[REVISION_SEEN] = token

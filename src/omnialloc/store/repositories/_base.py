@@ -17,6 +17,20 @@ class Repository:
         self.conn = conn
 
 
+def bump_revision(conn: Connection) -> str:
+    """New revision token (see ``tables_rules.rules_revision``): reference data changed in this transaction."""
+    from omnialloc.store.repositories.rules import bump_revision as bump
+
+    return bump(conn)
+
+
+def changed(conn: Connection, rowcount: int) -> bool:
+    """Whether an UPDATE of reference data hit its row; bumps the revision token when it did."""
+    if rowcount == 1:
+        bump_revision(conn)
+    return rowcount == 1
+
+
 def optional_fields(cls, values: dict) -> dict:
     """The subset of ``values`` that ``cls`` (a dataclass) has fields for.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from omnialloc.domain import Carrier, RateCard, Serviceability, Zone
-from omnialloc.store.repositories._base import Repository
+from omnialloc.store.repositories._base import Repository, bump_revision, changed
 from omnialloc.store.tables import carriers, rate_cards, serviceability
 
 _CARRIER = ("code", "name", "max_weight_g", "cod_supported", "volumetric_divisor", "reverse_supported", "active")
@@ -51,14 +51,17 @@ class CarrierRepository(Repository):
             q = q.where(carriers.c.active.is_(True))
         return [_carrier(r) for r in self.conn.execute(q)]
 
+    # Writes bump the revision token: every process's cached network reloads (services.network).
     def add(self, carrier: Carrier, *, webhook_secret: str | None = None) -> None:
         self.conn.execute(carriers.insert().values(**_carrier_row(carrier), webhook_secret=webhook_secret))
+        bump_revision(self.conn)
 
     def update(self, carrier: Carrier) -> bool:
         """Updates the carrier's fields; the webhook secret is left as it is."""
         row = _carrier_row(carrier)
         code = row.pop("code")
-        return self.conn.execute(carriers.update().where(carriers.c.code == code).values(**row)).rowcount == 1
+        return changed(self.conn, self.conn.execute(carriers.update().where(carriers.c.code == code)
+                                                    .values(**row)).rowcount)
 
     def upsert(self, carrier: Carrier) -> None:
         if not self.update(carrier):
@@ -89,6 +92,7 @@ class CarrierRepository(Repository):
         values = {k: v for k, v in row.items() if k not in ("carrier", "zone")}
         if self.conn.execute(rate_cards.update().where(key).values(**values)).rowcount == 0:
             self.conn.execute(rate_cards.insert().values(**row))
+        bump_revision(self.conn)
 
     # -------------------------------------------------------------- serviceability
     def serviceability(self, carrier: str | None = None) -> list[Serviceability]:
@@ -110,3 +114,4 @@ class CarrierRepository(Repository):
         values = {k: v for k, v in row.items() if k not in ("carrier", "pin_prefix")}
         if self.conn.execute(serviceability.update().where(key).values(**values)).rowcount == 0:
             self.conn.execute(serviceability.insert().values(**row))
+        bump_revision(self.conn)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from omnialloc.domain import Channel
-from omnialloc.store.repositories._base import Repository
+from omnialloc.store.repositories._base import Repository, bump_revision, changed
 from omnialloc.store.tables import channels
 
 
@@ -32,14 +32,17 @@ class ChannelRepository(Repository):
     def list(self) -> list[Channel]:
         return [_from_row(r) for r in self.conn.execute(sa.select(channels).order_by(channels.c.code))]
 
+    # Writes bump the revision token: every process's cached channels reload (services.network).
     def add(self, channel: Channel, *, webhook_secret: str | None = None) -> None:
         self.conn.execute(channels.insert().values(**_to_row(channel), webhook_secret=webhook_secret))
+        bump_revision(self.conn)
 
     def update(self, channel: Channel) -> bool:
         """Updates the channel's fields; the webhook secret is left as it is."""
         row = _to_row(channel)
         code = row.pop("code")
-        return self.conn.execute(channels.update().where(channels.c.code == code).values(**row)).rowcount == 1
+        return changed(self.conn, self.conn.execute(channels.update().where(channels.c.code == code)
+                                                    .values(**row)).rowcount)
 
     def upsert(self, channel: Channel) -> None:
         if not self.update(channel):

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from omnialloc.domain import Capability, Node, NodeKind
-from omnialloc.store.repositories._base import Repository
+from omnialloc.store.repositories._base import Repository, bump_revision, changed
 from omnialloc.store.tables import nodes
 
 
@@ -46,17 +46,20 @@ class NodeRepository(Repository):
             q = q.where(nodes.c.active.is_(True))
         return [_from_row(r) for r in self.conn.execute(q)]
 
+    # Writes bump the revision token: every process's cached network reloads (services.network).
     def add(self, node: Node) -> None:
         self.conn.execute(nodes.insert().values(**_to_row(node)))
+        bump_revision(self.conn)
 
     def update(self, node: Node) -> bool:
         row = _to_row(node)
         code = row.pop("code")
-        return self.conn.execute(nodes.update().where(nodes.c.code == code).values(**row)).rowcount == 1
+        return changed(self.conn, self.conn.execute(nodes.update().where(nodes.c.code == code).values(**row)).rowcount)
 
     def upsert(self, node: Node) -> None:
         if not self.update(node):
             self.add(node)
 
     def set_active(self, code: str, active: bool) -> bool:
-        return self.conn.execute(nodes.update().where(nodes.c.code == code).values(active=active)).rowcount == 1
+        return changed(self.conn, self.conn.execute(nodes.update().where(nodes.c.code == code)
+                                                    .values(active=active)).rowcount)

@@ -16,6 +16,7 @@ from omnialloc.domain.errors import ValidationFailed
 from omnialloc.store.repositories._base import Repository, optional_fields, utcnow
 from omnialloc.store.tables import order_excluded_nodes as excl
 from omnialloc.store.tables import order_lines, orders
+from omnialloc.store.tables_rules import rules_revision
 
 _OPTIONAL = ("status_reason", "hold_reason", "pickup_code", "updated_at", "version", "request_hash")
 
@@ -78,6 +79,10 @@ _GET_FOR_UPDATE = _GET.with_for_update()
 _BY_EXTERNAL = sa.select(orders.c.id).where(orders.c.channel == sa.bindparam("channel"),
                                             orders.c.external_id == sa.bindparam("external_id"))
 _LOCK_VERSION = sa.select(orders.c.version).where(orders.c.id == sa.bindparam("order_id")).with_for_update()
+# The same, with the reference revision token (tables_rules) in the one round trip: an allocation needs both.
+_LOCK_VERSION_REVISION = (
+    sa.select(orders.c.version, sa.select(rules_revision.c.token).where(rules_revision.c.id == 1).scalar_subquery())
+    .where(orders.c.id == sa.bindparam("order_id")).with_for_update(of=orders))
 _REQUEST_HASH = sa.select(orders.c.request_hash).where(orders.c.id == sa.bindparam("order_id"))
 _LINES = (sa.select(order_lines).where(order_lines.c.order_id.in_(sa.bindparam("order_ids", expanding=True)))
           .order_by(order_lines.c.order_id, order_lines.c.line_no))
@@ -132,6 +137,11 @@ class OrderRepository(Repository):
     def lock(self, order_id: str) -> int | None:
         """Lock the order row (as ``get(for_update=True)``) and return its version, reading nothing else."""
         return self.conn.execute(_LOCK_VERSION, {"order_id": order_id}).scalar()
+
+    def lock_with_revision(self, order_id: str) -> tuple[int | None, str | None]:
+        """:meth:`lock`, also returning the reference revision token (``UnitOfWork.revision``)."""
+        row = self.conn.execute(_LOCK_VERSION_REVISION, {"order_id": order_id}).first()
+        return (None, None) if row is None else (row[0], row[1])
 
     def written_version(self, order_id: str) -> int | None:
         """The version this unit of work left an order it inserted at (None for orders it did not insert)."""
@@ -218,11 +228,16 @@ class OrderRepository(Repository):
         return out
 
     # -------------------------------------------------------------- writes
-    def add(self, order: Order, *, request_hash: str | None = None) -> None:
+    def add(self, order: Order, *, request_hash: str | None = None, status_reason: str | None = None,
+            hold_reason: str | None = None) -> None:
         """Insert the order and its lines. A duplicate (channel, external_id) raises IntegrityError."""
         now = utcnow()
         row = _to_row(order, now)
         row["request_hash"] = request_hash
+        if status_reason is not None:
+            row["status_reason"] = status_reason
+        if hold_reason is not None:
+            row["hold_reason"] = hold_reason
         self.conn.execute(_INSERT, row)
         if order.lines:
             self.conn.execute(_INSERT_LINES, [

@@ -21,6 +21,13 @@ COLUMNS = ("id", "name", "kind", "condition", "actions", "priority", "enabled", 
 
 
 _REVISION = sa.select(rules_revision.c.token).where(rules_revision.c.id == 1)  # read per order: built once
+#: ``conn.info`` key under which a unit of work keeps the token its transaction read (or wrote).
+REVISION_SEEN = "omnialloc_revision"
+
+
+def bump_revision(conn) -> str:
+    """A new revision token in ``conn``'s transaction: every process's rule and network caches reload."""
+    return RuleRepository(conn).bump_revision()
 
 
 def _row(r) -> dict:
@@ -88,8 +95,9 @@ class RuleRepository(Repository):
         return self.conn.execute(_REVISION).scalar()
 
     def bump_revision(self) -> str:
-        """A new random token: every process reloads its compiled rules on its next call."""
+        """A new random token: every process reloads its compiled rules (and cached network) on its next call."""
         token = secrets.token_hex(16)
+        self.conn.info[REVISION_SEEN] = token  # this transaction now sees its own change
         now = utcnow()
         q = rules_revision.update().where(rules_revision.c.id == 1).values(token=token, updated_at=now)
         if self.conn.execute(q).rowcount == 1:

@@ -3,20 +3,28 @@
 A shipment in one of ``HOLDING_STATUSES`` holds a stock reservation: per (node,
 sku) ``inventory.reserved`` equals the sum of those shipments' line quantities
 (see :meth:`ShipmentRepository.reserved_by_shipments`).
+
+Per node and UTC day of creation, ``shipment_day_counts.live`` equals the number
+of shipments not REJECTED / CANCELLED (a node's daily capacity is measured against
+it). ``add`` and a status change into a dead status keep it in step: the changes
+are queued and written by ``flush_counts`` when the unit of work commits, after
+everything else and in (node, day) order, so concurrent transactions take the
+counter rows last and in one order (no deadlock with the inventory rows taken
+before them). ``live_on`` adds this transaction's queued changes to what it reads.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
 from omnialloc.domain import Shipment, ShipmentLine, ShipmentStatus
-from omnialloc.domain.shipments import RESERVING_STATUSES
+from omnialloc.domain.shipments import DEAD_STATUSES, RESERVING_STATUSES
 from omnialloc.store.repositories._base import Repository, optional_fields, utcnow
-from omnialloc.store.tables import shipment_lines, shipments
+from omnialloc.store.tables import shipment_day_counts, shipment_lines, shipments
 
 HOLDING_STATUSES = RESERVING_STATUSES
 
@@ -54,6 +62,31 @@ _LINES = (sa.select(shipment_lines).where(shipment_lines.c.shipment_id.in_(sa.bi
           .order_by(shipment_lines.c.shipment_id, shipment_lines.c.line_no))
 _INSERT = shipments.insert()
 _INSERT_LINES = shipment_lines.insert()
+_LIVE_ON = sa.select(shipment_day_counts.c.node, shipment_day_counts.c.live).where(
+    shipment_day_counts.c.day == sa.bindparam("day"))
+_BEFORE_KILL = (sa.select(shipments.c.node, shipments.c.created_at, shipments.c.status)
+                .where(shipments.c.id == sa.bindparam("id")).with_for_update())
+_COUNT_UPSERT: dict = {}
+_DEAD = frozenset(str(s) for s in DEAD_STATUSES)
+
+
+def _count_upsert(dialect_name: str):
+    """INSERT INTO shipment_day_counts ... ON CONFLICT (node, day) DO UPDATE live = live + delta, per dialect."""
+    stmt = _COUNT_UPSERT.get(dialect_name)
+    if stmt is None:
+        if dialect_name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:  # the two supported backends
+            from sqlalchemy.dialects.sqlite import insert
+        ins = insert(shipment_day_counts)
+        stmt = _COUNT_UPSERT[dialect_name] = ins.on_conflict_do_update(
+            index_elements=[shipment_day_counts.c.node, shipment_day_counts.c.day],
+            set_={"live": shipment_day_counts.c.live + ins.excluded.live})
+    return stmt
+
+
+def utc_day(at: datetime) -> date:
+    return at.astimezone(UTC).date()
 
 
 def _statuses(values: Iterable[str]) -> list[str]:
@@ -61,6 +94,10 @@ def _statuses(values: Iterable[str]) -> list[str]:
 
 
 class ShipmentRepository(Repository):
+    def __init__(self, conn):
+        super().__init__(conn)
+        self._live_delta: Counter[tuple[str, date]] = Counter()  # queued shipment_day_counts changes
+
     # -------------------------------------------------------------- reads
     def get(self, shipment_id: str, *, for_update: bool = False) -> Shipment | None:
         q = sa.select(shipments).where(shipments.c.id == shipment_id)
@@ -114,6 +151,14 @@ class ShipmentRepository(Repository):
             q = q.where(shipments.c.created_at >= since)
         return {r.node: r.n for r in self.conn.execute(q)}
 
+    def live_on(self, day: date) -> dict[str, int]:
+        """Live shipments created per node on ``day`` (UTC), as this transaction will leave them."""
+        out = {r.node: r.live for r in self.conn.execute(_LIVE_ON, {"day": day})}
+        for (node, d), delta in self._live_delta.items():
+            if d == day and delta:
+                out[node] = out.get(node, 0) + delta
+        return out
+
     def reserved_by_shipments(self) -> dict[tuple[str, str], int]:
         """Sum of line qty per (node, sku) over shipments that hold a reservation (the invariant's right side)."""
         q = (sa.select(shipments.c.node, shipment_lines.c.sku, sa.func.sum(shipment_lines.c.qty).label("qty"))
@@ -139,7 +184,10 @@ class ShipmentRepository(Repository):
 
     # -------------------------------------------------------------- writes
     def add(self, shipment: Shipment) -> None:
-        self.conn.execute(_INSERT, _to_row(shipment, utcnow()))
+        row = _to_row(shipment, utcnow())
+        self.conn.execute(_INSERT, row)
+        if str(shipment.status) not in _DEAD:
+            self._live_delta[(shipment.node, utc_day(row["created_at"]))] += 1
         if shipment.lines:
             self.conn.execute(_INSERT_LINES, [
                 dict(shipment_id=shipment.id, line_no=ln.line_no, sku=ln.sku, qty=ln.qty) for ln in shipment.lines
@@ -153,10 +201,27 @@ class ShipmentRepository(Repository):
         stamp = _STAMPS.get(ShipmentStatus(status))
         if stamp:
             values[stamp] = now
+        before = None
+        if str(status) in _DEAD:  # a shipment dying frees its node's capacity for the day it was created on
+            before = self.conn.execute(_BEFORE_KILL, {"id": shipment_id}).first()
         q = shipments.update().where(shipments.c.id == shipment_id)
         if expected_version is not None:
             q = q.where(shipments.c.version == expected_version)
-        return self.conn.execute(q.values(**values)).rowcount == 1
+        done = self.conn.execute(q.values(**values)).rowcount == 1
+        if done and before is not None and before.status not in _DEAD:
+            self._live_delta[(before.node, utc_day(before.created_at))] -= 1
+        return done
+
+    def flush_counts(self) -> None:
+        """Write the queued ``shipment_day_counts`` changes (the unit of work calls this last before commit)."""
+        deltas = sorted((key, n) for key, n in self._live_delta.items() if n)
+        self._live_delta.clear()
+        if deltas:
+            self.conn.execute(_count_upsert(self.conn.dialect.name),
+                              [{"node": node, "day": day, "live": n} for (node, day), n in deltas])
+
+    def discard_counts(self) -> None:
+        self._live_delta.clear()
 
     def set_status(self, shipment_id: str, status: str, *, at: datetime | None = None) -> bool:
         return self.update_status(shipment_id, status, at=at)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from omnialloc.domain import Sku
-from omnialloc.store.repositories._base import Repository
+from omnialloc.store.repositories._base import Repository, bump_revision, changed
 from omnialloc.store.tables import skus
 
 _FIELDS = ("code", "name", "category", "unit_weight_g", "length_mm", "width_mm", "height_mm", "unit_price_paise",
@@ -41,13 +41,15 @@ class SkuRepository(Repository):
             q = q.where(skus.c.category == category)
         return [_from_row(r) for r in self.conn.execute(q)]
 
+    # Writes bump the revision token: every process's cached SKU master reloads (services.network).
     def add(self, sku: Sku) -> None:
         self.conn.execute(skus.insert().values(**_to_row(sku)))
+        bump_revision(self.conn)
 
     def update(self, sku: Sku) -> bool:
         row = _to_row(sku)
         code = row.pop("code")
-        return self.conn.execute(skus.update().where(skus.c.code == code).values(**row)).rowcount == 1
+        return changed(self.conn, self.conn.execute(skus.update().where(skus.c.code == code).values(**row)).rowcount)
 
     def upsert(self, sku: Sku) -> None:
         if not self.update(sku):

@@ -1,0 +1,115 @@
+"""shipment_day_counts: live shipments per node and UTC day, kept in step by the shipment repository."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from omnialloc.domain import ShipmentStatus
+from omnialloc.services.invariants import check
+
+
+def _today():
+    return datetime.now(UTC).date()
+
+
+def _stored(uow_factory, node, day) -> int:
+    with uow_factory(readonly=True) as uow:
+        return uow.shipments.live_on(day).get(node, 0)
+
+
+def _order_with_shipments(uow_factory, new_order, new_shipment, n=1, **kw):
+    order = new_order()
+    shipments = [new_shipment(order.id, **kw) for _ in range(n)]
+    with uow_factory() as uow:
+        uow.orders.add(order)
+        for s in shipments:
+            uow.shipments.add(s)
+        uow.commit()
+    return order, shipments
+
+
+def test_created_shipments_count_for_their_node_and_day(uow_factory, new_order, new_shipment, demo, clean_engine):
+    _order_with_shipments(uow_factory, new_order, new_shipment, n=2)
+    assert _stored(uow_factory, demo["node"], _today()) == 2
+    assert _stored(uow_factory, demo["node"], _today() - timedelta(days=1)) == 0
+    assert "shipment_count_mismatch" not in check(clean_engine).codes()
+
+
+def test_the_transaction_sees_its_own_queued_counts_before_commit(uow_factory, new_order, new_shipment, demo):
+    order = new_order()
+    with uow_factory() as uow:
+        uow.orders.add(order)
+        uow.shipments.add(new_shipment(order.id))
+        assert uow.shipments.live_on(_today())[demo["node"]] == 1
+        uow.commit()
+    assert _stored(uow_factory, demo["node"], _today()) == 1
+
+
+def test_a_rolled_back_shipment_is_not_counted(uow_factory, new_order, new_shipment, demo):
+    order = new_order()
+    with uow_factory() as uow:
+        uow.orders.add(order)
+        uow.shipments.add(new_shipment(order.id))
+        uow.rollback()
+    with uow_factory() as uow:
+        uow.orders.add(new_order())
+        uow.commit()  # the unit's next transaction does not write the discarded count either
+    assert _stored(uow_factory, demo["node"], _today()) == 0
+
+
+def test_rejecting_or_cancelling_frees_the_count_once(uow_factory, new_order, new_shipment, demo, clean_engine):
+    _, (a, b) = _order_with_shipments(uow_factory, new_order, new_shipment, n=2)
+    with uow_factory() as uow:
+        assert uow.shipments.set_status(a.id, ShipmentStatus.REJECTED)
+        assert uow.shipments.set_status(b.id, ShipmentStatus.CANCELLED)
+        assert uow.shipments.set_status(b.id, ShipmentStatus.CANCELLED)  # already dead: no second decrement
+        uow.commit()
+    assert _stored(uow_factory, demo["node"], _today()) == 0
+    assert "shipment_count_mismatch" not in check(clean_engine).codes()
+
+
+def test_a_status_change_that_loses_its_version_race_changes_no_count(uow_factory, new_order, new_shipment, demo):
+    _, (s,) = _order_with_shipments(uow_factory, new_order, new_shipment)
+    with uow_factory() as uow:
+        assert not uow.shipments.update_status(s.id, ShipmentStatus.REJECTED, expected_version=7)
+        uow.commit()
+    assert _stored(uow_factory, demo["node"], _today()) == 1
+
+
+def test_shipping_keeps_the_count(uow_factory, new_order, new_shipment, demo):
+    _, (s,) = _order_with_shipments(uow_factory, new_order, new_shipment)
+    with uow_factory() as uow:
+        for status in (ShipmentStatus.ACCEPTED, ShipmentStatus.PACKED, ShipmentStatus.SHIPPED):
+            assert uow.shipments.set_status(s.id, status)
+        uow.commit()
+    assert _stored(uow_factory, demo["node"], _today()) == 1
+
+
+def test_a_shipment_killed_on_a_later_day_frees_the_day_it_was_created(uow_factory, new_order, new_shipment, demo,
+                                                                       clean_engine):
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    order = new_order()
+    s = new_shipment(order.id)
+    s.created_at = yesterday  # the store takes a creation time when the shipment carries one
+    with uow_factory() as uow:
+        uow.orders.add(order)
+        uow.shipments.add(s)
+        uow.commit()
+    assert _stored(uow_factory, demo["node"], yesterday.date()) == 1
+    with uow_factory() as uow:
+        uow.shipments.set_status(s.id, ShipmentStatus.CANCELLED)
+        uow.commit()
+    assert _stored(uow_factory, demo["node"], yesterday.date()) == 0
+    assert _stored(uow_factory, demo["node"], _today()) == 0
+    assert "shipment_count_mismatch" not in check(clean_engine).codes()
+
+
+def test_the_checker_names_a_counter_out_of_step(uow_factory, new_order, new_shipment, demo, clean_engine):
+    import sqlalchemy as sa
+
+    from omnialloc.store.tables import shipment_day_counts
+
+    _order_with_shipments(uow_factory, new_order, new_shipment)
+    with clean_engine.begin() as conn:
+        conn.execute(sa.update(shipment_day_counts).values(live=5))
+    assert "shipment_count_mismatch" in check(clean_engine).codes()

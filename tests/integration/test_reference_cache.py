@@ -1,0 +1,79 @@
+"""The per-process caches of reference data follow changes made by another process at once.
+
+Each gunicorn worker caches the network, channels, SKUs and rules; a change made
+elsewhere (another worker, the CLI) bumps the revision token in the same
+transaction, and the next capture or allocation of every process reloads.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from omnialloc.config import Settings
+from omnialloc.domain.errors import ValidationFailed
+from omnialloc.services import lifecycle, network
+from omnialloc.services.access import SYSTEM
+from omnialloc.services.context import Context
+
+# Runs in a separate process: its writes reach this one only through the database.
+_CHANGE = textwrap.dedent("""
+    import sys
+    from omnialloc.store.engine import create_engine
+    from omnialloc.store.uow import UnitOfWork
+
+    url, what, code = sys.argv[1:]
+    engine = create_engine(url)
+    with UnitOfWork(engine) as uow:
+        if what == "node":
+            assert uow.nodes.set_active(code, False)
+        else:
+            channel = uow.channels.get(code)
+            channel.active = False
+            assert uow.channels.update(channel)
+        uow.commit()
+    engine.dispose()
+""")
+
+
+def _in_another_process(url: str, what: str, code: str) -> None:
+    subprocess.run([sys.executable, "-c", _CHANGE, url, what, code], check=True, timeout=120)
+
+
+def _body(external_id: str) -> dict:
+    return {"channel": "web", "external_id": external_id, "payment_mode": "PREPAID",
+            "ship_to": {"name": "A", "line1": "1 Road", "city": "Chennai", "pin": "600002"},
+            "lines": [{"sku": "SKU-0001", "qty": 1}]}
+
+
+def _ctx(engine, url) -> Context:
+    network.invalidate()
+    return Context(engine=engine, settings=Settings(database_url=url))
+
+
+def test_a_node_deactivated_by_another_process_is_not_planned_by_the_next_allocation(clean_engine, clean_db_url):
+    ctx = _ctx(clean_engine, clean_db_url)
+    first, _ = lifecycle.capture(ctx, SYSTEM, _body("cache-1"))  # warms this process's network cache
+    assert first["status"] == "ALLOCATED"
+    node = first["shipments"][0]["node"]
+
+    _in_another_process(clean_db_url, "node", node)
+
+    second, _ = lifecycle.capture(ctx, SYSTEM, _body("cache-2"))
+    assert second["status"] == "ALLOCATED"
+    assert node not in {s["node"] for s in second["shipments"]}
+
+
+def test_a_channel_deactivated_by_another_process_refuses_the_next_capture(clean_engine, clean_db_url):
+    ctx = _ctx(clean_engine, clean_db_url)
+    lifecycle.capture(ctx, SYSTEM, _body("cache-3"))  # warms this process's channel cache
+
+    _in_another_process(clean_db_url, "channel", "web")
+
+    try:
+        lifecycle.capture(ctx, SYSTEM, _body("cache-4"))
+    except ValidationFailed as exc:
+        assert any(e.field == "channel" for e in exc.field_errors)
+    else:
+        raise AssertionError("a capture for a channel deactivated elsewhere was accepted")
