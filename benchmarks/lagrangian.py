@@ -25,15 +25,21 @@ backordered whole by the runner (its only plan): penalty x units. Node
 capacities do not exist in the benchmark scenarios (the runner sets none).
 
 Prices: integer paise (the solver's unit), starting from the stock duals of
-the batch pattern model over the real orders (`start_prices`), then projected
-subgradient steps (Polyak step towards the best known plan's cost) while the
-time budget lasts; the best L is kept. Only orders that can take a unit
-whose price changed are re-solved in a step; the solves are spread over
-forked worker processes (the runner's pattern).
+the batch pattern LP over the real orders (`start_prices`), then column
+generation while the time budget lasts: every plan a subproblem returns is a
+column of the Dantzig-Wolfe master (convex combinations of each order's
+known plans within the starting stock), whose stock duals, smoothed towards
+the best prices so far, are the next prices to evaluate; the best L is kept.
+(Plain projected subgradient steps were tried first: with a pass over all
+orders per step, too few steps fit the budget to beat the starting prices.)
+Only orders that can take a unit whose price changed are re-solved in a
+pass; the solves are spread over forked worker processes (the runner's
+pattern).
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field
 
@@ -127,42 +133,34 @@ class _Solver:
             _FORKED.clear()
 
 
-def start_prices(sc: Scenario, *, target: float, time_limit_s: float = 60.0,
-                 lp_max_patterns: int = 150_000) -> tuple[np.ndarray, dict]:
-    """(nodes x SKUs) paise per unit: the stock duals of the batch pattern model over the *real*
-    orders against the starting stock. Its LP (HiGHS simplex) up to `lp_max_patterns` columns;
-    beyond, the pattern model's own Lagrangian prices (`solvers.batch.lagrange`, vectorised over
-    all orders, ~0.1 s an iteration), which approach the same duals. `target`: a known plan's
-    cost, for the latter's Polyak steps. Either way the prices are only a starting point: the
-    bound is valid for any."""
-    from omnialloc.solvers.batch.lagrange import lagrangian_bound as pattern_lagrangian
-    from omnialloc.solvers.batch.model import solve_model
-    from omnialloc.solvers.batch.patterns import build_patterns
+#: start prices come from the batch LP over at most this many real orders (the first ones, against
+#: the stock scaled by window / orders: the fluid approximation lookahead.py also uses); building the
+#: batch problem in Python is the slow part (~3 s per 1,000 orders), and the prices only start the search
+START_WINDOW = 2_000
+
+
+def start_prices(sc: Scenario, *, time_limit_s: float = 60.0, window: int = START_WINDOW) -> tuple[np.ndarray, dict]:
+    """(nodes x SKUs) paise per unit: the stock duals of the batch pattern LP (`solvers.prices`, as
+    lookahead.py computes its forecast prices) over the *real* orders against the starting stock,
+    or over the first `window` of them against the stock scaled to their share. The bound is valid
+    for any prices: these only start the search."""
+    from omnialloc.solvers.prices import opportunity_prices
 
     from .lookahead import batch_problem
 
     t0 = time.perf_counter()
-    d = batch_problem(sc, sc.orders(), sc.stock0).compile()
-    pats = build_patterns(d)
-    stats = {"patterns": pats.n, "build_s": round(time.perf_counter() - t0, 2)}
-    rows = duals = None
-    if pats.n <= lp_max_patterns:
-        lp = solve_model(d, pats, time_limit=time_limit_s)
-        stats.update(method="batch pattern LP duals", lp_status=lp.status)
-        if lp.stock_dual is not None:
-            rows, duals = lp.stock_rows, lp.stock_dual
-    if rows is None:
-        left = max(1.0, time_limit_s - (time.perf_counter() - t0))
-        lag = pattern_lagrangian(d, pats, target=target, iterations=400, time_limit=left)
-        rows, duals = lag.stock_rows, lag.lam
-        stats.update(method="batch pattern-model Lagrangian prices", iterations=lag.iterations)
+    n = min(window, sc.n_orders)
+    stock = sc.stock0 if n >= sc.n_orders else np.rint(sc.stock0 * (n / sc.n_orders)).astype(np.int64)
+    bp = batch_problem(sc, itertools.islice(sc.orders(), n), stock)
+    prices = opportunity_prices(bp.compile(), time_limit=time_limit_s)
+    node_pos = {node.code: i for i, node in enumerate(sc.nodes)}
     sku_pos = {k.code: i for i, k in enumerate(sc.skus)}
-    node_pos = {n.code: i for i, n in enumerate(sc.nodes)}
     lam = np.zeros(sc.stock0.shape)
-    for (n, s), v in zip(rows.tolist(), np.asarray(duals).tolist()):
-        lam[node_pos[d.node_codes[n]], sku_pos[d.skus[s]]] = max(0.0, v)
-    stats["wall_s"] = round(time.perf_counter() - t0, 2)
-    return lam, stats
+    for node, sku, paise in prices.rows:
+        lam[node_pos[node], sku_pos[sku]] = paise
+    what = "the batch LP's stock duals over the real orders" if n >= sc.n_orders else \
+        f"the batch LP's stock duals over the first {n:,} real orders (stock scaled to their share)"
+    return lam, {"method": what, "lp_status": prices.lp_status, "orders": n, "wall_s": time.perf_counter() - t0}
 
 
 class _Master:
@@ -182,6 +180,7 @@ class _Master:
         self.ent_cell: list[int] = []
         self.ent_qty: list[float] = []
         self.seen: set = set()
+        self.h = None
         for i, ctx in enumerate(ctxs):
             self.add(i, ctx.penalty * ctx.order.units, [])
 
@@ -199,33 +198,50 @@ class _Master:
             self.ent_qty.append(float(q))
 
     def solve(self, time_limit_s: float) -> tuple[float | None, np.ndarray]:
-        """(master value or None, stock prices (N x S) from its duals)."""
+        """(master value or None, stock prices (N x S) from its duals). The HiGHS model grows by the
+        rows and columns added since the last call, so the simplex starts from the last basis."""
         from omnialloc.solvers.highs_quiet import quiet_highs
 
-        cells, cell_row = np.unique(np.asarray(self.ent_cell, dtype=np.int64), return_inverse=True)
-        ncol, nrow = len(self.order), self.n_orders + len(cells)
-        rows = np.concatenate([np.asarray(self.order, dtype=np.int64), self.n_orders + cell_row])
-        cols = np.concatenate([np.arange(ncol), np.asarray(self.ent_col, dtype=np.int64)])
-        vals = np.concatenate([np.ones(ncol), np.asarray(self.ent_qty)])
-        o = np.lexsort((rows, cols))
-        rows, cols, vals = rows[o], cols[o], vals[o]
-        start = np.zeros(ncol + 1, dtype=np.int32)
-        np.cumsum(np.bincount(cols, minlength=ncol), out=start[1:])
-        h = quiet_highs()
-        h.setOptionValue("threads", 1)
-        h.setOptionValue("random_seed", 0)
+        h = self.h
+        if h is None:
+            h = self.h = quiet_highs()
+            h.setOptionValue("threads", 1)
+            h.setOptionValue("random_seed", 0)
+            h.setOptionValue("solver", "simplex")
+            ones = np.ones(self.n_orders)
+            h.addRows(self.n_orders, ones, ones, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
+            self.row_of_cell: dict[int, int] = {}
+            self.cols_in, self.ents_in = 0, 0
+        new_cells = sorted({c for c in self.ent_cell[self.ents_in:] if c not in self.row_of_cell})
+        if new_cells:
+            base = self.n_orders + len(self.row_of_cell)
+            for j, c in enumerate(new_cells):
+                self.row_of_cell[c] = base + j
+            k = len(new_cells)
+            h.addRows(k, np.full(k, -np.inf), self.stock[new_cells], 0, np.zeros(0, np.int32),
+                      np.zeros(0, np.int32), np.zeros(0))
+        k0, k1 = self.cols_in, len(self.order)
+        if k1 > k0:
+            ent = range(self.ents_in, len(self.ent_col))
+            per: list[list[tuple[int, float]]] = [[(self.order[k], 1.0)] for k in range(k0, k1)]
+            for e in ent:
+                per[self.ent_col[e] - k0].append((self.row_of_cell[self.ent_cell[e]], self.ent_qty[e]))
+            starts = np.zeros(k1 - k0, dtype=np.int32)
+            np.cumsum([len(x) for x in per[:-1]], out=starts[1:])
+            idx = np.array([r for x in per for r, _ in x], dtype=np.int32)
+            val = np.array([v for x in per for _, v in x])
+            h.addCols(k1 - k0, np.asarray(self.cost[k0:k1]), np.zeros(k1 - k0), np.full(k1 - k0, np.inf),
+                      len(idx), starts, idx, val)
+            self.cols_in, self.ents_in = k1, len(self.ent_col)
         h.setOptionValue("time_limit", float(max(time_limit_s, 0.5)))
-        h.setOptionValue("solver", "simplex")
-        rlo = np.concatenate([np.ones(self.n_orders), np.full(len(cells), -np.inf)])
-        rhi = np.concatenate([np.ones(self.n_orders), self.stock[cells]])
-        h.passModel(ncol, nrow, len(vals), 1, 1, 0.0, np.asarray(self.cost), np.zeros(ncol), np.full(ncol, np.inf),
-                    rlo, rhi, start, rows.astype(np.int32), vals, np.zeros(ncol, dtype=np.int32))
         h.run()
         lam = np.zeros(self.N * self.S)
         if h.modelStatusToString(h.getModelStatus()) != "Optimal":
             return None, lam.reshape(self.N, self.S)
-        dual = np.asarray(h.getSolution().row_dual)[self.n_orders:]
-        lam[cells] = np.maximum(0.0, -dual)
+        dual = np.asarray(h.getSolution().row_dual)
+        cells = np.fromiter(self.row_of_cell.keys(), dtype=np.int64, count=len(self.row_of_cell))
+        rows = np.fromiter(self.row_of_cell.values(), dtype=np.int64, count=len(self.row_of_cell))
+        lam[cells] = np.maximum(0.0, -dual[rows])
         return float(h.getInfo().objective_function_value), lam.reshape(self.N, self.S)
 
 
@@ -249,13 +265,14 @@ class BoundResult:
 
 
 def lagrangian_bound(sc: Scenario, lam0: np.ndarray, *, time_budget_s: float = 60.0, workers: int = 1,
-                     max_passes: int = 50, smoothing: float = 0.5, time_limit_ms: float = SOLVE_LIMIT_MS,
+                     max_passes: int = 50, smoothing: float = 0.8, time_limit_ms: float = SOLVE_LIMIT_MS,
                      ctxs: list[OrderContext] | None = None) -> BoundResult:
     """max over the prices tried of L(lam), starting from `lam0` (nodes x SKUs, >= 0).
 
     Prices come from column generation: every plan the subproblems return is a column of the
     Dantzig-Wolfe master (`_Master`), whose stock duals, smoothed towards the best prices so far
-    (Wentges: smoothing x best + (1 - smoothing) x duals), are the next prices to evaluate. Only
+    (Wentges: smoothing x best + (1 - smoothing) x duals; the weight drops by 0.1 after a step that
+    raised L and grows by 0.1 after one that did not), are the next prices to evaluate. Only
     the orders that can take a unit whose price changed are re-solved. A pass is only started if
     the last one's speed says it ends within `time_budget_s` (counted from the start, first pass
     included)."""
@@ -308,6 +325,8 @@ def lagrangian_bound(sc: Scenario, lam0: np.ndarray, *, time_budget_s: float = 6
             L = float(values.sum() - (lam_int * sc.stock0).sum())
             passes += 1
             entry = {"pass": passes, "L": L, "resolved": int(len(idx)), "s": round(time.perf_counter() - t1, 2)}
+            if best is not None:   # trust the master's duals more after a step that paid, less after one that did not
+                smoothing = max(0.3, smoothing - 0.1) if L > best else min(0.9, smoothing + 0.1)
             if best is None or L > best:
                 best, best_lam, best_answers = L, lam_int.copy(), list(answers)
             if start is None:

@@ -84,8 +84,8 @@ def bench_run(scenario: str, orders: int, strategies: str, seed: int, *, out_dir
               check: bool = True, progress: bool = True, time_limit_ms: float = 200,
               command: str | None = None, workers: int = 2, bound_time_limit_s: float = 600.0,
               bound_budget_s: float = clairvoyant.BOUND_BUDGET_S) -> BenchOutput:
-    """`bound_budget_s`: seconds for the Lagrangian bound's price steps after its first pass
-    (0: the bound at the starting prices only); `bound_time_limit_s`: the LP bound's and the
+    """`bound_budget_s`: seconds for the Lagrangian bound, start prices included (its first pass
+    always runs; 0: the bound at the starting prices only); `bound_time_limit_s`: the LP bound's and the
     whole-line batch plan's limit, both only run up to CLAIRVOYANT_MAX_ORDERS orders."""
     t0 = time.perf_counter()
     out_dir = Path(out_dir) if out_dir else RESULTS_DIR
@@ -105,7 +105,7 @@ def bench_run(scenario: str, orders: int, strategies: str, seed: int, *, out_dir
             bar.close()
     if runner.CLAIRVOYANT in names:
         small = orders <= CLAIRVOYANT_MAX_ORDERS
-        clair = clairvoyant.references(sc, result.logs, bound_budget_s=bound_budget_s, workers=workers,
+        clair = clairvoyant.references(sc, bound_budget_s=bound_budget_s, workers=workers,
                                        with_lp=small, with_whole_lines=small, lp_time_limit_s=bound_time_limit_s,
                                        time_limit_ms=time_limit_ms)
         # The clairvoyant plan is a run of the single-order solver like the online policies: it gets

@@ -9,10 +9,12 @@ leaving every other section (owned by other benchmarks) untouched.
 Then the Jasin & Sinha (2015) cost-structure scenario (BENCH_JS_ORDERS orders,
 default 2000; 0 skips it) as a subsection.
 
-Between them, the reference scenario at BENCH_GAP_ORDERS orders (default 2000; 0 skips it) with the
-clairvoyant LP bound, which is only computed up to report.CLAIRVOYANT_MAX_ORDERS orders.
+Between them, the reference scenario at BENCH_GAP_ORDERS orders (default 2000; 0 skips it), where the
+own LP bound and the batch solver's whole-line plan are also computed for comparison (only up to
+report.CLAIRVOYANT_MAX_ORDERS orders).
 
-Environment overrides for a quick look: BENCH_ORDERS, BENCH_SCENARIO, BENCH_SEED, BENCH_GAP_ORDERS, BENCH_JS_ORDERS.
+Environment overrides for a quick look: BENCH_ORDERS, BENCH_SCENARIO, BENCH_SEED, BENCH_GAP_ORDERS, BENCH_JS_ORDERS,
+BENCH_BOUND_BUDGET_S (seconds for the clairvoyant Lagrangian bound, default 60; see clairvoyant.py).
 """
 
 from __future__ import annotations
@@ -57,8 +59,9 @@ def section_body(out: report.BenchOutput) -> str:
         "(myopic); 'gap closed' is (myopic - policy) / (myopic - clairvoyant bound). optimal_lookahead is the "
         "per-order optimum plus per-unit stock opportunity prices: the batch LP's stock duals over a *forecast* "
         "(an independent sample of the same demand distribution, never the real orders) against the strategy's "
-        "own current stock, refreshed 8 times over the run (benchmarks/lookahead.py). clairvoyant is the batch "
-        "solver's plan knowing every order; clairvoyant_lp_bound is a lower bound on every plan.",
+        "own current stock, refreshed 8 times over the run (benchmarks/lookahead.py). clairvoyant is a plan knowing "
+        "every order, on the online policies' rules (an upper estimate of the clairvoyant optimum); "
+        "clairvoyant_bound is a lower bound on every plan (the Lagrangian bound, see the notes under the table).",
         "Solve times are wall-clock per order including model build, measured while other engineers' test "
         "suites shared the 2 cores (see the load average above), so they overstate an idle machine.",
     ]
@@ -86,17 +89,7 @@ def gap_shares(out: report.BenchOutput) -> str:
     my, look = rows.get("optimal"), rows.get("optimal_lookahead")
     if not my or not look:
         return "not measured (optimal or optimal_lookahead not run)"
-    clair = out.result.clairvoyant or {}
-    div = out.result.scenario.money_divisor
-    refs = []
-    if clair.get("bound") is not None:
-        refs.append(("the LP lower bound (valid for every plan; understates the share)", clair["bound"]["cost"] / div))
-    plan = clair.get("plan") or {}
-    if plan.get("bound") is not None:
-        refs.append(("the batch pattern-LP bound (tight, but a bound only for plans that ship each line whole)",
-                     plan["bound"] / div))
-    if plan.get("cost") is not None:
-        refs.append(("the batch solver's clairvoyant plan (a feasible plan: overstates the share)", plan["cost"] / div))
+    refs = report.gap_references(out)
     m, cost = my["total_cost"], look["total_cost"]
     parts = [f"{100 * (m - cost) / (m - ref):.1f}% against {what}" for what, ref in refs if m > ref]
     return "; ".join(parts) if parts else "not measured (no clairvoyant reference below the myopic cost)"
@@ -119,9 +112,10 @@ def main() -> int:
         gap_cmd = f"omnialloc bench run --scenario {scenario} --orders {gap_orders} --strategies all --seed {seed}"
         gap = report.bench_run(scenario, gap_orders, "all", seed, command=gap_cmd + "  (via `make bench`)")
         bad += len(gap.result.violations)
-        body += (f"\n### The same scenario at {gap_orders:,} orders, with the clairvoyant LP bound\n\n"
-                 f"The LP bound is only computed up to {report.CLAIRVOYANT_MAX_ORDERS:,} orders (interior point; it "
-                 "grows with orders x nodes), so the share of the gap the lookahead closes is measured here.\n\n"
+        body += (f"\n### The same scenario at {gap_orders:,} orders\n\n"
+                 f"Here the own LP bound and the batch solver's whole-line plan are computed too (only up to "
+                 f"{report.CLAIRVOYANT_MAX_ORDERS:,} orders: the LP grows with orders x nodes), for comparison "
+                 "with the Lagrangian bound.\n\n"
                  + gap.markdown.replace("](" + gap.name, "](results/" + gap.name) + _gap_note(gap))
         print(gap.markdown)
     js_orders = int(os.environ.get("BENCH_JS_ORDERS", "2000"))

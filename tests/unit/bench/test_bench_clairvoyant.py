@@ -97,7 +97,7 @@ def test_lagrangian_bound_is_below_the_brute_force_clairvoyant_optimum_for_any_p
     penalty = max(sc.unfilled_penalty(o) for o in sc.fixed)
     for lam in [np.zeros(sc.stock0.shape)] + [rng.uniform(0, 1.5 * penalty, sc.stock0.shape) for _ in range(4)]:
         assert bound_at(sc, lam) <= opt
-    lam0, _ = lagrangian.start_prices(sc, target=opt)
+    lam0, _ = lagrangian.start_prices(sc)
     start = bound_at(sc, lam0)
     improved = lagrangian.lagrangian_bound(sc, lam0, max_passes=30, time_budget_s=30)
     assert start <= improved.cost <= opt
@@ -131,7 +131,7 @@ def test_the_lagrangian_bound_beats_the_lp_bound_and_stays_below_every_policy():
     sc = get_scenario("india-12", 80, 5)
     res = runner.run(sc, list(runner.ONLINE), check=False)
     best = min(int(log.cost.sum()) for log in res.logs.values())
-    lam0, _ = lagrangian.start_prices(sc, target=best)
+    lam0, _ = lagrangian.start_prices(sc)
     lag = lagrangian.lagrangian_bound(sc, lam0, max_passes=20, time_budget_s=60)
     lp = clairvoyant.lp_bound(sc)
     assert lp["cost"] <= lag.cost <= best
@@ -147,7 +147,7 @@ def test_workers_give_the_same_bound_as_one_process():
 
 def test_clairvoyant_plan_plays_by_the_online_rules_and_costs_at_least_the_bound():
     sc = get_scenario("india-12", 80, 5)
-    lam0, _ = lagrangian.start_prices(sc, target=1e9)
+    lam0, _ = lagrangian.start_prices(sc)
     bound = lagrangian.lagrangian_bound(sc, lam0, max_passes=5)
     log, stats = clairvoyant.priced_plan(sc, bound)
     # the runner applied every plan to its own stock (never oversold, every unit shipped or unfilled)
