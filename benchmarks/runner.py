@@ -18,6 +18,7 @@ The clairvoyant strategy knows all orders in advance; see `clairvoyant.py`.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ import numpy as np
 from omnialloc.geo import haversine_km
 from omnialloc.solvers import STRATEGIES as SOLVER_STRATEGIES
 from omnialloc.solvers import AllocationProblem, PlanStatus, solve
+from omnialloc.solvers.instance import Instance, compile_problem
+from omnialloc.solvers.problem import Lane, make_lane
 
 from .scenarios import Order, Scenario
 
@@ -98,7 +101,7 @@ class OrderContext:
     problems and plans already made for it (shared by every strategy whose stock looks
     the same to this order, see `_state_key`)."""
 
-    __slots__ = ("order", "cols", "qty", "km", "penalty", "value", "problems", "plans")
+    __slots__ = ("order", "cols", "qty", "km", "penalty", "value", "problems", "plans", "template")
 
     def __init__(self, sc: Scenario, order: Order):
         self.order = order
@@ -109,8 +112,9 @@ class OrderContext:
         self.km = haversine_km(order.loc.lat, order.loc.lon, sc.node_latlon[:, 0], sc.node_latlon[:, 1])
         self.penalty = sc.unfilled_penalty(order)
         self.value = sum(sc.skus[s].value_paise * q for s, q in zip(order.skus, order.qty))
-        self.problems: dict[bytes, AllocationProblem] = {}
+        self.problems: dict[bytes, Instance | None] = {}
         self.plans: dict[tuple[bytes, str], object] = {}
+        self.template: _Template | None = None
 
     def lanes_of(self, sc: Scenario, node: int) -> list[dict]:
         return sc.lanes(self.order, node)
@@ -148,9 +152,97 @@ def _problem(sc: Scenario, ctx: OrderContext, sub: np.ndarray, price_sub: np.nda
         if price_rows is not None:
             kw["unit_prices_paise"] = {c: pr for c, pr in zip(codes, price_rows[r]) if pr > 0}
         p.add_node(node.code, float(ctx.km[i]), node.handling_paise, None, node.priority, node.kind, st, **kw)
-        for lane in sc.lanes(o, i):
-            p.add_lane(node.code, **lane)
+        p.add_lanes(_lanes(sc, o, i))
     return p
+
+
+def _lanes(sc: Scenario, order: Order, node: int) -> tuple[Lane, ...]:
+    """The checked solver lanes from `node` to the order's PIN (`sc.lanes`, made into `Lane`s
+    once per (node, PIN, COD) and shared by every problem: a lane is frozen)."""
+    memo = sc.__dict__.setdefault("_runner_lanes", {})
+    key = (node, order.loc.pin, order.cod)
+    got = memo.get(key)
+    if got is None:
+        code = sc.nodes[node].code
+        got = memo[key] = tuple(make_lane(code, **kw) for kw in sc.lanes(order, node))
+    return got
+
+
+class _Template:
+    """The order compiled once against every node that holds any of its SKUs at the start,
+    each stocking every line: what `compile_problem` decides per node without looking at
+    the stock (lanes per node after COD/serviceability and dominance, node cost terms,
+    candidate order). `instance` cuts it down to one stock state, giving the instance
+    `compile_problem(_problem(sc, ctx, sub, price_sub))` would give (same arrays, same
+    node and lane order; tests/unit/bench checks it), without rebuilding the problem."""
+
+    __slots__ = ("inst", "glob", "others")
+
+    def __init__(self, sc: Scenario, ctx: OrderContext):
+        held = sc.stock0[:, ctx.cols].sum(axis=1) > 0
+        held0 = np.flatnonzero(held)
+        self.others = np.flatnonzero(~held)
+        full = np.zeros_like(sc.stock0[:, ctx.cols])
+        full[held0] = ctx.qty
+        self.inst = compile_problem(_problem(sc, ctx, full, None))
+        # Template candidate -> scenario node index (the template's nodes are held0, in order).
+        self.glob = held0[self.inst.cand]
+
+    def instance(self, sub: np.ndarray, price_sub: np.ndarray | None) -> Instance | None:
+        """The compiled instance for the (nodes x lines) stock view `sub` (and prices), or
+        None when no node can ship any of it (the caller builds that rare case the slow
+        way, to keep the solver's own INFEASIBLE answer)."""
+        T = self.inst
+        S = sub[self.glob]
+        if np.any(S < 0) or sub[self.others].any():
+            return None   # not a depleted start stock: build it the slow way
+        has = S > 0
+        # compile_problem drops a lane whose max weight is below the lightest unit the
+        # node stocks, and a node left without lanes. Dropping by max weight commutes with
+        # dropping dominated lanes (a lane dominates another only with a max weight at
+        # least as high), so the template's undominated lanes, filtered, are the state's.
+        lightest = np.where(has, T.w[None, :], np.iinfo(np.int64).max).min(axis=1)
+        lane_ok = T.maxw >= lightest[T.lane_node]
+        node_ok = has.any(axis=1) & (np.bincount(T.lane_node[lane_ok], minlength=T.n_cand) > 0)
+        cidx = np.flatnonzero(node_ok)
+        nc = len(cidx)
+        if nc == 0:
+            return None
+        lanes = np.flatnonzero(lane_ok & node_ok[T.lane_node])
+        pos = np.full(T.n_cand, -1, dtype=np.int64)
+        pos[cidx] = np.arange(nc)
+        lane_node = pos[T.lane_node[lanes]]
+        counts = np.bincount(lane_node, minlength=nc)
+        node_lanes = -np.ones((nc, max(int(counts.max()), 1)), dtype=np.int64)
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        for c in range(nc):
+            node_lanes[c, : counts[c]] = np.arange(starts[c], starts[c] + counts[c])
+        stock = S[cidx]
+        if price_sub is None:
+            price = np.zeros((nc, T.n_lines), dtype=np.int64)
+        else:
+            price = np.maximum(price_sub[self.glob[cidx]], 0).astype(np.int64)
+        return dataclasses.replace(
+            T, cand=T.cand[cidx], node_handling=T.node_handling[cidx], node_penalty=T.node_penalty[cidx],
+            node_distance=T.node_distance[cidx], node_priority=T.node_priority[cidx],
+            node_bonus=T.node_bonus[cidx], node_fixed=T.node_fixed[cidx], stock=stock,
+            cap_line=np.minimum(stock[:, T.line_sku], T.q[None, :]), price=price,
+            lane_src=T.lane_src[lanes], lane_node=lane_node, first=T.first[lanes], add=T.add[lanes],
+            slab=T.slab[lanes], div=T.div[lanes], maxw=T.maxw[lanes], cod_fixed=T.cod_fixed[lanes],
+            cod_bp=T.cod_bp[lanes], lateness=T.lateness[lanes], lane_bonus=T.lane_bonus[lanes],
+            lane_fixed=T.lane_fixed[lanes], node_lanes=node_lanes, verdicts={}, infeasible_reason=None,
+            kmax=T.problem.max_shipments if T.problem.max_shipments is not None else nc,
+            has_prices=bool(np.any(price)), memo={},
+        )
+
+
+def instance_for(sc: Scenario, ctx: OrderContext, sub: np.ndarray, price_sub: np.ndarray | None) -> Instance | AllocationProblem:
+    """What to hand `solve` for this order and stock view: the compiled instance cut from
+    the order's template, or (no node can ship any of it) the problem built the slow way."""
+    if ctx.template is None:
+        ctx.template = _Template(sc, ctx)
+    inst = ctx.template.instance(sub, price_sub)
+    return inst if inst is not None else _problem(sc, ctx, sub, price_sub)
 
 
 def _state_key(ctx: OrderContext, stock: np.ndarray, solver_strategy: str,
@@ -189,10 +281,14 @@ def _plan_for(sc: Scenario, ctx: OrderContext, stock: np.ndarray, solver_strateg
     key, sub = _state_key(ctx, stock, solver_strategy, price_sub)
     plan = ctx.plans.get((key, solver_strategy))
     if plan is None:
+        t0 = time.perf_counter()
         problem = ctx.problems.get(key)
         if problem is None:
-            problem = ctx.problems[key] = _problem(sc, ctx, sub, price_sub)
+            problem = ctx.problems[key] = instance_for(sc, ctx, sub, price_sub)
+        build_ms = (time.perf_counter() - t0) * 1000.0
         plan = _solve(problem, solver_strategy, time_limit_ms, who)
+        # Per-order solve time includes building the model (here: the instance).
+        plan.solve_ms += build_ms
         if plan.status == PlanStatus.INFEASIBLE:
             # The order is backordered whole: nothing ships, every unit pays the penalty.
             # (The solver answers INFEASIBLE, not an all-unfilled plan, when no node qualifies.)

@@ -59,7 +59,7 @@ _MIN_MIP_MS = 10.0
 
 
 def solve(
-    problem: AllocationProblem,
+    problem: AllocationProblem | Instance,
     strategy: str = "optimal",
     time_limit_ms: float = 200,
     explain_plan: bool = True,
@@ -67,6 +67,12 @@ def solve(
 ) -> Plan:
     """Allocate one order. Never raises for an unservable order (INFEASIBLE
     plan with a reason); raises ValueError for malformed input.
+
+    `problem` may also be an already compiled `Instance` (`compile_problem`):
+    a caller that solves the same order many times (the benchmarks: several
+    strategies, the same order against many stock states) compiles once and
+    skips the per-call compile; the plan is the same. The instance's memo is
+    kept (every entry is a deterministic function of the instance).
 
     `method` (optimal strategy only): "auto" picks enumeration, the
     contents DP, colgen or the MIP; "dp" skips the enumeration, "colgen"
@@ -78,9 +84,9 @@ def solve(
         raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
     t0 = time.perf_counter()
     deadline = t0 + time_limit_ms / 1000.0
-    inst = compile_problem(problem)
+    inst = problem if isinstance(problem, Instance) else compile_problem(problem)
     if inst.infeasible_reason:
-        plan = infeasible_plan(inst, problem.order_id, strategy, inst.infeasible_reason, "eligibility")
+        plan = infeasible_plan(inst, inst.problem.order_id, strategy, inst.infeasible_reason, "eligibility")
         sol = None
     elif strategy == "optimal":
         plan, sol = _optimal(inst, deadline, method)
@@ -91,7 +97,7 @@ def solve(
             plan = to_plan(inst, res, strategy, PlanStatus.FEASIBLE, None, "baseline")
         else:
             sol = None
-            plan = infeasible_plan(inst, problem.order_id, strategy, res, "baseline")
+            plan = infeasible_plan(inst, inst.problem.order_id, strategy, res, "baseline")
     if explain_plan:
         nearest = None
         if inst.n_cand and not inst.infeasible_reason:

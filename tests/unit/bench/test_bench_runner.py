@@ -145,3 +145,44 @@ def test_rolling_lookahead_prices_refresh_from_the_strategys_own_stock():
     assert [r["at_order"] for r in refreshes] == list(range(0, 80, 10))
     assert [r["remaining"] for r in refreshes] == list(range(80, 0, -10))
     assert all(r["lp_status"] == "Optimal" for r in refreshes)
+
+
+def _same_instance(a, b) -> list[str]:
+    """Fields in which two compiled instances differ (node and lane indices are compared by
+    what they point at: the template's problem lists more nodes than a per-state problem)."""
+    skip = {"problem", "verdicts", "memo", "cand", "lane_src", "groups"}
+    diff = [f for f in a.__dataclass_fields__ if f not in skip
+            and not (np.array_equal(getattr(a, f), getattr(b, f)) if isinstance(getattr(a, f), np.ndarray)
+                     else getattr(a, f) == getattr(b, f))]
+    if [a.node_code(c) for c in range(a.n_cand)] != [b.node_code(c) for c in range(b.n_cand)]:
+        diff.append("nodes")
+    if [a.problem.lanes[j] for j in a.lane_src] != [b.problem.lanes[j] for j in b.lane_src]:
+        diff.append("lanes")
+    return diff
+
+
+@pytest.mark.parametrize("name", ["india-100", "jasin-sinha"])
+def test_instances_cut_from_the_order_template_equal_compiling_the_problem(name):
+    from omnialloc.solvers.instance import compile_problem
+
+    sc = get_scenario(name, 150, 3)
+    rng = np.random.default_rng(0)
+    cut = 0
+    for order in sc.orders():
+        ctx = runner.OrderContext(sc, order)
+        for share in (0.2, 0.6, 0.95):   # depleted stock: some cells drop to 0-2 units
+            stock = sc.stock0.copy()
+            mask = rng.random(stock.shape) < share
+            stock[mask] = np.minimum(stock[mask], rng.integers(0, 3, size=int(mask.sum())))
+            prices = rng.integers(-5, 60, size=stock.shape) * (rng.random(stock.shape) < 0.3)
+            for capped, price in ((True, None), (False, prices), (True, prices)):
+                sub, ps = ctx.view(stock, capped), None if price is None else price[:, ctx.cols]
+                got = runner.instance_for(sc, ctx, sub, ps)
+                ref = compile_problem(runner.build_problem(sc, ctx, stock, price) if not capped
+                                      else runner._problem(sc, ctx, sub, ps))
+                if isinstance(got, runner.Instance):
+                    cut += 1
+                    assert _same_instance(got, ref) == [], order.order_id
+                else:
+                    assert ref.n_cand == 0   # only the no-candidate case is built the slow way
+    assert cut > 1000
