@@ -253,26 +253,9 @@ class AllocationProblem:
         self.nodes.append(node)
         return node
 
-    def add_lane(
-        self,
-        node: str,
-        carrier: str,
-        zone: str,
-        first_slab_paise: int,
-        additional_slab_paise: int,
-        slab_g: int = 500,
-        cod_fixed_paise: int = 0,
-        cod_percent_bp: int = 0,
-        max_weight_g: int | None = None,
-        sla_days: int = 0,
-        cod_allowed: bool = True,
-        volumetric_divisor: int = 5000,
-        bonus_paise: int = 0,
-        forbidden_reason: str | None = None,
-    ) -> Lane:
-        lane = make_lane(node, carrier, zone, first_slab_paise, additional_slab_paise, slab_g, cod_fixed_paise,
-                         cod_percent_bp, max_weight_g, sla_days, cod_allowed, volumetric_divisor, bonus_paise,
-                         forbidden_reason)
+    def add_lane(self, *args, **kwargs) -> Lane:
+        """Add one lane: the arguments are those of :func:`make_lane` (node, carrier, zone, slabs, ...)."""
+        lane = make_lane(*args, **kwargs)
         self.add_lanes((lane,))
         return lane
 
