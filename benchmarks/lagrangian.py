@@ -39,7 +39,6 @@ pattern).
 
 from __future__ import annotations
 
-import itertools
 import time
 from dataclasses import dataclass, field
 
@@ -95,9 +94,10 @@ def solve_order(sc: Scenario, ctx: OrderContext, lam: np.ndarray, time_limit_ms:
 _FORKED: dict = {}
 
 
-def _solve_chunk(idx: list[int], lam: np.ndarray, time_limit_ms: float) -> list[OrderAnswer]:
+def _solve_chunk(idx: list[int], lam: np.ndarray, time_limit_ms: float) -> tuple[list[OrderAnswer], float]:
     sc, ctxs = _FORKED["sc"], _FORKED["ctxs"]
-    return [solve_order(sc, ctxs[i], lam, time_limit_ms) for i in idx]
+    cpu = time.process_time()
+    return [solve_order(sc, ctxs[i], lam, time_limit_ms) for i in idx], time.process_time() - cpu
 
 
 class _Solver:
@@ -113,6 +113,7 @@ class _Solver:
             _FORKED.update(sc=sc, ctxs=ctxs)
             self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
             self.workers = workers
+        self.worker_cpu = 0.0   # CPU seconds spent in the workers (the parent's own are process_time())
 
     def __call__(self, idx: np.ndarray, lam: np.ndarray) -> list[OrderAnswer]:
         idx = idx.tolist()
@@ -123,8 +124,9 @@ class _Solver:
         chunks = [idx[j::k] for j in range(k)]
         parts = list(self.pool.map(_solve_chunk, chunks, [lam] * k, [self.time_limit_ms] * k))
         out: list[OrderAnswer | None] = [None] * len(idx)
-        for j, part in enumerate(parts):
+        for j, (part, cpu) in enumerate(parts):
             out[j::k] = part
+            self.worker_cpu += cpu
         return out
 
     def close(self) -> None:
@@ -133,34 +135,44 @@ class _Solver:
             _FORKED.clear()
 
 
-#: start prices come from the batch LP over at most this many real orders (the first ones, against
-#: the stock scaled by window / orders: the fluid approximation lookahead.py also uses); building the
-#: batch problem in Python is the slow part (~3 s per 1,000 orders), and the prices only start the search
+#: runs longer than this many orders take their start prices from a window of them (`window_prices`)
 START_WINDOW = 2_000
 
 
-def start_prices(sc: Scenario, *, time_limit_s: float = 60.0, window: int = START_WINDOW) -> tuple[np.ndarray, dict]:
-    """(nodes x SKUs) paise per unit: the stock duals of the batch pattern LP (`solvers.prices`, as
-    lookahead.py computes its forecast prices) over the *real* orders against the starting stock,
-    or over the first `window` of them against the stock scaled to their share. The bound is valid
-    for any prices: these only start the search."""
+def start_prices(sc: Scenario, *, time_limit_s: float = 60.0) -> tuple[np.ndarray, dict]:
+    """(nodes x SKUs) paise per unit: the stock duals of the batch pattern LP (the model
+    `solvers.prices` prices with) over the *real* orders against the starting stock. The bound is
+    valid for any prices: these only start the search. (Over a window of a longer run against the
+    stock scaled to its share, rounded, they priced cells whose stock rounded to 0 far too high;
+    unrounded, the LP took over a minute: `window_prices` replaces both.)"""
     from omnialloc.solvers.prices import opportunity_prices
 
     from .lookahead import batch_problem
 
-    t0 = time.perf_counter()
-    n = min(window, sc.n_orders)
-    stock = sc.stock0 if n >= sc.n_orders else np.rint(sc.stock0 * (n / sc.n_orders)).astype(np.int64)
-    bp = batch_problem(sc, itertools.islice(sc.orders(), n), stock)
-    prices = opportunity_prices(bp.compile(), time_limit=time_limit_s)
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    prices = opportunity_prices(batch_problem(sc, sc.orders(), sc.stock0).compile(), time_limit=time_limit_s)
     node_pos = {node.code: i for i, node in enumerate(sc.nodes)}
     sku_pos = {k.code: i for i, k in enumerate(sc.skus)}
     lam = np.zeros(sc.stock0.shape)
     for node, sku, paise in prices.rows:
         lam[node_pos[node], sku_pos[sku]] = paise
-    what = "the batch LP's stock duals over the real orders" if n >= sc.n_orders else \
-        f"the batch LP's stock duals over the first {n:,} real orders (stock scaled to their share)"
-    return lam, {"method": what, "lp_status": prices.lp_status, "orders": n, "wall_s": time.perf_counter() - t0}
+    return lam, {"method": "the batch LP's stock duals over the real orders", "lp_status": prices.lp_status,
+                 "wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - cpu0}
+
+
+def window_prices(sc: Scenario, ctxs: list[OrderContext], *, time_budget_s: float, workers: int,
+                  window: int = START_WINDOW) -> tuple[np.ndarray, dict]:
+    """Start prices for a run too long for many passes over all its orders: the same column
+    generation over the first `window` orders against the stock times window / orders (the fluid
+    approximation, unrounded: the master is an LP), from zero prices."""
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    n = min(window, len(ctxs))
+    res = lagrangian_bound(sc, np.zeros(sc.stock0.shape), time_budget_s=time_budget_s, workers=workers,
+                           ctxs=ctxs[:n], stock=sc.stock0 * (n / len(ctxs)))
+    return res.lam.astype(float), {
+        "method": f"column generation over the first {n:,} real orders against their share of the stock "
+                  f"({res.passes} passes)", "orders": n, "wall_s": time.perf_counter() - t0,
+        "cpu_s": time.process_time() - cpu0 + res.worker_cpu_s}
 
 
 class _Master:
@@ -170,9 +182,9 @@ class _Master:
     stock-row duals are the next prices to try; its value is an upper bound on max_lam L(lam) over
     these plans, so (master value - best L) says how far the prices may still be from the best."""
 
-    def __init__(self, sc: Scenario, ctxs: list[OrderContext]):
-        self.N, self.S = sc.stock0.shape
-        self.stock = sc.stock0.reshape(-1).astype(float)
+    def __init__(self, sc: Scenario, ctxs: list[OrderContext], stock: np.ndarray):
+        self.N, self.S = stock.shape
+        self.stock = stock.reshape(-1).astype(float)
         self.n_orders = len(ctxs)
         self.order: list[int] = []
         self.cost: list[float] = []
@@ -254,19 +266,21 @@ class BoundResult:
     solves: int                  # single-order solves in all
     unproven: int                # orders whose LB_o came from an unproven bound (at the best prices)
     wall_s: float
-    master: float | None = None  # the last master value: max L over the plans found is at most this
+    master: float | None = None  # the least master value: no prices give an L above it
+    cpu_s: float = 0.0           # CPU seconds, this process and the workers together
+    worker_cpu_s: float = 0.0    # of which in the worker processes
     history: list[dict] = field(default_factory=list)
     answers: list[OrderAnswer] = field(default_factory=list)   # per order, at the best prices
 
     def as_dict(self, label: str = LABEL, method: str = "") -> dict:
         return {"kind": "lagrangian", "label": label, "cost": self.cost, "start_cost": self.start_cost,
                 "passes": self.passes, "solves": self.solves, "unproven": self.unproven, "master": self.master,
-                "wall_s": self.wall_s, "method": method, "history": self.history}
+                "wall_s": self.wall_s, "cpu_s": self.cpu_s, "worker_cpu_s": self.worker_cpu_s, "method": method, "history": self.history}
 
 
 def lagrangian_bound(sc: Scenario, lam0: np.ndarray, *, time_budget_s: float = 60.0, workers: int = 1,
                      max_passes: int = 50, smoothing: float = 0.8, time_limit_ms: float = SOLVE_LIMIT_MS,
-                     ctxs: list[OrderContext] | None = None) -> BoundResult:
+                     ctxs: list[OrderContext] | None = None, stock: np.ndarray | None = None) -> BoundResult:
     """max over the prices tried of L(lam), starting from `lam0` (nodes x SKUs, >= 0).
 
     Prices come from column generation: every plan the subproblems return is a column of the
@@ -275,8 +289,14 @@ def lagrangian_bound(sc: Scenario, lam0: np.ndarray, *, time_budget_s: float = 6
     raised L and grows by 0.1 after one that did not), are the next prices to evaluate. Only
     the orders that can take a unit whose price changed are re-solved. A pass is only started if
     the last one's speed says it ends within `time_budget_s` (counted from the start, first pass
-    included)."""
-    t0 = time.perf_counter()
+    included).
+
+    `ctxs` and `stock` (default: every order, the starting stock) let the same search run on a
+    window of the orders against its share of the stock, to find prices for the whole run
+    (`window_prices`); the subproblems always see the starting stock. Only with the defaults is
+    the result a bound on the scenario."""
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    stock = sc.stock0 if stock is None else stock
     ctxs = ctxs if ctxs is not None else [OrderContext(sc, o) for o in sc.orders()]
     n_orders = len(ctxs)
     N, S = sc.stock0.shape
@@ -290,12 +310,12 @@ def lagrangian_bound(sc: Scenario, lam0: np.ndarray, *, time_budget_s: float = 6
     # a unit is never worth more than the dearest unfilled penalty (any lam >= 0 is valid; this only
     # keeps the search where the optimum can be)
     lam_max = float(max(ctx.penalty for ctx in ctxs)) if ctxs else 0.0
-    master = _Master(sc, ctxs)
+    master = _Master(sc, ctxs, stock)
     answers: list[OrderAnswer | None] = [None] * n_orders
     values = np.zeros(n_orders)
     lam_int = np.full((N, S), -1, dtype=np.int64)   # nothing evaluated yet: every order is "changed"
     best = best_lam = best_answers = None
-    start = mval = None
+    start = mval = ceiling = None
     history: list[dict] = []
     solves, passes, per_solve = 0, 0, None
     nxt = np.clip(np.asarray(lam0, dtype=float), 0.0, lam_max)
@@ -322,7 +342,7 @@ def lagrangian_bound(sc: Scenario, lam0: np.ndarray, *, time_budget_s: float = 6
             if len(idx):
                 per_solve = (time.perf_counter() - t1) / len(idx)
             lam_int = new_int
-            L = float(values.sum() - (lam_int * sc.stock0).sum())
+            L = float(values.sum() - (lam_int * stock).sum())
             passes += 1
             entry = {"pass": passes, "L": L, "resolved": int(len(idx)), "s": round(time.perf_counter() - t1, 2)}
             if best is not None:   # trust the master's duals more after a step that paid, less after one that did not
@@ -333,6 +353,8 @@ def lagrangian_bound(sc: Scenario, lam0: np.ndarray, *, time_budget_s: float = 6
                 start = L
             t2 = time.perf_counter()
             mval, lam_m = master.solve(max(1.0, left / 4))
+            if mval is not None:   # more columns only lower it: the least is the tightest ceiling
+                ceiling = mval if ceiling is None else min(ceiling, mval)
             entry.update(master=mval, columns=len(master.order), master_s=round(time.perf_counter() - t2, 2))
             history.append(entry)
             if mval is None or mval - best <= GAP_STOP * abs(mval):
@@ -340,6 +362,7 @@ def lagrangian_bound(sc: Scenario, lam0: np.ndarray, *, time_budget_s: float = 6
             nxt = np.clip(smoothing * best_lam + (1 - smoothing) * lam_m, 0.0, lam_max)
     finally:
         solver.close()
+    cpu = time.process_time() - cpu0 + solver.worker_cpu
     unproven = sum(not a.proven for a in best_answers) if best_answers else 0
-    return BoundResult(best, best_lam, start, passes, solves, unproven, time.perf_counter() - t0, mval, history,
-                       best_answers)
+    return BoundResult(best, best_lam, start, passes, solves, unproven, time.perf_counter() - t0, ceiling, cpu,
+                       solver.worker_cpu, history, best_answers)

@@ -101,6 +101,8 @@ def test_lagrangian_bound_is_below_the_brute_force_clairvoyant_optimum_for_any_p
     start = bound_at(sc, lam0)
     improved = lagrangian.lagrangian_bound(sc, lam0, max_passes=30, time_budget_s=30)
     assert start <= improved.cost <= opt
+    # no prices give an L above the column-generation master's value
+    assert improved.master is None or improved.cost <= improved.master + 1e-6
     assert improved.start_cost == start
 
 
