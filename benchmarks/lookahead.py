@@ -41,7 +41,7 @@ LP_TIME_LIMIT_S = 120.0
 def batch_problem(sc: Scenario, orders: Iterable[Order], stock: np.ndarray) -> BatchProblem:
     """The orders as one batch problem over `stock`, priced exactly as the runner prices them
     (same lanes, same handling, same unfilled penalty)."""
-    from .runner import OrderContext
+    from .runner import OrderContext, lane_kwargs
 
     bp = BatchProblem()
     for i, node in enumerate(sc.nodes):
@@ -55,7 +55,7 @@ def batch_problem(sc: Scenario, orders: Iterable[Order], stock: np.ndarray) -> B
                      payment_mode="COD" if order.cod else "PREPAID", unfilled_penalty_paise_per_unit=ctx.penalty)
         held = np.flatnonzero(stock[:, ctx.cols].sum(axis=1) > 0)
         for i in held.tolist():
-            for lane in sc.lanes(order, i):
+            for lane in lane_kwargs(sc, order, i):
                 bp.add_lane(order.order_id, sc.nodes[i].code, lane["carrier"], lane["first_slab_paise"],
                             lane["additional_slab_paise"], slab_g=lane.get("slab_g", 500),
                             volumetric_divisor=lane.get("volumetric_divisor", 5000),

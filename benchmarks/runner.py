@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from omnialloc.geo import haversine_km
+from omnialloc.geo.zones import zone_between
 from omnialloc.solvers import STRATEGIES as SOLVER_STRATEGIES
 from omnialloc.solvers import AllocationProblem, PlanStatus, solve
 from omnialloc.solvers.instance import Instance, compile_problem
@@ -94,6 +95,7 @@ class RunResult:
     run_wall_s: float = 0.0           # elapsed time of `run` (all processes)
     workers: int = 1
     clairvoyant: dict | None = None   # {"plan": batch_optimum(...) or None, "bound": lp_bound(...) or None}
+    group_cpu_s: list = field(default_factory=list)   # CPU seconds of each process, with its strategies
 
 
 class OrderContext:
@@ -157,14 +159,38 @@ def _problem(sc: Scenario, ctx: OrderContext, sub: np.ndarray, price_sub: np.nda
 
 
 def _lanes(sc: Scenario, order: Order, node: int) -> tuple[Lane, ...]:
-    """The checked solver lanes from `node` to the order's PIN (`sc.lanes`, made into `Lane`s
+    """The checked solver lanes from `node` to the order's PIN (`lane_kwargs`, made into `Lane`s
     once per (node, PIN, COD) and shared by every problem: a lane is frozen)."""
     memo = sc.__dict__.setdefault("_runner_lanes", {})
     key = (node, order.loc.pin, order.cod)
     got = memo.get(key)
     if got is None:
+        kws = lane_kwargs(sc, order, node)
+        # Checked once per answer of the lane table (make_lane), then only re-addressed per node.
+        protos = sc.__dict__.setdefault("_runner_lane_protos", {})
+        proto = protos.get(id(kws))
+        if proto is None:
+            checked = [make_lane("-", **kw) for kw in kws]
+            proto = protos[id(kws)] = (kws, [dataclasses.astuple(lane)[1:] for lane in checked])
         code = sc.nodes[node].code
-        got = memo[key] = tuple(make_lane(code, **kw) for kw in sc.lanes(order, node))
+        got = memo[key] = tuple(Lane(code, *rest) for rest in proto[1])
+    return got
+
+
+def lane_kwargs(sc: Scenario, order: Order, node: int) -> list[dict]:
+    """`sc.lanes(order, node)`, asked once per (zone, PIN, COD) rather than per node: with
+    courier rate cards a lane depends on its origin only through the zone between the two PINs
+    (omnialloc.logistics.lanes: the rate card is per carrier and zone, serviceability and SLA per
+    destination PIN and zone), so the ~100 nodes of an order share a handful of answers.
+    Jasin & Sinha lanes are priced by distance and stay per node. The dicts are shared: callers
+    must not mutate them."""
+    if sc.cost_model != "courier":
+        return sc.lanes(order, node)
+    memo = sc.__dict__.setdefault("_runner_zone_lanes", {})
+    key = (zone_between(sc.nodes[node].loc, order.loc), order.loc.pin, order.cod)
+    got = memo.get(key)
+    if got is None:
+        got = memo[key] = sc.lanes(order, node)
     return got
 
 
@@ -212,11 +238,12 @@ class _Template:
         pos = np.full(T.n_cand, -1, dtype=np.int64)
         pos[cidx] = np.arange(nc)
         lane_node = pos[T.lane_node[lanes]]
+        # Lanes stay grouped by node in candidate order: row c of node_lanes lists c's lanes.
         counts = np.bincount(lane_node, minlength=nc)
         node_lanes = -np.ones((nc, max(int(counts.max()), 1)), dtype=np.int64)
-        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        for c in range(nc):
-            node_lanes[c, : counts[c]] = np.arange(starts[c], starts[c] + counts[c])
+        starts = np.cumsum(counts) - counts
+        k = np.arange(len(lanes))
+        node_lanes[lane_node, k - starts[lane_node]] = k
         stock = S[cidx]
         if price_sub is None:
             price = np.zeros((nc, T.n_lines), dtype=np.int64)
@@ -405,7 +432,9 @@ def run(sc: Scenario, strategies: list[str], *, check: bool = True, time_limit_m
         for k, v in part.errors.items():
             SOLVER_ERRORS[k] += v
     logs = {s: logs[s] for s in online}
-    return RunResult(sc, logs, violations, checks, dict(wall), time.perf_counter() - t0, len(groups))
+    group_cpu = [(round(p.wall.get("cpu", 0.0), 1), list(p.logs)) for p in parts]
+    return RunResult(sc, logs, violations, checks, dict(wall), time.perf_counter() - t0, len(groups),
+                     group_cpu_s=group_cpu)
 
 
 @dataclass

@@ -186,3 +186,13 @@ def test_instances_cut_from_the_order_template_equal_compiling_the_problem(name)
                 else:
                     assert ref.n_cand == 0   # only the no-candidate case is built the slow way
     assert cut > 1000
+
+
+def test_lanes_shared_per_zone_equal_asking_per_node():
+    # The runner asks the lane table once per (zone, PIN, COD); that must be what asking per
+    # node gives (a lane depends on its origin only through the zone).
+    sc = get_scenario("india-100", 300, 5)
+    fresh = get_scenario("india-100", 300, 5)
+    for order in sc.orders():
+        for node in range(len(sc.nodes)):
+            assert runner.lane_kwargs(sc, order, node) == fresh.lanes(order, node)
