@@ -25,7 +25,9 @@ backordered whole by the runner (its only plan): penalty x units. Node
 capacities do not exist in the benchmark scenarios (the runner sets none).
 
 Prices: integer paise (the solver's unit), starting from the stock duals of
-the batch pattern LP over the real orders (`start_prices`), then column
+the batch pattern LP over the real orders (`start_prices`; in runs longer
+than START_WINDOW orders, from the same search over a window of them,
+`window_prices`, since a pass over 20,000 orders takes about a minute), then column
 generation while the time budget lasts: every plan a subproblem returns is a
 column of the Dantzig-Wolfe master (convex combinations of each order's
 known plans within the starting stock), whose stock duals, smoothed towards
