@@ -17,6 +17,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .runner import CLAIRVOYANT, RunResult  # noqa: E402
@@ -90,10 +91,14 @@ def india_map(result: RunResult, path: Path, strategies: tuple[str, ...] = ("nea
         for (n, _city, lat, lon), k in result.logs[name].flows.items():
             flows[(n, lat, lon)] += k
         top = max(flows.values()) if flows else 1
-        for (n, lat, lon), k in sorted(flows.items(), key=lambda kv: kv[1]):
-            node = sc.nodes[n]
-            ax.plot([node.loc.lon, lon], [node.loc.lat, lat], color="#8172b2",
-                    alpha=min(0.9, 0.08 + 0.8 * k / top), lw=0.3 + 2.5 * k / top, zorder=2)
+        # One LineCollection, thinnest flows first (drawn underneath): thousands of ax.plot calls
+        # took seconds at 20,000 orders.
+        ranked = sorted(flows.items(), key=lambda kv: kv[1])
+        segs = [[(sc.nodes[n].loc.lon, sc.nodes[n].loc.lat), (lon, lat)] for (n, lat, lon), _ in ranked]
+        share = np.array([k / top for _, k in ranked])
+        colors = np.tile(matplotlib.colors.to_rgba("#8172b2"), (len(ranked), 1))
+        colors[:, 3] = np.minimum(0.9, 0.08 + 0.8 * share)
+        ax.add_collection(LineCollection(segs, colors=colors, linewidths=0.3 + 2.5 * share, zorder=2))
         for kind, (marker, color) in KIND_STYLE.items():
             pts = [n for n in sc.nodes if n.kind == kind]
             if pts:
