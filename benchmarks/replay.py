@@ -3,17 +3,22 @@
 `omnialloc bench replay --since 2026-10-01 --strategy nearest` reads, in one
 read-only unit of work, the orders created since the date (oldest first),
 their shipments, the inventory, the inventory changes recorded since the date
-(receipts, damage, transfers, restocked returns: `adjusted` events) and the
-network. It then:
+(receipts, damage, transfers, restocked returns: `adjusted` events; stock
+imports: `imported` events with their per-position before/after rows in
+`inventory_import_changes`) and the network. It then:
 
 1. rebuilds the available-to-promise stock as it was at the date: today's
-   ATP, plus every unit the replayed orders' live shipments hold or have
-   consumed, minus every recorded adjustment since the date (a receipt since
-   then was not there yet; a damage write-off since then still was);
-2. replays orders and adjustments merged in time order on that private copy:
+   ATP (on_hand - reserved - safety stock, signed), plus every unit the
+   replayed orders' live shipments hold or have consumed, minus every
+   recorded change since the date (a receipt since then was not there yet; a
+   damage write-off since then still was; an import's change of on_hand minus
+   its change of safety stock, per position, including the positions a
+   snapshot import zeroed);
+2. replays orders and changes merged in time order on that private copy:
    an order is allocated with the chosen strategy (and weights) through the
    service layer's own problem builder (`services.planning.build_problem`),
-   its plan taken from the copy; an adjustment adds its delta to the copy;
+   its plan taken from the copy; an adjustment or import adds its deltas to
+   the copy at its time;
 3. compares with what actually happened (the live shipments' money: carrier
    charge + COD fee + handling, the same terms on both sides, so preference
    weights such as a split penalty steer the replay but are not counted as
@@ -24,10 +29,11 @@ Other weights (`Weights`): the split penalty (the live setting unless given),
 a distance weight per km and a node-priority weight - the solver's preference
 terms the live allocator leaves at zero.
 
-Known approximations: stock imports since the date record totals, not deltas
-per position, so they cannot be undone (they are counted in the summary as
-`imports_not_undone`); orders cancelled or on hold now are replayed too (their
-lines without cancelled units), since they were allocatable when they arrived.
+Known approximations: stock imports made before per-position changes were
+recorded (migration 0010; their event has no `changes` count) cannot be undone
+and are counted in the summary as `imports_not_undone`; orders cancelled or on
+hold now are replayed too (their lines without cancelled units), since they
+were allocatable when they arrived.
 """
 
 from __future__ import annotations
@@ -86,30 +92,48 @@ class StockChange:
     delta: int
 
 
+@dataclass(frozen=True)
+class StockImport:
+    """One stock import's change of ATP per position (on_hand change minus safety stock change)."""
+
+    at: dt.datetime
+    import_id: str
+    keys: list[tuple[str, str]]
+    deltas: list[int]
+
+
+def _moves(change: StockChange | StockImport):
+    if isinstance(change, StockImport):
+        return zip(change.keys, change.deltas)
+    return (((change.node, change.sku), change.delta),)
+
+
 class StockLedger:
     """Available-to-promise per (node, SKU) as it was at the replay's start, moved forward in time.
 
     Start = today's ATP + what the replayed orders' live shipments hold or consumed - every
     recorded change since the start. `advance_to(t)` then re-applies the changes made up to
-    `t`, oldest first. Positions are signed (a position can be below zero at the start: units
-    a receipt since then brought in were then taken by orders placed before the start); the
-    solver is shown max(0, .)."""
+    `t`, oldest first (an import's deltas all at once, at its time). Positions are signed, today's
+    too (a position can be below zero at the start: units a receipt since then brought in were
+    then taken by orders placed before the start; safety stock an import raised since then may
+    exceed today's free stock), so undoing is exact arithmetic; the solver is shown max(0, .)."""
 
-    def __init__(self, positions, held: dict[tuple[str, str], int], changes: list[StockChange]):
+    def __init__(self, positions, held: dict[tuple[str, str], int], changes: list[StockChange | StockImport]):
         self.atp: dict[tuple[str, str], int] = defaultdict(int)
         for p in positions:
-            self.atp[(p.node, p.sku)] = max(0, p.on_hand - p.reserved - p.safety_stock)
+            self.atp[(p.node, p.sku)] = p.on_hand - p.reserved - p.safety_stock
         for key, q in held.items():
             self.atp[key] += q
         for c in changes:
-            self.atp[(c.node, c.sku)] -= c.delta
-        self._changes = sorted(changes, key=lambda c: c.at)
+            for key, d in _moves(c):
+                self.atp[key] -= d
+        self._changes = sorted(changes, key=lambda c: c.at)  # stable: same-time changes keep event order
         self._next = 0
 
     def advance_to(self, t: dt.datetime) -> None:
         while self._next < len(self._changes) and self._changes[self._next].at <= t:
-            c = self._changes[self._next]
-            self.atp[(c.node, c.sku)] += c.delta
+            for key, d in _moves(self._changes[self._next]):
+                self.atp[key] += d
             self._next += 1
 
 
@@ -129,25 +153,38 @@ def _history(uow, since: dt.datetime, limit: int | None) -> list:
     return history[:limit] if limit else history
 
 
-def _stock_changes(uow, since: dt.datetime) -> tuple[list[StockChange], int]:
-    """Recorded per-position adjustments since the date, oldest first, and how many imports
-    (which carry no per-position deltas) happened since."""
+def _stock_changes(uow, since: dt.datetime) -> tuple[list[StockChange | StockImport], int]:
+    """Recorded per-position changes since the date, oldest first: adjustments, and imports with
+    their rows in inventory_import_changes; and how many imports since then have no recorded
+    changes (made before migration 0010), so cannot be undone."""
     from omnialloc.store.tables import events
+    from omnialloc.store.tables_stock_import import inventory_import_changes as ch
 
     rows = uow.conn.execute(
-        sa.select(events.c.type, events.c.at, events.c.payload)
+        sa.select(events.c.type, events.c.at, events.c.entity_id, events.c.payload)
         .where(events.c.entity == "inventory", events.c.at >= since)
         .order_by(events.c.at, events.c.id)
-    )
-    changes: list[StockChange] = []
-    imports = 0
-    for type_, at, payload in rows:
+    ).all()
+    changes: list[StockChange | StockImport] = []
+    not_undone = 0
+    keys: dict[tuple[str, str], tuple[str, str]] = {}  # one key tuple per position across imports
+    for type_, at, entity_id, payload in rows:
         payload = payload or {}
         if type_ == "adjusted" and {"node", "sku", "delta"} <= payload.keys():
             changes.append(StockChange(at, payload["node"], payload["sku"], int(payload["delta"])))
-        elif type_ == "imported":
-            imports += 1
-    return changes, imports
+        elif type_ == "imported" and "changes" not in payload:
+            not_undone += 1
+        elif type_ == "imported" and payload["changes"]:
+            delta = (ch.c.on_hand_after - ch.c.on_hand_before) - (ch.c.safety_after - ch.c.safety_before)
+            moved = uow.conn.execute(sa.select(ch.c.node, ch.c.sku, delta)
+                                     .where(ch.c.import_id == entity_id, delta != 0))
+            imp = StockImport(at, entity_id, [], [])
+            for node, sku, d in moved:
+                k = (node, sku)
+                imp.keys.append(keys.setdefault(k, k))
+                imp.deltas.append(int(d))
+            changes.append(imp)
+    return changes, not_undone
 
 
 def replay(ctx, since: dt.datetime, strategy: str, *, limit: int | None = None,
@@ -191,7 +228,9 @@ def replay(ctx, since: dt.datetime, strategy: str, *, limit: int | None = None,
         "replay_split": sum(r.replay_shipments > 1 for r in both),
         "replay_unplaced": sum(r.replay_paise is None for r in rows),
         "actual_unplaced": sum(r.actual_shipments == 0 for r in rows),
-        "stock_changes_replayed": len(changes),
+        "stock_changes_replayed": sum(isinstance(c, StockChange) for c in changes),
+        "imports_replayed": sum(isinstance(c, StockImport) for c in changes),
+        "import_positions_replayed": sum(len(c.keys) for c in changes if isinstance(c, StockImport)),
         "imports_not_undone": imports,
         "weights": weights.describe(),
     }

@@ -315,10 +315,11 @@ def bench_replay_cmd(since: str, strategy: str, split_penalty: int | None, dista
     rs = lambda p: f"Rs {p / 100:,.2f}"  # noqa: E731
     diff = s["replay_paise"] - s["actual_paise"]
     click.echo(f"replayed {s['orders']} orders since {since} with {strategy}, {s['weights']} "
-               f"(read-only; stock rebuilt as it was, {s['stock_changes_replayed']} stock change(s) replayed in time order)")
+               f"(read-only; stock rebuilt as it was, {s['stock_changes_replayed']} stock adjustment(s) and "
+               f"{s['imports_replayed']} import(s) replayed in time order)")
     if s["imports_not_undone"]:
-        click.echo(f"  note: {s['imports_not_undone']} stock import(s) since then record no per-position deltas "
-                   "and were not undone")
+        click.echo(f"  note: {s['imports_not_undone']} stock import(s) since then predate per-position change "
+                   "records (migration 0010) and were not undone")
     click.echo(f"  compared (placed both times): {s['compared']}; cost = carrier charge + COD fee + handling")
     click.echo(f"  actual cost:   {rs(s['actual_paise'])}, split orders {s['actual_split']}, unplaced {s['actual_unplaced']}")
     click.echo(f"  {strategy} cost: {rs(s['replay_paise'])}, split orders {s['replay_split']}, unplaced {s['replay_unplaced']}")

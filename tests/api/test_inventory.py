@@ -107,7 +107,7 @@ def test_delta_import_adds_and_creates_rows(client, keys, uow_factory):
     r = _import(client, keys["admin"], f"node,sku,qty\nCHN-FC1,{SKU},5\nDS-LDH1,{SKU},9\n")
     assert r.status_code == 200, r.get_json()
     assert r.get_json() | {"import_id": "x", "seconds": {}} == {"mode": "delta", "rows": 2, "updated": 1, "inserted": 1,
-                                                 "unchanged": 0, "zeroed": 0, "nodes": ["CHN-FC1", "DS-LDH1"],
+                                                 "unchanged": 0, "zeroed": 0, "changes": 2, "nodes": ["CHN-FC1", "DS-LDH1"],
                                                  "dry_run": False, "backorders_allocated": 0, "import_id": "x",
                                                  "seconds": {}}
     assert _stock(uow_factory, "CHN-FC1", SKU)[0] == chn[0] + 5

@@ -28,7 +28,11 @@ Validation, in two passes, reports every problem with its CSV line number
 
 All in one transaction, so a failure anywhere leaves the stock exactly as it
 was. Staging uses ``COPY`` on PostgreSQL and chunked
-``executemany`` on SQLite; one ``inventory`` event records the import. Stock
+``executemany`` on SQLite; one ``inventory`` event records the import. Every
+position whose ``on_hand`` or safety stock the import changes (new, updated, or
+zeroed by a snapshot) gets a before/after row in ``inventory_import_changes``,
+written set-based from the staging table under the same savepoint as the apply,
+so the what-if replay can undo and redo the import (not for dry runs). Stock
 that went up retries backordered orders after the commit.
 """
 
@@ -71,6 +75,7 @@ class ImportReport:
     inserted: int = 0
     unchanged: int = 0
     zeroed: int = 0
+    changes: int = 0   # positions whose on_hand or safety stock changed (rows in inventory_import_changes)
     nodes: list[str] = field(default_factory=list)
     dry_run: bool = False
     backorders_allocated: int = 0
@@ -231,6 +236,8 @@ def import_stock(ctx, principal: Principal, data: bytes | str, *, mode: str, nod
         # are exact) and then rolls back.
         savepoint = uow.conn.begin_nested()
         try:
+            if not dry_run:
+                report.changes = stage.record_changes(mode, scope, report.import_id)
             report.updated, report.inserted, report.zeroed = stage.apply(mode, scope)
             savepoint.commit()
         except sa.exc.IntegrityError:
@@ -244,7 +251,7 @@ def import_stock(ctx, principal: Principal, data: bytes | str, *, mode: str, nod
             record(uow, "inventory", report.import_id, "imported", principal.actor,
                    reason=f"{mode} import of {report.rows} row(s) via {source}", mode=mode, rows=report.rows,
                    updated=report.updated, inserted=report.inserted, zeroed=report.zeroed,
-                   nodes=report.nodes[:50])
+                   changes=report.changes, nodes=report.nodes[:50])
         stage.drop()
         if dry_run:
             uow.rollback()
@@ -344,6 +351,30 @@ class _Stage:
             f"SELECT DISTINCT s.sku FROM {s} s LEFT JOIN inventory i ON i.node = s.node AND i.sku = s.sku "
             f"WHERE {grew} AND s.sku IN :skus").bindparams(sa.bindparam("skus", expanding=True)),
             {"skus": list(waiting)}).scalars())
+
+    def record_changes(self, mode: str, scope: list[str], import_id: str) -> int:
+        """Write each position's on_hand / safety stock before and after this import into
+        ``inventory_import_changes`` (only positions that change), read from the stock as it is
+        before ``apply``; the same transaction, so both land or neither does."""
+        s = self._t()
+        new = "s.qty" if mode == "snapshot" else "COALESCE(i.on_hand, 0) + s.qty"
+        cols = "(import_id, node, sku, on_hand_before, on_hand_after, safety_before, safety_after)"
+        # One left join covers updated and new positions (a new one was 0 / 0 before).
+        written = self.conn.execute(sa.text(
+            f"INSERT INTO inventory_import_changes {cols} "
+            f"SELECT :id, node, sku, ob, oa, sb, sf FROM (SELECT s.node AS node, s.sku AS sku, "
+            f"COALESCE(i.on_hand, 0) AS ob, {new} AS oa, COALESCE(i.safety_stock, 0) AS sb, "
+            f"CASE WHEN s.safety >= 0 THEN s.safety ELSE COALESCE(i.safety_stock, 0) END AS sf "
+            f"FROM {s} s LEFT JOIN inventory i ON i.node = s.node AND i.sku = s.sku) c "
+            f"WHERE oa <> ob OR sf <> sb"), {"id": import_id}).rowcount
+        if mode == "snapshot":  # positions of the covered nodes missing from the file go to 0
+            written += self.conn.execute(sa.text(
+                f"INSERT INTO inventory_import_changes {cols} "
+                f"SELECT :id, i.node, i.sku, i.on_hand, 0, i.safety_stock, i.safety_stock FROM inventory i "
+                f"WHERE i.node IN :scope AND i.on_hand <> 0 "
+                f"AND NOT EXISTS (SELECT 1 FROM {s} s WHERE s.node = i.node AND s.sku = i.sku)")
+                .bindparams(sa.bindparam("scope", expanding=True)), {"id": import_id, "scope": scope}).rowcount
+        return written
 
     def apply(self, mode: str, scope: list[str]) -> tuple[int, int, int]:
         s = self._t()
