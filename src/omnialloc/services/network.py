@@ -37,7 +37,6 @@ class Network:
     rate_cards: list[RateCard]
     serviceability: ServiceabilityIndex
     loaded_at: float
-    token: str | None = None
 
 
 @dataclass
@@ -80,7 +79,6 @@ def network(uow, key: str = "default", *, fresh: bool = False) -> Network:
     if hit is not None and not fresh and time.monotonic() - hit.loaded_at < TTL_SECONDS:
         return hit
     loaded = _load(uow)
-    loaded.token = ref.token
     ref.network = loaded
     return loaded
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 from sqlalchemy.engine import Connection, Engine
 
 from omnialloc.store.engine import READONLY_OPTION
-from omnialloc.store.repositories.rules import REVISION_SEEN
 from omnialloc.store.repositories import (
     AllocationRepository,
     ApiKeyRepository,
@@ -32,6 +31,7 @@ from omnialloc.store.repositories import (
     ShipmentRepository,
     SkuRepository,
 )
+from omnialloc.store.repositories.rules import REVISION_SEEN
 
 #: ``uow.<name>`` -> (module, class) for repositories wired lazily; add a line per new aggregate.
 EXTRA_REPOSITORIES = {
