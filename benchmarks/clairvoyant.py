@@ -303,8 +303,6 @@ def priced_plan(sc: Scenario, bound, ctxs: list | None = None, time_limit_ms: fl
 #: seconds for the Lagrangian bound, start prices included (its first pass over the orders always
 #: runs; further passes only if they fit). Override with BENCH_BOUND_BUDGET_S or `bench_run(bound_budget_s=)`.
 BOUND_BUDGET_S = float(os.environ.get("BENCH_BOUND_BUDGET_S", "60"))
-#: share of it for the start prices from a window of the orders, in runs longer than the window
-WINDOW_SHARE = 0.4
 
 
 def references(sc: Scenario, *, bound_budget_s: float = BOUND_BUDGET_S, workers: int = 2,
@@ -321,11 +319,7 @@ def references(sc: Scenario, *, bound_budget_s: float = BOUND_BUDGET_S, workers:
 
     t0, cpu0 = time.perf_counter(), time.process_time()
     ctxs = [OrderContext(sc, o) for o in sc.orders()]
-    if sc.n_orders > lagrangian.START_WINDOW:
-        # too many orders for more than a pass or two: prices from a window of them first
-        lam0, start = lagrangian.window_prices(sc, ctxs, time_budget_s=WINDOW_SHARE * bound_budget_s, workers=workers)
-    else:
-        lam0, start = lagrangian.start_prices(sc)
+    lam0, start = lagrangian.start_prices(sc, window=lagrangian.START_WINDOW)
     res = lagrangian.lagrangian_bound(sc, lam0, time_budget_s=max(0.0, bound_budget_s - start["wall_s"]),
                                       workers=workers, ctxs=ctxs)
     bound = res.as_dict(method=f"prices from {start['method']} ({start['wall_s']:.1f} s) and {res.passes - 1} "

@@ -26,8 +26,8 @@ capacities do not exist in the benchmark scenarios (the runner sets none).
 
 Prices: integer paise (the solver's unit), starting from the stock duals of
 the batch pattern LP over the real orders (`start_prices`; in runs longer
-than START_WINDOW orders, from the same search over a window of them,
-`window_prices`, since a pass over 20,000 orders takes about a minute), then column
+than START_WINDOW orders, over the first of them against their share of the
+stock), then column
 generation while the time budget lasts: every plan a subproblem returns is a
 column of the Dantzig-Wolfe master (convex combinations of each order's
 known plans within the starting stock), whose stock duals, smoothed towards
@@ -137,44 +137,38 @@ class _Solver:
             _FORKED.clear()
 
 
-#: runs longer than this many orders take their start prices from a window of them (`window_prices`)
+#: runs longer than this many orders take their start prices from the batch LP over a window of them
+#: (building the batch problem in Python takes ~3 s per 1,000 orders; the LP grows faster)
 START_WINDOW = 2_000
 
 
-def start_prices(sc: Scenario, *, time_limit_s: float = 60.0) -> tuple[np.ndarray, dict]:
+def start_prices(sc: Scenario, *, time_limit_s: float = 60.0, window: int | None = None) -> tuple[np.ndarray, dict]:
     """(nodes x SKUs) paise per unit: the stock duals of the batch pattern LP (the model
-    `solvers.prices` prices with) over the *real* orders against the starting stock. The bound is
-    valid for any prices: these only start the search. (Over a window of a longer run against the
-    stock scaled to its share, rounded, they priced cells whose stock rounded to 0 far too high;
-    unrounded, the LP took over a minute: `window_prices` replaces both.)"""
+    `solvers.prices` prices with) over the *real* orders against the starting stock, or over the
+    first `window` of them against the stock scaled to their share, rounded *up* (rounded to the
+    nearest unit, cells with 1-4 units became 0 and were priced far too high: L fell to 2.6M Rs at
+    20,000 orders against 6.7M at zero prices; unrounded, the LP took over a minute). The bound is
+    valid for any prices: these only start the search."""
+    import itertools
+
     from omnialloc.solvers.prices import opportunity_prices
 
     from .lookahead import batch_problem
 
     t0, cpu0 = time.perf_counter(), time.process_time()
-    prices = opportunity_prices(batch_problem(sc, sc.orders(), sc.stock0).compile(), time_limit=time_limit_s)
+    n = sc.n_orders if window is None else min(window, sc.n_orders)
+    stock = sc.stock0 if n >= sc.n_orders else np.ceil(sc.stock0 * (n / sc.n_orders)).astype(np.int64)
+    bp = batch_problem(sc, itertools.islice(sc.orders(), n), stock)
+    prices = opportunity_prices(bp.compile(), time_limit=time_limit_s)
     node_pos = {node.code: i for i, node in enumerate(sc.nodes)}
     sku_pos = {k.code: i for i, k in enumerate(sc.skus)}
     lam = np.zeros(sc.stock0.shape)
     for node, sku, paise in prices.rows:
         lam[node_pos[node], sku_pos[sku]] = paise
-    return lam, {"method": "the batch LP's stock duals over the real orders", "lp_status": prices.lp_status,
-                 "wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - cpu0}
-
-
-def window_prices(sc: Scenario, ctxs: list[OrderContext], *, time_budget_s: float, workers: int,
-                  window: int = START_WINDOW) -> tuple[np.ndarray, dict]:
-    """Start prices for a run too long for many passes over all its orders: the same column
-    generation over the first `window` orders against the stock times window / orders (the fluid
-    approximation, unrounded: the master is an LP), from zero prices."""
-    t0, cpu0 = time.perf_counter(), time.process_time()
-    n = min(window, len(ctxs))
-    res = lagrangian_bound(sc, np.zeros(sc.stock0.shape), time_budget_s=time_budget_s, workers=workers,
-                           ctxs=ctxs[:n], stock=sc.stock0 * (n / len(ctxs)))
-    return res.lam.astype(float), {
-        "method": f"column generation over the first {n:,} real orders against their share of the stock "
-                  f"({res.passes} passes)", "orders": n, "wall_s": time.perf_counter() - t0,
-        "cpu_s": time.process_time() - cpu0 + res.worker_cpu_s}
+    what = "the batch LP's stock duals over the real orders" if n >= sc.n_orders else \
+        f"the batch LP's stock duals over the first {n:,} real orders (stock scaled to their share, rounded up)"
+    return lam, {"method": what, "lp_status": prices.lp_status, "wall_s": time.perf_counter() - t0,
+                 "cpu_s": time.process_time() - cpu0}
 
 
 class _Master:
@@ -184,9 +178,9 @@ class _Master:
     stock-row duals are the next prices to try; its value is an upper bound on max_lam L(lam) over
     these plans, so (master value - best L) says how far the prices may still be from the best."""
 
-    def __init__(self, sc: Scenario, ctxs: list[OrderContext], stock: np.ndarray):
-        self.N, self.S = stock.shape
-        self.stock = stock.reshape(-1).astype(float)
+    def __init__(self, sc: Scenario, ctxs: list[OrderContext]):
+        self.N, self.S = sc.stock0.shape
+        self.stock = sc.stock0.reshape(-1).astype(float)
         self.n_orders = len(ctxs)
         self.order: list[int] = []
         self.cost: list[float] = []
@@ -282,7 +276,7 @@ class BoundResult:
 
 def lagrangian_bound(sc: Scenario, lam0: np.ndarray, *, time_budget_s: float = 60.0, workers: int = 1,
                      max_passes: int = 50, smoothing: float = 0.8, time_limit_ms: float = SOLVE_LIMIT_MS,
-                     ctxs: list[OrderContext] | None = None, stock: np.ndarray | None = None) -> BoundResult:
+                     ctxs: list[OrderContext] | None = None) -> BoundResult:
     """max over the prices tried of L(lam), starting from `lam0` (nodes x SKUs, >= 0).
 
     Prices come from column generation: every plan the subproblems return is a column of the
@@ -291,14 +285,8 @@ def lagrangian_bound(sc: Scenario, lam0: np.ndarray, *, time_budget_s: float = 6
     raised L and grows by 0.1 after one that did not), are the next prices to evaluate. Only
     the orders that can take a unit whose price changed are re-solved. A pass is only started if
     the last one's speed says it ends within `time_budget_s` (counted from the start, first pass
-    included).
-
-    `ctxs` and `stock` (default: every order, the starting stock) let the same search run on a
-    window of the orders against its share of the stock, to find prices for the whole run
-    (`window_prices`); the subproblems always see the starting stock. Only with the defaults is
-    the result a bound on the scenario."""
+    included)."""
     t0, cpu0 = time.perf_counter(), time.process_time()
-    stock = sc.stock0 if stock is None else stock
     ctxs = ctxs if ctxs is not None else [OrderContext(sc, o) for o in sc.orders()]
     n_orders = len(ctxs)
     N, S = sc.stock0.shape
@@ -312,7 +300,7 @@ def lagrangian_bound(sc: Scenario, lam0: np.ndarray, *, time_budget_s: float = 6
     # a unit is never worth more than the dearest unfilled penalty (any lam >= 0 is valid; this only
     # keeps the search where the optimum can be)
     lam_max = float(max(ctx.penalty for ctx in ctxs)) if ctxs else 0.0
-    master = _Master(sc, ctxs, stock)
+    master = _Master(sc, ctxs)
     answers: list[OrderAnswer | None] = [None] * n_orders
     values = np.zeros(n_orders)
     lam_int = np.full((N, S), -1, dtype=np.int64)   # nothing evaluated yet: every order is "changed"
@@ -344,7 +332,7 @@ def lagrangian_bound(sc: Scenario, lam0: np.ndarray, *, time_budget_s: float = 6
             if len(idx):
                 per_solve = (time.perf_counter() - t1) / len(idx)
             lam_int = new_int
-            L = float(values.sum() - (lam_int * stock).sum())
+            L = float(values.sum() - (lam_int * sc.stock0).sum())
             passes += 1
             entry = {"pass": passes, "L": L, "resolved": int(len(idx)), "s": round(time.perf_counter() - t1, 2)}
             if best is not None:   # trust the master's duals more after a step that paid, less after one that did not
