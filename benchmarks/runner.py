@@ -171,10 +171,13 @@ def _lanes(sc: Scenario, order: Order, node: int) -> tuple[Lane, ...]:
         proto = protos.get(id(kws))
         if proto is None:
             checked = [make_lane("-", **kw) for kw in kws]
-            proto = protos[id(kws)] = (kws, [dataclasses.astuple(lane)[1:] for lane in checked])
+            proto = protos[id(kws)] = (kws, [tuple(getattr(lane, f) for f in _LANE_FIELDS[1:]) for lane in checked])
         code = sc.nodes[node].code
         got = memo[key] = tuple(Lane(code, *rest) for rest in proto[1])
     return got
+
+
+_LANE_FIELDS = tuple(f.name for f in dataclasses.fields(Lane))   # "node" first
 
 
 def lane_kwargs(sc: Scenario, order: Order, node: int) -> list[dict]:
@@ -186,11 +189,16 @@ def lane_kwargs(sc: Scenario, order: Order, node: int) -> list[dict]:
     must not mutate them."""
     if sc.cost_model != "courier":
         return sc.lanes(order, node)
-    memo = sc.__dict__.setdefault("_runner_zone_lanes", {})
-    key = (zone_between(sc.nodes[node].loc, order.loc), order.loc.pin, order.cod)
-    got = memo.get(key)
+    by_node = sc.__dict__.setdefault("_runner_node_lanes", {})
+    key = (node, order.loc.pin, order.cod)
+    got = by_node.get(key)
     if got is None:
-        got = memo[key] = sc.lanes(order, node)
+        memo = sc.__dict__.setdefault("_runner_zone_lanes", {})
+        zkey = (zone_between(sc.nodes[node].loc, order.loc), order.loc.pin, order.cod)
+        got = memo.get(zkey)
+        if got is None:
+            got = memo[zkey] = sc.lanes(order, node)
+        by_node[key] = got
     return got
 
 
