@@ -275,7 +275,8 @@ class BoundResult:
 
 
 def lagrangian_bound(sc: Scenario, lam0: np.ndarray, *, time_budget_s: float = 60.0, workers: int = 1,
-                     max_passes: int = 50, smoothing: float = 0.8, time_limit_ms: float = SOLVE_LIMIT_MS,
+                     max_passes: int = 300, smoothing: float = 0.8, adapt: float = 0.1,
+                     time_limit_ms: float = SOLVE_LIMIT_MS,
                      ctxs: list[OrderContext] | None = None) -> BoundResult:
     """max over the prices tried of L(lam), starting from `lam0` (nodes x SKUs, >= 0).
 
@@ -336,7 +337,7 @@ def lagrangian_bound(sc: Scenario, lam0: np.ndarray, *, time_budget_s: float = 6
             passes += 1
             entry = {"pass": passes, "L": L, "resolved": int(len(idx)), "s": round(time.perf_counter() - t1, 2)}
             if best is not None:   # trust the master's duals more after a step that paid, less after one that did not
-                smoothing = max(0.3, smoothing - 0.1) if L > best else min(0.9, smoothing + 0.1)
+                smoothing = max(0.3, smoothing - adapt) if L > best else min(0.9, smoothing + adapt)
             if best is None or L > best:
                 best, best_lam, best_answers = L, lam_int.copy(), list(answers)
             if start is None:
