@@ -13,6 +13,8 @@ Pradesh and Himachal Pradesh).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 # The eight metros couriers price as "metro to metro". Each lists the districts
 # whose PINs count as that metro area. Satellite cities (Gurugram, Noida, Thane,
 # Howrah, Tambaram) are in the metro area but stay their own city, so Delhi ->
@@ -106,6 +108,7 @@ def city_of(state_code: str, district: str) -> str:
     return district.title()
 
 
+@lru_cache(maxsize=8192)  # asked twice per zone, i.e. per node and order: districts are few
 def metro_of(state_code: str, district: str) -> str | None:
     """Which of the eight courier metros a district belongs to, or None."""
     return _METRO_OF.get((state_code, district.strip().upper()))

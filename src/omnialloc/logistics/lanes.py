@@ -75,19 +75,29 @@ class LaneTable:
             self.cards[key] = card
         self.serviceability = serviceability
         self._cached = lru_cache(maxsize=65536)(self._compute)
+        # The carriers that reach a destination (with their serviceability rows) do not depend on the
+        # origin: found once per destination, not once per (node, destination).
+        self._reaching = lru_cache(maxsize=65536)(self._reaching_dest)
 
     def lanes(self, origin: PinLocation, dest: PinLocation, *, cod: bool, reverse: bool = False) -> list[LaneQuote]:
         return list(self._cached(origin, dest, bool(cod), bool(reverse)))
 
-    def _compute(self, origin: PinLocation, dest: PinLocation, cod: bool, reverse: bool) -> tuple[LaneQuote, ...]:
-        zone = zone_between(origin, dest)
+    def _reaching_dest(self, pin: str, reverse: bool) -> tuple:
         out = []
         for carrier in self.carriers:
             if not carrier.active or (reverse and not carrier.reverse_supported):
                 continue
+            row = self.serviceability.row(carrier.code, pin)
+            if row is not None:
+                out.append((carrier, row))
+        return tuple(out)
+
+    def _compute(self, origin: PinLocation, dest: PinLocation, cod: bool, reverse: bool) -> tuple[LaneQuote, ...]:
+        zone = zone_between(origin, dest)
+        out = []
+        for carrier, row in self._reaching(dest.pin, reverse):
             card = self.cards.get((carrier.code, zone))
-            row = self.serviceability.row(carrier.code, dest.pin)
-            if card is None or row is None:
+            if card is None:
                 continue
             if reverse:
                 if not row.reverse:
