@@ -225,7 +225,8 @@ class _Template:
     def instance(self, sub: np.ndarray, price_sub: np.ndarray | None) -> Instance | None:
         """The compiled instance for the (nodes x lines) stock view `sub` (and prices), or
         None when no node can ship any of it (the caller builds that rare case the slow
-        way, to keep the solver's own INFEASIBLE answer)."""
+        way, to keep the solver's own INFEASIBLE answer). It carries no verdicts on the
+        nodes left out, so it is for solving with explain_plan=False only (as the runner does)."""
         T = self.inst
         S = sub[self.glob]
         if np.any(S < 0) or sub[self.others].any():
