@@ -108,13 +108,17 @@ def solve(
 
 
 def _optimal(inst: Instance, deadline: float, method: str) -> tuple[Plan, Sol | None]:
+    lb = None
+    seeds: list[Sol] = []
     if method == "auto" and enum_mod.applicable(inst):
-        sol, stats = enum_mod.solve_enumeration(inst)
+        try:
+            sol, stats = enum_mod.solve_enumeration(inst, deadline - _RESERVE_MS / 1000.0)
+        except enum_mod.OutOfTime as cut:
+            # The rest of the way (bounds, MIP or the heuristic answer) starts from what it found.
+            return _optimal_mip(inst, deadline, [cut.best] if cut.best is not None else [], cut.bound)
         if sol is None:
             return _infeasible(inst, deadline), None
         return to_plan(inst, sol, "optimal", PlanStatus.OPTIMAL, sol.cost, "enumeration"), sol
-    lb = None
-    seeds: list[Sol] = []
     dp_ok = method in ("auto", "dp") and dp.applicable(inst)
     # Admission by the DP's own (CPU) estimate only, not by machine load, so
     # the method chosen - and with it the tie-break among equal-cost plans -
@@ -247,7 +251,10 @@ def _optimal_mip(inst: Instance, deadline: float, extra: list[Sol], dp_lb: float
 def _feasible_exactly(inst: Instance, deadline: float) -> bool | None:
     """Does any plan exist? None if we could not tell in time."""
     if enum_mod.applicable(inst):
-        sol, _ = enum_mod.solve_enumeration(inst)
+        try:
+            sol, _ = enum_mod.solve_enumeration(inst, deadline)
+        except enum_mod.OutOfTime as cut:
+            return True if cut.best is not None else None
         return sol is not None
     res = solve_mip(inst, np.arange(inst.n_cand), None, inst.kmax, max(deadline - _RESERVE_MS / 1000, time.perf_counter() + 0.001))
     if res.sol is not None:

@@ -28,6 +28,7 @@ import numpy as np
 
 from .assemble import Sol, sol_from_ships
 from .costs import INF
+from .dp import OutOfTime as OutOfTimeBase
 from .dp import check_deadline
 from .instance import Instance
 
@@ -101,8 +102,23 @@ def applicable(inst: Instance) -> bool:
     return _partitions(q) is not None
 
 
-def solve_enumeration(inst: Instance) -> tuple[Sol | None, dict]:
-    """Proven-optimal Sol (None if no plan exists) and stats."""
+class OutOfTime(OutOfTimeBase):
+    """The deadline hit mid-search: `best` is the best plan found so far (or
+    None) and `bound` a valid lower bound on every plan (the relaxed value of
+    the first partition not yet settled)."""
+
+    def __init__(self, best: Sol | None, bound: int) -> None:
+        super().__init__()
+        self.best, self.bound = best, bound
+
+
+def solve_enumeration(inst: Instance, deadline: float | None = None) -> tuple[Sol | None, dict]:
+    """Proven-optimal Sol (None if no plan exists) and stats. With a
+    `deadline` (a `time.perf_counter()` instant) the search raises
+    `OutOfTime` with its incumbent and bound when the clock runs out: a few
+    orders (many units over many nodes with partial fill, e.g. under stock
+    prices) have partitions of ten or more blocks whose assignment search
+    alone can take seconds."""
     q = tuple(int(x) for x in inst.q)
     Q = _contents(q)
     parts = _partitions(q)
@@ -137,7 +153,12 @@ def solve_enumeration(inst: Instance) -> tuple[Sol | None, dict]:
             break
         visited += 1
         blocks = [int(b) for b in parts[pi] if b > 0]
-        found = _assign(blocks, cost_cn, unf, split, kmax, ub)
+        try:
+            check_deadline(deadline)
+            found = _assign(blocks, cost_cn, unf, split, kmax, ub, deadline)
+        except OutOfTimeBase:
+            # Every partition with a smaller relaxed value is settled, so r bounds every plan.
+            raise OutOfTime(best if best is not None and best.ships else None, min(r, ub)) from None
         if found is not None:
             ub, choice = found
             best = sol_from_choice(inst, Q[blocks], lane_cn[blocks], choice, ub)
