@@ -77,7 +77,8 @@ def section_body(out: report.BenchOutput) -> str:
         f"{cpu:,.0f} CPU-s summed over the processes" + _per_process(out.result)
         + ") and the rest the clairvoyant plan and bound and the plots"
         + ("" if n == 20_000 else f"; at that rate 20,000 would take about {out.wall_s * 20_000 / n / 60:,.0f} min "
-           "(extrapolated, not measured)") + ".",
+           "(extrapolated, not measured)")
+        + (f": **{'met' if out.wall_s <= 300 else 'missed'}**" if n == 20_000 else "") + ".",
         "- optimal_lookahead closes >= 50% of the myopic-to-clairvoyant gap: " + gap_shares(out) + ".",
     ]
     return md + "\n".join(notes) + "\n"
