@@ -63,13 +63,12 @@ from omnialloc.domain import SHIPMENT_MACHINE, DeliveryMode, OrderStatus, Paymen
     ShipmentStatus
 from omnialloc.domain.errors import NotFound, ValidationFailed
 from omnialloc.domain.shipments import DEAD_STATUSES
-from omnialloc.geo.distance import haversine_km
 from omnialloc.logistics.lanes import lanes_for
 from omnialloc.services.allocation import destination, move_order
 from omnialloc.services.events import now, record
 from omnialloc.services.network import network, recent_rejections
 from omnialloc.services.network import skus as sku_master
-from omnialloc.services.planning import Candidates, Routing, _ineligible, node_penalties
+from omnialloc.services.planning import Candidates, Routing, _ineligible, node_distance_km, node_penalties
 from omnialloc.store.tables import inventory, orders, shipments
 from omnialloc.store.tables_batch import batch_moves, batch_runs
 
@@ -214,8 +213,7 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
                           excluded=excluded_nodes or {})
         for node in net.nodes:
             if order is not None:
-                km = 0.0 if rules.max_distance_km is None else float(haversine_km(dest.lat, dest.lon, node.lat,
-                                                                                   node.lon))
+                km = 0.0 if rules.max_distance_km is None else node_distance_km(dest, node)
                 if _ineligible(node, order, cand, rules, km):
                     continue
             if order is None and not node.active:

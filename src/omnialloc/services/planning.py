@@ -77,7 +77,7 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
     lanes = None if pickup else lane_table(network.carriers, network.rate_cards, network.serviceability)
     for node in cand.nodes:
         loc = cand.locations[node.code]
-        distance = _distance_km(dest, node)
+        distance = node_distance_km(dest, node)
         reason = _ineligible(node, order, cand, routing, distance)
         stock = {s: cand.atp.get((node.code, s), 0) for s in wanted}
         problem.add_node(
@@ -146,7 +146,7 @@ def _ruled(lane: Lane, routing: Routing) -> Lane:
                      lane.cod_allowed, lane.volumetric_divisor, bonus, forbidden)
 
 
-def _distance_km(dest: PinLocation, node: Node) -> float:
+def node_distance_km(dest: PinLocation, node: Node) -> float:
     """Great-circle km from the node to the destination (memoised: the same pairs recur all day)."""
     key = (dest.lat, dest.lon, node.lat, node.lon)
     km = _DISTANCES.get(key)
