@@ -156,7 +156,8 @@ def _history(uow, since: dt.datetime, limit: int | None) -> list:
 def _stock_changes(uow, since: dt.datetime) -> tuple[list[StockChange | StockImport], int]:
     """Recorded per-position changes since the date, oldest first: adjustments, and imports with
     their rows in inventory_import_changes; and how many imports since then have no recorded
-    changes (made before migration 0010), so cannot be undone."""
+    changes (made before migration 0010, or older than the last `inventory prune-history`), so cannot
+    be undone."""
     from omnialloc.store.tables import events
     from omnialloc.store.tables_stock_import import inventory_import_changes as ch
 
@@ -165,6 +166,9 @@ def _stock_changes(uow, since: dt.datetime) -> tuple[list[StockChange | StockImp
         .where(events.c.entity == "inventory", events.c.at >= since)
         .order_by(events.c.at, events.c.id)
     ).all()
+    from omnialloc.services.import_history import horizon
+
+    pruned_before = horizon(uow.conn)
     changes: list[StockChange | StockImport] = []
     not_undone = 0
     keys: dict[tuple[str, str], tuple[str, str]] = {}  # one key tuple per position across imports
@@ -172,8 +176,10 @@ def _stock_changes(uow, since: dt.datetime) -> tuple[list[StockChange | StockImp
         payload = payload or {}
         if type_ == "adjusted" and {"node", "sku", "delta"} <= payload.keys():
             changes.append(StockChange(at, payload["node"], payload["sku"], int(payload["delta"])))
-        elif type_ == "imported" and "changes" not in payload:
-            not_undone += 1
+        elif type_ == "imported" and ("changes" not in payload
+                                       or (payload["changes"] and pruned_before is not None
+                                           and at < pruned_before)):
+            not_undone += 1   # no change rows (before migration 0010), or pruned since
         elif type_ == "imported" and payload["changes"]:
             delta = (ch.c.on_hand_after - ch.c.on_hand_before) - (ch.c.safety_after - ch.c.safety_before)
             moved = uow.conn.execute(sa.select(ch.c.node, ch.c.sku, delta)

@@ -1,6 +1,7 @@
 """CLI commands of global inventory and omnichannel (issue 6), mounted on ``omnialloc`` by cli.py.
 
 * ``omnialloc inventory import FILE --mode snapshot|delta [--node CODE] [--dry-run]``
+* ``omnialloc inventory prune-history [--older-than-days N]``  (cron: nightly)
 * ``omnialloc pickups expire [--days N]``  (cron: daily)
 * ``omnialloc channels secret CODE [--secret S]``  (webhook secret for Shopify/WooCommerce)
 * ``omnialloc transfers create SOURCE DEST SKU=QTY ...`` / ``dispatch ID`` / ``receive ID``
@@ -43,6 +44,23 @@ def inventory_import(file: Path, mode: str, node: str | None, dry_run: bool) -> 
     report = import_stock(_ctx(), SYSTEM, file.read_bytes(), mode=mode, node=node, dry_run=dry_run, source="cli")
     report["seconds"] = round(time.perf_counter() - started, 2)
     click.echo(json.dumps(report))
+
+
+@inventory.command("prune-history")
+@click.option("--older-than-days", type=click.IntRange(min=1), default=None,
+              help="Default: OMNIALLOC_IMPORT_HISTORY_DAYS.")
+def inventory_prune_history(older_than_days: int | None) -> None:
+    """Delete the per-position change records of old stock imports (replays before then no longer undo them)."""
+    from omnialloc.cli_batch import _bar
+    from omnialloc.services.access import SYSTEM
+    from omnialloc.services.import_history import prune
+
+    tick, close = _bar("pruning imports")
+    try:
+        report = prune(_ctx(), SYSTEM.actor, older_than_days=older_than_days, progress=tick)
+    finally:
+        close()
+    click.echo(json.dumps(report.as_dict()))
 
 
 @click.group()

@@ -67,6 +67,7 @@ class Settings:
     console_session_minutes: int = 480    # absolute lifetime of an operations console login
     console_secure_cookie: bool = False   # set behind HTTPS: the console cookie is then sent over HTTPS only
     pickup_expiry_days: int = 5
+    import_history_days: int = 180        # stock-import change rows kept for what-if replays
     return_window_days: int = 30
     # Returns (issue 8)
     return_auto_approve: bool = True      # approve eligible returns at once (else POST /returns/{id}/approve)

@@ -1,0 +1,87 @@
+"""Retention of stock-import change records (``inventory_import_changes``).
+
+Every stock import writes one before/after row per position it changes, so a
+what-if replay can undo it (``benchmarks/replay.py``). A nightly 1M-row
+snapshot import can add up to a million rows a day; nothing else ever deletes
+them. ``prune`` drops the rows of imports older than a retention horizon
+(``OMNIALLOC_IMPORT_HISTORY_DAYS``, or ``--older-than-days``) in bounded
+transactions, one batch of imports at a time.
+
+The horizon is announced before anything is deleted: an ``inventory`` /
+``import_history_pruned`` event with ``before`` = the cutoff is committed
+first. A replay reads the latest such horizon and counts every import before it
+as "not undone" instead of trusting rows that may be gone, so a prune killed
+half-way leaves replays conservative, never silently wrong; running it again
+finishes the deletion. The imports' own events stay (the audit trail is not
+pruned).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from omnialloc.domain.errors import ValidationFailed
+from omnialloc.services.events import now, record
+
+PRUNED = "import_history_pruned"
+HORIZON_ENTITY_ID = "import-history"
+BATCH_IMPORTS = 20  # imports per delete transaction: a 1M-row import alone is one bounded transaction
+
+
+@dataclass
+class PruneReport:
+    before: dt.datetime
+    imports: int = 0   # imports older than the horizon that still had rows
+    rows: int = 0      # change rows deleted
+
+    def as_dict(self) -> dict:
+        return {"before": self.before.isoformat(), "imports": self.imports, "rows": self.rows}
+
+
+def horizon(conn) -> dt.datetime | None:
+    """The latest pruning cutoff: change rows of imports before it may be gone (None: never pruned)."""
+    from omnialloc.store.tables import events
+
+    rows = conn.execute(sa.select(events.c.payload).where(events.c.entity == "inventory",
+                                                           events.c.type == PRUNED)).scalars()
+    cutoffs = [dt.datetime.fromisoformat(p["before"]) for p in rows if p and "before" in p]
+    return max(cutoffs) if cutoffs else None
+
+
+def prune(ctx, actor: str, *, older_than_days: int | None = None,
+          progress: Callable[[int, int], None] | None = None) -> PruneReport:
+    """Delete the change rows of stock imports made more than ``older_than_days`` days ago
+    (default ``settings.import_history_days``). ``progress(done, total)`` is called per batch."""
+    from omnialloc.store.tables import events
+    from omnialloc.store.tables_stock_import import inventory_import_changes as ch
+
+    days = ctx.settings.import_history_days if older_than_days is None else older_than_days
+    if days < 1:
+        raise ValidationFailed(f"the retention must be at least 1 day (got {days}): a replay of today's "
+                               "orders needs today's import changes")
+    report = PruneReport(before=now() - dt.timedelta(days=days))
+    with ctx.uow() as uow:   # announce the horizon first (see the module docstring)
+        record(uow, "inventory", HORIZON_ENTITY_ID, PRUNED, actor,
+               reason=f"stock-import change rows older than {days} day(s) pruned", before=report.before.isoformat())
+        uow.commit()
+    with ctx.uow(readonly=True) as uow:
+        old = uow.conn.execute(
+            sa.select(events.c.entity_id).where(events.c.entity == "inventory", events.c.type == "imported",
+                                                events.c.at < report.before)
+            .where(sa.exists().where(ch.c.import_id == events.c.entity_id))
+            .order_by(events.c.at)).scalars().all()
+    if progress:
+        progress(0, len(old))
+    for start in range(0, len(old), BATCH_IMPORTS):
+        batch = old[start:start + BATCH_IMPORTS]
+        with ctx.uow() as uow:
+            report.rows += uow.conn.execute(sa.delete(ch).where(ch.c.import_id.in_(batch))).rowcount
+            uow.commit()
+        report.imports += len(batch)
+        if progress:
+            progress(report.imports, len(old))
+    return report
