@@ -83,8 +83,77 @@ def setup_store(backend: str, pg_url: str):
     return url, token, cleanup
 
 
+def _ticks(pid: int, *, reaped: bool = False) -> int:
+    """utime + stime of a process in clock ticks (plus its waited-for children's with ``reaped``); 0 if gone."""
+    try:
+        f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0
+    return int(f[11]) + int(f[12]) + ((int(f[13]) + int(f[14])) if reaped else 0)
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                if int(Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    out.append(int(d))
+            except (OSError, IndexError, ValueError):
+                pass
+    return out
+
+
+class CpuMeter:
+    """CPU seconds per process class, read from /proc around each phase.
+
+    gunicorn workers: the live children of the master plus the master's reaped children (a recycled
+    or killed worker still counts); PostgreSQL: the backends of this run's connections (found by
+    their application_name in pg_stat_activity, so other sessions' backends are left out) plus the
+    server's auxiliary processes (WAL writer, checkpointer, ...: the WAL our commits write). The load
+    generator reports its own CPU (see loadgen.py). A backend that exits within a phase loses that
+    phase's CPU; the pools keep theirs open, so none do in a run.
+    """
+
+    def __init__(self, gunicorn_pid: int, pg_url: str | None, app_name: str | None):
+        self.gunicorn_pid, self.app_name = gunicorn_pid, app_name
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.pg = None
+        if pg_url:
+            import sqlalchemy as sa
+
+            self.pg = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
+
+    def _pg_pids(self) -> list[int]:
+        if self.pg is None:
+            return []
+        with self.pg.connect() as conn:
+            backends = conn.exec_driver_sql(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = %(a)s", {"a": self.app_name}).scalars().all()
+            aux = conn.exec_driver_sql(
+                "SELECT pid FROM pg_stat_activity WHERE backend_type <> 'client backend'").scalars().all()
+        return list(backends) + list(aux)
+
+    def sample(self) -> dict:
+        g = self.gunicorn_pid
+        workers = (_ticks(g, reaped=True) - _ticks(g)) + sum(_ticks(c) for c in _children(g))
+        return {"workers": workers, "pg": {pid: _ticks(pid) for pid in self._pg_pids()}}
+
+    def since(self, before: dict) -> dict:
+        """CPU seconds per class since ``before`` (a ``sample()``)."""
+        now = self.sample()
+        pg = sum(t - before["pg"].get(pid, 0) for pid, t in now["pg"].items())
+        out = {"workers": (now["workers"] - before["workers"]) / self.tick}
+        if self.pg is not None:
+            out["postgresql"] = pg / self.tick
+        return out
+
+
+LOADGEN = HERE / "loadgen.py"
+
+
 def loadgen(url: str, token: str, seconds: float, *, rate: float | None = None, closed: int = 0) -> dict:
-    cmd = [PY, str(HERE / "loadgen.py"), "--url", url, "--token", token, "--seconds", str(seconds),
+    cmd = [PY, str(LOADGEN), "--url", url, "--token", token, "--seconds", str(seconds),
            "--tag", secrets.token_hex(4)]
     cmd += ["--closed", str(closed)] if closed else ["--rate", str(rate)]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
@@ -103,9 +172,16 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
     p.add_argument("--closed", type=int, default=8, help="clients in the saturation (closed-loop) run")
     p.add_argument("--append", action="store_true", help="append the table to benchmarks/RESULTS.md")
+    p.add_argument("--loadgen", type=Path, default=LOADGEN,
+                   help="another load generator script with loadgen.py's arguments and output (comparisons)")
     args = p.parse_args()
+    globals()["LOADGEN"] = args.loadgen
 
     db_url, token, cleanup = setup_store(args.backend, args.pg_url)
+    app_name = None
+    if args.backend == "postgresql":  # names this run's backends, for their CPU in pg_stat_activity
+        app_name = f"oa-load-{secrets.token_hex(4)}"
+        db_url += f"&application_name={app_name}"
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     gunicorn = subprocess.Popen(
@@ -121,12 +197,20 @@ def main() -> None:
             except httpx.HTTPError:
                 time.sleep(0.2)
         loadgen(base, token, 3, closed=2)  # warm-up: imports, network cache, connection pools
-        sat = loadgen(base, token, args.seconds, closed=args.closed)
+        meter = CpuMeter(gunicorn.pid, args.pg_url if app_name else None, app_name)
+
+        def phase(**kw) -> dict:
+            before = meter.sample()
+            r = loadgen(base, token, args.seconds, **kw)
+            r["cpu_s"] = {**meter.since(before), "loadgen": r["loadgen_cpu_s"]}
+            return r
+
+        sat = phase(closed=args.closed)
         rows.append(("saturation (closed loop)", sat))
         s = max(sat["throughput"], 1.0)
         for label, rate in (("50% of saturation", 0.5 * s), ("100% of saturation", s), ("120% of saturation", 1.2 * s),
                             ("fixed 100 orders/s", 100.0)):
-            rows.append((label, loadgen(base, token, args.seconds, rate=round(rate, 1))))
+            rows.append((label, phase(rate=round(rate, 1))))
     finally:
         os.killpg(gunicorn.pid, signal.SIGTERM)
         gunicorn.wait(timeout=20)
@@ -143,10 +227,26 @@ def main() -> None:
              f"{flags}`  ",
              f"Machine: {os.cpu_count()} vCPU ({cpu}), shared with other work; load generator on the same box; "
              f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min).", "",
-             "| load | offered | completed/s | p50 ms | p99 ms | responses |", "|---|---|---|---|---|---|"]
+             "CPU ms per completed order by process class, read from /proc over each phase: gunicorn workers"
+             + (" / PostgreSQL (this run's backends + WAL writer etc.)" if app_name else "") + " / load generator.", "",
+             "| load | offered | completed/s | p50 ms | p99 ms | CPU ms/order | responses |",
+             "|---|---|---|---|---|---|---|"]
+    classes = ("workers", "postgresql", "loadgen") if app_name else ("workers", "loadgen")
+    totals = {c: 0.0 for c in classes}
+    done = 0
     for label, r in rows:
         codes = ", ".join(f"{k}: {v}" for k, v in sorted(r["codes"].items()) if v)
-        lines.append(f"| {label} | {r['mode']} | {r['throughput']} | {r['p50_ms']} | {r['p99_ms']} | {codes} |")
+        ok = max(r["ok"], 1)
+        cpu = " / ".join(f"{r['cpu_s'][c] * 1000 / ok:.1f}" for c in classes)
+        lines.append(f"| {label} | {r['mode']} | {r['throughput']} | {r['p50_ms']} | {r['p99_ms']} | {cpu} | {codes} |")
+        done += r["ok"]
+        for c in classes:
+            totals[c] += r["cpu_s"][c]
+    per = {c: totals[c] * 1000 / max(done, 1) for c in classes}
+    lines += ["", f"All phases: {done} orders; CPU s " + ", ".join(f"{c} {totals[c]:.1f}" for c in classes)
+              + "; ms/order " + ", ".join(f"{c} {per[c]:.2f}" for c in classes)
+              + f"; total {sum(per.values()):.2f} ms/order (2 vCPUs: at most ~{2000 / max(sum(per.values()), 1e-9):.0f}"
+              " orders/s if nothing else ran)."]
     table = "\n".join(lines) + "\n"
     print(table)
     if args.append:
