@@ -119,7 +119,26 @@ _DISTANCES: dict[tuple[float, float, float, float], float] = {}
 _MAX_CACHED = 100_000
 
 
-def _solver_lanes(table, node_code: str, origin: PinLocation, dest: PinLocation, cod: bool) -> list[Lane]:
+# And the finished list per (node, origin, destination, COD), in front of both: a destination seen
+# before (most are, in a day's orders) then costs one dict look-up per node instead of the table's
+# zone/quote look-ups and ~4 quote hashes per node.
+_DEST_LANES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _solver_lanes(table, node_code: str, origin: PinLocation, dest: PinLocation, cod: bool) -> tuple[Lane, ...]:
+    memo = _DEST_LANES.get(table)
+    if memo is None:
+        memo = _DEST_LANES[table] = {}
+    key = (node_code, origin, dest, cod)
+    lanes = memo.get(key)
+    if lanes is None:
+        if len(memo) >= _MAX_CACHED:
+            memo.clear()
+        lanes = memo[key] = tuple(_quoted_lanes(table, node_code, origin, dest, cod))
+    return lanes
+
+
+def _quoted_lanes(table, node_code: str, origin: PinLocation, dest: PinLocation, cod: bool) -> list[Lane]:
     cache = _LANES.get(table)
     if cache is None:
         cache = _LANES[table] = {}
