@@ -6,10 +6,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from omnialloc.store.fastexec import Fast
 from omnialloc.store.repositories._base import Repository, utcnow
 from omnialloc.store.tables import allocations
 
-_INSERT = allocations.insert()
+_INSERT = Fast(allocations.insert().returning(allocations.c.id))  # on the DBAPI cursor (store.fastexec)
 _LATEST = (sa.select(allocations).where(allocations.c.order_id == sa.bindparam("order_id"))
            .order_by(allocations.c.id.desc()).limit(1))
 
@@ -28,8 +29,7 @@ class AllocationRepository(Repository):
         """:meth:`add`, returning the row as :meth:`latest` would read it back (no second query)."""
         row = dict(order_id=order_id, created_at=created_at or utcnow(), strategy=strategy, status=str(status),
                    objective_paise=objective_paise, bound_paise=bound_paise, solve_ms=solve_ms, plan=plan)
-        result = self.conn.execute(_INSERT, row)
-        return {"id": result.inserted_primary_key[0], **row}
+        return {"id": _INSERT.first(self.conn, row)[0], **row}
 
     def get(self, allocation_id: int) -> dict | None:
         row = self.conn.execute(sa.select(allocations).where(allocations.c.id == allocation_id)).first()

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from omnialloc.domain import InventoryPosition
+from omnialloc.store.fastexec import Fast
 from omnialloc.store.repositories._base import Repository, utcnow
 from omnialloc.store.tables import inventory as inv
 
@@ -27,6 +28,8 @@ _RESERVE = (inv.update()
             .where((inv.c.node == sa.bindparam("b_node")) & (inv.c.sku == sa.bindparam("b_sku")),
                    _AVAILABLE >= sa.bindparam("b_qty"))
             .values(reserved=inv.c.reserved + sa.bindparam("b_qty"), updated_at=sa.bindparam("b_now")))
+_FAST_ATP_FOR = Fast(_ATP_FOR)
+_FAST_RESERVE = Fast(_RESERVE)
 _RELEASE = (inv.update()
             .where((inv.c.node == sa.bindparam("b_node")) & (inv.c.sku == sa.bindparam("b_sku")),
                    inv.c.reserved >= sa.bindparam("b_qty"))
@@ -62,7 +65,7 @@ class InventoryRepository(Repository):
         if not skus:
             return {}
         if nodes is None:
-            return {(r.node, r.sku): max(0, r.atp) for r in self.conn.execute(_ATP_FOR, {"skus": skus})}
+            return {(node, sku): max(0, atp) for node, sku, atp in _FAST_ATP_FOR.rows(self.conn, {"skus": skus})}
         q = sa.select(inv.c.node, inv.c.sku, _AVAILABLE.label("atp")).where(inv.c.sku.in_(skus))
         if nodes is not None:
             nodes = list(nodes)
@@ -102,7 +105,7 @@ class InventoryRepository(Repository):
         if qty <= 0:
             raise ValueError(f"reserve qty must be positive, got {qty}")
         params = {"b_node": node, "b_sku": sku, "b_qty": qty, "b_now": utcnow()}
-        return self.conn.execute(_RESERVE, params).rowcount == 1
+        return _FAST_RESERVE.rowcount(self.conn, params) == 1  # on the DBAPI cursor (store.fastexec)
 
     def release(self, node: str, sku: str, qty: int) -> bool:
         """Give back a reservation. False when less than ``qty`` is reserved (a bookkeeping bug)."""

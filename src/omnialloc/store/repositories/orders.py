@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from omnialloc.domain import Address, DeliveryMode, Order, OrderLine, OrderStatus, PaymentMode
 from omnialloc.domain.errors import ValidationFailed
+from omnialloc.store.fastexec import Fast
 from omnialloc.store.repositories._base import Repository, optional_fields, utcnow
 from omnialloc.store.tables import order_excluded_nodes as excl
 from omnialloc.store.tables import order_lines, orders
@@ -94,6 +95,12 @@ _SET_STATUS = (orders.update().where(orders.c.id == sa.bindparam("b_id"))
                .values(status=sa.bindparam("b_status"), status_reason=sa.bindparam("b_reason"),
                        version=orders.c.version + 1, updated_at=sa.bindparam("b_now")))
 _SET_STATUS_IF_VERSION = _SET_STATUS.where(orders.c.version == sa.bindparam("b_version"))
+# The capture + allocate path's statements, on the DBAPI cursor (store.fastexec: a fifth of its CPU was Core's).
+_FAST_LOCK_VERSION_REVISION = Fast(_LOCK_VERSION_REVISION)
+_FAST_INSERT = Fast(_INSERT)
+_FAST_INSERT_LINES = Fast(_INSERT_LINES)
+_FAST_SET_STATUS = Fast(_SET_STATUS)
+_FAST_SET_STATUS_IF_VERSION = Fast(_SET_STATUS_IF_VERSION)
 
 
 def _line(r) -> OrderLine:
@@ -140,7 +147,7 @@ class OrderRepository(Repository):
 
     def lock_with_revision(self, order_id: str) -> tuple[int | None, str | None]:
         """:meth:`lock`, also returning the reference revision token (``UnitOfWork.revision``)."""
-        row = self.conn.execute(_LOCK_VERSION_REVISION, {"order_id": order_id}).first()
+        row = _FAST_LOCK_VERSION_REVISION.first(self.conn, {"order_id": order_id})
         return (None, None) if row is None else (row[0], row[1])
 
     def written_version(self, order_id: str) -> int | None:
@@ -238,9 +245,9 @@ class OrderRepository(Repository):
             row["status_reason"] = status_reason
         if hold_reason is not None:
             row["hold_reason"] = hold_reason
-        self.conn.execute(_INSERT, row)
+        _FAST_INSERT.rowcount(self.conn, row)
         if order.lines:
-            self.conn.execute(_INSERT_LINES, [
+            _FAST_INSERT_LINES.executemany(self.conn, [
                 dict(order_id=order.id, line_no=ln.line_no, sku=ln.sku, qty=ln.qty,
                      unit_price_paise=ln.unit_price_paise, cancelled_qty=ln.cancelled_qty)
                 for ln in order.lines
@@ -254,9 +261,9 @@ class OrderRepository(Repository):
         """Set status (and its reason), bump the version. With ``expected_version``: False if it moved."""
         params = {"b_id": order_id, "b_status": str(status), "b_reason": reason, "b_now": utcnow()}
         if expected_version is None:
-            return self._bumped(order_id, self.conn.execute(_SET_STATUS, params).rowcount == 1)
+            return self._bumped(order_id, _FAST_SET_STATUS.rowcount(self.conn, params) == 1)
         params["b_version"] = expected_version
-        return self._bumped(order_id, self.conn.execute(_SET_STATUS_IF_VERSION, params).rowcount == 1)
+        return self._bumped(order_id, _FAST_SET_STATUS_IF_VERSION.rowcount(self.conn, params) == 1)
 
     def _bumped(self, order_id: str, changed: bool) -> bool:
         """Every write to an order row bumps its version by one: keep :meth:`written_version` in step."""

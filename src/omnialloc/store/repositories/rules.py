@@ -12,6 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from omnialloc.store.fastexec import Fast
 from omnialloc.store.repositories._base import Repository, utcnow
 from omnialloc.store.tables import orders
 from omnialloc.store.tables_rules import rule_versions, rules, rules_revision
@@ -20,7 +21,8 @@ COLUMNS = ("id", "name", "kind", "condition", "actions", "priority", "enabled", 
            "version", "created_by", "updated_by", "created_at", "updated_at", "deleted_at")
 
 
-_REVISION = sa.select(rules_revision.c.token).where(rules_revision.c.id == 1)  # read per order: built once
+_REVISION = Fast(sa.select(rules_revision.c.token).where(rules_revision.c.id == 1))  # read per order: built once,
+# run on the DBAPI cursor (store.fastexec)
 #: ``conn.info`` key under which a unit of work keeps the token its transaction read (or wrote).
 REVISION_SEEN = "omnialloc_revision"
 
@@ -92,7 +94,8 @@ class RuleRepository(Repository):
 
     # -------------------------------------------------------------- revision token
     def revision(self) -> str | None:
-        return self.conn.execute(_REVISION).scalar()
+        row = _REVISION.first(self.conn, {})
+        return None if row is None else row[0]
 
     def bump_revision(self) -> str:
         """A new random token: every process reloads its compiled rules (and cached network) on its next call."""

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from omnialloc.domain import Shipment, ShipmentLine, ShipmentStatus
 from omnialloc.domain.shipments import DEAD_STATUSES, RESERVING_STATUSES
+from omnialloc.store.fastexec import Fast
 from omnialloc.store.repositories._base import Repository, optional_fields, utcnow
 from omnialloc.store.tables import shipment_day_counts, shipment_lines, shipments
 
@@ -67,11 +68,14 @@ _LIVE_ON = sa.select(shipment_day_counts.c.node, shipment_day_counts.c.live).whe
 _BEFORE_KILL = (sa.select(shipments.c.node, shipments.c.created_at, shipments.c.status)
                 .where(shipments.c.id == sa.bindparam("id")).with_for_update())
 _COUNT_UPSERT: dict = {}
+# The allocation path's statements, on the DBAPI cursor (store.fastexec).
+_FAST_INSERT, _FAST_INSERT_LINES, _FAST_LIVE_ON = Fast(_INSERT), Fast(_INSERT_LINES), Fast(_LIVE_ON)
 _DEAD = frozenset(str(s) for s in DEAD_STATUSES)
 
 
-def _count_upsert(dialect_name: str):
-    """INSERT INTO shipment_day_counts ... ON CONFLICT (node, day) DO UPDATE live = live + delta, per dialect."""
+def _count_upsert(dialect_name: str) -> Fast:
+    """INSERT INTO shipment_day_counts ... ON CONFLICT (node, day) DO UPDATE live = live + delta, per dialect
+    (run on the DBAPI cursor, store.fastexec)."""
     stmt = _COUNT_UPSERT.get(dialect_name)
     if stmt is None:
         if dialect_name == "postgresql":
@@ -79,9 +83,9 @@ def _count_upsert(dialect_name: str):
         else:  # the two supported backends
             from sqlalchemy.dialects.sqlite import insert
         ins = insert(shipment_day_counts)
-        stmt = _COUNT_UPSERT[dialect_name] = ins.on_conflict_do_update(
+        stmt = _COUNT_UPSERT[dialect_name] = Fast(ins.on_conflict_do_update(
             index_elements=[shipment_day_counts.c.node, shipment_day_counts.c.day],
-            set_={"live": shipment_day_counts.c.live + ins.excluded.live})
+            set_={"live": shipment_day_counts.c.live + ins.excluded.live}))
     return stmt
 
 
@@ -153,7 +157,7 @@ class ShipmentRepository(Repository):
 
     def live_on(self, day: date) -> dict[str, int]:
         """Live shipments created per node on ``day`` (UTC), as this transaction will leave them."""
-        out = {r.node: r.live for r in self.conn.execute(_LIVE_ON, {"day": day})}
+        out = dict(_FAST_LIVE_ON.rows(self.conn, {"day": day}))
         for (node, d), delta in self._live_delta.items():
             if d == day and delta:
                 out[node] = out.get(node, 0) + delta
@@ -185,11 +189,11 @@ class ShipmentRepository(Repository):
     # -------------------------------------------------------------- writes
     def add(self, shipment: Shipment) -> None:
         row = _to_row(shipment, utcnow())
-        self.conn.execute(_INSERT, row)
+        _FAST_INSERT.rowcount(self.conn, row)
         if str(shipment.status) not in _DEAD:
             self._live_delta[(shipment.node, utc_day(row["created_at"]))] += 1
         if shipment.lines:
-            self.conn.execute(_INSERT_LINES, [
+            _FAST_INSERT_LINES.executemany(self.conn, [
                 dict(shipment_id=shipment.id, line_no=ln.line_no, sku=ln.sku, qty=ln.qty) for ln in shipment.lines
             ])
 
@@ -217,8 +221,8 @@ class ShipmentRepository(Repository):
         deltas = sorted((key, n) for key, n in self._live_delta.items() if n)
         self._live_delta.clear()
         if deltas:
-            self.conn.execute(_count_upsert(self.conn.dialect.name),
-                              [{"node": node, "day": day, "live": n} for (node, day), n in deltas])
+            _count_upsert(self.conn.dialect.name).executemany(
+                self.conn, [{"node": node, "day": day, "live": n} for (node, day), n in deltas])
 
     def discard_counts(self) -> None:
         self._live_delta.clear()
