@@ -34,7 +34,8 @@ class Fast:
         self.stmt = stmt
         self._compiled: dict = {}
         self._expanding = tuple(sorted(b.key for b in stmt._get_embedded_bindparams() if b.expanding))
-        self._inserts = getattr(stmt, "is_insert", False)
+        # An INSERT without .values() takes its columns from the parameters (compiled per column set).
+        self._inserts = getattr(stmt, "is_insert", False) and not stmt._values and not stmt._multi_values
 
     def _for(self, dialect, params: dict):
         lengths = tuple(len(params[k]) for k in self._expanding)
