@@ -6,6 +6,7 @@ OMNI   := $(VENV)/bin/omnialloc
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 2
+THREADS ?= 2
 export OMNIALLOC_DATABASE_URL ?= sqlite:///$(CURDIR)/var/omnialloc.db
 
 .PHONY: run test install install-test bench clean browser
@@ -28,7 +29,8 @@ run: install
 	@# The notification worker runs beside the API; with no SMTP relay configured, e-mails go to the log.
 	OMNIALLOC_EMAIL_PROVIDER=$${OMNIALLOC_EMAIL_PROVIDER:-log} $(OMNI) notify-worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(VENV)/bin/gunicorn --preload --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - "omnialloc.api.wsgi:app"
+	$(VENV)/bin/gunicorn --preload --workers $(WORKERS) --worker-class gthread --threads $(THREADS) \
+		--bind $(HOST):$(PORT) --access-logfile - "omnialloc.api.wsgi:app"
 
 # Browser tests (tests/browser) drive Debian's chromium; install it when missing. If that fails (no apt,
 # no root, no network) they SKIP with the reason instead of failing.

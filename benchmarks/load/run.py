@@ -2,10 +2,11 @@
 
     .venv/bin/python benchmarks/load/run.py --backend postgresql --seconds 8
     .venv/bin/python benchmarks/load/run.py --backend sqlite --seconds 8 --append
-    .venv/bin/python benchmarks/load/run.py --backend postgresql --worker-class gthread --threads 4
+    .venv/bin/python benchmarks/load/run.py --backend postgresql --worker-class sync --threads 1
 
-Sets up a fresh store (PostgreSQL: a private schema on --pg-url, dropped at the
-end; SQLite: a file under /tmp) with the demo network, starts gunicorn, finds
+Workers: gthread x 2 threads by default (what `make run` serves with). Sets up a
+fresh store (PostgreSQL: a private schema on --pg-url, dropped at the end; SQLite:
+a file under /tmp) with the demo network, starts gunicorn, finds
 saturation with a closed loop, then runs open-loop arrivals at 50%, 100% and
 120% of it and at a fixed 100 orders/s. Prints a markdown table; --append adds it
 to the end of the "## Load (gunicorn)" section of benchmarks/RESULTS.md. Not a
@@ -168,8 +169,10 @@ def main() -> None:
     p.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
     p.add_argument("--seconds", type=float, default=8)
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--worker-class", default="sync", help="gunicorn worker class: sync or gthread")
-    p.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
+    # gthread x 2 as `make run` / `omnialloc serve` (see RESULTS.md, "Load (gunicorn)"): keep-alive, and a
+    # worker's second thread computes while the first waits for PostgreSQL.
+    p.add_argument("--worker-class", default="gthread", help="gunicorn worker class: gthread or sync")
+    p.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
     p.add_argument("--closed", type=int, default=8, help="clients in the saturation (closed-loop) run")
     p.add_argument("--append", action="store_true", help="append the table to benchmarks/RESULTS.md")
     p.add_argument("--loadgen", type=Path, default=LOADGEN,
@@ -219,7 +222,7 @@ def main() -> None:
     cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
                 if l.startswith("model name")), platform.processor())
     workers = f"{args.workers} {args.worker_class} workers" + (f" x {args.threads} threads" if args.threads > 1 else "")
-    flags = "" if (args.worker_class, args.threads) == ("sync", 1) else \
+    flags = "" if (args.worker_class, args.threads) == ("gthread", 2) else \
         f" --worker-class {args.worker_class} --threads {args.threads}"
     load = os.getloadavg()
     lines = [f"### {args.backend}, gunicorn {workers} ({dt.date.today().isoformat()})", "",

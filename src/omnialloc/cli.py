@@ -91,12 +91,15 @@ def load_demo(data_dir: str | None, orders: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
-def serve(host: str, port: int, workers: int) -> None:
-    """Serve the HTTP API with gunicorn."""
+@click.option("--threads", default=2, show_default=True, type=int, help="threads per worker (gthread workers)")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the HTTP API with gunicorn: gthread workers, so connections are kept alive and a worker's
+    second thread computes while the first waits for the database (benchmarks/RESULTS.md, "Load")."""
     import os
 
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    os.execv(gunicorn, [gunicorn, "--preload", "--workers", str(workers), "--bind", f"{host}:{port}", "omnialloc.api.wsgi:app"])
+    os.execv(gunicorn, [gunicorn, "--preload", "--workers", str(workers), "--worker-class", "gthread",
+                        "--threads", str(threads), "--bind", f"{host}:{port}", "omnialloc.api.wsgi:app"])
 
 
 @main.command()

@@ -25,8 +25,9 @@ class Gunicorn:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        # The worker class `make run` and `omnialloc serve` use (gthread x 2).
         cmd = [gunicorn, "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers), "--timeout", str(timeout),
-               "--graceful-timeout", "5", "omnialloc.api.wsgi:app"]
+               "--worker-class", "gthread", "--threads", "2", "--graceful-timeout", "5", "omnialloc.api.wsgi:app"]
         self.log = open(log, "wb") if log else subprocess.DEVNULL
         self.proc = subprocess.Popen(cmd, env={**os.environ, "OMNIALLOC_DATABASE_URL": db_url, **(env or {})},
                                      stdout=self.log, stderr=self.log, start_new_session=True)
