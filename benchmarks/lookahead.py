@@ -8,12 +8,21 @@ stream in advance (the forecast is an independent sample of the same demand
 distribution, `Scenario.orders(stream=1+k)`), so it stays an online policy,
 as in Acimovic & Graves (2015), whose duals also come from expected demand.
 
-Rolling horizon (`RollingPrices`): prices are refreshed every `every` orders
-(a batch "every few hours"); each refresh solves the LP over `window`
-forecast orders. When fewer orders are sampled than remain in the horizon,
-the stock is scaled by window / remaining, so the sample faces the same
-scarcity as the whole remaining horizon (the fluid approximation; duals are
-per unit, so they need no rescaling back).
+Rolling horizon (`RollingPrices`): prices are refreshed `refreshes` times
+(a batch "every few hours"; evenly spaced, or crowded towards the end with
+`late`); each refresh solves the LP over `forecast_size(remaining)` forecast
+orders: at most `window`, and at most `samples_max` whole samples of the
+remaining horizon (several independent streams: a less noisy estimate of
+the expected demand than one sample). When the forecast size differs from
+the orders remaining, the stock rows get the stock scaled by
+size / remaining, so the sample faces the same scarcity as the whole
+remaining horizon (the fluid approximation; duals are per unit, so they need
+no rescaling back). The scaled stock is not rounded: the LP takes fractional
+stock rows (`opportunity_prices(stock=...)`), while its patterns still come
+from the whole-unit stock a real order can take. (Rounded to the nearest
+unit, a window of 2,000 of 20,000 remaining orders saw a cell of 1-4 units
+as 0 and priced it as if already gone.) `average` > 1 averages the prices
+of that many independent forecasts instead.
 
 The refresh parameters are the policy's, chosen for the cost of a refresh
 (a few seconds per 1,000 forecast orders): 8 refreshes per run, windows of
@@ -35,6 +44,8 @@ from .scenarios import Order, Scenario
 
 REFRESHES = 8
 WINDOW_MAX = 2_000
+SAMPLES_MAX = 1
+LATE = 0.0
 LP_TIME_LIMIT_S = 120.0
 
 
@@ -64,19 +75,38 @@ def batch_problem(sc: Scenario, orders: Iterable[Order], stock: np.ndarray) -> B
     return bp
 
 
+def forecast_sample(sc: Scenario, remaining: int, size: int, first_stream: int) -> list[Order]:
+    """`size` forecast orders for a horizon of `remaining`: the first `remaining` orders of
+    independent streams `first_stream`, `first_stream + 1`, ... (the last one cut short), so
+    a forecast larger than the horizon is several whole samples of it, never the real orders
+    (stream 0)."""
+    per = max(1, min(size, remaining))
+    out: list[Order] = []
+    stream = first_stream
+    while len(out) < size:
+        assert stream > 0, "stream 0 is the real order stream"
+        out.extend(itertools.islice(sc.orders(stream=stream), min(per, size - len(out))))
+        stream += 1
+    return out
+
+
 def forecast_prices(sc: Scenario, stock: np.ndarray | None = None, *, remaining: int | None = None,
                     window: int | None = None, stream: int = 1,
                     time_limit_s: float = LP_TIME_LIMIT_S) -> tuple[np.ndarray, dict]:
-    """(nodes x SKUs) paise per unit from the LP over `window` forecast orders (of `stream`)
-    against `stock` scaled to `window / remaining`, and stats about the LP."""
+    """(nodes x SKUs) paise per unit from the LP over `window` forecast orders (`forecast_sample`
+    from `stream` on; default: one sample of the horizon) against `stock` scaled to
+    `window / remaining`, unrounded (see module docstring), and stats about the LP."""
     t0 = time.perf_counter()
     stock = sc.stock0 if stock is None else stock
     remaining = sc.n_orders if remaining is None else remaining
-    window = min(remaining, window or remaining)
-    scaled = stock if window >= remaining else np.rint(stock * (window / remaining)).astype(np.int64)
-    bp = batch_problem(sc, itertools.islice(sc.orders(stream=stream), window), scaled)
+    window = window or remaining
+    orders = forecast_sample(sc, remaining, window, stream)
+    # Patterns come from the whole-unit stock (what one order can take); the stock rows get
+    # the horizon's share of it (`opportunity_prices(stock=...)`).
+    data = batch_problem(sc, orders, stock).compile()
+    share = window / remaining
     t_build = time.perf_counter() - t0
-    prices = opportunity_prices(bp.compile(), time_limit=time_limit_s)
+    prices = opportunity_prices(data, time_limit=time_limit_s, stock=data.stock * share)
     node_pos = {node.code: i for i, node in enumerate(sc.nodes)}
     sku_pos = {k.code: i for i, k in enumerate(sc.skus)}
     out = np.zeros_like(sc.stock0)
@@ -98,20 +128,47 @@ class FixedPrices:
 
 
 class RollingPrices:
-    """Prices refreshed every `every` orders from the strategy's current stock (see module docstring)."""
+    """Prices refreshed at `schedule(n_orders, refreshes)` from the strategy's current stock, each
+    from `forecast_size(remaining)` forecast orders (see module docstring)."""
 
-    def __init__(self, sc: Scenario, refreshes: int = REFRESHES, window: int = WINDOW_MAX):
+    def __init__(self, sc: Scenario, refreshes: int = REFRESHES, window: int = WINDOW_MAX,
+                 samples_max: int = SAMPLES_MAX, late: float = LATE, average: int = 1):
         self.sc = sc
-        self.every = max(1, -(-sc.n_orders // refreshes))
         self.window = window
+        self.samples_max = samples_max
+        self.average = average
+        self.at_orders = refresh_points(sc.n_orders, refreshes, late)
+        self.next = 0
         self.prices: np.ndarray | None = None
         self.refreshes: list[dict] = []
 
+    def forecast_size(self, remaining: int) -> int:
+        return max(1, min(self.window, self.samples_max * remaining))
+
     def at(self, index: int, stock: np.ndarray) -> np.ndarray:
-        if self.prices is None or index % self.every == 0:
+        if self.prices is None or (self.next < len(self.at_orders) and index >= self.at_orders[self.next]):
+            while self.next < len(self.at_orders) and self.at_orders[self.next] <= index:
+                self.next += 1
             k = len(self.refreshes)
-            self.prices, stats = forecast_prices(self.sc, stock, remaining=self.sc.n_orders - index,
-                                                 window=self.window, stream=1 + k)
+            remaining = self.sc.n_orders - index
+            got = [forecast_prices(self.sc, stock, remaining=remaining, window=self.forecast_size(remaining),
+                                   stream=1 + (k * self.average + j) * self.samples_max)
+                   for j in range(self.average)]
+            stats = got[0][1]
+            stats["wall_s"] = sum(g[1]["wall_s"] for g in got)
+            stats["build_s"] = sum(g[1]["build_s"] for g in got)
+            self.prices = np.rint(np.mean([g[0] for g in got], axis=0)).astype(np.int64)
             stats["at_order"] = index
             self.refreshes.append(stats)
         return self.prices
+
+
+def refresh_points(n_orders: int, refreshes: int, late: float = 0.0) -> list[int]:
+    """Orders at which prices are refreshed: 0 and `refreshes - 1` more. `late` = 0 spaces them
+    evenly; towards 1 they crowd towards the end of the horizon, where little stock is left and
+    a few orders move the prices most (the k-th point at n (1 - (1 - k/R)^(1 + late x 2)))."""
+    pts = []
+    for k in range(refreshes):
+        frac = 1.0 - (1.0 - k / refreshes) ** (1.0 + 2.0 * late)
+        pts.append(int(round(n_orders * frac)))
+    return sorted(set(p for p in pts if p < n_orders)) or [0]

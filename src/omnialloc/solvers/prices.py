@@ -9,6 +9,12 @@ single-order model's lookahead term), so an order does not take the last
 unit the next orders need more. Rows that cannot bind have price 0.
 
 Prices are integer paise per unit, rounded half up.
+
+`stock` replaces the problem's stock in the LP's stock rows only (patterns
+are still generated from the problem's own, whole-unit stock): a fluid
+forecast prices a horizon longer or shorter than its sample with the stock
+scaled to the sample's share, and an LP needs no whole units, so a cell of
+2 units facing a tenth of the horizon keeps 0.2 rather than rounding to 0.
 """
 
 from __future__ import annotations
@@ -34,9 +40,10 @@ class OpportunityPrices:
         return {(n, s): p for n, s, p in self.rows}
 
 
-def opportunity_prices(d: BatchData, time_limit: float = 300.0) -> OpportunityPrices:
+def opportunity_prices(d: BatchData, time_limit: float = 300.0,
+                       stock: np.ndarray | None = None) -> OpportunityPrices:
     pats = build_patterns(d)
-    lp = solve_model(d, pats, time_limit=time_limit)
+    lp = solve_model(d, pats, time_limit=time_limit, stock=stock)
     rows: list[tuple[str, str, int]] = []
     if lp.stock_dual is not None:
         for (n, s), dual in zip(lp.stock_rows.tolist(), lp.stock_dual.tolist()):

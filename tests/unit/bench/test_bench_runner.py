@@ -196,3 +196,26 @@ def test_lanes_shared_per_zone_equal_asking_per_node():
     for order in sc.orders():
         for node in range(len(sc.nodes)):
             assert runner.lane_kwargs(sc, order, node) == fresh.lanes(order, node)
+
+
+def test_a_forecast_never_draws_the_real_order_stream():
+    from benchmarks.lookahead import forecast_sample
+
+    sc = get_scenario("india-12", 60, 3)
+    real = {o.order_id for o in sc.orders()}
+    sample = forecast_sample(sc, remaining=20, size=50, first_stream=1)
+    assert len(sample) == 50 and not real & {o.order_id for o in sample}
+    # 50 forecast orders for a horizon of 20: whole samples of it from streams 1, 2 and 3.
+    assert [o.order_id.split("-")[3] for o in sample] == ["f1"] * 20 + ["f2"] * 20 + ["f3"] * 10
+    with pytest.raises(AssertionError):
+        forecast_sample(sc, remaining=20, size=5, first_stream=0)
+
+
+def test_refreshes_crowd_towards_the_end_when_asked():
+    from benchmarks.lookahead import refresh_points
+
+    assert refresh_points(80, 8) == list(range(0, 80, 10))
+    late = refresh_points(80, 8, late=0.5)
+    assert late[0] == 0 and len(late) == 8
+    gaps = np.diff(late + [80])
+    assert all(a >= b for a, b in zip(gaps, gaps[1:])) and gaps[0] > gaps[-1]
