@@ -120,3 +120,33 @@ class Fast:
         if not many:
             return
         self._run(conn, many[0], many).close()
+
+
+_WITH_CHILDREN: dict = {}
+
+
+def insert_with_children(parent, parent_keys: tuple[str, ...], child, child_keys: tuple[str, ...], n: int) -> Fast:
+    """PostgreSQL: one statement inserting a parent row and ``n`` child rows
+    (``WITH p AS (INSERT INTO parent ...) INSERT INTO child VALUES (...) x n``), built once per shape.
+
+    Parameters: ``p_<column>`` for the parent, ``c<i>_<column>`` for child i. The children's foreign keys
+    are checked at the end of the statement, when the parent row exists. One round trip instead of two
+    (an order and its lines, a shipment and its lines)."""
+    key = (parent.name, parent_keys, child.name, child_keys, n)
+    fast = _WITH_CHILDREN.get(key)
+    if fast is None:
+        import sqlalchemy as sa
+
+        head = parent.insert().values(
+            {c: sa.bindparam(f"p_{c}", type_=parent.c[c].type) for c in parent_keys}).cte(f"new_{parent.name}")
+        rows = [{c: sa.bindparam(f"c{i}_{c}", type_=child.c[c].type) for c in child_keys} for i in range(n)]
+        fast = _WITH_CHILDREN[key] = Fast(child.insert().values(rows).add_cte(head))
+    return fast
+
+
+def parent_child_params(parent_row: dict, child_rows: list[dict]) -> dict:
+    """The parameters of :func:`insert_with_children` for these rows."""
+    params = {f"p_{k}": v for k, v in parent_row.items()}
+    for i, row in enumerate(child_rows):
+        params.update({f"c{i}_{k}": v for k, v in row.items()})
+    return params

@@ -78,3 +78,31 @@ def test_cursor_listeners_see_each_statement(probe):
     finally:
         event.remove(probe, "before_cursor_execute", spy)
     assert [s for s in seen if s != "BEGIN"] == ["INSERT", "UPDATE"]
+
+
+PARENT = sa.Table("fastexec_parent", META, sa.Column("id", sa.String(10), primary_key=True),
+                  sa.Column("name", sa.String(20), nullable=False))
+CHILD = sa.Table("fastexec_child", META, sa.Column("parent_id", sa.ForeignKey("fastexec_parent.id"), primary_key=True),
+                 sa.Column("no", sa.Integer, primary_key=True), sa.Column("doc", JSONType))
+
+
+def test_a_parent_and_its_children_go_in_one_statement_on_postgresql(probe, db_backend):
+    if db_backend != "postgresql":
+        pytest.skip("a data-modifying CTE: PostgreSQL only (SQLite keeps two statements)")
+    from omnialloc.store.fastexec import insert_with_children, parent_child_params
+
+    parent = {"id": "p1", "name": "one"}
+    children = [{"parent_id": "p1", "no": i, "doc": {"i": i}} for i in (1, 2)]
+    stmt = insert_with_children(PARENT, tuple(parent), CHILD, tuple(children[0]), 2)
+    with probe.begin() as conn:
+        stmt.rowcount(conn, parent_child_params(parent, children))
+    with probe.connect() as conn:
+        assert conn.execute(sa.select(PARENT.c.name)).scalars().all() == ["one"]
+        assert conn.execute(sa.select(CHILD.c.no, CHILD.c.doc).order_by(CHILD.c.no)).all() == [(1, {"i": 1}),
+                                                                                               (2, {"i": 2})]
+    orphan = [{"parent_id": "p9", "no": 1, "doc": None}]
+    with probe.connect() as conn, pytest.raises(sa.exc.IntegrityError):  # the duplicate parent fails it all
+        insert_with_children(PARENT, tuple(parent), CHILD, tuple(orphan[0]), 1).rowcount(
+            conn, parent_child_params(parent, orphan))
+    with probe.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(CHILD)).scalar() == 2
