@@ -219,3 +219,12 @@ def test_refreshes_crowd_towards_the_end_when_asked():
     assert late[0] == 0 and len(late) == 8
     gaps = np.diff(late + [80])
     assert all(a >= b for a, b in zip(gaps, gaps[1:])) and gaps[0] > gaps[-1]
+
+
+def test_forecasts_are_whole_samples_of_a_short_horizon_and_a_scaled_window_of_a_long_one():
+    from benchmarks.lookahead import RollingPrices
+
+    pricer = RollingPrices(get_scenario("india-12", 40, 3), window=4000, samples_max=8, scaled_window=2000)
+    assert pricer.forecast_size(20_000) == 2000   # a tenth of the horizon, stock scaled to a tenth
+    assert pricer.forecast_size(1_500) == 4000    # 2.67 samples of the horizon, stock scaled up
+    assert pricer.forecast_size(100) == 800       # 8 whole samples
