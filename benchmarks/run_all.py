@@ -58,8 +58,11 @@ def section_body(out: report.BenchOutput) -> str:
         "(Jasin & Sinha's convention). 'vs optimal' is the total-cost difference to the per-order optimum "
         "(myopic); 'gap closed' is (myopic - policy) / (myopic - clairvoyant bound). optimal_lookahead is the "
         "per-order optimum plus per-unit stock opportunity prices: the batch LP's stock duals over a *forecast* "
-        "(an independent sample of the same demand distribution, never the real orders) against the strategy's "
-        "own current stock, refreshed 8 times over the run (benchmarks/lookahead.py). clairvoyant is a plan knowing "
+        "(independent samples of the same demand distribution, never the real orders: up to 8 whole samples of "
+        "the remaining horizon while it is at most 2,000 orders, else 2,000 orders against the stock scaled to "
+        "their share, unrounded) against the strategy's own current stock, refreshed 8 times over the run "
+        "(benchmarks/lookahead.py; its parameters chosen on seeds 1-3, not on the reference seed). "
+        "clairvoyant is a plan knowing "
         "every order, on the online policies' rules (an upper estimate of the clairvoyant optimum); "
         "clairvoyant_bound is a lower bound on every plan (the Lagrangian bound, see the notes under the table).",
         "Solve times are wall-clock per order including model build, measured while other engineers' test "
