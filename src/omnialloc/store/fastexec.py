@@ -150,3 +150,15 @@ def parent_child_params(parent_row: dict, child_rows: list[dict]) -> dict:
     for i, row in enumerate(child_rows):
         params.update({f"c{i}_{k}": v for k, v in row.items()})
     return params
+
+
+def insert_row_and_children(conn, parent, parent_insert: Fast, row: dict, child, children_insert: Fast,
+                            child_rows: list[dict]) -> None:
+    """Insert a parent row and its child rows (an order and its lines, a shipment and its lines): one
+    statement on PostgreSQL (:func:`insert_with_children`), the parent's and an executemany elsewhere."""
+    if child_rows and conn.dialect.name == "postgresql":
+        insert_with_children(parent, tuple(row), child, tuple(child_rows[0]), len(child_rows)).rowcount(
+            conn, parent_child_params(row, child_rows))
+    else:
+        parent_insert.rowcount(conn, row)
+        children_insert.executemany(conn, child_rows)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from omnialloc.domain import Address, DeliveryMode, Order, OrderLine, OrderStatus, PaymentMode
 from omnialloc.domain.errors import ValidationFailed
-from omnialloc.store.fastexec import Fast, insert_with_children, parent_child_params
+from omnialloc.store.fastexec import Fast, insert_row_and_children
 from omnialloc.store.repositories._base import Repository, optional_fields, utcnow
 from omnialloc.store.tables import order_excluded_nodes as excl
 from omnialloc.store.tables import order_lines, orders
@@ -247,12 +247,7 @@ class OrderRepository(Repository):
             row["hold_reason"] = hold_reason
         lines = [dict(order_id=order.id, line_no=ln.line_no, sku=ln.sku, qty=ln.qty,
                       unit_price_paise=ln.unit_price_paise, cancelled_qty=ln.cancelled_qty) for ln in order.lines]
-        if lines and self.conn.dialect.name == "postgresql":  # order and lines in one round trip
-            insert_with_children(orders, tuple(row), order_lines, tuple(lines[0]), len(lines)).rowcount(
-                self.conn, parent_child_params(row, lines))
-        else:
-            _FAST_INSERT.rowcount(self.conn, row)
-            _FAST_INSERT_LINES.executemany(self.conn, lines)
+        insert_row_and_children(self.conn, orders, _FAST_INSERT, row, order_lines, _FAST_INSERT_LINES, lines)
         if order.created_at is None:
             order.created_at = row["created_at"]
         self._written[order.id] = row["version"]

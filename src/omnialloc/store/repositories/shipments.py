@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from omnialloc.domain import Shipment, ShipmentLine, ShipmentStatus
 from omnialloc.domain.shipments import DEAD_STATUSES, RESERVING_STATUSES
-from omnialloc.store.fastexec import Fast, insert_with_children, parent_child_params
+from omnialloc.store.fastexec import Fast, insert_row_and_children
 from omnialloc.store.repositories._base import Repository, optional_fields, utcnow
 from omnialloc.store.tables import shipment_day_counts, shipment_lines, shipments
 
@@ -190,12 +190,7 @@ class ShipmentRepository(Repository):
     def add(self, shipment: Shipment) -> None:
         row = _to_row(shipment, utcnow())
         lines = [dict(shipment_id=shipment.id, line_no=ln.line_no, sku=ln.sku, qty=ln.qty) for ln in shipment.lines]
-        if lines and self.conn.dialect.name == "postgresql":  # shipment and lines in one round trip
-            insert_with_children(shipments, tuple(row), shipment_lines, tuple(lines[0]), len(lines)).rowcount(
-                self.conn, parent_child_params(row, lines))
-        else:
-            _FAST_INSERT.rowcount(self.conn, row)
-            _FAST_INSERT_LINES.executemany(self.conn, lines)
+        insert_row_and_children(self.conn, shipments, _FAST_INSERT, row, shipment_lines, _FAST_INSERT_LINES, lines)
         if str(shipment.status) not in _DEAD:
             self._live_delta[(shipment.node, utc_day(row["created_at"]))] += 1
 
