@@ -145,10 +145,13 @@ START_WINDOW = 2_000
 def start_prices(sc: Scenario, *, time_limit_s: float = 60.0, window: int | None = None) -> tuple[np.ndarray, dict]:
     """(nodes x SKUs) paise per unit: the stock duals of the batch pattern LP (the model
     `solvers.prices` prices with) over the *real* orders against the starting stock, or over the
-    first `window` of them against the stock scaled to their share, rounded *up* (rounded to the
-    nearest unit, cells with 1-4 units became 0 and were priced far too high: L fell to 2.6M Rs at
-    20,000 orders against 6.7M at zero prices; unrounded, the LP took over a minute). The bound is
-    valid for any prices: these only start the search."""
+    first `window` of them against the stock scaled to their share: unrounded in the LP's stock rows
+    (`opportunity_prices(stock=...)`), the patterns generated from that share rounded *up* (the
+    lookahead's forecast does the same). Rounded to the nearest unit, cells with 1-4 units became 0
+    and were priced far too high (L fell to 2.6M Rs at 20,000 orders against 6.7M at zero prices);
+    rounded up in the rows too, L was 7,327,884 Rs at 20,000 orders, seed 7; unrounded rows give
+    7,505,186 Rs (LP 15 s against 6 s, load ~2.5; patterns from the whole stock made the LP take
+    minutes). The bound is valid for any prices: these only start the search."""
     import itertools
 
     from omnialloc.solvers.prices import opportunity_prices
@@ -157,16 +160,22 @@ def start_prices(sc: Scenario, *, time_limit_s: float = 60.0, window: int | None
 
     t0, cpu0 = time.perf_counter(), time.process_time()
     n = sc.n_orders if window is None else min(window, sc.n_orders)
-    stock = sc.stock0 if n >= sc.n_orders else np.ceil(sc.stock0 * (n / sc.n_orders)).astype(np.int64)
-    bp = batch_problem(sc, itertools.islice(sc.orders(), n), stock)
-    prices = opportunity_prices(bp.compile(), time_limit=time_limit_s)
+    share = n / sc.n_orders
+    stock = sc.stock0 if n >= sc.n_orders else np.ceil(sc.stock0 * share).astype(np.int64)
+    data = batch_problem(sc, itertools.islice(sc.orders(), n), stock).compile()
+    rows = None
+    if n < sc.n_orders:
+        sku_at = {k.code: i for i, k in enumerate(sc.skus)}
+        node_at = {node.code: i for i, node in enumerate(sc.nodes)}
+        rows = sc.stock0[[node_at[c] for c in data.node_codes]][:, [sku_at[c] for c in data.skus]] * share
+    prices = opportunity_prices(data, time_limit=time_limit_s, stock=rows)
     node_pos = {node.code: i for i, node in enumerate(sc.nodes)}
     sku_pos = {k.code: i for i, k in enumerate(sc.skus)}
     lam = np.zeros(sc.stock0.shape)
     for node, sku, paise in prices.rows:
         lam[node_pos[node], sku_pos[sku]] = paise
     what = "the batch LP's stock duals over the real orders" if n >= sc.n_orders else \
-        f"the batch LP's stock duals over the first {n:,} real orders (stock scaled to their share, rounded up)"
+        f"the batch LP's stock duals over the first {n:,} real orders (stock scaled to their share, unrounded)"
     return lam, {"method": what, "lp_status": prices.lp_status, "wall_s": time.perf_counter() - t0,
                  "cpu_s": time.process_time() - cpu0}
 
