@@ -4,8 +4,9 @@ The prices are the batch LP's stock duals (`omnialloc.solvers.prices`, the
 Batch issue's opportunity prices) over a *forecast* of the demand still to
 come, against the stock the strategy has *now*: what a nightly batch would
 publish for the real-time allocator. The policy never sees the real order
-stream in advance (the forecast is an independent sample of the same demand
-distribution, `Scenario.orders(stream=1+k)`), so it stays an online policy,
+stream in advance (the forecast is made of independent samples of the same
+demand distribution, `Scenario.orders(stream=k)` with k >= 1, never stream 0:
+`forecast_sample`), so it stays an online policy,
 as in Acimovic & Graves (2015), whose duals also come from expected demand.
 
 Rolling horizon (`RollingPrices`): prices are refreshed `refreshes` times
@@ -18,8 +19,9 @@ the orders remaining, the stock rows get the stock scaled by
 size / remaining, so the sample faces the same scarcity as the whole
 remaining horizon (the fluid approximation; duals are per unit, so they need
 no rescaling back). The scaled stock is not rounded: the LP takes fractional
-stock rows (`opportunity_prices(stock=...)`), while its patterns still come
-from the whole-unit stock a real order can take. (Rounded to the nearest
+stock rows (`opportunity_prices(stock=...)`); its patterns need whole units
+and come from the scaled stock rounded up (every stocked cell keeps one), or
+from the stock itself when the forecast is longer than the horizon. (Rounded to the nearest
 unit, a window of 2,000 of 20,000 remaining orders saw a cell of 1-4 units
 as 0 and priced it as if already gone.) `average` > 1 averages the prices
 of that many independent forecasts instead.
@@ -35,8 +37,10 @@ myopic optimum, against -10.13% with the stock rounded). Mean cost vs the myopic
 over those seeds: one sample of at most 2,000 orders (the previous default)
 -6.82%; up to 4,000 orders -8.18%; up to 6,000 -8.28% (50% dearer); 16
 refreshes of up to 2,000 -7.88%; refreshes crowded late (late=0.5) -7.21%;
-the mean of 2 or 4 independent forecasts' prices -7.18% / -7.34%. The
-scenario is not touched.
+the mean of 2 or 4 independent forecasts' prices -7.18% / -7.34%; 16
+refreshes crowded late (late=0.5) of up to 4,000 orders -8.64%, at twice
+the refresh cost (not adopted: not fitted into the 20,000-order time budget
+yet). The scenario is not touched.
 """
 
 from __future__ import annotations
