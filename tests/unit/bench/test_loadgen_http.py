@@ -1,6 +1,7 @@
 """The load generator's HTTP/1.1 client: framing, keep-alive and reconnects, against a tiny scripted server."""
 
 import asyncio
+import concurrent.futures
 import json
 
 import pytest
@@ -39,7 +40,10 @@ async def _serve(answers, *, close_idle_after: int | None = None):
 
 
 def _run(coro):
-    return asyncio.run(coro)
+    # On a thread of its own: in the full suite an earlier test (the browser tests' Playwright sync API)
+    # leaves an event loop running on the main thread, where asyncio.run() refuses to start.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def test_content_length_keep_alive_reuses_one_connection():
