@@ -154,26 +154,13 @@ def start_prices(sc: Scenario, *, time_limit_s: float = 60.0, window: int | None
     minutes). The bound is valid for any prices: these only start the search."""
     import itertools
 
-    from omnialloc.solvers.prices import opportunity_prices
-
-    from .lookahead import batch_problem
+    from .lookahead import scaled_lp_prices
 
     t0, cpu0 = time.perf_counter(), time.process_time()
     n = sc.n_orders if window is None else min(window, sc.n_orders)
-    share = n / sc.n_orders
-    stock = sc.stock0 if n >= sc.n_orders else np.ceil(sc.stock0 * share).astype(np.int64)
-    data = batch_problem(sc, itertools.islice(sc.orders(), n), stock).compile()
-    rows = None
-    if n < sc.n_orders:
-        sku_at = {k.code: i for i, k in enumerate(sc.skus)}
-        node_at = {node.code: i for i, node in enumerate(sc.nodes)}
-        rows = sc.stock0[[node_at[c] for c in data.node_codes]][:, [sku_at[c] for c in data.skus]] * share
-    prices = opportunity_prices(data, time_limit=time_limit_s, stock=rows)
-    node_pos = {node.code: i for i, node in enumerate(sc.nodes)}
-    sku_pos = {k.code: i for i, k in enumerate(sc.skus)}
-    lam = np.zeros(sc.stock0.shape)
-    for node, sku, paise in prices.rows:
-        lam[node_pos[node], sku_pos[sku]] = paise
+    lam, prices, _ = scaled_lp_prices(sc, itertools.islice(sc.orders(), n), sc.stock0, n / sc.n_orders,
+                                      time_limit_s)
+    lam = lam.astype(float)   # the search's prices are floats (whole paise here)
     what = "the batch LP's stock duals over the real orders" if n >= sc.n_orders else \
         f"the batch LP's stock duals over the first {n:,} real orders (stock scaled to their share, unrounded)"
     return lam, {"method": what, "lp_status": prices.lp_status, "wall_s": time.perf_counter() - t0,

@@ -105,6 +105,31 @@ def forecast_sample(sc: Scenario, remaining: int, size: int, first_stream: int) 
     return out
 
 
+def scaled_lp_prices(sc: Scenario, orders: Iterable[Order], stock: np.ndarray, share: float,
+                     time_limit_s: float = LP_TIME_LIMIT_S):
+    """(nodes x SKUs paise per unit, the `OpportunityPrices`, seconds spent building the LP): the batch
+    LP's stock duals over `orders`
+    against `stock` x `share` (the orders' share of the horizon the stock must last).
+
+    The stock rows get that share unrounded (`opportunity_prices(stock=...)`). Patterns need whole
+    units: for a share below 1 they come from the share rounded *up* (every stocked cell keeps at
+    least one unit; from the whole stock, the LP at 20,000 orders got so many patterns that its
+    refreshes took 5x as long), otherwise from the stock itself (what one order can take). Used by
+    the lookahead's forecasts and by the Lagrangian bound's start prices."""
+    t0 = time.perf_counter()
+    patterns_from = stock if share >= 1 else np.ceil(stock * share).astype(np.int64)
+    data = batch_problem(sc, orders, patterns_from).compile()
+    node_pos = {node.code: i for i, node in enumerate(sc.nodes)}
+    sku_pos = {k.code: i for i, k in enumerate(sc.skus)}
+    rows = stock[[node_pos[n] for n in data.node_codes]][:, [sku_pos[k] for k in data.skus]] * share
+    build_s = time.perf_counter() - t0
+    prices = opportunity_prices(data, time_limit=time_limit_s, stock=rows)
+    out = np.zeros_like(sc.stock0)
+    for node, sku, paise in prices.rows:
+        out[node_pos[node], sku_pos[sku]] = paise
+    return out, prices, build_s
+
+
 def forecast_prices(sc: Scenario, stock: np.ndarray | None = None, *, remaining: int | None = None,
                     window: int | None = None, stream: int = 1,
                     time_limit_s: float = LP_TIME_LIMIT_S) -> tuple[np.ndarray, dict]:
@@ -116,22 +141,9 @@ def forecast_prices(sc: Scenario, stock: np.ndarray | None = None, *, remaining:
     remaining = sc.n_orders if remaining is None else remaining
     window = window or remaining
     orders = forecast_sample(sc, remaining, window, stream)
-    # The stock rows get the horizon's share of the stock, unrounded (`opportunity_prices(stock=...)`).
-    # Patterns need whole units: a shorter forecast generates them from that share rounded *up*
-    # (every stocked cell keeps at least one unit; from the whole stock, the LP at 20,000 orders
-    # got so many patterns that its refreshes took 5x as long), a longer one from the stock itself
-    # (what one order can take).
-    share = window / remaining
-    patterns_from = stock if share >= 1 else np.ceil(stock * share).astype(np.int64)
-    data = batch_problem(sc, orders, patterns_from).compile()
-    node_pos = {node.code: i for i, node in enumerate(sc.nodes)}
-    sku_pos = {k.code: i for i, k in enumerate(sc.skus)}
-    rows = stock[[node_pos[n] for n in data.node_codes]][:, [sku_pos[k] for k in data.skus]] * share
-    t_build = time.perf_counter() - t0
-    prices = opportunity_prices(data, time_limit=time_limit_s, stock=rows)
-    out = np.zeros_like(sc.stock0)
-    for node, sku, paise in prices.rows:
-        out[node_pos[node], sku_pos[sku]] = paise
+    sampled = time.perf_counter() - t0
+    out, prices, build_s = scaled_lp_prices(sc, orders, stock, window / remaining, time_limit_s)
+    t_build = sampled + build_s
     return out, {"lp_status": prices.lp_status, "priced_pairs": len(prices.rows), "forecast_orders": window,
                  "remaining": remaining, "build_s": round(t_build, 2), "wall_s": round(time.perf_counter() - t0, 2)}
 
