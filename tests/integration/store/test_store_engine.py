@@ -135,3 +135,23 @@ def test_concurrent_reservers_on_separate_connections_never_oversell(clean_db_ur
             engine.dispose()
     assert won == 20
     assert (row.on_hand, row.reserved) == (20, 20)
+
+
+def test_a_pooled_postgresql_connection_the_server_ended_is_replaced_at_checkout(clean_db_url, db_backend):
+    # The pool checks an idle connection's socket instead of pinging (store.engine._closed_by_server).
+    if db_backend != "postgresql":
+        pytest.skip("PostgreSQL pool check")
+    engine = create_engine(clean_db_url, pool_size=1, max_overflow=0)
+    pid = "SELECT pg_backend_pid()"
+    try:
+        with engine.connect() as conn:
+            first = conn.exec_driver_sql(pid).scalar()
+        with engine.connect() as conn:  # a live idle connection is reused as it is
+            assert conn.exec_driver_sql(pid).scalar() == first
+        with create_engine(clean_db_url, poolclass=sa.pool.NullPool).connect() as admin:
+            assert admin.exec_driver_sql(f"SELECT pg_terminate_backend({first}, 5000)").scalar()
+        with engine.connect() as conn:  # no error: the dead one is dropped before use
+            assert conn.exec_driver_sql(pid).scalar() != first
+    finally:
+        engine.dispose()
+
