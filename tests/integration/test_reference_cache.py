@@ -30,7 +30,7 @@ _CHANGE = textwrap.dedent("""
             assert uow.nodes.set_active(code, False)
         else:
             channel = uow.channels.get(code)
-            channel.active = False
+            channel.active = what == "channel-on"
             assert uow.channels.update(channel)
         uow.commit()
     engine.dispose()
@@ -77,3 +77,44 @@ def test_a_channel_deactivated_by_another_process_refuses_the_next_capture(clean
         assert any(e.field == "channel" for e in exc.field_errors)
     else:
         raise AssertionError("a capture for a channel deactivated elsewhere was accepted")
+
+
+def test_a_channel_reactivated_by_another_process_accepts_the_next_capture(clean_engine, clean_db_url):
+    # The capture validates against the caches and reads the revision along with its INSERT; a refusal
+    # based on a cache that is behind is checked again against the stored data.
+    ctx = _ctx(clean_engine, clean_db_url)
+    _in_another_process(clean_db_url, "channel", "web")
+    try:
+        lifecycle.capture(ctx, SYSTEM, _body("cache-5"))  # refused: caches the inactive channel
+    except ValidationFailed:
+        pass
+    else:
+        raise AssertionError("a capture for an inactive channel was accepted")
+
+    _in_another_process(clean_db_url, "channel-on", "web")
+
+    view, created = lifecycle.capture(ctx, SYSTEM, _body("cache-6"))
+    assert created and view["status"] == "ALLOCATED"
+
+
+def test_a_capture_with_warm_caches_reads_no_revision_of_its_own_on_postgresql(clean_engine, clean_db_url, db_backend):
+    import sqlalchemy as sa
+
+    ctx = _ctx(clean_engine, clean_db_url)
+    lifecycle.capture(ctx, SYSTEM, _body("cache-7"))  # warms the caches
+    seen: list[str] = []
+
+    def spy(conn, cursor, statement, *_):
+        seen.append(statement)
+
+    sa.event.listen(clean_engine, "before_cursor_execute", spy)
+    try:
+        lifecycle.capture(ctx, SYSTEM, _body("cache-8"))
+    finally:
+        sa.event.remove(clean_engine, "before_cursor_execute", spy)
+    revision_reads = [s for s in seen if "rules_revision" in s]
+    # The capture's token rides on its INSERT (PostgreSQL) or is read once before its commit (SQLite); the
+    # allocation's on its order lock.
+    assert len(revision_reads) == 2
+    if db_backend == "postgresql":
+        assert all(s.lstrip().startswith(("WITH new_orders", "SELECT orders.version")) for s in revision_reads)

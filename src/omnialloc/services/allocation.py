@@ -80,17 +80,17 @@ def plan_units(uow, ctx, order: Order, remaining: dict[int, int], routing: Routi
     """
     net = network(uow)
     skus = sku_master(uow, sorted({order.line(no).sku for no in remaining}))
-    atp = uow.inventory.atp_for(list(skus))
+    since_day = now().replace(hour=0, minute=0, second=0, microsecond=0)
+    atp, live = uow.inventory.atp_and_live_on(list(skus), since_day.date())  # one round trip for both
     for s in own_reservations:
         if s.status in HOLDING:
             for line in s.lines:
                 atp[(s.node, line.sku)] = atp.get((s.node, line.sku), 0) + line.qty
-    since_day = now().replace(hour=0, minute=0, second=0, microsecond=0)
     cand = Candidates(
         nodes=[n for n in net.nodes if order.delivery_mode != DeliveryMode.PICKUP or n.code == order.pickup_node],
         locations=net.locations,
         atp=atp,
-        capacity_left=_capacity_left(uow, net, since_day),
+        capacity_left=_capacity_left(uow, net, since_day, live),
         rejections=recent_rejections(uow, now() - timedelta(days=ctx.settings.rejection_window_days)),
         excluded=uow.orders.excluded_nodes(order.id) if stored else {},
     )
@@ -162,8 +162,9 @@ def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None =
                    allocation=allocation)
 
 
-def _capacity_left(uow, net, since_day) -> dict[str, int]:
-    used = uow.shipments.live_on(since_day.date())  # live shipments created today, per node
+def _capacity_left(uow, net, since_day, stored: dict[str, int] | None) -> dict[str, int]:
+    # live shipments created today, per node (``stored``: today's counter rows already read)
+    used = uow.shipments.live_on(since_day.date(), stored=stored)
     return {n.code: max(0, n.daily_capacity - used.get(n.code, 0)) for n in net.nodes}
 
 

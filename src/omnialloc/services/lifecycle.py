@@ -30,8 +30,10 @@ from omnialloc.services import queries
 from omnialloc.services.access import Principal
 from omnialloc.services.allocation import HOLDING, ReservationConflict, allocate_in, move_order
 from omnialloc.services.events import now, record
+from omnialloc.services.network import cached_revision
 from omnialloc.services.network import channel as channel_master
 from omnialloc.services.network import skus as sku_master
+from omnialloc.store.uow import StaleRevision
 
 CANCELLABLE_SHIPMENTS = frozenset({ShipmentStatus.ALLOCATED, ShipmentStatus.ACCEPTED, ShipmentStatus.PACKED,
                                    ShipmentStatus.READY_FOR_PICKUP})
@@ -57,12 +59,12 @@ def _capture(ctx, principal: Principal, body: dict) -> tuple[dict, bool]:
     # Insert first, look for an earlier capture only when the (channel, external_id) key is taken
     # (or the body no longer validates): retries are rare, so the first attempt skips that query.
     try:
-        with ctx.uow() as uow:
-            order = _new_order(uow, ctx, body)
-            _store_validated(uow, ctx, order, digest, principal.actor)
-            uow.commit()
-            written = list(uow.events.recorded)
-            held = (order, uow.orders.written_version(order.id))
+        try:
+            order, written, held = _store_new(ctx, body, digest, principal.actor, assume_revision=True)
+        except (StaleRevision, ValidationFailed):
+            # The caches were behind the stored revision, or refused the order on the strength of them:
+            # again with the revision read first (rare: reference data changed, or the order is invalid).
+            order, written, held = _store_new(ctx, body, digest, principal.actor, assume_revision=False)
     except (IntegrityError, ValidationFailed):
         # Captured before (maybe by a concurrent retry; 409 if with another body): answer as a replay.
         existing = _replay(ctx, body, digest)
@@ -77,6 +79,23 @@ def _capture(ctx, principal: Principal, body: dict) -> tuple[dict, bool]:
         return queries.captured_view(outcome.order, outcome.held, outcome.allocation,
                                      written + outcome.events), True
     return queries.captured_view(order, [], None, written), True
+
+
+def _store_new(ctx, body: dict, digest: str, actor: str, *, assume_revision: bool):
+    """Validate and store a new order in one transaction: (order, events written, (order, version)).
+
+    ``assume_revision``: validate against the reference caches as they are and read the revision token
+    along with the order's INSERT (one round trip less on PostgreSQL) instead of before: see
+    ``UnitOfWork.assume_revision``; raises ``StaleRevision`` (nothing written) if they were behind."""
+    with ctx.uow() as uow:
+        if assume_revision:
+            known, token = cached_revision(uow)
+            if known:
+                uow.assume_revision(token)
+        order = _new_order(uow, ctx, body)
+        _store_validated(uow, ctx, order, digest, actor)
+        uow.commit()
+        return order, list(uow.events.recorded), (order, uow.orders.written_version(order.id))
 
 
 def _replayed(ctx, principal: Principal, order_id: str) -> dict:
@@ -169,8 +188,10 @@ def _store_validated(uow, ctx, order: Order, digest: str, actor: str) -> None:
         target, reason, outcome = rules_runtime.validate_new(uow, ctx, order)
     ORDER_MACHINE.check(OrderStatus.CREATED, target)
     order.status = target
-    uow.orders.add(order, request_hash=digest, status_reason=reason,
-                   hold_reason=reason if target == OrderStatus.ON_HOLD else None)
+    # (the revision token read along with the INSERT where the backend can: see _store_new)
+    uow.confirm_revision(uow.orders.add(order, request_hash=digest, status_reason=reason,
+                                        hold_reason=reason if target == OrderStatus.ON_HOLD else None,
+                                        with_revision=True))
     record(uow, "order", order.id, "captured", actor, to_status=OrderStatus.CREATED,
            reason=f"captured from {order.channel}", external_id=order.external_id)
     if rules_runtime is not None:

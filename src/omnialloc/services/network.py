@@ -73,6 +73,13 @@ def _reference(uow) -> _Reference:
         return ref
 
 
+def cached_revision(uow) -> tuple[bool, str | None]:
+    """(True, token) with the revision token this engine's caches were last filled at, (False, None) before
+    they were ever filled: what a unit of work may assume (``UnitOfWork.assume_revision``)."""
+    ref = _cache.get(uow.conn.engine)
+    return (False, None) if ref is None else (True, ref.token)
+
+
 def network(uow, key: str = "default", *, fresh: bool = False) -> Network:
     ref = _reference(uow)
     hit = ref.network

@@ -28,12 +28,14 @@ from sqlalchemy.sql import ClauseElement
 
 
 class Fast:
-    __slots__ = ("stmt", "_compiled", "_expanding", "_inserts")
+    __slots__ = ("stmt", "_compiled", "_expanding", "_required", "_inserts")
 
     def __init__(self, stmt: ClauseElement):
         self.stmt = stmt
         self._compiled: dict = {}
-        self._expanding = tuple(sorted(b.key for b in stmt._get_embedded_bindparams() if b.expanding))
+        binds = stmt._get_embedded_bindparams()
+        self._expanding = tuple(sorted(b.key for b in binds if b.expanding))
+        self._required = frozenset(b.key for b in binds if b.required and not b.expanding)
         # An INSERT without .values() takes its columns from the parameters (compiled per column set).
         self._inserts = getattr(stmt, "is_insert", False) and not stmt._values and not stmt._multi_values
 
@@ -46,15 +48,17 @@ class Fast:
             stmt = self.stmt
             kwargs = {}
             if self._expanding:
-                # Render each IN list's placeholders (key_1, key_2, ...) for this length.
-                stmt = stmt.params({k: [None] * n for k, n in zip(self._expanding, lengths, strict=True)})
+                # Render each IN list's placeholders (key_1, key_2, ...) for this length (rendering them
+                # builds the parameters, so the statement's other parameters need a placeholder value).
+                stmt = stmt.params({**dict.fromkeys(self._required),
+                                    **{k: [None] * n for k, n in zip(self._expanding, lengths, strict=True)}})
                 kwargs["compile_kwargs"] = {"render_postcompile": True}
             comp = stmt.compile(dialect=dialect, column_keys=list(columns) if columns else None, **kwargs)
             names = list(comp.positiontup) if dialect.positional else None
             processors = dict(comp._bind_processors)
             # Values built into the statement (``column == 1``) are parameters too.
             fixed = {name: bp.value for bp, name in comp.bind_names.items()
-                     if not bp.required and name not in self._expanding}
+                     if not bp.required and name not in self._expanding and name not in self._required}
             found = self._compiled[key] = (comp.string, names, processors, fixed)
         return found
 
@@ -119,20 +123,28 @@ class Fast:
         """One statement for many parameter sets (every set with the same keys)."""
         if not many:
             return
+        if len(many) == 1:
+            # psycopg runs executemany in pipeline mode, whose machinery cost more worker CPU than the
+            # statement for the one row an allocation usually has (a shipment counter, say).
+            self._run(conn, many[0]).close()
+            return
         self._run(conn, many[0], many).close()
 
 
 _WITH_CHILDREN: dict = {}
 
 
-def insert_with_children(parent, parent_keys: tuple[str, ...], child, child_keys: tuple[str, ...], n: int) -> Fast:
+def insert_with_children(parent, parent_keys: tuple[str, ...], child, child_keys: tuple[str, ...], n: int,
+                         returning=None) -> Fast:
     """PostgreSQL: one statement inserting a parent row and ``n`` child rows
     (``WITH p AS (INSERT INTO parent ...) INSERT INTO child VALUES (...) x n``), built once per shape.
 
     Parameters: ``p_<column>`` for the parent, ``c<i>_<column>`` for child i. The children's foreign keys
     are checked at the end of the statement, when the parent row exists. One round trip instead of two
-    (an order and its lines, a shipment and its lines)."""
-    key = (parent.name, parent_keys, child.name, child_keys, n)
+    (an order and its lines, a shipment and its lines). ``returning``: a scalar expression the statement
+    also returns (once per child row), e.g. a value read along in the same round trip; keep it one object
+    per use (it is part of the cache key)."""
+    key = (parent.name, parent_keys, child.name, child_keys, n, id(returning))
     fast = _WITH_CHILDREN.get(key)
     if fast is None:
         import sqlalchemy as sa
@@ -140,7 +152,8 @@ def insert_with_children(parent, parent_keys: tuple[str, ...], child, child_keys
         head = parent.insert().values(
             {c: sa.bindparam(f"p_{c}", type_=parent.c[c].type) for c in parent_keys}).cte(f"new_{parent.name}")
         rows = [{c: sa.bindparam(f"c{i}_{c}", type_=child.c[c].type) for c in child_keys} for i in range(n)]
-        fast = _WITH_CHILDREN[key] = Fast(child.insert().values(rows).add_cte(head))
+        stmt = child.insert().values(rows).add_cte(head)
+        fast = _WITH_CHILDREN[key] = Fast(stmt if returning is None else stmt.returning(returning))
     return fast
 
 
@@ -152,13 +165,23 @@ def parent_child_params(parent_row: dict, child_rows: list[dict]) -> dict:
     return params
 
 
+NOT_READ = object()  # what insert_row_and_children returns for ``returning`` where it could not read it along
+
+
 def insert_row_and_children(conn, parent, parent_insert: Fast, row: dict, child, children_insert: Fast,
-                            child_rows: list[dict]) -> None:
+                            child_rows: list[dict], *, returning=None):
     """Insert a parent row and its child rows (an order and its lines, a shipment and its lines): one
-    statement on PostgreSQL (:func:`insert_with_children`), the parent's and an executemany elsewhere."""
+    statement on PostgreSQL (:func:`insert_with_children`), the parent's and an executemany elsewhere.
+
+    ``returning``: a scalar expression to read along on PostgreSQL (see :func:`insert_with_children`);
+    returns its value, or :data:`NOT_READ` (the caller reads it otherwise if it needs it)."""
     if child_rows and conn.dialect.name == "postgresql":
-        insert_with_children(parent, tuple(row), child, tuple(child_rows[0]), len(child_rows)).rowcount(
-            conn, parent_child_params(row, child_rows))
-    else:
-        parent_insert.rowcount(conn, row)
-        children_insert.executemany(conn, child_rows)
+        fast = insert_with_children(parent, tuple(row), child, tuple(child_rows[0]), len(child_rows), returning)
+        params = parent_child_params(row, child_rows)
+        if returning is None:
+            fast.rowcount(conn, params)
+            return NOT_READ
+        return fast.first(conn, params)[0]
+    parent_insert.rowcount(conn, row)
+    children_insert.executemany(conn, child_rows)
+    return NOT_READ

@@ -12,6 +12,10 @@ After ``commit()`` the unit may be used again; the next statement begins a
 new transaction. Events (and their outbox rows) are queued and written just
 before the commit (see ``repositories.events``), and after them the shipment
 counters (see ``repositories.shipments``).
+
+The reference revision token (what the per-process caches are keyed by) is read
+once per transaction, or taken on trust and checked later: see
+:meth:`UnitOfWork.assume_revision`.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Connection, Engine
 
 from omnialloc.store.engine import READONLY_OPTION
+from omnialloc.store.fastexec import NOT_READ
 from omnialloc.store.repositories import (
     AllocationRepository,
     ApiKeyRepository,
@@ -41,8 +46,13 @@ EXTRA_REPOSITORIES = {
 }
 
 
+class StaleRevision(Exception):
+    """The revision token a unit of work assumed was not the stored one: roll back and run it again."""
+
+
 class UnitOfWork:
     conn: Connection
+    _assumed: tuple | None = None  # (token,) while an assumed revision is unconfirmed
 
     def __init__(self, engine: Engine, *, readonly: bool = False, connection: Connection | None = None):
         """``connection``: an open connection to use (and leave open) instead of checking one out;
@@ -99,6 +109,7 @@ class UnitOfWork:
             self._close()
 
     def _forget_revision(self) -> None:
+        self._assumed = None
         if not self.conn.invalidated:  # (a dropped connection's info goes with it; touching it would reconnect)
             self.conn.info.pop(REVISION_SEEN, None)
 
@@ -109,6 +120,10 @@ class UnitOfWork:
     def commit(self) -> None:
         self.events.flush()
         self.shipments.flush_counts()  # last: the counter rows are the last rows this transaction locks
+        if self._assumed is not None:  # nothing read it along: read it now (before the commit, in it)
+            from omnialloc.store.repositories.rules import RuleRepository
+
+            self.confirm_revision(RuleRepository(self.conn).revision())
         self._forget_revision()
         if self.conn.in_transaction():
             self.conn.commit()
@@ -133,3 +148,26 @@ class UnitOfWork:
     def saw_revision(self, token: str | None) -> None:
         """The token was read in this transaction by a statement that fetched it along with other data."""
         self.conn.info[REVISION_SEEN] = token
+
+    def assume_revision(self, token: str | None) -> None:
+        """Take ``token`` (the one the caches were last filled at) as this transaction's revision without
+        reading it first, so the read can ride along a later statement: that statement's result goes to
+        :meth:`confirm_revision`, or :meth:`commit` reads it. A different stored token raises
+        :class:`StaleRevision` before anything commits; the caller rolls back and runs the unit again
+        without assuming. Sound because every change of reference data writes a new random token: if the
+        later statement still sees ``token``, no change committed before it, so what the caches held was
+        what this transaction would have read. Nothing may be written on the strength of the cached data
+        that outlives the transaction unless it is confirmed, and a refusal based on it (a validation
+        error) must be re-checked without assuming."""
+        if REVISION_SEEN in self.conn.info:
+            raise RuntimeError("the transaction has already read its revision")
+        self.conn.info[REVISION_SEEN] = token
+        self._assumed = (token,)
+
+    def confirm_revision(self, token) -> None:
+        """The stored token, read along another statement after :meth:`assume_revision` (``fastexec.NOT_READ``:
+        that statement could not read it on this backend; the commit will)."""
+        if self._assumed is not None and token is not NOT_READ:
+            assumed, self._assumed = self._assumed[0], None
+            if token != assumed:
+                raise StaleRevision(f"reference revision {token!r}, not the assumed {assumed!r}")

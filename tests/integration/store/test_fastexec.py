@@ -15,6 +15,8 @@ T = sa.Table("fastexec_probe", META, sa.Column("id", sa.Integer, primary_key=Tru
 INSERT = Fast(T.insert())
 RENAME = Fast(T.update().where(T.c.id == sa.bindparam("b_id")).values(name=sa.bindparam("b_name")))
 NAMES = Fast(sa.select(T.c.id, T.c.name).where(T.c.id.in_(sa.bindparam("ids", expanding=True))).order_by(T.c.id))
+NAMES_FROM = Fast(sa.select(T.c.id, T.c.name).where(T.c.id.in_(sa.bindparam("ids", expanding=True)),
+                                                     T.c.id >= sa.bindparam("min_id")).order_by(T.c.id))
 FIRST_N = Fast(sa.select(T.c.n).where(T.c.id == 1))  # a value built into the statement
 AT = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
 
@@ -46,6 +48,14 @@ def test_row_counts_in_lists_and_built_in_values(probe):
         assert NAMES.rows(conn, {"ids": [1, 2, 3]}) == [(1, "n1"), (2, "two"), (3, "n3")]
         assert NAMES.rows(conn, {"ids": [4]}) == [(4, "n4")]
         assert FIRST_N.first(conn, {}) == (7,)
+        assert NAMES_FROM.rows(conn, {"ids": [1, 2, 3], "min_id": 2}) == [(2, "two"), (3, "n3")]
+
+
+def test_a_single_parameter_set_given_to_executemany_is_written(probe):
+    with probe.begin() as conn:
+        INSERT.executemany(conn, _rows(1))  # (run as one execute: see Fast.executemany)
+    with probe.connect() as conn:
+        assert conn.execute(sa.select(T.c.id, T.c.doc)).all() == [(1, {"i": [1]})]
 
 
 def test_statements_join_the_connections_transaction_and_roll_back_with_it(probe):

@@ -45,6 +45,20 @@ def test_the_transaction_sees_its_own_queued_counts_before_commit(uow_factory, n
     assert _stored(uow_factory, demo["node"], _today()) == 1
 
 
+def test_the_allocation_snapshot_reads_stock_and_counts_in_one_query_as_the_two_reads_do(
+        uow_factory, new_order, new_shipment, demo):
+    _order_with_shipments(uow_factory, new_order, new_shipment, n=2)
+    order = new_order()
+    with uow_factory() as uow:
+        uow.orders.add(order)
+        uow.shipments.add(new_shipment(order.id))  # queued, not yet written: the snapshot adds it
+        atp, stored = uow.inventory.atp_and_live_on(demo["skus"][:3], _today())
+        assert atp == uow.inventory.atp_for(demo["skus"][:3])
+        assert stored == {demo["node"]: 2}
+        assert uow.shipments.live_on(_today(), stored=stored) == uow.shipments.live_on(_today()) == {demo["node"]: 3}
+        assert uow.inventory.atp_and_live_on([], _today()) == ({}, None)
+
+
 def test_a_rolled_back_shipment_is_not_counted(uow_factory, new_order, new_shipment, demo):
     order = new_order()
     with uow_factory() as uow:

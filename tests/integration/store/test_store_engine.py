@@ -155,3 +155,23 @@ def test_a_pooled_postgresql_connection_the_server_ended_is_replaced_at_checkout
     finally:
         engine.dispose()
 
+
+def test_a_wrongly_assumed_revision_fails_the_commit_and_writes_nothing(uow_factory, new_order):
+    from omnialloc.store.uow import StaleRevision
+
+    order = new_order()
+    with uow_factory() as uow:
+        uow.assume_revision("not-the-stored-token")
+        assert uow.revision() == "not-the-stored-token"  # what the caches are checked against meanwhile
+        uow.orders.add(order)
+        with pytest.raises(StaleRevision):
+            uow.commit()  # read before committing (nothing read it along)
+    with uow_factory(readonly=True) as uow:
+        assert uow.orders.get(order.id) is None
+        stored = uow.revision()
+    with uow_factory() as uow:  # the right token: confirmed by the INSERT (PostgreSQL) or at commit
+        uow.assume_revision(stored)
+        uow.confirm_revision(uow.orders.add(order, with_revision=True))
+        uow.commit()
+    with uow_factory(readonly=True) as uow:
+        assert uow.orders.get(order.id) is not None

@@ -216,6 +216,36 @@ def test_a_transaction_recording_more_events_than_one_chunk_writes_them_all_in_o
         assert [e.reason for e in uow.events.for_entity("order", "ord_many")] == [str(i) for i in range(1205)]
 
 
+def _outbox_row(key: str, entity_id: str, at) -> dict:
+    return dict(id="ntf_" + key, idempotency_key=key, order_id=entity_id, entity="order", entity_id=entity_id,
+                kind="order_confirmed", channel="email", recipient="a@example.com", customer_id=None,
+                context={"k": key}, status="pending", attempts=0, next_attempt_at=at, last_error=None,
+                created_at=at, updated_at=at)
+
+
+def test_outbox_rows_point_at_their_own_event_and_a_stored_key_is_skipped(uow_factory):
+    # (on PostgreSQL the events and their outbox rows go in one statement: see repositories.events)
+    import sqlalchemy as sa
+
+    from omnialloc.store.tables_notify import notifications
+
+    at = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+    with uow_factory() as uow:
+        uow.events.add(Event("order", "ord_a", "captured", "system", at), [_outbox_row("ka1", "ord_a", at),
+                                                                          _outbox_row("ka2", "ord_a", at)])
+        uow.events.add(Event("order", "ord_b", "captured", "system", at))
+        uow.events.add(Event("order", "ord_c", "captured", "system", at), [_outbox_row("kc", "ord_c", at)])
+        uow.commit()
+    with uow_factory() as uow:  # the same change recorded again: its outbox row is already stored
+        uow.events.add(Event("order", "ord_c", "note", "system", at), [_outbox_row("kc", "ord_c", at)])
+        uow.commit()
+        ids = {e.entity_id: i for i, e in uow.events.after(0, limit=10**6) if e.type == "captured"}
+        rows = uow.conn.execute(sa.select(notifications.c.idempotency_key, notifications.c.event_id,
+                                          notifications.c.context).order_by(notifications.c.idempotency_key)).all()
+    assert [tuple(r) for r in rows] == [("ka1", ids["ord_a"], {"k": "ka1"}), ("ka2", ids["ord_a"], {"k": "ka2"}),
+                                        ("kc", ids["ord_c"], {"k": "kc"})]
+
+
 def test_allocations_keep_every_plan(uow_factory):
     with uow_factory() as uow:
         uow.allocations.add(order_id="ord_1", strategy="optimal", status="OPTIMAL", plan={"shipments": []},

@@ -17,6 +17,7 @@ from omnialloc.domain import InventoryPosition
 from omnialloc.store.fastexec import Fast
 from omnialloc.store.repositories._base import Repository, utcnow
 from omnialloc.store.tables import inventory as inv
+from omnialloc.store.tables import shipment_day_counts
 
 _AVAILABLE = inv.c.on_hand - inv.c.reserved - inv.c.safety_stock
 
@@ -29,6 +30,12 @@ _RESERVE = (inv.update()
                    _AVAILABLE >= sa.bindparam("b_qty"))
             .values(reserved=inv.c.reserved + sa.bindparam("b_qty"), updated_at=sa.bindparam("b_now")))
 _FAST_ATP_FOR = Fast(_ATP_FOR)
+# The allocation's snapshot in one round trip: the SKUs' stock rows, then a day's shipment counters
+# (the rows whose sku is NULL; inventory.sku never is).
+_FAST_ATP_AND_LIVE = Fast(sa.union_all(
+    _ATP_FOR,
+    sa.select(shipment_day_counts.c.node, sa.cast(sa.null(), inv.c.sku.type).label("sku"), shipment_day_counts.c.live)
+    .where(shipment_day_counts.c.day == sa.bindparam("day"))))
 _FAST_RESERVE = Fast(_RESERVE)
 _RELEASE = (inv.update()
             .where((inv.c.node == sa.bindparam("b_node")) & (inv.c.sku == sa.bindparam("b_sku")),
@@ -73,6 +80,21 @@ class InventoryRepository(Repository):
                 return {}
             q = q.where(inv.c.node.in_(nodes))
         return {(r.node, r.sku): max(0, r.atp) for r in self.conn.execute(q)}
+
+    def atp_and_live_on(self, skus: Iterable[str], day) -> tuple[dict[tuple[str, str], int], dict[str, int] | None]:
+        """``atp_for(skus)`` and the stored live-shipment counters of ``day`` per node, in one query (what
+        an allocation reads before it solves; ``ShipmentRepository.live_on(day, stored=...)`` adds the
+        transaction's queued counter changes to the second). No SKUs: ({}, None), nothing read."""
+        atp, live = {}, {}
+        skus = list(skus)
+        if not skus:
+            return atp, None
+        for node, sku, n in _FAST_ATP_AND_LIVE.rows(self.conn, {"skus": skus, "day": day}):
+            if sku is None:
+                live[node] = n
+            else:
+                atp[(node, sku)] = max(0, n)
+        return atp, live
 
     def totals(self) -> dict[str, int]:
         """Network-wide sums (on_hand, reserved, safety_stock, rows): cheap health numbers."""

@@ -81,8 +81,9 @@ _BY_EXTERNAL = sa.select(orders.c.id).where(orders.c.channel == sa.bindparam("ch
                                             orders.c.external_id == sa.bindparam("external_id"))
 _LOCK_VERSION = sa.select(orders.c.version).where(orders.c.id == sa.bindparam("order_id")).with_for_update()
 # The same, with the reference revision token (tables_rules) in the one round trip: an allocation needs both.
+_REVISION_TOKEN = sa.select(rules_revision.c.token).where(rules_revision.c.id == 1).scalar_subquery()
 _LOCK_VERSION_REVISION = (
-    sa.select(orders.c.version, sa.select(rules_revision.c.token).where(rules_revision.c.id == 1).scalar_subquery())
+    sa.select(orders.c.version, _REVISION_TOKEN)
     .where(orders.c.id == sa.bindparam("order_id")).with_for_update(of=orders))
 _REQUEST_HASH = sa.select(orders.c.request_hash).where(orders.c.id == sa.bindparam("order_id"))
 _LINES = (sa.select(order_lines).where(order_lines.c.order_id.in_(sa.bindparam("order_ids", expanding=True)))
@@ -236,8 +237,11 @@ class OrderRepository(Repository):
 
     # -------------------------------------------------------------- writes
     def add(self, order: Order, *, request_hash: str | None = None, status_reason: str | None = None,
-            hold_reason: str | None = None) -> None:
-        """Insert the order and its lines. A duplicate (channel, external_id) raises IntegrityError."""
+            hold_reason: str | None = None, with_revision: bool = False):
+        """Insert the order and its lines. A duplicate (channel, external_id) raises IntegrityError.
+
+        ``with_revision``: also read the reference revision token (``UnitOfWork.revision``) in the same
+        round trip where the backend allows (PostgreSQL) and return it; else returns ``fastexec.NOT_READ``."""
         now = utcnow()
         row = _to_row(order, now)
         row["request_hash"] = request_hash
@@ -247,10 +251,12 @@ class OrderRepository(Repository):
             row["hold_reason"] = hold_reason
         lines = [dict(order_id=order.id, line_no=ln.line_no, sku=ln.sku, qty=ln.qty,
                       unit_price_paise=ln.unit_price_paise, cancelled_qty=ln.cancelled_qty) for ln in order.lines]
-        insert_row_and_children(self.conn, orders, _FAST_INSERT, row, order_lines, _FAST_INSERT_LINES, lines)
+        token = insert_row_and_children(self.conn, orders, _FAST_INSERT, row, order_lines, _FAST_INSERT_LINES, lines,
+                                        returning=_REVISION_TOKEN if with_revision else None)
         if order.created_at is None:
             order.created_at = row["created_at"]
         self._written[order.id] = row["version"]
+        return token
 
     def update_status(self, order_id: str, status: str, reason: str | None = None, *,
                       expected_version: int | None = None) -> bool:

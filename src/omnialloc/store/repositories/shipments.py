@@ -155,9 +155,12 @@ class ShipmentRepository(Repository):
             q = q.where(shipments.c.created_at >= since)
         return {r.node: r.n for r in self.conn.execute(q)}
 
-    def live_on(self, day: date) -> dict[str, int]:
-        """Live shipments created per node on ``day`` (UTC), as this transaction will leave them."""
-        out = dict(_FAST_LIVE_ON.rows(self.conn, {"day": day}))
+    def live_on(self, day: date, *, stored: dict[str, int] | None = None) -> dict[str, int]:
+        """Live shipments created per node on ``day`` (UTC), as this transaction will leave them.
+
+        ``stored``: the counter rows as read in this transaction by another query
+        (``InventoryRepository.atp_and_live_on``), instead of reading them here."""
+        out = dict(_FAST_LIVE_ON.rows(self.conn, {"day": day})) if stored is None else dict(stored)
         for (node, d), delta in self._live_delta.items():
             if d == day and delta:
                 out[node] = out.get(node, 0) + delta
