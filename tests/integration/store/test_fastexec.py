@@ -116,3 +116,12 @@ def test_a_parent_and_its_children_go_in_one_statement_on_postgresql(probe, db_b
             conn, parent_child_params(parent, orphan))
     with probe.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(CHILD)).scalar() == 2
+
+
+def test_psycopg_memoises_the_placeholders_of_long_multi_row_statements():
+    # (store.fastexec raises psycopg's limits; if a psycopg release renames them, this says so)
+    psycopg_queries = pytest.importorskip("psycopg._queries")
+    import omnialloc.store.fastexec  # noqa: F401
+
+    assert psycopg_queries.MAX_CACHED_STATEMENT_LENGTH >= 32 * 1024
+    assert psycopg_queries.MAX_CACHED_STATEMENT_PARAMS >= 512
