@@ -8,7 +8,9 @@ demo orders (data/orders.json, fresh external_ids) through the Flask test client
 and reports this process's CPU time per request (``time.process_time``: less
 sensitive to a busy neighbour than wall time, and on PostgreSQL it leaves out the
 server's own CPU), wall time per request and SQL statements (and transactions)
-per request. ``--profile N`` prints the N top cumulative entries of a cProfile run timed by this
+per request. On PostgreSQL also the server's CPU per request: this run's backends
+(named by an ``application_name``) plus its WAL writer etc., read from /proc as
+run.py does (the server must run on this machine). ``--profile N`` prints the N top cumulative entries of a cProfile run timed by this
 process's CPU clock (waiting for the database is left out, as in the CPU column).
 """
 
@@ -27,7 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import ROOT, setup_store  # noqa: E402  (sibling script, not a package)
+from run import ROOT, CpuMeter, setup_store  # noqa: E402  (sibling script, not a package)
 
 
 def main() -> None:
@@ -46,6 +48,11 @@ def main() -> None:
     from omnialloc.store.engine import dispose_engines, make_engine
 
     url, token, cleanup = setup_store(args.backend, args.pg_url)
+    meter = None
+    if args.backend == "postgresql":  # names this run's backends, for their CPU (run.CpuMeter)
+        app_name = f"oa-prof-{os.getpid()}"
+        url += f"&application_name={app_name}"
+        meter = CpuMeter(os.getpid(), args.pg_url, app_name)
     try:
         settings = Settings.from_env({**os.environ, "OMNIALLOC_DATABASE_URL": url})  # as gunicorn gets it
         engine = make_engine(url)
@@ -76,6 +83,7 @@ def main() -> None:
         counts.update(statements=0, commits=0)
         cpu, wall = [], []
         prof = cProfile.Profile(time.process_time) if args.profile else None
+        server_before = meter.sample() if meter else None
         for _ in range(args.orders):
             c0, w0 = time.process_time(), time.perf_counter()
             if prof:
@@ -85,11 +93,14 @@ def main() -> None:
                 prof.disable()
             cpu.append((time.process_time() - c0) * 1000)
             wall.append((time.perf_counter() - w0) * 1000)
+        server_s = meter.since(server_before)["postgresql"] if meter else None
         print(f"backend={args.backend} orders={args.orders} (after {args.warmup} warm-up)")
         print(f"CPU ms/request: mean {statistics.fmean(cpu):.2f}, median {statistics.median(cpu):.2f}")
         print(f"wall ms/request: mean {statistics.fmean(wall):.2f}, median {statistics.median(wall):.2f}")
         print(f"statements/request: {counts['statements'] / args.orders:.1f}, "
               f"commits/request: {counts['commits'] / args.orders:.2f}")
+        if server_s is not None:
+            print(f"PostgreSQL CPU ms/request (its backends + WAL writer etc.): {server_s * 1000 / args.orders:.2f}")
         if prof:
             pstats.Stats(prof).sort_stats("cumulative").print_stats(args.profile)
     finally:
