@@ -61,9 +61,7 @@ def _capture(ctx, principal: Principal, body: dict) -> tuple[dict, bool]:
     try:
         try:
             order, written, held = _store_new(ctx, body, digest, principal.actor, assume_revision=True)
-        except (StaleRevision, ValidationFailed):
-            # The caches were behind the stored revision, or refused the order on the strength of them:
-            # again with the revision read first (rare: reference data changed, or the order is invalid).
+        except StaleRevision:  # the caches were behind the stored revision (reference data just changed)
             order, written, held = _store_new(ctx, body, digest, principal.actor, assume_revision=False)
     except (IntegrityError, ValidationFailed):
         # Captured before (maybe by a concurrent retry; 409 if with another body): answer as a replay.
@@ -86,14 +84,19 @@ def _store_new(ctx, body: dict, digest: str, actor: str, *, assume_revision: boo
 
     ``assume_revision``: validate against the reference caches as they are and read the revision token
     along with the order's INSERT (one round trip less on PostgreSQL) instead of before: see
-    ``UnitOfWork.assume_revision``; raises ``StaleRevision`` (nothing written) if they were behind."""
+    ``UnitOfWork.assume_revision``; raises ``StaleRevision`` (nothing written) if they were behind, also
+    instead of refusing the order on their word."""
     with ctx.uow() as uow:
         if assume_revision:
             known, token = cached_revision(uow)
             if known:
                 uow.assume_revision(token)
-        order = _new_order(uow, ctx, body)
-        _store_validated(uow, ctx, order, digest, actor)
+        try:
+            order = _new_order(uow, ctx, body)
+            _store_validated(uow, ctx, order, digest, actor)
+        except ValidationFailed:
+            uow.check_revision()  # a refusal on the caches' word stands only if they were current
+            raise
         uow.commit()
         return order, list(uow.events.recorded), (order, uow.orders.written_version(order.id))
 

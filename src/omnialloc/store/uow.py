@@ -120,10 +120,7 @@ class UnitOfWork:
     def commit(self) -> None:
         self.events.flush()
         self.shipments.flush_counts()  # last: the counter rows are the last rows this transaction locks
-        if self._assumed is not None:  # nothing read it along: read it now (before the commit, in it)
-            from omnialloc.store.repositories.rules import RuleRepository
-
-            self.confirm_revision(RuleRepository(self.conn).revision())
+        self.check_revision()  # an assumed revision nothing read along: read it now (before the commit, in it)
         self._forget_revision()
         if self.conn.in_transaction():
             self.conn.commit()
@@ -163,6 +160,14 @@ class UnitOfWork:
             raise RuntimeError("the transaction has already read its revision")
         self.conn.info[REVISION_SEEN] = token
         self._assumed = (token,)
+
+    def check_revision(self) -> None:
+        """Confirm an assumed revision now by reading the stored token (nothing assumed: nothing to do);
+        raises :class:`StaleRevision` if it differs."""
+        if self._assumed is not None:
+            from omnialloc.store.repositories.rules import RuleRepository
+
+            self.confirm_revision(RuleRepository(self.conn).revision())
 
     def confirm_revision(self, token) -> None:
         """The stored token, read along another statement after :meth:`assume_revision` (``fastexec.NOT_READ``:
