@@ -118,3 +118,41 @@ def test_a_capture_with_warm_caches_reads_no_revision_of_its_own_on_postgresql(c
     assert len(revision_reads) == 2
     if db_backend == "postgresql":
         assert all(s.lstrip().startswith(("WITH new_orders", "SELECT orders.version")) for s in revision_reads)
+
+
+def _reload_due(ctx) -> None:
+    """Age the cached network past its TTL, as 30 s of serving would."""
+    with ctx.uow() as uow:
+        network.network(uow).loaded_at -= network.TTL_SECONDS + 1
+
+
+def test_a_periodic_reload_that_finds_nothing_changed_keeps_the_network_and_its_lane_caches(clean_engine, clean_db_url):
+    # The lane tables and per-destination lane memos hang off the network object: a reload every 30 s
+    # that replaced it would make every worker compute each destination's lanes again.
+    ctx = _ctx(clean_engine, clean_db_url)
+    lifecycle.capture(ctx, SYSTEM, _body("cache-9"))
+    with ctx.uow() as uow:
+        before = network.network(uow)
+    _reload_due(ctx)
+    with ctx.uow() as uow:
+        after = network.network(uow)
+    assert after is before
+    assert after.loaded_at > before.loaded_at - 1  # and it counts as fresh again: no reload per request
+
+
+def test_a_periodic_reload_sees_a_change_made_behind_the_applications_back(clean_engine, clean_db_url):
+    import sqlalchemy as sa
+
+    ctx = _ctx(clean_engine, clean_db_url)
+    first, _ = lifecycle.capture(ctx, SYSTEM, _body("cache-10"))
+    node = first["shipments"][0]["node"]
+    with ctx.uow() as uow:
+        before = network.network(uow)
+    with clean_engine.begin() as conn:  # SQL by hand: the revision token is not bumped
+        conn.execute(sa.text("UPDATE nodes SET active = :off WHERE code = :code"), {"off": False, "code": node})
+    _reload_due(ctx)
+    with ctx.uow() as uow:
+        after = network.network(uow)
+    assert after is not before and node not in after.by_code
+    second, _ = lifecycle.capture(ctx, SYSTEM, _body("cache-11"))
+    assert node not in {s["node"] for s in second["shipments"]}

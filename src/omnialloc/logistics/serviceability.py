@@ -40,6 +40,10 @@ class ServiceabilityIndex:
     def carriers(self) -> frozenset[str]:
         return frozenset(self._rows)
 
+    def same_rows(self, other: "ServiceabilityIndex") -> bool:
+        """True if both indexes hold the same rows (by value)."""
+        return self._rows == other._rows
+
     def __len__(self) -> int:
         return sum(len(r) for r in self._rows.values())
 

@@ -86,8 +86,19 @@ def network(uow, key: str = "default", *, fresh: bool = False) -> Network:
     if hit is not None and not fresh and time.monotonic() - hit.loaded_at < TTL_SECONDS:
         return hit
     loaded = _load(uow)
+    if hit is not None and _same_network(hit, loaded):
+        # The periodic reload found nothing changed: keep the object, because the lane tables and their
+        # per-destination lane memos hang off it (``planning``), and a new object would start them cold
+        # (~19 lane computations per order until every destination has been seen again).
+        hit.loaded_at = loaded.loaded_at
+        return hit
     ref.network = loaded
     return loaded
+
+
+def _same_network(a: Network, b: Network) -> bool:
+    return (a.nodes == b.nodes and a.locations == b.locations and a.carriers == b.carriers
+            and a.rate_cards == b.rate_cards and a.serviceability.same_rows(b.serviceability))
 
 
 def invalidate() -> None:
