@@ -309,19 +309,30 @@ BOUND_BUDGET_S = float(os.environ.get("BENCH_BOUND_BUDGET_S", "60"))
 
 def references(sc: Scenario, *, bound_budget_s: float = BOUND_BUDGET_S, workers: int = 2,
                with_lp: bool = False, with_whole_lines: bool = False, lp_time_limit_s: float = 600.0,
-               time_limit_ms: float = 200) -> dict:
+               time_limit_ms: float = 200, use_stored_prices: bool = True) -> dict:
     """Everything the benchmark compares the online policies with, knowing all orders:
-    - "bound": the Lagrangian bound (`lagrangian.py`) from the batch model's stock prices over the
-      real orders, improved by column generation within `bound_budget_s`;
+    - "bound": the Lagrangian bound (`lagrangian.py`) from the prices of this scenario's
+      certification run (`certificate.py`, when one is stored and `use_stored_prices`) or else the
+      batch model's stock prices over the real orders, improved by column generation within
+      `bound_budget_s`;
     - "plan_log": `priced_plan` at the bound's best prices (a plan on the online rules);
     - optionally "lp_bound" (`lp_bound`, weaker, slow: only for small runs) and "whole_lines"
       (`batch_optimum`, the batch solver's plan, which sends every line whole: other rules).
     The bound reported ("bound") is the higher of the valid bounds computed."""
-    from . import lagrangian
+    from . import certificate, lagrangian
 
     t0, cpu0 = time.perf_counter(), time.process_time()
     ctxs = [OrderContext(sc, o) for o in sc.orders()]
-    lam0, start = lagrangian.start_prices(sc, window=lagrangian.START_WINDOW)
+    stored = certificate.stored_prices(sc, ctxs) if use_stored_prices else None
+    if stored is not None:
+        lam0, rec = stored
+        start = {"method": f"those stored by the certification run `{rec['command']}` ({rec['date']}: "
+                           f"{rec['steps']} column-generation step(s) from {rec['start']}, {rec['wall_s']:,.0f} s, "
+                           f"{rec['cpu_s']:,.0f} CPU-s; L there {rec['L_paise'] / sc.money_divisor:,.0f} "
+                           f"{sc.money_unit}), matched by the scenario's fingerprint and evaluated again here",
+                 "wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - cpu0, "stored": rec}
+    else:
+        lam0, start = lagrangian.start_prices(sc, window=lagrangian.START_WINDOW)
     res = lagrangian.lagrangian_bound(sc, lam0, time_budget_s=max(0.0, bound_budget_s - start["wall_s"]),
                                       workers=workers, ctxs=ctxs)
     bound = res.as_dict(method=f"prices from {start['method']} ({start['wall_s']:.1f} s) and {res.passes - 1} "
@@ -329,6 +340,8 @@ def references(sc: Scenario, *, bound_budget_s: float = BOUND_BUDGET_S, workers:
                                f"{res.solves:,} single-order solves in {workers} process(es)")
     bound["wall_s"] += start["wall_s"]
     bound["cpu_s"] += start["cpu_s"]
+    if stored is not None:
+        bound["stored"] = {k: v for k, v in stored[1].items() if k not in ("prices", "history")}
     plan_log, plan_stats = priced_plan(sc, res, ctxs, time_limit_ms=time_limit_ms)
     out = {"plan": None, "plan_log": plan_log, "plan_s": plan_stats["wall_s"], "plan_stats": plan_stats,
            "bound": bound, "lagrangian": bound}

@@ -16,7 +16,8 @@ a lower bound on every clairvoyant plan, whatever lam is.
 
 LB_o(lam) comes from the product's exact solver (`omnialloc.solvers.solve`,
 strategy "optimal") on the very problem the runner builds for the order
-(`runner.build_problem`), with lam as the lookahead prices: the objective of
+(`runner.build_problem`, compiled through the runner's per-order template),
+with lam as the lookahead prices: the objective of
 an OPTIMAL plan, the proven `bound_paise` otherwise. The objective is the
 cost the runner reports for a strategy (objective - lookahead term) plus the
 lookahead term, which is exactly sum of lam per unit taken, so the price
@@ -27,16 +28,18 @@ capacities do not exist in the benchmark scenarios (the runner sets none).
 Prices: integer paise (the solver's unit), starting from the stock duals of
 the batch pattern LP over the real orders (`start_prices`; in runs longer
 than START_WINDOW orders, over the first of them against their share of the
-stock), then column
+stock; or the prices a certification run stored for the scenario,
+certificate.py), then column
 generation while the time budget lasts: every plan a subproblem returns is a
 column of the Dantzig-Wolfe master (convex combinations of each order's
 known plans within the starting stock), whose stock duals, smoothed towards
 the best prices so far, are the next prices to evaluate; the best L is kept.
 (Plain projected subgradient steps were tried first: with a pass over all
 orders per step, too few steps fit the budget to beat the starting prices.)
-Only orders that can take a unit whose price changed are re-solved in a
-pass; the solves are spread over forked worker processes (the runner's
-pattern).
+Only orders that can take a unit whose price fell, or whose optimum takes
+a unit whose price rose, are re-solved in a pass (the others keep their
+optimum); the solves go through the runner's compiled per-order templates
+and are spread over forked worker processes (the runner's pattern).
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ import numpy as np
 
 from omnialloc.solvers import PlanStatus, solve
 
-from .runner import OrderContext, build_problem
+from .runner import OrderContext, instance_for
 from .scenarios import Scenario
 
 LABEL = "Lagrangian bound (stock rows priced, exact single-order solver per order)"
@@ -71,7 +74,11 @@ class OrderAnswer:
 
 def solve_order(sc: Scenario, ctx: OrderContext, lam: np.ndarray, time_limit_ms: float = SOLVE_LIMIT_MS) -> OrderAnswer:
     """LB_o(lam) for one order against the starting stock (see module docstring)."""
-    plan = solve(build_problem(sc, ctx, sc.stock0, lam), "optimal", time_limit_ms=time_limit_ms, explain_plan=False)
+    # The order's compiled template cut to the starting stock (what the runner solves; the same
+    # instance `build_problem` would compile, tests/unit/bench checks it): after the first pass,
+    # a re-solve costs ~1.1 ms instead of ~3 ms of building and compiling the problem again.
+    plan = solve(instance_for(sc, ctx, ctx.view(sc.stock0, capped=False), lam[:, ctx.cols]), "optimal",
+                 time_limit_ms=time_limit_ms, explain_plan=False)
     backorder = ctx.penalty * ctx.order.units
     if plan.status == PlanStatus.INFEASIBLE:
         if plan.method == "eligibility":
@@ -96,45 +103,71 @@ def solve_order(sc: Scenario, ctx: OrderContext, lam: np.ndarray, time_limit_ms:
 _FORKED: dict = {}
 
 
-def _solve_chunk(idx: list[int], lam: np.ndarray, time_limit_ms: float) -> tuple[list[OrderAnswer], float]:
+def _serve(conn, time_limit_ms: float) -> None:
+    """A worker's loop: (order indices, prices) in, (answers, CPU seconds) out, until None."""
     sc, ctxs = _FORKED["sc"], _FORKED["ctxs"]
-    cpu = time.process_time()
-    return [solve_order(sc, ctxs[i], lam, time_limit_ms) for i in idx], time.process_time() - cpu
+    while (msg := conn.recv()) is not None:
+        idx, lam = msg
+        cpu = time.process_time()
+        try:
+            conn.send(([solve_order(sc, ctxs[i], lam, time_limit_ms) for i in idx], time.process_time() - cpu))
+        except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
+            conn.send(exc)
+    conn.close()
 
 
 class _Solver:
-    """Solves a set of orders at given prices, in this process or in forked workers."""
+    """Solves a set of orders at given prices, in this process or in forked workers. Order i always
+    goes to worker i mod workers, so the compiled template a worker made for it in the first pass
+    (`runner.instance_for`, kept on the order's context in that worker) serves every later pass:
+    a pool handing chunks to whichever worker is free made them rebuild templates pass after pass."""
 
     def __init__(self, sc: Scenario, ctxs: list[OrderContext], workers: int, time_limit_ms: float):
         self.sc, self.ctxs, self.time_limit_ms = sc, ctxs, time_limit_ms
-        self.pool = None
+        self.conns, self.procs = [], []
         if workers > 1:
             import multiprocessing as mp
-            from concurrent.futures import ProcessPoolExecutor
 
+            fork = mp.get_context("fork")
             _FORKED.update(sc=sc, ctxs=ctxs)
-            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
-            self.workers = workers
+            try:
+                for _ in range(workers):
+                    mine, theirs = fork.Pipe()
+                    proc = fork.Process(target=_serve, args=(theirs, time_limit_ms), daemon=True)
+                    proc.start()
+                    theirs.close()
+                    self.conns.append(mine)
+                    self.procs.append(proc)
+            finally:
+                _FORKED.clear()   # the workers have their copy
         self.worker_cpu = 0.0   # CPU seconds spent in the workers (the parent's own are process_time())
 
     def __call__(self, idx: np.ndarray, lam: np.ndarray) -> list[OrderAnswer]:
         idx = idx.tolist()
-        if self.pool is None or len(idx) < 64:
+        w = len(self.conns)
+        if w == 0 or len(idx) < 64:
             return [solve_order(self.sc, self.ctxs[i], lam, self.time_limit_ms) for i in idx]
-        # interleaved chunks: big orders are spread over the workers, a few chunks each for balance
-        k = 4 * self.workers
-        chunks = [idx[j::k] for j in range(k)]
-        parts = list(self.pool.map(_solve_chunk, chunks, [lam] * k, [self.time_limit_ms] * k))
+        mine = [[p for p, i in enumerate(idx) if i % w == k] for k in range(w)]
+        for k, conn in enumerate(self.conns):
+            conn.send(([idx[p] for p in mine[k]], lam))
         out: list[OrderAnswer | None] = [None] * len(idx)
-        for j, (part, cpu) in enumerate(parts):
-            out[j::k] = part
+        for k, conn in enumerate(self.conns):
+            got = conn.recv()
+            if isinstance(got, Exception):
+                raise got
+            part, cpu = got
+            for p, a in zip(mine[k], part):
+                out[p] = a
             self.worker_cpu += cpu
         return out
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown()
-            _FORKED.clear()
+        for conn in self.conns:
+            conn.send(None)
+            conn.close()
+        for proc in self.procs:
+            proc.join()
+        self.conns, self.procs = [], []
 
 
 #: runs longer than this many orders take their start prices from the batch LP over a window of them
@@ -142,7 +175,8 @@ class _Solver:
 START_WINDOW = 2_000
 
 
-def start_prices(sc: Scenario, *, time_limit_s: float = 60.0, window: int | None = None) -> tuple[np.ndarray, dict]:
+def start_prices(sc: Scenario, *, time_limit_s: float = 60.0, window: int | None = None,
+                 windows: int = 1, workers: int = 1) -> tuple[np.ndarray, dict]:
     """(nodes x SKUs) paise per unit: the stock duals of the batch pattern LP (the model
     `solvers.prices` prices with) over the *real* orders against the starting stock, or over the
     first `window` of them against the stock scaled to their share: unrounded in the LP's stock rows
@@ -151,20 +185,60 @@ def start_prices(sc: Scenario, *, time_limit_s: float = 60.0, window: int | None
     and were priced far too high (L fell to 2.6M Rs at 20,000 orders against 6.7M at zero prices);
     rounded up in the rows too, L was 7,327,884 Rs at 20,000 orders, seed 7; unrounded rows give
     7,505,186 Rs (LP 15 s against 6 s, load ~2.5; patterns from the whole stock made the LP take
-    minutes). The bound is valid for any prices: these only start the search."""
+    minutes). The bound is valid for any prices: these only start the search.
+
+    `windows` > 1: the mean of the duals of that many consecutive windows of `window` orders (the
+    first, the next, ...), each against its share of the stock: one window's duals carry the noise
+    of which orders fell in it, and L is concave in the prices, so L at the mean is at least the
+    mean of the windows' L (LPs of 2,000 orders stay fast where one LP over more orders does not).
+    The windows' LPs run in up to `workers` forked processes."""
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    n = sc.n_orders if window is None else min(window, sc.n_orders)
+    windows = max(1, min(windows, sc.n_orders // n))
+    args = [(k, n, time_limit_s) for k in range(windows)]
+    worker_cpu = 0.0
+    if workers > 1 and windows > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        _FORKED.update(sc=sc)
+        try:
+            with ProcessPoolExecutor(max_workers=min(workers, windows), mp_context=mp.get_context("fork")) as pool:
+                got = list(pool.map(_forked_window, *zip(*args)))
+        finally:
+            _FORKED.clear()
+        worker_cpu = sum(g[2] for g in got)
+    else:
+        got = [_window_prices(sc, *a) for a in args]
+    lam = np.mean([g[0] for g in got], axis=0)   # the search's prices are floats
+    statuses = [g[1] for g in got]
+    if n >= sc.n_orders:
+        what = "the batch LP's stock duals over the real orders"
+    elif windows == 1:
+        what = f"the batch LP's stock duals over the first {n:,} real orders (stock scaled to their share, unrounded)"
+    else:
+        what = (f"the mean of the batch LP's stock duals over {windows} consecutive windows of {n:,} real orders "
+                "(each against the stock scaled to its share, unrounded)")
+    status = statuses[0] if len(set(statuses)) == 1 else ", ".join(statuses)
+    return lam, {"method": what, "lp_status": status, "wall_s": time.perf_counter() - t0,
+                 "cpu_s": time.process_time() - cpu0 + worker_cpu, "worker_cpu_s": worker_cpu}
+
+
+def _window_prices(sc: Scenario, k: int, n: int, time_limit_s: float) -> tuple[np.ndarray, str, float]:
+    """The LP stock duals over real orders k n .. (k + 1) n - 1 against their share of the stock,
+    the LP's status and the CPU seconds spent."""
     import itertools
 
     from .lookahead import scaled_lp_prices
 
-    t0, cpu0 = time.perf_counter(), time.process_time()
-    n = sc.n_orders if window is None else min(window, sc.n_orders)
-    lam, prices, _ = scaled_lp_prices(sc, itertools.islice(sc.orders(), n), sc.stock0, n / sc.n_orders,
-                                      time_limit_s)
-    lam = lam.astype(float)   # the search's prices are floats (whole paise here)
-    what = "the batch LP's stock duals over the real orders" if n >= sc.n_orders else \
-        f"the batch LP's stock duals over the first {n:,} real orders (stock scaled to their share, unrounded)"
-    return lam, {"method": what, "lp_status": prices.lp_status, "wall_s": time.perf_counter() - t0,
-                 "cpu_s": time.process_time() - cpu0}
+    cpu = time.process_time()
+    lam, prices, _ = scaled_lp_prices(sc, itertools.islice(sc.orders(), k * n, (k + 1) * n), sc.stock0,
+                                      n / sc.n_orders, time_limit_s)
+    return lam.astype(float), prices.lp_status, time.process_time() - cpu
+
+
+def _forked_window(k: int, n: int, time_limit_s: float) -> tuple[np.ndarray, str, float]:
+    return _window_prices(_FORKED["sc"], k, n, time_limit_s)
 
 
 class _Master:
@@ -237,7 +311,10 @@ class _Master:
             h.addCols(k1 - k0, np.asarray(self.cost[k0:k1]), np.zeros(k1 - k0), np.full(k1 - k0, np.inf),
                       len(idx), starts, idx, val)
             self.cols_in, self.ents_in = k1, len(self.ent_col)
-        h.setOptionValue("time_limit", float(max(time_limit_s, 0.5)))
+        # HiGHS checks time_limit against the run time summed over every run() of this object
+        # (ERGO-Code/HiGHS#1477): the limit must be that sum plus this solve's share, or the third
+        # master at 20,000 orders stopped after 13 s of a 60-s limit.
+        h.setOptionValue("time_limit", float(h.getRunTime() + max(time_limit_s, 0.5)))
         h.run()
         lam = np.zeros(self.N * self.S)
         if h.modelStatusToString(h.getModelStatus()) != "Optimal":
@@ -310,11 +387,22 @@ def lagrangian_bound(sc: Scenario, lam0: np.ndarray, *, time_budget_s: float = 6
     try:
         while passes < max_passes:
             new_int = np.rint(nxt).astype(np.int64)
-            changed = (new_int != lam_int).reshape(-1)
+            diff = (new_int - lam_int).reshape(-1)
             todo = np.zeros(n_orders, dtype=bool)
-            todo[ent_o[changed[ent_k]]] = True
+            # A unit that got cheaper may make another plan of the order best: re-solve. A unit that
+            # got dearer changes nothing for an order whose optimum does not take it (that plan's
+            # value stays, every other plan's can only rise), so only the orders taking it are
+            # re-solved; the others keep their optimum (an unproven order its bound: the minimum
+            # cannot fall when no price falls).
+            todo[ent_o[diff[ent_k] < 0]] = True
             if passes == 0:
                 todo[:] = True
+            else:
+                touched = np.zeros(n_orders, dtype=bool)
+                touched[ent_o[diff[ent_k] != 0]] = True
+                use_o = np.fromiter((i for i, a in enumerate(answers) for _ in a.use), np.int64)
+                use_k = np.fromiter((n * S + s for a in answers for n, s, _ in a.use), np.int64)
+                todo[use_o[diff[use_k] > 0]] = True
             idx = np.flatnonzero(todo)
             left = time_budget_s - (time.perf_counter() - t0)
             if passes > 0 and len(idx) * per_solve * 1.15 > left:
@@ -332,6 +420,8 @@ def lagrangian_bound(sc: Scenario, lam0: np.ndarray, *, time_budget_s: float = 6
             L = float(values.sum() - (lam_int * sc.stock0).sum())
             passes += 1
             entry = {"pass": passes, "L": L, "resolved": int(len(idx)), "s": round(time.perf_counter() - t1, 2)}
+            if passes > 1:
+                entry["kept"] = int((touched & ~todo).sum())   # touched by a change, optimum kept
             if best is not None:   # trust the master's duals more after a step that paid, less after one that did not
                 smoothing = max(0.3, smoothing - adapt) if L > best else min(0.9, smoothing + adapt)
             if best is None or L > best:

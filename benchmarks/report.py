@@ -183,6 +183,16 @@ def clairvoyant_notes(result: runner.RunResult) -> list[str]:
             "Valid for every plan of every policy, online or not, for any prices >= 0. 'gap closed' = (myopic - "
             "policy) / (myopic - bound); the clairvoyant optimum lies between the bound and the cheapest plan "
             "known, so the share closed is understated, by at most the gap between the two.")
+        rec = lag.get("stored")
+        if rec is not None:
+            out.append(
+                f"Certification: the start prices come from `{rec['command']}` (stored in "
+                f"benchmarks/results/, {rec['steps']} column-generation step(s) counted, not timed, so any machine "
+                f"gets the same prices; {rec['wall_s']:,.0f} s and {rec['cpu_s']:,.0f} CPU-s on {rec['date']}). "
+                f"This run evaluated L at them itself, every order solved again: "
+                f"{_money(sc, lag['start_cost'])} (the certification run: {_money(sc, rec['L_paise'])}). The file "
+                "is only reused, not trusted: any prices >= 0 give a valid bound, and a file whose scenario "
+                "fingerprint (orders, stock, costs) differs is ignored.")
     lp = clair.get("lp_bound")
     if lp is not None:
         lp_text = (f"{_money(sc, lp['cost'])} ({lp['rows']:,} rows x {lp['cols']:,} columns, {lp['wall_s']:.1f} s)"
@@ -254,7 +264,9 @@ def gap_references(out: BenchOutput) -> list[tuple[str, float]]:
     refs = []
     lag, lp = clair.get("lagrangian"), clair.get("lp_bound")
     if lag is not None and lag.get("cost") is not None:
-        refs.append((f"the Lagrangian bound ({lag['wall_s']:.0f} s; valid for every plan: understates the share)",
+        how = (f"{lag['wall_s']:.0f} s here from the prices of a {lag['stored']['steps']}-step certification run"
+               if lag.get("stored") else f"{lag['wall_s']:.0f} s")
+        refs.append((f"the Lagrangian bound ({how}; valid for every plan: understates the share)",
                      lag["cost"] / div))
     if lp is not None and lp.get("cost") is not None:
         refs.append(("the own LP bound (valid for every plan, weaker)", lp["cost"] / div))

@@ -284,6 +284,41 @@ def bench_run_cmd(scenario, orders, strategies, seed, out_dir, check, time_limit
         sys.exit(1)
 
 
+@bench.command("bound")
+@click.option("--scenario", default="india-100", show_default=True, help="india-<N> (N nodes) or jasin-sinha.")
+@click.option("--orders", default=20_000, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--steps", default=10, show_default=True, type=click.IntRange(0, 1_000),
+              help="Column-generation steps after the start prices (a count, not a time: reproducible).")
+@click.option("--window", default=2_000, show_default=True, type=click.IntRange(1, 1_000_000),
+              help="Start prices from the batch LP over this many of the first real orders.")
+@click.option("--windows", default=1, show_default=True, type=click.IntRange(1, 1_000),
+              help="Average the start prices over this many consecutive windows of --window orders.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--out", "out_dir", default=None, help="Folder for the stored prices (default benchmarks/results).")
+def bench_bound_cmd(scenario, orders, seed, steps, window, windows, workers, out_dir) -> None:
+    """Certify the clairvoyant (Lagrangian) lower bound with a fixed number of steps and store its
+    prices; `bench run` on the same scenario starts its bound from them and evaluates it again."""
+    _benchmarks()
+    from benchmarks import certificate
+    from benchmarks.scenarios import get_scenario
+
+    try:
+        sc = get_scenario(scenario, orders, seed)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--scenario") from None
+    cmd = (f"omnialloc bench bound --scenario {scenario} --orders {orders} --seed {seed} --steps {steps}"
+           + (f" --window {window}" if window != 2_000 else "") + (f" --windows {windows}" if windows != 1 else ""))
+    res, rec, path = certificate.certify(sc, steps, workers=workers, window=window, windows=windows, command=cmd,
+                                         out_dir=out_dir)
+    unit, div = sc.money_unit, sc.money_divisor
+    click.echo(f"Lagrangian bound {res.cost / div:,.0f} {unit} after {rec['steps']} step(s) "
+               f"(start {res.start_cost / div:,.0f} {unit}"
+               + (f"; no prices give more than {res.master / div:,.0f} {unit} over the plans found"
+                  if res.master is not None else "")
+               + f"); {rec['wall_s']:,.0f} s, {rec['cpu_s']:,.0f} CPU-s; wrote {path}")
+
+
 @bench.command("replay")
 @click.option("--since", required=True, help="Replay orders created on or after this date (YYYY-MM-DD, UTC).")
 @click.option("--strategy", default="nearest", show_default=True,

@@ -158,3 +158,28 @@ def test_clairvoyant_plan_plays_by_the_online_rules_and_costs_at_least_the_bound
     # reusing the bound's plans where they fit gives the same cost as solving every order again
     again = runner.run(sc, [runner.LOOKAHEAD], check=False, prices=bound.lam).logs[runner.LOOKAHEAD]
     assert log.cost.sum() == again.cost.sum() and stats["resolved"] < sc.n_orders
+
+
+def test_orders_kept_across_a_step_keep_their_exact_optimum():
+    # After a step, orders whose prices only rose on units their optimum does not take are not solved
+    # again; the best L must still be L evaluated from scratch at its prices.
+    sc = get_scenario("india-12", 150, 6)
+    lam0, _ = lagrangian.start_prices(sc)
+    res = lagrangian.lagrangian_bound(sc, lam0, max_passes=8)
+    assert any(h.get("kept", 0) > 0 for h in res.history)
+    assert res.cost > res.start_cost and res.cost == bound_at(sc, res.lam)
+
+
+def test_start_prices_over_several_windows_are_the_mean_of_each_windows_prices():
+    from benchmarks.lookahead import scaled_lp_prices
+
+    sc = get_scenario("india-12", 90, 2)
+    lam, info = lagrangian.start_prices(sc, window=30, windows=3)
+    orders = list(sc.orders())
+    each = [scaled_lp_prices(sc, orders[k * 30:(k + 1) * 30], sc.stock0, 30 / 90)[0] for k in range(3)]
+    assert np.allclose(lam, np.mean(each, axis=0)) and "3 consecutive windows of 30" in info["method"]
+    assert np.array_equal(lagrangian.start_prices(sc, window=30, windows=3, workers=2)[0], lam)
+    # L is concave in the prices: at the mean it is at least the mean of the windows' L, up to the
+    # rounding to whole paise (half a paisa on every unit taken or in stock)
+    rounding = 0.5 * (sc.stock0.sum() + sum(o.units for o in orders))
+    assert bound_at(sc, lam) >= np.mean([bound_at(sc, x) for x in each]) - rounding
