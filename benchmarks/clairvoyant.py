@@ -342,6 +342,8 @@ def references(sc: Scenario, *, bound_budget_s: float = BOUND_BUDGET_S, workers:
     bound["cpu_s"] += start["cpu_s"]
     if stored is not None:
         bound["stored"] = {k: v for k, v in stored[1].items() if k not in ("prices", "history")}
+    elif use_stored_prices and certificate.path_for(sc).exists():
+        bound["stale_certificate"] = certificate.path_for(sc).name   # said in the notes: re-run it
     plan_log, plan_stats = priced_plan(sc, res, ctxs, time_limit_ms=time_limit_ms)
     out = {"plan": None, "plan_log": plan_log, "plan_s": plan_stats["wall_s"], "plan_stats": plan_stats,
            "bound": bound, "lagrangian": bound}

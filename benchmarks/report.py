@@ -183,6 +183,10 @@ def clairvoyant_notes(result: runner.RunResult) -> list[str]:
             "Valid for every plan of every policy, online or not, for any prices >= 0. 'gap closed' = (myopic - "
             "policy) / (myopic - bound); the clairvoyant optimum lies between the bound and the cheapest plan "
             "known, so the share closed is understated, by at most the gap between the two.")
+        if lag.get("stale_certificate"):
+            out.append(f"Certification: benchmarks/results/{lag['stale_certificate']} holds prices for another version "
+                       "of this scenario (its fingerprint of orders, stock and costs differs), so it was not used; "
+                       "`omnialloc bench bound` with the command recorded in it makes a new one.")
         rec = lag.get("stored")
         if rec is not None:
             out.append(

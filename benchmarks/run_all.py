@@ -13,6 +13,10 @@ Between them, the reference scenario at BENCH_GAP_ORDERS orders (default 2000; 0
 own LP bound and the batch solver's whole-line plan are also computed for comparison (only up to
 report.CLAIRVOYANT_MAX_ORDERS orders).
 
+The clairvoyant bound of a run starts from the prices `omnialloc bench bound` stored for that very
+scenario in benchmarks/results/bound-<run>.json, when there is one (certificate.py; the reference
+run has one), and evaluates the bound at them itself.
+
 Environment overrides for a quick look: BENCH_ORDERS, BENCH_SCENARIO, BENCH_SEED, BENCH_GAP_ORDERS, BENCH_JS_ORDERS,
 BENCH_BOUND_BUDGET_S (seconds for the clairvoyant Lagrangian bound, default 60; see clairvoyant.py).
 """

@@ -68,3 +68,17 @@ def test_bench_bound_command_writes_the_prices(tmp_path):
     rec = json.loads((tmp_path / "bound-india-12-40-s3.json").read_text())
     assert rec["command"] == "omnialloc bench bound --scenario india-12 --orders 40 --seed 3 --steps 1"
     assert "Lagrangian bound" in out.output and rec["steps"] <= 1
+
+
+def test_a_stale_certificate_is_not_used_and_the_notes_say_so(tmp_path, monkeypatch):
+    from benchmarks import report, runner
+
+    sc = get_scenario("india-12", 60, 4)
+    certificate.certify(sc, 0, workers=1, out_dir=tmp_path)
+    monkeypatch.setattr(certificate, "RESULTS_DIR", tmp_path)
+    changed = get_scenario("india-12", 60, 4)
+    changed.stock0 = changed.stock0 + 1
+    refs = clairvoyant.references(changed, bound_budget_s=0, workers=1)
+    assert "stored" not in refs["bound"] and refs["bound"]["stale_certificate"] == "bound-india-12-60-s4.json"
+    result = runner.RunResult(changed, {}, [], 0, {}, clairvoyant=refs)
+    assert any("not used" in line for line in report.clairvoyant_notes(result))
