@@ -19,6 +19,7 @@ prices are used, as without a file).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -46,7 +47,7 @@ def fingerprint(sc: Scenario, ctxs: list[OrderContext]) -> str:
     h = hashlib.sha256()
 
     def put(*parts) -> None:
-        h.update(repr(parts).encode())
+        h.update(repr(_canonical(parts)).encode())
 
     put(FORMAT, sc.name, sc.seed, sc.n_orders, sc.cost_model, sc.promise_days)
     h.update(np.ascontiguousarray(sc.stock0, dtype=np.int64).tobytes())
@@ -64,6 +65,20 @@ def fingerprint(sc: Scenario, ctxs: list[OrderContext]) -> str:
     for pin in sorted(pins):
         put(pin, [sc.network.serviceability.row(c, pin) for c in carriers])
     return h.hexdigest()
+
+
+def _canonical(x):
+    """`x` with every set sorted and every dataclass as (name, fields): a repr that is the same in every
+    process (a frozenset's own repr follows string hashing, which differs per process)."""
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return (type(x).__name__,) + tuple(_canonical(getattr(x, f.name)) for f in dataclasses.fields(x))
+    if isinstance(x, (set, frozenset)):
+        return ("set",) + tuple(sorted((_canonical(e) for e in x), key=repr))
+    if isinstance(x, dict):
+        return ("dict",) + tuple(sorted(((_canonical(k), _canonical(v)) for k, v in x.items()), key=repr))
+    if isinstance(x, (list, tuple)):
+        return tuple(_canonical(e) for e in x)
+    return x
 
 
 def certify(sc: Scenario, steps: int, *, workers: int = 2, window: int = lagrangian.START_WINDOW,

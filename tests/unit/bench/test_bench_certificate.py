@@ -82,3 +82,18 @@ def test_a_stale_certificate_is_not_used_and_the_notes_say_so(tmp_path, monkeypa
     assert "stored" not in refs["bound"] and refs["bound"]["stale_certificate"] == "bound-india-12-60-s4.json"
     result = runner.RunResult(changed, {}, [], 0, {}, clairvoyant=refs)
     assert any("not used" in line for line in report.clairvoyant_notes(result))
+
+
+def test_the_fingerprint_is_the_same_in_every_process():
+    # A frozenset's repr (a carrier's modes) follows string hashing, which Python seeds per process: the
+    # stored file must still be found by the next `bench run`.
+    import os
+    import subprocess
+    import sys
+
+    code = ("from benchmarks import certificate; from benchmarks.runner import OrderContext; "
+            "from benchmarks.scenarios import get_scenario; sc = get_scenario('india-12', 60, 4); "
+            "print(certificate.fingerprint(sc, [OrderContext(sc, o) for o in sc.orders()]))")
+    prints = {subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": str(seed)},
+                             capture_output=True, text=True, check=True, timeout=300).stdout for seed in (0, 2, 4)}
+    assert len(prints) == 1
