@@ -29,8 +29,7 @@ run: install
 	@# The notification worker runs beside the API; with no SMTP relay configured, e-mails go to the log.
 	OMNIALLOC_EMAIL_PROVIDER=$${OMNIALLOC_EMAIL_PROVIDER:-log} $(OMNI) notify-worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(VENV)/bin/gunicorn --preload --workers $(WORKERS) --worker-class gthread --threads $(THREADS) \
-		--bind $(HOST):$(PORT) --access-logfile - "omnialloc.api.wsgi:app"
+	$(OMNI) serve --host $(HOST) --port $(PORT) --workers $(WORKERS) --threads $(THREADS) --access-log
 
 # Browser tests (tests/browser) drive Debian's chromium; install it when missing. If that fails (no apt,
 # no root, no network) they SKIP with the reason instead of failing.

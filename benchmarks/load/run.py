@@ -137,14 +137,17 @@ class CpuMeter:
 
     def sample(self) -> dict:
         g = self.gunicorn_pid
-        workers = (_ticks(g, reaped=True) - _ticks(g)) + sum(_ticks(c) for c in _children(g))
-        return {"workers": workers, "pg": {pid: _ticks(pid) for pid in self._pg_pids()}}
+        each = {c: _ticks(c) for c in _children(g)}
+        return {"workers": (_ticks(g, reaped=True) - _ticks(g)) + sum(each.values()), "each": each,
+                "pg": {pid: _ticks(pid) for pid in self._pg_pids()}}
 
     def since(self, before: dict) -> dict:
         """CPU seconds per class since ``before`` (a ``sample()``)."""
         now = self.sample()
         pg = sum(t - before["pg"].get(pid, 0) for pid, t in now["pg"].items())
-        out = {"workers": (now["workers"] - before["workers"]) / self.tick}
+        out = {"workers": (now["workers"] - before["workers"]) / self.tick,
+               # each live worker's share: shows whether the load reached every worker (see serving.py)
+               "split": sorted((t - before["each"].get(pid, 0) for pid, t in now["each"].items()), reverse=True)}
         if self.pg is not None:
             out["postgresql"] = pg / self.tick
         return out
@@ -187,9 +190,12 @@ def main() -> None:
         db_url += f"&application_name={app_name}"
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
+    from omnialloc.api.serving import gunicorn_argv  # the command line `omnialloc serve` runs
+
     gunicorn = subprocess.Popen(
-        [str(Path(PY).with_name("gunicorn")), "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-         "--worker-class", args.worker_class, "--threads", str(args.threads), "omnialloc.api.wsgi:app"], env={**os.environ, "OMNIALLOC_DATABASE_URL": db_url},
+        gunicorn_argv(host="127.0.0.1", port=port, workers=args.workers, threads=args.threads,
+                      worker_class=args.worker_class),
+        env={**os.environ, "OMNIALLOC_DATABASE_URL": db_url},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     rows = []
     try:
@@ -232,8 +238,8 @@ def main() -> None:
              f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min).", "",
              "CPU ms per completed order by process class, read from /proc over each phase: gunicorn workers"
              + (" / PostgreSQL (this run's backends + WAL writer etc.)" if app_name else "") + " / load generator.", "",
-             "| load | offered | completed/s | p50 ms | p99 ms | CPU ms/order | responses |",
-             "|---|---|---|---|---|---|---|"]
+             "| load | offered | completed/s | p50 ms | p99 ms | CPU ms/order | worker CPU split | responses |",
+             "|---|---|---|---|---|---|---|---|"]
     classes = ("workers", "postgresql", "loadgen") if app_name else ("workers", "loadgen")
     totals = {c: 0.0 for c in classes}
     done = 0
@@ -241,7 +247,10 @@ def main() -> None:
         codes = ", ".join(f"{k}: {v}" for k, v in sorted(r["codes"].items()) if v)
         ok = max(r["ok"], 1)
         cpu = " / ".join(f"{r['cpu_s'][c] * 1000 / ok:.1f}" for c in classes)
-        lines.append(f"| {label} | {r['mode']} | {r['throughput']} | {r['p50_ms']} | {r['p99_ms']} | {cpu} | {codes} |")
+        split = r["cpu_s"]["split"]
+        split = "/".join(f"{100 * t / max(sum(split), 1):.0f}" for t in split) + "%"
+        lines.append(f"| {label} | {r['mode']} | {r['throughput']} | {r['p50_ms']} | {r['p99_ms']} | {cpu} | {split} "
+                     f"| {codes} |")
         done += r["ok"]
         for c in classes:
             totals[c] += r["cpu_s"][c]

@@ -92,14 +92,19 @@ def load_demo(data_dir: str | None, orders: bool) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
 @click.option("--threads", default=2, show_default=True, type=int, help="threads per worker (gthread workers)")
-def serve(host: str, port: int, workers: int, threads: int) -> None:
-    """Serve the HTTP API with gunicorn: gthread workers, so connections are kept alive and a worker's
-    second thread computes while the first waits for the database (benchmarks/RESULTS.md, "Load")."""
+@click.option("--access-log", is_flag=True, help="log every request to standard output")
+def serve(host: str, port: int, workers: int, threads: int, access_log: bool) -> None:
+    """Serve the HTTP API with gunicorn: gthread workers, one listening socket per worker (see
+    omnialloc.api.serving for why)."""
     import os
 
-    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    os.execv(gunicorn, [gunicorn, "--preload", "--workers", str(workers), "--worker-class", "gthread",
-                        "--threads", str(threads), "--bind", f"{host}:{port}", "omnialloc.api.wsgi:app"])
+    from omnialloc.api.serving import gunicorn_argv, port_taken
+
+    if port_taken(host, port):
+        raise click.ClickException(f"{host}:{port} is already served by another process; stop it or pick "
+                                   "another --port")
+    argv = gunicorn_argv(host=host, port=port, workers=workers, threads=threads, access_log=access_log)
+    os.execv(argv[0], argv)
 
 
 @main.command()
