@@ -102,7 +102,7 @@ def main() -> None:
         if server_s is not None:
             print(f"PostgreSQL CPU ms/request (its backends + WAL writer etc.): {server_s * 1000 / args.orders:.2f}")
         if prof:
-            pstats.Stats(prof).sort_stats("cumulative").print_stats(args.profile)
+            pstats.Stats(prof).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(args.profile)
     finally:
         dispose_engines()
         cleanup()

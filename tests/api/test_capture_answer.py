@@ -62,3 +62,24 @@ def test_a_pickup_order_answers_what_a_read_shows(client, admin, uow_factory):
     with uow_factory() as uow:
         store = next(n for n in uow.nodes.list() if n.can(Capability.PICKUP_IN_STORE))
     _captured_equals_read(client, admin, order_body("answer-pickup", delivery_mode="pickup", pickup_node=store.code))
+
+
+def test_a_capture_whose_reservation_loses_a_race_is_captured_then_allocated_apart(client, admin, monkeypatch):
+    # The first reservation finds its stock gone (another request took it): the one transaction of capture
+    # and allocation rolls back whole, then the order is captured alone and allocated with re-solves.
+    from omnialloc.store.repositories.inventory import InventoryRepository
+
+    original, lost = InventoryRepository.reserve, []
+
+    def reserve(self, node, sku, qty):
+        if not lost:
+            lost.append((node, sku))
+            return False
+        return original(self, node, sku, qty)
+
+    monkeypatch.setattr(InventoryRepository, "reserve", reserve)
+    captured = _captured_equals_read(client, admin, {**DEMO_ORDERS[0], "external_id": "answer-race"})
+    assert lost and captured["status"] == "ALLOCATED"
+    assert [e["type"] for e in captured["events"]].count("captured") == 1
+    listed = client.get("/orders", query_string={"limit": 200}, headers=admin).get_json()
+    assert [o["id"] for o in listed["items"] if o["external_id"] == "answer-race"] == [captured["id"]]

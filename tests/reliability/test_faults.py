@@ -66,10 +66,17 @@ def _reserved_total(engine) -> int:
         return conn.execute(sa.select(sa.func.sum(inventory.c.reserved))).scalar() or 0
 
 
-def test_connection_dropped_mid_allocate_is_a_clean_503_and_the_retry_succeeds(
+def _stored_counts(engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar()
+                for t in (orders, shipments, allocations, events)}
+
+
+def test_connection_dropped_mid_capture_stores_nothing_and_the_retried_capture_allocates(
         app_client, admin_token, clean_engine, monkeypatch, db_backend):
+    # POST /orders captures and allocates in one transaction: a failure anywhere in it leaves nothing.
     headers = {"Authorization": f"Bearer {admin_token}"}
-    reserved_before = _reserved_total(clean_engine)
+    reserved_before, stored_before = _reserved_total(clean_engine), _stored_counts(clean_engine)
     fired = _drop_connection_on_first_reserve(monkeypatch, db_backend)
 
     r = app_client.post("/orders", json=_body("drop-1"), headers=headers)
@@ -79,32 +86,50 @@ def test_connection_dropped_mid_allocate_is_a_clean_503_and_the_retry_succeeds(
     assert body["status"] == 503 and body["title"] and body["detail"] and body["errors"] == []
     assert r.headers.get("Retry-After")
 
-    # Nothing half-written: the order is captured (its own committed transaction) but holds no stock.
-    with clean_engine.connect() as conn:
-        order = conn.execute(sa.select(orders)).one()
-        assert order.status == "VALIDATED"
-        assert conn.execute(sa.select(sa.func.count()).select_from(shipments)).scalar() == 0
-        assert conn.execute(sa.select(sa.func.count()).select_from(allocations)).scalar() == 0
-        assert not conn.execute(sa.select(events.c.id).where(events.c.to_status == "ALLOCATED")).first()
+    # Nothing half-written: no order, no shipment, no allocation, no event, no stock held.
+    assert _stored_counts(clean_engine) == stored_before
     assert _reserved_total(clean_engine) == reserved_before
     assert check(clean_engine).ok
 
-    # The retry (allocate again, on a fresh connection from the pool) succeeds.
-    r = app_client.post(f"/orders/{order.id}/allocate", headers=headers)
-    assert r.status_code == 200, r.get_json()
+    # The client's retry of the same capture (a fresh connection from the pool) stores and allocates it.
+    r = app_client.post("/orders", json=_body("drop-1"), headers=headers)
+    assert r.status_code == 201, r.get_json()
     assert r.get_json()["status"] == "ALLOCATED"
     assert _reserved_total(clean_engine) == reserved_before + 1
     report = check(clean_engine)
     assert report.ok, report.summary()
 
 
-def test_retrying_the_capture_itself_after_a_503_allocates_the_order(app_client, admin_token, monkeypatch,
-                                                                     db_backend):
+def test_connection_dropped_mid_allocate_is_a_clean_503_and_the_retry_succeeds(
+        app_client, admin_token, clean_engine, clean_db_url, monkeypatch, db_backend):
     headers = {"Authorization": f"Bearer {admin_token}"}
-    _drop_connection_on_first_reserve(monkeypatch, db_backend)
-    assert app_client.post("/orders", json=_body("drop-2"), headers=headers).status_code == 503
-    r = app_client.post("/orders", json=_body("drop-2"), headers=headers)
-    assert r.status_code == 200 and r.get_json()["status"] == "ALLOCATED"
+    # An order captured without allocation (auto-allocate off), allocated later through the API.
+    ctx = Context(clean_engine, Settings(database_url=clean_db_url, auto_allocate=False))
+    view, _ = lifecycle.capture(ctx, SYSTEM, _body("drop-2"))
+    assert view["status"] == "VALIDATED"
+    reserved_before, stored_before = _reserved_total(clean_engine), _stored_counts(clean_engine)
+    fired = _drop_connection_on_first_reserve(monkeypatch, db_backend)
+
+    r = app_client.post(f"/orders/{view['id']}/allocate", headers=headers)
+    assert fired, "the fault was injected"
+    assert r.status_code == 503, r.get_json()
+    assert r.headers.get("Retry-After")
+
+    # Nothing half-written: the order is as it was, holding no stock.
+    with clean_engine.connect() as conn:
+        assert conn.execute(sa.select(orders.c.status).where(orders.c.id == view["id"])).scalar() == "VALIDATED"
+        assert not conn.execute(sa.select(events.c.id).where(events.c.to_status == "ALLOCATED")).first()
+    assert _stored_counts(clean_engine) == stored_before
+    assert _reserved_total(clean_engine) == reserved_before
+    assert check(clean_engine).ok
+
+    # The retry (allocate again, on a fresh connection from the pool) succeeds.
+    r = app_client.post(f"/orders/{view['id']}/allocate", headers=headers)
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["status"] == "ALLOCATED"
+    assert _reserved_total(clean_engine) == reserved_before + 1
+    report = check(clean_engine)
+    assert report.ok, report.summary()
 
 
 def test_solver_out_of_time_on_a_big_order_gives_a_flagged_heuristic_plan(clean_engine, clean_db_url):

@@ -50,19 +50,33 @@ def capture(ctx, principal: Principal, body: dict) -> tuple[dict, bool]:
     if principal.role == Role.CHANNEL and body["channel"] != principal.channel:
         raise ValidationFailed(f"this key may only create orders for channel {principal.channel!r}",
                                field_errors=[FieldError("channel", f"must be {principal.channel!r}")])
-    with ctx.one_connection():  # the capture and its allocation: one checkout, one pool pre-ping
+    with ctx.one_connection():  # the capture and its allocation: one checkout (and one transaction: _store_new)
         return _capture(ctx, principal, body)
 
 
 def _capture(ctx, principal: Principal, body: dict) -> tuple[dict, bool]:
     digest = request_hash(body)
+    allocate_too = ctx.settings.auto_allocate
     # Insert first, look for an earlier capture only when the (channel, external_id) key is taken
     # (or the body no longer validates): retries are rare, so the first attempt skips that query.
     try:
         try:
-            order, written, held = _store_new(ctx, body, digest, principal.actor, assume_revision=True)
-        except StaleRevision:  # the caches were behind the stored revision (reference data just changed)
-            order, written, held = _store_new(ctx, body, digest, principal.actor, assume_revision=False)
+            try:
+                order, written, held, outcome = _store_new(ctx, body, digest, principal.actor, assume_revision=True,
+                                                           allocate_too=allocate_too)
+            except StaleRevision:  # the caches were behind the stored revision (reference data just changed)
+                order, written, held, outcome = _store_new(ctx, body, digest, principal.actor,
+                                                           assume_revision=False, allocate_too=allocate_too)
+        except ReservationConflict:
+            # Another request took the stock this plan counted on, and the whole transaction rolled back:
+            # capture alone, then allocate with allocate()'s re-solves (and its backorder if they run out).
+            order, written, held, outcome = _store_new(ctx, body, digest, principal.actor, assume_revision=False,
+                                                       allocate_too=False)
+            if order.status == OrderStatus.VALIDATED:
+                outcome = allocate(ctx, order.id, principal.actor, held=held)
+                if outcome is None or outcome.order is None:  # stock kept moving: backordered in a later transaction
+                    return queries.order_view(ctx, principal, order.id), True
+                written += outcome.events
     except (IntegrityError, ValidationFailed):
         # Captured before (maybe by a concurrent retry; 409 if with another body): answer as a replay.
         existing = _replay(ctx, body, digest)
@@ -70,17 +84,19 @@ def _capture(ctx, principal: Principal, body: dict) -> tuple[dict, bool]:
             raise
         return _replayed(ctx, principal, existing), False
     # The answer is rendered from what this request wrote (a new order has nothing else), not read back.
-    if ctx.settings.auto_allocate and order.status == OrderStatus.VALIDATED:
-        outcome = allocate(ctx, order.id, principal.actor, held=held)
-        if outcome is None or outcome.order is None:  # stock kept moving: backordered in a later transaction
-            return queries.order_view(ctx, principal, order.id), True
-        return queries.captured_view(outcome.order, outcome.held, outcome.allocation,
-                                     written + outcome.events), True
+    if outcome is not None and outcome.order is not None:
+        return queries.captured_view(outcome.order, outcome.held, outcome.allocation, written), True
     return queries.captured_view(order, [], None, written), True
 
 
-def _store_new(ctx, body: dict, digest: str, actor: str, *, assume_revision: bool):
-    """Validate and store a new order in one transaction: (order, events written, (order, version)).
+def _store_new(ctx, body: dict, digest: str, actor: str, *, assume_revision: bool, allocate_too: bool):
+    """Validate and store a new order in one transaction, and with ``allocate_too`` allocate it in that same
+    transaction: (order, events written, (order, version), allocation outcome or None).
+
+    One transaction for both saves a BEGIN, a COMMIT (a WAL flush), the re-read of the order's version
+    and a second events INSERT per order. It is all or nothing: if the database fails mid-way nothing is
+    stored and the client's retry captures afresh; a ``ReservationConflict`` (stock taken meanwhile)
+    rolls back the capture too, and the caller runs capture and allocation apart.
 
     ``assume_revision``: validate against the reference caches as they are and read the revision token
     along with the order's INSERT (one round trip less on PostgreSQL) instead of before: see
@@ -97,8 +113,12 @@ def _store_new(ctx, body: dict, digest: str, actor: str, *, assume_revision: boo
         except ValidationFailed:
             uow.check_revision()  # a refusal on the caches' word stands only if they were current
             raise
+        held = (order, uow.orders.written_version(order.id))
+        outcome = None
+        if allocate_too and order.status == OrderStatus.VALIDATED:
+            outcome = allocate_in(uow, ctx, order, actor, routing=_routing(uow, ctx, order), untouched=True)
         uow.commit()
-        return order, list(uow.events.recorded), (order, uow.orders.written_version(order.id))
+        return order, list(uow.events.recorded), held, outcome
 
 
 def _replayed(ctx, principal: Principal, order_id: str) -> dict:
