@@ -10,8 +10,8 @@ Leaving the block without ``commit()`` (or with an exception) rolls back.
 lock (a deferred BEGIN: a consistent snapshot; writes in it are a bug).
 After ``commit()`` the unit may be used again; the next statement begins a
 new transaction. Events (and their outbox rows) are queued and written just
-before the commit (see ``repositories.events``), and after them the shipment
-counters (see ``repositories.shipments``).
+before the commit (see ``repositories.events``), and with or after them the
+shipment counters (see ``repositories.shipments``).
 
 The reference revision token (what the per-process caches are keyed by) is read
 once per transaction, or taken on trust and checked later: see
@@ -118,8 +118,11 @@ class UnitOfWork:
             self.conn.close()
 
     def commit(self) -> None:
-        self.events.flush()
-        self.shipments.flush_counts()  # last: the counter rows are the last rows this transaction locks
+        # Last: the counter rows are the last rows this transaction locks (on PostgreSQL written by the
+        # events' own statement when they fit it: one round trip less per allocation).
+        counts = self.shipments.take_counts()
+        if not self.events.flush(counts=counts):
+            self.shipments.write_counts(counts)
         self.check_revision()  # an assumed revision nothing read along: read it now (before the commit, in it)
         self._forget_revision()
         if self.conn.in_transaction():

@@ -127,3 +127,37 @@ def test_the_checker_names_a_counter_out_of_step(uow_factory, new_order, new_shi
     with clean_engine.begin() as conn:
         conn.execute(sa.update(shipment_day_counts).values(live=5))
     assert "shipment_count_mismatch" in check(clean_engine).codes()
+
+
+def test_the_counts_are_written_with_the_events_in_one_statement_on_postgresql(
+        uow_factory, new_order, new_shipment, demo, clean_engine, db_backend):
+    import sqlalchemy as sa
+
+    from omnialloc.services.events import record
+
+    _order_with_shipments(uow_factory, new_order, new_shipment)  # the counter row exists: the upsert adds to it
+    seen: list[str] = []
+
+    def spy(conn, cursor, statement, *_):
+        seen.append(statement)
+
+    order = new_order()
+    sa.event.listen(clean_engine, "before_cursor_execute", spy)
+    try:
+        with uow_factory() as uow:
+            uow.orders.add(order)
+            for _ in range(2):
+                uow.shipments.add(new_shipment(order.id))
+            record(uow, "order", order.id, "note", "test", reason="two shipments")
+            uow.commit()
+    finally:
+        sa.event.remove(clean_engine, "before_cursor_execute", spy)
+    assert _stored(uow_factory, demo["node"], _today()) == 3
+    with uow_factory(readonly=True) as uow:
+        assert [e.reason for e in uow.events.for_entity("order", order.id)] == ["two shipments"]
+    assert "shipment_count_mismatch" not in check(clean_engine).codes()
+    writes = [s for s in seen if "shipment_day_counts" in s]
+    if db_backend == "postgresql":  # one round trip for the events and the counters
+        assert len(writes) == 1 and writes[0].lstrip().startswith("WITH new_events")
+    else:
+        assert len(writes) == 1 and writes[0].lstrip().startswith("INSERT INTO shipment_day_counts")

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from omnialloc.domain import Event
 from omnialloc.store.fastexec import Fast
 from omnialloc.store.repositories._base import Repository
-from omnialloc.store.tables import events
+from omnialloc.store.tables import events, shipment_day_counts
 from omnialloc.store.tables_notify import notifications
 
 _FIELDS = ("entity", "entity_id", "type", "from_status", "to_status", "actor", "reason", "at")
@@ -30,6 +30,8 @@ _FAST_INSERTS: dict[int, Fast] = {}
 _FAST_OUTBOX: dict[str, Fast] = {}
 _WITH_OUTBOX: dict[tuple, Fast] = {}
 _WITH_OUTBOX_ROWS = 16  # outbox rows written with their events in one statement (PostgreSQL), at most
+_WITH_COUNT_ROWS = 8  # and shipment counter rows (one per node and day a transaction created shipments at)
+_COUNT_COLUMNS = ("node", "day", "live")
 _COLUMNS = _FIELDS + ("payload",)
 
 
@@ -60,35 +62,52 @@ def outbox_insert(dialect_name: str):
     return stmt
 
 
-def _events_with_outbox(n: int, outbox_keys: tuple[str, ...], m: int) -> Fast:
-    """PostgreSQL: ``n`` events and ``m`` outbox rows in one statement, built once per shape::
+def _events_with_outbox(n: int, outbox_keys: tuple[str, ...], m: int, c: int = 0) -> Fast:
+    """PostgreSQL: ``n`` events, ``m`` outbox rows and ``c`` shipment counter rows in one statement, built
+    once per shape::
 
-        WITH new_events AS (INSERT INTO events VALUES (...) x n RETURNING id)
+        WITH new_events AS (INSERT INTO events VALUES (...) x n RETURNING id),
+             counts AS (INSERT INTO shipment_day_counts VALUES (...) x c ON CONFLICT (node, day) DO UPDATE ...)
         INSERT INTO notifications (..., event_id)
         VALUES (..., (SELECT id FROM new_events ORDER BY id OFFSET :o<j>_event LIMIT 1)) x m
         ON CONFLICT (idempotency_key) DO NOTHING
 
-    Parameters: ``<column>_<i>`` for event i (as :func:`_fast_insert`), ``o<j>_<column>`` for outbox row j
-    and ``o<j>_event``, the queue position of its event (the ids, sorted, are in queue order as in
-    :func:`_fast_insert`). One round trip instead of two, and no ``executemany`` (psycopg runs that in
-    pipeline mode, which cost more worker CPU than the statement itself for the two rows of an
-    allocation)."""
-    key = (n, outbox_keys, m)
+    (with no outbox rows, the counters' upsert is the main statement). Parameters: ``<column>_<i>`` for
+    event i (as :func:`_fast_insert`), ``o<j>_<column>`` for outbox row j and ``o<j>_event``, the queue
+    position of its event (the ids, sorted, are in queue order as in :func:`_fast_insert`), and
+    ``c<k>_node``, ``c<k>_day``, ``c<k>_live`` for counter row k. One round trip instead of three, and no
+    ``executemany`` (psycopg runs that in pipeline mode, which cost more worker CPU than the statement
+    itself for the two rows of an allocation). PostgreSQL runs every data-modifying part of a WITH to
+    completion, whether or not the main statement reads it."""
+    key = (n, outbox_keys, m, c)
     fast = _WITH_OUTBOX.get(key)
     if fast is None:
         from sqlalchemy.dialects.postgresql import insert
 
+        from omnialloc.store.repositories.shipments import count_upsert
+
         new = events.insert().values(
-            [{c: sa.bindparam(f"{c}_{i}", type_=events.c[c].type) for c in _COLUMNS} for i in range(n)]
+            [{col: sa.bindparam(f"{col}_{i}", type_=events.c[col].type) for col in _COLUMNS} for i in range(n)]
         ).returning(events.c.id).cte("new_events")
-        rows = []
-        for j in range(m):
-            row = {c: sa.bindparam(f"o{j}_{c}", type_=notifications.c[c].type) for c in outbox_keys}
-            row["event_id"] = (sa.select(new.c.id).order_by(new.c.id)
-                               .offset(sa.bindparam(f"o{j}_event", type_=sa.Integer)).limit(1).scalar_subquery())
-            rows.append(row)
-        fast = _WITH_OUTBOX[key] = Fast(insert(notifications).values(rows).on_conflict_do_nothing(
-            index_elements=[notifications.c.idempotency_key]).add_cte(new))
+        counts = None
+        if c:
+            counts = count_upsert("postgresql", [
+                {col: sa.bindparam(f"c{k}_{col}", type_=shipment_day_counts.c[col].type) for col in _COUNT_COLUMNS}
+                for k in range(c)])
+        if m:
+            rows = []
+            for j in range(m):
+                row = {col: sa.bindparam(f"o{j}_{col}", type_=notifications.c[col].type) for col in outbox_keys}
+                row["event_id"] = (sa.select(new.c.id).order_by(new.c.id)
+                                   .offset(sa.bindparam(f"o{j}_event", type_=sa.Integer)).limit(1).scalar_subquery())
+                rows.append(row)
+            main = insert(notifications).values(rows).on_conflict_do_nothing(
+                index_elements=[notifications.c.idempotency_key]).add_cte(new)
+            if counts is not None:
+                main = main.add_cte(counts.cte("counts"))
+        else:
+            main = counts.add_cte(new)
+        fast = _WITH_OUTBOX[key] = Fast(main)
     return fast
 
 
@@ -120,20 +139,24 @@ class EventRepository(Repository):
         if len(self._queue) >= _FLUSH_AT:
             self.flush()
 
-    def flush(self) -> None:
+    def flush(self, *, counts: list[dict] = ()) -> bool:
         """Write the queued events (one INSERT, ids in queue order), then their outbox rows (one more; on
         PostgreSQL both in one statement when the queue is short).
 
         An outbox row whose idempotency key is already stored is skipped: recording the same change
         twice notifies once.
+
+        ``counts``: the unit of work's shipment counter rows (``ShipmentRepository.take_counts``), written
+        by the same statement on PostgreSQL when they fit it; returns whether they were (else the caller
+        writes them).
         """
         if not self._queue:
-            return
+            return False
         queue, self._queue = self._queue, []
         if len(queue) <= _FAST_ROWS:
             params = {f"{c}_{i}": values[c] for i, (values, _) in enumerate(queue) for c in _COLUMNS}
-            if self.conn.dialect.name == "postgresql" and self._with_outbox(queue, params):
-                return
+            if self.conn.dialect.name == "postgresql" and self._with_outbox(queue, params, counts):
+                return True
             ids = sorted(row[0] for row in _fast_insert(len(queue)).rows(self.conn, params))
         else:
             ids = self.conn.execute(_INSERT_MANY, [values for values, _ in queue]).scalars().all()
@@ -148,20 +171,23 @@ class EventRepository(Repository):
                 fast.executemany(self.conn, outbox)
             else:
                 self.conn.execute(outbox_insert(dialect), outbox)
+        return False
 
-    def _with_outbox(self, queue, params: dict) -> bool:
-        """Write the queue's events and outbox rows in one statement (:func:`_events_with_outbox`) if they fit
-        one shape; False (nothing written) if there are none or they don't."""
+    def _with_outbox(self, queue, params: dict, counts: list[dict]) -> bool:
+        """Write the queue's events, outbox rows and ``counts`` in one statement (:func:`_events_with_outbox`)
+        if they fit one shape; False (nothing written) if there are no outbox rows or counts, or they don't."""
         outbox = [(i, row) for i, (_, rows) in enumerate(queue) for row in rows]
-        if not outbox or len(outbox) > _WITH_OUTBOX_ROWS:
+        if (not outbox and not counts) or len(outbox) > _WITH_OUTBOX_ROWS or len(counts) > _WITH_COUNT_ROWS:
             return False
-        keys = tuple(outbox[0][1])
+        keys = tuple(outbox[0][1]) if outbox else ()
         if any(tuple(row) != keys for _, row in outbox):
             return False
         for j, (i, row) in enumerate(outbox):
             params[f"o{j}_event"] = i
             params.update({f"o{j}_{c}": v for c, v in row.items()})
-        _events_with_outbox(len(queue), keys, len(outbox)).rowcount(self.conn, params)
+        for k, row in enumerate(counts):
+            params.update({f"c{k}_{c}": v for c, v in row.items()})
+        _events_with_outbox(len(queue), keys, len(outbox), len(counts)).rowcount(self.conn, params)
         return True
 
     def discard(self) -> None:

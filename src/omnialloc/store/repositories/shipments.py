@@ -7,8 +7,8 @@ sku) ``inventory.reserved`` equals the sum of those shipments' line quantities
 Per node and UTC day of creation, ``shipment_day_counts.live`` equals the number
 of shipments not REJECTED / CANCELLED (a node's daily capacity is measured against
 it). ``add`` and a status change into a dead status keep it in step: the changes
-are queued and written by ``flush_counts`` when the unit of work commits, after
-everything else and in (node, day) order, so concurrent transactions take the
+are queued and written when the unit of work commits (``take_counts``), after
+everything else (on PostgreSQL in the events' statement) and in (node, day) order, so concurrent transactions take the
 counter rows last and in one order (no deadlock with the inventory rows taken
 before them). ``live_on`` adds this transaction's queued changes to what it reads.
 """
@@ -73,19 +73,26 @@ _FAST_INSERT, _FAST_INSERT_LINES, _FAST_LIVE_ON = Fast(_INSERT), Fast(_INSERT_LI
 _DEAD = frozenset(str(s) for s in DEAD_STATUSES)
 
 
-def _count_upsert(dialect_name: str) -> Fast:
-    """INSERT INTO shipment_day_counts ... ON CONFLICT (node, day) DO UPDATE live = live + delta, per dialect
-    (run on the DBAPI cursor, store.fastexec)."""
-    stmt = _COUNT_UPSERT.get(dialect_name)
-    if stmt is None:
-        if dialect_name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:  # the two supported backends
-            from sqlalchemy.dialects.sqlite import insert
-        ins = insert(shipment_day_counts)
-        stmt = _COUNT_UPSERT[dialect_name] = Fast(ins.on_conflict_do_update(
-            index_elements=[shipment_day_counts.c.node, shipment_day_counts.c.day],
-            set_={"live": shipment_day_counts.c.live + ins.excluded.live}))
+def count_upsert(dialect_name: str, rows: list[dict] | None = None):
+    """INSERT INTO shipment_day_counts ... ON CONFLICT (node, day) DO UPDATE live = live + delta, for the
+    dialect: with ``rows`` (a VALUES list of bind parameters) the Core statement, else the one-row
+    statement built once and run on the DBAPI cursor (store.fastexec)."""
+    if rows is None:
+        stmt = _COUNT_UPSERT.get(dialect_name)
+        if stmt is not None:
+            return stmt
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:  # the two supported backends
+        from sqlalchemy.dialects.sqlite import insert
+    ins = insert(shipment_day_counts)
+    if rows is not None:
+        ins = ins.values(rows)
+    upsert = ins.on_conflict_do_update(index_elements=[shipment_day_counts.c.node, shipment_day_counts.c.day],
+                                       set_={"live": shipment_day_counts.c.live + ins.excluded.live})
+    if rows is not None:
+        return upsert
+    stmt = _COUNT_UPSERT[dialect_name] = Fast(upsert)
     return stmt
 
 
@@ -216,13 +223,17 @@ class ShipmentRepository(Repository):
             self._live_delta[(before.node, utc_day(before.created_at))] -= 1
         return done
 
-    def flush_counts(self) -> None:
-        """Write the queued ``shipment_day_counts`` changes (the unit of work calls this last before commit)."""
+    def take_counts(self) -> list[dict]:
+        """The queued ``shipment_day_counts`` changes as rows (node, day, live delta) in key order, now
+        forgotten: the unit of work writes them last before its commit (:meth:`write_counts`, or on
+        PostgreSQL along with the events)."""
         deltas = sorted((key, n) for key, n in self._live_delta.items() if n)
         self._live_delta.clear()
-        if deltas:
-            _count_upsert(self.conn.dialect.name).executemany(
-                self.conn, [{"node": node, "day": day, "live": n} for (node, day), n in deltas])
+        return [{"node": node, "day": day, "live": n} for (node, day), n in deltas]
+
+    def write_counts(self, rows: list[dict]) -> None:
+        if rows:
+            count_upsert(self.conn.dialect.name).executemany(self.conn, rows)
 
     def discard_counts(self) -> None:
         self._live_delta.clear()
