@@ -87,8 +87,6 @@ def _json_body_must_be_an_object():
     model such as the notification preferences accepted it.) Unparseable JSON is left
     to the view's parser, which answers the usual 400.
     """
-    import json
-
     from flask import jsonify, request
 
     if request.method not in ("POST", "PUT", "PATCH") or not request.is_json:
@@ -96,11 +94,10 @@ def _json_body_must_be_an_object():
     raw = request.get_data(cache=True)
     if not raw.strip():
         return None
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return None
-    if isinstance(data, dict):
+    # Parsed once: werkzeug keeps the result for the view's own get_json. A body that does not parse
+    # gives None here (and is parsed again, to a 400, by the view's parser); so does a literal null.
+    data = request.get_json(silent=True)
+    if isinstance(data, dict) or (data is None and raw.strip() != b"null"):
         return None
     kind = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}.get(
         type(data), "null")

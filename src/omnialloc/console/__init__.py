@@ -20,6 +20,7 @@ import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, g, jsonify, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from omnialloc.domain.enums import Role
@@ -63,9 +64,21 @@ def register(app: Flask) -> None:
         PERMANENT_SESSION_LIFETIME=lifetime,
         CONSOLE_SESSION_SECONDS=lifetime,
     )
+    app.session_interface = ConsoleSessions()
     from omnialloc.console import views  # noqa: F401 - routes attach to bp
 
     app.register_blueprint(bp)
+
+
+class ConsoleSessions(SecureCookieSessionInterface):
+    """Signed-cookie sessions under /console only. The cookie's path is /console, so no other request
+    carries one: the API gets Flask's null session instead of a signer built and a cookie looked for on
+    every call (~1% of a capture's CPU)."""
+
+    def open_session(self, app: Flask, request):
+        if not request.path.startswith(app.config["SESSION_COOKIE_PATH"]):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
 
 # --------------------------------------------------------------------------- session, auth, CSRF
