@@ -162,6 +162,16 @@ class CpuMeter:
 LOADGEN = HERE / "loadgen.py"
 
 
+def speed_probe() -> float:
+    """CPU seconds this process takes for a fixed pure-Python loop (10 million additions): how fast the
+    VM's vCPUs run right now. On the shared box it moved by ~20% within an hour (0.63-0.77 s on
+    2026-12-04), and the throughput with it, so each table records it at start and end."""
+    t, total = time.process_time(), 0
+    for i in range(10_000_000):
+        total += i
+    return time.process_time() - t
+
+
 def loadgen(url: str, token: str, seconds: float, *, rate: float | None = None, closed: int = 0) -> dict:
     cmd = [PY, str(LOADGEN), "--url", url, "--token", token, "--seconds", str(seconds),
            "--tag", secrets.token_hex(4)]
@@ -189,6 +199,7 @@ def main() -> None:
     args = p.parse_args()
     globals()["LOADGEN"] = args.loadgen
 
+    probe = [speed_probe()]
     db_url, token, cleanup = setup_store(args.backend, args.pg_url)
     app_name = None
     if args.backend == "postgresql":  # names this run's backends, for their CPU in pg_stat_activity
@@ -231,6 +242,7 @@ def main() -> None:
         gunicorn.wait(timeout=20)
         cleanup()
 
+    probe.append(speed_probe())
     cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
                 if l.startswith("model name")), platform.processor())
     workers = f"{args.workers} {args.worker_class} workers" + (f" x {args.threads} threads" if args.threads > 1 else "")
@@ -241,7 +253,8 @@ def main() -> None:
              f"Command: `.venv/bin/python benchmarks/load/run.py --backend {args.backend} --seconds {args.seconds:g}"
              f"{flags}`  ",
              f"Machine: {os.cpu_count()} vCPU ({cpu}), shared with other work; load generator on the same box; "
-             f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min).", "",
+             f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min); speed probe "
+             f"{probe[0]:.2f} s at the start, {probe[1]:.2f} s at the end (lower is faster: see speed_probe).", "",
              "CPU ms per completed order by process class, read from /proc over each phase: gunicorn workers"
              + (" / PostgreSQL (this run's backends + WAL writer etc.)" if app_name else "") + " / load generator.", "",
              "| load | offered | completed/s | p50 ms | p99 ms | CPU ms/order | worker CPU split | responses |",
