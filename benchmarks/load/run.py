@@ -222,7 +222,9 @@ def main() -> None:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        loadgen(base, token, 3, closed=2)  # warm-up: imports, network cache, connection pools
+        # Warm-up: imports, network cache, lane memos, connection pools, in every worker (16 connections:
+        # the kernel spreads them over the workers' sockets; with 2 both could land on one worker).
+        loadgen(base, token, 3, closed=16)
         meter = CpuMeter(gunicorn.pid, args.pg_url if app_name else None, app_name)
 
         def phase(**kw) -> dict:

@@ -56,6 +56,19 @@ def test_a_pool_of_connections_opened_at_once_reaches_both_workers(gunicorn):
             c.close()
 
 
+def _listening_inodes(port: int) -> set[int]:
+    return {int(line.split()[9]) for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
+            if line.split()[3] == "0A" and int(line.split()[1].split(":")[1], 16) == port}  # 0A: LISTEN
+
+
+def test_each_worker_listens_on_its_own_socket(gunicorn):
+    # What spreads the connections: one SO_REUSEPORT socket per worker (the kernel picks one per new
+    # connection), not one socket shared by all (the first worker to wake takes what is pending).
+    listening = _listening_inodes(gunicorn.port)
+    held = [_socket_inodes(pid) & listening for pid in gunicorn.worker_pids()]
+    assert len(held) == 2 and all(len(h) == 1 for h in held) and held[0] != held[1], held
+
+
 def test_serve_refuses_a_port_already_served():
     # With a socket per worker (SO_REUSEPORT) a second server would share the port rather than fail.
     with socket.socket() as taken:
