@@ -8,9 +8,10 @@ Per node and UTC day of creation, ``shipment_day_counts.live`` equals the number
 of shipments not REJECTED / CANCELLED (a node's daily capacity is measured against
 it). ``add`` and a status change into a dead status keep it in step: the changes
 are queued and written when the unit of work commits (``take_counts``), after
-everything else (on PostgreSQL in the events' statement) and in (node, day) order, so concurrent transactions take the
-counter rows last and in one order (no deadlock with the inventory rows taken
-before them). ``live_on`` adds this transaction's queued changes to what it reads.
+everything else (on PostgreSQL in the events' statement) and in (node, day)
+order, so concurrent transactions take the counter rows last and in one order
+(no deadlock with the inventory rows taken before them). ``live_on`` adds this
+transaction's queued changes to what it reads.
 """
 
 from __future__ import annotations
