@@ -175,9 +175,10 @@ def test_stores_are_candidates_unless_routing_turns_ship_from_store_off():
 
 
 # ---------------------------------------------------------------- pickup in store (BOPIS)
-def _pickup_order(client, keys, external_id: str, store: str = "CHN-ST1", sku: str = "SKU-0001", qty: int = 1):
+def _pickup_order(client, keys, external_id: str, store: str = "CHN-ST1", sku: str = "SKU-0001", qty: int = 1,
+                  **extra):
     r = client.post("/orders", json=order_body(external_id, lines=[{"sku": sku, "qty": qty}], delivery_mode="pickup",
-                                               pickup_node=store), headers=auth(keys["admin"]))
+                                               pickup_node=store, **extra), headers=auth(keys["admin"]))
     assert r.status_code == 201, r.get_json()
     return r.get_json()
 
@@ -213,6 +214,35 @@ def test_bopis_from_capture_to_pickup(client, keys, uow_factory):
     moves = [e["to_status"] for e in order["events"] if e["type"] == "status_changed"]
     assert moves.index("READY_FOR_PICKUP") < moves.index("COLLECTED") < moves.index("PICKED_UP")
     _invariants_hold(uow_factory)
+
+
+def test_the_customer_is_sent_the_pickup_code_and_the_store_when_the_order_is_ready(client, keys, uow_factory):
+    import sqlalchemy as sa
+
+    from omnialloc.notify.catalog import Channel, Kind
+    from omnialloc.notify.context import finish
+    from omnialloc.notify.templates import Templates
+    from omnialloc.store.tables_notify import notifications
+
+    store = _node_key(uow_factory, "CHN-ST1")
+    order = _pickup_order(client, keys, "bopis-msg", payment_mode="COD")
+    (shp,) = order["shipments"]
+    assert client.post(f"/shipments/{shp['id']}/accept", headers=auth(store)).status_code == 200
+    assert client.post(f"/shipments/{shp['id']}/ready", headers=auth(store)).status_code == 200
+    code = client.get(f"/orders/{order['id']}/pickup", headers=auth(keys["channel"])).get_json()["pickup_code"]
+    with uow_factory(readonly=True) as uow:
+        rows = uow.conn.execute(sa.select(notifications).where(notifications.c.order_id == order["id"],
+                                                               notifications.c.kind == "ready_for_pickup")).all()
+        store_name = uow.nodes.get("CHN-ST1").name
+    assert sorted((r.channel, r.recipient, r.status) for r in rows) == [
+        ("email", "asha@example.com", "pending"), ("sms", "+919800000001", "pending")]
+    ctx = finish(rows[0].context, brand="Omni Shop", tracking_base_url="https://t.example/")
+    assert ctx["pickup"]["code"] == code and ctx["pickup"]["store_name"] == store_name
+    assert ctx["pickup"]["expires_on"] and "Chennai" in ctx["pickup"]["store_address"]
+    sms = Templates().render(Kind.READY_FOR_PICKUP, Channel.SMS, ctx).text
+    mail = Templates().render(Kind.READY_FOR_PICKUP, Channel.EMAIL, ctx)
+    assert code in sms and len(sms) <= 160
+    assert code in mail.subject and code in mail.text and store_name in mail.html and "at the counter" in mail.text
 
 
 def _invariants_hold(uow_factory) -> None:

@@ -30,6 +30,7 @@ class Kind(StrEnum):
     DELIVERED = "delivered"
     DELIVERY_FAILED = "delivery_failed"
     ORDER_CANCELLED = "order_cancelled"
+    READY_FOR_PICKUP = "ready_for_pickup"
     RETURN_APPROVED = "return_approved"
     RETURN_PICKUP_SCHEDULED = "return_pickup_scheduled"
     RETURN_RECEIVED = "return_received"
@@ -38,7 +39,7 @@ class Kind(StrEnum):
 
 
 ONCE_PER_SUBJECT = frozenset({
-    Kind.ORDER_CONFIRMED, Kind.ORDER_SHIPPED, Kind.DELIVERED, Kind.ORDER_CANCELLED,
+    Kind.ORDER_CONFIRMED, Kind.ORDER_SHIPPED, Kind.DELIVERED, Kind.ORDER_CANCELLED, Kind.READY_FOR_PICKUP,
     Kind.RETURN_APPROVED, Kind.RETURN_PICKUP_SCHEDULED, Kind.RETURN_RECEIVED, Kind.REFUND_ISSUED,
     Kind.STORE_CREDIT_ISSUED,
 })
@@ -54,6 +55,7 @@ STALE_AFTER: dict[Kind, timedelta] = {
 _BY_STATUS: dict[tuple[str, str], Kind] = {
     ("order", "ALLOCATED"): Kind.ORDER_CONFIRMED,
     ("order", "CANCELLED"): Kind.ORDER_CANCELLED,
+    ("order", "READY_FOR_PICKUP"): Kind.READY_FOR_PICKUP,  # BOPIS: the pickup code, the store, until when
     ("shipment", "SHIPPED"): Kind.ORDER_SHIPPED,
     ("shipment", "OUT_FOR_DELIVERY"): Kind.OUT_FOR_DELIVERY,
     ("shipment", "DELIVERED"): Kind.DELIVERED,

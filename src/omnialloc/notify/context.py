@@ -11,6 +11,8 @@ Contract (all keys always present, ``None`` when unknown, so templates may test 
     rma.id, .resolution, .resolution_label, .pickup_date, .carrier_name, .awb,
        .refund_paise, .refund_method (as words: "your UPI account")
     (for return messages, ``items`` are the returned lines)
+    pickup.code, .store_name, .store_address, .expires_on
+                                pickup in store: the code to show at the counter, where, until which day
     reason                      the reason recorded with the change, if any
     return_window_days
 
@@ -41,7 +43,8 @@ def first_name(name: str | None) -> str:
 
 def build(*, order, brand: str = "", shipment=None, rma: dict | None = None, reason: str | None = None,
           tracking_base_url: str = "", carrier_names: dict[str, str] | None = None,
-          sku_names: dict[str, str] | None = None, return_window_days: int = 30, awb: str | None = None) -> dict:
+          sku_names: dict[str, str] | None = None, return_window_days: int = 30, awb: str | None = None,
+          pickup: dict | None = None) -> dict:
     """Template variables for one message about ``order`` (and its ``shipment`` or return ``rma``)."""
     carrier_names = carrier_names or {}
     sku_names = sku_names or {}
@@ -72,6 +75,8 @@ def build(*, order, brand: str = "", shipment=None, rma: dict | None = None, rea
                 "carrier_name": None, "awb": None, "refund_paise": None, "refund_method": None},
         "reason": reason,
         "return_window_days": return_window_days,
+        "pickup": {"code": None, "store_name": None, "store_address": None, "expires_on": None,
+                   **{k: v for k, v in (pickup or {}).items() if v is not None}},
     }
     if shipment is not None:
         awb = awb or shipment.awb  # the AWB may be in the event before it is on the shipment row
@@ -120,7 +125,10 @@ def worst_case(kind: str | None = None) -> dict:
                         lines=[ShipmentLine(1, "SKU-0001", 999)], awb="A" * 30, sla_days=14)
     rma = {"id": "rma_" + "d" * 30, "resolution": "store_credit", "pickup_date": "2026-12-31",
            "carrier": "DELHIVERY", "awb": "R" * 30, "refund_paise": 99_99_999_99, "refund_method": "UPI"}
-    return build(brand="Shree Laxmi Fashions Pvt Ltd", order=order, shipment=shipment, rma=rma,
+    pickup = {"code": "999999", "store_name": "Phoenix Marketcity Velachery Flagship Store",
+              "store_address": "142 Velachery Main Road, Velachery, Chennai, Tamil Nadu 600042",
+              "expires_on": "2026-12-31"}
+    return build(brand="Shree Laxmi Fashions Pvt Ltd", order=order, shipment=shipment, rma=rma, pickup=pickup,
                  reason="Customer not available at the address; phone switched off",
                  tracking_base_url="https://track.example-shop.in/t",
                  carrier_names={"DELHIVERY": "Delhivery Surface Express"})

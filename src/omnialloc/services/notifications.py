@@ -106,12 +106,14 @@ def _facts(uow, due: catalog.Due, event, order=None):
     """(order, template facts) for the subject of ``due``, read in the event's own transaction
     (an order event's ``order`` is taken as given when the caller passes it)."""
     payload = dict(event.payload or {})
-    shipment = rma = None
+    shipment = rma = pickup = None
     if due.entity == "order":
         if order is None or order.id != due.entity_id:
             order = uow.orders.get(due.entity_id)
         if due.kind == Kind.REFUND_ISSUED:
             rma = _return_facts(uow, payload.get("return_id"), payload)
+        elif due.kind == Kind.READY_FOR_PICKUP and order is not None:
+            pickup = _pickup_facts(uow, order, payload)
     elif due.entity == "shipment":
         shipment = uow.shipments.get(due.entity_id)
         order = uow.orders.get(shipment.order_id if shipment else payload.get("order_id"))
@@ -136,8 +138,21 @@ def _facts(uow, due: catalog.Due, event, order=None):
     # Only a carrier's remark on a failed attempt is meant for the buyer; other reasons are internal.
     reason = event.reason if due.kind == Kind.DELIVERY_FAILED else payload.get("customer_reason")
     ctx = message_context.build(order=order, shipment=shipment, rma=rma, reason=reason, carrier_names=carrier_names,
-                                sku_names=sku_names, awb=payload.get("awb"))
+                                sku_names=sku_names, awb=payload.get("awb"), pickup=pickup)
     return order, _jsonable(ctx)
+
+
+def _pickup_facts(uow, order, payload: dict) -> dict:
+    """Where and until when the order waits at the counter, and the code to show there (``services.pickup``
+    stores the code before it records the order's move to READY_FOR_PICKUP, in the same transaction)."""
+    code = payload.get("pickup_node") or order.pickup_node
+    node = uow.nodes.get(code) if code else None
+    address = None
+    if node is not None:
+        address = ", ".join(part for part in (node.address, node.city, f"{node.state} {node.pin}".strip()) if part)
+    expires = payload.get("expires_at")
+    return {"code": uow.orders.pickup_code(order.id), "store_name": node.name if node is not None else code,
+            "store_address": address, "expires_on": str(expires)[:10] if expires else None}
 
 
 def _return_facts(uow, return_id: str | None, payload: dict) -> dict:

@@ -72,7 +72,7 @@ def collect(ctx, principal: Principal, shipment_id: str, code: str) -> dict:
         order = _pickup_order(uow, shipment)
         if shipment.status != ShipmentStatus.READY_FOR_PICKUP:
             raise Conflict(f"shipment {shipment_id} is {shipment.status}, not READY_FOR_PICKUP")
-        stored = _stored_code(uow, order.id)
+        stored = uow.orders.pickup_code(order.id)
         if not stored or not hmac.compare_digest(stored, code.strip()):
             raise ValidationFailed("the pickup code does not match this order",
                                    field_errors=[FieldError("code", "wrong pickup code")])
@@ -85,12 +85,6 @@ def collect(ctx, principal: Principal, shipment_id: str, code: str) -> dict:
     return queries.shipment_view(ctx, principal, shipment_id)
 
 
-def _stored_code(uow, order_id: str) -> str | None:
-    from omnialloc.store.tables import orders
-
-    return uow.conn.execute(sa.select(orders.c.pickup_code).where(orders.c.id == order_id)).scalar()
-
-
 def pickup_info(ctx, principal: Principal, order_id: str) -> dict:
     """What the channel tells its customer: where, status, the code (once ready) and until when."""
     principal.require(Role.ADMIN, Role.CHANNEL)
@@ -101,7 +95,7 @@ def pickup_info(ctx, principal: Principal, order_id: str) -> dict:
         if order.delivery_mode != DeliveryMode.PICKUP:
             raise Conflict(f"order {order_id} is shipped, not picked up in store")
         ready_at = _ready_at(uow, order_id)
-        code = _stored_code(uow, order_id) if order.status == OrderStatus.READY_FOR_PICKUP else None
+        code = uow.orders.pickup_code(order_id) if order.status == OrderStatus.READY_FOR_PICKUP else None
     expires = ready_at + timedelta(days=ctx.settings.pickup_expiry_days) if ready_at else None
     return {"order_id": order_id, "status": str(order.status), "pickup_node": order.pickup_node,
             "pickup_code": code, "ready_at": ready_at, "expires_at": expires}

@@ -12,6 +12,7 @@ from omnialloc.notify.catalog import Due, Kind, due_for, idempotency_key, kind_f
     ("order", "status_changed", "VALIDATED", "ALLOCATED", Kind.ORDER_CONFIRMED),
     ("order", "status_changed", "BACKORDERED", "ALLOCATED", Kind.ORDER_CONFIRMED),
     ("order", "status_changed", "ALLOCATED", "CANCELLED", Kind.ORDER_CANCELLED),
+    ("order", "status_changed", "ALLOCATED", "READY_FOR_PICKUP", Kind.READY_FOR_PICKUP),
     ("shipment", "status_changed", "PACKED", "SHIPPED", Kind.ORDER_SHIPPED),
     ("shipment", "tracking", "IN_TRANSIT", "OUT_FOR_DELIVERY", Kind.OUT_FOR_DELIVERY),
     ("shipment", "tracking", "OUT_FOR_DELIVERY", "DELIVERED", Kind.DELIVERED),

@@ -289,6 +289,10 @@ class OrderRepository(Repository):
     def set_pickup_code(self, order_id: str, code: str | None) -> bool:
         return self._touch(order_id, pickup_code=code)
 
+    def pickup_code(self, order_id: str) -> str | None:
+        """The code the customer shows at the store counter (kept off the ``Order`` the rest of the code sees)."""
+        return self.conn.execute(sa.select(orders.c.pickup_code).where(orders.c.id == order_id)).scalar()
+
     def set_cancelled_qty(self, order_id: str, line_no: int, cancelled_qty: int) -> bool:
         q = (order_lines.update()
              .where(order_lines.c.order_id == order_id, order_lines.c.line_no == line_no)
