@@ -56,7 +56,7 @@ class Settings:
     templates_dir: str = ""              # overrides notify/templates file by file
     notify_brand: str = "omnialloc"      # seller name in messages and the From header
     notify_channels: str = "email,sms"
-    notify_mandatory: str = "order_cancelled,refund_issued"  # sent even to customers who opted out
+    notify_mandatory: str = "order_cancelled,refund_issued,ready_for_pickup"  # sent even to customers who opted out (a pickup needs its code)
     notify_backoff_seconds: int = 30     # first retry delay; doubles per attempt
     notify_backoff_max_seconds: int = 3600
     notify_batch_size: int = 20
