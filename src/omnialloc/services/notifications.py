@@ -145,13 +145,13 @@ def _facts(uow, due: catalog.Due, event, order=None):
 def _pickup_facts(uow, order, payload: dict) -> dict:
     """Where and until when the order waits at the counter, and the code to show there (``services.pickup``
     stores the code before it records the order's move to READY_FOR_PICKUP, in the same transaction)."""
-    code = payload.get("pickup_node") or order.pickup_node
-    node = uow.nodes.get(code) if code else None
+    store = payload.get("pickup_node") or order.pickup_node
+    node = uow.nodes.get(store) if store else None
     address = None
     if node is not None:
         address = ", ".join(part for part in (node.address, node.city, f"{node.state} {node.pin}".strip()) if part)
     expires = payload.get("expires_at")
-    return {"code": uow.orders.pickup_code(order.id), "store_name": node.name if node is not None else code,
+    return {"code": uow.orders.pickup_code(order.id), "store_name": node.name if node is not None else store,
             "store_address": address, "expires_on": str(expires)[:10] if expires else None}
 
 
