@@ -389,3 +389,53 @@ def test_channel_keys_see_and_raise_only_their_channels_returns(client, keys):
     assert client.post(f"/orders/{order['id']}/returns", headers=auth(keys["analyst"]),
                        json={"lines": [{"line_no": 1, "qty": 1, "reason": "size_fit"}],
                              "resolution": "refund"}).status_code == 403
+
+
+# ---------------------------------------------------------------- work orders (refurbish / repair)
+def test_a_work_order_is_closed_by_its_node_with_the_good_units_back_on_hand(client, keys, uow_factory):
+    import sqlalchemy as sa
+
+    from omnialloc.services.access import create_key
+    from omnialloc.store.tables import events
+
+    admin = auth(keys["admin"])
+    order = _delivered(client, admin, "ret-wo", lines=[{"sku": SKU, "qty": 3}])
+    ret = _return(client, admin, order["id"], [{"line_no": 1, "qty": 3, "reason": "damaged"}])
+    node = ret["destination_node"]
+    done = client.post(f"/returns/{ret['id']}/receive", headers=admin,
+                       json={"units": [{"line_no": 1, "grade": "B", "qty": 3}]}).get_json()
+    (wo_id,) = [w["id"] for w in done["work_orders"]]
+    with uow_factory() as uow:
+        mine, _ = create_key(uow, name="wo-node", role="node", node=node)
+        other, _ = create_key(uow, name="wo-other", role="node", node="DEL-FC1" if node != "DEL-FC1" else "KOL-FC1")
+        uow.commit()
+    listed = client.get("/work-orders", query_string={"status": "open"}, headers=auth(mine)).get_json()["items"]
+    assert [(w["id"], w["kind"], w["qty"], w["sku"], w["status"]) for w in listed] == [
+        (wo_id, "refurbish", 3, SKU, "open")]
+    assert client.get("/work-orders", headers=auth(other)).get_json()["items"] == []
+    before = _stock(uow_factory, node, SKU)
+    url = f"/work-orders/{wo_id}/complete"
+
+    # Every unit must be accounted for; another node's key does not see it; nothing changes on a refusal.
+    r = client.post(url, json={"restocked": 1, "scrapped": 1}, headers=auth(mine))
+    assert r.status_code == 422 and "must add up to the work order's 3 unit(s)" in r.get_json()["detail"]
+    assert client.post(url, json={"restocked": 3, "scrapped": 0}, headers=auth(other)).status_code == 404
+    assert client.post(url, json={"restocked": 3, "scrapped": 0}, headers=auth(keys["channel"])).status_code == 403
+    assert _stock(uow_factory, node, SKU) == before
+
+    r = client.post(url, json={"restocked": 2, "scrapped": 1, "note": "one screen cracked"}, headers=auth(mine))
+    assert r.status_code == 200, r.get_json()
+    closed = r.get_json()
+    assert (closed["status"], closed["restocked"], closed["scrapped"], closed["note"]) == (
+        "done", 2, 1, "one screen cracked")
+    assert closed["completed_at"] and closed["completed_by"]
+    assert _stock(uow_factory, node, SKU) == (before[0] + 2, before[1])
+    with uow_factory(readonly=True) as uow:  # the restock is an inventory adjustment in the audit trail
+        adjusted = uow.conn.execute(sa.select(events.c.payload).where(
+            events.c.entity == "inventory", events.c.entity_id == f"{node}:{SKU}", events.c.type == "adjusted",
+            events.c.reason == "refurbished")).scalars().all()
+    assert [(p["delta"], p["work_order_id"]) for p in adjusted] == [(2, wo_id)]
+    assert client.post(url, json={"restocked": 3, "scrapped": 0}, headers=auth(mine)).status_code == 409
+    assert client.get("/work-orders", query_string={"status": "open"}, headers=admin).get_json()["items"] == []
+    (shown,) = client.get("/work-orders", query_string={"status": "done"}, headers=admin).get_json()["items"]
+    assert (shown["id"], shown["restocked"], shown["scrapped"]) == (wo_id, 2, 1)

@@ -185,6 +185,11 @@ MATRIX: dict[str, Entry] = {
                                                                    {"reason": "used item"}), _ADMIN_ONLY),
     "returns.receive_return": Entry("POST", "returned", lambda s: (f"/returns/{s['return']}/receive", {
         "units": [{"line_no": 1, "grade": "A"}]}), _NODE_WORK),
+    # Work orders (refurbish / repair) are the receiving node's: it lists and closes its own.
+    "returns.list_work_orders": Entry("GET", "work_order", lambda s: (f"/work-orders?node={s['node']}", None),
+                                      {**_READ_ALL, "channel": (403, 403), "node": (OK, EMPTY), "carrier": (403, 403)}),
+    "returns.complete_work_order": Entry("POST", "work_order", lambda s: (
+        f"/work-orders/{s['work_order']}/complete", {"restocked": 1, "scrapped": 0}), _NODE_WORK),
     "returns.get_store_credit": Entry("GET", "credit", lambda s: (f"/customers/{s['customer']}/store-credit", None),
                                       {**_READ_ALL, "channel": (OK, OK), "node": (403, 403), "carrier": (403, 403)}),
     "returns.redeem_store_credit": Entry("POST", "credit", lambda s: (
@@ -266,13 +271,14 @@ def _scenario(client, admin_headers, uow_factory, state: str) -> dict[str, dict]
     return out
 
 
-_RETURN_STATES = ("delivered", "requested", "returned", "credit")
+_RETURN_STATES = ("delivered", "requested", "returned", "credit", "work_order")
 
 
 def _return_scenario(client, admin_headers, uow_factory, side: str, spec: dict, state: str) -> dict:
     """A delivered order of a customer of ``spec`` (``delivered``); plus a one-unit return of it, left
-    REQUESTED (``requested``) or scheduled and sent to the side's node (``returned``); or the customer
-    holding store credit (``credit``)."""
+    REQUESTED (``requested``) or scheduled and sent to the side's node (``returned``), or received there
+    with grade B, which opens a work order (``work_order``); or the customer holding store credit
+    (``credit``)."""
     from dataclasses import replace
 
     from omnialloc.store.repositories.returns import ReturnRepository, StoreCreditRepository
@@ -302,10 +308,10 @@ def _return_scenario(client, admin_headers, uow_factory, side: str, spec: dict, 
         with uow_factory() as uow:
             StoreCreditRepository(uow.conn).move(customer, 10_000, actor="test", reason="scenario")
             uow.commit()
-    if state in ("requested", "returned"):
+    if state in ("requested", "returned", "work_order"):
         ext = client.application.extensions["omnialloc"]
         saved = ext["settings"]
-        ext["settings"] = replace(saved, return_auto_approve=state == "returned")
+        ext["settings"] = replace(saved, return_auto_approve=state != "requested")
         ext.pop("ctx", None)
         try:
             r = client.post(f"/orders/{order['id']}/returns", headers=admin_headers, json={
@@ -315,10 +321,15 @@ def _return_scenario(client, admin_headers, uow_factory, side: str, spec: dict, 
             ext.pop("ctx", None)
         assert r.status_code == 201, r.get_json()
         objs["return"] = r.get_json()["id"]
-        if state == "returned":  # the solver's choice depends on stock levels; pin it to the side's node
+        if state != "requested":  # the solver's choice depends on stock levels; pin it to the side's node
             with uow_factory() as uow:
                 ReturnRepository(uow.conn).update(objs["return"], destination_node=spec["node"])
                 uow.commit()
+        if state == "work_order":  # received there with grade B: a refurbish work order at the side's node
+            r = client.post(f"/returns/{objs['return']}/receive", json={"units": [{"line_no": 1, "grade": "B"}]},
+                            headers=admin_headers)
+            assert r.status_code == 200, r.get_json()
+            (objs["work_order"],) = [w["id"] for w in r.get_json()["work_orders"]]
     return objs
 
 

@@ -592,12 +592,13 @@ def return_view(ctx, principal: Principal, return_id: str) -> dict:
     return view
 
 
-def _cursor(ret: dict) -> str:
+def page_cursor(ret: dict) -> str:
+    """An opaque cursor after ``ret`` in (created_at, id) order (returns, work orders)."""
     raw = f"{ret['created_at'].isoformat()}|{ret['id']}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(value: str) -> tuple[datetime, str]:
+def decode_page_cursor(value: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
         at, id_ = raw.split("|", 1)
@@ -621,13 +622,13 @@ def list_returns(ctx, principal: Principal, q: dict) -> dict:
             return {"items": [], "next_cursor": None}
         node = principal.node
     limit = min(q.get("limit") or 50, ctx.settings.max_page_size)
-    after = _decode_cursor(q["cursor"]) if q.get("cursor") else None
+    after = decode_page_cursor(q["cursor"]) if q.get("cursor") else None
     with ctx.uow(readonly=True) as uow:
         rows = _repo(uow).list(status=q.get("status"), channel=channel, node=node, order_id=q.get("order_id"),
                                after=after, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
-    return {"items": [return_dict(r) for r in rows], "next_cursor": _cursor(rows[-1]) if more and rows else None}
+    return {"items": [return_dict(r) for r in rows], "next_cursor": page_cursor(rows[-1]) if more and rows else None}
 
 
 # ------------------------------------------------------------------ store credit

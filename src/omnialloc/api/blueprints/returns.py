@@ -15,8 +15,12 @@ from omnialloc.api.schemas_returns import (
     ReturnQuery,
     ReturnReasonIn,
     StoreCreditOut,
+    WorkOrderDoneIn,
+    WorkOrderOut,
+    WorkOrderPage,
+    WorkOrderQuery,
 )
-from omnialloc.services import returns
+from omnialloc.services import returns, work_orders
 
 bp = APIBlueprint("returns", __name__, tag="Returns")
 
@@ -99,3 +103,23 @@ def get_store_credit(customer_id: str):
 @bp.doc(summary="Spend store credit towards one of the customer's orders (never below zero)", responses=_ERRORS)
 def redeem_store_credit(customer_id: str, body: RedeemIn):
     return returns.redeem_store_credit(ctx(), current(), customer_id, body.model_dump())
+
+
+@bp.get("/work-orders")
+@bp.auth_required(auth)
+@bp.input(WorkOrderQuery, location="query", arg_name="query")
+@bp.output(WorkOrderPage)
+@bp.doc(summary="List refurbishment and repair work orders (node keys: their node's)", responses=_ERRORS)
+def list_work_orders(query: WorkOrderQuery):
+    return work_orders.list_work_orders(ctx(), current(), query.model_dump())
+
+
+@bp.post("/work-orders/<string(maxlength=40):work_order_id>/complete")
+@bp.auth_required(auth)
+@bp.input(WorkOrderDoneIn, location="json", arg_name="body")
+@bp.output(WorkOrderOut)
+@bp.doc(summary="Close a work order: restocked units back on hand at its node, the rest scrapped",
+        description="restocked + scrapped must equal the work order's units (422 otherwise); a closed work "
+                    "order is 409. Backorders of the SKU are retried when units come back.", responses=_ERRORS)
+def complete_work_order(work_order_id: str, body: WorkOrderDoneIn):
+    return work_orders.complete(ctx(), current(), work_order_id, body.model_dump())

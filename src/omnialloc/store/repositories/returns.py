@@ -105,6 +105,27 @@ class ReturnRepository(Repository):
         q = sa.select(work_orders).where(work_orders.c.return_id == return_id).order_by(work_orders.c.id)
         return [dict(r._mapping) for r in self.conn.execute(q)]
 
+    def work_order(self, work_order_id: str, *, for_update: bool = False) -> dict | None:
+        q = sa.select(work_orders).where(work_orders.c.id == work_order_id)
+        row = self.conn.execute(q.with_for_update() if for_update else q).first()
+        return None if row is None else dict(row._mapping)
+
+    def list_work_orders(self, *, status: str | None = None, node: str | None = None,
+                         after: tuple[datetime, str] | None = None, limit: int = 50) -> list[dict]:
+        W = work_orders
+        q = sa.select(W)
+        if status:
+            q = q.where(W.c.status == status)
+        if node:
+            q = q.where(W.c.node == node)
+        if after is not None:
+            q = q.where(sa.or_(W.c.created_at > after[0], sa.and_(W.c.created_at == after[0], W.c.id > after[1])))
+        return [dict(r._mapping) for r in self.conn.execute(q.order_by(W.c.created_at, W.c.id).limit(limit))]
+
+    def set_work_order_status(self, work_order_id: str, status: str) -> bool:
+        q = work_orders.update().where(work_orders.c.id == work_order_id).values(status=status)
+        return self.conn.execute(q).rowcount == 1
+
     def refund(self, return_id: str) -> dict | None:
         row = self.conn.execute(sa.select(refunds).where(refunds.c.return_id == return_id)).first()
         return None if row is None else dict(row._mapping)
