@@ -439,3 +439,21 @@ def test_a_work_order_is_closed_by_its_node_with_the_good_units_back_on_hand(cli
     assert client.get("/work-orders", query_string={"status": "open"}, headers=admin).get_json()["items"] == []
     (shown,) = client.get("/work-orders", query_string={"status": "done"}, headers=admin).get_json()["items"]
     assert (shown["id"], shown["restocked"], shown["scrapped"]) == (wo_id, 2, 1)
+
+
+def test_work_orders_page_by_cursor_and_a_forged_cursor_is_a_422(client, keys):
+    admin = auth(keys["admin"])
+    order = _delivered(client, admin, "ret-wo-pages", lines=[{"sku": SKU, "qty": 2}])
+    ret = _return(client, admin, order["id"], [{"line_no": 1, "qty": 2, "reason": "damaged"}])
+    done = client.post(f"/returns/{ret['id']}/receive", headers=admin,
+                       json={"units": [{"line_no": 1, "grade": "B"}, {"line_no": 1, "grade": "D"}]}).get_json()
+    expected = {w["id"] for w in done["work_orders"]}
+    assert len(expected) == 2
+    first = client.get("/work-orders", query_string={"limit": 1}, headers=admin).get_json()
+    assert len(first["items"]) == 1 and first["next_cursor"]
+    second = client.get("/work-orders", query_string={"limit": 1, "cursor": first["next_cursor"]},
+                        headers=admin).get_json()
+    assert len(second["items"]) == 1 and second["next_cursor"] is None
+    assert {first["items"][0]["id"], second["items"][0]["id"]} == expected
+    r = client.get("/work-orders", query_string={"cursor": "not-ours"}, headers=admin)
+    assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "cursor"

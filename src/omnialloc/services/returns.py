@@ -621,14 +621,23 @@ def list_returns(ctx, principal: Principal, q: dict) -> dict:
         if node not in (None, principal.node):
             return {"items": [], "next_cursor": None}
         node = principal.node
+    return keyset_page(ctx, q, lambda uow, after, limit: _repo(uow).list(
+        status=q.get("status"), channel=channel, node=node, order_id=q.get("order_id"), after=after, limit=limit),
+        lambda uow, row: return_dict(row))
+
+
+def keyset_page(ctx, q: dict, fetch, render) -> dict:
+    """One page of a list in (created_at, id) order (returns, work orders): ``q``'s ``limit`` (capped by the
+    page size setting) and ``cursor``; ``fetch(uow, after, n)`` reads up to n rows after the cursor and
+    ``render(uow, row)`` makes an item, in one read transaction."""
     limit = min(q.get("limit") or 50, ctx.settings.max_page_size)
     after = decode_page_cursor(q["cursor"]) if q.get("cursor") else None
     with ctx.uow(readonly=True) as uow:
-        rows = _repo(uow).list(status=q.get("status"), channel=channel, node=node, order_id=q.get("order_id"),
-                               after=after, limit=limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {"items": [return_dict(r) for r in rows], "next_cursor": page_cursor(rows[-1]) if more and rows else None}
+        rows = fetch(uow, after, limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        items = [render(uow, r) for r in rows]
+    return {"items": items, "next_cursor": page_cursor(rows[-1]) if more and rows else None}
 
 
 # ------------------------------------------------------------------ store credit

@@ -13,7 +13,7 @@ from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from omnialloc.services.access import AccessDenied, Principal
 from omnialloc.services.events import record
-from omnialloc.services.returns import decode_page_cursor, page_cursor
+from omnialloc.services.returns import keyset_page
 from omnialloc.store.repositories.returns import ReturnRepository
 
 OPEN, DONE = "open", "done"
@@ -49,15 +49,8 @@ def list_work_orders(ctx, principal: Principal, q: dict) -> dict:
         if node not in (None, principal.node):
             return {"items": [], "next_cursor": None}
         node = principal.node
-    limit = min(q.get("limit") or 50, ctx.settings.max_page_size)
-    after = decode_page_cursor(q["cursor"]) if q.get("cursor") else None
-    with ctx.uow(readonly=True) as uow:
-        rows = ReturnRepository(uow.conn).list_work_orders(status=q.get("status"), node=node, after=after,
-                                                           limit=limit + 1)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        items = [_view(uow, r) for r in rows]
-    return {"items": items, "next_cursor": page_cursor(rows[-1]) if more and rows else None}
+    return keyset_page(ctx, q, lambda uow, after, limit: ReturnRepository(uow.conn).list_work_orders(
+        status=q.get("status"), node=node, after=after, limit=limit), _view)
 
 
 def complete(ctx, principal: Principal, work_order_id: str, body: dict) -> dict:

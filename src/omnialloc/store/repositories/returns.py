@@ -27,6 +27,14 @@ from omnialloc.store.tables_returns import (
 R = returns
 
 
+def _page(q, table, after: tuple[datetime, str] | None, limit: int):
+    """``q`` as one keyset page in (created_at, id) order, after ``after`` (a decoded page cursor)."""
+    if after is not None:
+        q = q.where(sa.or_(table.c.created_at > after[0],
+                           sa.and_(table.c.created_at == after[0], table.c.id > after[1])))
+    return q.order_by(table.c.created_at, table.c.id).limit(limit)
+
+
 class ReturnRepository(Repository):
     # -------------------------------------------------------------- reads
     def get(self, return_id: str, *, for_update: bool = False) -> dict | None:
@@ -91,10 +99,7 @@ class ReturnRepository(Repository):
             q = q.where(R.c.destination_node == node)
         if order_id:
             q = q.where(R.c.order_id == order_id)
-        if after is not None:
-            q = q.where(sa.or_(R.c.created_at > after[0], sa.and_(R.c.created_at == after[0], R.c.id > after[1])))
-        q = q.order_by(R.c.created_at, R.c.id).limit(limit)
-        return [self.get(r.id) for r in self.conn.execute(q)]
+        return [self.get(r.id) for r in self.conn.execute(_page(q, R, after, limit))]
 
     def dispositions(self, return_id: str) -> list[dict]:
         q = (sa.select(return_dispositions).where(return_dispositions.c.return_id == return_id)
@@ -118,9 +123,7 @@ class ReturnRepository(Repository):
             q = q.where(W.c.status == status)
         if node:
             q = q.where(W.c.node == node)
-        if after is not None:
-            q = q.where(sa.or_(W.c.created_at > after[0], sa.and_(W.c.created_at == after[0], W.c.id > after[1])))
-        return [dict(r._mapping) for r in self.conn.execute(q.order_by(W.c.created_at, W.c.id).limit(limit))]
+        return [dict(r._mapping) for r in self.conn.execute(_page(q, W, after, limit))]
 
     def set_work_order_status(self, work_order_id: str, status: str) -> bool:
         q = work_orders.update().where(work_orders.c.id == work_order_id).values(status=status)
