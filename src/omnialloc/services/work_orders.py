@@ -27,16 +27,16 @@ def _sees(principal: Principal, wo: dict) -> bool:
     return principal.role in (Role.ADMIN, Role.ANALYST)
 
 
-def _view(uow, wo: dict) -> dict:
-    """The work order, with how it was closed (from its ``completed`` event) once it is."""
+def _view(uow, wo: dict, completed=None) -> dict:
+    """The work order, with how it was closed (its ``completed`` event: given, or read) once it is."""
     out = {k: wo[k] for k in ("id", "return_id", "node", "sku", "qty", "kind", "status", "created_at")}
     out.update(restocked=None, scrapped=None, completed_at=None, completed_by=None, note=None)
-    if wo["status"] == DONE:
-        done = [e for e in uow.events.for_entity("work_order", wo["id"]) if e.type == "completed"]
-        if done:
-            e = done[-1]
-            out.update(restocked=e.payload.get("restocked"), scrapped=e.payload.get("scrapped"), completed_at=e.at,
-                       completed_by=e.actor, note=e.payload.get("note"))
+    if wo["status"] == DONE and completed is None:
+        completed = next((e for e in reversed(uow.events.for_entity("work_order", wo["id"]))
+                          if e.type == "completed"), None)
+    if completed is not None:
+        out.update(restocked=completed.payload.get("restocked"), scrapped=completed.payload.get("scrapped"),
+                   completed_at=completed.at, completed_by=completed.actor, note=completed.payload.get("note"))
     return out
 
 
@@ -78,8 +78,8 @@ def complete(ctx, principal: Principal, work_order_id: str, body: dict) -> dict:
         record(uow, "work_order", wo["id"], "completed", principal.actor, from_status=OPEN, to_status=DONE,
                reason=f"{restocked} {reason}, {scrapped} scrapped", restocked=restocked, scrapped=scrapped,
                note=note, node=node, sku=sku, return_id=wo["return_id"])
+        view = _view(uow, {**wo, "status": DONE}, completed=uow.events.recorded[-1])
         uow.commit()
-        view = _view(uow, {**wo, "status": DONE})
     if restocked:
         from omnialloc.services.lifecycle import retry_backorders
 
