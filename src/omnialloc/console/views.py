@@ -16,7 +16,7 @@ from omnialloc.api.deps import ctx
 from omnialloc.console import bp, home_for, need, principal, reads, safe_next, start_session
 from omnialloc.domain.enums import OrderStatus, Role, ShipmentStatus
 from omnialloc.domain.errors import Conflict, NotFound, ValidationFailed
-from omnialloc.services import fulfilment, inventory, lifecycle, queries, rules_admin
+from omnialloc.services import fulfilment, inventory, lifecycle, queries, rules_admin, work_orders
 from omnialloc.services.access import hash_key, principal_for_token
 
 
@@ -499,7 +499,30 @@ def returns():
         page = returns_svc.list_returns(ctx(), p, q)
     except ValueError:
         page = returns_svc.list_returns(ctx(), p, {"limit": 50})
-    return render_template("console/returns.html", page=page, q=q)
+    open_work = None
+    if p.role in work_orders.READERS:  # refurbish / repair jobs waiting at the node (a node key: its own)
+        open_work = work_orders.list_work_orders(ctx(), p, {"status": work_orders.OPEN, "limit": 100})["items"]
+    return render_template("console/returns.html", page=page, q=q, work_orders=open_work,
+                           can_complete=p.role in (Role.ADMIN, Role.NODE))
+
+
+@bp.post("/work-orders/<work_order_id>/complete")
+def work_order_complete(work_order_id: str):
+    """Close a work order from the returns screen: good units back on hand, the rest scrapped."""
+    p = need(Role.ADMIN, Role.NODE)
+    try:
+        note = (request.form.get("note") or "").strip() or None
+        if note is not None and len(note) > 500:
+            raise ValidationFailed("the note is longer than 500 characters")
+        body = {"restocked": _int("restocked", 0, lo=0, hi=10_000), "scrapped": _int("scrapped", 0, lo=0, hi=10_000),
+                "note": note}
+        view = work_orders.complete(ctx(), p, work_order_id, body)
+    except (ValidationFailed, Conflict) as exc:
+        _fail(exc)
+    else:
+        flash(f"Work order {work_order_id} closed: {view['restocked']} back on hand, {view['scrapped']} scrapped.",
+              "ok")
+    return redirect(url_for("console.returns"), code=303)
 
 
 @bp.get("/returns/<return_id>")
