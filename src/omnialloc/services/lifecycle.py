@@ -61,12 +61,8 @@ def _capture(ctx, principal: Principal, body: dict) -> tuple[dict, bool]:
     # (or the body no longer validates): retries are rare, so the first attempt skips that query.
     try:
         try:
-            try:
-                order, written, held, outcome = _store_new(ctx, body, digest, principal.actor, assume_revision=True,
-                                                           allocate_too=allocate_too)
-            except StaleRevision:  # the caches were behind the stored revision (reference data just changed)
-                order, written, held, outcome = _store_new(ctx, body, digest, principal.actor,
-                                                           assume_revision=False, allocate_too=allocate_too)
+            order, written, held, outcome = _store_on_cached_revision(ctx, body, digest, principal.actor,
+                                                                      allocate_too=allocate_too)
         except ReservationConflict:
             # Another request took the stock this plan counted on, and the whole transaction rolled back:
             # capture alone, then allocate with allocate()'s re-solves (and its backorder if they run out).
@@ -87,6 +83,15 @@ def _capture(ctx, principal: Principal, body: dict) -> tuple[dict, bool]:
     if outcome is not None and outcome.order is not None:
         return queries.captured_view(outcome.order, outcome.held, outcome.allocation, written), True
     return queries.captured_view(order, [], None, written), True
+
+
+def _store_on_cached_revision(ctx, body: dict, digest: str, actor: str, *, allocate_too: bool):
+    """:func:`_store_new` assuming the reference caches' revision; if the caches were behind the stored
+    revision (reference data just changed), once more reading it first."""
+    try:
+        return _store_new(ctx, body, digest, actor, assume_revision=True, allocate_too=allocate_too)
+    except StaleRevision:
+        return _store_new(ctx, body, digest, actor, assume_revision=False, allocate_too=allocate_too)
 
 
 def _store_new(ctx, body: dict, digest: str, actor: str, *, assume_revision: bool, allocate_too: bool):

@@ -76,24 +76,21 @@ _DEAD = frozenset(str(s) for s in DEAD_STATUSES)
 
 def count_upsert(dialect_name: str, rows: list[dict] | None = None):
     """INSERT INTO shipment_day_counts ... ON CONFLICT (node, day) DO UPDATE live = live + delta, for the
-    dialect: with ``rows`` (a VALUES list of bind parameters) the Core statement, else the one-row
-    statement built once and run on the DBAPI cursor (store.fastexec)."""
-    if rows is None:
-        stmt = _COUNT_UPSERT.get(dialect_name)
-        if stmt is not None:
-            return stmt
+    dialect (Core): one row of bind parameters per column, or the VALUES list ``rows``."""
     if dialect_name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:  # the two supported backends
         from sqlalchemy.dialects.sqlite import insert
-    ins = insert(shipment_day_counts)
-    if rows is not None:
-        ins = ins.values(rows)
-    upsert = ins.on_conflict_do_update(index_elements=[shipment_day_counts.c.node, shipment_day_counts.c.day],
-                                       set_={"live": shipment_day_counts.c.live + ins.excluded.live})
-    if rows is not None:
-        return upsert
-    stmt = _COUNT_UPSERT[dialect_name] = Fast(upsert)
+    ins = insert(shipment_day_counts) if rows is None else insert(shipment_day_counts).values(rows)
+    return ins.on_conflict_do_update(index_elements=[shipment_day_counts.c.node, shipment_day_counts.c.day],
+                                     set_={"live": shipment_day_counts.c.live + ins.excluded.live})
+
+
+def _fast_count_upsert(dialect_name: str) -> Fast:
+    """:func:`count_upsert` of one row, built once per dialect and run on the DBAPI cursor (store.fastexec)."""
+    stmt = _COUNT_UPSERT.get(dialect_name)
+    if stmt is None:
+        stmt = _COUNT_UPSERT[dialect_name] = Fast(count_upsert(dialect_name))
     return stmt
 
 
@@ -234,7 +231,7 @@ class ShipmentRepository(Repository):
 
     def write_counts(self, rows: list[dict]) -> None:
         if rows:
-            count_upsert(self.conn.dialect.name).executemany(self.conn, rows)
+            _fast_count_upsert(self.conn.dialect.name).executemany(self.conn, rows)
 
     def discard_counts(self) -> None:
         self._live_delta.clear()
