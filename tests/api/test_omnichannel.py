@@ -6,8 +6,6 @@ import csv
 import io
 from datetime import timedelta
 
-import pytest
-
 from tests.api.conftest import auth, order_body
 
 SKU = "SKU-0024"
