@@ -114,18 +114,17 @@ MATRIX: dict[str, Entry] = {
     "inventory.adjust": Entry("POST", "none", lambda s: ("/inventory/adjustments", {"adjustments": [
         {"node": s["node"], "sku": "SKU-0002", "delta": 5, "reason": "receipt"}]}), _NODE_WORK),
     # ---- notifications (issue 7): the outbox is admin-only (it holds buyers' contact details);
-    # buyers' opt-outs may be set by the admin or by a channel on the buyer's behalf (not channel-scoped:
-    # the subject is an email / phone / customer id, shared across channels).
+    # buyers' opt-outs may be read and set by the admin, or by a channel for its own customers only
+    # (issue 20: another channel's customer is a scope miss, 404, like any other tenant's resource).
     "notifications.list_notifications": Entry("GET", "allocated", lambda s: ("/notifications", None), _ADMIN_ONLY),
     "notifications.get_notification": Entry("GET", "allocated", lambda s: (f"/notifications/{s['notification']}", None),
                                             _ADMIN_ONLY),
     "notifications.requeue": Entry("POST", "allocated",
                                    lambda s: (f"/notifications/{s['notification']}/requeue", None), _ADMIN_ONLY),
-    "notifications.get_preferences": Entry("GET", "none", lambda s: ("/notification-preferences/asha@example.com", None),
-                                           {**_ADMIN_ONLY, "channel": (OK, OK)}),
-    "notifications.put_preferences": Entry("PUT", "none", lambda s: ("/notification-preferences/asha@example.com",
-                                                                     {"sms": False}),
-                                           {**_ADMIN_ONLY, "channel": (OK, OK)}),
+    "notifications.get_preferences": Entry("GET", "allocated", lambda s: (
+        f"/notification-preferences/{s['customer']}", None), {**_ADMIN_ONLY, "channel": (OK, 404)}),
+    "notifications.put_preferences": Entry("PUT", "allocated", lambda s: (
+        f"/notification-preferences/{s['customer']}", {"sms": False}), {**_ADMIN_ONLY, "channel": (OK, 404)}),
     # ---- OMS rules (issue 5): admin only, reads included (rules reveal routing policy).
     "rules.list_rules": Entry("GET", "rule", lambda s: ("/rules", None), _ADMIN_ONLY),
     "rules.create_rule": Entry("POST", "none", lambda s: ("/rules", _rule_body()), _ADMIN_ONLY),
@@ -172,7 +171,8 @@ MATRIX: dict[str, Entry] = {
                                         {"admin": (OK, OK), "analyst": (403, 403), "channel": (OK, 404),
                                          "node": (403, 403), "carrier": (403, 403)}),
     # ---- returns (issue 8): channels raise and read their own; a node key sees and receives only returns
-    # sent to its node; approval is the admin's; store credit is readable by channels (usable on any channel).
+    # sent to its node; approval is the admin's; a channel reads and spends the store credit of its own
+    # customers only (issue 20: another channel's customer is a scope miss, 404).
     "returns.create_return": Entry("POST", "delivered", _order_ep("/returns", {
         "lines": [{"line_no": 1, "qty": 1, "reason": "size_fit"}], "resolution": "refund"}), _CHANNEL_WRITE),
     "returns.list_returns": Entry("GET", "returned", lambda s: (f"/returns?channel={s['channel']}", None),
@@ -191,7 +191,7 @@ MATRIX: dict[str, Entry] = {
     "returns.complete_work_order": Entry("POST", "work_order", lambda s: (
         f"/work-orders/{s['work_order']}/complete", {"restocked": 1, "scrapped": 0}), _NODE_WORK),
     "returns.get_store_credit": Entry("GET", "credit", lambda s: (f"/customers/{s['customer']}/store-credit", None),
-                                      {**_READ_ALL, "channel": (OK, OK), "node": (403, 403), "carrier": (403, 403)}),
+                                      {**_READ_ALL, "channel": (OK, 404), "node": (403, 403), "carrier": (403, 403)}),
     "returns.redeem_store_credit": Entry("POST", "credit", lambda s: (
         f"/customers/{s['customer']}/store-credit/redeem", {"amount_paise": 100, "order_id": s["order"]}),
         _CHANNEL_WRITE),
@@ -243,8 +243,10 @@ def _scenario(client, admin_headers, uow_factory, state: str) -> dict[str, dict]
         elif state in _RETURN_STATES:  # issue 8: a delivered order, a return of it, or store credit
             objs.update(_return_scenario(client, admin_headers, uow_factory, side, spec, state))
         elif state != "none":
-            r = client.post("/orders", json=order_body(f"roles-{side}-{next(_counter)}", channel=spec["channel"],
-                                                       pin=spec["pin"], lines=[{"sku": SKU, "qty": 1}]),
+            n = next(_counter)
+            objs["customer"] = f"cust-{side}-{n}"  # a customer of this side's channel only
+            r = client.post("/orders", json=order_body(f"roles-{side}-{n}", channel=spec["channel"], pin=spec["pin"],
+                                                       lines=[{"sku": SKU, "qty": 1}], customer_id=objs["customer"]),
                             headers=admin_headers)
             assert r.status_code == 201, r.get_json()
             order = r.get_json()
@@ -404,16 +406,22 @@ def test_every_endpoint_is_in_the_matrix(app):
     endpoints = _api_endpoints(app)
     missing = sorted(set(endpoints) - set(MATRIX) - PUBLIC - SIGNED - BASELINE_ONLY)
     assert not missing, f"endpoints without a role matrix row in tests/api/test_roles.py: {missing}"
-    for name, entry in MATRIX.items():
-        if name in endpoints:
-            assert entry.method in endpoints[name], (name, entry.method, endpoints[name])
 
 
-# Parametrize over the matrix as written; endpoints the running app lacks are skipped at run time.
+def test_every_matrix_row_names_a_registered_endpoint_and_method(app):
+    """The other direction: a renamed or removed endpoint must not leave a row that tests nothing."""
+    endpoints = _api_endpoints(app)
+    listed = set(MATRIX) | PUBLIC | SIGNED | BASELINE_ONLY
+    stale = sorted(listed - set(endpoints))
+    assert not stale, f"rows / exemptions in tests/api/test_roles.py for endpoints the app does not have: {stale}"
+    wrong = [(name, entry.method, sorted(endpoints[name])) for name, entry in MATRIX.items()
+             if entry.method not in endpoints[name]]
+    assert not wrong, f"rows whose method the endpoint does not accept: {wrong}"
+
+
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
 def test_role_matrix(client, app, keys, uow_factory, endpoint):
-    if endpoint not in _api_endpoints(app):
-        pytest.skip(f"{endpoint} is not registered in this app")
+    assert endpoint in _api_endpoints(app), f"{endpoint} has a MATRIX row but is not registered in the app"
     entry = MATRIX[endpoint]
     admin = auth(keys["admin"])
     allowed, denied = [], []
