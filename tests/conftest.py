@@ -1,9 +1,12 @@
 """Shared test fixtures: every database test runs on SQLite and, when available, on PostgreSQL.
 
-PostgreSQL is used when ``OMNIALLOC_TEST_POSTGRES_URL`` is set (then it must
-work: an unreachable server fails the run) or when something answers on
-127.0.0.1:5432 (``postgresql://postgres@127.0.0.1:5432/test``). Each run gets
-private schemas, created at first use and dropped at the end.
+PostgreSQL is required when ``OMNIALLOC_TEST_POSTGRES_URL`` is set or the run is
+CI (``CI`` set to true, as CI services do; then ``postgresql://postgres@127.0.0.1:5432/test``
+unless the URL says otherwise): an unreachable or unusable server then fails every
+PostgreSQL test instead of skipping it, so a CI run cannot pass on SQLite alone.
+Outside CI, with no URL, PostgreSQL is used when something answers on
+127.0.0.1:5432 and its tests are skipped (with the reason) otherwise. Each run
+gets private schemas, created at first use and dropped at the end.
 
 Fixtures (all lazy: a test that asks for none of them pays no database cost):
 
@@ -71,12 +74,18 @@ def pytest_collection_modifyitems(items):
 _pg_state: dict[str, object] = {}
 
 
+def postgres_required(environ=os.environ) -> bool:
+    """PostgreSQL must work in this run: a URL was given, or this is CI."""
+    ci = environ.get("CI", "").strip().lower() in ("1", "true", "yes", "on")
+    return bool(environ.get("OMNIALLOC_TEST_POSTGRES_URL")) or ci
+
+
 def postgres_url() -> str | None:
     """The PostgreSQL server to test against, or None (probed once per run)."""
     if "url" not in _pg_state:
-        explicit = os.environ.get("OMNIALLOC_TEST_POSTGRES_URL")
-        if explicit:
-            _pg_state["url"], _pg_state["explicit"] = explicit, True
+        if postgres_required():
+            _pg_state["url"] = os.environ.get("OMNIALLOC_TEST_POSTGRES_URL") or DEFAULT_PG_URL
+            _pg_state["explicit"] = True
         else:
             _pg_state["url"] = DEFAULT_PG_URL if _port_open("127.0.0.1", 5432) else None
             _pg_state["explicit"] = False
@@ -303,15 +312,24 @@ def backend_store(_stores, db_backend) -> BackendStore:
         store = BackendStore(db_backend, root / db_backend)
         if db_backend == "postgresql":
             store.base_url = postgres_url()
+            from sqlalchemy.exc import OperationalError
+
             try:
                 store.setup()
-            except Exception as exc:
+                unusable = None
+            except OperationalError as exc:
                 store.teardown()
-                from sqlalchemy.exc import OperationalError
-
-                if isinstance(exc, OperationalError) and not _pg_state.get("explicit"):
-                    pytest.skip(f"PostgreSQL not usable: {exc.orig}")
+                unusable = str(exc.orig)
+            except Exception:
+                store.teardown()
                 raise
+            if unusable is not None:
+                if not _pg_state.get("explicit"):
+                    pytest.skip(f"PostgreSQL not usable: {unusable}")
+                # Required (a URL given, or CI): fail every PostgreSQL test (pytest caches this failure for
+                # the session) rather than let the run pass on SQLite alone.
+                pytest.fail(f"PostgreSQL is required in this run (OMNIALLOC_TEST_POSTGRES_URL or CI is set) but "
+                            f"{store.base_url} is not usable: {unusable}", pytrace=False)
         else:
             store.setup()
         stores[db_backend] = store
