@@ -13,6 +13,7 @@ messages still point into the text the seller wrote.
 
 from __future__ import annotations
 
+import decimal
 import difflib
 import re
 from dataclasses import dataclass, fields
@@ -20,9 +21,14 @@ from typing import Any, Callable
 
 import rule_engine
 from rule_engine import DataType, errors as re_errors
+from rule_engine.ast.binary.comparison import FuzzyComparisonExpression
+from rule_engine.ast.expression.resolution import FunctionCallExpression, SymbolExpression
+from rule_engine.ast.literal import StringExpression
 
 from omnialloc.rules.errors import RuleProblem, locate
-from omnialloc.rules.facts import ROOTS, attributes_of, field_paths
+from omnialloc.rules.facts import REPRESENTATIVE_FACTS, ROOTS, attributes_of, field_paths
+from omnialloc.rules.fast import DECIMAL, ConditionError, children, compile_fast, contains_regex, explain_error
+from omnialloc.rules.regex import PatternRefused, compile_pattern
 
 MAX_CONDITION_CHARS = 4000
 
@@ -40,14 +46,30 @@ def _type_map() -> dict[str, Any]:
     }
 
 
-# One context for the process: compile-time type information plus attribute access on dataclasses.
+# One context for the process: compile-time type information, attribute access on dataclasses, and
+# the decimal context both evaluators compute in (`fast.DECIMAL`: one arithmetic).
 CONTEXT = rule_engine.Context(
     type_resolver=rule_engine.type_resolver_from_dict(_type_map()),
     resolver=rule_engine.resolve_attribute,
     default_timezone="utc",
+    decimal_context=DECIMAL,
 )
 
 _BUILTIN_NAMES = {"any", "all", "sum", "max", "min", "abs", "map", "filter", "range", "split"}
+# Functions a condition may call: each runs in time linear in an order's size. $range, $random,
+# $now, $today, $parse_* and $split are left out: a rule must be a pure, bounded test of the order.
+FUNCTIONS = ("any", "all", "sum", "min", "max", "abs")
+_REFUSED_BUILTINS = {
+    "now": "a rule must give the same answer for the same order; use order.created_hour or order.created_weekday",
+    "today": "a rule must give the same answer for the same order; use order.created_weekday",
+    "random": "a rule must give the same answer for the same order",
+    "range": "build lists from the order's own fields, e.g. [line.qty for line in lines]",
+    "re_groups": "a rule tests the order; it cannot read back what a pattern captured",
+}
+
+MAX_NESTING = 24        # brackets inside brackets
+MAX_OPERATORS = 200     # operators in one condition (longer chains: split the rule or use `in [...]`)
+MAX_PREFIX_CHAIN = 8    # `not not not ...` / `- - -`
 
 
 @dataclass
@@ -55,8 +77,8 @@ class CompiledCondition:
     text: str                       # as the seller wrote it
     source: str                     # as handed to rule-engine (after the any/all rewrite)
     rule: rule_engine.Rule
-    matches: Callable[[Any], bool]  # the fast evaluator (falls back to rule.matches)
-    fast: bool                      # whether `matches` is the compiled fast path
+    matches: Callable[[Any], bool]  # the evaluator (`fast`; rule-engine's interpreter for what it does not cover)
+    fast: bool                      # whether `matches` is the compiled closure evaluator
 
 
 class ConditionInvalid(Exception):
@@ -66,20 +88,31 @@ class ConditionInvalid(Exception):
 
 
 def compile_condition(text: str) -> CompiledCondition:
-    """Compile ``text`` or raise ``ConditionInvalid`` carrying one precise ``RuleProblem``."""
+    """Compile ``text`` or raise ``ConditionInvalid`` carrying one precise ``RuleProblem``.
+
+    Refused here, so that a stored rule always runs: syntax and type errors, unknown fields,
+    attributes and functions, nesting beyond `MAX_NESTING`, regular expressions RE2 cannot run,
+    and any condition that raises on one of the representative orders (`REPRESENTATIVE_FACTS`).
+    """
     if not isinstance(text, str) or not text.strip():
         raise ConditionInvalid(_problem(text or "", "the condition is empty; write e.g. order.value > 500000 "
                                                     "(or true to match every order)", None))
     if len(text) > MAX_CONDITION_CHARS:
         raise ConditionInvalid(_problem(text, f"the condition is {len(text)} characters long; the limit is "
                                               f"{MAX_CONDITION_CHARS}", MAX_CONDITION_CHARS))
+    shape = _shape_problem(text)
+    if shape is not None:
+        raise ConditionInvalid(shape)
     source, to_original = _rewrite_generators(text)
     try:
-        rule = rule_engine.Rule(source, context=CONTEXT)
+        with decimal.localcontext(DECIMAL):  # constants are folded while parsing: in the same context
+            rule = rule_engine.Rule(source, context=CONTEXT)
     except re_errors.EngineError as exc:
         raise ConditionInvalid(_explain(exc, text, source, to_original)) from None
-    except (RecursionError, ValueError, TypeError, ArithmeticError) as exc:
-        raise ConditionInvalid(_problem(text, f"the condition cannot be compiled: {exc}", None)) from None
+    except RecursionError:
+        raise ConditionInvalid(_too_deep(text)) from None
+    except (ValueError, TypeError, ArithmeticError) as exc:
+        raise ConditionInvalid(_problem(text, f"the condition cannot be compiled: {exc}", 0)) from None
     result = rule.statement.expression.result_type
     if result != DataType.BOOLEAN and result != DataType.UNDEFINED:
         what = _human_type(result)
@@ -87,13 +120,34 @@ def compile_condition(text: str) -> CompiledCondition:
         if DataType.is_type(result, DataType.ARRAY):
             hint = "a list is not a condition: wrap it as $any([...]) or test [...].length > 0"
         raise ConditionInvalid(_problem(text, f"the condition gives {what}, not true/false", 0, hint=hint))
+    found = _audit(rule.statement.expression, text)
+    if found is not None:
+        raise ConditionInvalid(found)
     mismatch = _equality_mismatch(rule.statement.expression)
     if mismatch:
         raise ConditionInvalid(_type_problem(re_errors.EvaluationError("data type mismatch"), text))
-    from omnialloc.rules.fast import compile_fast
-
     fast = compile_fast(rule)
-    return CompiledCondition(text=text, source=source, rule=rule, matches=fast or rule.matches, fast=fast is not None)
+    if fast is None and contains_regex(rule.statement.expression):
+        raise ConditionInvalid(_problem(
+            text, "this condition combines a regular expression with something only rule-engine's interpreter "
+                  "evaluates, which runs patterns without a time bound", _regex_at(text),
+            hint="keep to comparisons, in, and/or/not, ??, comprehensions, .length, .as_lower and "
+                 "$any/$all/$sum/$min/$max/$abs next to =~"))
+    matches = fast or _interpreted(rule)
+    problem = _fails_on_representatives(matches, text)
+    if problem is not None:
+        raise ConditionInvalid(problem)
+    return CompiledCondition(text=text, source=source, rule=rule, matches=matches, fast=fast is not None)
+
+
+def _interpreted(rule: rule_engine.Rule) -> Callable[[Any], bool]:
+    """rule-engine's interpreter for conditions the closure evaluator does not cover (never with a regex)."""
+    def matches(facts) -> bool:
+        try:
+            return bool(rule.matches(facts))
+        except Exception as exc:
+            raise ConditionError(explain_error(exc)) from None
+    return matches
 
 
 # ------------------------------------------------------------------ any(...) / all(...) rewrite
@@ -168,6 +222,213 @@ def _matching_paren(text: str, open_at: int) -> int | None:
             depth -= 1
             if depth == 0:
                 return k
+    return None
+
+
+# ------------------------------------------------------------------ shape, functions, patterns, trial runs
+_WORD_OPS = {"and", "or", "not", "in", "if", "for"}
+_WORD = re.compile(r"[A-Za-z_$][\w$]*")
+_SYMBOL_OPS = re.compile(r"==|!=|<=|>=|=~~|!~~|=~|!~|\?\?|&\.|&\[|\*\*|//|[<>+\-*/%?:]")
+
+
+def _shape_problem(text: str) -> RuleProblem | None:
+    """Nesting and size limits, checked on the text before parsing (the parser recurses per level):
+    each refusal names the column where the limit is crossed."""
+    depth, operators, chain = 0, 0, 0
+    k = 0
+    unquoted = dict(_unquoted(text))
+    while k < len(text):
+        ch = unquoted.get(k)
+        if ch is None:      # inside a string literal
+            k += 1
+            continue
+        if ch in "([{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return _problem(text, f"nested too deep at column {locate(text, k)[1]}: at most {MAX_NESTING} "
+                                      "levels of brackets", k,
+                                hint="split the condition into several rules, or name the parts with "
+                                     "comprehensions instead of nesting brackets")
+            chain = 0
+            k += 1
+            continue
+        if ch in ")]}":
+            depth -= 1
+            k += 1
+            continue
+        word = _WORD.match(text, k)
+        if word:
+            w = word.group(0)
+            if w in _WORD_OPS:
+                operators += 1
+                chain = chain + 1 if w == "not" else 0
+            else:
+                chain = 0
+            if chain > MAX_PREFIX_CHAIN:
+                return _problem(text, f"nested too deep at column {locate(text, k)[1]}: more than "
+                                      f"{MAX_PREFIX_CHAIN} 'not' in a row", k, hint="two 'not' cancel out")
+            k += len(w)
+        else:
+            op = _SYMBOL_OPS.match(text, k)
+            if op:
+                operators += 1
+                if op.group(0) == "-" and _prefix_position(text, k, unquoted):
+                    chain += 1
+                    if chain > MAX_PREFIX_CHAIN:
+                        return _problem(text, f"nested too deep at column {locate(text, k)[1]}: more than "
+                                              f"{MAX_PREFIX_CHAIN} signs in a row", k)
+                else:
+                    chain = 0
+                k += len(op.group(0))
+            else:
+                if not ch.isspace():
+                    chain = 0
+                k += 1
+        if operators > MAX_OPERATORS:
+            return _problem(text, f"the condition has more than {MAX_OPERATORS} operators (the limit is crossed "
+                                  f"at column {locate(text, k)[1]})", k,
+                            hint='test a field against a list with in ["A", "B", ...] instead of a chain of '
+                                 "or, or split the condition into several rules")
+    return None
+
+
+def _prefix_position(text: str, k: int, unquoted: dict[int, str]) -> bool:
+    """Whether the '-' at ``k`` is a sign (nothing or an operator before it), not a subtraction."""
+    j = k - 1
+    while j >= 0 and unquoted.get(j, "x").isspace():
+        j -= 1
+    if j < 0:
+        return True
+    prev = unquoted.get(j)
+    if prev is None:
+        return False  # a string literal ends there: "a" - ...
+    return prev in "([{,=<>!?:+-*/%~&|" or re.search(r"\b(and|or|not|in|if)$", text[:j + 1]) is not None
+
+
+def _too_deep(text: str) -> RuleProblem:
+    """The parser ran out of stack: point at the deepest bracket."""
+    depth, deepest, at = 0, 0, 0
+    for k, ch in _unquoted(text):
+        if ch in "([{":
+            depth += 1
+            if depth > deepest:
+                deepest, at = depth, k
+        elif ch in ")]}":
+            depth -= 1
+    return _problem(text, f"nested too deep at column {locate(text, at)[1]}", at,
+                    hint="split the condition into several rules")
+
+
+def _audit(node, text: str) -> RuleProblem | None:
+    """Functions that exist and are allowed, and patterns RE2 can run: what rule-engine lets through."""
+    if isinstance(node, SymbolExpression) and node.scope is not None:
+        return _builtin_problem(node.name, text)
+    if isinstance(node, FunctionCallExpression):
+        fn = node.function
+        if isinstance(fn, SymbolExpression) and fn.scope is not None:
+            problem = _builtin_problem(fn.name, text, called=True)
+            if problem is not None:
+                return problem
+            for arg in node.arguments:
+                found = _audit(arg, text)
+                if found is not None:
+                    return found
+            return None
+    if isinstance(node, FuzzyComparisonExpression):
+        if not isinstance(node.right, StringExpression):
+            return _problem(text, "the pattern after a regular-expression operator must be quoted text",
+                            _regex_at(text), hint='e.g. ship_to.pin =~ "^78"')
+        pattern = node.right.value
+        try:
+            compile_pattern(pattern, anchored=True)
+        except PatternRefused as exc:
+            return _problem(text, f"the regular expression {pattern!r} cannot be used: {exc.reason}",
+                            _pattern_at(text, pattern),
+                            hint="patterns run on RE2 (linear time): no back-references or look-around")
+    for child in children(node):
+        found = _audit(child, text)
+        if found is not None:
+            return found
+    return None
+
+
+def _builtin_problem(name: str, text: str, called: bool = False) -> RuleProblem | None:
+    if name in FUNCTIONS and called:
+        return None
+    at = _dollar_at(text, name)
+    if name in _REFUSED_BUILTINS:
+        return _problem(text, f"${name} cannot be used in a rule", at, hint=_REFUSED_BUILTINS[name])
+    if name in FUNCTIONS:
+        return _problem(text, f"${name} is a function: call it on a list", at,
+                        hint=f"e.g. ${name}([line.qty for line in lines])")
+    close = difflib.get_close_matches(name, FUNCTIONS, n=1, cutoff=0.5)
+    return _problem(text, f"unknown function ${name}", at, suggestion=f"${close[0]}" if close else None,
+                    hint="functions: " + ", ".join("$" + f for f in FUNCTIONS))
+
+
+def _dollar_at(text: str, name: str) -> int | None:
+    for m in re.finditer(r"\$" + re.escape(name) + r"(?!\w)", text):
+        if not _inside_string(text, m.start()):
+            return m.start()
+    return None
+
+
+def _regex_at(text: str) -> int | None:
+    for m in re.finditer(r"[=!]~~?", text):
+        if not _inside_string(text, m.start()):
+            return m.start()
+    return None
+
+
+def _pattern_at(text: str, pattern: str) -> int | None:
+    """Offset of the first character of ``pattern``'s literal (the one after a regex operator)."""
+    first = None
+    for m in re.finditer(r"[=!]~~?\s*(\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')", text):
+        if _inside_string(text, m.start()):
+            continue
+        raw = m.group(1)[1:-1]
+        if first is None:
+            first = m.start(1) + 1
+        if re.sub(r"\\(.)", r"\1", raw) == pattern or raw == pattern:
+            return m.start(1) + 1
+    return first if first is not None else _regex_at(text)
+
+
+def _fails_on_representatives(matches: Callable[[Any], bool], text: str) -> RuleProblem | None:
+    """Run the condition on orders of every shape it will meet (one line and several, no tags, no
+    promise, COD and prepaid, ...): a condition that raises on any of them would fail on real orders."""
+    for label, facts in REPRESENTATIVE_FACTS:
+        try:
+            matches(facts)
+        except ConditionError as exc:
+            return _problem(text, f"the condition fails on {label}: {exc}", _failure_at(text, str(exc)),
+                            hint=_failure_hint(str(exc)))
+    return None
+
+
+def _failure_at(text: str, message: str) -> int:
+    if "index" in message:
+        m = re.search(r"\[\s*-?\d", text)
+        if m and not _inside_string(text, m.start()):
+            return m.start()
+    if "division" in message or "arithmetic" in message:
+        for m in re.finditer(r"//|/|%", text):
+            if not _inside_string(text, m.start()):
+                return m.start()
+    if "$min" in message or "$max" in message:
+        m = re.search(r"\$(min|max)", text)
+        if m:
+            return m.start()
+    return 0
+
+
+def _failure_hint(message: str) -> str | None:
+    if "index" in message:
+        return "guard it: lines.length > 1 and lines[1].qty > 2, or test every line with $any([...])"
+    if "division" in message:
+        return "guard the divisor: order.line_count > 0 and order.value / order.line_count > 1000"
+    if "$min" in message or "$max" in message:
+        return "guard the list: [...].length > 0 and $max([...]) > 2"
     return None
 
 
@@ -278,10 +539,18 @@ def _symbol_problem(name: str, text: str) -> RuleProblem:
 
 def _attribute_problem(name: str, text: str) -> RuleProblem:
     at = _identifier_at(text, name, attribute=True)
-    owner = None
+    owner = path = None
     if at is not None:
-        m = re.search(r"([A-Za-z_]\w*)\s*\.\s*$", text[:at])
-        owner = m.group(1) if m else None
+        m = re.search(r"([A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)*)\s*\.\s*$", text[:at])
+        path = re.sub(r"\s+", "", m.group(1)) if m else None
+        owner = path.split(".")[-1] if path else None
+    if path and "." in path:  # a field's own attribute, e.g. order.channel.foo
+        kind = _PATH_TYPES.get(path) or _PATH_TYPES.get("line." + path.split(".", 1)[1], "a value")
+        has = _VALUE_ATTRIBUTES.get(kind.split(" ")[0] if kind.startswith("list") else kind, ())
+        close = difflib.get_close_matches(name, has, n=1, cutoff=0.5)
+        return _problem(text, f"{path} is {kind} and has no field {name!r}", at,
+                        suggestion=f"{path}.{close[0]}" if close else None,
+                        hint=f"{kind} has: {', '.join(has)}" if has else "compare it directly, e.g. with == or >")
     if owner == "lines":
         return _problem(text, f"lines is a list, it has no field {name!r}", at,
                         hint=f"look inside it: $any([line.{name} ... for line in lines])")
@@ -307,6 +576,8 @@ _TOKEN = re.compile(r"""
 
 _PATH_TYPES = {p.replace("lines[]", "line"): t for p, t in field_paths().items()}
 _PATH_TYPES.update({"lines": "list of lines", "order.tags": "list of text"})
+# What the evaluator offers on a field's value (the attributes `fast` covers).
+_VALUE_ATTRIBUTES = {"text": ("length", "is_empty", "as_lower", "as_upper"), "list": ("length", "is_empty")}
 
 
 def _lexeme_type(kind: str, value: str, text_vars: set[str]) -> str | None:
@@ -337,6 +608,9 @@ def _type_problem(exc: re_errors.EvaluationError, text: str) -> RuleProblem:
     comp_vars = set(re.findall(r"\bfor\s+([A-Za-z_]\w*)\s+in\b", text))
     toks = [(m.lastgroup, m.group(m.lastgroup), m.start()) for m in _TOKEN.finditer(text)
             if not _inside_string(text, m.start())]
+    precedence = _precedence_problem(text, toks)
+    if precedence is not None:
+        return precedence
     for i, (kind, value, pos) in enumerate(toks):
         if kind != "op" and not (kind == "kw" and value == "in"):
             continue
@@ -386,18 +660,24 @@ def _type_problem(exc: re_errors.EvaluationError, text: str) -> RuleProblem:
                          + ", ".join(f"{p} ({t})" for p, t in field_paths().items()))
 
 
-def _children(node) -> list:
-    out = []
-    for attr in ("expression", "left", "right", "object", "container", "member", "condition", "case_true",
-                 "case_false", "iterable", "result", "function"):
-        child = getattr(node, attr, None)
-        if child is not None and hasattr(child, "evaluate"):
-            out.append(child)
-    for attr in ("arguments", "value"):
-        seq = getattr(node, attr, None)
-        if isinstance(seq, (list, tuple)):
-            out.extend(c for c in seq if hasattr(c, "evaluate"))
-    return out
+_COMPARISON_OPS = {"==", "!=", "<=", ">=", "<", ">", "=~", "!~", "=~~", "!~~"}
+
+
+def _precedence_problem(text: str, toks: list) -> RuleProblem | None:
+    """``a ?? 99 > 2`` reads as ``a ?? (99 > 2)``: comparisons bind tighter than ``??``."""
+    for i, (kind, value, pos) in enumerate(toks):
+        if value != "??" or i == 0 or i + 2 >= len(toks):
+            continue
+        after = toks[i + 2]
+        if after[0] == "op" and after[1] in _COMPARISON_OPS and after[1] != "??":
+            left, default = toks[i - 1][1], toks[i + 1][1]
+            end = after[2] + len(after[1])
+            rest = text[end:].strip().split()[0] if text[end:].strip() else "..."
+            fixed = f"({left} ?? {default}) {after[1]} {rest}"
+            return _problem(text, f"'??' binds more loosely than {after[1]!r}: this reads as "
+                                  f"{left} ?? ({default} {after[1]} {rest})", pos, suggestion=fixed,
+                            hint="put the default in brackets before comparing")
+    return None
 
 
 def _equality_mismatch(node) -> bool:
@@ -422,7 +702,7 @@ def _equality_mismatch(node) -> bool:
         value = getattr(node.container.result_type, "value_type", DataType.UNDEFINED)
         if member in scalars and value in scalars and member != value:
             return True
-    return any(_equality_mismatch(c) for c in _children(node))
+    return any(_equality_mismatch(c) for c in children(node))
 
 
 def _human_type(t) -> str:

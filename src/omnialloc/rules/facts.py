@@ -134,3 +134,30 @@ def build_facts(src: OrderInput) -> Facts:
     ship_to = ShipToFacts(pin=src.pin, city=src.city, state=src.state, zone=src.zone, region=src.region)
     customer = CustomerFacts(is_repeat=src.customer_order_count > 0, order_count=src.customer_order_count)
     return Facts(order=order, ship_to=ship_to, lines=lines, customer=customer)
+
+
+def _representatives() -> tuple[tuple[str, Facts], ...]:
+    """Orders of every shape a condition meets, for the trial run when a rule is saved (`conditions`):
+    one line and several, no tags and some, no promise and a tight one, COD and prepaid, a first and a
+    repeat customer, zero-value and heavy lines, empty address fields (an address that did not resolve)."""
+    def make(**kw) -> Facts:
+        base = dict(channel="web", payment_mode="PREPAID", priority=0, tags=[], promised_days=None,
+                    created_at=datetime(2024, 1, 1, 0, 0, tzinfo=UTC), lines=[(1, "SKU-1", 1, 0)],
+                    pin="600001", city="Chennai", state="TN", zone="A", region="south",
+                    sku_weight_g={"SKU-1": 0, "SKU-2": 30_000}, sku_category={"SKU-1": "", "SKU-2": "apparel"})
+        base.update(kw)
+        return build_facts(OrderInput(**base))
+
+    return (
+        ("a one-line order with no tags and no promise", make()),
+        ("a three-line COD order with tags and a 1-day promise", make(
+            payment_mode="COD", tags=["vip", "gift"], promised_days=1, priority=10,
+            created_at=datetime(2024, 1, 6, 18, 30, tzinfo=UTC),
+            lines=[(1, "SKU-1", 1, 49_900), (2, "SKU-2", 12, 1_250_000), (3, "SKU-1", 3, 0)],
+            customer_order_count=25)),
+        ("an order whose address did not resolve", make(pin="", city="", state="", zone="", region="",
+                                                         channel="pos", promised_days=0)),
+    )
+
+
+REPRESENTATIVE_FACTS: tuple[tuple[str, Facts], ...] = _representatives()

@@ -1,22 +1,35 @@
-"""A fast evaluator for compiled conditions: rule-engine's typed AST turned into Python closures.
+"""The evaluator of compiled conditions: rule-engine's typed AST turned into Python closures.
 
 rule-engine parses, type-checks and reports errors (that is why we use it), but
 its interpreter re-checks every value's type at run time, which costs 5-100 us
 per condition; fifty rules per order would blow the 0.5 ms budget. Once a
 condition has passed rule-engine's compile-time checks, the run-time checks are
 redundant for our facts (the schema guarantees the types), so this module
-walks the already-typed AST and builds plain closures for the common node kinds.
+walks the already-typed AST (through its public attributes) and builds plain
+closures.
 
-Semantics are rule-engine's: equality never holds across types (``true == 1``
-is false), ``=~`` is an anchored ``re.match`` and ``=~~`` a ``re.search``,
-``??`` coalesces null, comprehensions bind their variable. Anything not covered
-(or any error while evaluating) falls back to ``rule.matches``, so the worst
-case is rule-engine's own speed and its own error, never a different answer.
-tests/unit/rules/test_fast.py checks the two agree on many facts.
+Semantics are rule-engine's, with two deliberate exceptions that make a rule
+unable to stall an order:
+
+- regular expressions run on RE2 (`rules.regex`: linear time, input cut to
+  ``MAX_INPUT_CHARS``), never on Python's backtracking ``re``;
+- arithmetic runs in one explicit decimal context, `DECIMAL`, which is also the
+  context rule-engine evaluates (and folds constants) in, so the two agree on
+  every product and sum, rounding included.
+
+Otherwise equality never holds across types (``true == 1`` is false), ``=~``
+matches from the start and ``=~~`` searches anywhere, ``??`` coalesces null,
+comprehensions bind their variable. A condition using something this module
+does not cover compiles to None: `rules.conditions` then refuses it if it holds
+a regular expression, and otherwise lets rule-engine's interpreter evaluate it.
+An error while evaluating raises `ConditionError` with a message for a seller.
+The differential property test (tests/unit/rules/test_fast_property.py)
+compares the two over generated conditions and facts.
 """
 
 from __future__ import annotations
 
+import decimal
 import operator
 from decimal import Decimal
 from typing import Any, Callable
@@ -34,10 +47,21 @@ from rule_engine.ast.binary.comparison import (
 from rule_engine.ast.expression.access import ContainsExpression, GetAttributeExpression, GetItemExpression
 from rule_engine.ast.expression.control import ComprehensionExpression, TernaryExpression, UnaryExpression
 from rule_engine.ast.expression.resolution import FunctionCallExpression, SymbolExpression
-from rule_engine.ast.literal import ArrayExpression, SetExpression
+from rule_engine.ast.literal import ArrayExpression, SetExpression, StringExpression
+
+from omnialloc.rules.regex import compile_pattern
 
 Fn = Callable[[Any, dict], Any]
 _NUMBERS = (int, Decimal)
+
+# One decimal context for both evaluators (rule-engine gets it through its Context): 28 significant
+# digits, banker's rounding, and the errors that should stop a rule (not silently give NaN or Infinity).
+DECIMAL = decimal.Context(prec=28, rounding=decimal.ROUND_HALF_EVEN, Emax=999_999, Emin=-999_999,
+                          traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow])
+
+
+class ConditionError(Exception):
+    """A condition could not be evaluated on these facts (an index past the end, a division by zero, ...)."""
 
 
 class _Unsupported(Exception):
@@ -50,17 +74,53 @@ def compile_fast(rule) -> Callable[[Any], bool] | None:
         fn = _compile(rule.statement.expression, frozenset())
     except _Unsupported:
         return None
-    slow = rule.matches
     empty: dict = {}
 
     def matches(facts) -> bool:
         try:
             return bool(fn(facts, empty))
-        except Exception:
-            return slow(facts)  # rule-engine's own answer or its own error
+        except ConditionError:
+            raise
+        except Exception as exc:
+            raise ConditionError(explain_error(exc)) from None
 
     matches.__name__ = "fast_matches"
     return matches
+
+
+def explain_error(exc: BaseException) -> str:
+    """What went wrong while evaluating, in a seller's words."""
+    if isinstance(exc, IndexError) or type(exc).__name__ == "LookupError":
+        return "a list index is past the end (e.g. lines[1] on a one-line order)"
+    if isinstance(exc, (ZeroDivisionError, decimal.DivisionByZero)):
+        return "division by zero"
+    if isinstance(exc, decimal.Overflow):
+        return "a number grew beyond the arithmetic's range"
+    if isinstance(exc, (ArithmeticError, decimal.InvalidOperation)):
+        return "an arithmetic error (e.g. 0 / 0)"
+    if isinstance(exc, ValueError) and "empty" in str(exc):
+        return "$min or $max of an empty list"
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return message
+
+
+def contains_regex(node) -> bool:
+    return isinstance(node, FuzzyComparisonExpression) or any(contains_regex(c) for c in children(node))
+
+
+def children(node) -> list:
+    """The sub-expressions of ``node`` (through rule-engine's public node attributes)."""
+    out = []
+    for attr in ("expression", "left", "right", "object", "container", "member", "item", "start", "stop",
+                 "condition", "case_true", "case_false", "iterable", "result", "function"):
+        child = getattr(node, attr, None)
+        if child is not None and hasattr(child, "evaluate"):
+            out.append(child)
+    for attr in ("arguments", "value"):
+        seq = getattr(node, attr, None)
+        if isinstance(seq, (list, tuple)):
+            out.extend(c for c in seq if hasattr(c, "evaluate"))
+    return out
 
 
 def _eq(a, b) -> bool:
@@ -82,6 +142,35 @@ def _is_array(t) -> bool:
     return DataType.is_type(t, DataType.ARRAY) or DataType.is_type(t, DataType.SET)
 
 
+def _number(value):
+    if isinstance(value, bool) or not isinstance(value, _NUMBERS):
+        raise TypeError("arithmetic on a value that is not a number")
+    return value
+
+
+# Arithmetic exactly as rule-engine does it inside ``decimal.localcontext(DECIMAL)``: the Context's
+# methods round like the operators do there (ints are converted exactly first).
+_ARITHMETIC = {"add": DECIMAL.add, "sub": DECIMAL.subtract, "mul": DECIMAL.multiply, "tdiv": DECIMAL.divide,
+               "fdiv": DECIMAL.divide_int, "mod": DECIMAL.remainder, "pow": DECIMAL.power}
+
+
+def _sum(values):
+    total = 0
+    for v in values:
+        total = DECIMAL.add(total, _number(v))
+    return total
+
+
+def _any(values) -> bool:
+    return any(values)
+
+
+_BUILTINS: dict[str, Callable[[Any], Any]] = {
+    "any": _any, "all": all, "sum": _sum, "min": min, "max": max,
+    "abs": lambda v: DECIMAL.abs(_number(v)),
+}
+
+
 def _compile(node, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch over node kinds
     if isinstance(node, (ArrayExpression, SetExpression)):
         if isinstance(node, SetExpression):
@@ -93,7 +182,7 @@ def _compile(node, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch ov
         return lambda f, env: tuple(m(f, env) for m in members)
 
     if isinstance(node, re_ast.LiteralExpressionBase):
-        value = node.evaluate(None)
+        value = node.value
         if not isinstance(value, (bool, str, Decimal, type(None))):
             raise _Unsupported(type(value).__name__)
         return lambda f, env: value
@@ -101,7 +190,7 @@ def _compile(node, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch ov
     if isinstance(node, SymbolExpression):
         name = node.name
         if node.scope is not None:
-            raise _Unsupported("builtin symbol")  # handled by FunctionCallExpression below
+            raise _Unsupported("builtin symbol")  # functions are handled by FunctionCallExpression below
         if name in bound:
             return lambda f, env: env[name]
         return lambda f, env: getattr(f, name)
@@ -122,6 +211,11 @@ def _compile(node, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch ov
                 return lambda f, env: len(obj(f, env))
             if name == "is_empty":
                 return lambda f, env: len(obj(f, env)) == 0
+        if obj_type == DataType.STRING and not node.safe:
+            if name == "as_lower":
+                return lambda f, env: obj(f, env).lower()
+            if name == "as_upper":
+                return lambda f, env: obj(f, env).upper()
         raise _Unsupported(f"attribute {name}")
 
     if isinstance(node, GetItemExpression):
@@ -133,8 +227,8 @@ def _compile(node, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch ov
         def get_item(f, env):
             index = item(f, env)
             if isinstance(index, bool) or index != int(index):
-                raise TypeError("index is not a whole number")
-            return container(f, env)[int(index)]  # IndexError -> rule-engine's LookupError via the fallback
+                raise TypeError("a list index must be a whole number")
+            return container(f, env)[int(index)]
         return get_item
 
     if isinstance(node, LogicExpression):
@@ -146,18 +240,18 @@ def _compile(node, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch ov
         raise _Unsupported(node.type)
 
     if isinstance(node, FuzzyComparisonExpression):
-        if not hasattr(node, "_right"):
-            raise _Unsupported("dynamic regex")
-        left, regex = _compile(node.left, bound), node._right
-        kind = node.type
-        search = regex.match if kind.endswith("fzm") else regex.search
+        if not isinstance(node.right, StringExpression):
+            raise _Unsupported("a pattern that is not quoted text")
+        left = _compile(node.left, bound)
+        kind = node.type  # eq_fzm (=~), eq_fzs (=~~), ne_fzm (!~), ne_fzs (!~~)
+        test = compile_pattern(node.right.value, anchored=kind.endswith("fzm")).test
         positive = kind.startswith("eq")
 
         def fuzzy(f, env):
             value = left(f, env)
             if not isinstance(value, str):
-                raise TypeError("regex on a non-string")
-            return (search(value) is not None) is positive
+                raise TypeError("a regular expression on a value that is not text")
+            return test(value) is positive
         return fuzzy
 
     if isinstance(node, ArithmeticComparisonExpression):
@@ -170,7 +264,7 @@ def _compile(node, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch ov
             a, b = left(f, env), right(f, env)
             if a is None or b is None or isinstance(a, bool) != isinstance(b, bool) or \
                     isinstance(a, str) != isinstance(b, str):
-                raise TypeError("mixed ordering")  # rule-engine raises; let it say so
+                raise TypeError("values of different types cannot be ordered")
             return op(a, b)
         return ordered
 
@@ -188,7 +282,7 @@ def _compile(node, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch ov
             def substring(f, env):
                 c, m = container(f, env), member(f, env)
                 if not isinstance(m, str):
-                    raise TypeError("substring of a non-string")
+                    raise TypeError("'in' text needs text on its left")
                 return m in c
             return substring
         if not _is_array(node.container.result_type):
@@ -200,7 +294,7 @@ def _compile(node, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch ov
         if node.type == "not":
             return lambda f, env: not right(f, env)
         if node.type == "uminus":
-            return lambda f, env: -right(f, env)
+            return lambda f, env: DECIMAL.minus(_number(right(f, env)))
         raise _Unsupported(node.type)
 
     if isinstance(node, CoalesceExpression):
@@ -218,11 +312,11 @@ def _compile(node, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch ov
     if isinstance(node, (AddExpression, SubtractExpression, ArithmeticExpression)):
         if DataType.NULLABLE.unwrap(node.result_type) != DataType.FLOAT:
             raise _Unsupported("non-numeric arithmetic")
-        if node.type not in ("add", "sub", "mul"):
-            raise _Unsupported(node.type)  # division and friends: rule-engine handles zero and rounding
+        op = _ARITHMETIC.get(node.type)
+        if op is None:
+            raise _Unsupported(node.type)
         left, right = _compile(node.left, bound), _compile(node.right, bound)
-        op = {"add": operator.add, "sub": operator.sub, "mul": operator.mul}[node.type]
-        return lambda f, env: op(left(f, env), right(f, env))
+        return lambda f, env: op(_number(left(f, env)), _number(right(f, env)))
 
     if isinstance(node, ComprehensionExpression):
         iterable = _compile(node.iterable, bound)
@@ -246,17 +340,9 @@ def _compile(node, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch ov
         if not (isinstance(fn, SymbolExpression) and fn.scope is not None and fn.name in _BUILTINS):
             raise _Unsupported("function")
         impl = _BUILTINS[fn.name]
-        args = [_compile(a, bound) for a in node.arguments]
-        if len(args) != 1:
+        if len(node.arguments) != 1:
             raise _Unsupported("arity")
-        arg = args[0]
+        arg = _compile(node.arguments[0], bound)
         return lambda f, env: impl(arg(f, env))
 
     raise _Unsupported(type(node).__name__)
-
-
-def _strict_bool_any(values) -> bool:
-    return any(values)
-
-
-_BUILTINS: dict[str, Callable[[Any], Any]] = {"any": _strict_bool_any, "all": all}

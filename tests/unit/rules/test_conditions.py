@@ -163,3 +163,84 @@ def test_list_compared_with_a_single_value_is_refused_with_membership_hint():
 def test_list_of_the_wrong_member_type_is_refused():
     p = problem("ship_to.state in [33, 32]")
     assert p.column == 19 and "holds number" in p.message
+
+
+# ------------------------------------------------------------------ what cannot run is refused when saved
+def test_unknown_function_is_refused_with_its_place_and_the_functions_there_are():
+    p = problem("$foo(1)")
+    assert (p.line, p.column) == (1, 1) and "unknown function $foo" in p.message
+    assert "$any" in p.hint and "$sum" in p.hint
+
+
+def test_misspelled_function_suggests_the_right_one():
+    p = problem("order.value > 5 and $ayn([line.qty > 5 for line in lines])")
+    assert p.column == 21 and p.suggestion == "$any"
+
+
+@pytest.mark.parametrize("text,name", [("$now > $today", "now"), ("$range(1000000000).length > 1", "range"),
+                                       ("$random() > 0.5", "random")])
+def test_clock_randomness_and_unbounded_builtins_are_refused(text, name):
+    p = problem(text)
+    assert f"${name} cannot be used" in p.message and p.column == text.index("$" + name) + 1
+
+
+def test_unknown_attribute_of_a_text_field_names_what_text_has():
+    p = problem('order.channel.foo == "x"')
+    assert p.column == 15 and "order.channel is text and has no field 'foo'" in p.message
+    assert "as_lower" in p.hint
+
+
+def test_text_attributes_are_evaluated():
+    assert matches('order.channel.as_upper == "WEB" and ship_to.city.length == 7', facts())
+
+
+def test_condition_that_raises_on_a_one_line_order_is_refused_at_the_index():
+    p = problem("lines[1].qty > 1")
+    assert p.column == 6 and "fails on a one-line order" in p.message and "lines.length > 1" in p.hint
+
+
+def test_guarded_index_is_accepted():
+    assert matches("lines.length > 1 and lines[1].qty > 1", facts(lines=(("A", 1, 1), ("B", 2, 1))))
+
+
+def test_max_of_a_possibly_empty_list_is_refused():
+    p = problem("$max([line.qty for line in lines if line.qty > 50]) > 1")
+    assert p.column == 1 and "empty list" in p.message
+
+
+def test_precedence_mistake_with_a_default_is_explained_with_the_fix():
+    p = problem("order.promised_days ?? 99 > 2")
+    assert p.column == 21 and "binds more loosely" in p.message
+    assert p.suggestion == "(order.promised_days ?? 99) > 2"
+    assert "fields:" not in p.text()  # no list of every field
+
+
+@pytest.mark.parametrize("text,column", [
+    ("(" * 30 + "true" + ")" * 30, 25),
+    ("[" * 26 + "1" + "]" * 26 + ".length > 0", 25),
+    ("not " * 12 + "true", 33),
+    ("-" * 12 + "1 > 0", 9),
+    ("order.value > 0 and " + "(" * 25 + "true" + ")" * 25, 45),
+])
+def test_nesting_beyond_the_limit_is_refused_at_its_column_without_recursion_errors(text, column):
+    p = problem(text)
+    assert f"nested too deep at column {column}" in p.message and p.column == column
+    assert "recursion" not in p.text()
+
+
+def test_a_chain_of_too_many_operators_is_refused_with_the_in_hint():
+    text = " or ".join(f'ship_to.pin == "{i}"' for i in range(120))
+    p = problem(text)
+    assert "more than 200 operators" in p.message and 'in ["A", "B", ...]' in p.hint
+
+
+def test_long_but_flat_conditions_are_fine():
+    pins = ", ".join(f"\"{600000 + i}\"" for i in range(350))
+    assert matches(f"ship_to.pin in [{pins}]", facts(pin="600349"))
+    assert matches(" and ".join(["order.value >= 0"] * 60), facts())
+
+
+def test_arithmetic_uses_rule_engines_28_digit_context():
+    # 10**27 * 3 + 1 has 28 digits (exact); one more digit rounds in both evaluators alike
+    c = compile_condition("order.value * 1000000000000000000000000000 + 1 > 49900000000000000000000000000000")
+    assert c.fast and c.matches(facts()) == c.rule.matches(facts())

@@ -2,7 +2,9 @@
 
 import random
 
-from omnialloc.rules import RuleSet
+import pytest
+
+from omnialloc.rules import InvalidRule, RuleSet
 
 from .builders import CATALOG, facts, rule
 
@@ -83,10 +85,20 @@ def test_disabled_rules_do_not_run():
     assert out.fired == []
 
 
+def test_rule_that_fails_on_a_representative_order_is_refused_when_saved():
+    with pytest.raises(InvalidRule) as exc:
+        rule("validation", "order.value / (order.line_count - 1) > 5", {"type": "add_tag", "tag": "x"})
+    problem = exc.value.problems[0]
+    assert problem.column == 13 and "fails on a one-line order" in problem.message
+
+
 def test_rule_that_fails_at_run_time_is_reported_not_raised():
-    boom = rule("validation", "order.value / (order.line_count - 1) > 5", {"type": "add_tag", "tag": "x"})
-    out = RuleSet([boom]).validate(facts())
+    # passes the trial run (one and three lines) but divides by zero on a two-line order
+    boom = rule("validation", "order.value / (order.line_count - 2) > 5", {"type": "add_tag", "tag": "x"})
+    two_lines = facts(lines=(("TSHIRT-M", 1, 100), ("SHOE-9", 1, 100)))
+    out = RuleSet([boom]).validate(two_lines)
     assert out.status == "VALIDATED" and out.errors and "could not be evaluated" in out.errors[0]["error"]
+    assert "division by zero" in out.errors[0]["error"]
 
 
 # ------------------------------------------------------------------ routing actions

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from omnialloc.rules import compile_condition
+from omnialloc.rules import ConditionInvalid, compile_condition
 
 from .builders import facts
 
@@ -77,6 +77,14 @@ def test_fast_path_agrees_with_rule_engine(f):
 
 
 def test_uncovered_constructs_fall_back_to_rule_engine():
-    c = compile_condition("order.value / 2 > 1000")
+    c = compile_condition("lines[0:2].length > 1")
     assert not c.fast
-    assert c.matches(facts(lines=(("TSHIRT-M", 1, 4000),)))
+    assert c.matches(facts(lines=(("TSHIRT-M", 1, 4000), ("SHOE-9", 1, 100))))
+    assert not c.matches(facts(lines=(("TSHIRT-M", 1, 4000),)))
+
+
+def test_uncovered_construct_next_to_a_regex_is_refused():
+    # rule-engine's interpreter would run the pattern on Python's backtracking re
+    with pytest.raises(ConditionInvalid) as exc:
+        compile_condition('lines[0:2].length > 1 and ship_to.pin =~ "^78"')
+    assert exc.value.problem.column == 39 and "regular expression" in exc.value.problem.message
