@@ -6,6 +6,11 @@ advances shipments to shipped, and adjusts stock, all at once. Afterwards the
 invariant checker must find nothing, and the units promised (held by open
 shipments) plus the units shipped never exceed what each (node, SKU) had:
 the starting stock plus every adjustment in the audit trail.
+
+What this proves per backend: on PostgreSQL the processes really overlap, and the conditional UPDATE
+(re-checked under the row lock) is what refuses the losers. On SQLite, BEGIN IMMEDIATE serialises the
+writers, so this test would pass even without the UPDATE's ATP condition; the condition itself is
+proved there by tests/integration/store/test_reservation_rule.py (reservations on stale ATP readings).
 """
 
 from __future__ import annotations
