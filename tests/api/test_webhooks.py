@@ -132,9 +132,10 @@ def test_unmappable_payloads_are_422_with_the_reason_and_store_nothing(client, s
     assert _orders(uow_factory) == 0
 
 
-def test_a_body_that_is_not_json_is_422(client, secrets_set):
+def test_a_body_that_is_not_json_is_400(client, secrets_set):
+    # Not JSON is 400 on every endpoint (api/intake.py), signed webhooks included.
     r = _post(client, "shopify", b"not json")
-    assert r.status_code == 422
+    assert r.status_code == 400 and r.get_json()["errors"] == [{"field": "body", "message": "not valid JSON"}]
 
 
 def test_cli_sets_a_channel_secret(clean_db_url, uow_factory, monkeypatch):

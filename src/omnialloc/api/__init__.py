@@ -14,13 +14,16 @@ from flask import send_from_directory
 
 from omnialloc import __version__
 from omnialloc.api import errors
+from omnialloc.api.intake import ApiRequest
 from omnialloc.config import Settings, get_settings
 
 DESCRIPTION = """Order management with an optimization core.
 
 Authenticate with `Authorization: Bearer <API key>`. Errors always have the shape
-`{status, title, detail, errors: [{field, message}]}`. Money is integer paise (INR),
-weights integer grams, timestamps UTC ISO 8601.
+`{status, title, detail, errors: [{field, message}]}`, served as `application/problem+json`
+(RFC 9457). Bodies are JSON objects sent as `application/json` (UTF-8, no byte order mark, no
+key twice, nested at most 32 levels). Money is integer paise (INR), weights integer grams,
+timestamps UTC ISO 8601.
 """
 
 
@@ -50,8 +53,8 @@ def create_app(settings: Settings | None = None, engine=None) -> APIFlask:
 
         engine = make_engine(settings.database_url)
     app.extensions["omnialloc"] = {"settings": settings, "engine": engine}
+    app.request_class = ApiRequest  # strict JSON bodies, checked query strings (api/intake.py)
     errors.install(app)
-    app.before_request(_json_body_must_be_an_object)
     from omnialloc.geo.pins import warm
 
     warm()
@@ -80,36 +83,13 @@ def create_app(settings: Settings | None = None, engine=None) -> APIFlask:
     return app
 
 
-def _json_body_must_be_an_object():
-    """Every JSON body the API takes is an object: ``null``, ``[]`` or ``"x"`` is 422, never read as "no fields".
-
-    (APIFlask hands a ``null`` body to the model as if it were empty, so an all-optional
-    model such as the notification preferences accepted it.) Unparseable JSON is left
-    to the view's parser, which answers the usual 400.
-    """
-    from flask import jsonify, request
-
-    if request.method not in ("POST", "PUT", "PATCH") or not request.is_json:
-        return None
-    raw = request.get_data(cache=True)
-    if not raw.strip():
-        return None
-    # Parsed once: werkzeug keeps the result for the view's own get_json. A body that does not parse
-    # gives None here (and is parsed again, to a 400, by the view's parser); so does a literal null.
-    data = request.get_json(silent=True)
-    if isinstance(data, dict) or (data is None and raw.strip() != b"null"):
-        return None
-    kind = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}.get(
-        type(data), "null")
-    message = f"the request body must be a JSON object, not {kind}"
-    body = errors.error_body(422, "Validation failed", f"body: {message}", [{"field": "body", "message": message}])
-    return jsonify(body), 422
-
-
 _ERROR_DESCRIPTIONS = {
-    "400": "The body is not valid JSON (or is missing)",
+    "400": "The body is not valid JSON (malformed, not UTF-8, a byte order mark, NaN)",
     "401": "No API key, an unknown or revoked one, or (tracking) a bad signature",
     "413": "The body is larger than the configured limit",
+    "414": "The request target (path and query) is longer than 4,096 bytes",
+    "415": "A body sent with another Content-Type than application/json (or none)",
+    "431": "More than 100 header fields, or one longer than 8,192 bytes",
     "422": "Validation failed; `errors` lists the fields",
     "503": "The database is unavailable; retry after the Retry-After seconds",
 }
@@ -152,10 +132,10 @@ def honest_spec(spec: dict) -> dict:
             if (path, method) in _RAW_BODIES and "requestBody" not in op:
                 op["requestBody"] = dict(_RAW_BODIES[(path, method)])
             responses = op.setdefault("responses", {})
-            codes = {"503"}
+            codes = {"414", "431", "503"}
             if "requestBody" in op:
                 op["requestBody"]["required"] = True
-                codes |= {"400", "413", "422"}
+                codes |= {"400", "413", "415", "422"}
             if op.get("security"):
                 codes.add("401")
             if any(p.get("in") == "query" for p in op.get("parameters", [])):
@@ -168,5 +148,5 @@ def honest_spec(spec: dict) -> dict:
                 if code[0] == "2" and code != "204" and not _has_schema(response) and success:
                     response["content"] = success  # e.g. 200 for an idempotent replay of a 201
                 if code[0] in "45":
-                    response["content"] = {"application/json": {"schema": ref}}
+                    response["content"] = {errors.PROBLEM_JSON: {"schema": ref}}
     return spec

@@ -1,7 +1,11 @@
 """One JSON error shape for every failure: ``{status, title, detail, errors: [{field, message}]}``.
 
+Served as ``application/problem+json`` (RFC 9457: the shape is a problem details object
+whose ``type`` is the default ``about:blank``, with ``errors`` as an extension member).
 Every exception path of the app ends here, so no input can produce an HTML page,
-a stack trace or a bare 500 from a known failure class.
+a stack trace or a bare 500 from a known failure class. A write the database refuses
+(a unique, foreign-key or check violation, a value out of range) is the caller's
+409/422 on both backends (``store.integrity``), whichever endpoint it came from.
 """
 
 from __future__ import annotations
@@ -10,13 +14,15 @@ import logging
 
 from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
-from flask import jsonify, request
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from flask import jsonify
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from omnialloc.api.intake import HeadersTooLarge, MalformedBody, UnsupportedMediaType, UriTooLong, check_transport
 from omnialloc.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from omnialloc.services.access import AccessDenied
 from omnialloc.services.tracking import BadSignature
+from omnialloc.store.integrity import refusal
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +57,13 @@ class PayloadTooLarge(DomainError):
     title = "Payload too large"
 
 
+PROBLEM_JSON = "application/problem+json"
+
 _STATUS_OF = [
+    (MalformedBody, 400),
+    (UnsupportedMediaType, 415),
+    (UriTooLong, 414),
+    (HeadersTooLarge, 431),
     (NotFound, 404),
     (Conflict, 409),
     (ValidationFailed, 422),
@@ -112,27 +124,23 @@ def install(app: APIFlask) -> None:
         body = error_body(status, exc.title, exc.detail, [fe.to_dict() for fe in exc.field_errors])
         return jsonify(body), status
 
-    @app.before_request
-    def _refuse_nul_characters():
-        # PostgreSQL cannot store U+0000 in text or JSON; refuse it up front, for every endpoint,
-        # instead of letting one field somewhere reach the database.
-        bad = [f"query.{k}" for k, v in request.args.items(multi=True) if "\x00" in k or "\x00" in v]
-        if request.content_length != 0 and request.method in ("POST", "PUT", "PATCH"):
-            raw = request.get_data(cache=True)
-            if b"\x00" in raw or b"\\u0000" in raw.lower():
-                bad.append("body")
-        if bad:
-            errors = [{"field": f, "message": "must not contain NUL (U+0000) characters"} for f in bad]
-            return jsonify(error_body(422, "Validation failed", "NUL (U+0000) characters are not accepted",
-                                      errors)), 422
+    app.before_request_funcs.setdefault(None, []).insert(0, check_transport)  # first: before any other hook
 
+    @app.errorhandler(IntegrityError)
     @app.errorhandler(DataError)
-    def _unstorable(exc: DataError):
-        # A value the database refuses (out of range, bad encoding) is the caller's input: 422, and the
-        # transaction it was in has rolled back, so nothing changed.
-        log.warning("database refused a value: %s", exc.orig)
-        return jsonify(error_body(422, "Validation failed", "a value in the request cannot be stored "
-                                  "(out of range or not valid text)")), 422
+    def _refused_by_the_store(exc: IntegrityError | DataError):
+        # A write the database refused is the caller's conflict or bad value, and the transaction it was in
+        # has rolled back, so nothing changed. (The checks before the write could not see a concurrent
+        # request's uncommitted row: the store's constraint is the last word.)
+        log.info("the store refused a write: %s", exc.orig)
+        return _domain_error(refusal(exc))
+
+    @app.after_request
+    def _problem_json(response):
+        # Every JSON error is a problem details object (RFC 9457); success bodies stay application/json.
+        if response.status_code >= 400 and response.mimetype == "application/json":
+            response.mimetype = PROBLEM_JSON
+        return response
 
     @app.errorhandler(OperationalError)
     def _db_down(exc: OperationalError):

@@ -19,7 +19,6 @@ stores nothing.
 from __future__ import annotations
 
 import base64
-import json
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -113,14 +112,11 @@ def verify_webhook(ctx, code: str, body: bytes, header: str | None, platform: st
                            "body with the channel's webhook secret)")
 
 
-def intake(ctx, code: str, platform: str, body: bytes) -> tuple[dict, bool]:
-    """Map a verified storefront order payload and capture it as channel ``code``. Returns (order view, created)."""
+def intake(ctx, code: str, platform: str, payload: dict) -> tuple[dict, bool]:
+    """Map a verified storefront order payload (the parsed body) and capture it as channel ``code``.
+    Returns (order view, created)."""
     from omnialloc.services.lifecycle import capture
 
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed("the body is not JSON", field_errors=[FieldError("body", "invalid JSON")]) from None
     order_body = ADAPTERS[platform].to_order(payload, code)
     principal = Principal(name=f"{platform}-webhook", role=Role.CHANNEL, channel=code)
     return capture(ctx, principal, order_body)

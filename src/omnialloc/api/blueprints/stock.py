@@ -56,5 +56,8 @@ def import_stock(query: ImportQuery):
         data = upload.read()
     else:
         data = request.get_data(cache=False)
+    if b"\x00" in data:  # PostgreSQL cannot store U+0000 (JSON bodies are checked in api/intake.py)
+        raise ValidationFailed("NUL (U+0000) characters are not accepted",
+                               field_errors=[FieldError("body", "must not contain NUL (U+0000) characters")])
     return stock_import.import_stock(ctx(), current(), data, mode=query.mode, node=query.node,
                                      dry_run=query.dry_run, source="api")
