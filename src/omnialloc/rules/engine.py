@@ -25,6 +25,7 @@ from omnialloc.rules.actions import FRAUD_TAG, Action, check_actions
 from omnialloc.rules.conditions import CompiledCondition, ConditionInvalid, compile_condition
 from omnialloc.rules.errors import InvalidRule, RuleProblem
 from omnialloc.rules.facts import Facts
+from omnialloc.rules.index import RuleIndex
 from omnialloc.rules.model import ALLOCATION_KINDS, Catalog, RuleKind, RuleSpec
 
 log = logging.getLogger(__name__)
@@ -197,7 +198,10 @@ class _Effect:
 
 # ------------------------------------------------------------------ the rule set
 class RuleSet:
-    """Compiled, enabled rules ordered for evaluation; immutable, shared between threads."""
+    """Compiled, enabled rules ordered for evaluation; immutable, shared between threads.
+
+    Rules are indexed on the facts their conditions require (`rules.index`): an order only evaluates
+    the rules that can match it, in the same order as without the index."""
 
     def __init__(self, rules: list[CompiledRule], version: int = 0):
         self.version = version
@@ -205,9 +209,14 @@ class RuleSet:
         self.by_kind: dict[RuleKind, tuple[CompiledRule, ...]] = {
             k: tuple(r for r in ordered if r.kind == k) for k in RuleKind}
         self.size = len(ordered)
+        self.index = {k: RuleIndex(rules) for k, rules in self.by_kind.items()}
+
+    def candidates(self, kind: RuleKind, facts: Facts) -> tuple[CompiledRule, ...] | list[CompiledRule]:
+        """The rules of ``kind`` that can match ``facts``, in evaluation order."""
+        return self.index[kind].candidates(facts)
 
     def _matching(self, kind: RuleKind, facts: Facts, errors: list[dict]):
-        for rule in self.by_kind[kind]:
+        for rule in self.index[kind].candidates(facts):
             try:
                 hit = rule.condition.matches(facts)
             except Exception as exc:  # a rule must never break capture or allocation

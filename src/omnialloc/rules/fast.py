@@ -171,6 +171,36 @@ _BUILTINS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+_NO_CONSTANT = object()
+
+
+def _constant(node):
+    """The value of a literal scalar node, else `_NO_CONSTANT`."""
+    if isinstance(node, re_ast.LiteralExpressionBase) and not isinstance(node, (ArrayExpression, SetExpression)):
+        return node.value
+    return _NO_CONSTANT
+
+
+def _same_scalar(a, b, kinds) -> bool:
+    """Both nodes certainly give a non-null value of the same one of ``kinds`` (by their static types)."""
+    ta, tb = a.result_type, b.result_type
+    return ta == tb and ta in kinds and not DataType.is_type(ta, DataType.NULLABLE)
+
+
+def _field_path(node) -> str | None:
+    """``order.value`` / ``line.sku``: a chain of plain attribute reads of objects from a plain symbol."""
+    names = []
+    while isinstance(node, GetAttributeExpression):
+        if node.safe or not DataType.is_type(DataType.NULLABLE.unwrap(node.object.result_type), DataType.OBJECT) \
+                or DataType.is_type(node.object.result_type, DataType.NULLABLE):
+            return None
+        names.append(node.name)
+        node = node.object
+    if not (isinstance(node, SymbolExpression) and node.scope is None) or not names:
+        return None
+    return ".".join([node.name, *reversed(names)])
+
+
 def _compile(node, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch over node kinds
     if isinstance(node, (ArrayExpression, SetExpression)):
         if isinstance(node, SetExpression):
@@ -196,6 +226,14 @@ def _compile(node, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch ov
         return lambda f, env: getattr(f, name)
 
     if isinstance(node, GetAttributeExpression):
+        path = _field_path(node)
+        if path is not None:  # order.value, line.sku: one C-level attrgetter instead of a closure per dot
+            root, _, rest = path.partition(".")
+            get = operator.attrgetter(rest)
+            if root in bound:
+                return lambda f, env: get(env[root])
+            get_all = operator.attrgetter(path)
+            return lambda f, env: get_all(f)
         obj = _compile(node.object, bound)
         name = node.name
         obj_type = DataType.NULLABLE.unwrap(node.object.result_type)
@@ -259,6 +297,13 @@ def _compile(node, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch ov
             raise _Unsupported("array ordering")
         left, right = _compile(node.left, bound), _compile(node.right, bound)
         op = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}[node.type]
+        if _same_scalar(node.left, node.right, (DataType.FLOAT, DataType.STRING)):
+            # the types are certain (non-null fields, literals, arithmetic): rule-engine's run-time
+            # checks cannot fail, so compare directly
+            const = _constant(node.right)
+            if const is not _NO_CONSTANT:
+                return lambda f, env: op(left(f, env), const)
+            return lambda f, env: op(left(f, env), right(f, env))
 
         def ordered(f, env):
             a, b = left(f, env), right(f, env)
@@ -270,6 +315,13 @@ def _compile(node, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch ov
 
     if isinstance(node, ComparisonExpression):
         left, right = _compile(node.left, bound), _compile(node.right, bound)
+        if node.type in ("eq", "ne") and _same_scalar(node.left, node.right, (DataType.STRING, DataType.BOOLEAN)):
+            # two non-null values of one type (text or true/false): == is Python's
+            const = _constant(node.right)
+            if const is not _NO_CONSTANT:
+                if node.type == "eq":
+                    return lambda f, env: left(f, env) == const
+                return lambda f, env: left(f, env) != const
         if node.type == "eq":
             return lambda f, env: _eq(left(f, env), right(f, env))
         if node.type == "ne":

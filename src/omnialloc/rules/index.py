@@ -1,0 +1,191 @@
+"""An index of rules on the facts their conditions require, so an order evaluates only rules that can match.
+
+Most seller rules start with a test of one field against constants: ``order.channel == "amazon"``,
+``ship_to.state in ["TN", "KL"]``, ``$any([line.sku == "PHONE-X" for line in lines])``. Such a test,
+when it is a conjunct of the whole condition (``G and ...``), is a *guard*: the condition cannot be
+true unless the guard is, so a rule whose guard fails for an order is not evaluated at all. With 500
+rules spread over channels, states and SKUs an order evaluates a few dozen instead of 500.
+
+A guard is found on the typed AST (rule-engine's public node attributes):
+
+- ``path == "text"`` or ``"text" == path``; ``path in ["a", "b"]``; ``G1 or G2`` on the same path;
+- ``$any([line.F == "x" for line in lines])`` (and ``in`` lists): some line's F is one of the values;
+
+for ``path`` one of `INDEXED`. A PIN pattern ``ship_to.pin =~ "^78"`` guards on the PIN's literal prefix. Each rule is filed under
+its most selective guard (the smallest share of orders it lets through);
+rules without a guard are always candidates. Candidates come back in evaluation order, so conflicts,
+``stop_processing`` and every result are exactly those of evaluating all rules. The one difference:
+a rule skipped by its guard cannot report an evaluation error for that order (with the guard first
+in the condition, ``and`` would not have evaluated the rest either).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from rule_engine.ast.binary.comparison import ComparisonExpression, FuzzyComparisonExpression, LogicExpression
+from rule_engine.ast.expression.access import ContainsExpression, GetAttributeExpression
+from rule_engine.ast.expression.control import ComprehensionExpression
+from rule_engine.ast.expression.resolution import FunctionCallExpression, SymbolExpression
+from rule_engine.ast.literal import ArrayExpression, StringExpression
+
+# Fields worth indexing: text with few values per order. Line fields are tested through $any.
+INDEXED = ("order.channel", "order.payment_mode", "ship_to.state", "ship_to.region", "ship_to.zone",
+           "ship_to.city", "ship_to.pin", "lines.sku", "lines.category")
+
+# How many distinct values a field takes in a day's orders, roughly: a guard's selectivity is the share
+# of orders it lets through, len(values) / cardinality. (A prefix of ship_to.pin counts like a value.)
+_CARDINALITY = {"order.channel": 5, "order.payment_mode": 2, "ship_to.state": 36, "ship_to.region": 6,
+                "ship_to.zone": 5, "ship_to.city": 500, "ship_to.pin": 100, "ship_to.pin^": 100, "lines.sku": 1000,
+                "lines.category": 10}
+
+Guard = tuple[str, frozenset[str]]   # (path, values); path "ship_to.pin^" holds prefixes of the PIN
+
+
+def guard_of(expression) -> Guard | None:
+    """The most selective guard of a condition's expression, or None."""
+    found = [g for g in _conjunct_guards(expression) if g is not None]
+    return min(found, key=_selectivity) if found else None
+
+
+def _selectivity(guard: Guard) -> tuple:
+    return (len(guard[1]) / _CARDINALITY.get(guard[0], 10), guard[0])
+
+
+def _conjunct_guards(node) -> Iterable[Guard | None]:
+    if isinstance(node, LogicExpression) and node.type == "and":
+        yield from _conjunct_guards(node.left)
+        yield from _conjunct_guards(node.right)
+        return
+    yield _guard(node, None)
+
+
+def _guard(node, line_var: str | None) -> Guard | None:
+    if isinstance(node, LogicExpression) and node.type == "or":
+        left, right = _guard(node.left, line_var), _guard(node.right, line_var)
+        if left and right and left[0] == right[0]:
+            return left[0], left[1] | right[1]
+        return None
+    if isinstance(node, ComparisonExpression) and type(node) is ComparisonExpression and node.type == "eq":
+        for field, const in ((node.left, node.right), (node.right, node.left)):
+            path = _path(field, line_var)
+            if path and isinstance(const, StringExpression):
+                return path, frozenset([const.value])
+        return None
+    if isinstance(node, FuzzyComparisonExpression) and node.type == "eq_fzm" and isinstance(node.right, StringExpression):
+        path = _path(node.left, line_var)
+        prefixes = literal_prefixes(node.right.value)
+        if path == "ship_to.pin" and prefixes:
+            return "ship_to.pin^", prefixes
+        return None
+    if isinstance(node, ContainsExpression):
+        path = _path(node.member, line_var)
+        values = _constant_texts(node.container)
+        if path and values is not None:
+            return path, values
+        return None
+    if isinstance(node, FunctionCallExpression) and isinstance(node.function, SymbolExpression) \
+            and node.function.scope is not None and node.function.name == "any" and len(node.arguments) == 1:
+        comp = node.arguments[0]
+        if isinstance(comp, ComprehensionExpression) and isinstance(comp.iterable, SymbolExpression) \
+                and comp.iterable.name == "lines" and comp.iterable.scope is None:
+            # a true $any needs one line passing the filter (if any) whose result is true
+            parts = [comp.result] + ([comp.condition] if comp.condition is not None else [])
+            inner = [g for part in parts for g in _conjunct_guards_in(part, comp.variable) if g is not None]
+            return min(inner, key=_selectivity) if inner else None
+    return None
+
+
+def _conjunct_guards_in(node, line_var: str) -> Iterable[Guard | None]:
+    if isinstance(node, LogicExpression) and node.type == "and":
+        yield from _conjunct_guards_in(node.left, line_var)
+        yield from _conjunct_guards_in(node.right, line_var)
+        return
+    yield _guard(node, line_var)
+
+
+def _path(node, line_var: str | None) -> str | None:
+    """``order.channel`` (outside a comprehension) or ``lines.sku`` (``line.sku`` inside one), if indexed."""
+    if not (isinstance(node, GetAttributeExpression) and not node.safe and isinstance(node.object, SymbolExpression)
+            and node.object.scope is None):
+        return None
+    root = node.object.name
+    if line_var is not None:
+        path = f"lines.{node.name}" if root == line_var else None
+    else:
+        path = f"{root}.{node.name}" if root != "lines" else None
+    return path if path in INDEXED else None
+
+
+_LITERAL_RUN = re.compile(r"[A-Za-z0-9 _-]+")
+_ALTERNATION = re.compile(r"\(((?:[A-Za-z0-9_-]+\|)*[A-Za-z0-9_-]+)\)")
+
+
+def literal_prefixes(pattern: str) -> frozenset[str] | None:
+    """Texts one of which every match of ``=~ pattern`` (anchored at the start) begins with, or None.
+
+    ``"^78"`` -> {"78"}; ``"^(11|12|20)"`` -> {"11", "12", "20"}; ``"5600?1"`` -> {"560"}; ``"[0-9]"`` -> None.
+    """
+    body = pattern[1:] if pattern.startswith("^") else pattern
+    group = _ALTERNATION.match(body)
+    if group:
+        if body[group.end():group.end() + 1] in ("?", "*", "{") or "|" in body[group.end():]:
+            return None
+        return frozenset(group.group(1).split("|"))
+    run = _LITERAL_RUN.match(body)
+    if not run or "|" in body:  # a top-level alternative may start with anything
+        return None
+    text = run.group(0)
+    if body[run.end():run.end() + 1] in ("?", "*", "{"):
+        text = text[:-1]  # the last character is optional or repeated from zero
+    return frozenset([text]) if text else None
+
+
+def _constant_texts(node) -> frozenset[str] | None:
+    if isinstance(node, ArrayExpression) and all(isinstance(m, StringExpression) for m in node.value):
+        return frozenset(m.value for m in node.value)
+    return None
+
+
+def _values(facts, path: str) -> Iterable[Any]:
+    if path == "ship_to.pin^":
+        pin = facts.ship_to.pin
+        return [pin[:k] for k in range(1, len(pin) + 1)]
+    root, name = path.split(".")
+    if root == "lines":
+        return {getattr(line, name) for line in facts.lines}
+    return (getattr(getattr(facts, root), name),)
+
+
+class RuleIndex:
+    """The rules of one kind, in evaluation order, filed under their guards."""
+
+    def __init__(self, rules: tuple):
+        self.rules = rules
+        self.always: list[int] = []
+        self.by_path: dict[str, dict[str, list[int]]] = {}
+        for pos, rule in enumerate(rules):
+            guard = guard_of(rule.condition.rule.statement.expression)
+            if guard is None:
+                self.always.append(pos)
+                continue
+            path, values = guard
+            table = self.by_path.setdefault(path, {})
+            for value in values:
+                table.setdefault(value, []).append(pos)
+        self.indexed = len(rules) - len(self.always)
+
+    def candidates(self, facts) -> tuple | list:
+        if not self.by_path:
+            return self.rules
+        picked = list(self.always)
+        for path, table in self.by_path.items():
+            for value in _values(facts, path):
+                hit = table.get(value)
+                if hit:
+                    picked.extend(hit)
+        if len(picked) == len(self.always):
+            return [self.rules[p] for p in picked]
+        rules = self.rules
+        return [rules[p] for p in sorted(set(picked))]
