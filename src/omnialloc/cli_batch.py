@@ -23,7 +23,7 @@ def _bar(desc: str):
     def update(done: int, total: int) -> None:
         bar = state.get("bar")
         if bar is None:
-            bar = state["bar"] = tqdm(total=total, desc=desc, unit="task", leave=False)
+            bar = state["bar"] = tqdm(total=total, desc=desc, unit="task", leave=False, mininterval=0.5)
         bar.n = done
         bar.refresh()
 
@@ -52,14 +52,21 @@ def batch_group() -> None:
               help="CSV order_id,node,cost_paise replacing the rate model (analysis only; not applied).")
 @click.option("--out", "out_dir", default=None, help="Folder for plan.json, moves.csv and chart.png.")
 @click.option("--time-limit", default=60.0, show_default=True, help="Seconds for the solver.")
-def batch_plan(scheduler, dask, orders_file, cost_matrix, out_dir, time_limit) -> None:
+@click.option("--allow-unallocate", is_flag=True,
+              help="Allow backordering an ALLOCATED order to fill orders of the same or higher priority "
+                   "(its buyer is told). Default: every allocated order stays allocated.")
+@click.option("--min-saving-paise", default=1_000, show_default=True,
+              help="An allocated order moves only if that saves at least this on its own cost.")
+def batch_plan(scheduler, dask, orders_file, cost_matrix, out_dir, time_limit, allow_unallocate,
+               min_saving_paise) -> None:
     """Solve all open orders together; print before/after, the LP bound and the gap; store the plan."""
     from omnialloc.services.batch import plan_batch
 
     update, close = _bar("solving")
     try:
         s = plan_batch(_ctx(), scheduler=scheduler, dask=dask, orders_file=orders_file, cost_matrix=cost_matrix,
-                       out_dir=out_dir, time_limit=time_limit, progress=update)
+                       out_dir=out_dir, time_limit=time_limit, progress=update, allow_unallocate=allow_unallocate,
+                       min_saving_paise=min_saving_paise)
     finally:
         close()
     if not s.get("run_id"):
@@ -81,6 +88,14 @@ def batch_plan(scheduler, dask, orders_file, cost_matrix, out_dir, time_limit) -
     click.echo(f"  the solver's plan before the whole-order rule: {_rupees(s['partial_fill_total'])}, gap {pgap} "
                f"(unfilled {_rupees(split.get('unfilled_paise'))}, shipping {_rupees(split.get('shipping_paise'))});"
                f" the rest is orders it would fill only in part, backordered whole as live allocation does")
+    m = s["saving_money_paise"]
+    click.echo(f"saving in money {_rupees(m['total'])} (shipping {_rupees(m['shipping'])}, split {_rupees(m['split'])});"
+               f" {s['units_filled_more']:+d} units filled")
+    click.echo(f"orders: {s['orders_improved']} improved, {s['orders_worsened']} worsened; {s['orders_moved']} moved, "
+               f"{s['orders_allocated']} newly allocated, {s['orders_unallocated']} un-allocated"
+               + ("" if s["allow_unallocate"] else " (never without --allow-unallocate)"))
+    for oid, why in sorted(s["held_back"].items()):
+        click.echo(f"  held back {oid}: {why}")
     click.echo(f"{s['moves']} orders change; apply with `omnialloc batch apply"
                + (f" --plan {out_dir}`" if out_dir else "`"))
 
@@ -97,8 +112,10 @@ def batch_apply(plan_dir) -> None:
         t = apply_batch(_ctx(), run_id, progress=update)
     finally:
         close()
-    click.echo(f"batch {t['run_id']}: {t['applied']} orders re-allocated, {t['skipped']} skipped, "
-               f"saving {_rupees(t['saving_paise'])}")
+    click.echo(f"batch {t['run_id']}: {t['applied']} orders changed ({t['moved']} moved, {t['allocated']} newly "
+               f"allocated, {t['unallocated']} un-allocated), {t['skipped']} skipped; saving in money "
+               f"{_rupees(t['saving_money_paise'])}, {t['units_filled_more']:+d} units filled "
+               f"(model cost incl. unfilled penalty {_rupees(t['saving_paise'])})")
     for oid, why in sorted(t["skips"].items()):
         click.echo(f"  skipped {oid}: {why}")
 

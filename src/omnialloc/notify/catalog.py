@@ -36,6 +36,8 @@ class Kind(StrEnum):
     RETURN_RECEIVED = "return_received"
     REFUND_ISSUED = "refund_issued"
     STORE_CREDIT_ISSUED = "store_credit_issued"
+    ORDER_UPDATED = "order_updated"  # the nightly batch moved a confirmed order's shipments
+    ORDER_DELAYED = "order_delayed"  # the nightly batch took a confirmed order's stock (--allow-unallocate)
 
 
 ONCE_PER_SUBJECT = frozenset({
@@ -72,6 +74,8 @@ _BY_TYPE: dict[tuple[str, str], Kind] = {
     ("order", "refund_issued"): Kind.REFUND_ISSUED,
     ("order", "refunded"): Kind.REFUND_ISSUED,
     ("return", "store_credit_issued"): Kind.STORE_CREDIT_ISSUED,
+    ("order", "replanned"): Kind.ORDER_UPDATED,
+    ("order", "delayed"): Kind.ORDER_DELAYED,
 }
 
 # Audit-only event types that never notify even if they carry a status (e.g. a stale scan).

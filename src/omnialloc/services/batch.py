@@ -74,6 +74,10 @@ from omnialloc.store.tables_batch import batch_moves, batch_runs
 
 ACTOR = "system:batch"
 OPEN_STATUSES = (OrderStatus.ALLOCATED, OrderStatus.BACKORDERED)
+#: an allocated order moves only if that saves at least this much on it (Rs 10 by default)
+MIN_MOVE_SAVING_PAISE = 1_000
+#: with --allow-unallocate, the unfilled penalty of a confirmed order's unit, in unfilled penalties
+UNALLOCATE_WEIGHT = 2
 #: test-only: seconds to sleep inside each order's apply transaction (to kill a run half way)
 SLEEP_ENV = "OMNIALLOC_BATCH_APPLY_TEST_SLEEP"
 
@@ -92,6 +96,29 @@ class Snapshot:
     matrix: bool = False
     skipped: dict[str, str] = field(default_factory=dict)  # order_id -> why it is not in the batch
     ship_versions: dict[str, int] = field(default_factory=dict)
+    #: order_id -> the date its buyer was promised (the earliest of its live shipments), or None
+    promise: dict = field(default_factory=dict)
+    allow_unallocate: bool = False
+
+
+def _whole_lines(order, live: list[Shipment]) -> bool:
+    """Every line of the order's live shipments is in one shipment with all its open units: the
+    batch's model (a line ships whole from one node) can express what the order holds now."""
+    seen: dict[int, int] = {}
+    for s in live:
+        for ln in s.lines:
+            if ln.line_no in seen:
+                return False
+            seen[ln.line_no] = ln.qty
+    open_qty = {ln.line_no: ln.open_qty for ln in order.lines if ln.open_qty > 0}
+    return all(open_qty.get(no) == q for no, q in seen.items())
+
+
+def _promised_by(live: list[Shipment], created_on: dict):
+    """The delivery date the buyer was given: the earliest (shipment created + its SLA), or None."""
+    dates = [created_on[s.id].date() + timedelta(days=s.sla_days) for s in live
+             if s.sla_days is not None and created_on.get(s.id) is not None]
+    return min(dates) if dates else None
 
 
 def _read_ids(path) -> list[str]:
@@ -103,16 +130,18 @@ def _read_ids(path) -> list[str]:
 
 
 def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None = None,
-             extra_orders=None) -> Snapshot:
+             extra_orders=None, allow_unallocate: bool = False) -> Snapshot:
     """Read the open orders (or ``order_ids`` among them) and build the BatchProblem in one read transaction.
 
-    ``extra_orders(problem, add_lanes)``: a hook to add pseudo-orders (expected demand, for prices)."""
+    ``extra_orders(problem, add_lanes)``: a hook to add pseudo-orders (expected demand, for prices).
+    ``allow_unallocate``: an ALLOCATED order may lose its stock (else it must stay filled)."""
     from omnialloc.solvers.batch import BatchProblem
 
     with ctx.uow(readonly=True) as uow:
         conn = uow.conn
         q = sa.select(orders.c.id).where(orders.c.status.in_([str(s) for s in OPEN_STATUSES]))
-        ids = [r.id for r in conn.execute(q.order_by(orders.c.created_at, orders.c.id))]
+        # priority first (issue 30): every order-by-order step of the batch takes them in this order
+        ids = [r.id for r in conn.execute(q.order_by(orders.c.priority.desc(), orders.c.created_at, orders.c.id))]
         if order_ids is not None:
             wanted = set(order_ids)
             ids = [i for i in ids if i in wanted]
@@ -120,6 +149,7 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
         for k in range(0, len(ids), 500):
             by_id.update(uow.orders.get_many(ids[k:k + 500]))
         live: dict[str, list[Shipment]] = defaultdict(list)
+        created_on: dict = {}
         for k in range(0, len(ids), 500):
             chunk = ids[k:k + 500]
             rows = uow.shipments._many(sa.select(shipments).where(shipments.c.order_id.in_(chunk))
@@ -127,6 +157,8 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
             for s in rows:
                 if s.status not in DEAD_STATUSES:
                     live[s.order_id].append(s)
+            created_on.update(conn.execute(sa.select(shipments.c.id, shipments.c.created_at)
+                                           .where(shipments.c.order_id.in_(chunk))).all())
         versions = dict(conn.execute(sa.select(orders.c.id, orders.c.version).where(orders.c.id.in_(ids))).all()) \
             if len(ids) < 30_000 else {r.id: r.version for r in conn.execute(sa.select(orders.c.id, orders.c.version))}
 
@@ -141,6 +173,9 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
                 skipped[oid] = "a shipment is already accepted or packed"
                 continue
             if not any(ln.open_qty > 0 for ln in o.lines):
+                continue
+            if live.get(oid) and not _whole_lines(o, live[oid]):
+                skipped[oid] = "a line is split across shipments; left as it is"
                 continue
             batch[oid] = o
 
@@ -182,7 +217,7 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
                          handling_cost_paise=node.handling_cost_paise)
     snap = Snapshot(problem, batch, {o: live.get(o, []) for o in batch}, versions, skipped=skipped,
                     matrix=cost_matrix is not None, weights={k: v.unit_weight_g for k, v in skus.items()},
-                    ship_versions=dict(ship_versions))
+                    ship_versions=dict(ship_versions), allow_unallocate=allow_unallocate)
     pen = ctx.settings.unfilled_penalty_paise
     codes = {node.code for node in net.nodes}
     ranked = Candidates(nodes=net.nodes, locations=net.locations, atp={}, capacity_left={}, rejections=rejections)
@@ -192,15 +227,25 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
 
     no_rules = Routing()
     default_cost = node_cost(no_rules)
+    today = now().date()
     for oid, o in batch.items():
         lines = [(str(ln.line_no), ln.sku, ln.open_qty, skus[ln.sku].unit_weight_g, ln.unit_price_paise,
                   skus[ln.sku].volume_mm3) for ln in o.lines if ln.open_qty > 0]
         r = routing.get(oid, no_rules)
-        problem.add_order(oid, lines, payment_mode=str(o.payment_mode), unfilled_penalty_paise_per_unit=pen,
+        held = snap.current[oid]
+        snap.promise[oid] = _promised_by(held, created_on)
+        confirmed = o.status == OrderStatus.ALLOCATED
+        # with --allow-unallocate a unit taken from a confirmed order counts twice: the batch un-allocates
+        # only to fill more units elsewhere (or an order of higher priority), never to save shipping
+        problem.add_order(oid, lines, payment_mode=str(o.payment_mode),
+                          unfilled_penalty_paise_per_unit=pen * UNALLOCATE_WEIGHT if confirmed else pen,
                           forbidden_nodes=sorted(set(r.forbidden_nodes) & codes),
                           node_cost_paise=default_cost if r is no_rules else node_cost(r),
                           split_penalty_paise=ctx.settings.split_penalty_paise, max_shipments=r.max_shipments,
-                          keep_together=r.keep_together, min_shipment_value_paise=r.min_shipment_value_paise)
+                          keep_together=r.keep_together, min_shipment_value_paise=r.min_shipment_value_paise,
+                          must_fill=o.status == OrderStatus.ALLOCATED and not allow_unallocate,
+                          priority=int(o.priority or 0),
+                          incumbent=[(s.node, [str(ln.line_no) for ln in s.lines]) for s in held] or None)
     if cost_matrix is not None:
         problem.read_cost_matrix_csv(cost_matrix)
         return snap
@@ -209,6 +254,11 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
                   rules: Routing | None = None):
         """``rules``: the order's routing outcome (eligible nodes, carriers and their bonuses)."""
         rules = rules or Routing()
+        # a move never delays a promised date: a lane arriving after it is not offered, except the lane
+        # of a shipment the order holds now (keeping it is not a move)
+        promise = snap.promise.get(oid)
+        room = None if promise is None else (promise - today).days
+        kept_lanes = {(s.node, s.carrier) for s in snap.current.get(oid, [])}
         cand = Candidates(nodes=net.nodes, locations=net.locations, atp={}, capacity_left={},
                           excluded=excluded_nodes or {})
         for node in net.nodes:
@@ -225,6 +275,8 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
                 if promised_days is not None and lane.sla_days > promised_days:
                     continue
                 if lane.carrier in rules.forbidden_carriers:
+                    continue
+                if room is not None and lane.sla_days > room and (node.code, lane.carrier) not in kept_lanes:
                     continue
                 problem.add_lane(oid, node.code, lane.carrier, lane.first_slab_paise, lane.additional_slab_paise,
                                  slab_g=lane.slab_g, volumetric_divisor=lane.volumetric_divisor,
@@ -269,101 +321,164 @@ def _assignments(d, pats, chosen_by_order: dict[int, list[int]]) -> dict:
 
 
 def solve_snapshot(snap: Snapshot, *, scheduler: str | None = None, dask: bool = False,
-                   time_limit: float = 60.0, progress=None) -> dict:
-    """Solve; return before/after per order in the same cost model, and the batch figures."""
+                   time_limit: float = 60.0, progress=None, min_saving_paise: int = 0) -> dict:
+    """Solve (tier by tier when priorities differ); return before/after per order in the same cost model,
+    and the batch figures. The after plan keeps every order that must stay filled filled, or it is not used."""
     from omnialloc.solvers.batch import solve_decomposed
-    from omnialloc.solvers.batch.assign import Index, State, check, improve, total_cost
+    from omnialloc.solvers.batch.assign import Index, State, check, incumbent_state, total_cost, unkept
     from omnialloc.solvers.batch.patterns import build_patterns
+    from omnialloc.solvers.batch.priority import solve_tiers
 
     d = snap.problem.compile()
     t0 = time.perf_counter()
-    plan = solve_decomposed(d, time_limit=time_limit, scheduler=scheduler, dask=dask or bool(scheduler),
-                            progress=progress)
+
+    def solve(sub):
+        return solve_decomposed(sub, time_limit=time_limit, scheduler=scheduler, dask=dask or bool(scheduler),
+                                progress=progress)
+
+    tiered = solve_tiers(d, solve, allow_unallocate=snap.allow_unallocate)
+    if len(tiered) == 1:
+        bound, gap_split, partial_total = tiered[0][1].bound, tiered[0][1].gap_split(), tiered[0][1].objective
+        n_comp, largest = tiered[0][1].n_components, tiered[0][1].largest_component
+    else:  # the bound of the batch without tiers is valid for the tiered plan too
+        whole = solve(d)
+        bound, gap_split, partial_total = whole.bound, whole.gap_split(), sum(p.objective for _, p in tiered)
+        n_comp = sum(p.n_components for _, p in tiered)
+        largest = max(p.largest_component for _, p in tiered)
     pats = build_patterns(d)
     ix = Index(d, pats)
-    key = {}
-    for k, (o, n, m, c) in enumerate(zip(pats.order.tolist(), pats.node.tolist(), pats.mask.tolist(),
-                                         pats.cost.tolist())):
-        key[(o, n, m)] = k
+    key = {(o, n, m): k for k, (o, n, m) in enumerate(zip(pats.order.tolist(), pats.node.tolist(),
+                                                          pats.mask.tolist()))}
     opos = {o: i for i, o in enumerate(d.order_ids)}
     npos = {n: i for i, n in enumerate(d.node_codes)}
     line_pos = d.order_line_start()
 
     def bit(o: int, line_id: str) -> int:
         s, e = int(line_pos[o]), int(line_pos[o + 1])
-        return 1 << [d.line_ids[i] for i in range(s, e)].index(line_id)
+        return 1 << list(d.line_ids[s:e]).index(line_id)
 
-    # the current allocation as patterns (None when an order splits a line or has no such pattern)
-    current = State.fresh(d)
-    representable = True
-    extra: dict[str, int] = {}
-    cur_extra = 0  # stored cost of shipments the model cannot express
-    for oid, ships in snap.current.items():
-        o = opos[oid]
-        ks = []
-        for s in ships:
-            m = 0
-            for ln in s.lines:
-                m |= bit(o, str(ln.line_no))
-            k = key.get((o, npos[s.node], m))
-            if k is None or sum(ln.qty for ln in s.lines) != sum(
-                    int(d.line_qty[line_pos[o] + i]) for i in range(int(line_pos[o + 1] - line_pos[o])) if m >> i & 1):
-                representable = False
-                cur_extra += s.cost_paise
-                extra[oid] = extra.get(oid, 0) + s.cost_paise
-                continue
-            ks.append(k)
-        current.take(ix, o, ks)
+    current = incumbent_state(ix) if any(d.incumbent) else State.fresh(d)
+    if current is None or unkept(ix, current):  # the store holds more than the snapshot says: a bug
+        raise AssertionError("the live allocation does not fit the batch's own snapshot")
     before = total_cost(ix, current)
-    before["total"] += cur_extra
-    before["shipping"] += cur_extra
 
-    # the batch plan, whole orders only
+    # the batch plan, whole orders only (real-time allocation's rule), stock freed re-offered by priority
     after = State.fresh(d)
     chosen: dict[int, list[int]] = defaultdict(list)
-    unf = set(plan.unfilled)
-    for mv in plan.shipments:
-        if mv.order_id in unf:
-            continue
-        o = opos[mv.order_id]
-        m = 0
-        for lid in mv.line_ids:
-            m |= bit(o, lid)
-        chosen[o].append(key[(o, npos[mv.node], m)])
+    for _, plan in tiered:
+        unf = set(plan.unfilled)
+        for mv in plan.shipments:
+            if mv.order_id in unf and not d.order_keep[opos[mv.order_id]]:
+                continue
+            o = opos[mv.order_id]
+            chosen[o].append(key[(o, npos[mv.node], sum(bit(o, lid) for lid in mv.line_ids))])
     for o, ks in chosen.items():
         after.take(ix, o, ks)
     _whole_orders(ix, after)
-    method = "batch"
-    if representable and not check(ix, current):
-        polished = State(current.stock.copy(), current.cap.copy(), current.used.copy(), [list(c) for c in current.chosen])
-        improve(ix, polished, passes=2, deadline=time.perf_counter() + max(5.0, time_limit / 4))
-        _whole_orders(ix, polished)
-        if total_cost(ix, polished)["total"] < total_cost(ix, after)["total"]:
-            after, method = polished, "current+improve"
-    if total_cost(ix, after)["total"] > before["total"]:
+    method = "batch" if len(tiered) == 1 else f"batch in {len(tiered)} priority tiers"
+    if check(ix, after) or unkept(ix, after):
+        after, method = current, "kept current"
+    after = _realizable(ix, current, after, min_saving_paise)
+    if _worse(ix, current, after):
         after, method = current, "kept current"
     after_tot = total_cost(ix, after)
-    if after is current:
-        after_tot = dict(before)
 
     per_order = {}
     for oid in snap.orders:
         o = opos[oid]
         new = sorted((d.node_codes[ix.node[k]], int(pats.mask[k]), k) for k in after.chosen[o])
         old = sorted((d.node_codes[ix.node[k]], int(pats.mask[k]), k) for k in current.chosen[o])
-        old_ships = snap.current[oid]
-        same = after is current or ([(n, m) for n, m, _ in new] == [(n, m) for n, m, _ in old]
-                                   and len(old) == len(old_ships))
-        if same:
+        if after is current or [(n, m) for n, m, _ in new] == [(n, m) for n, m, _ in old]:
             continue
         per_order[oid] = {
             "new": [{"node": n, "mask": m, "pattern": k, "cost_paise": ix.cost[k]} for n, m, k in new],
-            "before": _order_cost(ix, o, current.chosen[o]) + extra.get(oid, 0),
+            "before": _order_cost(ix, o, current.chosen[o]),
             "after": _order_cost(ix, o, after.chosen[o]),
+            "before_parts": _order_parts(ix, o, current.chosen[o]),
+            "after_parts": _order_parts(ix, o, after.chosen[o]),
         }
-    return {"data": d, "patterns": pats, "plan": plan, "before": before, "after": after_tot, "moves": per_order,
+    return {"data": d, "patterns": pats, "before": before, "after": after_tot, "moves": per_order,
             "before_state": current, "after_state": after, "ix": ix, "method": method,
-            "seconds": time.perf_counter() - t0}
+            "bound": bound, "gap_split": gap_split, "partial_fill_total": partial_total,
+            "components": n_comp, "largest_component": largest, "seconds": time.perf_counter() - t0}
+
+
+def _worse(ix, current, after) -> bool:
+    """`after` costs more than `current`, compared priority tier by tier from the highest (a tier
+    is never made worse for the sake of a lower one)."""
+    from omnialloc.solvers.batch.assign import order_cost
+
+    d = ix.d
+    for p in sorted(set(d.order_prio.tolist()), reverse=True):
+        orders = np.flatnonzero(d.order_prio == p).tolist()
+        b = sum(order_cost(ix, o, current.chosen[o]) for o in orders)
+        a = sum(order_cost(ix, o, after.chosen[o]) for o in orders)
+        if a != b:
+            return a > b
+    # fixed node costs are shared by the tiers: compared last
+    return bool(d.fixed[after.used > 0].sum() > d.fixed[current.used > 0].sum())
+
+
+def _realizable(ix, current, after, min_saving_paise: int):
+    """The part of `after` that `apply_batch` can reach from `current` one order at a time (each order's
+    move needs the stock its target holds free at that moment: a swap of two orders' stock cannot be
+    applied order by order and is left out), moving a confirmed order only when it saves at least
+    `min_saving_paise` (a move is churn for the warehouse and a message to the buyer), and un-allocating
+    one only when an order the plan newly fills takes some of its stock."""
+    from omnialloc.solvers.batch.assign import State, order_cost
+
+    st = State(current.stock.copy(), current.cap.copy(), current.used.copy(), [list(c) for c in current.chosen])
+    # stock that orders newly filled by the plan take: an order is un-allocated only to give them its stock
+    wanted = {(ix.node[k], s) for o in range(ix.d.n_orders) if after.chosen[o] and not current.chosen[o]
+              for k in after.chosen[o] for s, _ in ix.content[k]}
+    todo = []
+    for o in range(ix.d.n_orders):  # index order is priority order
+        if sorted(after.chosen[o]) == sorted(current.chosen[o]):
+            continue
+        if current.chosen[o] and not after.chosen[o] and \
+                not any((ix.node[k], s) in wanted for k in current.chosen[o] for s, _ in ix.content[k]):
+            continue
+        if current.chosen[o] and after.chosen[o] and \
+                order_cost(ix, o, current.chosen[o]) - order_cost(ix, o, after.chosen[o]) < max(min_saving_paise, 1):
+            continue
+        todo.append(o)
+    while todo:
+        left = []
+        for o in todo:
+            old = st.release(ix, o)
+            if _fits(ix, st, after.chosen[o]):
+                st.take(ix, o, after.chosen[o])
+            else:
+                st.take(ix, o, old)
+                left.append(o)
+        if len(left) == len(todo):
+            break
+        todo = left
+    return st
+
+
+def _fits(ix, st, ks) -> bool:
+    need: dict = defaultdict(int)
+    ships: dict = defaultdict(int)
+    for k in ks:
+        n = ix.node[k]
+        ships[n] += 1
+        for s, q in ix.content[k]:
+            need[(n, s)] += q
+    return all(st.stock[n, s] >= q for (n, s), q in need.items()) and \
+        all(st.cap[n] < 0 or st.cap[n] >= c for n, c in ships.items())
+
+
+def _order_parts(ix, o, ks) -> dict:
+    """One order's cost in money (shipping, split) apart from its unfilled units."""
+    d = ix.d
+    s, e = int(ix.start[o]), int(ix.start[o + 1])
+    cov = 0
+    for k in ks:
+        cov |= int(ix.p.mask[k])
+    return {"shipping": int(sum(ix.cost[k] for k in ks)),
+            "split": int(ix.split[o] * max(0, len(ks) - 1)),
+            "unfilled_units": int(sum(int(d.line_qty[s + i]) for i in range(e - s) if not cov >> i & 1))}
 
 
 def _order_cost(ix, o, ks) -> int:
@@ -396,6 +511,52 @@ def _whole_orders(ix, st) -> None:
             st.take(ix, o, ks)
 
 
+def _saving(snap: Snapshot, moves: dict) -> dict:
+    """What the moves change, in money (shipping, split) apart from unfilled units, and how many orders
+    get cheaper or dearer to serve, get stock, lose it, or only move."""
+    money = {"shipping": 0, "split": 0}
+    units = 0
+    counts = {"improved": 0, "worsened": 0, "allocated": 0, "unallocated": 0, "moved": 0}
+    for oid, mv in moves.items():
+        b, a = mv["before_parts"], mv["after_parts"]
+        for k in money:
+            money[k] += b[k] - a[k]
+        units += b["unfilled_units"] - a["unfilled_units"]
+        was = bool(snap.current[oid])
+        counts["allocated" if not was else "unallocated" if not mv["new"] else "moved"] += 1
+        if mv["after"] < mv["before"]:
+            counts["improved"] += 1
+        elif mv["after"] > mv["before"]:
+            counts["worsened"] += 1
+    return {"saving_money_paise": {**money, "total": sum(money.values())}, "units_filled_more": units,
+            **{f"orders_{k}": v for k, v in counts.items()}}
+
+
+def _held_back(snap: Snapshot, res: dict) -> dict[str, str]:
+    """Moves that would deliver later than promised (a shipment made today on a lane whose SLA ends
+    after the order's promised date): held back, the order stays as it is. The lanes offered to the
+    solver already exclude these; this is the last check before anything is stored."""
+    d, ix, pats = res["data"], res["ix"], res["patterns"]
+    today = now().date()
+    out = {}
+    for oid, mv in res["moves"].items():
+        promise = snap.promise.get(oid)
+        if promise is None:
+            continue
+        kept = {(s.node, frozenset(str(ln.line_no) for ln in s.lines)) for s in snap.current[oid]}
+        for part in mv["new"]:
+            k = part["pattern"]
+            lines = frozenset(d.line_ids[i] for i in pats.lines[pats.ptr[k]:pats.ptr[k + 1]])
+            if (part["node"], lines) in kept:
+                continue
+            carrier = None if d.lane_carrier is None else d.lane_carrier[int(pats.cand[k])]
+            _, sla = snap.lane_info.get((oid, part["node"], carrier), (None, None))
+            if sla is None or today + timedelta(days=sla) > promise:
+                out[oid] = f"a shipment from {part['node']} would arrive after the promised {promise.isoformat()}"
+                break
+    return out
+
+
 def _counts(ix, st) -> dict:
     per = [len(ks) for ks in st.chosen]
     return {"shipments": int(sum(per)), "split_orders": int(sum(1 for p in per if p > 1))}
@@ -404,35 +565,45 @@ def _counts(ix, st) -> dict:
 # --------------------------------------------------------------------------- plan
 def plan_batch(ctx, *, scheduler: str | None = None, dask: bool = False, orders_file: str | None = None,
                cost_matrix: str | None = None, out_dir: str | None = None, time_limit: float = 60.0,
-               progress=None, actor: str = ACTOR) -> dict:
-    """Solve the open orders together, persist the plan, write the report; returns the summary."""
+               progress=None, actor: str = ACTOR, allow_unallocate: bool = False,
+               min_saving_paise: int = MIN_MOVE_SAVING_PAISE) -> dict:
+    """Solve the open orders together, persist the plan, write the report; returns the summary.
+
+    ``allow_unallocate``: an ALLOCATED order may be backordered to fill orders of the same or a higher
+    priority (never a lower one); by default every ALLOCATED order stays allocated. An allocated order
+    moves only when that saves at least ``min_saving_paise`` on its own cost."""
     t0 = time.perf_counter()
     ids = _read_ids(orders_file) if orders_file else None
-    snap = snapshot(ctx, order_ids=ids, cost_matrix=cost_matrix)
+    snap = snapshot(ctx, order_ids=ids, cost_matrix=cost_matrix, allow_unallocate=allow_unallocate)
     if not snap.orders:
         summary = {"run_id": None, "orders": 0, "moves": 0, "skipped": snap.skipped,
                    "detail": "no open orders to re-optimize"}
         return summary
-    res = solve_snapshot(snap, scheduler=scheduler, dask=dask, time_limit=time_limit, progress=progress)
-    plan, ix = res["plan"], res["ix"]
+    res = solve_snapshot(snap, scheduler=scheduler, dask=dask, time_limit=time_limit, progress=progress,
+                         min_saving_paise=min_saving_paise)
+    ix = res["ix"]
     d = res["data"]
+    held_back = _held_back(snap, res)
+    for oid in held_back:
+        res["moves"].pop(oid)
     bc, ac = _counts(ix, res["before_state"]), _counts(ix, res["after_state"])
-    if res["method"] == "kept current":
-        ac = bc
-    bound = plan.bound
+    bound = res["bound"]
     summary = {
         "orders": len(snap.orders), "not_in_batch": len(snap.skipped), "method": res["method"],
+        "allow_unallocate": allow_unallocate,
         "before": {**res["before"], **bc}, "after": {**res["after"], **ac},
         "bound_paise": None if bound is None else round(float(bound)),
         "gap": None if not bound else (res["after"]["total"] - bound) / bound,
-        "gap_split": {k: round(float(v)) for k, v in plan.gap_split().items()},
+        "gap_split": {k: round(float(v)) for k, v in res["gap_split"].items()},
         # the solver's plan may fill an order in part; live allocation backorders such orders whole
         # (allow_partial=False), which the LP bound does not know: most of a large gap is that rule
-        "partial_fill_total": int(plan.objective),
-        "partial_fill_gap": None if not bound else (plan.objective - bound) / bound,
-        "components": plan.n_components, "largest_component": plan.largest_component,
+        "partial_fill_total": int(res["partial_fill_total"]),
+        "partial_fill_gap": None if not bound else (res["partial_fill_total"] - bound) / bound,
+        "components": res["components"], "largest_component": res["largest_component"],
         "moves": len(res["moves"]), "cost_matrix": bool(cost_matrix),
         "solve_seconds": round(res["seconds"], 2),
+        "held_back": held_back,
+        **_saving(snap, res["moves"]),
     }
     run_id = "bat_" + secrets.token_hex(8)
     rows = []
@@ -448,7 +619,9 @@ def plan_batch(ctx, *, scheduler: str | None = None, dask: bool = False, orders_
             new.append({"node": part["node"], "carrier": carrier, "lines": qty, "cost_paise": int(part["cost_paise"]),
                         "zone": zone, "sla_days": sla})
         old = {"order_version": snap.versions.get(oid), "status": str(snap.orders[oid].status),
-               "shipments": [[s.id, snap.ship_versions[s.id], s.node] for s in snap.current[oid]]}
+               "shipments": [[s.id, snap.ship_versions[s.id], s.node] for s in snap.current[oid]],
+               "parts": mv["before_parts"], "new_parts": mv["after_parts"],
+               "promised_by": None if snap.promise.get(oid) is None else snap.promise[oid].isoformat()}
         rows.append(dict(run_id=run_id, order_id=oid, seq=seq, old=old, new=new,
                          cost_before_paise=int(mv["before"]), cost_after_paise=int(mv["after"]),
                          state="PENDING", reason=""))
@@ -538,13 +711,15 @@ def apply_batch(ctx, run_id: str | None = None, *, actor: str = ACTOR, progress=
             raise NotFound(f"batch run {run_id} not found")
         if run.summary.get("cost_matrix"):
             raise ValidationFailed("a plan made from an analyst's cost matrix is for analysis only; it is not applied")
+        allow_unallocate = bool(run.summary.get("allow_unallocate"))
         uow.conn.execute(batch_runs.update().where(batch_runs.c.id == run_id).values(status="APPLYING"))
         pending = uow.conn.execute(sa.select(batch_moves).where(batch_moves.c.run_id == run_id,
                                                                  batch_moves.c.state == "PENDING")
                                    .order_by(batch_moves.c.seq)).all()
         uow.commit()
     sleep = float(os.environ.get(SLEEP_ENV, "0") or 0)
-    tally = {"run_id": run_id, "applied": 0, "skipped": 0, "skips": {}, "saving_paise": 0}
+    tally = {"run_id": run_id, "applied": 0, "skipped": 0, "skips": {}, "saving_paise": 0,
+             "saving_money_paise": 0, "units_filled_more": 0, "allocated": 0, "unallocated": 0, "moved": 0}
     todo = list(pending)
     total = len(todo)
     while todo:
@@ -552,12 +727,13 @@ def apply_batch(ctx, run_id: str | None = None, *, actor: str = ACTOR, progress=
         for mv in todo:
             try:
                 with ctx.uow() as uow:
-                    _apply_one(uow, ctx, run_id, mv, actor)
+                    _apply_one(uow, ctx, run_id, mv, actor, allow_unallocate=allow_unallocate)
                     if sleep:
                         time.sleep(sleep)
                     uow.commit()
                 tally["applied"] += 1
                 tally["saving_paise"] += mv.cost_before_paise - mv.cost_after_paise
+                _tally_move(tally, mv)
                 if progress:
                     progress(tally["applied"] + tally["skipped"], total)
             except _Skip as exc:
@@ -582,6 +758,17 @@ def apply_batch(ctx, run_id: str | None = None, *, actor: str = ACTOR, progress=
     return tally
 
 
+def _tally_move(tally: dict, mv) -> None:
+    """Money saved (shipping, split: the planned parts) apart from units filled, and what became of the order."""
+    parts = (mv.old or {}).get("parts")
+    new_parts = (mv.old or {}).get("new_parts")
+    if parts and new_parts:
+        tally["saving_money_paise"] += (parts["shipping"] + parts["split"]) - (new_parts["shipping"] + new_parts["split"])
+        tally["units_filled_more"] += parts["unfilled_units"] - new_parts["unfilled_units"]
+    was = bool(mv.old["shipments"])
+    tally["allocated" if not was else "unallocated" if not mv.new else "moved"] += 1
+
+
 def _mark(ctx, run_id: str, order_id: str, state: str, reason: str) -> None:
     with ctx.uow() as uow:
         uow.conn.execute(batch_moves.update().where(batch_moves.c.run_id == run_id, batch_moves.c.order_id == order_id)
@@ -589,7 +776,7 @@ def _mark(ctx, run_id: str, order_id: str, state: str, reason: str) -> None:
         uow.commit()
 
 
-def _apply_one(uow, ctx, run_id: str, mv, actor: str) -> None:
+def _apply_one(uow, ctx, run_id: str, mv, actor: str, *, allow_unallocate: bool = False) -> None:
     order = uow.orders.get(mv.order_id, for_update=True)
     if order is None:
         raise _Skip("order no longer exists")
@@ -602,12 +789,24 @@ def _apply_one(uow, ctx, run_id: str, mv, actor: str) -> None:
         raise _Skip("a shipment was accepted or packed meanwhile")
     if {(s.id, uow.shipments.version(s.id)) for s in live} != planned:
         raise _Skip("the order's shipments changed meanwhile")
+    if live and not mv.new and not allow_unallocate:  # never without the operator's explicit option
+        raise _Skip("the plan would un-allocate this order; re-plan with --allow-unallocate to allow it")
+    # a shipment the plan keeps as it is (same node, lines and carrier) stays: same id, same promise
+    same = {(s.node, s.carrier, tuple(sorted((ln.line_no, ln.qty) for ln in s.lines))): s for s in live}
+    kept, new_parts = [], []
+    for part in mv.new:
+        k = (part["node"], part["carrier"], tuple(sorted((int(lid), q) for lid, q in part["lines"].items())))
+        if k in same:
+            kept.append(same.pop(k))
+        else:
+            new_parts.append(part)
+    live = list(same.values())
     delta: dict[tuple[str, str], int] = defaultdict(int)
     for s in live:
         for ln in s.lines:
             delta[(s.node, ln.sku)] -= ln.qty
     lines = {ln.line_no: ln for ln in order.lines}
-    for part in mv.new:
+    for part in new_parts:
         for lid, q in part["lines"].items():
             delta[(part["node"], lines[int(lid)].sku)] += q
     for key in sorted(delta):  # fixed order: no deadlocks with concurrent reservers
@@ -623,7 +822,7 @@ def _apply_one(uow, ctx, run_id: str, mv, actor: str) -> None:
                to_status=ShipmentStatus.CANCELLED, reason=f"re-planned by batch {run_id}", order_id=order.id)
     created = []
     weights = sku_master(uow, sorted({ln.sku for ln in order.lines}))
-    for part in mv.new:
+    for part in new_parts:
         sl = [ShipmentLine(int(lid), lines[int(lid)].sku, q) for lid, q in sorted(part["lines"].items(),
                                                                                    key=lambda kv: int(kv[0]))]
         w = sum(weights[x.sku].unit_weight_g * x.qty for x in sl)
@@ -635,11 +834,21 @@ def _apply_one(uow, ctx, run_id: str, mv, actor: str) -> None:
         record(uow, "shipment", shipment.id, "created", actor, to_status=shipment.status,
                reason=f"batch {run_id}: planned at {part['node']} via {part['carrier']}", order_id=order.id)
         created.append(shipment.id)
-    if created:
+    if mv.new:
+        was_confirmed = order.status == OrderStatus.ALLOCATED
         move_order(uow, order, OrderStatus.ALLOCATED, actor, f"re-optimized by batch {run_id}",
                    shipments=created, batch_run=run_id)
+        if was_confirmed and created:  # a buyer already told "confirmed" hears that it ships otherwise
+            parcels = len(mv.new)
+            by = old.get("promised_by")
+            record(uow, "order", order.id, "replanned", actor, reason=f"shipments re-planned by batch {run_id}",
+                   batch_run=run_id, shipments=created,
+                   customer_reason=f"it now ships in {parcels} parcel{'s' if parcels > 1 else ''}"
+                                   + (f", still by {by}" if by else ""))
     else:
         move_order(uow, order, OrderStatus.BACKORDERED, actor,
                    f"batch {run_id} gave this order's stock to orders that need it more", batch_run=run_id)
+        record(uow, "order", order.id, "delayed", actor, reason=f"un-allocated by batch {run_id}",
+               batch_run=run_id, customer_reason="the items were needed for earlier or more urgent orders")
     uow.conn.execute(batch_moves.update().where(batch_moves.c.run_id == run_id, batch_moves.c.order_id == order.id)
                      .values(state="APPLIED", applied_at=now()))

@@ -222,7 +222,7 @@ def test_batch_never_moves_an_order_to_a_node_a_routing_rule_forbids(clean_engin
     views = [_capture_skus(ctx, f"r-{i}", [A]) for i in range(3)]
     _rule(ctx, "routing", {"type": "exclude_nodes", "nodes": ["CHN-FC1"], "reason": "under audit"})
     _stock(clean_engine, {"CHN-FC1": 50, "BLR-FC1": 50})  # Chennai is nearest, Bengaluru next
-    summary = batch.plan_batch(ctx)
+    summary = batch.plan_batch(ctx, min_saving_paise=0)
     planned = _planned(clean_engine, summary["run_id"])
     assert set(planned) == {v["id"] for v in views}
     assert all(nodes == ["BLR-FC1"] for nodes in planned.values())
@@ -246,11 +246,11 @@ def test_batch_never_splits_an_order_a_split_rule_keeps_whole(clean_engine, clea
     # A only in Chennai, B only in Bengaluru: two near shipments (~Rs 317) beat one from Delhi (~Rs 425)
     _stock(clean_engine, {"CHN-FC1": 50}, sku=A)
     _stock(clean_engine, {"BLR-FC1": 50}, sku=B)
-    free = _planned(clean_engine, batch.plan_batch(ctx)["run_id"])
+    free = _planned(clean_engine, batch.plan_batch(ctx, min_saving_paise=0)["run_id"])
     assert free and all(nodes == ["BLR-FC1", "CHN-FC1"] for nodes in free.values())
 
     _rule(ctx, "split", action)
-    summary = batch.plan_batch(ctx)
+    summary = batch.plan_batch(ctx, min_saving_paise=0)
     assert summary["moves"] == 0
     assert summary["after"]["split_orders"] == 0
     assert batch.apply_batch(ctx, summary["run_id"])["applied"] == 0
@@ -263,20 +263,20 @@ def test_batch_prices_node_preferences_as_real_time_allocation_does(clean_engine
     _stock(clean_engine, {"CHN-FC1": 50, "BLR-FC1": 50})
     views = [_capture_skus(ctx, f"p-{i}", [A]) for i in range(2)]
     assert all(v["shipments"][0]["node"] == "BLR-FC1" for v in views)  # not the nearer Chennai FC
-    summary = batch.plan_batch(ctx)
+    summary = batch.plan_batch(ctx, min_saving_paise=0)
     assert summary["moves"] == 0
     assert summary["after"]["total"] == summary["before"]["total"]
 
 
 def test_batch_never_plans_a_carrier_a_shipping_rule_denies(clean_engine, clean_db_url):
     ctx, views = _far_allocated(clean_engine, clean_db_url, 2)
-    first = batch.plan_batch(ctx)["run_id"]
+    first = batch.plan_batch(ctx, min_saving_paise=0)["run_id"]
     with clean_engine.connect() as conn:
         used = {p["carrier"] for r in conn.execute(sa.select(batch_moves.c.new).where(batch_moves.c.run_id == first))
                 for p in r.new}
     assert used
     _rule(ctx, "shipping", {"type": "deny_carriers", "carriers": sorted(used), "reason": "strike"})
-    run = batch.plan_batch(ctx)["run_id"]
+    run = batch.plan_batch(ctx, min_saving_paise=0)["run_id"]
     with clean_engine.connect() as conn:
         moves = [p for r in conn.execute(sa.select(batch_moves.c.new).where(batch_moves.c.run_id == run))
                  for p in r.new]

@@ -65,7 +65,7 @@ class Index:
         sku = d.line_sku[p.lines].tolist()
         qty = d.line_qty[p.lines].tolist()
         self.content = [_merge(sku[ptr[i]:ptr[i + 1]], qty[ptr[i]:ptr[i + 1]]) for i in range(p.n)]
-        self.line_cost = (d.order_pen[d.line_order] * d.line_qty).tolist()
+        self.line_cost = d.line_penalty().tolist()
         self.split = d.order_split.tolist()
         self.kmax = d.order_kmax.tolist()
 
@@ -340,3 +340,37 @@ def close_nodes(ix: Index, st: State) -> int:
         for o in orders:
             st.take(ix, o, old[o])
     return closed
+
+
+def filled(ix: Index, o: int, pats: list[int]) -> bool:
+    """Every line of order o is in one of `pats`."""
+    cov = 0
+    for k in pats:
+        cov |= int(ix.p.mask[k])
+    return cov == (1 << int(ix.start[o + 1] - ix.start[o])) - 1
+
+
+def unkept(ix: Index, st: State) -> list[int]:
+    """Orders that must stay filled (`must_fill`) but are not, in `st`."""
+    return [o for o in np.flatnonzero(ix.d.order_keep).tolist() if not filled(ix, o, st.chosen[o])]
+
+
+def incumbent_state(ix: Index) -> State | None:
+    """The orders' incumbent shipments as a state (orders without one, or whose incumbent has no
+    column -- its node lost its lanes -- unfilled), or None when the incumbents do not fit the stock."""
+    d, p = ix.d, ix.p
+    if not any(d.incumbent):
+        return None
+    key = {}
+    for k, (o, n, m) in enumerate(zip(p.order.tolist(), p.node.tolist(), p.mask.tolist())):
+        key[(o, n, m)] = k
+    st = State.fresh(d)
+    for o, inc in enumerate(d.incumbent):
+        if not inc:
+            continue
+        ks = [key.get((o, n, m)) for n, m in inc]
+        if None not in ks:
+            st.take(ix, o, ks)
+    if (st.stock < 0).any() or ((d.cap >= 0) & (st.cap < 0)).any():
+        return None
+    return st

@@ -196,7 +196,7 @@ class _Relaxed:
         # orders grouped by line count; per group the block table
         start = d.order_line_start()
         nlines = np.diff(start)
-        line_cost = (d.order_pen[d.line_order] * d.line_qty).astype(float)
+        line_cost = d.line_penalty().astype(float)
         self.line_cost = line_cost
         self.base_cost = (p.cost + d.order_split[p.order]).astype(float)
         self.split_back = float(d.order_split[np.unique(p.order)].sum()) if p.n else 0.0
@@ -314,7 +314,7 @@ def lagrangian_bound(d: BatchData, p: Patterns, *, target: float, iterations: in
     lam = np.zeros(nr) if lam0 is None else np.asarray(lam0, dtype=float).copy()
     mu = np.zeros(nc)
     # a unit of stock is never worth more than the dearest unfilled penalty: a valid cap on the search
-    lam_max = float(d.order_pen.max()) if d.n_orders else 0.0
+    lam_max = float((rel.line_cost / d.line_qty).max()) if d.n_orders else 0.0
     mu_max = float(rel.line_cost.max()) * max(1, int(np.diff(d.order_line_start()).max(initial=1))) \
         if d.n_orders else 0.0
     best, best_lam, best_mu, best_unf = -np.inf, lam.copy(), mu.copy(), 0.0

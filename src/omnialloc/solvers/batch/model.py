@@ -150,7 +150,7 @@ def solve_model(d: BatchData, p: Patterns, *, integer: bool = False, time_limit:
     # unfilled columns
     rows_r.append(np.arange(nL)); rows_c.append(P + np.arange(nL)); rows_v.append(np.ones(nL))
     ncol = P + nL + len(fnodes) + len(sorders)
-    cost = np.concatenate([p.cost.astype(float) + split, (d.order_pen[d.line_order] * d.line_qty).astype(float),
+    cost = np.concatenate([p.cost.astype(float) + split, d.line_penalty().astype(float),
                            d.fixed[fnodes].astype(float), -d.order_split[sorders].astype(float)])
     R = np.concatenate(rows_r).astype(np.int64)
     C = np.concatenate(rows_c).astype(np.int64)

@@ -9,7 +9,9 @@ lane's carrier bonus: the cheapest lane is chosen on that net cost).
 Patterns a node cannot fill from its own stock (some line's quantity above
 the node's stock of that SKU), that cut through one of the order's
 keep-together groups, or whose value is below the order's minimum shipment
-value are not generated (nodes the order may not use have no lanes).
+value are not generated (nodes the order may not use have no lanes). An
+order's incumbent shipments (what it holds now) are always columns, so
+keeping the live plan is always possible.
 
 Generation is vectorised per "number of lines" group. Orders with more than
 `MAX_LINES_FULL` lines get only single-line patterns and the full order per
@@ -54,6 +56,50 @@ def _masks(L: int) -> np.ndarray:
     return ((codes[:, None] >> np.arange(L)[None, :]) & 1).astype(bool)
 
 
+def _columns(d: BatchData, R: np.ndarray, L: int, M: np.ndarray, start: np.ndarray, policy: bool = True):
+    """Pattern columns of the cand rows `R` (orders of L lines) for the line masks `M` (m, L) bool, or
+    None. `policy=False`: keep-together and minimum value are not applied (an order's incumbent)."""
+    o = d.cand_order[R]
+    n = d.cand_node[R]
+    LI = start[o][:, None] + np.arange(L)[None, :]  # (R, L)
+    Q = d.line_qty[LI]
+    stocked = d.stock[n[:, None], d.line_sku[LI]] >= Q  # (R, L)
+    feas = ~np.any(M[None, :, :] & ~stocked[:, None, :], axis=2)  # (R, m)
+    Mf = M.astype(np.int64)
+    code = (Mf << np.arange(L)[None, :]).sum(axis=1)
+    minval = d.order_minval[o]
+    if policy and minval.any():
+        feas &= (Q * d.line_v[LI]) @ Mf.T >= minval[:, None]
+    ri, mi = np.nonzero(feas)
+    G = d.order_groups[o[ri]] if d.order_groups.shape[1] and policy else None
+    if G is not None and G.any():  # each keep-together group all in or all out
+        cut = code[mi][:, None] & G
+        ok = np.all((cut == 0) | (cut == G), axis=1)
+        ri, mi = ri[ok], mi[ok]
+    if len(ri) == 0:
+        return None
+    if d.matrix_mode:
+        cost = d.cand_cost[R][ri]
+    else:
+        W = (Q * d.line_w[LI]) @ Mf.T
+        V = (Q * d.line_vol[LI]) @ Mf.T
+        r = R[ri]
+        billed = costs.billed_grams(W[ri, mi], V[ri, mi], d.lane_div[r])
+        slabs = costs.slab_count(billed, d.lane_slab[r])
+        cost = costs.carrier_charge(slabs, d.lane_first[r], d.lane_add[r])
+        cod = d.order_cod[o[ri]]
+        if cod.any():
+            val = ((Q * d.line_v[LI]) @ Mf.T)[ri, mi]
+            fee = costs.cod_fee(val, d.lane_cod_fixed[r], d.lane_cod_bp[r])
+            cost = cost + np.where(cod, fee, 0)
+        cost = cost + d.handling[n[ri]]
+    cost = cost + d.cand_extra[R[ri]]
+    sel = M[mi]  # (k, L)
+    cnt = sel.sum(axis=1)
+    lines = LI[ri][sel]  # row-major: each pattern's lines in order
+    return (o[ri], n[ri], code[mi], cost.astype(np.int64), R[ri], cnt, lines)
+
+
 def build_patterns(d: BatchData) -> Patterns:
     start = d.order_line_start()
     nlines = np.diff(start)
@@ -67,46 +113,22 @@ def build_patterns(d: BatchData) -> Patterns:
         R = np.flatnonzero(cand_L == L)
         if len(R) == 0:
             continue
-        M = _masks(L)
-        o = d.cand_order[R]
-        n = d.cand_node[R]
-        LI = start[o][:, None] + np.arange(L)[None, :]  # (R, L)
-        Q = d.line_qty[LI]
-        stocked = d.stock[n[:, None], d.line_sku[LI]] >= Q  # (R, L)
-        feas = ~np.any(M[None, :, :] & ~stocked[:, None, :], axis=2)  # (R, m)
-        Mf = M.astype(np.int64)
-        code = (Mf << np.arange(L)[None, :]).sum(axis=1)
-        minval = d.order_minval[o]
-        if minval.any():
-            feas &= (Q * d.line_v[LI]) @ Mf.T >= minval[:, None]
-        ri, mi = np.nonzero(feas)
-        G = d.order_groups[o[ri]] if d.order_groups.shape[1] else None
-        if G is not None and G.any():  # each keep-together group all in or all out
-            cut = code[mi][:, None] & G
-            ok = np.all((cut == 0) | (cut == G), axis=1)
-            ri, mi = ri[ok], mi[ok]
-        if len(ri) == 0:
+        part = _columns(d, R, L, _masks(L), start)
+        if part is not None:
+            parts.append(part)
+    # every order's incumbent shipments are columns (duplicates are merged below)
+    for o, inc in enumerate(d.incumbent):
+        if not inc:
             continue
-        if d.matrix_mode:
-            cost = d.cand_cost[R][ri]
-        else:
-            W = (Q * d.line_w[LI]) @ Mf.T
-            V = (Q * d.line_vol[LI]) @ Mf.T
-            r = R[ri]
-            billed = costs.billed_grams(W[ri, mi], V[ri, mi], d.lane_div[r])
-            slabs = costs.slab_count(billed, d.lane_slab[r])
-            cost = costs.carrier_charge(slabs, d.lane_first[r], d.lane_add[r])
-            cod = d.order_cod[o[ri]]
-            if cod.any():
-                val = ((Q * d.line_v[LI]) @ Mf.T)[ri, mi]
-                fee = costs.cod_fee(val, d.lane_cod_fixed[r], d.lane_cod_bp[r])
-                cost = cost + np.where(cod, fee, 0)
-            cost = cost + d.handling[n[ri]]
-        cost = cost + d.cand_extra[R[ri]]
-        sel = M[mi]  # (k, L)
-        cnt = sel.sum(axis=1)
-        lines = LI[ri][sel]  # row-major: each pattern's lines in order
-        parts.append((o[ri], n[ri], code[mi], cost.astype(np.int64), R[ri], cnt, lines))
+        L = int(nlines[o])
+        rows = np.flatnonzero(d.cand_order == o)
+        for n, m in inc:
+            R = rows[d.cand_node[rows] == n]
+            if len(R):
+                M = ((np.array([m]) >> np.arange(L)) & 1).astype(bool)[None, :]
+                part = _columns(d, R, L, M, start, policy=False)
+                if part is not None:
+                    parts.append(part)
     if not parts:
         z = np.zeros(0, dtype=np.int64)
         return Patterns(z, z, z, z, z, np.zeros(1, dtype=np.int64), z, restricted)

@@ -18,6 +18,15 @@ matrix entry for (order, node) whatever the content; each unfilled unit
 costs the order's unfilled penalty; each node that ships anything pays its
 fixed cost once. Stock per (node, SKU) and shipments per node are limits.
 
+What the batch may not do to a customer (`add_order` keywords): an order
+marked `must_fill` (already confirmed to its buyer) is never left with an
+unfilled line: its unfilled penalty is `KEEP_PENALTY_PAISE` per unit, far
+above any shipment, and every plan is checked for it. An order's
+`incumbent` (the shipments it holds now, as (node, line ids)) is always a
+column, so keeping it is always possible. `priority` (higher first): the
+batch never gives a lower-priority order stock that a higher-priority one
+needs (see `priority.py`).
+
 Per-order policy (what routing and split rules decide for real-time
 allocation, `add_order` keywords; neutral by default): nodes the order may
 not use (no lanes there); a preference cost per (order, node), signed, added
@@ -41,6 +50,8 @@ import numpy as np
 from ..instance import _merge_groups
 
 UNLIMITED = -1
+#: unfilled penalty per unit of an order that must stay filled: no shipment costs this much
+KEEP_PENALTY_PAISE = 10**10
 
 
 def _int(name: str, value, minimum: int = 0) -> int:
@@ -90,6 +101,10 @@ class BatchData:
     order_minval: np.ndarray | None = None  # minimum value per shipment
     order_groups: np.ndarray | None = None  # (O, G) keep-together line bitmasks, 0-padded
     cand_extra: np.ndarray | None = None  # per cand row: preference cost minus carrier bonus
+    order_keep: np.ndarray | None = None  # bool: already confirmed, never left unfilled
+    order_prio: np.ndarray | None = None  # int: higher is served first
+    #: per order: the shipments it holds now as (node index, line mask), or None
+    incumbent: list | None = None
 
     def __post_init__(self) -> None:
         O = len(self.order_ids)
@@ -103,6 +118,17 @@ class BatchData:
             self.order_groups = np.zeros((O, 0), dtype=np.int64)
         if self.cand_extra is None:
             self.cand_extra = np.zeros(len(self.cand_order), dtype=np.int64)
+        if self.order_keep is None:
+            self.order_keep = np.zeros(O, dtype=bool)
+        if self.order_prio is None:
+            self.order_prio = np.zeros(O, dtype=np.int64)
+        if self.incumbent is None:
+            self.incumbent = [None] * O
+
+    def line_penalty(self) -> np.ndarray:
+        """Unfilled cost of each whole line (int64 paise): the order's penalty x qty, or the keep penalty."""
+        per_unit = np.where(self.order_keep, KEEP_PENALTY_PAISE, self.order_pen)
+        return per_unit[self.line_order] * self.line_qty
 
     @property
     def n_orders(self) -> int:
@@ -168,6 +194,9 @@ class BatchData:
             order_minval=self.order_minval[orders],
             order_groups=self.order_groups[orders],
             cand_extra=self.cand_extra[cmask],
+            order_keep=self.order_keep[orders],
+            order_prio=self.order_prio[orders],
+            incumbent=[self.incumbent[o] for o in orders.tolist()],
         )
 
 
@@ -196,14 +225,18 @@ class BatchProblem:
                   unfilled_penalty_paise_per_unit: int = 50_000, *, forbidden_nodes=(),
                   node_cost_paise: dict[str, int] | None = None, split_penalty_paise: int = 0,
                   max_shipments: int | None = None, keep_together: list[set[str]] | None = None,
-                  min_shipment_value_paise: int = 0) -> None:
+                  min_shipment_value_paise: int = 0, must_fill: bool = False, priority: int = 0,
+                  incumbent: list[tuple[str, list[str]]] | None = None) -> None:
         """`lines`: (line_id, sku, qty, unit_weight_g, unit_value_paise[, unit_volume_mm3]).
 
         Policy (the single-order `AllocationProblem`'s terms): `forbidden_nodes` may not ship
         it; `node_cost_paise[node]` (signed) is added to every shipment from that node;
         `split_penalty_paise` per shipment beyond the first; `max_shipments` (1 = no split);
         `keep_together`: groups of line ids that ship whole in one shipment or not at all;
-        `min_shipment_value_paise`: every shipment's value at least this."""
+        `min_shipment_value_paise`: every shipment's value at least this.
+
+        `must_fill`: every line must stay filled (an order already confirmed); `priority`: higher is
+        served first; `incumbent`: the shipments the order holds now, [(node, [line ids])]."""
         if not order_id or order_id in self._orders:
             raise ValueError(f"order id {order_id!r} is empty or already used")
         if payment_mode not in ("PREPAID", "COD"):
@@ -239,7 +272,13 @@ class BatchProblem:
             "kmax": UNLIMITED if max_shipments is None else _int("max_shipments", max_shipments, 1),
             "groups": groups,
             "minval": _int("min_shipment_value_paise", min_shipment_value_paise),
+            "keep": bool(must_fill),
+            "prio": _int("priority", priority, minimum=-(1 << 40)),
+            "incumbent": [(str(n), [str(x) for x in ids]) for n, ids in (incumbent or [])],
         }
+        for n, ids in self._orders[order_id]["incumbent"]:
+            if not ids or set(ids) - set(pos):
+                raise ValueError(f"incumbent shipment of order {order_id} at {n} has unknown or no lines")
 
     def add_lane(self, order_id: str, node: str, carrier: str, first_slab_paise: int,
                  additional_slab_paise: int, slab_g: int = 500, volumetric_divisor: int = 5000,
@@ -310,7 +349,21 @@ class BatchProblem:
                     groups[i, j] = m
             return dict(order_split=np.array(split, dtype=np.int64), order_kmax=np.array(kmax, dtype=np.int64),
                         order_minval=np.array([self._orders[o]["minval"] for o in order_ids], dtype=np.int64),
-                        order_groups=groups)
+                        order_groups=groups,
+                        order_keep=np.array([self._orders[o]["keep"] for o in order_ids], dtype=bool),
+                        order_prio=np.array([self._orders[o]["prio"] for o in order_ids], dtype=np.int64),
+                        incumbent=[incumbent(o) for o in order_ids])
+
+        def incumbent(o):
+            x = self._orders[o]
+            if not x["incumbent"]:
+                return None
+            pos = {ln[0]: i for i, ln in enumerate(x["lines"])}
+            out = []
+            for n, ids in x["incumbent"]:
+                unknown(o, n)
+                out.append((npos[n], sum(1 << pos[i] for i in ids)))
+            return out
 
         common = dict(
             order_ids=order_ids,

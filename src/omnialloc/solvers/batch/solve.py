@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .assign import Index, State, best_for_order, check, close_nodes, improve, sequential, total_cost
+from .assign import Index, State, best_for_order, check, close_nodes, improve, incumbent_state, sequential, total_cost
 from .model import solve_model
 from .patterns import build_patterns
 from .problem import BatchData
@@ -139,7 +139,7 @@ def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 60.0,
         return _large(d, pats, ix, t0, deadline, mapper, progress, stats)
     lp_unf = None
     if lp.u is not None:
-        lp_unf = float(np.dot(lp.u, d.order_pen[d.line_order] * d.line_qty))
+        lp_unf = float(np.dot(lp.u, d.line_penalty()))
 
     if method == "mip":
         res = solve_model(d, pats, integer=True, time_limit=max(deadline - time.perf_counter(), 1.0))
@@ -178,6 +178,7 @@ def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 60.0,
     if d.fixed.any():
         stats["closed_nodes"] = close_nodes(ix, best)
         improve(ix, best, passes=1, deadline=deadline)
+    best, best_name = _or_incumbent(ix, best, best_name, improve_passes, deadline, stats)
     stats["t_improve"] = round(time.perf_counter() - t1, 3)
     errs = check(ix, best)
     if errs:  # a bug, never a plan to apply
@@ -190,6 +191,20 @@ def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 60.0,
                             status="FEASIBLE", seconds=time.perf_counter() - t0, stats=stats, prices=prices)
 
 
+def _or_incumbent(ix, best: State, name: str, passes: int, deadline, stats) -> tuple[State, str]:
+    """The orders' incumbent plan, improved by per-order re-solves, when it beats `best`: the batch
+    is then never worse than what is live, and an order that must stay filled always can."""
+    inc = incumbent_state(ix)
+    if inc is None:
+        return best, name
+    improve(ix, inc, passes=passes, deadline=deadline)
+    inc_total = total_cost(ix, inc)["total"]
+    stats["incumbent_improved_total"] = inc_total
+    if inc_total < total_cost(ix, best)["total"]:
+        return inc, "incumbent+improve"
+    return best, name
+
+
 def _large(d, pats, ix, t0, deadline, mapper, progress, stats) -> BatchPlan:
     from .large import in_process, solve_large
 
@@ -197,10 +212,11 @@ def _large(d, pats, ix, t0, deadline, mapper, progress, stats) -> BatchPlan:
                                         mapper=mapper or in_process, progress=progress, stats=stats)
     if d.fixed.any():
         stats["closed_nodes"] = close_nodes(ix, st)
+    st, name = _or_incumbent(ix, st, "lagrange+regions", 1, deadline, stats)
     errs = check(ix, st)
     if errs:  # a bug, never a plan to apply
         raise AssertionError("; ".join(errs[:5]))
-    return _plan_from_state(d, ix, st, bound=bound, lp_unfilled_paise=unf, method="lagrange+regions",
+    return _plan_from_state(d, ix, st, bound=bound, lp_unfilled_paise=unf, method=name,
                             status="FEASIBLE", seconds=time.perf_counter() - t0, stats=stats)
 
 

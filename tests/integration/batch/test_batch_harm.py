@@ -1,0 +1,173 @@
+"""The nightly batch never harms a customer (issue 22), checked by SQL written here.
+
+- no ALLOCATED order is BACKORDERED by `batch apply` unless the plan was made with ``allow_unallocate``
+  (the issue's demo: `load-demo --orders`, `batch plan`, `batch apply` backordered 70 allocated orders);
+- a higher-priority order never loses stock to a lower-priority one (issue 30);
+- a move never makes a shipment arrive after the date the buyer was promised;
+- a buyer whose confirmed order is moved or un-allocated gets a message in the outbox.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from omnialloc.config import Settings
+from omnialloc.services import batch, lifecycle
+from omnialloc.services.access import SYSTEM
+from omnialloc.services.context import Context
+from omnialloc.services.demo import load_demo
+from omnialloc.services.invariants import check
+from omnialloc.services.network import invalidate
+
+SKU = "SKU-0001"
+
+
+def _ctx(engine, url, **settings) -> Context:
+    invalidate()
+    return Context(engine, Settings(database_url=url, **settings))
+
+
+def _stock(engine, levels: dict[str, int], sku: str = SKU) -> None:
+    """on_hand of ``sku`` = reserved + the given free units at those nodes, free 0 elsewhere (no retries run)."""
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE inventory SET on_hand = reserved, safety_stock = 0 WHERE sku = :s"), {"s": sku})
+        for node, q in levels.items():
+            conn.execute(sa.text("UPDATE inventory SET on_hand = reserved + :q WHERE sku = :s AND node = :n"),
+                         {"q": q, "s": sku, "n": node})
+
+
+def _capture(ctx, ext: str, pin: str, qty: int = 1) -> dict:
+    body = {"channel": "web", "external_id": ext, "payment_mode": "PREPAID",
+            "ship_to": {"name": "A Buyer", "line1": "1 Road", "city": "X", "pin": pin, "email": "a@example.com"},
+            "lines": [{"sku": SKU, "qty": qty}]}
+    view, _ = lifecycle.capture(ctx, SYSTEM, body)
+    return view
+
+
+def _statuses(engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        return dict(conn.execute(sa.text("SELECT id, status FROM orders")).all())
+
+
+def _fully_allocated(engine) -> set[str]:
+    """Orders whose live (not cancelled) shipments hold every open unit: by SQL, not by the services."""
+    q = sa.text("""
+        SELECT o.id FROM orders o
+        WHERE o.status = 'ALLOCATED' AND NOT EXISTS (
+            SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.qty - l.cancelled_qty >
+              (SELECT COALESCE(SUM(sl.qty), 0) FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id
+               WHERE s.order_id = o.id AND sl.line_no = l.line_no AND s.status <> 'CANCELLED'))""")
+    with engine.connect() as conn:
+        return {r[0] for r in conn.execute(q)}
+
+
+def _messages(engine, kind: str) -> dict[str, int]:
+    with engine.connect() as conn:
+        return dict(conn.execute(sa.text("SELECT order_id, COUNT(*) FROM notifications WHERE kind = :k "
+                                         "GROUP BY order_id"), {"k": kind}).all())
+
+
+def test_the_demo_batch_never_backorders_an_allocated_order(clean_engine, clean_db_url):
+    load_demo(with_orders=True, engine=clean_engine)
+    ctx = _ctx(clean_engine, clean_db_url)
+    before = _statuses(clean_engine)
+    allocated = {o for o, s in before.items() if s == "ALLOCATED"}
+    assert allocated and _fully_allocated(clean_engine) == allocated
+    summary = batch.plan_batch(ctx, min_saving_paise=0)
+    assert summary["orders_unallocated"] == 0
+    tally = batch.apply_batch(ctx, summary["run_id"])
+    after = _statuses(clean_engine)
+    assert {o for o in allocated if after[o] != "ALLOCATED"} == set()
+    assert allocated <= _fully_allocated(clean_engine)
+    assert tally["unallocated"] == 0
+    assert check(clean_engine).ok, check(clean_engine).summary()
+
+
+def _far(engine, url, n: int):
+    """n Chennai orders allocated from Delhi (Chennai had no stock), then Chennai receives stock."""
+    ctx = _ctx(engine, url)
+    _stock(engine, {"DEL-FC1": 50})
+    views = [_capture(ctx, f"h-{i}", "600002") for i in range(n)]
+    assert all(v["status"] == "ALLOCATED" for v in views)
+    _stock(engine, {"CHN-FC1": 50})
+    return ctx, views
+
+
+def test_a_moved_buyer_is_told_and_the_promise_holds(clean_engine, clean_db_url):
+    ctx, views = _far(clean_engine, clean_db_url, 2)
+    with clean_engine.connect() as conn:
+        promised = dict(conn.execute(sa.text("SELECT order_id, sla_days FROM shipments")).all())
+    summary = batch.plan_batch(ctx)
+    assert summary["orders_moved"] == 2 and summary["saving_money_paise"]["shipping"] > 0
+    assert summary["units_filled_more"] == 0
+    tally = batch.apply_batch(ctx, summary["run_id"])
+    assert tally["moved"] == 2 and tally["saving_money_paise"] > 0
+    told = _messages(clean_engine, "order_updated")
+    assert {v["id"] for v in views} <= set(told)
+    with clean_engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT order_id, sla_days FROM shipments WHERE status = 'ALLOCATED'")).all()
+    assert rows and all(sla <= promised[oid] for oid, sla in rows)  # created today: arrives no later
+
+
+def test_a_move_that_would_arrive_after_the_promise_is_not_planned(clean_engine, clean_db_url):
+    ctx, views = _far(clean_engine, clean_db_url, 2)
+    # the Delhi shipments were made long enough ago that their promised date is today
+    with clean_engine.begin() as conn:
+        for sid, sla in conn.execute(sa.text("SELECT id, sla_days FROM shipments")).all():
+            conn.execute(sa.text("UPDATE shipments SET created_at = :t WHERE id = :i"),
+                         {"t": datetime.now(UTC) - timedelta(days=sla), "i": sid})
+    summary = batch.plan_batch(ctx, min_saving_paise=0)
+    assert summary["moves"] == 0
+
+
+def _set_priority(engine, order_id: str, priority: int) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE orders SET priority = :p WHERE id = :i"), {"p": priority, "i": order_id})
+
+
+def test_the_batch_gives_scarce_stock_to_the_higher_priority_order(clean_engine, clean_db_url):
+    ctx = _ctx(clean_engine, clean_db_url)
+    _stock(clean_engine, {})
+    low = _capture(ctx, "low", "600002")  # Chennai, first, and nearer the stock
+    high = _capture(ctx, "high", "110001")  # Delhi, later, urgent
+    assert low["status"] == high["status"] == "BACKORDERED"
+    _set_priority(clean_engine, high["id"], 10)
+    _stock(clean_engine, {"CHN-FC1": 1})
+    summary = batch.plan_batch(ctx, min_saving_paise=0)
+    batch.apply_batch(ctx, summary["run_id"])
+    after = _statuses(clean_engine)
+    assert after[high["id"]] == "ALLOCATED" and after[low["id"]] == "BACKORDERED"
+
+
+def test_allow_unallocate_takes_stock_from_lower_priority_only_and_tells_the_buyer(clean_engine, clean_db_url):
+    ctx = _ctx(clean_engine, clean_db_url)
+    _stock(clean_engine, {"CHN-FC1": 1})
+    low = _capture(ctx, "low", "600002")
+    assert low["status"] == "ALLOCATED"
+    high = _capture(ctx, "high", "600002")
+    assert high["status"] == "BACKORDERED"
+    _set_priority(clean_engine, high["id"], 10)
+    # without the option the confirmed order keeps its unit
+    summary = batch.plan_batch(ctx, min_saving_paise=0)
+    assert summary["moves"] == 0
+    assert _statuses(clean_engine)[low["id"]] == "ALLOCATED"
+    summary = batch.plan_batch(ctx, min_saving_paise=0, allow_unallocate=True)
+    assert summary["orders_unallocated"] == 1 and summary["orders_allocated"] == 1
+    tally = batch.apply_batch(ctx, summary["run_id"])
+    assert tally["unallocated"] == 1
+    after = _statuses(clean_engine)
+    assert after[high["id"]] == "ALLOCATED" and after[low["id"]] == "BACKORDERED"
+    assert _messages(clean_engine, "order_delayed") == {low["id"]: 2}  # e-mail and SMS
+    assert check(clean_engine).ok, check(clean_engine).summary()
+    # and never the other way round: the lower-priority order does not get it back
+    summary = batch.plan_batch(ctx, min_saving_paise=0, allow_unallocate=True)
+    assert summary["moves"] == 0
+
+
+def test_allow_unallocate_never_unallocates_only_to_save_shipping(clean_engine, clean_db_url):
+    ctx, views = _far(clean_engine, clean_db_url, 2)
+    _stock(clean_engine, {})
+    summary = batch.plan_batch(ctx, min_saving_paise=0, allow_unallocate=True)
+    assert summary["orders_unallocated"] == 0
