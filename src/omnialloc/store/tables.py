@@ -18,6 +18,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from omnialloc.domain.enums import NodeKind, PaymentMode, Role, Zone
+from omnialloc.domain.quantities import QTY_MAX
 from omnialloc.store.types import BigIntId, JSONType, UTCDateTime
 
 NAMING_CONVENTION = {
@@ -106,6 +107,8 @@ inventory = sa.Table(
     sa.CheckConstraint("reserved >= 0", name="reserved_nonneg"),
     sa.CheckConstraint("reserved <= on_hand", name="reserved_le_on_hand"),
     sa.CheckConstraint("safety_stock >= 0", name="safety_stock_nonneg"),
+    # One range for every stored quantity on both backends (domain.quantities; migration 0013).
+    *(sa.CheckConstraint(f"{c} <= {QTY_MAX}", name=f"{c}_range") for c in ("on_hand", "reserved", "safety_stock")),
     sa.Index(None, "sku"),  # ATP by SKU across nodes (the PK leads with node)
 )
 
