@@ -7,7 +7,8 @@ node kind, carrier, SKU, category) must exist, else the rule is refused with a
 close-match suggestion.
 
 validation: set_priority, add_tag, hold, cancel, require_prepaid, flag_fraud
-routing:    only_nodes, exclude_nodes, prefer_nodes, prefer_nodes_in_order, max_distance, ship_from_store
+routing:    only_nodes, exclude_nodes, prefer_nodes, prefer_nodes_in_order, max_distance, ship_from_store,
+            protect_stock
 shipping:   allow_carriers, deny_carriers, prefer_carriers, force_carrier
 split:      no_split, max_shipments, keep_together, min_shipment_value
 """
@@ -84,6 +85,16 @@ ACTIONS: dict[str, ActionDef] = {
                               "no node further than this many km from the customer"),
     "ship_from_store": ActionDef(RuleKind.ROUTING, {"allowed": Param("bool", True)},
                                  "allow or forbid shipping from stores"),
+    "protect_stock": ActionDef(RuleKind.ROUTING, {
+        **_SELECT, "skus": Param("skus", default=(), doc="SKU codes (none: every SKU)"),
+        "categories": Param("categories", default=(), doc="SKU categories (none: every SKU)"),
+        "min_priority": Param("int", True, minimum=1, maximum=10,
+                              doc="orders below this priority may not take the protected units"),
+        "units": Param("int", default=0, minimum=0, maximum=1_000_000, doc="units held back per node and SKU"),
+        "percent": Param("int", default=0, minimum=0, maximum=100,
+                         doc="share of the node's sellable stock (on hand less safety stock) held back, rounded up")},
+        "keep the last units of stock for orders at or above a priority (no nodes named: every node)",
+        ("units", "percent")),
     # -- shipping
     "allow_carriers": ActionDef(RuleKind.SHIPPING, {"carriers": Param("carriers", True)},
                                 "use only these carriers"),

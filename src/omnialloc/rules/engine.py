@@ -124,6 +124,8 @@ class RoutingOutcome:
     max_shipments: int | None = None
     keep_together: list[set[str]] = field(default_factory=list)
     min_shipment_value_paise: int = 0
+    # (node, sku) -> the protection this order may not take: (units, percent, min_priority, rule label)
+    protected: dict[tuple[str, str], tuple[int, int, int, str]] = field(default_factory=dict)
     fired: list[dict] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
     decided_by: dict[str, dict] = field(default_factory=dict)
@@ -142,6 +144,8 @@ class RoutingOutcome:
             "max_shipments": self.max_shipments,
             "keep_together": [sorted(g, key=int) for g in self.keep_together],
             "min_shipment_value_paise": self.min_shipment_value_paise,
+            "protected_stock": [{"node": n, "sku": k, "units": u, "percent": pc, "min_priority": mp, "rule": label}
+                                for (n, k), (u, pc, mp, label) in sorted(self.protected.items())],
         }
 
     def to_dict(self) -> dict:
@@ -293,6 +297,10 @@ class RuleSet:
         for (_, code), bonus, rule in claims.items("carrier_bonus"):
             out.carrier_bonus[code] = bonus
             out.decided_by[f"carrier_bonus:{code}"] = rule.ref()
+        for (_, code, sku), (exempt, units, percent, min_priority), rule in claims.items("protect"):
+            if not exempt:
+                out.protected[(code, sku)] = (units, percent, min_priority, rule.label)
+            out.decided_by[f"protect:{code}:{sku}"] = rule.ref()
         for key, attr in ((("max_distance",), "max_distance_km"), (("max_shipments",), "max_shipments"),
                           (("min_value",), "min_shipment_value_paise")):
             if key in claims.won:
@@ -339,6 +347,8 @@ def _apply_allocation(rule: CompiledRule, action: Action, facts: Facts, catalog:
         for i, code in enumerate(ranked):
             bonus = p["step_paise"] * (len(ranked) - i)
             e.claim(claims, ("node_bonus", code), bonus, rule, f"bonus {bonus} at {code}")
+    elif t == "protect_stock":
+        _protect(rule, p, facts, catalog, claims, e)
     elif t == "max_distance":
         e.claim(claims, ("max_distance",), float(p["km"]), rule, f"max {p['km']:g} km")
     elif t in ("allow_carriers", "force_carrier"):
@@ -368,6 +378,28 @@ def _apply_allocation(rule: CompiledRule, action: Action, facts: Facts, catalog:
         else:
             e.note = "fewer than two lines of this order match: nothing to keep together"
     return e
+
+
+def _protect(rule: CompiledRule, p: dict, facts: Facts, catalog: Catalog, claims: _Claims, e: _Effect) -> None:
+    """Per (node, SKU of this order) the first rule to protect it decides; an order at or above its
+    ``min_priority`` is exempt (and still decided, so a later rule cannot protect the stock from it)."""
+    selected = p["nodes"] or p["groups"] or p["kinds"]
+    nodes = catalog.expand(p["nodes"], p["groups"], p["kinds"]) if selected else sorted(catalog.nodes)
+    skus, cats = set(p["skus"]), set(p["categories"])
+    wanted = sorted({line.sku for line in facts.lines
+                     if (not skus and not cats) or line.sku in skus or line.category in cats})
+    exempt = facts.order.priority >= p["min_priority"]
+    value = (exempt, p["units"], p["percent"], p["min_priority"])
+    what = f"{p['units']} unit(s)" + (f" + {p['percent']}%" if p["percent"] else "") \
+        if p["units"] else f"{p['percent']}%"
+    for code in nodes:
+        for sku in wanted:
+            verb = "may take" if exempt else "hold back"
+            e.claim(claims, ("protect", code, sku), value, rule, f"{verb} {what} of {sku} at {code}")
+    if exempt:
+        e.note = f"priority {facts.order.priority} >= {p['min_priority']}: this order may take the protected stock"
+    elif not wanted:
+        e.note = "no line of this order has a protected SKU"
 
 
 def _merge(groups: list[set[str]]) -> list[set[str]]:

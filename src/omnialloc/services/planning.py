@@ -47,6 +47,9 @@ class Routing:
     keep_together: list[set[str]] = field(default_factory=list)
     min_shipment_value_paise: int = 0
     fired: list[dict] = field(default_factory=list)
+    # (node, sku) -> units this order may not take: stock protected for orders of a higher priority
+    # (routing rules' protect_stock; see docs/priority.md)
+    held_back: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku], dest: PinLocation,
@@ -80,6 +83,8 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
         distance = node_distance_km(dest, node)
         reason = _ineligible(node, order, cand, routing, distance)
         stock = {s: cand.atp.get((node.code, s), 0) for s in wanted}
+        if routing.held_back:
+            stock = {s: max(0, q - routing.held_back.get((node.code, s), 0)) for s, q in stock.items()}
         problem.add_node(
             node.code, distance_km=distance, handling_cost_paise=node.handling_cost_paise,
             capacity_shipments=cand.capacity_left.get(node.code, node.daily_capacity), priority=node.priority,

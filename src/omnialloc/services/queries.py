@@ -67,8 +67,24 @@ def render_order(order: Order, status_reason: str | None, shipments: list[Shipme
                  events: list) -> dict:
     """The order view from its parts: ``events`` are those of the order and its shipments, oldest first."""
     events = sorted(events, key=lambda e: (e.at, e.entity))
-    return {**order_dict(order), "status_reason": status_reason, "shipments": [shipment_dict(s) for s in shipments],
-            "plan": plan, "events": [event_dict(e) for e in events]}
+    return {**order_dict(order), "status_reason": status_reason, "priority_reason": priority_reason(order, events),
+            "shipments": [shipment_dict(s) for s in shipments], "plan": plan,
+            "events": [event_dict(e) for e in events]}
+
+
+def priority_reason(order: Order, events: list) -> dict:
+    """Why the order has its priority: the validation rule that set it (from its ``rules_applied``
+    event), or the capture request (0 when the caller gave none)."""
+    for e in reversed(events):
+        if e.entity == "order" and e.type == "rules_applied":
+            rule = ((e.payload or {}).get("decided_by") or {}).get("priority")
+            if rule:
+                return {"source": "rule", "rule": rule,
+                        "text": f"set by validation rule #{rule.get('rule_id')} {rule.get('name')!r} "
+                                f"(version {rule.get('version')})"}
+    if order.priority:
+        return {"source": "order", "rule": None, "text": "given by the channel when the order was captured"}
+    return {"source": "default", "rule": None, "text": "the default (0): no rule or request set it"}
 
 
 def captured_view(order: Order, shipments: list[Shipment], plan: dict | None, events: list) -> dict:
@@ -156,6 +172,25 @@ def list_shipments(ctx, principal: Principal, q: dict) -> dict:
     return {"items": [shipment_dict(s) for s in rows], "next_cursor": rows[-1].id if more else None}
 
 
+def dispatch_by(order_created_at: datetime | None, promised_days: int | None, sla_days: int | None) -> datetime | None:
+    """When a shipment must leave its node to keep the order's promise (None: the order has no promise)."""
+    if order_created_at is None or promised_days is None:
+        return None
+    return order_created_at + timedelta(days=promised_days - (sla_days or 0))
+
+
+def work_queue(ctx, principal: Principal, node: str, status: str, limit: int = 100) -> list[dict]:
+    """A node's shipments in one status, in the order to work them: the order's priority first (highest
+    first), then the dispatch-by deadline (earliest first, orders without a promise last), then age."""
+    if principal.role not in (Role.ADMIN, Role.NODE) or not principal.sees_node(node):
+        raise NotFound(f"node {node} not found")
+    with ctx.uow(readonly=True) as uow:
+        rows = uow.shipments.work_queue(node, [status], limit=min(limit, ctx.settings.max_page_size))
+    return [{**shipment_dict(s), "order_priority": priority,
+             "dispatch_by": _iso(dispatch_by(created, promised, s.sla_days))}
+            for s, priority, created, promised in rows]
+
+
 def manifest(ctx, principal: Principal, node: str, day: str | None) -> dict:
     if principal.role not in (Role.ADMIN, Role.NODE, Role.ANALYST):
         from omnialloc.services.access import AccessDenied
@@ -182,4 +217,5 @@ def manifest(ctx, principal: Principal, node: str, day: str | None) -> dict:
             "total": len(shipped)}
 
 
-__all__ = ["order_view", "captured_view", "render_order", "list_orders", "shipment_view", "list_shipments", "manifest"]
+__all__ = ["order_view", "captured_view", "render_order", "list_orders", "shipment_view", "list_shipments", "manifest",
+           "work_queue", "dispatch_by", "priority_reason"]

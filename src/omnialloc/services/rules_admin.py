@@ -339,7 +339,8 @@ def dry_run(ctx, principal: Principal, body: dict) -> dict:
         routing = None
         if any(rules.by_kind[k] for k in ALLOCATION_KINDS) and order.delivery_mode != DeliveryMode.PICKUP \
                 and not routed.empty:
-            routing = rules_runtime.to_routing(routed, order, remaining)
+            routing = rules_runtime.to_routing(routed, order, remaining,
+                                               held_back=rules_runtime.held_back(uow, routed.protected))
         plan = _plan(uow, ctx, preview, remaining, routing, shipments, stored_order) if remaining else None
         unconstrained = None
         if body.get("compare", True) and remaining:

@@ -208,16 +208,38 @@ def routing_for(uow, ctx, order: Order, *, remaining: dict[int, int] | None = No
         return None
     if remaining is None:
         remaining = remaining_units(order, uow.shipments.for_order(order.id))
-    return to_routing(out, order, remaining)
+    return to_routing(out, order, remaining, held_back=held_back(uow, out.protected))
 
 
 def has_allocation_rules(rules: RuleSet) -> bool:
     return any(rules.by_kind[k] for k in ALLOCATION_KINDS)
 
 
-def to_routing(out: RoutingOutcome, order: Order, remaining: dict[int, int]) -> Routing:
+def held_back(uow, protected: dict[tuple[str, str], tuple[int, int, int, str]]) -> dict[tuple[str, str], int]:
+    """Units of each protected (node, SKU) this order may not take, held back like a channel's buffer:
+    ``units`` plus ``percent`` of the node's sellable stock (on hand less safety stock), rounded up.
+
+    The share is of the stock on hand, not of what is still available: a share of ATP would shrink
+    with every order a flood of ordinary orders places, until nothing was left for an urgent one."""
+    if not protected:
+        return {}
+    from omnialloc.channels.feed import held_back as buffer
+
+    out: dict[tuple[str, str], int] = {}
+    for sku in sorted({sku for _, sku in protected}):
+        for pos in uow.inventory.list(sku=sku):
+            rule = protected.get((pos.node, sku))
+            if rule is not None:
+                sellable = max(0, pos.on_hand - pos.safety_stock)
+                out[(pos.node, sku)] = buffer(sellable, rule[0], rule[1])
+    return out
+
+
+def to_routing(out: RoutingOutcome, order: Order, remaining: dict[int, int], *,
+               held_back: dict[tuple[str, str], int] | None = None) -> Routing:
     """The solver adapter's input. Keep-together groups shrink to the lines still to place (after a hop),
-    and the minimum shipment value is capped at what is left to ship (else a small order could never ship)."""
+    and the minimum shipment value is capped at what is left to ship (else a small order could never ship).
+    ``held_back``: the units of protected stock this order may not take (:func:`held_back`)."""
     live = {str(no) for no in remaining}
     groups = [g & live for g in out.keep_together if len(g & live) >= 2]
     left_value = sum(order.line(no).unit_price_paise * q for no, q in remaining.items())
@@ -227,6 +249,7 @@ def to_routing(out: RoutingOutcome, order: Order, remaining: dict[int, int]) -> 
         max_distance_km=out.max_distance_km, allow_stores=True, forbidden_carriers=dict(out.forbidden_carriers),
         carrier_bonus=dict(out.carrier_bonus), max_shipments=out.max_shipments, keep_together=groups,
         min_shipment_value_paise=min(out.min_shipment_value_paise, left_value), fired=fired,
+        held_back={k: v for k, v in (held_back or {}).items() if v > 0},
     )
 
 

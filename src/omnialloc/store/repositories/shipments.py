@@ -132,6 +132,35 @@ class ShipmentRepository(Repository):
             q = q.where(shipments.c.id > after_id)
         return self._many(q.order_by(shipments.c.id).limit(limit))
 
+    def work_queue(self, node: str, statuses: Iterable[str], *, limit: int = 200) -> list[tuple[Shipment, int, datetime,
+                                                                                                 int | None]]:
+        """A node's open work in the order to do it: the order's priority (highest first), then the
+        dispatch-by deadline (earliest first; orders without a promise last), then age.
+
+        The dispatch-by deadline of a shipment is when it must leave the node to keep the order's
+        promise: order created + (promised days - the carrier's transit days). Returns
+        (shipment, order priority, order created at, order promised days) tuples.
+        """
+        from omnialloc.store.tables import orders
+
+        slack = orders.c.promised_days - sa.func.coalesce(shipments.c.sla_days, 0)
+        if self.conn.dialect.name == "sqlite":
+            deadline = sa.func.julianday(orders.c.created_at) + slack
+        else:
+            deadline = sa.extract("epoch", orders.c.created_at) / 86400.0 + slack
+        q = (sa.select(shipments, orders.c.priority.label("order_priority"),
+                       orders.c.created_at.label("order_created_at"),
+                       orders.c.promised_days.label("order_promised_days"))
+             .join(orders, orders.c.id == shipments.c.order_id)
+             .where(shipments.c.node == node, shipments.c.status.in_(_statuses(statuses)))
+             .order_by(orders.c.priority.desc(), sa.case((orders.c.promised_days.is_(None), 1), else_=0),
+                       deadline, shipments.c.created_at, shipments.c.id)
+             .limit(limit))
+        rows = self.conn.execute(q).all()
+        lines = self._lines([r.id for r in rows])
+        return [(_from_row(r, lines[r.id]), r.order_priority, r.order_created_at, r.order_promised_days)
+                for r in rows]
+
     def list(self, *, statuses: Iterable[str] | None = None, limit: int = 200,
              after_id: str | None = None) -> list[Shipment]:
         q = sa.select(shipments)

@@ -1,0 +1,131 @@
+"""Order priority changes what happens: protected stock for urgent orders, the node's work queue, and the
+order page saying which rule set the priority. Both backends (the ``client`` fixture runs on each)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from tests.api.conftest import auth, order_body
+
+SKU = "SKU-0024"      # stocked at CHN-FC1 and at no node nearer to Chennai
+CHENNAI = "600002"
+NODE = "CHN-FC1"
+
+
+def _post(client, url, headers, body=None, status=200):
+    r = client.post(url, json=body, headers=headers)
+    assert r.status_code == status, (url, r.status_code, r.get_json())
+    return r.get_json()
+
+
+def _capture(client, headers, ext, *, qty=1, **kw):
+    r = client.post("/orders", json=order_body(ext, pin=CHENNAI, lines=[{"sku": SKU, "qty": qty}], **kw),
+                    headers=headers)
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
+def _only_stock_at_chennai(client, headers, uow_factory, sellable: int) -> None:
+    """Nothing of SKU anywhere but ``sellable`` units (beyond safety stock) at CHN-FC1."""
+    with uow_factory(readonly=True) as uow:
+        rows = [p for p in uow.inventory.list(sku=SKU) if p.on_hand]
+        safety = uow.inventory.get(NODE, SKU).safety_stock
+    _post(client, "/inventory/adjustments", headers, {"adjustments": [
+        {"node": p.node, "sku": SKU, "delta": -p.on_hand, "reason": "cycle_count"} for p in rows]})
+    _post(client, "/inventory/adjustments", headers, {"adjustments": [
+        {"node": NODE, "sku": SKU, "delta": safety + sellable, "reason": "receipt"}]})
+
+
+def _stock_row(uow_factory) -> tuple[int, int, int]:
+    with uow_factory(readonly=True) as uow:  # read with SQL of its own, not through the repository
+        row = uow.conn.execute(sa.text("SELECT on_hand, reserved, safety_stock FROM inventory "
+                                       "WHERE node = :n AND sku = :s"), {"n": NODE, "s": SKU}).one()
+    return tuple(row)
+
+
+def _urgent_rules(client, admin, *, protect: dict | None = None) -> None:
+    _post(client, "/rules", admin, {"name": "urgent tag", "kind": "validation", "condition": '"urgent" in order.tags',
+                                    "actions": [{"type": "set_priority", "priority": 10}]}, status=201)
+    if protect is not None:
+        _post(client, "/rules", admin, {"name": "keep the last units for urgent orders", "kind": "routing",
+                                        "condition": "true", "actions": [{"type": "protect_stock", **protect}]},
+              status=201)
+
+
+def test_a_flood_of_ordinary_orders_leaves_the_protected_units_for_an_urgent_one(client, keys, uow_factory):
+    admin = auth(keys["admin"])
+    _only_stock_at_chennai(client, admin, uow_factory, sellable=6)
+    _urgent_rules(client, admin, protect={"skus": [SKU], "units": 2, "min_priority": 8})
+    ordinary = [_capture(client, admin, f"flood-{i}") for i in range(6)]
+    assert [o["status"] for o in ordinary] == ["ALLOCATED"] * 4 + ["BACKORDERED"] * 2
+    on_hand, reserved, safety = _stock_row(uow_factory)
+    assert on_hand - safety - reserved == 2  # the two protected units are still there
+    # the backordered ones say why: the rule held the stock back
+    rules = ordinary[-1]["plan"]["plan"]["rules"]
+    assert any("hold back 2 unit(s) of " + SKU + " at " + NODE in e["applied"] for r in rules for e in r["effects"])
+
+    urgent = _capture(client, admin, "urgent-1", qty=2, tags=["urgent"])
+    assert urgent["priority"] == 10 and urgent["status"] == "ALLOCATED"
+    assert [s["node"] for s in urgent["shipments"]] == [NODE]
+    on_hand, reserved, safety = _stock_row(uow_factory)
+    assert on_hand - safety - reserved == 0
+
+
+def test_a_percentage_is_of_the_stock_on_hand_so_a_flood_cannot_erode_it(client, keys, uow_factory):
+    admin = auth(keys["admin"])
+    _only_stock_at_chennai(client, admin, uow_factory, sellable=10)
+    _urgent_rules(client, admin, protect={"nodes": [NODE], "percent": 25, "min_priority": 5})
+    statuses = [_capture(client, admin, f"pct-{i}")["status"] for i in range(10)]
+    assert statuses == ["ALLOCATED"] * 7 + ["BACKORDERED"] * 3  # ceil(25% of 10) = 3 kept
+    assert _capture(client, admin, "pct-urgent", qty=3, tags=["urgent"])["status"] == "ALLOCATED"
+
+
+def test_without_protection_the_flood_takes_everything(client, keys, uow_factory):
+    admin = auth(keys["admin"])
+    _only_stock_at_chennai(client, admin, uow_factory, sellable=3)
+    _urgent_rules(client, admin)
+    assert [_capture(client, admin, f"bare-{i}")["status"] for i in range(3)] == ["ALLOCATED"] * 3
+    assert _capture(client, admin, "bare-urgent", tags=["urgent"])["status"] == "BACKORDERED"
+
+
+def test_the_order_says_which_rule_set_its_priority(client, keys, uow_factory):
+    admin = auth(keys["admin"])
+    _urgent_rules(client, admin)
+    order = _capture(client, admin, "why-urgent", tags=["urgent"])
+    got = client.get(f"/orders/{order['id']}", headers=admin).get_json()
+    assert got["priority"] == 10
+    assert got["priority_reason"]["source"] == "rule"
+    assert got["priority_reason"]["rule"]["name"] == "urgent tag"
+    assert "urgent tag" in got["priority_reason"]["text"]
+    plain = client.get(f"/orders/{_capture(client, admin, 'why-plain', priority=3)['id']}", headers=admin).get_json()
+    assert plain["priority_reason"]["source"] == "order"
+
+
+def test_the_work_queue_puts_priority_first_then_the_dispatch_by_deadline(client, keys, uow_factory):
+    admin = auth(keys["admin"])
+    _only_stock_at_chennai(client, admin, uow_factory, sellable=20)
+    made = [_capture(client, admin, "q-low-late", priority=0, promised_days=9),
+            _capture(client, admin, "q-high-none", priority=7),
+            _capture(client, admin, "q-low-soon", priority=0, promised_days=3),
+            _capture(client, admin, "q-high-soon", priority=7, promised_days=4),
+            _capture(client, admin, "q-mid", priority=3, promised_days=5)]
+    assert all(o["status"] == "ALLOCATED" for o in made)
+    with uow_factory(readonly=True) as uow:
+        queue = uow.shipments.work_queue(NODE, ["ALLOCATED"], limit=50)
+        rows = uow.conn.execute(sa.text(
+            "SELECT s.id, s.created_at AS shipped_created, o.priority, o.created_at, o.promised_days, s.sla_days "
+            "FROM shipments s "
+            "JOIN orders o ON o.id = s.order_id WHERE s.node = :n AND s.status = 'ALLOCATED'"), {"n": NODE}).all()
+    # the expected order, worked out here from the raw rows
+    def deadline(r):
+        if r.promised_days is None:
+            return (1, None)
+        created = r.created_at if not isinstance(r.created_at, str) else __import__("datetime").datetime.fromisoformat(
+            r.created_at)
+        return (0, created.replace(tzinfo=None) + timedelta(days=r.promised_days - (r.sla_days or 0)))
+    expected = [r.id for r in sorted(rows, key=lambda r: (-r.priority, deadline(r), str(r.shipped_created), r.id))]
+    assert [s.id for s, *_ in queue] == expected
+    mine = {s["id"]: o["external_id"] for o in made for s in o["shipments"]}
+    assert [mine[s.id] for s, *_ in queue if s.id in mine] == ["q-high-soon", "q-high-none", "q-mid", "q-low-soon", "q-low-late"]
