@@ -209,8 +209,8 @@ def queue():
     node = p.node if p.role == Role.NODE else (request.args.get("node") or (all_nodes[0] if all_nodes else ""))
     if node not in all_nodes:
         abort(404)
-    groups = {str(s): queries.list_shipments(ctx(), p, {"node": node, "status": str(s), "limit": 100})["items"]
-              for s in QUEUE_STATUSES}
+    # highest order priority first, then the earliest dispatch-by deadline (services.queries.work_queue)
+    groups = {str(s): queries.work_queue(ctx(), p, node, str(s), 100) for s in QUEUE_STATUSES}
     manifest = queries.manifest(ctx(), p, node, None)
     return render_template("console/queue.html", node=node, nodes=all_nodes, groups=groups, manifest=manifest)
 
