@@ -166,3 +166,28 @@ def test_a_page_never_holds_more_than_the_configured_page_size(client, admin):
     assert len(page["items"]) == SMALL["max_page_size"] and page["next_cursor"], page
     rest = client.get(f"/orders?limit=200&cursor={page['next_cursor']}", headers=admin).get_json()
     assert len(rest["items"]) == 2
+
+
+# ---------------------------------------------------------------- one range for every quantity (issue 20, item 10)
+def test_a_receipt_that_would_take_on_hand_past_the_quantity_range_is_422_and_changes_nothing(client, admin,
+                                                                                             uow_factory):
+    """SQLite used to store on_hand above 2^31-1 where PostgreSQL refuses it: both answer 422 now."""
+    from omnialloc.domain.quantities import QTY_MAX
+
+    with uow_factory(readonly=True) as uow:
+        before = uow.inventory.get("CHN-FC1", "SKU-0001").on_hand
+    receipt = {"node": "CHN-FC1", "sku": "SKU-0001", "delta": 10**9, "reason": "receipt"}
+    r = client.post("/inventory/adjustments", json={"adjustments": [receipt] * 3}, headers=admin)
+    error = _error(r, 422)
+    assert f"{QTY_MAX:,}" in error["detail"], error
+    with uow_factory(readonly=True) as uow:
+        assert uow.inventory.get("CHN-FC1", "SKU-0001").on_hand == before
+
+
+@pytest.mark.parametrize("path, body, field", [
+    ("/orders/ord_x/cancel", {"reason": "r", "lines": [{"line_no": 1, "qty": 2**31}]}, "lines.0.qty"),
+    ("/orders/ord_x/cancel", {"reason": "r", "lines": [{"line_no": 2**63, "qty": 1}]}, "lines.0.line_no"),
+])
+def test_an_integer_input_above_the_quantity_range_is_422_naming_it(client, admin, path, body, field):
+    error = _error(client.post(path, json=body, headers=admin), 422)
+    assert field in {e["field"] for e in error["errors"]}, error

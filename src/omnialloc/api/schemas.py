@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from omnialloc.domain.enums import OrderStatus, ShipmentStatus
+from omnialloc.domain.quantities import QTY_MAX
 
 OrderStatusName = Literal[tuple(s.value for s in OrderStatus)]  # type: ignore[valid-type]
 ShipmentStatusName = Literal[tuple(s.value for s in ShipmentStatus)]  # type: ignore[valid-type]
@@ -28,13 +29,21 @@ def _whole_number(value: Any) -> Any:
 _W = BeforeValidator(_whole_number)
 
 
+def _bounded(constraints: dict) -> dict:
+    # One range for every integer the API takes (domain.quantities): no upper bound given means QTY_MAX,
+    # which every backend stores (SQLite took larger values than PostgreSQL's INTEGER holds).
+    if "le" not in constraints and "lt" not in constraints:
+        constraints = {**constraints, "le": QTY_MAX}
+    return constraints
+
+
 def Int(**constraints) -> Any:  # noqa: N802 - reads like a type in annotations
-    """An integer field with constraints that also accepts whole-number floats."""
-    return Annotated[int, Field(**constraints), _W]
+    """An integer field with constraints that also accepts whole-number floats (at most QTY_MAX unless told)."""
+    return Annotated[int, Field(**_bounded(constraints)), _W]
 
 
 def OptInt(**constraints) -> Any:  # noqa: N802
-    return Annotated[int | None, Field(**constraints), _W]
+    return Annotated[int | None, Field(**_bounded(constraints)), _W]
 
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}:?\d{2})?)?$")

@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field
 from omnialloc.api.auth import auth, current
 from omnialloc.api.deps import ctx
 from omnialloc.api.errors import Forbidden
-from omnialloc.api.schemas import Int, Open, OrderIn, Strict
+from omnialloc.api.schemas import Int, Open, OptInt, OrderIn, Strict
 from omnialloc.domain.enums import Role
 from omnialloc.services import rules_admin
 from omnialloc.services.access import AccessDenied
@@ -46,15 +46,15 @@ class RulePatch(Strict):
     kind: Kind | None = None
     condition: Condition | None = None
     actions: Actions | None = None
-    priority: Annotated[int | None, Field(ge=0, le=1_000_000)] = None
+    priority: OptInt(ge=0, le=1_000_000) = None
     enabled: bool | None = None
     stop_processing: bool | None = None
     description: Description | None = None
-    version: Annotated[int | None, Field(ge=1, description="The version you edited; 409 if the rule moved on")] = None
+    version: OptInt(ge=1, description="The version you edited; 409 if the rule moved on") = None
 
 
 class ReorderIn(Strict):
-    rule_ids: Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1, max_length=500)]
+    rule_ids: Annotated[list[Int(ge=1)], Field(min_length=1, max_length=500)]
     start: Int(ge=0, le=1_000_000) = 10
     step: Int(ge=1, le=10_000) = 10
 

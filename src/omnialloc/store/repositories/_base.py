@@ -17,6 +17,16 @@ class Repository:
         self.conn = conn
 
 
+def insert(conn: Connection, table):
+    """``INSERT`` with ``ON CONFLICT`` (``on_conflict_do_nothing`` / ``_do_update``) for this connection's backend
+    (PostgreSQL and SQLite share the syntax): a write that two requests may race to make first."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(table)
+
+
 def bump_revision(conn: Connection) -> str:
     """New revision token (see ``tables_rules.rules_revision``): reference data changed in this transaction."""
     from omnialloc.store.repositories.rules import bump_revision as bump

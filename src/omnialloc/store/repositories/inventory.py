@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from omnialloc.domain import InventoryPosition
 from omnialloc.store.fastexec import Fast
-from omnialloc.store.repositories._base import Repository, utcnow
+from omnialloc.store.repositories._base import Repository, insert, utcnow
 from omnialloc.store.tables import inventory as inv
 from omnialloc.store.tables import shipment_day_counts
 
@@ -156,7 +156,11 @@ class InventoryRepository(Repository):
              .values(on_hand=inv.c.on_hand + delta, updated_at=utcnow()))
         if self.conn.execute(q).rowcount == 1:
             return True
-        if delta >= 0 and self.get(node, sku) is None:
-            self.add(InventoryPosition(node=node, sku=sku, on_hand=delta))
+        if delta < 0:
+            return False
+        # No row yet. Another request may be creating it at this moment (its insert not yet committed, so
+        # the update above did not see it): insert unless it exists by then, else add to the row it made.
+        row = dict(node=node, sku=sku, on_hand=delta, reserved=0, safety_stock=0, updated_at=utcnow())
+        if self.conn.execute(insert(self.conn, inv).values(**row).on_conflict_do_nothing()).rowcount == 1:
             return True
-        return False
+        return self.conn.execute(q).rowcount == 1

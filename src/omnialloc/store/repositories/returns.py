@@ -12,7 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from omnialloc.store.repositories._base import Repository, utcnow
+from omnialloc.store.repositories._base import Repository, insert, utcnow
 from omnialloc.store.tables import shipment_lines, shipments
 from omnialloc.store.tables_returns import (
     refunds,
@@ -180,9 +180,14 @@ class StoreCreditRepository(Repository):
         done = self.conn.execute(B.update().where(B.c.customer_id == customer_id, B.c.balance_paise + delta >= 0)
                                  .values(balance_paise=B.c.balance_paise + delta, updated_at=now)).rowcount
         if not done:
-            if delta < 0 or self.conn.execute(sa.select(B.c.customer_id).where(B.c.customer_id == customer_id)).first():
+            if delta < 0:
                 return None
-            self.conn.execute(B.insert().values(customer_id=customer_id, balance_paise=delta, updated_at=now))
+            # The customer's first credit, or one racing it (another request's uncommitted first row, which
+            # the update above could not see): insert unless the row exists by then, else add to it.
+            first = insert(self.conn, B).values(customer_id=customer_id, balance_paise=delta, updated_at=now)
+            if self.conn.execute(first.on_conflict_do_nothing()).rowcount != 1:
+                self.conn.execute(B.update().where(B.c.customer_id == customer_id)
+                                  .values(balance_paise=B.c.balance_paise + delta, updated_at=now))
         balance = self.balance(customer_id)
         self.conn.execute(store_credit_ledger.insert().values(
             customer_id=customer_id, delta_paise=delta, balance_after_paise=balance, return_id=return_id,
