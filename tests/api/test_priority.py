@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from tests.api.conftest import auth, order_body
@@ -129,3 +130,25 @@ def test_the_work_queue_puts_priority_first_then_the_dispatch_by_deadline(client
     assert [s.id for s, *_ in queue] == expected
     mine = {s["id"]: o["external_id"] for o in made for s in o["shipments"]}
     assert [mine[s.id] for s, *_ in queue if s.id in mine] == ["q-high-soon", "q-high-none", "q-mid", "q-low-soon", "q-low-late"]
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_a_rule_gives_priority_orders_an_express_service_level(client, keys, uow_factory, strict):
+    admin = auth(keys["admin"])
+    _only_stock_at_chennai(client, admin, uow_factory, sellable=10)
+    _urgent_rules(client, admin)
+    _post(client, "/rules", admin, {"name": "express for urgent", "kind": "shipping", "condition": "order.priority >= 8",
+                                    "actions": [{"type": "deliver_within", "days": 5, "strict": strict}]}, status=201)
+    far = "781001"  # Guwahati, zone E from Chennai: PRP is cheapest in 7 days, XPR takes 5
+
+    def capture(ext, **kw):
+        r = client.post("/orders", json=order_body(ext, pin=far, lines=[{"sku": SKU, "qty": 1}], **kw), headers=admin)
+        assert r.status_code == 201, r.get_json()
+        return r.get_json()
+
+    plain, urgent = capture("svc-plain"), capture("svc-urgent", tags=["urgent"])
+    assert [(s["carrier"], s["sla_days"]) for s in plain["shipments"]] == [("PRP", 7)]
+    assert urgent["status"] == "ALLOCATED"
+    assert [(s["carrier"], s["sla_days"]) for s in urgent["shipments"]] == [("XPR", 5)]
+    fired = {r["name"]: r for r in urgent["plan"]["plan"]["rules"]}
+    assert fired["express for urgent"]["effects"][0]["applied"][0].startswith("within 5 day(s)")

@@ -9,7 +9,7 @@ close-match suggestion.
 validation: set_priority, add_tag, hold, cancel, require_prepaid, flag_fraud
 routing:    only_nodes, exclude_nodes, prefer_nodes, prefer_nodes_in_order, max_distance, ship_from_store,
             protect_stock
-shipping:   allow_carriers, deny_carriers, prefer_carriers, force_carrier
+shipping:   allow_carriers, deny_carriers, prefer_carriers, force_carrier, deliver_within
 split:      no_split, max_shipments, keep_together, min_shipment_value
 """
 
@@ -103,6 +103,14 @@ ACTIONS: dict[str, ActionDef] = {
     "prefer_carriers": ActionDef(RuleKind.SHIPPING, {"carriers": Param("carriers", True), "bonus_paise": Param(
         "int", True, minimum=1, maximum=MAX_BONUS_PAISE)}, "prefer these carriers by a bonus in paise"),
     "force_carrier": ActionDef(RuleKind.SHIPPING, {"carrier": Param("carrier", True)}, "use exactly this carrier"),
+    "deliver_within": ActionDef(RuleKind.SHIPPING, {
+        "days": Param("int", True, minimum=1, maximum=30, doc="transit days the order should take at most"),
+        "strict": Param("bool", default=False, doc="true: never use a slower lane (the order backorders "
+                                                   "rather than ship late); false: prefer faster lanes"),
+        "late_penalty_paise": Param("int", default=50_000, minimum=0, maximum=MAX_BONUS_PAISE,
+                                    doc="cost added per day a lane is slower than `days` (when not strict)")},
+        "a service level: ship within this many days (express for priority orders), strictly or by a "
+        "penalty per late day"),
     # -- split
     "no_split": ActionDef(RuleKind.SPLIT, {}, "ship the order in one shipment"),
     "max_shipments": ActionDef(RuleKind.SPLIT, {"count": Param("int", True, minimum=1, maximum=50)},

@@ -124,6 +124,7 @@ class RoutingOutcome:
     max_shipments: int | None = None
     keep_together: list[set[str]] = field(default_factory=list)
     min_shipment_value_paise: int = 0
+    deliver_within: tuple[int, bool, int] | None = None   # (days, strict, late penalty paise per day)
     # (node, sku) -> the protection this order may not take: (units, percent, min_priority, rule label)
     protected: dict[tuple[str, str], tuple[int, int, int, str]] = field(default_factory=dict)
     fired: list[dict] = field(default_factory=list)
@@ -144,6 +145,8 @@ class RoutingOutcome:
             "max_shipments": self.max_shipments,
             "keep_together": [sorted(g, key=int) for g in self.keep_together],
             "min_shipment_value_paise": self.min_shipment_value_paise,
+            "deliver_within": None if self.deliver_within is None else dict(zip(
+                ("days", "strict", "late_penalty_paise"), self.deliver_within)),
             "protected_stock": [{"node": n, "sku": k, "units": u, "percent": pc, "min_priority": mp, "rule": label}
                                 for (n, k), (u, pc, mp, label) in sorted(self.protected.items())],
         }
@@ -302,6 +305,7 @@ class RuleSet:
                 out.protected[(code, sku)] = (units, percent, min_priority, rule.label)
             out.decided_by[f"protect:{code}:{sku}"] = rule.ref()
         for key, attr in ((("max_distance",), "max_distance_km"), (("max_shipments",), "max_shipments"),
+                          (("deliver_within",), "deliver_within"),
                           (("min_value",), "min_shipment_value_paise")):
             if key in claims.won:
                 setattr(out, attr, claims.get(key))
@@ -347,6 +351,10 @@ def _apply_allocation(rule: CompiledRule, action: Action, facts: Facts, catalog:
         for i, code in enumerate(ranked):
             bonus = p["step_paise"] * (len(ranked) - i)
             e.claim(claims, ("node_bonus", code), bonus, rule, f"bonus {bonus} at {code}")
+    elif t == "deliver_within":
+        how = "strictly" if p["strict"] else f"or {p['late_penalty_paise']} paise per late day"
+        e.claim(claims, ("deliver_within",), (p["days"], p["strict"], p["late_penalty_paise"]), rule,
+                f"within {p['days']} day(s), {how}")
     elif t == "protect_stock":
         _protect(rule, p, facts, catalog, claims, e)
     elif t == "max_distance":

@@ -50,6 +50,11 @@ class Routing:
     # (node, sku) -> units this order may not take: stock protected for orders of a higher priority
     # (routing rules' protect_stock; see docs/priority.md)
     held_back: dict[tuple[str, str], int] = field(default_factory=dict)
+    # A service level from a shipping rule (deliver_within): ship within this many transit days,
+    # strictly, or paying ``late_penalty_paise`` per day a lane is slower.
+    deliver_within_days: int | None = None
+    deliver_within_strict: bool = False
+    late_penalty_paise: int = 0
 
 
 def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku], dest: PinLocation,
@@ -59,9 +64,11 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
     cod = order.payment_mode == PaymentMode.COD
     pickup = order.delivery_mode == DeliveryMode.PICKUP
     value = sum(order.line(no).unit_price_paise * q for no, q in remaining.items())
+    promised, policy, late_penalty, slowest = service_level(None if pickup else order.promised_days, routing,
+                                                             pickup)
     problem = AllocationProblem(
         order_id=order.id, payment_mode=str(order.payment_mode), order_value_paise=value,
-        promised_days=None if pickup else order.promised_days, sla_policy="hard",
+        promised_days=promised, sla_policy=policy, lateness_penalty_paise_per_day=late_penalty,
         allow_partial=False, unfilled_penalty_paise_per_unit=settings.unfilled_penalty_paise,
         split_penalty_paise=settings.split_penalty_paise,
         max_shipments=1 if pickup else routing.max_shipments,
@@ -97,8 +104,8 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
                              cod_fixed_paise=0, cod_percent_bp=0, max_weight_g=None, sla_days=0, cod_allowed=True)
             continue
         here = _solver_lanes(lanes, node.code, loc, dest, cod)
-        if routing.carrier_bonus or routing.forbidden_carriers:
-            here = [_ruled(lane, routing) for lane in here]
+        if routing.carrier_bonus or routing.forbidden_carriers or slowest is not None:
+            here = [_ruled(lane, routing, slowest) for lane in here]
         problem.add_lanes(here)
     return problem
 
@@ -160,9 +167,29 @@ def _quoted_lanes(table, node_code: str, origin: PinLocation, dest: PinLocation,
     return out
 
 
-def _ruled(lane: Lane, routing: Routing) -> Lane:
-    """``lane`` with the shipping rules' bonus or exclusion of its carrier."""
+def service_level(promised: int | None, routing: Routing, pickup: bool) -> tuple[int | None, str, int, int | None]:
+    """The solver's promise for this order: (promised days, SLA policy, lateness paise per day, the
+    slowest transit allowed outright or None).
+
+    The order's own promise is hard. A strict ``deliver_within`` tightens it; a soft one becomes the
+    promise with a lateness penalty, and the order's own (longer) promise then stays hard by excluding
+    the lanes slower than it."""
+    days = routing.deliver_within_days
+    if pickup or days is None:
+        return promised, "hard", 0, None
+    if routing.deliver_within_strict:
+        return (days if promised is None else min(days, promised)), "hard", 0, None
+    if promised is not None and promised <= days:
+        return promised, "hard", 0, None
+    return days, "soft", routing.late_penalty_paise, promised
+
+
+def _ruled(lane: Lane, routing: Routing, slowest: int | None = None) -> Lane:
+    """``lane`` with the shipping rules' bonus or exclusion of its carrier, and excluded when slower
+    than ``slowest`` days (the order's own promise under a soft service level)."""
     bonus, forbidden = routing.carrier_bonus.get(lane.carrier, 0), routing.forbidden_carriers.get(lane.carrier)
+    if forbidden is None and slowest is not None and lane.sla_days > slowest:
+        forbidden = f"takes {lane.sla_days} days, the order promises {slowest}"
     if not bonus and forbidden is None:
         return lane
     return make_lane(lane.node, lane.carrier, lane.zone, lane.first_slab_paise, lane.additional_slab_paise,

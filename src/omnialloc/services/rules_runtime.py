@@ -250,6 +250,9 @@ def to_routing(out: RoutingOutcome, order: Order, remaining: dict[int, int], *,
         carrier_bonus=dict(out.carrier_bonus), max_shipments=out.max_shipments, keep_together=groups,
         min_shipment_value_paise=min(out.min_shipment_value_paise, left_value), fired=fired,
         held_back={k: v for k, v in (held_back or {}).items() if v > 0},
+        deliver_within_days=out.deliver_within[0] if out.deliver_within else None,
+        deliver_within_strict=bool(out.deliver_within and out.deliver_within[1]),
+        late_penalty_paise=out.deliver_within[2] if out.deliver_within else 0,
     )
 
 
