@@ -12,7 +12,8 @@ SQLite (the embedded default) is set up for concurrent writers:
   upgrade their read lock. Read-only units of work (``readonly=True``) begin a
   deferred transaction: a consistent snapshot without the write lock.
 
-PostgreSQL gets a checked, bounded pool. ``schema=`` puts a private schema first
+PostgreSQL gets a checked, bounded pool, and statements with native ``$n`` placeholders sent as they are
+(see ``store.fastexec.engine_options``). ``schema=`` puts a private schema first
 on the search path (tests run in one schema per run). The check on checkout looks
 at the idle connection's socket instead of pinging the server (SQLAlchemy's
 ``pool_pre_ping``): a server that ended the session (a terminated backend, a
@@ -33,6 +34,8 @@ import sqlalchemy as sa
 from pydantic_core import to_json
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+
+from omnialloc.store.fastexec import engine_options
 
 BUSY_TIMEOUT_MS = 30_000
 READONLY_OPTION = "omnialloc_readonly"
@@ -122,7 +125,10 @@ def _sqlite_engine(u, *, foreign_keys: bool, **kwargs) -> Engine:
 
 
 def _postgresql_engine(u, *, schema: str | None, **kwargs) -> Engine:
-    connect_args = dict(kwargs.pop("connect_args", {}))
+    fast = engine_options("postgresql")  # native placeholders for store.fastexec (none under OMNIALLOC_PLAIN_CORE)
+    connect_args = {**fast.pop("connect_args", {}), **kwargs.pop("connect_args", {})}
+    for key, value in fast.items():
+        kwargs.setdefault(key, value)
     if schema:
         if not schema.replace("_", "").isalnum():
             raise ValueError(f"bad schema name {schema!r}")

@@ -1,143 +1,193 @@
-"""Hot statements run on the DBAPI cursor, with their SQL compiled once per dialect.
+"""Hot statements compiled once per dialect and shape, then run as driver SQL: the one adapter for them.
 
-Through Core, every execution of an already cached statement still costs ~50-80 us of
-Python (execution context, cache key, parameter processing, result metadata) on top of
-the driver; capture + allocate runs ~17 statements, which made it ~20% of a worker's
-CPU per order. ``Fast(stmt)`` compiles ``stmt`` on first use for each dialect and keeps
-the SQL text, the parameter order (SQLite's ``?`` style is positional, psycopg's
-``%(name)s`` named) and Core's bind processors (so values are converted exactly as Core
-converts them: UTC datetimes, JSON, ...), then runs it on the connection's DBAPI cursor
-in the connection's transaction. What Core would do around it is kept:
+Through Core, every execution of an already cached statement still costs Python on top of the driver:
+its cache key (long for a multi-row INSERT), the compiled-cache look-up, parameter processing through the
+compiled object and result metadata from the compiled columns. capture + allocate runs ~9 statements, and
+that was a fifth of a worker's CPU per order. ``Fast(stmt)`` compiles ``stmt`` on first use for each
+dialect and shape (the parameter names given: Core compiles an INSERT for the columns given, so do we;
+the length of each ``expanding`` IN list) and keeps the SQL text, the parameter order and Core's bind
+processors, all from SQLAlchemy's public compiler API (``SQLCompiler.construct_expanded_state``: the SQL
+with IN lists rendered, ``positiontup``, ``processors``). Each call then only orders and converts its
+values and runs the text through ``Connection.exec_driver_sql``, which keeps everything Core does around a
+statement: autobegin (SQLite: ``BEGIN IMMEDIATE``, see ``store.engine``), the cursor event listeners,
+driver errors wrapped as SQLAlchemy's (``IntegrityError``, ...) with a lost connection invalidated.
 
-* a connection not yet in a transaction begins one first (SQLite: ``BEGIN IMMEDIATE``);
-* ``before_cursor_execute`` / ``after_cursor_execute`` listeners see the statement;
-* driver errors go through the connection's own handling: wrapped as SQLAlchemy
-  exceptions (``IntegrityError``, ``OperationalError``, ...) and a lost connection
-  invalidated, as if Core had run the statement.
+On PostgreSQL the engine sends SQL with native ``$n`` placeholders on psycopg's ``RawCursor``
+(:func:`engine_options`): psycopg then passes every statement through as it is, where with ``%(name)s``
+placeholders it parses each query on every execute and memoises that only for queries up to 4 KiB and 50
+parameters (the multi-row statements here have ~60-200).
 
-For statements whose parameters all come from the caller (no Python-side column
-defaults: our tables have server defaults only) and whose result columns need no
-conversion (ints and strings; rows are plain tuples). An ``expanding`` IN parameter is
-rendered for each list length it is used with; an INSERT for each set of columns given.
+For statements whose parameters all come from the caller or the statement (no Python-side column
+defaults) and whose result columns need no conversion (ints and strings). A statement or call outside
+that, and every statement when ``OMNIALLOC_PLAIN_CORE=1`` is set (read at import), runs on plain Core
+(``conn.execute(stmt, params)``), which gives the same rows, stored values and errors: the switch is
+there to rule the adapter in or out when something looks wrong, and the suite runs under it.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.engine import Connection
+import os
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, CursorResult, Dialect
 from sqlalchemy.sql import ClauseElement
 
-
-def _cache_long_psycopg_queries() -> None:
-    """Let psycopg keep its placeholder conversion of our longer statements too.
-
-    psycopg turns ``%(name)s`` placeholders into ``$n`` on every execute, memoised only for queries up
-    to 4,096 bytes and 50 parameters (module constants of psycopg 3, read at each call). The multi-row
-    statements here (an order and its lines, events and their outbox rows: ~60-200 parameters) are
-    fixed texts run thousands of times, and re-parsing them cost ~7% of a worker's CPU per order
-    (py-spy). The memo stays an LRU of 128 queries, so the larger limits bound its memory (~4 MB)."""
-    try:
-        from psycopg import _queries
-    except ImportError:  # (SQLite only)
-        return
-    if hasattr(_queries, "MAX_CACHED_STATEMENT_LENGTH") and hasattr(_queries, "MAX_CACHED_STATEMENT_PARAMS"):
-        _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, 32 * 1024)
-        _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, 512)
+#: Run every statement on plain Core, and the engine with the driver's default placeholders.
+PLAIN_CORE = os.environ.get("OMNIALLOC_PLAIN_CORE", "").strip() not in ("", "0")
 
 
-_cache_long_psycopg_queries()
+def engine_options(backend: str) -> dict:
+    """``create_engine`` keyword arguments for ``backend`` ("postgresql", "sqlite"): on PostgreSQL, native
+    ``$n`` placeholders (SQLAlchemy's ``numeric_dollar`` paramstyle) on psycopg's ``RawCursor``, so that
+    psycopg sends statements as they are instead of parsing their placeholders on every execute."""
+    if PLAIN_CORE or backend != "postgresql":
+        return {}
+    import psycopg
+
+    return {"paramstyle": "numeric_dollar", "connect_args": {"cursor_factory": psycopg.RawCursor}}
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """One compiled shape: driver SQL and how a call's parameters become its arguments."""
+
+    sql: str
+    order: tuple[tuple[str, object], ...]  # (name in the SQL, bind processor or None), in placeholder order
+    positional: bool
+    fixed: dict  # values the statement carries itself (``column == 1``)
+    expansion: tuple[tuple[str, tuple[str, ...]], ...]  # IN list parameter -> its rendered names
+
+    def args(self, params: dict):
+        values = {**self.fixed, **params} if self.fixed else params
+        if self.expansion:
+            values = dict(values)
+            for key, names in self.expansion:
+                items = values.pop(key)
+                if len(items) != len(names):
+                    raise KeyError(key)  # (another length: a plan of its own)
+                values.update(zip(names, items, strict=True))
+        if self.positional:
+            return tuple(values[n] if p is None else p(values[n]) for n, p in self.order)
+        return {n: (values[n] if p is None else p(values[n])) for n, p in self.order}
+
+
+@dataclass(slots=True)
+class _Family:
+    """The plans of one (dialect, parameter names): one per combination of IN list lengths."""
+
+    compiled: object  # SQLCompiler
+    expanding: tuple[str, ...]
+    core_reason: str | None  # why this shape runs on Core (None: it runs fast)
+    plans: dict
 
 
 class Fast:
-    __slots__ = ("stmt", "_compiled", "_expanding", "_required", "_inserts")
+    """A statement run through :func:`Connection.exec_driver_sql` with SQL compiled once (see the module)."""
+
+    __slots__ = ("stmt", "_families")
 
     def __init__(self, stmt: ClauseElement):
         self.stmt = stmt
-        self._compiled: dict = {}
-        binds = stmt._get_embedded_bindparams()
-        self._expanding = tuple(sorted(b.key for b in binds if b.expanding))
-        self._required = frozenset(b.key for b in binds if b.required and not b.expanding)
-        # An INSERT without .values() takes its columns from the parameters (compiled per column set).
-        self._inserts = getattr(stmt, "is_insert", False) and not stmt._values and not stmt._multi_values
+        self._families: dict = {}
 
-    def _for(self, dialect, params: dict):
-        lengths = tuple(len(params[k]) for k in self._expanding)
-        columns = tuple(params) if self._inserts else None  # an INSERT's columns are the keys given
-        key = (dialect, lengths, columns)
-        found = self._compiled.get(key)
-        if found is None:
-            stmt = self.stmt
-            kwargs = {}
-            if self._expanding:
-                # Render each IN list's placeholders (key_1, key_2, ...) for this length (rendering them
-                # builds the parameters, so the statement's other parameters need a placeholder value).
-                stmt = stmt.params({**dict.fromkeys(self._required),
-                                    **{k: [None] * n for k, n in zip(self._expanding, lengths, strict=True)}})
-                kwargs["compile_kwargs"] = {"render_postcompile": True}
-            comp = stmt.compile(dialect=dialect, column_keys=list(columns) if columns else None, **kwargs)
-            names = list(comp.positiontup) if dialect.positional else None
-            processors = dict(comp._bind_processors)
-            # Values built into the statement (``column == 1``) are parameters too.
-            fixed = {name: bp.value for bp, name in comp.bind_names.items()
-                     if not bp.required and name not in self._expanding and name not in self._required}
-            found = self._compiled[key] = (comp.string, names, processors, fixed)
-        return found
+    # -------------------------------------------------------------- planning
 
-    def _args(self, sql_names, processors, fixed, params: dict):
-        if fixed:
-            params = {**fixed, **params}
-        if self._expanding:
-            params = dict(params)
-            for k in self._expanding:
-                for i, v in enumerate(params.pop(k), 1):
-                    params[f"{k}_{i}"] = v
-        if processors:
-            params = {k: (processors[k](v) if k in processors else v) for k, v in params.items()}
-        if sql_names is not None:
-            return tuple(params[n] for n in sql_names)
-        return params
+    def _family(self, dialect: Dialect, keys: tuple) -> _Family:
+        # As Core does, an INSERT or UPDATE is compiled for the parameter names given (column_keys).
+        compiled = self.stmt.compile(dialect=dialect, column_keys=list(keys))
+        binds = compiled.binds.values()
+        expanding = tuple(sorted({b.key for b in binds if b.expanding}))
+        if compiled.insert_prefetch or compiled.update_prefetch:
+            reason = "Python-side column defaults (Core computes them per execution)"
+        elif any(b.callable is not None for b in binds):
+            reason = "a parameter whose value a callable gives per execution"
+        elif any(b.literal_execute and b.key in keys for b in binds):
+            reason = "a literal_execute parameter given by the caller (rendered into the SQL per value)"
+        else:
+            reason = _needs_result_conversion(self.stmt, dialect)
+        return _Family(compiled, expanding, reason, {})
 
-    def _run(self, conn: Connection, params: dict, many: list[dict] | None = None):
-        if not conn.in_transaction():
-            conn.begin()
-        sql, names, processors, fixed = self._for(conn.dialect, params if many is None else many[0])
-        args = (self._args(names, processors, fixed, params) if many is None
-                else [self._args(names, processors, fixed, p) for p in many])
-        cursor = conn.connection.dbapi_connection.cursor()
-        events = conn._has_events or conn.engine._has_events
+    def _new_plan(self, family: _Family, params: dict) -> _Plan | None:
+        """The plan for ``params``' IN list lengths, built from this call's values (None: run on Core)."""
+        # The expanded state renders each IN list's placeholders for the lengths given; values built into the
+        # statement come back in its parameters, the caller's are ours to supply per call.
+        state = family.compiled.construct_expanded_state(params)
+        expansion = tuple((k, tuple(state.parameter_expansion.get(k, ()))) for k in family.expanding)
+        if any(len(names) != len(params[k]) for k, names in expansion):
+            return None  # a tuple IN list renders several names per item
+        given = set(params) - set(family.expanding)
+        if any(k in family.compiled.binds and k not in state.parameters for k in given):
+            return None  # a name the dialect escapes in the SQL: Core maps it
+        names = state.positiontup if state.positiontup is not None else tuple(state.parameters)
+        rendered = {n for _, expanded in expansion for n in expanded}
+        binds, dialect = family.compiled.binds, family.compiled.dialect
+        if any(n not in binds and n not in rendered for n in names):
+            return None  # a name the dialect escapes in the SQL: Core maps it
+        # Each value converted as Core converts it: the bind processor of the parameter's type for this dialect
+        # (the expanded state gives those of the IN lists' rendered names).
+        order = tuple((n, state.processors.get(n) if n in rendered
+                       else binds[n].type.dialect_impl(dialect).bind_processor(dialect)) for n in names)
+        fixed = {n: state.parameters[n] for n in names if n not in given and n not in rendered}
+        return _Plan(sql=state.statement, order=order, positional=state.positiontup is not None, fixed=fixed,
+                     expansion=expansion)
+
+    def _plan(self, conn: Connection, params: dict) -> _Plan | None:
+        """The compiled plan for a call with ``params``, or None when it runs on Core."""
+        if PLAIN_CORE:
+            return None
+        key = (conn.dialect, tuple(params))
+        family = self._families.get(key)
+        if family is None:
+            try:
+                family = self._families[key] = self._family(conn.dialect, key[1])
+            except sa.exc.SQLAlchemyError:
+                return None  # (a statement Core refuses to compile for these names: Core says why)
+        if family.core_reason is not None:
+            return None
+        lengths = tuple(len(params[k]) for k in family.expanding) if family.expanding else ()
         try:
-            if events:
-                conn.dispatch.before_cursor_execute(conn, cursor, sql, args, None, many is not None)
-            if many is None:
-                cursor.execute(sql, args)
+            return family.plans[lengths]
+        except KeyError:
+            pass
+        try:
+            plan = family.plans[lengths] = self._new_plan(family, params)
+        except (sa.exc.SQLAlchemyError, KeyError, TypeError):
+            return None  # (a value missing, say: Core raises its own error for it; nothing cached)
+        return plan
+
+    def explain(self, conn: Connection, params: dict) -> str | None:
+        """Why a call with ``params`` would run on plain Core, or None if it runs as driver SQL (tests)."""
+        if PLAIN_CORE:
+            return "OMNIALLOC_PLAIN_CORE is set"
+        if self._plan(conn, params) is not None:
+            return None
+        family = self._families.get((conn.dialect, tuple(params)))
+        return (family and family.core_reason) or "the parameters do not fit a compiled shape"
+
+    # -------------------------------------------------------------- execution
+
+    def _run(self, conn: Connection, params: dict, core_options=None) -> CursorResult:
+        plan = self._plan(conn, params)
+        if plan is not None:
+            try:
+                args = plan.args(params)
+            except Exception:  # noqa: BLE001  a value missing or refused by its type: Core says so in its own words
+                pass
             else:
-                cursor.executemany(sql, args)
-            if events:
-                conn.dispatch.after_cursor_execute(conn, cursor, sql, args, None, many is not None)
-        except BaseException as exc:
-            conn._handle_dbapi_exception(exc, sql, args, cursor, None)
-            raise  # (the call above raises; this is for the reader)
-        return cursor
+                return conn.exec_driver_sql(plan.sql, args)
+        return conn.execute(self.stmt, params, execution_options=core_options)
 
     def rowcount(self, conn: Connection, params: dict) -> int:
-        cursor = self._run(conn, params)
-        try:
-            return cursor.rowcount
-        finally:
-            cursor.close()
+        """The rows the statement changed (an INSERT's too: Core keeps that only when asked)."""
+        return self._run(conn, params, _ROWCOUNT).rowcount
 
-    def rows(self, conn: Connection, params: dict) -> list[tuple]:
-        cursor = self._run(conn, params)
-        try:
-            return cursor.fetchall()
-        finally:
-            cursor.close()
+    def rows(self, conn: Connection, params: dict) -> list:
+        """Every row (driver values, see the module)."""
+        return self._run(conn, params).all()
 
-    def first(self, conn: Connection, params: dict) -> tuple | None:
-        cursor = self._run(conn, params)
-        try:
-            return cursor.fetchone()
-        finally:
-            cursor.close()
+    def first(self, conn: Connection, params: dict):
+        return self._run(conn, params).first()
 
     def executemany(self, conn: Connection, many: list[dict]) -> None:
         """One statement for many parameter sets (every set with the same keys)."""
@@ -148,7 +198,37 @@ class Fast:
             # statement for the one row an allocation usually has (a shipment counter, say).
             self._run(conn, many[0]).close()
             return
-        self._run(conn, many[0], many).close()
+        plan = self._plan(conn, many[0])
+        if plan is not None and not plan.expansion:
+            keys = many[0].keys()
+            try:
+                args = [plan.args(p) if p.keys() == keys else _other_keys() for p in many]
+            except Exception:  # noqa: BLE001  (as in _run)
+                pass
+            else:
+                conn.exec_driver_sql(plan.sql, args).close()
+                return
+        conn.execute(self.stmt, many).close()
+
+
+_ROWCOUNT = {"preserve_rowcount": True}
+
+
+def _other_keys():
+    raise KeyError("parameter sets with other keys: Core says what it makes of them")
+
+
+def _needs_result_conversion(stmt: ClauseElement, dialect: Dialect) -> str | None:
+    """Why rows of ``stmt`` read as driver values would differ from Core's (None: they would not)."""
+    for col in getattr(stmt, "exported_columns", ()):
+        impl = col.type.dialect_impl(dialect)
+        try:
+            converts = impl.result_processor(dialect, None) is not None
+        except Exception:  # (a type that needs the driver's column type to decide: assume it converts)
+            converts = True
+        if converts:
+            return f"result column {col.key!r} ({col.type}) is converted by Core"
+    return None
 
 
 _WITH_CHILDREN: dict = {}
@@ -167,8 +247,6 @@ def insert_with_children(parent, parent_keys: tuple[str, ...], child, child_keys
     key = (parent.name, parent_keys, child.name, child_keys, n, id(returning))
     fast = _WITH_CHILDREN.get(key)
     if fast is None:
-        import sqlalchemy as sa
-
         head = parent.insert().values(
             {c: sa.bindparam(f"p_{c}", type_=parent.c[c].type) for c in parent_keys}).cte(f"new_{parent.name}")
         rows = [{c: sa.bindparam(f"c{i}_{c}", type_=child.c[c].type) for c in child_keys} for i in range(n)]

@@ -36,14 +36,8 @@ from omnialloc.store.repositories import (
     ShipmentRepository,
     SkuRepository,
 )
-from omnialloc.store.repositories.rules import REVISION_SEEN
-
-#: ``uow.<name>`` -> (module, class) for repositories wired lazily; add a line per new aggregate.
-EXTRA_REPOSITORIES = {
-    "rules": ("omnialloc.store.repositories.rules", "RuleRepository"),
-    "returns": ("omnialloc.store.repositories.returns", "ReturnRepository"),
-    "store_credit": ("omnialloc.store.repositories.returns", "StoreCreditRepository"),
-}
+from omnialloc.store.repositories.returns import ReturnRepository, StoreCreditRepository
+from omnialloc.store.repositories.rules import REVISION_SEEN, RuleRepository
 
 
 class StaleRevision(Exception):
@@ -87,18 +81,10 @@ class UnitOfWork:
         self.events = EventRepository(conn)
         self.allocations = AllocationRepository(conn)
         self.api_keys = ApiKeyRepository(conn)
+        self.rules = RuleRepository(conn)
+        self.returns = ReturnRepository(conn)
+        self.store_credit = StoreCreditRepository(conn)
         return self
-
-    def __getattr__(self, name: str):
-        # Repositories of later features (store/repositories/<feature>.py), built on first use.
-        spec = EXTRA_REPOSITORIES.get(name)
-        if spec is None or self.__dict__.get("conn") is None:
-            raise AttributeError(name)
-        import importlib
-
-        repo = getattr(importlib.import_module(spec[0]), spec[1])(self.conn)
-        setattr(self, name, repo)
-        return repo
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
@@ -140,9 +126,7 @@ class UnitOfWork:
         read at most once per transaction, for the per-process caches of rules, network, SKUs, channels."""
         info = self.conn.info
         if REVISION_SEEN not in info:
-            from omnialloc.store.repositories.rules import RuleRepository
-
-            info[REVISION_SEEN] = RuleRepository(self.conn).revision()
+            info[REVISION_SEEN] = self.rules.revision()
         return info[REVISION_SEEN]
 
     def saw_revision(self, token: str | None) -> None:
@@ -168,9 +152,7 @@ class UnitOfWork:
         """Confirm an assumed revision now by reading the stored token (nothing assumed: nothing to do);
         raises :class:`StaleRevision` if it differs."""
         if self._assumed is not None:
-            from omnialloc.store.repositories.rules import RuleRepository
-
-            self.confirm_revision(RuleRepository(self.conn).revision())
+            self.confirm_revision(self.rules.revision())
 
     def confirm_revision(self, token) -> None:
         """The stored token, read along another statement after :meth:`assume_revision` (``fastexec.NOT_READ``:
