@@ -119,6 +119,13 @@ def _revision(uow_factory):
     ({"condition": 'order.value > "5000"'}, "condition", "column 13"),
     ({"condition": 'ship_to.pin =~ "^(78"'}, "condition", "does not compile"),
     ({"condition": "order.value"}, "condition", "not true/false"),
+    ({"condition": "$foo(1)"}, "condition", "line 1, column 1: unknown function $foo"),
+    ({"condition": "order.promised_days ?? 99 > 2"}, "condition", "did you mean '(order.promised_days ?? 99) > 2'"),
+    ({"condition": "(" * 30 + "true" + ")" * 30}, "condition", "nested too deep at column 25"),
+    ({"condition": 'ship_to.pin =~ "(?=7)7"'}, "condition", "column 17: the regular expression"),
+    ({"condition": "lines[1].qty > 2"}, "condition", "fails on a one-line order"),
+    ({"kind": "validation", "condition": "order.channel.foo == 1", "actions": [{"type": "add_tag", "tag": "x"}]},
+     "condition", "order.channel is text and has no field 'foo'"),
     ({"actions": [{"type": "only_nodes", "nodes": ["CHN-FC9"]}]}, "actions.0.nodes.0", "unknown node 'CHN-FC9'"),
     ({"actions": [{"type": "only_nodes", "groups": ["south-fc"]}]}, "actions.0.groups.0", "'south-fcs'"),
     ({"kind": "shipping", "actions": [{"type": "force_carrier", "carrier": "DHL"}]}, "actions.0.carrier",
@@ -267,3 +274,15 @@ def test_an_update_that_changes_nothing_makes_no_version(client, admin):
     rule = create(client, admin)
     r = client.patch(f"/rules/{rule['id']}", json={"priority": 100, "condition": SOUTH}, headers=admin)
     assert r.status_code == 200 and r.get_json()["version"] == 1
+
+
+def test_the_issue_redos_rule_is_accepted_and_capture_with_the_pathological_tag_is_quick(client, admin):
+    create(client, admin, name="odd tags", kind="validation", condition='$any([t =~ "(a+)+$" for t in order.tags])',
+           actions=[{"type": "add_tag", "tag": "odd"}])
+    r = client.post("/orders", json=order_body("redos-1", tags=["a" * 49 + "!"]), headers=admin)
+    assert r.status_code == 201 and "odd" not in r.get_json()["tags"]  # on Python's re: ~10^6 seconds
+    r = client.post("/orders", json=order_body("redos-2", tags=["a" * 50]), headers=admin)
+    assert r.status_code == 201 and "odd" in r.get_json()["tags"]
+    dry = client.post("/rules/dry-run", headers=admin, json={"order": order_body("redos-3", tags=["a" * 49 + "!"]),
+                                                             "compare": False})
+    assert dry.status_code == 200 and dry.get_json()["validation"]["errors"] == []
