@@ -51,7 +51,9 @@ def batch_group() -> None:
 @click.option("--cost-matrix", type=click.Path(exists=True, dir_okay=False), default=None,
               help="CSV order_id,node,cost_paise replacing the rate model (analysis only; not applied).")
 @click.option("--out", "out_dir", default=None, help="Folder for plan.json, moves.csv and chart.png.")
-@click.option("--time-limit", default=60.0, show_default=True, help="Seconds for the solver.")
+@click.option("--time-limit", default=600.0, show_default=True,
+              help="Safety net in seconds: the solver stops by work counts (the same plan on any machine); "
+                   "a run this limit cuts short says so.")
 @click.option("--allow-unallocate", is_flag=True,
               help="Allow backordering an ALLOCATED order to fill orders of the same or higher priority "
                    "(its buyer is told). Default: every allocated order stays allocated.")
@@ -88,6 +90,9 @@ def batch_plan(scheduler, dask, orders_file, cost_matrix, out_dir, time_limit, a
     click.echo(f"  the solver's plan before the whole-order rule: {_rupees(s['partial_fill_total'])}, gap {pgap} "
                f"(unfilled {_rupees(split.get('unfilled_paise'))}, shipping {_rupees(split.get('shipping_paise'))});"
                f" the rest is orders it would fill only in part, backordered whole as live allocation does")
+    if s["wall_limit_hit"]:
+        click.echo(f"warning: the --time-limit safety net ({time_limit} s) cut the solver short; this plan may "
+                   f"differ from an unhurried run's")
     m = s["saving_money_paise"]
     click.echo(f"saving in money {_rupees(m['total'])} (shipping {_rupees(m['shipping'])}, split {_rupees(m['split'])});"
                f" {s['units_filled_more']:+d} units filled")

@@ -400,7 +400,8 @@ def solve_snapshot(snap: Snapshot, *, scheduler: str | None = None, dask: bool =
     return {"data": d, "patterns": pats, "before": before, "after": after_tot, "moves": per_order,
             "before_state": current, "after_state": after, "ix": ix, "method": method,
             "bound": bound, "gap_split": gap_split, "partial_fill_total": partial_total,
-            "components": n_comp, "largest_component": largest, "seconds": time.perf_counter() - t0}
+            "components": n_comp, "largest_component": largest, "seconds": time.perf_counter() - t0,
+            "wall_limit_hit": any(part.stats.get("wall_limit_hit") for _, p in tiered for part in p.parts)}
 
 
 def _worse(ix, current, after) -> bool:
@@ -564,7 +565,7 @@ def _counts(ix, st) -> dict:
 
 # --------------------------------------------------------------------------- plan
 def plan_batch(ctx, *, scheduler: str | None = None, dask: bool = False, orders_file: str | None = None,
-               cost_matrix: str | None = None, out_dir: str | None = None, time_limit: float = 60.0,
+               cost_matrix: str | None = None, out_dir: str | None = None, time_limit: float = 600.0,
                progress=None, actor: str = ACTOR, allow_unallocate: bool = False,
                min_saving_paise: int = MIN_MOVE_SAVING_PAISE) -> dict:
     """Solve the open orders together, persist the plan, write the report; returns the summary.
@@ -603,6 +604,8 @@ def plan_batch(ctx, *, scheduler: str | None = None, dask: bool = False, orders_
         "moves": len(res["moves"]), "cost_matrix": bool(cost_matrix),
         "solve_seconds": round(res["seconds"], 2),
         "held_back": held_back,
+        # the wall-clock safety net cut a solver step short: this plan may differ from a faster run's
+        "wall_limit_hit": res["wall_limit_hit"],
         **_saving(snap, res["moves"]),
     }
     run_id = "bat_" + secrets.token_hex(8)

@@ -182,7 +182,8 @@ def test_lagrangian_bound_with_shipment_limits_is_valid_and_tight_on_one_order(s
     d = random_batch(6000 + seed, n_orders=1, n_nodes=3, n_skus=8, max_lines=8, cap=False, policy=True,
                      max_shipments=1 + seed % 3).compile()
     opt = solve_batch(d, method="mip", time_limit=10)
-    assert opt.status == "OPTIMAL"
+    # over restricted patterns the MIP is optimal for the pattern model only, and never claims more
+    assert opt.status == ("FEASIBLE" if build_patterns(d).restricted_orders else "OPTIMAL")
     res = lagrangian_bound(d, build_patterns(d), target=opt.objective + 1, iterations=50)
     assert res.bound == pytest.approx(opt.objective - _split_back_gap(d, opt), abs=1e-6)
 

@@ -374,3 +374,24 @@ def incumbent_state(ix: Index) -> State | None:
     if (st.stock < 0).any() or ((d.cap >= 0) & (st.cap < 0)).any():
         return None
     return st
+
+
+def fill_unfilled(ix: Index, st: State) -> int:
+    """The final fill: every order with an unfilled line is re-solved exactly on the stock and capacity
+    left (in index order, which is priority order), so no line stays unfilled while a node it may use
+    has the stock and a shipment slot and shipping it costs less than leaving it. Not stopped by time:
+    it is what makes every plan whole. Returns the number of orders that changed."""
+    changed = 0
+    for o in range(ix.d.n_orders):
+        old = st.chosen[o]
+        if filled(ix, o, old):
+            continue
+        old_val = order_cost(ix, o, old) + _fixed_delta(ix, st, old, removing=True)
+        st.release(ix, o)
+        val, pats = best_for_order(ix, st, o)
+        if val < old_val - 1e-9:
+            st.take(ix, o, pats)
+            changed += 1
+        else:
+            st.take(ix, o, old)
+    return changed

@@ -35,6 +35,13 @@ from .problem import BatchData
 
 #: orders per region task: the LP of ~12k orders solves in a few seconds here
 REGION_ORDERS = 12_000
+#: subgradient iterations of the first (prices) and second (bound) Lagrangian phases: work, not time
+LAGRANGE1_ITERATIONS = 400
+LAGRANGE2_ITERATIONS = 1_500
+
+
+def _left(deadline: float) -> float:
+    return max(deadline - time.perf_counter(), 1.0)
 
 
 def in_process(fn, items, progress=None):
@@ -126,13 +133,13 @@ def solve_large(d: BatchData, pats: Patterns, ix: Index, *, time_limit: float, m
     stats["sequential_total"] = ub
 
     # 1. prices and a bound
-    lag1 = lagrangian_bound(d, pats, target=ub, iterations=400, time_limit=0.15 * time_limit)
+    lag1 = lagrangian_bound(d, pats, target=ub, iterations=LAGRANGE1_ITERATIONS, time_limit=_left(deadline))
     stats.update(lagrange1_bound=round(lag1.bound), lagrange1_iterations=lag1.iterations,
                  t_lagrange1=round(lag1.seconds, 2))
     # 2. a priced plan
     pl = lag1.pattern_price.tolist()
     priced = sequential(ix, price=lambda k: pl[k])
-    improve(ix, priced, passes=1, deadline=time.perf_counter() + 0.1 * time_limit)
+    improve(ix, priced, passes=1, deadline=deadline)
     if total_cost(ix, priced)["total"] < ub:
         st, ub = priced, total_cost(ix, priced)["total"]
     stats["priced_total"] = ub
@@ -156,9 +163,8 @@ def solve_large(d: BatchData, pats: Patterns, ix: Index, *, time_limit: float, m
         cap = np.where(d.cap >= 0, u_ships + np.where(own, spare_cap, 0), -1)
         subs.append(d.subset(orders, stock=budget, cap=cap))
         members.append(orders)
-    left = deadline - time.perf_counter()
-    per = max(5.0, 0.55 * left * min(1.0, 2.0 / max(1, len(subs))) * 0.9)
-    stats.update(regions=len(subs), region_orders=[len(m) for m in members], region_time_limit=round(per, 1))
+    per = _left(deadline)  # a safety net only: each region stops by its own work limits
+    stats.update(regions=len(subs), region_orders=[len(m) for m in members])
     t1 = time.perf_counter()
     results = mapper(_region_task, [(s, per) for s in subs], progress)
     stats["t_regions"] = round(time.perf_counter() - t1, 2)
@@ -193,8 +199,7 @@ def solve_large(d: BatchData, pats: Patterns, ix: Index, *, time_limit: float, m
 
     # 4. across region borders, then the bound again from the regions' prices
     t1 = time.perf_counter()
-    reserve = max(0.0, deadline - time.perf_counter())
-    stats["improved_orders"] = improve(ix, st, passes=2, deadline=time.perf_counter() + 0.4 * reserve)
+    stats["improved_orders"] = improve(ix, st, passes=2, deadline=deadline)
     stats["t_improve"] = round(time.perf_counter() - t1, 2)
     ub = total_cost(ix, st)["total"]
     lam0 = lag1.lam.copy()
@@ -205,8 +210,7 @@ def solve_large(d: BatchData, pats: Patterns, ix: Index, *, time_limit: float, m
             i = pos.get(n * S + s)
             if i is not None:
                 lam0[i] = v
-    left = max(1.0, deadline - time.perf_counter())
-    lag2 = lagrangian_bound(d, pats, target=ub, iterations=100_000, time_limit=left, lam0=lam0,
+    lag2 = lagrangian_bound(d, pats, target=ub, iterations=LAGRANGE2_ITERATIONS, time_limit=_left(deadline), lam0=lam0,
                             theta0=0.1)
     best = lag2 if lag2.bound > lag1.bound else lag1
     stats.update(lagrange2_bound=round(lag2.bound), lagrange2_iterations=lag2.iterations,

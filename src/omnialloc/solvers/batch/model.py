@@ -6,7 +6,8 @@ unfilled, cost = penalty x qty), y_n in [0,1] per node with a fixed cost.
 Rows: every line covered exactly once (sum x + u = 1); stock per (node, SKU)
 (only where the demand that could land there exceeds the stock: other rows
 can never bind); shipments per node (only where capacity could bind); and
-for fixed costs sum_{p at n} x_p <= M_n y_n. The MIP also gets "at most one
+for fixed costs sum_{p of o at n} x_p <= y_n for every (order, node) pair
+(disaggregated: the strong form). The MIP also gets "at most one
 shipment per (order, node)", which the LP omits: dropping rows only weakens
 the bound, and it keeps the LP small.
 
@@ -60,7 +61,10 @@ def pattern_lines(p: Patterns) -> tuple[np.ndarray, np.ndarray]:
 
 def solve_model(d: BatchData, p: Patterns, *, integer: bool = False, time_limit: float = 1e9,
                 stock: np.ndarray | None = None, cap: np.ndarray | None = None,
-                warm_x: np.ndarray | None = None, rel_gap: float = 1e-6) -> ModelResult:
+                warm_x: np.ndarray | None = None, rel_gap: float = 1e-6, iteration_limit: int | None = None,
+                node_limit: int | None = None) -> ModelResult:
+    """`iteration_limit` (simplex iterations) and `node_limit` (branch-and-bound nodes) are the work
+    limits that decide when HiGHS stops, the same on any machine; `time_limit` is only a safety net."""
     t0 = time.perf_counter()
     stock = d.stock if stock is None else stock
     cap = d.cap if cap is None else cap
@@ -99,19 +103,21 @@ def solve_model(d: BatchData, p: Patterns, *, integer: bool = False, time_limit:
     r_lo.append(np.full(len(cap_nodes), -np.inf)); r_hi.append(np.maximum(cap[cap_nodes], 0).astype(float))
     nrow += len(cap_nodes)
 
-    # fixed node costs
+    # fixed node costs, disaggregated: for every order o and node n with a fixed cost,
+    # sum_{p of o at n} x_p <= y_n (an integer plan ships o at most once from n). One aggregated
+    # row sum_p x_p <= M y_n would let the LP open a node by 1/M and pay 1/M of its cost.
     fnodes = np.flatnonzero((d.fixed > 0) & (orders_at > 0))
-    frow = -np.ones(d.n_nodes, dtype=np.int64)
-    frow[fnodes] = nrow + np.arange(len(fnodes))
-    hit = frow[p.node] >= 0
-    rows_r.append(frow[p.node[hit]]); rows_c.append(np.flatnonzero(hit)); rows_v.append(np.ones(int(hit.sum())))
-    bigm = orders_at[fnodes].astype(float)
-    capped = cap[fnodes] >= 0
-    bigm[capped] = np.minimum(bigm[capped], cap[fnodes][capped])
-    ycol = P + nL + np.arange(len(fnodes))
-    rows_r.append(frow[fnodes]); rows_c.append(ycol); rows_v.append(-bigm)
-    r_lo.append(np.full(len(fnodes), -np.inf)); r_hi.append(np.zeros(len(fnodes)))
-    nrow += len(fnodes)
+    ycol_of = -np.ones(d.n_nodes, dtype=np.int64)
+    ycol_of[fnodes] = P + nL + np.arange(len(fnodes))
+    fpat = np.flatnonzero(ycol_of[p.node] >= 0)
+    if len(fpat):
+        pair = p.order[fpat] * d.n_nodes + p.node[fpat]
+        u_pair, inv = np.unique(pair, return_inverse=True)
+        rows_r.append(nrow + inv); rows_c.append(fpat); rows_v.append(np.ones(len(fpat)))
+        rows_r.append(nrow + np.arange(len(u_pair))); rows_c.append(ycol_of[u_pair % d.n_nodes])
+        rows_v.append(-np.ones(len(u_pair)))
+        r_lo.append(np.full(len(u_pair), -np.inf)); r_hi.append(np.zeros(len(u_pair)))
+        nrow += len(u_pair)
 
     if integer:  # at most one shipment per (order, node)
         on_p = p.order * d.n_nodes + p.node
@@ -170,6 +176,10 @@ def solve_model(d: BatchData, p: Patterns, *, integer: bool = False, time_limit:
     h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    if iteration_limit is not None:
+        h.setOptionValue("simplex_iteration_limit", int(iteration_limit))
+    if node_limit is not None:
+        h.setOptionValue("mip_max_nodes", int(node_limit))
     lo = np.zeros(ncol)
     hi = np.ones(ncol)
     rlo = np.concatenate(r_lo)

@@ -23,7 +23,7 @@ minimum shipment value): the patterns, the model's rows and the per-order
 choice all carry it, and `check` refuses a plan with too many shipments.
 
 Batches with more than `LP_MAX_PATTERNS` columns (or whose LP does not
-finish in its time budget) take the large-batch path (`large.py`): a
+finish within `LP_MAX_ITERATIONS` simplex iterations) take the large-batch path (`large.py`): a
 Lagrangian bound, priced order-by-order allocation, and region chunks
 mapped over `mapper` (Dask in `solve_decomposed`). `method="lp"` forces the
 LP path.
@@ -36,12 +36,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .assign import Index, State, best_for_order, check, close_nodes, improve, incumbent_state, sequential, total_cost
+from .assign import (Index, State, best_for_order, check, close_nodes, fill_unfilled, improve, incumbent_state,
+                     sequential, total_cost)
 from .model import solve_model
 from .patterns import build_patterns
 from .problem import BatchData
 
 MIP_REMAINDER_MAX_PATTERNS = 30_000
+#: simplex iterations of one LP before the large path takes over (work, not wall time)
+LP_MAX_ITERATIONS = 3_000_000
+#: branch-and-bound nodes of one MIP (the remainder, or the fixed-cost exact step)
+MIP_MAX_NODES = 5_000
+#: fixed node costs: the exact MIP step runs on batches up to this many pattern columns
+FIXED_MIP_MAX_PATTERNS = 200_000
 #: above this many pattern columns the LP is skipped (1.1M columns did not solve in 9 min here)
 LP_MAX_PATTERNS = 400_000
 
@@ -116,11 +123,15 @@ def _plan_from_state(d: BatchData, ix: Index, st: State, **kw) -> BatchPlan:
     return BatchPlan(moves, unfilled, total_cost(ix, st), **kw)
 
 
-def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 60.0,
+def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 600.0,
                 improve_passes: int = 2, mip_remainder_max: int = MIP_REMAINDER_MAX_PATTERNS,
-                mapper=None, progress=None, lp_max_patterns: int = LP_MAX_PATTERNS) -> BatchPlan:
-    """`mapper(fn, [args...], progress)`: how the large-batch path runs its
-    region tasks (in-process when None)."""
+                mapper=None, progress=None, lp_max_patterns: int = LP_MAX_PATTERNS,
+                lp_iterations: int = LP_MAX_ITERATIONS, mip_nodes: int = MIP_MAX_NODES) -> BatchPlan:
+    """`mapper(fn, [args...], progress)`: how the large-batch path runs its region tasks (in-process
+    when None). Which path runs and when each step stops is decided by work counts (`lp_max_patterns`,
+    `lp_iterations`, `mip_nodes`, passes): the same input gives the same plan on an idle or a loaded
+    machine. `time_limit` is a safety net: when it cuts a step short the plan says so
+    (`stats["wall_limit_hit"]`)."""
     t0 = time.perf_counter()
     deadline = t0 + time_limit
     pats = build_patterns(d)
@@ -129,20 +140,17 @@ def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 60.0,
                    "t_patterns": round(time.perf_counter() - t0, 3)}
     if method == "auto" and pats.n > lp_max_patterns:
         return _large(d, pats, ix, t0, deadline, mapper, progress, stats)
-    lp_budget = deadline - time.perf_counter()
-    if method == "auto":  # leave the large path time to run if the LP does not finish
-        lp_budget *= 0.5
-    lp = solve_model(d, pats, time_limit=max(lp_budget, 1.0))
+    lp = solve_model(d, pats, time_limit=_left(deadline), iteration_limit=lp_iterations)
     stats.update(t_lp=round(lp.seconds, 3), lp_status=lp.status, lp_rows=lp.n_rows)
     if method == "auto" and lp.bound is None:
-        stats["lp_unfinished"] = True
+        stats["lp_unfinished"] = lp.status
         return _large(d, pats, ix, t0, deadline, mapper, progress, stats)
     lp_unf = None
     if lp.u is not None:
         lp_unf = float(np.dot(lp.u, d.line_penalty()))
 
     if method == "mip":
-        res = solve_model(d, pats, integer=True, time_limit=max(deadline - time.perf_counter(), 1.0))
+        res = solve_model(d, pats, integer=True, time_limit=_left(deadline), node_limit=mip_nodes)
         st = State.fresh(d)
         if res.x is not None:
             chosen = np.flatnonzero(res.x > 0.5)
@@ -152,7 +160,8 @@ def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 60.0,
             for o, ks in per.items():
                 st.take(ix, o, ks)
         bound = res.bound if res.bound is not None else lp.bound
-        status = "OPTIMAL" if res.status == "Optimal" else "FEASIBLE"
+        status = "OPTIMAL" if res.status == "Optimal" and not pats.restricted_orders else "FEASIBLE"
+        _safety(stats, deadline)
         plan = _plan_from_state(d, ix, st, bound=bound, lp_unfilled_paise=lp_unf, method="mip",
                                 status=status, seconds=time.perf_counter() - t0, stats=stats)
         assert not check(ix, st), check(ix, st)
@@ -167,7 +176,7 @@ def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 60.0,
     best, best_name = seq, "sequential"
     if lp.x is not None:
         t1 = time.perf_counter()
-        cand = _lp_guided(d, ix, pats, lp, deadline, mip_remainder_max, stats)
+        cand = _lp_guided(d, ix, pats, lp, deadline, mip_remainder_max, mip_nodes, stats)
         stats["t_lp_guided"] = round(time.perf_counter() - t1, 3)
         c_cost = total_cost(ix, cand)["total"]
         stats["lp_guided_total"] = c_cost
@@ -179,6 +188,10 @@ def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 60.0,
         stats["closed_nodes"] = close_nodes(ix, best)
         improve(ix, best, passes=1, deadline=deadline)
     best, best_name = _or_incumbent(ix, best, best_name, improve_passes, deadline, stats)
+    bound = lp.bound
+    if d.fixed.any() and pats.n <= FIXED_MIP_MAX_PATTERNS:
+        best, best_name, bound = _fixed_exact(d, pats, ix, best, best_name, bound, deadline, mip_nodes, stats)
+    fill_unfilled(ix, best)
     stats["t_improve"] = round(time.perf_counter() - t1, 3)
     errs = check(ix, best)
     if errs:  # a bug, never a plan to apply
@@ -187,8 +200,45 @@ def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 60.0,
     if lp.stock_dual is not None:
         prices = {"stock_rows": lp.stock_rows, "stock_dual": lp.stock_dual, "cap_nodes": lp.cap_nodes,
                   "cap_dual": lp.cap_dual}
-    return _plan_from_state(d, ix, best, bound=lp.bound, lp_unfilled_paise=lp_unf, method=best_name,
+    _safety(stats, deadline)
+    return _plan_from_state(d, ix, best, bound=bound, lp_unfilled_paise=lp_unf, method=best_name,
                             status="FEASIBLE", seconds=time.perf_counter() - t0, stats=stats, prices=prices)
+
+
+def _left(deadline: float) -> float:
+    return max(deadline - time.perf_counter(), 1.0)
+
+
+def _safety(stats: dict, deadline: float) -> None:
+    """Record (never hide) that the wall-clock safety net cut a step short: the plan may then differ
+    from the same input's plan on a faster machine."""
+    if time.perf_counter() > deadline:
+        stats["wall_limit_hit"] = True
+
+
+def _fixed_exact(d, pats, ix, best: State, name: str, bound, deadline, mip_nodes: int, stats):
+    """The exact step for fixed node costs: HiGHS branch and bound on the pattern MIP (disaggregated
+    linking rows, the open-node variables integer), warm-started with the best plan, stopped by a node
+    count. Its plan replaces `best` when cheaper; its dual bound lifts the LP bound."""
+    x0 = np.zeros(pats.n)
+    for ks in best.chosen:
+        x0[ks] = 1.0
+    res = solve_model(d, pats, integer=True, time_limit=_left(deadline), node_limit=mip_nodes, warm_x=x0,
+                      rel_gap=1e-4)
+    stats["fixed_mip"] = res.status
+    if res.bound is not None and not pats.restricted_orders:
+        bound = res.bound if bound is None else max(bound, res.bound)
+    if res.x is None:
+        return best, name, bound
+    st = State.fresh(d)
+    per: dict[int, list[int]] = {}
+    for k in np.flatnonzero(res.x > 0.5).tolist():
+        per.setdefault(int(pats.order[k]), []).append(k)
+    for o, ks in per.items():
+        st.take(ix, o, ks)
+    if not check(ix, st) and total_cost(ix, st)["total"] < total_cost(ix, best)["total"]:
+        return st, "mip", bound
+    return best, name, bound
 
 
 def _or_incumbent(ix, best: State, name: str, passes: int, deadline, stats) -> tuple[State, str]:
@@ -213,6 +263,8 @@ def _large(d, pats, ix, t0, deadline, mapper, progress, stats) -> BatchPlan:
     if d.fixed.any():
         stats["closed_nodes"] = close_nodes(ix, st)
     st, name = _or_incumbent(ix, st, "lagrange+regions", 1, deadline, stats)
+    fill_unfilled(ix, st)
+    _safety(stats, deadline)
     errs = check(ix, st)
     if errs:  # a bug, never a plan to apply
         raise AssertionError("; ".join(errs[:5]))
@@ -220,7 +272,7 @@ def _large(d, pats, ix, t0, deadline, mapper, progress, stats) -> BatchPlan:
                             status="FEASIBLE", seconds=time.perf_counter() - t0, stats=stats)
 
 
-def _lp_guided(d, ix, pats, lp, deadline, mip_remainder_max, stats) -> State:
+def _lp_guided(d, ix, pats, lp, deadline, mip_remainder_max, mip_nodes, stats) -> State:
     st = State.fresh(d)
     x = lp.x
     u = lp.u
@@ -251,11 +303,11 @@ def _lp_guided(d, ix, pats, lp, deadline, mip_remainder_max, stats) -> State:
     if len(rest) == 0:
         return st
     rest_pats = int(np.isin(pats.order, rest).sum())
-    if rest_pats <= mip_remainder_max and deadline - time.perf_counter() > 2:
+    if rest_pats <= mip_remainder_max:
         sub = d.subset(rest, stock=st.stock.copy(), cap=st.cap.copy())
         sub_pats = build_patterns(sub)
-        budget = max(0.5, 0.5 * (deadline - time.perf_counter()))
-        res = solve_model(sub, sub_pats, integer=True, time_limit=budget, rel_gap=1e-4)
+        res = solve_model(sub, sub_pats, integer=True, time_limit=_left(deadline), rel_gap=1e-4,
+                          node_limit=mip_nodes)
         stats["remainder_mip"] = res.status
         if res.x is not None:
             # map sub patterns back: (order, node, mask) is unique
