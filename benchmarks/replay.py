@@ -143,12 +143,12 @@ def _money(breakdown: dict) -> int:
 
 def _history(uow, since: dt.datetime, limit: int | None) -> list:
     history = []
-    cursor = None
+    after = None
     while True:
-        page = uow.orders.list(created_from=since, cursor=cursor, limit=500, newest_first=False)
+        page = uow.orders.list(created_from=since, after=after, limit=500, newest_first=False)
         history.extend(page.items)
-        cursor = page.next_cursor
-        if not cursor or (limit and len(history) >= limit):
+        after = page.next_key
+        if not after or (limit and len(history) >= limit):
             break
     return history[:limit] if limit else history
 

@@ -14,14 +14,13 @@ Bulk CSV imports live in ``services/stock_import.py``; transfers in
 
 from __future__ import annotations
 
-import base64
-import json
 from collections import defaultdict
 
 import sqlalchemy as sa
 
 from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import FieldError, NotFound, ValidationFailed
+from omnialloc.services import paging
 from omnialloc.services.access import Principal
 from omnialloc.services.events import record
 
@@ -94,18 +93,6 @@ def _atp(on_hand: int, reserved: int, safety: int) -> int:
     return max(0, on_hand - reserved - safety)
 
 
-def _encode(node: str, sku: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([node, sku]).encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> tuple[str, str]:
-    try:
-        node, sku = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return str(node), str(sku)
-    except Exception:  # noqa: BLE001 - any garbage is the caller's mistake
-        raise ValidationFailed("bad cursor", field_errors=[FieldError("cursor", "not a cursor from this API")]) from None
-
-
 def list_positions(ctx, principal: Principal, *, sku: str | None = None, node: str | None = None,
                    kind: str | None = None, limit: int = 100, cursor: str | None = None) -> dict:
     """Stock rows ordered by (node, sku), filtered, with cursor pagination. A node key sees its own node only."""
@@ -128,14 +115,15 @@ def list_positions(ctx, principal: Principal, *, sku: str | None = None, node: s
     if kind is not None:
         q = q.where(nodes.c.kind == kind)
     if cursor:
-        after = _decode(cursor)
+        after = paging.decode(ctx.settings.secret_key, "inventory", cursor, (str, str))
         q = q.where(sa.tuple_(inv.c.node, inv.c.sku) > sa.tuple_(sa.literal(after[0]), sa.literal(after[1])))
     with ctx.uow(readonly=True) as uow:
         rows = uow.conn.execute(q).all()
     more = len(rows) > limit
     rows = rows[:limit]
     items = [_row_view(r) for r in rows]
-    return {"items": items, "next_cursor": _encode(rows[-1].node, rows[-1].sku) if more else None}
+    return {"items": items, "next_cursor": paging.encode(ctx.settings.secret_key, "inventory",
+                                                         (rows[-1].node, rows[-1].sku)) if more else None}
 
 
 def _row_view(r) -> dict:

@@ -26,8 +26,6 @@ and skips the row, unless its kind is one the seller made mandatory
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import os
 import re
@@ -48,6 +46,7 @@ from omnialloc.notify.email import OutgoingEmail, make_email_sender
 from omnialloc.notify.errors import DeliveryError, PermanentError, TransientError
 from omnialloc.notify.sms import OutgoingSms, make_sms_provider
 from omnialloc.notify.templates import Templates, TemplateProblem
+from omnialloc.services import paging
 from omnialloc.store.tables_notify import customer_preferences as P
 from omnialloc.store.tables_notify import notifications as N
 
@@ -291,23 +290,6 @@ def _iso(value):
     return None if value is None else value.isoformat()
 
 
-def _encode_cursor(r) -> str:
-    raw = json.dumps([r.created_at.isoformat(), r.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        at, id_ = json.loads(raw)
-        at = datetime.fromisoformat(at)
-        if at.tzinfo is None or not _ID.fullmatch(str(id_)):
-            raise ValueError("not one of our cursors")
-        return at, str(id_)
-    except (ValueError, TypeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed("bad cursor", field_errors=[FieldError("cursor", "use next_cursor from a previous page")]) from exc
-
-
 def list_notifications(ctx, principal, *, status: str | None = None, order_id: str | None = None,
                        channel: str | None = None, kind: str | None = None, limit: int = 50,
                        cursor: str | None = None) -> dict:
@@ -328,14 +310,15 @@ def list_notifications(ctx, principal, *, status: str | None = None, order_id: s
         if value is not None:
             q = q.where(column == value)
     if cursor:
-        at, id_ = _decode_cursor(cursor)
+        at, id_ = paging.decode(ctx.settings.secret_key, "notifications", cursor, (datetime, str))
         q = q.where(sa.or_(N.c.created_at < at, sa.and_(N.c.created_at == at, N.c.id < id_)))
     q = q.order_by(N.c.created_at.desc(), N.c.id.desc()).limit(limit + 1)
     with ctx.uow(readonly=True) as uow:
         rows = list(uow.conn.execute(q))
     more = len(rows) > limit
     rows = rows[:limit]
-    return {"items": [_view(r) for r in rows], "next_cursor": _encode_cursor(rows[-1]) if more and rows else None}
+    return {"items": [_view(r) for r in rows], "next_cursor": paging.encode(
+        ctx.settings.secret_key, "notifications", (rows[-1].created_at, rows[-1].id)) if more and rows else None}
 
 
 def get_notification(ctx, principal, notification_id: str) -> dict:

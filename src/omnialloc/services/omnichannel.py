@@ -18,7 +18,6 @@ stores nothing.
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -27,7 +26,8 @@ from omnialloc.channels import shopify, woocommerce
 from omnialloc.channels.feed import held_back, publishable
 from omnialloc.channels.signing import verify
 from omnialloc.domain.enums import Capability, Role
-from omnialloc.domain.errors import FieldError, NotFound, ValidationFailed
+from omnialloc.domain.errors import NotFound
+from omnialloc.services import paging
 from omnialloc.services.access import Principal
 from omnialloc.services.events import now
 from omnialloc.services.tracking import BadSignature
@@ -36,18 +36,6 @@ ADAPTERS = {"shopify": shopify, "woocommerce": woocommerce}
 
 
 # ------------------------------------------------------------------ stock feed
-def _encode_cursor(at: datetime) -> str:
-    return base64.urlsafe_b64encode(at.astimezone(UTC).isoformat().encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> datetime:
-    try:
-        at = datetime.fromisoformat(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
-        return at if at.tzinfo else at.replace(tzinfo=UTC)
-    except Exception:  # noqa: BLE001
-        raise ValidationFailed("bad cursor", field_errors=[FieldError("since", "not a cursor from this feed")]) from None
-
-
 def feeding_nodes(uow, channel) -> list[str]:
     active = [n for n in uow.nodes.list() if n.active]
     if channel.feeding_nodes:
@@ -60,7 +48,8 @@ def inventory_feed(ctx, principal: Principal, code: str, *, since: str | None = 
     principal.require(Role.ADMIN, Role.ANALYST, Role.CHANNEL)
     from omnialloc.store.tables import inventory as inv
 
-    after = _decode_cursor(since) if since else None
+    after = paging.decode(ctx.settings.secret_key, "inventory-feed", since, (datetime,), field="since")[0] \
+        if since else None
     with ctx.uow(readonly=True) as uow:
         channel = uow.channels.get(code)
         if channel is None or not principal.sees_channel(code):
@@ -84,7 +73,8 @@ def inventory_feed(ctx, principal: Principal, code: str, *, since: str | None = 
     if cursor_at is not None and cursor_at.tzinfo is None:
         cursor_at = cursor_at.replace(tzinfo=UTC)
     return {"channel": code, "generated_at": now(), "full": after is None, "since": since,
-            "cursor": _encode_cursor(max(cursor_at, after) if (cursor_at and after) else cursor_at)
+            "cursor": paging.encode(ctx.settings.secret_key, "inventory-feed",
+                                    (max(cursor_at, after) if (cursor_at and after) else cursor_at,))
             if cursor_at else None,
             "buffer_units": channel.buffer_units, "buffer_percent": channel.buffer_percent,
             "feeding_nodes": nodes, "items": items}

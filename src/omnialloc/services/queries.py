@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from omnialloc.domain import Order, Shipment
 from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import NotFound, ValidationFailed
+from omnialloc.services import paging
 from omnialloc.services.access import Principal
 
 READERS = (Role.ADMIN, Role.CHANNEL, Role.ANALYST)
@@ -110,14 +111,14 @@ def list_orders(ctx, principal: Principal, q: dict) -> dict:
     if principal.role == Role.CHANNEL and q.get("channel") not in (None, principal.channel):
         return {"items": [], "next_cursor": None}
     limit = min(q.get("limit") or 50, ctx.settings.max_page_size)
+    secret = ctx.settings.secret_key
+    after = paging.decode(secret, "orders", q["cursor"], (datetime, str)) if q.get("cursor") else None
     with ctx.uow(readonly=True) as uow:
-        try:
-            page = uow.orders.list(status=q.get("status"), channel=channel, node=q.get("node"), ship_pin=q.get("pin"),
-                                   created_from=_utc(q.get("created_from")), created_to=_utc(q.get("created_to")),
-                                   cursor=q.get("cursor"), limit=limit)
-        except ValueError:
-            raise ValidationFailed("the cursor is not one this API gave out; start again without it") from None
-    return {"items": [order_dict(o) for o in page.items], "next_cursor": page.next_cursor}
+        page = uow.orders.list(status=q.get("status"), channel=channel, node=q.get("node"), ship_pin=q.get("pin"),
+                               created_from=_utc(q.get("created_from")), created_to=_utc(q.get("created_to")),
+                               after=after, limit=limit)
+    return {"items": [order_dict(o) for o in page.items],
+            "next_cursor": paging.encode(secret, "orders", page.next_key) if page.next_key else None}
 
 
 def _utc(value):
@@ -157,19 +158,22 @@ def list_shipments(ctx, principal: Principal, q: dict) -> dict:
     carrier = principal.carrier if principal.role == Role.CARRIER else None
     limit = min(q.get("limit") or 50, ctx.settings.max_page_size)
     statuses = [q["status"]] if q.get("status") else None
+    secret = ctx.settings.secret_key
+    after_id = paging.decode(secret, "shipments", q["cursor"], (str,))[0] if q.get("cursor") else None
     with ctx.uow(readonly=True) as uow:
         if q.get("awb"):
             found = uow.shipments.by_awb(q["awb"])
             rows = [found] if found is not None and (node is None or found.node == node) else []
         elif node is not None:
-            rows = uow.shipments.for_node(node, statuses=statuses, limit=limit + 1, after_id=q.get("cursor"))
+            rows = uow.shipments.for_node(node, statuses=statuses, limit=limit + 1, after_id=after_id)
         else:
-            rows = uow.shipments.list(statuses=statuses, limit=limit + 1, after_id=q.get("cursor"))
+            rows = uow.shipments.list(statuses=statuses, limit=limit + 1, after_id=after_id)
         if carrier is not None:
             rows = [s for s in rows if s.carrier == carrier]
     more = len(rows) > limit
     rows = rows[:limit]
-    return {"items": [shipment_dict(s) for s in rows], "next_cursor": rows[-1].id if more else None}
+    return {"items": [shipment_dict(s) for s in rows],
+            "next_cursor": paging.encode(secret, "shipments", (rows[-1].id,)) if more else None}
 
 
 def dispatch_by(order_created_at: datetime | None, promised_days: int | None, sla_days: int | None) -> datetime | None:

@@ -25,10 +25,9 @@ parcel they never got.
 
 from __future__ import annotations
 
-import base64
 import secrets
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from omnialloc.domain import RETURN_MACHINE, Capability, Order, PaymentMode, ReturnReason, ReturnStatus
 from omnialloc.domain.enums import Grade, ReturnResolution, Role
@@ -40,6 +39,7 @@ from omnialloc.services.access import SYSTEM, AccessDenied, Principal
 from omnialloc.services.events import now, record
 from omnialloc.services.network import network
 from omnialloc.services.network import skus as sku_master
+from omnialloc.services.paging import keyset_page
 from omnialloc.solvers.returns import ReturnDestinationProblem
 from omnialloc.store.repositories.returns import ReturnRepository, StoreCreditRepository
 
@@ -592,23 +592,6 @@ def return_view(ctx, principal: Principal, return_id: str) -> dict:
     return view
 
 
-def page_cursor(ret: dict) -> str:
-    """An opaque cursor after ``ret`` in (created_at, id) order (returns, work orders)."""
-    raw = f"{ret['created_at'].isoformat()}|{ret['id']}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_page_cursor(value: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-        at, id_ = raw.split("|", 1)
-        parsed = datetime.fromisoformat(at)
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)), id_
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed("the cursor is not one this API gave out; start again without it",
-                               field_errors=[FieldError("cursor", "unknown cursor")]) from None
-
-
 def list_returns(ctx, principal: Principal, q: dict) -> dict:
     if principal.role not in READERS:
         raise AccessDenied(f"the {principal.role} role cannot list returns")
@@ -621,23 +604,9 @@ def list_returns(ctx, principal: Principal, q: dict) -> dict:
         if node not in (None, principal.node):
             return {"items": [], "next_cursor": None}
         node = principal.node
-    return keyset_page(ctx, q, lambda uow, after, limit: _repo(uow).list(
+    return keyset_page(ctx, q, "returns", lambda uow, after, limit: _repo(uow).list(
         status=q.get("status"), channel=channel, node=node, order_id=q.get("order_id"), after=after, limit=limit),
         lambda uow, row: return_dict(row))
-
-
-def keyset_page(ctx, q: dict, fetch, render) -> dict:
-    """One page of a list in (created_at, id) order (returns, work orders): ``q``'s ``limit`` (capped by the
-    page size setting) and ``cursor``; ``fetch(uow, after, n)`` reads up to n rows after the cursor and
-    ``render(uow, row)`` makes an item, in one read transaction."""
-    limit = min(q.get("limit") or 50, ctx.settings.max_page_size)
-    after = decode_page_cursor(q["cursor"]) if q.get("cursor") else None
-    with ctx.uow(readonly=True) as uow:
-        rows = fetch(uow, after, limit + 1)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        items = [render(uow, r) for r in rows]
-    return {"items": items, "next_cursor": page_cursor(rows[-1]) if more and rows else None}
 
 
 # ------------------------------------------------------------------ store credit

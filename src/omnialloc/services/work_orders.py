@@ -13,7 +13,7 @@ from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from omnialloc.services.access import AccessDenied, Principal
 from omnialloc.services.events import record
-from omnialloc.services.returns import keyset_page
+from omnialloc.services.paging import keyset_page
 from omnialloc.store.repositories.returns import ReturnRepository
 
 OPEN, DONE = "open", "done"
@@ -49,7 +49,7 @@ def list_work_orders(ctx, principal: Principal, q: dict) -> dict:
         if node not in (None, principal.node):
             return {"items": [], "next_cursor": None}
         node = principal.node
-    return keyset_page(ctx, q, lambda uow, after, limit: ReturnRepository(uow.conn).list_work_orders(
+    return keyset_page(ctx, q, "work-orders", lambda uow, after, limit: ReturnRepository(uow.conn).list_work_orders(
         status=q.get("status"), node=node, after=after, limit=limit), _view)
 
 

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from omnialloc.domain import Event, OrderStatus, PaymentMode, ShipmentStatus
-from omnialloc.domain.errors import ValidationFailed
 
 
 def test_an_order_round_trips_with_its_lines_and_address(uow_factory, new_order):
@@ -84,14 +83,14 @@ def test_orders_page_by_created_at_then_id_with_a_cursor(uow_factory, new_order)
             uow.orders.add(order)
             ids.append(order.id)
         uow.commit()
-    seen, cursor = [], None
+    seen, after = [], None
     with uow_factory(readonly=True) as uow:
         while True:
-            page = uow.orders.list(cursor=cursor, limit=3)
+            page = uow.orders.list(after=after, limit=3)
             seen += [o.id for o in page.items]
-            if page.next_cursor is None:
+            if page.next_key is None:
                 break
-            cursor = page.next_cursor
+            after = page.next_key
         oldest_first = [o.id for o in uow.orders.list(limit=100, newest_first=False).items]
     assert seen == list(reversed(ids))
     assert oldest_first == ids
@@ -108,11 +107,6 @@ def test_orders_list_filters_by_status_and_channel(uow_factory, new_order, demo)
         assert {o.id for o in uow.orders.list(status=["CREATED", "VALIDATED"], channel=demo["channel"]).items} \
             == {a.id, b.id}
         assert uow.orders.list(channel="no-such-channel").items == []
-
-
-def test_a_tampered_cursor_is_a_validation_error(uow_factory):
-    with uow_factory(readonly=True) as uow, pytest.raises(ValidationFailed):
-        uow.orders.list(cursor="not-a-cursor")
 
 
 def test_excluded_nodes_remember_who_rejected_an_order(uow_factory, new_order, demo):

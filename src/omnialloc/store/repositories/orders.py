@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -12,7 +10,6 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from omnialloc.domain import Address, DeliveryMode, Order, OrderLine, OrderStatus, PaymentMode
-from omnialloc.domain.errors import ValidationFailed
 from omnialloc.store.fastexec import Fast, insert_row_and_children
 from omnialloc.store.repositories._base import Repository, optional_fields, utcnow
 from omnialloc.store.tables import order_excluded_nodes as excl
@@ -25,25 +22,7 @@ _OPTIONAL = ("status_reason", "hold_reason", "pickup_code", "updated_at", "versi
 @dataclass(frozen=True)
 class OrderPage:
     items: list[Order]
-    next_cursor: str | None
-
-
-def encode_cursor(created_at: datetime, order_id: str) -> str:
-    raw = f"{created_at.isoformat()}|{order_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    """Inverse of :func:`encode_cursor`; a tampered cursor is a validation error, not a crash."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, order_id = raw.split("|", 1)
-        parsed = datetime.fromisoformat(at)
-        if parsed.tzinfo is None or not order_id:
-            raise ValueError(raw)
-        return parsed, order_id
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed("invalid cursor; use the next_cursor of a previous page") from None
+    next_key: tuple[datetime, str] | None  # (created_at, id) of the last item when more follow: ``after=``
 
 
 def _to_row(o: Order, now: datetime) -> dict:
@@ -169,9 +148,9 @@ class OrderRepository(Repository):
 
     def list(self, *, status: str | Iterable[str] | None = None, channel: str | None = None,
              node: str | None = None, ship_pin: str | None = None, created_from: datetime | None = None,
-             created_to: datetime | None = None, cursor: str | None = None, limit: int = 50,
+             created_to: datetime | None = None, after: tuple[datetime, str] | None = None, limit: int = 50,
              newest_first: bool = True) -> OrderPage:
-        """A page of orders (with lines) ordered by (created_at, id); pass ``next_cursor`` for the next page.
+        """A page of orders (with lines) ordered by (created_at, id); pass ``after=next_key`` for the next page
 
         ``node``: only orders with a shipment (in any status) at that node.
         """
@@ -191,8 +170,8 @@ class OrderRepository(Repository):
             q = q.where(orders.c.created_at >= created_from)
         if created_to is not None:
             q = q.where(orders.c.created_at < created_to)
-        if cursor:
-            at, last_id = decode_cursor(cursor)
+        if after is not None:
+            at, last_id = after
             if newest_first:
                 q = q.where(sa.or_(orders.c.created_at < at, sa.and_(orders.c.created_at == at, orders.c.id < last_id)))
             else:
@@ -206,8 +185,7 @@ class OrderRepository(Repository):
         rows = rows[:limit]
         lines = self._lines([r.id for r in rows])
         items = [_from_row(r, lines[r.id]) for r in rows]
-        next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None
-        return OrderPage(items, next_cursor)
+        return OrderPage(items, (rows[-1].created_at, rows[-1].id) if more and rows else None)
 
     def count(self, *, status: str | None = None) -> int:
         q = sa.select(sa.func.count()).select_from(orders)
