@@ -1,12 +1,31 @@
-"""Tiny random batches and a brute force that enumerates every plan."""
+"""Tiny random batches and a brute force that enumerates every plan.
+
+The brute force prices shipments with its own arithmetic, written here from the documented cost model
+(`solvers.batch.problem`): billed weight = max(actual, volume / divisor rounded up); slabs = billed /
+slab rounded up, at least one; charge = first slab + (slabs - 1) x additional slab; a COD order adds
+max(COD fixed fee, value x basis points / 10,000 rounded half up); plus the node's handling and the
+order's preference cost for the node minus the lane's carrier bonus; the cheapest lane counts. It
+shares no code with the solver's pricing (`solvers.costs`), so a mistake there cannot hide here.
+"""
 
 from __future__ import annotations
 
 import itertools
 import random
 
-from omnialloc.solvers import costs
 from omnialloc.solvers.batch.problem import BatchProblem
+
+
+def lane_charge(weight_g: int, volume_mm3: int, value_paise: int, cod: bool, first: int, additional: int,
+                slab_g: int, divisor: int, cod_fixed: int, cod_bp: int) -> int:
+    """One shipment's carrier charge on one lane, by the documented rules (integer paise)."""
+    volumetric = (volume_mm3 + divisor - 1) // divisor
+    billed = max(weight_g, volumetric)
+    slabs = max((billed + slab_g - 1) // slab_g, 1)
+    charge = first + (slabs - 1) * additional
+    if cod:
+        charge += max(cod_fixed, (value_paise * cod_bp + 5000) // 10000)
+    return charge
 
 
 def random_policy(rnd: random.Random, lines: list[tuple], n_nodes: int) -> dict:
@@ -71,11 +90,8 @@ def shipment_cost(d, o: int, n: int, lines: list[int]) -> int | None:
     val = sum(int(d.line_qty[i] * d.line_v[i]) for i in lines)
     best = None
     for r in rows:
-        billed = int(costs.billed_grams(W, V, int(d.lane_div[r])))
-        c = int(costs.carrier_charge(costs.slab_count(billed, int(d.lane_slab[r])), int(d.lane_first[r]),
-                                     int(d.lane_add[r])))
-        if d.order_cod[o]:
-            c += int(costs.cod_fee(val, int(d.lane_cod_fixed[r]), int(d.lane_cod_bp[r])))
+        c = lane_charge(W, V, val, bool(d.order_cod[o]), int(d.lane_first[r]), int(d.lane_add[r]),
+                        int(d.lane_slab[r]), int(d.lane_div[r]), int(d.lane_cod_fixed[r]), int(d.lane_cod_bp[r]))
         c += int(d.cand_extra[r])
         best = c if best is None else min(best, c)
     return best + int(d.handling[n])
