@@ -388,3 +388,15 @@ def admin_token(uow_factory) -> str:
         token, _ = create_key(uow, name="test-admin", role="admin")
         uow.commit()
     return token
+
+
+@pytest.fixture
+def drain_backorders(clean_engine, clean_db_url):
+    """``drain_backorders()`` runs the backorder retry queue of ``clean_engine`` until it is empty, as the
+    worker (``omnialloc notify-worker``) would, and returns its tally: tests run queued retries explicitly."""
+    from omnialloc.config import Settings
+    from omnialloc.services.backorders import drain
+    from omnialloc.services.context import Context
+
+    ctx = Context(clean_engine, Settings(database_url=clean_db_url))
+    return lambda: drain(ctx)

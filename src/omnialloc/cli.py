@@ -178,15 +178,18 @@ def carriers_secret(code: str, secret: str | None) -> None:
 @main.command("notify-worker")
 @click.option("--poll", type=float, default=None, help="Seconds to wait when nothing is due "
               "(default: OMNIALLOC_NOTIFY_POLL_SECONDS).")
-def notify_worker(poll: float | None) -> None:
-    """Send customer notifications until stopped; SIGTERM or Ctrl-C finishes the batch in hand, then exits."""
+@click.option("--backorders/--no-backorders", default=True, show_default=True,
+              help="Also allocate backordered orders when stock arrives or is released (the retry queue).")
+def notify_worker(poll: float | None, backorders: bool) -> None:
+    """Send customer notifications and retry backorders until stopped; SIGTERM or Ctrl-C finishes the batch
+    in hand, then exits."""
     import logging
 
     from omnialloc.services.context import Context
     from omnialloc.services.notifications import worker_main
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    tally = worker_main(Context.default(), poll_seconds=poll)
+    tally = worker_main(Context.default(), poll_seconds=poll, backorders=backorders)
     click.echo("notify-worker stopped: " + ", ".join(f"{k} {v}" for k, v in tally.as_dict().items()))
 
 

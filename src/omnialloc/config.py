@@ -62,6 +62,11 @@ class Settings:
     notify_batch_size: int = 20
     notify_poll_seconds: int = 2
     notify_lease_seconds: int = 300      # a row stuck in 'sending' this long is claimable again
+    # Backorder retries (services.backorders), run by notify-worker after a change queues them
+    backorder_poll_ms: int = 500         # wait between empty polls of the queue
+    backorder_batch_size: int = 2000     # queued SKU rows claimed per pass
+    backorder_lease_seconds: int = 300   # a claimed row whose worker vanished is claimable again after this
+    backorder_sweep_seconds: int = 600   # retry every waiting SKU this often (e.g. capacity freed overnight)
     # Misc
     secret_key: str = "dev-only-change-me"
     console_session_minutes: int = 480    # absolute lifetime of an operations console login

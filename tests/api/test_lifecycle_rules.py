@@ -165,7 +165,7 @@ def _zero_everywhere(client, headers, uow_factory, sku: str) -> None:
         {"node": p.node, "sku": sku, "delta": -p.on_hand, "reason": "cycle_count"} for p in rows]})
 
 
-def test_a_backordered_order_is_allocated_when_stock_arrives(client, keys, uow_factory):
+def test_a_backordered_order_is_allocated_when_stock_arrives(client, keys, uow_factory, drain_backorders):
     admin = auth(keys["admin"])
     _zero_everywhere(client, admin, uow_factory, SKU)
     order = _capture(client, admin, "backorder-1", lines=[{"sku": SKU, "qty": 2}])
@@ -176,7 +176,9 @@ def test_a_backordered_order_is_allocated_when_stock_arrives(client, keys, uow_f
         safety = uow.inventory.get("CHN-FC1", SKU).safety_stock
     out = _post(client, "/inventory/adjustments", admin, {"adjustments": [
         {"node": "CHN-FC1", "sku": SKU, "delta": safety + 5, "reason": "receipt", "note": "PO 4711"}]})
-    assert out == {"applied": 1, "backorders_allocated": 1}
+    assert out == {"applied": 1, "backorder_retries_queued": 1}  # queued with the receipt, run by the worker
+    assert _order(client, admin, order["id"])["status"] == "BACKORDERED"
+    assert drain_backorders().allocated == 1
     order = _order(client, admin, order["id"])
     assert order["status"] == "ALLOCATED"
     assert [s["node"] for s in order["shipments"] if s["status"] == "ALLOCATED"] == ["CHN-FC1"]

@@ -295,7 +295,8 @@ class ShipmentPage(Open):
 
 class AdjustmentsOut(Open):
     applied: int
-    backorders_allocated: int
+    backorder_retries_queued: int = Field(description="SKUs whose backordered orders the backorder worker will "
+                                          "now retry (after this answer; see services/backorders.py)")
 
 
 class ManifestShipment(Open):

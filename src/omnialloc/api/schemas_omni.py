@@ -72,7 +72,7 @@ class ImportOut(Open):
     zeroed: int
     nodes: list[str]
     dry_run: bool
-    backorders_allocated: int
+    backorder_retries_queued: int
     import_id: str
     seconds: dict[str, float] = {}
 
@@ -158,7 +158,7 @@ class TransferOut(Open):
     received_at: datetime | None = None
     lines: list[TransferLineOut]
     events: list[TransferEventOut]
-    backorders_allocated: int | None = None
+    backorder_retries_queued: int | None = None
 
 
 class TransferPage(Open):

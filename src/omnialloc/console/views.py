@@ -301,7 +301,7 @@ def inventory_adjust():
         _fail(exc)
     else:
         flash(f"Adjusted {adj['sku']} at {adj['node']} by {adj['delta']}"
-              + (f"; {result['backorders_allocated']} backorder(s) allocated" if result.get("backorders_allocated")
+              + ("; waiting orders will be retried" if result.get("backorder_retries_queued")
                  else "") + ".", "ok")
     return redirect(url_for("console.inventory", sku=sku or None), code=303)
 

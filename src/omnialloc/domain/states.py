@@ -48,10 +48,13 @@ ORDER_MACHINE = _machine("order", {
     O.CREATED: {O.VALIDATED, O.ON_HOLD, O.CANCELLED},
     O.VALIDATED: {O.ALLOCATED, O.BACKORDERED, O.ON_HOLD, O.CANCELLED},
     O.ON_HOLD: {O.VALIDATED, O.CANCELLED},
-    O.BACKORDERED: {O.ALLOCATED, O.ON_HOLD, O.CANCELLED},
+    # BACKORDERED: some units wait for stock, whatever else of the order has shipped. It ends when they are
+    # placed (ALLOCATED, or PARTIALLY_SHIPPED if some left already) or cancelled (then the rest decides).
+    O.BACKORDERED: {O.ALLOCATED, O.PARTIALLY_SHIPPED, O.SHIPPED, O.DELIVERED, O.RTO, O.ON_HOLD, O.CANCELLED},
     # ALLOCATED -> BACKORDERED: every node rejected and no other node can take the lines.
     O.ALLOCATED: {O.BACKORDERED, O.PARTIALLY_SHIPPED, O.SHIPPED, O.READY_FOR_PICKUP, O.ON_HOLD, O.CANCELLED},
-    O.PARTIALLY_SHIPPED: {O.SHIPPED, O.DELIVERED, O.RTO},
+    # PARTIALLY_SHIPPED -> BACKORDERED: the unshipped rest was rejected and no other node can take it.
+    O.PARTIALLY_SHIPPED: {O.BACKORDERED, O.SHIPPED, O.DELIVERED, O.RTO},
     O.SHIPPED: {O.DELIVERED, O.RTO},
     O.READY_FOR_PICKUP: {O.PICKED_UP, O.CANCELLED},
     O.DELIVERED: set(),

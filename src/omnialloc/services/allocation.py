@@ -23,10 +23,15 @@ from omnialloc.services.network import skus as sku_master
 from omnialloc.services.planning import Candidates, Routing, build_problem
 from omnialloc.solvers import PlanStatus, solve
 
-# Shipments that hold stock (reserved) and shipments that count as "placed" units.
+# Shipments that hold stock (reserved) and shipments that ended without goods leaving (their units are
+# unplaced again); every other shipment's units have left the node ("shipped").
 HOLDING = RESERVING_STATUSES
 DEAD = DEAD_STATUSES
-ALLOCATABLE = frozenset({OrderStatus.VALIDATED, OrderStatus.BACKORDERED, OrderStatus.ALLOCATED})
+# Orders whose unplaced units may be planned: new, waiting, or with shipments of which one was rejected.
+ALLOCATABLE = frozenset({OrderStatus.VALIDATED, OrderStatus.BACKORDERED, OrderStatus.ALLOCATED,
+                         OrderStatus.PARTIALLY_SHIPPED})
+# Orders not yet planned: their units are neither placed nor waiting, just not decided yet.
+UNPLANNED = frozenset({OrderStatus.CREATED, OrderStatus.VALIDATED, OrderStatus.ON_HOLD})
 
 
 class ReservationConflict(Exception):
@@ -49,17 +54,89 @@ class Outcome:
 
 def remaining_units(order: Order, shipments: list[Shipment]) -> dict[int, int]:
     """Units of each line not yet in a live shipment (what allocation still has to place)."""
-    placed: Counter[int] = Counter()
-    for shipment in shipments:
-        if shipment.status not in DEAD:
-            for line in shipment.lines:
-                placed[line.line_no] += line.qty
     out = {}
-    for line in order.lines:
-        left = line.open_qty - placed[line.line_no]
-        if left > 0:
-            out[line.line_no] = left
+    for no, units in line_units(order, shipments).items():
+        if units.waiting > 0:
+            out[no] = units.waiting
     return out
+
+
+@dataclass(frozen=True)
+class LineUnits:
+    """Where the open units of one order line are: every unit is placed (in a shipment holding stock),
+    shipped (its shipment left the node), or waiting (in no live shipment); cancelled units are not open."""
+
+    open: int
+    placed: int
+    shipped: int
+
+    @property
+    def waiting(self) -> int:
+        return self.open - self.placed - self.shipped
+
+
+def line_units(order: Order, shipments: list[Shipment]) -> dict[int, LineUnits]:
+    placed: Counter[int] = Counter()
+    shipped: Counter[int] = Counter()
+    for shipment in shipments:
+        if shipment.status in DEAD:
+            continue
+        bucket = placed if shipment.status in HOLDING else shipped
+        for line in shipment.lines:
+            bucket[line.line_no] += line.qty
+    return {line.line_no: LineUnits(line.open_qty, placed[line.line_no], shipped[line.line_no])
+            for line in order.lines}
+
+
+def settled_status(order: Order, shipments: list[Shipment]) -> OrderStatus:
+    """The status the order's units give it, once it has been planned (see ``docs/orders.md``).
+
+    Nothing open: CANCELLED. Any unit waiting for stock: BACKORDERED (whatever else has shipped).
+    Else units still at nodes: ALLOCATED, PARTIALLY_SHIPPED once something shipped (a pickup order
+    waiting at the counter stays READY_FOR_PICKUP). Else all shipped: DELIVERED / PICKED_UP / RTO when
+    every shipment got there, SHIPPED otherwise.
+    """
+    units = line_units(order, shipments).values()
+    if all(u.open == 0 for u in units):
+        return OrderStatus.CANCELLED
+    if any(u.waiting > 0 for u in units):
+        return OrderStatus.BACKORDERED
+    live = [s.status for s in shipments if s.status not in DEAD]
+    if any(status in HOLDING for status in live):
+        if any(status not in HOLDING for status in live):
+            return OrderStatus.PARTIALLY_SHIPPED
+        if order.status == OrderStatus.READY_FOR_PICKUP:
+            return OrderStatus.READY_FOR_PICKUP
+        return OrderStatus.ALLOCATED
+    ends = set(live)
+    for end, status in ((ShipmentStatus.DELIVERED, OrderStatus.DELIVERED),
+                        (ShipmentStatus.COLLECTED, OrderStatus.PICKED_UP),
+                        (ShipmentStatus.RTO_DELIVERED, OrderStatus.RTO)):
+        if ends == {end}:
+            return status
+    return OrderStatus.SHIPPED
+
+
+def settle(uow, order: Order, shipments: list[Shipment], actor: str, reason: str, **payload) -> None:
+    """Move a planned order to :func:`settled_status` (no-op when it is there or not planned yet, unless
+    every unit is cancelled). Orders that start waiting queue a backorder retry of their SKUs."""
+    target = settled_status(order, shipments)
+    if target == order.status or (order.status in UNPLANNED and target != OrderStatus.CANCELLED):
+        return
+    if target == OrderStatus.BACKORDERED:
+        backorder(uow, order, remaining_units(order, shipments), actor, reason, **payload)
+    else:
+        move_order(uow, order, target, actor, reason, **payload)
+
+
+def backorder(uow, order: Order, units: dict[int, int], actor: str, reason: str, *, current: bool = False,
+              **payload) -> None:
+    """The order's ``units`` (line -> qty) wait for stock: BACKORDERED, and a retry of their SKUs queued in
+    this transaction (stock freed while this order was being planned is then not missed)."""
+    from omnialloc.services.backorders import enqueue
+
+    move_order(uow, order, OrderStatus.BACKORDERED, actor, reason, current=current, units=units, **payload)
+    enqueue(uow, {order.line(no).sku for no in units}, "waiting")
 
 
 def destination(order: Order) -> PinLocation:
@@ -107,27 +184,34 @@ def plan_units(uow, ctx, order: Order, remaining: dict[int, int], routing: Routi
 
 
 def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None = None,
-                strategy: str = "optimal", event_type: str = "allocated", untouched: bool = False) -> Outcome:
+                strategy: str = "optimal", event_type: str = "allocated", untouched: bool = False,
+                quiet: bool = False) -> Outcome:
     """Plan and reserve the order's unplaced units inside the open transaction ``uow``.
 
     ``untouched``: the order is known unchanged since its capture (no shipments, no rejections yet).
+    ``quiet``: a backorder retry; if a BACKORDERED order still cannot be completed, write nothing.
     """
     if order.status not in ALLOCATABLE:
-        raise DomainError(f"order {order.id} is {order.status}; only VALIDATED, BACKORDERED or ALLOCATED "
-                          "orders can be allocated")
+        raise DomainError(f"order {order.id} is {order.status}; only VALIDATED, BACKORDERED, ALLOCATED or "
+                          "PARTIALLY_SHIPPED orders can be allocated")
     shipments = [] if untouched else uow.shipments.for_order(order.id)
     remaining = remaining_units(order, shipments)
     if not remaining:
         return Outcome(order.id, str(order.status), reason="nothing left to allocate")
 
     plan, plan_dict = plan_units(uow, ctx, order, remaining, routing, strategy=strategy, stored=not untouched)
+    short = plan.status == PlanStatus.INFEASIBLE or not plan.shipments or plan.unfilled
+    if short and quiet and order.status == OrderStatus.BACKORDERED:
+        return Outcome(order.id, str(OrderStatus.BACKORDERED), plan_dict,
+                       reason=plan.reason or "not enough stock at eligible nodes")
     allocation = uow.allocations.add_row(order_id=order.id, strategy=strategy, status=str(plan.status),
                                          objective_paise=plan.objective_paise, bound_paise=plan.bound_paise,
                                          solve_ms=plan.solve_ms, plan=plan_dict, created_at=now())
 
-    if plan.status == PlanStatus.INFEASIBLE or not plan.shipments or plan.unfilled:
+    if short:
+        # All or nothing: a plan that leaves units out reserves none of it, and every unplaced unit waits.
         reason = plan.reason or "not enough stock at eligible nodes"
-        move_order(uow, order, OrderStatus.BACKORDERED, actor, reason, current=True, units=remaining)
+        backorder(uow, order, remaining, actor, reason, current=True)
         return Outcome(order.id, str(OrderStatus.BACKORDERED), plan_dict, reason=reason, order=order,
                        held=shipments, allocation=allocation)
 
@@ -152,13 +236,15 @@ def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None =
                reason=f"planned at {ps.node} via {ps.carrier}", order_id=order.id)
         created.append(shipment.id)
         held.append(shipment)
-    if order.status == OrderStatus.ALLOCATED:
+    # ALLOCATED, or PARTIALLY_SHIPPED when some of the order already left (re-planned units of a hop)
+    target = OrderStatus.PARTIALLY_SHIPPED if any(s.status not in HOLDING | DEAD for s in held) else OrderStatus.ALLOCATED
+    if order.status == target:
         record(uow, "order", order.id, event_type, actor, reason="re-planned units", shipments=created,
                objective_paise=plan.objective_paise)
     else:
-        move_order(uow, order, OrderStatus.ALLOCATED, actor, f"{len(created)} shipment(s) planned", current=True,
+        move_order(uow, order, target, actor, f"{len(created)} shipment(s) planned", current=True,
                    shipments=created, objective_paise=plan.objective_paise)
-    return Outcome(order.id, str(OrderStatus.ALLOCATED), plan_dict, created, order=order, held=held,
+    return Outcome(order.id, str(target), plan_dict, created, order=order, held=held,
                    allocation=allocation)
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from omnialloc.domain import SHIPMENT_MACHINE, OrderStatus, ShipmentStatus
+from omnialloc.domain import SHIPMENT_MACHINE, ShipmentStatus
 from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import Conflict, NotFound
 from omnialloc.logistics.rates import billed_weight_g, forward_charge_paise
 from omnialloc.services import queries
 from omnialloc.services.access import Principal
-from omnialloc.services.allocation import ReservationConflict, allocate_in, move_order
+from omnialloc.services.allocation import ALLOCATABLE, ReservationConflict, allocate_in, settle
 from omnialloc.services.events import now, record
 from omnialloc.services.lifecycle import _routing, release_reservation
 from omnialloc.services.planning import PICKUP_CARRIER
@@ -53,7 +53,9 @@ def reject(ctx, principal: Principal, shipment_id: str, reason: str) -> dict:
                 uow.orders.exclude_node(order.id, shipment.node, reason, now())
                 record(uow, "order", order.id, "node_rejected", principal.actor, reason=reason,
                        node=shipment.node, shipment=shipment.id)
-                if order.status == OrderStatus.ALLOCATED:
+                # Its units are re-planned at once (another node, else they wait as a backorder), whatever
+                # else of the order has shipped: no unit may end up in no state at all.
+                if order.status in ALLOCATABLE:
                     allocate_in(uow, ctx, order, principal.actor, routing=_routing(uow, ctx, order),
                                 event_type="hopped")
                 uow.commit()
@@ -117,12 +119,8 @@ def ship(ctx, principal: Principal, shipment_id: str, awb: str | None) -> dict:
                 raise Conflict(f"reserved stock of {line.sku} at {shipment.node} is missing; run `omnialloc check`")
         uow.shipments.set_awb(shipment.id, awb)
         order = uow.orders.get(shipment.order_id, for_update=True)
-        siblings = [s for s in uow.shipments.for_order(order.id)
-                    if s.status not in (ShipmentStatus.REJECTED, ShipmentStatus.CANCELLED)]
-        unshipped = [s for s in siblings if s.status in (ShipmentStatus.ALLOCATED, ShipmentStatus.ACCEPTED,
-                                                          ShipmentStatus.PACKED)]
-        target = OrderStatus.PARTIALLY_SHIPPED if unshipped else OrderStatus.SHIPPED
-        if order.status != target:
-            move_order(uow, order, target, principal.actor, f"shipment {shipment.id} shipped with AWB {awb}")
+        # PARTIALLY_SHIPPED or SHIPPED; an order with units still waiting for stock stays BACKORDERED.
+        settle(uow, order, uow.shipments.for_order(order.id), principal.actor,
+               f"shipment {shipment.id} shipped with AWB {awb}")
         uow.commit()
     return queries.shipment_view(ctx, principal, shipment_id)

@@ -18,6 +18,16 @@ Invariants (codes):
 ``line_overplaced``
     No unit reserved twice: per order line, units in live shipments (not
     REJECTED / CANCELLED) never exceed the line's open qty (qty - cancelled).
+``unit_unaccounted``
+    Every ordered unit is, at all times, in exactly one of: placed (in a
+    shipment holding stock), shipped (its shipment left the node), cancelled,
+    or waiting for stock, and only a BACKORDERED order has units waiting.
+    Per order line of an order past planning (not CREATED / VALIDATED /
+    ON_HOLD): qty - cancelled - placed - shipped is 0, or positive on a
+    BACKORDERED order. Computed by one SQL query.
+``backorder_without_waiting``
+    A BACKORDERED order has at least one unit waiting (else nothing would
+    ever move it on).
 ``shipment_line_sku``
     A shipment line carries the SKU of the order line it points at.
 ``unknown_order_status`` / ``unknown_shipment_status``
@@ -25,7 +35,8 @@ Invariants (codes):
 ``order_shipments_inconsistent``
     The order's status agrees with its shipments (a CANCELLED / SHIPPED /
     DELIVERED order holds no reservation; an ALLOCATED order has a live
-    unshipped shipment and nothing shipped; ...).
+    unshipped shipment and nothing shipped; a PARTIALLY_SHIPPED order has
+    both; a BACKORDERED one may have either).
 ``missing_status_event``
     Every status change has an event: the last event with a ``to_status`` of
     each order and shipment equals its current status.
@@ -172,6 +183,16 @@ def check_conn(conn) -> Report:
             v.append(Violation("line_overplaced", f"{key[0]} line {key[1]}",
                                f"{qty} unit(s) in live shipments but the line has {ol.qty - ol.cancelled_qty} open"))
 
+    # -- every unit placed, shipped, cancelled or waiting (on a BACKORDERED order)
+    for r in _unit_accounting(conn):
+        if r.status == str(O.BACKORDERED):
+            v.append(Violation("backorder_without_waiting", r.id,
+                               "BACKORDERED but no unit of it waits for stock: it would never move on"))
+        else:
+            v.append(Violation("unit_unaccounted", f"{r.id} line {r.line_no}",
+                               f"{r.waiting} unit(s) neither placed, shipped, cancelled nor backordered "
+                               f"(the order is {r.status})"))
+
     # -- statuses known and consistent
     by_order: dict[str, list] = defaultdict(list)
     for s in ship_rows:
@@ -220,13 +241,38 @@ def _order_vs_shipments(status: O, ship_statuses: list[str]) -> str | None:
         return f"{status} order has {holding} shipment(s) holding stock and {gone} shipped"
     if status == O.ALLOCATED and (not holding or gone):
         return f"ALLOCATED order has {holding} shipment(s) holding stock and {gone} shipped"
-    if status == O.PARTIALLY_SHIPPED and not gone:
-        return "PARTIALLY_SHIPPED order has no shipped shipment"
+    if status == O.PARTIALLY_SHIPPED and not (gone and holding):
+        return f"PARTIALLY_SHIPPED order has {holding} unshipped live shipment(s) and {gone} shipped"
     if status in (O.SHIPPED, O.DELIVERED, O.RTO) and (holding or not gone):
         return f"{status} order has {holding} unshipped live shipment(s) and {gone} shipped"
-    if status == O.BACKORDERED and gone:
-        return f"BACKORDERED order has {gone} shipped shipment(s)"
     return None
+
+
+def _unit_accounting(conn) -> list:
+    """Rows breaking the unit rule, in SQL: (id, status, line_no, waiting) for each line of a planned order
+    that is not BACKORDERED with units in no state; (id, 'BACKORDERED', None, 0) for each BACKORDERED
+    order with no unit waiting."""
+    per_line = (sa.select(shipments.c.order_id, shipment_lines.c.line_no,
+                          sa.func.sum(sa.case((shipments.c.status.in_(sorted(HOLDING)), shipment_lines.c.qty),
+                                              else_=0)).label("placed"),
+                          sa.func.sum(sa.case((shipments.c.status.in_(sorted(GONE)), shipment_lines.c.qty),
+                                              else_=0)).label("shipped"))
+                .join(shipment_lines, shipment_lines.c.shipment_id == shipments.c.id)
+                .group_by(shipments.c.order_id, shipment_lines.c.line_no).subquery())
+    waiting = (order_lines.c.qty - order_lines.c.cancelled_qty - sa.func.coalesce(per_line.c.placed, 0)
+               - sa.func.coalesce(per_line.c.shipped, 0))
+    joined = (orders.join(order_lines, order_lines.c.order_id == orders.c.id)
+              .outerjoin(per_line, sa.and_(per_line.c.order_id == orders.c.id,
+                                           per_line.c.line_no == order_lines.c.line_no)))
+    unplanned = [str(s) for s in (O.CREATED, O.VALIDATED, O.ON_HOLD, O.BACKORDERED)]
+    lost = (sa.select(orders.c.id, orders.c.status, order_lines.c.line_no, waiting.label("waiting"))
+            .select_from(joined).where(waiting > 0, orders.c.status.not_in(unplanned))
+            .order_by(orders.c.id, order_lines.c.line_no))
+    idle = (sa.select(orders.c.id, orders.c.status, sa.null().label("line_no"), sa.literal(0).label("waiting"))
+            .select_from(joined).where(orders.c.status == str(O.BACKORDERED))
+            .group_by(orders.c.id, orders.c.status)
+            .having(sa.func.max(waiting) <= 0).order_by(orders.c.id))
+    return conn.execute(lost).all() + conn.execute(idle).all()
 
 
 def _last_status_events(conn) -> dict[tuple[str, str], str]:

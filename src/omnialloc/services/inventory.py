@@ -5,8 +5,9 @@
   per node, and totals by node kind (warehouse, store, dropship vendor, ...).
 * ``adjust``: all-or-nothing on-hand changes, each with a reason code and an
   ``inventory`` event; a result below zero (or below what is reserved) is refused.
-* ``stock_arrived``: after any increase (adjustment, import, transfer receipt,
-  RTO), backordered orders wanting those SKUs are retried.
+* every increase (adjustment, import, transfer receipt, restock) queues a
+  retry of the backordered orders wanting those SKUs in its own transaction;
+  the backorder worker allocates them (``services/backorders.py``).
 
 Bulk CSV imports live in ``services/stock_import.py``; transfers in
 ``services/transfers.py``.
@@ -22,6 +23,7 @@ from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import FieldError, NotFound, ValidationFailed
 from omnialloc.services import paging
 from omnialloc.services.access import Principal
+from omnialloc.services.backorders import enqueue as enqueue_backorders
 from omnialloc.services.events import record
 
 # Which way each reason moves stock: +1 only up, -1 only down, 0 either way.
@@ -68,24 +70,11 @@ def adjust(ctx, principal: Principal, adjustments: list[dict]) -> dict:
                        delta=a["delta"], note=a.get("note", ""), node=a["node"], sku=a["sku"])
         if errors:
             raise ValidationFailed("no adjustment was applied: " + errors[0].message, field_errors=errors)
+        # Waiting orders get the new stock from the backorder worker, not in this request: the answer
+        # reports what this transaction stored (services.backorders).
+        queued = enqueue_backorders(uow, {a["sku"] for a in adjustments if a["delta"] > 0}, "receipt")
         uow.commit()
-    allocated = stock_arrived(ctx, {a["sku"] for a in adjustments if a["delta"] > 0}, principal.actor)
-    return {"applied": len(adjustments), "backorders_allocated": allocated}
-
-
-def stock_arrived(ctx, skus, actor: str) -> int:
-    """Retry backordered orders that want any of ``skus``; returns how many got allocated."""
-    if not skus:
-        return 0
-    from omnialloc.services.lifecycle import retry_backorders
-    from omnialloc.store.tables import order_lines, orders
-
-    with ctx.uow(readonly=True) as uow:  # only SKUs someone is waiting for (an import may touch 20,000)
-        waiting = set(uow.conn.execute(
-            sa.select(order_lines.c.sku).distinct().join(orders, orders.c.id == order_lines.c.order_id)
-            .where(orders.c.status == "BACKORDERED")).scalars())
-    wanted = waiting & set(skus)
-    return retry_backorders(ctx, wanted, actor=actor) if wanted else 0
+    return {"applied": len(adjustments), "backorder_retries_queued": queued}
 
 
 # ------------------------------------------------------------------ views

@@ -10,6 +10,7 @@ import hashlib
 import json
 import secrets
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy.exc import IntegrityError
 
@@ -28,7 +29,17 @@ from omnialloc.domain.errors import Conflict, DomainError, FieldError, NotFound,
 from omnialloc.geo.pins import locate, locate_point
 from omnialloc.services import queries
 from omnialloc.services.access import Principal
-from omnialloc.services.allocation import HOLDING, ReservationConflict, allocate_in, move_order
+from omnialloc.services.allocation import (
+    ALLOCATABLE,
+    HOLDING,
+    ReservationConflict,
+    allocate_in,
+    backorder,
+    move_order,
+    remaining_units,
+    settle,
+)
+from omnialloc.services.backorders import enqueue as enqueue_backorders
 from omnialloc.services.events import now, record
 from omnialloc.services.network import cached_revision
 from omnialloc.services.network import channel as channel_master
@@ -229,12 +240,15 @@ def _store_validated(uow, ctx, order: Order, digest: str, actor: str) -> None:
 
 
 # ------------------------------------------------------------------ allocate
-def allocate(ctx, order_id: str, actor: str, *, event_type: str = "allocated", held: tuple[Order, int] | None = None):
+def allocate(ctx, order_id: str, actor: str, *, event_type: str = "allocated", held: tuple[Order, int] | None = None,
+             quiet: bool = False):
     """Solve and reserve in one transaction; re-solve against fresh stock when a reservation loses a race.
 
     ``held``: (order, version) as the caller's own committed transaction left it (a capture). While
     the stored version is still that, nothing has happened to the order since, so it is neither read
     again nor searched for shipments and rejections (it has none).
+    ``quiet``: a backorder retry (``services.backorders``): a BACKORDERED order that still cannot be
+    completed is left as it is, with nothing written.
     """
     last_conflict = None
     for _ in range(ctx.settings.reserve_retries + 1):
@@ -242,17 +256,22 @@ def allocate(ctx, order_id: str, actor: str, *, event_type: str = "allocated", h
             with ctx.uow() as uow:
                 order, untouched = _locked(uow, order_id, held)
                 outcome = allocate_in(uow, ctx, order, actor, routing=_routing(uow, ctx, order),
-                                      event_type=event_type, untouched=untouched)
+                                      event_type=event_type, untouched=untouched, quiet=quiet)
                 uow.commit()
                 outcome.events = uow.events.recorded
                 return outcome
         except ReservationConflict as exc:
             last_conflict = exc
     with ctx.uow() as uow:
+        # The stock kept moving: whatever of the order is still unplaced waits (if the order is still
+        # plannable; it may have been cancelled or allocated by someone else meanwhile).
         order = uow.orders.get(order_id, for_update=True)
-        move_order(uow, order, OrderStatus.BACKORDERED, actor,
-                   f"stock kept moving while reserving ({last_conflict}); will retry when stock arrives")
-        uow.commit()
+        if order is not None and order.status in ALLOCATABLE and not (quiet and order.status == OrderStatus.BACKORDERED):
+            units = remaining_units(order, uow.shipments.for_order(order_id))
+            if units:
+                backorder(uow, order, units, actor,
+                          f"stock kept moving while reserving ({last_conflict}); will retry when stock arrives")
+                uow.commit()
     return None
 
 
@@ -295,14 +314,19 @@ def _visible(ctx, principal: Principal, order_id: str) -> Order:
 
 
 # ------------------------------------------------------------------ cancel / hold
-def cancel(ctx, principal: Principal, order_id: str, reason: str, lines: dict[int, int] | None = None) -> dict:
-    """Cancel the order or some line quantities; stock reserved for them is released."""
+def cancel(ctx, principal: Principal, order_id: str, reason: str,
+           lines: Mapping[int, int] | Iterable[tuple[int, int]] | None = None) -> dict:
+    """Cancel the order (``lines`` None) or some line quantities ((line_no, qty) pairs, each line once);
+    stock reserved for them is released and the order's status follows its units."""
     principal.require(Role.ADMIN, Role.CHANNEL)
+    pairs = None if lines is None else list(lines.items() if isinstance(lines, Mapping) else lines)
+    if pairs is not None:
+        _check_cancel_lines(pairs)
     _visible(ctx, principal, order_id)
     with ctx.uow() as uow:
         order = uow.orders.get(order_id, for_update=True)
         shipments = uow.shipments.for_order(order_id)
-        if lines is None:
+        if pairs is None:
             if order.status == OrderStatus.CANCELLED:
                 raise Conflict(f"order {order_id} is already cancelled")
             if any(s.status not in CANCELLABLE_SHIPMENTS | {ShipmentStatus.REJECTED, ShipmentStatus.CANCELLED}
@@ -315,9 +339,26 @@ def cancel(ctx, principal: Principal, order_id: str, reason: str, lines: dict[in
                 uow.orders.set_cancelled_qty(order_id, line.line_no, line.qty)
             move_order(uow, order, OrderStatus.CANCELLED, principal.actor, reason)
         else:
-            _cancel_lines(uow, order, shipments, lines, principal.actor, reason)
+            _cancel_lines(uow, order, shipments, dict(pairs), principal.actor, reason)
         uow.commit()
     return queries.order_view(ctx, principal, order_id)
+
+
+def _check_cancel_lines(pairs: list[tuple[int, int]]) -> None:
+    """An empty list cancels nothing (leave ``lines`` out to cancel the whole order); a line given twice
+    is ambiguous (two entries of one unit each: one unit or two?)."""
+    if not pairs:
+        raise ValidationFailed("no line to cancel: give at least one line, or leave `lines` out to cancel the "
+                               "whole order", field_errors=[FieldError("lines", "must not be empty")])
+    first: dict[int, int] = {}
+    errors = []
+    for i, (no, _qty) in enumerate(pairs):
+        if no in first:
+            errors.append(FieldError(f"lines.{i}.line_no", f"line {no} is already given at lines.{first[no]}; "
+                                                           "give each line once with the total quantity"))
+        first.setdefault(no, i)
+    if errors:
+        raise ValidationFailed("a line appears more than once in the cancellation", field_errors=errors)
 
 
 def _cancel_lines(uow, order: Order, shipments, lines: dict[int, int], actor: str, reason: str) -> None:
@@ -337,6 +378,7 @@ def _cancel_lines(uow, order: Order, shipments, lines: dict[int, int], actor: st
             errors.append(FieldError(f"lines.{no}.qty", f"only {unshipped} unit(s) of line {no} can still be cancelled"))
     if errors:
         raise ValidationFailed("cannot cancel those quantities", field_errors=errors)
+    released: set[str] = set()
     for no, qty in sorted(lines.items()):
         # Take the units out of not-yet-shipped shipments first, newest plan first.
         left = qty - _unplaced(order, shipments, no)
@@ -347,6 +389,7 @@ def _cancel_lines(uow, order: Order, shipments, lines: dict[int, int], actor: st
                 if sl.line_no == no and sl.qty > 0 and left > 0:
                     take = min(sl.qty, left)
                     uow.inventory.release(s.node, sl.sku, take)
+                    released.add(sl.sku)
                     uow.shipments.set_line_qty(s.id, no, sl.qty - take)
                     sl.qty -= take
                     left -= take
@@ -358,9 +401,11 @@ def _cancel_lines(uow, order: Order, shipments, lines: dict[int, int], actor: st
         line = order.line(no)
         line.cancelled_qty += qty
         uow.orders.set_cancelled_qty(order.id, no, line.cancelled_qty)
+    if released:
+        enqueue_backorders(uow, released, "released")
     record(uow, "order", order.id, "lines_cancelled", actor, reason=reason, lines={str(k): v for k, v in lines.items()})
-    if all(line.open_qty == 0 for line in order.lines):
-        move_order(uow, order, OrderStatus.CANCELLED, actor, reason)
+    # The rest decides the status: all cancelled, or no longer waiting, or only shipped units left.
+    settle(uow, order, shipments, actor, reason)
 
 
 def _unplaced(order: Order, shipments, line_no: int) -> int:
@@ -378,6 +423,8 @@ def _cancel_shipment(uow, shipment, actor: str, reason: str) -> None:
 
 
 def release_reservation(uow, shipment) -> None:
+    """Give back the stock a shipment holds (it is being rejected or cancelled) and queue a backorder retry
+    of its SKUs in the same transaction: waiting orders may take it."""
     if shipment.status in HOLDING:
         need = defaultdict(int)
         for line in shipment.lines:
@@ -385,6 +432,7 @@ def release_reservation(uow, shipment) -> None:
         for sku in sorted(need):
             if need[sku]:
                 uow.inventory.release(shipment.node, sku, need[sku])
+        enqueue_backorders(uow, [sku for sku in need if need[sku]], "released")
 
 
 def hold(ctx, principal: Principal, order_id: str, reason: str) -> dict:
@@ -421,15 +469,3 @@ def release_hold(ctx, principal: Principal, order_id: str, reason: str) -> dict:
     if ctx.settings.auto_allocate:
         allocate(ctx, order_id, principal.actor)
     return queries.order_view(ctx, principal, order_id)
-
-
-def retry_backorders(ctx, skus: set[str], actor: str = "system", limit: int = 500) -> int:
-    """Stock arrived for ``skus``: try to allocate backordered orders that want them, oldest first."""
-    with ctx.uow(readonly=True) as uow:
-        ids = uow.orders.backordered_with(sorted(skus), limit=limit)
-    done = 0
-    for order_id in ids:
-        outcome = allocate(ctx, order_id, actor, event_type="allocated_from_backorder")
-        if outcome is not None and outcome.status == str(OrderStatus.ALLOCATED):
-            done += 1
-    return done

@@ -216,6 +216,7 @@ def get_preferences(ctx, principal, subject: str) -> dict:
     principal.require(Role.ADMIN, Role.CHANNEL)
     key = _check_subject(subject)
     with ctx.uow(readonly=True) as uow:
+        _ensure_customer_of(uow, principal, key)
         rows = {r.channel: r for r in uow.conn.execute(sa.select(P).where(P.c.subject == key))}
     return _preferences_view(key, rows)
 
@@ -229,6 +230,7 @@ def set_preferences(ctx, principal, subject: str, changes: dict[str, bool]) -> d
         raise ValidationFailed("unknown channel", field_errors=[FieldError(c, "must be email or sms") for c in unknown])
     now = utcnow()
     with ctx.uow() as uow:
+        _ensure_customer_of(uow, principal, key)
         for channel, receives in sorted(changes.items()):
             if receives is None:
                 continue
@@ -237,6 +239,14 @@ def set_preferences(ctx, principal, subject: str, changes: dict[str, bool]) -> d
         uow.commit()
         rows = {r.channel: r for r in uow.conn.execute(sa.select(P).where(P.c.subject == key))}
     return _preferences_view(key, rows)
+
+
+def _ensure_customer_of(uow, principal, subject: str) -> None:
+    """A channel key reaches only its own channel's customers (those its orders name); others are not found."""
+    from omnialloc.store.repositories.customers import CustomerRepository
+
+    if principal.role == Role.CHANNEL and not CustomerRepository(uow.conn).of_channel(principal.channel, subject):
+        raise NotFound(f"customer {subject} not found")
 
 
 def _check_subject(subject: str) -> str:
@@ -610,22 +620,37 @@ def send_due(ctx) -> Tally:
         dispatcher.close()
 
 
-def worker_main(ctx, *, poll_seconds: float | None = None) -> Tally:
-    """``omnialloc notify-worker``: run until SIGTERM or SIGINT, then finish the batch in hand and return."""
+def worker_main(ctx, *, poll_seconds: float | None = None, backorders: bool = True) -> Tally:
+    """``omnialloc notify-worker``: run until SIGTERM or SIGINT, then finish the batch in hand and return.
+
+    ``backorders``: also run the backorder retry queue (``services.backorders.run_worker``) in a thread of
+    this process, so a slow SMTP relay never delays an allocation and a long retry pass never delays a
+    message.
+    """
     import signal
     import threading
 
     stop = threading.Event()
+    retries = None
+    if backorders:
+        from omnialloc.services.backorders import run_worker as run_backorders
+
+        retries = threading.Thread(target=run_backorders, args=(ctx, stop), name="backorders", daemon=True)
 
     def _stop(signum, _frame):
         log.info("notify-worker: signal %s received, stopping after the current batch", signum)
         stop.set()
 
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    log.info("notify-worker started (email via %s, SMS via %s)", ctx.settings.email_provider,
-             ctx.settings.sms_provider)
+    log.info("notify-worker started (email via %s, SMS via %s%s)", ctx.settings.email_provider,
+             ctx.settings.sms_provider, "; backorder retries" if retries is not None else "")
+    if retries is not None:
+        retries.start()
     try:
         return run_worker(ctx, stop, poll_seconds=poll_seconds)
     finally:
+        stop.set()
+        if retries is not None:
+            retries.join(timeout=60)
         for sig, handler in previous.items():
             signal.signal(sig, handler)

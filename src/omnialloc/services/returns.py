@@ -36,6 +36,7 @@ from omnialloc.geo.distance import haversine_km
 from omnialloc.logistics.lanes import lanes_for
 from omnialloc.logistics.rates import billed_weight_g, slab_count
 from omnialloc.services.access import SYSTEM, AccessDenied, Principal
+from omnialloc.services.backorders import enqueue as enqueue_backorders
 from omnialloc.services.events import now, record
 from omnialloc.services.network import network
 from omnialloc.services.network import skus as sku_master
@@ -396,11 +397,8 @@ def receive(ctx, principal: Principal, return_id: str, body: dict) -> dict:
         _move(uow, ret, S.GRADED, principal.actor, "graded", dispositions=summary)
         _resolve(uow, ret, principal.actor)
         _move(uow, ret, S.CLOSED, principal.actor, "resolved")
+        enqueue_backorders(uow, restocked, "restock")  # waiting orders get them from the backorder worker
         uow.commit()
-    if restocked:
-        from omnialloc.services.lifecycle import retry_backorders
-
-        retry_backorders(ctx, restocked, principal.actor)
     return return_view(ctx, principal, return_id)
 
 
@@ -514,7 +512,9 @@ def rto_arrived(uow, shipment, actor: str) -> str | None:
         line["received_qty"] = line["qty"]
     _move(uow, ret, S.RECEIVED, actor, f"{quiet}: back at {shipment.node}", type_="note")
     counts = {l["line_no"]: {"A": l["qty"]} for l in lines}
-    summary = _dispose(uow, ret, shipment.node, counts, actor, set())
+    restocked: set[str] = set()
+    summary = _dispose(uow, ret, shipment.node, counts, actor, restocked)
+    enqueue_backorders(uow, restocked, "restock")  # the parcel's units are sellable again: waiting orders may take them
     _move(uow, ret, S.GRADED, actor, quiet, type_="note", dispositions=summary)
     if prepaid:
         _resolve(uow, ret, actor)
@@ -611,12 +611,20 @@ def list_returns(ctx, principal: Principal, q: dict) -> dict:
 
 # ------------------------------------------------------------------ store credit
 def store_credit(ctx, principal: Principal, customer_id: str) -> dict:
-    """Balance and ledger of one customer (credit is usable on any channel, so channel keys see it whole)."""
+    """Balance and ledger of one customer. A channel key reaches only its own channel's customers (another's is
+    not found); it sees the whole balance (credit is spent on any channel) and the ledger entries of its
+    channel and of none (credit given by hand), not another channel's orders and returns."""
     principal.require(Role.ADMIN, Role.ANALYST, Role.CHANNEL)
     with ctx.uow(readonly=True) as uow:
+        if principal.role == Role.CHANNEL:
+            from omnialloc.store.repositories.customers import CustomerRepository
+
+            if not CustomerRepository(uow.conn).of_channel(principal.channel, customer_id):
+                raise NotFound(f"customer {customer_id} not found")
         repo = StoreCreditRepository(uow.conn)
         balance = repo.balance(customer_id)
-        ledger = repo.ledger(customer_id)
+        ledger = [e for e in repo.ledger(customer_id)
+                  if principal.role != Role.CHANNEL or e["channel"] in (None, principal.channel)]
     return {"customer_id": customer_id, "balance_paise": balance, "currency": "INR",
             "ledger": [{"delta_paise": e["delta_paise"], "balance_after_paise": e["balance_after_paise"],
                         "return_id": e["return_id"], "order_id": e["order_id"], "reason": e["reason"],
@@ -645,5 +653,5 @@ def redeem_store_credit(ctx, principal: Principal, customer_id: str, body: dict)
         record(uow, "order", order.id, "store_credit_applied", principal.actor, reason=body.get("reason") or None,
                customer_id=customer_id, amount_paise=body["amount_paise"], balance_paise=balance)
         uow.commit()
-    return store_credit(ctx, SYSTEM, customer_id)
+    return store_credit(ctx, principal, customer_id)
 

@@ -78,7 +78,7 @@ class ImportReport:
     changes: int = 0   # positions whose on_hand or safety stock changed (rows in inventory_import_changes)
     nodes: list[str] = field(default_factory=list)
     dry_run: bool = False
-    backorders_allocated: int = 0
+    backorder_retries_queued: int = 0  # SKUs whose waiting orders the backorder worker will retry
     import_id: str = ""
     seconds: dict = field(default_factory=dict)  # per phase: parse, stage, apply
 
@@ -256,12 +256,11 @@ def import_stock(ctx, principal: Principal, data: bytes | str, *, mode: str, nod
         if dry_run:
             uow.rollback()
         else:
+            from omnialloc.services.backorders import enqueue  # waiting orders get it from the backorder worker
+
+            report.backorder_retries_queued = enqueue(uow, increased, "receipt")
             uow.commit()
         report.seconds["apply"] = round(time.perf_counter() - clock, 2)
-    if not dry_run and increased:
-        from omnialloc.services.inventory import stock_arrived
-
-        report.backorders_allocated = stock_arrived(ctx, increased, principal.actor)
     return report.as_dict()
 
 

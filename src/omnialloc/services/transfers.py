@@ -216,11 +216,12 @@ def receive(ctx, principal: Principal, tid: str, received: dict[str, int] | None
                 arrived.add(sku)
                 record(uow, "inventory", f"{row.destination}:{sku}", "adjusted", principal.actor,
                        reason="transfer_in", delta=qty, note=f"transfer {tid}", node=row.destination, sku=sku)
+        from omnialloc.services.backorders import enqueue  # waiting orders get it from the backorder worker
+
+        queued = enqueue(uow, arrived, "transfer_in")
         uow.commit()
         view = _view(uow, *_load(uow, tid, principal))
-    from omnialloc.services.inventory import stock_arrived
-
-    view["backorders_allocated"] = stock_arrived(ctx, arrived, principal.actor)
+    view["backorder_retries_queued"] = queued
     return view
 
 

@@ -74,14 +74,13 @@ def complete(ctx, principal: Principal, work_order_id: str, body: dict) -> dict:
             uow.inventory.adjust(node, sku, restocked)  # (a positive delta always applies)
             record(uow, "inventory", f"{node}:{sku}", "adjusted", principal.actor, reason=reason, delta=restocked,
                    node=node, sku=sku, work_order_id=wo["id"], return_id=wo["return_id"])
+            from omnialloc.services.backorders import enqueue  # waiting orders get them from the backorder worker
+
+            enqueue(uow, {sku}, "restock")
         repo.set_work_order_status(wo["id"], DONE)
         record(uow, "work_order", wo["id"], "completed", principal.actor, from_status=OPEN, to_status=DONE,
                reason=f"{restocked} {reason}, {scrapped} scrapped", restocked=restocked, scrapped=scrapped,
                note=note, node=node, sku=sku, return_id=wo["return_id"])
         view = _view(uow, {**wo, "status": DONE}, completed=uow.events.recorded[-1])
         uow.commit()
-    if restocked:
-        from omnialloc.services.lifecycle import retry_backorders
-
-        retry_backorders(ctx, {sku}, principal.actor)
     return view

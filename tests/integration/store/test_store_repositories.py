@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from omnialloc.domain import Event, OrderStatus, PaymentMode, ShipmentStatus
+from omnialloc.domain import Event, OrderStatus, PaymentMode, ShipmentLine, ShipmentStatus
 
 
 def test_an_order_round_trips_with_its_lines_and_address(uow_factory, new_order):
@@ -118,14 +118,27 @@ def test_excluded_nodes_remember_who_rejected_an_order(uow_factory, new_order, d
         assert uow.orders.excluded_nodes(order.id) == {demo["node"]: "out of packing tape"}
 
 
-def test_backordered_with_finds_open_orders_wanting_the_skus(uow_factory, new_order, demo):
-    wanted, other = new_order(), new_order()
+def test_backorder_candidates_are_the_waiting_units_of_backordered_orders(uow_factory, new_order, new_shipment,
+                                                                         demo):
+    wanted, other, partly = new_order(), new_order(), new_order()
+    sku1, sku2 = demo["skus"][0], demo["skus"][1]
     with uow_factory() as uow:
-        uow.orders.add(wanted)
-        uow.orders.add(other)
+        for order in (wanted, other, partly):
+            uow.orders.add(order)
         uow.orders.set_status(wanted.id, OrderStatus.BACKORDERED)
-        assert uow.orders.backordered_with([demo["skus"][0]]) == [wanted.id]
-        assert uow.orders.backordered_with(["NO-SUCH-SKU"]) == []
+        uow.orders.set_status(partly.id, OrderStatus.BACKORDERED)
+        # partly: one of line 1's two units is in a shipment; line 2 is in a rejected one (so it waits again)
+        placed, rejected = new_shipment(partly.id), new_shipment(partly.id, status=ShipmentStatus.REJECTED)
+        placed.lines, rejected.lines = [ShipmentLine(1, sku1, 1)], [ShipmentLine(2, sku2, 1)]
+        uow.shipments.add(placed)
+        uow.shipments.add(rejected)
+        found = {c.order_id: c for c in uow.orders.backorder_candidates([sku1])}
+        assert set(found) == {wanted.id, partly.id}
+        assert found[wanted.id].waiting == {sku1: 2, sku2: 1}
+        assert found[partly.id].waiting == {sku1: 1, sku2: 1}
+        assert found[wanted.id].priority == wanted.priority and found[wanted.id].pickup_node is None
+        assert uow.orders.backorder_candidates(["NO-SUCH-SKU"]) == []
+        assert uow.orders.waiting_skus() == {sku1, sku2}
 
 
 def test_a_shipment_round_trips_and_is_found_by_order_node_and_awb(uow_factory, new_order, new_shipment, demo):

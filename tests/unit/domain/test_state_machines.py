@@ -32,12 +32,14 @@ ORDER = {
     O.CREATED:           {O.VALIDATED, O.ON_HOLD, O.CANCELLED},
     O.VALIDATED:         {O.ALLOCATED, O.BACKORDERED, O.ON_HOLD, O.CANCELLED},
     O.ON_HOLD:           {O.VALIDATED, O.CANCELLED},
-    O.BACKORDERED:       {O.ALLOCATED, O.ON_HOLD, O.CANCELLED},
+    # units wait for stock, whatever else shipped: placed again, or cancelled and the rest decides
+    O.BACKORDERED:       {O.ALLOCATED, O.PARTIALLY_SHIPPED, O.SHIPPED, O.DELIVERED, O.RTO, O.ON_HOLD,
+                          O.CANCELLED},
     # back to BACKORDERED when every node rejected and no other node can take the lines
     O.ALLOCATED:         {O.BACKORDERED, O.PARTIALLY_SHIPPED, O.SHIPPED, O.READY_FOR_PICKUP, O.ON_HOLD,
                           O.CANCELLED},
-    # once a parcel left, the order can no longer be cancelled
-    O.PARTIALLY_SHIPPED: {O.SHIPPED, O.DELIVERED, O.RTO},
+    # once a parcel left, the order can no longer be cancelled; a rejected rest no node can take waits
+    O.PARTIALLY_SHIPPED: {O.BACKORDERED, O.SHIPPED, O.DELIVERED, O.RTO},
     O.SHIPPED:           {O.DELIVERED, O.RTO},
     O.READY_FOR_PICKUP:  {O.PICKED_UP, O.CANCELLED},
     O.DELIVERED:         set(),

@@ -66,7 +66,7 @@ def allocate_order(order_id: str):
 @bp.output(OrderOut)
 @bp.doc(summary="Cancel the whole order or some line quantities (until shipped)", responses=_ERRORS)
 def cancel_order(order_id: str, body: CancelIn):
-    lines = {line.line_no: line.qty for line in body.lines} if body.lines else None
+    lines = None if body.lines is None else [(line.line_no, line.qty) for line in body.lines]
     return lifecycle.cancel(ctx(), current(), order_id, body.reason, lines)
 
 

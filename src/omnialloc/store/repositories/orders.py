@@ -25,6 +25,18 @@ class OrderPage:
     next_key: tuple[datetime, str] | None  # (created_at, id) of the last item when more follow: ``after=``
 
 
+@dataclass(frozen=True)
+class BackorderCandidate:
+    """A BACKORDERED order as the backorder retry sees it: how urgent, and which units it still waits for."""
+
+    order_id: str
+    priority: int
+    promised_days: int | None
+    created_at: datetime
+    pickup_node: str | None          # a pickup order can only take stock at its store
+    waiting: dict[str, int]          # SKU -> units not in any live or shipped shipment
+
+
 def _to_row(o: Order, now: datetime) -> dict:
     a = o.ship_to
     return dict(
@@ -193,18 +205,47 @@ class OrderRepository(Repository):
             q = q.where(orders.c.status == str(status))
         return self.conn.execute(q).scalar_one()
 
-    def backordered_with(self, skus: Iterable[str], *, limit: int = 100) -> list[str]:
-        """Ids of BACKORDERED orders with an open line for any of ``skus``, oldest first."""
-        skus = list(skus)
+    def waiting_skus(self) -> set[str]:
+        """SKUs that a BACKORDERED order has an open line for (what a backorder sweep retries)."""
+        q = (sa.select(order_lines.c.sku).distinct()
+             .join(orders, orders.c.id == order_lines.c.order_id)
+             .where(orders.c.status == OrderStatus.BACKORDERED.value, order_lines.c.qty > order_lines.c.cancelled_qty))
+        return set(self.conn.execute(q).scalars())
+
+    def backorder_candidates(self, skus: Iterable[str]) -> list[BackorderCandidate]:
+        """BACKORDERED orders with an open line for any of ``skus``, each with the units its lines still wait
+        for (open qty minus units in shipments that are not REJECTED / CANCELLED), in no particular order."""
+        skus = sorted(set(skus))
         if not skus:
             return []
-        q = (sa.select(orders.c.id, orders.c.created_at)
+        from omnialloc.domain.shipments import DEAD_STATUSES
+        from omnialloc.store.tables import shipment_lines, shipments
+
+        backordered = orders.c.status == OrderStatus.BACKORDERED.value
+        wanted = (sa.select(order_lines.c.order_id).join(orders, orders.c.id == order_lines.c.order_id)
+                  .where(backordered, order_lines.c.sku.in_(skus), order_lines.c.qty > order_lines.c.cancelled_qty))
+        placed = (sa.select(shipments.c.order_id, shipment_lines.c.line_no,
+                            sa.func.sum(shipment_lines.c.qty).label("units"))
+                  .join(shipment_lines, shipment_lines.c.shipment_id == shipments.c.id)
+                  .where(shipments.c.order_id.in_(wanted), shipments.c.status.not_in([str(s) for s in DEAD_STATUSES]))
+                  .group_by(shipments.c.order_id, shipment_lines.c.line_no).subquery())
+        q = (sa.select(orders.c.id, orders.c.priority, orders.c.promised_days, orders.c.created_at,
+                       orders.c.delivery_mode, orders.c.pickup_node, order_lines.c.sku,
+                       (order_lines.c.qty - order_lines.c.cancelled_qty
+                        - sa.func.coalesce(placed.c.units, 0)).label("waiting"))
              .join(order_lines, order_lines.c.order_id == orders.c.id)
-             .where(orders.c.status == OrderStatus.BACKORDERED.value, order_lines.c.sku.in_(skus),
-                    order_lines.c.qty > order_lines.c.cancelled_qty)
-             .group_by(orders.c.id, orders.c.created_at)
-             .order_by(orders.c.created_at, orders.c.id).limit(limit))
-        return [r.id for r in self.conn.execute(q)]
+             .outerjoin(placed, sa.and_(placed.c.order_id == orders.c.id, placed.c.line_no == order_lines.c.line_no))
+             .where(backordered, orders.c.id.in_(wanted)))
+        found: dict[str, BackorderCandidate] = {}
+        for r in self.conn.execute(q):
+            c = found.get(r.id)
+            if c is None:
+                c = found[r.id] = BackorderCandidate(
+                    r.id, r.priority, r.promised_days, r.created_at,
+                    r.pickup_node if r.delivery_mode == DeliveryMode.PICKUP.value else None, {})
+            if r.waiting > 0:
+                c.waiting[r.sku] = c.waiting.get(r.sku, 0) + int(r.waiting)
+        return [c for c in found.values() if c.waiting]
 
     def _lines(self, order_ids: list[str]) -> dict[str, list[OrderLine]]:
         out: dict[str, list[OrderLine]] = defaultdict(list)

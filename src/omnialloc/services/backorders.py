@@ -1,0 +1,224 @@
+"""Backorder retries: when stock becomes allocatable, waiting orders get it, most urgent first.
+
+Why a queue: a receipt (``POST /inventory/adjustments``, a stock import, a transfer
+receipt, a return restock, a completed work order) or a released reservation (a
+cancel, a rejection, a hold, an expired pickup) must answer as soon as its own
+change is stored, and succeed if and only if that change committed. Retrying
+hundreds of backorders in the request made receipts slow and let an unrelated
+order's refusal turn a stored receipt into an error. So each such change calls
+:func:`enqueue` in its own transaction: one ``backorder_jobs`` row per SKU (see
+``store/tables_backorders.py``), committed or rolled back with the change. An
+order that starts waiting enqueues its SKUs too, so stock freed while it was
+being planned is not missed.
+
+Who runs the retries: ``omnialloc notify-worker`` (which ``make run`` starts beside
+the API) runs :func:`run_worker` in a thread next to the notification outbox,
+unless started with ``--no-backorders``; any number of workers may run (rows are
+claimed with ``FOR UPDATE SKIP LOCKED``; SQLite serialises claimers). A worker
+also sweeps every SKU with waiting orders every ``OMNIALLOC_BACKORDER_SWEEP_SECONDS``,
+for what no stock change announces (a node's daily capacity freed at midnight).
+``drain`` runs everything queued now (tests, scripts).
+
+Order of service (:func:`urgency`): higher ``priority`` first, then the earlier
+promise date (captured at + ``promised_days``; orders without a promise after those
+with one), then the older order. An order is allocated whole or not at all (as
+at capture): one that the stock cannot complete is skipped, and the stock goes to
+the next order it does complete. Before solving, an order is checked against the
+network's available-to-promise per SKU (its store's, for a pickup); that check is
+necessary, not sufficient (exclusions, capacity and serviceability are the
+solver's), so after ``MISSES_PER_SKU`` orders in a row fail to use a SKU's stock
+the pass stops trying that SKU (the next change or sweep tries again). A retry
+that still cannot allocate writes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from omnialloc.store.repositories.backorders import BackorderJobRepository
+
+log = logging.getLogger("omnialloc.backorders")
+
+ACTOR = "system:backorders"
+#: Orders in a row that may fail to use a SKU's stock before a pass gives up on that SKU.
+MISSES_PER_SKU = 25
+
+
+def enqueue(uow, skus: Iterable[str], reason: str) -> int:
+    """Queue a retry of the orders waiting for ``skus``, in the caller's transaction. Returns the rows written."""
+    return BackorderJobRepository(uow.conn).add(skus, reason)
+
+
+def urgency(candidate) -> tuple:
+    """Sort key of a waiting order: priority (high first), promise date (early first, none last), age, id."""
+    promised = (candidate.created_at + timedelta(days=candidate.promised_days)
+                if candidate.promised_days is not None else None)
+    return (-candidate.priority, promised is None, promised or candidate.created_at, candidate.created_at,
+            candidate.order_id)
+
+
+@dataclass
+class RetryTally:
+    jobs: int = 0           # queue rows handled
+    skus: int = 0           # SKUs with stock to give
+    tried: int = 0          # orders solved
+    allocated: int = 0
+    skipped: int = 0        # orders the available stock could not complete (not solved)
+    allocated_ids: list[str] = field(default_factory=list)
+
+    def add(self, other: "RetryTally") -> None:
+        for name in ("jobs", "skus", "tried", "allocated", "skipped"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.allocated_ids += other.allocated_ids
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in ("jobs", "skus", "tried", "allocated", "skipped")}
+
+
+def retry(ctx, skus: Iterable[str], actor: str = ACTOR) -> RetryTally:
+    """Allocate waiting orders that want any of ``skus``, most urgent first, while those SKUs have stock."""
+    from omnialloc.domain.errors import DomainError
+    from omnialloc.services.lifecycle import allocate
+
+    tally = RetryTally()
+    skus = set(skus)
+    if not skus:
+        return tally
+    with ctx.uow(readonly=True) as uow:
+        atp = uow.inventory.atp_for(sorted(skus))
+        total = _totals(atp)
+        giving = {s for s in skus if total.get(s, 0) > 0}
+        candidates = uow.orders.backorder_candidates(giving) if giving else []
+        others = {s for c in candidates for s in c.waiting} - skus
+        if others:
+            atp.update(uow.inventory.atp_for(sorted(others)))
+            total = _totals(atp)
+    tally.skus = len(giving)
+    misses: dict[str, int] = defaultdict(int)
+    for c in sorted(candidates, key=urgency):
+        if not any(total.get(s, 0) > 0 and misses[s] < MISSES_PER_SKU for s in giving):
+            break
+        if not _could_complete(c, atp, total) or all(misses[s] >= MISSES_PER_SKU for s in c.waiting if s in giving):
+            tally.skipped += 1
+            continue
+        tally.tried += 1
+        try:
+            outcome = allocate(ctx, c.order_id, actor, event_type="allocated_from_backorder", quiet=True)
+        except DomainError as exc:  # cancelled, held or allocated by someone else since the candidates were read
+            log.info("backorder retry of %s skipped: %s", c.order_id, exc.detail)
+            continue
+        if outcome is not None and outcome.shipments:  # shipments planned: the order's units are placed
+            tally.allocated += 1
+            tally.allocated_ids.append(c.order_id)
+            for shipment in outcome.held:
+                if shipment.id in outcome.shipments:
+                    for line in shipment.lines:
+                        atp[(shipment.node, line.sku)] = atp.get((shipment.node, line.sku), 0) - line.qty
+                        total[line.sku] = total.get(line.sku, 0) - line.qty
+            for s in c.waiting:
+                misses[s] = 0
+        else:
+            for s in c.waiting:
+                misses[s] += 1
+    return tally
+
+
+def _totals(atp: dict[tuple[str, str], int]) -> dict[str, int]:
+    total: dict[str, int] = defaultdict(int)
+    for (_node, sku), units in atp.items():
+        total[sku] += max(0, units)
+    return total
+
+
+def _could_complete(candidate, atp, total) -> bool:
+    if candidate.pickup_node is not None:
+        return all(atp.get((candidate.pickup_node, s), 0) >= q for s, q in candidate.waiting.items())
+    return all(total.get(s, 0) >= q for s, q in candidate.waiting.items())
+
+
+# ------------------------------------------------------------------ the worker
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def run_once(ctx, worker: str | None = None, *, limit: int | None = None) -> RetryTally:
+    """Claim one batch of queued SKUs, retry their waiting orders, delete the batch. Returns the tally."""
+    from omnialloc.services.events import now
+
+    s = ctx.settings
+    worker = worker or new_worker_id()
+    at = now()
+    with ctx.uow() as uow:
+        claimed = BackorderJobRepository(uow.conn).claim(
+            worker, now=at, stale_before=at - timedelta(seconds=s.backorder_lease_seconds),
+            limit=limit or s.backorder_batch_size)
+        uow.commit()
+    if not claimed:
+        return RetryTally()
+    tally = retry(ctx, {sku for _id, sku in claimed})
+    tally.jobs = len(claimed)
+    with ctx.uow() as uow:
+        BackorderJobRepository(uow.conn).finish([i for i, _sku in claimed], worker)
+        uow.commit()
+    if tally.allocated:
+        log.info("backorders: %d order(s) allocated (%d tried) for %d SKU(s)", tally.allocated, tally.tried,
+                 tally.skus)
+    return tally
+
+
+def drain(ctx, *, max_batches: int = 10_000) -> RetryTally:
+    """Run batches until the queue is empty (tests, scripts, ``--once`` style callers)."""
+    total = RetryTally()
+    worker = new_worker_id()
+    for _ in range(max_batches):
+        tally = run_once(ctx, worker)
+        if not tally.jobs:
+            break
+        total.add(tally)
+    return total
+
+
+def sweep(ctx) -> RetryTally:
+    """Retry every SKU some order waits for (what no stock change announces, e.g. capacity freed overnight)."""
+    with ctx.uow(readonly=True) as uow:
+        skus = uow.orders.waiting_skus()
+    return retry(ctx, skus)
+
+
+def pending(ctx) -> int:
+    with ctx.uow(readonly=True) as uow:
+        return BackorderJobRepository(uow.conn).pending()
+
+
+def run_worker(ctx, stop, *, poll_seconds: float | None = None) -> RetryTally:
+    """Retry queued backorders until ``stop`` (a ``threading.Event``) is set; sweep now and then.
+
+    A failing pass (the database away) is logged and retried after the poll interval: the rows it
+    claimed are claimed again once their lease runs out.
+    """
+    s = ctx.settings
+    poll = s.backorder_poll_ms / 1000 if poll_seconds is None else poll_seconds
+    worker = new_worker_id()
+    total = RetryTally()
+    next_sweep = time.monotonic() + s.backorder_sweep_seconds
+    while not stop.is_set():
+        try:
+            if time.monotonic() >= next_sweep:
+                total.add(sweep(ctx))
+                next_sweep = time.monotonic() + s.backorder_sweep_seconds
+            tally = run_once(ctx, worker)
+            total.add(tally)
+        except Exception:  # noqa: BLE001 - keep the worker alive; the claim's lease makes the work come back
+            log.exception("backorder retry pass failed; trying again in %.1f s", poll)
+            tally = RetryTally()
+        if not tally.jobs:
+            stop.wait(poll)
+    return total

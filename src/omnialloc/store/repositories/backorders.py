@@ -1,0 +1,60 @@
+"""The backorder retry queue (``backorder_jobs``): append a SKU in the changing transaction, claim, finish.
+
+Claiming follows the notification outbox: a short transaction picks due rows
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two workers never wait on each
+other; SQLite's ``BEGIN IMMEDIATE`` write lock serialises claimers) and stamps
+each with the worker and the time, guarded by the values it read (a
+compare-and-set), then commits. The worker does the retries outside that
+transaction and deletes its rows. A row whose claim is older than the lease
+(its worker died) is due again. Writers only ever INSERT, so a receipt never
+waits for a worker's lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from omnialloc.store.repositories._base import Repository, utcnow
+from omnialloc.store.tables_backorders import backorder_jobs as J
+
+_INSERT = J.insert()
+
+
+class BackorderJobRepository(Repository):
+    def add(self, skus: Iterable[str], reason: str, *, at: datetime | None = None) -> int:
+        """Queue a retry of the orders waiting for each of ``skus``; returns how many rows were written."""
+        at = at or utcnow()
+        rows = [{"sku": sku, "reason": reason[:40], "created_at": at} for sku in sorted(set(skus))]
+        if rows:
+            self.conn.execute(_INSERT, rows)
+        return len(rows)
+
+    def claim(self, worker: str, *, now: datetime, stale_before: datetime, limit: int) -> list[tuple[int, str]]:
+        """Stamp up to ``limit`` due rows (never claimed, or claimed before ``stale_before``) as this worker's;
+        returns (id, sku) of the rows won, oldest first. Run in its own short transaction and commit at once.
+
+        One statement: ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) AND <still due>
+        RETURNING``; the repeated condition is the compare-and-set."""
+        due = sa.or_(J.c.claimed_at.is_(None), J.c.claimed_at < stale_before)
+        pick = sa.select(J.c.id).where(due).order_by(J.c.id).limit(limit)
+        if self.conn.dialect.name == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        q = (J.update().where(J.c.id.in_(pick), due)
+             .values(claimed_by=worker[:80], claimed_at=now).returning(J.c.id, J.c.sku))
+        return sorted((r.id, r.sku) for r in self.conn.execute(q))
+
+    def finish(self, ids: Iterable[int], worker: str) -> int:
+        """Delete the rows this worker claimed and handled (not ones another worker re-claimed since)."""
+        ids = list(ids)
+        done = 0
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start:start + 1000]
+            done += self.conn.execute(J.delete().where(J.c.id.in_(chunk), J.c.claimed_by == worker[:80])).rowcount
+        return done
+
+    def pending(self) -> int:
+        """Rows not yet finished (claimed or not)."""
+        return self.conn.execute(sa.select(sa.func.count()).select_from(J)).scalar_one()
