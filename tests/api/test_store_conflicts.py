@@ -151,6 +151,16 @@ def test_a_receipt_racing_the_first_stock_of_a_position_adds_to_it(app, keys, cl
                                                                  inventory.c.sku == sku)).scalar_one() == 8
 
 
+def test_a_receipt_for_a_position_without_a_row_creates_it_with_the_delta(client, keys, clean_engine):
+    node, sku = _free_position(clean_engine)
+    r = client.post("/inventory/adjustments", headers=auth(keys["admin"]), json={"adjustments": [
+        {"node": node, "sku": sku, "delta": 3, "reason": "receipt"}]})
+    assert r.status_code == 200, r.get_json()
+    with clean_engine.connect() as conn:
+        assert conn.execute(sa.select(inventory.c.on_hand, inventory.c.reserved).where(
+            inventory.c.node == node, inventory.c.sku == sku)).one() == (3, 0)
+
+
 # ---------------------------------------------------------------- customer preferences (subject, channel)
 def test_a_preference_change_racing_another_for_the_same_customer_wins_after_it(app, keys, clean_engine):
     from omnialloc.store.tables_notify import customer_preferences
@@ -189,6 +199,15 @@ def test_a_first_store_credit_racing_another_for_the_same_customer_adds_up(clean
     with clean_engine.connect() as conn:
         assert conn.execute(sa.select(store_credit_balances.c.balance_paise)
                             .where(store_credit_balances.c.customer_id == "cust-race")).scalar_one() == 1200
+
+
+def test_a_first_store_credit_is_its_amount(clean_engine):
+    from omnialloc.store.repositories.returns import StoreCreditRepository
+
+    with clean_engine.connect() as conn, conn.begin():
+        repo = StoreCreditRepository(conn)
+        assert repo.move("cust-first", 700, actor="test", reason="first") == 700
+        assert repo.move("cust-first", 300, actor="test", reason="second") == 1000
 
 
 # ---------------------------------------------------------------- the mapping, on real violations

@@ -205,6 +205,12 @@ orders = sa.Table(
     sa.Index(None, "created_at", "id"),  # cursor pagination by (created_at, id)
     sa.Index(None, "ship_pin"),
 )
+# A channel's customers, by what their orders name them (store.repositories.customers; migration 0014).
+sa.Index("ix_orders_customer_id_channel", orders.c.customer_id, orders.c.channel)
+sa.Index("ix_orders_email_channel", sa.func.lower(orders.c.ship_email), orders.c.channel)
+sa.Index("ix_orders_phone_channel",
+         sa.func.replace(sa.func.replace(orders.c.ship_phone, sa.literal_column("' '"), sa.literal_column("''")),
+                         sa.literal_column("'-'"), sa.literal_column("''")), orders.c.channel)
 
 order_lines = sa.Table(
     "order_lines", metadata,

@@ -19,7 +19,9 @@ class Repository:
 
 def insert(conn: Connection, table):
     """``INSERT`` with ``ON CONFLICT`` (``on_conflict_do_nothing`` / ``_do_update``) for this connection's backend
-    (PostgreSQL and SQLite share the syntax): a write that two requests may race to make first."""
+    (PostgreSQL and SQLite share the syntax): a write that two requests may race to make first. Whether the
+    row was inserted: add ``.returning(<a key column>)`` and look for a row (an INSERT's rowcount is not
+    reported on every driver)."""
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:

@@ -161,6 +161,7 @@ class InventoryRepository(Repository):
         # No row yet. Another request may be creating it at this moment (its insert not yet committed, so
         # the update above did not see it): insert unless it exists by then, else add to the row it made.
         row = dict(node=node, sku=sku, on_hand=delta, reserved=0, safety_stock=0, updated_at=utcnow())
-        if self.conn.execute(insert(self.conn, inv).values(**row).on_conflict_do_nothing()).rowcount == 1:
+        made = insert(self.conn, inv).values(**row).on_conflict_do_nothing().returning(inv.c.node)
+        if self.conn.execute(made).first() is not None:
             return True
         return self.conn.execute(q).rowcount == 1

@@ -185,7 +185,7 @@ class StoreCreditRepository(Repository):
             # The customer's first credit, or one racing it (another request's uncommitted first row, which
             # the update above could not see): insert unless the row exists by then, else add to it.
             first = insert(self.conn, B).values(customer_id=customer_id, balance_paise=delta, updated_at=now)
-            if self.conn.execute(first.on_conflict_do_nothing()).rowcount != 1:
+            if self.conn.execute(first.on_conflict_do_nothing().returning(B.c.customer_id)).first() is None:
                 self.conn.execute(B.update().where(B.c.customer_id == customer_id)
                                   .values(balance_paise=B.c.balance_paise + delta, updated_at=now))
         balance = self.balance(customer_id)
