@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from omnialloc.rules.errors import RuleProblem
@@ -131,6 +132,11 @@ class Action:
     params: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
+        """The action as JSON (a fresh dict: callers may keep it in results they change)."""
+        return dict(self._json)
+
+    @cached_property
+    def _json(self) -> dict:
         return {"type": self.type, **{k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()}}
 
 

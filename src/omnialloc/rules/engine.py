@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from omnialloc.rules.actions import FRAUD_TAG, Action, check_actions
@@ -49,12 +50,17 @@ class CompiledRule:
     def sort_key(self) -> tuple:
         return (self.priority, self.id if self.id is not None else 0, self.name)
 
-    @property
+    @cached_property
     def label(self) -> str:
         ident = f"#{self.id} " if self.id is not None else ""
         return f"rule {ident}{self.name!r}"
 
     def ref(self) -> dict:
+        """Which rule (for results; one dict per rule, shared: read it, do not change it)."""
+        return self._ref
+
+    @cached_property
+    def _ref(self) -> dict:
         return {"rule_id": self.id, "name": self.name, "kind": str(self.kind), "priority": self.priority,
                 "version": self.version}
 

@@ -11,7 +11,9 @@ A guard is found on the typed AST (rule-engine's public node attributes):
 - ``path == "text"`` or ``"text" == path``; ``path in ["a", "b"]``; ``G1 or G2`` on the same path;
 - ``$any([line.F == "x" for line in lines])`` (and ``in`` lists): some line's F is one of the values;
 
-for ``path`` one of `INDEXED`. A PIN pattern ``ship_to.pin =~ "^78"`` guards on the PIN's literal prefix. Each rule is filed under
+for ``path`` one of `INDEXED`. A PIN pattern ``ship_to.pin =~ "^78"`` guards on the PIN's literal prefix; a rule with no such guard
+but a threshold on a number of the order (``order.value > 500000``, ``order.line_count <= 2``, see
+`RANGED`) is filed under it and is a candidate only for orders past it. Each rule is filed under
 its most selective guard (the smallest share of orders it lets through);
 rules without a guard are always candidates. Candidates come back in evaluation order, so conflicts,
 ``stop_processing`` and every result are exactly those of evaluating all rules. The one difference:
@@ -21,14 +23,21 @@ in the condition, ``and`` would not have evaluated the rest either).
 
 from __future__ import annotations
 
+import bisect
+import operator
 import re
 from typing import Any, Iterable
 
-from rule_engine.ast.binary.comparison import ComparisonExpression, FuzzyComparisonExpression, LogicExpression
+from rule_engine.ast.binary.comparison import (
+    ArithmeticComparisonExpression,
+    ComparisonExpression,
+    FuzzyComparisonExpression,
+    LogicExpression,
+)
 from rule_engine.ast.expression.access import ContainsExpression, GetAttributeExpression
 from rule_engine.ast.expression.control import ComprehensionExpression
 from rule_engine.ast.expression.resolution import FunctionCallExpression, SymbolExpression
-from rule_engine.ast.literal import ArrayExpression, StringExpression
+from rule_engine.ast.literal import ArrayExpression, FloatExpression, StringExpression
 
 # Fields worth indexing: text with few values per order. Line fields are tested through $any.
 INDEXED = ("order.channel", "order.payment_mode", "ship_to.state", "ship_to.region", "ship_to.zone",
@@ -42,6 +51,13 @@ _CARDINALITY = {"order.channel": 5, "order.payment_mode": 2, "ship_to.state": 36
 
 Guard = tuple[str, frozenset[str]]   # (path, values); path "ship_to.pin^" holds prefixes of the PIN
 
+# Numbers of the order a threshold guard (``order.value > 500000``) is indexed on, when a rule has no
+# guard on a text field: the rule is a candidate only for orders past its threshold.
+RANGED = ("order.value", "order.total_weight_g", "order.line_count", "customer.order_count")
+Threshold = tuple[str, str, Any]     # (path, ">" | ">=" | "<" | "<=", constant)
+_FLIP = {">": "<", ">=": "<=", "<": ">", "<=": ">="}
+_OPS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+
 
 def guard_of(expression) -> Guard | None:
     """The most selective guard of a condition's expression, or None."""
@@ -51,6 +67,26 @@ def guard_of(expression) -> Guard | None:
 
 def _selectivity(guard: Guard) -> tuple:
     return (len(guard[1]) / _CARDINALITY.get(guard[0], 10), guard[0])
+
+
+def threshold_of(expression) -> Threshold | None:
+    """A top-level conjunct ``field > constant`` (or >=, <, <=, either side) on one of `RANGED`."""
+    for node in _conjuncts(expression):
+        if type(node) is ArithmeticComparisonExpression:
+            for field, const, op in ((node.left, node.right, _OPS[node.type]),
+                                     (node.right, node.left, _FLIP[_OPS[node.type]])):
+                path = _path(field, None)
+                if path in RANGED and isinstance(const, FloatExpression):
+                    return path, op, const.value
+    return None
+
+
+def _conjuncts(node) -> Iterable:
+    if isinstance(node, LogicExpression) and node.type == "and":
+        yield from _conjuncts(node.left)
+        yield from _conjuncts(node.right)
+    else:
+        yield node
 
 
 def _conjunct_guards(node) -> Iterable[Guard | None]:
@@ -70,7 +106,7 @@ def _guard(node, line_var: str | None) -> Guard | None:
     if isinstance(node, ComparisonExpression) and type(node) is ComparisonExpression and node.type == "eq":
         for field, const in ((node.left, node.right), (node.right, node.left)):
             path = _path(field, line_var)
-            if path and isinstance(const, StringExpression):
+            if path in INDEXED and isinstance(const, StringExpression):
                 return path, frozenset([const.value])
         return None
     if isinstance(node, FuzzyComparisonExpression) and node.type == "eq_fzm" and isinstance(node.right, StringExpression):
@@ -82,7 +118,7 @@ def _guard(node, line_var: str | None) -> Guard | None:
     if isinstance(node, ContainsExpression):
         path = _path(node.member, line_var)
         values = _constant_texts(node.container)
-        if path and values is not None:
+        if path in INDEXED and values is not None:
             return path, values
         return None
     if isinstance(node, FunctionCallExpression) and isinstance(node.function, SymbolExpression) \
@@ -115,7 +151,7 @@ def _path(node, line_var: str | None) -> str | None:
         path = f"lines.{node.name}" if root == line_var else None
     else:
         path = f"{root}.{node.name}" if root != "lines" else None
-    return path if path in INDEXED else None
+    return path if path in INDEXED or path in RANGED else None
 
 
 _LITERAL_RUN = re.compile(r"[A-Za-z0-9 _-]+")
@@ -148,14 +184,48 @@ def _constant_texts(node) -> frozenset[str] | None:
     return None
 
 
-def _values(facts, path: str) -> Iterable[Any]:
+def _reader(path: str):
+    """``facts -> the values of path`` (a PIN's prefixes, every line's value, or the one value)."""
     if path == "ship_to.pin^":
-        pin = facts.ship_to.pin
-        return [pin[:k] for k in range(1, len(pin) + 1)]
+        def prefixes(facts):
+            pin = facts.ship_to.pin
+            return [pin[:k] for k in range(1, len(pin) + 1)]
+        return prefixes
     root, name = path.split(".")
     if root == "lines":
-        return {getattr(line, name) for line in facts.lines}
-    return (getattr(getattr(facts, root), name),)
+        get = operator.attrgetter(name)
+        return lambda facts: {get(line) for line in facts.lines}
+    one = operator.attrgetter(path)
+    return lambda facts: (one(facts),)
+
+
+class _Thresholds:
+    """Rules guarded by ``field > c`` / ``field >= c`` (lower bounds) or ``< c`` / ``<= c`` (upper bounds)
+    on one number, sorted by the constant: the rules an order passes are a prefix or a suffix."""
+
+    def __init__(self):
+        self.lower: list[tuple[Any, int, int]] = []   # (c, 0 for > / 1 for >=, position)
+        self.upper: list[tuple[Any, int, int]] = []   # (c, 0 for <= / 1 for <, position)
+
+    def add(self, op: str, const, pos: int) -> None:
+        if op in (">", ">="):
+            self.lower.append((const, 0 if op == ">" else 1, pos))
+        else:
+            self.upper.append((const, 0 if op == "<=" else 1, pos))
+
+    def freeze(self) -> None:
+        self.lower.sort()
+        self.upper.sort()
+        self._lower_keys = [c for c, _, _ in self.lower]
+        self._upper_keys = [c for c, _, _ in self.upper]
+
+    def passing(self, value, out: list[int]) -> None:
+        # lower bounds: c < value passes '>', c <= value passes '>='
+        cut = bisect.bisect_right(self._lower_keys, value)
+        out.extend(pos for c, strict, pos in self.lower[:cut] if c < value or strict)
+        # upper bounds: value < c passes '<', value <= c passes '<='
+        cut = bisect.bisect_left(self._upper_keys, value)
+        out.extend(pos for c, strict, pos in self.upper[cut:] if value < c or not strict)
 
 
 class RuleIndex:
@@ -165,26 +235,39 @@ class RuleIndex:
         self.rules = rules
         self.always: list[int] = []
         self.by_path: dict[str, dict[str, list[int]]] = {}
+        self.by_number: dict[str, _Thresholds] = {}
         for pos, rule in enumerate(rules):
-            guard = guard_of(rule.condition.rule.statement.expression)
+            expression = rule.condition.rule.statement.expression
+            guard = guard_of(expression)
             if guard is None:
+                threshold = threshold_of(expression)
+                if threshold is not None:
+                    path, op, const = threshold
+                    self.by_number.setdefault(path, _Thresholds()).add(op, const, pos)
+                    continue
                 self.always.append(pos)
                 continue
             path, values = guard
             table = self.by_path.setdefault(path, {})
             for value in values:
                 table.setdefault(value, []).append(pos)
+        for thresholds in self.by_number.values():
+            thresholds.freeze()
         self.indexed = len(rules) - len(self.always)
+        self._tables = [(_reader(path), table) for path, table in self.by_path.items()]
+        self._numbers = [(operator.attrgetter(path), thresholds) for path, thresholds in self.by_number.items()]
 
     def candidates(self, facts) -> tuple | list:
-        if not self.by_path:
+        if not self.by_path and not self.by_number:
             return self.rules
         picked = list(self.always)
-        for path, table in self.by_path.items():
-            for value in _values(facts, path):
+        for read, table in self._tables:
+            for value in read(facts):
                 hit = table.get(value)
                 if hit:
                     picked.extend(hit)
+        for read, thresholds in self._numbers:
+            thresholds.passing(read(facts), picked)
         if len(picked) == len(self.always):
             return [self.rules[p] for p in picked]
         rules = self.rules

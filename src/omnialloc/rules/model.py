@@ -78,7 +78,16 @@ class Catalog:
         return {k.value for k in NodeKind}
 
     def expand(self, nodes=(), groups=(), kinds=()) -> list[str]:
-        """Node codes named directly, through a group, or through a kind, sorted, known ones only."""
+        """Node codes named directly, through a group, or through a kind, sorted, known ones only
+        (remembered per selection: a rule's selection is expanded for every order it fires on)."""
+        key = (tuple(nodes), tuple(groups), tuple(kinds))
+        memo = self.__dict__.setdefault("_expanded", {})
+        hit = memo.get(key)
+        if hit is None:
+            hit = memo[key] = self._expand(nodes, groups, kinds)
+        return list(hit)
+
+    def _expand(self, nodes, groups, kinds) -> list[str]:
         wanted = set(nodes) & set(self.nodes)
         gs, ks = set(groups), set(kinds)
         for code, info in self.nodes.items():

@@ -119,8 +119,19 @@ def catalog_of(nodes, carriers, skus=None) -> Catalog:
     )
 
 
+_catalogs: dict[int, tuple[object, Catalog]] = {}
+
+
 def network_catalog(net) -> Catalog:
-    return catalog_of(net.nodes, net.carriers)
+    """The catalogue of a loaded network, built once per network object (it is rebuilt on every reload)."""
+    held = _catalogs.get(id(net))
+    if held is not None and held[0] is net:
+        return held[1]
+    catalog = catalog_of(net.nodes, net.carriers)
+    if len(_catalogs) > 16:
+        _catalogs.clear()
+    _catalogs[id(net)] = (net, catalog)
+    return catalog
 
 
 def facts_for(uow, order: Order, net, *, skus=None, dest=None) -> Facts:

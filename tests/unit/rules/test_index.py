@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omnialloc.rules import RuleSet
-from omnialloc.rules.index import guard_of
+from omnialloc.rules.index import guard_of, threshold_of
 from omnialloc.rules.model import RuleKind
 
 from .builders import CATALOG, facts, rule
@@ -22,8 +22,15 @@ GUARDED = [
     ('ship_to.region == "south" and (order.promised_days ?? 99) <= 2', ("ship_to.region", {"south"})),
     ('ship_to.pin =~ "^78" and order.payment_mode == "COD"', ("ship_to.pin^", {"78"})),
 ]
+THRESHOLDS = [
+    ("order.value > 100000", ("order.value", ">", 100000)),
+    ("order.value >= 49900 and not customer.is_repeat", ("order.value", ">=", 49900)),
+    ("100000 < order.value", ("order.value", ">", 100000)),
+    ("order.line_count < 2", ("order.line_count", "<", 2)),
+    ("order.total_weight_g <= 250 or false", None),  # an or: no threshold the whole condition needs
+    ("order.total_weight_g <= 250", ("order.total_weight_g", "<=", 250)),
+]
 UNGUARDED = [
-    "order.value > 100000",
     'order.channel == "web" or order.value > 5',      # an or over different facts guards nothing
     'not (order.channel == "web")',
     '$all([line.sku == "SHOE-9" for line in lines])',  # true on... every line: no single value required
@@ -39,9 +46,16 @@ def test_guards_are_found_on_the_conjuncts_that_require_a_value():
     for text in UNGUARDED:
         r = rule("validation", text, {"type": "add_tag", "tag": "x"})
         assert guard_of(r.condition.rule.statement.expression) is None, text
+        assert threshold_of(r.condition.rule.statement.expression) is None, text
 
 
-CONDITIONS = [t for t, _ in GUARDED] + UNGUARDED
+def test_thresholds_are_found_on_numbers_of_the_order():
+    for text, expected in THRESHOLDS:
+        r = rule("validation", text, {"type": "add_tag", "tag": "x"})
+        assert threshold_of(r.condition.rule.statement.expression) == expected, text
+
+
+CONDITIONS = [t for t, _ in GUARDED] + [t for t, _ in THRESHOLDS] + UNGUARDED
 ACTIONS = [{"type": "add_tag", "tag": "a"}, {"type": "set_priority", "priority": 5}, {"type": "hold", "reason": "r"},
            {"type": "set_priority", "priority": 9}]
 
@@ -54,7 +68,7 @@ orders = st.builds(
     st.sampled_from(["web", "pos", "amazon"]), st.sampled_from(["COD", "PREPAID"]),
     st.sampled_from(["TN", "KL", "KA", "MH"]), st.sampled_from(["south", "west"]), st.sampled_from(["781001", "600001"]),
     st.lists(st.tuples(st.sampled_from(["TSHIRT-M", "SHOE-9", "PHONE-X", "CASE-X"]), st.integers(1, 3),
-                       st.integers(0, 200_000)), min_size=1, max_size=3),
+                       st.sampled_from([0, 49_900, 50_000, 100_000, 200_000])), min_size=1, max_size=3),
     st.none() | st.integers(1, 5))
 
 
@@ -74,7 +88,8 @@ def _reference(rules, f) -> list[str]:
 def test_indexed_evaluation_fires_exactly_the_rules_a_full_scan_fires(specs, fs):
     rules = [rule("validation", c, a, priority=p, stop=stop) for c, a, p, stop in specs]
     rs = RuleSet(rules)
-    assert rs.index[RuleKind.VALIDATION].indexed == sum(c in dict(GUARDED) for c, *_ in specs)
+    indexed = {t for t, _ in GUARDED} | {t for t, th in THRESHOLDS if th is not None}
+    assert rs.index[RuleKind.VALIDATION].indexed == sum(c in indexed for c, *_ in specs)
     for f in fs:
         out = rs.validate(f)
         assert [x["name"] for x in out.fired] == _reference(rules, f)
@@ -106,3 +121,14 @@ def test_pin_prefix_rules_are_candidates_only_for_their_pins():
     rs = RuleSet([r])
     assert rs.candidates(RuleKind.VALIDATION, facts(pin="781001")) == [r]
     assert rs.candidates(RuleKind.VALIDATION, facts(pin="600001")) == []
+
+
+def test_threshold_boundaries_are_exact():
+    f = facts(lines=(("TSHIRT-M", 1, 49_900),))  # value 49900 paise, weight 250 g, one line
+    rules = [rule("validation", text, {"type": "add_tag", "tag": "x"}, priority=i)
+             for i, text in enumerate(["order.value >= 49900", "order.value > 49900", "49900 <= order.value",
+                                       "order.total_weight_g <= 250", "order.total_weight_g < 250",
+                                       "250 > order.total_weight_g", "order.line_count < 2", "order.line_count > 1"])]
+    rs = RuleSet(rules)
+    assert [r.name for r in rs.candidates(RuleKind.VALIDATION, f)] == _reference(rules, f) == [
+        rules[i].name for i in (0, 2, 3, 6)]
