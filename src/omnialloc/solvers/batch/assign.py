@@ -47,6 +47,23 @@ def set_partitions(L: int) -> tuple[tuple[int, ...], ...]:
     return tuple(out)
 
 
+def _partitions(L: int, opts: dict) -> tuple:
+    """The partitions `best_for_order` tries: all of them up to 7 lines; above, singletons and the
+    whole order plus, for every other block that has a column, that block with the rest as one block
+    (when it has a column) or as singletons."""
+    parts = set_partitions(L)
+    if L <= 7:
+        return parts
+    whole = (1 << L) - 1
+    more = []
+    for m in opts:
+        if m == whole or not m & (m - 1):
+            continue
+        rest = whole & ~m
+        more.append((m, rest) if rest in opts else (m,) + tuple(1 << i for i in range(L) if rest >> i & 1))
+    return parts + tuple(sorted(more))
+
+
 class Index:
     """Per-order lookup: order -> {mask: pattern indices sorted by cost}."""
 
@@ -167,7 +184,7 @@ def best_for_order(ix: Index, st: State, o: int, price=None, open_fixed: bool = 
         return r
 
     split, kmax = ix.split[o], ix.kmax[o]
-    for part in set_partitions(L):
+    for part in _partitions(L, opts):
         # val: a lower bound on this partition's cost while blocks are added (one split penalty is
         # given back up front: an order that ships anything pays (shipments - 1) penalties)
         val = -split

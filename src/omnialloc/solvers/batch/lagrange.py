@@ -40,8 +40,12 @@ from functools import lru_cache
 import numpy as np
 
 from .model import pattern_lines
-from .patterns import MAX_LINES_FULL, Patterns
+from .patterns import Patterns
 from .problem import BatchData
+
+
+#: orders up to this many lines get the exact subset DP (3^L steps per order)
+FULL_DP_MAX_LINES = 12
 
 
 @dataclass
@@ -203,7 +207,9 @@ class _Relaxed:
         self.groups = []
         for L in np.unique(nlines[nlines > 0]).tolist():
             orders = np.flatnonzero(nlines == L)
-            full = L <= MAX_LINES_FULL
+            # a subset DP over every mask up to 12 lines (orders above MAX_LINES_FULL have only some of
+            # them as columns: the others are simply absent); above, apart or whole only
+            full = L <= FULL_DP_MAX_LINES
             masks = np.arange(1, 1 << L) if full else np.array([1 << k for k in range(L)] + [(1 << L) - 1])
             col = {int(m): i for i, m in enumerate(masks.tolist())}
             bits = ((masks[:, None] >> np.arange(L)[None, :]) & 1).astype(float)  # (M, L)
@@ -212,6 +218,8 @@ class _Relaxed:
             loc = -np.ones(d.n_orders, dtype=np.int64)
             loc[orders] = np.arange(len(orders))
             gsel = np.flatnonzero(loc[self.g_order] >= 0)
+            if not full:  # the other columns of such orders are left out of the relaxed choice
+                gsel = gsel[np.isin(self.g_mask[gsel], masks)]
             gr = loc[self.g_order[gsel]]
             gc = np.array([col[int(m)] for m in self.g_mask[gsel].tolist()], dtype=np.int64)
             gid = -np.ones(pen.shape, dtype=np.int64)

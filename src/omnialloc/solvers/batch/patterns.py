@@ -14,9 +14,10 @@ order's incumbent shipments (what it holds now) are always columns, so
 keeping the live plan is always possible.
 
 Generation is vectorised per "number of lines" group. Orders with more than
-`MAX_LINES_FULL` lines get only single-line patterns and the full order per
-node (2^L subsets would explode); that restriction is reported, since the
-optimum over it may be above the true optimum for such orders.
+`MAX_LINES_FULL` lines get single-line patterns, the full order, and per
+node everything that node stocks of the order (2^L subsets would explode);
+that restriction is reported, and the bound of a batch with such orders is
+computed on a relaxation (`relax.py`), never on the restricted columns.
 """
 
 from __future__ import annotations
@@ -116,6 +117,17 @@ def build_patterns(d: BatchData) -> Patterns:
         part = _columns(d, R, L, _masks(L), start)
         if part is not None:
             parts.append(part)
+        if L > MAX_LINES_FULL:  # and per node: every line that node stocks, in one shipment
+            o, n = d.cand_order[R], d.cand_node[R]
+            LI = start[o][:, None] + np.arange(L)[None, :]
+            stocked = d.stock[n[:, None], d.line_sku[LI]] >= d.line_qty[LI]  # (R, L)
+            code = (stocked.astype(np.int64) << np.arange(L)[None, :]).sum(axis=1)
+            for c in np.unique(code).tolist():
+                if c and c & (c - 1) and c != (1 << L) - 1:  # not empty, one line, or all: those exist
+                    M = ((np.array([c]) >> np.arange(L)) & 1).astype(bool)[None, :]
+                    part = _columns(d, R[code == c], L, M, start)
+                    if part is not None:
+                        parts.append(part)
     # every order's incumbent shipments are columns (duplicates are merged below)
     for o, inc in enumerate(d.incumbent):
         if not inc:

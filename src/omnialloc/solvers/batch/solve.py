@@ -160,6 +160,8 @@ def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 600.0
             for o, ks in per.items():
                 st.take(ix, o, ks)
         bound = res.bound if res.bound is not None else lp.bound
+        if pats.restricted_orders:
+            bound = _valid_bound(d, deadline, lp_iterations)
         status = "OPTIMAL" if res.status == "Optimal" and not pats.restricted_orders else "FEASIBLE"
         _safety(stats, deadline)
         plan = _plan_from_state(d, ix, st, bound=bound, lp_unfilled_paise=lp_unf, method="mip",
@@ -193,6 +195,8 @@ def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 600.0
         best, best_name, bound = _fixed_exact(d, pats, ix, best, best_name, bound, deadline, mip_nodes, stats)
     fill_unfilled(ix, best)
     stats["t_improve"] = round(time.perf_counter() - t1, 3)
+    if pats.restricted_orders:  # the LP over restricted columns is no bound of the batch
+        bound = _valid_bound(d, deadline, lp_iterations)
     errs = check(ix, best)
     if errs:  # a bug, never a plan to apply
         raise AssertionError("; ".join(errs[:5]))
@@ -203,6 +207,13 @@ def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 600.0
     _safety(stats, deadline)
     return _plan_from_state(d, ix, best, bound=bound, lp_unfilled_paise=lp_unf, method=best_name,
                             status="FEASIBLE", seconds=time.perf_counter() - t0, stats=stats, prices=prices)
+
+
+def _valid_bound(d, deadline, lp_iterations):
+    from .relax import valid_bound
+
+    return valid_bound(d, lambda sub: solve_model(sub, build_patterns(sub), time_limit=_left(deadline),
+                                                  iteration_limit=lp_iterations).bound)
 
 
 def _left(deadline: float) -> float:
@@ -264,6 +275,15 @@ def _large(d, pats, ix, t0, deadline, mapper, progress, stats) -> BatchPlan:
         stats["closed_nodes"] = close_nodes(ix, st)
     st, name = _or_incumbent(ix, st, "lagrange+regions", 1, deadline, stats)
     fill_unfilled(ix, st)
+    if pats.restricted_orders:  # the relaxation over restricted columns is no bound of the batch
+        from .lagrange import lagrangian_bound
+        from .large import LAGRANGE2_ITERATIONS
+        from .relax import valid_bound
+
+        ub = float(total_cost(ix, st)["total"])
+        bound = valid_bound(d, lambda sub: lagrangian_bound(sub, build_patterns(sub), target=ub,
+                                                            iterations=LAGRANGE2_ITERATIONS,
+                                                            time_limit=_left(deadline)).bound)
     _safety(stats, deadline)
     errs = check(ix, st)
     if errs:  # a bug, never a plan to apply
