@@ -76,6 +76,9 @@ def create_app(settings: Settings | None = None, engine=None) -> APIFlask:
     from omnialloc.api import blueprints
 
     blueprints.register(app)
+    from omnialloc.api import idempotency
+
+    idempotency.install(app, blueprints=set(app.blueprints))  # every unsafe endpoint of the API (not the console)
     from omnialloc import console  # the operations console at /console (issue 12)
 
     console.register(app)
@@ -83,9 +86,19 @@ def create_app(settings: Settings | None = None, engine=None) -> APIFlask:
     return app
 
 
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "Makes a retry safe: the same key with the same request (per API key, for 24 h) replays the "
+                   "first answer (with `Idempotent-Replayed: true`) and changes nothing; the same key with "
+                   "another request is 422; while the first is still running a duplicate waits for it, then "
+                   "409 with Retry-After. A request that changed nothing frees its key.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+}
+
 _ERROR_DESCRIPTIONS = {
     "400": "The body is not valid JSON (malformed, not UTF-8, a byte order mark, NaN)",
     "401": "No API key, an unknown or revoked one, or (tracking) a bad signature",
+    "409": "Conflict with the current state, or the Idempotency-Key is still in use",
     "413": "The body is larger than the configured limit",
     "414": "The request target (path and query) is longer than 4,096 bytes",
     "415": "A body sent with another Content-Type than application/json (or none)",
@@ -138,6 +151,9 @@ def honest_spec(spec: dict) -> dict:
                 codes |= {"400", "413", "415", "422"}
             if op.get("security"):
                 codes.add("401")
+            if method != "get":
+                op.setdefault("parameters", []).append(_IDEMPOTENCY_KEY)
+                codes |= {"409", "422"}
             if any(p.get("in") == "query" for p in op.get("parameters", [])):
                 codes.add("422")
             for code in codes:

@@ -42,5 +42,13 @@ def _verify(token: str) -> Principal | None:
     return principal
 
 
+def principal_of_request() -> tuple[Principal, str] | None:
+    """The caller of this request and the digest of its API key (what its Idempotency-Keys are scoped by),
+    checked as the views' ``auth_required`` checks it; None without a valid key."""
+    token = getattr(auth.get_auth(), "token", None)
+    principal = _verify(token) if token else None
+    return None if principal is None else (principal, hash_key(token))
+
+
 def current() -> Principal:
     return auth.current_user  # type: ignore[return-value]

@@ -122,7 +122,8 @@ def install(app: APIFlask) -> None:
     def _domain_error(exc: DomainError):
         status = status_for(exc)
         body = error_body(status, exc.title, exc.detail, [fe.to_dict() for fe in exc.field_errors])
-        return jsonify(body), status
+        retry_after = getattr(exc, "retry_after", None)  # e.g. an Idempotency-Key still in use
+        return jsonify(body), status, ({"Retry-After": str(retry_after)} if retry_after else {})
 
     app.before_request_funcs.setdefault(None, []).insert(0, check_transport)  # first: before any other hook
 

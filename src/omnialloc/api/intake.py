@@ -110,7 +110,7 @@ def read_json(req: Request):
         raise MalformedBody("the request body is missing: send a JSON object with Content-Type: application/json",
                             field_errors=[FieldError("body", "required")])
     mimetype = req.mimetype
-    if not (mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))):
+    if not is_json(mimetype):
         sent = f"Content-Type {mimetype}" if mimetype else "no Content-Type"
         raise UnsupportedMediaType(f"the body was sent with {sent}; send JSON with Content-Type: application/json",
                                    field_errors=[FieldError("header.Content-Type", "must be application/json")])
@@ -125,6 +125,10 @@ def read_json(req: Request):
         message = f"the request body must be a JSON object, not {kind}"
         raise ValidationFailed(f"body: {message}", field_errors=[FieldError("body", message)])
     return value
+
+
+def is_json(mimetype: str) -> bool:
+    return mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))
 
 
 def parse_json(raw: bytes):

@@ -11,7 +11,9 @@ lock (a deferred BEGIN: a consistent snapshot; writes in it are a bug).
 After ``commit()`` the unit may be used again; the next statement begins a
 new transaction. Events (and their outbox rows) are queued and written just
 before the commit (see ``repositories.events``), and with or after them the
-shipment counters (see ``repositories.shipments``).
+shipment counters (see ``repositories.shipments``). A request that holds an
+Idempotency-Key marks it spent in the transaction of its change
+(``repositories.idempotency``).
 
 The reference revision token (what the per-process caches are keyed by) is read
 once per transaction, or taken on trust and checked later: see
@@ -36,6 +38,7 @@ from omnialloc.store.repositories import (
     ShipmentRepository,
     SkuRepository,
 )
+from omnialloc.store.repositories.idempotency import mark_in as mark_idempotency_key
 from omnialloc.store.repositories.returns import ReturnRepository, StoreCreditRepository
 from omnialloc.store.repositories.rules import REVISION_SEEN, RuleRepository
 
@@ -104,6 +107,9 @@ class UnitOfWork:
             self.conn.close()
 
     def commit(self) -> None:
+        # An Idempotency-Key the request holds is spent in the same transaction as its change (nothing
+        # held, the usual case: one context-variable read).
+        held = None if self.readonly else mark_idempotency_key(self.conn)
         # Last: the counter rows are the last rows this transaction locks (on PostgreSQL written by the
         # events' own statement when they fit it: one round trip less per allocation).
         counts = self.shipments.take_counts()
@@ -113,6 +119,8 @@ class UnitOfWork:
         self._forget_revision()
         if self.conn.in_transaction():
             self.conn.commit()
+        if held is not None:
+            held.committed = True
 
     def rollback(self) -> None:
         self.events.discard()
