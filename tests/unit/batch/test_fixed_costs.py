@@ -11,6 +11,7 @@ and shipments per node, a shipment only from an open node. Solved to optimality 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import itertools
 
@@ -104,3 +105,21 @@ def test_fixed_charge_with_capacities_against_the_exact_mip(seed):
         plan = solve_batch(d, **kw)
         assert plan.objective <= opt * 1.01 + 1e-6
         assert plan.bound <= opt + 1e-6 * max(1.0, opt)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10**6))
+def test_the_lagrangian_bound_counts_fixed_costs_and_stays_valid(seed):
+    from omnialloc.solvers.batch.lagrange import lagrangian_bound
+    from omnialloc.solvers.batch.patterns import build_patterns
+
+    d = random_batch(seed, n_orders=14, n_nodes=6, n_skus=4, max_lines=3, cap=False, fixed=True).compile()
+    opt = exact_optimum(d)
+    p = build_patterns(d)
+    free = dataclasses.replace(d, fixed=np.zeros_like(d.fixed))
+    without = lagrangian_bound(free, p, target=opt, iterations=300).bound
+    with_fixed = lagrangian_bound(d, p, target=opt, iterations=300).bound
+    assert with_fixed <= opt + 1e-6 * opt
+    assert with_fixed >= without - 1e-6 * opt  # never weaker than leaving fixed costs out
+    if d.fixed.any():
+        assert with_fixed >= 0.9 * opt

@@ -13,9 +13,15 @@ plan, so their priced slack is >= 0). The per-order minimum is exact over
 set partitions of the order's lines (a subset DP, vectorised over all
 orders with the same number of lines), without the "one shipment per
 (order, node)" row: dropping a row only lowers the bound, so it stays
-valid. Fixed node costs are left out of the bound for the same reason
-(they are >= 0). Prices improve by projected subgradient steps with a
-Polyak step towards the best known plan's cost.
+valid. Prices improve by projected subgradient steps with a Polyak step
+towards the best known plan's cost.
+
+Fixed node costs: the linking rows x_on <= y_n (order o ships from n only
+if n is open) are relaxed with prices nu_on in [0, f_n]. Each pattern of o
+at n costs nu_on more, and each node adds min(0, f_n - sum_o nu_on) (opened
+in the relaxation exactly when the orders' shares exceed its fixed cost).
+For nu = 0 this is the bound without fixed costs; the subgradient
+x_on - y_n moves the shares towards the fixed costs plans really pay.
 
 Per-order policy: preference costs are in the pattern costs; keep-together
 and minimum shipment value are in which patterns exist; an order allowed at
@@ -190,6 +196,13 @@ class _Relaxed:
         crow[self.cap_nodes] = np.arange(len(self.cap_nodes))
         self.pat_crow = crow[p.node]
         self.cb = np.maximum(d.cap[self.cap_nodes], 0).astype(float)
+        # fixed node costs: one price nu per (order, node) pair at a node with a fixed cost
+        fpat = d.fixed[p.node] > 0
+        u_pair, inv = np.unique((p.order * d.n_nodes + p.node)[fpat], return_inverse=True)
+        self.pat_pair = -np.ones(p.n, dtype=np.int64)
+        self.pat_pair[fpat] = inv
+        self.pair_node = u_pair % d.n_nodes if len(u_pair) else np.zeros(0, dtype=np.int64)
+        self.pair_fixed = d.fixed[self.pair_node].astype(float)
         # pattern groups: one per (order, block mask), patterns sorted inside
         self.perm = np.lexsort((p.mask, p.order))
         po, pm = p.order[self.perm], p.mask[self.perm]
@@ -229,17 +242,33 @@ class _Relaxed:
                                         (d.order_kmax[orders] >= 1) & (d.order_kmax[orders] < L),
                                         d.order_kmax[orders], 0)))
 
-    def price(self, lam: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    def price(self, lam: np.ndarray, mu: np.ndarray, nu: np.ndarray | None = None) -> np.ndarray:
         # float even with no stock rows (bincount of nothing is int)
         pr = np.bincount(self.ent_pat, weights=lam[self.ent_row] * self.ent_qty, minlength=self.p.n).astype(float)
         if len(mu):
             has = self.pat_crow >= 0
             pr[has] += mu[self.pat_crow[has]]
+        if nu is not None and len(nu):
+            has = self.pat_pair >= 0
+            pr[has] += nu[self.pat_pair[has]]
         return pr
 
-    def evaluate(self, lam: np.ndarray, mu: np.ndarray):
-        """L(lam, mu), the relaxed choice's use of every row, and its unfilled penalty."""
-        rc = (self.base_cost + self.price(lam, mu))[self.perm]
+    def open_term(self, nu: np.ndarray) -> tuple[float, np.ndarray]:
+        """sum_n min(0, f_n - sum_o nu_on) (each node opened in the relaxation when its shares exceed
+        its fixed cost), and the opened flag per node."""
+        n = self.d.n_nodes
+        share = np.bincount(self.pair_node, weights=nu, minlength=n) if len(nu) else np.zeros(n)
+        fixed = self.d.fixed.astype(float)
+        has = np.zeros(n, dtype=bool)
+        has[self.pair_node] = True
+        opened = has & (fixed - share < 0)
+        return float(np.minimum(0.0, fixed - share)[has].sum()), opened
+
+    def evaluate(self, lam: np.ndarray, mu: np.ndarray, nu: np.ndarray | None = None):
+        """L(lam, mu, nu), the relaxed choice's use of every row (and, with fixed costs, the
+        subgradient of nu), and its unfilled penalty."""
+        nu = np.zeros(len(self.pair_node)) if nu is None else nu
+        rc = (self.base_cost + self.price(lam, mu, nu))[self.perm]
         gmin = np.minimum.reduceat(rc, self.gstart)
         pos = np.where(rc <= np.repeat(gmin, np.diff(np.append(self.gstart, len(rc)))), np.arange(len(rc)), len(rc))
         garg = self.perm[np.minimum.reduceat(pos, self.gstart)]
@@ -306,7 +335,11 @@ class _Relaxed:
         use_stock = np.bincount(self.ent_row[e], weights=self.ent_qty[e], minlength=len(self.b))
         has = pick & (self.pat_crow >= 0)
         use_cap = np.bincount(self.pat_crow[has], minlength=len(self.cb)).astype(float)
-        value = total - self.split_back - float(lam @ self.b) - float(mu @ self.cb)
+        open_value, opened = self.open_term(nu)
+        value = total - self.split_back - float(lam @ self.b) - float(mu @ self.cb) + open_value
+        has = pick & (self.pat_pair >= 0)
+        use_pair = np.minimum(np.bincount(self.pat_pair[has], minlength=len(nu)), 1).astype(float)
+        self.last_nu_grad = use_pair - opened[self.pair_node].astype(float)
         return value, use_stock, use_cap, unfilled
 
 
@@ -325,16 +358,17 @@ def lagrangian_bound(d: BatchData, p: Patterns, *, target: float, iterations: in
     lam_max = float((rel.line_cost / d.line_qty).max()) if d.n_orders else 0.0
     mu_max = float(rel.line_cost.max()) * max(1, int(np.diff(d.order_line_start()).max(initial=1))) \
         if d.n_orders else 0.0
-    best, best_lam, best_mu, best_unf = -np.inf, lam.copy(), mu.copy(), 0.0
+    nu = np.zeros(len(rel.pair_node))
+    best, best_lam, best_mu, best_nu, best_unf = -np.inf, lam.copy(), mu.copy(), nu.copy(), 0.0
     theta, stall, history = theta0, 0, []
     it = 0
     for it in range(1, iterations + 1):
-        val, us, uc, unf = rel.evaluate(lam, mu)
+        val, us, uc, unf = rel.evaluate(lam, mu, nu)
         history.append(val)
         # a step counts as progress only if it lifts the bound noticeably; else the step shrinks
         progress = it == 1 or val > best + 1e-6 * abs(best)
         if it == 1 or val > best:
-            best, best_lam, best_mu, best_unf = val, lam.copy(), mu.copy(), unf
+            best, best_lam, best_mu, best_nu, best_unf = val, lam.copy(), mu.copy(), nu.copy(), unf
         if progress:
             stall = 0
         else:
@@ -351,11 +385,15 @@ def lagrangian_bound(d: BatchData, p: Patterns, *, target: float, iterations: in
         # rows already at price 0 with slack cannot move: leave them out of the step length
         gs = np.where((lam <= 0) & (gs < 0), 0.0, gs)
         gc = np.where((mu <= 0) & (gc < 0), 0.0, gc)
-        norm = float(gs @ gs + gc @ gc)
+        gn = rel.last_nu_grad
+        gn = np.where(((nu <= 0) & (gn < 0)) | ((nu >= rel.pair_fixed) & (gn > 0)), 0.0, gn)
+        norm = float(gs @ gs + gc @ gc + gn @ gn)
         if norm == 0 or theta < 1e-3 or time.perf_counter() - t0 > time_limit:
             break
         step = theta * max(target - val, 1e-6 * abs(target)) / norm
         lam = np.clip(lam + step * gs, 0.0, lam_max)
         mu = np.clip(mu + step * gc, 0.0, mu_max)
+        # a share above the node's fixed cost never helps: nu_on in [0, f_n]
+        nu = np.clip(nu + step * gn, 0.0, rel.pair_fixed)
     return LagrangeResult(float(best), best_unf, best_lam, best_mu, rel.stock_rows, rel.cap_nodes, it,
-                          time.perf_counter() - t0, history, rel.price(best_lam, best_mu))
+                          time.perf_counter() - t0, history, rel.price(best_lam, best_mu, best_nu))
