@@ -8,6 +8,16 @@ import sys
 from collections.abc import Sequence
 
 
+# The server's limits sit above the app's (api.intake: 4,096-byte request target, 100 header fields of at most
+# 8,192 bytes), so the app answers within them; past them gunicorn does, in the same problem+json shape
+# (api.gunicorn_workers). 8,190 is the longest request line gunicorn takes short of "unlimited", which would
+# let a client make a worker buffer a request line of any size.
+LIMITS = ("--limit-request-line", "8190", "--limit-request-fields", "200", "--limit-request-field_size", "16384")
+# gunicorn's worker class names -> ours, whose own error answers are problem+json
+WORKER_CLASSES = {"gthread": "omnialloc.api.gunicorn_workers.ThreadWorker",
+                  "sync": "omnialloc.api.gunicorn_workers.SyncWorker"}
+
+
 def gunicorn_argv(*, host: str, port: int, workers: int = 2, threads: int = 2, worker_class: str = "gthread",
                   access_log: bool = False, extra: Sequence[str] = ()) -> list[str]:
     """The argv that starts gunicorn on ``omnialloc.api.wsgi:app`` (argv[0] is the venv's gunicorn).
@@ -24,11 +34,14 @@ def gunicorn_argv(*, host: str, port: int, workers: int = 2, threads: int = 2, w
       The flip side: a second server started on a port already served would share it instead of
       failing, so ``port_taken`` is checked first (``omnialloc serve``).
 
+    - ``LIMITS`` and ``WORKER_CLASSES``: every error a client can get is in the API's one shape.
+
     ``extra``: more gunicorn options (the tests' shorter timeouts).
     """
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    argv = [gunicorn, "--preload", "--reuse-port", "--workers", str(workers), "--worker-class", worker_class,
-            "--threads", str(threads), "--bind", f"{host}:{port}"]
+    argv = [gunicorn, "--preload", "--reuse-port", "--workers", str(workers),
+            "--worker-class", WORKER_CLASSES.get(worker_class, worker_class),
+            "--threads", str(threads), "--bind", f"{host}:{port}", *LIMITS]
     if access_log:
         argv += ["--access-logfile", "-"]
     return argv + list(extra) + ["omnialloc.api.wsgi:app"]
