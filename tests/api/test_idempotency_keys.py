@@ -274,3 +274,18 @@ def test_every_unsafe_endpoint_documents_the_header(client):
             if method in ("post", "put", "patch", "delete"):
                 names = {p["name"] for p in op.get("parameters", []) if p.get("in") == "header"}
                 assert "Idempotency-Key" in names, (method, path)
+
+
+def test_a_capture_keeps_its_channel_and_external_id_rule_under_any_key(client, admin, uow_factory):
+    from tests.api.conftest import order_body
+
+    first = _post(client, admin, order_body("keyed-1"), "capture-a", path="/orders")
+    assert first.status_code == 201, first.get_json()
+    replay = _post(client, admin, order_body("keyed-1"), "capture-a", path="/orders")
+    assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
+    again = _post(client, admin, order_body("keyed-1"), "capture-b", path="/orders")  # another key, same order
+    assert again.status_code == 200 and again.get_json()["id"] == first.get_json()["id"]
+    clash = _post(client, admin, order_body("keyed-1", payment_mode="COD"), "capture-c", path="/orders")
+    assert clash.status_code == 409  # same external_id, another body: capture's own rule
+    with uow_factory(readonly=True) as uow:
+        assert uow.orders.count() == 1
