@@ -258,11 +258,9 @@ def _check_subject(subject: str) -> str:
 
 
 def _upsert_preference(conn, row: dict) -> None:
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(P).values(**row)
+    from omnialloc.store.repositories._base import insert
+
+    stmt = insert(conn, P).values(**row)
     stmt = stmt.on_conflict_do_update(index_elements=[P.c.subject, P.c.channel],
                                       set_={"opted_out": stmt.excluded.opted_out,
                                             "updated_at": stmt.excluded.updated_at,
