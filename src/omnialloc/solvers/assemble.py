@@ -103,8 +103,8 @@ def violations(inst: Instance, sol: Sol) -> list[str]:
         out.append("partial fulfilment is not allowed")
     if inst.partial and not inst.group_ok(np.array(sol.unfilled)[None, :])[0]:
         out.append("a keep-together group is partly unfilled")
-    if p.max_shipments is not None and len(sol.ships) > p.max_shipments:
-        out.append(f"more than {p.max_shipments} shipment(s)")
+    if len(sol.ships) > inst.kmax:
+        out.append(f"more than {inst.kmax} shipment(s)")
     return out
 
 

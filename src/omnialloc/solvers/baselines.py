@@ -110,10 +110,19 @@ def max_stock(inst: Instance) -> Sol | str:
     return _finish(inst, "max_stock", *g)
 
 
-def cost_greedy(inst: Instance) -> Sol | str:
+def best_single(inst: Instance) -> Sol | None:
+    """The cheapest plan that ships the whole order from one node (ties: the preferred node)."""
     cost, _ = _whole_order_costs(inst)
     if inst.n_cand and cost.min() < INF:
         return _single(inst, int(np.argmin(cost)))
+    return None
+
+
+def cost_greedy(inst: Instance) -> Sol | str:
+    single = best_single(inst)
+    if single is not None:
+        return single
+    cost, _ = _whole_order_costs(inst)
     Qn = np.zeros((inst.n_cand, inst.n_lines), dtype=np.int64)
     taken = np.zeros_like(inst.stock)
     current, _ = inst.own_node_costs(Qn)

@@ -1,22 +1,27 @@
-"""Lower bounds on plan cost, used to prove optimality and to prune nodes.
+"""Lower bounds on plan cost, used to prove optimality and to prune nodes (docs/solver.md).
 
-A plan with k >= 2 shipments costs at least
-    (k-1) * split  +  sum of its nodes' per-shipment floors  +  unit floor,
-where a node's per-shipment floor is what any shipment from it pays before
-weight (handling, node and lane fixed terms, first-minus-additional slab
-price, the COD fixed fee) and the unit floor charges every unit the cheapest
-per-gram additional-slab rate and cheapest lookahead price anywhere (or the
-unfilled penalty if that is lower and partial fill is allowed). It follows
-from charge = (first - add) + add * slabs and slabs >= grams / slab_g.
+Every shipment on lane j from node n with contents b costs at least
 
-Without partial fill, single-shipment plans are priced exactly (the whole
-order from one node), so a node can only be part of a *cheaper* plan than
-the incumbent `ub` if
-    floor[n] + min other floor + split + unit floor < ub;
-with partial fill a single shipment may carry part of the order, so a node
-also survives if floor[n] + unit floor < ub. The others are dropped before
-the MIP, and if no node survives the incumbent is proven optimal without any
-MIP at all.
+    floor[n] + (unit part of b),  floor[n] = min over n's lanes j of
+        node fixed[n] + lane fixed[j] + (first[j] - additional[j]) + COD fixed fee[j],
+
+because charge = first + (slabs - 1) * additional = (first - additional) + additional * slabs
+and slabs >= billed / slab_g >= actual grams / slab_g; the COD fee is at least its fixed part
+and the lookahead price is linear in units. The unit part is at least the cheapest
+additional-slab price per gram anywhere times the grams, plus the cheapest lookahead price of
+the unit anywhere. Floors can be negative (node and lane bonuses, a negative node priority, an
+additional slab dearer than the first slab plus handling), so nothing below assumes they are
+not: a plan with k >= 1 shipments from k distinct nodes costs at least
+
+    LB_k = (sum of the k smallest floors) + (k - 1) * split + units,
+
+where `units` prices every unit at its cheapest per-unit floor (shipped or, with partial fill,
+left unfilled at the unfilled penalty). Without partial fill a one-shipment plan carries the
+whole order and is priced exactly instead (`single_costs`); with partial fill the plan that
+ships nothing costs the unfilled penalty for every unit. A bound on every plan is the minimum
+over the shipment counts the order allows; a node can only be in a plan cheaper than the
+incumbent `ub` if, for some k, its own floor plus the k - 1 smallest other floors (+ split and
+units) is below `ub`.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from .instance import Instance
 
 
 def shipment_floor(inst: Instance) -> np.ndarray:
+    """(Nc,) the least any one shipment from each candidate costs before its units' share."""
     per_lane = inst.lane_fixed + inst.first - inst.add
     if inst.is_cod:
         per_lane = per_lane + inst.cod_fixed
@@ -36,6 +42,7 @@ def shipment_floor(inst: Instance) -> np.ndarray:
 
 
 def unit_floor(inst: Instance) -> float:
+    """The least the order's units can add to any plan beyond the shipments' floors."""
     rate = float(np.min(inst.add / inst.slab)) if len(inst.add) else 0.0
     price = inst.price.min(axis=0) if inst.n_cand else np.zeros(inst.n_lines)
     per_unit = rate * inst.w + price
@@ -44,34 +51,63 @@ def unit_floor(inst: Instance) -> float:
     return float(np.sum(inst.q * per_unit))
 
 
-def multi_shipment_lb(inst: Instance, floor: np.ndarray, var: float, nodes: np.ndarray) -> float:
-    """Lower bound on any plan with >= 2 shipments drawn from `nodes`."""
-    if len(nodes) < 2:
+def k_bounds(inst: Instance, floor: np.ndarray, var: float, kmax: int) -> np.ndarray:
+    """LB_k for k = 0..kmax shipments (inf where no such plan exists): see the module doc.
+    Entry 1 is the floor bound; `lower_bound` replaces it by the exact single shipment price
+    when partial fill is off."""
+    n = len(floor)
+    out = np.full(kmax + 1, np.inf)
+    if inst.partial:
+        out[0] = float(inst.pen * inst.q.sum())
+    if n == 0:
+        return out
+    fs = np.sort(floor.astype(float))
+    top = min(kmax, n)
+    k = np.arange(1, top + 1)
+    out[1: top + 1] = np.cumsum(fs[:top]) + (k - 1) * inst.split + var
+    return out
+
+
+def multi_shipment_lb(inst: Instance, floor: np.ndarray, var: float, nodes: np.ndarray, kmax: int | None = None) -> float:
+    """Lower bound on any plan with >= 2 shipments drawn from `nodes` (at most `kmax` of them)."""
+    kmax = inst.kmax if kmax is None else kmax
+    if len(nodes) < 2 or kmax < 2:
         return float("inf")
-    two = np.sort(floor[nodes])[:2]
-    return float(two.sum() + inst.split + var)
+    lb = k_bounds(inst, floor[nodes], var, min(kmax, len(nodes)))
+    return float(lb[2:].min())
 
 
 def prune(inst: Instance, ub: float, single_exact: np.ndarray) -> tuple[np.ndarray, int, float]:
-    """Nodes that can appear in a plan cheaper than `ub` other than a
-    whole-order single shipment (priced exactly in `single_exact`), the most
-    shipments such a plan can have, and a lower bound on every plan."""
+    """Nodes that can appear in a plan cheaper than `ub` other than a whole-order single
+    shipment (priced exactly in `single_exact`), the most shipments such a plan can have, and a
+    lower bound on every plan."""
     floor = shipment_floor(inst).astype(float)
     var = unit_floor(inst)
-    lb2 = multi_shipment_lb(inst, floor, var, np.arange(inst.n_cand))
-    lb_any = min(lb2, float(single_exact.min()) if len(single_exact) else float("inf"))
-    keep = np.zeros(inst.n_cand, dtype=bool)
-    if inst.partial:
-        lb_any = min(lb_any, float(inst.pen * inst.q.sum()), float(floor.min()) + var if inst.n_cand else float("inf"))
-        keep |= floor + var < ub - 1e-9  # a single part-shipment
-    if inst.n_cand >= 2:
-        order = np.sort(floor)
-        second_best_other = np.where(floor == order[0], order[1], order[0])
-        keep |= floor + second_best_other + inst.split + var < ub - 1e-9
-    nodes = np.flatnonzero(keep)
-    kmax = 1
-    if len(nodes) >= 2:
-        fs = np.sort(floor[nodes])
-        cum = np.cumsum(fs) + inst.split * np.arange(len(fs)) + var
-        kmax = int(np.sum(cum < ub - 1e-9))
-    return nodes, max(kmax, 1), lb_any
+    n = inst.n_cand
+    kcap = min(int(inst.kmax), n)
+    lbk = k_bounds(inst, floor, var, kcap)
+    if not inst.partial and n:
+        lbk[1] = float(single_exact.min()) if len(single_exact) else np.inf
+    lb_any = float(lbk.min()) if len(lbk) else float("inf")
+    keep = np.zeros(n, dtype=bool)
+    if n == 0:
+        return np.flatnonzero(keep), 1, lb_any
+    order = np.argsort(floor, kind="stable")
+    fs = floor[order]
+    prefix = np.concatenate([[0.0], np.cumsum(fs)])
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    kmin = 1 if inst.partial else 2
+    for k in range(kmin, kcap + 1):
+        # The k - 1 smallest floors among the other nodes.
+        others = np.where(rank >= k - 1, prefix[k - 1], prefix[k] - floor)
+        keep |= floor + others + (k - 1) * inst.split + var < ub - 1e-9
+    improving = [k for k in range(1, kcap + 1) if lbk[k] < ub - 1e-9]
+    kmax = max(improving) if improving else 1
+    return np.flatnonzero(keep), kmax, lb_any
+
+
+def lower_bound(inst: Instance) -> float:
+    """A lower bound on every plan of the order (inf if no plan can exist by counting alone)."""
+    single = inst.single_costs()[0] if inst.n_cand else np.zeros(0)
+    return prune(inst, float("-inf"), single)[2]

@@ -53,6 +53,11 @@ MAX_CONTENTS = 100_000
 MAX_EXPANSIONS = 20_000
 _COLS_PER_ROUND = 50
 _MAX_ROUNDS = 60
+# Work units (~us on the reference machine) per LP round, search expansion, visit and leaf.
+_UNITS_PER_LP_ROUND = 400.0
+_UNITS_PER_EXPANSION = 60.0
+_UNITS_PER_VISIT = 20.0
+_UNITS_PER_LEAF = 30.0
 
 _local = threading.local()
 
@@ -116,7 +121,7 @@ def lp_duals(inst: Instance, Q: np.ndarray, c: np.ndarray, deadline: float | Non
         neg = np.flatnonzero(rc < -1e-7)
         if len(neg) == 0:
             break
-        _check(deadline)
+        _check(deadline, _UNITS_PER_LP_ROUND + len(pick) * L * 0.5)
         pick = neg[np.argsort(rc[neg], kind="stable")[:_COLS_PER_ROUND]]
     return lam
 
@@ -184,6 +189,7 @@ def solve_colgen(inst: Instance, ub: int, deadline: float | None = None, seeds: 
         if key in seen:
             return
         seen.add(key)
+        _check(deadline, len(blocks) * len(inst.lane_src) * dp._US_PER_PRICE + _UNITS_PER_LEAF)
         cost_rows, lane_rows = inst.node_costs(Q[blocks])
         found = enum_mod._assign(
             list(range(len(blocks))), cost_rows, unf[blocks], inst.split, inst.kmax, best["ub"], deadline
@@ -240,7 +246,7 @@ class _Search:
         if self.expansions > MAX_EXPANSIONS:
             raise OutOfTime
         if self.expansions % 32 == 0:
-            _check(self.deadline)
+            _check(self.deadline, 32 * _UNITS_PER_EXPANSION)
         fits = self._fits(r, sub, budget, k)
         live = r > 0
         cnt = self.has[fits].sum(axis=0)
@@ -294,7 +300,7 @@ class _Search:
     def _enum(self, r, code, k, spent, sub, prefix, gap, leaf):
         self.visits += 1
         if self.visits % 16 == 0:
-            _check(self.deadline)  # leaves price and assign partitions: not free
+            _check(self.deadline, 16 * _UNITS_PER_VISIT)
         if code == 0:
             leaf(prefix)
             return

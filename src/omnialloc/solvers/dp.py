@@ -32,6 +32,7 @@ import numpy as np
 
 from . import costs
 from .assemble import Sol, make_sol, sol_from_ships, violations
+from .budget import Budget, OutOfBudget
 from .costs import INF
 from .instance import Instance
 
@@ -68,15 +69,21 @@ def applicable(inst: Instance) -> bool:
 # runs above CPU time.
 _US_PER_PAIR_COLD = 0.04
 _US_PER_PAIR_WARM = 0.02
+_US_PER_PRICE = 0.02  # one content priced on one lane
 
 
 def estimated_ms(inst: Instance) -> float:
-    """Rough CPU cost of `solve_dp`, so the caller can keep the time limit:
-    the DP cannot be interrupted once started."""
+    """Rough CPU cost of `solve_dp` (ms on the reference machine), so the caller can decide
+    whether the DP fits its share of the budget before starting it."""
+    return estimated_units(inst) / 1000.0
+
+
+def estimated_units(inst: Instance) -> float:
+    """The work units `solve_dp` charges (deterministic: a function of the order's sizes only,
+    so whether the DP is tried does not depend on the pair-table cache or the machine)."""
     qs = tuple(sorted((int(x) for x in inst.q), reverse=True))
     c, p = _sizes(qs)
-    per = _US_PER_PAIR_WARM if qs in _CACHE else _US_PER_PAIR_COLD + _US_PER_PAIR_WARM
-    return 2.0 + p * per / 1000.0 + c * len(inst.lane_src) * 0.02 / 1000.0
+    return 2000.0 + p * (_US_PER_PAIR_COLD + _US_PER_PAIR_WARM) + c * len(inst.lane_src) * _US_PER_PRICE
 
 
 # Pair tables by quantity shape, least recently used evicted first, bounded
@@ -86,6 +93,8 @@ _CACHE_MAX_PAIRS = 6_000_000
 
 
 def _tables(q_sorted: tuple[int, ...], deadline: float | None = None):
+    # Charged as if built, cached or not: the same order always costs the same work.
+    check_deadline(deadline, _sizes(q_sorted)[1] * _US_PER_PAIR_COLD)
     hit = _CACHE.get(q_sorted)
     if hit is not None:
         _CACHE.move_to_end(q_sorted)
@@ -121,7 +130,7 @@ def _build_tables(q_sorted: tuple[int, ...], deadline: float | None = None):
     # block's anchor, is already placed).
     by_units: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for l in range(L):
-        check_deadline(deadline)
+        check_deadline(deadline)  # the wall clock only: `_tables` charged the work
         R, ql = int(radix[l]), q_sorted[l]
         parts: dict[int, list] = {}
         for t, (r0, b0) in by_units.items():
@@ -196,8 +205,8 @@ def _block_costs(inst: Instance, Q: np.ndarray, lanes: np.ndarray, deadline: flo
     best = np.empty(len(Q), dtype=np.int64)
     lane = np.empty(len(Q), dtype=np.int64)
     for lo in range(0, len(Q), _PRICE_CHUNK):
-        check_deadline(deadline)
         q = Q[lo : lo + _PRICE_CHUNK]
+        check_deadline(deadline, len(q) * len(lanes) * _US_PER_PRICE)
         W = q @ inst.w
         slabs = costs.slab_count(
             costs.billed_grams(W[:, None], (q @ inst.vol)[:, None], ws[:, 0][None, :]), ws[:, 1][None, :]
@@ -235,13 +244,25 @@ def block_values(inst: Instance, Q: np.ndarray, deadline: float | None = None) -
     return ship, ship_lane, unf
 
 
-class OutOfTime(Exception):
-    """The deadline (or colgen's step budget) ran out; the caller falls back."""
+# The search modules stop with the budget's exception: one type for work, wall and step limits.
+OutOfTime = OutOfBudget
 
 
-def check_deadline(deadline: float | None) -> None:
-    if deadline is not None and time.perf_counter() > deadline:
-        raise OutOfTime
+def check_deadline(limit: Budget | float | None, units: float = 0.0) -> None:
+    """Charge `units` of work to a `Budget` and stop when it is spent; a plain float is a
+    `time.perf_counter()` deadline (no work count), None no limit."""
+    if limit is None:
+        return
+    if isinstance(limit, Budget):
+        limit.charge(units)
+    elif time.perf_counter() > limit:
+        raise OutOfTime("wall")
+
+
+def _finite(a: np.ndarray) -> np.ndarray:
+    """Anything at or above INF / 2 is INF again: a sum of INF and negative costs (bonuses)
+    must not pass for a finite price."""
+    return np.where(a >= INF // 2, INF, a)
 
 
 def solve_dp(inst: Instance, whole_lines: bool = False, deadline: float | None = None) -> tuple[float, Sol | None, bool, dict]:
@@ -272,17 +293,17 @@ def solve_dp(inst: Instance, whole_lines: bool = False, deadline: float | None =
     f0[0] = 0
     if inst.partial:
         for rr, bb, rem in layers:
-            check_deadline(deadline)
+            check_deadline(deadline, len(rr) * _US_PER_PAIR_WARM)
             rest_any = np.minimum(f1[rem], f0[rem])
             cand = np.minimum(ship_s[bb] + rest_any, unf[bb] + f1[rem])
-            np.minimum.at(f1, rr, np.minimum(cand, INF))
+            np.minimum.at(f1, rr, _finite(cand))
     else:
         # Without partial fill f0 is INF except f0[0] = 0: one gather less.
         g = f1.copy()
         g[0] = 0
         for rr, bb, rem in layers:
-            check_deadline(deadline)
-            np.minimum.at(g, rr, np.minimum(ship_s[bb] + g[rem], INF))
+            check_deadline(deadline, len(rr) * _US_PER_PAIR_WARM)
+            np.minimum.at(g, rr, _finite(ship_s[bb] + g[rem]))
         f1 = g.copy()
         f1[0] = INF
     top = C - 1

@@ -28,12 +28,16 @@ import numpy as np
 
 from .assemble import Sol, sol_from_ships
 from .costs import INF
+from .dp import _US_PER_PRICE, check_deadline
 from .dp import OutOfTime as OutOfTimeBase
-from .dp import check_deadline
 from .instance import Instance
 
 MAX_CONTENTS = 256
 MAX_PARTITIONS = 4000
+# Work units (~us on the reference machine): one partition settled, one assignment search step.
+_UNITS_PER_PARTITION = 8.0
+_UNITS_PER_STEP = 1.0
+_UNITS_TO_PRICE = 300.0  # pricing every content at every node: numpy calls, whatever the size
 
 
 @lru_cache(maxsize=4096)
@@ -103,9 +107,9 @@ def applicable(inst: Instance) -> bool:
 
 
 class OutOfTime(OutOfTimeBase):
-    """The deadline hit mid-search: `best` is the best plan found so far (or
+    """The budget ran out mid-search: `best` is the best plan found so far (or
     None) and `bound` a valid lower bound on every plan (the relaxed value of
-    the first partition not yet settled)."""
+    the first partition not yet settled; None if stopped before pricing)."""
 
     def __init__(self, best: Sol | None, bound: int) -> None:
         super().__init__()
@@ -122,6 +126,10 @@ def solve_enumeration(inst: Instance, deadline: float | None = None) -> tuple[So
     q = tuple(int(x) for x in inst.q)
     Q = _contents(q)
     parts = _partitions(q)
+    try:
+        check_deadline(deadline, _UNITS_TO_PRICE + len(Q) * len(inst.lane_src) * _US_PER_PRICE)
+    except OutOfTimeBase:
+        raise OutOfTime(None, None) from None
     cost_cn, lane_cn = inst.node_costs(Q)  # (C, Nc)
     inst.memo["contents"] = (Q, cost_cn, lane_cn)  # the explanation reuses it
     inst.memo["single"] = (cost_cn[-1], lane_cn[-1])
@@ -154,7 +162,7 @@ def solve_enumeration(inst: Instance, deadline: float | None = None) -> tuple[So
         visited += 1
         blocks = [int(b) for b in parts[pi] if b > 0]
         try:
-            check_deadline(deadline)
+            check_deadline(deadline, _UNITS_PER_PARTITION)
             found = _assign(blocks, cost_cn, unf, split, kmax, ub, deadline)
         except OutOfTimeBase:
             # Every partition with a smaller relaxed value is settled, so r bounds every plan.
@@ -181,16 +189,26 @@ def sol_from_choice(inst: Instance, contents: np.ndarray, lanes: np.ndarray, cho
     return sol
 
 
-def _assign(blocks, cost_cn, unf, split, kmax, ub, deadline=None):
+def _assign(blocks, cost_cn, unf, split, kmax, ub, deadline=None, forced=None):
     """Cheapest assignment of blocks to distinct nodes (or unfilled, node -1)
     with at least one and at most kmax shipments, if cheaper than ub.
     Returns (cost, nodes) or None. With a `deadline` (colgen's many-block
     partitions) the branch and bound checks the clock every 256 steps and
-    raises `dp.OutOfTime`."""
+    raises `dp.OutOfTime`. `forced` = (i, c): block i must ship from node c
+    (the explanation's "best plan using c")."""
     k = len(blocks)
     options = []
-    for b in blocks:
+    for i, b in enumerate(blocks):
         row = cost_cn[b]
+        if forced is not None:
+            fi, fc = forced
+            if i == fi:
+                if row[fc] >= INF:
+                    return None
+                options.append([(int(row[fc]) + split, int(fc))])
+                continue
+            row = row.copy()
+            row[fc] = INF
         # Only a block's k cheapest nodes can matter: the other k-1 blocks
         # occupy at most k-1 nodes, so one of them is always free.
         finite = np.flatnonzero(row < INF)
@@ -227,7 +245,7 @@ def _assign(blocks, cost_cn, unf, split, kmax, ub, deadline=None):
         nonlocal best_val, best_choice, steps
         steps += 1
         if deadline is not None and steps % 256 == 0:
-            check_deadline(deadline)
+            check_deadline(deadline, 256 * _UNITS_PER_STEP)
         if acc + rest_lb[d] >= best_val:
             return
         if d == k:

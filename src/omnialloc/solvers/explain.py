@@ -1,16 +1,27 @@
 """Why each candidate node is (not) in the plan, and reference alternatives.
 
-Every node the caller added gets one entry, in the order added:
-used, forbidden, over_capacity, no_stock, no_serviceable_carrier,
-misses_sla (verdicts from `instance.py`) or costlier. For costlier nodes we
-report the cost of the best plan using that node that the solver can vouch
-for, minus the chosen plan's cost:
-- small orders (enumeration): the best plan that puts one shipment on the
-  node, from the same partition enumeration; `exact` when that plan is valid
-  as is (distinct nodes, max shipments), otherwise the number is a lower
-  bound ("at least").
-- large orders: the cost of shipping everything from that node, when it can
-  (an upper bound on the best plan using it, so `exact` is False).
+Every node the caller added gets one entry, in the order added, with one of these codes:
+
+- used: the plan ships from it;
+- forbidden, over_capacity, no_stock, no_serviceable_carrier, misses_sla: the eligibility
+  verdicts of `instance.py` (no plan can use such a node);
+- costlier: the best plan using the node costs more than the chosen plan. When `exact` is
+  True, `extra_cost_paise` is exactly (cost of the cheapest valid plan in which the node
+  ships) - (cost of the chosen plan); otherwise it is a positive lower bound on that
+  difference ("at least"), or, for orders too big to price every alternative, the extra cost
+  of one concrete plan using the node (shipping everything from it: an upper bound on the
+  difference, said in those words);
+- cheaper: a valid plan using the node costs less than the chosen one (only for a baseline's
+  plan or a search cut short); `extra_cost_paise` is that (negative) difference;
+- unusable: no valid plan can use the node (e.g. it cannot ship the whole order alone and the
+  order allows one shipment);
+- not_priced: plans using it were not priced (the order is too big, or the explanation's
+  share of the budget ran out); nothing is claimed about them.
+
+Small orders (those the enumeration covers) are priced exactly: for each node, the partitions
+of the order are visited in increasing order of a lower bound on the plans that put one of
+their blocks on that node, and each is assigned to distinct nodes exactly with that block
+forced onto the node, until the bound reaches the best plan found.
 Alternatives: the best single-shipment plan and the nearest-node plan.
 """
 
@@ -20,9 +31,13 @@ import numpy as np
 
 from . import enumerate as enum_mod
 from .assemble import Sol
+from .budget import Budget, OutOfBudget
 from .costs import INF
 from .instance import Instance
-from .plan import Alternative, NodeExplanation, Plan
+from .plan import Alternative, NodeExplanation, Plan, PlanStatus
+
+# Above this many (partition block x node) pairs the exact per-node pricing is not attempted.
+MAX_FORCED_PAIRS = 300_000
 
 
 def rupees(paise: int) -> str:
@@ -31,15 +46,15 @@ def rupees(paise: int) -> str:
     return f"{sign}Rs {paise // 100}.{paise % 100:02d}"
 
 
-def using_node_costs(inst: Instance) -> tuple[np.ndarray, np.ndarray] | None:
-    """(Nc,) lower bound on the best plan that ships from each candidate and
-    (Nc,) whether it is attained by a valid plan; None if too big to do."""
-    q = tuple(int(x) for x in inst.q)
+def _relaxed(inst: Instance):
+    """(Q, cost_cn, parts, val) where val[(P, i), c] is a lower bound on every plan with
+    partition P whose block i ships from node c; None if the order is too big."""
     if not enum_mod.applicable(inst):
         return None
+    q = tuple(int(x) for x in inst.q)
     parts = enum_mod._partitions(q)
     P, k = parts.shape
-    if P * k * inst.n_cand > 300_000:
+    if P * k * inst.n_cand > MAX_FORCED_PAIRS:
         return None
     if "contents" in inst.memo:
         Q, cost_cn, _ = inst.memo["contents"]
@@ -47,45 +62,73 @@ def using_node_costs(inst: Instance) -> tuple[np.ndarray, np.ndarray] | None:
         Q = enum_mod._contents(q)
         cost_cn, _ = inst.node_costs(Q)
     split = inst.split
-    best_node = np.argmin(cost_cn, axis=1)
-    ship_best = cost_cn[np.arange(len(Q)), best_node]
-    if inst.partial:
-        unf = np.where(inst.group_ok(Q), inst.pen * Q.sum(axis=1), INF)
-    else:
-        unf = np.full(len(Q), INF, dtype=np.int64)
+    ship_best = cost_cn.min(axis=1)
+    unf = _unfilled_costs(inst, Q)
     block = np.minimum(np.where(ship_best < INF, ship_best + split, INF), unf)
     block[0] = 0
     rel = block[parts].sum(axis=1)  # (P,)
-    # Put block i of partition P on node c; others at their relaxed best.
-    base = rel[:, None] - block[parts] - split  # (P, k): others' cost - split
-    at_c = cost_cn[parts] + split  # (P, k, Nc)
-    val = base[:, :, None] + at_c
-    valid_block = (parts > 0)[:, :, None] & (cost_cn[parts] < INF) & (base < INF // 2)[:, :, None]
-    val = np.where(valid_block, val, INF)
-    flat = val.reshape(P * k, -1)
-    arg = np.argmin(flat, axis=0)
-    lb = flat[arg, np.arange(inst.n_cand)]
-    exact = np.zeros(inst.n_cand, dtype=bool)
-    ship_choice = np.where(ship_best + split <= unf, best_node, -1)
-    for c in range(inst.n_cand):
-        if lb[c] >= INF // 2:
-            continue
-        pi, i = divmod(int(arg[c]), k)
-        others = [int(ship_choice[b]) for t, b in enumerate(parts[pi]) if t != i and b > 0]
-        used = [n for n in others if n >= 0]
-        exact[c] = c not in used and len(set(used)) == len(used) and len(used) + 1 <= inst.kmax
-    return lb, exact
+    base = rel[:, None] - block[parts] - split  # (P, k): the other blocks at their cheapest
+    val = base[:, :, None] + cost_cn[parts] + split  # (P, k, Nc)
+    ok = (parts > 0)[:, :, None] & (cost_cn[parts] < INF) & (base < INF // 2)[:, :, None]
+    return Q, cost_cn, parts, np.where(ok, val, INF).reshape(P * k, -1)
 
 
-def annotate(inst: Instance, plan: Plan, nearest_sol: Sol | str | None) -> None:
+def _unfilled_costs(inst: Instance, Q: np.ndarray) -> np.ndarray:
+    if inst.partial:
+        return np.where(inst.group_ok(Q), inst.pen * Q.sum(axis=1), INF)
+    return np.full(len(Q), INF, dtype=np.int64)
+
+
+def forced_costs(inst: Instance, nodes, budget: Budget) -> dict[int, tuple[int | None, bool]] | None:
+    """For each candidate c in `nodes`: (cost of the cheapest valid plan in which c ships, or
+    None if there is none; True) when settled exactly, or (a lower bound on it, False) when
+    the budget ran out first. None when the order is too big to price this way."""
+    rel = _relaxed(inst)
+    if rel is None:
+        return None
+    Q, cost_cn, parts, val = rel
+    k = parts.shape[1]
+    unf = _unfilled_costs(inst, Q)
+    out: dict[int, tuple[int | None, bool]] = {}
+    for c in nodes:
+        column = val[:, c]
+        order = np.argsort(column, kind="stable")
+        best = None
+        exact = True
+        for flat in order:
+            lb = int(column[flat])
+            if lb >= INF // 2 or (best is not None and lb >= best):
+                break
+            pi, i = divmod(int(flat), k)
+            blocks = [int(b) for b in parts[pi] if b > 0]
+            try:
+                budget.charge(enum_mod._UNITS_PER_PARTITION)
+                found = enum_mod._assign(blocks, cost_cn, unf, inst.split, inst.kmax,
+                                         best if best is not None else int(INF), budget, forced=(i, c))
+            except OutOfBudget:
+                exact = False
+                best = lb if best is None else min(best, lb)
+                break
+            if found is not None:
+                best = found[0]
+        out[int(c)] = (best, exact)
+        if not exact:
+            break
+    return out
+
+
+def annotate(inst: Instance, plan: Plan, nearest_sol: Sol | str | None, budget: Budget | None = None) -> None:
     p = inst.problem
+    budget = budget or Budget.unlimited()
     used_codes = {s.node for s in plan.shipments}
     cand_pos = {int(i): c for c, i in enumerate(inst.cand)}
     single_cost = inst.single_costs()[0] if inst.n_cand else np.zeros(0, dtype=np.int64)
-    using = None
-    if plan.objective_paise is not None and inst.n_cand:
-        using = using_node_costs(inst)
     obj = plan.objective_paise
+    forced = None
+    if obj is not None and inst.n_cand:
+        others = [cand_pos[i] for i, n in enumerate(p.nodes) if i in cand_pos and n.code not in used_codes]
+        forced = forced_costs(inst, others, budget)
+    one_shipment = not inst.partial and inst.kmax == 1
     out = []
     for i, node in enumerate(p.nodes):
         if node.code in used_codes:
@@ -99,27 +142,27 @@ def annotate(inst: Instance, plan: Plan, nearest_sol: Sol | str | None) -> None:
             continue
         c = cand_pos[i]
         if obj is None:
-            out.append(NodeExplanation(node.code, "costlier", "eligible, but no valid plan was found", None, False))
+            if plan.status == PlanStatus.INFEASIBLE:
+                out.append(NodeExplanation(node.code, "unusable", "eligible, but no valid plan exists for the order", None, True))
+            else:
+                out.append(NodeExplanation(node.code, "not_priced", "eligible; no plan was found within the limit", None, False))
             continue
-        if using is not None and using[0][c] < INF // 2:
-            extra = int(using[0][c]) - obj
-            exact = bool(using[1][c])
-            word = "" if exact else "at least "
-            text = f"best plan using it costs {word}{rupees(extra)} more"
-            if extra <= 0 and exact:
-                text = "a plan using it costs the same; the tie went to the preferred node"
-            out.append(NodeExplanation(node.code, "costlier", text, max(extra, 0), exact))
+        if forced is not None and c in forced:
+            out.append(_from_forced(node.code, forced[c], obj, one_shipment))
         elif single_cost[c] < INF:
             extra = int(single_cost[c]) - obj
-            out.append(
-                NodeExplanation(node.code, "costlier", f"shipping everything from here costs {rupees(extra)} more", extra, False)
-            )
+            if extra >= 0:
+                out.append(NodeExplanation(node.code, "costlier", f"shipping everything from here costs {rupees(extra)} more", extra, False))
+            else:
+                out.append(NodeExplanation(node.code, "cheaper", f"shipping everything from here costs {rupees(-extra)} less", extra, True))
+        elif one_shipment:
+            out.append(NodeExplanation(node.code, "unusable",
+                                       "no valid plan can use it: it cannot ship the whole order alone and the order allows one shipment",
+                                       None, True))
         else:
-            out.append(
-                NodeExplanation(
-                    node.code, "costlier", "cannot ship the whole order alone; the chosen plan is cheaper than any plan found using it", None, False
-                )
-            )
+            out.append(NodeExplanation(node.code, "not_priced",
+                                       "cannot ship the whole order alone; plans splitting the order over it were not priced (too many to price)",
+                                       None, False))
     plan.explanation = out
 
     alts = []
@@ -135,3 +178,20 @@ def annotate(inst: Instance, plan: Plan, nearest_sol: Sol | str | None) -> None:
     elif isinstance(nearest_sol, str):
         alts.append(Alternative("nearest", [], None, nearest_sol))
     plan.alternatives = alts
+
+
+def _from_forced(code: str, res: tuple[int | None, bool], obj: int, one_shipment: bool) -> NodeExplanation:
+    value, exact = res
+    if value is None:
+        why = " (it cannot ship the whole order alone and the order allows one shipment)" if one_shipment else ""
+        return NodeExplanation(code, "unusable", "no valid plan can use it" + why, None, True)
+    extra = int(value) - obj
+    if exact:
+        if extra > 0:
+            return NodeExplanation(code, "costlier", f"best plan using it costs {rupees(extra)} more", extra, True)
+        if extra == 0:
+            return NodeExplanation(code, "costlier", "a plan using it costs the same; the tie went to the preferred node", 0, True)
+        return NodeExplanation(code, "cheaper", f"a plan using it costs {rupees(-extra)} less", extra, True)
+    if extra > 0:
+        return NodeExplanation(code, "costlier", f"best plan using it costs at least {rupees(extra)} more", extra, False)
+    return NodeExplanation(code, "not_priced", "not priced exactly: the explanation's share of the budget ran out", None, False)

@@ -1,29 +1,42 @@
 """The exact mixed-integer model, solved with HiGHS through highspy.
 
-Used for orders the enumeration cannot cover (many lines or large
-quantities). The model is built straight into CSR arrays and passed to one
-reused `Highs` object per thread, which avoids the per-variable Python
-overhead of modelling layers (a few ms per solve on small models).
+Used for orders the enumeration, the contents DP and colgen cannot settle (many lines, large
+quantities, many nodes). Built straight into CSR arrays for one reused `Highs` object per
+thread (no modelling layer: a few ms for 100 nodes).
 
-Variables, per candidate node c, line l and lane j (a lane belongs to one node):
-  x[l,c]  integer units of line l shipped from c (0..min(qty, stock))
-  g[G,c]  binary: keep-together group G ships whole from c (replaces its x)
-  u[l]    integer unfilled units (only when partial fulfilment is allowed)
-  z[j]    binary: node c ships, on lane j (sum over c's lanes <= 1)
-  s[j]    integer slabs billed on lane j; W[j], V[j], Val[j] continuous:
-          the weight, volume and value carried on lane j
-  fee[j]  integer COD fee on lane j (only when the percentage can bind)
-  e       continuous extra shipments beyond the first (only if partial)
-Slab count is exact: slab_g * s[j] >= W[j] and div*slab_g * s[j] >= V[j]
-with s integer; the minimiser picks the least s, i.e. the ceiling. The COD
-fee is exact too: 10000*fee >= bp*Val - 4999 with fee integer is the
-half-up rounded percentage, and fee >= fixed*z[j].
-Cost on z[j]: node fixed + lane fixed + first - additional slab price;
-cost on s[j]: additional slab price. Charge = first + (s-1)*additional.
+Per candidate node c and each of its lanes j (an *arc*; lanes another lane at the same node
+beats on every term were dropped when compiling):
+
+  z[a]      binary: node c ships on lane j            (sum over c's arcs <= 1, sum of all <= K)
+  x[l,a]    integer: units of line l in that parcel   (<= min(qty, stock) * z[a])
+  g[G,a]    binary: keep-together group G travels whole in it (replaces its lines' x)
+  s[a]      integer slabs billed: s >= z, s >= weight / slab, s >= volume / (divisor * slab)
+  f[a]      integer COD fee (only where the percentage can exceed the fixed fee):
+            f >= fixed * z and f >= value * bp / 10000 - 0.4999, the half-up rounding exactly
+  u[l]      integer unfilled units (partial fill only; ug[G] binary for a whole group)
+  e         >= shipments - 1, the split penalty (partial fill only; otherwise on z)
+
+Each parcel's contents are copied per lane rather than carried in big-M weight variables: no
+coefficient above the order's own numbers, which keeps HiGHS's cut loop fast. The per-parcel
+constants (node handling/penalty/distance/priority minus bonuses, lane lateness minus bonus,
+first slab minus additional slab, and the fixed COD fee where the percentage cannot bind) sit
+on z, the additional slab price on s. Identical nodes are ordered (z of the later one <= z of
+the earlier) and a node another node dominates may only ship when its dominator does
+(`dominance.py`): both keep at least one optimal plan.
+
+The incumbent is handed to HiGHS as a start solution, never as an objective cut-off row (a
+cut-off row once made HiGHS 1.16's presolve declare a model with a cheaper plan infeasible).
+A claim of infeasibility is verified by a second run with presolve off before it is believed.
+
+Work and time: a callback charges the `Budget` for each HiGHS interrupt check (a deterministic
+count on one thread with a fixed seed) and stops the run when the work or the wall clock is
+spent; whatever HiGHS found by then (a plan, a dual bound) is still used.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import threading
 import time
 from dataclasses import dataclass
@@ -31,27 +44,28 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import costs
-from .assemble import Sol, sol_from_ships
+from .assemble import Sol, sol_from_ships, violations
+from .budget import Budget, OutOfBudget
 from .highs_quiet import quiet_highs
 from .instance import Instance
 
-try:  # highspy prints a banner on import; keep it out of service logs
-    import contextlib
-    import io
-
-    with contextlib.redirect_stdout(io.StringIO()):
-        import highspy
-except ImportError:  # pragma: no cover - highspy is a hard dependency
-    highspy = None
+with contextlib.redirect_stdout(io.StringIO()):  # highspy may print a banner on import
+    import highspy
 
 _local = threading.local()
 
+# Work units charged per HiGHS interrupt check and per model column (building it in Python).
+UNITS_PER_CHECK = 300.0
+UNITS_PER_COLUMN = 3.0
 
-def _interrupt(callback_type, message, data_out, data_in, deadline_box):
-    # HiGHS checks its own time limit too rarely on a loaded machine (seen:
-    # 1 s for a 150 ms limit, inside root cuts and sub-MIPs); this callback
-    # stops the search at our deadline.
-    if time.perf_counter() > deadline_box[0]:
+
+def _interrupt(callback_type, message, data_out, data_in, box):
+    budget = box[0]
+    if budget is None:
+        return
+    try:
+        budget.charge(UNITS_PER_CHECK)
+    except OutOfBudget:
         data_in.user_interrupt = True
 
 
@@ -59,13 +73,11 @@ def _highs():
     h = getattr(_local, "h", None)
     if h is None:
         h = quiet_highs()
-        _local.deadline = [float("inf")]
-        h.setCallback(_interrupt, _local.deadline)
+        _local.box = [None]
+        h.setCallback(_interrupt, _local.box)
         h.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
-        h.startCallback(highspy.cb.HighsCallbackType.kCallbackSimplexInterrupt)
         h.setOptionValue("mip_rel_gap", 0.0)
-        # The objective is integral (paise), so a gap below one paisa
-        # already proves optimality.
+        # The objective is integral (paise), so a gap below one paisa proves optimality.
         h.setOptionValue("mip_abs_gap", 0.99)
         h.setOptionValue("random_seed", 0)
         h.setOptionValue("threads", 1)
@@ -75,38 +87,257 @@ def _highs():
 
 @dataclass
 class MipResult:
-    sol: Sol | None
-    proven: bool  # search finished: sol is optimal (or nothing beats the incumbent)
-    bound: float | None
+    sol: Sol | None  # the best plan HiGHS found (None: none, or none cheaper than the start)
+    proven: bool  # the search finished: no plan over these nodes is cheaper than sol / the start
+    bound: float | None  # a lower bound on every plan over these nodes (when HiGHS gave one)
     status: str
     ms: float
     n_cols: int
     n_rows: int
+    infeasible: bool = False  # HiGHS says no plan over these nodes exists
+    verified: bool = False  # ... and said so again with presolve off
 
 
 class _Model:
+    """Columns and rows in flat lists (CSR by row at the end)."""
+
     def __init__(self) -> None:
         self.cost: list[float] = []
         self.lb: list[float] = []
         self.ub: list[float] = []
         self.integ: list[int] = []
-        self.r_idx: list[list[int]] = []
-        self.r_val: list[list[float]] = []
+        self.r_start: list[int] = [0]
+        self.r_idx: list[int] = []
+        self.r_val: list[float] = []
         self.r_lo: list[float] = []
         self.r_hi: list[float] = []
 
-    def var(self, cost: float, lb: float, ub: float, integer: bool) -> int:
+    def var(self, cost: float, lb: float, ub: float, integer: bool = True) -> int:
         self.cost.append(float(cost))
         self.lb.append(float(lb))
         self.ub.append(float(ub))
         self.integ.append(1 if integer else 0)
         return len(self.cost) - 1
 
-    def row(self, idx: list[int], val: list[float], lo: float, hi: float) -> None:
-        self.r_idx.append(idx)
-        self.r_val.append(val)
+    def row(self, idx, val, lo: float, hi: float) -> None:
+        self.r_idx.extend(idx)
+        self.r_val.extend(val)
+        self.r_start.append(len(self.r_idx))
         self.r_lo.append(float(lo))
         self.r_hi.append(float(hi))
+
+
+@dataclass
+class _Built:
+    model: _Model
+    offset: float
+    arcs: list[tuple[int, int]]  # (candidate, lane)
+    z: list[int]
+    x: list[dict[int, int]]  # per arc: line -> column
+    g: list[dict[int, int]]  # per arc: group -> column
+    s: list[int]
+    fee: list[int | None]
+    u: dict[int, int]
+    ug: dict[int, int]
+    e: int | None
+    group_of: dict[int, int]
+
+
+def build(inst: Instance, nodes, kmax: int, order_pairs=()) -> _Built:
+    """The model over candidates `nodes`; `order_pairs` (a, b): node b may ship only if a does."""
+    inf = highspy.kHighsInf
+    m = _Model()
+    L = inst.n_lines
+    group_of = {int(l): gi for gi, g in enumerate(inst.groups) for l in g}
+    lists = inst.lists()
+    w, vol, v = lists["w"], lists["vol"], lists["v"]
+    q = [int(x) for x in inst.q]
+    split = int(inst.split)
+    fold_split = split > 0 and not inst.partial
+    arcs: list[tuple[int, int]] = []
+    zc: list[int] = []
+    xc: list[dict[int, int]] = []
+    gc: list[dict[int, int]] = []
+    sc: list[int] = []
+    fc: list[int | None] = []
+    node_z: dict[int, list[int]] = {}
+    demand: list[list[int]] = [[] for _ in range(L)]
+    gdemand: list[list[int]] = [[] for _ in inst.groups]
+    shared = [np.flatnonzero(inst.line_sku == sk) for sk in range(len(inst.skus))]
+    shared = [(sk, [int(l) for l in ls]) for sk, ls in enumerate(shared) if len(ls) > 1]
+    for c in (int(c) for c in nodes):
+        cap = [int(x) for x in inst.cap_line[c]]
+        price = lists["price"][c]
+        free = [l for l in range(L) if l not in group_of and cap[l] > 0]
+        whole = [gi for gi, g in enumerate(inst.groups) if all(cap[int(l)] == q[int(l)] for l in g)]
+        if not free and not whole:
+            continue
+        # Contents' reach at this node: the most weight, volume and value one parcel can carry.
+        top = [cap[l] if l in free else 0 for l in range(L)]
+        for gi in whole:
+            for l in inst.groups[gi]:
+                top[int(l)] = q[int(l)]
+        wmax = sum(a * b for a, b in zip(top, w))
+        volmax = sum(a * b for a, b in zip(top, vol))
+        valmax = sum(a * b for a, b in zip(top, v))
+        zs = []
+        stock_cols: dict[int, list[tuple[int, float]]] = {}
+        for j in (int(j) for j in inst.node_lanes[c] if j >= 0):
+            slab, div, add = int(inst.slab[j]), int(inst.div[j]), int(inst.add[j])
+            maxw = int(inst.maxw[j])
+            billmax = max(min(wmax, maxw), int(costs.volumetric_grams(volmax, div)))
+            smax = max(1, int(costs.ceil_div(billmax, slab)))
+            fixed_cod, pct = 0, False
+            if inst.is_cod:
+                fixed, bp = int(inst.cod_fixed[j]), int(inst.cod_bp[j])
+                if int(costs.cod_percent_fee(valmax, bp)) <= fixed:
+                    fixed_cod = fixed
+                else:
+                    pct = True
+            zcost = lists["handling"][c] + lists["penalty"][c] + lists["distance"][c] + lists["priority"][c] \
+                - lists["bonus"][c] + lists["lateness"][j] - lists["lane_bonus"][j] + int(inst.first[j]) - add + fixed_cod
+            z = m.var(zcost + (split if fold_split else 0), 0, 1)
+            zs.append(z)
+            arcs.append((c, j))
+            zc.append(z)
+            xs: dict[int, int] = {}
+            content: list[tuple[int, list[int]]] = []  # (column, units per line)
+            for l in free:
+                col = m.var(price[l], 0, cap[l])
+                xs[l] = col
+                demand[l].append(col)
+                m.row([col, z], [1.0, -float(cap[l])], -inf, 0)
+                content.append((col, [1 if k == l else 0 for k in range(L)]))
+            gs: dict[int, int] = {}
+            for gi in whole:
+                g = [int(l) for l in inst.groups[gi]]
+                col = m.var(sum(q[l] * price[l] for l in g), 0, 1)
+                gs[gi] = col
+                gdemand[gi].append(col)
+                m.row([col, z], [1.0, -1.0], -inf, 0)
+                content.append((col, [q[k] if k in g else 0 for k in range(L)]))
+            xc.append(xs)
+            gc.append(gs)
+            cols = [col for col, _ in content]
+            units = [float(sum(vec)) for _, vec in content]
+            wts = [float(sum(a * b for a, b in zip(vec, w))) for _, vec in content]
+            # A parcel carries at least one unit.
+            m.row(cols + [z], units + [-1.0], 0, inf)
+            s = m.var(add, 0, smax)
+            sc.append(s)
+            m.row([s, z], [1.0, -1.0], 0, inf)
+            m.row([s] + cols, [1.0] + [-a / slab for a in wts], 0, inf)
+            if maxw < wmax:
+                m.row(cols + [z], wts + [-float(maxw)], -inf, 0)
+            if inst.has_volume and volmax:
+                vols = [float(sum(a * b for a, b in zip(vec, vol))) for _, vec in content]
+                m.row([s] + cols, [1.0] + [-a / (div * slab) for a in vols], 0, inf)
+            vals = [float(sum(a * b for a, b in zip(vec, v))) for _, vec in content]
+            if inst.minval > 0:
+                m.row(cols + [z], [a / inst.minval for a in vals] + [-1.0], 0, inf)
+            if pct:
+                fixed, bp = int(inst.cod_fixed[j]), int(inst.cod_bp[j])
+                f = m.var(1, 0, max(fixed, int(costs.cod_percent_fee(valmax, bp))))
+                m.row([f, z], [1.0, -float(fixed)], 0, inf)
+                m.row([f] + cols, [1.0] + [-a * bp / 10000.0 for a in vals], -0.4999, inf)
+                fc.append(f)
+            else:
+                fc.append(None)
+            for sk, ls in shared:
+                for col, vec in content:
+                    k = sum(vec[l] for l in ls)
+                    if k:
+                        stock_cols.setdefault(sk, []).append((col, float(k)))
+        if len(zs) > 1:
+            m.row(zs, [1.0] * len(zs), -inf, 1)
+        for sk, pairs in stock_cols.items():
+            m.row([p[0] for p in pairs], [p[1] for p in pairs], -inf, float(inst.stock[c, sk]))
+        node_z[c] = zs
+    u: dict[int, int] = {}
+    ug: dict[int, int] = {}
+    for l in range(L):
+        if l in group_of:
+            continue
+        idx = list(demand[l])
+        if inst.partial:
+            u[l] = m.var(inst.pen, 0, q[l])
+            idx.append(u[l])
+        m.row(idx, [1.0] * len(idx), q[l], q[l])
+    for gi, g in enumerate(inst.groups):
+        idx = list(gdemand[gi])
+        if inst.partial:
+            ug[gi] = m.var(float(inst.pen * inst.q[g].sum()), 0, 1)
+            idx.append(ug[gi])
+        m.row(idx, [1.0] * len(idx), 1, 1)
+    if zc and kmax < len(node_z):
+        m.row(zc, [1.0] * len(zc), -inf, float(kmax))
+    e = None
+    offset = 0.0
+    if split > 0 and zc:
+        if inst.partial:
+            e = m.var(split, 0, inf, False)
+            m.row([e] + zc, [1.0] + [-1.0] * len(zc), -1, inf)
+        else:
+            offset = -float(split)
+    for a, b in order_pairs:
+        if a in node_z and b in node_z:
+            m.row(node_z[a] + node_z[b], [1.0] * len(node_z[a]) + [-1.0] * len(node_z[b]), 0, inf)
+    return _Built(m, offset, arcs, zc, xc, gc, sc, fc, u, ug, e, group_of)
+
+
+def _start_values(inst: Instance, b: _Built, sol: Sol) -> tuple[np.ndarray, np.ndarray] | None:
+    """Column values of plan `sol` in model `b` (None if the model cannot express it)."""
+    arc_of = {arc: k for k, arc in enumerate(b.arcs)}
+    val: dict[int, float] = {}
+    for c, j, qty in sol.ships:
+        k = arc_of.get((int(c), int(j)))
+        if k is None:
+            return None
+        val[b.z[k]] = 1.0
+        t = inst.price_one(j, qty)
+        val[b.s[k]] = float(t["slabs"])
+        if b.fee[k] is not None:
+            val[b.fee[k]] = float(t["cod"])
+        for l, col in b.x[k].items():
+            val[col] = float(qty[l])
+        for gi, col in b.g[k].items():
+            if qty[int(inst.groups[gi][0])]:
+                val[col] = 1.0
+        if any(qty[l] for l in range(inst.n_lines) if l not in b.x[k] and l not in b.group_of):
+            return None
+    for l, col in b.u.items():
+        val[col] = float(sol.unfilled[l])
+    for gi, col in b.ug.items():
+        val[col] = 1.0 if sol.unfilled[int(inst.groups[gi][0])] else 0.0
+    if b.e is not None:
+        val[b.e] = float(max(len(sol.ships) - 1, 0))
+    idx = np.array(sorted(val), dtype=np.int32)
+    return idx, np.array([val[i] for i in idx.tolist()])
+
+
+def _extract(inst: Instance, b: _Built, col: np.ndarray) -> Sol | None:
+    ships = []
+    unfilled = np.zeros(inst.n_lines, dtype=np.int64)
+    for l, k in b.u.items():
+        unfilled[l] = int(round(col[k]))
+    for gi, k in b.ug.items():
+        if round(col[k]) == 1:
+            unfilled[inst.groups[gi]] = inst.q[inst.groups[gi]]
+    for k, (c, j) in enumerate(b.arcs):
+        if col[b.z[k]] < 0.5:
+            continue
+        qty = np.zeros(inst.n_lines, dtype=np.int64)
+        for l, x in b.x[k].items():
+            qty[l] = int(round(col[x]))
+        for gi, x in b.g[k].items():
+            if round(col[x]) == 1:
+                qty[inst.groups[gi]] = inst.q[inst.groups[gi]]
+        if qty.sum():
+            ships.append((c, j, qty))
+    sol = sol_from_ships(inst, ships, unfilled)
+    # Re-priced exactly and checked against every hard constraint: a plan from the MIP is
+    # only ever used as what it really is.
+    return None if violations(inst, sol) else sol
 
 
 def solve_mip(
@@ -114,259 +345,77 @@ def solve_mip(
     nodes: np.ndarray,
     warm: Sol | None,
     kmax: int,
-    deadline: float,
+    budget: Budget | float,
+    order_pairs=(),
 ) -> MipResult:
-    """Optimise over candidate nodes `nodes` only (the caller has proven the
-    others cannot be in a plan cheaper than the incumbent `warm`); with an
-    incumbent, only strictly cheaper plans are searched, so "infeasible"
-    proves the incumbent optimal. `deadline` is a `time.perf_counter()`
-    instant: HiGHS gets whatever is left after the model is built."""
+    """Optimise over candidate nodes `nodes` only (the caller has shown the others cannot be in
+    a plan cheaper than `warm`, the incumbent, which is passed to HiGHS as a start when the
+    model can express it). `budget` (or a `time.perf_counter()` deadline) limits the run."""
+    if not isinstance(budget, Budget):
+        budget = Budget(float("inf"), float(budget))
     t0 = time.perf_counter()
-    inf = highspy.kHighsInf
-    m = _Model()
-    L = inst.n_lines
-    nodes = [int(c) for c in nodes]
-    group_of = {}
-    for gi, g in enumerate(inst.groups):
-        for l in g:
-            group_of[int(l)] = gi
-    x: dict[tuple[int, int], int] = {}
-    gv: dict[tuple[int, int], int] = {}
-    z: dict[int, int] = {}
-    s: dict[int, int] = {}
-    W: dict[int, int] = {}
-    V: dict[int, int] = {}
-    Val: dict[int, int] = {}
-    fee: dict[int, int] = {}
+    b = build(inst, nodes, kmax, order_pairs)
+    m = b.model
+    ncol, nrow = len(m.cost), len(m.r_lo)
+    try:
+        budget.charge(UNITS_PER_COLUMN * ncol)
+    except OutOfBudget:
+        return MipResult(None, False, None, "not started", (time.perf_counter() - t0) * 1000, ncol, nrow)
+    res = _run(inst, b, warm, budget, presolve=True)
+    if res.infeasible:
+        # Believe "no plan" only if HiGHS says so again without presolve.
+        check = _run(inst, b, None, budget, presolve=False)
+        res.proven = res.verified = check.infeasible
+        res.infeasible = check.infeasible
+        if check.sol is not None:
+            res.sol, res.bound = check.sol, check.bound
+    res.ms = (time.perf_counter() - t0) * 1000
+    return res
 
-    for c in nodes:
-        cap = inst.cap_line[c]
-        # Node c's content columns: (column, units of each line per unit of it).
-        cols: list[tuple[int, np.ndarray]] = []
-        for l in range(L):
-            if l in group_of or cap[l] == 0:
-                continue
-            x[(l, c)] = m.var(inst.price[c, l], 0, cap[l], True)
-            vec = np.zeros(L, dtype=np.int64)
-            vec[l] = 1
-            cols.append((x[(l, c)], vec))
-        for gi, g in enumerate(inst.groups):
-            if np.all(cap[g] == inst.q[g]):
-                vec = np.zeros(L, dtype=np.int64)
-                vec[g] = inst.q[g]
-                gv[(gi, c)] = m.var(float(vec @ inst.price[c]), 0, 1, True)
-                cols.append((gv[(gi, c)], vec))
-        if not cols:
-            continue
-        max_vec = np.zeros(L, dtype=np.int64)
-        for col, vec in cols:
-            max_vec += vec * int(m.ub[col])
-        max_vec = np.minimum(max_vec, inst.q)
-        wmax = int(max_vec @ inst.w)
-        volmax = int(max_vec @ inst.vol)
-        valmax = int(max_vec @ inst.v)
-        lanes = [int(j) for j in inst.node_lanes[c] if j >= 0]
-        # With one lane the node's weight/volume/value need no per-lane copy:
-        # the content expression is used directly (smaller model).
-        single = len(lanes) == 1
-        w_terms = [(col, float(vec @ inst.w)) for col, vec in cols]
-        # Volume in cm^3 and value in rupees keep coefficients near 1e0..1e5
-        # (mm^3 and paise give 1e8 and bad LP scaling).
-        v_terms = [(col, float(vec @ inst.vol) / 1000.0) for col, vec in cols]
-        val_terms = [(col, float(vec @ inst.v) / 100.0) for col, vec in cols]
-        zs = []
-        for j in lanes:
-            wcap = min(wmax, int(inst.maxw[j]))
-            billmax = max(wcap, int(costs.volumetric_grams(volmax, int(inst.div[j]))))
-            smax = max(1, int(costs.ceil_div(billmax, int(inst.slab[j]))))
-            cod_const = 0
-            cod_var = False
-            if inst.is_cod:
-                fixed, bp = int(inst.cod_fixed[j]), int(inst.cod_bp[j])
-                if int(costs.cod_percent_fee(valmax, bp)) <= fixed:
-                    cod_const = fixed
-                else:
-                    cod_var = True
-            zc = float(inst.node_fixed[c] + inst.lane_fixed[j] + inst.first[j] - inst.add[j] + cod_const)
-            z[j] = m.var(zc, 0, 1, True)
-            s[j] = m.var(float(inst.add[j]), 0, smax, True)
-            zs.append(z[j])
-            slab = float(inst.slab[j])
-            m.row([s[j], z[j]], [1, -1], 0, inf)
-            m.row([s[j], z[j]], [1, -smax], -inf, 0)
-            if single:
-                m.row([s[j]] + [col for col, _ in w_terms], [slab] + [-a for _, a in w_terms], 0, inf)
-                if wcap < wmax:
-                    m.row([col for col, _ in w_terms] + [z[j]], [a for _, a in w_terms] + [-float(wcap)], -inf, 0)
-            else:
-                W[j] = m.var(0, 0, wcap, False)
-                m.row([W[j], z[j]], [1, -wcap], -inf, 0)
-                m.row([s[j], W[j]], [slab, -1], 0, inf)
-            if inst.has_volume:
-                dslab = float(inst.div[j] * inst.slab[j]) / 1000.0
-                if single:
-                    m.row([s[j]] + [col for col, _ in v_terms], [dslab] + [-a for _, a in v_terms], 0, inf)
-                else:
-                    V[j] = m.var(0, 0, volmax / 1000.0, False)
-                    m.row([V[j], z[j]], [1, -volmax / 1000.0], -inf, 0)
-                    m.row([s[j], V[j]], [dslab, -1], 0, inf)
-            if cod_var:
-                bp = float(inst.cod_bp[j])
-                top = max(int(inst.cod_fixed[j]), int(costs.cod_percent_fee(valmax, int(inst.cod_bp[j]))))
-                fee[j] = m.var(1, 0, top, True)
-                m.row([fee[j], z[j]], [1, -float(inst.cod_fixed[j])], 0, inf)
-                # 10000*fee >= bp*value_paise - 4999, written with value in
-                # rupees and divided by 100.
-                if single:
-                    m.row([fee[j]] + [col for col, _ in val_terms], [100.0] + [-bp * a for _, a in val_terms], -49.99, inf)
-                else:
-                    Val[j] = m.var(0, 0, valmax / 100.0, False)
-                    m.row([Val[j], z[j]], [1, -valmax / 100.0], -inf, 0)
-                    m.row([fee[j], Val[j]], [100.0, -bp], -49.99, inf)
-        m.row(zs, [1.0] * len(zs), -inf, 1)
-        # Link content to "node ships", and at least one unit per shipment.
-        for col, vec in cols:
-            m.row([col] + zs, [1.0] + [-m.ub[col]] * len(zs), -inf, 0)
-        m.row([col for col, _ in cols] + zs, [1.0] * len(cols) + [-1.0] * len(zs), 0, inf)
-        if not single:
-            m.row([W[j] for j in lanes] + [col for col, _ in w_terms], [1.0] * len(lanes) + [-a for _, a in w_terms], 0, 0)
-            if inst.has_volume:
-                m.row([V[j] for j in lanes] + [col for col, _ in v_terms], [1.0] * len(lanes) + [-a for _, a in v_terms], 0, 0)
-            vlanes = [j for j in lanes if j in Val]
-            if vlanes:
-                # Val exists on COD-percent lanes only and must carry the value
-                # only when one of them is chosen; Val[j] <= cap*z[j] forces zero
-                # otherwise, so ">=" with slack on the other lanes is right.
-                other = [z[j] for j in lanes if j not in Val]
-                m.row(
-                    [Val[j] for j in vlanes] + [col for col, _ in val_terms] + other,
-                    [1.0] * len(vlanes) + [-a for _, a in val_terms] + [valmax / 100.0] * len(other),
-                    0, inf,
-                )
-        if inst.minval > 0:
-            m.row([col for col, _ in cols] + zs, [float(vec @ inst.v) for _, vec in cols] + [-float(inst.minval)] * len(zs), 0, inf)
-        for sk in range(len(inst.skus)):
-            lines_s = np.flatnonzero(inst.line_sku == sk)
-            if len(lines_s) < 2:
-                continue
-            idx = [col for col, vec in cols if vec[lines_s].sum() > 0]
-            if idx:
-                val = [float(vec[lines_s].sum()) for col, vec in cols if vec[lines_s].sum() > 0]
-                m.row(idx, val, -inf, float(inst.stock[c, sk]))
 
-    all_z = [z[j] for j in z]
-    # demand per line (groups: one row per group)
-    u: dict[int, int] = {}
-    ug: dict[int, int] = {}
-    for l in range(L):
-        if l in group_of:
-            continue
-        idx = [x[(l, c)] for c in nodes if (l, c) in x]
-        val = [1.0] * len(idx)
-        if inst.partial:
-            u[l] = m.var(inst.pen, 0, inst.q[l], True)
-            idx.append(u[l])
-            val.append(1.0)
-        m.row(idx, val, float(inst.q[l]), float(inst.q[l]))
-    for gi, g in enumerate(inst.groups):
-        idx = [gv[(gi, c)] for c in nodes if (gi, c) in gv]
-        val = [1.0] * len(idx)
-        if inst.partial:
-            ug[gi] = m.var(float(inst.pen * inst.q[g].sum()), 0, 1, True)
-            idx.append(ug[gi])
-            val.append(1.0)
-        m.row(idx, val, 1, 1)
-    if all_z:
-        m.row(all_z, [1.0] * len(all_z), -inf, float(kmax))
-    offset = 0.0
-    e = None
-    if inst.split > 0 and all_z:
-        if inst.partial:
-            e = m.var(inst.split, 0, inf, False)
-            m.row([e] + all_z, [1.0] + [-1.0] * len(all_z), -1, inf)
-        else:
-            for j in z:
-                m.cost[z[j]] += inst.split
-            offset = -float(inst.split)
-    if warm is not None:
-        # Only strictly better plans are wanted: cut off at the incumbent
-        # with an explicit objective row (integral objective, so "< ub" is
-        # "<= ub - 1"). We do not pass the incumbent as a MIP start: HiGHS
-        # 1.16 can map a start through presolve wrongly ("feasible in the
-        # reduced space" at a lower objective) and then stop early with a
-        # false optimum; an explicit row keeps the proof sound.
-        cols = [i for i, c in enumerate(m.cost) if c != 0]
-        m.row(cols, [m.cost[i] for i in cols], -inf, float(warm.cost) - offset - 0.5)
-
+def _run(inst: Instance, b: _Built, warm: Sol | None, budget: Budget, presolve: bool) -> MipResult:
+    m = b.model
     h = _highs()
     h.clearModel()
     ncol, nrow = len(m.cost), len(m.r_lo)
-    start = np.zeros(nrow + 1, dtype=np.int32)
-    if nrow:
-        start[1:] = np.cumsum([len(r) for r in m.r_idx])
-    index = np.fromiter((i for r in m.r_idx for i in r), dtype=np.int32, count=int(start[-1]))
-    value = np.fromiter((v for r in m.r_val for v in r), dtype=np.float64, count=int(start[-1]))
     h.passModel(
-        ncol, nrow, int(start[-1]), 2, 1, offset,
+        ncol, nrow, len(m.r_idx), 2, 1, b.offset,
         np.array(m.cost), np.array(m.lb), np.array(m.ub),
         np.array(m.r_lo), np.array(m.r_hi),
-        start, index, value, np.array(m.integ, dtype=np.int32),
+        np.array(m.r_start, dtype=np.int32), np.array(m.r_idx, dtype=np.int32), np.array(m.r_val),
+        np.array(m.integ, dtype=np.int32),
     )
-    h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.001))
-    _local.deadline[0] = deadline
-    h.run()
+    h.setOptionValue("presolve", "on" if presolve else "off")
+    # HiGHS's own clock as a second safety net (our callback does the deterministic stop).
+    h.setOptionValue("time_limit", max(budget.wall_left(), 0.001))
+    if warm is not None:
+        start = _start_values(inst, b, warm)
+        if start is not None:
+            h.setSolution(len(start[0]), start[0], start[1])
+    _local.box[0] = budget
+    try:
+        h.run()
+    finally:
+        _local.box[0] = None
     status = h.getModelStatus()
     info = h.getInfo()
     MS = highspy.HighsModelStatus
     if status == MS.kInterrupt:
-        # highspy 1.16: once our callback has interrupted a run, every later
-        # run of the same Highs object stops at its first callback ("Interrupted
-        # by user" after ~15 ms, with no bound), even after clearModel or
-        # clearSolver. A fresh object costs ~0.2 ms; the next solve builds one.
+        # highspy 1.16: once our callback has interrupted a run, every later run of the same
+        # Highs object stops at its first callback; the next solve builds a fresh one.
         _local.h = None
+    if status == MS.kTimeLimit:
+        budget.hit = "wall"
     sol = None
-    if info.primal_solution_status == 2:  # feasible
-        col = np.asarray(h.getSolution().col_value)
-        sol = _extract(inst, col, nodes, x, gv, z, u, ug, group_of)
-        if warm is not None and sol is not None and sol.cost >= warm.cost:
-            sol = None
-    # Every variable is bounded (e has a non-negative cost), so "unbounded
-    # or infeasible" can only mean infeasible.
-    proven = status in (MS.kOptimal, MS.kInfeasible, MS.kUnboundedOrInfeasible, MS.kModelEmpty)
+    if info.primal_solution_status == 2:
+        sol = _extract(inst, b, np.asarray(h.getSolution().col_value))
+    # Every variable is bounded (e has a non-negative cost), so "unbounded or infeasible"
+    # can only mean infeasible.
+    infeasible = status in (MS.kInfeasible, MS.kUnboundedOrInfeasible)
+    proven = infeasible or status in (MS.kOptimal, MS.kModelEmpty)
+    if status == MS.kOptimal and (sol is None or abs(sol.cost - info.objective_function_value) > 0.5):
+        proven = False  # HiGHS's answer did not survive exact re-pricing: no claim from it
     bound = info.mip_dual_bound if np.isfinite(info.mip_dual_bound) else None
-    return MipResult(
-        sol=sol,
-        proven=proven,
-        bound=bound,
-        status=h.modelStatusToString(status),
-        ms=(time.perf_counter() - t0) * 1000,
-        n_cols=ncol,
-        n_rows=nrow,
-    )
-
-
-def _extract(inst, col, nodes, x, gv, z, u, ug, group_of) -> Sol | None:
-    ships = []
-    unfilled = np.zeros(inst.n_lines, dtype=np.int64)
-    for l, cidx in u.items():
-        unfilled[l] = int(round(col[cidx]))
-    for gi, cidx in ug.items():
-        if round(col[cidx]) == 1:
-            unfilled[inst.groups[gi]] = inst.q[inst.groups[gi]]
-    for c in nodes:
-        lanes = [int(j) for j in inst.node_lanes[c] if j >= 0 and int(j) in z]
-        chosen = [j for j in lanes if col[z[j]] > 0.5]
-        if not chosen:
-            continue
-        qty = np.zeros(inst.n_lines, dtype=np.int64)
-        for l in range(inst.n_lines):
-            if (l, c) in x:
-                qty[l] = int(round(col[x[(l, c)]]))
-        for gi, g in enumerate(inst.groups):
-            if (gi, c) in gv and round(col[gv[(gi, c)]]) == 1:
-                qty[g] = inst.q[g]
-        if qty.sum() == 0:
-            continue
-        ships.append((c, chosen[0], qty))
-    return sol_from_ships(inst, ships, unfilled)
-
+    if status == MS.kOptimal and sol is not None:
+        bound = float(sol.cost) if bound is None else min(bound, float(sol.cost))
+    return MipResult(sol, proven, bound, h.modelStatusToString(status), 0.0, ncol, nrow, infeasible)

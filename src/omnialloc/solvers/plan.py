@@ -24,10 +24,13 @@ COST_TERMS = (
 
 
 class PlanStatus(str, enum.Enum):
-    OPTIMAL = "OPTIMAL"  # proven minimum-cost plan
-    FEASIBLE = "FEASIBLE"  # valid plan, optimality not proven (time limit, or a baseline)
-    HEURISTIC_FALLBACK = "HEURISTIC_FALLBACK"  # time limit hit: best heuristic plan
-    INFEASIBLE = "INFEASIBLE"  # no valid plan; see `reason`
+    """What is known about the plan (docs/solver.md, "Status")."""
+
+    OPTIMAL = "OPTIMAL"  # proven minimum-cost plan (bound_paise == objective_paise)
+    FEASIBLE = "FEASIBLE"  # valid plan, optimality not proven (search cut short, or a baseline)
+    HEURISTIC_FALLBACK = "HEURISTIC_FALLBACK"  # search cut short: best heuristic plan
+    INFEASIBLE = "INFEASIBLE"  # proven: no valid plan exists; see `reason`
+    UNSOLVED = "UNSOLVED"  # the limit was hit before any plan was found or ruled out
 
     def __str__(self) -> str:  # "OPTIMAL", not "PlanStatus.OPTIMAL", when stored
         return self.value
@@ -91,13 +94,14 @@ class Shipment:
 
 @dataclass
 class NodeExplanation:
-    """Why one candidate node is or is not in the plan.
+    """Why one candidate node is or is not in the plan (docs/solver.md, "Explanations").
 
     code: used | forbidden | over_capacity | no_stock | no_serviceable_carrier
-          | misses_sla | costlier
-    For `costlier`, `extra_cost_paise` is (cost of the best plan found that
-    uses this node) - (cost of the chosen plan); `exact` says whether that
-    comparison plan is provably the best one using the node.
+          | misses_sla | costlier | cheaper | unusable | not_priced
+    For `costlier` and `cheaper`, `extra_cost_paise` is (cost of the best plan found that
+    uses this node) - (cost of the chosen plan); `exact` says whether that comparison plan is
+    provably the cheapest one using the node (otherwise a costlier amount is a lower bound,
+    or the extra cost of shipping everything from the node, as the text says).
     """
 
     node: str
@@ -108,7 +112,7 @@ class NodeExplanation:
 
     def to_dict(self) -> dict:
         d = {"node": self.node, "code": self.code, "text": self.text}
-        if self.code == "costlier":
+        if self.code in ("costlier", "cheaper"):
             d["extra_cost_paise"] = None if self.extra_cost_paise is None else int(self.extra_cost_paise)
             d["exact"] = self.exact
         return d
@@ -159,7 +163,8 @@ class Plan:
 
     @property
     def is_feasible(self) -> bool:
-        return self.status != PlanStatus.INFEASIBLE
+        """True when the plan is a valid plan (possibly one that ships nothing)."""
+        return self.status not in (PlanStatus.INFEASIBLE, PlanStatus.UNSOLVED)
 
     def to_dict(self, include_timing: bool = False) -> dict:
         """Plain JSON-able data. Solve time is excluded unless asked for, so

@@ -1,0 +1,315 @@
+"""The `optimal` strategy: exact methods in a portfolio under one work budget.
+
+1. Incumbents first: every baseline (nearest, priority, max_stock, cost_greedy, which includes
+   the best single shipment), the plan that ships nothing (partial fill) and the whole-line DP.
+   The answer is never costlier than any of them.
+2. Cheap proofs: with at most one shipment and no partial fill the best single shipment is
+   exact; a valid lower bound (`bounds.py`) meeting the incumbent proves it.
+3. Exact methods, each on its own slice of the budget so that none can starve the others:
+   the enumeration (small orders), the contents DP (admitted by its deterministic work
+   estimate), colgen (LP bound + reduced-cost search) and the MIP, which always keeps at least
+   `MIP_SHARE` of the budget and starts from the best plan found so far. Before the MIP, nodes
+   that cannot be in a cheaper plan are dropped (floor bounds, then dominance).
+4. The answer: the cheapest plan found, the best valid lower bound from any method, and a
+   status that says what was proven (docs/solver.md, "Status"):
+   - OPTIMAL: some method proved that no plan is cheaper (bound = cost);
+   - FEASIBLE: an exact method's search found the plan but stopped before proving it;
+   - HEURISTIC_FALLBACK: the best plan is a baseline's or a heuristic's;
+   - INFEASIBLE: proven that no valid plan exists (the reason names why);
+   - UNSOLVED: the limit was hit before any plan was found or infeasibility proven.
+   A plan cut short carries a reason saying which limit was hit (the work budget, or the
+   wall-clock safety net).
+
+Everything the portfolio decides - which methods run, with how much work - depends on the
+order and the work counts only, never on the clock, so the same order gets the same plan on an
+idle or a busy machine unless the wall-clock safety net fires (and then the reason says so).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from . import baselines, bounds, colgen, dominance, dp, explain
+from . import enumerate as enum_mod
+from .assemble import Sol, infeasible_plan, to_plan, violations
+from .budget import Budget, OutOfBudget
+from .costs import INF
+from .instance import Instance
+from .mip import solve_mip
+from .plan import Plan, PlanStatus
+
+METHODS = ("auto", "dp", "colgen", "mip")
+# The MIP's guaranteed share of the budget: the methods before it may only use the rest.
+MIP_SHARE = 0.4
+# Shares of what is left to them (after the MIP's reserve) for the methods before the MIP.
+ENUM_SHARE, DP_SHARE, COLGEN_SHARE = 0.6, 0.8, 0.7
+# Work units charged for each baseline.
+_UNITS_BASELINES = 300.0
+
+
+@dataclasses.dataclass
+class Search:
+    """What the portfolio knows so far: the best plan, where it came from, a valid lower bound
+    on every plan, and whether optimality (or infeasibility) is proven."""
+
+    inst: Instance
+    budget: Budget
+    best: Sol | None = None
+    source: str = ""  # method name of the best plan
+    exact_source: bool = False  # the best plan came from an exact method's search
+    lb: float = -np.inf
+    proven: bool = False
+    proof: str = ""
+    no_plan: bool = False  # proven: no valid plan exists
+
+    def offer(self, sol: Sol | None, source: str, exact: bool) -> None:
+        if sol is None or violations(self.inst, sol):
+            return
+        if self.best is None or sol.cost < self.best.cost:
+            self.best, self.source, self.exact_source = sol, source, exact
+
+    def bound(self, value: float | None) -> None:
+        if value is not None and np.isfinite(value):
+            self.lb = max(self.lb, float(value))
+
+    def settle(self, proof: str) -> None:
+        self.proven, self.proof = True, proof
+        if self.best is not None:
+            self.lb = max(self.lb, float(self.best.cost))
+
+    @property
+    def done(self) -> bool:
+        return self.proven or (self.best is not None and self.lb >= self.best.cost)
+
+
+def optimal(inst: Instance, budget: Budget, method: str = "auto") -> tuple[Plan, Sol | None]:
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
+    p = inst.problem
+    if inst.infeasible_reason:
+        if inst.partial:
+            # Nothing can ship, and partial fill is allowed: leaving it all unfilled is the plan.
+            sol = nothing_ships(inst)
+            plan = to_plan(inst, sol, "optimal", PlanStatus.OPTIMAL, sol.cost, "eligibility")
+            plan.reason = f"nothing can ship: {inst.infeasible_reason}"
+            return plan, sol
+        return infeasible_plan(inst, p.order_id, "optimal", inst.infeasible_reason, "eligibility"), None
+    s = Search(inst, budget)
+    if not inst.partial and inst.kmax == 1:
+        # Only single shipments of the whole order are plans, and each is priced exactly.
+        cost, _ = inst.single_costs()
+        if cost.min() < INF:
+            s.offer(baselines.best_single(inst), "single", True)
+            s.settle("single")
+        else:
+            s.no_plan = True
+        return _answer(s), s.best
+    reserve = MIP_SHARE * budget.left
+    if method == "auto" and enum_mod.applicable(inst):
+        # Small orders: the enumeration is exact and usually done in well under a millisecond.
+        try:
+            sol, _ = enum_mod.solve_enumeration(inst, _slice(budget, reserve, ENUM_SHARE))
+        except enum_mod.OutOfTime as cut:
+            s.offer(cut.best, "enumeration", True)
+            s.bound(cut.bound)
+        else:
+            s.offer(sol, "enumeration", True)
+            s.no_plan = sol is None
+            s.settle("enumeration")
+            return _answer(s), s.best
+    _incumbents(s)
+    s.bound(bounds.lower_bound(inst))
+    if not s.done:
+        _exact(s, method, reserve)
+    return _answer(s), s.best
+
+
+def nothing_ships(inst: Instance) -> Sol:
+    return Sol((), tuple(int(x) for x in inst.q), int(inst.pen * inst.q.sum()))
+
+
+def baseline(inst: Instance, name: str) -> Sol | str:
+    key = "baseline:" + name
+    if key not in inst.memo:
+        inst.memo[key] = baselines.BASELINES[name](inst)
+    return inst.memo[key]
+
+
+def _incumbents(s: Search) -> None:
+    inst = s.inst
+    for name in baselines.BASELINES:  # cost_greedy includes the best single shipment
+        s.offer(_as_sol(baseline(inst, name)), "baseline", False)
+    s.budget.used += _UNITS_BASELINES * len(baselines.BASELINES)
+    if inst.partial:
+        s.offer(nothing_ships(inst), "heuristic", False)
+    if inst.n_lines <= dp.MAX_WHOLE_LINES:
+        # Whole-line DP: an excellent incumbent in a few ms (its value is no bound).
+        s.budget.used += 2 ** inst.n_lines * len(inst.lane_src) * dp._US_PER_PRICE
+        _, sol, _, _ = dp.solve_dp(inst, whole_lines=True)
+        s.offer(sol, "heuristic", False)
+
+
+def _as_sol(res) -> Sol | None:
+    return res if isinstance(res, Sol) else None
+
+
+def _slice(budget: Budget, reserve: float, fraction: float) -> Budget:
+    """A share of what is left after the MIP's reserve."""
+    return Budget(max(budget.left - reserve, 0.0) * fraction, budget.deadline, parent=budget)
+
+
+def _exact(s: Search, method: str, reserve: float) -> None:
+    inst, budget = s.inst, s.budget
+    if method in ("auto", "dp") and dp.applicable(inst):
+        share = _slice(budget, reserve, DP_SHARE)
+        if method == "dp" or dp.estimated_units(inst) <= share.work:
+            _run_dp(s, share)
+            if s.done:
+                return
+    if method in ("auto", "dp", "colgen") and colgen.applicable(inst):
+        _run_colgen(s, _slice(budget, reserve, COLGEN_SHARE))
+        if s.done:
+            return
+    _run_mip(s, budget)
+
+
+def _run_dp(s: Search, share: Budget) -> None:
+    try:
+        lb, sol, proven, _ = dp.solve_dp(s.inst, deadline=share)
+    except OutOfBudget:
+        return
+    s.offer(sol, "dp", True)
+    s.bound(lb)
+    if proven:
+        if sol is None:
+            s.no_plan = True
+        s.settle("dp")
+
+
+def _run_colgen(s: Search, share: Budget) -> None:
+    inst = s.inst
+    ub = s.best.cost if s.best is not None else int(INF)
+    seeds = [s.best] if s.best is not None else []
+    try:
+        lb, sol, proven, _ = colgen.solve_colgen(inst, ub, share, seeds)
+    except OutOfBudget:
+        return
+    s.offer(sol, "colgen", True)
+    if proven:
+        if s.best is None:
+            s.no_plan = True
+        s.settle("colgen")
+    elif lb is not None and lb < INF // 2:
+        s.bound(lb)
+
+
+def _run_mip(s: Search, budget: Budget) -> None:
+    inst = s.inst
+    ub = s.best.cost if s.best is not None else None
+    if ub is not None:
+        single = inst.single_costs()[0]
+        nodes, kmax, lb = bounds.prune(inst, ub, single)
+        s.bound(lb)
+        if len(nodes) == 0 or s.done:
+            s.settle("bound")
+            return
+        kmax = min(kmax, int(inst.kmax))
+        keep = np.array(s.best.nodes, dtype=np.int64)
+        nodes, pairs = dominance.prune_dominated(inst, nodes, kmax, keep=None)
+        if len(nodes) == 0:
+            s.settle("bound")
+            return
+        nodes = np.union1d(nodes, keep)
+    else:
+        nodes, kmax, pairs = np.arange(inst.n_cand), int(inst.kmax), []
+    res = solve_mip(inst, nodes, s.best, kmax, budget, pairs)
+    before = s.best
+    s.offer(res.sol, "mip", True)
+    if res.proven:
+        if s.best is None:
+            s.no_plan = True
+        s.settle("mip" if s.best is not before else "mip-confirmed")
+    elif res.bound is not None and ub is not None:
+        # A plan cheaper than `ub` exists only if one exists over the model's nodes (pruning and
+        # dominance are valid for exactly those plans), so min(dual bound, ub) bounds them all.
+        s.bound(min(res.bound, ub))
+
+
+def _answer(s: Search) -> Plan:
+    inst, budget = s.inst, s.budget
+    p = inst.problem
+    if s.best is None:
+        if s.no_plan:
+            return diagnose(inst, budget)
+        plan = infeasible_plan(inst, p.order_id, "optimal", "", "search")
+        plan.status = PlanStatus.UNSOLVED
+        plan.reason = "no plan found and none ruled out before the " + _limit_text(budget)
+        return plan
+    if s.done:
+        plan = to_plan(inst, s.best, "optimal", PlanStatus.OPTIMAL, s.best.cost, s.proof or "bound")
+        if not s.best.ships:
+            plan.reason = "leaving every unit unfilled costs less than any plan that ships"
+        return plan
+    lb = int(min(np.ceil(s.lb - 1e-6), s.best.cost)) if np.isfinite(s.lb) else None
+    status = PlanStatus.FEASIBLE if s.exact_source else PlanStatus.HEURISTIC_FALLBACK
+    plan = to_plan(inst, s.best, "optimal", status, lb, s.source)
+    gap = "" if lb is None else f" (at most {explain.rupees(s.best.cost - lb)} above the optimum)"
+    plan.reason = "not proven optimal: the search stopped at the " + _limit_text(budget) + gap
+    return plan
+
+
+def _limit_text(budget: Budget) -> str:
+    if budget.hit == "wall":
+        return "wall-clock time limit (a safety net: this answer depended on the machine's speed)"
+    return f"work limit ({budget.work / 1000:.0f}k work units)"
+
+
+def diagnose(inst: Instance, budget: Budget) -> Plan:
+    """INFEASIBLE with a reason: relax the policy constraints one at a time to name the one
+    that makes the order unservable (only on this rare path; within what is left of the
+    budget, else a general reason)."""
+    p = inst.problem
+    relaxations = [
+        ("max_shipments", dict(kmax=max(inst.n_cand, 1)),
+         f"no plan ships the order in at most {p.max_shipments} shipment(s)"),
+        ("keep_together", dict(groups=[]), "the keep-together lines are not all in stock at any one node that can ship them"),
+        ("min_shipment_value", dict(minval=0), f"no plan gives every shipment at least {explain.rupees(p.min_shipment_value_paise)} of value"),
+    ]
+    for name, change, reason in relaxations:
+        if name == "max_shipments" and (p.max_shipments is None or p.max_shipments >= inst.n_cand):
+            continue
+        if name == "keep_together" and not inst.groups:
+            continue
+        if name == "min_shipment_value" and inst.minval == 0:
+            continue
+        relaxed = dataclasses.replace(inst, memo={}, **change)
+        if _has_plan(relaxed, budget):
+            return infeasible_plan(inst, p.order_id, "optimal", reason, "diagnosis")
+    heavy = inst.w.max() if inst.n_lines else 0
+    if len(inst.maxw) and heavy > inst.maxw.max():
+        return infeasible_plan(inst, p.order_id, "optimal", "a unit is heavier than any carrier's max weight", "diagnosis")
+    return infeasible_plan(
+        inst, p.order_id, "optimal",
+        "no combination of eligible nodes and carriers can ship the order (stock, carrier weight limits and split policy together)",
+        "diagnosis",
+    )
+
+
+def _has_plan(inst: Instance, budget: Budget) -> bool:
+    """Does any plan exist? False also when that cannot be told within the budget."""
+    if budget.left <= 0:
+        return False
+    for name in baselines.BASELINES:
+        if isinstance(baseline(inst, name), Sol):
+            return True
+    share = Budget(budget.left * 0.5, budget.deadline, parent=budget)
+    try:
+        if enum_mod.applicable(inst):
+            sol, _ = enum_mod.solve_enumeration(inst, share)
+            return sol is not None
+    except OutOfBudget:
+        return False
+    res = solve_mip(inst, np.arange(inst.n_cand), None, inst.kmax, share)
+    return res.sol is not None
