@@ -9,7 +9,7 @@ WORKERS ?= 2
 THREADS ?= 2
 export OMNIALLOC_DATABASE_URL ?= sqlite:///$(CURDIR)/var/omnialloc.db
 
-.PHONY: run test install install-test bench clean browser
+.PHONY: run test install install-test bench clean browser fuzz
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,18 @@ browser:
 
 test: install-test browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The API fuzzing of `make test` with a nightly-size budget (tests/api/test_schemathesis.py): 100 examples
+# per operation, 5 of them driven to a success, 200 stateful scenarios, the live gunicorn run with negative
+# cases too; prints the 2xx / calls each operation reached. Tens of minutes on two cores.
+fuzz: install-test
+	OMNIALLOC_SCHEMATHESIS_EXAMPLES=$${OMNIALLOC_SCHEMATHESIS_EXAMPLES:-100} \
+	OMNIALLOC_FUZZ_POINTED=$${OMNIALLOC_FUZZ_POINTED:-5} \
+	OMNIALLOC_SCHEMATHESIS_SCENARIOS=$${OMNIALLOC_SCHEMATHESIS_SCENARIOS:-200} \
+	OMNIALLOC_SCHEMATHESIS_STEPS=$${OMNIALLOC_SCHEMATHESIS_STEPS:-15} \
+	OMNIALLOC_FUZZ_LIVE_EXAMPLES=$${OMNIALLOC_FUZZ_LIVE_EXAMPLES:-20} \
+	OMNIALLOC_FUZZ_LIVE_NEGATIVE=1 \
+	$(PY) -m pytest tests/api/test_schemathesis.py -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: install
 	$(PY) -m benchmarks.run_all
