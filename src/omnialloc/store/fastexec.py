@@ -26,6 +26,7 @@ there to rule the adapter in or out when something looks wrong, and the suite ru
 
 from __future__ import annotations
 
+import operator
 import os
 from dataclasses import dataclass
 
@@ -48,15 +49,23 @@ def engine_options(backend: str) -> dict:
     return {"paramstyle": "numeric_dollar", "connect_args": {"cursor_factory": psycopg.RawCursor}}
 
 
-@dataclass(frozen=True, slots=True)
 class _Plan:
     """One compiled shape: driver SQL and how a call's parameters become its arguments."""
 
-    sql: str
-    order: tuple[tuple[str, object], ...]  # (name in the SQL, bind processor or None), in placeholder order
-    positional: bool
-    fixed: dict  # values the statement carries itself (``column == 1``)
-    expansion: tuple[tuple[str, tuple[str, ...]], ...]  # IN list parameter -> its rendered names
+    __slots__ = ("sql", "names", "positional", "fixed", "expansion", "_get", "_convert")
+
+    def __init__(self, sql: str, names: tuple[str, ...], processors: dict, positional: bool, fixed: dict,
+                 expansion: tuple[tuple[str, tuple[str, ...]], ...]):
+        self.sql = sql
+        self.names = names  # in placeholder order (a name used twice is there twice)
+        self.positional = positional
+        self.fixed = fixed  # values the statement carries itself (``column == 1``)
+        self.expansion = expansion  # IN list parameter -> its rendered names
+        # The values in placeholder order in one C call (a statement here has up to ~200), then the few that
+        # a type converts (UTC datetimes, JSON, ...).
+        self._get = (operator.itemgetter(*names) if len(names) > 1 else
+                     (lambda values, name=names[0]: (values[name],)) if names else (lambda values: ()))
+        self._convert = tuple((i, processors[n]) for i, n in enumerate(names) if processors.get(n) is not None)
 
     def args(self, params: dict):
         values = {**self.fixed, **params} if self.fixed else params
@@ -67,9 +76,13 @@ class _Plan:
                 if len(items) != len(names):
                     raise KeyError(key)  # (another length: a plan of its own)
                 values.update(zip(names, items, strict=True))
-        if self.positional:
-            return tuple(values[n] if p is None else p(values[n]) for n, p in self.order)
-        return {n: (values[n] if p is None else p(values[n])) for n, p in self.order}
+        args = self._get(values)
+        if self._convert:
+            args = list(args)
+            for i, convert in self._convert:
+                args[i] = convert(args[i])
+            args = tuple(args)
+        return args if self.positional else dict(zip(self.names, args))
 
 
 @dataclass(slots=True)
@@ -117,8 +130,6 @@ class Fast:
         if any(len(names) != len(params[k]) for k, names in expansion):
             return None  # a tuple IN list renders several names per item
         given = set(params) - set(family.expanding)
-        if any(k in family.compiled.binds and k not in state.parameters for k in given):
-            return None  # a name the dialect escapes in the SQL: Core maps it
         names = state.positiontup if state.positiontup is not None else tuple(state.parameters)
         rendered = {n for _, expanded in expansion for n in expanded}
         binds, dialect = family.compiled.binds, family.compiled.dialect
@@ -126,16 +137,15 @@ class Fast:
             return None  # a name the dialect escapes in the SQL: Core maps it
         # Each value converted as Core converts it: the bind processor of the parameter's type for this dialect
         # (the expanded state gives those of the IN lists' rendered names).
-        order = tuple((n, state.processors.get(n) if n in rendered
-                       else binds[n].type.dialect_impl(dialect).bind_processor(dialect)) for n in names)
+        processors = {n: state.processors.get(n) if n in rendered
+                      else binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in set(names)}
         fixed = {n: state.parameters[n] for n in names if n not in given and n not in rendered}
-        return _Plan(sql=state.statement, order=order, positional=state.positiontup is not None, fixed=fixed,
-                     expansion=expansion)
+        return _Plan(state.statement, tuple(names), processors, state.positiontup is not None, fixed, expansion)
 
     def _plan(self, conn: Connection, params: dict) -> _Plan | None:
         """The compiled plan for a call with ``params``, or None when it runs on Core."""
-        if PLAIN_CORE:
-            return None
+        if PLAIN_CORE or conn.get_execution_options().get("schema_translate_map"):
+            return None  # (Core renders a schema translation per execution)
         key = (conn.dialect, tuple(params))
         family = self._families.get(key)
         if family is None:

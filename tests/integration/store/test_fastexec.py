@@ -453,6 +453,18 @@ def test_a_python_side_default_and_a_converted_result_column_run_on_core(probe):
         assert read.first(conn, {"b_id": 1}) == (AT, {"a": 1}, "plain")
 
 
+def test_escaped_names_and_a_schema_translation_give_what_core_gives(probe):
+    odd = Fast(sa.select(T.c.name).where(T.c.id == sa.bindparam("the id[1]")))  # a name the dialect escapes
+    with probe.begin() as conn:
+        INSERT.executemany(conn, _rows(2))
+        assert odd.first(conn, {"the id[1]": 2}) == conn.execute(odd.stmt, {"the id[1]": 2}).first() == ("n2",)
+        # (schema None -> None: the same tables, through Core's per-execution rendering)
+        translated = conn.execution_options(schema_translate_map={None: None})
+        if not fastexec.PLAIN_CORE:
+            assert "fit" in RENAME.explain(translated, {"b_id": 1, "b_name": "x"})
+        assert RENAME.rowcount(translated, {"b_id": 1, "b_name": "x"}) == 1
+
+
 def test_a_dropped_connection_is_invalidated_as_core_does(probe, db_backend):
     if db_backend != "postgresql":
         pytest.skip("a server ending the session: PostgreSQL")
