@@ -36,6 +36,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from omnialloc.domain import Capability
+from omnialloc.domain.enums import NodeKind
 from omnialloc.domain.errors import ValidationFailed
 from omnialloc.geo.distance import haversine_km
 from omnialloc.geo.pins import locate
@@ -79,7 +80,8 @@ def plan(ctx, *, days: int = 28, horizon_days: float = 7.0, forecast_csv: str | 
         demand = {k: int(np.ceil(q * horizon_days / days)) for k, q in hist.items()}
     with ctx.uow(readonly=True) as uow:
         net = network(uow)
-        nodes = [n for n in net.nodes if n.can(Capability.SHIP)]
+        # a dropship vendor's stock is the vendor's, not ours to move: never a source or a destination
+        nodes = [n for n in net.nodes if n.can(Capability.SHIP) and n.kind != NodeKind.DROPSHIP_VENDOR]
         sku_codes = sorted({s for _, s in demand})
         master = sku_master(uow, sku_codes) if sku_codes else {}
         inv_rows = uow.conn.execute(sa.select(inventory).where(inventory.c.sku.in_(sku_codes))).all() \
@@ -145,13 +147,13 @@ def plan(ctx, *, days: int = 28, horizon_days: float = 7.0, forecast_csv: str | 
         out.mkdir(parents=True, exist_ok=True)
         with open(out / "transfers.csv", "w", newline="") as f:
             w = csv.writer(f)
-            w.writerow(["from", "to", "sku", "qty", "cost_paise"])
+            w.writerow(["from", "to", "sku", "qty", "cost_paise", "saving_paise"])
             for t in transfers:
-                w.writerow([t.src, t.dst, t.sku, t.qty, t.cost_paise])
+                w.writerow([t.src, t.dst, t.sku, t.qty, t.cost_paise, t.saving_paise])
         (out / "plan.json").write_text(json.dumps(summary, indent=2))
         _chart(out / "coverage.png", codes, np.minimum(stock, target).sum(1), np.minimum(after, target).sum(1),
                target.sum(1))
-    summary["transfer_list"] = [(t.src, t.dst, t.sku, t.qty, t.cost_paise) for t in transfers]
+    summary["transfer_list"] = [(t.src, t.dst, t.sku, t.qty, t.cost_paise, t.saving_paise) for t in transfers]
     return summary
 
 
@@ -195,8 +197,13 @@ def apply(ctx, plan_dir: str, *, actor: str = ACTOR) -> dict:
     plan_id = meta.get("plan_id") or "reb_" + hashlib.sha256((folder / "transfers.csv").read_bytes()).hexdigest()[:16]
     sleep = float(os.environ.get(SLEEP_ENV, "0") or 0)
     created, existing, refused = [], [], {}
+    with ctx.uow(readonly=True) as uow:
+        vendors = {n.code for n in network(uow).nodes if n.kind == NodeKind.DROPSHIP_VENDOR}
     for (src, dst), lines in sorted(lanes.items()):
         key = f"{plan_id}:{src}->{dst}"
+        if {src, dst} & vendors:  # an edited or old plan: a vendor's stock is never ours to move
+            refused[f"{src}->{dst}"] = "a dropship vendor's stock is the vendor's: no transfer into or out of it"
+            continue
         done = by_plan_key(ctx, key)
         if done is not None:  # created by an earlier, interrupted apply
             existing.append(done)

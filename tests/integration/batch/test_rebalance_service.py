@@ -90,3 +90,26 @@ def test_create_transfer_with_a_plan_key_is_idempotent(clean_engine, clean_db_ur
     a = create_transfer(ctx, "DEL-FC1", "CHN-FC1", {SKU: 5}, origin="rebalance", plan_key="reb_x:DEL-FC1->CHN-FC1")
     b = create_transfer(ctx, "DEL-FC1", "CHN-FC1", {SKU: 5}, origin="rebalance", plan_key="reb_x:DEL-FC1->CHN-FC1")
     assert a["id"] == b["id"] and _transfer_lanes(clean_engine) == [("DEL-FC1", "CHN-FC1")]
+
+
+def test_rebalancing_never_moves_a_dropship_vendors_stock(clean_engine, clean_db_url, tmp_path):
+    """Issue 22: only the vendor has stock; demand in Chennai; no transfer may touch the vendor."""
+    ctx = _ctx(clean_engine, clean_db_url)
+    _stock(clean_engine, {"DS-LDH1": 500})
+    for i in range(6):
+        _capture(ctx, f"v-{i}", qty=5)
+    _stock(clean_engine, {"DS-LDH1": 500, "DEL-FC1": 100})
+    s = rebalance.plan(ctx, days=7, horizon_days=7, out_dir=str(tmp_path))
+    with clean_engine.connect() as conn:
+        vendors = {r[0] for r in conn.execute(sa.text("SELECT code FROM nodes WHERE kind = 'dropship_vendor'"))}
+    assert "DS-LDH1" in vendors
+    assert s["transfer_list"] and all(t[0] not in vendors and t[1] not in vendors for t in s["transfer_list"])
+    # every transfer says what justifies it: a saving above its cost
+    assert all(t[5] > 0 for t in s["transfer_list"])
+    # a plan file edited to move the vendor's stock is refused at apply, and nothing is created for it
+    with open(tmp_path / "transfers.csv", "a") as f:
+        f.write(f"DS-LDH1,CHN-FC1,{SKU},5,100,1\n")
+    r = rebalance.apply(ctx, str(tmp_path))
+    assert "DS-LDH1->CHN-FC1" in r["refused"]
+    with clean_engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM transfers WHERE source = 'DS-LDH1'")).scalar() == 0

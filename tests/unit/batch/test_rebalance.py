@@ -70,3 +70,22 @@ def test_lane_capacity_limits_a_transfer():
     plan = solve_rebalance(problem(lane_cap=cap))
     assert moves(plan) == [("A", "B", 2), ("A", "C", 4), ("C", "B", 2)]
     assert plan.transfer_cost_paise + plan.shortfall_after_paise == 210
+
+
+def test_each_transfer_shows_the_saving_that_justifies_it():
+    # by hand: A->B 4 avoids 400 of shortfall for 40 + its 20 lane cost -> 340;
+    # A->C 2 avoids 200 for 60 + 20 -> 120
+    plan = solve_rebalance(problem())
+    assert sorted((t.src, t.dst, t.saving_paise) for t in plan.transfers) == [("A", "B", 340), ("A", "C", 120)]
+
+
+def test_with_a_minimum_lot_no_transfer_loses_money():
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        n, s = 5, 4
+        p = RebalanceProblem(nodes=[f"N{i}" for i in range(n)], skus=[f"S{k}" for k in range(s)],
+                             stock=rng.integers(0, 12, (n, s)), demand=rng.integers(0, 8, (n, s)),
+                             unit_cost=rng.integers(1, 40, (n, n)), fixed_cost=np.full((n, n), 150),
+                             shortfall_cost=rng.integers(20, 120, s), min_qty=3)
+        plan = solve_rebalance(p)
+        assert all(t.qty >= 3 and t.saving_paise > 0 for t in plan.transfers), plan.transfers

@@ -39,7 +39,10 @@ The first flow solve ignores fixed costs and the minimum (lanes that cannot
 carry it excepted), so its saving is an upper bound on any plan's saving:
 ``stats['saving_bound_paise']``.
 Costs are integer paise; a transfer's ``cost_paise`` is its unit cost plus
-its share (by quantity) of its lane's fixed cost.
+its share of its lane's fixed cost (in proportion to what it avoids net of
+its unit cost), and its ``saving_paise`` the shortfall it avoids minus that
+cost: what justifies it. A transfer that avoids less than its unit cost is
+dropped at the end (the lane stays open for the others).
 """
 
 from __future__ import annotations
@@ -78,6 +81,9 @@ class Transfer:
     sku: str
     qty: int
     cost_paise: int
+    #: the expected shortfall it avoids (at the destination, net of what the source then lacks) minus
+    #: its cost (unit cost + its share of the lane's fixed cost): what justifies it, > 0 for every transfer
+    saving_paise: int = 0
 
 
 @dataclass
@@ -402,12 +408,26 @@ def solve_rebalance(p: RebalanceProblem, progress=None, skip_balanced: bool = Tr
     if p.budget_paise is not None and len(s):
         s, i, j, q = _budget(net, p.budget_paise, s, i, j, q)
     after = _after(net, s, i, j, q)
-    # lane fixed cost shared by quantity over its transfers (remainder on the lane's first transfer)
+    # a transfer that avoids less shortfall than its own unit cost loses money even on a lane that is
+    # open anyway: dropping it can only help (the lane's fixed cost stays with the others)
+    while len(s):
+        margin = _removal_value(net, after, s, i, j, q)
+        if (margin > 0).all():
+            break
+        worst = int(np.argmin(margin))
+        s, i, j, q = (np.delete(a, worst) for a in (s, i, j, q))
+        after = _after(net, s, i, j, q)
+    # each lane's fixed cost is shared over its transfers in proportion to what each avoids net of its
+    # unit cost (its margin), the remainder on the lane's first transfer: a transfer's saving is then
+    # its margin x (1 - fixed / lane margin), > 0 for every transfer of a lane that pays
     unit_part = net.unit[i, j] * q
     lane = i * N + j
-    lane_q = np.bincount(lane, weights=q, minlength=N * N).astype(np.int64)
+    margin = np.maximum(_removal_value(net, after, s, i, j, q), 0) if len(s) else np.zeros(0, dtype=np.int64)
+    lane_m = np.bincount(lane, weights=margin, minlength=N * N)
     fixed_lane = net.fixed.ravel()
-    share = (fixed_lane[lane] * q) // np.maximum(lane_q[lane], 1)
+    lane_q = np.bincount(lane, weights=q, minlength=N * N)
+    weight = np.where(lane_m[lane] > 0, margin / np.maximum(lane_m[lane], 1e-9), q / np.maximum(lane_q[lane], 1))
+    share = np.floor(fixed_lane[lane] * weight).astype(np.int64)
     rem = fixed_lane - np.bincount(lane, weights=share, minlength=N * N).astype(np.int64)
     first = np.ones(len(lane), dtype=bool)
     if len(lane):
@@ -417,8 +437,11 @@ def solve_rebalance(p: RebalanceProblem, progress=None, skip_balanced: bool = Tr
         first[idx] = True
     share = share + np.where(first, rem[lane], 0)
     cost = unit_part + share
-    transfers = [Transfer(p.nodes[a], p.nodes[b], p.skus[k], qq, cc)
-                 for k, a, b, qq, cc in zip(s.tolist(), i.tolist(), j.tolist(), q.tolist(), cost.tolist())]
+    # each transfer's own justification: the shortfall cost it avoids, all else as planned
+    saving = (margin + unit_part - cost).astype(np.int64) if len(s) else np.zeros(0, dtype=np.int64)
+    transfers = [Transfer(p.nodes[a], p.nodes[b], p.skus[k], qq, cc, sv)
+                 for k, a, b, qq, cc, sv in zip(s.tolist(), i.tolist(), j.tolist(), q.tolist(), cost.tolist(),
+                                                saving.tolist())]
     stats.update(transfers=len(transfers), lanes=int(len(np.unique(lane))))
     return RebalancePlan(transfers, int(before), _shortfall_total(net, after), int(cost.sum()),
                          time.perf_counter() - t0, stats)
