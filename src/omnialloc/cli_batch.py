@@ -183,7 +183,7 @@ def rebalance_plan(days, horizon_days, forecast_csv, per_unit_km_paise, lane_fix
                f" ({s['seconds']} s); report in {out_dir}; create the transfers with "
                f"`omnialloc rebalance apply --plan {out_dir}`")
     for t in s["transfer_list"][:20]:
-        click.echo(f"  {t[0]:10} -> {t[1]:10} {t[2]:12} {t[3]:>6}  {_rupees(t[4])}")
+        click.echo(f"  {t[0]:10} -> {t[1]:10} {t[2]:12} {t[3]:>6}  cost {_rupees(t[4])}, saves {_rupees(t[5])}")
 
 
 @rebalance_group.command("apply")
