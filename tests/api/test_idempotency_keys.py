@@ -289,3 +289,26 @@ def test_a_capture_keeps_its_channel_and_external_id_rule_under_any_key(client, 
     assert clash.status_code == 409  # same external_id, another body: capture's own rule
     with uow_factory(readonly=True) as uow:
         assert uow.orders.count() == 1
+
+
+def test_a_change_that_committed_before_an_error_is_answered_the_same_on_a_retry(client, admin, uow_factory,
+                                                                                 monkeypatch):
+    """The key is spent with the change: a retry after a committed change gets the first answer, even an error."""
+    from omnialloc.domain.errors import Conflict
+    from omnialloc.services import inventory
+
+    def adjust_then_fail(ctx, principal, adjustments):
+        with ctx.uow() as uow:
+            uow.inventory.adjust(NODE, SKU, 5)
+            uow.commit()
+        raise Conflict("stored, then something else went wrong")
+
+    monkeypatch.setattr(inventory, "adjust", adjust_then_fail)
+    before = _on_hand(uow_factory)
+    first = _post(client, admin, _receipt(), "half")
+    assert first.status_code == 409 and first.mimetype == "application/problem+json", first.get_json()
+    again = _post(client, admin, _receipt(), "half")
+    assert again.status_code == 409 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == first.get_json() and again.mimetype == "application/problem+json"
+    assert _on_hand(uow_factory) == before + 5
+    assert _keys(uow_factory) == [("half", "done")]

@@ -59,9 +59,13 @@ def _guarded(view, *, signed: bool):
             return _replayed(held)
         token = HELD.set(held)
         try:
-            response = current_app.make_response(view(*args, **kwargs))
+            try:
+                answer = view(*args, **kwargs)
+            except Exception as exc:  # rendered here, so that an error after a commit is the stored answer too
+                answer = current_app.handle_user_exception(exc)
+            response = current_app.make_response(answer)
         except BaseException:
-            HELD.reset(token)
+            HELD.reset(token)  # (first: freeing the key must not mark it)
             idempotency.abandon(ctx(), held)
             raise
         HELD.reset(token)
