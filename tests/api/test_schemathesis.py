@@ -38,7 +38,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as budget
-from hypothesis.errors import Unsatisfiable
+from hypothesis.errors import FlakyStrategyDefinition, Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.stateful.control import TransitionController
@@ -53,7 +53,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.api.conftest import auth
-from tests.api.fuzzing.fill import FILLS, fill
+from tests.api.fuzzing.fill import FILLS, fill, repair
 from tests.api.fuzzing.links import LINKS, with_links
 from tests.api.fuzzing.tally import Tally
 from tests.api.fuzzing.world import Client, World, prepare_store
@@ -126,17 +126,16 @@ def _positive(case) -> bool:
 
 def map_case(context, case):
     """Positive cases get a body the domain accepts (demo SKUs, PINs, channels, a parseable
-    rule, a box a carrier takes: ``FILLS[...].body``): every one in the stateful phase, half elsewhere (the
+    rule, a box a carrier takes, a fresh Idempotency-Key: ``fill.repair``): every one in the stateful phase, half elsewhere (the
     other half stays as generated). Without this the stateful phase has nothing to chain from: random SKUs
     and PINs are (correctly) 422. Negative cases are left alone: they must stay invalid.
     """
-    entry = FILLS.get(case.operation.label)
-    if entry is None or entry.body is None or not _positive(case):
+    if case.operation.label not in FILLS or not _positive(case):
         return case
     stateful = case.meta.phase.name == "stateful"  # chains need every step valid; elsewhere, half
     if not stateful and zlib.crc32(repr((case.path_parameters, case.query, case.body)).encode()) % 2:
         return case
-    entry.body(BODIES, case)
+    repair(FILLS, BODIES, case)
     return case
 
 
@@ -238,8 +237,8 @@ def test_the_fuzzed_spec_covers_every_api_endpoint(app):
 # ---------------------------------------------------------------- 2. stateful
 
 APIWorkflow = schema.as_state_machine()
-# Where a chain may start: where a client starts, by creating something (or, for the outbox, by listing).
-STATEFUL_ROOTS = {"POST /orders", "POST /rules", "POST /transfers", "GET /notifications"}
+# Where a chain may start: where a client starts, by creating something.
+STATEFUL_ROOTS = {"POST /orders", "POST /rules", "POST /transfers"}
 
 
 class _RootsWhereClientsStart(TransitionController):
@@ -267,6 +266,9 @@ def test_stateful_sequences_over_the_spec_links(app, keys, db_backend, world):
             # approve...), with a made-up id: a 404 and a wasted step.
             self.control = _RootsWhereClientsStart(self.control.transitions, self.control.roots)
 
+        def setup(self):
+            scenarios["started"] += 1
+
         def get_call_kwargs(self, case):
             if case.operation.label == "POST /tracking/{carrier}" and isinstance(case.body, dict):
                 return {"app": app, **_signed_scan(case, headers)}
@@ -280,7 +282,19 @@ def test_stateful_sequences_over_the_spec_links(app, keys, db_backend, world):
             case.validate_response(response, checks=STATEFUL_CHECKS, headers=kwargs.get("headers"),
                                    transport_kwargs=kwargs)
 
-    Workflow.run(settings=budget(max_examples=STATEFUL_SCENARIOS, stateful_step_count=STATEFUL_STEPS, **QUIET))
+    # The store outlives each scenario, so a later scenario replaying an earlier one's choices can meet other
+    # answers (a record that now exists, stock used up) and Hypothesis stops with FlakyStrategyDefinition.
+    # Like Schemathesis's own runner, that ends the round, not the test: the next round continues the
+    # budget. (A check that failed is a FailureGroup, or a FlakyFailure if it did not fail again: both fail.)
+    scenarios, rounds = Counter(), 0
+    while scenarios["started"] < STATEFUL_SCENARIOS and rounds < 20:
+        rounds += 1
+        try:
+            Workflow.run(settings=budget(max_examples=STATEFUL_SCENARIOS - scenarios["started"],
+                                         stateful_step_count=STATEFUL_STEPS, **QUIET))
+            break
+        except FlakyStrategyDefinition:
+            continue
     calls, ok = sum(TALLY.calls[run].values()), sum(TALLY.successes[run].values())
     assert TALLY.statuses[run][401] == 0, f"{TALLY.statuses[run][401]} calls of the stateful phase were 401"
     # Every chain's start succeeds, and most steps do. (Which links a run follows is Schemathesis's own

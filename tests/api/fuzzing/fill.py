@@ -31,11 +31,20 @@ class Fill:
     body: Callable | None = None
 
 
-def fill(fills: dict[str, Fill], world: World, case) -> dict:
-    """Point ``case`` at the world (both halves); the extra ``case.call`` arguments, if any."""
+def repair(fills: dict[str, Fill], world: World, case) -> None:
+    """The ``body`` half, and a fresh ``Idempotency-Key`` (a generated one comes back in later cases, and a
+    key reused for another request is rightly refused)."""
     entry = fills[case.operation.label]
+    if case.headers and "Idempotency-Key" in case.headers:
+        case.headers["Idempotency-Key"] = world.unique("idem")
     if entry.body is not None:
         entry.body(world, case)
+
+
+def fill(fills: dict[str, Fill], world: World, case) -> dict:
+    """Point ``case`` at the world (both halves); the extra ``case.call`` arguments, if any."""
+    repair(fills, world, case)
+    entry = fills[case.operation.label]
     return (entry.target(world, case) if entry.target is not None else None) or {}
 
 
