@@ -14,7 +14,6 @@ the CLI): webhook secrets, a dead-lettered notification, a customer's store cred
 
 from __future__ import annotations
 
-import copy
 import itertools
 import json
 from collections.abc import Callable
@@ -198,7 +197,6 @@ class World:
         """A signed storefront order (the platform's documented sample, with an order id of its own)."""
         file, signature, topic_header, topic = WEBHOOKS[platform]
         payload = json.loads((PAYLOADS / file).read_text())
-        payload = copy.deepcopy(payload)
         payload["id"] = int(f"9{next(self.serial):06d}{self.token[-6:]}")
         if "number" in payload:
             payload["number"] = str(payload["id"])
