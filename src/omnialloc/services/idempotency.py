@@ -14,7 +14,8 @@ DELETE. Per caller (API key, or signed sender) and key:
   ``WAIT_SECONDS``) and then replays its answer, or gets 409 with Retry-After;
 - a request that changed nothing (refused: 4xx; or failed: 5xx) frees the key, so a
   corrected or later retry runs afresh (Stripe keeps some failures; ours change nothing,
-  so running again is safe);
+  so running again is safe); one that changed something keeps its answer, even an error
+  raised after the change committed;
 - the key is spent in the same transaction as the change (``store.repositories.idempotency``),
   so a crash can never leave a change without its key or the other way round. If the server
   stops after the change committed and before the answer was stored, a retry gets 409 saying
