@@ -27,7 +27,7 @@ from .problem import AllocationProblem
 STRATEGIES = ("optimal", "nearest", "priority", "max_stock", "cost_greedy")
 METHODS = portfolio.METHODS
 # Share of the solve's work budget the explanation may spend pricing alternatives.
-EXPLAIN_SHARE = 0.25
+EXPLAIN_SHARE = 0.15
 
 
 def solve(

@@ -68,15 +68,6 @@ def k_bounds(inst: Instance, floor: np.ndarray, var: float, kmax: int) -> np.nda
     return out
 
 
-def multi_shipment_lb(inst: Instance, floor: np.ndarray, var: float, nodes: np.ndarray, kmax: int | None = None) -> float:
-    """Lower bound on any plan with >= 2 shipments drawn from `nodes` (at most `kmax` of them)."""
-    kmax = inst.kmax if kmax is None else kmax
-    if len(nodes) < 2 or kmax < 2:
-        return float("inf")
-    lb = k_bounds(inst, floor[nodes], var, min(kmax, len(nodes)))
-    return float(lb[2:].min())
-
-
 def prune(inst: Instance, ub: float, single_exact: np.ndarray) -> tuple[np.ndarray, int, float]:
     """Nodes that can appear in a plan cheaper than `ub` other than a whole-order single
     shipment (priced exactly in `single_exact`), the most shipments such a plan can have, and a

@@ -67,9 +67,9 @@ def applicable(inst: Instance) -> bool:
 # pairs): building a pair table ~0.02-0.035 us a pair, a DP pass over a
 # cached one ~0.01 us a pair. Kept pessimistic: wall time on a shared box
 # runs above CPU time.
-_US_PER_PAIR_COLD = 0.04
-_US_PER_PAIR_WARM = 0.02
-_US_PER_PRICE = 0.02  # one content priced on one lane
+_US_PER_PAIR_COLD = 0.012
+_US_PER_PAIR_WARM = 0.006
+_US_PER_PRICE = 0.003  # one content priced on one lane
 
 
 def estimated_ms(inst: Instance) -> float:

@@ -35,9 +35,10 @@ from .instance import Instance
 MAX_CONTENTS = 256
 MAX_PARTITIONS = 4000
 # Work units (~us on the reference machine): one partition settled, one assignment search step.
-_UNITS_PER_PARTITION = 8.0
-_UNITS_PER_STEP = 1.0
-_UNITS_TO_PRICE = 300.0  # pricing every content at every node: numpy calls, whatever the size
+_UNITS_PER_PARTITION = 3.0
+_UNITS_PER_STEP = 1.5
+_UNITS_PER_BLOCK = 5.0  # setting up one block's options in `_assign`
+_UNITS_TO_PRICE = 150.0  # pricing every content at every node: numpy calls, whatever the size
 
 
 @lru_cache(maxsize=4096)
@@ -136,6 +137,7 @@ def solve_enumeration(inst: Instance, deadline: float | None = None) -> tuple[So
     C = Q.shape[0]
     units = Q.sum(axis=1)
     split = inst.split
+    ranked = rank_nodes(cost_cn)
     ship_best = cost_cn.min(axis=1) if inst.n_cand else np.full(C, INF)
     if inst.partial:
         unf = np.where(inst.group_ok(Q), inst.pen * units, INF)
@@ -163,7 +165,7 @@ def solve_enumeration(inst: Instance, deadline: float | None = None) -> tuple[So
         blocks = [int(b) for b in parts[pi] if b > 0]
         try:
             check_deadline(deadline, _UNITS_PER_PARTITION)
-            found = _assign(blocks, cost_cn, unf, split, kmax, ub, deadline)
+            found = _assign(blocks, cost_cn, unf, split, kmax, ub, deadline, ranked=ranked)
         except OutOfTimeBase:
             # Every partition with a smaller relaxed value is settled, so r bounds every plan.
             raise OutOfTime(best if best is not None and best.ships else None, min(r, ub)) from None
@@ -172,6 +174,11 @@ def solve_enumeration(inst: Instance, deadline: float | None = None) -> tuple[So
             best = sol_from_choice(inst, Q[blocks], lane_cn[blocks], choice, ub)
     lower = ub if best is not None else None
     return best, {"partitions": int(parts.shape[0]), "visited": visited, "bound": lower}
+
+
+def rank_nodes(cost_cn: np.ndarray) -> np.ndarray:
+    """Each content's candidate nodes by increasing cost (ties: candidate order)."""
+    return np.argsort(cost_cn, axis=1, kind="stable")
 
 
 def sol_from_choice(inst: Instance, contents: np.ndarray, lanes: np.ndarray, choice, cost: int) -> Sol:
@@ -189,34 +196,32 @@ def sol_from_choice(inst: Instance, contents: np.ndarray, lanes: np.ndarray, cho
     return sol
 
 
-def _assign(blocks, cost_cn, unf, split, kmax, ub, deadline=None, forced=None):
+def _assign(blocks, cost_cn, unf, split, kmax, ub, deadline=None, forced=None, ranked=None):
     """Cheapest assignment of blocks to distinct nodes (or unfilled, node -1)
     with at least one and at most kmax shipments, if cheaper than ub.
-    Returns (cost, nodes) or None. With a `deadline` (colgen's many-block
-    partitions) the branch and bound checks the clock every 256 steps and
-    raises `dp.OutOfTime`. `forced` = (i, c): block i must ship from node c
-    (the explanation's "best plan using c")."""
+    Returns (cost, nodes) or None. With a `deadline` (a `Budget`: colgen's
+    many-block partitions, the explanation) the work is charged and the
+    branch and bound stops when it is spent (`dp.OutOfTime`). `forced` =
+    (i, c): block i must ship from node c (the explanation's "best plan
+    using c"). `ranked` (optional): each content's nodes by increasing cost
+    (`rank_nodes`), computed once by a caller that assigns many partitions."""
     k = len(blocks)
+    if deadline is not None:
+        check_deadline(deadline, k * _UNITS_PER_BLOCK)
+    fi, fc = forced if forced is not None else (-1, -1)
     options = []
     for i, b in enumerate(blocks):
         row = cost_cn[b]
-        if forced is not None:
-            fi, fc = forced
-            if i == fi:
-                if row[fc] >= INF:
-                    return None
-                options.append([(int(row[fc]) + split, int(fc))])
-                continue
-            row = row.copy()
-            row[fc] = INF
+        if i == fi:
+            if row[fc] >= INF:
+                return None
+            options.append([(int(row[fc]) + split, int(fc))])
+            continue
         # Only a block's k cheapest nodes can matter: the other k-1 blocks
         # occupy at most k-1 nodes, so one of them is always free.
-        finite = np.flatnonzero(row < INF)
-        if len(finite) > k:
-            top = finite[np.argsort(row[finite], kind="stable")[:k]]
-        else:
-            top = finite[np.argsort(row[finite], kind="stable")]
-        opts = [(int(row[n]) + split, int(n)) for n in top]
+        cand = ranked[b, : k + 1] if ranked is not None else np.argsort(row, kind="stable")[: k + 1]
+        top = [int(n) for n in cand if n != fc and row[n] < INF][:k]
+        opts = [(int(row[n]) + split, n) for n in top]
         if unf[b] < INF:
             opts.append((int(unf[b]), -1))
         opts.sort()

@@ -89,6 +89,7 @@ def forced_costs(inst: Instance, nodes, budget: Budget) -> dict[int, tuple[int |
     Q, cost_cn, parts, val = rel
     k = parts.shape[1]
     unf = _unfilled_costs(inst, Q)
+    ranked = enum_mod.rank_nodes(cost_cn)
     out: dict[int, tuple[int | None, bool]] = {}
     for c in nodes:
         column = val[:, c]
@@ -104,7 +105,7 @@ def forced_costs(inst: Instance, nodes, budget: Budget) -> dict[int, tuple[int |
             try:
                 budget.charge(enum_mod._UNITS_PER_PARTITION)
                 found = enum_mod._assign(blocks, cost_cn, unf, inst.split, inst.kmax,
-                                         best if best is not None else int(INF), budget, forced=(i, c))
+                                         best if best is not None else int(INF), budget, forced=(i, c), ranked=ranked)
             except OutOfBudget:
                 exact = False
                 best = lb if best is None else min(best, lb)

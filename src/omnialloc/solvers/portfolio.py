@@ -45,6 +45,8 @@ METHODS = ("auto", "dp", "colgen", "mip")
 MIP_SHARE = 0.4
 # Shares of what is left to them (after the MIP's reserve) for the methods before the MIP.
 ENUM_SHARE, DP_SHARE, COLGEN_SHARE = 0.6, 0.8, 0.7
+# colgen searches only when its LP bound is within this fraction of the incumbent (see colgen).
+COLGEN_MAX_GAP = 0.08
 # Work units charged for each baseline.
 _UNITS_BASELINES = 300.0
 
@@ -193,7 +195,7 @@ def _run_colgen(s: Search, share: Budget) -> None:
     ub = s.best.cost if s.best is not None else int(INF)
     seeds = [s.best] if s.best is not None else []
     try:
-        lb, sol, proven, _ = colgen.solve_colgen(inst, ub, share, seeds)
+        lb, sol, proven, _ = colgen.solve_colgen(inst, ub, share, seeds, max_gap=COLGEN_MAX_GAP)
     except OutOfBudget:
         return
     s.offer(sol, "colgen", True)

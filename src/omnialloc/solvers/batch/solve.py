@@ -191,7 +191,9 @@ def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 600.0
         improve(ix, best, passes=1, deadline=deadline)
     best, best_name = _or_incumbent(ix, best, best_name, improve_passes, deadline, stats)
     bound = lp.bound
-    if d.fixed.any() and pats.n <= FIXED_MIP_MAX_PATTERNS:
+    if stats.get("whole_mip_bound") is not None and not pats.restricted_orders:
+        bound = max(bound, stats["whole_mip_bound"])  # the remainder MIP was the exact step already
+    elif d.fixed.any() and pats.n <= FIXED_MIP_MAX_PATTERNS:
         best, best_name, bound = _fixed_exact(d, pats, ix, best, best_name, bound, deadline, mip_nodes, stats)
     fill_unfilled(ix, best)
     stats["t_improve"] = round(time.perf_counter() - t1, 3)
@@ -329,6 +331,8 @@ def _lp_guided(d, ix, pats, lp, deadline, mip_remainder_max, mip_nodes, stats) -
         res = solve_model(sub, sub_pats, integer=True, time_limit=_left(deadline), rel_gap=1e-4,
                           node_limit=mip_nodes)
         stats["remainder_mip"] = res.status
+        if len(rest) == d.n_orders and res.bound is not None:  # the remainder was the whole batch
+            stats["whole_mip_bound"] = res.bound
         if res.x is not None:
             # map sub patterns back: (order, node, mask) is unique
             key = {(int(o), int(n), int(m)): k for k, (o, n, m) in
