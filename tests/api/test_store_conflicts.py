@@ -9,7 +9,8 @@ answer is the one a person can act on, and nothing of the request is stored.
 
 Unique keys the API can reach: shipments.awb (ship), orders (channel, external_id)
 (capture), inventory (node, sku) (a receipt for a position without a row), store credit
-balances (a first credit for a customer), customer preferences (subject, channel).
+balances (a first credit for a customer), customer preferences (subject, channel), a live
+rule's name (a create; the service's check alone let two through on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -159,6 +160,27 @@ def test_a_receipt_for_a_position_without_a_row_creates_it_with_the_delta(client
     with clean_engine.connect() as conn:
         assert conn.execute(sa.select(inventory.c.on_hand, inventory.c.reserved).where(
             inventory.c.node == node, inventory.c.sku == sku)).one() == (3, 0)
+
+
+# ---------------------------------------------------------------- rules: a live name (lower(name))
+def test_a_rule_created_racing_another_of_the_same_name_is_a_409(app, keys, clean_engine):
+    from omnialloc.store.tables_rules import rules
+
+    admin = auth(keys["admin"])
+    now = datetime.now(UTC)
+    rule = {"name": "Express for VIPs", "kind": "validation", "condition": 'order.payment_mode == "COD"',
+            "actions": [{"type": "add_tag", "tag": "vip"}]}
+    with clean_engine.connect() as conn:
+        before = conn.execute(sa.select(sa.func.count()).select_from(rules)).scalar_one()
+    r = race(clean_engine, app,
+             lambda conn: conn.execute(rules.insert().values(
+                 name="EXPRESS FOR VIPS", kind="validation", condition='order.payment_mode == "COD"',
+                 actions=rule["actions"], priority=100, created_by="test", updated_by="test", created_at=now,
+                 updated_at=now)),
+             lambda c: c.post("/rules", json=rule, headers=admin))
+    _conflict(r, "name")
+    with clean_engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(rules)).scalar_one() == before + 1
 
 
 # ---------------------------------------------------------------- customer preferences (subject, channel)

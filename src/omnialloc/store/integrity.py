@@ -31,6 +31,7 @@ _SQLITE_NAME = {"SQLITE_CONSTRAINT_UNIQUE": UNIQUE, "SQLITE_CONSTRAINT_PRIMARYKE
                 "SQLITE_CONSTRAINT_FOREIGNKEY": FOREIGN_KEY, "SQLITE_CONSTRAINT_CHECK": CHECK,
                 "SQLITE_CONSTRAINT_NOTNULL": NOT_NULL}
 _SQLITE_COLUMNS = re.compile(r"constraint failed: ([\w.]+(?:, [\w.]+)*)\s*$")
+_SQLITE_INDEX = re.compile(r"constraint failed: index '(\w+)'")  # a unique index on an expression
 _SQLITE_CHECK = re.compile(r"CHECK constraint failed: (\w+)")
 
 
@@ -42,7 +43,7 @@ class Violation:
     constraint: str | None = None  # the CHECK's or the key's name, when the backend tells
 
 
-# (table, columns) of a unique key -> (field, what to tell the caller)
+# (table, columns) of a unique key, or the name of a unique index on an expression -> (field, what to tell)
 _UNIQUE_WORDS = {
     ("shipments", ("awb",)): ("awb", "is already used by another shipment"),
     ("returns", ("awb",)): ("awb", "is already used by another return"),
@@ -53,6 +54,8 @@ _UNIQUE_WORDS = {
     ("rule_versions", ("rule_id", "version")): ("version", "the rule was changed by another request at the "
                                                            "same time; read it again and retry"),
     ("idempotency_keys", ("scope", "key")): ("Idempotency-Key", "is being used by another request"),
+    "uq_rules_name_live": ("name", "another rule has this name (names are compared without case); choose another "
+                                   "or edit that rule"),
 }
 _QTY_CHECK = f"must stay between 0 and {QTY_MAX:,}"
 
@@ -79,6 +82,9 @@ def classify(exc: IntegrityError) -> Violation | None:
         m = _SQLITE_CHECK.search(message)
         constraint = m.group(1) if m else None
         return Violation(kind, _table_of_constraint(constraint), (), constraint)
+    m = _SQLITE_INDEX.search(message)
+    if m:
+        return Violation(kind, _table_of_index(m.group(1)), (), m.group(1))
     m = _SQLITE_COLUMNS.search(message)
     if not m:
         return Violation(kind)
@@ -97,8 +103,8 @@ def refusal(exc: IntegrityError | DataError) -> DomainError:
     if v is None:
         return Conflict("the change clashes with data stored at the same time; read it again and retry")
     if v.kind == UNIQUE:
-        field, message = _UNIQUE_WORDS.get((v.table, v.columns), (
-            ".".join(v.columns) or "body", f"another {v.table or 'row'} already has this value"))
+        field, message = _UNIQUE_WORDS.get((v.table, v.columns)) or _UNIQUE_WORDS.get(v.constraint) or (
+            ".".join(v.columns) or "body", f"another {v.table or 'row'} already has this value")
         return Conflict(f"{field}: {message}", field_errors=[FieldError(field, message)])
     if v.kind == FOREIGN_KEY:
         field = ".".join(v.columns) or "body"
@@ -142,6 +148,10 @@ def _columns_of(table: str | None, constraint: str | None) -> tuple[str, ...]:
         if c.name == constraint:
             return tuple(col.name for col in c.columns)
     return ()
+
+
+def _table_of_index(name: str) -> str | None:
+    return next((t.name for t in _tables().values() if any(ix.name == name for ix in t.indexes)), None)
 
 
 def _table_of_constraint(constraint: str | None) -> str | None:

@@ -51,6 +51,11 @@ rules = sa.Table(
     sa.Index(None, "kind", "priority"),
 )
 
+# A live rule's name is unique whatever its case (migration 0015): the service's check alone let two
+# concurrent creates through.
+sa.Index("uq_rules_name_live", sa.func.lower(rules.c.name), unique=True,
+         postgresql_where=rules.c.deleted_at.is_(None), sqlite_where=rules.c.deleted_at.is_(None))
+
 rule_versions = sa.Table(
     "rule_versions", metadata,
     sa.Column("rule_id", BigIntId, sa.ForeignKey("rules.id", ondelete="CASCADE"), primary_key=True),
