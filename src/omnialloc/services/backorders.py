@@ -14,9 +14,10 @@ being planned is not missed.
 Who runs the retries: ``omnialloc notify-worker`` (which ``make run`` starts beside
 the API) runs :func:`run_worker` in a thread next to the notification outbox,
 unless started with ``--no-backorders``; any number of workers may run (rows are
-claimed with ``FOR UPDATE SKIP LOCKED``; SQLite serialises claimers). A worker
-also sweeps every SKU with waiting orders every ``OMNIALLOC_BACKORDER_SWEEP_SECONDS``,
-for what no stock change announces (a node's daily capacity freed at midnight).
+claimed with ``FOR UPDATE SKIP LOCKED``, SQLite serialises claimers, and one worker
+at a time holds a SKU, so its orders are served in order). A worker also queues
+every SKU with waiting orders every ``OMNIALLOC_BACKORDER_SWEEP_SECONDS``, for what no
+stock change announces (a node's daily capacity freed at midnight).
 ``drain`` runs everything queued now (tests, scripts).
 
 Order of service (:func:`urgency`): higher ``priority`` first, then the earlier
@@ -186,11 +187,13 @@ def drain(ctx, *, max_batches: int = 10_000) -> RetryTally:
     return total
 
 
-def sweep(ctx) -> RetryTally:
-    """Retry every SKU some order waits for (what no stock change announces, e.g. capacity freed overnight)."""
-    with ctx.uow(readonly=True) as uow:
-        skus = uow.orders.waiting_skus()
-    return retry(ctx, skus)
+def sweep(ctx) -> int:
+    """Queue a retry of every SKU some order waits for (what no stock change announces, e.g. a node's
+    capacity freed overnight); the queue serves it like any other. Returns the rows queued."""
+    with ctx.uow() as uow:
+        queued = enqueue(uow, uow.orders.waiting_skus(), "sweep")
+        uow.commit()
+    return queued
 
 
 def pending(ctx) -> int:
@@ -212,7 +215,7 @@ def run_worker(ctx, stop, *, poll_seconds: float | None = None) -> RetryTally:
     while not stop.is_set():
         try:
             if time.monotonic() >= next_sweep:
-                total.add(sweep(ctx))
+                sweep(ctx)
                 next_sweep = time.monotonic() + s.backorder_sweep_seconds
             tally = run_once(ctx, worker)
             total.add(tally)

@@ -1,13 +1,14 @@
 """The backorder retry queue (``backorder_jobs``): append a SKU in the changing transaction, claim, finish.
 
 Claiming follows the notification outbox: a short transaction picks due rows
-(``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two workers never wait on each
-other; SQLite's ``BEGIN IMMEDIATE`` write lock serialises claimers) and stamps
-each with the worker and the time, guarded by the values it read (a
-compare-and-set), then commits. The worker does the retries outside that
-transaction and deletes its rows. A row whose claim is older than the lease
-(its worker died) is due again. Writers only ever INSERT, so a receipt never
-waits for a worker's lock.
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` write lock
+serialises claimers), stamps each with the worker and the time (the update
+repeats the "still due" condition: a compare-and-set), and commits. Rows of a SKU
+another worker holds a fresh claim on are left alone, so one worker at a time
+retries a SKU and serves its waiting orders in order of urgency. The worker does
+the retries outside that transaction and deletes its rows. A row whose claim is
+older than the lease (its worker died) is due again. Writers only ever INSERT, so
+a receipt never waits for a worker.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from omnialloc.store.repositories._base import Repository, utcnow
 from omnialloc.store.tables_backorders import backorder_jobs as J
 
 _INSERT = J.insert()
+#: PostgreSQL advisory lock key serialising claims (any fixed 64-bit number no other feature uses).
+CLAIM_LOCK = 0x6F61_626F_6A6F_6273  # "oabojobs"
 
 
 class BackorderJobRepository(Repository):
@@ -33,14 +36,22 @@ class BackorderJobRepository(Repository):
         return len(rows)
 
     def claim(self, worker: str, *, now: datetime, stale_before: datetime, limit: int) -> list[tuple[int, str]]:
-        """Stamp up to ``limit`` due rows (never claimed, or claimed before ``stale_before``) as this worker's;
-        returns (id, sku) of the rows won, oldest first. Run in its own short transaction and commit at once.
+        """Stamp up to ``limit`` due rows (never claimed, or claimed before ``stale_before``) as this worker's,
+        skipping SKUs another worker holds a fresh claim on; returns (id, sku) of the rows won, oldest first.
+        Run in its own short transaction and commit at once.
 
-        One statement: ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) AND <still due>
-        RETURNING``; the repeated condition is the compare-and-set."""
+        One worker at a time retries a SKU, so the most urgent waiting order gets its stock first even with
+        many workers. For that, claims run one after another: on PostgreSQL under a transaction-level
+        advisory lock (SQLite's write lock already serialises them); rows are still picked ``FOR UPDATE
+        SKIP LOCKED`` so a claim never waits on a row another transaction is deleting. One statement:
+        ``UPDATE ... WHERE id IN (SELECT ... SKIP LOCKED) AND <still due> RETURNING``."""
+        pg = self.conn.dialect.name == "postgresql"
+        if pg:
+            self.conn.execute(sa.select(sa.func.pg_advisory_xact_lock(CLAIM_LOCK)))
         due = sa.or_(J.c.claimed_at.is_(None), J.c.claimed_at < stale_before)
-        pick = sa.select(J.c.id).where(due).order_by(J.c.id).limit(limit)
-        if self.conn.dialect.name == "postgresql":
+        held = sa.select(J.c.sku).where(J.c.claimed_at >= stale_before, J.c.claimed_by != worker[:80])
+        pick = sa.select(J.c.id).where(due, J.c.sku.not_in(held)).order_by(J.c.id).limit(limit)
+        if pg:
             pick = pick.with_for_update(skip_locked=True)
         q = (J.update().where(J.c.id.in_(pick), due)
              .values(claimed_by=worker[:80], claimed_at=now).returning(J.c.id, J.c.sku))
