@@ -457,15 +457,27 @@ def hold(ctx, principal: Principal, order_id: str, reason: str) -> dict:
 
 
 def release_hold(ctx, principal: Principal, order_id: str, reason: str) -> dict:
+    """Release the hold and (with auto-allocation) allocate in the same transaction: an answer that fails
+    changed nothing, so the client's retry finds the order still on hold (not released and left unplanned)."""
     principal.require(Role.ADMIN)
-    with ctx.uow() as uow:
-        order = uow.orders.get(order_id, for_update=True)
-        if order is None:
-            raise NotFound(f"order {order_id} not found")
-        if order.status != OrderStatus.ON_HOLD:
-            raise Conflict(f"order {order_id} is {order.status}, not on hold")
-        move_order(uow, order, OrderStatus.VALIDATED, principal.actor, reason)
-        uow.commit()
-    if ctx.settings.auto_allocate:
-        allocate(ctx, order_id, principal.actor)
+    attempts = ctx.settings.reserve_retries + 1 if ctx.settings.auto_allocate else 1
+    for attempt in range(attempts):
+        try:
+            with ctx.uow() as uow:
+                order = uow.orders.get(order_id, for_update=True)
+                if order is None:
+                    raise NotFound(f"order {order_id} not found")
+                if order.status != OrderStatus.ON_HOLD:
+                    raise Conflict(f"order {order_id} is {order.status}, not on hold")
+                move_order(uow, order, OrderStatus.VALIDATED, principal.actor, reason)
+                if ctx.settings.auto_allocate:
+                    if attempt + 1 < attempts:
+                        allocate_in(uow, ctx, order, principal.actor, routing=_routing(uow, ctx, order))
+                    else:  # the stock kept moving under every plan: released, and its units wait
+                        backorder(uow, order, remaining_units(order, uow.shipments.for_order(order_id)),
+                                  principal.actor, "stock kept moving while reserving; will retry when stock arrives")
+                uow.commit()
+                break
+        except ReservationConflict:
+            continue
     return queries.order_view(ctx, principal, order_id)
