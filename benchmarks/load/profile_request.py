@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import itertools
 import json
 import os
 import pstats
@@ -32,6 +33,28 @@ sys.path.insert(0, str(HERE))
 from run import ROOT, CpuMeter, setup_store  # noqa: E402  (sibling script, not a package)
 
 
+def capture_poster(url: str, token: str, prefix: str = "prof"):
+    """A function that sends the next demo order (data/orders.json, a fresh external_id) as POST /orders
+    through the Flask test client of an app on ``url``, and stops the run unless it was stored (201)."""
+    from omnialloc.api import create_app
+    from omnialloc.config import Settings
+    from omnialloc.store.engine import make_engine
+
+    settings = Settings.from_env({**os.environ, "OMNIALLOC_DATABASE_URL": url})  # as gunicorn gets it
+    client = create_app(settings, make_engine(url)).test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    base = json.loads((ROOT / "data" / "orders.json").read_text())
+    numbers = itertools.count(1)
+
+    def post() -> None:
+        n = next(numbers)
+        r = client.post("/orders", json={**base[n % len(base)], "external_id": f"{prefix}-{n}"}, headers=headers)
+        if r.status_code != 201:
+            raise SystemExit(f"POST /orders answered {r.status_code}: {r.get_data(as_text=True)[:300]}")
+
+    return post
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--backend", choices=("postgresql", "sqlite"), default="sqlite")
@@ -43,8 +66,6 @@ def main() -> None:
 
     import sqlalchemy as sa
 
-    from omnialloc.api import create_app
-    from omnialloc.config import Settings
     from omnialloc.store.engine import dispose_engines, make_engine
 
     url, token, cleanup = setup_store(args.backend, args.pg_url)
@@ -54,7 +75,6 @@ def main() -> None:
         url += f"&application_name={app_name}"
         meter = CpuMeter(os.getpid(), args.pg_url, app_name)
     try:
-        settings = Settings.from_env({**os.environ, "OMNIALLOC_DATABASE_URL": url})  # as gunicorn gets it
         engine = make_engine(url)
         counts = {"statements": 0, "commits": 0}
 
@@ -66,18 +86,7 @@ def main() -> None:
         def _commit(*_a):
             counts["commits"] += 1
 
-        client = create_app(settings, engine).test_client()
-        headers = {"Authorization": f"Bearer {token}"}
-        base = json.loads((ROOT / "data" / "orders.json").read_text())
-        n = 0
-
-        def post():
-            nonlocal n
-            n += 1
-            r = client.post("/orders", json={**base[n % len(base)], "external_id": f"prof-{n}"}, headers=headers)
-            if r.status_code != 201:
-                raise SystemExit(f"POST /orders answered {r.status_code}: {r.get_data(as_text=True)[:300]}")
-
+        post = capture_poster(url, token)
         for _ in range(args.warmup):
             post()
         counts.update(statements=0, commits=0)
