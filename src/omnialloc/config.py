@@ -64,7 +64,8 @@ class Settings:
     notify_lease_seconds: int = 300      # a row stuck in 'sending' this long is claimable again
     # Backorder retries (services.backorders), run by notify-worker after a change queues them
     backorder_poll_ms: int = 500         # wait between empty polls of the queue
-    backorder_batch_size: int = 2000     # queued SKU rows claimed per pass
+    backorder_batch_size: int = 20       # SKUs a worker thread claims per pass (their queued rows)
+    backorder_threads: int = 2           # retry threads per worker process (each holds its own SKUs)
     backorder_lease_seconds: int = 300   # a claimed row whose worker vanished is claimable again after this
     backorder_sweep_seconds: int = 600   # retry every waiting SKU this often (e.g. capacity freed overnight)
     # Misc

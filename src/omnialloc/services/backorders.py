@@ -201,27 +201,49 @@ def pending(ctx) -> int:
         return BackorderJobRepository(uow.conn).pending()
 
 
-def run_worker(ctx, stop, *, poll_seconds: float | None = None) -> RetryTally:
-    """Retry queued backorders until ``stop`` (a ``threading.Event``) is set; sweep now and then.
+def run_worker(ctx, stop, *, poll_seconds: float | None = None, threads: int | None = None) -> RetryTally:
+    """Retry queued backorders until ``stop`` (a ``threading.Event``) is set, in ``threads`` threads
+    (``OMNIALLOC_BACKORDER_THREADS``; each claims its own SKUs, and an allocation mostly waits on the
+    database); queue a sweep now and then. Returns the tally of all threads."""
+    import threading
 
-    A failing pass (the database away) is logged and retried after the poll interval: the rows it
-    claimed are claimed again once their lease runs out.
-    """
+    s = ctx.settings
+    total, lock = RetryTally(), threading.Lock()
+
+    def loop(sweeper: bool) -> None:
+        tally = _loop(ctx, stop, poll_seconds, sweeper)
+        with lock:
+            total.add(tally)
+
+    n = max(1, s.backorder_threads if threads is None else threads)
+    helpers = [threading.Thread(target=loop, args=(False,), name=f"backorders-{i + 1}", daemon=True)
+               for i in range(1, n)]
+    for t in helpers:
+        t.start()
+    loop(True)
+    for t in helpers:
+        t.join()
+    return total
+
+
+def _loop(ctx, stop, poll_seconds: float | None, sweeper: bool) -> RetryTally:
+    """One retry thread. A failing pass (the database away) is logged and retried after the poll interval:
+    the rows it claimed are claimed again once their lease runs out."""
     s = ctx.settings
     poll = s.backorder_poll_ms / 1000 if poll_seconds is None else poll_seconds
     worker = new_worker_id()
     total = RetryTally()
     next_sweep = time.monotonic() + s.backorder_sweep_seconds
     while not stop.is_set():
+        tally = RetryTally()
         try:
-            if time.monotonic() >= next_sweep:
+            if sweeper and time.monotonic() >= next_sweep:
                 sweep(ctx)
                 next_sweep = time.monotonic() + s.backorder_sweep_seconds
             tally = run_once(ctx, worker)
             total.add(tally)
         except Exception:  # noqa: BLE001 - keep the worker alive; the claim's lease makes the work come back
             log.exception("backorder retry pass failed; trying again in %.1f s", poll)
-            tally = RetryTally()
         if not tally.jobs:
             stop.wait(poll)
     return total

@@ -36,9 +36,9 @@ class BackorderJobRepository(Repository):
         return len(rows)
 
     def claim(self, worker: str, *, now: datetime, stale_before: datetime, limit: int) -> list[tuple[int, str]]:
-        """Stamp up to ``limit`` due rows (never claimed, or claimed before ``stale_before``) as this worker's,
-        skipping SKUs another worker holds a fresh claim on; returns (id, sku) of the rows won, oldest first.
-        Run in its own short transaction and commit at once.
+        """Stamp the due rows (never claimed, or claimed before ``stale_before``) of up to ``limit`` SKUs as
+        this worker's, oldest SKUs first, skipping SKUs another worker holds a fresh claim on; returns (id,
+        sku) of the rows won, oldest first. Run in its own short transaction and commit at once.
 
         One worker at a time retries a SKU, so the most urgent waiting order gets its stock first even with
         many workers. For that, claims run one after another: on PostgreSQL under a transaction-level
@@ -50,7 +50,9 @@ class BackorderJobRepository(Repository):
             self.conn.execute(sa.select(sa.func.pg_advisory_xact_lock(CLAIM_LOCK)))
         due = sa.or_(J.c.claimed_at.is_(None), J.c.claimed_at < stale_before)
         held = sa.select(J.c.sku).where(J.c.claimed_at >= stale_before, J.c.claimed_by != worker[:80])
-        pick = sa.select(J.c.id).where(due, J.c.sku.not_in(held)).order_by(J.c.id).limit(limit)
+        skus = (sa.select(J.c.sku).where(due, J.c.sku.not_in(held)).group_by(J.c.sku)
+                .order_by(sa.func.min(J.c.id)).limit(limit))
+        pick = sa.select(J.c.id).where(due, J.c.sku.in_(skus))
         if pg:
             pick = pick.with_for_update(skip_locked=True)
         q = (J.update().where(J.c.id.in_(pick), due)

@@ -1,0 +1,319 @@
+"""Benchmark: stock receipts while 5,000 orders are backordered (issue 20, item 3; issue 30's priority).
+
+Target (PostgreSQL): p99 <= 50 ms per ``POST /inventory/adjustments`` with 5,000 backordered orders, and
+the backorders the receipts make allocatable allocated within seconds after, most urgent first, no oversell.
+
+Set-up (not timed): a scratch store with the demo network (``benchmarks/load/run.py``'s set-up: PostgreSQL
+in a private schema dropped afterwards, or an SQLite file), node capacities raised so that only stock
+decides; ``--skus`` SKUs zeroed everywhere; ``--orders`` single-line orders (1-2 units of one of those
+SKUs, priority 0-10, a promise of 2-10 days or none, real PINs from the sample orders) captured through the
+service, so each is BACKORDERED the way production makes it. The queue is emptied.
+
+Timed, against real processes: gunicorn (2 gthread workers x 2 threads, ``omnialloc serve``'s command line)
+and one ``omnialloc notify-worker`` (what ``make run`` starts; it runs the backorder queue). ``--clients``
+keep-alive clients post ``--receipts`` adjustments (1-3 lines of 1-5 units of those SKUs at one of five
+warehouses) as fast as they are answered. Measured: each answer's latency; the time from the last answer
+until the queue is empty (every allocatable backorder handled), and how many orders were allocated.
+
+Checked afterwards with SQL written here: no (node, SKU) holds more reservations than its stock
+(``omnialloc check`` too); no waiting order could still be completed by the stock left (allocatable but
+left waiting); priority inversions: a waiting order that was more urgent than an allocated order of the
+same SKU needing no more units (it should have had those units).
+
+    .venv/bin/python benchmarks/backorder_receipts_bench.py [--backend postgresql|sqlite] [--orders 5000]
+        [--receipts 400] [--clients 4] [--skus 50] [--seed 7] [--plot benchmarks/results/backorder_receipts.png]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+from tqdm import tqdm
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.load.run import _free_port, setup_store, speed_probe  # noqa: E402
+
+WAREHOUSES = ("CHN-FC1", "MUM-FC1", "DEL-FC1", "BLR-FC1", "KOL-FC1")
+
+
+def _engine(url: str):
+    from omnialloc.store.engine import create_engine
+
+    return create_engine(url)
+
+
+def backorder_orders(url: str, n_orders: int, skus: list[str], seed: int) -> None:
+    """Zero ``skus`` everywhere and capture ``n_orders`` orders for them: all BACKORDERED."""
+    from omnialloc.config import Settings
+    from omnialloc.network_files import load_sample_orders
+    from omnialloc.services import lifecycle
+    from omnialloc.services.access import SYSTEM
+    from omnialloc.services.context import Context
+
+    engine = _engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE inventory SET on_hand = 0, reserved = 0, safety_stock = 0 "
+                             "WHERE sku IN :skus").bindparams(sa.bindparam("skus", expanding=True)), {"skus": skus})
+        conn.execute(sa.text("UPDATE nodes SET daily_capacity = 1000000"))  # only stock decides here
+    ctx = Context(engine, Settings(database_url=url))
+    rng = random.Random(seed)
+    ship_tos = [o["ship_to"] for o in load_sample_orders()]
+    bodies = [{"channel": "web", "external_id": f"bo-{i}", "payment_mode": "PREPAID",
+               "ship_to": rng.choice(ship_tos), "lines": [{"sku": rng.choice(skus), "qty": rng.choice((1, 1, 2))}],
+               "priority": rng.randint(0, 10),
+               **({"promised_days": rng.randint(2, 10)} if rng.random() < 0.5 else {})}
+              for i in range(n_orders)]
+    bar = tqdm(total=n_orders, desc="backordering orders", unit="order")
+
+    def one(body):
+        view, _ = lifecycle.capture(ctx, SYSTEM, body)
+        if view["status"] != "BACKORDERED":
+            raise RuntimeError(f"expected a backorder, got {view['status']}")
+        bar.update()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(one, bodies))
+    bar.close()
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM backorder_jobs"))  # their own wake-ups: nothing to give yet
+    engine.dispose()
+
+
+def post_receipts(base: str, token: str, n: int, clients: int, skus: list[str], seed: int) -> list[tuple]:
+    """``n`` adjustment requests from ``clients`` keep-alive clients; [(start, seconds, status, units)]."""
+    rng = random.Random(seed + 1)
+    bodies = [{"adjustments": [{"node": node, "sku": sku, "delta": rng.randint(1, 5), "reason": "receipt",
+                                "note": f"bench receipt {i}"}
+                               for node, sku in {(rng.choice(WAREHOUSES), rng.choice(skus))
+                                                 for _ in range(rng.randint(1, 3))}]} for i in range(n)]
+    out, lock, bar = [], threading.Lock(), tqdm(total=n, desc="receipts", unit="req")
+    todo = iter(bodies)
+
+    def client():
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
+            while True:
+                with lock:
+                    body = next(todo, None)
+                if body is None:
+                    return
+                t0 = time.perf_counter()
+                r = http.post("/inventory/adjustments", json=body)
+                took = time.perf_counter() - t0
+                with lock:
+                    out.append((t0, took, r.status_code, sum(a["delta"] for a in body["adjustments"])))
+                    bar.update()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    bar.close()
+    return out
+
+
+def _queue_empty(engine, probe_sku: str | None = None, timeout: float = 600) -> None:
+    """Wait until the worker has emptied the queue (with ``probe_sku``: queue that SKU first)."""
+    from omnialloc.store.repositories.backorders import BackorderJobRepository
+
+    if probe_sku:
+        with engine.begin() as conn:
+            BackorderJobRepository(conn).add([probe_sku], "bench")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            if not BackorderJobRepository(conn).pending():
+                return
+        time.sleep(0.05)
+    raise TimeoutError("the backorder queue did not empty")
+
+
+def allocated_over_time(engine, since: dt.datetime) -> list[float]:
+    """Seconds after ``since`` at which each backorder got allocated (its BACKORDERED -> ALLOCATED event)."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT at FROM events WHERE entity = 'order' AND type = 'status_changed' "
+            "AND from_status = 'BACKORDERED' AND to_status = 'ALLOCATED' AND at >= :since ORDER BY at"),
+            {"since": since}).scalars().all()
+    out = []
+    for at in rows:
+        if isinstance(at, str):
+            at = dt.datetime.fromisoformat(at)
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=dt.UTC)
+        out.append((at - since).total_seconds())
+    return out
+
+
+def audit(url: str) -> dict:
+    """Oversell (SQL written here), and with the solver itself: waiting orders the stock left could still
+    complete, and priority inversions (a waiting order that could have been completed with the units of a
+    less urgent order of the same SKU that got them)."""
+    from omnialloc.config import Settings
+    from omnialloc.services.allocation import plan_units, remaining_units
+    from omnialloc.services.backorders import urgency
+    from omnialloc.services.context import Context
+    from omnialloc.services.lifecycle import _routing
+    from omnialloc.store.repositories.orders import BackorderCandidate
+
+    engine = _engine(url)
+    ctx = Context(engine, Settings(database_url=url))
+    line_q = ("SELECT o.id, o.priority, o.promised_days, o.created_at, l.sku, l.qty - l.cancelled_qty AS qty "
+              "FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.status = :status")
+    with engine.connect() as conn:
+        oversold = conn.execute(sa.text(
+            "SELECT count(*) FROM inventory WHERE reserved > on_hand OR on_hand < 0")).scalar_one()
+        waiting = conn.execute(sa.text(line_q), {"status": "BACKORDERED"}).all()
+        allocated = conn.execute(sa.text(line_q), {"status": "ALLOCATED"}).all()
+
+    def rank(r):
+        return urgency(BackorderCandidate(r.id, r.priority, r.promised_days, r.created_at, None, {}))
+
+    def fills(uow, order_id: str, others=()) -> bool:
+        order = uow.orders.get(order_id)
+        remaining = remaining_units(order, uow.shipments.for_order(order_id))
+        plan, _ = plan_units(uow, ctx, order, remaining, _routing(uow, ctx, order), own_reservations=others)
+        return bool(plan.shipments) and not plan.unfilled
+
+    left, inversions = 0, 0
+    with ctx.uow(readonly=True) as uow:
+        for w in tqdm(waiting, desc="auditing waiting orders", unit="order"):
+            if fills(uow, w.id):
+                left += 1
+            worse = [a.id for a in allocated if a.sku == w.sku and a.qty >= w.qty and rank(a) > rank(w)]
+            held = [s for a in worse for s in uow.shipments.for_order(a)]
+            if held and fills(uow, w.id, held):
+                inversions += 1
+    engine.dispose()
+    return {"oversold_positions": oversold, "waiting": len(waiting), "allocated": len(allocated),
+            "allocatable_left_waiting": left, "priority_inversions": inversions}
+
+
+def _pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def plot(path: Path, latencies_ms: list[float], alloc_s: list[float], last_answer_s: float) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    a.hist(latencies_ms, bins=50, color="#4477aa")
+    a.axvline(_pct(latencies_ms, 99), color="#cc3311", label=f"p99 {_pct(latencies_ms, 99):.1f} ms")
+    a.axvline(50, color="black", ls="--", label="target 50 ms")
+    a.set_xlabel("POST /inventory/adjustments latency (ms)")
+    a.set_ylabel("requests")
+    a.legend()
+    b.plot(alloc_s, range(1, len(alloc_s) + 1), color="#228833")
+    b.axvline(last_answer_s, color="#cc3311", ls="--", label="last receipt answered")
+    b.set_xlabel("seconds since the first receipt")
+    b.set_ylabel("backorders allocated")
+    b.legend()
+    fig.suptitle("Stock receipts with 5,000 orders backordered")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
+    p.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    p.add_argument("--orders", type=int, default=5000)
+    p.add_argument("--receipts", type=int, default=400)
+    p.add_argument("--clients", type=int, default=4)
+    p.add_argument("--skus", type=int, default=50)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--plot", type=Path, default=ROOT / "benchmarks" / "results" / "backorder_receipts.png")
+    args = p.parse_args()
+
+    load_before, probe = os.getloadavg(), [speed_probe()]
+    skus = [f"SKU-{i:04d}" for i in range(1, args.skus + 1)]
+    url, token, cleanup = setup_store(args.backend, args.pg_url)
+    engine = _engine(url)
+    procs: list[subprocess.Popen] = []
+    try:
+        backorder_orders(url, args.orders, skus, args.seed)
+        from omnialloc.api.serving import gunicorn_argv
+
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = {**os.environ, "OMNIALLOC_DATABASE_URL": url, "OMNIALLOC_EMAIL_PROVIDER": "log",
+               "OMNIALLOC_BACKORDER_POLL_MS": "200"}
+        procs.append(subprocess.Popen(gunicorn_argv(host="127.0.0.1", port=port, workers=2, threads=2), env=env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+        procs.append(subprocess.Popen([sys.executable, "-m", "omnialloc.cli", "notify-worker"], env=env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+        for _ in range(300):
+            try:
+                if httpx.get(base + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as http:  # warm workers
+            for _ in range(8):
+                http.get("/inventory?limit=1")
+        _queue_empty(engine, probe_sku="SKU-0240")  # the worker is up and polling
+        with engine.connect() as conn:
+            waiting_before = conn.execute(sa.text("SELECT count(*) FROM orders WHERE status = 'BACKORDERED'")).scalar_one()
+        started = dt.datetime.now(dt.UTC)
+        t_start = time.perf_counter()
+        answers = post_receipts(base, token, args.receipts, args.clients, skus, args.seed)
+        t_last = max(t0 + took for t0, took, _, _ in answers) - t_start
+        _queue_empty(engine)
+        t_drained = time.perf_counter() - t_start
+        alloc_s = allocated_over_time(engine, started)
+        result = audit(url)
+        from omnialloc.services.invariants import check
+
+        report = check(engine)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=60)
+        engine.dispose()
+        cleanup()
+    probe.append(speed_probe())
+    latencies = [took * 1000 for _, took, _, _ in answers]
+    statuses = sorted({s for _, _, s, _ in answers})
+    row = {
+        "backend": args.backend, "backordered": waiting_before, "receipts": len(answers),
+        "statuses": statuses, "units_received": sum(u for *_, u in answers),
+        "p50_ms": round(_pct(latencies, 50), 1), "p99_ms": round(_pct(latencies, 99), 1),
+        "max_ms": round(max(latencies), 1),
+        "receipts_s": round(t_last, 2), "drained_after_last_answer_s": round(t_drained - t_last, 2),
+        "allocated": len(alloc_s), "allocated_by_last_answer": sum(1 for s in alloc_s if s <= t_last),
+        **result, "check": "OK" if report.ok else report.summary(limit=5),
+        "load_before": [round(x, 2) for x in load_before], "load_after": [round(x, 2) for x in os.getloadavg()],
+        "speed_probe_s": [round(x, 2) for x in probe],
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} vCPU, {platform.platform()}",
+        "at": started.strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    plot(args.plot, latencies, alloc_s, t_last)
+    for k, v in row.items():
+        print(f"{k:>28}: {v}")
+    print(f"plot: {args.plot}")
+
+
+if __name__ == "__main__":
+    main()
