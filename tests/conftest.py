@@ -395,8 +395,12 @@ def drain_backorders(clean_engine, clean_db_url):
     """``drain_backorders()`` runs the backorder retry queue of ``clean_engine`` until it is empty, as the
     worker (``omnialloc notify-worker``) would, and returns its tally: tests run queued retries explicitly."""
     from omnialloc.config import Settings
-    from omnialloc.services.backorders import drain
     from omnialloc.services.context import Context
 
     ctx = Context(clean_engine, Settings(database_url=clean_db_url))
-    return lambda: drain(ctx)
+
+    def run():
+        from omnialloc.services.backorders import drain
+
+        return drain(ctx)
+    return run

@@ -124,8 +124,7 @@ def test_a_backordered_order_ships_what_it_holds_and_cancelling_the_wait_settles
     _assert_sound(clean_engine)
 
 
-def test_cancelling_the_waiting_line_of_a_backordered_order_leaves_it_allocated(
-        two_node_order, api, clean_engine, drain_backorders):
+def test_cancelling_the_waiting_line_of_a_backordered_order_leaves_it_allocated(two_node_order, api, clean_engine):
     order, by_node = two_node_order
     api("post", f"/shipments/{by_node['MUM-FC1']}/reject", {"reason": "shelf empty"})
     status, view = api("post", f"/orders/{order['id']}/cancel", {"reason": "no B", "lines": [{"line_no": 2, "qty": 1}]})
