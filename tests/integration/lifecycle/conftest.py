@@ -8,7 +8,7 @@ import itertools
 import pytest
 import sqlalchemy as sa
 
-from omnialloc.config import Settings
+from tests.api.conftest import app, client, settings  # noqa: F401 - the API on the clean store
 
 _ids = itertools.count()
 
@@ -16,26 +16,10 @@ PIN_CHENNAI = "600002"
 
 
 @pytest.fixture
-def settings(clean_db_url) -> Settings:
-    return Settings(database_url=clean_db_url)
-
-
-@pytest.fixture
 def ctx(clean_engine, settings):
     from omnialloc.services.context import Context
 
     return Context(clean_engine, settings)
-
-
-@pytest.fixture
-def client(settings, clean_engine):
-    from omnialloc.api import create_app
-    from omnialloc.services import network
-
-    network.invalidate()
-    app = create_app(settings, engine=clean_engine)
-    app.config["TESTING"] = True
-    return app.test_client()
 
 
 @pytest.fixture
