@@ -122,16 +122,27 @@ def cost_greedy(inst: Instance) -> Sol | str:
     single = best_single(inst)
     if single is not None:
         return single
-    cost, _ = _whole_order_costs(inst)
-    Qn = np.zeros((inst.n_cand, inst.n_lines), dtype=np.int64)
-    taken = np.zeros_like(inst.stock)
+    res = greedy_fill(inst, np.zeros((inst.n_cand, inst.n_lines), dtype=np.int64))
+    if isinstance(res, str):
+        return f"cost_greedy: {res}"
+    return _finish(inst, "cost_greedy", *res)
+
+
+def greedy_fill(inst: Instance, Qn: np.ndarray, allowed: np.ndarray | None = None) -> tuple[dict[int, np.ndarray], np.ndarray] | str:
+    """Complete per-node contents `Qn` (a start, possibly empty) line by line, heaviest first,
+    taking each time the node whose cost rises least per unit added (a node opened beyond the
+    first pays the split penalty; only `allowed` nodes, if given): (contents, unfilled) or why
+    it failed."""
+    Qn = Qn.copy()
+    taken = Qn @ inst.sku_onehot
     current, _ = inst.own_node_costs(Qn)
     current = np.where(Qn.sum(axis=1) > 0, current, 0)
     unfilled = np.zeros(inst.n_lines, dtype=np.int64)
+    left = inst.q - Qn.sum(axis=0)
     # Heaviest lines first: they drive the slab charges.
     for l in np.argsort(-(inst.q * inst.w), kind="stable"):
         sk = int(inst.line_sku[l])
-        need = int(inst.q[l])
+        need = int(left[l])
         while need:
             avail = np.minimum(inst.stock[:, sk] - taken[:, sk], need)
             trial = Qn.copy()
@@ -139,7 +150,8 @@ def cost_greedy(inst: Instance) -> Sol | str:
             new, _ = inst.own_node_costs(trial)
             opened = (Qn.sum(axis=1) == 0) & (Qn.sum() > 0)
             marginal = new - current + np.where(opened, inst.split, 0)
-            per_unit = np.where((avail > 0) & (new < INF), marginal / np.maximum(avail, 1), np.inf)
+            usable = (avail > 0) & (new < INF) if allowed is None else (avail > 0) & (new < INF) & allowed
+            per_unit = np.where(usable, marginal / np.maximum(avail, 1), np.inf)
             c = int(np.argmin(per_unit))
             if not np.isfinite(per_unit[c]):
                 break
@@ -149,10 +161,10 @@ def cost_greedy(inst: Instance) -> Sol | str:
             need -= int(avail[c])
         if need:
             if not inst.partial:
-                return f"cost_greedy: not enough stock of SKU {inst.skus[sk]} that a carrier can take"
+                return f"not enough stock of SKU {inst.skus[sk]} that a carrier can take"
             unfilled[l] = need
     contents = {c: Qn[c] for c in range(inst.n_cand) if Qn[c].sum() > 0}
-    return _finish(inst, "cost_greedy", contents, unfilled)
+    return contents, unfilled
 
 
 BASELINES = {

@@ -69,7 +69,7 @@ def applicable(inst: Instance) -> bool:
 # runs above CPU time.
 _US_PER_PAIR_COLD = 0.012
 _US_PER_PAIR_WARM = 0.006
-_US_PER_PRICE = 0.003  # one content priced on one lane
+_US_PER_PRICE = 0.005  # one content priced on one lane
 
 
 def estimated_ms(inst: Instance) -> float:

@@ -54,26 +54,31 @@ with contextlib.redirect_stdout(io.StringIO()):  # highspy may print a banner on
 
 _local = threading.local()
 
-# Work units charged per model column (building it in Python) and per HiGHS interrupt check:
-# HiGHS checks between root cut rounds and between nodes, so a check stands for work that
-# grows with the model (measured: ~2 ms a check at 2,500 nonzeros, ~20 ms at 11,000).
+# Work units charged per model column (building it in Python) and per HiGHS interrupt check.
+# HiGHS checks between root cut rounds and between branch-and-bound nodes; measured on the
+# reference machine the root costs ~25 us per nonzero in all (median; ~8 checks) and a check
+# after it ~0.03-0.1 us per nonzero. The MIP is not started unless the budget left covers
+# `ROOT_UNITS_PER_NONZERO` per nonzero: a root it cannot finish would only waste the time.
 UNITS_PER_COLUMN = 5.0
-UNITS_PER_NONZERO_CHECK = 1.5
-MIN_UNITS_PER_CHECK = 500.0
+ROOT_UNITS_PER_NONZERO = 10.0
+ROOT_CHECK_UNITS_PER_NONZERO = 4.0
+NODE_CHECK_UNITS_PER_NONZERO = 0.1
+MIN_UNITS_PER_CHECK = 100.0
 # How long past the deadline to wait for HiGHS to reach its next check before abandoning it.
 _GRACE_S = 0.002
 _STOP = object()
 
 
 def _interrupt(callback_type, message, data_out, data_in, box):
-    budget, units = box
+    budget, nnz = box
     if budget is None:
         return
     if budget is _STOP:
         data_in.user_interrupt = True
         return
+    per = ROOT_CHECK_UNITS_PER_NONZERO if data_out.mip_node_count == 0 else NODE_CHECK_UNITS_PER_NONZERO
     try:
-        budget.charge(units)
+        budget.charge(max(MIN_UNITS_PER_CHECK, per * nnz))
     except OutOfBudget:
         data_in.user_interrupt = True
 
@@ -82,7 +87,7 @@ def _highs():
     h = getattr(_local, "h", None)
     if h is None:
         h = quiet_highs()
-        _local.box = [None, MIN_UNITS_PER_CHECK]
+        _local.box = [None, 0]
         h.setCallback(_interrupt, _local.box)
         h.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
         h.setOptionValue("mip_rel_gap", 0.0)
@@ -298,6 +303,18 @@ def build(inst: Instance, nodes, kmax: int, order_pairs=(), exact_fee: bool = Tr
     return _Built(m, offset, arcs, zc, xc, gc, sc, fc, u, ug, e, group_of, exact_fee or not any(f is not None for f in fc))
 
 
+def estimated_root_units(inst: Instance, nodes) -> float:
+    """What HiGHS's root will roughly cost (work units) for the model over `nodes`, from the
+    model's size alone (about 7 nonzeros per content column, 10 per parcel): lets the
+    portfolio decide, before building anything, whether the MIP can do its work in the budget."""
+    nodes = np.asarray(nodes, dtype=np.int64)
+    if len(nodes) == 0:
+        return 0.0
+    arcs = (inst.node_lanes[nodes] >= 0).sum(axis=1)
+    cols = (inst.cap_line[nodes] > 0).sum(axis=1)
+    return ROOT_UNITS_PER_NONZERO * float(np.sum(arcs * (7 * cols + 10)))
+
+
 def _start_values(inst: Instance, b: _Built, sol: Sol) -> tuple[np.ndarray, np.ndarray] | None:
     """Column values of plan `sol` in model `b` (None if the model cannot express it)."""
     arc_of = {arc: k for k, arc in enumerate(b.arcs)}
@@ -324,8 +341,12 @@ def _start_values(inst: Instance, b: _Built, sol: Sol) -> tuple[np.ndarray, np.n
         val[col] = 1.0 if sol.unfilled[int(inst.groups[gi][0])] else 0.0
     if b.e is not None:
         val[b.e] = float(max(len(sol.ships) - 1, 0))
-    idx = np.array(sorted(val), dtype=np.int32)
-    return idx, np.array([val[i] for i in idx.tolist()])
+    # Every column, zeros included: HiGHS treats a column left out as unknown and runs a
+    # sub-MIP to complete the start.
+    full = np.zeros(len(b.model.cost))
+    for i, x in val.items():
+        full[i] = x
+    return np.arange(len(full), dtype=np.int32), full
 
 
 def _extract(inst: Instance, b: _Built, col: np.ndarray) -> Sol | None:
@@ -378,7 +399,10 @@ def solve_mip(
         ncol = len(b.model.cost)
         try:
             budget.charge(UNITS_PER_COLUMN * ncol)
+            enough = budget.left >= ROOT_UNITS_PER_NONZERO * len(b.model.r_idx)
         except OutOfBudget:
+            enough = False
+        if not enough:  # not enough left for even its root: do not start a run it cannot use
             if res is None:
                 res = MipResult(None, False, None, "not started", 0.0, ncol, len(b.model.r_lo))
             break
@@ -457,7 +481,7 @@ def _run(inst: Instance, b: _Built, warm: Sol | None, budget: Budget, presolve: 
         if start is not None:
             h.setSolution(len(start[0]), start[0], start[1])
     box = _local.box
-    box[0], box[1] = budget, max(MIN_UNITS_PER_CHECK, UNITS_PER_NONZERO_CHECK * len(m.r_idx))
+    box[0], box[1] = budget, len(m.r_idx)
     if not _run_within(h, budget):
         # HiGHS did not reach a check before the wall-clock deadline (a root cut round of a big
         # model can take long): leave it to stop at its next check on its own thread, and

@@ -31,12 +31,13 @@ import dataclasses
 
 import numpy as np
 
-from . import baselines, bounds, colgen, dominance, dp, explain
+from . import baselines, bounds, colgen, dominance, dp, explain, improve
 from . import enumerate as enum_mod
 from .assemble import Sol, infeasible_plan, to_plan, violations
 from .budget import Budget, OutOfBudget
 from .costs import INF
 from .instance import Instance
+from . import mip as mip_mod
 from .mip import solve_mip
 from .plan import Plan, PlanStatus
 
@@ -44,11 +45,14 @@ METHODS = ("auto", "dp", "colgen", "mip")
 # The MIP's guaranteed share of the budget: the methods before it may only use the rest.
 MIP_SHARE = 0.4
 # Shares of what is left to them (after the MIP's reserve) for the methods before the MIP.
-ENUM_SHARE, DP_SHARE, COLGEN_SHARE = 0.6, 0.8, 0.7
+ENUM_SHARE, DP_SHARE, IMPROVE_SHARE, IMPROVE_SHARE_BIG, COLGEN_SHARE = 0.6, 0.8, 0.15, 0.8, 0.7
+# The MIP leads when the budget holds this many of its estimated roots.
+MIP_ROOTS_PER_BUDGET = 3.0
 # colgen searches only when its LP bound is within this fraction of the incumbent (see colgen).
 COLGEN_MAX_GAP = 0.08
-# Work units charged for each baseline.
-_UNITS_BASELINES = 300.0
+# Work units charged for each baseline (its greedy passes price every lane for every line).
+_UNITS_BASELINE = 50.0
+_UNITS_BASELINE_PER_LANE_LINE = 1.2
 
 
 @dataclasses.dataclass
@@ -141,14 +145,15 @@ def baseline(inst: Instance, name: str) -> Sol | str:
 
 def _incumbents(s: Search) -> None:
     inst = s.inst
+    size = len(inst.lane_src) * inst.n_lines
     for name in baselines.BASELINES:  # cost_greedy includes the best single shipment
         s.offer(_as_sol(baseline(inst, name)), "baseline", False)
-    s.budget.used += _UNITS_BASELINES * len(baselines.BASELINES)
+    s.budget.used += (_UNITS_BASELINE + _UNITS_BASELINE_PER_LANE_LINE * size) * len(baselines.BASELINES)
     if inst.partial:
         s.offer(nothing_ships(inst), "heuristic", False)
     if inst.n_lines <= dp.MAX_WHOLE_LINES:
         # Whole-line DP: an excellent incumbent in a few ms (its value is no bound).
-        s.budget.used += 2 ** inst.n_lines * len(inst.lane_src) * dp._US_PER_PRICE
+        s.budget.used += 2 ** inst.n_lines * len(inst.lane_src) * 4 * dp._US_PER_PRICE + 3 ** inst.n_lines * 0.01
         _, sol, _, _ = dp.solve_dp(inst, whole_lines=True)
         s.offer(sol, "heuristic", False)
 
@@ -170,11 +175,41 @@ def _exact(s: Search, method: str, reserve: float) -> None:
             _run_dp(s, share)
             if s.done:
                 return
+    if method == "auto":
+        # The local search gets more when the MIP's root alone would eat the budget (many
+        # nodes): it is then where the good plans come from.
+        mip_fits = MIP_ROOTS_PER_BUDGET * mip_mod.estimated_root_units(inst, np.arange(inst.n_cand)) <= budget.left
+        _improve(s, _slice(budget, reserve, IMPROVE_SHARE if mip_fits else IMPROVE_SHARE_BIG))
+        if s.done:
+            return
     if method in ("auto", "dp", "colgen") and colgen.applicable(inst):
         _run_colgen(s, _slice(budget, reserve, COLGEN_SHARE))
         if s.done:
             return
     _run_mip(s, budget)
+
+
+def _improve(s: Search, share: Budget) -> None:
+    """Local search from every incumbent and a few greedy starts, then an exact re-split of
+    the best plan's units over its own nodes (a small MIP): better plans for the exact methods
+    to start from and to prune with."""
+    inst = s.inst
+    seeds = [s.best] + [_as_sol(baseline(inst, n)) for n in baselines.BASELINES]
+    try:
+        seeds += improve.starts(inst, per_kind=2)
+        seen = set()
+        for sol in seeds:
+            if sol is None or sol in seen:
+                continue
+            seen.add(sol)
+            s.offer(improve.local_search(inst, sol, share), "heuristic", False)
+    except OutOfBudget:
+        pass
+    if s.best is not None and len(s.best.ships) > 1 and share.left > 0:
+        nodes = np.array(sorted(set(s.best.nodes)), dtype=np.int64)
+        res = solve_mip(inst, nodes, s.best, int(inst.kmax), share)
+        s.offer(res.sol, "heuristic", False)
+    s.bound(bounds.lower_bound(inst))
 
 
 def _run_dp(s: Search, share: Budget) -> None:

@@ -1,5 +1,5 @@
-"""The LP bound + reduced-cost partition search (`colgen`) against brute
-force on random tiny orders: below any cut-off it finds the optimum, at the
+"""The LP bound + reduced-cost partition search (`colgen`) against the
+exhaustive reference on random small orders: below any cut-off it finds the optimum, at the
 optimum it proves nothing is cheaper, and its bound never exceeds the
 optimum (also when the deadline stops it). The `solve(method="colgen")` path
 is in test_properties."""
@@ -12,15 +12,16 @@ from omnialloc.solvers.budget import OutOfBudget
 from omnialloc.solvers.colgen import solve_colgen
 from omnialloc.solvers.instance import compile_problem
 
-from .brute import brute_force_cost
-from .strategies import tiny_problems
+from .reference import exhaustive
+from .reference.generator import problems
 
 CASES = settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _servable(p):
-    """(brute-force optimum, compiled instance), or None when no node can ship."""
-    expected = brute_force_cost(p)
+    """(reference optimum, compiled instance), or None when no node can ship."""
+    ref = exhaustive.optimum(p)
+    expected = None if ref is None else ref.cost
     inst = compile_problem(p)
     if expected is None or inst.infeasible_reason or inst.n_cand == 0:
         return None
@@ -32,7 +33,7 @@ def _ships_nothing_cost(inst):
 
 
 @CASES
-@given(tiny_problems())
+@given(problems("small"))
 def test_below_a_loose_cutoff_colgen_returns_the_optimum(p):
     case = _servable(p)
     if case is None:
@@ -48,7 +49,7 @@ def test_below_a_loose_cutoff_colgen_returns_the_optimum(p):
 
 
 @CASES
-@given(tiny_problems())
+@given(problems("small"))
 def test_at_the_optimum_colgen_proves_nothing_is_cheaper(p):
     case = _servable(p)
     if case is None:
@@ -65,7 +66,7 @@ def test_at_the_optimum_colgen_proves_nothing_is_cheaper(p):
 
 
 @CASES
-@given(tiny_problems())
+@given(problems("small"))
 def test_a_passed_deadline_still_gives_a_valid_bound(p):
     case = _servable(p)
     if case is None:

@@ -69,3 +69,51 @@ def test_carrier_rule_exclusion_is_explained():
     lane(p, "N2", forbidden_reason="carrier C1 paused in 110001")
     text = explained(solve(p))["N2"].text
     assert "carrier C1 paused in 110001" in text
+
+
+def two_nodes_one_shipment():
+    # L1 at N1 only, L2 at N2 only, N3 holds both: with one shipment allowed only N3 can serve.
+    p = order(max_shipments=1)
+    p.add_line("L1", "A", 1, 400, 1000)
+    p.add_line("L2", "B", 1, 400, 1000)
+    node_with_lane(p, "N1", {"A": 1}, first=10)
+    node_with_lane(p, "N2", {"B": 1}, first=10)
+    node_with_lane(p, "N3", {"A": 1, "B": 1}, first=500)
+    return p
+
+
+def test_a_node_no_valid_plan_can_use_is_called_unusable_not_costlier():
+    e = explained(solve(two_nodes_one_shipment()))
+    assert e["N3"].code == "used"
+    for code in ("N1", "N2"):
+        assert e[code].code == "unusable"
+        assert "no valid plan can use it" in e[code].text
+        assert e[code].extra_cost_paise is None
+
+
+def test_an_exact_amount_is_the_best_plan_forced_to_use_the_node():
+    # N1 ships L1 for 100; N2 would ship it for 130, or both lines together for 180 ... but
+    # the plan using N2 at its best: L1 from N2 (130) + L2 from N1 (100) = 230 vs chosen 200.
+    p = order()
+    p.add_line("L1", "A", 1, 400, 1000)
+    p.add_line("L2", "B", 1, 400, 1000)
+    node_with_lane(p, "N1", {"A": 1, "B": 1}, first=100, add=100)  # both: 800 g, 2 slabs = 200
+    node_with_lane(p, "N2", {"A": 1}, first=130)
+    plan = solve(p)
+    assert plan.objective_paise == 200
+    n2 = explained(plan)["N2"]
+    assert (n2.code, n2.extra_cost_paise, n2.exact) == ("costlier", 30, True)
+    assert n2.text == "best plan using it costs Rs 0.30 more"
+
+
+def test_a_lower_bound_claim_is_never_negative():
+    # A bonus makes N2's own parcel cheap, but using it forces a second parcel: the honest
+    # amount is positive and exact; no "at least -Rs" text whatever the numbers.
+    p = order(split_penalty_paise=500)
+    p.add_line("L1", "A", 1, 400, 1000)
+    p.add_line("L2", "B", 1, 400, 1000)
+    node_with_lane(p, "N1", {"A": 1, "B": 1}, first=100, add=100)
+    node_with_lane(p, "N2", {"A": 1}, first=130, bonus_paise=120)
+    for e in solve(p).explanation:
+        assert "at least -" not in e.text
+        assert e.extra_cost_paise is None or e.code != "costlier" or e.extra_cost_paise >= 0

@@ -83,3 +83,59 @@ def test_infeasible_with_every_strategy():
     node_with_lane(p, "N1", {"SKU-B": 5})
     for strategy in ("optimal", "nearest", "priority", "max_stock", "cost_greedy"):
         assert solve(p, strategy).status == PlanStatus.INFEASIBLE
+
+
+# ------------------------------------------------- status semantics (issue 21, item 5)
+def test_a_partial_fill_order_nothing_can_ship_gets_the_plan_that_ships_nothing():
+    # Consistent with an order that has candidates but is cheapest left unfilled: an OPTIMAL
+    # plan with no shipment, every unit unfilled, and the reason - not INFEASIBLE.
+    p = order(allow_partial=True, unfilled_penalty_paise_per_unit=700)
+    p.add_line("L1", "SKU-A", 2, 400, 1000)
+    node_with_lane(p, "N1", {"SKU-B": 5})
+    plan = solve(p)
+    assert plan.status == PlanStatus.OPTIMAL and plan.shipments == []
+    assert plan.unfilled == {"L1": 2} and plan.objective_paise == 1400
+    assert "no stock for SKU SKU-A" in plan.reason
+    for strategy in ("nearest", "cost_greedy"):
+        assert solve(p, strategy).unfilled == {"L1": 2}
+
+
+def test_leaving_everything_unfilled_when_that_is_cheapest_says_so():
+    p = order(allow_partial=True, unfilled_penalty_paise_per_unit=50)
+    p.add_line("L1", "SKU-A", 1, 400, 1000)
+    node_with_lane(p, "N1", {"SKU-A": 1}, first=100)
+    plan = solve(p)
+    assert plan.status == PlanStatus.OPTIMAL and plan.shipments == [] and plan.objective_paise == 50
+    assert "unfilled costs less" in plan.reason
+
+
+def test_one_shipment_allowed_and_no_node_holds_everything_is_infeasible_at_once():
+    p = order(max_shipments=1)
+    p.add_line("L1", "SKU-A", 1, 400, 1000)
+    p.add_line("L2", "SKU-B", 1, 400, 1000)
+    node_with_lane(p, "N1", {"SKU-A": 1})
+    node_with_lane(p, "N2", {"SKU-B": 1})
+    plan = solve(p, time_limit_ms=60_000, work_limit=1)  # no search is needed to know
+    assert_infeasible(plan, "at most 1 shipment")
+
+
+def test_running_out_of_work_before_any_plan_is_not_infeasible():
+    # At most 2 parcels: only N1 or N0 with {A, B} and N2 with {C, D} can do it. Every baseline (and the
+    # whole-line DP) is drawn to the four near, cheap, well-stocked single-SKU stores and breaks
+    # the limit, and the greedy starts are drawn to N0, which holds three of the lines but
+    # whose carrier takes at most two units; so without any work left for the exact search no
+    # plan is known - which is not a proof that none exists.
+    p = order(max_shipments=2)
+    for i, sku in enumerate("ABCD"):
+        p.add_line(f"L{i + 1}", sku, 1, 400, 1000)
+    node_with_lane(p, "N0", {"A": 1, "B": 1, "C": 1}, first=10, priority=0, lane_kw={"max_weight_g": 800})
+    for i, sku in enumerate("ABCD"):
+        node_with_lane(p, f"P-{sku}", {sku: 5}, first=10, distance=1.0, priority=i + 1)
+    node_with_lane(p, "N1", {"A": 1, "B": 1}, first=500, distance=90.0, priority=9)
+    node_with_lane(p, "N2", {"C": 1, "D": 1}, first=500, distance=90.0, priority=9)
+    full = solve(p, time_limit_ms=60_000)
+    assert full.status == PlanStatus.OPTIMAL and len(full.shipments) == 2
+    cut = solve(p, time_limit_ms=60_000, work_limit=1)
+    assert cut.status == PlanStatus.UNSOLVED and cut.shipments == []
+    assert "no plan found" in cut.reason and "work limit" in cut.reason
+    assert cut.to_dict()["status"] == "UNSOLVED"

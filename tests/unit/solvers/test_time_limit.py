@@ -68,8 +68,9 @@ def test_a_mip_cut_short_does_not_cut_short_the_next_one():
     # orders fall back too.
     inst = compile_problem(big_order(seed=3, lines=6, nodes=12))
     nodes = np.arange(inst.n_cand)
-    build_units = mip.UNITS_PER_COLUMN * len(mip.build(inst, nodes, inst.kmax).model.cost)
-    cut = mip.solve_mip(inst, nodes, None, inst.kmax, Budget(build_units + 1, float("inf")))
+    model = mip.build(inst, nodes, inst.kmax, exact_fee=False).model
+    start_units = mip.UNITS_PER_COLUMN * len(model.cost) + mip.ROOT_UNITS_PER_NONZERO * len(model.r_idx)
+    cut = mip.solve_mip(inst, nodes, None, inst.kmax, Budget(start_units + 1, float("inf")))
     assert cut.status == "Interrupted by user" and not cut.proven
     full = mip.solve_mip(inst, nodes, None, inst.kmax, Budget.unlimited())
     assert full.proven and full.sol is not None

@@ -160,3 +160,14 @@ def make_problem(pick: Picker, shape: Shape, order_id: str = "R-1") -> Allocatio
 def random_problem(seed: int, shape: str) -> AllocationProblem:
     """Order number `seed` of a shape, reproducible (the benchmark's generator)."""
     return make_problem(Picker(random.Random(f"{shape}:{seed}")), SHAPES[shape], f"{shape}-{seed}")
+
+
+def problems(shape: str = "tiny"):
+    """Hypothesis strategy: orders of a shape (see SHAPES), every choice drawn by hypothesis."""
+    from hypothesis import strategies as st
+
+    @st.composite
+    def build(draw):
+        return make_problem(HypothesisPicker(draw(st.data())), SHAPES[shape], f"H-{shape}")
+
+    return build()
