@@ -287,12 +287,13 @@ def check(ix: Index, st: State) -> list[str]:
     return errs
 
 
-def sequential(ix: Index, order_seq=None, price=None, st: State | None = None) -> State:
-    """Orders one by one, each taking its best choice on what is left."""
+def sequential(ix: Index, order_seq=None, price=None, st: State | None = None, open_fixed: bool = True) -> State:
+    """Orders one by one, each taking its best choice on what is left (`open_fixed=False`: fixed node
+    costs are taken as paid already, e.g. for a given set of open nodes)."""
     st = st or State.fresh(ix.d)
     seq = range(ix.d.n_orders) if order_seq is None else order_seq
     for o in seq:
-        _, pats = best_for_order(ix, st, int(o), price)
+        _, pats = best_for_order(ix, st, int(o), price, open_fixed=open_fixed)
         st.take(ix, int(o), pats)
     return st
 

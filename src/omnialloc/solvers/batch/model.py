@@ -51,6 +51,8 @@ class ModelResult:
     seconds: float
     n_rows: int
     n_cols: int
+    #: per node: how open the solution has it (y_n; 1 for nodes without a fixed cost), or None
+    open_frac: np.ndarray | None = None
 
 
 def pattern_lines(p: Patterns) -> tuple[np.ndarray, np.ndarray]:
@@ -203,10 +205,13 @@ def solve_model(d: BatchData, p: Patterns, *, integer: bool = False, time_limit:
     x = u = None
     sd = cd = cov = None
     objective = bound = None
+    open_frac = None
     if ok:
         col = np.asarray(sol.col_value)
         x, u = col[:P], col[P:P + nL]
         objective = float(info.objective_function_value)
+        open_frac = np.ones(d.n_nodes)
+        open_frac[fnodes] = col[P + nL:P + nL + len(fnodes)]
     if integer:
         bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
     elif ok and status == "Optimal":
@@ -216,4 +221,4 @@ def solve_model(d: BatchData, p: Patterns, *, integer: bool = False, time_limit:
         sd = -rd[nL:nL + len(need)]
         cd = -rd[nL + len(need):nL + len(need) + len(cap_nodes)]
     return ModelResult(status, objective, bound, x, u, stock_rows, sd, cap_nodes, cd, cov,
-                       time.perf_counter() - t0, nrow, ncol)
+                       time.perf_counter() - t0, nrow, ncol, open_frac)

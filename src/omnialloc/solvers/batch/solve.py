@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .assign import (Index, State, best_for_order, check, close_nodes, fill_unfilled, improve, incumbent_state,
-                     sequential, total_cost)
+from .assign import (Index, State, best_for_order, check, fill_unfilled, improve, incumbent_state, sequential,
+                     total_cost)
 from .model import solve_model
 from .patterns import build_patterns
 from .problem import BatchData
@@ -47,8 +47,10 @@ MIP_REMAINDER_MAX_PATTERNS = 30_000
 LP_MAX_ITERATIONS = 3_000_000
 #: branch-and-bound nodes of one MIP (the remainder, or the fixed-cost exact step)
 MIP_MAX_NODES = 5_000
-#: fixed node costs: the exact MIP step runs on batches up to this many pattern columns
-FIXED_MIP_MAX_PATTERNS = 200_000
+#: fixed node costs: the exact MIP step (and the remainder MIP) run on batches up to this many pattern
+#: columns; HiGHS spent ~40 s at the root of a 3,500-column fixed-charge MIP here (loaded machine), so
+#: larger ones go to the open-node search (`open_nodes.py`)
+FIXED_MIP_MAX_PATTERNS = 2_000
 #: above this many pattern columns the LP is skipped (1.1M columns did not solve in 9 min here)
 LP_MAX_PATTERNS = 400_000
 
@@ -178,7 +180,8 @@ def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 600.0
     best, best_name = seq, "sequential"
     if lp.x is not None:
         t1 = time.perf_counter()
-        cand = _lp_guided(d, ix, pats, lp, deadline, mip_remainder_max, mip_nodes, stats)
+        rmax = min(mip_remainder_max, FIXED_MIP_MAX_PATTERNS) if d.fixed.any() else mip_remainder_max
+        cand = _lp_guided(d, ix, pats, lp, deadline, rmax, mip_nodes, stats)
         stats["t_lp_guided"] = round(time.perf_counter() - t1, 3)
         c_cost = total_cost(ix, cand)["total"]
         stats["lp_guided_total"] = c_cost
@@ -187,8 +190,9 @@ def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 600.0
     t1 = time.perf_counter()
     stats["improved_orders"] = improve(ix, best, passes=improve_passes, deadline=deadline)
     if d.fixed.any():
-        stats["closed_nodes"] = close_nodes(ix, best)
-        improve(ix, best, passes=1, deadline=deadline)
+        from .open_nodes import search
+
+        best = search(ix, best, lp.open_frac, deadline, stats)
     best, best_name = _or_incumbent(ix, best, best_name, improve_passes, deadline, stats)
     bound = lp.bound
     if stats.get("whole_mip_bound") is not None and not pats.restricted_orders:
@@ -274,7 +278,9 @@ def _large(d, pats, ix, t0, deadline, mapper, progress, stats) -> BatchPlan:
     st, bound, unf, stats = solve_large(d, pats, ix, time_limit=max(deadline - time.perf_counter(), 5.0),
                                         mapper=mapper or in_process, progress=progress, stats=stats)
     if d.fixed.any():
-        stats["closed_nodes"] = close_nodes(ix, st)
+        from .open_nodes import search
+
+        st = search(ix, st, None, deadline, stats)
     st, name = _or_incumbent(ix, st, "lagrange+regions", 1, deadline, stats)
     fill_unfilled(ix, st)
     if pats.restricted_orders:  # the relaxation over restricted columns is no bound of the batch
