@@ -2,6 +2,12 @@
 
     .venv/bin/python benchmarks/batch_bench.py --orders 10000 --nodes 50 --skus 2000
     .venv/bin/python benchmarks/batch_bench.py --orders 100000 --dask
+    .venv/bin/python benchmarks/batch_bench.py --orders 50000 --max-lines 4 --cluster --true-lp
+
+`--cluster` starts a real `dask scheduler` and two `dask worker` processes on
+loopback (not a LocalCluster) and solves through the scheduler's address;
+`--true-lp` then solves the full pattern LP once, offline and unlimited, to
+compare the plan and the reported bound with the true LP value.
 
 Orders get 1-3 lines (Zipf SKU popularity), a destination, and lanes to
 their K nearest nodes priced by distance (slabbed, COD for 30%). Stock
@@ -23,13 +29,15 @@ from omnialloc.geo.distance import haversine_matrix_km
 from omnialloc.solvers.batch.problem import BatchData
 
 
-def generate(n_orders=10_000, n_nodes=50, n_skus=2_000, k_nodes=8, seed=0, cap_factor=1.5) -> BatchData:
+def generate(n_orders=10_000, n_nodes=50, n_skus=2_000, k_nodes=8, seed=0, cap_factor=1.5,
+             max_lines: int = 3) -> BatchData:
     rng = np.random.default_rng(seed)
     node_lat = rng.uniform(9, 30, n_nodes)
     node_lon = rng.uniform(70, 90, n_nodes)
     o_lat = rng.uniform(9, 30, n_orders)
     o_lon = rng.uniform(70, 90, n_orders)
-    nlines = rng.choice([1, 2, 3], size=n_orders, p=[0.5, 0.3, 0.2])
+    shares = {3: [0.5, 0.3, 0.2], 4: [0.45, 0.3, 0.15, 0.1]}[max_lines]
+    nlines = rng.choice(np.arange(1, max_lines + 1), size=n_orders, p=shares)
     line_order = np.repeat(np.arange(n_orders), nlines)
     nL = len(line_order)
     pop = 1.0 / np.arange(1, n_skus + 1) ** 0.8
@@ -90,6 +98,40 @@ def generate(n_orders=10_000, n_nodes=50, n_skus=2_000, k_nodes=8, seed=0, cap_f
     )
 
 
+def start_cluster(workers: int = 2):
+    """A real Dask cluster on loopback: `dask scheduler` and `workers` x `dask worker` (1 thread each) as
+    processes of their own. Returns (processes, scheduler address)."""
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    addr = f"tcp://127.0.0.1:{port}"
+    procs = [subprocess.Popen(dask + ["--host", "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    for _ in range(workers):
+        procs.append(subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", addr, "--nthreads", "1",
+                                       "--nworkers", "1", "--dashboard-address", ":0", "--host", "127.0.0.1"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    from dask.distributed import Client
+
+    deadline = time.time() + 120
+    while True:
+        try:
+            with Client(addr, timeout=5) as c:
+                if len(c.scheduler_info()["workers"]) >= workers:
+                    break
+        except OSError:
+            pass
+        if time.time() > deadline:
+            raise RuntimeError("the dask cluster did not come up")
+        time.sleep(1)
+    return procs, addr
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--orders", type=int, default=10_000)
@@ -101,16 +143,29 @@ def main() -> None:
     ap.add_argument("--decompose", action="store_true")
     ap.add_argument("--chunk", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--max-lines", type=int, default=3, choices=[3, 4])
+    ap.add_argument("--cluster", action="store_true",
+                    help="start a dask scheduler and 2 dask worker processes and solve through them")
+    ap.add_argument("--true-lp", action="store_true", help="solve the full LP offline afterwards, for comparison")
     a = ap.parse_args()
     load_before = os.getloadavg()
     t0 = time.perf_counter()
-    d = generate(a.orders, a.nodes, a.skus, a.k, a.seed)
+    d = generate(a.orders, a.nodes, a.skus, a.k, a.seed, max_lines=a.max_lines)
     t_gen = time.perf_counter() - t0
+    procs, scheduler = [], None
+    if a.cluster:
+        procs, scheduler = start_cluster(workers=2)
     t0 = time.perf_counter()
-    if a.dask or a.decompose:
+    if a.dask or a.decompose or a.cluster:
         from omnialloc.solvers.batch.decompose import solve_decomposed
 
-        plan = solve_decomposed(d, time_limit=a.time_limit, chunk_orders=a.chunk, dask=a.dask)
+        try:
+            plan = solve_decomposed(d, time_limit=a.time_limit, chunk_orders=a.chunk, dask=a.dask,
+                                    scheduler=scheduler)
+        finally:
+            for p in procs:
+                p.terminate()
+                p.wait(timeout=30)
         extra = {"components": plan.n_components, "largest_component": plan.largest_component,
                  "chunks": len(plan.parts), "stats": [p.stats for p in plan.parts[:3]]}
     else:
@@ -119,6 +174,16 @@ def main() -> None:
         plan = solve_batch(d, time_limit=a.time_limit)
         extra = {"stats": plan.stats, "method": plan.method}
     wall = time.perf_counter() - t0
+    if a.true_lp:
+        from omnialloc.solvers.batch.model import solve_model
+        from omnialloc.solvers.batch.patterns import build_patterns
+
+        t1 = time.perf_counter()
+        lp = solve_model(d, build_patterns(d))
+        extra.update(true_lp=lp.bound, true_lp_status=lp.status, true_lp_s=round(time.perf_counter() - t1, 1),
+                     plan_vs_true_lp_pct=None if not lp.bound else round(100 * (plan.objective / lp.bound - 1), 3),
+                     bound_share_of_true_lp_pct=None if not (lp.bound and plan.bound)
+                     else round(100 * plan.bound / lp.bound, 2))
     out = {
         "orders": a.orders, "nodes": a.nodes, "skus": a.skus, "k": a.k,
         "generate_s": round(t_gen, 2), "solve_s": round(wall, 2),
