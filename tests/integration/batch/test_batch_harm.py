@@ -12,21 +12,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from test_batch_service import _ctx
 
-from omnialloc.config import Settings
 from omnialloc.services import batch, lifecycle
 from omnialloc.services.access import SYSTEM
-from omnialloc.services.context import Context
 from omnialloc.services.demo import load_demo
 from omnialloc.services.invariants import check
-from omnialloc.services.network import invalidate
 
 SKU = "SKU-0001"
-
-
-def _ctx(engine, url, **settings) -> Context:
-    invalidate()
-    return Context(engine, Settings(database_url=url, **settings))
 
 
 def _stock(engine, levels: dict[str, int], sku: str = SKU) -> None:

@@ -310,15 +310,7 @@ def improve(ix: Index, st: State, passes: int = 2, deadline: float | None = None
         for o in range(d.n_orders):
             if deadline is not None and (o & 255) == 0 and time.perf_counter() > deadline:
                 return changes + changed
-            old = st.chosen[o]
-            old_val = order_cost(ix, o, old) + _fixed_delta(ix, st, old, removing=True)
-            st.release(ix, o)
-            val, pats = best_for_order(ix, st, o)
-            if val < old_val - 1e-9:
-                st.take(ix, o, pats)
-                changed += 1
-            else:
-                st.take(ix, o, old)
+            changed += _resolve(ix, st, o)
         changes += changed
         if not changed:
             break
@@ -401,15 +393,20 @@ def fill_unfilled(ix: Index, st: State) -> int:
     it is what makes every plan whole. Returns the number of orders that changed."""
     changed = 0
     for o in range(ix.d.n_orders):
-        old = st.chosen[o]
-        if filled(ix, o, old):
-            continue
-        old_val = order_cost(ix, o, old) + _fixed_delta(ix, st, old, removing=True)
-        st.release(ix, o)
-        val, pats = best_for_order(ix, st, o)
-        if val < old_val - 1e-9:
-            st.take(ix, o, pats)
-            changed += 1
-        else:
-            st.take(ix, o, old)
+        if not filled(ix, o, st.chosen[o]):
+            changed += _resolve(ix, st, o)
     return changed
+
+
+def _resolve(ix: Index, st: State, o: int) -> int:
+    """Re-choose order o exactly on the rest of the state; keep the new choice only if strictly cheaper
+    (its fixed costs included). Returns 1 if it changed."""
+    old = st.chosen[o]
+    old_val = order_cost(ix, o, old) + _fixed_delta(ix, st, old, removing=True)
+    st.release(ix, o)
+    val, pats = best_for_order(ix, st, o)
+    if val < old_val - 1e-9:
+        st.take(ix, o, pats)
+        return 1
+    st.take(ix, o, old)
+    return 0
