@@ -26,8 +26,11 @@ from .problem import AllocationProblem
 
 STRATEGIES = ("optimal", "nearest", "priority", "max_stock", "cost_greedy")
 METHODS = portfolio.METHODS
-# Share of the solve's work budget the explanation may spend pricing alternatives.
+# What the explanation may spend pricing "the best plan using this node" exactly: a share of
+# the solve's work, at most EXPLAIN_MAX_UNITS (~2 ms); nodes it does not settle get a true
+# lower bound or the price of shipping everything from them instead.
 EXPLAIN_SHARE = 0.15
+EXPLAIN_MAX_UNITS = 2000.0
 
 
 def solve(
@@ -58,7 +61,7 @@ def solve(
         raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
     t0 = time.perf_counter()
     budget = Budget.for_limit(time_limit_ms, work_limit)
-    explain_budget = Budget(budget.work * EXPLAIN_SHARE, budget.deadline)
+    explain_budget = Budget(min(budget.work * EXPLAIN_SHARE, EXPLAIN_MAX_UNITS), budget.deadline)
     inst = problem if isinstance(problem, Instance) else compile_problem(problem)
     if strategy == "optimal":
         plan, sol = portfolio.optimal(inst, budget, method)

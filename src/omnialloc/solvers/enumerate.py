@@ -37,7 +37,7 @@ MAX_PARTITIONS = 4000
 # Work units (~us on the reference machine): one partition settled, one assignment search step.
 _UNITS_PER_PARTITION = 3.0
 _UNITS_PER_STEP = 1.5
-_UNITS_PER_BLOCK = 5.0  # setting up one block's options in `_assign`
+_UNITS_PER_BLOCK = 25.0  # setting up one block's options in `_assign`
 _UNITS_TO_PRICE = 150.0  # pricing every content at every node: numpy calls, whatever the size
 
 
@@ -146,6 +146,9 @@ def solve_enumeration(inst: Instance, deadline: float | None = None) -> tuple[So
     block = np.minimum(np.where(ship_best < INF, ship_best + split, INF), unf)
     block[0] = 0
     relaxed = block[parts].sum(axis=1) - split
+    if not inst.partial:
+        # Every block ships: a partition into more blocks than shipments allowed has no plan.
+        relaxed = np.where((parts > 0).sum(axis=1) > inst.kmax, INF, relaxed)
     order = np.argsort(relaxed, kind="stable")
 
     best: Sol | None = None

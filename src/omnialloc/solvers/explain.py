@@ -82,40 +82,68 @@ def _unfilled_costs(inst: Instance, Q: np.ndarray) -> np.ndarray:
 def forced_costs(inst: Instance, nodes, budget: Budget) -> dict[int, tuple[int | None, bool]] | None:
     """For each candidate c in `nodes`: (cost of the cheapest valid plan in which c ships, or
     None if there is none; True) when settled exactly, or (a lower bound on it, False) when
-    the budget ran out first. None when the order is too big to price this way."""
+    the budget ran out first. None when the order is too big to price this way.
+
+    Most nodes settle at once: the smallest relaxed value of "block i of partition P on c, the
+    other blocks each at their cheapest" bounds every such plan, and when those cheapest
+    choices use distinct nodes other than c within the shipment limit, that bound is a valid
+    plan's cost. Only the others need the forced assignment search."""
+    if not inst.partial and inst.kmax == 1:
+        # One shipment of the whole order is the only plan: each node's is priced exactly.
+        single = inst.single_costs()[0]
+        return {int(c): (int(single[c]) if single[c] < INF else None, True) for c in nodes}
     rel = _relaxed(inst)
     if rel is None:
         return None
     Q, cost_cn, parts, val = rel
     k = parts.shape[1]
     unf = _unfilled_costs(inst, Q)
-    ranked = enum_mod.rank_nodes(cost_cn)
+    ship_best = cost_cn.min(axis=1)
+    cheapest = np.where(np.minimum(ship_best + inst.split, INF) <= unf, np.argmin(cost_cn, axis=1), -1)
+    ranked = None
     out: dict[int, tuple[int | None, bool]] = {}
     for c in nodes:
         column = val[:, c]
-        order = np.argsort(column, kind="stable")
-        best = None
-        exact = True
-        for flat in order:
-            lb = int(column[flat])
-            if lb >= INF // 2 or (best is not None and lb >= best):
-                break
-            pi, i = divmod(int(flat), k)
-            blocks = [int(b) for b in parts[pi] if b > 0]
-            try:
-                budget.charge(enum_mod._UNITS_PER_PARTITION)
-                found = enum_mod._assign(blocks, cost_cn, unf, inst.split, inst.kmax,
-                                         best if best is not None else int(INF), budget, forced=(i, c), ranked=ranked)
-            except OutOfBudget:
-                exact = False
-                best = lb if best is None else min(best, lb)
-                break
-            if found is not None:
-                best = found[0]
-        out[int(c)] = (best, exact)
-        if not exact:
+        flat = int(np.argmin(column))
+        lb = int(column[flat])
+        if lb >= INF // 2:
+            out[int(c)] = (None, True)  # no partition can put any block on c
+            continue
+        pi, i = divmod(flat, k)
+        others = [int(cheapest[b]) for t, b in enumerate(parts[pi]) if t != i and b > 0]
+        used = [n for n in others if n >= 0]
+        if c not in used and len(set(used)) == len(used) and len(used) + 1 <= inst.kmax:
+            out[int(c)] = (lb, True)
+            continue
+        if ranked is None:
+            ranked = enum_mod.rank_nodes(cost_cn)
+        out[int(c)] = _forced_search(inst, int(c), column, parts, cost_cn, unf, ranked, budget)
+        if not out[int(c)][1]:
             break
     return out
+
+
+def _forced_search(inst, c, column, parts, cost_cn, unf, ranked, budget) -> tuple[int | None, bool]:
+    """(partition, block) pairs in increasing order of their relaxed value with that block on
+    c, each assigned exactly with the block forced onto c, until the value reaches the best
+    plan found."""
+    k = parts.shape[1]
+    best = None
+    for flat in np.argsort(column, kind="stable"):
+        lb = int(column[flat])
+        if lb >= INF // 2 or (best is not None and lb >= best):
+            break
+        pi, i = divmod(int(flat), k)
+        blocks = [int(b) for b in parts[pi] if b > 0]
+        try:
+            budget.charge(enum_mod._UNITS_PER_PARTITION)
+            found = enum_mod._assign(blocks, cost_cn, unf, inst.split, inst.kmax,
+                                     best if best is not None else int(INF), budget, forced=(i, c), ranked=ranked)
+        except OutOfBudget:
+            return (lb if best is None else min(best, lb)), False
+        if found is not None:
+            best = found[0]
+    return best, True
 
 
 def annotate(inst: Instance, plan: Plan, nearest_sol: Sol | str | None, budget: Budget | None = None) -> None:
@@ -194,5 +222,5 @@ def _from_forced(code: str, res: tuple[int | None, bool], obj: int, one_shipment
             return NodeExplanation(code, "costlier", "a plan using it costs the same; the tie went to the preferred node", 0, True)
         return NodeExplanation(code, "cheaper", f"a plan using it costs {rupees(-extra)} less", extra, True)
     if extra > 0:
-        return NodeExplanation(code, "costlier", f"best plan using it costs at least {rupees(extra)} more", extra, False)
+        return NodeExplanation(code, "costlier", f"any plan using it costs at least {rupees(extra)} more (not priced further)", extra, False)
     return NodeExplanation(code, "not_priced", "not priced exactly: the explanation's share of the budget ran out", None, False)

@@ -453,7 +453,9 @@ def _run_within(h, budget: Budget) -> bool:
         finally:
             done.set()
 
-    threading.Thread(target=work, name="highs-mip", daemon=True).start()
+    # Not a daemon: an abandoned run still holds HiGHS and calls back into Python until its
+    # next check, so the interpreter must wait for it before shutting down.
+    threading.Thread(target=work, name="highs-mip").start()
     left = budget.wall_left()
     finished = done.wait(timeout=None if left == float("inf") else max(left, 0.0) + _GRACE_S)
     if failed:
