@@ -5,7 +5,7 @@ contents DP, colgen, MIP) under one work budget and returns the cheapest plan fo
 valid lower bound and a status saying what is proven (docs/solver.md). The baselines
 (`baselines.py`) answer as other OMSs would.
 
-Time: `time_limit_ms` is turned into a deterministic work budget (`budget.py`; about 60% of
+Time: `time_limit_ms` is turned into a deterministic work budget (`budget.py`; about 85% of
 the limit on the reference machine) unless `work_limit` is given, and stays the wall-clock
 safety net. The same input gives the identical plan on an idle or a loaded machine: every
 decision depends on the order and on work counts (HiGHS runs on one thread with a fixed

@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 
 # Default fraction of the time limit turned into work units (1 unit ~ 1 us on the reference box).
-WORK_SHARE = 0.7
+WORK_SHARE = 0.85
 UNITS_PER_MS = 1000.0
 
 
