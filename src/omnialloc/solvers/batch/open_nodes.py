@@ -11,7 +11,9 @@ inside taken as paid:
 
 the best complete plan (true costs, fixed costs counted once per node used)
 is then improved by dropping nodes (each node's orders moved elsewhere
-while that lowers the total, pass after pass) and by per-order re-solves.
+while that lowers the total, pass after pass) and by adding one (the
+closed nodes the LP opened most, each tried with the best open set plus it,
+then drops).
 Every step is counted work (thresholds, passes), never wall time.
 """
 
@@ -23,6 +25,8 @@ from .assign import Index, State, close_nodes, improve, sequential, total_cost
 
 THRESHOLDS = (0.99, 0.75, 0.5, 0.25, 0.1, 0.01)
 DROP_PASSES = 4
+#: closed nodes tried as an addition to the best open set
+ADD_CANDIDATES = 8
 CLOSED = float(1 << 50)
 
 
@@ -53,12 +57,31 @@ def search(ix: Index, best: State, open_frac: np.ndarray | None, deadline=None, 
             if total < best_total:
                 best, best_total = st, total
                 stats["open_set_threshold"] = t
+    best = _drop(ix, best, deadline, stats)
+    # adding a node: the closed ones the LP opened most (or, without an LP, the cheapest to open)
+    score = open_frac if open_frac is not None else -d.fixed.astype(float)
+    opened = 0
+    for n in [int(n) for n in np.argsort(-score, kind="stable") if has_fixed[n]][:ADD_CANDIDATES]:
+        if best.used[n] > 0:
+            continue
+        mask = (best.used > 0) | ~has_fixed
+        mask[n] = True
+        st = _drop(ix, solve_open_set(ix, mask, deadline), deadline, {})
+        total = total_cost(ix, st)["total"]
+        if total < total_cost(ix, best)["total"]:
+            best = st
+            opened += 1
+    stats["opened_nodes"] = opened
+    return best
+
+
+def _drop(ix: Index, st: State, deadline, stats: dict) -> State:
     closed = 0
     for _ in range(DROP_PASSES):
-        c = close_nodes(ix, best)
+        c = close_nodes(ix, st)
         closed += c
         if not c:
             break
-        improve(ix, best, passes=1, deadline=deadline)
-    stats["closed_nodes"] = closed
-    return best
+        improve(ix, st, passes=1, deadline=deadline)
+    stats["closed_nodes"] = stats.get("closed_nodes", 0) + closed
+    return st
