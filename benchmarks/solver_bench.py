@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from omnialloc.solvers import STRATEGIES, PlanStatus, solve
+from omnialloc.solvers import STRATEGIES, solve
 
 from .solver_network import make_network, make_order
 
@@ -107,7 +107,7 @@ def run_class(name: str, problems, n: int) -> dict[str, Record]:
             r.cpu_ms.append((c1 - c0) * 1000)
             r.status.append(plan.status.value)
             r.method.append(plan.method)
-            r.cost.append(float("nan") if plan.status == PlanStatus.INFEASIBLE else float(plan.objective_paise))
+            r.cost.append(float("nan") if plan.objective_paise is None else float(plan.objective_paise))
             r.n_lines.append(len(p.lines))
     return recs
 
@@ -136,7 +136,7 @@ def summarize(name: str, recs: dict[str, Record]) -> list[dict]:
             "statuses": {k: int(v) for k, v in zip(*np.unique(st, return_counts=True))},
         }
         if s == "optimal":
-            feas = st != "INFEASIBLE"
+            feas = (st != "INFEASIBLE") & (st != "UNSOLVED")
             row["proven"] = 100.0 * np.mean(st[feas] == "OPTIMAL") if feas.any() else float("nan")
             methods, counts = np.unique(np.array(r.method), return_counts=True)
             row["methods"] = {k: int(v) for k, v in zip(methods, counts)}
@@ -260,27 +260,24 @@ def plot(all_recs: dict[str, dict[str, Record]]) -> None:
     RAW.write_text(json.dumps(raw))
 
 
-NOTES = """How `optimal` proves optimality (src/omnialloc/solvers/api.py):
+NOTES = """How `optimal` proves optimality (src/omnialloc/solvers/portfolio.py; every bound in docs/solver.md):
 - **enumeration** (typical orders): every content vector of the order is priced at every node x carrier
   in one numpy pass, multiset partitions of the order are visited in increasing lower-bound order and each
   is assigned to distinct nodes exactly; exact even when a line is split across nodes.
-- **dp** (larger orders whose contents DP is cheap, estimate <= 50 ms): a DP over content vectors whose value
-  is a lower bound on every plan (it relaxes only "each node ships once" and "at most K shipments"); when its
-  plan uses distinct nodes it is optimal, which is almost always.
-- **colgen** (bigger ones): the same relaxation's LP (min sum c(b) y_b s.t. sum b y_b = q over every
-  content b, by column generation) gives duals lam and reduced costs rc(b) = c(b) - lam.b >= 0; a plan
-  cheaper than the incumbent only uses blocks with rc <= gap = incumbent - 1 - LP bound, so a memoised
-  search enumerates exactly the partitions within the gap (pruned by the exact cheapest relaxed cover of
-  each remainder) and assigns each to distinct nodes. Exact when it finishes.
-- **bound / mip / mip-confirmed / heuristic**: otherwise incumbents (cost-greedy, whole-line DP, colgen's)
-  + node pruning by lower bounds + the HiGHS MIP on the surviving nodes with an objective cut-off at the
-  incumbent; `heuristic` = the time limit hit first (HEURISTIC_FALLBACK, with a valid lower bound).
+- **dp** (larger orders whose contents DP fits the work budget by its own estimate): a DP over content
+  vectors whose value is a lower bound on every plan; when its plan uses distinct nodes it is optimal.
+- **colgen**: the same relaxation's LP by column generation gives reduced costs; a plan cheaper than the
+  incumbent only uses blocks within the gap, so a memoised search enumerates exactly those partitions and
+  assigns each to distinct nodes (skipped when the LP gap is wide).
+- **bound / single / mip / mip-confirmed**: a lower bound meeting the incumbent, a one-shipment order priced
+  exactly, or the HiGHS MIP over the nodes that survive pruning (shipment floors, dominance), started from
+  the best plan (baselines, whole-line DP, local search).
+- **heuristic / baseline**: the work budget (85% of the limit in deterministic units) or the wall-clock net
+  ran out first: HEURISTIC_FALLBACK with a valid lower bound, the reason saying which limit.
 
-Known limits, honestly: colgen runs out of time when the LP bound is weak (a gap of a few Rs 10s leaves
-thousands of blocks in play) or when the relaxation's cheapest partitions all ship twice from one node;
-those orders return HEURISTIC_FALLBACK (or FEASIBLE from the MIP) with a valid bound. The machine is shared
-(see the load average above): wall percentiles overstate an idle box; the CPU columns are the better guide to
-the code's own cost, and "over the limit" counts are wall clock (a descheduled process overruns).
+The machine is shared (see the load average above): wall percentiles overstate an idle box; the CPU
+columns are the better guide to the code's own cost, and "over the limit" counts are wall clock (a
+descheduled process overruns).
 """
 
 
