@@ -197,7 +197,10 @@ def solve_model(d: BatchData, p: Patterns, *, integer: bool = False, time_limit:
     else:
         h.setOptionValue("solver", "simplex")
         h.passModel(*args, np.zeros(ncol, dtype=np.int32))
-    h.run()
+    if h.run() == highspy.HighsStatus.kError:
+        # e.g. HiGHS's scheduler already runs with another thread count in this process: never a silent
+        # "no answer" that would send the batch down another path
+        raise RuntimeError("HiGHS refused to solve the batch model: " + h.modelStatusToString(h.getModelStatus()))
     status = h.modelStatusToString(h.getModelStatus())
     info = h.getInfo()
     ok = info.primal_solution_status == 2
