@@ -31,7 +31,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import re
 import sys
 import time
 from collections import Counter
@@ -41,6 +40,8 @@ import numpy as np
 from tqdm import tqdm
 
 from omnialloc.solvers import PlanStatus, solve
+
+from .solver_bench import pct, write_section
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "unit"))  # the test suite's reference package
@@ -130,10 +131,6 @@ def targets(counts: dict[str, int], offset: int) -> dict:
     return out
 
 
-def pct(x, q):
-    return float(np.percentile(x, q)) if len(x) else float("nan")
-
-
 def summarize_targets(res: dict) -> tuple[list[str], list[str]]:
     lines = ["| class | n | limit | proven optimal | mean gap to optimum | max gap | worse than cost_greedy | "
              "wall p50 / p99 / max ms | CPU p50 / p99 ms | wall-clock net fired | target |",
@@ -203,17 +200,6 @@ def plot(res: dict) -> None:
     fig.savefig(PLOT, dpi=110)
 
 
-def write_section(body: str) -> None:
-    text = RESULTS_MD.read_text() if RESULTS_MD.exists() else "# Benchmark results\n"
-    block = f"{SECTION}\n\n{body.rstrip()}\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: block + "\n", text, count=1)
-    else:
-        text = text.rstrip() + "\n\n" + block
-    RESULTS_MD.write_text(text)
-
-
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="a tenth of the orders")
@@ -271,7 +257,7 @@ def main(argv=None) -> None:
             RAW.parent.mkdir(parents=True, exist_ok=True)
             RAW.write_text(json.dumps({"differential": diff, "targets": tgt}, default=str))
         write_section(md + f"\nPlot: `benchmarks/results/{PLOT.name}` (latency CDF, gap CDF); raw rows in "
-                      f"`benchmarks/results/{RAW.name}` (not committed).\n")
+                      f"`benchmarks/results/{RAW.name}` (not committed).\n", SECTION)
         print(f"wrote {RESULTS_MD} and {PLOT}")
 
 

@@ -3,9 +3,8 @@ random orders covering every feature (hypothesis, derandomised, bounded): the op
 strategy's every claim - status, cost, bound, constraints, money, explanation - and each exact
 method's path (issue 31 item 5: an INFEASIBLE answer is checked too, never skipped)."""
 
-import time
-
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from omnialloc.solvers import STRATEGIES, PlanStatus, solve
@@ -51,30 +50,15 @@ def test_every_claim_holds_with_deeper_quantities(p):
     assert_right(p, solve(p, time_limit_ms=WALL_MS), optimum(p), checks.exhaustive_forced(p))
 
 
-def _path(method, p):
+@pytest.mark.parametrize("method", ["dp", "colgen", "mip"])
+@PATHS
+@given(p=problems("small"))
+def test_each_exact_path_equals_the_reference(method, p):
     plan = solve(p, method=method, time_limit_ms=WALL_MS, explain_plan=False)
     expected = optimum(p)
     assert_right(p, plan, expected)
     if expected is not None:
         assert plan.status == PlanStatus.OPTIMAL, (method, plan.status, plan.reason)
-
-
-@PATHS
-@given(problems("small"))
-def test_the_dp_path_equals_the_reference(p):
-    _path("dp", p)
-
-
-@PATHS
-@given(problems("small"))
-def test_the_colgen_path_equals_the_reference(p):
-    _path("colgen", p)
-
-
-@PATHS
-@given(problems("small"))
-def test_the_mip_path_equals_the_reference(p):
-    _path("mip", p)
 
 
 @PATHS
