@@ -130,11 +130,12 @@ def _read_ids(path) -> list[str]:
 
 
 def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None = None,
-             extra_orders=None, allow_unallocate: bool = False) -> Snapshot:
+             extra_orders=None, allow_unallocate: bool = False, unallocate_weight: int | None = None) -> Snapshot:
     """Read the open orders (or ``order_ids`` among them) and build the BatchProblem in one read transaction.
 
     ``extra_orders(problem, add_lanes)``: a hook to add pseudo-orders (expected demand, for prices).
-    ``allow_unallocate``: an ALLOCATED order may lose its stock (else it must stay filled)."""
+    ``allow_unallocate``: an ALLOCATED order may lose its stock (else it must stay filled), each unit it
+    loses counting ``unallocate_weight`` unfilled penalties (default ``UNALLOCATE_WEIGHT``)."""
     from omnialloc.solvers.batch import BatchProblem
 
     with ctx.uow(readonly=True) as uow:
@@ -228,6 +229,7 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
     no_rules = Routing()
     default_cost = node_cost(no_rules)
     today = now().date()
+    weight = UNALLOCATE_WEIGHT if unallocate_weight is None else unallocate_weight
     for oid, o in batch.items():
         lines = [(str(ln.line_no), ln.sku, ln.open_qty, skus[ln.sku].unit_weight_g, ln.unit_price_paise,
                   skus[ln.sku].volume_mm3) for ln in o.lines if ln.open_qty > 0]
@@ -238,7 +240,7 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
         # with --allow-unallocate a unit taken from a confirmed order counts twice: the batch un-allocates
         # only to fill more units elsewhere (or an order of higher priority), never to save shipping
         problem.add_order(oid, lines, payment_mode=str(o.payment_mode),
-                          unfilled_penalty_paise_per_unit=pen * UNALLOCATE_WEIGHT if confirmed else pen,
+                          unfilled_penalty_paise_per_unit=pen * weight if confirmed else pen,
                           forbidden_nodes=sorted(set(r.forbidden_nodes) & codes),
                           node_cost_paise=default_cost if r is no_rules else node_cost(r),
                           split_penalty_paise=ctx.settings.split_penalty_paise, max_shipments=r.max_shipments,

@@ -75,7 +75,9 @@ def refresh(ctx, *, trailing_days: int = 7, horizon_days: float = 1.0, time_limi
                 add_lanes(oid, dest, cod=False, promised_days=None, weight_g=0)
             expected += units
 
-    snap = snapshot(ctx, extra_orders=add_expected)
+    # prices weigh every unit alike, as before the batch protected confirmed orders: an order already
+    # allocated competes for stock at the same penalty as expected demand
+    snap = snapshot(ctx, extra_orders=add_expected, allow_unallocate=True, unallocate_weight=1)
     d = snap.problem.compile()
     prices = opportunity_prices(d, time_limit=time_limit)
     at = now()
