@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .assemble import Sol, best_lane, make_sol, sol_from_ships, violations
+from . import costs
 from .budget import Budget, OutOfBudget
 from .costs import INF
 from .instance import Instance
@@ -53,11 +54,38 @@ class _State:
         self.U = np.array(sol.unfilled, dtype=np.int64)
         self.cost = np.where(self.Q.sum(axis=1) > 0, self.price(self.Q), 0)
 
+    def price_plus(self, M: np.ndarray) -> np.ndarray:
+        """(moves, nodes): each node's cost if it also took move M[i] - from the nodes'
+        running weight, volume, value, lookahead and stock use plus the move's, without
+        re-reading every node's contents (the hot loop of the search)."""
+        inst = self.inst
+        Q = self.Q
+        w = (Q @ inst.w)[None, :] + (M @ inst.w)[:, None]  # (moves, nodes)
+        vol = (Q @ inst.vol)[None, :] + (M @ inst.vol)[:, None]
+        val = (Q @ inst.v)[None, :] + (M @ inst.v)[:, None]
+        look = np.sum(Q * inst.price, axis=1)[None, :] + M @ inst.price.T
+        need = (Q @ inst.sku_onehot)[None, :, :] + (M @ inst.sku_onehot)[:, None, :]
+        ok = np.all(need <= inst.stock[None, :, :], axis=2) & (val >= inst.minval)
+        if inst.groups:
+            ok &= inst.group_ok((Q[None, :, :] + M[:, None, :]).reshape(-1, inst.n_lines)).reshape(ok.shape)
+        ln = inst.lane_node
+        W, V = w[:, ln], vol[:, ln]
+        billed = costs.billed_grams(W, V, inst.div)
+        total = costs.carrier_charge(costs.slab_count(billed, inst.slab), inst.first, inst.add)
+        if inst.is_cod:
+            total = total + costs.cod_fee(val[:, ln], inst.cod_fixed, inst.cod_bp)
+        total = total + inst.lane_fixed + inst.node_fixed[ln] + look[:, ln]
+        total = np.where(ok[:, ln] & (W <= inst.maxw), total, INF)
+        padded = np.where(inst.node_lanes >= 0, inst.node_lanes, 0)
+        per = np.where(inst.node_lanes >= 0, total[:, padded], INF)
+        return per.min(axis=2)
+
     def price(self, Q: np.ndarray) -> np.ndarray:
-        """Each row's cost at its own node (INF where that node cannot ship it)."""
+        """Each row's cost at its own node (INF where that node cannot ship it); Q may carry
+        leading batch axes."""
         inst = self.inst
         best, _ = inst.own_node_costs(Q)
-        ok = inst.group_ok(Q) & (Q @ inst.v >= inst.minval)
+        ok = inst.group_ok(Q.reshape(-1, Q.shape[-1])).reshape(Q.shape[:-1]) & (Q @ inst.v >= inst.minval)
         return np.where(ok, best, INF)
 
     @property
@@ -92,12 +120,13 @@ def local_search(inst: Instance, sol: Sol, budget: Budget) -> Sol:
 
 def _best_move(inst: Instance, st: _State, items, per_eval: float, budget: Budget):
     """(delta, source, target, units) of the best improving move, or None; source and target
-    are candidate nodes, or -1 for "unfilled"."""
+    are candidate nodes, or -1 for "unfilled". All moves out of one source are priced at every
+    target in one batched call."""
     k = st.shipments
     empty = st.Q.sum(axis=1) == 0
     best = None
 
-    def consider(delta: int, a: int, b: int, move: np.ndarray) -> None:
+    def consider(delta: int, a, b: int, move: np.ndarray) -> None:
         nonlocal best
         if delta < 0 and (best is None or delta < best[0]):
             best = (delta, a, b, move)
@@ -105,62 +134,70 @@ def _best_move(inst: Instance, st: _State, items, per_eval: float, budget: Budge
     sources = [int(a) for a in np.flatnonzero(~empty)] + ([-1] if inst.partial and st.U.any() else [])
     for a in sources:
         held = st.U if a < 0 else st.Q[a]
+        moves = []
         for vec, by_unit in items:
             if by_unit:
                 have = int(held[np.flatnonzero(vec)[0]])
-                amounts = sorted({have, 1}) if have else []
-            else:
-                amounts = [1] if np.array_equal(np.where(vec > 0, held, 0), vec) else []
-            for d in amounts:
-                move = vec * d
-                if a >= 0:
-                    rest = st.Q[a] - move
-                    gone = not rest.any()
-                    if not gone:
-                        budget.charge(_UNITS_PER_LANE_PICK)
-                    a_new = 0 if gone else best_lane(inst, a, rest)[1]
-                    if a_new >= INF:
-                        continue
-                    a_delta = a_new - int(st.cost[a])
-                    k_a = k - 1 if gone else k
-                else:
-                    a_delta = -int(inst.pen) * int(move.sum())
-                    k_a = k
-                budget.charge(per_eval)
-                new = st.price(st.Q + move[None, :])
-                k_b = k_a + empty.astype(np.int64)
-                ok = (new < INF) & (k_b <= inst.kmax)
-                if a >= 0:
-                    ok[a] = False
-                delta = np.where(ok, new - st.cost + a_delta + _split(inst, k_b) - st.split_cost(k), INF)
-                b = int(np.argmin(delta))
-                if delta[b] < INF:
-                    consider(int(delta[b]), a, b, move)
-                if a >= 0 and inst.partial:
-                    consider(a_delta + int(inst.pen) * int(move.sum()) + st.split_cost(k_a) - st.split_cost(k), a, -1, move)
+                moves += [vec * d for d in sorted({have, 1})] if have else []
+            elif np.array_equal(np.where(vec > 0, held, 0), vec):
+                moves.append(vec)
+        if not moves:
+            continue
+        M = np.array(moves)
         if a >= 0:
-            # The whole shipment to a node that does not ship yet.
+            rest = st.Q[a][None, :] - M
+            gone = rest.sum(axis=1) == 0
+            budget.charge(_UNITS_PER_LANE_PICK * len(M))
+            lanes = inst.node_lanes[a][inst.node_lanes[a] >= 0]
+            a_new = np.where(gone, 0, inst.content_costs(rest, lanes).min(axis=1))
+            a_delta = a_new - int(st.cost[a])
+            k_a = k - gone.astype(np.int64)
+        else:
+            a_new = np.zeros(len(M), dtype=np.int64)
+            a_delta = -int(inst.pen) * M.sum(axis=1)
+            k_a = np.full(len(M), k)
+        budget.charge(per_eval * len(M))
+        new = st.price_plus(M)  # (moves, nodes)
+        k_b = k_a[:, None] + empty[None, :].astype(np.int64)
+        ok = (new < INF) & (k_b <= inst.kmax) & (a_new < INF)[:, None]
+        if a >= 0:
+            ok[:, a] = False
+        delta = np.where(ok, new - st.cost[None, :] + a_delta[:, None] + _split(inst, k_b) - st.split_cost(k), INF)
+        flat = int(np.argmin(delta))
+        i, b = divmod(flat, delta.shape[1])
+        if delta[i, b] < INF:
+            consider(int(delta[i, b]), a, b, M[i])
+        if a >= 0 and inst.partial:
+            d_unf = a_delta + int(inst.pen) * M.sum(axis=1) + _split(inst, k_a) - st.split_cost(k)
+            d_unf = np.where(a_new < INF, d_unf, INF)
+            i = int(np.argmin(d_unf))
+            if d_unf[i] < INF:
+                consider(int(d_unf[i]), a, -1, M[i])
+        if a >= 0:
+            # The whole shipment: to a node that does not ship yet, or into another shipment.
             budget.charge(per_eval)
-            new = st.price(np.where(empty[:, None], st.Q[a][None, :], st.Q))
-            delta = np.where(empty & (new < INF), new - int(st.cost[a]), INF)
+            new = st.price_plus(st.Q[a][None, :])[0]
+            into = ~empty & (np.arange(len(empty)) != a)
+            delta = np.where(new < INF, new - int(st.cost[a]) - np.where(into, st.cost, 0), INF)
+            delta = np.where(into, delta - (st.split_cost(k) - st.split_cost(k - 1)), delta)
+            delta[a] = INF
             b = int(np.argmin(delta))
             if delta[b] < INF:
                 consider(int(delta[b]), a, b, st.Q[a].copy())
-    # Two shipments into one node: either of them, or one that does not ship yet (a single
-    # unit at a time cannot get there when each step alone costs more).
+    # Two shipments into one that does not ship yet (a single unit at a time cannot get there
+    # when each step alone costs more).
     used = [int(a) for a in np.flatnonzero(~empty)]
-    for i, a in enumerate(used):
-        for c in used[i + 1:]:
-            both = st.Q[a] + st.Q[c]
-            budget.charge(per_eval)
-            trial = np.where((empty | (np.arange(len(empty)) == a) | (np.arange(len(empty)) == c))[:, None], both[None, :], st.Q)
-            new = st.price(trial)
-            target = empty.copy()
-            target[a] = target[c] = True
-            delta = np.where(target & (new < INF), new - int(st.cost[a]) - int(st.cost[c]) - int(inst.split) * (k > 1), INF)
-            b = int(np.argmin(delta))
-            if delta[b] < INF and delta[b] < 0 and (best is None or delta[b] < best[0]):
-                best = (int(delta[b]), ("merge", a, c), b, both)
+    pairs = [(a, c) for i, a in enumerate(used) for c in used[i + 1:]]
+    if pairs:
+        both = np.array([st.Q[a] + st.Q[c] for a, c in pairs])
+        budget.charge(per_eval * len(pairs))
+        new = np.where(empty[None, :], st.price_plus(both), INF)
+        base = np.array([int(st.cost[a]) + int(st.cost[c]) for a, c in pairs])
+        delta = new - base[:, None] - (st.split_cost(k) - st.split_cost(k - 1))
+        i, b = divmod(int(np.argmin(delta)), delta.shape[1])
+        if delta[i, b] < INF // 2:
+            a, c = pairs[i]
+            consider(int(delta[i, b]), ("merge", a, c), b, both[i])
     return best
 
 

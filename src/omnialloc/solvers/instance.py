@@ -191,24 +191,27 @@ class Instance:
 
     def own_node_costs(self, Qn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Cost of content Qn[c] at node c itself, for every candidate c at
-        once (greedy heuristics ask "what if node c also took this?")."""
-        Qj = Qn[self.lane_node]  # (J, L) each lane sees its node's content
+        once (greedy heuristics ask "what if node c also took this?"), and the
+        lane achieving it. Qn may carry leading batch axes (..., Nc, L): many
+        such "what if" matrices priced in one call (the local search)."""
+        Qj = Qn[..., self.lane_node, :]  # (..., J, L) each lane sees its node's content
         W = Qj @ self.w
         billed = costs.billed_grams(W, Qj @ self.vol, self.div)
         charge = costs.carrier_charge(costs.slab_count(billed, self.slab), self.first, self.add)
         if self.is_cod:
             charge = charge + costs.cod_fee(Qj @ self.v, self.cod_fixed, self.cod_bp)
-        look = np.sum(Qn * self.price, axis=1)
-        total = charge + self.lane_fixed + self.node_fixed[self.lane_node] + look[self.lane_node]
+        look = np.sum(Qn * self.price, axis=-1)
+        total = charge + self.lane_fixed + self.node_fixed[self.lane_node] + look[..., self.lane_node]
         need = Qn @ self.sku_onehot
-        node_ok = np.all(need <= self.stock, axis=1) & (Qn.sum(axis=1) > 0)
-        ok = node_ok[self.lane_node] & (W <= self.maxw)
+        node_ok = np.all(need <= self.stock, axis=-1) & (Qn.sum(axis=-1) > 0)
+        ok = node_ok[..., self.lane_node] & (W <= self.maxw)
         total = np.where(ok, total, INF)
         padded = np.where(self.node_lanes >= 0, self.node_lanes, 0)
-        per = np.where(self.node_lanes >= 0, total[padded], INF)
-        k = np.argmin(per, axis=1)
-        best = per[np.arange(self.n_cand), k]
-        return best, np.where(best < INF, padded[np.arange(self.n_cand), k], -1)
+        per = np.where(self.node_lanes >= 0, total[..., padded], INF)  # (..., Nc, Jmax)
+        k = np.argmin(per, axis=-1)
+        best = np.take_along_axis(per, k[..., None], axis=-1)[..., 0]
+        lane = np.take_along_axis(np.broadcast_to(padded, per.shape), k[..., None], axis=-1)[..., 0]
+        return best, np.where(best < INF, lane, -1)
 
     def node_costs(self, Q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(C, Nc) cheapest cost of each content at each node and the lane

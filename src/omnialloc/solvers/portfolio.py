@@ -46,6 +46,8 @@ METHODS = ("auto", "dp", "colgen", "mip")
 MIP_SHARE = 0.4
 # Shares of what is left to them (after the MIP's reserve) for the methods before the MIP.
 ENUM_SHARE, DP_SHARE, IMPROVE_SHARE, IMPROVE_SHARE_BIG, COLGEN_SHARE = 0.6, 0.8, 0.15, 0.8, 0.7
+# Of the local search's share, the part for the moves (the rest re-splits the best plan exactly).
+LOCAL_SEARCH_SHARE = 0.8
 # The DP goes before colgen when its estimate is within this share of the budget.
 DP_FIRST_SHARE = 0.3
 # The MIP leads when the budget holds this many of its estimated roots.
@@ -212,26 +214,26 @@ def _exact(s: Search, method: str, reserve: float) -> None:
 
 
 def _improve(s: Search, share: Budget) -> None:
-    """Local search from every incumbent and a few greedy starts, then an exact re-split of
-    the best plan's units over its own nodes (a small MIP): better plans for the exact methods
-    to start from and to prune with."""
+    """Local search from every incumbent and a few greedy starts (most of the share), then an
+    exact re-split of the best plan's units over its own nodes (a small MIP): better plans for
+    the exact methods to start from and to prune with."""
     inst = s.inst
+    search = Budget(share.left * LOCAL_SEARCH_SHARE, share.deadline, parent=share)
     seeds = [s.best] + [_as_sol(baseline(inst, n)) for n in baselines.BASELINES]
     try:
-        seeds += improve.starts(inst, per_kind=2)
+        seeds += improve.starts(inst, per_kind=3)
         seen = set()
         for sol in seeds:
             if sol is None or sol in seen:
                 continue
             seen.add(sol)
-            s.offer(improve.local_search(inst, sol, share), "heuristic", False)
+            s.offer(improve.local_search(inst, sol, search), "heuristic", False)
     except OutOfBudget:
         pass
     if s.best is not None and len(s.best.ships) > 1 and share.left > 0:
         nodes = np.array(sorted(set(s.best.nodes)), dtype=np.int64)
         res = solve_mip(inst, nodes, s.best, int(inst.kmax), share)
         s.offer(res.sol, "heuristic", False)
-    s.bound(bounds.lower_bound(inst))
 
 
 def _run_dp(s: Search, share: Budget) -> None:
