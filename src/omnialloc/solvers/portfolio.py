@@ -6,10 +6,13 @@
 2. Cheap proofs: with at most one shipment and no partial fill the best single shipment is
    exact; a valid lower bound (`bounds.py`) meeting the incumbent proves it.
 3. Exact methods, each on its own slice of the budget so that none can starve the others:
-   the enumeration (small orders), the contents DP (admitted by its deterministic work
-   estimate), colgen (LP bound + reduced-cost search) and the MIP, which always keeps at least
-   `MIP_SHARE` of the budget and starts from the best plan found so far. Before the MIP, nodes
-   that cannot be in a cheaper plan are dropped (floor bounds, then dominance).
+   the enumeration (small orders); a cheap contents DP (admitted by its deterministic work
+   estimate); colgen (LP bound + reduced-cost search, skipped when the LP gap is wide); a dear
+   DP; local search from the incumbents and greedy starts plus an exact re-split of the best
+   plan (`improve.py`; colgen gets another try if it found a much better plan); then the MIP,
+   started from the best plan, over the nodes that can be in a cheaper one (floor bounds, then
+   dominance). The MIP keeps `MIP_SHARE` of the budget whenever its root fits in that (by its
+   size); otherwise the others use it.
 4. The answer: the cheapest plan found, the best valid lower bound from any method, and a
    status that says what was proven (docs/solver.md, "Status"):
    - OPTIMAL: some method proved that no plan is cheaper (bound = cost);
@@ -33,16 +36,16 @@ import numpy as np
 
 from . import baselines, bounds, colgen, dominance, dp, explain, improve
 from . import enumerate as enum_mod
+from . import mip as mip_mod
 from .assemble import Sol, infeasible_plan, to_plan, violations
 from .budget import Budget, OutOfBudget
 from .costs import INF
 from .instance import Instance
-from . import mip as mip_mod
 from .mip import solve_mip
 from .plan import Plan, PlanStatus
 
 METHODS = ("auto", "dp", "colgen", "mip")
-# The MIP's guaranteed share of the budget: the methods before it may only use the rest.
+# The MIP's share of the budget (kept when its root fits in it): the others use the rest.
 MIP_SHARE = 0.4
 # Shares of what is left to them (after the MIP's reserve) for the methods before the MIP.
 ENUM_SHARE, DP_SHARE, IMPROVE_SHARE, IMPROVE_SHARE_BIG, COLGEN_SHARE = 0.6, 0.8, 0.15, 0.8, 0.7
