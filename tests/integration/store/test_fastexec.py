@@ -499,6 +499,7 @@ def test_postgresql_gets_native_placeholders_unless_plain_core(probe, db_backend
         assert "$1" in update and "%(" not in update
 
 
+@pytest.mark.slow
 def test_the_plain_core_switch_runs_the_store_tests_on_core(tmp_path):
     """``OMNIALLOC_PLAIN_CORE=1``: the store's tests pass with every statement on plain Core (they check
     that it is Core that ran: ``test_each_hot_statement_runs_as_driver_sql_and_not_through_core``)."""
@@ -507,7 +508,7 @@ def test_the_plain_core_switch_runs_the_store_tests_on_core(tmp_path):
     here = Path(__file__).resolve().parent
     env = {**os.environ, "OMNIALLOC_PLAIN_CORE": "1"}
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(here / "test_fastexec.py"),
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", str(here / "test_fastexec.py"),
          str(here / "test_store_repositories.py"), str(here / "test_store_inventory.py"),
          str(here / "test_shipment_day_counts.py"), "-k", "not test_the_plain_core_switch"],
         cwd=here.parents[2], env=env, capture_output=True, text=True, timeout=600)
