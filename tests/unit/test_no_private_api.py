@@ -34,11 +34,7 @@ DOCUMENTED_PUBLIC = {
 #: Known uses outside the store, left to their owners under issue #23 ("no private APIs of any dependency");
 #: each line goes when its file is fixed (the test then says so), until the set is empty.
 #: (file relative to src/, the private name)
-ALLOWED_FOR_NOW: set[tuple[str, str]] = {
-    # indian_pincode's loaded table (``_core._load()``) indexes PINs by district in one pass; the public
-    # ``get_pincodes(state, district)`` scans all ~19k PINs per call. Issue #23.
-    ("omnialloc/geo/pins.py", "_load"),
-}
+ALLOWED_FOR_NOW: set[tuple[str, str]] = set()
 
 
 def _is_private(name: str) -> bool:
