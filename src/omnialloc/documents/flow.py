@@ -70,7 +70,7 @@ def flow_pages(pdf: PdfFile, story: list[Flowable], *, header: Callable[[Canvas,
             if isinstance(head, ActionFlowable):
                 # What a split asks for: FrameBreak (go on on the next page) or nothing (NullActionFlowable).
                 story.pop(0)
-                if isinstance(head, FrameBreak) and placed:
+                if isinstance(head, type(FrameBreak)) and placed:  # FrameBreak is an instance
                     break
                 continue
             if frame.add(head, c, trySplit=1):

@@ -8,11 +8,13 @@ Code 128 barcode for the carrier's scanner.
 
 from __future__ import annotations
 
+from xml.sax.saxutils import escape
+
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from omnialloc.documents.drawing import caption, draw_code128, draw_lines, fit, hrule, kilograms, local_time, wrap
-from omnialloc.documents.flow import CONTENT_WIDTH, GREY, MARGIN, flow_pages, grid_table
+from omnialloc.documents.flow import BODY, CONTENT_WIDTH, GREY, MARGIN, flow_pages, grid_table
 from omnialloc.documents.pdf import A4_PORTRAIT, FONT, FONT_BOLD, PdfFile
 from omnialloc.documents.views import ManifestView
 from omnialloc.domain.enums import PaymentMode
@@ -117,7 +119,12 @@ def _signatures(view: ManifestView) -> Table:
 
 def add_manifest(pdf: PdfFile, view: ManifestView) -> int:
     """Append the manifest's pages to ``pdf``; returns how many it took."""
-    story = [_entries_table(view), Spacer(0, 14), KeepTogether([_signatures(view)])]
+    t = view.totals
+    # The signatures may land on a page of their own: they repeat what is signed for.
+    handed = (f"<b>Handed over:</b> {t.shipments} shipments in {t.packages} packages, {escape(kilograms(t.weight_g))}; "
+              f"COD to collect {escape(format_rupees(t.cod_paise))} on {t.cod} shipments.")
+    story = [_entries_table(view), Spacer(0, 14),
+             KeepTogether([Paragraph(handed, BODY), Spacer(0, 6), _signatures(view)])]
 
     def header(c: Canvas, page_index: int) -> float:
         return _first_page_header(c, view) if page_index == 0 else _later_page_header(c, view)
