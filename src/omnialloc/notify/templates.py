@@ -18,6 +18,8 @@ from pathlib import Path
 
 import jinja2
 
+from omnialloc.domain.money_words import format_rupees
+from omnialloc.domain.money_words import group_indian as indian_grouping  # the "indian" template filter
 from omnialloc.notify.catalog import Channel
 from omnialloc.notify.gsm import fit_sms
 
@@ -35,28 +37,9 @@ class Rendered:
     html: str | None = None
 
 
-def indian_grouping(number: int) -> str:
-    """1234567 -> '12,34,567' (lakh and crore grouping)."""
-    digits = str(abs(number))
-    if len(digits) > 3:
-        head, tail = digits[:-3], digits[-3:]
-        groups = []
-        while len(head) > 2:
-            groups.insert(0, head[-2:])
-            head = head[:-2]
-        if head:
-            groups.insert(0, head)
-        digits = ",".join(groups + [tail])
-    return ("-" if number < 0 else "") + digits
-
-
 def rupees(paise: int | None, symbol: str = "₹") -> str:
     """Paise as rupees with Indian grouping: 12345678 -> '₹1,23,456.78'."""
-    if paise is None:
-        return ""
-    sign = "-" if paise < 0 else ""
-    whole, p = divmod(abs(int(paise)), 100)
-    return f"{sign}{symbol}{indian_grouping(whole)}.{p:02d}"
+    return "" if paise is None else format_rupees(int(paise), symbol=symbol)
 
 
 def rupees_sms(paise: int | None) -> str:
