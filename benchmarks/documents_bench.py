@@ -35,7 +35,7 @@ from omnialloc.documents import (
 from omnialloc.domain.enums import PaymentMode
 from omnialloc.domain.gst import gstin_check_character
 
-from .report import load_average, machine
+from .report import machine
 from .solver_bench import write_section
 
 SECTION = "## Documents (PDF)"

@@ -15,12 +15,17 @@ from reportlab.platypus import Flowable, Frame, Table, TableStyle
 from reportlab.platypus.doctemplate import ActionFlowable, FrameBreak, LayoutError
 from reportlab.pdfgen.canvas import Canvas
 
-from omnialloc.documents.drawing import PageNumbers
+from omnialloc.documents.drawing import PageNumbers, caption, draw_code128, draw_lines, fit, hrule, wrap
 from omnialloc.documents.pdf import A4_PORTRAIT, FONT, FONT_BOLD, PdfFile
+from omnialloc.documents.views import PostalAddress
 
 MARGIN = 28.0           # about 10 mm: inside what office printers can print
 FOOTER = 22.0           # room for the page number line
 CONTENT_WIDTH = A4_PORTRAIT[0] - 2 * MARGIN
+TOP = A4_PORTRAIT[1] - MARGIN
+RIGHT_EDGE = A4_PORTRAIT[0] - MARGIN
+HALF = CONTENT_WIDTH / 2 - 6                  # width of one of the two header columns
+RIGHT_X = MARGIN + CONTENT_WIDTH / 2 + 6      # where the right column starts
 
 BODY = ParagraphStyle("body", fontName=FONT, fontSize=8, leading=10)
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=7, leading=8.5)
@@ -49,16 +54,86 @@ def grid_table(rows: list[list], widths: list[float], *, align_right_from: int, 
     return table
 
 
-def flow_pages(pdf: PdfFile, story: list[Flowable], *, header: Callable[[Canvas, int], float],
-               footer_text: str) -> int:
-    """Lay ``story`` out on A4 pages; ``header(canvas, page_index)`` draws a page's header and returns the
-    y below it. Returns the number of pages."""
+def title_bar(c: Canvas, title: str, *, barcode: str = "", barcode_caption: str = "", right_text: str = "",
+              subtitle: str = "") -> float:
+    """The top of a first page: the title (and a subtitle) on the left; on the right a Code 128 barcode with
+    its caption, or a line of small text; a rule below. Returns the rule's y."""
+    c.setFont(FONT_BOLD, 16)
+    c.drawString(MARGIN, TOP - 16, fit(title, HALF, font=FONT_BOLD, size=16))
+    if subtitle:
+        c.setFont(FONT_BOLD, 10)
+        c.drawString(MARGIN, TOP - 30, fit(subtitle, HALF, font=FONT_BOLD, size=10))
+    if right_text:
+        c.setFont(FONT, 8)
+        c.drawRightString(RIGHT_EDGE, TOP - 12, fit(right_text, HALF, size=8))
+    if barcode:
+        draw_code128(c, barcode, RIGHT_X, TOP - 30, height=28, max_width=HALF, dpi=None, max_module=1.2)
+        c.setFont(FONT, 7.5)
+        c.drawCentredString(RIGHT_X + HALF / 2, TOP - 39, fit(barcode_caption, HALF, size=7.5))
+    y = TOP - (46 if barcode or subtitle else 24)
+    hrule(c, MARGIN, RIGHT_EDGE, y)
+    return y
+
+
+def address_block(c: Canvas, title: str, who: PostalAddress, x: float, top: float, *, name: str = "",
+                  street_lines: int = 2, extra: tuple[str, ...] = ()) -> float:
+    """A captioned address in one header column: name in bold, street wrapped, city line, phone, then
+    ``extra`` lines. Returns the y below it."""
+    caption(c, title, x, top - 7)
+    c.setFont(FONT_BOLD, 9)
+    c.drawString(x, top - 18, fit(name or who.name, HALF, font=FONT_BOLD, size=9))
+    lines = wrap(", ".join(who.street), HALF, max_lines=street_lines, size=8) + [fit(who.city_line, HALF, size=8)]
+    if who.phone:
+        lines.append(f"Phone: {who.phone}")
+    return draw_lines(c, lines + [fit(t, HALF, size=8) for t in extra], x, top - 21, size=8, leading=9.6)
+
+
+def facts(c: Canvas, pairs: list[tuple[str, str]], x: float, top: float, *, label_width: float = 72,
+          totals: bool = False) -> float:
+    """Label/value lines in one header column: bold labels with values beside them, or (``totals``) plain
+    labels with bold values at the right edge. Returns the y below them."""
+    size, leading = (9, 11.5) if totals else (8, 10)
+    y = top - size - 2
+    for label, value in pairs:
+        c.setFont(FONT if totals else FONT_BOLD, size)
+        c.drawString(x, y, label)
+        c.setFont(FONT_BOLD if totals else FONT, size)
+        if totals:
+            c.drawRightString(x + HALF, y, value)
+        else:
+            c.drawString(x + label_width, y, fit(value, HALF - label_width, size=size))
+        y -= leading
+    return y + leading - 3
+
+
+def rule_below(c: Canvas, *bottoms: float) -> float:
+    """A full-width rule under the lowest of the columns; returns where the content below starts."""
+    y = min(bottoms) - 6
+    hrule(c, MARGIN, RIGHT_EDGE, y)
+    return y - 8
+
+
+def continued_header(c: Canvas, title: str, right_text: str = "") -> float:
+    """The header of every page after the first: "<title> (continued)" and a line of context."""
+    c.setFont(FONT_BOLD, 11)
+    c.drawString(MARGIN, TOP - 12, fit(f"{title} (continued)", HALF * 1.3, font=FONT_BOLD, size=11))
+    if right_text:
+        c.setFont(FONT, 8)
+        c.drawRightString(RIGHT_EDGE, TOP - 12, fit(right_text, HALF * 0.7, size=8))
+    hrule(c, MARGIN, RIGHT_EDGE, TOP - 18)
+    return TOP - 26
+
+
+def flow_pages(pdf: PdfFile, story: list[Flowable], *, first_header: Callable[[Canvas], float],
+               continued: tuple[str, str], footer_text: str) -> int:
+    """Lay ``story`` out on A4 pages. ``first_header(canvas)`` draws the first page's header and returns the
+    y below it; later pages get ``continued_header(*continued)``. Returns the number of pages."""
     numbers = PageNumbers(pdf)
     width, height = A4_PORTRAIT
     story = list(story)
     while story:
         c = pdf.page(A4_PORTRAIT)
-        top = header(c, numbers.count)
+        top = first_header(c) if numbers.count == 0 else continued_header(c, *continued)
         c.setFont(FONT, 7.5)
         c.drawString(MARGIN, MARGIN - 8, footer_text)
         numbers.stamp(width - MARGIN - 60, MARGIN - 8)

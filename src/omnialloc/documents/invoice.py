@@ -16,11 +16,14 @@ from xml.sax.saxutils import escape
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from omnialloc.documents.drawing import caption, draw_lines, fit, hrule, local_date, local_time, wrap
-from omnialloc.documents.flow import BODY, CONTENT_WIDTH, MARGIN, SMALL, flow_pages, grid_table
-from omnialloc.documents.pdf import A4_PORTRAIT, FONT, FONT_BOLD, PdfFile
+from omnialloc.documents.drawing import local_date, local_time
+from omnialloc.documents.flow import (
+    BODY, CONTENT_WIDTH, MARGIN, RIGHT_X, SMALL, address_block, facts, flow_pages, grid_table, rule_below, title_bar,
+)
+from omnialloc.documents.pdf import FONT, FONT_BOLD, PdfFile
 from omnialloc.documents.place_of_supply import state_label
-from omnialloc.documents.views import InvoiceView, PostalAddress
+from omnialloc.documents.views import InvoiceView
+from omnialloc.domain.enums import PaymentMode
 from omnialloc.domain.gst import TaxSplit
 from omnialloc.domain.money_words import format_rupees, rupees_in_words
 
@@ -38,69 +41,24 @@ def rate_text(rate_bp: int, parts: int = 1) -> str:
     return text + "%"
 
 
-def _address_block(c: Canvas, title: str, who: PostalAddress, x: float, top: float, width: float,
-                   extra: list[str], *, name: str | None = None) -> float:
-    caption(c, title, x, top - 7)
-    c.setFont(FONT_BOLD, 9)
-    c.drawString(x, top - 18, fit(name or who.name, width, font=FONT_BOLD, size=9))
-    lines = wrap(", ".join(who.street), width, max_lines=2, size=8) + [fit(who.city_line, width, size=8)]
-    if who.phone:
-        lines.append(f"Phone: {who.phone}")
-    return draw_lines(c, lines + [fit(t, width, size=8) for t in extra], x, top - 21, size=8, leading=9.6)
-
-
 def _first_page_header(c: Canvas, view: InvoiceView) -> float:
-    width, height = A4_PORTRAIT
-    top = height - MARGIN
-    half = CONTENT_WIDTH / 2 - 6
-    right_x = MARGIN + CONTENT_WIDTH / 2 + 6
-    c.setFont(FONT_BOLD, 16)
-    c.drawString(MARGIN, top - 16, "TAX INVOICE")
-    c.setFont(FONT, 8)
-    c.drawRightString(width - MARGIN, top - 12, view.copy_label.upper())
-    y = top - 24
-    hrule(c, MARGIN, width - MARGIN, y)
-
-    seller_end = _address_block(c, "Sold by", view.seller_address, MARGIN, y - 4, half,
-                                [f"GSTIN: {view.seller_gstin}", f"State: {state_label(view.supplier_state)}"],
-                                name=view.seller_name)
-    facts = [("Invoice No.", view.invoice_number), ("Invoice date", local_date(view.issued_at, view.timezone)),
+    y = title_bar(c, "TAX INVOICE", right_text=view.copy_label.upper())
+    seller_end = address_block(c, "Sold by", view.seller_address, MARGIN, y - 4, name=view.seller_name,
+                               extra=(f"GSTIN: {view.seller_gstin}", f"State: {state_label(view.supplier_state)}"))
+    pairs = [("Invoice No.", view.invoice_number), ("Invoice date", local_date(view.issued_at, view.timezone)),
              ("Order No.", view.order_ref)]
     if view.order_date:
-        facts.append(("Order date", local_date(view.order_date, view.timezone)))
+        pairs.append(("Order date", local_date(view.order_date, view.timezone)))
     if view.shipment_ref:
-        facts.append(("Shipment", view.shipment_ref))
+        pairs.append(("Shipment", view.shipment_ref))
     if view.awb:
-        facts.append(("AWB", f"{view.awb} ({view.carrier})" if view.carrier else view.awb))
-    facts += [("Place of supply", state_label(view.place_of_supply)), ("Reverse charge", "No"),
-              ("Payment", "Cash on delivery" if view.payment.value == "COD" else "Prepaid")]
-    fy = y - 14
-    for name, value in facts:
-        c.setFont(FONT_BOLD, 8)
-        c.drawString(right_x, fy, name)
-        c.setFont(FONT, 8)
-        c.drawString(right_x + 72, fy, fit(value, half - 72, size=8))
-        fy -= 10
-    y = min(seller_end, fy + 4) - 6
-    hrule(c, MARGIN, width - MARGIN, y)
-
-    buyer_extra = [f"GSTIN: {view.buyer_gstin}"] if view.buyer_gstin else []
-    bill_end = _address_block(c, "Bill to", view.bill_to, MARGIN, y - 4, half, buyer_extra)
-    ship_end = _address_block(c, "Ship to", view.ship_to, right_x, y - 4, half, [])
-    y = min(bill_end, ship_end) - 6
-    hrule(c, MARGIN, width - MARGIN, y)
-    return y - 8
-
-
-def _later_page_header(c: Canvas, view: InvoiceView) -> float:
-    width, height = A4_PORTRAIT
-    top = height - MARGIN
-    c.setFont(FONT_BOLD, 11)
-    c.drawString(MARGIN, top - 12, f"TAX INVOICE {view.invoice_number} (continued)")
-    c.setFont(FONT, 8)
-    c.drawRightString(width - MARGIN, top - 12, fit(view.seller_name, CONTENT_WIDTH / 2, size=8))
-    hrule(c, MARGIN, width - MARGIN, top - 18)
-    return top - 26
+        pairs.append(("AWB", f"{view.awb} ({view.carrier})" if view.carrier else view.awb))
+    pairs += [("Place of supply", state_label(view.place_of_supply)), ("Reverse charge", "No"),
+              ("Payment", "Cash on delivery" if view.payment is PaymentMode.COD else "Prepaid")]
+    y = rule_below(c, seller_end, facts(c, pairs, RIGHT_X, y - 4)) + 8
+    buyer = (f"GSTIN: {view.buyer_gstin}",) if view.buyer_gstin else ()
+    return rule_below(c, address_block(c, "Bill to", view.bill_to, MARGIN, y - 4, extra=buyer),
+                      address_block(c, "Ship to", view.ship_to, RIGHT_X, y - 4))
 
 
 def _items_table(view: InvoiceView, tax: TaxSplit) -> Table:
@@ -192,16 +150,11 @@ def add_invoice(pdf: PdfFile, view: InvoiceView) -> int:
     story = [_items_table(view, tax), Spacer(0, 8), KeepTogether([_totals(view, tax)]), Spacer(0, 8),
              KeepTogether([Paragraph("<b>Tax by HSN and rate</b>", BODY), Spacer(0, 3), _hsn_table(tax)]),
              Spacer(0, 10), KeepTogether(_notes(view))]
-
-    def header(c: Canvas, page_index: int) -> float:
-        return _first_page_header(c, view) if page_index == 0 else _later_page_header(c, view)
-
-    footer = f"Invoice {view.invoice_number} · issued {local_time(view.issued_at, view.timezone)}"
-    return flow_pages(pdf, story, header=header, footer_text=footer)
+    return flow_pages(pdf, story, first_header=lambda c: _first_page_header(c, view),
+                      continued=(f"TAX INVOICE {view.invoice_number}", view.seller_name),
+                      footer_text=f"Invoice {view.invoice_number} · issued {local_time(view.issued_at, view.timezone)}")
 
 
 def render_invoice(view: InvoiceView) -> bytes:
-    pdf = PdfFile(title=f"Tax invoice {view.invoice_number}", author=view.seller_name, subject="GST tax invoice",
-                  issued_at=view.issued_at, tz=view.timezone)
-    add_invoice(pdf, view)
-    return pdf.finish()
+    return PdfFile.single(add_invoice, view, title=f"Tax invoice {view.invoice_number}", author=view.seller_name,
+                          subject="GST tax invoice")

@@ -13,9 +13,11 @@ from xml.sax.saxutils import escape
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from omnialloc.documents.drawing import caption, draw_code128, draw_lines, fit, hrule, kilograms, local_time, wrap
-from omnialloc.documents.flow import BODY, CONTENT_WIDTH, GREY, MARGIN, flow_pages, grid_table
-from omnialloc.documents.pdf import A4_PORTRAIT, FONT, FONT_BOLD, PdfFile
+from omnialloc.documents.drawing import caption, fit, kilograms, local_time
+from omnialloc.documents.flow import (
+    BODY, CONTENT_WIDTH, GREY, MARGIN, RIGHT_X, address_block, facts, flow_pages, grid_table, rule_below, title_bar,
+)
+from omnialloc.documents.pdf import FONT, FONT_BOLD, PdfFile
 from omnialloc.documents.views import ManifestView
 from omnialloc.domain.enums import PaymentMode
 from omnialloc.domain.money_words import format_rupees
@@ -26,63 +28,22 @@ def _money(paise: int) -> str:
 
 
 def _first_page_header(c: Canvas, view: ManifestView) -> float:
-    width, height = A4_PORTRAIT
-    top = height - MARGIN
-    half = CONTENT_WIDTH / 2 - 6
-    right_x = MARGIN + CONTENT_WIDTH / 2 + 6
-    c.setFont(FONT_BOLD, 15)
-    c.drawString(MARGIN, top - 15, "MANIFEST · HANDOVER SHEET")
-    c.setFont(FONT_BOLD, 10)
-    c.drawString(MARGIN, top - 30, fit(f"{view.carrier} · {view.totals.shipments} shipments", half, font=FONT_BOLD,
-                                       size=10))
-    draw_code128(c, view.manifest_ref, right_x, top - 30, height=28, max_width=half, dpi=None, max_module=1.2)
-    c.setFont(FONT, 7.5)
-    c.drawCentredString(right_x + half / 2, top - 39, f"Manifest {view.manifest_ref}")
-    y = top - 46
-    hrule(c, MARGIN, width - MARGIN, y)
-
-    node = view.node_address
-    caption(c, "Pickup from", MARGIN, y - 11)
-    c.setFont(FONT_BOLD, 9)
-    c.drawString(MARGIN, y - 22, fit(f"{view.node_name} ({view.node_code})", half, font=FONT_BOLD, size=9))
-    lines = wrap(", ".join(node.street), half, max_lines=2, size=8) + [fit(node.city_line, half, size=8)]
-    if node.phone:
-        lines.append(f"Phone: {node.phone}")
-    lines.append(f"Carrier: {view.carrier}")
-    if view.pickup_ref:
-        lines.append(f"Pickup request: {view.pickup_ref}")
-    if view.pickup_at:
-        lines.append(f"Pickup slot: {local_time(view.pickup_at, view.timezone)}")
-    lines.append(f"Generated: {local_time(view.issued_at, view.timezone)}")
-    left_end = draw_lines(c, [fit(t, half, size=8) for t in lines], MARGIN, y - 25, size=8, leading=9.6)
-
     t = view.totals
+    y = title_bar(c, "HANDOVER MANIFEST", subtitle=f"{view.carrier} · {t.shipments} shipments",
+                  barcode=view.manifest_ref, barcode_caption=f"Manifest {view.manifest_ref}")
+    pickup = [f"Carrier: {view.carrier}"]
+    if view.pickup_ref:
+        pickup.append(f"Pickup request: {view.pickup_ref}")
+    if view.pickup_at:
+        pickup.append(f"Pickup slot: {local_time(view.pickup_at, view.timezone)}")
+    pickup.append(f"Generated: {local_time(view.issued_at, view.timezone)}")
+    node = address_block(c, "Pickup from", view.node_address, MARGIN, y - 4,
+                         name=f"{view.node_name} ({view.node_code})", extra=tuple(pickup))
+    caption(c, "Summary", RIGHT_X, y - 11)
     summary = [("Shipments", str(t.shipments)), ("Packages", str(t.packages)), ("Prepaid", str(t.prepaid)),
                ("COD", str(t.cod)), ("COD to collect", format_rupees(t.cod_paise)),
                ("Total weight", kilograms(t.weight_g))]
-    caption(c, "Summary", right_x, y - 11)
-    sy = y - 23
-    for name, value in summary:
-        c.setFont(FONT, 9)
-        c.drawString(right_x, sy, name)
-        c.setFont(FONT_BOLD, 9)
-        c.drawRightString(width - MARGIN, sy, value)
-        sy -= 11.5
-    y = min(left_end, sy + 6) - 6
-    hrule(c, MARGIN, width - MARGIN, y)
-    return y - 8
-
-
-def _later_page_header(c: Canvas, view: ManifestView) -> float:
-    width, height = A4_PORTRAIT
-    top = height - MARGIN
-    c.setFont(FONT_BOLD, 11)
-    c.drawString(MARGIN, top - 12, f"MANIFEST {view.manifest_ref} (continued)")
-    c.setFont(FONT, 8)
-    c.drawRightString(width - MARGIN, top - 12, fit(f"{view.node_name} ({view.node_code}) · {view.carrier}",
-                                                    CONTENT_WIDTH / 2, size=8))
-    hrule(c, MARGIN, width - MARGIN, top - 18)
-    return top - 26
+    return rule_below(c, node, facts(c, summary, RIGHT_X, y - 12, totals=True))
 
 
 def _entries_table(view: ManifestView) -> Table:
@@ -125,16 +86,12 @@ def add_manifest(pdf: PdfFile, view: ManifestView) -> int:
               f"COD to collect {escape(format_rupees(t.cod_paise))} on {t.cod} shipments.")
     story = [_entries_table(view), Spacer(0, 14),
              KeepTogether([Paragraph(handed, BODY), Spacer(0, 6), _signatures(view)])]
-
-    def header(c: Canvas, page_index: int) -> float:
-        return _first_page_header(c, view) if page_index == 0 else _later_page_header(c, view)
-
-    footer = f"Manifest {view.manifest_ref} · {view.node_code} · {view.carrier} · {view.totals.shipments} shipments"
-    return flow_pages(pdf, story, header=header, footer_text=footer)
+    return flow_pages(pdf, story, first_header=lambda c: _first_page_header(c, view),
+                      continued=(f"MANIFEST {view.manifest_ref}", f"{view.node_name} ({view.node_code}) · {view.carrier}"),
+                      footer_text=f"Manifest {view.manifest_ref} · {view.node_code} · {view.carrier} · "
+                                  f"{t.shipments} shipments")
 
 
 def render_manifest(view: ManifestView) -> bytes:
-    pdf = PdfFile(title=f"Manifest {view.manifest_ref}", author=view.node_name, subject="Carrier manifest",
-                  issued_at=view.issued_at, tz=view.timezone)
-    add_manifest(pdf, view)
-    return pdf.finish()
+    return PdfFile.single(add_manifest, view, title=f"Manifest {view.manifest_ref}", author=view.node_name,
+                          subject="Carrier manifest")

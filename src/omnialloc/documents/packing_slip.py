@@ -12,11 +12,11 @@ from xml.sax.saxutils import escape
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from omnialloc.documents.drawing import (
-    caption, code128_flowable, draw_code128, draw_lines, fit, hrule, kilograms, local_time, wrap,
+from omnialloc.documents.drawing import code128_flowable, kilograms, local_time
+from omnialloc.documents.flow import (
+    BODY, CONTENT_WIDTH, MARGIN, RIGHT_X, SMALL, address_block, facts, flow_pages, grid_table, rule_below, title_bar,
 )
-from omnialloc.documents.flow import BODY, CONTENT_WIDTH, MARGIN, SMALL, flow_pages, grid_table
-from omnialloc.documents.pdf import A4_PORTRAIT, FONT, FONT_BOLD, PdfFile
+from omnialloc.documents.pdf import FONT, FONT_BOLD, PdfFile
 from omnialloc.documents.views import PackingSlipView
 
 _BARCODE_COLUMN = 130.0
@@ -45,44 +45,9 @@ def _facts(view: PackingSlipView) -> list[tuple[str, str]]:
 
 
 def _first_page_header(c: Canvas, view: PackingSlipView) -> float:
-    width, height = A4_PORTRAIT
-    top = height - MARGIN
-    half = CONTENT_WIDTH / 2 - 6
-    right_x = MARGIN + CONTENT_WIDTH / 2 + 6
-    c.setFont(FONT_BOLD, 16)
-    c.drawString(MARGIN, top - 16, "PACKING SLIP")
-    draw_code128(c, view.order_ref, right_x, top - 30, height=28, max_width=half, dpi=None, max_module=1.2)
-    c.setFont(FONT, 7.5)
-    c.drawCentredString(right_x + half / 2, top - 39, f"Order {view.order_ref}")
-    y = top - 46
-    hrule(c, MARGIN, width - MARGIN, y)
-    fy = y - 14
-    for name, value in _facts(view):
-        c.setFont(FONT_BOLD, 8)
-        c.drawString(MARGIN, fy, name)
-        c.setFont(FONT, 8)
-        c.drawString(MARGIN + 62, fy, fit(value, half - 62, size=8))
-        fy -= 10
-    to = view.ship_to
-    caption(c, "Ship to", right_x, y - 11)
-    c.setFont(FONT_BOLD, 9)
-    c.drawString(right_x, y - 22, fit(to.name, half, font=FONT_BOLD, size=9))
-    lines = wrap(", ".join(to.street), half, max_lines=3, size=8) + [fit(to.city_line, half, size=8)]
-    if to.phone:
-        lines.append(f"Phone: {to.phone}")
-    end = draw_lines(c, lines, right_x, y - 25, size=8, leading=9.6)
-    y = min(end, fy + 4) - 6
-    hrule(c, MARGIN, width - MARGIN, y)
-    return y - 8
-
-
-def _later_page_header(c: Canvas, view: PackingSlipView) -> float:
-    width, height = A4_PORTRAIT
-    top = height - MARGIN
-    c.setFont(FONT_BOLD, 11)
-    c.drawString(MARGIN, top - 12, f"PACKING SLIP · order {view.order_ref} (continued)")
-    hrule(c, MARGIN, width - MARGIN, top - 18)
-    return top - 26
+    y = title_bar(c, "PACKING SLIP", barcode=view.order_ref, barcode_caption=f"Order {view.order_ref}")
+    return rule_below(c, facts(c, _facts(view), MARGIN, y - 4, label_width=62),
+                      address_block(c, "Ship to", view.ship_to, RIGHT_X, y - 4, street_lines=3))
 
 
 def _items_table(view: PackingSlipView) -> Table:
@@ -120,16 +85,11 @@ def add_packing_slip(pdf: PdfFile, view: PackingSlipView) -> int:
     if view.note:
         story += [KeepTogether([Paragraph("<b>Note</b>", BODY), Paragraph(escape(view.note), BODY)]), Spacer(0, 10)]
     story.append(KeepTogether([_sign_off()]))
-
-    def header(c: Canvas, page_index: int) -> float:
-        return _first_page_header(c, view) if page_index == 0 else _later_page_header(c, view)
-
-    footer = f"Packing slip · order {view.order_ref} · {view.units} units"
-    return flow_pages(pdf, story, header=header, footer_text=footer)
+    return flow_pages(pdf, story, first_header=lambda c: _first_page_header(c, view),
+                      continued=(f"PACKING SLIP · order {view.order_ref}", view.node_name),
+                      footer_text=f"Packing slip · order {view.order_ref} · {view.units} units")
 
 
 def render_packing_slip(view: PackingSlipView) -> bytes:
-    pdf = PdfFile(title=f"Packing slip {view.order_ref}", author=view.node_name, subject="Packing slip",
-                  issued_at=view.issued_at, tz=view.timezone)
-    add_packing_slip(pdf, view)
-    return pdf.finish()
+    return PdfFile.single(add_packing_slip, view, title=f"Packing slip {view.order_ref}", author=view.node_name,
+                          subject="Packing slip")

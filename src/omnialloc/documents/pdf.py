@@ -88,6 +88,13 @@ class PdfFile:
         self._forms += 1
         return f"omnialloc{self._forms}"
 
+    @classmethod
+    def single(cls, add, view, *, title: str, author: str, subject: str) -> bytes:
+        """The PDF of one document: ``add(pdf, view)`` draws it; dated by the view's ``issued_at``."""
+        pdf = cls(title=title, author=author, subject=subject, issued_at=view.issued_at, tz=view.timezone)
+        add(pdf, view)
+        return pdf.finish()
+
     def finish(self) -> bytes:
         if self._open:
             self.canvas.showPage()

@@ -113,12 +113,10 @@ def _half_up(numerator: int, denominator: int) -> int:
     return (2 * numerator + denominator) // (2 * denominator)
 
 
-@dataclass(frozen=True)
-class LineTax:
-    """The tax on one invoice line. ``state_tax_paise`` is SGST or UTGST (see ``TaxSplit.state_tax_name``)."""
+@dataclass(frozen=True, kw_only=True)
+class TaxAmounts:
+    """Taxable value and the three taxes, in paise. ``state_tax_paise`` is SGST or UTGST (see ``TaxSplit``)."""
 
-    amount_paise: int      # the line amount as given (inclusive or exclusive of tax)
-    rate_bp: int
     taxable_paise: int
     cgst_paise: int = 0
     state_tax_paise: int = 0
@@ -131,6 +129,23 @@ class LineTax:
     @property
     def total_paise(self) -> int:
         return self.taxable_paise + self.tax_paise
+
+    @staticmethod
+    def added(parts: Iterable[TaxAmounts]) -> dict[str, int]:
+        """Column sums of ``parts`` as keyword arguments: plain sums of rounded amounts, never rounded again."""
+        sums = dict(taxable_paise=0, cgst_paise=0, state_tax_paise=0, igst_paise=0)
+        for part in parts:
+            for key in sums:
+                sums[key] += getattr(part, key)
+        return sums
+
+
+@dataclass(frozen=True, kw_only=True)
+class LineTax(TaxAmounts):
+    """The tax on one invoice line."""
+
+    amount_paise: int      # the line amount as given (inclusive or exclusive of tax)
+    rate_bp: int
 
 
 def line_tax(amount_paise: int, rate: int, *, intra_state: bool, tax_inclusive: bool = True) -> LineTax:
@@ -156,29 +171,22 @@ def line_tax(amount_paise: int, rate: int, *, intra_state: bool, tax_inclusive: 
         taxable = amount_paise
         component = _half_up(amount_paise * rate, parts * BP_PER_UNIT)
     if intra_state:
-        return LineTax(amount_paise, rate, taxable, cgst_paise=component, state_tax_paise=component)
-    return LineTax(amount_paise, rate, taxable, igst_paise=component)
+        return LineTax(amount_paise=amount_paise, rate_bp=rate, taxable_paise=taxable, cgst_paise=component,
+                       state_tax_paise=component)
+    return LineTax(amount_paise=amount_paise, rate_bp=rate, taxable_paise=taxable, igst_paise=component)
 
 
-@dataclass(frozen=True)
-class RateTotals:
+@dataclass(frozen=True, kw_only=True)
+class RateTotals(TaxAmounts):
     """The lines of one HSN code and rate added up: one row of an invoice's HSN summary."""
 
     hsn: str
     rate_bp: int
-    taxable_paise: int
-    cgst_paise: int
-    state_tax_paise: int
-    igst_paise: int
-
-    @property
-    def tax_paise(self) -> int:
-        return self.cgst_paise + self.state_tax_paise + self.igst_paise
 
 
-@dataclass(frozen=True)
-class TaxSplit:
-    """The taxes of a whole invoice: per line, per HSN and rate, and in total."""
+@dataclass(frozen=True, kw_only=True)
+class TaxSplit(TaxAmounts):
+    """The taxes of a whole invoice: per line, and in total (the inherited amounts)."""
 
     supplier_state: str
     place_of_supply: str
@@ -195,39 +203,13 @@ class TaxSplit:
         """What the state half of an intra-state tax is called where the supply is: SGST or UTGST."""
         return "UTGST" if self.place_of_supply in UTGST_STATES else "SGST"
 
-    @property
-    def taxable_paise(self) -> int:
-        return sum(line.taxable_paise for line in self.lines)
-
-    @property
-    def cgst_paise(self) -> int:
-        return sum(line.cgst_paise for line in self.lines)
-
-    @property
-    def state_tax_paise(self) -> int:
-        return sum(line.state_tax_paise for line in self.lines)
-
-    @property
-    def igst_paise(self) -> int:
-        return sum(line.igst_paise for line in self.lines)
-
-    @property
-    def tax_paise(self) -> int:
-        return self.cgst_paise + self.state_tax_paise + self.igst_paise
-
-    @property
-    def total_paise(self) -> int:
-        return self.taxable_paise + self.tax_paise
-
     def by_hsn(self) -> tuple[RateTotals, ...]:
         """Per (HSN, rate) totals in the order the pairs first appear on the invoice."""
         groups: dict[tuple[str, int], list[LineTax]] = {}
         for hsn, line in zip(self.hsn_codes, self.lines):
             groups.setdefault((hsn, line.rate_bp), []).append(line)
-        return tuple(
-            RateTotals(hsn, rate, sum(x.taxable_paise for x in ls), sum(x.cgst_paise for x in ls),
-                       sum(x.state_tax_paise for x in ls), sum(x.igst_paise for x in ls))
-            for (hsn, rate), ls in groups.items())
+        return tuple(RateTotals(hsn=hsn, rate_bp=rate, **TaxAmounts.added(lines))
+                     for (hsn, rate), lines in groups.items())
 
 
 def is_intra_state(supplier_state: str, place_of_supply: str) -> bool:
@@ -246,4 +228,5 @@ def split_invoice(lines: Iterable[tuple[str, int, int]], *, supplier_state: str,
     given: Sequence[tuple[str, int, int]] = tuple(lines)
     taxed = tuple(line_tax(amount, rate, intra_state=intra, tax_inclusive=tax_inclusive)
                   for _, amount, rate in given)
-    return TaxSplit(supplier_state, place_of_supply, tax_inclusive, taxed, tuple(hsn for hsn, _, _ in given))
+    return TaxSplit(supplier_state=supplier_state, place_of_supply=place_of_supply, tax_inclusive=tax_inclusive,
+                    lines=taxed, hsn_codes=tuple(hsn for hsn, _, _ in given), **TaxAmounts.added(taxed))
