@@ -13,6 +13,7 @@ also the PDF's creation date, so the same view renders to the same bytes.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -49,6 +50,8 @@ class _Problems:
             self.add(path, "must not be empty")
         elif len(value) > limit:
             self.add(path, f"at most {limit} characters")
+        elif any(unicodedata.category(ch) == "Cc" for ch in value):
+            self.add(path, "must not contain control characters (line breaks, tabs, escapes)")
 
     def whole(self, path: str, value: object, *, minimum: int = 0) -> bool:
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
