@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 import pytest
@@ -117,3 +118,11 @@ def test_no_labels_is_refused():
 def test_names_in_latin_scripts_beyond_ascii_survive():
     text = pdf_text(render_label(label(ship_to=customer(name="José Müller-Øster"))))
     assert "José Müller-Øster" in text
+
+
+def test_rendering_in_threads_gives_the_same_bytes_as_one_by_one():
+    # Web workers render concurrently; the font registry and subsets are shared, the files must not be.
+    views = [label(awb=f"AWB{n:08d}", order_ref=f"WEB-{n}") for n in range(24)]
+    one_by_one = [render_label(v) for v in views]
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(render_label, views)) == one_by_one
