@@ -20,7 +20,6 @@ import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import matplotlib
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import inch
 from reportlab.pdfbase import pdfmetrics
@@ -42,6 +41,8 @@ def _register_fonts() -> None:
     with _fonts_lock:
         if _fonts_ready:
             return
+        import matplotlib  # here, not at the top: importing it costs a few hundred ms that only printing needs
+
         folder = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
         pdfmetrics.registerFont(TTFont(FONT, os.path.join(folder, "DejaVuSans.ttf")))
         pdfmetrics.registerFont(TTFont(FONT_BOLD, os.path.join(folder, "DejaVuSans-Bold.ttf")))
