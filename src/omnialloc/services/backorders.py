@@ -104,7 +104,9 @@ def retry(ctx, skus: Iterable[str], actor: str = ACTOR) -> RetryTally:
             total = _totals(atp)
     tally.skus = len(giving)
     misses: dict[str, int] = defaultdict(int)
-    for c in sorted(candidates, key=urgency):
+    ordered = sorted(candidates, key=urgency)
+    held = _Prefetch(ctx, ordered)
+    for c in ordered:
         if not any(total.get(s, 0) > 0 and misses[s] < MISSES_PER_SKU for s in giving):
             break
         if not _could_complete(c, atp, total) or all(misses[s] >= MISSES_PER_SKU for s in c.waiting if s in giving):
@@ -112,7 +114,8 @@ def retry(ctx, skus: Iterable[str], actor: str = ACTOR) -> RetryTally:
             continue
         tally.tried += 1
         try:
-            outcome = allocate(ctx, c.order_id, actor, event_type="allocated_from_backorder", quiet=True)
+            outcome = allocate(ctx, c.order_id, actor, event_type="allocated_from_backorder", quiet=True,
+                               held=held.get(c))
         except DomainError as exc:  # cancelled, held or allocated by someone else since the candidates were read
             log.info("backorder retry of %s skipped: %s", c.order_id, exc.detail)
             continue
@@ -130,6 +133,29 @@ def retry(ctx, skus: Iterable[str], actor: str = ACTOR) -> RetryTally:
             for s in c.waiting:
                 misses[s] += 1
     return tally
+
+
+class _Prefetch:
+    """The stored orders of fresh candidates (no shipments, no exclusions), read ahead in chunks: with the
+    order and its version in hand, ``allocate`` locks the row and, when the version still matches, reads
+    nothing else of it (a third of an allocation's round trips)."""
+
+    CHUNK = 32
+
+    def __init__(self, ctx, ordered: list):
+        self.ctx, self.ordered, self.position, self.orders = ctx, ordered, {c.order_id: i for i, c in
+                                                                               enumerate(ordered)}, {}
+
+    def get(self, candidate):
+        if not candidate.fresh or candidate.version is None:
+            return None
+        if candidate.order_id not in self.orders:
+            start = self.position[candidate.order_id]
+            ids = [c.order_id for c in self.ordered[start:start + self.CHUNK] if c.fresh]
+            with self.ctx.uow(readonly=True) as uow:
+                self.orders.update(uow.orders.get_many(ids))
+        order = self.orders.pop(candidate.order_id, None)
+        return None if order is None else (order, candidate.version)
 
 
 def _totals(atp: dict[tuple[str, str], int]) -> dict[str, int]:

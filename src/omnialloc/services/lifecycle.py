@@ -244,9 +244,10 @@ def allocate(ctx, order_id: str, actor: str, *, event_type: str = "allocated", h
              quiet: bool = False):
     """Solve and reserve in one transaction; re-solve against fresh stock when a reservation loses a race.
 
-    ``held``: (order, version) as the caller's own committed transaction left it (a capture). While
-    the stored version is still that, nothing has happened to the order since, so it is neither read
-    again nor searched for shipments and rejections (it has none).
+    ``held``: (order, version) as the caller's own committed transaction left it (a capture), or as a
+    backorder retry read it with no shipment and no rejection. While the stored version is still that,
+    nothing has happened to the order since, so it is neither read again nor searched for shipments and
+    rejections (it has none).
     ``quiet``: a backorder retry (``services.backorders``): a BACKORDERED order that still cannot be
     completed is left as it is, with nothing written.
     """

@@ -35,6 +35,8 @@ class BackorderCandidate:
     created_at: datetime
     pickup_node: str | None          # a pickup order can only take stock at its store
     waiting: dict[str, int]          # SKU -> units not in any live or shipped shipment
+    version: int | None = None       # the row's version when read
+    fresh: bool = False              # no shipment and no excluded node yet: nothing but the order to read
 
 
 def _to_row(o: Order, now: datetime) -> dict:
@@ -220,6 +222,7 @@ class OrderRepository(Repository):
             return []
         from omnialloc.domain.shipments import DEAD_STATUSES
         from omnialloc.store.tables import shipment_lines, shipments
+        from omnialloc.store.tables import order_excluded_nodes as excluded
 
         backordered = orders.c.status == OrderStatus.BACKORDERED.value
         wanted = (sa.select(order_lines.c.order_id).join(orders, orders.c.id == order_lines.c.order_id)
@@ -229,8 +232,11 @@ class OrderRepository(Repository):
                   .join(shipment_lines, shipment_lines.c.shipment_id == shipments.c.id)
                   .where(shipments.c.order_id.in_(wanted), shipments.c.status.not_in([str(s) for s in DEAD_STATUSES]))
                   .group_by(shipments.c.order_id, shipment_lines.c.line_no).subquery())
+        history = sa.or_(sa.exists().where(shipments.c.order_id == orders.c.id),
+                         sa.exists().where(excluded.c.order_id == orders.c.id))
         q = (sa.select(orders.c.id, orders.c.priority, orders.c.promised_days, orders.c.created_at,
-                       orders.c.delivery_mode, orders.c.pickup_node, order_lines.c.sku,
+                       orders.c.delivery_mode, orders.c.pickup_node, orders.c.version, history.label("history"),
+                       order_lines.c.sku,
                        (order_lines.c.qty - order_lines.c.cancelled_qty
                         - sa.func.coalesce(placed.c.units, 0)).label("waiting"))
              .join(order_lines, order_lines.c.order_id == orders.c.id)
@@ -242,7 +248,8 @@ class OrderRepository(Repository):
             if c is None:
                 c = found[r.id] = BackorderCandidate(
                     r.id, r.priority, r.promised_days, r.created_at,
-                    r.pickup_node if r.delivery_mode == DeliveryMode.PICKUP.value else None, {})
+                    r.pickup_node if r.delivery_mode == DeliveryMode.PICKUP.value else None, {},
+                    version=r.version, fresh=not r.history)
             if r.waiting > 0:
                 c.waiting[r.sku] = c.waiting.get(r.sku, 0) + int(r.waiting)
         return [c for c in found.values() if c.waiting]
