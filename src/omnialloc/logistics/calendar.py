@@ -39,7 +39,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_TIMEZONE = "Asia/Kolkata"
@@ -229,7 +228,8 @@ class NodeCalendar:
                 raise ValueError(f"{carrier} would never pick up: its pickup days ({format_weekdays(days)}) are not "
                                  f"working days of the node ({format_weekdays(self.working_days)})")
             pickups[carrier] = days
-        object.__setattr__(self, "pickup_days", MappingProxyType(pickups))
+        # A private plain dict, not a MappingProxyType: calendars are pickled to batch workers.
+        object.__setattr__(self, "pickup_days", pickups)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -338,7 +338,7 @@ class DeliveryRules:
         _zone(self.timezone)
         object.__setattr__(self, "delivery_days", frozenset(self.delivery_days))
         _check_days(self.delivery_days, "delivery days")
-        object.__setattr__(self, "state_holidays", MappingProxyType(dict(self.state_holidays)))
+        object.__setattr__(self, "state_holidays", dict(self.state_holidays))  # a private copy (picklable)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -30,7 +30,7 @@ DEMO_FILE = Path(__file__).resolve().parents[3] / "data" / "transit_times.csv"
 def rejected(text, carriers=CARRIERS):
     with pytest.raises(TransitTableRejected) as info:
         load_transit_csv(text, carriers)
-    return [(e.line, e.column, e.message) for e in info.value.errors]
+    return [(e.row, e.column, e.message) for e in info.value.errors]
 
 
 def test_a_valid_file_loads_every_level():

@@ -104,3 +104,16 @@ def test_bad_inputs_are_refused_with_a_reason():
         estimate_delivery(KOCHI_FC, "ECO", "express", "678001", ist(2024, 6, 4, 11, 0), MODEL)
     with pytest.raises(ValueError, match="timezone-aware"):
         estimate_delivery(KOCHI_FC, "XPR", "surface", "678001", datetime(2024, 6, 4, 11, 0), MODEL)
+
+
+def test_model_calendars_and_estimates_pickle_for_batch_workers():
+    import pickle
+
+    cal = NodeCalendar(pickup_days={"HLX": parse_weekdays("Mon,Fri")})
+    rules = DeliveryRules(state_holidays={"KL": Holidays.parse(["2024-06-05"])})
+    model, cal2, rules2 = pickle.loads(pickle.dumps((MODEL, cal, rules)))
+    assert (cal2, rules2.state_holidays, model.table) == (cal, rules.state_holidays, MODEL.table)
+    at = ist(2024, 6, 4, 11, 0)
+    before = estimate_delivery(Origin("COK-FC1", locate("682030"), cal), "HLX", "surface", "678001", at, MODEL, rules)
+    after = estimate_delivery(Origin("COK-FC1", locate("682030"), cal2), "HLX", "surface", "678001", at, model, rules2)
+    assert pickle.loads(pickle.dumps(before)) == before == after

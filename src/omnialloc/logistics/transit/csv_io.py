@@ -57,15 +57,16 @@ _WHOLE = re.compile(r"^[+-]?[0-9]+$")
 
 @dataclass(frozen=True)
 class TransitRowError:
-    """One problem in an uploaded table: line (1 is the header, 0 the whole file), column, cell, message."""
+    """One problem in an uploaded table: its CSV line number (1 is the header, 0 the whole file), column,
+    cell and message; the same shape as the stock import's row errors."""
 
-    line: int
+    row: int
     column: str
     value: str
     message: str
 
     def to_dict(self) -> dict:
-        return {"line": self.line, "column": self.column, "value": self.value, "message": self.message}
+        return {"row": self.row, "column": self.column, "value": self.value, "message": self.message}
 
 
 class TransitTableRejected(ValidationFailed):
@@ -77,11 +78,11 @@ class TransitTableRejected(ValidationFailed):
         total = len(errors)
         self.errors = errors[:MAX_REPORTED]
         first = errors[0]
-        where = f"line {first.line}" if first.line else "the file"
+        where = f"line {first.row}" if first.row else "the file"
         super().__init__(
             f"transit table not loaded: {total} problem(s), first at {where}: {first.message}"
             + (f" (showing the first {MAX_REPORTED})" if total > MAX_REPORTED else ""),
-            field_errors=[FieldError(f"rows.{e.line}.{e.column}" if e.line else e.column or "file", e.message)
+            field_errors=[FieldError(f"rows.{e.row}.{e.column}" if e.row else e.column or "file", e.message)
                           for e in self.errors],
         )
 

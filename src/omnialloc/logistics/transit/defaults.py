@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 from omnialloc.geo.distance import haversine_km
 from omnialloc.geo.pins import PinLocation
@@ -36,7 +35,7 @@ class Band:
         missing = set(Service) - set(self.days)
         if missing:
             raise ValueError(f"band {self.name} lacks days for {', '.join(sorted(missing))}")
-        object.__setattr__(self, "days", MappingProxyType(dict(self.days)))
+        object.__setattr__(self, "days", dict(self.days))  # private copies, plain dicts so the value pickles
 
 
 @dataclass(frozen=True)
@@ -68,8 +67,8 @@ class DistanceDefaults:
             raise ValueError("bands must end with exactly one band without a distance limit")
         if limits[:-1] != sorted(limits[:-1]):
             raise ValueError("bands must be ordered nearest first")
-        object.__setattr__(self, "remote_regions", MappingProxyType(dict(self.remote_regions)))
-        object.__setattr__(self, "remote_extra", MappingProxyType(dict(self.remote_extra)))
+        object.__setattr__(self, "remote_regions", dict(self.remote_regions))
+        object.__setattr__(self, "remote_extra", dict(self.remote_extra))
 
     def band_of(self, km: float, same_city: bool) -> Band:
         if same_city:

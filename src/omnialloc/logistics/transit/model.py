@@ -45,12 +45,17 @@ class TransitModel:
 
     def __init__(self, carriers: Iterable[Carrier], table: TransitTable | None = None,
                  defaults: DistanceDefaults = DEMO_DEFAULTS):
-        self._services = {c.code: services_of(c) for c in carriers}
+        self._carriers = tuple(carriers)
+        self._services = {c.code: services_of(c) for c in self._carriers}
         self.table = table if table is not None else TransitTable()
         self.defaults = defaults
         # The default depends on the pair and the service only, not the carrier; computing it takes a
         # distance, so it is kept for the pairs a process sees again (every node of every order).
         self._default = lru_cache(maxsize=65536)(self._compute_default)
+
+    def __reduce__(self):
+        # Rebuilt on unpickling (batch workers): the cache is a process-local memo, not state.
+        return (type(self), (self._carriers, self.table, self.defaults))
 
     @property
     def carriers(self) -> tuple[str, ...]:
