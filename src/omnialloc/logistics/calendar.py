@@ -251,7 +251,8 @@ class NodeCalendar:
         """Plain JSON-ready settings (what `from_dict` reads back), for storing per node."""
         return {
             "timezone": self.timezone,
-            "cutoff": self.cutoff.strftime("%H:%M") if not self.cutoff.second else self.cutoff.isoformat(),
+            "cutoff": self.cutoff.isoformat() if self.cutoff.second or self.cutoff.microsecond
+            else self.cutoff.strftime("%H:%M"),
             "working_days": format_weekdays(self.working_days),
             "holidays": self.holidays.as_strings(),
             "pickup_days": {c: format_weekdays(d) for c, d in sorted(self.pickup_days.items())},

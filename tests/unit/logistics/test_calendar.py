@@ -243,6 +243,8 @@ def test_calendar_settings_round_trip_through_plain_data():
     assert NodeCalendar.from_dict(data) == cal
     assert NodeCalendar.from_dict(data).pickup_days == cal.pickup_days
     assert NodeCalendar.from_dict({}) == NodeCalendar()
+    precise = NodeCalendar(cutoff=time(13, 59, 30))
+    assert precise.to_dict()["cutoff"] == "13:59:30" and NodeCalendar.from_dict(precise.to_dict()) == precise
     with pytest.raises(ValueError, match="unknown calendar setting"):
         NodeCalendar.from_dict({"cut_off": "14:00"})
     with pytest.raises(ValueError, match="HH:MM"):

@@ -87,6 +87,10 @@ def test_malformed_rows_are_refused_with_the_reason(bad, message):
         TransitTable([bad])
 
 
+def test_rows_accept_plain_service_and_level_names():
+    assert TransitRow("XPR", "surface", "state", "KA", "KL", "", 3) == row(Level.STATE, "KA", "KL", 3)
+
+
 def test_table_equality_ignores_row_order():
     rows = list(FULL.rows)
     assert TransitTable(reversed(rows)) == FULL

@@ -66,6 +66,13 @@ class TransitRow:
     zone: str
     days: int
 
+    def __post_init__(self):
+        # Plain names ("surface", "state") become the enums; anything else stays for `row_problems` to report.
+        for name, enum in (("service", Service), ("level", Level)):
+            value = getattr(self, name)
+            if isinstance(value, str) and not isinstance(value, enum) and value in {m.value for m in enum}:
+                object.__setattr__(self, name, enum(value))
+
     @property
     def key(self) -> tuple:
         """What two rows must not share: the lane and the place it covers."""
