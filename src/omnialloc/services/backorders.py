@@ -235,6 +235,7 @@ def run_worker(ctx, stop, *, poll_seconds: float | None = None, threads: int | N
 
     s = ctx.settings
     total, lock = RetryTally(), threading.Lock()
+    _warm(ctx)
 
     def loop(sweeper: bool) -> None:
         tally = _loop(ctx, stop, poll_seconds, sweeper)
@@ -250,6 +251,18 @@ def run_worker(ctx, stop, *, poll_seconds: float | None = None, threads: int | N
     for t in helpers:
         t.join()
     return total
+
+
+def _warm(ctx) -> None:
+    """Load the network (nodes, lanes, carriers) once at start, so the first stock to arrive after a
+    restart is not the one that waits for it."""
+    from omnialloc.services.network import network
+
+    try:
+        with ctx.uow(readonly=True) as uow:
+            network(uow)
+    except Exception:  # noqa: BLE001 - the database may be away at start: the passes retry on their own
+        log.warning("backorders: could not preload the network; the first pass will", exc_info=True)
 
 
 def _loop(ctx, stop, poll_seconds: float | None, sweeper: bool) -> RetryTally:
