@@ -439,15 +439,18 @@ def _merge(old: MipResult | None, new: MipResult, warm: Sol | None) -> MipResult
     return out
 
 
-def _run_within(h, budget: Budget) -> bool:
+def _run_within(h, box: list, budget: Budget) -> bool:
     """Run HiGHS on a worker thread (highspy releases the GIL while it solves) and wait for it
     until the wall-clock deadline: False if it had not finished by then."""
     done = threading.Event()
     failed: list[BaseException] = []
 
     def work() -> None:
+        # The thread holds the Highs object and its callback's data (`box`) until the run
+        # ends: highspy keeps no reference to the data, and an abandoned run still calls back.
+        keep = (h, box)
         try:
-            h.run()
+            keep[0].run()
         except BaseException as exc:  # surfaced on the caller's thread below
             failed.append(exc)
         finally:
@@ -484,7 +487,7 @@ def _run(inst: Instance, b: _Built, warm: Sol | None, budget: Budget, presolve: 
             h.setSolution(len(start[0]), start[0], start[1])
     box = _local.box
     box[0], box[1] = budget, len(m.r_idx)
-    if not _run_within(h, budget):
+    if not _run_within(h, box, budget):
         # HiGHS did not reach a check before the wall-clock deadline (a root cut round of a big
         # model can take long): leave it to stop at its next check on its own thread, and
         # answer now with what the other methods found.
