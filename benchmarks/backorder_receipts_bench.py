@@ -243,6 +243,8 @@ def main() -> None:
     p.add_argument("--clients", type=int, default=4)
     p.add_argument("--skus", type=int, default=50)
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--no-worker", action="store_true",
+                   help="receipts only, no backorder worker running (what the worker's load adds to them)")
     p.add_argument("--plot", type=Path, default=ROOT / "benchmarks" / "results" / "backorder_receipts.png")
     args = p.parse_args()
 
@@ -261,8 +263,10 @@ def main() -> None:
                "OMNIALLOC_BACKORDER_POLL_MS": "200"}
         procs.append(subprocess.Popen(gunicorn_argv(host="127.0.0.1", port=port, workers=2, threads=2), env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
-        procs.append(subprocess.Popen([sys.executable, "-m", "omnialloc.cli", "notify-worker"], env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+        if not args.no_worker:
+            procs.append(subprocess.Popen([sys.executable, "-m", "omnialloc.cli", "notify-worker"], env=env,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                          start_new_session=True))
         for _ in range(300):
             try:
                 if httpx.get(base + "/health", timeout=2).status_code == 200:
@@ -272,17 +276,19 @@ def main() -> None:
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as http:  # warm workers
             for _ in range(8):
                 http.get("/inventory?limit=1")
-        _queue_empty(engine, probe_sku="SKU-0240")  # the worker is up and polling
+        if not args.no_worker:
+            _queue_empty(engine, probe_sku="SKU-0240")  # the worker is up and polling
         with engine.connect() as conn:
             waiting_before = conn.execute(sa.text("SELECT count(*) FROM orders WHERE status = 'BACKORDERED'")).scalar_one()
         started = dt.datetime.now(dt.UTC)
         t_start = time.perf_counter()
         answers = post_receipts(base, token, args.receipts, args.clients, skus, args.seed)
         t_last = max(t0 + took for t0, took, _, _ in answers) - t_start
-        _queue_empty(engine)
+        if not args.no_worker:
+            _queue_empty(engine)
         t_drained = time.perf_counter() - t_start
         alloc_s = allocated_over_time(engine, started)
-        result = audit(url)
+        result = audit(url) if not args.no_worker else {}
         from omnialloc.services.invariants import check
 
         report = check(engine)
@@ -312,7 +318,8 @@ def main() -> None:
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} vCPU, {platform.platform()}",
         "at": started.strftime("%Y-%m-%d %H:%M UTC"),
     }
-    plot(args.plot, latencies, alloc_s, t_last)
+    if not args.no_worker:
+        plot(args.plot, latencies, alloc_s, t_last)
     for k, v in row.items():
         print(f"{k:>28}: {v}")
     print(f"plot: {args.plot}")
