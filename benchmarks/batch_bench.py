@@ -174,6 +174,7 @@ def main() -> None:
         plan = solve_batch(d, time_limit=a.time_limit)
         extra = {"stats": plan.stats, "method": plan.method}
     wall = time.perf_counter() - t0
+    print(json.dumps({"solve_s": round(wall, 2), "objective": plan.objective, "bound": plan.bound}), flush=True)
     if a.true_lp:
         from omnialloc.solvers.batch.model import solve_model
         from omnialloc.solvers.batch.patterns import build_patterns
