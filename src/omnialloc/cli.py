@@ -211,7 +211,8 @@ def notify_send(once: bool) -> None:
 @main.command()
 @click.option("--limit", default=50, show_default=True, help="How many violations to list.")
 def check(limit: int) -> None:
-    """Scan the store for broken invariants (stock, reservations, statuses, audit events); exit 1 if any."""
+    """Scan the store for broken invariants (stock, reservations, where every ordered unit is, statuses,
+    audit events); exit 1 if any."""
     from omnialloc.services.context import Context
     from omnialloc.services.invariants import check as run_check
 
