@@ -75,10 +75,13 @@ class RetryTally:
     skipped: int = 0        # orders the available stock could not complete (not solved)
     allocated_ids: list[str] = field(default_factory=list)
 
-    def add(self, other: "RetryTally") -> None:
+    def add(self, other: "RetryTally", *, ids: bool = True) -> None:
+        """Add ``other``'s counts (and its allocated order ids, unless ``ids`` is False: a long-running
+        worker keeps counts only)."""
         for name in ("jobs", "skus", "tried", "allocated", "skipped"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.allocated_ids += other.allocated_ids
+        if ids:
+            self.allocated_ids += other.allocated_ids
 
     def as_dict(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in ("jobs", "skus", "tried", "allocated", "skipped")}
@@ -143,8 +146,8 @@ class _Prefetch:
     CHUNK = 32
 
     def __init__(self, ctx, ordered: list):
-        self.ctx, self.ordered, self.position, self.orders = ctx, ordered, {c.order_id: i for i, c in
-                                                                               enumerate(ordered)}, {}
+        self.ctx, self.ordered, self.orders = ctx, ordered, {}
+        self.position = {c.order_id: i for i, c in enumerate(ordered)}
 
     def get(self, candidate):
         if not candidate.fresh or candidate.version is None:
@@ -240,7 +243,7 @@ def run_worker(ctx, stop, *, poll_seconds: float | None = None, threads: int | N
     def loop(sweeper: bool) -> None:
         tally = _loop(ctx, stop, poll_seconds, sweeper)
         with lock:
-            total.add(tally)
+            total.add(tally, ids=False)
 
     n = max(1, s.backorder_threads if threads is None else threads)
     helpers = [threading.Thread(target=loop, args=(False,), name=f"backorders-{i + 1}", daemon=True)
@@ -280,7 +283,7 @@ def _loop(ctx, stop, poll_seconds: float | None, sweeper: bool) -> RetryTally:
                 sweep(ctx)
                 next_sweep = time.monotonic() + s.backorder_sweep_seconds
             tally = run_once(ctx, worker)
-            total.add(tally)
+            total.add(tally, ids=False)
         except Exception:  # noqa: BLE001 - keep the worker alive; the claim's lease makes the work come back
             log.exception("backorder retry pass failed; trying again in %.1f s", poll)
         if not tally.jobs:
