@@ -156,7 +156,9 @@ def solve_colgen(inst: Instance, ub: int, deadline: float | None = None, seeds: 
     the LP bound is further than that fraction of |ub| below ub: the
     partitions within a wide gap are too many to search (measured: a gap
     of 15-60% on partial-fill orders over scarce stock takes seconds, where
-    the MIP needs tens of ms), and the bound alone is returned."""
+    the MIP needs tens of ms), and the bound alone is returned. Without an
+    incumbent (ub INF) the search always runs: it finds a plan or proves
+    there is none."""
     _check(deadline, _UNITS_TO_START)
     Q = contents(inst.q)
     radix = np.concatenate([[1], np.cumprod(inst.q[:-1] + 1)]).astype(np.int64)
@@ -174,7 +176,7 @@ def solve_colgen(inst: Instance, ub: int, deadline: float | None = None, seeds: 
     stats["blocks"] = int(len(S))
     if gap < 0 or len(S) == 0:
         return float(ub), None, True, stats
-    if max_gap is not None and ub - b.value > max_gap * max(abs(ub), 1):
+    if max_gap is not None and ub < INF // 2 and ub - b.value > max_gap * max(abs(ub), 1):
         return lb, None, False, stats
     kmax = int(inst.kmax) if inst.kmax < int(inst.q.sum()) else None
     codes, rcs, ships = S, b.rc[S], np.ones(len(S), dtype=bool)

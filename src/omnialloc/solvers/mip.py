@@ -61,7 +61,7 @@ _local = threading.local()
 # `ROOT_UNITS_PER_NONZERO` per nonzero: a root it cannot finish would only waste the time.
 UNITS_PER_COLUMN = 5.0
 ROOT_UNITS_PER_NONZERO = 10.0
-ROOT_CHECK_UNITS_PER_NONZERO = 4.0
+ROOT_CHECK_UNITS_PER_NONZERO = 2.0
 NODE_CHECK_UNITS_PER_NONZERO = 0.1
 MIN_UNITS_PER_CHECK = 100.0
 # How long past the deadline to wait for HiGHS to reach its next check before abandoning it.
@@ -414,8 +414,9 @@ def solve_mip(
             phase.infeasible = check.infeasible
             if check.sol is not None:
                 phase.sol, phase.bound = check.sol, check.bound
+        finished = phase.proven  # HiGHS finished this phase's search (before the merge re-judges it)
         res = _merge(res, phase, warm)
-        if b.exact or res.proven or res.infeasible or not phase.proven:
+        if b.exact or res.proven or res.infeasible or not finished:
             break
         warm = res.sol if res.sol is not None and (warm is None or res.sol.cost < warm.cost) else warm
     res.ms = (time.perf_counter() - t0) * 1000

@@ -46,9 +46,9 @@ from .plan import Plan, PlanStatus
 
 METHODS = ("auto", "dp", "colgen", "mip")
 # The MIP's share of the budget (kept when its root fits in it): the others use the rest.
-MIP_SHARE = 0.4
+MIP_SHARE = 0.3
 # Shares of what is left to them (after the MIP's reserve) for the methods before the MIP.
-ENUM_SHARE, DP_SHARE, IMPROVE_SHARE, IMPROVE_SHARE_BIG, COLGEN_SHARE = 0.6, 0.8, 0.15, 0.8, 0.7
+ENUM_SHARE, DP_SHARE, IMPROVE_SHARE, IMPROVE_SHARE_BIG, COLGEN_SHARE = 0.6, 0.8, 0.15, 0.8, 0.85
 # Of the local search's share, the part for the moves (the rest re-splits the best plan exactly).
 LOCAL_SEARCH_SHARE = 0.8
 # The DP goes before colgen when its estimate is within this share of the budget.
@@ -56,7 +56,7 @@ DP_FIRST_SHARE = 0.3
 # The MIP leads when the budget holds this many of its estimated roots.
 MIP_ROOTS_PER_BUDGET = 3.0
 # colgen searches only when its LP bound is within this fraction of the incumbent (see colgen).
-COLGEN_MAX_GAP = 0.08
+COLGEN_MAX_GAP = 0.15
 # Work units charged for each baseline (its greedy passes price every lane for every line).
 _UNITS_BASELINE = 50.0
 _UNITS_BASELINE_PER_LANE_LINE = 1.2
@@ -94,7 +94,9 @@ class Search:
 
     @property
     def done(self) -> bool:
-        return self.proven or (self.best is not None and self.lb >= self.best.cost)
+        # Costs are whole paise: a bound above best - 1 leaves no room for a cheaper plan (the
+        # float bounds carry a hair of slack, e.g. colgen's 1e-6).
+        return self.proven or (self.best is not None and np.ceil(self.lb - 1e-6) >= self.best.cost)
 
 
 def optimal(inst: Instance, budget: Budget, method: str = "auto") -> tuple[Plan, Sol | None]:
@@ -191,6 +193,15 @@ def _exact(s: Search, method: str, reserve: float) -> None:
         if s.done:
             return
     use_colgen = method in ("auto", "dp", "colgen") and colgen.applicable(inst)
+    mip_fits = MIP_ROOTS_PER_BUDGET * mip_mod.estimated_root_units(inst, np.arange(inst.n_cand)) <= budget.left
+    improved = False
+    if method == "auto" and (s.best is None or not s.best.ships):
+        # No plan that ships yet (policies the baselines break, or only the nothing-ships plan):
+        # colgen's search and the MIP's pruning need one, and the local search's starts find one.
+        _improve(s, _slice(budget, reserve, IMPROVE_SHARE))
+        improved = True
+        if s.done:
+            return
     if use_colgen:
         _run_colgen(s, _slice(budget, reserve, COLGEN_SHARE))
         if s.done:
@@ -199,10 +210,9 @@ def _exact(s: Search, method: str, reserve: float) -> None:
         _run_dp(s, _slice(budget, 0.0, DP_SHARE))
         if s.done:
             return
-    if method == "auto":
+    if method == "auto" and not improved:
         # The local search gets more when the MIP's root alone would eat the budget (many
         # nodes): it is then where the good plans come from.
-        mip_fits = MIP_ROOTS_PER_BUDGET * mip_mod.estimated_root_units(inst, np.arange(inst.n_cand)) <= budget.left
         before = s.best
         _improve(s, _slice(budget, reserve, IMPROVE_SHARE if mip_fits else IMPROVE_SHARE_BIG))
         if s.done:
