@@ -140,3 +140,29 @@ def test_impossible_contents_plus_a_bonus_are_still_impossible():
         plan = solve(minimum_value_trap(), method=method, time_limit_ms=10_000)
         assert plan.status == PlanStatus.INFEASIBLE, method
         assert "minimum" in plan.reason or "value" in plan.reason
+
+
+def test_the_exact_cod_fee_phase_settles_what_the_relaxed_fee_cannot():
+    # A COD order whose percentage fees the MIP first prices without rounding (a relaxation):
+    # its bound rounded up stays below the best plan, so the exact phase must run and prove it.
+    # (It never ran: the merged result was the first phase's own object, so a phase that had
+    # finished looked unfinished.)
+    from .reference.generator import random_problem
+
+    p = random_problem(1, "deep")
+    assert p.payment_mode == "COD"
+    inst = compile_problem(p)
+    calls = []
+    real = mip._run
+
+    def spy(inst_, built, warm, budget, presolve):
+        calls.append(built.exact)
+        return real(inst_, built, warm, budget, presolve)
+
+    mip._run = spy
+    try:
+        res = mip.solve_mip(inst, np.arange(inst.n_cand), None, inst.kmax, time.perf_counter() + 60)
+    finally:
+        mip._run = real
+    assert calls == [False, True]
+    assert res.proven and res.sol.cost == exhaustive.optimum(p).cost
