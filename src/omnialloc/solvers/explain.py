@@ -183,7 +183,7 @@ def annotate(inst: Instance, plan: Plan, nearest_sol: Sol | str | None, budget: 
             if extra >= 0:
                 out.append(NodeExplanation(node.code, "costlier", f"shipping everything from here costs {rupees(extra)} more", extra, False))
             else:
-                out.append(NodeExplanation(node.code, "cheaper", f"shipping everything from here costs {rupees(-extra)} less", extra, True))
+                out.append(NodeExplanation(node.code, "cheaper", f"shipping everything from here costs {rupees(-extra)} less", extra, False))
         elif one_shipment:
             out.append(NodeExplanation(node.code, "unusable",
                                        "no valid plan can use it: it cannot ship the whole order alone and the order allows one shipment",
