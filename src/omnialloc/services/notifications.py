@@ -34,8 +34,6 @@ import socket
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-import sqlalchemy as sa
-
 from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from omnialloc.notify import catalog
@@ -46,15 +44,12 @@ from omnialloc.notify.email import OutgoingEmail, make_email_sender
 from omnialloc.notify.errors import DeliveryError, PermanentError, TransientError
 from omnialloc.notify.sms import OutgoingSms, make_sms_provider
 from omnialloc.notify.templates import Templates, TemplateProblem
+from omnialloc.domain.notifications import REQUEUEABLE, STATUSES, ChannelPreference, Notification
 from omnialloc.services import paging
-from omnialloc.store.tables_notify import customer_preferences as P
-from omnialloc.store.tables_notify import notifications as N
 
 log = logging.getLogger("omnialloc.notify")
 
-STATUSES = ("pending", "sending", "sent", "failed", "skipped")
 _ID = re.compile(r"[A-Za-z0-9_\-]{1,40}")
-REQUEUEABLE = ("failed", "skipped")
 
 
 def utcnow() -> datetime:
@@ -203,13 +198,8 @@ def normalise_subject(subject: str) -> str:
     return s
 
 
-def _opted_out(conn, subjects: list[str], channel: str) -> bool:
-    keys = sorted({normalise_subject(s) for s in subjects if s})
-    if not keys:
-        return False
-    q = sa.select(sa.func.count()).select_from(P).where(P.c.subject.in_(keys), P.c.channel == channel,
-                                                        P.c.opted_out.is_(True))
-    return conn.execute(q).scalar_one() > 0
+def _opted_out(uow, subjects: list[str], channel: str) -> bool:
+    return uow.preferences.opted_out({normalise_subject(s) for s in subjects if s}, channel)
 
 
 def get_preferences(ctx, principal, subject: str) -> dict:
@@ -217,8 +207,8 @@ def get_preferences(ctx, principal, subject: str) -> dict:
     key = _check_subject(subject)
     with ctx.uow(readonly=True) as uow:
         _ensure_customer_of(uow, principal, key)
-        rows = {r.channel: r for r in uow.conn.execute(sa.select(P).where(P.c.subject == key))}
-    return _preferences_view(key, rows)
+        stored = uow.preferences.for_subject(key)
+    return _preferences_view(key, stored)
 
 
 def set_preferences(ctx, principal, subject: str, changes: dict[str, bool]) -> dict:
@@ -234,18 +224,16 @@ def set_preferences(ctx, principal, subject: str, changes: dict[str, bool]) -> d
         for channel, receives in sorted(changes.items()):
             if receives is None:
                 continue
-            row = dict(subject=key, channel=channel, opted_out=not receives, updated_at=now, updated_by=principal.actor)
-            _upsert_preference(uow.conn, row)
+            uow.preferences.put(ChannelPreference(subject=key, channel=channel, opted_out=not receives,
+                                                  updated_at=now, updated_by=principal.actor))
         uow.commit()
-        rows = {r.channel: r for r in uow.conn.execute(sa.select(P).where(P.c.subject == key))}
-    return _preferences_view(key, rows)
+        stored = uow.preferences.for_subject(key)
+    return _preferences_view(key, stored)
 
 
 def _ensure_customer_of(uow, principal, subject: str) -> None:
     """A channel key reaches only its own channel's customers (those its orders name); others are not found."""
-    from omnialloc.store.repositories.customers import CustomerRepository
-
-    if principal.role == Role.CHANNEL and not CustomerRepository(uow.conn).of_channel(principal.channel, subject):
+    if principal.role == Role.CHANNEL and not uow.customers.of_channel(principal.channel, subject):
         raise NotFound(f"customer {subject} not found")
 
 
@@ -257,23 +245,12 @@ def _check_subject(subject: str) -> str:
     return key
 
 
-def _upsert_preference(conn, row: dict) -> None:
-    from omnialloc.store.repositories._base import insert
-
-    stmt = insert(conn, P).values(**row)
-    stmt = stmt.on_conflict_do_update(index_elements=[P.c.subject, P.c.channel],
-                                      set_={"opted_out": stmt.excluded.opted_out,
-                                            "updated_at": stmt.excluded.updated_at,
-                                            "updated_by": stmt.excluded.updated_by})
-    conn.execute(stmt)
-
-
-def _preferences_view(key: str, rows: dict) -> dict:
+def _preferences_view(key: str, stored: dict[str, ChannelPreference]) -> dict:
     out = {"subject": key}
     for channel in Channel:
-        r = rows.get(channel.value)
-        out[channel.value] = not (r is not None and r.opted_out)
-    stamps = [r.updated_at for r in rows.values()]
+        p = stored.get(channel.value)
+        out[channel.value] = not (p is not None and p.opted_out)
+    stamps = [p.updated_at for p in stored.values()]
     out["updated_at"] = max(stamps).isoformat() if stamps else None
     return out
 
@@ -281,7 +258,7 @@ def _preferences_view(key: str, rows: dict) -> dict:
 # ------------------------------------------------------------------ admin views
 
 
-def _view(r, *, with_body: bool = True) -> dict:
+def _view(r: Notification, *, with_body: bool = True) -> dict:
     out = {
         "id": r.id, "status": r.status, "kind": r.kind, "channel": r.channel, "recipient": r.recipient,
         "order_id": r.order_id, "entity": r.entity, "entity_id": r.entity_id, "event_id": r.event_id,
@@ -313,16 +290,10 @@ def list_notifications(ctx, principal, *, status: str | None = None, order_id: s
     if errors:
         raise ValidationFailed("bad filter", field_errors=errors)
     limit = max(1, min(int(limit), ctx.settings.max_page_size))
-    q = sa.select(N)
-    for column, value in ((N.c.status, status), (N.c.order_id, order_id), (N.c.channel, channel), (N.c.kind, kind)):
-        if value is not None:
-            q = q.where(column == value)
-    if cursor:
-        at, id_ = paging.decode(ctx.settings.secret_key, "notifications", cursor, (datetime, str))
-        q = q.where(sa.or_(N.c.created_at < at, sa.and_(N.c.created_at == at, N.c.id < id_)))
-    q = q.order_by(N.c.created_at.desc(), N.c.id.desc()).limit(limit + 1)
+    before = paging.decode(ctx.settings.secret_key, "notifications", cursor, (datetime, str)) if cursor else None
     with ctx.uow(readonly=True) as uow:
-        rows = list(uow.conn.execute(q))
+        rows = uow.notifications.newest_first(status=status, order_id=order_id, channel=channel, kind=kind,
+                                              before=before, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return {"items": [_view(r) for r in rows], "next_cursor": paging.encode(
@@ -334,7 +305,7 @@ def get_notification(ctx, principal, notification_id: str) -> dict:
     if not _ID.fullmatch(notification_id or ""):
         raise NotFound(f"notification {notification_id} not found")
     with ctx.uow(readonly=True) as uow:
-        r = uow.conn.execute(sa.select(N).where(N.c.id == notification_id)).first()
+        r = uow.notifications.get(notification_id)
     if r is None:
         raise NotFound(f"notification {notification_id} not found")
     return _view(r)
@@ -342,9 +313,9 @@ def get_notification(ctx, principal, notification_id: str) -> dict:
 
 def counts(ctx) -> dict[str, int]:
     with ctx.uow(readonly=True) as uow:
-        rows = uow.conn.execute(sa.select(N.c.status, sa.func.count()).group_by(N.c.status)).all()
+        stored = uow.notifications.count_by_status()
     out = dict.fromkeys(STATUSES, 0)
-    out.update({status: n for status, n in rows})
+    out.update(stored)
     return out
 
 
@@ -361,7 +332,7 @@ def requeue(ctx, principal, notification_id: str) -> dict:
         raise NotFound(f"notification {notification_id} not found")
     now = utcnow()
     with ctx.uow() as uow:
-        r = uow.conn.execute(sa.select(N).where(N.c.id == notification_id)).first()
+        r = uow.notifications.get(notification_id)
         if r is None:
             raise NotFound(f"notification {notification_id} not found")
         if r.status == "pending":
@@ -370,13 +341,12 @@ def requeue(ctx, principal, notification_id: str) -> dict:
             raise Conflict(f"notification {notification_id} is {r.status}; only failed or skipped ones can be re-queued")
         if not r.recipient:
             raise Conflict(f"notification {notification_id} has no recipient; fix the order's contact details first")
-        uow.conn.execute(N.update().where(N.c.id == r.id, N.c.status == r.status).values(
-            status="pending", attempts=0, next_attempt_at=now, claimed_by=None, claimed_at=None, updated_at=now,
-            last_error=f"re-queued by {principal.actor}; was {r.status}: {r.last_error or ''}".strip()))
+        uow.notifications.requeue(r, at=now, note=f"re-queued by {principal.actor}; was {r.status}: "
+                                                 f"{r.last_error or ''}".strip())
         record(uow, "notification", r.id, "requeued", principal.actor, from_status=r.status, to_status="pending",
                reason=r.last_error)
         uow.commit()
-        r = uow.conn.execute(sa.select(N).where(N.c.id == notification_id)).first()
+        r = uow.notifications.get(notification_id)
     return _view(r)
 
 
@@ -468,41 +438,28 @@ class Dispatcher:
         s = self.ctx.settings
         now = self.clock()
         stale = now - timedelta(seconds=s.notify_lease_seconds)
-        q = (sa.select(N.c.id, N.c.status, N.c.attempts, N.c.kind, N.c.channel, N.c.recipient, N.c.customer_id,
-                       N.c.idempotency_key, N.c.context, N.c.created_at)
-             .where(sa.or_(sa.and_(N.c.status == "pending", N.c.next_attempt_at <= now),
-                           sa.and_(N.c.status == "sending", N.c.claimed_at < stale)))
-             .order_by(N.c.next_attempt_at, N.c.id).limit(limit))
         claims = []
         with self.ctx.uow() as uow:
-            conn = uow.conn
-            if conn.dialect.name == "postgresql":
-                q = q.with_for_update(skip_locked=True)
-            for r in conn.execute(q).all():
-                guard = (N.c.id == r.id, N.c.status == r.status, N.c.attempts == r.attempts)
-                skip = self._skip_reason(conn, r, now)
+            for r in uow.notifications.due(now, stale_before=stale, limit=limit):
+                skip = self._skip_reason(uow, r, now)
                 if skip is not None:
-                    if conn.execute(N.update().where(*guard).values(status="skipped", last_error=skip,
-                                                                    updated_at=now)).rowcount == 1:
+                    if uow.notifications.skip(r, skip, now):
                         tally.skipped += 1
                     continue
-                won = conn.execute(N.update().where(*guard).values(
-                    status="sending", attempts=r.attempts + 1, claimed_by=self.worker_id, claimed_at=now,
-                    updated_at=now)).rowcount == 1
-                if won:
+                if uow.notifications.claim(r, self.worker_id, now):
                     claims.append(_Claim(r.id, r.kind, r.channel, r.recipient, r.idempotency_key, dict(r.context),
                                          r.attempts + 1))
             uow.commit()
         tally.claimed += len(claims)
         return claims
 
-    def _skip_reason(self, conn, r, now: datetime) -> str | None:
+    def _skip_reason(self, uow, r: Notification, now: datetime) -> str | None:
         stale_after = catalog.STALE_AFTER.get(r.kind)
         if stale_after is not None and r.created_at < now - stale_after:
             return f"stale: a {r.kind} message more than {stale_after} old would mislead the buyer"
         if r.channel not in self.channels:
             return f"the {r.channel} channel is turned off (OMNIALLOC_NOTIFY_CHANNELS)"
-        if r.kind not in self.mandatory and _opted_out(conn, [r.customer_id, r.recipient], r.channel):
+        if r.kind not in self.mandatory and _opted_out(uow, [r.customer_id, r.recipient], r.channel):
             return f"the customer opted out of {r.channel}"
         return None
 
@@ -539,9 +496,8 @@ class Dispatcher:
     def _finish(self, claim: _Claim, values: dict) -> bool:
         """Record the outcome, only if this worker still owns the claim."""
         with self.ctx.uow() as uow:
-            ok = uow.conn.execute(N.update().where(
-                N.c.id == claim.id, N.c.status == "sending", N.c.attempts == claim.attempts,
-                N.c.claimed_by == self.worker_id).values(**values, updated_at=self.clock())).rowcount == 1
+            ok = uow.notifications.record_outcome(claim.id, attempts=claim.attempts, worker=self.worker_id,
+                                                  at=self.clock(), **values)
             uow.commit()
         if not ok:
             log.warning("notification %s: claim by %s expired before its outcome was recorded", claim.id,

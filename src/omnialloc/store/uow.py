@@ -38,7 +38,9 @@ from omnialloc.store.repositories import (
     ShipmentRepository,
     SkuRepository,
 )
+from omnialloc.store.repositories.customers import CustomerRepository
 from omnialloc.store.repositories.idempotency import mark_in as mark_idempotency_key
+from omnialloc.store.repositories.notifications import ChannelPreferenceRepository, NotificationRepository
 from omnialloc.store.repositories.returns import ReturnRepository, StoreCreditRepository
 from omnialloc.store.repositories.rules import REVISION_SEEN, RuleRepository
 
@@ -87,6 +89,9 @@ class UnitOfWork:
         self.rules = RuleRepository(conn)
         self.returns = ReturnRepository(conn)
         self.store_credit = StoreCreditRepository(conn)
+        self.customers = CustomerRepository(conn)
+        self.notifications = NotificationRepository(conn)
+        self.preferences = ChannelPreferenceRepository(conn)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
