@@ -23,16 +23,13 @@ killed apply can be re-run without doubling a transfer.
 from __future__ import annotations
 
 import secrets
-from collections import defaultdict
-
-import sqlalchemy as sa
 
 from omnialloc.domain.enums import Role, TransferStatus
 from omnialloc.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from omnialloc.domain.states import TRANSFER_MACHINE
+from omnialloc.domain.transfers import Transfer, TransferLine
 from omnialloc.services.access import SYSTEM, Principal
 from omnialloc.services.events import now, record
-from omnialloc.store.tables_omni import transfer_lines, transfers
 
 _ACTORS = (Role.ADMIN, Role.NODE)
 
@@ -82,111 +79,89 @@ def create_transfer(ctx, source: str, destination: str, lines: dict[str, int] | 
         if errors:
             raise ValidationFailed("the transfer cannot be created: " + errors[0].message, field_errors=errors)
         at = now()
-        tid = "trf_" + secrets.token_hex(8)
-        try:
-            uow.conn.execute(transfers.insert().values(
-                id=tid, source=source, destination=destination, status=str(TransferStatus.CREATED), reason=reason,
-                origin=origin, created_by=actor, created_at=at, updated_at=at, plan_key=plan_key))
-        except sa.exc.IntegrityError:
-            if plan_key is None:
-                raise
-            uow.rollback()  # a concurrent apply created it first: theirs stands
-            tid = None
-        if tid is not None:
-            uow.conn.execute(transfer_lines.insert(),
-                             [{"transfer_id": tid, "sku": s, "qty": q} for s, q in merged.items()])
+        transfer = Transfer(id="trf_" + secrets.token_hex(8), source=source, destination=destination,
+                            status=TransferStatus.CREATED, reason=reason, origin=origin, created_by=actor,
+                            created_at=at, updated_at=at, plan_key=plan_key,
+                            lines=tuple(TransferLine(s, q) for s, q in merged.items()))
+        if uow.transfers.add(transfer):
+            tid = transfer.id
             record(uow, "transfer", tid, "created", actor, to_status=TransferStatus.CREATED, reason=reason or None,
                    source=source, destination=destination, lines=merged, origin=origin, plan_key=plan_key)
             uow.commit()
+        else:  # a concurrent apply created it first: theirs stands
+            uow.rollback()
+            tid = None
     return get(ctx, SYSTEM, tid if tid is not None else by_plan_key(ctx, plan_key))
 
 
 def by_plan_key(ctx, plan_key: str) -> str | None:
     """The id of the transfer created under ``plan_key``, or None."""
     with ctx.uow(readonly=True) as uow:
-        return uow.conn.execute(sa.select(transfers.c.id).where(transfers.c.plan_key == plan_key)).scalar()
+        return uow.transfers.by_plan_key(plan_key)
 
 
-def _load(uow, tid: str, principal: Principal, *, for_update: bool = False):
-    q = sa.select(transfers).where(transfers.c.id == tid)
-    if for_update and uow.conn.dialect.name == "postgresql":
-        q = q.with_for_update()
-    row = uow.conn.execute(q).first()
-    if row is None or (principal.role == Role.NODE and principal.node not in (row.source, row.destination)):
+def _load(uow, tid: str, principal: Principal, *, for_update: bool = False) -> Transfer:
+    transfer = uow.transfers.get(tid, for_update=for_update)
+    if transfer is None or (principal.role == Role.NODE and not transfer.touches(principal.node)):
         raise NotFound(f"transfer {tid} not found")
-    lines = uow.conn.execute(sa.select(transfer_lines).where(transfer_lines.c.transfer_id == tid)
-                             .order_by(transfer_lines.c.sku)).all()
-    return row, lines
+    return transfer
 
 
-def _view(uow, row, lines) -> dict:
+def _view(uow, t: Transfer) -> dict:
     return {
-        "id": row.id, "source": row.source, "destination": row.destination, "status": row.status,
-        "reason": row.reason, "origin": row.origin, "created_by": row.created_by, "created_at": row.created_at,
-        "updated_at": row.updated_at, "dispatched_at": row.dispatched_at, "received_at": row.received_at,
-        "lines": [{"sku": l.sku, "qty": l.qty, "received_qty": l.received_qty} for l in lines],
+        "id": t.id, "source": t.source, "destination": t.destination, "status": str(t.status),
+        "reason": t.reason, "origin": t.origin, "created_by": t.created_by, "created_at": t.created_at,
+        "updated_at": t.updated_at, "dispatched_at": t.dispatched_at, "received_at": t.received_at,
+        "lines": [{"sku": l.sku, "qty": l.qty, "received_qty": l.received_qty} for l in t.lines],
         "events": [{"type": e.type, "from_status": e.from_status, "to_status": e.to_status, "actor": e.actor,
-                    "reason": e.reason, "at": e.at} for e in uow.events.for_entity("transfer", row.id)],
+                    "reason": e.reason, "at": e.at} for e in uow.events.for_entity("transfer", t.id)],
     }
 
 
 def get(ctx, principal: Principal, tid: str) -> dict:
     principal.require(Role.ADMIN, Role.ANALYST, Role.NODE)
     with ctx.uow(readonly=True) as uow:
-        row, lines = _load(uow, tid, principal)
-        return _view(uow, row, lines)
+        return _view(uow, _load(uow, tid, principal))
 
 
 def list_transfers(ctx, principal: Principal, *, status: str | None = None, node: str | None = None,
                    limit: int = 100) -> dict:
     principal.require(Role.ADMIN, Role.ANALYST, Role.NODE)
-    q = sa.select(transfers.c.id).order_by(transfers.c.created_at.desc(), transfers.c.id.desc())
-    q = q.limit(max(1, min(limit, ctx.settings.max_page_size)))
-    if status:
-        q = q.where(transfers.c.status == status)
-    if node:
-        q = q.where(sa.or_(transfers.c.source == node, transfers.c.destination == node))
-    if principal.role == Role.NODE:
-        q = q.where(sa.or_(transfers.c.source == principal.node, transfers.c.destination == principal.node))
+    touching = [n for n in (node, principal.node if principal.role == Role.NODE else None) if n]
     with ctx.uow(readonly=True) as uow:
-        items = []
-        for tid in uow.conn.execute(q).scalars().all():
-            row, lines = _load(uow, tid, SYSTEM)
-            items.append(_view(uow, row, lines))
-    return {"items": items}
+        found = uow.transfers.newest_first(status=status, touching=touching,
+                                           limit=max(1, min(limit, ctx.settings.max_page_size)))
+        return {"items": [_view(uow, t) for t in found]}
 
 
-def _move(uow, row, target: TransferStatus, actor: str, reason: str | None, **values) -> None:
-    TRANSFER_MACHINE.check(TransferStatus(row.status), target)
-    done = uow.conn.execute(transfers.update().where(transfers.c.id == row.id, transfers.c.status == row.status)
-                            .values(status=str(target), updated_at=now(), version=transfers.c.version + 1,
-                                    **values)).rowcount
-    if done != 1:
-        raise Conflict(f"transfer {row.id} changed underneath; retry")
-    record(uow, "transfer", row.id, "status_changed", actor, from_status=row.status, to_status=target, reason=reason)
+def _move(uow, t: Transfer, target: TransferStatus, actor: str, reason: str | None, **stamps) -> None:
+    TRANSFER_MACHINE.check(t.status, target)
+    if not uow.transfers.move(t, target, now(), **stamps):
+        raise Conflict(f"transfer {t.id} changed underneath; retry")
+    record(uow, "transfer", t.id, "status_changed", actor, from_status=t.status, to_status=target, reason=reason)
 
 
 def dispatch(ctx, principal: Principal, tid: str) -> dict:
     """The source hands the goods over: on-hand at the source drops now; the units are in transit."""
     principal.require(*_ACTORS)
     with ctx.uow() as uow:
-        row, lines = _load(uow, tid, principal, for_update=True)
-        if principal.role == Role.NODE and principal.node != row.source:
+        transfer = _load(uow, tid, principal, for_update=True)
+        if principal.role == Role.NODE and principal.node != transfer.source:
             raise NotFound(f"transfer {tid} not found")  # the destination cannot dispatch
-        _move(uow, row, TransferStatus.DISPATCHED, principal.actor, f"dispatched from {row.source}",
+        _move(uow, transfer, TransferStatus.DISPATCHED, principal.actor, f"dispatched from {transfer.source}",
               dispatched_at=now())
         errors = []
-        for line in lines:  # sorted by sku: a fixed order with other writers
-            if not uow.inventory.adjust(row.source, line.sku, -line.qty):
-                errors.append(FieldError(f"lines.{line.sku}", f"{row.source} no longer has {line.qty} unreserved "
+        for line in transfer.lines:  # sorted by sku: a fixed order with other writers
+            if not uow.inventory.adjust(transfer.source, line.sku, -line.qty):
+                errors.append(FieldError(f"lines.{line.sku}", f"{transfer.source} no longer has {line.qty} unreserved "
                                                               f"unit(s) of {line.sku}"))
             else:
-                record(uow, "inventory", f"{row.source}:{line.sku}", "adjusted", principal.actor,
-                       reason="transfer_out", delta=-line.qty, note=f"transfer {tid}", node=row.source, sku=line.sku)
+                record(uow, "inventory", f"{transfer.source}:{line.sku}", "adjusted", principal.actor,
+                       reason="transfer_out", delta=-line.qty, note=f"transfer {tid}", node=transfer.source, sku=line.sku)
         if errors:
             raise Conflict("the transfer cannot be dispatched: " + errors[0].message, field_errors=errors)
         uow.commit()
-        return _view(uow, *_load(uow, tid, principal))
+        return _view(uow, _load(uow, tid, principal))
 
 
 def receive(ctx, principal: Principal, tid: str, received: dict[str, int] | None = None) -> dict:
@@ -194,33 +169,32 @@ def receive(ctx, principal: Principal, tid: str, received: dict[str, int] | None
     principal.require(*_ACTORS)
     received = received or {}
     with ctx.uow() as uow:
-        row, lines = _load(uow, tid, principal, for_update=True)
-        if principal.role == Role.NODE and principal.node != row.destination:
+        transfer = _load(uow, tid, principal, for_update=True)
+        if principal.role == Role.NODE and principal.node != transfer.destination:
             raise NotFound(f"transfer {tid} not found")
-        by_sku = {l.sku: l for l in lines}
+        by_sku = {l.sku: l for l in transfer.lines}
         errors = [FieldError(f"received.{sku}", "not a line of this transfer") for sku in received if sku not in by_sku]
         errors += [FieldError(f"received.{sku}", f"must be between 0 and the {by_sku[sku].qty} dispatched")
                    for sku, q in received.items() if sku in by_sku and not 0 <= q <= by_sku[sku].qty]
         if errors:
             raise ValidationFailed("the receipt does not match the transfer", field_errors=errors)
         short = {s: l.qty - received[s] for s, l in by_sku.items() if s in received and received[s] < l.qty}
-        _move(uow, row, TransferStatus.RECEIVED, principal.actor,
-              f"received at {row.destination}" + (f"; short {short}" if short else ""), received_at=now())
+        _move(uow, transfer, TransferStatus.RECEIVED, principal.actor,
+              f"received at {transfer.destination}" + (f"; short {short}" if short else ""), received_at=now())
         arrived = set()
         for sku, line in sorted(by_sku.items()):
             qty = received.get(sku, line.qty)
-            uow.conn.execute(transfer_lines.update().where(transfer_lines.c.transfer_id == tid,
-                                                           transfer_lines.c.sku == sku).values(received_qty=qty))
+            uow.transfers.set_received(tid, sku, qty)
             if qty:
-                uow.inventory.adjust(row.destination, sku, qty)
+                uow.inventory.adjust(transfer.destination, sku, qty)
                 arrived.add(sku)
-                record(uow, "inventory", f"{row.destination}:{sku}", "adjusted", principal.actor,
-                       reason="transfer_in", delta=qty, note=f"transfer {tid}", node=row.destination, sku=sku)
+                record(uow, "inventory", f"{transfer.destination}:{sku}", "adjusted", principal.actor,
+                       reason="transfer_in", delta=qty, note=f"transfer {tid}", node=transfer.destination, sku=sku)
         from omnialloc.services.backorders import enqueue  # waiting orders get it from the backorder worker
 
         queued = enqueue(uow, arrived, "transfer_in")
         uow.commit()
-        view = _view(uow, *_load(uow, tid, principal))
+        view = _view(uow, _load(uow, tid, principal))
     view["backorder_retries_queued"] = queued
     return view
 
@@ -228,20 +202,13 @@ def receive(ctx, principal: Principal, tid: str, received: dict[str, int] | None
 def cancel(ctx, principal: Principal, tid: str, reason: str) -> dict:
     principal.require(Role.ADMIN)
     with ctx.uow() as uow:
-        row, _ = _load(uow, tid, principal, for_update=True)
-        _move(uow, row, TransferStatus.CANCELLED, principal.actor, reason)
+        transfer = _load(uow, tid, principal, for_update=True)
+        _move(uow, transfer, TransferStatus.CANCELLED, principal.actor, reason)
         uow.commit()
-        return _view(uow, *_load(uow, tid, principal))
+        return _view(uow, _load(uow, tid, principal))
 
 
 def in_transit(ctx) -> dict[tuple[str, str], int]:
     """Units dispatched and not yet received, per (destination, sku): stock on its way."""
-    q = (sa.select(transfers.c.destination, transfer_lines.c.sku, sa.func.sum(transfer_lines.c.qty).label("qty"))
-         .join(transfer_lines, transfer_lines.c.transfer_id == transfers.c.id)
-         .where(transfers.c.status == str(TransferStatus.DISPATCHED))
-         .group_by(transfers.c.destination, transfer_lines.c.sku))
-    out: dict[tuple[str, str], int] = defaultdict(int)
     with ctx.uow(readonly=True) as uow:
-        for r in uow.conn.execute(q):
-            out[(r.destination, r.sku)] += int(r.qty)
-    return dict(out)
+        return uow.transfers.in_transit()

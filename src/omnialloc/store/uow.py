@@ -43,6 +43,7 @@ from omnialloc.store.repositories.idempotency import mark_in as mark_idempotency
 from omnialloc.store.repositories.notifications import ChannelPreferenceRepository, NotificationRepository
 from omnialloc.store.repositories.returns import ReturnRepository, StoreCreditRepository
 from omnialloc.store.repositories.rules import REVISION_SEEN, RuleRepository
+from omnialloc.store.repositories.transfers import TransferRepository
 
 
 class StaleRevision(Exception):
@@ -92,6 +93,7 @@ class UnitOfWork:
         self.customers = CustomerRepository(conn)
         self.notifications = NotificationRepository(conn)
         self.preferences = ChannelPreferenceRepository(conn)
+        self.transfers = TransferRepository(conn)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
