@@ -3,7 +3,8 @@
 `plan_problems` returns a list of human-readable problems (empty = the plan is right):
 - status: OPTIMAL only at the reference optimum (and then bound = cost); never INFEASIBLE when
   the reference finds a plan, never a plan when it finds none; the cost is never below the
-  optimum and the bound never above it;
+  optimum and the bound never above it (UNSOLVED, "the limit was hit before any plan was
+  found", claims nothing and is no error here: the tests that need a plan assert it);
 - validity: eligible nodes and usable carriers only, each node once, stock (SKUs shared by
   lines included), carrier max weight, minimum shipment value, keep-together, at most K
   shipments, shipped + unfilled = ordered, unfilled only with partial fill;
@@ -33,6 +34,8 @@ def status_problems(plan: Plan, optimum: int | None) -> list[str]:
         if plan.status != PlanStatus.INFEASIBLE:
             out.append(f"reference finds no plan but status is {plan.status.value} at {plan.objective_paise}")
         return out
+    if plan.status == PlanStatus.UNSOLVED and plan.reason and "limit" in plan.reason:
+        return out  # no plan found in time, and no claim made (the benchmark counts these apart)
     if plan.status not in PLAN_STATUSES:
         out.append(f"reference optimum {optimum} exists but status is {plan.status.value} ({plan.reason})")
         return out
