@@ -251,11 +251,12 @@ class Endpoint:
             return path_or_url
         return f"{self.base_url}/{path_or_url.lstrip('/')}"
 
-    def call(self, method: str, path_or_url: str, *, params: dict | None = None, **kwargs) -> Reply:
+    def call(self, method: str, path_or_url: str, *, params: dict | None = None, headers: dict | None = None,
+             **kwargs) -> Reply:
         try:
             url = self.url(path_or_url)
         except ValueError as exc:
             return Reply(None, problem=str(exc), refused=True)
         merged = {**(params or {}), **self.params} if (params or self.params) else None
         return send(self.client, method, url, what=self.what, redactor=self.redactor, clock=self.clock,
-                    headers=self.headers, params=merged, **kwargs)
+                    headers={**self.headers, **(headers or {})}, params=merged, **kwargs)
