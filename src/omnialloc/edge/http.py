@@ -132,6 +132,10 @@ def _flatten(value: Any) -> list[str]:
     if isinstance(value, list):
         return [text for item in value for text in _flatten(item)]
     if isinstance(value, dict):
+        said = value.get("message") or value.get("detail")
+        if isinstance(said, str) and said.strip():   # an error object: its message, with its code if any
+            code = value.get("code")
+            return [f"{said} ({code})" if isinstance(code, str) and code else said]
         out = []
         for key, inner in value.items():
             for text in _flatten(inner):
