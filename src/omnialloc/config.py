@@ -217,9 +217,12 @@ def describe_error(exc: ValidationError) -> str:
     """One line per bad variable, named as the operator sets it."""
     lines = []
     for err in exc.errors():
-        name = PREFIX + str(err["loc"][0]).upper() if err["loc"] else "settings"
         msg = err["msg"].removeprefix("Value error, ")
-        lines.append(f"{name}: {msg}" + (f" (got {err['input']!r})" if err["loc"] and not _secret(err) else ""))
+        if not err["loc"]:  # a check across settings (production mode): its message names the variables
+            lines.append(msg)
+            continue
+        name = PREFIX + str(err["loc"][0]).upper()
+        lines.append(f"{name}: {msg}" + ("" if _secret(err) else f" (got {err['input']!r})"))
     return "invalid settings:\n  " + "\n  ".join(lines)
 
 
