@@ -144,7 +144,7 @@ class WebhookSender:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    max_attempts: int = 8                 # 30 s, 1, 2, 4, 8, 16, 32 min, ...: about an hour and a half in all
+    max_attempts: int = 12                # 30 s, 1, 2, 4, ... min, then every 6 h at most: about 14.5 h in all
     base_seconds: float = 30.0
     max_seconds: float = 6 * 3600.0
 
