@@ -62,7 +62,7 @@ def backorder_orders(url: str, n_orders: int, skus: list[str], seed: int) -> Non
     """Zero ``skus`` everywhere and capture ``n_orders`` orders for them: all BACKORDERED."""
     from omnialloc.config import Settings
     from omnialloc.network_files import load_sample_orders
-    from omnialloc.services import lifecycle
+    from omnialloc.services.orders import lifecycle
     from omnialloc.services.access import SYSTEM
     from omnialloc.services.context import Context
 
@@ -166,10 +166,10 @@ def audit(url: str) -> dict:
     complete, and priority inversions (a waiting order that could have been completed with the units of a
     less urgent order of the same SKU that got them)."""
     from omnialloc.config import Settings
-    from omnialloc.services.allocation import plan_units, remaining_units
-    from omnialloc.services.backorders import urgency
+    from omnialloc.services.allocation.allocator import plan_units, remaining_units
+    from omnialloc.services.orders.backorders import urgency
     from omnialloc.services.context import Context
-    from omnialloc.services.lifecycle import _routing
+    from omnialloc.services.orders.lifecycle import _routing
     from omnialloc.store.repositories.orders import BackorderCandidate
 
     engine = _engine(url)

@@ -6,7 +6,7 @@ Each backend runs in its own child process (so ``ru_maxrss`` is that run's
 peak) on a scratch store: a fresh SQLite file, or a fresh PostgreSQL schema
 dropped afterwards. The scratch store is migrated to head and gets 50 nodes
 and 20,000 SKUs by bulk insert (not timed). Then, timed, through the real
-service (``services.stock_import.import_stock``: pandas validation, staging by
+service (``services.inventory.stock_import.import_stock``: pandas validation, staging by
 COPY / chunked executemany, one all-or-nothing transaction):
 
 1. ``snapshot`` of the full 1M-row file into empty stock (1M inserts);
@@ -75,7 +75,7 @@ def run_one(backend: str, n_nodes: int, n_skus: int, pg_url: str) -> dict:
     from omnialloc.config import Settings
     from omnialloc.services.access import SYSTEM
     from omnialloc.services.context import Context
-    from omnialloc.services.stock_import import import_stock
+    from omnialloc.services.inventory.stock_import import import_stock
 
     tmp = Path(tempfile.mkdtemp(prefix="oa-import-bench-"))
     schema = None
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"## Inventory bulk import\n\n`.venv/bin/python benchmarks/inventory_import_bench.py --markdown` "
           f"({args.nodes} nodes x {args.skus:,} SKUs = {args.nodes * args.skus:,} rows per file); "
           f"{datetime.now(UTC):%Y-%m-%d}; {machine()}.\n")
-    print("Through `services.stock_import.import_stock` (the API's and CLI's path): pandas validation of every "
+    print("Through `services.inventory.stock_import.import_stock` (the API's and CLI's path): pandas validation of every "
           "row, staging (COPY on PostgreSQL, executemany in 50k chunks on SQLite), reserved/negative checks in "
           "SQL, one all-or-nothing transaction. Peak RSS is the child process's high-water mark after that run "
           "(it includes the earlier runs). Target: <= 60 s and < 1 GiB per backend.\n")

@@ -16,7 +16,7 @@ imports: `imported` events with their per-position before/after rows in
    snapshot import zeroed);
 2. replays orders and changes merged in time order on that private copy:
    an order is allocated with the chosen strategy (and weights) through the
-   service layer's own problem builder (`services.planning.build_problem`),
+   service layer's own problem builder (`services.allocation.planning.build_problem`),
    its plan taken from the copy; an adjustment or import adds its deltas to
    the copy at its time;
 3. compares with what actually happened (the live shipments' money: carrier
@@ -45,9 +45,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from omnialloc.services.allocation import DEAD, destination
-from omnialloc.services.network import network
-from omnialloc.services.planning import Candidates, build_problem
+from omnialloc.services.allocation.allocator import DEAD, destination
+from omnialloc.services.network.cache import network
+from omnialloc.services.allocation.planning import Candidates, build_problem
 from omnialloc.solvers import PlanStatus, solve
 
 MONEY_TERMS = ("shipping", "cod", "handling")
@@ -166,7 +166,7 @@ def _stock_changes(uow, since: dt.datetime) -> tuple[list[StockChange | StockImp
         .where(events.c.entity == "inventory", events.c.at >= since)
         .order_by(events.c.at, events.c.id)
     ).all()
-    from omnialloc.services.import_history import horizon
+    from omnialloc.services.inventory.import_history import horizon
 
     pruned_before = horizon(uow.conn)
     changes: list[StockChange | StockImport] = []
@@ -198,7 +198,7 @@ def replay(ctx, since: dt.datetime, strategy: str, *, limit: int | None = None,
     weights = weights or Weights()
     settings = ctx.settings
     if weights.split_penalty_paise is not None:
-        settings = settings.replace(split_penalty_paise=weights.split_penalty_paise)
+        settings = dataclasses.replace(settings, split_penalty_paise=weights.split_penalty_paise)
 
     with ctx.uow(readonly=True) as uow:
         net = network(uow, fresh=True)

@@ -16,7 +16,7 @@ Measured per order, after a warm-up, with ``time.perf_counter_ns``:
 - ``evaluate``: ``RuleSet.validate`` + ``RuleSet.route`` (the 50 conditions,
   the actions of the rules that fire, conflict resolution);
 - ``facts + evaluate``: the same plus building the typed facts from the order
-  (what `services.rules_runtime` adds per order besides its one revision query);
+  (what `services.rules.runtime` adds per order besides its one revision query);
 - ``rule-engine interpreter``: the same evaluation with the fast path switched
   off (each condition through ``rule_engine.Rule.matches``), for comparison.
 
@@ -40,11 +40,10 @@ from pathlib import Path
 from tqdm import tqdm
 
 from omnialloc.geo.pins import locate
-from omnialloc.network_files import packaged_data_dir
 from omnialloc.rules import Catalog, NodeInfo, OrderInput, RuleSet, RuleSpec, build_facts, compile_rule
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = packaged_data_dir()
+DATA = ROOT / "data"
 BUDGET_P99_MS = 0.5
 
 SOUTH = '["TN", "KL", "KA", "AP", "TS", "PY"]'

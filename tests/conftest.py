@@ -264,7 +264,7 @@ class BackendStore:
 
 
 def _migrate_and_load(url: str, *, schema: str | None = None) -> None:
-    from omnialloc.services.demo import load_demo
+    from omnialloc.services.network.demo import load_demo
     from omnialloc.store.engine import create_engine
     from omnialloc.store.migrate import upgrade
 
@@ -279,7 +279,7 @@ def _migrate_and_load(url: str, *, schema: str | None = None) -> None:
 def _invalidate_caches() -> None:
     # The allocation service caches the network per process; each test gets a fresh store.
     try:
-        from omnialloc.services.network import invalidate
+        from omnialloc.services.network.cache import invalidate
     except ImportError:
         return
     invalidate()
@@ -400,7 +400,7 @@ def drain_backorders(clean_engine, clean_db_url):
     ctx = Context(clean_engine, Settings(database_url=clean_db_url))
 
     def run():
-        from omnialloc.services.backorders import drain
+        from omnialloc.services.orders.backorders import drain
 
         return drain(ctx)
     return run

@@ -48,7 +48,7 @@ def setup_store(backend: str, pg_url: str):
 
     import sqlalchemy as sa
 
-    from omnialloc.services.demo import load_demo
+    from omnialloc.services.network.demo import load_demo
     from omnialloc.store.engine import create_engine
     from omnialloc.store.migrate import upgrade
 

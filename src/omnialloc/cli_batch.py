@@ -62,7 +62,7 @@ def batch_group() -> None:
 def batch_plan(scheduler, dask, orders_file, cost_matrix, out_dir, time_limit, allow_unallocate,
                min_saving_paise) -> None:
     """Solve all open orders together; print before/after, the LP bound and the gap; store the plan."""
-    from omnialloc.services.batch import plan_batch
+    from omnialloc.services.batch.reoptimize import plan_batch
 
     update, close = _bar("solving")
     try:
@@ -109,7 +109,7 @@ def batch_plan(scheduler, dask, orders_file, cost_matrix, out_dir, time_limit, a
 @click.option("--plan", "plan_dir", default=None, help="The --out folder of `batch plan` (default: latest plan).")
 def batch_apply(plan_dir) -> None:
     """Apply a stored plan order by order (skips orders changed meanwhile); safe to re-run after a crash."""
-    from omnialloc.services.batch import apply_batch, run_from_dir
+    from omnialloc.services.batch.reoptimize import apply_batch, run_from_dir
 
     run_id = run_from_dir(plan_dir) if plan_dir else None
     update, close = _bar("applying")
@@ -136,7 +136,7 @@ def prices_group() -> None:
 @click.option("--time-limit", default=300.0, show_default=True, help="Seconds for the LP.")
 def prices_refresh(trailing_days, horizon_days, time_limit) -> None:
     """Solve the batch LP over open orders + expected demand; publish its stock duals as prices."""
-    from omnialloc.services.prices import refresh
+    from omnialloc.services.batch.prices import refresh
 
     r = refresh(_ctx(), trailing_days=trailing_days, horizon_days=horizon_days, time_limit=time_limit)
     click.echo(f"prices refreshed at {r['computed_at']}: {r['prices']} priced (node, SKU) pairs from "
@@ -165,7 +165,7 @@ def rebalance_group() -> None:
 def rebalance_plan(days, horizon_days, forecast_csv, per_unit_km_paise, lane_fixed_paise, min_qty, budget_paise,
                    out_dir) -> None:
     """Compute target stock per node and the cheapest transfer plan towards it."""
-    from omnialloc.services.rebalance import plan
+    from omnialloc.services.batch.rebalance import plan
 
     update, close = _bar("SKUs")
     try:
@@ -190,7 +190,7 @@ def rebalance_plan(days, horizon_days, forecast_csv, per_unit_km_paise, lane_fix
 @click.option("--plan", "plan_dir", default="var/rebalance", show_default=True, help="The --out folder of the plan.")
 def rebalance_apply(plan_dir) -> None:
     """Create one stock transfer order per lane of the plan (origin: rebalance)."""
-    from omnialloc.services.rebalance import apply
+    from omnialloc.services.batch.rebalance import apply
 
     r = apply(_ctx(), plan_dir)
     click.echo(f"{len(r['created'])} transfer orders created: {', '.join(r['created']) or '-'}")

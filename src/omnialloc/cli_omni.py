@@ -38,7 +38,7 @@ def inventory_import(file: Path, mode: str, node: str | None, dry_run: bool) -> 
     import time
 
     from omnialloc.services.access import SYSTEM
-    from omnialloc.services.stock_import import import_stock
+    from omnialloc.services.inventory.stock_import import import_stock
 
     started = time.perf_counter()
     report = import_stock(_ctx(), SYSTEM, file.read_bytes(), mode=mode, node=node, dry_run=dry_run, source="cli")
@@ -53,7 +53,7 @@ def inventory_prune_history(older_than_days: int | None) -> None:
     """Delete the per-position change records of old stock imports (replays before then no longer undo them)."""
     from omnialloc.cli_batch import _bar
     from omnialloc.services.access import SYSTEM
-    from omnialloc.services.import_history import prune
+    from omnialloc.services.inventory.import_history import prune
 
     tick, close = _bar("pruning imports")
     try:
@@ -72,7 +72,7 @@ def pickups() -> None:
 @click.option("--days", type=int, default=None, help="Default: OMNIALLOC_PICKUP_EXPIRY_DAYS.")
 def pickups_expire(days: int | None) -> None:
     """Cancel pickup orders not collected in time and put their units back on sale."""
-    from omnialloc.services.pickup import expire
+    from omnialloc.services.fulfilment.pickups import expire
 
     expired = expire(_ctx(), days=days)
     click.echo(f"expired {len(expired)} pickup order(s)" + (": " + ", ".join(expired) if expired else ""))
@@ -112,7 +112,7 @@ def transfers() -> None:
 def transfers_create(source: str, destination: str, lines: tuple[str, ...], reason: str) -> None:
     """Create a transfer: LINES are SKU=QTY."""
     from omnialloc.domain.errors import ValidationFailed
-    from omnialloc.services.transfers import create_transfer
+    from omnialloc.services.inventory.transfers import create_transfer
 
     parsed = {}
     for item in lines:
@@ -128,7 +128,7 @@ def transfers_create(source: str, destination: str, lines: tuple[str, ...], reas
 @click.argument("transfer_id")
 def transfers_dispatch(transfer_id: str) -> None:
     from omnialloc.services.access import SYSTEM
-    from omnialloc.services.transfers import dispatch
+    from omnialloc.services.inventory.transfers import dispatch
 
     click.echo(dispatch(_ctx(), SYSTEM, transfer_id)["status"])
 
@@ -137,7 +137,7 @@ def transfers_dispatch(transfer_id: str) -> None:
 @click.argument("transfer_id")
 def transfers_receive(transfer_id: str) -> None:
     from omnialloc.services.access import SYSTEM
-    from omnialloc.services.transfers import receive
+    from omnialloc.services.inventory.transfers import receive
 
     click.echo(receive(_ctx(), SYSTEM, transfer_id)["status"])
 

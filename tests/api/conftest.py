@@ -7,7 +7,7 @@ import json
 import pytest
 
 from omnialloc.config import Settings
-from omnialloc.services.tracking import sign
+from omnialloc.services.fulfilment.tracking import sign
 
 CARRIER_SECRET = "test-carrier-secret"
 
@@ -20,9 +20,9 @@ def settings(clean_db_url) -> Settings:
 @pytest.fixture
 def app(settings, clean_engine):
     from omnialloc.api import create_app
-    from omnialloc.services import network
+    from omnialloc.services.network import cache
 
-    network.invalidate()
+    cache.invalidate()
     app = create_app(settings, engine=clean_engine)
     app.config["TESTING"] = True
     with clean_engine.begin() as conn:  # every demo carrier gets a webhook secret for signed tracking

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import json
+from pathlib import Path
 
-from omnialloc.network_files import load_sample_orders
+import pytest
 
 from tests.api.conftest import auth, order_body
 
-DEMO_ORDERS = load_sample_orders()
+DEMO_ORDERS = json.loads((Path(__file__).resolve().parents[2] / "data" / "orders.json").read_text())
 
 
 @pytest.fixture

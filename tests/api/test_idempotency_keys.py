@@ -253,7 +253,7 @@ def test_a_request_that_lost_its_key_cannot_commit(uow_factory):
 def test_a_signed_carrier_webhook_replays_by_key(client, keys, uow_factory):
     events = [{"awb": "NO-SUCH", "status": "in_transit", "at": "2026-01-01T00:00:00Z"}]
     raw = json.dumps({"events": events}).encode()
-    from omnialloc.services.tracking import sign
+    from omnialloc.services.fulfilment.tracking import sign
     from tests.api.conftest import CARRIER_SECRET
 
     headers = {"X-Omnialloc-Signature": sign(CARRIER_SECRET, raw), "Idempotency-Key": "scan-1"}
@@ -295,7 +295,7 @@ def test_a_change_that_committed_before_an_error_is_answered_the_same_on_a_retry
                                                                                  monkeypatch):
     """The key is spent with the change: a retry after a committed change gets the first answer, even an error."""
     from omnialloc.domain.errors import Conflict
-    from omnialloc.services import inventory
+    from omnialloc.services.inventory import positions
 
     def adjust_then_fail(ctx, principal, adjustments):
         with ctx.uow() as uow:
@@ -303,7 +303,7 @@ def test_a_change_that_committed_before_an_error_is_answered_the_same_on_a_retry
             uow.commit()
         raise Conflict("stored, then something else went wrong")
 
-    monkeypatch.setattr(inventory, "adjust", adjust_then_fail)
+    monkeypatch.setattr(positions, "adjust", adjust_then_fail)
     before = _on_hand(uow_factory)
     first = _post(client, admin, _receipt(), "half")
     assert first.status_code == 409 and first.mimetype == "application/problem+json", first.get_json()

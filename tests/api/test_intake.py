@@ -93,7 +93,7 @@ def test_brackets_inside_strings_do_not_count_as_depth(client, keys):
 
 def test_a_signed_carrier_webhook_with_a_deep_body_is_422(client):
     raw = b'{"events": ' + DEEP_ARRAY + b"}"
-    from omnialloc.services.tracking import sign
+    from omnialloc.services.fulfilment.tracking import sign
     from tests.api.conftest import CARRIER_SECRET
 
     r = client.post("/tracking/XPR", data=raw, content_type="application/json",
@@ -172,7 +172,7 @@ def test_a_key_twice_in_a_nested_object_is_422(client, keys, uow_factory):
 
 def test_a_key_twice_in_a_signed_tracking_event_is_422(client, keys, uow_factory):
     raw = b'{"events": [{"awb": "X1", "awb": "X2", "status": "in_transit", "at": "2026-01-01T00:00:00Z"}]}'
-    from omnialloc.services.tracking import sign
+    from omnialloc.services.fulfilment.tracking import sign
     from tests.api.conftest import CARRIER_SECRET
 
     r = client.post("/tracking/XPR", data=raw, content_type="application/json",

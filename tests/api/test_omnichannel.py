@@ -139,7 +139,7 @@ def test_stores_are_candidates_unless_routing_turns_ship_from_store_off():
     from omnialloc.domain import Address, Node, Order, OrderLine, PaymentMode, Sku
     from omnialloc.domain.enums import NodeKind
     from omnialloc.geo.pins import locate
-    from omnialloc.services.planning import Candidates, Routing, build_problem
+    from omnialloc.services.allocation.planning import Candidates, Routing, build_problem
 
     dest = locate("560038")
     nodes = [Node(code="BLR-ST1", name="store", kind=NodeKind.STORE, pin="560038", city="Bengaluru", state="KA",
@@ -257,7 +257,7 @@ def test_a_pickup_order_is_allocated_at_its_store_only(client, keys, uow_factory
 def test_unclaimed_pickups_expire_and_are_restocked(client, keys, uow_factory, clean_engine, settings):
     from omnialloc.services.context import Context
     from omnialloc.services.events import now
-    from omnialloc.services.pickup import expire
+    from omnialloc.services.fulfilment.pickups import expire
 
     store = _node_key(uow_factory, "CHN-ST1")
     before = _stock(uow_factory, "CHN-ST1", "SKU-0001")
@@ -324,7 +324,7 @@ def test_transfer_needs_unreserved_stock_and_known_nodes(client, keys, uow_facto
 
 
 def test_create_transfer_is_callable_by_the_rebalance_batch(clean_engine, settings):
-    from omnialloc.services import transfers
+    from omnialloc.services.inventory import transfers
     from omnialloc.services.context import Context
 
     ctx = Context(engine=clean_engine, settings=settings)

@@ -242,11 +242,11 @@ def test_dry_run_needs_an_order(client, admin):
 
 # ------------------------------------------------------------------ the compiled cache
 def test_rules_compile_once_per_change_not_per_order(client, admin, monkeypatch):
-    from omnialloc.services import rules_runtime
+    from omnialloc.services.rules import runtime
 
     calls = []
-    real = rules_runtime.compile_rule
-    monkeypatch.setattr(rules_runtime, "compile_rule", lambda *a: calls.append(1) or real(*a))
+    real = runtime.compile_rule
+    monkeypatch.setattr(runtime, "compile_rule", lambda *a: calls.append(1) or real(*a))
     rule = create(client, admin)
     for i in range(3):
         client.post("/orders", json=order_body(f"cache-{i}", pin="560001"), headers=admin)

@@ -1,6 +1,6 @@
 """The life of a work order against a table written by hand, over HTTP on a real store.
 
-Work orders have no machine object: ``services.work_orders.complete`` is the one operation that moves
+Work orders have no machine object: ``services.returns.work_orders.complete`` is the one operation that moves
 one. It is run from every status, and the moves seen must be exactly the table's.
 """
 

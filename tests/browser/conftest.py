@@ -62,9 +62,9 @@ def live(db_backend, clean_db_url, clean_engine):
 
     from omnialloc.api import create_app
     from omnialloc.config import Settings
-    from omnialloc.services import network
+    from omnialloc.services.network import cache
 
-    network.invalidate()
+    cache.invalidate()
     app = create_app(Settings(database_url=clean_db_url), engine=clean_engine)
     with clean_engine.begin() as conn:  # signed tracking works as in tests/api (a delivered order can be returned)
         from omnialloc.store.repositories.carriers import CarrierRepository

@@ -13,9 +13,9 @@ from omnialloc.domain.errors import ValidationFailed
 from omnialloc.network_files import load_sample_orders
 from omnialloc.services.access import SYSTEM
 from omnialloc.services.context import Context
-from omnialloc.services.import_history import PRUNED, horizon, prune
-from omnialloc.services.lifecycle import capture
-from omnialloc.services.stock_import import import_stock
+from omnialloc.services.inventory.import_history import PRUNED, horizon, prune
+from omnialloc.services.orders.lifecycle import capture
+from omnialloc.services.inventory.stock_import import import_stock
 from omnialloc.store.tables import events
 from omnialloc.store.tables_stock_import import inventory_import_changes as changes_t
 

@@ -13,7 +13,8 @@ import textwrap
 
 from omnialloc.config import Settings
 from omnialloc.domain.errors import ValidationFailed
-from omnialloc.services import lifecycle, network
+from omnialloc.services.orders import lifecycle
+from omnialloc.services.network import cache as network
 from omnialloc.services.access import SYSTEM
 from omnialloc.services.context import Context
 

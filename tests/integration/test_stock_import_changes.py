@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from omnialloc.config import get_settings
 from omnialloc.services.access import SYSTEM
 from omnialloc.services.context import Context
-from omnialloc.services.stock_import import ImportRejected, import_stock
+from omnialloc.services.inventory.stock_import import ImportRejected, import_stock
 from omnialloc.store.tables_stock_import import inventory_import_changes as changes_t
 
 
@@ -94,7 +94,7 @@ def test_an_import_refused_by_the_stock_check_leaves_no_change_rows(clean_engine
 
 
 def test_an_import_failing_after_recording_its_changes_leaves_neither(clean_engine, monkeypatch):
-    from omnialloc.services import stock_import
+    from omnialloc.services.inventory import stock_import
 
     before = _stock(clean_engine)
 
@@ -111,7 +111,7 @@ def test_an_import_failing_after_recording_its_changes_leaves_neither(clean_engi
 
 KILLED_IMPORT = textwrap.dedent("""
     import sys, time
-    from omnialloc.services import stock_import
+    from omnialloc.services.inventory import stock_import
     from omnialloc.services.access import SYSTEM
     from omnialloc.services.context import Context
 

@@ -16,9 +16,9 @@ def gunicorn(clean_db_url, clean_engine, tmp_path):
     """A real gunicorn (2 workers) serving the clean store; yields the running server."""
     from gunicorn_server import Gunicorn
 
-    from omnialloc.services import network
+    from omnialloc.services.network import cache
 
-    network.invalidate()
+    cache.invalidate()
     server = Gunicorn(clean_db_url, workers=2, log=tmp_path / "gunicorn.log")
     try:
         server.wait_ready()

@@ -61,7 +61,9 @@ def _run(url, worker, seed, ops, start_at):
 
     from omnialloc.config import Settings
     from omnialloc.domain.errors import DomainError
-    from omnialloc.services import fulfilment, inventory, lifecycle
+    from omnialloc.services.fulfilment import shipments as fulfilment
+    from omnialloc.services.inventory import positions
+    from omnialloc.services.orders import lifecycle
     from omnialloc.services.access import SYSTEM
     from omnialloc.services.context import Context
     from omnialloc.store.engine import create_engine
@@ -93,7 +95,7 @@ def _run(url, worker, seed, ops, start_at):
             elif action == "adjust":
                 node, sku = rng.choice(SCARCE_NODES), rng.choice(SCARCE_SKUS)
                 delta = rng.choice((-1, 1, 2))
-                inventory.adjust(ctx, SYSTEM, [{"node": node, "sku": sku, "delta": delta, "reason": "cycle_count"}])
+                positions.adjust(ctx, SYSTEM, [{"node": node, "sku": sku, "delta": delta, "reason": "cycle_count"}])
                 deltas[f"{node}|{sku}"] += delta
                 counts["adjusted"] += 1
             else:

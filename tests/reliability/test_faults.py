@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from omnialloc.config import Settings
-from omnialloc.services import lifecycle
+from omnialloc.services.orders import lifecycle
 from omnialloc.services.access import SYSTEM
 from omnialloc.services.context import Context
 from omnialloc.services.invariants import check
@@ -31,9 +31,9 @@ def _body(external_id: str, lines=None) -> dict:
 @pytest.fixture
 def app_client(clean_engine, clean_db_url):
     from omnialloc.api import create_app
-    from omnialloc.services import network
+    from omnialloc.services.network import cache
 
-    network.invalidate()
+    cache.invalidate()
     app = create_app(Settings(database_url=clean_db_url), engine=clean_engine)
     app.config["TESTING"] = True
     return app.test_client()

@@ -9,7 +9,7 @@ import sys
 import sqlalchemy as sa
 
 from omnialloc.config import Settings
-from omnialloc.services import lifecycle
+from omnialloc.services.orders import lifecycle
 from omnialloc.services.access import SYSTEM
 from omnialloc.services.context import Context
 from omnialloc.services.invariants import check

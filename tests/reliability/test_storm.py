@@ -39,7 +39,7 @@ import sqlalchemy as sa
 
 import reliability_workers as rw
 from omnialloc.services.invariants import check
-from omnialloc.services.tracking import sign
+from omnialloc.services.fulfilment.tracking import sign
 from tests.unit.domain.test_state_machines import ORDER, SHIPMENT
 
 THREADS = 4
@@ -92,10 +92,10 @@ class BackorderWorker:
 def storm_env(clean_engine, clean_db_url, admin_token, tmp_path, db_backend):
     from gunicorn_server import Gunicorn
 
-    from omnialloc.services import network
+    from omnialloc.services.network import cache
     from omnialloc.store.repositories.carriers import CarrierRepository
 
-    network.invalidate()
+    cache.invalidate()
     rw.setup_scarce_stock(clean_engine, on_hand=4)
     with clean_engine.begin() as conn:
         repo = CarrierRepository(conn)

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from omnialloc.api.intake import HeadersTooLarge, MalformedBody, UnsupportedMediaType, UriTooLong, check_transport
 from omnialloc.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from omnialloc.services.access import AccessDenied
-from omnialloc.services.tracking import BadSignature
+from omnialloc.services.fulfilment.tracking import BadSignature
 from omnialloc.store.integrity import refusal
 
 log = logging.getLogger(__name__)

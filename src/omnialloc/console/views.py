@@ -16,7 +16,11 @@ from omnialloc.api.deps import ctx
 from omnialloc.console import bp, home_for, need, principal, reads, safe_next, start_session
 from omnialloc.domain.enums import OrderStatus, Role, ShipmentStatus
 from omnialloc.domain.errors import Conflict, NotFound, ValidationFailed
-from omnialloc.services import fulfilment, inventory, lifecycle, queries, rules_admin, work_orders
+from omnialloc.services.fulfilment import shipments as fulfilment
+from omnialloc.services.inventory import positions
+from omnialloc.services.orders import lifecycle, queries
+from omnialloc.services.rules import admin
+from omnialloc.services.returns import work_orders
 from omnialloc.services.access import hash_key, principal_for_token
 
 
@@ -209,7 +213,7 @@ def queue():
     node = p.node if p.role == Role.NODE else (request.args.get("node") or (all_nodes[0] if all_nodes else ""))
     if node not in all_nodes:
         abort(404)
-    # highest order priority first, then the earliest dispatch-by deadline (services.queries.work_queue)
+    # highest order priority first, then the earliest dispatch-by deadline (services.orders.queries.work_queue)
     groups = {str(s): queries.work_queue(ctx(), p, node, str(s), 100) for s in QUEUE_STATUSES}
     manifest = queries.manifest(ctx(), p, node, None)
     return render_template("console/queue.html", node=node, nodes=all_nodes, groups=groups, manifest=manifest)
@@ -269,20 +273,20 @@ def inventory_page(report=None, row_errors=None, status=200):
     sku_view = None
     if sku:
         try:
-            sku_view = inventory.sku_view(ctx(), p, sku)
+            sku_view = positions.sku_view(ctx(), p, sku)
         except NotFound:
             flash(f"No SKU {sku!r}.", "error")
-    page = inventory.list_positions(ctx(), p, sku=sku, node=node, limit=100,
+    page = positions.list_positions(ctx(), p, sku=sku, node=node, limit=100,
                                     cursor=request.args.get("cursor") or None)
     nodes = [n.code for n in reads.nodes(ctx())] if p.role != Role.NODE else [p.node]
     try:
-        from omnialloc.services import stock_import  # noqa: F401 - bulk upload exists once issue 6 lands
+        from omnialloc.services.inventory import stock_import  # noqa: F401 - bulk upload exists once issue 6 lands
 
         can_import = p.role in (Role.ADMIN, Role.NODE)
     except ImportError:
         can_import = False
     return render_template("console/inventory.html", page=page, sku=sku, node=node, nodes=nodes, sku_view=sku_view,
-                           reasons=sorted(inventory.REASON_SIGN), can_write=p.role in (Role.ADMIN, Role.NODE),
+                           reasons=sorted(positions.REASON_SIGN), can_write=p.role in (Role.ADMIN, Role.NODE),
                            can_import=can_import, report=report, row_errors=row_errors), status
 
 
@@ -296,7 +300,7 @@ def inventory_adjust():
                "reason": request.form.get("reason") or "", "note": (request.form.get("note") or "")[:200]}
         if adj["delta"] is None:
             raise ValidationFailed("give the change in units (negative to remove)")
-        result = inventory.adjust(ctx(), p, [adj])
+        result = positions.adjust(ctx(), p, [adj])
     except (ValidationFailed, Conflict) as exc:
         _fail(exc)
     else:
@@ -309,7 +313,7 @@ def inventory_adjust():
 @bp.post("/inventory/import")
 def inventory_import():
     p = need(Role.ADMIN, Role.NODE)
-    from omnialloc.services import stock_import
+    from omnialloc.services.inventory import stock_import
 
     upload = request.files.get("file")
     data = upload.read() if upload is not None else b""
@@ -338,7 +342,7 @@ RULE_KINDS = ["validation", "routing", "shipping", "split"]
 def rules():
     p = need(Role.ADMIN)
     kind = request.args.get("kind") if request.args.get("kind") in RULE_KINDS else None
-    items = rules_admin.list_rules(ctx(), p, kind)["items"]
+    items = admin.list_rules(ctx(), p, kind)["items"]
     items.sort(key=lambda r: (RULE_KINDS.index(r["kind"]) if r["kind"] in RULE_KINDS else 9, r["priority"], r["id"]))
     return render_template("console/rules.html", items=items, kind=kind, kinds=RULE_KINDS)
 
@@ -362,7 +366,7 @@ def _rule_form(form) -> dict:
 @bp.route("/rules/<int:rule_id>/edit", methods=["GET", "POST"])
 def rule_edit(rule_id: int | None = None):
     p = need(Role.ADMIN)
-    rule = rules_admin.get_rule(ctx(), p, rule_id) if rule_id else None
+    rule = admin.get_rule(ctx(), p, rule_id) if rule_id else None
     problems = []
     if request.method == "POST":
         form = dict(request.form)
@@ -370,19 +374,19 @@ def rule_edit(rule_id: int | None = None):
             body = _rule_form(request.form)
             if not body["name"]:
                 raise ValidationFailed("give the rule a name")
-            check = rules_admin.check_rule(ctx(), p, body)
+            check = admin.check_rule(ctx(), p, body)
             if not check["valid"]:
                 problems = check["problems"]
                 raise ValidationFailed("the rule cannot be saved: " + problems[0]["field"] + ": "
                                        + problems[0]["message"])
             if rule is None:
-                saved = rules_admin.create_rule(ctx(), p, body)
+                saved = admin.create_rule(ctx(), p, body)
             else:
-                saved = rules_admin.update_rule(ctx(), p, rule_id, {**body, "version": _int("version")})
+                saved = admin.update_rule(ctx(), p, rule_id, {**body, "version": _int("version")})
         except (ValidationFailed, Conflict) as exc:
             flash(exc.detail, "error")
             return render_template("console/rule_form.html", rule=rule, form=form, problems=problems,
-                                   kinds=RULE_KINDS, schema=rules_admin.schema()), 422
+                                   kinds=RULE_KINDS, schema=admin.schema()), 422
         flash(f"Rule {saved['name']!r} saved (version {saved['version']}).", "ok")
         return redirect(url_for("console.rules", kind=saved["kind"]), code=303)
     if rule is not None:
@@ -391,7 +395,7 @@ def rule_edit(rule_id: int | None = None):
         form = {"kind": request.args.get("kind") or "routing", "priority": 100, "enabled": True, "actions":
                 '[{"type": "only_nodes", "nodes": ["CHN-FC1"]}]', "condition": 'ship_to.state == "TN"'}
     return render_template("console/rule_form.html", rule=rule, form=form, problems=problems, kinds=RULE_KINDS,
-                           schema=rules_admin.schema())
+                           schema=admin.schema())
 
 
 @bp.post("/rules/validate.json")
@@ -415,13 +419,13 @@ def rule_validate():
             body[k] = str(body[k])
         if body[k] and len(body[k]) > 5000:
             return {"valid": False, "problems": [{"field": k, "message": "longer than 5000 characters"}]}
-    return rules_admin.check_rule(ctx(), p, body)
+    return admin.check_rule(ctx(), p, body)
 
 
 @bp.post("/rules/<int:rule_id>/toggle")
 def rule_toggle(rule_id: int):
     p = need(Role.ADMIN)
-    rule = rules_admin.set_enabled(ctx(), p, rule_id, bool(request.form.get("enable")))
+    rule = admin.set_enabled(ctx(), p, rule_id, bool(request.form.get("enable")))
     flash(f"Rule {rule['name']!r} {'enabled' if rule['enabled'] else 'disabled'}.", "ok")
     return redirect(url_for("console.rules", kind=request.form.get("kind") or None), code=303)
 
@@ -429,7 +433,7 @@ def rule_toggle(rule_id: int):
 @bp.post("/rules/<int:rule_id>/delete")
 def rule_delete(rule_id: int):
     p = need(Role.ADMIN)
-    rules_admin.delete_rule(ctx(), p, rule_id)
+    admin.delete_rule(ctx(), p, rule_id)
     flash(f"Rule {rule_id} deleted (its versions are kept).", "ok")
     return redirect(url_for("console.rules"), code=303)
 
@@ -438,22 +442,22 @@ def rule_delete(rule_id: int):
 def rule_move(rule_id: int):
     """Move a rule one place up or down within its kind; priorities are renumbered 10, 20, 30..."""
     p = need(Role.ADMIN)
-    rule = rules_admin.get_rule(ctx(), p, rule_id)
-    same = [r for r in rules_admin.list_rules(ctx(), p, rule["kind"])["items"]]
+    rule = admin.get_rule(ctx(), p, rule_id)
+    same = [r for r in admin.list_rules(ctx(), p, rule["kind"])["items"]]
     same.sort(key=lambda r: (r["priority"], r["id"]))
     ids = [r["id"] for r in same]
     i = ids.index(rule_id)
     j = i - 1 if request.form.get("direction") == "up" else i + 1
     if 0 <= j < len(ids):
         ids[i], ids[j] = ids[j], ids[i]
-        rules_admin.reorder(ctx(), p, ids)
+        admin.reorder(ctx(), p, ids)
     return redirect(url_for("console.rules", kind=request.form.get("kind") or None), code=303)
 
 
 @bp.get("/rules/<int:rule_id>/versions")
 def rule_versions(rule_id: int):
     p = need(Role.ADMIN)
-    return render_template("console/rule_versions.html", v=rules_admin.versions(ctx(), p, rule_id))
+    return render_template("console/rule_versions.html", v=admin.versions(ctx(), p, rule_id))
 
 
 @bp.route("/rules/dry-run", methods=["GET", "POST"])
@@ -479,7 +483,7 @@ def rule_dry_run():
                 candidate = _rule_form(request.form)
                 candidate["name"] = candidate["name"] or "candidate"
                 body["rules"] = [candidate]
-            result = rules_admin.dry_run(ctx(), p, body)
+            result = admin.dry_run(ctx(), p, body)
         except (ValidationFailed, Conflict, PydanticError) as exc:
             _fail(exc)
             status = 422
@@ -492,7 +496,7 @@ def rule_dry_run():
 @bp.get("/returns")
 def returns():
     p = need(Role.ADMIN, Role.CHANNEL, Role.NODE, Role.ANALYST)
-    from omnialloc.services import returns as returns_svc
+    from omnialloc.services.returns import returns as returns_svc
 
     q = {"status": request.args.get("status") or None, "cursor": request.args.get("cursor") or None, "limit": 50}
     try:
@@ -528,7 +532,7 @@ def work_order_complete(work_order_id: str):
 @bp.get("/returns/<return_id>")
 def return_detail(return_id: str):
     p = need(Role.ADMIN, Role.CHANNEL, Role.NODE, Role.ANALYST)
-    from omnialloc.services import returns as returns_svc
+    from omnialloc.services.returns import returns as returns_svc
 
     return render_template("console/return.html", r=returns_svc.return_view(ctx(), p, return_id),
                            can_receive=p.role in (Role.ADMIN, Role.NODE))
@@ -537,7 +541,7 @@ def return_detail(return_id: str):
 @bp.post("/returns/<return_id>/receive")
 def return_receive(return_id: str):
     p = need(Role.ADMIN, Role.NODE)
-    from omnialloc.services import returns as returns_svc
+    from omnialloc.services.returns import returns as returns_svc
 
     units = []
     try:
@@ -561,7 +565,7 @@ def return_receive(return_id: str):
 def return_decide(return_id: str):
     """Approve or reject a REQUESTED return (when auto-approval is off, or the return was not eligible for it)."""
     p = need(Role.ADMIN)
-    from omnialloc.services import returns as returns_svc
+    from omnialloc.services.returns import returns as returns_svc
 
     try:
         if request.form.get("decision") == "approve":

@@ -2,7 +2,7 @@
 
 ``kind_for`` is the single decision: given an audit event (entity, type,
 from/to status), is a customer message due, and which one? It is pure, so the
-outbox (``services.notifications``) stays a thin writer and the rules are tested
+outbox (``services.notifications.outbox``) stays a thin writer and the rules are tested
 without a database.
 
 A kind is *once per subject* when the buyer should hear about it only once for

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from omnialloc.domain import Event
-from omnialloc.services.notifications import outbox_rows
+from omnialloc.services.notifications.outbox import outbox_rows
 
 
 def now() -> datetime:

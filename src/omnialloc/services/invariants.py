@@ -66,7 +66,7 @@ from omnialloc.store.tables import (
     shipments,
 )
 
-#: Shipments that hold stock (mirrors services.allocation.HOLDING, kept literal so the checker
+#: Shipments that hold stock (mirrors services.allocation.allocator.HOLDING, kept literal so the checker
 #: does not trust the code it checks).
 HOLDING = frozenset({S.ALLOCATED, S.ACCEPTED, S.PACKED, S.READY_FOR_PICKUP})
 DEAD = frozenset({S.REJECTED, S.CANCELLED})

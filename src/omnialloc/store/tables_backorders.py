@@ -7,7 +7,7 @@ adjustment, a stock import, a transfer in, a restock, a released reservation) or
 that an order started waiting for. The row is written in the same transaction as
 the change, so a committed change always has its job and a rolled-back one none;
 the request that made the change does not wait for the retries
-(``services.backorders``). Append-only: a change never updates a row another
+(``services.orders.backorders``). Append-only: a change never updates a row another
 writer or the worker may hold, so receipts never wait on the worker's locks.
 A worker claims rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, a compare-and-set
 under SQLite's write lock), marks them with a lease, allocates, and deletes them;

@@ -4,7 +4,7 @@ On the store's one ``MetaData`` (``store.tables.load_all`` picks this module up)
 
 ``inventory_import_changes``: one row per (node, SKU) whose ``on_hand`` or
 ``safety_stock`` a stock import changed, with the values before and after.
-Written set-based by ``services.stock_import`` in the import's own transaction,
+Written set-based by ``services.inventory.stock_import`` in the import's own transaction,
 before the apply (so a failed or killed import leaves neither stock changes nor
 rows here). The import's time is that of its ``inventory``/``imported`` event
 (``entity_id`` = ``import_id``), so replays can undo and redo imports in time

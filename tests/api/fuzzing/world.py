@@ -23,7 +23,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from omnialloc.channels.signing import sign as sign_channel
-from omnialloc.services.tracking import sign as sign_carrier
+from omnialloc.services.fulfilment.tracking import sign as sign_carrier
 
 CARRIER_SECRET = "fuzz-carrier-secret"
 CHANNEL_SECRET = "fuzz-channel-secret"

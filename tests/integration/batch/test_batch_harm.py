@@ -14,9 +14,10 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from test_batch_service import _ctx
 
-from omnialloc.services import batch, lifecycle
+from omnialloc.services.batch import reoptimize
+from omnialloc.services.orders import lifecycle
 from omnialloc.services.access import SYSTEM
-from omnialloc.services.demo import load_demo
+from omnialloc.services.network.demo import load_demo
 from omnialloc.services.invariants import check
 
 SKU = "SKU-0001"
@@ -68,9 +69,9 @@ def test_the_demo_batch_never_backorders_an_allocated_order(clean_engine, clean_
     before = _statuses(clean_engine)
     allocated = {o for o, s in before.items() if s == "ALLOCATED"}
     assert allocated and _fully_allocated(clean_engine) == allocated
-    summary = batch.plan_batch(ctx, min_saving_paise=0)
+    summary = reoptimize.plan_batch(ctx, min_saving_paise=0)
     assert summary["orders_unallocated"] == 0
-    tally = batch.apply_batch(ctx, summary["run_id"])
+    tally = reoptimize.apply_batch(ctx, summary["run_id"])
     after = _statuses(clean_engine)
     assert {o for o in allocated if after[o] != "ALLOCATED"} == set()
     assert allocated <= _fully_allocated(clean_engine)
@@ -92,10 +93,10 @@ def test_a_moved_buyer_is_told_and_the_promise_holds(clean_engine, clean_db_url)
     ctx, views = _far(clean_engine, clean_db_url, 2)
     with clean_engine.connect() as conn:
         promised = dict(conn.execute(sa.text("SELECT order_id, sla_days FROM shipments")).all())
-    summary = batch.plan_batch(ctx)
+    summary = reoptimize.plan_batch(ctx)
     assert summary["orders_moved"] == 2 and summary["saving_money_paise"]["shipping"] > 0
     assert summary["units_filled_more"] == 0
-    tally = batch.apply_batch(ctx, summary["run_id"])
+    tally = reoptimize.apply_batch(ctx, summary["run_id"])
     assert tally["moved"] == 2 and tally["saving_money_paise"] > 0
     told = _messages(clean_engine, "order_updated")
     assert {v["id"] for v in views} <= set(told)
@@ -111,7 +112,7 @@ def test_a_move_that_would_arrive_after_the_promise_is_not_planned(clean_engine,
         for sid, sla in conn.execute(sa.text("SELECT id, sla_days FROM shipments")).all():
             conn.execute(sa.text("UPDATE shipments SET created_at = :t WHERE id = :i"),
                          {"t": datetime.now(UTC) - timedelta(days=sla), "i": sid})
-    summary = batch.plan_batch(ctx, min_saving_paise=0)
+    summary = reoptimize.plan_batch(ctx, min_saving_paise=0)
     assert summary["moves"] == 0
 
 
@@ -128,8 +129,8 @@ def test_the_batch_gives_scarce_stock_to_the_higher_priority_order(clean_engine,
     assert low["status"] == high["status"] == "BACKORDERED"
     _set_priority(clean_engine, high["id"], 10)
     _stock(clean_engine, {"CHN-FC1": 1})
-    summary = batch.plan_batch(ctx, min_saving_paise=0)
-    batch.apply_batch(ctx, summary["run_id"])
+    summary = reoptimize.plan_batch(ctx, min_saving_paise=0)
+    reoptimize.apply_batch(ctx, summary["run_id"])
     after = _statuses(clean_engine)
     assert after[high["id"]] == "ALLOCATED" and after[low["id"]] == "BACKORDERED"
 
@@ -143,24 +144,24 @@ def test_allow_unallocate_takes_stock_from_lower_priority_only_and_tells_the_buy
     assert high["status"] == "BACKORDERED"
     _set_priority(clean_engine, high["id"], 10)
     # without the option the confirmed order keeps its unit
-    summary = batch.plan_batch(ctx, min_saving_paise=0)
+    summary = reoptimize.plan_batch(ctx, min_saving_paise=0)
     assert summary["moves"] == 0
     assert _statuses(clean_engine)[low["id"]] == "ALLOCATED"
-    summary = batch.plan_batch(ctx, min_saving_paise=0, allow_unallocate=True)
+    summary = reoptimize.plan_batch(ctx, min_saving_paise=0, allow_unallocate=True)
     assert summary["orders_unallocated"] == 1 and summary["orders_allocated"] == 1
-    tally = batch.apply_batch(ctx, summary["run_id"])
+    tally = reoptimize.apply_batch(ctx, summary["run_id"])
     assert tally["unallocated"] == 1
     after = _statuses(clean_engine)
     assert after[high["id"]] == "ALLOCATED" and after[low["id"]] == "BACKORDERED"
     assert _messages(clean_engine, "order_delayed") == {low["id"]: 2}  # e-mail and SMS
     assert check(clean_engine).ok, check(clean_engine).summary()
     # and never the other way round: the lower-priority order does not get it back
-    summary = batch.plan_batch(ctx, min_saving_paise=0, allow_unallocate=True)
+    summary = reoptimize.plan_batch(ctx, min_saving_paise=0, allow_unallocate=True)
     assert summary["moves"] == 0
 
 
 def test_allow_unallocate_never_unallocates_only_to_save_shipping(clean_engine, clean_db_url):
     ctx, views = _far(clean_engine, clean_db_url, 2)
     _stock(clean_engine, {})
-    summary = batch.plan_batch(ctx, min_saving_paise=0, allow_unallocate=True)
+    summary = reoptimize.plan_batch(ctx, min_saving_paise=0, allow_unallocate=True)
     assert summary["orders_unallocated"] == 0

@@ -13,11 +13,14 @@ import pytest
 import sqlalchemy as sa
 
 from omnialloc.config import Settings
-from omnialloc.services import batch, fulfilment, lifecycle, rules_admin
+from omnialloc.services.batch import reoptimize
+from omnialloc.services.fulfilment import shipments as fulfilment
+from omnialloc.services.orders import lifecycle
+from omnialloc.services.rules import admin
 from omnialloc.services.access import SYSTEM
 from omnialloc.services.context import Context
 from omnialloc.services.invariants import check
-from omnialloc.services.network import invalidate
+from omnialloc.services.network.cache import invalidate
 from omnialloc.store.engine import READONLY_OPTION
 from omnialloc.store.tables import inventory, shipments
 from omnialloc.store.tables_batch import batch_moves
@@ -72,13 +75,13 @@ def _nodes_of(engine, order_id: str) -> list[tuple[str, str]]:
 
 def test_plan_moves_orders_to_the_cheaper_node_and_apply_makes_it_so(clean_engine, clean_db_url, tmp_path):
     ctx, views = _far_allocated(clean_engine, clean_db_url, 3)
-    summary = batch.plan_batch(ctx, out_dir=str(tmp_path))
+    summary = reoptimize.plan_batch(ctx, out_dir=str(tmp_path))
     assert summary["moves"] == 3
     assert summary["after"]["total"] < summary["before"]["total"]
     assert summary["bound_paise"] <= summary["after"]["total"]
     assert (tmp_path / "moves.csv").read_text().count("DEL-FC1") == 3
     assert (tmp_path / "chart.png").stat().st_size > 1000
-    tally = batch.apply_batch(ctx, batch.run_from_dir(str(tmp_path)))
+    tally = reoptimize.apply_batch(ctx, reoptimize.run_from_dir(str(tmp_path)))
     assert tally["applied"] == 3 and tally["skipped"] == 0
     for v in views:
         assert _nodes_of(clean_engine, v["id"]) == [("CHN-FC1", "ALLOCATED"), ("DEL-FC1", "CANCELLED")]
@@ -89,16 +92,16 @@ def test_a_plan_over_an_already_optimal_store_changes_nothing(clean_engine, clea
     ctx = _ctx(clean_engine, clean_db_url)
     _stock(clean_engine, {"CHN-FC1": 5, "DEL-FC1": 5})
     _capture(ctx, "opt-1")
-    summary = batch.plan_batch(ctx)
+    summary = reoptimize.plan_batch(ctx)
     assert summary["moves"] == 0
     assert summary["after"]["total"] <= summary["before"]["total"]
 
 
 def test_apply_skips_an_order_accepted_meanwhile(clean_engine, clean_db_url):
     ctx, views = _far_allocated(clean_engine, clean_db_url, 2)
-    summary = batch.plan_batch(ctx)
+    summary = reoptimize.plan_batch(ctx)
     fulfilment.accept(ctx, SYSTEM, views[0]["shipments"][0]["id"])
-    tally = batch.apply_batch(ctx, summary["run_id"])
+    tally = reoptimize.apply_batch(ctx, summary["run_id"])
     assert tally["applied"] == 1 and tally["skipped"] == 1
     assert "accepted" in tally["skips"][views[0]["id"]]
     assert _nodes_of(clean_engine, views[0]["id"]) == [("DEL-FC1", "ACCEPTED")]
@@ -107,9 +110,9 @@ def test_apply_skips_an_order_accepted_meanwhile(clean_engine, clean_db_url):
 
 def test_apply_never_oversubscribes_stock_taken_meanwhile(clean_engine, clean_db_url):
     ctx, views = _far_allocated(clean_engine, clean_db_url, 2)
-    summary = batch.plan_batch(ctx)
+    summary = reoptimize.plan_batch(ctx)
     _stock(clean_engine, {"CHN-FC1": 1})  # someone sold most of Chennai's stock meanwhile
-    tally = batch.apply_batch(ctx, summary["run_id"])
+    tally = reoptimize.apply_batch(ctx, summary["run_id"])
     assert tally["applied"] == 1 and tally["skipped"] == 1
     assert "no longer available" in next(iter(tally["skips"].values()))
     assert check(clean_engine).ok, check(clean_engine).summary()
@@ -117,8 +120,8 @@ def test_apply_never_oversubscribes_stock_taken_meanwhile(clean_engine, clean_db
 
 def test_apply_killed_with_sigkill_leaves_orders_whole_and_a_rerun_finishes(clean_engine, clean_db_url, tmp_path):
     ctx, views = _far_allocated(clean_engine, clean_db_url, 4)
-    batch.plan_batch(ctx, out_dir=str(tmp_path))
-    env = {**os.environ, "OMNIALLOC_DATABASE_URL": clean_db_url, batch.SLEEP_ENV: "1.0"}
+    reoptimize.plan_batch(ctx, out_dir=str(tmp_path))
+    env = {**os.environ, "OMNIALLOC_DATABASE_URL": clean_db_url, reoptimize.SLEEP_ENV: "1.0"}
     cmd = [sys.executable, "-m", "omnialloc.cli", "batch", "apply", "--plan", str(tmp_path)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
@@ -138,7 +141,7 @@ def test_apply_killed_with_sigkill_leaves_orders_whole_and_a_rerun_finishes(clea
     old, new = [("DEL-FC1", "ALLOCATED")], [("CHN-FC1", "ALLOCATED"), ("DEL-FC1", "CANCELLED")]
     assert all(s in (old, new) for s in states), states
     assert 1 <= states.count(new) < len(views)
-    env.pop(batch.SLEEP_ENV)
+    env.pop(reoptimize.SLEEP_ENV)
     rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
     assert all(_nodes_of(clean_engine, v["id"]) == new for v in views)
@@ -156,9 +159,9 @@ def test_plan_on_a_dask_local_cluster_matches_the_in_process_plan(clean_engine, 
     """The service's Dask path for real: `dask=True` starts a LocalCluster of worker processes
     (processes=True, as `omnialloc batch plan --dask` does), ships the chunks, and maps the answers back."""
     ctx, views = _far_allocated(clean_engine, clean_db_url, 3)
-    local = batch.plan_batch(ctx)
+    local = reoptimize.plan_batch(ctx)
     ticks = []
-    remote = batch.plan_batch(ctx, dask=True, progress=lambda done, total: ticks.append((done, total)))
+    remote = reoptimize.plan_batch(ctx, dask=True, progress=lambda done, total: ticks.append((done, total)))
     assert remote["moves"] == local["moves"] == 3
     assert remote["after"] == local["after"] and remote["bound_paise"] == local["bound_paise"]
     assert _planned_moves(clean_engine, remote["run_id"]) == _planned_moves(clean_engine, local["run_id"])
@@ -173,11 +176,11 @@ def test_plan_with_a_scheduler_address_uses_that_cluster(clean_engine, clean_db_
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp://",
                       dashboard_address=":0") as cluster:
         assert cluster.scheduler_address.startswith("tcp://")
-        summary = batch.plan_batch(ctx, scheduler=cluster.scheduler_address)
+        summary = reoptimize.plan_batch(ctx, scheduler=cluster.scheduler_address)
         worker = next(iter(cluster.workers.values()))
         assert worker.state.executed_count >= 1  # the chunks ran on that cluster's worker
     assert summary["moves"] == 2
-    tally = batch.apply_batch(ctx, summary["run_id"])
+    tally = reoptimize.apply_batch(ctx, summary["run_id"])
     assert tally["applied"] == 2
     for v in views:
         assert _nodes_of(clean_engine, v["id"]) == [("CHN-FC1", "ALLOCATED"), ("DEL-FC1", "CANCELLED")]
@@ -199,7 +202,7 @@ def _capture_skus(ctx, ext: str, skus: list[str], qty: int = 1) -> dict:
 
 
 def _rule(ctx, kind: str, *actions) -> None:
-    rules_admin.create_rule(ctx, SYSTEM, {"name": f"{kind} {actions[0]['type']}", "kind": kind, "condition": WEB,
+    admin.create_rule(ctx, SYSTEM, {"name": f"{kind} {actions[0]['type']}", "kind": kind, "condition": WEB,
                                           "actions": list(actions)})
 
 
@@ -222,11 +225,11 @@ def test_batch_never_moves_an_order_to_a_node_a_routing_rule_forbids(clean_engin
     views = [_capture_skus(ctx, f"r-{i}", [A]) for i in range(3)]
     _rule(ctx, "routing", {"type": "exclude_nodes", "nodes": ["CHN-FC1"], "reason": "under audit"})
     _stock(clean_engine, {"CHN-FC1": 50, "BLR-FC1": 50})  # Chennai is nearest, Bengaluru next
-    summary = batch.plan_batch(ctx, min_saving_paise=0)
+    summary = reoptimize.plan_batch(ctx, min_saving_paise=0)
     planned = _planned(clean_engine, summary["run_id"])
     assert set(planned) == {v["id"] for v in views}
     assert all(nodes == ["BLR-FC1"] for nodes in planned.values())
-    tally = batch.apply_batch(ctx, summary["run_id"])
+    tally = reoptimize.apply_batch(ctx, summary["run_id"])
     assert tally["applied"] == 3
     assert all(_live_nodes(clean_engine, v["id"]) == ["BLR-FC1"] for v in views)
 
@@ -246,14 +249,14 @@ def test_batch_never_splits_an_order_a_split_rule_keeps_whole(clean_engine, clea
     # A only in Chennai, B only in Bengaluru: two near shipments (~Rs 317) beat one from Delhi (~Rs 425)
     _stock(clean_engine, {"CHN-FC1": 50}, sku=A)
     _stock(clean_engine, {"BLR-FC1": 50}, sku=B)
-    free = _planned(clean_engine, batch.plan_batch(ctx, min_saving_paise=0)["run_id"])
+    free = _planned(clean_engine, reoptimize.plan_batch(ctx, min_saving_paise=0)["run_id"])
     assert free and all(nodes == ["BLR-FC1", "CHN-FC1"] for nodes in free.values())
 
     _rule(ctx, "split", action)
-    summary = batch.plan_batch(ctx, min_saving_paise=0)
+    summary = reoptimize.plan_batch(ctx, min_saving_paise=0)
     assert summary["moves"] == 0
     assert summary["after"]["split_orders"] == 0
-    assert batch.apply_batch(ctx, summary["run_id"])["applied"] == 0
+    assert reoptimize.apply_batch(ctx, summary["run_id"])["applied"] == 0
     assert all(_live_nodes(clean_engine, v["id"]) == ["DEL-FC1"] for v in views)
 
 
@@ -263,20 +266,20 @@ def test_batch_prices_node_preferences_as_real_time_allocation_does(clean_engine
     _stock(clean_engine, {"CHN-FC1": 50, "BLR-FC1": 50})
     views = [_capture_skus(ctx, f"p-{i}", [A]) for i in range(2)]
     assert all(v["shipments"][0]["node"] == "BLR-FC1" for v in views)  # not the nearer Chennai FC
-    summary = batch.plan_batch(ctx, min_saving_paise=0)
+    summary = reoptimize.plan_batch(ctx, min_saving_paise=0)
     assert summary["moves"] == 0
     assert summary["after"]["total"] == summary["before"]["total"]
 
 
 def test_batch_never_plans_a_carrier_a_shipping_rule_denies(clean_engine, clean_db_url):
     ctx, views = _far_allocated(clean_engine, clean_db_url, 2)
-    first = batch.plan_batch(ctx, min_saving_paise=0)["run_id"]
+    first = reoptimize.plan_batch(ctx, min_saving_paise=0)["run_id"]
     with clean_engine.connect() as conn:
         used = {p["carrier"] for r in conn.execute(sa.select(batch_moves.c.new).where(batch_moves.c.run_id == first))
                 for p in r.new}
     assert used
     _rule(ctx, "shipping", {"type": "deny_carriers", "carriers": sorted(used), "reason": "strike"})
-    run = batch.plan_batch(ctx, min_saving_paise=0)["run_id"]
+    run = reoptimize.plan_batch(ctx, min_saving_paise=0)["run_id"]
     with clean_engine.connect() as conn:
         moves = [p for r in conn.execute(sa.select(batch_moves.c.new).where(batch_moves.c.run_id == run))
                  for p in r.new]

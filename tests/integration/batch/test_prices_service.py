@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from test_batch_service import SKU, _capture, _ctx, _stock
 
 from omnialloc.config import Settings
-from omnialloc.services import prices
+from omnialloc.services.batch import prices
 from omnialloc.services.context import Context
 from omnialloc.store.tables_batch import stock_prices
 

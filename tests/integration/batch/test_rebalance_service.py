@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from test_batch_service import SKU, _capture, _ctx, _stock
 
 from omnialloc.domain.errors import ValidationFailed
-from omnialloc.services import rebalance
+from omnialloc.services.batch import rebalance
 from omnialloc.store.tables_omni import transfer_lines, transfers
 
 
@@ -83,7 +83,7 @@ def test_apply_killed_with_sigkill_and_rerun_creates_every_transfer_exactly_once
 
 
 def test_create_transfer_with_a_plan_key_is_idempotent(clean_engine, clean_db_url):
-    from omnialloc.services.transfers import create_transfer
+    from omnialloc.services.inventory.transfers import create_transfer
 
     ctx = _ctx(clean_engine, clean_db_url)
     _stock(clean_engine, {"DEL-FC1": 50})

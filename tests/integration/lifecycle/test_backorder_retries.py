@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from omnialloc.domain.errors import DomainError
-from omnialloc.services import backorders, lifecycle
+from omnialloc.services.orders import backorders, lifecycle
 from omnialloc.services.access import SYSTEM
 from omnialloc.services.invariants import check
 from omnialloc.store.repositories.orders import BackorderCandidate

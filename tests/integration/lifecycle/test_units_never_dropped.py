@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from omnialloc.services import tracking
+from omnialloc.services.fulfilment import tracking
 from omnialloc.services.invariants import check
 from tests.integration.lifecycle.conftest import order_status, unit_states, waiting_units
 

@@ -13,9 +13,10 @@ import pytest
 from omnialloc.notify.email import SmtpConfig, SmtpSender
 from omnialloc.notify.sms import HttpSmsProvider
 from omnialloc.notify.templates import rupees
-from omnialloc.services import fulfilment, lifecycle, queries, tracking
+from omnialloc.services.fulfilment import shipments as fulfilment, tracking
+from omnialloc.services.orders import lifecycle, queries
 from omnialloc.services.access import SYSTEM
-from omnialloc.services.notifications import Dispatcher
+from omnialloc.services.notifications.outbox import Dispatcher
 
 
 def _body(demo, external_id, payment_mode="PREPAID"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from omnialloc.services.demo import load_demo
+from omnialloc.services.network.demo import load_demo
 from omnialloc.store.tables import inventory
 
 

@@ -10,7 +10,7 @@ from omnialloc.config import get_settings
 from omnialloc.network_files import load_sample_orders
 from omnialloc.services.access import SYSTEM
 from omnialloc.services.context import Context
-from omnialloc.services.lifecycle import capture
+from omnialloc.services.orders.lifecycle import capture
 
 
 def _snapshot(engine) -> dict:
@@ -39,7 +39,7 @@ def test_replay_never_writes_and_reproduces_the_live_optimal_plans(clean_engine)
 
 def _receipts_for(ctx, orders: list[dict]) -> int:
     """A receipt, after the orders, of every SKU they ordered at every node: stock they never had."""
-    from omnialloc.services.inventory import adjust
+    from omnialloc.services.inventory.positions import adjust
 
     with ctx.uow(readonly=True) as uow:
         nodes = [n.code for n in uow.nodes.list()]
@@ -121,8 +121,8 @@ def _atp(engine) -> dict[tuple[str, str], int]:
 
 def test_replay_starts_from_the_stock_as_it_was_before_snapshot_and_delta_imports(clean_engine):
     from benchmarks.replay import StockLedger, _stock_changes
-    from omnialloc.services.inventory import adjust
-    from omnialloc.services.stock_import import import_stock
+    from omnialloc.services.inventory.positions import adjust
+    from omnialloc.services.inventory.stock_import import import_stock
 
     ctx = Context(engine=clean_engine, settings=get_settings())
     for body in load_sample_orders()[:6]:

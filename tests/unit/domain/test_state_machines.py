@@ -7,7 +7,7 @@ with its table both ways: every move listed is allowed by the code, every move n
 table here fails, naming the move.
 
 Work orders and notifications have no machine in the domain; their statuses move inside their services
-(``services.work_orders``, the notification dispatcher): their tables are checked against what those services
+(``services.returns.work_orders``, the notification dispatcher): their tables are checked against what those services
 do, in tests/integration/notify/test_notify_status_machine.py and tests/api/test_work_order_status_machine.py.
 """
 

@@ -2,7 +2,7 @@
 
 from omnialloc.domain import Address, Order, OrderLine
 from omnialloc.rules import RoutingOutcome
-from omnialloc.services.rules_runtime import to_routing
+from omnialloc.services.rules.runtime import to_routing
 
 
 def order():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from omnialloc.services.planning import Routing, service_level
+from omnialloc.services.allocation.planning import Routing, service_level
 
 
 @pytest.mark.parametrize("promised,days,strict,expected", [

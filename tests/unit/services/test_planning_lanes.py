@@ -5,7 +5,7 @@ from omnialloc.domain.logistics import Carrier, RateCard, Serviceability
 from omnialloc.geo import locate
 from omnialloc.logistics import ServiceabilityIndex
 from omnialloc.logistics.lanes import lane_table
-from omnialloc.services.planning import _quoted_lanes, _solver_lanes
+from omnialloc.services.allocation.planning import _quoted_lanes, _solver_lanes
 
 CARRIERS = [Carrier("XB", "Xpress Bees"), Carrier("EK", "Ekart", cod_supported=False)]
 INDEX = ServiceabilityIndex([Serviceability("XB", "5"), Serviceability("XB", "6"), Serviceability("EK", "5"),

@@ -7,7 +7,7 @@ from apiflask import APIBlueprint
 from omnialloc.api.auth import auth, current
 from omnialloc.api.deps import ctx
 from omnialloc.api.schemas import AdjustmentsIn, AdjustmentsOut
-from omnialloc.services import inventory
+from omnialloc.services.inventory import positions
 
 bp = APIBlueprint("inventory", __name__, tag="Inventory")
 
@@ -18,4 +18,4 @@ bp = APIBlueprint("inventory", __name__, tag="Inventory")
 @bp.output(AdjustmentsOut)
 @bp.doc(summary="Adjust on-hand stock with a reason (all or nothing)", responses=[401, 403, 404, 409, 413, 422])
 def adjust(body: AdjustmentsIn):
-    return inventory.adjust(ctx(), current(), [a.model_dump() for a in body.adjustments])
+    return positions.adjust(ctx(), current(), [a.model_dump() for a in body.adjustments])

@@ -11,7 +11,7 @@ from omnialloc.api.auth import auth, current
 from omnialloc.api.deps import ctx
 from omnialloc.api.schemas import Int, Open, Strict
 from omnialloc.notify.catalog import Kind
-from omnialloc.services import notifications
+from omnialloc.services.notifications import outbox as notifications
 
 bp = APIBlueprint("notifications", __name__, tag="Notifications")
 

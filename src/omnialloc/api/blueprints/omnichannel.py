@@ -11,7 +11,9 @@ from omnialloc.api.schemas import OrderOut, ShipmentOut
 from omnialloc.api.schemas_omni import (CollectIn, FeedOut, FeedQuery, PickupOut, ReceiveIn, TransferCancelIn,
                                         TransferIn, TransferOut, TransferPage, TransferQuery)
 from omnialloc.channels import shopify, woocommerce
-from omnialloc.services import omnichannel, pickup, transfers
+from omnialloc.services.channels import omnichannel
+from omnialloc.services.fulfilment import pickups
+from omnialloc.services.inventory import transfers
 
 bp = APIBlueprint("omnichannel", __name__, tag="Omnichannel")
 
@@ -137,7 +139,7 @@ def cancel_transfer(transfer_id: str, body: TransferCancelIn):
 @bp.doc(summary="Pickup order waiting at the store counter: a pickup code goes to the customer",
         responses=_ERRORS)
 def pickup_ready(shipment_id: str):
-    return pickup.ready(ctx(), current(), shipment_id)
+    return pickups.ready(ctx(), current(), shipment_id)
 
 
 @bp.post("/shipments/<string:shipment_id>/collect")
@@ -147,7 +149,7 @@ def pickup_ready(shipment_id: str):
 @bp.doc(summary="The customer collects with the pickup code (wrong code: 422, nothing changes)",
         responses=_ERRORS)
 def pickup_collect(shipment_id: str, body: CollectIn):
-    return pickup.collect(ctx(), current(), shipment_id, body.code)
+    return pickups.collect(ctx(), current(), shipment_id, body.code)
 
 
 @bp.get("/orders/<string:order_id>/pickup")
@@ -156,4 +158,4 @@ def pickup_collect(shipment_id: str, body: CollectIn):
 @bp.doc(summary="Pickup details for the customer: store, status, pickup code once ready, expiry",
         responses=_ERRORS)
 def pickup_details(order_id: str):
-    return pickup.pickup_info(ctx(), current(), order_id)
+    return pickups.pickup_info(ctx(), current(), order_id)

@@ -20,7 +20,7 @@ from omnialloc.api.schemas_returns import (
     WorkOrderPage,
     WorkOrderQuery,
 )
-from omnialloc.services import returns, work_orders
+from omnialloc.services.returns import returns, work_orders
 
 bp = APIBlueprint("returns", __name__, tag="Returns")
 

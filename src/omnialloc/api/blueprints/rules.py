@@ -13,7 +13,7 @@ from omnialloc.api.deps import ctx
 from omnialloc.api.errors import Forbidden
 from omnialloc.api.schemas import Int, Open, OptInt, OrderIn, Strict
 from omnialloc.domain.enums import Role
-from omnialloc.services import rules_admin
+from omnialloc.services.rules import admin as rules_admin
 from omnialloc.services.access import AccessDenied
 
 bp = APIBlueprint("rules", __name__, tag="Rules")

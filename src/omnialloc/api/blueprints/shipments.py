@@ -7,7 +7,8 @@ from apiflask import APIBlueprint
 from omnialloc.api.auth import auth, current
 from omnialloc.api.deps import ctx
 from omnialloc.api.schemas import PackIn, ReasonIn, ShipIn, ShipmentOut, ShipmentPage, ShipmentQuery
-from omnialloc.services import fulfilment, queries
+from omnialloc.services.fulfilment import shipments as fulfilment
+from omnialloc.services.orders import queries
 
 bp = APIBlueprint("shipments", __name__, tag="Shipments")
 

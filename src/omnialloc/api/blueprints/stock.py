@@ -12,7 +12,7 @@ from omnialloc.api.auth import auth, current
 from omnialloc.api.deps import ctx
 from omnialloc.api.schemas_omni import ImportOut, ImportQuery, InventoryPage, InventoryQuery, SkuStockOut
 from omnialloc.domain.errors import FieldError, ValidationFailed
-from omnialloc.services import inventory, stock_import
+from omnialloc.services.inventory import positions, stock_import
 
 bp = APIBlueprint("stock", __name__, tag="Inventory")
 
@@ -24,7 +24,7 @@ bp = APIBlueprint("stock", __name__, tag="Inventory")
 @bp.doc(summary="Stock per node and SKU: on_hand, reserved, safety stock, ATP (a node key sees its own node)",
         responses=[401, 403, 422])
 def list_inventory(query: InventoryQuery):
-    return inventory.list_positions(ctx(), current(), **query.model_dump())
+    return positions.list_positions(ctx(), current(), **query.model_dump())
 
 
 @bp.get("/inventory/<string:sku>")
@@ -32,7 +32,7 @@ def list_inventory(query: InventoryQuery):
 @bp.output(SkuStockOut)
 @bp.doc(summary="One SKU everywhere: per node, totals by node kind and in total", responses=[401, 403, 404])
 def sku_stock(sku: str):
-    return inventory.sku_view(ctx(), current(), sku)
+    return positions.sku_view(ctx(), current(), sku)
 
 
 @bp.post("/inventory/imports")

@@ -7,7 +7,7 @@ from flask import request
 
 from omnialloc.api.deps import ctx
 from omnialloc.api.schemas import PublicTrackingOut, TrackingIn, TrackingOut
-from omnialloc.services import tracking
+from omnialloc.services.fulfilment import tracking
 
 bp = APIBlueprint("tracking", __name__, tag="Tracking")
 

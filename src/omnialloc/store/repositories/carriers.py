@@ -51,7 +51,7 @@ class CarrierRepository(Repository):
             q = q.where(carriers.c.active.is_(True))
         return [_carrier(r) for r in self.conn.execute(q)]
 
-    # Writes bump the revision token: every process's cached network reloads (services.network).
+    # Writes bump the revision token: every process's cached network reloads (services.network.cache).
     def add(self, carrier: Carrier, *, webhook_secret: str | None = None) -> None:
         self.conn.execute(carriers.insert().values(**_carrier_row(carrier), webhook_secret=webhook_secret))
         bump_revision(self.conn)

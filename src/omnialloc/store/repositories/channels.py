@@ -32,7 +32,7 @@ class ChannelRepository(Repository):
     def list(self) -> list[Channel]:
         return [_from_row(r) for r in self.conn.execute(sa.select(channels).order_by(channels.c.code))]
 
-    # Writes bump the revision token: every process's cached channels reload (services.network).
+    # Writes bump the revision token: every process's cached channels reload (services.network.cache).
     def add(self, channel: Channel, *, webhook_secret: str | None = None) -> None:
         self.conn.execute(channels.insert().values(**_to_row(channel), webhook_secret=webhook_secret))
         bump_revision(self.conn)

@@ -2,7 +2,7 @@
 
 There is no customer table: a customer is whoever an order names, by ``customer_id``, by the
 ship-to email address (lower-cased) or by the phone number (without spaces and dashes), the
-three forms ``services.notifications.normalise_subject`` writes. A channel's customers are
+three forms ``services.notifications.outbox.normalise_subject`` writes. A channel's customers are
 those named by at least one of its orders (migration 0014 indexes each form by channel).
 """
 

@@ -46,7 +46,7 @@ class NodeRepository(Repository):
             q = q.where(nodes.c.active.is_(True))
         return [_from_row(r) for r in self.conn.execute(q)]
 
-    # Writes bump the revision token: every process's cached network reloads (services.network).
+    # Writes bump the revision token: every process's cached network reloads (services.network.cache).
     def add(self, node: Node) -> None:
         self.conn.execute(nodes.insert().values(**_to_row(node)))
         bump_revision(self.conn)

@@ -1,7 +1,7 @@
 """Returns, their lines and dispositions, work orders, refunds and store credit (Core SQL, dicts out).
 
 Records are plain dicts (JSON-ready apart from datetimes): the returns service
-and the notification outbox (``services.notifications._return_facts``) both
+and the notification outbox (``services.notifications.outbox._return_facts``) both
 read them.
 """
 

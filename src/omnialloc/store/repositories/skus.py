@@ -41,7 +41,7 @@ class SkuRepository(Repository):
             q = q.where(skus.c.category == category)
         return [_from_row(r) for r in self.conn.execute(q)]
 
-    # Writes bump the revision token: every process's cached SKU master reloads (services.network).
+    # Writes bump the revision token: every process's cached SKU master reloads (services.network.cache).
     def add(self, sku: Sku) -> None:
         self.conn.execute(skus.insert().values(**_to_row(sku)))
         bump_revision(self.conn)

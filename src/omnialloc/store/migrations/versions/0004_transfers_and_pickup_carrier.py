@@ -22,7 +22,7 @@ down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-PICKUP = "PICKUP"  # services.planning.PICKUP_CARRIER
+PICKUP = "PICKUP"  # services.allocation.planning.PICKUP_CARRIER
 
 
 def upgrade() -> None:

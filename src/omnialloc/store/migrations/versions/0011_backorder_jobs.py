@@ -2,7 +2,7 @@
 
 A stock receipt, adjustment, import, restock or released reservation writes one
 row per SKU in its own transaction; ``omnialloc notify-worker`` claims the rows and
-allocates the waiting orders, highest priority first (``services.backorders``).
+allocates the waiting orders, highest priority first (``services.orders.backorders``).
 
 Revision ID: 0011
 Revises: 0010

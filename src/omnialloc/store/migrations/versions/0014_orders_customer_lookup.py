@@ -3,7 +3,7 @@
 A channel key may read and change notification preferences and store credit only of
 its own channel's customers: those its orders name (``store.repositories.customers``).
 The three lookups (customer id; lower-cased email; phone without spaces and dashes,
-as ``services.notifications.normalise_subject`` writes them) each get an index led by
+as ``services.notifications.outbox.normalise_subject`` writes them) each get an index led by
 the subject, then the channel. The customer-id index also serves the rules' per-customer
 order count.
 

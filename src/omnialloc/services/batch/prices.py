@@ -1,0 +1,103 @@
+"""Stock opportunity prices: refresh them from the batch LP, read them for real-time allocation.
+
+``refresh`` builds the nightly batch over the open orders (services.batch.reoptimize)
+plus the expected demand of the next ``horizon_days``: trailing demand by
+region (the destination's state) x SKU over the last ``trailing_days`` days
+of order history, scaled to the horizon, added as pseudo-orders shipped to
+the region's most frequent PIN (split into up to ``PIECES`` orders so that
+no single pseudo-line is larger than a node's stock). The duals of the
+stock rows (``solvers.prices``) are the marginal value of one unit per
+(node, SKU); they replace the ``stock_prices`` table in one transaction,
+stamped with the refresh time.
+
+When ``OMNIALLOC_PRICES_ENABLED`` is true, ``services.allocation.allocator`` reads
+them (``current_prices``) into ``Candidates.prices``: the single-order
+model then adds the price per unit it takes from a node.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter, defaultdict
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from omnialloc.geo.pins import locate
+from omnialloc.services.batch.reoptimize import snapshot
+from omnialloc.services.events import now
+from omnialloc.store.tables import order_lines, orders
+from omnialloc.store.tables_batch import stock_prices
+
+PIECES = 5
+
+
+def trailing_demand(ctx, days: int) -> tuple[dict[tuple[str, str], int], dict[str, str]]:
+    """Units ordered per (region, SKU) in the last ``days`` days, and each region's most frequent PIN."""
+    since = now() - timedelta(days=days)
+    q = (sa.select(orders.c.ship_pin, order_lines.c.sku, order_lines.c.qty, order_lines.c.cancelled_qty)
+         .join(order_lines, order_lines.c.order_id == orders.c.id).where(orders.c.created_at >= since))
+    demand: dict[tuple[str, str], int] = defaultdict(int)
+    pins: dict[str, Counter] = defaultdict(Counter)
+    with ctx.uow(readonly=True) as uow:
+        rows = uow.conn.execute(q).all()
+    for r in rows:
+        try:
+            region = locate(r.ship_pin).state_code
+        except Exception:  # an unknown PIN has no region; it cannot shape prices
+            continue
+        demand[(region, r.sku)] += r.qty - (r.cancelled_qty or 0)
+        pins[region][r.ship_pin] += 1
+    return dict(demand), {reg: c.most_common(1)[0][0] for reg, c in pins.items()}
+
+
+def refresh(ctx, *, trailing_days: int = 7, horizon_days: float = 1.0, time_limit: float = 300.0) -> dict:
+    from omnialloc.solvers.prices import opportunity_prices
+
+    t0 = time.perf_counter()
+    demand, region_pin = trailing_demand(ctx, trailing_days)
+    pen = ctx.settings.unfilled_penalty_paise
+    expected = 0
+
+    def add_expected(problem, add_lanes):
+        nonlocal expected
+        for (region, sku), qty in sorted(demand.items()):
+            units = math.ceil(qty * horizon_days / trailing_days)
+            if units <= 0:
+                continue
+            dest = locate(region_pin[region])
+            k = min(PIECES, units)
+            for i in range(k):
+                q = units // k + (1 if i < units % k else 0)
+                oid = f"exp:{region}:{sku}:{i}"
+                problem.add_order(oid, [("1", sku, q, 0, 0)], unfilled_penalty_paise_per_unit=pen)
+                add_lanes(oid, dest, cod=False, promised_days=None, weight_g=0)
+            expected += units
+
+    # prices weigh every unit alike, as before the batch protected confirmed orders: an order already
+    # allocated competes for stock at the same penalty as expected demand
+    snap = snapshot(ctx, extra_orders=add_expected, allow_unallocate=True, unallocate_weight=1)
+    d = snap.problem.compile()
+    prices = opportunity_prices(d, time_limit=time_limit)
+    at = now()
+    with ctx.uow() as uow:
+        uow.conn.execute(stock_prices.delete())
+        if prices.rows:
+            uow.conn.execute(stock_prices.insert(), [dict(node=n, sku=s, price_paise=p, computed_at=at)
+                                                     for n, s, p in prices.rows])
+        uow.commit()
+    return {"open_orders": len(snap.orders), "expected_units": expected, "regions": len(region_pin),
+            "prices": len(prices.rows), "lp_status": prices.lp_status, "computed_at": at.isoformat(),
+            "seconds": round(time.perf_counter() - t0, 2),
+            "top": sorted(prices.rows, key=lambda r: -r[2])[:10]}
+
+
+def current_prices(uow, skus) -> dict[tuple[str, str], int]:
+    """The published prices of these SKUs: (node, sku) -> paise per unit (absent = 0)."""
+    skus = list(skus)
+    if not skus:
+        return {}
+    q = sa.select(stock_prices.c.node, stock_prices.c.sku, stock_prices.c.price_paise).where(
+        stock_prices.c.sku.in_(skus))
+    return {(r.node, r.sku): int(r.price_paise) for r in uow.conn.execute(q)}

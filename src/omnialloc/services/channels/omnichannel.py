@@ -1,0 +1,112 @@
+"""Omnichannel: per-channel stock feeds and storefront order intake (Shopify, WooCommerce webhooks).
+
+Stock feed: a channel is fed by its ``feeding_nodes`` (empty = every active
+node that ships or offers pickup); per SKU the feed sums ATP over those nodes
+and holds back the channel's buffer (channels/feed.py). A feed carries a
+``cursor`` (the newest stock change it saw); asking with ``since=<cursor>``
+returns only SKUs whose stock changed at a feeding node after it. Quantities
+are absolute, so applying a feed twice is harmless; send a full feed now and
+then (e.g. nightly) to heal anything a client missed.
+
+Webhooks: the raw body is verified first (base64 HMAC-SHA256 with the
+channel's ``webhook_secret``), then mapped by the platform adapter and
+captured through ``services.orders.lifecycle.capture`` as the channel itself, so it
+is idempotent on (channel, their order id) and validated like any order. An
+unmappable payload (no PIN, a line without SKU, an unknown SKU) is a 422 and
+stores nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from omnialloc.channels import shopify, woocommerce
+from omnialloc.channels.feed import held_back, publishable
+from omnialloc.channels.signing import verify
+from omnialloc.domain.enums import Capability, Role
+from omnialloc.domain.errors import NotFound
+from omnialloc.services import paging
+from omnialloc.services.access import Principal
+from omnialloc.services.events import now
+from omnialloc.services.fulfilment.tracking import BadSignature
+
+ADAPTERS = {"shopify": shopify, "woocommerce": woocommerce}
+
+
+# ------------------------------------------------------------------ stock feed
+def feeding_nodes(uow, channel) -> list[str]:
+    active = [n for n in uow.nodes.list() if n.active]
+    if channel.feeding_nodes:
+        return sorted(n.code for n in active if n.code in channel.feeding_nodes)
+    return sorted(n.code for n in active if n.can(Capability.SHIP) or n.can(Capability.PICKUP_IN_STORE))
+
+
+def inventory_feed(ctx, principal: Principal, code: str, *, since: str | None = None) -> dict:
+    """What to publish to channel ``code``: per SKU the ATP of its nodes less the buffer."""
+    principal.require(Role.ADMIN, Role.ANALYST, Role.CHANNEL)
+    from omnialloc.store.tables import inventory as inv
+
+    after = paging.decode(ctx.settings.secret_key, "inventory-feed", since, (datetime,), field="since")[0] \
+        if since else None
+    with ctx.uow(readonly=True) as uow:
+        channel = uow.channels.get(code)
+        if channel is None or not principal.sees_channel(code):
+            raise NotFound(f"channel {code} not found")
+        nodes = feeding_nodes(uow, channel)
+        atp_row = sa.case((inv.c.on_hand - inv.c.reserved - inv.c.safety_stock > 0,
+                           inv.c.on_hand - inv.c.reserved - inv.c.safety_stock), else_=0)
+        q = (sa.select(inv.c.sku, sa.func.sum(atp_row).label("atp"), sa.func.max(inv.c.updated_at).label("changed"))
+             .where(inv.c.node.in_(nodes)).group_by(inv.c.sku).order_by(inv.c.sku))
+        if after is not None:
+            q = q.having(sa.func.max(inv.c.updated_at) > after)
+        rows = uow.conn.execute(q).all() if nodes else []
+        newest = uow.conn.execute(sa.select(sa.func.max(inv.c.updated_at)).where(inv.c.node.in_(nodes))).scalar() \
+            if nodes else None
+    items = []
+    for r in rows:
+        atp = int(r.atp or 0)
+        items.append({"sku": r.sku, "available": publishable(atp, channel.buffer_units, channel.buffer_percent),
+                      "atp": atp, "buffer": held_back(atp, channel.buffer_units, channel.buffer_percent)})
+    cursor_at = newest if newest is not None else after
+    if cursor_at is not None and cursor_at.tzinfo is None:
+        cursor_at = cursor_at.replace(tzinfo=UTC)
+    return {"channel": code, "generated_at": now(), "full": after is None, "since": since,
+            "cursor": paging.encode(ctx.settings.secret_key, "inventory-feed",
+                                    (max(cursor_at, after) if (cursor_at and after) else cursor_at,))
+            if cursor_at else None,
+            "buffer_units": channel.buffer_units, "buffer_percent": channel.buffer_percent,
+            "feeding_nodes": nodes, "items": items}
+
+
+def feed_csv(feed: dict) -> str:
+    lines = ["sku,available,atp,buffer"]
+    lines += [f"{i['sku']},{i['available']},{i['atp']},{i['buffer']}" for i in feed["items"]]
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------ order intake
+def verify_webhook(ctx, code: str, body: bytes, header: str | None, platform: str) -> None:
+    with ctx.uow(readonly=True) as uow:
+        channel = uow.channels.get(code)
+        secret = uow.channels.webhook_secret(code) if channel is not None else None
+    if channel is None or not channel.active:
+        raise NotFound(f"channel {code} not found")
+    if not secret:
+        raise BadSignature(f"channel {code} has no webhook secret configured; an admin must set one "
+                           f"(omnialloc channels secret {code})")
+    header_name = ADAPTERS[platform].SIGNATURE_HEADER
+    if not verify(secret, body, header):
+        raise BadSignature(f"the {header_name} header does not match the body (base64 HMAC-SHA256 of the raw "
+                           "body with the channel's webhook secret)")
+
+
+def intake(ctx, code: str, platform: str, payload: dict) -> tuple[dict, bool]:
+    """Map a verified storefront order payload (the parsed body) and capture it as channel ``code``.
+    Returns (order view, created)."""
+    from omnialloc.services.orders.lifecycle import capture
+
+    order_body = ADAPTERS[platform].to_order(payload, code)
+    principal = Principal(name=f"{platform}-webhook", role=Role.CHANNEL, channel=code)
+    return capture(ctx, principal, order_body)

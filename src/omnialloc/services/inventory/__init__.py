@@ -1,0 +1,1 @@
+"""Stock: positions and adjustments, bulk stock imports and their change history, transfers between nodes."""

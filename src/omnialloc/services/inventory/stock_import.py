@@ -1,0 +1,406 @@
+"""Bulk stock import from a CSV file: validate everything first, then apply all of it or nothing.
+
+File format (header required, extra columns refused so a typo never drops data)::
+
+    node,sku,qty[,safety_stock]
+
+``node`` may be left out when the import is for one node (``node=...``); the
+quantity column may also be called ``on_hand`` (snapshot) or ``delta``.
+
+Modes:
+
+* ``snapshot``: the file is the full count of the nodes it covers (the given
+  ``node``, else every node named in the file): listed rows get ``on_hand =
+  qty``; rows of those nodes that are *not* listed are counted as zero.
+* ``delta``: ``on_hand += qty`` per row (negative numbers take stock out).
+
+Validation, in two passes, reports every problem with its CSV line number
+(the header is line 1) before anything is written:
+
+1. the file alone (pandas, vectorised): missing columns, unknown node or SKU
+   (a node key only knows its own node), quantities that are not whole
+   numbers, negative counts in a snapshot, duplicate (node, SKU) rows;
+2. against the stock, inside the write transaction (on a staging table):
+   results below zero or below the units already reserved. The rows are
+   applied under a savepoint (``UPDATE ... FROM`` the staging table, then
+   ``INSERT`` of new rows); the inventory CHECK constraints refuse a bad
+   result, and only then does a report query name every offending line.
+
+All in one transaction, so a failure anywhere leaves the stock exactly as it
+was. Staging uses ``COPY`` on PostgreSQL and chunked
+``executemany`` on SQLite; one ``inventory`` event records the import. Every
+position whose ``on_hand`` or safety stock the import changes (new, updated, or
+zeroed by a snapshot) gets a before/after row in ``inventory_import_changes``,
+written set-based from the staging table under the same savepoint as the apply,
+so the what-if replay can undo and redo the import (not for dry runs). Stock
+that went up retries backordered orders after the commit.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from omnialloc.domain.enums import Role
+from omnialloc.domain.errors import FieldError, NotFound, ValidationFailed
+from omnialloc.services.access import Principal
+from omnialloc.services.events import now, record
+
+MODES = ("snapshot", "delta")
+QTY_ALIASES = ("qty", "on_hand", "delta", "quantity")
+MAX_QTY = 10**9
+MAX_REPORTED = 1000
+_CHUNK = 50_000
+
+
+@dataclass
+class RowError:
+    row: int          # CSV line number; 0 for the file as a whole
+    column: str
+    value: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "value": self.value, "message": self.message}
+
+
+@dataclass
+class ImportReport:
+    mode: str
+    rows: int = 0
+    updated: int = 0
+    inserted: int = 0
+    unchanged: int = 0
+    zeroed: int = 0
+    changes: int = 0   # positions whose on_hand or safety stock changed (rows in inventory_import_changes)
+    nodes: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    backorder_retries_queued: int = 0  # SKUs whose waiting orders the backorder worker will retry
+    import_id: str = ""
+    seconds: dict = field(default_factory=dict)  # per phase: parse, stage, apply
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+class ImportRejected(ValidationFailed):
+    """422 with the row-by-row report; nothing was applied."""
+
+    def __init__(self, errors: list[RowError], total: int | None = None):
+        total = len(errors) if total is None else total
+        self.rows = errors[:MAX_REPORTED]
+        first = errors[0]
+        where = f"line {first.row}" if first.row else "the file"
+        super().__init__(
+            f"nothing was imported: {total} problem(s), first at {where}: {first.message}"
+            + (f" (showing the first {MAX_REPORTED})" if total > MAX_REPORTED else ""),
+            field_errors=[FieldError(f"rows.{e.row}.{e.column}" if e.row else e.column,
+                                     f"{e.message} (got {e.value!r})" if e.value else e.message)
+                          for e in self.rows])
+
+
+# ------------------------------------------------------------------ pass 1: the file
+def parse(data: bytes | str, *, mode: str, node: str | None, known_nodes: set[str], known_skus: set[str]):
+    """The validated rows as a DataFrame (line, node, sku, qty, safety); raises ImportRejected."""
+    import pandas as pd
+
+    if mode not in MODES:
+        raise ValidationFailed(f"mode must be one of {', '.join(MODES)}", field_errors=[FieldError("mode", "unknown mode")])
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ImportRejected([RowError(0, "file", "", "the file is not UTF-8 text")]) from None
+    if not data.strip():
+        raise ImportRejected([RowError(0, "file", "", "the file is empty; a header line node,sku,qty is required")])
+    try:
+        df = pd.read_csv(io.StringIO(data), dtype=str, keep_default_na=False, skipinitialspace=True,
+                         engine="c", on_bad_lines="error")
+    except Exception as exc:  # noqa: BLE001 - any parser failure is a file the caller must fix
+        raise ImportRejected([RowError(0, "file", "", f"not a readable CSV file: {str(exc).strip()[:200]}")]) from None
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    errors: list[RowError] = []
+    qty_cols = [c for c in QTY_ALIASES if c in df.columns]
+    allowed = {"node", "sku", "safety_stock", *QTY_ALIASES}
+    for c in df.columns:
+        if c not in allowed:
+            errors.append(RowError(0, c, "", f"unknown column {c!r} (expected node, sku, qty, safety_stock)"))
+    if "sku" not in df.columns:
+        errors.append(RowError(0, "sku", "", "missing column 'sku'"))
+    if len(qty_cols) != 1:
+        errors.append(RowError(0, "qty", "", "exactly one quantity column is needed: qty (or on_hand / delta)"))
+    if "node" not in df.columns and node is None:
+        errors.append(RowError(0, "node", "", "missing column 'node' (or import for one node)"))
+    if len(set(df.columns)) != len(df.columns):
+        errors.append(RowError(0, "file", "", "a column name appears twice"))
+    if errors:
+        raise ImportRejected(errors)
+    if df.empty:
+        raise ImportRejected([RowError(0, "file", "", "the file has a header but no rows")])
+
+    out = pd.DataFrame({"line": pd.RangeIndex(2, len(df) + 2)})
+    out["sku"] = df["sku"].str.strip().to_numpy()
+    if "node" in df.columns:
+        out["node"] = df["node"].str.strip().to_numpy()
+        if node is not None:  # a one-node import: an empty node cell means that node
+            out.loc[out["node"] == "", "node"] = node
+    else:
+        out["node"] = node
+    raw_qty = df[qty_cols[0]].str.strip()
+
+    def flag(mask, column: str, values, message: str) -> None:
+        if mask.any():
+            for line, value in zip(out["line"][mask].tolist(), values[mask].tolist()):
+                errors.append(RowError(int(line), column, str(value), message))
+
+    flag(out["node"] == "", "node", out["node"], "node is empty")
+    if node is not None:
+        flag((out["node"] != node) & (out["node"] != ""), "node", out["node"],
+             f"this import is for node {node} only")
+    flag((out["node"] != "") & ~out["node"].isin(known_nodes) & ((out["node"] == node) if node else True),
+         "node", out["node"], "unknown node")
+    flag(out["sku"] == "", "sku", out["sku"], "sku is empty")
+    flag((out["sku"] != "") & ~out["sku"].isin(known_skus), "sku", out["sku"], "unknown SKU")
+
+    whole = raw_qty.str.fullmatch(r"[+-]?\d{1,10}(\.0*)?")
+    flag(~whole, "qty", raw_qty, "quantity must be a whole number")
+    qty = pd.to_numeric(raw_qty.where(whole, "0"), errors="coerce").fillna(0).astype("int64")
+    flag(whole & (qty.abs() > MAX_QTY), "qty", raw_qty, f"quantity beyond {MAX_QTY:,}")
+    if mode == "snapshot":
+        flag(whole & (qty < 0), "qty", raw_qty, "a stock count cannot be negative")
+    out["qty"] = qty.to_numpy()
+
+    if "safety_stock" in df.columns:
+        raw_safety = df["safety_stock"].str.strip()
+        given = raw_safety != ""
+        ok = raw_safety.str.fullmatch(r"\+?\d{1,10}(\.0*)?")
+        flag(given & ~ok, "safety_stock", raw_safety, "safety stock must be a whole number >= 0 (or empty)")
+        safety = pd.to_numeric(raw_safety.where(given & ok, "-1"), errors="coerce").fillna(-1).astype("int64")
+        flag(given & ok & (safety > MAX_QTY), "safety_stock", raw_safety, f"safety stock beyond {MAX_QTY:,}")
+        out["safety"] = safety.to_numpy()  # -1: keep the current value
+    else:
+        out["safety"] = -1
+
+    dup = out.duplicated(["node", "sku"], keep="first")
+    if dup.any():
+        first_line = out[out.duplicated(["node", "sku"], keep=False)].groupby(["node", "sku"])["line"].transform("min")
+        for line, nd, sk in zip(out["line"][dup].tolist(), out["node"][dup].tolist(), out["sku"][dup].tolist()):
+            errors.append(RowError(int(line), "sku", f"{nd},{sk}",
+                                   f"duplicate row: {nd}/{sk} already appears on line {int(first_line[line - 2])}"))
+    if errors:
+        errors.sort(key=lambda e: (e.row, e.column))
+        raise ImportRejected(errors)
+    return out
+
+
+# ------------------------------------------------------------------ pass 2 + apply
+def import_stock(ctx, principal: Principal, data: bytes | str, *, mode: str, node: str | None = None,
+                 dry_run: bool = False, source: str = "api") -> dict:
+    """Validate and apply a stock file atomically; returns the report (``ImportReport.as_dict``)."""
+    principal.require(Role.ADMIN, Role.NODE)
+    if principal.role == Role.NODE:
+        if node is not None and node != principal.node:
+            raise NotFound(f"node {node} not found")
+        node = principal.node
+    from omnialloc.store.tables import nodes as nodes_t
+    from omnialloc.store.tables import skus as skus_t
+
+    import time
+
+    clock = time.perf_counter()
+    with ctx.uow(readonly=True) as uow:
+        if node is not None and uow.nodes.get(node) is None:
+            raise NotFound(f"node {node} not found")
+        known_nodes = {node} if principal.role == Role.NODE else set(
+            uow.conn.execute(sa.select(nodes_t.c.code)).scalars())
+        known_skus = set(uow.conn.execute(sa.select(skus_t.c.code)).scalars())
+    df = parse(data, mode=mode, node=node, known_nodes=known_nodes, known_skus=known_skus)
+    del known_skus
+    report = ImportReport(mode=mode, rows=len(df), nodes=sorted(df["node"].unique().tolist()), dry_run=dry_run,
+                          import_id="imp_" + secrets.token_hex(6))
+    scope = [node] if node is not None else report.nodes
+    report.seconds["parse"] = round(time.perf_counter() - clock, 2)
+    with ctx.uow() as uow:
+        clock = time.perf_counter()
+        stage = _Stage(uow.conn)
+        stage.load(df)
+        del df
+        report.seconds["stage"] = round(time.perf_counter() - clock, 2)
+        clock = time.perf_counter()
+        increased = stage.increased_waiting(mode)
+        # Apply under a savepoint: the CHECK constraints (on_hand >= 0, reserved <= on_hand) refuse any bad
+        # row, and only then is the (slower) per-row report query run. A dry run applies too (so its counts
+        # are exact) and then rolls back.
+        savepoint = uow.conn.begin_nested()
+        try:
+            if not dry_run:
+                report.changes = stage.record_changes(mode, scope, report.import_id)
+            report.updated, report.inserted, report.zeroed = stage.apply(mode, scope)
+            savepoint.commit()
+        except sa.exc.IntegrityError:
+            savepoint.rollback()
+            problems, total = stage.check(mode, scope)
+            if not problems:
+                raise
+            raise ImportRejected(problems, total) from None
+        report.unchanged = report.rows - report.updated - report.inserted
+        if not dry_run:
+            record(uow, "inventory", report.import_id, "imported", principal.actor,
+                   reason=f"{mode} import of {report.rows} row(s) via {source}", mode=mode, rows=report.rows,
+                   updated=report.updated, inserted=report.inserted, zeroed=report.zeroed,
+                   changes=report.changes, nodes=report.nodes[:50])
+        stage.drop()
+        if dry_run:
+            uow.rollback()
+        else:
+            from omnialloc.services.orders.backorders import enqueue  # waiting orders get it from the backorder worker
+
+            report.backorder_retries_queued = enqueue(uow, increased, "receipt")
+            uow.commit()
+        report.seconds["apply"] = round(time.perf_counter() - clock, 2)
+    return report.as_dict()
+
+
+class _Stage:
+    """A temporary staging table of the validated rows, on the write transaction's connection."""
+
+    NAME = "stock_import_stage"
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.pg = conn.dialect.name == "postgresql"
+
+    def load(self, df) -> None:
+        c = self.conn
+        if self.pg:
+            # Hash joins of 1M staged rows against the stock stay in memory instead of spilling in batches
+            # (the default work_mem is 4 MB); LOCAL: this transaction only.
+            c.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+            # No key: pass 1 already refused duplicate rows, and the joins below are hash joins.
+            c.exec_driver_sql(f"CREATE TEMP TABLE {self.NAME} (line integer NOT NULL, node varchar(64) NOT NULL, "
+                              "sku varchar(64) NOT NULL, qty bigint NOT NULL, safety bigint NOT NULL) ON COMMIT DROP")
+            raw = c.connection.driver_connection
+            cols = ["line", "node", "sku", "qty", "safety"]
+            with raw.cursor() as cur:
+                with cur.copy(f"COPY {self.NAME} (line, node, sku, qty, safety) FROM STDIN (FORMAT csv)") as copy:
+                    for start in range(0, len(df), _CHUNK * 4):
+                        copy.write(df.iloc[start:start + _CHUNK * 4][cols].to_csv(header=False, index=False))
+            c.exec_driver_sql(f"ANALYZE {self.NAME}")
+        else:
+            c.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{self.NAME}")
+            c.exec_driver_sql(f"CREATE TEMP TABLE {self.NAME} (line INTEGER NOT NULL, node TEXT NOT NULL, "
+                              "sku TEXT NOT NULL, qty INTEGER NOT NULL, safety INTEGER NOT NULL, "
+                              "PRIMARY KEY (node, sku)) WITHOUT ROWID")
+            raw = c.connection.driver_connection
+            cur = raw.cursor()
+            sql = f"INSERT INTO temp.{self.NAME} (line, node, sku, qty, safety) VALUES (?, ?, ?, ?, ?)"
+            lines, nodes, skus, qtys, safeties = (df[k].tolist() for k in ("line", "node", "sku", "qty", "safety"))
+            for start in range(0, len(lines), _CHUNK):
+                end = start + _CHUNK
+                cur.executemany(sql, zip(lines[start:end], nodes[start:end], skus[start:end], qtys[start:end],
+                                         safeties[start:end]))
+            cur.close()
+
+    def _t(self) -> str:
+        return self.NAME if self.pg else f"temp.{self.NAME}"
+
+    def check(self, mode: str, scope: list[str]) -> tuple[list[RowError], int]:
+        s = self._t()
+        new = "s.qty" if mode == "snapshot" else "COALESCE(i.on_hand, 0) + s.qty"
+        where = f"({new}) < COALESCE(i.reserved, 0) OR ({new}) < 0"
+        sql = (f"SELECT s.line, s.node, s.sku, s.qty, COALESCE(i.on_hand, 0) AS on_hand, "
+               f"COALESCE(i.reserved, 0) AS reserved FROM {s} s LEFT JOIN inventory i "
+               f"ON i.node = s.node AND i.sku = s.sku WHERE {where} ORDER BY s.line LIMIT {MAX_REPORTED}")
+        errors = []
+        for r in self.conn.exec_driver_sql(sql):
+            result = r.qty if mode == "snapshot" else r.on_hand + r.qty
+            why = ("below zero" if result < 0 else f"below the {r.reserved} unit(s) reserved for open orders")
+            errors.append(RowError(int(r.line), "qty", str(r.qty),
+                                   f"{r.node}/{r.sku} would end at {result} on hand ({why}; now {r.on_hand})"))
+        total = len(errors)
+        if total == MAX_REPORTED:
+            total = self.conn.exec_driver_sql(
+                f"SELECT count(*) FROM {s} s LEFT JOIN inventory i ON i.node = s.node AND i.sku = s.sku "
+                f"WHERE {where}").scalar_one()
+        if mode == "snapshot" and len(errors) < MAX_REPORTED:
+            for r in self.conn.execute(sa.text(
+                    f"SELECT i.node, i.sku, i.reserved FROM inventory i WHERE i.node IN :scope AND i.reserved > 0 "
+                    f"AND NOT EXISTS (SELECT 1 FROM {s} s WHERE s.node = i.node AND s.sku = i.sku) "
+                    f"ORDER BY i.node, i.sku LIMIT {MAX_REPORTED - len(errors)}")
+                    .bindparams(sa.bindparam("scope", expanding=True)), {"scope": scope}):
+                errors.append(RowError(0, f"{r.node}/{r.sku}", "",
+                                       f"{r.node}/{r.sku} is missing from the snapshot, which counts it as 0, but "
+                                       f"{r.reserved} unit(s) are reserved there; list it with its real count"))
+                total += 1
+        return errors, total
+
+    def increased_waiting(self, mode: str) -> set[str]:
+        """SKUs whose stock goes up and that a backordered order is waiting for (usually none)."""
+        waiting = self.conn.exec_driver_sql(
+            "SELECT DISTINCT l.sku FROM order_lines l JOIN orders o ON o.id = l.order_id "
+            "WHERE o.status = 'BACKORDERED'").scalars().all()
+        if not waiting:
+            return set()
+        s = self._t()
+        grew = "s.qty > 0" if mode == "delta" else "s.qty > COALESCE(i.on_hand, 0)"
+        return set(self.conn.execute(sa.text(
+            f"SELECT DISTINCT s.sku FROM {s} s LEFT JOIN inventory i ON i.node = s.node AND i.sku = s.sku "
+            f"WHERE {grew} AND s.sku IN :skus").bindparams(sa.bindparam("skus", expanding=True)),
+            {"skus": list(waiting)}).scalars())
+
+    def record_changes(self, mode: str, scope: list[str], import_id: str) -> int:
+        """Write each position's on_hand / safety stock before and after this import into
+        ``inventory_import_changes`` (only positions that change), read from the stock as it is
+        before ``apply``; the same transaction, so both land or neither does."""
+        s = self._t()
+        new = "s.qty" if mode == "snapshot" else "COALESCE(i.on_hand, 0) + s.qty"
+        cols = "(import_id, node, sku, on_hand_before, on_hand_after, safety_before, safety_after)"
+        # One left join covers updated and new positions (a new one was 0 / 0 before).
+        written = self.conn.execute(sa.text(
+            f"INSERT INTO inventory_import_changes {cols} "
+            f"SELECT :id, node, sku, ob, oa, sb, sf FROM (SELECT s.node AS node, s.sku AS sku, "
+            f"COALESCE(i.on_hand, 0) AS ob, {new} AS oa, COALESCE(i.safety_stock, 0) AS sb, "
+            f"CASE WHEN s.safety >= 0 THEN s.safety ELSE COALESCE(i.safety_stock, 0) END AS sf "
+            f"FROM {s} s LEFT JOIN inventory i ON i.node = s.node AND i.sku = s.sku) c "
+            f"WHERE oa <> ob OR sf <> sb"), {"id": import_id}).rowcount
+        if mode == "snapshot":  # positions of the covered nodes missing from the file go to 0
+            written += self.conn.execute(sa.text(
+                f"INSERT INTO inventory_import_changes {cols} "
+                f"SELECT :id, i.node, i.sku, i.on_hand, 0, i.safety_stock, i.safety_stock FROM inventory i "
+                f"WHERE i.node IN :scope AND i.on_hand <> 0 "
+                f"AND NOT EXISTS (SELECT 1 FROM {s} s WHERE s.node = i.node AND s.sku = i.sku)")
+                .bindparams(sa.bindparam("scope", expanding=True)), {"id": import_id, "scope": scope}).rowcount
+        return written
+
+    def apply(self, mode: str, scope: list[str]) -> tuple[int, int, int]:
+        s = self._t()
+        at = now()
+        zeroed = 0
+        if mode == "snapshot":
+            zeroed = self.conn.execute(sa.text(
+                f"UPDATE inventory SET on_hand = 0, updated_at = :at WHERE node IN :scope AND on_hand <> 0 "
+                f"AND NOT EXISTS (SELECT 1 FROM {s} s WHERE s.node = inventory.node AND s.sku = inventory.sku)")
+                .bindparams(sa.bindparam("scope", expanding=True)), {"at": at, "scope": scope}).rowcount
+            new = "s.qty"
+            changed = "(inventory.on_hand <> s.qty OR (s.safety >= 0 AND inventory.safety_stock <> s.safety))"
+        else:
+            new = "inventory.on_hand + s.qty"
+            changed = "(s.qty <> 0 OR (s.safety >= 0 AND inventory.safety_stock <> s.safety))"
+        updated = self.conn.execute(sa.text(
+            f"UPDATE inventory SET on_hand = {new}, "
+            f"safety_stock = CASE WHEN s.safety >= 0 THEN s.safety ELSE inventory.safety_stock END, "
+            f"updated_at = :at FROM {s} s WHERE inventory.node = s.node AND inventory.sku = s.sku AND {changed}"),
+            {"at": at}).rowcount
+        inserted = self.conn.execute(sa.text(
+            f"INSERT INTO inventory (node, sku, on_hand, reserved, safety_stock, updated_at) "
+            f"SELECT s.node, s.sku, s.qty, 0, CASE WHEN s.safety >= 0 THEN s.safety ELSE 0 END, :at FROM {s} s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM inventory i WHERE i.node = s.node AND i.sku = s.sku)"),
+            {"at": at}).rowcount
+        return updated, inserted, zeroed
+
+    def drop(self) -> None:
+        if not self.pg:  # PostgreSQL drops it at commit/rollback (ON COMMIT DROP)
+            self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{self.NAME}")

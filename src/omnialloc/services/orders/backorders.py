@@ -1,0 +1,291 @@
+"""Backorder retries: when stock becomes allocatable, waiting orders get it, most urgent first.
+
+Why a queue: a receipt (``POST /inventory/adjustments``, a stock import, a transfer
+receipt, a return restock, a completed work order) or a released reservation (a
+cancel, a rejection, a hold, an expired pickup) must answer as soon as its own
+change is stored, and succeed if and only if that change committed. Retrying
+hundreds of backorders in the request made receipts slow and let an unrelated
+order's refusal turn a stored receipt into an error. So each such change calls
+:func:`enqueue` in its own transaction: one ``backorder_jobs`` row per SKU (see
+``store/tables_backorders.py``), committed or rolled back with the change. An
+order that starts waiting enqueues its SKUs too, so stock freed while it was
+being planned is not missed.
+
+Who runs the retries: ``omnialloc notify-worker`` (which ``make run`` starts beside
+the API) runs :func:`run_worker` in a thread next to the notification outbox,
+unless started with ``--no-backorders``; any number of workers may run (rows are
+claimed with ``FOR UPDATE SKIP LOCKED``, SQLite serialises claimers, and one worker
+at a time holds a SKU, so its orders are served in order). A worker also queues
+every SKU with waiting orders every ``OMNIALLOC_BACKORDER_SWEEP_SECONDS``, for what no
+stock change announces (a node's daily capacity freed at midnight).
+``drain`` runs everything queued now (tests, scripts).
+
+Order of service (:func:`urgency`): higher ``priority`` first, then the earlier
+promise date (captured at + ``promised_days``; orders without a promise after those
+with one), then the older order. An order is allocated whole or not at all (as
+at capture): one that the stock cannot complete is skipped, and the stock goes to
+the next order it does complete. Before solving, an order is checked against the
+network's available-to-promise per SKU (its store's, for a pickup); that check is
+necessary, not sufficient (exclusions, capacity and serviceability are the
+solver's), so after ``MISSES_PER_SKU`` orders in a row fail to use a SKU's stock
+the pass stops trying that SKU (the next change or sweep tries again). A retry
+that still cannot allocate writes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from omnialloc.store.repositories.backorders import BackorderJobRepository
+
+log = logging.getLogger("omnialloc.backorders")
+
+ACTOR = "system:backorders"
+#: Orders in a row that may fail to use a SKU's stock before a pass gives up on that SKU.
+MISSES_PER_SKU = 25
+
+
+def enqueue(uow, skus: Iterable[str], reason: str) -> int:
+    """Queue a retry of the orders waiting for ``skus``, in the caller's transaction. Returns the rows written."""
+    return BackorderJobRepository(uow.conn).add(skus, reason)
+
+
+def urgency(candidate) -> tuple:
+    """Sort key of a waiting order: priority (high first), promise date (early first, none last), age, id."""
+    promised = (candidate.created_at + timedelta(days=candidate.promised_days)
+                if candidate.promised_days is not None else None)
+    return (-candidate.priority, promised is None, promised or candidate.created_at, candidate.created_at,
+            candidate.order_id)
+
+
+@dataclass
+class RetryTally:
+    jobs: int = 0           # queue rows handled
+    skus: int = 0           # SKUs with stock to give
+    tried: int = 0          # orders solved
+    allocated: int = 0
+    skipped: int = 0        # orders the available stock could not complete (not solved)
+    allocated_ids: list[str] = field(default_factory=list)
+
+    def add(self, other: "RetryTally", *, ids: bool = True) -> None:
+        """Add ``other``'s counts (and its allocated order ids, unless ``ids`` is False: a long-running
+        worker keeps counts only)."""
+        for name in ("jobs", "skus", "tried", "allocated", "skipped"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        if ids:
+            self.allocated_ids += other.allocated_ids
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in ("jobs", "skus", "tried", "allocated", "skipped")}
+
+
+def retry(ctx, skus: Iterable[str], actor: str = ACTOR) -> RetryTally:
+    """Allocate waiting orders that want any of ``skus``, most urgent first, while those SKUs have stock."""
+    from omnialloc.domain.errors import DomainError
+    from omnialloc.services.orders.lifecycle import allocate
+
+    tally = RetryTally()
+    skus = set(skus)
+    if not skus:
+        return tally
+    with ctx.uow(readonly=True) as uow:
+        atp = uow.inventory.atp_for(sorted(skus))
+        total = _totals(atp)
+        giving = {s for s in skus if total.get(s, 0) > 0}
+        candidates = uow.orders.backorder_candidates(giving) if giving else []
+        others = {s for c in candidates for s in c.waiting} - skus
+        if others:
+            atp.update(uow.inventory.atp_for(sorted(others)))
+            total = _totals(atp)
+    tally.skus = len(giving)
+    misses: dict[str, int] = defaultdict(int)
+    ordered = sorted(candidates, key=urgency)
+    held = _Prefetch(ctx, ordered)
+    for c in ordered:
+        if not any(total.get(s, 0) > 0 and misses[s] < MISSES_PER_SKU for s in giving):
+            break
+        if not _could_complete(c, atp, total) or all(misses[s] >= MISSES_PER_SKU for s in c.waiting if s in giving):
+            tally.skipped += 1
+            continue
+        tally.tried += 1
+        try:
+            outcome = allocate(ctx, c.order_id, actor, event_type="allocated_from_backorder", quiet=True,
+                               held=held.get(c))
+        except DomainError as exc:  # cancelled, held or allocated by someone else since the candidates were read
+            log.info("backorder retry of %s skipped: %s", c.order_id, exc.detail)
+            continue
+        if outcome is not None and outcome.shipments:  # shipments planned: the order's units are placed
+            tally.allocated += 1
+            tally.allocated_ids.append(c.order_id)
+            for shipment in outcome.held:
+                if shipment.id in outcome.shipments:
+                    for line in shipment.lines:
+                        atp[(shipment.node, line.sku)] = atp.get((shipment.node, line.sku), 0) - line.qty
+                        total[line.sku] = total.get(line.sku, 0) - line.qty
+            for s in c.waiting:
+                misses[s] = 0
+        else:
+            for s in c.waiting:
+                misses[s] += 1
+    return tally
+
+
+class _Prefetch:
+    """The stored orders of fresh candidates (no shipments, no exclusions), read ahead in chunks: with the
+    order and its version in hand, ``allocate`` locks the row and, when the version still matches, reads
+    nothing else of it (a third of an allocation's round trips)."""
+
+    CHUNK = 32
+
+    def __init__(self, ctx, ordered: list):
+        self.ctx, self.ordered, self.orders = ctx, ordered, {}
+        self.position = {c.order_id: i for i, c in enumerate(ordered)}
+
+    def get(self, candidate):
+        if not candidate.fresh or candidate.version is None:
+            return None
+        if candidate.order_id not in self.orders:
+            start = self.position[candidate.order_id]
+            ids = [c.order_id for c in self.ordered[start:start + self.CHUNK] if c.fresh]
+            with self.ctx.uow(readonly=True) as uow:
+                self.orders.update(uow.orders.get_many(ids))
+        order = self.orders.pop(candidate.order_id, None)
+        return None if order is None else (order, candidate.version)
+
+
+def _totals(atp: dict[tuple[str, str], int]) -> dict[str, int]:
+    total: dict[str, int] = defaultdict(int)
+    for (_node, sku), units in atp.items():
+        total[sku] += max(0, units)
+    return total
+
+
+def _could_complete(candidate, atp, total) -> bool:
+    if candidate.pickup_node is not None:
+        return all(atp.get((candidate.pickup_node, s), 0) >= q for s, q in candidate.waiting.items())
+    return all(total.get(s, 0) >= q for s, q in candidate.waiting.items())
+
+
+# ------------------------------------------------------------------ the worker
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def run_once(ctx, worker: str | None = None, *, limit: int | None = None) -> RetryTally:
+    """Claim one batch of queued SKUs, retry their waiting orders, delete the batch. Returns the tally."""
+    from omnialloc.services.events import now
+
+    s = ctx.settings
+    worker = worker or new_worker_id()
+    at = now()
+    with ctx.uow() as uow:
+        claimed = BackorderJobRepository(uow.conn).claim(
+            worker, now=at, stale_before=at - timedelta(seconds=s.backorder_lease_seconds),
+            limit=limit or s.backorder_batch_size)
+        uow.commit()
+    if not claimed:
+        return RetryTally()
+    tally = retry(ctx, {sku for _id, sku in claimed})
+    tally.jobs = len(claimed)
+    with ctx.uow() as uow:
+        BackorderJobRepository(uow.conn).finish([i for i, _sku in claimed], worker)
+        uow.commit()
+    if tally.allocated:
+        log.info("backorders: %d order(s) allocated (%d tried) for %d SKU(s)", tally.allocated, tally.tried,
+                 tally.skus)
+    return tally
+
+
+def drain(ctx, *, max_batches: int = 10_000) -> RetryTally:
+    """Run batches until the queue is empty (tests, scripts, ``--once`` style callers)."""
+    total = RetryTally()
+    worker = new_worker_id()
+    for _ in range(max_batches):
+        tally = run_once(ctx, worker)
+        if not tally.jobs:
+            break
+        total.add(tally)
+    return total
+
+
+def sweep(ctx) -> int:
+    """Queue a retry of every SKU some order waits for (what no stock change announces, e.g. a node's
+    capacity freed overnight); the queue serves it like any other. Returns the rows queued."""
+    with ctx.uow() as uow:
+        queued = enqueue(uow, uow.orders.waiting_skus(), "sweep")
+        uow.commit()
+    return queued
+
+
+def pending(ctx) -> int:
+    with ctx.uow(readonly=True) as uow:
+        return BackorderJobRepository(uow.conn).pending()
+
+
+def run_worker(ctx, stop, *, poll_seconds: float | None = None, threads: int | None = None) -> RetryTally:
+    """Retry queued backorders until ``stop`` (a ``threading.Event``) is set, in ``threads`` threads
+    (``OMNIALLOC_BACKORDER_THREADS``; each claims its own SKUs, and an allocation mostly waits on the
+    database); queue a sweep now and then. Returns the tally of all threads."""
+    import threading
+
+    s = ctx.settings
+    total, lock = RetryTally(), threading.Lock()
+    _warm(ctx)
+
+    def loop(sweeper: bool) -> None:
+        tally = _loop(ctx, stop, poll_seconds, sweeper)
+        with lock:
+            total.add(tally, ids=False)
+
+    n = max(1, s.backorder_threads if threads is None else threads)
+    helpers = [threading.Thread(target=loop, args=(False,), name=f"backorders-{i + 1}", daemon=True)
+               for i in range(1, n)]
+    for t in helpers:
+        t.start()
+    loop(True)
+    for t in helpers:
+        t.join()
+    return total
+
+
+def _warm(ctx) -> None:
+    """Load the network (nodes, lanes, carriers) once at start, so the first stock to arrive after a
+    restart is not the one that waits for it."""
+    from omnialloc.services.network.cache import network
+
+    try:
+        with ctx.uow(readonly=True) as uow:
+            network(uow)
+    except Exception:  # noqa: BLE001 - the database may be away at start: the passes retry on their own
+        log.warning("backorders: could not preload the network; the first pass will", exc_info=True)
+
+
+def _loop(ctx, stop, poll_seconds: float | None, sweeper: bool) -> RetryTally:
+    """One retry thread. A failing pass (the database away) is logged and retried after the poll interval:
+    the rows it claimed are claimed again once their lease runs out."""
+    s = ctx.settings
+    poll = s.backorder_poll_ms / 1000 if poll_seconds is None else poll_seconds
+    worker = new_worker_id()
+    total = RetryTally()
+    next_sweep = time.monotonic() + s.backorder_sweep_seconds
+    while not stop.is_set():
+        tally = RetryTally()
+        try:
+            if sweeper and time.monotonic() >= next_sweep:
+                sweep(ctx)
+                next_sweep = time.monotonic() + s.backorder_sweep_seconds
+            tally = run_once(ctx, worker)
+            total.add(tally, ids=False)
+        except Exception:  # noqa: BLE001 - keep the worker alive; the claim's lease makes the work come back
+            log.exception("backorder retry pass failed; trying again in %.1f s", poll)
+        if not tally.jobs:
+            stop.wait(poll)
+    return total

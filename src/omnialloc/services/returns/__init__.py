@@ -1,0 +1,1 @@
+"""Returns and reverse logistics: RMAs, grading and disposition, refunds and store credit, work orders."""

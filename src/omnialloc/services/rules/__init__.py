@@ -1,0 +1,1 @@
+"""Business rules: managing them (admin) and running them at order time (runtime)."""
