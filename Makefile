@@ -27,7 +27,10 @@ run: install
 	$(OMNI) load-demo
 	@$(OMNI) banner --host $(HOST) --port $(PORT)
 	@# The notification worker runs beside the API and also allocates backorders when stock arrives or is
-	@# released (the retry queue); with no SMTP relay configured, e-mails go to the log.
+	@# released (the retry queue); with no SMTP relay configured, e-mails go to the log. Both write their
+	@# Prometheus samples to one fresh folder, so /metrics shows the API's workers and the worker together.
+	rm -rf var/metrics && mkdir -p var/metrics
+	export PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/var/metrics; \
 	OMNIALLOC_EMAIL_PROVIDER=$${OMNIALLOC_EMAIL_PROVIDER:-log} $(OMNI) notify-worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(OMNI) serve --host $(HOST) --port $(PORT) --workers $(WORKERS) --threads $(THREADS) --access-log

@@ -198,7 +198,7 @@ def replay(ctx, since: dt.datetime, strategy: str, *, limit: int | None = None,
     weights = weights or Weights()
     settings = ctx.settings
     if weights.split_penalty_paise is not None:
-        settings = dataclasses.replace(settings, split_penalty_paise=weights.split_penalty_paise)
+        settings = settings.replace(split_penalty_paise=weights.split_penalty_paise)
 
     with ctx.uow(readonly=True) as uow:
         net = network(uow, fresh=True)

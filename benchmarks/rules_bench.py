@@ -40,10 +40,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from omnialloc.geo.pins import locate
+from omnialloc.network_files import packaged_data_dir
 from omnialloc.rules import Catalog, NodeInfo, OrderInput, RuleSet, RuleSpec, build_facts, compile_rule
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "data"
+DATA = packaged_data_dir()
 BUDGET_P99_MS = 0.5
 
 SOUTH = '["TN", "KL", "KA", "AP", "TS", "PY"]'

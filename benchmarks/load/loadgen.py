@@ -25,10 +25,10 @@ import json
 import random
 import statistics
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[2]
+from omnialloc.network_files import load_sample_orders
+
 TIMEOUT_S = 30.0
 
 
@@ -168,7 +168,7 @@ def request_factory(host: str, port: int, token: str, tag: str, path: str = "/or
     Each demo order is encoded once with a placeholder id; a request splices the id in."""
     marker = "\x00EXTERNAL_ID\x00"
     templates = []
-    for body in json.loads((ROOT / "data" / "orders.json").read_text()):
+    for body in load_sample_orders():
         before, after = json.dumps({**body, "external_id": marker}, separators=(",", ":")).encode().split(
             json.dumps(marker).encode())
         templates.append((before + b'"', b'"' + after))

@@ -30,7 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import ROOT, CpuMeter, setup_store  # noqa: E402  (sibling script, not a package)
+from run import CpuMeter, setup_store  # noqa: E402  (sibling script, not a package)
 
 
 def capture_poster(url: str, token: str, prefix: str = "prof"):
@@ -38,12 +38,13 @@ def capture_poster(url: str, token: str, prefix: str = "prof"):
     through the Flask test client of an app on ``url``, and stops the run unless it was stored (201)."""
     from omnialloc.api import create_app
     from omnialloc.config import Settings
+    from omnialloc.network_files import load_sample_orders
     from omnialloc.store.engine import make_engine
 
     settings = Settings.from_env({**os.environ, "OMNIALLOC_DATABASE_URL": url})  # as gunicorn gets it
     client = create_app(settings, make_engine(url)).test_client()
     headers = {"Authorization": f"Bearer {token}"}
-    base = json.loads((ROOT / "data" / "orders.json").read_text())
+    base = load_sample_orders()
     numbers = itertools.count(1)
 
     def post() -> None:

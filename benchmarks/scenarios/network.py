@@ -16,8 +16,9 @@ from pathlib import Path
 from omnialloc.domain.enums import Zone
 from omnialloc.domain.logistics import Carrier, RateCard, Serviceability
 from omnialloc.logistics import LaneTable, ServiceabilityIndex
+from omnialloc.network_files import packaged_data_dir
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+DATA_DIR = packaged_data_dir()
 
 
 def _bool(text: str) -> bool:

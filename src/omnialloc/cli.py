@@ -76,7 +76,8 @@ def db_downgrade(revision: str) -> None:
 
 
 @main.command("load-demo")
-@click.option("--data-dir", default=None, help="Folder with the network CSV files (default: the repo's data/).")
+@click.option("--data-dir", default=None, help="Folder with the network CSV files (default: OMNIALLOC_DATA_DIR, "
+              "else the demo network shipped in the package).")
 @click.option("--orders/--no-orders", default=False, show_default=True, help="Also capture the sample orders.")
 def load_demo(data_dir: str | None, orders: bool) -> None:
     """Load the demo India network (idempotent: running twice changes nothing)."""
@@ -98,13 +99,14 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool) ->
     omnialloc.api.serving for why)."""
     import os
 
-    from omnialloc.api.serving import gunicorn_argv, port_taken
+    from omnialloc.api.serving import gunicorn_argv, metrics_env, port_taken
 
     if port_taken(host, port):
         raise click.ClickException(f"{host}:{port} is already served by another process; stop it or pick "
                                    "another --port")
+    get_settings()  # unusable settings stop here, with one line per problem, before gunicorn starts
     argv = gunicorn_argv(host=host, port=port, workers=workers, threads=threads, access_log=access_log)
-    os.execv(argv[0], argv)
+    os.execve(argv[0], argv, metrics_env(os.environ))
 
 
 @main.command()
@@ -183,12 +185,11 @@ def carriers_secret(code: str, secret: str | None) -> None:
 def notify_worker(poll: float | None, backorders: bool) -> None:
     """Send customer notifications and retry backorders until stopped; SIGTERM or Ctrl-C finishes the batch
     in hand, then exits."""
-    import logging
-
+    from omnialloc.observability import logs
     from omnialloc.services.context import Context
     from omnialloc.services.notifications.outbox import worker_main
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure_from(get_settings())  # JSON lines (OMNIALLOC_LOG_FORMAT), at OMNIALLOC_LOG_LEVEL
     tally = worker_main(Context.default(), poll_seconds=poll, backorders=backorders)
     click.echo("notify-worker stopped: " + ", ".join(f"{k} {v}" for k, v in tally.as_dict().items()))
 
@@ -199,14 +200,26 @@ def notify_send(once: bool) -> None:
     """Send the notifications that are due (use notify-worker for a long-running sender)."""
     if not once:
         raise click.UsageError("notify-send needs --once (for a long-running sender use `omnialloc notify-worker`)")
-    import logging
-
+    from omnialloc.observability import logs
     from omnialloc.services.context import Context
     from omnialloc.services.notifications.outbox import send_due
 
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure(level="WARNING", fmt=get_settings().log_format)
     tally = send_due(Context.default())
     click.echo(", ".join(f"{k} {v}" for k, v in tally.as_dict().items()))
+
+@main.group("config")
+def config_group() -> None:
+    """Settings (OMNIALLOC_* variables; docs/configuration.md lists them all)."""
+
+
+@config_group.command("show")
+def config_show() -> None:
+    """Print the settings in effect, secrets masked (exits non-zero naming any unusable variable)."""
+    import json
+
+    click.echo(json.dumps(get_settings().redacted(), indent=2, sort_keys=True))
+
 
 @main.command()
 @click.option("--limit", default=50, show_default=True, help="How many violations to list.")
@@ -240,15 +253,15 @@ if __name__ == "__main__":  # pragma: no cover
 
 # --------------------------------------------------------------------------- bench
 def _benchmarks():
-    """The benchmarks package lives next to src/ (it is not installed); find it from the repo."""
+    """The benchmarks package of a source checkout (it is not part of the installed package)."""
     try:
-        import benchmarks  # noqa: F401
-    except ImportError:
-        import pathlib
-
-        sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
-    from benchmarks import report
-
+        from benchmarks import report
+    except ModuleNotFoundError as exc:
+        if exc.name != "benchmarks":
+            raise
+        raise click.ClickException(
+            "the benchmarks are not installed: they live in the benchmarks/ folder of a source checkout. "
+            "Run them from the checkout's root as `python -m omnialloc bench ...` (or `make bench`)") from None
     return report
 
 

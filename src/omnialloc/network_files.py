@@ -1,9 +1,10 @@
-"""Read the demo network (data/*.csv, data/orders.json) into domain objects, validating as we go.
+"""Read the demo network (CSV files and orders.json) into domain objects, validating as we go.
 
 `load_network()` returns a `NetworkData` with nodes, SKUs, inventory,
 carriers, rate cards, serviceability and channels; `load_sample_orders()`
 returns the sample order payloads as dicts, exactly as the API receives them.
-The folder is `data_dir`, else `$OMNIALLOC_DATA_DIR`, else the repo's data/.
+The folder is `data_dir`, else `$OMNIALLOC_DATA_DIR`, else the demo network shipped inside the
+package (``omnialloc/demo_data``, read through importlib.resources, so an installed wheel has it).
 
 Every problem found is collected (not just the first) and raised together as
 one `ValidationFailed` whose field errors are addressed as
@@ -16,9 +17,10 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from omnialloc.domain.enums import Capability, NodeKind, Zone
@@ -71,12 +73,19 @@ class City:
     lon: float
 
 
-def default_data_dir() -> Path:
-    env = os.environ.get(DATA_DIR_ENV)
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "data"
+def packaged_data_dir() -> Traversable:
+    """The demo network shipped as package data (a plain folder once the wheel is installed)."""
+    return resources.files("omnialloc") / "demo_data"
 
 
-def _resolve(data_dir: Path | str | None) -> Path:
+def default_data_dir() -> Traversable:
+    from omnialloc.config import Settings
+
+    configured = Settings().data_dir  # read now, not cached: a test or a CLI run may set it
+    return Path(configured) if configured else packaged_data_dir()
+
+
+def _resolve(data_dir: Path | str | None) -> Traversable:
     path = Path(data_dir) if data_dir is not None else default_data_dir()
     if not path.is_dir():
         raise ValidationFailed(
@@ -148,11 +157,11 @@ class _Reader:
         return [part.strip() for part in raw.split("|") if part.strip()] if raw else []
 
 
-def _rows(path: Path, reader: _Reader, required_columns: list[str]) -> Iterator[dict]:
+def _rows(path: Traversable, reader: _Reader, required_columns: list[str]) -> Iterator[dict]:
     if not path.is_file():
-        reader.errors.append(FieldError(path.name, f"{path.name} is missing from {path.parent}"))
+        reader.errors.append(FieldError(path.name, f"{path.name} is missing"))
         return
-    with open(path, newline="", encoding="utf-8") as f:
+    with path.open("r", newline="", encoding="utf-8") as f:
         rows = csv.DictReader(f)
         missing = [c for c in required_columns if c not in (rows.fieldnames or [])]
         if missing:
@@ -180,7 +189,7 @@ def _pin(reader: _Reader, row: dict, column: str) -> str:
     return pin
 
 
-def _nodes(path: Path, errors: list[FieldError]) -> list[Node]:
+def _nodes(path: Traversable, errors: list[FieldError]) -> list[Node]:
     r = _Reader(errors, path.name)
     kinds = ", ".join(k.value for k in NodeKind)
     caps_allowed = ", ".join(c.value for c in Capability)
@@ -219,7 +228,7 @@ def _nodes(path: Path, errors: list[FieldError]) -> list[Node]:
     return out
 
 
-def _skus(path: Path, errors: list[FieldError]) -> list[Sku]:
+def _skus(path: Traversable, errors: list[FieldError]) -> list[Sku]:
     r = _Reader(errors, path.name)
     out, seen = [], set()
     for row in _rows(path, r, ["code", "name", "category", "unit_weight_g", "length_mm", "width_mm", "height_mm",
@@ -243,7 +252,7 @@ def _skus(path: Path, errors: list[FieldError]) -> list[Sku]:
     return out
 
 
-def _inventory(path: Path, errors: list[FieldError], nodes: set[str], skus: set[str]) -> list[InventoryPosition]:
+def _inventory(path: Traversable, errors: list[FieldError], nodes: set[str], skus: set[str]) -> list[InventoryPosition]:
     r = _Reader(errors, path.name)
     out, seen = [], set()
     for row in _rows(path, r, ["node", "sku", "on_hand"]):
@@ -267,7 +276,7 @@ def _inventory(path: Path, errors: list[FieldError], nodes: set[str], skus: set[
     return out
 
 
-def _carriers(path: Path, errors: list[FieldError]) -> list[Carrier]:
+def _carriers(path: Traversable, errors: list[FieldError]) -> list[Carrier]:
     r = _Reader(errors, path.name)
     out, seen = [], set()
     for row in _rows(path, r, ["code", "name"]):
@@ -287,7 +296,7 @@ def _carriers(path: Path, errors: list[FieldError]) -> list[Carrier]:
     return out
 
 
-def _rate_cards(path: Path, errors: list[FieldError], carriers: set[str]) -> list[RateCard]:
+def _rate_cards(path: Traversable, errors: list[FieldError], carriers: set[str]) -> list[RateCard]:
     r = _Reader(errors, path.name)
     out, seen = [], set()
     for row in _rows(path, r, ["carrier", "zone", "first_slab_paise", "additional_slab_paise"]):
@@ -312,7 +321,7 @@ def _rate_cards(path: Path, errors: list[FieldError], carriers: set[str]) -> lis
     return out
 
 
-def _serviceability(path: Path, errors: list[FieldError], carriers: set[str]) -> list[Serviceability]:
+def _serviceability(path: Traversable, errors: list[FieldError], carriers: set[str]) -> list[Serviceability]:
     r = _Reader(errors, path.name)
     out, seen = [], set()
     for row in _rows(path, r, ["carrier", "pin_prefix"]):
@@ -339,7 +348,7 @@ def _serviceability(path: Path, errors: list[FieldError], carriers: set[str]) ->
     return out
 
 
-def _channels(path: Path, errors: list[FieldError], nodes: set[str]) -> list[Channel]:
+def _channels(path: Traversable, errors: list[FieldError], nodes: set[str]) -> list[Channel]:
     r = _Reader(errors, path.name)
     out, seen = [], set()
     for row in _rows(path, r, ["code", "name", "kind"]):
@@ -369,7 +378,7 @@ def _channels(path: Path, errors: list[FieldError], nodes: set[str]) -> list[Cha
     return out
 
 
-def _raise_if(errors: list[FieldError], folder: Path) -> None:
+def _raise_if(errors: list[FieldError], folder: Traversable) -> None:
     if errors:
         shown = "; ".join(e.message for e in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
@@ -395,11 +404,11 @@ def load_network(data_dir: Path | str | None = None) -> NetworkData:
 
 
 def load_sample_orders(data_dir: Path | str | None = None) -> list[dict]:
-    """The sample order payloads (data/orders.json), as the API would receive them."""
+    """The sample order payloads (orders.json), as the API would receive them."""
     folder = _resolve(data_dir)
     path = folder / ORDERS_FILE
     try:
-        with open(path, encoding="utf-8") as f:
+        with path.open("r", encoding="utf-8") as f:
             orders = json.load(f)
     except FileNotFoundError:
         raise ValidationFailed(f"{ORDERS_FILE} is missing from {folder}",
@@ -414,7 +423,7 @@ def load_sample_orders(data_dir: Path | str | None = None) -> list[dict]:
 
 
 def load_cities(data_dir: Path | str | None = None) -> list[City]:
-    """Cities with Census 2011 populations and a representative PIN (data/cities.csv)."""
+    """Cities with Census 2011 populations and a representative PIN (cities.csv)."""
     folder = _resolve(data_dir)
     errors: list[FieldError] = []
     r = _Reader(errors, CITIES_FILE)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
+
+from omnialloc.network_files import load_sample_orders
 
 from tests.api.conftest import auth, order_body
 
-DEMO_ORDERS = json.loads((Path(__file__).resolve().parents[2] / "data" / "orders.json").read_text())
+DEMO_ORDERS = load_sample_orders()
 
 
 @pytest.fixture

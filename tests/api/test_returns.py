@@ -305,10 +305,9 @@ def test_exchange_path_allocates_a_new_order_that_ships_after_pickup(client, key
 
 
 def test_without_auto_approve_an_admin_approves_or_rejects(client, keys, app):
-    from dataclasses import replace
 
     ext = app.extensions["omnialloc"]
-    ext["settings"] = replace(ext["settings"], return_auto_approve=False)
+    ext["settings"] = ext["settings"].replace(return_auto_approve=False)
     ext.pop("ctx", None)
     admin = auth(keys["admin"])
     order = _delivered(client, admin, "ret-manual", lines=[{"sku": SKU, "qty": 2}])

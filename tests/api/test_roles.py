@@ -31,7 +31,7 @@ OK, EMPTY = "ok", "empty"  # EMPTY: 200 with no items (a list filtered to someon
 
 # Not part of the authenticated API: docs, spec, liveness, and the buyer's public tracking page.
 PUBLIC = {"static", "openapi.spec", "openapi.docs", "openapi.swagger_ui_oauth_redirect", "swagger_assets",
-          "health", "tracking.track"}
+          "health.check", "health.live", "health.ready", "tracking.track"}
 # Authenticated by the carrier's HMAC signature, not by an API key: see test_tracking_webhook_ignores_api_keys
 # (and test_lifecycle_rules for bad signatures and other carriers' AWBs).
 SIGNED = {"tracking.carrier_events",
@@ -91,6 +91,9 @@ MATRIX: dict[str, Entry] = {
         "/orders", order_body(f"roles-new-{next(_counter)}", channel=s["channel"], pin=s["pin"],
                              lines=[{"sku": SKU, "qty": 1}])),
         {"admin": (OK, OK), "analyst": (403, 403), "channel": (OK, 422), "node": (403, 403), "carrier": (403, 403)}),
+    # Prometheus metrics: operators (admin) and analysts scrape them; no side-scoped data in them.
+    "metrics.scrape": Entry("GET", "none", lambda s: ("/metrics", None), {**_READ_ALL, "channel": (403, 403),
+                            "node": (403, 403), "carrier": (403, 403)}),
     "orders.list_orders": Entry("GET", "allocated", lambda s: (f"/orders?channel={s['channel']}", None),
                                 {**_READ_ALL, "channel": (OK, EMPTY), "node": (403, 403), "carrier": (403, 403)}),
     "orders.get_order": Entry("GET", "allocated", _order_ep(""),
@@ -281,8 +284,6 @@ def _return_scenario(client, admin_headers, uow_factory, side: str, spec: dict, 
     REQUESTED (``requested``) or scheduled and sent to the side's node (``returned``), or received there
     with grade B, which opens a work order (``work_order``); or the customer holding store credit
     (``credit``)."""
-    from dataclasses import replace
-
     from omnialloc.store.repositories.returns import ReturnRepository, StoreCreditRepository
     from tests.api.conftest import signed_tracking
 
@@ -313,7 +314,7 @@ def _return_scenario(client, admin_headers, uow_factory, side: str, spec: dict, 
     if state in ("requested", "returned", "work_order"):
         ext = client.application.extensions["omnialloc"]
         saved = ext["settings"]
-        ext["settings"] = replace(saved, return_auto_approve=state != "requested")
+        ext["settings"] = saved.replace(return_auto_approve=state != "requested")
         ext.pop("ctx", None)
         try:
             r = client.post(f"/orders/{order['id']}/returns", headers=admin_headers, json={

@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, engine=None) -> APIFlask:
         DOCS_FAVICON="/docs/assets/favicon-32x32.png",
         HTTP_ERROR_SCHEMA=errors.ERROR_SCHEMA,
         VALIDATION_ERROR_SCHEMA=errors.ERROR_SCHEMA,
+        AUTO_OPERATION_ID=True,  # every operation gets an operationId (shortened in honest_spec)
     )
     if engine is None:
         from omnialloc.store.engine import make_engine
@@ -55,6 +56,9 @@ def create_app(settings: Settings | None = None, engine=None) -> APIFlask:
     app.extensions["omnialloc"] = {"settings": settings, "engine": engine}
     app.request_class = ApiRequest  # strict JSON bodies, checked query strings (api/intake.py)
     errors.install(app)
+    from omnialloc.api import telemetry
+
+    telemetry.install(app)  # request id, request log line and HTTP metrics; first hook of every request
     from omnialloc.geo.pins import warm
 
     warm()
@@ -64,17 +68,11 @@ def create_app(settings: Settings | None = None, engine=None) -> APIFlask:
     def swagger_assets(name: str):
         return send_from_directory(_swagger_dir(), name)
 
-    @app.get("/health")
-    @app.doc(summary="Liveness and database check", tags=["Meta"])
-    def health():
-        from sqlalchemy import text
-
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return {"status": "ok", "version": __version__}
-
     from omnialloc.api import blueprints
+    from omnialloc.api.blueprints import health, metrics
 
+    app.register_blueprint(health.bp)  # /health, /health/live, /health/ready
+    app.register_blueprint(metrics.bp)  # /metrics
     blueprints.register(app)
     from omnialloc.api import idempotency
 
@@ -121,6 +119,39 @@ _RAW_BODIES = {
 }
 
 
+_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _operations(spec: dict):
+    for path, item in spec.get("paths", {}).items():
+        for method, op in item.items():
+            if method in _METHODS and isinstance(op, dict):
+                yield path, method, op
+
+
+def _operation_ids(spec: dict) -> None:
+    """APIFlask's automatic ids are ``<method>_<blueprint>_<view>``; the method prefix is dropped where the
+    rest is unique on its own (``orders_create_order``), so generated clients get short, stable names."""
+    ops = list(_operations(spec))
+    rest = [op["operationId"].split("_", 1)[1] if op.get("operationId", "").startswith(method + "_") else None
+            for _, method, op in ops]
+    taken = {op.get("operationId") for _, _, op in ops}
+    for (_, _, op), short in zip(ops, rest):
+        if short and rest.count(short) == 1 and short not in taken:
+            op["operationId"] = short
+
+
+def _unique_tags(spec: dict) -> None:
+    """Two blueprints may share a tag (Inventory: positions and stock imports): list each tag once."""
+    seen: dict[str, dict] = {}
+    for tag in spec.get("tags", []):
+        first = seen.setdefault(tag["name"], dict(tag))
+        if "description" not in first and tag.get("description"):
+            first["description"] = tag["description"]
+    if "tags" in spec:
+        spec["tags"] = list(seen.values())
+
+
 def _has_schema(response: dict) -> bool:
     return bool(response.get("content", {}).get("application/json", {}).get("schema"))
 
@@ -134,6 +165,8 @@ def honest_spec(spec: dict) -> dict:
     answer 503 when the database is down; every authenticated one may answer 401.
     All errors use the one error shape.
     """
+    _operation_ids(spec)
+    _unique_tags(spec)
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     schemas["HTTPError"] = errors.ERROR_SCHEMA
     schemas["ValidationError"] = errors.ERROR_SCHEMA

@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import socket
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Mapping, Sequence
+
+from omnialloc.observability.metrics import MULTIPROC_ENV
 
 
 # The server's limits sit above the app's (api.intake: 4,096-byte request target, 100 header fields of at most
@@ -55,3 +58,13 @@ def port_taken(host: str, port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def metrics_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment gunicorn runs in: ``PROMETHEUS_MULTIPROC_DIR`` set, so every worker's metrics add up
+    in one scrape of any of them. An operator's own directory is kept (emptied by whoever restarts the
+    server: the deploy/ units, `make run`); without one, a fresh empty directory is made."""
+    env = dict(environ)
+    if not env.get(MULTIPROC_ENV):
+        env[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="omnialloc-metrics-")
+    return env

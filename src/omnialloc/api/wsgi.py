@@ -2,7 +2,12 @@
 
 import gc
 
-from omnialloc.api import create_app
+from omnialloc.config import get_settings
+from omnialloc.observability import logs
+
+logs.configure_from(get_settings())  # JSON lines with request ids (unusable settings exit here, with a message)
+
+from omnialloc.api import create_app  # noqa: E402 - after the settings are known to be usable
 
 app = create_app()
 

@@ -19,6 +19,7 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import formataddr, formatdate
 
 from omnialloc.notify.errors import DeliveryError, PermanentError, TransientError
+from omnialloc.observability.logs import mask
 
 log = logging.getLogger("omnialloc.notify.email")
 
@@ -141,7 +142,7 @@ class SmtpSender:
                 smtp.send_message(msg, from_addr=c.sender, to_addrs=[mail.to])
         except Exception as exc:  # noqa: BLE001 - every failure is classified, none escapes raw
             raise classify(exc) from exc
-        log.info("email %s sent to %s", msg["Message-ID"], mail.to)
+        log.info("email %s sent to %s", msg["Message-ID"], mask(mail.to))
         return str(msg["Message-ID"])
 
     def close(self) -> None:
@@ -159,7 +160,9 @@ class LogEmailSender:
 
     def send(self, mail: OutgoingEmail) -> str:
         self.sent.append(mail)
-        log.info("email (log provider) to %s: %s\n%s", mail.to, mail.subject, mail.text)
+        # The recipient masked and the text at DEBUG only: a log is no place for customers' contact details.
+        log.info("email (log provider) to %s: %s", mask(mail.to), mail.subject)
+        log.debug("email (log provider) text:\n%s", mail.text)
         return message_id(mail.idempotency_key, self.sender)
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ from typing import Protocol
 import httpx
 
 from omnialloc.notify.errors import PermanentError, TransientError
+from omnialloc.observability.logs import mask
 
 log = logging.getLogger("omnialloc.notify.sms")
 
@@ -50,7 +51,9 @@ class LogSmsProvider:
 
     def send(self, sms: OutgoingSms) -> str:
         self.sent.append(sms)
-        log.info("sms (log provider) to %s [%s]: %s", sms.to, sms.idempotency_key, sms.text)
+        # The number masked and the text at DEBUG only: a log is no place for customers' contact details.
+        log.info("sms (log provider) to %s [%s]", mask(sms.to), sms.idempotency_key)
+        log.debug("sms (log provider) text: %s", sms.text)
         return f"log:{sms.idempotency_key}"
 
     def close(self) -> None:

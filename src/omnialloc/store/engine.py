@@ -65,6 +65,9 @@ def dispose_engines() -> None:
 def create_engine(url: str, *, schema: str | None = None, foreign_keys: bool = True, **kwargs) -> Engine:
     """A new, uncached engine. ``foreign_keys=False`` is for SQLite batch migrations only."""
     u = make_url(url)
+    # A statement's values never appear in an error's text (which reaches logs): they may be a customer's
+    # phone, e-mail or address.
+    kwargs.setdefault("hide_parameters", True)
     if u.get_backend_name() == "sqlite":
         return _sqlite_engine(u, foreign_keys=foreign_keys, **kwargs)
     if u.get_backend_name() == "postgresql":

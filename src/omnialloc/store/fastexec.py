@@ -27,15 +27,16 @@ there to rule the adapter in or out when something looks wrong, and the suite ru
 from __future__ import annotations
 
 import operator
-import os
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, CursorResult, Dialect
 from sqlalchemy.sql import ClauseElement
 
-#: Run every statement on plain Core, and the engine with the driver's default placeholders.
-PLAIN_CORE = os.environ.get("OMNIALLOC_PLAIN_CORE", "").strip() not in ("", "0")
+from omnialloc.config import get_settings
+
+#: Run every statement on plain Core, and the engine with the driver's default placeholders (OMNIALLOC_PLAIN_CORE).
+PLAIN_CORE = get_settings().plain_core
 
 
 def engine_options(backend: str) -> dict:

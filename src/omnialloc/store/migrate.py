@@ -83,6 +83,11 @@ def current(url: str, *, schema: str | None = None) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def revision_on(conn: Connection) -> str | None:
+    """The revision the database behind ``conn`` is at (a readiness probe's check, on the app's own pool)."""
+    return MigrationContext.configure(conn).get_current_revision()
+
+
 def head() -> str:
     from alembic.script import ScriptDirectory
 

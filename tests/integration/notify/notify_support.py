@@ -3,7 +3,6 @@ and Settings tuned for tests."""
 
 from __future__ import annotations
 
-import dataclasses
 import socket
 import subprocess
 import threading
@@ -104,4 +103,4 @@ def notify_settings(**overrides):
                 notify_brand="Kirana Mart", tracking_base_url="https://track.example.in/t",
                 smtp_from="orders@kirana.example", smtp_timeout_seconds=5, sms_timeout_seconds=5)
     base.update(overrides)
-    return dataclasses.replace(Settings.from_env({}), **base)
+    return Settings.from_env({}).replace(**base)

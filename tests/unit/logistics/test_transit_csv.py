@@ -1,6 +1,5 @@
 """Transit tables as CSV: every problem reported by line and column, and an export that loads back equal."""
 
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,12 +18,12 @@ from omnialloc.logistics.transit import (
     read_transit_file,
     services_of,
 )
-from omnialloc.network_files import load_network
+from omnialloc.network_files import load_network, packaged_data_dir
 
 CARRIERS = [Carrier("XPR", "Xpress Rapid", modes=frozenset({"air", "surface"})),
             Carrier("ECO", "EcoCart Surface", modes=frozenset({"surface"}))]
 HEADER = "carrier,service,level,origin,destination,zone,days\n"
-DEMO_FILE = Path(__file__).resolve().parents[3] / "data" / "transit_times.csv"
+DEMO_FILE = packaged_data_dir() / "transit_times.csv"
 
 
 def rejected(text, carriers=CARRIERS):

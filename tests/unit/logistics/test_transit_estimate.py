@@ -1,7 +1,6 @@
 """Estimated delivery date: dispatch (node calendar) + transit (model) + delivery days (destination)."""
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,11 +9,11 @@ from omnialloc.domain.errors import UnknownPin, ValidationFailed
 from omnialloc.geo import locate
 from omnialloc.logistics.calendar import DeliveryRules, Holidays, NodeCalendar, parse_weekdays
 from omnialloc.logistics.transit import Origin, Service, TransitModel, estimate_delivery, read_transit_file
-from omnialloc.network_files import load_network
+from omnialloc.network_files import load_network, packaged_data_dir
 
 IST = ZoneInfo("Asia/Kolkata")
 NET = load_network()
-MODEL = TransitModel(NET.carriers, read_transit_file(Path(__file__).resolve().parents[3] / "data" / "transit_times.csv",
+MODEL = TransitModel(NET.carriers, read_transit_file(packaged_data_dir() / "transit_times.csv",
                                                      NET.carriers))
 KOCHI_FC = Origin("COK-FC1", locate("682030"))
 JAIPUR_FC = Origin("JAI-FC1", locate("302022"))

@@ -1,6 +1,5 @@
 """Transit model: the seller's table first, distance defaults after, only for services a carrier offers."""
 
-from pathlib import Path
 
 import pytest
 
@@ -14,11 +13,11 @@ from omnialloc.logistics.transit import (
     TransitTable,
     read_transit_file,
 )
-from omnialloc.network_files import load_network
+from omnialloc.network_files import load_network, packaged_data_dir
 
 S, A, X = Service.SURFACE, Service.AIR, Service.EXPRESS
 NET = load_network()
-DEMO_TABLE = read_transit_file(Path(__file__).resolve().parents[3] / "data" / "transit_times.csv", NET.carriers)
+DEMO_TABLE = read_transit_file(packaged_data_dir() / "transit_times.csv", NET.carriers)
 DEFAULTS_ONLY = TransitModel(NET.carriers)
 DEMO = TransitModel(NET.carriers, DEMO_TABLE)
 P = {pin: locate(pin) for pin in ["682030", "678001", "302022", "382213", "110020", "400072", "560038", "560099",
