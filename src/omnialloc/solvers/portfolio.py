@@ -164,7 +164,7 @@ def _incumbents(s: Search) -> None:
     s.budget.used += (_UNITS_BASELINE + _UNITS_BASELINE_PER_LANE_LINE * size) * len(baselines.BASELINES)
     if inst.partial:
         s.offer(nothing_ships(inst), "heuristic", False)
-    if inst.n_lines <= dp.MAX_WHOLE_LINES:
+    if inst.n_lines <= dp.MAX_WHOLE_LINES and s.budget.wall_left() > 0:
         # Whole-line DP: an excellent incumbent in a few ms (its value is no bound).
         s.budget.used += 2 ** inst.n_lines * len(inst.lane_src) * 4 * dp._US_PER_PRICE + 3 ** inst.n_lines * 0.01
         _, sol, _, _ = dp.solve_dp(inst, whole_lines=True)
@@ -234,6 +234,8 @@ def _improve(s: Search, share: Budget) -> None:
     search = Budget(share.left * LOCAL_SEARCH_SHARE, share.deadline, parent=share)
     seeds = [s.best] + [_as_sol(baseline(inst, n)) for n in baselines.BASELINES]
     try:
+        # Each start is one greedy pass, priced like a baseline.
+        search.charge(7 * (_UNITS_BASELINE + _UNITS_BASELINE_PER_LANE_LINE * len(inst.lane_src) * inst.n_lines))
         seeds += improve.starts(inst, per_kind=3)
         seen = set()
         for sol in seeds:
@@ -298,6 +300,8 @@ def _run_mip(s: Search, budget: Budget) -> None:
         nodes = np.union1d(nodes, keep)
     else:
         nodes, kmax, pairs = np.arange(inst.n_cand), int(inst.kmax), []
+    if mip_mod.estimated_root_units(inst, nodes) > budget.left:
+        return  # its root alone would not fit: not worth building the model
     res = solve_mip(inst, nodes, s.best, kmax, budget, pairs)
     before = s.best
     s.offer(res.sol, "mip", True)
