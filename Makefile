@@ -9,12 +9,12 @@ WORKERS ?= 2
 THREADS ?= 2
 export OMNIALLOC_DATABASE_URL ?= sqlite:///$(CURDIR)/var/omnialloc.db
 
-.PHONY: run test install install-test bench clean browser fuzz
+.PHONY: run test install install-test bench clean browser fuzz lint
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m pip install -q -e ".[test,lint]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -55,6 +55,16 @@ fuzz: install-test
 	OMNIALLOC_FUZZ_LIVE_EXAMPLES=$${OMNIALLOC_FUZZ_LIVE_EXAMPLES:-20} \
 	OMNIALLOC_FUZZ_LIVE_NEGATIVE=1 \
 	$(PY) -m pytest tests/api/test_schemathesis.py -p no:cacheprovider $(PYTEST_ARGS)
+
+# Static checks (CI runs them after the tests): ruff's lint over the tree, its formatter over the modules
+# written to it (FORMATTED; add a module once it is formatted), mypy as configured in pyproject.toml.
+FORMATTED := src/omnialloc/config.py src/omnialloc/observability src/omnialloc/services/operations \
+	src/omnialloc/api/telemetry.py src/omnialloc/api/blueprints/health.py src/omnialloc/api/blueprints/metrics.py \
+	tests/unit/test_settings.py tests/api/test_operability.py
+lint: install
+	$(PY) -m ruff check src tests benchmarks
+	$(PY) -m ruff format --check $(FORMATTED)
+	$(PY) -m mypy
 
 bench: install
 	$(PY) -m benchmarks.run_all

@@ -42,8 +42,15 @@ def _setting(default: Any, description: str, group: str, *, shown_default: str |
 
 
 GENERAL, ALLOCATION, LIMITS, CONSOLE, NOTIFY, BACKORDERS, RETURNS, OPS = (
-    "General", "Allocation", "Limits", "Console and security", "Notifications", "Backorder retries", "Returns",
-    "Operations")
+    "General",
+    "Allocation",
+    "Limits",
+    "Console and security",
+    "Notifications",
+    "Backorder retries",
+    "Returns",
+    "Operations",
+)
 
 
 class SettingsError(SystemExit):
@@ -56,30 +63,47 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=PREFIX, frozen=True, extra="ignore", case_sensitive=False)
 
     env: Literal["development", "production"] = _setting(
-        "development", "`production` refuses to start with the development secret key, a key shorter than "
-        f"{MIN_SECRET_KEY_CHARS} characters, or a console cookie that may be sent over plain HTTP", GENERAL)
+        "development",
+        "`production` refuses to start with the development secret key, a key shorter than "
+        f"{MIN_SECRET_KEY_CHARS} characters, or a console cookie that may be sent over plain HTTP",
+        GENERAL,
+    )
     database_url: str = _setting(
-        _default_db_url, "SQLAlchemy URL of the store; `postgresql://user@host/db` uses psycopg 3", GENERAL,
-        shown_default="sqlite:///./var/omnialloc.db")
+        _default_db_url,
+        "SQLAlchemy URL of the store; `postgresql://user@host/db` uses psycopg 3",
+        GENERAL,
+        shown_default="sqlite:///./var/omnialloc.db",
+    )
     data_dir: str = _setting(
-        "", "folder `load-demo` reads the network from (CSV files as in `data/README.md`); empty: the demo "
-        "network shipped inside the package", GENERAL)
+        "",
+        "folder `load-demo` reads the network from (CSV files as in `data/README.md`); empty: the demo "
+        "network shipped inside the package",
+        GENERAL,
+    )
     prices_enabled: bool = _setting(
-        False, "add the nightly batch's stock opportunity prices to real-time plans (`omnialloc prices refresh`)",
-        GENERAL)
+        False,
+        "add the nightly batch's stock opportunity prices to real-time plans (`omnialloc prices refresh`)",
+        GENERAL,
+    )
     plain_core: bool = _setting(
-        False, "run every statement through plain SQLAlchemy Core, without the store's hot-statement adapter "
-        "(`store/fastexec.py`, read at import); slower, for ruling the adapter out", GENERAL)
+        False,
+        "run every statement through plain SQLAlchemy Core, without the store's hot-statement adapter "
+        "(`store/fastexec.py`, read at import); slower, for ruling the adapter out",
+        GENERAL,
+    )
     # Allocation
     auto_allocate: bool = _setting(True, "allocate right after capture", ALLOCATION)
     solver_time_limit_ms: int = _setting(
-        200, "per-order solver safety net in milliseconds; past it a flagged heuristic plan is used", ALLOCATION)
+        200, "per-order solver safety net in milliseconds; past it a flagged heuristic plan is used", ALLOCATION
+    )
     reserve_retries: int = _setting(3, "re-solves when stock moves during reservation", ALLOCATION)
     split_penalty_paise: int = _setting(2000, "cost of each shipment beyond the first, in paise", ALLOCATION)
-    unfilled_penalty_paise: int = _setting(100_000, "cost of each unit left unfilled (backordered), in paise",
-                                           ALLOCATION)
+    unfilled_penalty_paise: int = _setting(
+        100_000, "cost of each unit left unfilled (backordered), in paise", ALLOCATION
+    )
     rejection_penalty_paise: int = _setting(
-        500, "paise added to a node's plans per recent rejection of an order by that node", ALLOCATION)
+        500, "paise added to a node's plans per recent rejection of an order by that node", ALLOCATION
+    )
     rejection_window_days: int = _setting(30, "how far back rejections count", ALLOCATION)
     # Limits
     max_lines_per_order: int = _setting(100, "lines per order at capture (422 beyond)", LIMITS)
@@ -88,14 +112,16 @@ class Settings(BaseSettings):
     max_rules: int = _setting(500, "rules that may exist at once", LIMITS)
     # Console and security
     secret_key: str = _setting(
-        DEV_SECRET_KEY, "signs console session cookies and list cursors: a long random value in production",
-        CONSOLE)
+        DEV_SECRET_KEY, "signs console session cookies and list cursors: a long random value in production", CONSOLE
+    )
     console_session_minutes: int = _setting(480, "absolute lifetime of an operations console login", CONSOLE)
     console_secure_cookie: bool = _setting(
-        False, "send the console cookie over HTTPS only (required in production)", CONSOLE)
+        False, "send the console cookie over HTTPS only (required in production)", CONSOLE
+    )
     # Notifications
     email_provider: Literal["smtp", "log"] = _setting(
-        "smtp", "`smtp` sends through the relay; `log` writes e-mails to the log (`make run` uses it)", NOTIFY)
+        "smtp", "`smtp` sends through the relay; `log` writes e-mails to the log (`make run` uses it)", NOTIFY
+    )
     smtp_host: str = _setting("127.0.0.1", "e-mail relay host", NOTIFY)
     smtp_port: int = _setting(25, "e-mail relay port", NOTIFY)
     smtp_starttls: bool = _setting(False, "upgrade the relay connection with STARTTLS", NOTIFY)
@@ -106,8 +132,11 @@ class Settings(BaseSettings):
     smtp_from: str = _setting("orders@omnialloc.local", "From address of customer e-mails", NOTIFY)
     smtp_timeout_seconds: int = _setting(10, "relay connect and command timeout", NOTIFY)
     sms_provider: Literal["log", "http"] = _setting(
-        "log", "`http` posts JSON with a bearer token and an Idempotency-Key to `OMNIALLOC_SMS_URL`; `log` writes "
-        "messages to the log", NOTIFY)
+        "log",
+        "`http` posts JSON with a bearer token and an Idempotency-Key to `OMNIALLOC_SMS_URL`; `log` writes "
+        "messages to the log",
+        NOTIFY,
+    )
     sms_url: str = _setting("", "the SMS provider's endpoint (required with `http`)", NOTIFY)
     sms_token: str = _setting("", "bearer token for the SMS provider", NOTIFY)
     sms_sender_id: str = _setting("", "sender id sent with each SMS", NOTIFY)
@@ -115,14 +144,17 @@ class Settings(BaseSettings):
     notify_channels: str = _setting("email,sms", "channels notifications are sent on (comma-separated)", NOTIFY)
     notify_mandatory: str = _setting(
         "order_cancelled,refund_issued,ready_for_pickup",
-        "message kinds sent even to customers who opted out (a pickup needs its code)", NOTIFY)
+        "message kinds sent even to customers who opted out (a pickup needs its code)",
+        NOTIFY,
+    )
     notify_max_attempts: int = _setting(6, "send attempts before a notification is dead-lettered", NOTIFY)
     notify_backoff_seconds: int = _setting(30, "first retry delay; doubles per attempt", NOTIFY)
     notify_backoff_max_seconds: int = _setting(3600, "longest retry delay", NOTIFY)
     notify_batch_size: int = _setting(20, "notifications a worker claims per pass", NOTIFY)
     notify_poll_seconds: int = _setting(2, "worker wait when nothing is due", NOTIFY)
     notify_lease_seconds: int = _setting(
-        300, "a notification stuck in `sending` this long is claimable again (its worker vanished)", NOTIFY)
+        300, "a notification stuck in `sending` this long is claimable again (its worker vanished)", NOTIFY
+    )
     tracking_base_url: str = _setting("http://127.0.0.1:8000/track", "tracking link put into messages", NOTIFY)
     templates_dir: str = _setting("", "folder overriding notify/templates file by file", NOTIFY)
     notify_brand: str = _setting("omnialloc", "seller name in messages and the From header", NOTIFY)
@@ -131,32 +163,46 @@ class Settings(BaseSettings):
     backorder_batch_size: int = _setting(20, "SKUs a worker thread claims per pass", BACKORDERS)
     backorder_threads: int = _setting(2, "retry threads per worker process (each holds its own SKUs)", BACKORDERS)
     backorder_lease_seconds: int = _setting(
-        300, "a claimed SKU whose worker vanished is claimable again after this", BACKORDERS)
+        300, "a claimed SKU whose worker vanished is claimable again after this", BACKORDERS
+    )
     backorder_sweep_seconds: int = _setting(
-        600, "retry every waiting SKU this often (e.g. capacity freed overnight)", BACKORDERS)
+        600, "retry every waiting SKU this often (e.g. capacity freed overnight)", BACKORDERS
+    )
     # Returns
     return_window_days: int = _setting(30, "days after delivery a return may be raised", RETURNS)
     return_window_days_by_category: str = _setting(
-        "electronics=10,beauty=7", "shorter windows per category (`category=days`, comma-separated); the smaller of "
-        "this and the channel's window applies", RETURNS)
+        "electronics=10,beauty=7",
+        "shorter windows per category (`category=days`, comma-separated); the smaller of "
+        "this and the channel's window applies",
+        RETURNS,
+    )
     return_auto_approve: bool = _setting(
-        True, "approve eligible returns at once (else `POST /returns/{id}/approve`)", RETURNS)
+        True, "approve eligible returns at once (else `POST /returns/{id}/approve`)", RETURNS
+    )
     exchange_ship_policy: Literal["after_pickup", "immediately"] = _setting(
-        "after_pickup", "when an exchange's replacement ships", RETURNS)
+        "after_pickup", "when an exchange's replacement ships", RETURNS
+    )
     return_restock_value_pct: int = _setting(
-        10, "what a returned unit is worth at a node short of it, in percent of its price", RETURNS)
+        10, "what a returned unit is worth at a node short of it, in percent of its price", RETURNS
+    )
     return_target_units: int = _setting(
-        50, "free stock a node aims for per SKU (or twice its safety stock if higher)", RETURNS)
+        50, "free stock a node aims for per SKU (or twice its safety stock if higher)", RETURNS
+    )
     # Operations
     pickup_expiry_days: int = _setting(5, "uncollected pickup orders are cancelled after this", OPS)
     import_history_days: int = _setting(
-        180, "stock-import change records kept for what-if replays (`inventory prune-history`)", OPS)
+        180, "stock-import change records kept for what-if replays (`inventory prune-history`)", OPS
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = _setting("INFO", "lowest level logged", OPS)
     log_format: Literal["json", "text"] = _setting(
-        "json", "`json`: one JSON object per line (for log shippers); `text`: one readable line per event", OPS)
+        "json", "`json`: one JSON object per line (for log shippers); `text`: one readable line per event", OPS
+    )
     metrics_port: int = _setting(
-        0, "also serve `/metrics` without authentication on this port (for a scraper on a private network); "
-        "0: only the API's `/metrics`, which needs an admin or analyst key", OPS)
+        0,
+        "also serve `/metrics` without authentication on this port (for a scraper on a private network); "
+        "0: only the API's `/metrics`, which needs an admin or analyst key",
+        OPS,
+    )
 
     @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:
@@ -164,11 +210,15 @@ class Settings(BaseSettings):
             return self
         problems = []
         if self.secret_key == DEV_SECRET_KEY:
-            problems.append("OMNIALLOC_SECRET_KEY is the development default; set a long random value "
-                            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)")
+            problems.append(
+                "OMNIALLOC_SECRET_KEY is the development default; set a long random value "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+            )
         elif len(self.secret_key) < MIN_SECRET_KEY_CHARS:
-            problems.append(f"OMNIALLOC_SECRET_KEY has {len(self.secret_key)} characters; production needs at "
-                            f"least {MIN_SECRET_KEY_CHARS}")
+            problems.append(
+                f"OMNIALLOC_SECRET_KEY has {len(self.secret_key)} characters; production needs at "
+                f"least {MIN_SECRET_KEY_CHARS}"
+            )
         if not self.console_secure_cookie:
             problems.append("OMNIALLOC_CONSOLE_SECURE_COOKIE must be true in production (serve behind HTTPS)")
         if problems:
@@ -185,8 +235,9 @@ class Settings(BaseSettings):
             return cls()
         values = {name: f.get_default(call_default_factory=True) for name, f in cls.model_fields.items()}
         lowered = {k.upper(): v for k, v in env.items()}
-        values.update({name: lowered[PREFIX + name.upper()] for name in cls.model_fields
-                       if PREFIX + name.upper() in lowered})
+        values.update(
+            {name: lowered[PREFIX + name.upper()] for name in cls.model_fields if PREFIX + name.upper() in lowered}
+        )
         return cls(**values)
 
     def replace(self, **changes: Any) -> Settings:
@@ -241,14 +292,19 @@ def get_settings() -> Settings:
 
 def markdown_reference() -> str:
     """docs/configuration.md: every setting with its variable, type, default and description, by section."""
-    lines = ["# Configuration", "",
-             "Every setting is an environment variable. This page is generated from `omnialloc.config.Settings` "
-             "(`python -m omnialloc.config > docs/configuration.md`); a test fails when it is out of date.", "",
-             "Set `OMNIALLOC_ENV=production` in production: the process then refuses to start with the development "
-             "secret key, a secret key shorter than "
-             f"{MIN_SECRET_KEY_CHARS} characters, or `OMNIALLOC_CONSOLE_SECURE_COOKIE=false`. "
-             "Secrets (`OMNIALLOC_SECRET_KEY`, `OMNIALLOC_SMTP_PASSWORD`, `OMNIALLOC_SMS_TOKEN`, the database "
-             "password) never appear in logs or in `omnialloc config show`.", ""]
+    lines = [
+        "# Configuration",
+        "",
+        "Every setting is an environment variable. This page is generated from `omnialloc.config.Settings` "
+        "(`python -m omnialloc.config > docs/configuration.md`); a test fails when it is out of date.",
+        "",
+        "Set `OMNIALLOC_ENV=production` in production: the process then refuses to start with the development "
+        "secret key, a secret key shorter than "
+        f"{MIN_SECRET_KEY_CHARS} characters, or `OMNIALLOC_CONSOLE_SECURE_COOKIE=false`. "
+        "Secrets (`OMNIALLOC_SECRET_KEY`, `OMNIALLOC_SMTP_PASSWORD`, `OMNIALLOC_SMS_TOKEN`, the database "
+        "password) never appear in logs or in `omnialloc config show`.",
+        "",
+    ]
     groups: dict[str, list[str]] = {}
     for name, f in Settings.model_fields.items():
         extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
@@ -258,7 +314,8 @@ def markdown_reference() -> str:
             default = str(value).lower() if isinstance(value, bool) else str(value)
         shown = f"`{default}`" if default != "" else "empty"
         groups.setdefault(str(extra["group"]), []).append(
-            f"| `{PREFIX}{name.upper()}` | {_type_name(f.annotation)} | {shown} | {f.description} |")
+            f"| `{PREFIX}{name.upper()}` | {_type_name(f.annotation)} | {shown} | {f.description} |"
+        )
     for group, rows in groups.items():
         lines += [f"## {group}", "", "| variable | type | default | what it does |", "|---|---|---|---|", *rows, ""]
     return "\n".join(lines)

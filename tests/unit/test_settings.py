@@ -19,7 +19,8 @@ GOOD_KEY = "k" * 48
 def test_the_configuration_reference_is_generated_from_the_model():
     on_disk = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     assert on_disk == markdown_reference(), (
-        "docs/configuration.md is out of date: run `.venv/bin/python -m omnialloc.config > docs/configuration.md`")
+        "docs/configuration.md is out of date: run `.venv/bin/python -m omnialloc.config > docs/configuration.md`"
+    )
 
 
 def test_every_setting_is_described_and_listed_under_its_variable():
@@ -69,11 +70,14 @@ def test_a_bad_value_names_the_variable_and_hides_secrets(monkeypatch):
     assert "OMNIALLOC_SMS_PROVIDER" in text and "'pigeon'" in text
 
 
-@pytest.mark.parametrize("changes, complaint", [
-    ({}, "development default"),
-    ({"secret_key": "short-but-not-default"}, "at least 32"),
-    ({"secret_key": GOOD_KEY, "console_secure_cookie": False}, "CONSOLE_SECURE_COOKIE"),
-])
+@pytest.mark.parametrize(
+    "changes, complaint",
+    [
+        ({}, "development default"),
+        ({"secret_key": "short-but-not-default"}, "at least 32"),
+        ({"secret_key": GOOD_KEY, "console_secure_cookie": False}, "CONSOLE_SECURE_COOKIE"),
+    ],
+)
 def test_production_refuses_unsafe_settings(changes, complaint):
     values = {"env": "production", "secret_key": DEV_SECRET_KEY, "console_secure_cookie": True, **changes}
     with pytest.raises(ValidationError, match=complaint):
@@ -91,18 +95,25 @@ def test_development_keeps_the_zero_setup_defaults():
 
 
 def test_redacted_settings_show_no_secret():
-    s = Settings.from_env({}).replace(secret_key=GOOD_KEY, smtp_password="hunter2-pw", sms_token="tok-123456",
-                                      database_url="postgresql://app:db-pass-9@db.internal/oms")
+    s = Settings.from_env({}).replace(
+        secret_key=GOOD_KEY,
+        smtp_password="hunter2-pw",
+        sms_token="tok-123456",
+        database_url="postgresql://app:db-pass-9@db.internal/oms",
+    )
     shown = repr(s.redacted())
     for secret in (GOOD_KEY, "hunter2-pw", "tok-123456", "db-pass-9"):
         assert secret not in shown
     assert "db.internal" in shown
 
 
-@pytest.mark.parametrize("argv", [
-    [str(Path(sys.executable).with_name("omnialloc")), "db", "upgrade"],
-    [sys.executable, "-c", "import omnialloc.api.wsgi"],  # what gunicorn loads
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [str(Path(sys.executable).with_name("omnialloc")), "db", "upgrade"],
+        [sys.executable, "-c", "import omnialloc.api.wsgi"],  # what gunicorn loads
+    ],
+)
 def test_a_production_process_with_the_default_key_does_not_start(argv, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("OMNIALLOC_")}
     env.update(OMNIALLOC_ENV="production", OMNIALLOC_DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}")
@@ -111,4 +122,3 @@ def test_a_production_process_with_the_default_key_does_not_start(argv, tmp_path
     assert "OMNIALLOC_SECRET_KEY is the development default" in run.stderr
     assert "Traceback" not in run.stderr
     assert not (tmp_path / "x.db").exists()  # refused before touching the database
-

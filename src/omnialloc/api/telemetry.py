@@ -4,7 +4,7 @@ Installed first among the app's hooks, so even a request refused before routing 
 large, a body that is not JSON) gets an id, a log line and a count. The id comes from the caller's
 ``X-Request-ID`` when it is a sane token (observability.request_id), else is generated; it is
 returned in the answer's ``X-Request-ID`` and stamped on every log line written while handling
-the request, and on the outbox rows the request writes (services.notifications.outbox).
+the request, and on the outbox rows the request writes (services.notifications).
 
 Routes are labelled by their template (``/orders/<order_id>``), never the path a caller sent, so
 the metrics have a bounded set of series and no customer data in labels; anything unrouted is
@@ -46,10 +46,20 @@ def _finish(response):
     metrics.REQUEST_SECONDS.labels(request.method, route).observe(seconds)
     response.headers[rid.HEADER] = g.request_id
     principal = g.get("principal")
-    log.log(logging.WARNING if status >= 500 else logging.INFO, "%s %s %s", request.method, route, status,
-            extra={"method": request.method, "route": route, "status": status,
-                   "duration_ms": round(seconds * 1000.0, 2),
-                   "actor": getattr(principal, "actor", None)})
+    log.log(
+        logging.WARNING if status >= 500 else logging.INFO,
+        "%s %s %s",
+        request.method,
+        route,
+        status,
+        extra={
+            "method": request.method,
+            "route": route,
+            "status": status,
+            "duration_ms": round(seconds * 1000.0, 2),
+            "actor": getattr(principal, "actor", None),
+        },
+    )
     return response
 
 

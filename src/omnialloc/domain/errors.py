@@ -15,7 +15,7 @@ class FieldError:
     field: str
     message: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str]:
         return {"field": self.field, "message": self.message}
 
 

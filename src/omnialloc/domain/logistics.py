@@ -53,4 +53,5 @@ class Serviceability:
     sla_days_e: int = 7
 
     def sla_days(self, zone: Zone) -> int:
-        return getattr(self, f"sla_days_{str(zone).lower()}")
+        days: int = getattr(self, f"sla_days_{str(zone).lower()}")
+        return days

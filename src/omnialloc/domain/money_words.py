@@ -62,7 +62,7 @@ def group_indian(n: int) -> str:
     """Digits of a whole number grouped the Indian way: 12345678 -> "1,23,45,678"."""
     digits = str(abs(n))
     head, tail = digits[:-3], digits[-3:]
-    groups = []
+    groups: list[str] = []
     while len(head) > 2:
         groups.insert(0, head[-2:])
         head = head[:-2]

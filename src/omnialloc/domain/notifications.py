@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 STATUSES = ("pending", "sending", "sent", "failed", "skipped")
 #: Statuses an admin may send again from a fresh attempt count.
@@ -32,7 +33,7 @@ class Notification:
     updated_at: datetime
     entity: str
     entity_id: str
-    context: dict
+    context: dict[str, Any]
     order_id: str | None = None
     event_id: int | None = None
     customer_id: str | None = None

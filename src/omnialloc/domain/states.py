@@ -7,6 +7,7 @@ changing a status so an illegal move is a clear domain error, never silent.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -40,7 +41,7 @@ class StateMachine:
                 yield src, dst
 
 
-def _machine(entity: str, table: dict) -> StateMachine:
+def _machine(entity: str, table: Mapping[StrEnum, AbstractSet[StrEnum]]) -> StateMachine:
     return StateMachine(entity, {k: frozenset(v) for k, v in table.items()})
 
 

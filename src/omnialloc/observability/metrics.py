@@ -31,31 +31,50 @@ _FAST = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.
 _HTTP = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _LONG = (0.1, 0.5, 1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
 
-REQUESTS = Counter("omnialloc_http_requests", "HTTP requests answered, by method, route template and status",
-                   ["method", "route", "status"])
-REQUEST_SECONDS = Histogram("omnialloc_http_request_duration_seconds",
-                            "Time from the request reaching the app to its answer, by method and route template",
-                            ["method", "route"], buckets=_HTTP)
-SOLVE_SECONDS = Histogram("omnialloc_solve_duration_seconds",
-                          "Single-order solver wall time, by the method that settled the plan and its status",
-                          ["method", "status"], buckets=_FAST)
-PLANS = Counter("omnialloc_plans", "Single-order plans by status (OPTIMAL, FEASIBLE, HEURISTIC_FALLBACK, ...)",
-                ["status"])
-RESERVATION_CONFLICTS = Counter("omnialloc_reservation_conflicts",
-                                "Reservations that found a plan's stock taken by a concurrent request")
+REQUESTS = Counter(
+    "omnialloc_http_requests",
+    "HTTP requests answered, by method, route template and status",
+    ["method", "route", "status"],
+)
+REQUEST_SECONDS = Histogram(
+    "omnialloc_http_request_duration_seconds",
+    "Time from the request reaching the app to its answer, by method and route template",
+    ["method", "route"],
+    buckets=_HTTP,
+)
+SOLVE_SECONDS = Histogram(
+    "omnialloc_solve_duration_seconds",
+    "Single-order solver wall time, by the method that settled the plan and its status",
+    ["method", "status"],
+    buckets=_FAST,
+)
+PLANS = Counter(
+    "omnialloc_plans", "Single-order plans by status (OPTIMAL, FEASIBLE, HEURISTIC_FALLBACK, ...)", ["status"]
+)
+RESERVATION_CONFLICTS = Counter(
+    "omnialloc_reservation_conflicts", "Reservations that found a plan's stock taken by a concurrent request"
+)
 RESOLVES = Counter("omnialloc_resolves", "Re-solves after a reservation conflict")
 BACKORDERS = Counter("omnialloc_backorders", "Times an order's unplaced units were put on backorder")
-BACKORDER_RETRIES = Counter("omnialloc_backorder_retries",
-                            "Backorder retries by the worker, by outcome (allocated, still_short, skipped)",
-                            ["outcome"])
-NOTIFICATIONS = Counter("omnialloc_notifications",
-                        "Notification send outcomes by kind, channel and outcome (sent, retry, failed, lost)",
-                        ["kind", "channel", "outcome"])
-BATCH_SECONDS = Histogram("omnialloc_batch_duration_seconds",
-                          "Nightly jobs (batch plan and apply, rebalance, prices refresh) by job and outcome",
-                          ["job", "outcome"], buckets=_LONG)
-IMPORT_SECONDS = Histogram("omnialloc_stock_import_duration_seconds", "Stock imports by mode and outcome",
-                           ["mode", "outcome"], buckets=_LONG)
+BACKORDER_RETRIES = Counter(
+    "omnialloc_backorder_retries",
+    "Backorder retries by the worker, by outcome (allocated, still_short, skipped)",
+    ["outcome"],
+)
+NOTIFICATIONS = Counter(
+    "omnialloc_notifications",
+    "Notification send outcomes by kind, channel and outcome (sent, retry, failed, lost)",
+    ["kind", "channel", "outcome"],
+)
+BATCH_SECONDS = Histogram(
+    "omnialloc_batch_duration_seconds",
+    "Nightly jobs (batch plan and apply, rebalance, prices refresh) by job and outcome",
+    ["job", "outcome"],
+    buckets=_LONG,
+)
+IMPORT_SECONDS = Histogram(
+    "omnialloc_stock_import_duration_seconds", "Stock imports by mode and outcome", ["mode", "outcome"], buckets=_LONG
+)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -65,6 +84,7 @@ def timed(histogram: Histogram, **labels: str | Callable[[dict[str, Any]], str])
     """Decorator: the call's wall time into ``histogram`` with ``labels`` and ``outcome`` (ok or error).
 
     A label given as a function gets the call's keyword arguments (``mode=lambda kw: kw["mode"]``)."""
+
     def wrap(fn: F) -> F:
         @functools.wraps(fn)
         def inner(*args: Any, **kwargs: Any) -> Any:
@@ -76,7 +96,9 @@ def timed(histogram: Histogram, **labels: str | Callable[[dict[str, Any]], str])
             finally:
                 values = {k: (v(kwargs) if callable(v) else v) for k, v in labels.items()}
                 histogram.labels(**values, outcome=outcome).observe(time.perf_counter() - start)
+
         return inner  # type: ignore[return-value]
+
     return wrap
 
 
@@ -89,8 +111,7 @@ def observe_plan(method: str, status: str, solve_ms: float) -> None:
 class StoreGauges:
     """Gauges read from the store at scrape time: ``read`` returns {metric name: {label value: count}}."""
 
-    def __init__(self, read: Callable[[], Mapping[str, Mapping[str, int]]],
-                 described: Mapping[str, tuple[str, str]]):
+    def __init__(self, read: Callable[[], Mapping[str, Mapping[str, int]]], described: Mapping[str, tuple[str, str]]):
         self._read = read
         self._described = described  # metric name -> (help, label name)
 
@@ -124,9 +145,9 @@ def exposition(*extra: object) -> tuple[bytes, str]:
     """The text a scrape gets (and its content type): this server's metrics plus ``extra`` collectors."""
     registry = CollectorRegistry(auto_describe=False)
     if multiprocess():
-        MultiProcessCollector(registry)
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # prometheus-client leaves it untyped
     else:
-        registry.register(_Local())  # type: ignore[arg-type]
+        registry.register(_Local())
     for collector in extra:
         registry.register(collector)  # type: ignore[arg-type]
     return generate_latest(registry), CONTENT_TYPE_LATEST

@@ -15,25 +15,41 @@ from omnialloc.services.operations import health
 
 bp = APIBlueprint("health", __name__, tag="Meta")
 
-_READY_EXAMPLE = {"status": "ok", "version": "0.2.0", "checks": {
-    "database": {"ok": True, "detail": "reachable", "ms": 0.4},
-    "migrations": {"ok": True, "detail": "at head 0011", "ms": 0.3},
-    "caches": {"ok": True, "detail": "reference data and PIN directory loaded", "ms": 0.2}}}
+_READY_EXAMPLE = {
+    "status": "ok",
+    "version": "0.2.0",
+    "checks": {
+        "database": {"ok": True, "detail": "reachable", "ms": 0.4},
+        "migrations": {"ok": True, "detail": "at head 0011", "ms": 0.3},
+        "caches": {"ok": True, "detail": "reference data and PIN directory loaded", "ms": 0.2},
+    },
+}
 
 
 @bp.get("/health/live")
-@bp.doc(summary="Liveness: the process answers (touches no dependency)", operation_id="health_live",
-        responses={200: {"description": "The process is alive",
-                         "content": {"application/json": {"example": {"status": "ok", "version": "0.2.0"}}}}})
+@bp.doc(
+    summary="Liveness: the process answers (touches no dependency)",
+    operation_id="health_live",
+    responses={
+        200: {
+            "description": "The process is alive",
+            "content": {"application/json": {"example": {"status": "ok", "version": "0.2.0"}}},
+        }
+    },
+)
 def live():
     return health.liveness()
 
 
 @bp.get("/health/ready")
-@bp.doc(summary="Readiness: database reachable, schema at the migrations' head, caches loaded",
-        operation_id="health_ready",
-        responses={200: {"description": "Ready to serve", "content": {"application/json": {"example": _READY_EXAMPLE}}},
-                   503: {"description": "Not ready: a problem details object whose `checks` names each failed check"}})
+@bp.doc(
+    summary="Readiness: database reachable, schema at the migrations' head, caches loaded",
+    operation_id="health_ready",
+    responses={
+        200: {"description": "Ready to serve", "content": {"application/json": {"example": _READY_EXAMPLE}}},
+        503: {"description": "Not ready: a problem details object whose `checks` names each failed check"},
+    },
+)
 def ready():
     result = health.readiness(ctx())
     if result.ok:
@@ -45,7 +61,8 @@ def ready():
 
 
 @bp.get("/health")
-@bp.doc(summary="Liveness and database check (kept for existing clients; prefer /health/ready)",
-        operation_id="health_check")
+@bp.doc(
+    summary="Liveness and database check (kept for existing clients; prefer /health/ready)", operation_id="health_check"
+)
 def check():
     return health.database(ctx())

@@ -26,17 +26,29 @@ omnialloc_plans_total{status="OPTIMAL"} 1842.0
 def _store_gauges(context) -> metrics.StoreGauges:
     return metrics.StoreGauges(
         lambda: {"omnialloc_outbox_notifications": health.outbox_counts(context)},
-        {"omnialloc_outbox_notifications": (
-            "Notifications in the outbox by status: pending and sending are the backlog, failed the dead letters",
-            "status")})
+        {
+            "omnialloc_outbox_notifications": (
+                "Notifications in the outbox by status: pending and sending are the backlog, failed the dead letters",
+                "status",
+            )
+        },
+    )
 
 
 @bp.get("/metrics")
 @bp.auth_required(auth)
-@bp.doc(summary="Prometheus metrics (admin or analyst key)", operation_id="metrics_scrape",
-        responses={200: {"description": "Prometheus text exposition format 0.0.4",
-                         "content": {"text/plain": {"schema": {"type": "string"}, "example": _EXAMPLE}}},
-                   401: "No or a bad API key", 403: "The key's role may not read metrics"})
+@bp.doc(
+    summary="Prometheus metrics (admin or analyst key)",
+    operation_id="metrics_scrape",
+    responses={
+        200: {
+            "description": "Prometheus text exposition format 0.0.4",
+            "content": {"text/plain": {"schema": {"type": "string"}, "example": _EXAMPLE}},
+        },
+        401: "No or a bad API key",
+        403: "The key's role may not read metrics",
+    },
+)
 def scrape():
     current().require(Role.ADMIN, Role.ANALYST)
     body, content_type = metrics.exposition(_store_gauges(ctx()))

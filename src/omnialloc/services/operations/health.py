@@ -32,9 +32,11 @@ class Readiness:
         return all(c.ok for c in self.checks.values())
 
     def to_dict(self) -> dict:
-        return {"status": "ok" if self.ok else "unavailable", "version": __version__,
-                "checks": {name: {"ok": c.ok, "detail": c.detail, "ms": round(c.ms, 2)}
-                           for name, c in self.checks.items()}}
+        return {
+            "status": "ok" if self.ok else "unavailable",
+            "version": __version__,
+            "checks": {name: {"ok": c.ok, "detail": c.detail, "ms": round(c.ms, 2)} for name, c in self.checks.items()},
+        }
 
 
 def liveness() -> dict:
@@ -77,16 +79,16 @@ def readiness(ctx) -> Readiness:
     elif at == head:
         result.checks["migrations"] = Check(True, f"at head {head}", _ms(start))
     else:
-        result.checks["migrations"] = Check(False, f"database at {at or 'no schema'}, code expects {head}: "
-                                                   "run `omnialloc db upgrade`", _ms(start))
+        result.checks["migrations"] = Check(
+            False, f"database at {at or 'no schema'}, code expects {head}: run `omnialloc db upgrade`", _ms(start)
+        )
     start = time.perf_counter()
     if result.checks["migrations"].ok:
         try:
             _warm_caches(ctx)
             result.checks["caches"] = Check(True, "reference data and PIN directory loaded", _ms(start))
         except Exception as exc:
-            result.checks["caches"] = Check(False, f"could not load reference data: {type(exc).__name__}",
-                                            _ms(start))
+            result.checks["caches"] = Check(False, f"could not load reference data: {type(exc).__name__}", _ms(start))
     else:
         result.checks["caches"] = Check(False, "not loaded (the schema is not at head)")
     return result
@@ -94,7 +96,7 @@ def readiness(ctx) -> Readiness:
 
 def _warm_caches(ctx) -> None:
     from omnialloc.geo.pins import warm
-    from omnialloc.services.network.cache.cache import network
+    from omnialloc.services.network.cache import network
 
     warm()  # built once per process (create_app did it already; cheap after)
     with ctx.uow(readonly=True) as uow:
