@@ -139,7 +139,7 @@ def order_new():
     p = need(Role.ADMIN, Role.CHANNEL)
     form = request.form if request.method == "POST" else {}
     if request.method == "POST":
-        from omnialloc.api.schemas import OrderIn
+        from omnialloc.api.schemas.orders import OrderIn
 
         try:
             body = OrderIn.model_validate(_order_body(request.form, p)).model_dump()
@@ -476,7 +476,7 @@ def rule_dry_run():
                 except json.JSONDecodeError as exc:
                     raise ValidationFailed(f"order JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") \
                         from None
-                from omnialloc.api.schemas import OrderIn
+                from omnialloc.api.schemas.orders import OrderIn
 
                 body["order"] = OrderIn.model_validate(body["order"]).model_dump()
             if (request.form.get("condition") or "").strip():

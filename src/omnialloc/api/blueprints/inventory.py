@@ -6,7 +6,7 @@ from apiflask import APIBlueprint
 
 from omnialloc.api.auth import auth, current
 from omnialloc.api.deps import ctx
-from omnialloc.api.schemas import AdjustmentsIn, AdjustmentsOut
+from omnialloc.api.schemas.inventory import AdjustmentsIn, AdjustmentsOut
 from omnialloc.services.inventory import positions
 
 bp = APIBlueprint("inventory", __name__, tag="Inventory")

@@ -6,7 +6,7 @@ from apiflask import APIBlueprint
 
 from omnialloc.api.auth import auth, current
 from omnialloc.api.deps import ctx
-from omnialloc.api.schemas import ManifestOut, ManifestQuery
+from omnialloc.api.schemas.nodes import ManifestOut, ManifestQuery
 from omnialloc.services.orders import queries
 
 bp = APIBlueprint("nodes", __name__, tag="Nodes")

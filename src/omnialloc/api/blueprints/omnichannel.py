@@ -7,9 +7,12 @@ from flask import Response, request
 
 from omnialloc.api.auth import auth, current
 from omnialloc.api.deps import ctx
-from omnialloc.api.schemas import OrderOut, ShipmentOut
-from omnialloc.api.schemas_omni import (CollectIn, FeedOut, FeedQuery, PickupOut, ReceiveIn, TransferCancelIn,
-                                        TransferIn, TransferOut, TransferPage, TransferQuery)
+from omnialloc.api.schemas.channels import FeedOut, FeedQuery
+from omnialloc.api.schemas.orders import OrderOut
+from omnialloc.api.schemas.pickups import CollectIn, PickupOut
+from omnialloc.api.schemas.shipments import ShipmentOut
+from omnialloc.api.schemas.transfers import (ReceiveIn, TransferCancelIn, TransferIn, TransferOut, TransferPage,
+                                             TransferQuery)
 from omnialloc.channels import shopify, woocommerce
 from omnialloc.services.channels import omnichannel
 from omnialloc.services.fulfilment import pickups

@@ -8,7 +8,8 @@ from pydantic_core import to_json
 
 from omnialloc.api.auth import auth, current
 from omnialloc.api.deps import ctx
-from omnialloc.api.schemas import CancelIn, OrderIn, OrderOut, OrderPage, OrderQuery, ReasonIn
+from omnialloc.api.schemas.common import ReasonIn
+from omnialloc.api.schemas.orders import CancelIn, OrderIn, OrderOut, OrderPage, OrderQuery
 from omnialloc.services.orders import lifecycle, queries
 
 bp = APIBlueprint("orders", __name__, tag="Orders")

@@ -6,20 +6,9 @@ from apiflask import APIBlueprint
 
 from omnialloc.api.auth import auth, current
 from omnialloc.api.deps import ctx
-from omnialloc.api.schemas_returns import (
-    ReceiveIn,
-    RedeemIn,
-    ReturnIn,
-    ReturnOut,
-    ReturnPage,
-    ReturnQuery,
-    ReturnReasonIn,
-    StoreCreditOut,
-    WorkOrderDoneIn,
-    WorkOrderOut,
-    WorkOrderPage,
-    WorkOrderQuery,
-)
+from omnialloc.api.schemas.store_credit import RedeemIn, StoreCreditOut
+from omnialloc.api.schemas.returns import ReceiveIn, ReturnIn, ReturnOut, ReturnPage, ReturnQuery, ReturnReasonIn
+from omnialloc.api.schemas.work_orders import WorkOrderDoneIn, WorkOrderOut, WorkOrderPage, WorkOrderQuery
 from omnialloc.services.returns import returns, work_orders
 
 bp = APIBlueprint("returns", __name__, tag="Returns")

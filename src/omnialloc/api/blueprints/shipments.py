@@ -6,7 +6,8 @@ from apiflask import APIBlueprint
 
 from omnialloc.api.auth import auth, current
 from omnialloc.api.deps import ctx
-from omnialloc.api.schemas import PackIn, ReasonIn, ShipIn, ShipmentOut, ShipmentPage, ShipmentQuery
+from omnialloc.api.schemas.common import ReasonIn
+from omnialloc.api.schemas.shipments import PackIn, ShipIn, ShipmentOut, ShipmentPage, ShipmentQuery
 from omnialloc.services.fulfilment import shipments as fulfilment
 from omnialloc.services.orders import queries
 

@@ -10,7 +10,8 @@ from flask import request
 
 from omnialloc.api.auth import auth, current
 from omnialloc.api.deps import ctx
-from omnialloc.api.schemas_omni import ImportOut, ImportQuery, InventoryPage, InventoryQuery, SkuStockOut
+from omnialloc.api.schemas.inventory import InventoryPage, InventoryQuery, SkuStockOut
+from omnialloc.api.schemas.stock_imports import ImportOut, ImportQuery
 from omnialloc.domain.errors import FieldError, ValidationFailed
 from omnialloc.services.inventory import positions, stock_import
 

@@ -6,7 +6,7 @@ from apiflask import APIBlueprint
 from flask import request
 
 from omnialloc.api.deps import ctx
-from omnialloc.api.schemas import PublicTrackingOut, TrackingIn, TrackingOut
+from omnialloc.api.schemas.tracking import PublicTrackingOut, TrackingIn, TrackingOut
 from omnialloc.services.fulfilment import tracking
 
 bp = APIBlueprint("tracking", __name__, tag="Tracking")

@@ -1,18 +1,16 @@
-"""Request models of the returns API (issue 8): strict, like ``api/schemas.py``."""
+"""Returns (RMA): opening a return, approving or rejecting it, receiving and grading its units, and its views."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from omnialloc.api.schemas import Code, Int, Open, Strict, Text
+from omnialloc.api.schemas.common import Code, Id, Int, Open, Strict, Text
 from omnialloc.domain.enums import ReturnStatus
 
 ReturnStatusName = Literal[tuple(s.value for s in ReturnStatus)]  # type: ignore[valid-type]
 CustomerReason = Literal["damaged", "wrong_item", "size_fit", "not_as_described", "changed_mind", "defective"]
-Id = Annotated[str, Field(min_length=1, max_length=40)]
 
 
 class ReturnLineIn(Strict):
@@ -61,12 +59,6 @@ class ReturnQuery(Strict):
     model_config = ConfigDict(strict=False, extra="forbid")  # query strings are text
 
 
-class RedeemIn(Strict):
-    amount_paise: Int(gt=0, le=10**11)
-    order_id: Id
-    reason: Text = ""
-
-
 class ReturnOut(Open):
     id: str
     order_id: str
@@ -76,47 +68,4 @@ class ReturnOut(Open):
 
 class ReturnPage(Open):
     items: list[ReturnOut]
-    next_cursor: str | None = None
-
-
-class StoreCreditOut(Open):
-    customer_id: str
-    balance_paise: int
-    ledger: list[dict]
-
-
-class WorkOrderQuery(Strict):
-    status: Literal["open", "done"] | None = None
-    node: Code | None = None
-    cursor: Annotated[str | None, Field(max_length=200)] = None
-    limit: Int(ge=1, le=200) = 50
-
-    model_config = ConfigDict(strict=False, extra="forbid")  # query strings are text
-
-
-class WorkOrderDoneIn(Strict):
-    restocked: Int(ge=0, le=10_000) = Field(description="Units fit to sell again: back on hand at the node")
-    scrapped: Int(ge=0, le=10_000) = Field(description="Units written off; restocked + scrapped = the work "
-                                                       "order's units")
-    note: Annotated[str | None, Field(max_length=500)] = None
-
-
-class WorkOrderOut(Open):
-    id: str
-    return_id: str
-    node: str
-    sku: str
-    qty: int
-    kind: str
-    status: str
-    created_at: datetime
-    restocked: int | None = None
-    scrapped: int | None = None
-    completed_at: datetime | None = None
-    completed_by: str | None = None
-    note: str | None = None
-
-
-class WorkOrderPage(Open):
-    items: list[WorkOrderOut]
     next_cursor: str | None = None

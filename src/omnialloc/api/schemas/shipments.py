@@ -1,0 +1,66 @@
+"""Shipments: the fulfilment actions at the node (pack, ship), the shipment list's query and the shipment views."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field
+
+from omnialloc.api.schemas.common import Code, EventOut, Int, Open, Strict
+from omnialloc.domain.enums import ShipmentStatus
+
+ShipmentStatusName = Literal[tuple(s.value for s in ShipmentStatus)]  # type: ignore[valid-type]
+
+
+# ---------------------------------------------------------------- actions in
+class PackIn(Strict):
+    weight_g: Int(gt=0, le=1_000_000)
+    length_mm: Int(gt=0, le=5_000)
+    width_mm: Int(gt=0, le=5_000)
+    height_mm: Int(gt=0, le=5_000)
+
+
+class ShipIn(Strict):
+    awb: Annotated[str | None, Field(min_length=4, max_length=40, pattern=r"^[A-Za-z0-9\-]+$")] = None
+
+
+# ---------------------------------------------------------------- queries
+class ShipmentQuery(Strict):
+    status: ShipmentStatusName | None = None
+    node: Code | None = None
+    awb: Annotated[str | None, Field(max_length=40)] = None
+    cursor: Annotated[str | None, Field(max_length=200)] = None
+    limit: Int(ge=1, le=200) = 50
+
+    model_config = ConfigDict(strict=False, extra="forbid")
+
+
+# ---------------------------------------------------------------- out
+class ShipmentLineOut(Open):
+    line_no: int
+    sku: str
+    qty: int
+
+
+class ShipmentSummary(Open):
+    id: str
+    order_id: str
+    node: str
+    carrier: str
+    status: str
+    awb: str | None = None
+    weight_g: int | None = None
+    billed_weight_g: int | None = None
+    cost_paise: int | None = None
+    cost_breakdown: dict[str, Any] = {}
+    sla_days: int | None = None
+    lines: list[ShipmentLineOut]
+
+
+class ShipmentOut(ShipmentSummary):
+    events: list[EventOut] = Field(description="The shipment's status history")
+
+
+class ShipmentPage(Open):
+    items: list[ShipmentSummary]
+    next_cursor: str | None = None
