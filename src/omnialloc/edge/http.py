@@ -202,6 +202,27 @@ class Reply:
         except ValueError:
             return None
 
+    def holds(self, key: str | None, kind: type) -> bool:
+        """Whether the body is JSON with a ``kind`` (dict, list) value under ``key`` (or is one, for None)."""
+        data = self.json()
+        if key is not None:
+            data = data.get(key) if isinstance(data, dict) else None
+        return isinstance(data, kind)
+
+    def obj(self, key: str | None = None) -> dict:
+        """The body's JSON object (or the object under ``key``); {} when the answer is not shaped so."""
+        data = self.json()
+        if key is not None:
+            data = data.get(key) if isinstance(data, dict) else None
+        return data if isinstance(data, dict) else {}
+
+    def items(self, key: str | None = None) -> list[dict]:
+        """The objects in the body's JSON list (or in the list under ``key``); anything else left out."""
+        data = self.json()
+        if key is not None:
+            data = data.get(key) if isinstance(data, dict) else None
+        return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+
 
 def send(client: httpx.Client, method: str, url: str, *, what: str, redactor: Redactor | None = None,
          clock: Callable[[], datetime] | None = None, **kwargs) -> Reply:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 from fake_shopify import BAD_TOKEN, TOKEN, VERSION, FakeShopify
@@ -272,3 +273,12 @@ def test_a_429_while_reading_the_catalogue_keeps_every_level_pending(server, sho
     result = _push(server).set_stock(levels)
     assert result.outcome is Outcome.RETRY and result.retry_after == 4.0 and result.pending == levels
     assert shop.levels == {}
+
+
+def test_a_200_that_is_not_shopifys_answer_is_retried_not_trusted(server):
+    server.expect_request(re.compile(".*")).respond_with_data("<html>Store unavailable</html>", status=200)
+    push = _push(server, default_location="1")
+    for result in (push.fulfil("9001", (_parcel(),)), push.cancel("9001", CancelReason()),
+                   push.set_stock((StockLevel("A", 1),))):
+        assert result.outcome is Outcome.RETRY and "Store unavailable" in result.detail
+        assert "HTTP 200 without" in result.detail

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
@@ -229,3 +230,13 @@ def test_server_errors_are_retried(server, status):
 def test_plain_http_to_a_remote_shop_is_refused():
     with pytest.raises(ValueError, match="https"):
         WooCommercePush(WooCommerceCredentials("http://shop.example.in", KEY, SECRET))
+
+
+def test_a_200_that_is_not_woocommerces_answer_is_retried_not_trusted(server):
+    # A caching plugin or a maintenance page answering for the REST API.
+    server.expect_request(re.compile(".*")).respond_with_data("<html>Briefly unavailable for scheduled "
+                                                              "maintenance.</html>", status=200)
+    push = _push(server)
+    for result in (push.fulfil("77", (_parcel(),)), push.cancel("77", CancelReason()),
+                   push.set_stock((StockLevel("A", 1),))):
+        assert result.outcome is Outcome.RETRY and "scheduled maintenance" in result.detail

@@ -92,11 +92,28 @@ class PushResult:
         return cls(Outcome.DELIVERED, detail, skipped=skipped)
 
     @classmethod
-    def from_reply(cls, reply: Reply, *, pending: tuple[StockLevel, ...] = (), detail: str = "") -> PushResult:
+    def unexpected(cls, reply: Reply, shop: str, wanted: str, *, pending: tuple[StockLevel, ...] = ()) -> PushResult:
+        """A 2xx that is not the documented answer (a proxy's or a maintenance page): RETRY, the state is re-read."""
+        excerpt = " ".join(reply.body[:120].decode("utf-8", errors="replace").split())
+        return cls(Outcome.RETRY, f"{shop} answered HTTP {reply.status} without {wanted}: {excerpt!r}",
+                   status=reply.status, pending=pending)
+
+    @classmethod
+    def from_reply(cls, reply: Reply, *, pending: tuple[StockLevel, ...] = ()) -> PushResult:
         """RETRY or FAILED from a reply that did not succeed."""
         outcome = Outcome.RETRY if reply.transient else Outcome.FAILED
-        return cls(outcome, detail or reply.problem, reply.retry_after, reply.status,
+        return cls(outcome, reply.problem, reply.retry_after, reply.status,
                    pending if outcome is Outcome.RETRY else ())
+
+
+def answer_problem(reply: Reply, shop: str, key: str | None, kind: type, *,
+                   pending: tuple[StockLevel, ...] = ()) -> PushResult | None:
+    """None when ``reply`` is a success with the documented JSON (a ``kind`` under ``key``); else the result."""
+    if not reply.ok:
+        return PushResult.from_reply(reply, pending=pending)
+    if not reply.holds(key, kind):
+        return PushResult.unexpected(reply, shop, f"{key!r}" if key else f"a JSON {kind.__name__}", pending=pending)
+    return None
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from omnialloc.channels.push.contract import (CancelReason, Outcome, PushResult, ShipmentTracking, StockLevel)
+from omnialloc.channels.push.contract import (CancelReason, Outcome, PushResult, ShipmentTracking, StockLevel,
+                                              answer_problem)
 from omnialloc.edge.http import Endpoint, Reply, Timeouts, check_base_url, make_client
 from omnialloc.edge.secrets import Redactor
 
@@ -71,8 +72,17 @@ class ShopifyCredentials:
 
 
 def _shopify_id(value) -> int | None:
-    text = str(value).strip() if value is not None else ""
+    text = str(value).strip() if value is not None and not isinstance(value, bool) else ""
     return int(text) if _ID.fullmatch(text) else None
+
+
+def _count(value) -> int:
+    """A quantity from the shop's JSON; anything that is not a whole number >= 0 counts as 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _dicts(value) -> list[dict]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 @dataclass
@@ -115,29 +125,32 @@ class ShopifyPush:
         if order_id is None:
             return PushResult(Outcome.FAILED, f"{order_ref!r} is not a Shopify order id")
         order = self._http.call("GET", f"orders/{order_id}.json", params={"fields": "id,name,cancelled_at,line_items"})
-        if not order.ok:
-            return PushResult.from_reply(order)
-        body = (order.json() or {}).get("order") or {}
+        if failed := answer_problem(order, "Shopify", "order", dict):
+            return failed
+        body = order.obj("order")
         if body.get("cancelled_at"):
             return PushResult(Outcome.FAILED, f"Shopify order {order_id} is cancelled; nothing can be fulfilled")
-        sku_of_line = {li.get("id"): str(li.get("sku") or "") for li in body.get("line_items") or []}
+        sku_of_line = {li.get("id"): str(li.get("sku") or "") for li in _dicts(body.get("line_items"))}
 
         existing = self._http.call("GET", f"orders/{order_id}/fulfillments.json")
-        if not existing.ok:
-            return PushResult.from_reply(existing)
+        if failed := answer_problem(existing, "Shopify", "fulfillments", list):
+            return failed
         done_by_awb: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for f in (existing.json() or {}).get("fulfillments") or []:
+        for f in existing.items("fulfillments"):
             if f.get("status") in _DEAD_FULFILLMENT:
                 continue
-            numbers = set(f.get("tracking_numbers") or []) | ({f["tracking_number"]} if f.get("tracking_number") else set())
+            numbers = {str(n) for n in f.get("tracking_numbers") or [] if n} if isinstance(
+                f.get("tracking_numbers"), list) else set()
+            if f.get("tracking_number"):
+                numbers.add(str(f["tracking_number"]))
             for number in numbers:
-                for li in f.get("line_items") or []:
-                    done_by_awb[number][str(li.get("sku") or "")] += int(li.get("quantity") or 0)
+                for li in _dicts(f.get("line_items")):
+                    done_by_awb[number][str(li.get("sku") or "")] += _count(li.get("quantity"))
 
         fos = self._http.call("GET", f"orders/{order_id}/fulfillment_orders.json")
-        if not fos.ok:
-            return PushResult.from_reply(fos)
-        lines, held = self._fulfillment_order_lines((fos.json() or {}).get("fulfillment_orders") or [], sku_of_line)
+        if failed := answer_problem(fos, "Shopify", "fulfillment_orders", list):
+            return failed
+        lines, held = self._fulfillment_order_lines(fos.items("fulfillment_orders"), sku_of_line)
 
         created, already, problems = 0, 0, []
         for parcel in shipments:
@@ -154,9 +167,9 @@ class ShopifyPush:
             problems += blocked
             for location in sorted(groups):
                 reply = self._http.call("POST", "fulfillments.json", json=self._fulfillment_body(parcel, groups[location]))
-                if not reply.ok:
-                    log.info("shopify fulfil order %s parcel %s: %s", order_id, parcel.ref, reply.problem)
-                    return PushResult.from_reply(reply)
+                if failed := answer_problem(reply, "Shopify", "fulfillment", dict):
+                    log.info("shopify fulfil order %s parcel %s: %s", order_id, parcel.ref, failed.detail)
+                    return failed
                 created += 1
             if not groups and not blocked:
                 already += 1  # every unit sits in a closed fulfillment order: fulfilled in the shop already
@@ -173,12 +186,13 @@ class ShopifyPush:
             status = str(fo.get("status") or "")
             actions = fo.get("supported_actions")
             can_fulfil = status in FULFILLABLE_STATUSES and (actions is None or "create_fulfillment" in actions)
-            for li in fo.get("line_items") or []:
+            fo_id = _shopify_id(fo.get("id"))
+            for li in _dicts(fo.get("line_items")):
                 sku = sku_of_line.get(li.get("line_item_id"), "")
-                fulfillable = int(li.get("fulfillable_quantity") or 0)
-                if can_fulfil and fulfillable > 0:
-                    lines.append(_FoLine(int(fo["id"]), int(li["id"]), str(fo.get("assigned_location_id") or ""),
-                                         sku, fulfillable))
+                fulfillable = _count(li.get("fulfillable_quantity"))
+                line_id = _shopify_id(li.get("id"))
+                if can_fulfil and fulfillable > 0 and fo_id and line_id:
+                    lines.append(_FoLine(fo_id, line_id, str(fo.get("assigned_location_id") or ""), sku, fulfillable))
                 elif fulfillable > 0 and status not in ("closed", "cancelled"):
                     held.setdefault(sku, status)
         return lines, held
@@ -234,19 +248,19 @@ class ShopifyPush:
             return state
         reply = self._http.call("POST", f"orders/{order_id}/cancel.json",
                                 json={"reason": reason.code, "email": self.notify_customer_on_cancel})
-        if reply.ok:
+        if not (failed := answer_problem(reply, "Shopify", "order", dict)):
             log.info("shopify order %s cancelled (%s)", order_id, reason.code)
             return PushResult.ok("cancelled in Shopify")
         if reply.status == 422 and (state := self._cancelled(order_id)) is not None and state.delivered:
             return state  # cancelled by someone else between our read and our request
-        return PushResult.from_reply(reply)
+        return failed
 
     def _cancelled(self, order_id: int) -> PushResult | None:
         """DELIVERED if the order is cancelled already, a failure result if it cannot be read, else None."""
         reply = self._http.call("GET", f"orders/{order_id}.json", params={"fields": "id,cancelled_at"})
-        if not reply.ok:
-            return PushResult.from_reply(reply)
-        if ((reply.json() or {}).get("order") or {}).get("cancelled_at"):
+        if failed := answer_problem(reply, "Shopify", "order", dict):
+            return failed
+        if reply.obj("order").get("cancelled_at"):
             return PushResult.ok("already cancelled in Shopify")
         return None
 
@@ -283,13 +297,14 @@ class ShopifyPush:
                 continue
             reply = self._http.call("POST", "inventory_levels/set.json", json={
                 "location_id": location, "inventory_item_id": items[0], "available": level.available})
-            if reply.ok:
+            failed = answer_problem(reply, "Shopify", "inventory_level", dict, pending=levels[i:])
+            if failed is None:
                 done += 1
-            elif reply.transient:
-                log.info("shopify stock: %s after %d of %d levels", reply.problem, done, len(levels))
-                return PushResult.from_reply(reply, pending=levels[i:])
+            elif failed.outcome is Outcome.RETRY:
+                log.info("shopify stock: %s after %d of %d levels", failed.detail, done, len(levels))
+                return failed
             else:
-                failures.append(f"SKU {level.sku} at location {location}: {reply.problem}")
+                failures.append(f"SKU {level.sku} at location {location}: {failed.detail}")
         detail = f"{done} level(s) set" + (f", {len(skipped)} SKU(s) not sold in Shopify" if skipped else "")
         if failures:
             return PushResult(Outcome.FAILED, f"{detail}; " + "; ".join(failures), skipped=tuple(skipped))
@@ -306,14 +321,14 @@ class ShopifyPush:
             if target is None:
                 break
             reply: Reply = self._http.call("GET", target, params=params)
-            if not reply.ok:
-                return PushResult.from_reply(reply)
-            for product in (reply.json() or {}).get("products") or []:
-                for variant in product.get("variants") or []:
+            if failed := answer_problem(reply, "Shopify", "products", list):
+                return failed
+            for product in reply.items("products"):
+                for variant in _dicts(product.get("variants")):
                     sku = str(variant.get("sku") or "").strip()
-                    item = variant.get("inventory_item_id")
+                    item = _shopify_id(variant.get("inventory_item_id"))
                     if sku and item:
-                        index[sku].append(int(item))
+                        index[sku].append(item)
             # The next page's URL carries its own cursor and limit; Shopify refuses other params beside page_info.
             target, params = reply.next_url, None
         self._sku_index = dict(index)

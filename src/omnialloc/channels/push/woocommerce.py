@@ -41,7 +41,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from omnialloc.channels.push.contract import (CancelReason, Outcome, PushResult, ShipmentTracking, StockLevel)
+from omnialloc.channels.push.contract import (CancelReason, Outcome, PushResult, ShipmentTracking, StockLevel,
+                                              answer_problem)
 from omnialloc.edge.http import Endpoint, Reply, Timeouts, check_base_url, make_client
 from omnialloc.edge.secrets import Redactor, redact_query_params
 
@@ -112,21 +113,17 @@ class WooCommercePush:
 
     def _order(self, order_id: int) -> dict | PushResult:
         reply = self._http.call("GET", f"orders/{order_id}")
-        if not reply.ok:
-            return PushResult.from_reply(reply)
-        return reply.json() or {}
+        return answer_problem(reply, "WooCommerce", None, dict) or reply.obj()
 
     def _notes(self, order_id: int) -> list[str] | PushResult:
         reply = self._http.call("GET", f"orders/{order_id}/notes", params={"type": "any"})
-        if not reply.ok:
-            return PushResult.from_reply(reply)
-        return [str(n.get("note") or "") for n in reply.json() or [] if isinstance(n, dict)]
+        return answer_problem(reply, "WooCommerce", None, list) or [str(n.get("note") or "") for n in reply.items()]
 
     def _set_status(self, order_id: int, current: str, wanted: str) -> PushResult | None:
         if current == wanted:
             return None
         reply = self._http.call("PUT", f"orders/{order_id}", json={"status": wanted})
-        return None if reply.ok else PushResult.from_reply(reply)
+        return answer_problem(reply, "WooCommerce", None, dict)
 
     # -- fulfil -----------------------------------------------------------------------------------------------
 
@@ -152,8 +149,8 @@ class WooCommercePush:
                 continue
             reply = self._http.call("POST", f"orders/{order_id}/notes",
                                     json={"note": self._tracking_note(parcel), "customer_note": parcel.notify_customer})
-            if not reply.ok:
-                return PushResult.from_reply(reply)
+            if failed := answer_problem(reply, "WooCommerce", None, dict):
+                return failed
             written += 1
         if all_shipped and (failed := self._set_status(order_id, status, self.shipped_status)):
             return failed
@@ -191,8 +188,8 @@ class WooCommercePush:
             text += f" ({reason.note})." if reason.note else "."
             reply = self._http.call("POST", f"orders/{order_id}/notes",
                                     json={"note": f"{text} {_CANCEL_MARK}", "customer_note": False})
-            if not reply.ok:
-                return PushResult.from_reply(reply)
+            if failed := answer_problem(reply, "WooCommerce", None, dict):
+                return failed
         if failed := self._set_status(order_id, status, "cancelled"):
             return failed
         log.info("woocommerce order %s cancelled (%s)", order_id, reason.code)
@@ -227,11 +224,11 @@ class WooCommercePush:
             for start in range(0, len(items), BATCH_LIMIT):
                 chunk = items[start:start + BATCH_LIMIT]
                 reply = self._http.call("POST", path, json={"update": [body for _, body in chunk]})
-                if not reply.ok:
-                    if reply.transient:
-                        pending = tuple(level for level in levels if level.sku not in sent and level.sku in found)
-                        return PushResult.from_reply(reply, pending=pending)
-                    failures.append(f"{', '.join(sku for sku, _ in chunk)}: {reply.problem}")
+                pending = tuple(level for level in levels if level.sku not in sent and level.sku in found)
+                if failed := answer_problem(reply, "WooCommerce", "update", list, pending=pending):
+                    if failed.outcome is Outcome.RETRY:
+                        return failed
+                    failures.append(f"{', '.join(sku for sku, _ in chunk)}: {failed.detail}")
                     continue
                 errors = self._item_errors(reply, {body["id"]: sku for sku, body in chunk})
                 failures += errors
@@ -246,8 +243,8 @@ class WooCommercePush:
     def _item_errors(reply: Reply, sku_of_id: dict[int, str]) -> list[str]:
         """Per-item errors of a batch answer (the batch itself is 200; each item may carry ``error``)."""
         errors = []
-        for item in (reply.json() or {}).get("update") or []:
-            if isinstance(item, dict) and isinstance(item.get("error"), dict):
+        for item in reply.items("update"):
+            if isinstance(item.get("error"), dict):
                 sku = sku_of_id.get(item.get("id"), f"id {item.get('id')}")
                 errors.append(f"SKU {sku}: {item['error'].get('message') or item['error'].get('code')}")
         return errors
@@ -260,13 +257,13 @@ class WooCommercePush:
         for chunk in chunks:
             reply = self._http.call("GET", "products", params={
                 "sku": ",".join(chunk), "per_page": 100, "_fields": "id,sku,type,parent_id"})
-            if not reply.ok:
-                return PushResult.from_reply(reply)
-            for item in reply.json() or []:
-                sku = str(item.get("sku") or "") if isinstance(item, dict) else ""
-                if sku in chunk and _ID.fullmatch(str(item.get("id"))):
-                    parent = item.get("parent_id") if item.get("type") == "variation" else 0
-                    found[sku] = _Product(int(item["id"]), int(parent or 0))
+            if failed := answer_problem(reply, "WooCommerce", None, list):
+                return failed
+            for item in reply.items():
+                sku = str(item.get("sku") or "")
+                parent = str(item.get("parent_id") or "") if item.get("type") == "variation" else "0"
+                if sku in chunk and _ID.fullmatch(str(item.get("id"))) and (parent == "0" or _ID.fullmatch(parent)):
+                    found[sku] = _Product(int(item["id"]), int(parent))
         return found
 
     def close(self) -> None:

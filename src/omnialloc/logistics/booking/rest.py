@@ -141,14 +141,14 @@ class RestCarrierConfig:
             if isinstance(values.get(name), Mapping):
                 call = values[name]
                 values[name] = Call(str(call.get("method", "POST")).upper(), call.get("path", ""), call.get("body"))
-        if isinstance(values.get("timeouts"), (int, float)):
-            values["timeouts"] = Timeouts.all(values["timeouts"])
-        elif isinstance(values.get("timeouts"), Mapping):
-            values["timeouts"] = Timeouts(**values["timeouts"])
         try:
+            if isinstance(values.get("timeouts"), (int, float)):
+                values["timeouts"] = Timeouts.all(values["timeouts"])
+            elif isinstance(values.get("timeouts"), Mapping):
+                values["timeouts"] = Timeouts(**values["timeouts"])
             return cls(**values)
         except TypeError as exc:
-            raise ValueError(str(exc)) from None
+            raise ValueError(f"carrier settings: {exc}") from None
 
 
 def _rupees(paise: int) -> str:
