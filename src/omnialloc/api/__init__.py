@@ -152,6 +152,54 @@ def _unique_tags(spec: dict) -> None:
         spec["tags"] = list(seen.values())
 
 
+def _hoist_nested_schemas(spec: dict) -> None:
+    """Nested pydantic models come out as ``Parent.Child`` components, one copy per parent, and a parent
+    renamed for a clash (``ReceiveIn1``) leaves its children's references dangling (``ReceiveIn.Child``).
+    Each child becomes one component under its own name when its copies agree (else ``ParentChild``,
+    titled so, as generators name classes by title), and every reference is rewritten, so the spec resolves and client generators get one class per model."""
+    import json
+
+    schemas = spec.get("components", {}).get("schemas", {})
+    for name, body in schemas.items():  # a clash-renamed model (ReceiveIn1) keeps its class name apart too
+        if "." not in name and isinstance(body, dict) and body.get("title", name) != name:
+            body["title"] = name
+    nested = [name for name in schemas if "." in name]
+    if not nested:
+        return
+    bodies: dict[str, set[str]] = {}
+    for name in nested:
+        bodies.setdefault(name.split(".", 1)[1], set()).add(json.dumps(schemas[name], sort_keys=True))
+    top = {name: json.dumps(body, sort_keys=True) for name, body in schemas.items() if "." not in name}
+
+    def target(name: str) -> str:
+        child = name.split(".", 1)[1]
+        shared = len(bodies[child]) == 1 and top.get(child, next(iter(bodies[child]))) in bodies[child]
+        return child if shared else name.replace(".", "")
+
+    renames = {name: target(name) for name in nested}
+    for name in nested:
+        body = schemas.pop(name)
+        if renames[name] != name.split(".", 1)[1]:
+            body = {**body, "title": renames[name]}
+        schemas.setdefault(renames[name], body)
+    prefix = "#/components/schemas/"
+
+    def fix(node):
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith(prefix) and "." in ref:
+                name = ref[len(prefix):]
+                child = name.split(".", 1)[1]
+                node["$ref"] = prefix + renames.get(name, child if child in schemas else name.replace(".", ""))
+            for value in node.values():
+                fix(value)
+        elif isinstance(node, list):
+            for value in node:
+                fix(value)
+
+    fix(spec)
+
+
 def _has_schema(response: dict) -> bool:
     return bool(response.get("content", {}).get("application/json", {}).get("schema"))
 
@@ -167,6 +215,7 @@ def honest_spec(spec: dict) -> dict:
     """
     _operation_ids(spec)
     _unique_tags(spec)
+    _hoist_nested_schemas(spec)
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     schemas["HTTPError"] = errors.ERROR_SCHEMA
     schemas["ValidationError"] = errors.ERROR_SCHEMA
