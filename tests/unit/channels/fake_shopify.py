@@ -211,7 +211,7 @@ class FakeShopify:
             for line_id, qty in pairs:
                 li = lines.get(line_id)
                 if li is None or not isinstance(qty, int) or qty < 1 or qty > li.fulfillable_quantity:
-                    return _json({"errors": [f"Invalid fulfillment order line item quantity requested."]}, 422)
+                    return _json({"errors": ["Invalid fulfillment order line item quantity requested."]}, 422)
                 taken.append((fo, li, qty))
         if len(locations) != 1:
             return _json({"errors": ["All fulfillment orders must be assigned to the same location."]}, 422)

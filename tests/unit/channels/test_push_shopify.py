@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 
 import pytest
@@ -18,11 +17,6 @@ def shop(server):
     fake = FakeShopify(server)
     yield fake
     assert fake.unexpected == [], "requests outside the documented API"
-
-
-def _our_log(caplog) -> str:
-    """Everything logged on our side (the fake shop's own access log, werkzeug's, is the other side's)."""
-    return "\n".join(f"{r.name} {r.getMessage()}" for r in caplog.records if not r.name.startswith("werkzeug"))
 
 
 def _push(server, token=TOKEN, **kw) -> ShopifyPush:
@@ -223,28 +217,26 @@ def test_an_unreachable_shop_is_retried():
     assert result.outcome is Outcome.RETRY and "could not be reached" in result.detail
 
 
-def test_a_bad_token_is_a_permanent_failure_with_shopifys_words_and_never_logged(server, shop, caplog):
-    caplog.set_level(logging.DEBUG)
+def test_a_bad_token_is_a_permanent_failure_with_shopifys_words_and_never_logged(server, shop, our_log):
     secret = "shpat_wrong_but_secret_9f8e7d"
     shop.add_order(9001, {"TSHIRT-M": 1})
     push = _push(server, token=secret)
     results = [push.fulfil("9001", (_parcel(),)), push.cancel("9001", CancelReason()),
                push.set_stock((StockLevel("A", 1, "111"),))]
     assert all(r.outcome is Outcome.FAILED and r.status == 401 and BAD_TOKEN in r.detail for r in results)
-    assert "HTTP Request" in _our_log(caplog)                           # the client's request log was captured ...
-    assert secret not in _our_log(caplog)                              # ... without the token
+    assert "HTTP Request" in our_log()                           # the client's request log was captured ...
+    assert secret not in our_log()                              # ... without the token
     assert all(secret not in r.detail for r in results)
     assert secret not in repr(ShopifyCredentials("https://x.myshopify.com", secret))
 
 
-def test_the_token_travels_only_in_its_header_and_never_lands_in_logs(server, shop, caplog):
-    caplog.set_level(logging.DEBUG)
+def test_the_token_travels_only_in_its_header_and_never_lands_in_logs(server, shop, our_log):
     shop.add_order(9001, {"TSHIRT-M": 1})
     shop.variants = [{"sku": "TSHIRT-M", "inventory_item_id": 1}]
     push = _push(server)
     push.fulfil("9001", (_parcel(),))
     push.set_stock((StockLevel("TSHIRT-M", 1, "111"),))
-    assert TOKEN not in _our_log(caplog)
+    assert TOKEN not in our_log()
     assert all(TOKEN not in path for _, path, _ in shop.requests)
 
 

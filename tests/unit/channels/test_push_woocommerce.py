@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import logging
 import re
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -24,11 +23,6 @@ def woo(server):
     fake = FakeWooCommerce(server)
     yield fake
     assert fake.unexpected == [], "requests outside the documented API"
-
-
-def _our_log(caplog) -> str:
-    """Everything logged on our side (the fake shop's own access log, werkzeug's, is the other side's)."""
-    return "\n".join(f"{r.name} {r.getMessage()}" for r in caplog.records if not r.name.startswith("werkzeug"))
 
 
 def _push(server, key=KEY, secret=SECRET, **kw) -> WooCommercePush:
@@ -185,38 +179,35 @@ def test_a_rate_limit_on_the_second_batch_keeps_only_its_levels_pending(server, 
     assert sum(p.stock_quantity == 5 for p in woo.products.values()) == 100
 
 
-def test_wrong_keys_are_a_permanent_failure_and_never_logged(server, woo, caplog):
-    caplog.set_level(logging.DEBUG)
+def test_wrong_keys_are_a_permanent_failure_and_never_logged(server, woo, our_log):
     woo.add_order(77)
     push = _push(server, key="ck_wrong_key_but_secret_1234", secret="cs_wrong_secret_5678")
     result = push.fulfil("77", (_parcel(),))
     assert result.outcome is Outcome.FAILED and result.status == 401
     assert "Sorry, you cannot list resources." in result.detail
     for secret in ("ck_wrong_key_but_secret_1234", "cs_wrong_secret_5678"):
-        assert secret not in _our_log(caplog) and secret not in result.detail
+        assert secret not in our_log() and secret not in result.detail
     assert SECRET not in repr(WooCommerceCredentials("https://shop.example", KEY, SECRET))
     assert KEY not in repr(WooCommerceCredentials("https://shop.example", KEY, SECRET))
 
 
-def test_query_string_auth_sends_the_keys_as_parameters_and_masks_them_in_logs(server, woo, caplog):
-    caplog.set_level(logging.DEBUG)
+def test_query_string_auth_sends_the_keys_as_parameters_and_masks_them_in_logs(server, woo, our_log):
     woo.add_order(77)
     woo.add_product(10, "A")
     push = _push(server, auth="query")
     assert push.fulfil("77", (_parcel(),)).delivered
     assert push.set_stock((StockLevel("A", 2),)).delivered
     assert all("Authorization" not in headers for *_, headers in woo.requests)
-    assert "consumer_key=***" in _our_log(caplog)                     # httpx logged the URL, masked
-    assert KEY not in _our_log(caplog) and SECRET not in _our_log(caplog)
+    assert "consumer_key=***" in our_log()                     # httpx logged the URL, masked
+    assert KEY not in our_log() and SECRET not in our_log()
 
 
-def test_the_keys_never_land_in_logs_with_basic_auth(server, woo, caplog):
-    caplog.set_level(logging.DEBUG)
+def test_the_keys_never_land_in_logs_with_basic_auth(server, woo, our_log):
     woo.add_order(77)
     _push(server).fulfil("77", (_parcel(),))
     basic = base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
-    assert "HTTP Request" in _our_log(caplog)
-    assert KEY not in _our_log(caplog) and SECRET not in _our_log(caplog) and basic not in _our_log(caplog)
+    assert "HTTP Request" in our_log()
+    assert KEY not in our_log() and SECRET not in our_log() and basic not in our_log()
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])

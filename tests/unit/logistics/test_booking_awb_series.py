@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omnialloc.logistics.booking import (Address, AwbLedger, AwbRange, AwbSeriesCarrier, BookedItem, BookingRejected,
-                                         BookingRequest, CarrierBooking, CheckDigit, Parcel, Payment, PickupRequest,
+                                         BookingRequest, CarrierBooking, CheckDigit, Parcel, PaymentMode, PickupRequest,
                                          SeriesExhausted, Unsupported, check_upload, parse_range, take)
 from omnialloc.logistics.booking.awb_series import SeriesState, apply, check_digit
 
@@ -180,7 +180,7 @@ HOME = Address(name="Asha Rao", line1="12 MG Road", city="Bengaluru", state="Kar
 
 def _request(ref="SHP-1", carrier="DTDC"):
     return BookingRequest(shipment_ref=ref, order_ref="A-1", carrier=carrier, service="surface", ship_from=HOME,
-                          ship_to=HOME, return_to=HOME, parcel=Parcel(weight_g=500), payment=Payment.PREPAID,
+                          ship_to=HOME, return_to=HOME, parcel=Parcel(weight_g=500), payment=PaymentMode.PREPAID,
                           items=(BookedItem(sku="MUG", name="Mug", qty=1),))
 
 

@@ -16,7 +16,7 @@ with their tracking, a reason, stock per SKU and location) and gets back a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 

@@ -106,14 +106,13 @@ class WooCommercePush:
         self._http = Endpoint(f"{base}/wp-json/wc/v3", what="WooCommerce", client=client or make_client(timeouts),
                               headers=headers, params=params, redactor=Redactor([key, secret, basic]), clock=clock)
 
-    @staticmethod
-    def _order_id(order_ref: str) -> int | None:
+    def _order(self, order_ref: str) -> tuple[int, str] | PushResult:
+        """The order's id and current status, read from the shop."""
         text = str(order_ref).strip()
-        return int(text) if _ID.fullmatch(text) else None
-
-    def _order(self, order_id: int) -> dict | PushResult:
-        reply = self._http.call("GET", f"orders/{order_id}")
-        return answer_problem(reply, "WooCommerce", None, dict) or reply.obj()
+        if not _ID.fullmatch(text):
+            return PushResult(Outcome.FAILED, f"{order_ref!r} is not a WooCommerce order id")
+        reply = self._http.call("GET", f"orders/{text}")
+        return answer_problem(reply, "WooCommerce", None, dict) or (int(text), str(reply.obj().get("status") or ""))
 
     def _notes(self, order_id: int) -> list[str] | PushResult:
         reply = self._http.call("GET", f"orders/{order_id}/notes", params={"type": "any"})
@@ -130,13 +129,10 @@ class WooCommercePush:
     def fulfil(self, order_ref: str, shipments: tuple[ShipmentTracking, ...], *, all_shipped: bool = True
                ) -> PushResult:
         """Note each parcel; when ``all_shipped`` (the whole order has left), set the shipped status too."""
-        order_id = self._order_id(order_ref)
-        if order_id is None:
-            return PushResult(Outcome.FAILED, f"{order_ref!r} is not a WooCommerce order id")
-        order = self._order(order_id)
-        if isinstance(order, PushResult):
-            return order
-        status = str(order.get("status") or "")
+        found = self._order(order_ref)
+        if isinstance(found, PushResult):
+            return found
+        order_id, status = found
         if status in CLOSED_STATUSES:
             return PushResult(Outcome.FAILED, f"WooCommerce order {order_id} is {status}; nothing can be fulfilled")
         notes = self._notes(order_id)
@@ -169,13 +165,10 @@ class WooCommercePush:
     # -- cancel -----------------------------------------------------------------------------------------------
 
     def cancel(self, order_ref: str, reason: CancelReason) -> PushResult:
-        order_id = self._order_id(order_ref)
-        if order_id is None:
-            return PushResult(Outcome.FAILED, f"{order_ref!r} is not a WooCommerce order id")
-        order = self._order(order_id)
-        if isinstance(order, PushResult):
-            return order
-        status = str(order.get("status") or "")
+        found = self._order(order_ref)
+        if isinstance(found, PushResult):
+            return found
+        order_id, status = found
         if status == "cancelled":
             return PushResult.ok("already cancelled in WooCommerce")
         if status in CLOSED_STATUSES:

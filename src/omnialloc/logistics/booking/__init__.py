@@ -10,15 +10,17 @@ No database and no Flask in here; docs/carriers.md describes the interface.
 
 from omnialloc.logistics.booking.awb_series import (AwbLedger, AwbRange, CheckDigit, SeriesExhausted, check_upload,
                                                     parse_range, take)
-from omnialloc.logistics.booking.contract import (Address, BookedItem, Booking, BookingError, BookingRejected,
-                                                  BookingRequest, CarrierBooking, CarrierUnavailable, LabelData,
-                                                  Parcel, Payment, Pickup, PickupRequest, TrackingScan, Unsupported)
+from omnialloc.domain.enums import PaymentMode
+from omnialloc.domain.orders import Address
+from omnialloc.logistics.booking.contract import (BookedItem, Booking, BookingError, BookingRejected, BookingRequest,
+                                                  CarrierBooking, CarrierUnavailable, LabelData, Parcel, Pickup,
+                                                  PickupRequest, TrackingScan, Unsupported)
 from omnialloc.logistics.booking.rest import Call, RestCarrier, RestCarrierConfig
 from omnialloc.logistics.booking.series import AwbSeriesCarrier, AwbSource
 
 __all__ = [
     "Address", "AwbLedger", "AwbRange", "AwbSeriesCarrier", "AwbSource", "BookedItem", "Booking", "BookingError",
     "BookingRejected", "BookingRequest", "Call", "CarrierBooking", "CarrierUnavailable", "CheckDigit", "LabelData",
-    "Parcel", "Payment", "Pickup", "PickupRequest", "RestCarrier", "RestCarrierConfig", "SeriesExhausted",
+    "Parcel", "PaymentMode", "Pickup", "PickupRequest", "RestCarrier", "RestCarrierConfig", "SeriesExhausted",
     "TrackingScan", "Unsupported", "check_upload", "parse_range", "take",
 ]

@@ -1,7 +1,7 @@
 """The carrier booking interface: book a shipment (AWB and label data), cancel it, request a pickup, read tracking.
 
 Every adapter (an AWB series handed out by the carrier, a carrier's REST API)
-speaks these types. Money is integer paise, weight integer grams, lengths
+speaks these types, with the domain's ``Address`` and ``PaymentMode``. Money is integer paise, weight integer grams, lengths
 integer millimetres, times timezone-aware UTC.
 
 Failures are ``BookingError`` with ``transient`` saying whether the same request
@@ -15,13 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
-
-class Payment(StrEnum):
-    PREPAID = "PREPAID"
-    COD = "COD"
+from omnialloc.domain.enums import PaymentMode
+from omnialloc.domain.orders import Address
 
 
 class BookingError(Exception):
@@ -55,19 +52,6 @@ class Unsupported(BookingError):
 def _whole(value, name: str, minimum: int = 0) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Address:
-    name: str
-    line1: str
-    city: str
-    state: str
-    pin: str
-    phone: str = ""
-    line2: str = ""
-    email: str = ""
-    company: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,7 +92,7 @@ class BookingRequest:
     ship_to: Address
     return_to: Address
     parcel: Parcel
-    payment: Payment
+    payment: PaymentMode
     items: tuple[BookedItem, ...]
     cod_paise: int = 0                    # amount to collect (COD only)
     declared_value_paise: int = 0         # invoice value of the goods
@@ -122,7 +106,7 @@ class BookingRequest:
             raise ValueError("a booking needs its items (a tuple of BookedItem)")
         _whole(self.cod_paise, "cod_paise")
         _whole(self.declared_value_paise, "declared_value_paise")
-        if (self.payment is Payment.COD) != (self.cod_paise > 0):
+        if (self.payment is PaymentMode.COD) != (self.cod_paise > 0):
             raise ValueError("COD shipments collect an amount > 0; prepaid shipments collect 0")
 
     @property

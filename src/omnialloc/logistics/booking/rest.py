@@ -37,9 +37,11 @@ import httpx
 from omnialloc.edge.http import Endpoint, Reply, Timeouts, check_base_url, make_client
 from omnialloc.edge.secrets import Redactor
 from omnialloc.logistics.booking import mapping
-from omnialloc.logistics.booking.contract import (Address, BookedItem, Booking, BookingRejected, BookingRequest,
-                                                  CarrierUnavailable, LabelData, Parcel, Payment, Pickup,
-                                                  PickupRequest, TrackingScan, Unsupported)
+from omnialloc.domain.enums import PaymentMode
+from omnialloc.domain.orders import Address
+from omnialloc.logistics.booking.contract import (BookedItem, Booking, BookingRejected, BookingRequest,
+                                                  CarrierUnavailable, LabelData, Parcel, Pickup, PickupRequest,
+                                                  TrackingScan, Unsupported)
 from omnialloc.notify.backoff import retry_delay
 
 log = logging.getLogger("omnialloc.logistics.booking.rest")
@@ -157,7 +159,7 @@ def _rupees(paise: int) -> str:
 
 def _address(a: Address) -> dict:
     return {"name": a.name, "line1": a.line1, "line2": a.line2, "city": a.city, "state": a.state, "pin": a.pin,
-            "phone": a.phone, "email": a.email, "company": a.company,
+            "phone": a.phone, "email": a.email,
             "street": ", ".join(x for x in (a.line1, a.line2) if x)}
 
 
@@ -166,7 +168,7 @@ def booking_context(r: BookingRequest) -> dict:
     p = r.parcel
     return {
         "shipment_ref": r.shipment_ref, "order_ref": r.order_ref, "carrier": r.carrier, "service": r.service,
-        "idempotency_key": r.idempotency_key, "payment": str(r.payment), "is_cod": r.payment is Payment.COD,
+        "idempotency_key": r.idempotency_key, "payment": str(r.payment), "is_cod": r.payment is PaymentMode.COD,
         "cod_paise": r.cod_paise, "cod_rupees": _rupees(r.cod_paise),
         "declared_value_paise": r.declared_value_paise, "declared_value_rupees": _rupees(r.declared_value_paise),
         "invoice_number": r.invoice_number, "pickup_date": r.pickup_date.isoformat() if r.pickup_date else "",
@@ -191,7 +193,7 @@ def pickup_context(r: PickupRequest) -> dict:
 _SAMPLE_ADDRESS = Address(name="n", line1="l", city="c", state="s", pin="110001")
 SAMPLE_BOOKING = BookingRequest(shipment_ref="s", order_ref="o", carrier="c", service="x", ship_from=_SAMPLE_ADDRESS,
                                 ship_to=_SAMPLE_ADDRESS, return_to=_SAMPLE_ADDRESS, parcel=Parcel(weight_g=1),
-                                payment=Payment.PREPAID, items=(BookedItem(sku="s", name="n", qty=1),),
+                                payment=PaymentMode.PREPAID, items=(BookedItem(sku="s", name="n", qty=1),),
                                 pickup_date=date(2026, 1, 1))
 SAMPLE_PICKUP = PickupRequest(node="n", address=_SAMPLE_ADDRESS, pickup_date=date(2026, 1, 1), awbs=("a",))
 
