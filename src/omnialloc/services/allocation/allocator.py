@@ -17,6 +17,7 @@ from omnialloc.domain import ORDER_MACHINE, DeliveryMode, Order, OrderStatus, Sh
 from omnialloc.domain.errors import DomainError, ValidationFailed
 from omnialloc.domain.shipments import DEAD_STATUSES, RESERVING_STATUSES
 from omnialloc.geo.pins import PinLocation, locate, locate_point
+from omnialloc.observability import metrics
 from omnialloc.services.events import now, record
 from omnialloc.services.network.cache import network, recent_rejections
 from omnialloc.services.network.cache import skus as sku_master
@@ -136,6 +137,7 @@ def backorder(uow, order: Order, units: dict[int, int], actor: str, reason: str,
     from omnialloc.services.orders.backorders import enqueue
 
     move_order(uow, order, OrderStatus.BACKORDERED, actor, reason, current=current, units=units, **payload)
+    metrics.BACKORDERS.inc()
     enqueue(uow, {order.line(no).sku for no in units}, "waiting")
 
 
@@ -177,6 +179,7 @@ def plan_units(uow, ctx, order: Order, remaining: dict[int, int], routing: Routi
         cand.prices = current_prices(uow, list(skus))
     problem = build_problem(order, remaining, skus, destination(order), cand, net, ctx.settings, routing)
     plan = solve(problem, strategy=strategy, time_limit_ms=ctx.settings.solver_time_limit_ms)
+    metrics.observe_plan(plan.method, plan.status.value, plan.solve_ms)
     plan_dict = plan.to_dict()
     if routing is not None and routing.fired:
         plan_dict["rules"] = routing.fired
@@ -221,6 +224,7 @@ def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None =
             need[(ps.node, order.line(int(line_id)).sku)] += qty
     for (node, sku) in sorted(need):  # fixed order: no deadlocks between concurrent reservers
         if not uow.inventory.reserve(node, sku, need[(node, sku)]):
+            metrics.RESERVATION_CONFLICTS.inc()
             raise ReservationConflict(f"{sku} at {node}")
 
     created, held = [], list(shipments)

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from omnialloc.geo.pins import locate
 from omnialloc.services.batch.reoptimize import snapshot
 from omnialloc.services.events import now
+from omnialloc.observability import metrics
 from omnialloc.store.tables import order_lines, orders
 from omnialloc.store.tables_batch import stock_prices
 
@@ -52,6 +53,7 @@ def trailing_demand(ctx, days: int) -> tuple[dict[tuple[str, str], int], dict[st
     return dict(demand), {reg: c.most_common(1)[0][0] for reg, c in pins.items()}
 
 
+@metrics.timed(metrics.BATCH_SECONDS, job="prices_refresh")
 def refresh(ctx, *, trailing_days: int = 7, horizon_days: float = 1.0, time_limit: float = 300.0) -> dict:
     from omnialloc.solvers.prices import opportunity_prices
 

@@ -42,6 +42,7 @@ from omnialloc.geo.distance import haversine_km
 from omnialloc.geo.pins import locate
 from omnialloc.services.network.cache import network
 from omnialloc.services.network.cache import skus as sku_master
+from omnialloc.observability import metrics
 from omnialloc.store.tables import inventory
 
 ACTOR = "system:rebalance"
@@ -65,6 +66,7 @@ def read_forecast_csv(path) -> dict[tuple[str, str], int]:
     return dict(out)
 
 
+@metrics.timed(metrics.BATCH_SECONDS, job="rebalance_plan")
 def plan(ctx, *, days: int = 28, horizon_days: float = 7.0, forecast_csv: str | None = None,
          per_unit_km_paise: float = 0.5, lane_fixed_paise: int = 50_000, min_qty: int = 1,
          budget_paise: int | None = None, shortfall_pct: int = 25, out_dir: str | None = None,
@@ -178,6 +180,7 @@ def _chart(path, codes, before, after, target) -> None:
     plt.close(fig)
 
 
+@metrics.timed(metrics.BATCH_SECONDS, job="rebalance_apply")
 def apply(ctx, plan_dir: str, *, actor: str = ACTOR) -> dict:
     """Create one stock transfer order per (from, to) lane of the plan in ``plan_dir``."""
     from omnialloc.services.inventory.transfers import by_plan_key, create_transfer

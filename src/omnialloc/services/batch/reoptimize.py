@@ -64,6 +64,7 @@ from omnialloc.domain import SHIPMENT_MACHINE, DeliveryMode, OrderStatus, Paymen
 from omnialloc.domain.errors import NotFound, ValidationFailed
 from omnialloc.domain.shipments import DEAD_STATUSES
 from omnialloc.logistics.lanes import lanes_for
+from omnialloc.observability import metrics
 from omnialloc.services.allocation.allocator import destination, move_order
 from omnialloc.services.events import now, record
 from omnialloc.services.network.cache import network, recent_rejections
@@ -566,6 +567,7 @@ def _counts(ix, st) -> dict:
 
 
 # --------------------------------------------------------------------------- plan
+@metrics.timed(metrics.BATCH_SECONDS, job="batch_plan")
 def plan_batch(ctx, *, scheduler: str | None = None, dask: bool = False, orders_file: str | None = None,
                cost_matrix: str | None = None, out_dir: str | None = None, time_limit: float = 600.0,
                progress=None, actor: str = ACTOR, allow_unallocate: bool = False,
@@ -705,6 +707,7 @@ class _NoStock(Exception):
     pass
 
 
+@metrics.timed(metrics.BATCH_SECONDS, job="batch_apply")
 def apply_batch(ctx, run_id: str | None = None, *, actor: str = ACTOR, progress=None) -> dict:
     """Apply the PENDING moves of a run, each order in its own transaction; returns a tally with skip reasons."""
     run_id = run_id or latest_run(ctx)

@@ -48,6 +48,7 @@ from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import FieldError, NotFound, ValidationFailed
 from omnialloc.services.access import Principal
 from omnialloc.services.events import now, record
+from omnialloc.observability import metrics
 
 MODES = ("snapshot", "delta")
 QTY_ALIASES = ("qty", "on_hand", "delta", "quantity")
@@ -197,6 +198,7 @@ def parse(data: bytes | str, *, mode: str, node: str | None, known_nodes: set[st
 
 
 # ------------------------------------------------------------------ pass 2 + apply
+@metrics.timed(metrics.IMPORT_SECONDS, mode=lambda kw: kw.get("mode") if kw.get("mode") in ("snapshot", "delta") else "other")
 def import_stock(ctx, principal: Principal, data: bytes | str, *, mode: str, node: str | None = None,
                  dry_run: bool = False, source: str = "api") -> dict:
     """Validate and apply a stock file atomically; returns the report (``ImportReport.as_dict``)."""

@@ -42,6 +42,8 @@ from omnialloc.notify.backoff import next_attempt_at
 from omnialloc.notify.catalog import Channel, Kind
 from omnialloc.notify.email import OutgoingEmail, make_email_sender
 from omnialloc.notify.errors import DeliveryError, PermanentError, TransientError
+from omnialloc.observability import metrics
+from omnialloc.observability.logs import mask
 from omnialloc.notify.sms import OutgoingSms, make_sms_provider
 from omnialloc.notify.templates import Templates, TemplateProblem
 from omnialloc.domain.notifications import REQUEUEABLE, STATUSES, ChannelPreference, Notification
@@ -515,9 +517,11 @@ class Dispatcher:
                   "last_error": None, **self._content(rendered)}
         if self._finish(claim, values):
             tally.sent += 1
-            log.info("notification %s (%s %s) sent to %s", claim.id, claim.kind, claim.channel, claim.recipient)
+            metrics.NOTIFICATIONS.labels(claim.kind, claim.channel, "sent").inc()
+            log.info("notification %s (%s %s) sent to %s", claim.id, claim.kind, claim.channel, mask(claim.recipient))
         else:
             tally.lost += 1
+            metrics.NOTIFICATIONS.labels(claim.kind, claim.channel, "lost").inc()
 
     def _failed(self, claim: _Claim, exc: DeliveryError, rendered, tally: Tally) -> None:
         s = self.ctx.settings
@@ -537,8 +541,10 @@ class Dispatcher:
         values.update(self._content(rendered))
         if self._finish(claim, values):
             setattr(tally, counter, getattr(tally, counter) + 1)
+            metrics.NOTIFICATIONS.labels(claim.kind, claim.channel, "retry" if counter == "retrying" else "failed").inc()
         else:
             tally.lost += 1
+            metrics.NOTIFICATIONS.labels(claim.kind, claim.channel, "lost").inc()
 
 
 def run_worker(ctx, stop, *, poll_seconds: float | None = None, dispatcher: Dispatcher | None = None,

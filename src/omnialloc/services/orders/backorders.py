@@ -44,6 +44,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from omnialloc.observability import metrics
 from omnialloc.store.repositories.backorders import BackorderJobRepository
 
 log = logging.getLogger("omnialloc.backorders")
@@ -121,7 +122,9 @@ def retry(ctx, skus: Iterable[str], actor: str = ACTOR) -> RetryTally:
                                held=held.get(c))
         except DomainError as exc:  # cancelled, held or allocated by someone else since the candidates were read
             log.info("backorder retry of %s skipped: %s", c.order_id, exc.detail)
+            metrics.BACKORDER_RETRIES.labels("skipped").inc()
             continue
+        metrics.BACKORDER_RETRIES.labels("allocated" if outcome is not None and outcome.shipments else "still_short").inc()
         if outcome is not None and outcome.shipments:  # shipments planned: the order's units are placed
             tally.allocated += 1
             tally.allocated_ids.append(c.order_id)

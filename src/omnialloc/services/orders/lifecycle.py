@@ -27,6 +27,7 @@ from omnialloc.domain import (
 from omnialloc.domain.enums import Capability, Role
 from omnialloc.domain.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
 from omnialloc.geo.pins import locate, locate_point
+from omnialloc.observability import metrics
 from omnialloc.services.orders import queries
 from omnialloc.services.access import Principal
 from omnialloc.services.allocation.allocator import (
@@ -75,6 +76,7 @@ def _capture(ctx, principal: Principal, body: dict) -> tuple[dict, bool]:
             order, written, held, outcome = _store_on_cached_revision(ctx, body, digest, principal.actor,
                                                                       allocate_too=allocate_too)
         except ReservationConflict:
+            metrics.RESOLVES.inc()
             # Another request took the stock this plan counted on, and the whole transaction rolled back:
             # capture alone, then allocate with allocate()'s re-solves (and its backorder if they run out).
             order, written, held, outcome = _store_new(ctx, body, digest, principal.actor, assume_revision=False,
@@ -258,6 +260,7 @@ def allocate(ctx, order_id: str, actor: str, *, event_type: str = "allocated", h
                 return outcome
         except ReservationConflict as exc:
             last_conflict = exc
+            metrics.RESOLVES.inc()
     with ctx.uow() as uow:
         # The stock kept moving: whatever of the order is still unplaced waits (if the order is still
         # plannable; it may have been cancelled or allocated by someone else meanwhile).
