@@ -136,8 +136,10 @@ class ShopPush(Protocol):
 
     channel_kind: str
 
-    def fulfil(self, order_ref: str, shipments: tuple[ShipmentTracking, ...]) -> PushResult:
-        """Mark the parcels shipped in the shop, with their tracking (once per parcel, however often called)."""
+    def fulfil(self, order_ref: str, shipments: tuple[ShipmentTracking, ...], *, all_shipped: bool = True
+               ) -> PushResult:
+        """Mark the parcels shipped in the shop, with their tracking (once per parcel, however often called).
+        ``all_shipped``: the whole order has now left (shops with one order status move it on)."""
 
     def cancel(self, order_ref: str, reason: CancelReason) -> PushResult:
         """Cancel the order in the shop (delivered if it already is)."""
