@@ -274,3 +274,7 @@ def test_a_200_that_is_not_shopifys_answer_is_retried_not_trusted(server):
                    push.set_stock((StockLevel("A", 1),))):
         assert result.outcome is Outcome.RETRY and "Store unavailable" in result.detail
         assert "HTTP 200 without" in result.detail
+
+
+def test_no_parcel_means_no_request(server, shop):
+    assert _push(server).fulfil("9001", ()).delivered and shop.requests == []

@@ -124,6 +124,8 @@ class ShopifyPush:
         order_id = _shopify_id(order_ref)
         if order_id is None:
             return PushResult(Outcome.FAILED, f"{order_ref!r} is not a Shopify order id")
+        if not shipments:
+            return PushResult.ok("no parcel to report")
         order = self._http.call("GET", f"orders/{order_id}.json", params={"fields": "id,name,cancelled_at,line_items"})
         if failed := answer_problem(order, "Shopify", "order", dict):
             return failed
