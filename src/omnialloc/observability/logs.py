@@ -1,7 +1,7 @@
 """Logging set-up: one JSON object per line (or one readable line), each with the current request id.
 
 ``configure`` is called once by each entry point (gunicorn's app, the workers, the CLI). JSON lines
-carry ``time`` (UTC, ISO 8601), ``level``, ``logger``, ``message``, ``request_id`` and whatever a call
+carry ``time`` (UTC, ISO 8601), ``level``, ``logger``, ``pid``, ``message``, ``request_id`` and whatever a call
 passes in ``extra=``; exceptions come as one ``exc_info`` string, so a traceback is still one line.
 
 What is never logged: API keys and secrets (only key ids and hashes exist past authentication),
@@ -39,6 +39,7 @@ class _Json(JsonFormatter):
         log_record["time"] = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
         log_record["level"] = record.levelname
         log_record["logger"] = record.name
+        log_record["pid"] = record.process  # which gunicorn worker (or worker process) wrote it
         if log_record.get("request_id") == "-":
             log_record["request_id"] = None
 
