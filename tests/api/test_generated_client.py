@@ -104,3 +104,26 @@ def test_a_generated_client_walks_an_order(generated, live_url, keys):
     # errors come back as the generated problem model, not an exception
     missing = get_order.sync_detailed("ord_doesnotexist", client=channel)
     assert missing.status_code == 404 and isinstance(missing.parsed, models.HTTPError)
+
+
+def test_the_main_resources_have_examples_that_match_their_schemas(app):
+    from jsonschema_rs import Draft202012Validator
+
+    spec = app.test_client().get("/openapi.json").get_json()
+    found = 0
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            parts = [("request", op.get("requestBody", {}))] + list(op.get("responses", {}).items())
+            for name, part in parts:
+                content = part.get("content", {}).get("application/json", {})
+                if "example" not in content or "schema" not in content:
+                    continue
+                schema = {**content["schema"], "components": spec["components"]}
+                errors = list(Draft202012Validator(schema).iter_errors(content["example"]))
+                assert not errors, f"{method.upper()} {path} {name}: {errors[0].message} at {errors[0].instance_path}"
+                found += 1
+    assert found >= 12  # orders (capture, read), shipments (accept, pack, ship), inventory (adjust, read)
+    capture = spec["paths"]["/orders"]["post"]
+    assert capture["responses"]["201"]["content"]["application/json"]["example"]["status"] == "ALLOCATED"

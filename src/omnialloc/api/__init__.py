@@ -216,6 +216,9 @@ def honest_spec(spec: dict) -> dict:
     _operation_ids(spec)
     _unique_tags(spec)
     _hoist_nested_schemas(spec)
+    from omnialloc.api import examples
+
+    examples.apply(spec)  # real request and response bodies of the main resources (api/examples.json)
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     schemas["HTTPError"] = errors.ERROR_SCHEMA
     schemas["ValidationError"] = errors.ERROR_SCHEMA
