@@ -129,14 +129,14 @@ MAX_ACTIONS = 20
 @dataclass(frozen=True)
 class Action:
     type: str
-    params: dict = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The action as JSON (a fresh dict: callers may keep it in results they change)."""
         return dict(self._json)
 
     @cached_property
-    def _json(self) -> dict:
+    def _json(self) -> dict[str, Any]:
         return {"type": self.type, **{k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()}}
 
 
@@ -161,7 +161,7 @@ def check_actions(kind: str, raw: Any, catalog: Catalog | None) -> tuple[list[Ac
     return out, problems
 
 
-def _check_one(kind: str, item: Any, where: str, catalog: Catalog) -> tuple[Action | None, list[RuleProblem]]:
+def _check_one(kind: str, item: Any, where: str, catalog: Catalog | None) -> tuple[Action | None, list[RuleProblem]]:
     if not isinstance(item, dict):
         return None, [RuleProblem(where, 'an action is an object such as {"type": "add_tag", "tag": "vip"}')]
     type_ = item.get("type")
@@ -201,8 +201,13 @@ def _check_one(kind: str, item: Any, where: str, catalog: Catalog) -> tuple[Acti
     return Action(type_, params), []
 
 
-def _check_param(p: Param, value: Any, where: str, catalog: Catalog) -> tuple[Any, list[RuleProblem]]:
-    bad = lambda msg, suggestion=None: (None, [RuleProblem(where, msg, suggestion=suggestion)])  # noqa: E731
+Checked = tuple[Any, list[RuleProblem]]  # (the normalised value or None, the problems found)
+
+
+def _check_param(p: Param, value: Any, where: str, catalog: Catalog | None) -> Checked:
+    def bad(msg: str, suggestion: str | None = None) -> Checked:
+        return None, [RuleProblem(where, msg, suggestion=suggestion)]
+
     if p.type == "int":
         if isinstance(value, float) and value.is_integer():
             value = int(value)
@@ -236,7 +241,7 @@ def _check_param(p: Param, value: Any, where: str, catalog: Catalog) -> tuple[An
     return _codes(p, value, where, catalog)
 
 
-def _range(p: Param, value, where: str):
+def _range(p: Param, value: float, where: str) -> Checked:
     if p.minimum is not None and value < p.minimum:
         return None, [RuleProblem(where, f"must be at least {_num(p.minimum)}, got {_num(value)}")]
     if p.maximum is not None and value > p.maximum:
@@ -244,7 +249,7 @@ def _range(p: Param, value, where: str):
     return value, []
 
 
-def _num(x) -> str:
+def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
@@ -270,14 +275,14 @@ def _universe(kind: str, catalog: Catalog | None) -> set[str] | None:
     return None
 
 
-def _codes(p: Param, value: Any, where: str, catalog: Catalog, single: bool = False):
+def _codes(p: Param, value: Any, where: str, catalog: Catalog | None, single: bool = False) -> Checked:
     what = _WHAT[p.type]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         return None, [RuleProblem(where, f"must be a list of {what} codes (text), got {value!r}")]
     if len(value) > 500:
         return None, [RuleProblem(where, f"{len(value)} entries; at most 500")]
     universe = _universe(p.type, catalog)
-    problems = []
+    problems: list[RuleProblem] = []
     seen: list[str] = []
     for i, code in enumerate(value):
         if universe is not None and code not in universe:
@@ -305,9 +310,9 @@ def _codes(p: Param, value: Any, where: str, catalog: Catalog, single: bool = Fa
     return tuple(seen), []
 
 
-def describe() -> dict:
+def describe() -> dict[str, Any]:
     """The action vocabulary for the API (``GET /rules/schema``)."""
-    out: dict[str, list] = {}
+    out: dict[str, list[dict[str, Any]]] = {}
     for name, d in ACTIONS.items():
         out.setdefault(str(d.kind), []).append({
             "type": name, "doc": d.doc, "one_of": list(d.one_of),

@@ -17,6 +17,7 @@ import decimal
 import difflib
 import re
 from dataclasses import dataclass, fields
+from collections.abc import Generator
 from typing import Any, Callable
 
 import rule_engine
@@ -33,7 +34,7 @@ from omnialloc.rules.regex import PatternRefused, compile_pattern
 MAX_CONDITION_CHARS = 4000
 
 
-def _object_type(name: str, cls: type):
+def _object_type(name: str, cls: type) -> Any:
     return DataType.OBJECT.from_dataclass(name, cls)
 
 
@@ -142,7 +143,7 @@ def compile_condition(text: str) -> CompiledCondition:
 
 def _interpreted(rule: rule_engine.Rule) -> Callable[[Any], bool]:
     """rule-engine's interpreter for conditions the closure evaluator does not cover (never with a regex)."""
-    def matches(facts) -> bool:
+    def matches(facts: Any) -> bool:
         try:
             return bool(rule.matches(facts))
         except Exception as exc:
@@ -193,7 +194,7 @@ def _rewrite_generators(text: str) -> tuple[str, list[int]]:
     return "".join(out), mapping
 
 
-def _unquoted(text: str, start: int = 0, stop: int | None = None):
+def _unquoted(text: str, start: int = 0, stop: int | None = None) -> Generator[tuple[int, str], None, bool]:
     """Yield (index, char) of the characters outside string literals (escapes honoured), and at the
     end whether ``stop`` fell inside a string."""
     quote, k, stop = None, start, len(text) if stop is None else stop
@@ -221,7 +222,7 @@ def _matching_paren(text: str, open_at: int) -> int | None:
         elif ch == ")":
             depth -= 1
             if depth == 0:
-                return k
+                return int(k)
     return None
 
 
@@ -319,7 +320,7 @@ def _too_deep(text: str) -> RuleProblem:
                     hint="split the condition into several rules")
 
 
-def _audit(node, text: str) -> RuleProblem | None:
+def _audit(node: Any, text: str) -> RuleProblem | None:
     """Functions that exist and are allowed, and patterns RE2 can run: what rule-engine lets through."""
     if isinstance(node, SymbolExpression) and node.scope is not None:
         return _builtin_problem(node.name, text)
@@ -478,7 +479,7 @@ def _regex_problem(exc: re_errors.RegexSyntaxError, text: str) -> RuleProblem:
                     hint="check brackets and escape special characters with \\\\")
 
 
-def _syntax_problem(exc: re_errors.RuleSyntaxError, text: str, source: str, orig) -> RuleProblem:
+def _syntax_problem(exc: re_errors.RuleSyntaxError, text: str, source: str, orig: Any) -> RuleProblem:
     token = exc.token
     if token is None:
         tail = text.rstrip()[-30:]
@@ -513,7 +514,7 @@ def _inside_string(text: str, pos: int) -> bool:
         try:
             next(scan)
         except StopIteration as done:
-            return done.value
+            return bool(done.value)
 
 
 def _symbol_problem(name: str, text: str) -> RuleProblem:
@@ -606,7 +607,7 @@ def _type_problem(exc: re_errors.EvaluationError, text: str) -> RuleProblem:
                               "compared directly", at,
                         hint="give it a default: (order.promised_days ?? 99) <= 2")
     comp_vars = set(re.findall(r"\bfor\s+([A-Za-z_]\w*)\s+in\b", text))
-    toks = [(m.lastgroup, m.group(m.lastgroup), m.start()) for m in _TOKEN.finditer(text)
+    toks = [(str(m.lastgroup), m.group(str(m.lastgroup)), m.start()) for m in _TOKEN.finditer(text)
             if not _inside_string(text, m.start())]
     precedence = _precedence_problem(text, toks)
     if precedence is not None:
@@ -663,7 +664,7 @@ def _type_problem(exc: re_errors.EvaluationError, text: str) -> RuleProblem:
 _COMPARISON_OPS = {"==", "!=", "<=", ">=", "<", ">", "=~", "!~", "=~~", "!~~"}
 
 
-def _precedence_problem(text: str, toks: list) -> RuleProblem | None:
+def _precedence_problem(text: str, toks: list[tuple[str, str, int]]) -> RuleProblem | None:
     """``a ?? 99 > 2`` reads as ``a ?? (99 > 2)``: comparisons bind tighter than ``??``."""
     for i, (kind, value, pos) in enumerate(toks):
         if value != "??" or i == 0 or i + 2 >= len(toks):
@@ -680,7 +681,7 @@ def _precedence_problem(text: str, toks: list) -> RuleProblem | None:
     return None
 
 
-def _equality_mismatch(node) -> bool:
+def _equality_mismatch(node: Any) -> bool:
     """``==``/``!=`` between a number and text (or true/false) compiles in rule-engine but can never be true."""
     from rule_engine.ast.binary.comparison import ArithmeticComparisonExpression, ComparisonExpression, \
         FuzzyComparisonExpression
@@ -705,7 +706,7 @@ def _equality_mismatch(node) -> bool:
     return any(_equality_mismatch(c) for c in children(node))
 
 
-def _human_type(t) -> str:
+def _human_type(t: Any) -> str:
     name = getattr(t, "name", str(t))
     return {"FLOAT": "a number", "STRING": "text", "ARRAY": "a list", "NULL": "null", "OBJECT": "an object"}.get(
         name, name.lower())

@@ -20,6 +20,7 @@ import difflib
 import logging
 from dataclasses import dataclass, field
 from functools import cached_property
+from collections.abc import Iterator
 from typing import Any
 
 from omnialloc.rules.actions import FRAUD_TAG, Action, check_actions
@@ -47,7 +48,7 @@ class CompiledRule:
     actions: tuple[Action, ...]
 
     @property
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[Any, ...]:
         return (self.priority, self.id if self.id is not None else 0, self.name)
 
     @cached_property
@@ -55,12 +56,12 @@ class CompiledRule:
         ident = f"#{self.id} " if self.id is not None else ""
         return f"rule {ident}{self.name!r}"
 
-    def ref(self) -> dict:
+    def ref(self) -> dict[str, Any]:
         """Which rule (for results; one dict per rule, shared: read it, do not change it)."""
         return self._ref
 
     @cached_property
-    def _ref(self) -> dict:
+    def _ref(self) -> dict[str, Any]:
         return {"rule_id": self.id, "name": self.name, "kind": str(self.kind), "priority": self.priority,
                 "version": self.version}
 
@@ -97,7 +98,7 @@ def compile_rule(spec: RuleSpec, catalog: Catalog | None) -> CompiledRule:
     if kind is not None:
         actions, found = check_actions(kind, spec.actions, catalog)
         problems.extend(found)
-    if problems:
+    if problems or kind is None or condition is None:  # (no problems means both were made)
         raise InvalidRule(problems, name or None)
     return CompiledRule(id=spec.id, name=name, kind=kind, priority=spec.priority, version=spec.version,
                         stop_processing=bool(spec.stop_processing), enabled=bool(spec.enabled),
@@ -111,11 +112,11 @@ class ValidationOutcome:
     reason: str = "passed validation"
     priority: int | None = None             # new priority, if a rule set one
     tags: list[str] = field(default_factory=list)   # tags to add
-    fired: list[dict] = field(default_factory=list)
-    errors: list[dict] = field(default_factory=list)
-    decided_by: dict[str, dict] = field(default_factory=dict)
+    fired: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    decided_by: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"status": self.status, "reason": self.reason, "priority": self.priority, "tags": list(self.tags),
                 "fired": self.fired, "errors": self.errors, "decided_by": self.decided_by}
 
@@ -133,15 +134,15 @@ class RoutingOutcome:
     deliver_within: tuple[int, bool, int] | None = None   # (days, strict, late penalty paise per day)
     # (node, sku) -> the protection this order may not take: (units, percent, min_priority, rule label)
     protected: dict[tuple[str, str], tuple[int, int, int, str]] = field(default_factory=dict)
-    fired: list[dict] = field(default_factory=list)
-    errors: list[dict] = field(default_factory=list)
-    decided_by: dict[str, dict] = field(default_factory=dict)
+    fired: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    decided_by: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
         return not self.fired and not self.errors
 
-    def constraints(self) -> dict:
+    def constraints(self) -> dict[str, Any]:
         return {
             "forbidden_nodes": dict(sorted(self.forbidden_nodes.items())),
             "node_bonus_paise": dict(sorted(self.node_bonus.items())),
@@ -157,7 +158,7 @@ class RoutingOutcome:
                                 for (n, k), (u, pc, mp, label) in sorted(self.protected.items())],
         }
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"constraints": self.constraints(), "fired": self.fired, "errors": self.errors,
                 "decided_by": self.decided_by}
 
@@ -166,20 +167,20 @@ class _Claims:
     """First writer wins, per key; later writers learn who beat them."""
 
     def __init__(self) -> None:
-        self.won: dict[tuple, tuple[Any, CompiledRule]] = {}
+        self.won: dict[tuple[Any, ...], tuple[Any, CompiledRule]] = {}
 
-    def claim(self, key: tuple, value: Any, rule: CompiledRule) -> CompiledRule | None:
+    def claim(self, key: tuple[Any, ...], value: Any, rule: CompiledRule) -> CompiledRule | None:
         held = self.won.get(key)
         if held is None:
             self.won[key] = (value, rule)
             return None
         return held[1] if held[1] is not rule else None
 
-    def get(self, key: tuple, default=None):
+    def get(self, key: tuple[Any, ...], default: Any = None) -> Any:
         held = self.won.get(key)
         return default if held is None else held[0]
 
-    def items(self, kind: str):
+    def items(self, kind: str) -> Iterator[tuple[tuple[Any, ...], Any, CompiledRule]]:
         for key, (value, rule) in self.won.items():
             if key[0] == kind:
                 yield key, value, rule
@@ -192,7 +193,7 @@ class _Effect:
         self.overridden: dict[str, str] = {}
         self.note: str | None = None
 
-    def claim(self, claims: _Claims, key: tuple, value, rule: CompiledRule, what: str) -> bool:
+    def claim(self, claims: _Claims, key: tuple[Any, ...], value: Any, rule: CompiledRule, what: str) -> bool:
         winner = claims.claim(key, value, rule)
         if winner is None:
             self.applied.append(what)
@@ -200,8 +201,8 @@ class _Effect:
         self.overridden[what] = winner.label
         return False
 
-    def to_dict(self) -> dict:
-        out = {"action": self.action.to_dict(), "applied": self.applied}
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"action": self.action.to_dict(), "applied": self.applied}
         if self.overridden:
             out["overridden_by"] = self.overridden
         if self.note:
@@ -228,7 +229,7 @@ class RuleSet:
         """The rules of ``kind`` that can match ``facts``, in evaluation order."""
         return self.index[kind].candidates(facts)
 
-    def _matching(self, kind: RuleKind, facts: Facts, errors: list[dict]):
+    def _matching(self, kind: RuleKind, facts: Facts, errors: list[dict[str, Any]]) -> Iterator[CompiledRule]:
         for rule in self.index[kind].candidates(facts):
             try:
                 hit = rule.condition.matches(facts)
@@ -329,7 +330,7 @@ def _add_tag(out: ValidationOutcome, existing: set[str], tag: str, e: _Effect) -
 
 
 def _apply_allocation(rule: CompiledRule, action: Action, facts: Facts, catalog: Catalog, claims: _Claims,
-                      groups: list) -> _Effect:
+                      groups: list[tuple[set[str], CompiledRule]]) -> _Effect:
     e = _Effect(action)
     p, t = action.params, action.type
     if t == "only_nodes":
@@ -366,10 +367,10 @@ def _apply_allocation(rule: CompiledRule, action: Action, facts: Facts, catalog:
     elif t == "max_distance":
         e.claim(claims, ("max_distance",), float(p["km"]), rule, f"max {p['km']:g} km")
     elif t in ("allow_carriers", "force_carrier"):
-        allowed = set(p["carriers"]) if t == "allow_carriers" else {p["carrier"]}
-        reason = f"not among the carriers {rule.label} allows ({', '.join(sorted(allowed))})"
+        carriers = set(p["carriers"]) if t == "allow_carriers" else {p["carrier"]}
+        reason = f"not among the carriers {rule.label} allows ({', '.join(sorted(carriers))})"
         for code in sorted(catalog.carriers):
-            verdict = ("allow", None) if code in allowed else ("forbid", reason)
+            verdict = ("allow", None) if code in carriers else ("forbid", reason)
             e.claim(claims, ("carrier", code), verdict, rule, f"{verdict[0]} {code}")
     elif t == "deny_carriers":
         reason = f"{p['reason'] or 'denied'} ({rule.label})"
@@ -394,7 +395,7 @@ def _apply_allocation(rule: CompiledRule, action: Action, facts: Facts, catalog:
     return e
 
 
-def _protect(rule: CompiledRule, p: dict, facts: Facts, catalog: Catalog, claims: _Claims, e: _Effect) -> None:
+def _protect(rule: CompiledRule, p: dict[str, Any], facts: Facts, catalog: Catalog, claims: _Claims, e: _Effect) -> None:
     """Per (node, SKU of this order) the first rule to protect it decides; an order at or above its
     ``min_priority`` is exempt (and still decided, so a later rule cannot protect the stock from it)."""
     selected = p["nodes"] or p["groups"] or p["kinds"]

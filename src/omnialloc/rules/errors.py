@@ -8,6 +8,7 @@ and the suggestion, so a seller can act on it without reading docs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from omnialloc.domain.errors import FieldError, ValidationFailed
 
@@ -34,7 +35,7 @@ class RuleProblem:
     def to_field_error(self) -> FieldError:
         return FieldError(self.field, self.text())
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"field": self.field, "message": self.message, "offset": self.offset, "line": self.line,
                 "column": self.column, "suggestion": self.suggestion, "hint": self.hint}
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
 
@@ -32,7 +33,7 @@ class OrderFacts:
     value: int
     payment_mode: str
     priority: int
-    tags: list[str]
+    tags: tuple[str, ...]  # rule-engine arrays are tuples
     line_count: int
     total_weight_g: int
     promised_days: int | None
@@ -74,7 +75,7 @@ class Facts:
 ROOTS: dict[str, type] = {"order": OrderFacts, "ship_to": ShipToFacts, "lines": LineFacts, "customer": CustomerFacts}
 
 # What a seller sees in error messages and the API's field list: path -> human type.
-_HUMAN = {"str": "text", "int": "number", "bool": "true/false", "list[str]": "list of text", "int | None": "number or null"}
+_HUMAN = {"str": "text", "int": "number", "bool": "true/false", "tuple[str, ...]": "list of text", "int | None": "number or null"}
 
 
 def field_paths() -> dict[str, str]:
@@ -140,8 +141,8 @@ def _representatives() -> tuple[tuple[str, Facts], ...]:
     """Orders of every shape a condition meets, for the trial run when a rule is saved (`conditions`):
     one line and several, no tags and some, no promise and a tight one, COD and prepaid, a first and a
     repeat customer, zero-value and heavy lines, empty address fields (an address that did not resolve)."""
-    def make(**kw) -> Facts:
-        base = dict(channel="web", payment_mode="PREPAID", priority=0, tags=[], promised_days=None,
+    def make(**kw: Any) -> Facts:
+        base: dict[str, Any] = dict(channel="web", payment_mode="PREPAID", priority=0, tags=[], promised_days=None,
                     created_at=datetime(2024, 1, 1, 0, 0, tzinfo=UTC), lines=[(1, "SKU-1", 1, 0)],
                     pin="600001", city="Chennai", state="TN", zone="A", region="south",
                     sku_weight_g={"SKU-1": 0, "SKU-2": 30_000}, sku_category={"SKU-1": "", "SKU-2": "apparel"})

@@ -32,7 +32,8 @@ from __future__ import annotations
 import decimal
 import operator
 from decimal import Decimal
-from typing import Any, Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from rule_engine import DataType
 from rule_engine import ast as re_ast
@@ -51,7 +52,8 @@ from rule_engine.ast.literal import ArrayExpression, SetExpression, StringExpres
 
 from omnialloc.rules.regex import compile_pattern
 
-Fn = Callable[[Any, dict], Any]
+Env = dict[str, Any]  # the comprehension variables in scope
+Fn = Callable[[Any, Env], Any]
 _NUMBERS = (int, Decimal)
 
 # One decimal context for both evaluators (rule-engine gets it through its Context): 28 significant
@@ -68,15 +70,15 @@ class _Unsupported(Exception):
     pass
 
 
-def compile_fast(rule) -> Callable[[Any], bool] | None:
+def compile_fast(rule: Any) -> Callable[[Any], bool] | None:
     """A ``facts -> bool`` function with rule-engine's semantics, or None if the AST uses something uncovered."""
     try:
         fn = _compile(rule.statement.expression, frozenset())
     except _Unsupported:
         return None
-    empty: dict = {}
+    empty: Env = {}
 
-    def matches(facts) -> bool:
+    def matches(facts: Any) -> bool:
         try:
             return bool(fn(facts, empty))
         except ConditionError:
@@ -104,13 +106,13 @@ def explain_error(exc: BaseException) -> str:
     return message
 
 
-def contains_regex(node) -> bool:
+def contains_regex(node: Any) -> bool:
     return isinstance(node, FuzzyComparisonExpression) or any(contains_regex(c) for c in children(node))
 
 
-def children(node) -> list:
+def children(node: Any) -> list[Any]:
     """The sub-expressions of ``node`` (through rule-engine's public node attributes)."""
-    out = []
+    out: list[Any] = []
     for attr in ("expression", "left", "right", "object", "container", "member", "item", "start", "stop",
                  "condition", "case_true", "case_false", "iterable", "result", "function"):
         child = getattr(node, attr, None)
@@ -123,26 +125,26 @@ def children(node) -> list:
     return out
 
 
-def _eq(a, b) -> bool:
+def _eq(a: Any, b: Any) -> bool:
     """rule-engine equality: values of different types are never equal (ints and Decimals are one type)."""
     if a is None or b is None:
         return a is b
     if type(a) is type(b):
-        return a == b
+        return bool(a == b)
     if isinstance(a, bool) or isinstance(b, bool):
         return False
     if isinstance(a, _NUMBERS) and isinstance(b, _NUMBERS):
-        return a == b
+        return bool(a == b)
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
         return len(a) == len(b) and all(_eq(x, y) for x, y in zip(a, b))
     return False
 
 
-def _is_array(t) -> bool:
-    return DataType.is_type(t, DataType.ARRAY) or DataType.is_type(t, DataType.SET)
+def _is_array(t: Any) -> bool:
+    return bool(DataType.is_type(t, DataType.ARRAY) or DataType.is_type(t, DataType.SET))
 
 
-def _number(value):
+def _number(value: Any) -> int | Decimal:
     if isinstance(value, bool) or not isinstance(value, _NUMBERS):
         raise TypeError("arithmetic on a value that is not a number")
     return value
@@ -154,14 +156,14 @@ _ARITHMETIC = {"add": DECIMAL.add, "sub": DECIMAL.subtract, "mul": DECIMAL.multi
                "fdiv": DECIMAL.divide_int, "mod": DECIMAL.remainder, "pow": DECIMAL.power}
 
 
-def _sum(values):
-    total = 0
+def _sum(values: Iterable[Any]) -> int | Decimal:
+    total: int | Decimal = 0
     for v in values:
         total = DECIMAL.add(total, _number(v))
     return total
 
 
-def _any(values) -> bool:
+def _any(values: Iterable[Any]) -> bool:
     return any(values)
 
 
@@ -174,22 +176,22 @@ _BUILTINS: dict[str, Callable[[Any], Any]] = {
 _NO_CONSTANT = object()
 
 
-def _constant(node):
+def _constant(node: Any) -> Any:
     """The value of a literal scalar node, else `_NO_CONSTANT`."""
     if isinstance(node, re_ast.LiteralExpressionBase) and not isinstance(node, (ArrayExpression, SetExpression)):
         return node.value
     return _NO_CONSTANT
 
 
-def _same_scalar(a, b, kinds) -> bool:
+def _same_scalar(a: Any, b: Any, kinds: tuple[Any, ...]) -> bool:
     """Both nodes certainly give a non-null value of the same one of ``kinds`` (by their static types)."""
     ta, tb = a.result_type, b.result_type
-    return ta == tb and ta in kinds and not DataType.is_type(ta, DataType.NULLABLE)
+    return bool(ta == tb and ta in kinds and not DataType.is_type(ta, DataType.NULLABLE))
 
 
-def _field_path(node) -> str | None:
+def _field_path(node: Any) -> str | None:
     """``order.value`` / ``line.sku``: a chain of plain attribute reads of objects from a plain symbol."""
-    names = []
+    names: list[str] = []
     while isinstance(node, GetAttributeExpression):
         if node.safe or not DataType.is_type(DataType.NULLABLE.unwrap(node.object.result_type), DataType.OBJECT) \
                 or DataType.is_type(node.object.result_type, DataType.NULLABLE):
@@ -201,7 +203,7 @@ def _field_path(node) -> str | None:
     return ".".join([node.name, *reversed(names)])
 
 
-def _compile(node, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch over node kinds
+def _compile(node: Any, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch over node kinds
     if isinstance(node, (ArrayExpression, SetExpression)):
         if isinstance(node, SetExpression):
             raise _Unsupported("set literal")
@@ -239,7 +241,7 @@ def _compile(node, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch ov
         obj_type = DataType.NULLABLE.unwrap(node.object.result_type)
         if DataType.is_type(obj_type, DataType.OBJECT):
             if node.safe:
-                def safe_get(f, env):
+                def safe_get(f: Any, env: Env) -> Any:
                     o = obj(f, env)
                     return None if o is None else getattr(o, name)
                 return safe_get
@@ -262,7 +264,7 @@ def _compile(node, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch ov
             raise _Unsupported("item access")
         container, item = _compile(node.container, bound), _compile(node.item, bound)
 
-        def get_item(f, env):
+        def get_item(f: Any, env: Env) -> Any:
             index = item(f, env)
             if isinstance(index, bool) or index != int(index):
                 raise TypeError("a list index must be a whole number")
@@ -285,7 +287,7 @@ def _compile(node, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch ov
         test = compile_pattern(node.right.value, anchored=kind.endswith("fzm")).test
         positive = kind.startswith("eq")
 
-        def fuzzy(f, env):
+        def fuzzy(f: Any, env: Env) -> Any:
             value = left(f, env)
             if not isinstance(value, str):
                 raise TypeError("a regular expression on a value that is not text")
@@ -305,7 +307,7 @@ def _compile(node, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch ov
                 return lambda f, env: op(left(f, env), const)
             return lambda f, env: op(left(f, env), right(f, env))
 
-        def ordered(f, env):
+        def ordered(f: Any, env: Env) -> Any:
             a, b = left(f, env), right(f, env)
             if a is None or b is None or isinstance(a, bool) != isinstance(b, bool) or \
                     isinstance(a, str) != isinstance(b, str):
@@ -331,7 +333,7 @@ def _compile(node, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch ov
     if isinstance(node, ContainsExpression):
         container, member = _compile(node.container, bound), _compile(node.member, bound)
         if DataType.NULLABLE.unwrap(node.container.result_type) == DataType.STRING:
-            def substring(f, env):
+            def substring(f: Any, env: Env) -> Any:
                 c, m = container(f, env), member(f, env)
                 if not isinstance(m, str):
                     raise TypeError("'in' text needs text on its left")
@@ -352,7 +354,7 @@ def _compile(node, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch ov
     if isinstance(node, CoalesceExpression):
         left, right = _compile(node.left, bound), _compile(node.right, bound)
 
-        def coalesce(f, env):
+        def coalesce(f: Any, env: Env) -> Any:
             value = left(f, env)
             return right(f, env) if value is None else value
         return coalesce
@@ -364,25 +366,25 @@ def _compile(node, bound: frozenset[str]) -> Fn:  # noqa: C901 - one dispatch ov
     if isinstance(node, (AddExpression, SubtractExpression, ArithmeticExpression)):
         if DataType.NULLABLE.unwrap(node.result_type) != DataType.FLOAT:
             raise _Unsupported("non-numeric arithmetic")
-        op = _ARITHMETIC.get(node.type)
-        if op is None:
+        arith = _ARITHMETIC.get(node.type)
+        if arith is None:
             raise _Unsupported(node.type)
         left, right = _compile(node.left, bound), _compile(node.right, bound)
-        return lambda f, env: op(_number(left(f, env)), _number(right(f, env)))
+        return lambda f, env: arith(_number(left(f, env)), _number(right(f, env)))
 
     if isinstance(node, ComprehensionExpression):
         iterable = _compile(node.iterable, bound)
         var = node.variable
         inner = bound | {var}
         result = _compile(node.result, inner)
-        cond = _compile(node.condition, inner) if node.condition is not None else None
+        keep = _compile(node.condition, inner) if node.condition is not None else None
 
-        def comprehension(f, env):
+        def comprehension(f: Any, env: Env) -> Any:
             out = []
             scope = dict(env)
             for value in iterable(f, env):
                 scope[var] = value
-                if cond is None or cond(f, scope):
+                if keep is None or keep(f, scope):
                     out.append(result(f, scope))
             return tuple(out)
         return comprehension

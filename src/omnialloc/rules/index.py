@@ -26,7 +26,8 @@ from __future__ import annotations
 import bisect
 import operator
 import re
-from typing import Any, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from rule_engine.ast.binary.comparison import (
     ArithmeticComparisonExpression,
@@ -59,17 +60,17 @@ _FLIP = {">": "<", ">=": "<=", "<": ">", "<=": ">="}
 _OPS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 
 
-def guard_of(expression) -> Guard | None:
+def guard_of(expression: Any) -> Guard | None:
     """The most selective guard of a condition's expression, or None."""
     found = [g for g in _conjunct_guards(expression) if g is not None]
     return min(found, key=_selectivity) if found else None
 
 
-def _selectivity(guard: Guard) -> tuple:
+def _selectivity(guard: Guard) -> tuple[float, str]:
     return (len(guard[1]) / _CARDINALITY.get(guard[0], 10), guard[0])
 
 
-def threshold_of(expression) -> Threshold | None:
+def threshold_of(expression: Any) -> Threshold | None:
     """A top-level conjunct ``field > constant`` (or >=, <, <=, either side) on one of `RANGED`."""
     for node in _conjuncts(expression):
         if type(node) is ArithmeticComparisonExpression:
@@ -81,7 +82,7 @@ def threshold_of(expression) -> Threshold | None:
     return None
 
 
-def _conjuncts(node) -> Iterable:
+def _conjuncts(node: Any) -> Iterable[Any]:
     if isinstance(node, LogicExpression) and node.type == "and":
         yield from _conjuncts(node.left)
         yield from _conjuncts(node.right)
@@ -89,7 +90,7 @@ def _conjuncts(node) -> Iterable:
         yield node
 
 
-def _conjunct_guards(node) -> Iterable[Guard | None]:
+def _conjunct_guards(node: Any) -> Iterable[Guard | None]:
     if isinstance(node, LogicExpression) and node.type == "and":
         yield from _conjunct_guards(node.left)
         yield from _conjunct_guards(node.right)
@@ -97,7 +98,7 @@ def _conjunct_guards(node) -> Iterable[Guard | None]:
     yield _guard(node, None)
 
 
-def _guard(node, line_var: str | None) -> Guard | None:
+def _guard(node: Any, line_var: str | None) -> Guard | None:
     if isinstance(node, LogicExpression) and node.type == "or":
         left, right = _guard(node.left, line_var), _guard(node.right, line_var)
         if left and right and left[0] == right[0]:
@@ -133,7 +134,7 @@ def _guard(node, line_var: str | None) -> Guard | None:
     return None
 
 
-def _conjunct_guards_in(node, line_var: str) -> Iterable[Guard | None]:
+def _conjunct_guards_in(node: Any, line_var: str) -> Iterable[Guard | None]:
     if isinstance(node, LogicExpression) and node.type == "and":
         yield from _conjunct_guards_in(node.left, line_var)
         yield from _conjunct_guards_in(node.right, line_var)
@@ -141,7 +142,7 @@ def _conjunct_guards_in(node, line_var: str) -> Iterable[Guard | None]:
     yield _guard(node, line_var)
 
 
-def _path(node, line_var: str | None) -> str | None:
+def _path(node: Any, line_var: str | None) -> str | None:
     """``order.channel`` (outside a comprehension) or ``lines.sku`` (``line.sku`` inside one), if indexed."""
     if not (isinstance(node, GetAttributeExpression) and not node.safe and isinstance(node.object, SymbolExpression)
             and node.object.scope is None):
@@ -178,17 +179,17 @@ def literal_prefixes(pattern: str) -> frozenset[str] | None:
     return frozenset([text]) if text else None
 
 
-def _constant_texts(node) -> frozenset[str] | None:
+def _constant_texts(node: Any) -> frozenset[str] | None:
     if isinstance(node, ArrayExpression) and all(isinstance(m, StringExpression) for m in node.value):
         return frozenset(m.value for m in node.value)
     return None
 
 
-def _reader(path: str):
+def _reader(path: str) -> Callable[[Any], Iterable[Any]]:
     """``facts -> the values of path`` (a PIN's prefixes, every line's value, or the one value)."""
     if path == "ship_to.pin^":
-        def prefixes(facts):
-            pin = facts.ship_to.pin
+        def prefixes(facts: Any) -> list[str]:
+            pin: str = facts.ship_to.pin
             return [pin[:k] for k in range(1, len(pin) + 1)]
         return prefixes
     root, name = path.split(".")
@@ -203,11 +204,11 @@ class _Thresholds:
     """Rules guarded by ``field > c`` / ``field >= c`` (lower bounds) or ``< c`` / ``<= c`` (upper bounds)
     on one number, sorted by the constant: the rules an order passes are a prefix or a suffix."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.lower: list[tuple[Any, int, int]] = []   # (c, 0 for > / 1 for >=, position)
         self.upper: list[tuple[Any, int, int]] = []   # (c, 0 for <= / 1 for <, position)
 
-    def add(self, op: str, const, pos: int) -> None:
+    def add(self, op: str, const: Any, pos: int) -> None:
         if op in (">", ">="):
             self.lower.append((const, 0 if op == ">" else 1, pos))
         else:
@@ -219,7 +220,7 @@ class _Thresholds:
         self._lower_keys = [c for c, _, _ in self.lower]
         self._upper_keys = [c for c, _, _ in self.upper]
 
-    def passing(self, value, out: list[int]) -> None:
+    def passing(self, value: Any, out: list[int]) -> None:
         # lower bounds: c < value passes '>', c <= value passes '>='
         cut = bisect.bisect_right(self._lower_keys, value)
         out.extend(pos for c, strict, pos in self.lower[:cut] if c < value or strict)
@@ -231,7 +232,7 @@ class _Thresholds:
 class RuleIndex:
     """The rules of one kind, in evaluation order, filed under their guards."""
 
-    def __init__(self, rules: tuple):
+    def __init__(self, rules: tuple[Any, ...]):
         self.rules = rules
         self.always: list[int] = []
         self.by_path: dict[str, dict[str, list[int]]] = {}
@@ -257,7 +258,7 @@ class RuleIndex:
         self._tables = [(_reader(path), table) for path, table in self.by_path.items()]
         self._numbers = [(operator.attrgetter(path), thresholds) for path, thresholds in self.by_number.items()]
 
-    def candidates(self, facts) -> tuple | list:
+    def candidates(self, facts: Any) -> tuple[Any, ...] | list[Any]:
         if not self.by_path and not self.by_number:
             return self.rules
         picked = list(self.always)

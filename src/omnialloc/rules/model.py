@@ -8,9 +8,11 @@ rule id, so the outcome never depends on load order).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class RuleKind(StrEnum):
@@ -31,7 +33,7 @@ class RuleSpec:
     name: str
     kind: str
     condition: str
-    actions: list[dict]
+    actions: list[dict[str, Any]]
     priority: int = 100
     enabled: bool = True
     stop_processing: bool = False
@@ -77,17 +79,18 @@ class Catalog:
 
         return {k.value for k in NodeKind}
 
-    def expand(self, nodes=(), groups=(), kinds=()) -> list[str]:
+    def expand(self, nodes: Iterable[str] = (), groups: Iterable[str] = (), kinds: Iterable[str] = ()) -> list[str]:
         """Node codes named directly, through a group, or through a kind, sorted, known ones only
         (remembered per selection: a rule's selection is expanded for every order it fires on)."""
-        key = (tuple(nodes), tuple(groups), tuple(kinds))
-        memo = self.__dict__.setdefault("_expanded", {})
+        nodes, groups, kinds = tuple(nodes), tuple(groups), tuple(kinds)
+        key = (nodes, groups, kinds)
+        memo: dict[tuple[tuple[str, ...], ...], list[str]] = self.__dict__.setdefault("_expanded", {})
         hit = memo.get(key)
         if hit is None:
             hit = memo[key] = self._expand(nodes, groups, kinds)
         return list(hit)
 
-    def _expand(self, nodes, groups, kinds) -> list[str]:
+    def _expand(self, nodes: Iterable[str], groups: Iterable[str], kinds: Iterable[str]) -> list[str]:
         wanted = set(nodes) & set(self.nodes)
         gs, ks = set(groups), set(kinds)
         for code, info in self.nodes.items():
