@@ -56,13 +56,15 @@ fuzz: install-test
 	OMNIALLOC_FUZZ_LIVE_NEGATIVE=1 \
 	$(PY) -m pytest tests/api/test_schemathesis.py -p no:cacheprovider $(PYTEST_ARGS)
 
-# Static checks (CI runs them after the tests): ruff's lint over the tree, its formatter over the modules
-# written to it (FORMATTED; add a module once it is formatted), mypy as configured in pyproject.toml.
+# Static checks (CI runs them after the tests): ruff's lint over the tree, the import contracts (layers, pure
+# domain and solvers: .importlinter), ruff's formatter over the modules written to it (FORMATTED; add a
+# module once it is formatted), mypy as configured in pyproject.toml.
 FORMATTED := src/omnialloc/config.py src/omnialloc/observability src/omnialloc/services/operations \
 	src/omnialloc/api/telemetry.py src/omnialloc/api/blueprints/health.py src/omnialloc/api/blueprints/metrics.py \
 	tests/unit/test_settings.py tests/api/test_operability.py
 lint: install
 	$(PY) -m ruff check src tests benchmarks
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m ruff format --check $(FORMATTED)
 	$(PY) -m mypy
 

@@ -169,7 +169,7 @@ def audit(url: str) -> dict:
     from omnialloc.services.allocation.allocator import plan_units, remaining_units
     from omnialloc.services.orders.backorders import urgency
     from omnialloc.services.context import Context
-    from omnialloc.services.orders.lifecycle import _routing
+    from omnialloc.services.rules.runtime import routing_for
     from omnialloc.store.repositories.orders import BackorderCandidate
 
     engine = _engine(url)
@@ -188,7 +188,7 @@ def audit(url: str) -> dict:
     def fills(uow, order_id: str, others=()) -> bool:
         order = uow.orders.get(order_id)
         remaining = remaining_units(order, uow.shipments.for_order(order_id))
-        plan, _ = plan_units(uow, ctx, order, remaining, _routing(uow, ctx, order), own_reservations=others)
+        plan, _ = plan_units(uow, ctx, order, remaining, routing_for(uow, ctx, order), own_reservations=others)
         return bool(plan.shipments) and not plan.unfilled
 
     left, inversions = 0, 0

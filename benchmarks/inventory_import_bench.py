@@ -53,7 +53,7 @@ def _write_csv(path: Path, nodes: list[str], skus: list[str], seed: int, signed:
 def _setup(url: str, schema: str | None, n_nodes: int, n_skus: int):
     from omnialloc.store.engine import create_engine
     from omnialloc.store.migrate import upgrade
-    from omnialloc.store.tables import nodes, skus
+    from omnialloc.store.tables.network import nodes, skus
 
     upgrade(url, "head", schema=schema)
     engine = create_engine(url, schema=schema)

@@ -158,8 +158,8 @@ def _stock_changes(uow, since: dt.datetime) -> tuple[list[StockChange | StockImp
     their rows in inventory_import_changes; and how many imports since then have no recorded
     changes (made before migration 0010, or older than the last `inventory prune-history`), so cannot
     be undone."""
-    from omnialloc.store.tables import events
-    from omnialloc.store.tables_stock_import import inventory_import_changes as ch
+    from omnialloc.store.tables.events import events
+    from omnialloc.store.tables.stock_imports import inventory_import_changes as ch
 
     rows = uow.conn.execute(
         sa.select(events.c.type, events.c.at, events.c.entity_id, events.c.payload)
@@ -168,7 +168,7 @@ def _stock_changes(uow, since: dt.datetime) -> tuple[list[StockChange | StockImp
     ).all()
     from omnialloc.services.inventory.import_history import horizon
 
-    pruned_before = horizon(uow.conn)
+    pruned_before = horizon(uow)
     changes: list[StockChange | StockImport] = []
     not_undone = 0
     keys: dict[tuple[str, str], tuple[str, str]] = {}  # one key tuple per position across imports

@@ -187,7 +187,7 @@ def notify_worker(poll: float | None, backorders: bool) -> None:
     in hand, then exits."""
     from omnialloc.observability import logs
     from omnialloc.services.context import Context
-    from omnialloc.services.notifications.outbox import worker_main
+    from omnialloc.services.notifications.worker import worker_main
 
     logs.configure_from(get_settings())  # JSON lines (OMNIALLOC_LOG_FORMAT), at OMNIALLOC_LOG_LEVEL
     tally = worker_main(Context.default(), poll_seconds=poll, backorders=backorders)
@@ -202,7 +202,7 @@ def notify_send(once: bool) -> None:
         raise click.UsageError("notify-send needs --once (for a long-running sender use `omnialloc notify-worker`)")
     from omnialloc.observability import logs
     from omnialloc.services.context import Context
-    from omnialloc.services.notifications.outbox import send_due
+    from omnialloc.services.notifications.worker import send_due
 
     logs.configure(level="WARNING", fmt=get_settings().log_format)
     tally = send_due(Context.default())

@@ -36,7 +36,7 @@ def failed_notification(uow_factory):
     """An order confirmation whose SMS row is dead-lettered; returns its id."""
     import sqlalchemy as sa
 
-    from omnialloc.store.tables_notify import notifications as N
+    from omnialloc.store.tables.notifications import notifications as N
 
     with uow_factory() as uow:
         channel = uow.channels.list()[0].code

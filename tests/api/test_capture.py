@@ -16,7 +16,9 @@ def _counts(uow_factory) -> tuple[int, int, int, int]:
     """(orders, shipments, events, total reserved units): what a refused request must leave untouched."""
     import sqlalchemy as sa
 
-    from omnialloc.store.tables import events, orders, shipments
+    from omnialloc.store.tables.events import events
+    from omnialloc.store.tables.orders import orders
+    from omnialloc.store.tables.shipments import shipments
 
     with uow_factory(readonly=True) as uow:
         n_orders = uow.conn.execute(sa.select(sa.func.count()).select_from(orders)).scalar_one()

@@ -104,7 +104,7 @@ def test_a_revoked_key_ends_its_session_on_the_next_request(app, keys, uow_facto
     assert c.get("/console/orders").status_code == 200
     with uow_factory() as uow:
         record = uow.api_keys.get_by_name("test-analyst")
-        uow.api_keys.revoke(record["id"])
+        uow.api_keys.revoke(record.id)
         uow.commit()
     r = c.get("/console/orders")
     assert r.status_code == 303 and "why=revoked" in r.headers["Location"]

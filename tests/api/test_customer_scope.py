@@ -19,7 +19,7 @@ def _capture(client, admin, ext: str, channel: str, **kw) -> dict:
 
 
 def _preferences(uow_factory) -> list[tuple]:
-    from omnialloc.store.tables_notify import customer_preferences
+    from omnialloc.store.tables.notifications import customer_preferences
 
     with uow_factory(readonly=True) as uow:
         return [tuple(r) for r in uow.conn.execute(sa.select(customer_preferences)

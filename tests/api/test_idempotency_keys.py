@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from omnialloc.services import idempotency
-from omnialloc.store.tables_idempotency import idempotency_keys
+from omnialloc.store.tables.idempotency import idempotency_keys
 from tests.api.conftest import auth, signed_tracking
 
 NODE, SKU = "CHN-FC1", "SKU-0001"

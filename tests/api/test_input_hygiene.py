@@ -34,7 +34,7 @@ def test_an_ordinary_order_still_goes_through(client, keys):
 def test_a_nul_byte_in_a_csv_import_is_refused_and_nothing_is_stored(client, keys, uow_factory):
     import sqlalchemy as sa
 
-    from omnialloc.store.tables import inventory
+    from omnialloc.store.tables.inventory import inventory
 
     with uow_factory(readonly=True) as uow:
         before = uow.conn.execute(sa.select(sa.func.sum(inventory.c.on_hand))).scalar_one()

@@ -179,7 +179,7 @@ def test_a_key_twice_in_a_signed_tracking_event_is_422(client, keys, uow_factory
                     headers={"X-Omnialloc-Signature": sign(CARRIER_SECRET, raw)})
     assert _problem(r, 422)["errors"][0]["field"] == "awb"
     with uow_factory(readonly=True) as uow:
-        from omnialloc.store.tables import events
+        from omnialloc.store.tables.events import events
 
         assert uow.conn.execute(sa.select(sa.func.count()).select_from(events)).scalar_one() == 0
 

@@ -66,7 +66,7 @@ def test_a_body_over_the_size_limit_is_413_and_creates_nothing(client, admin, uo
 
 
 def test_a_csv_import_over_the_size_limit_is_413(client, admin, uow_factory):
-    from omnialloc.store.tables import inventory
+    from omnialloc.store.tables.inventory import inventory
 
     with uow_factory(readonly=True) as uow:
         before = uow.conn.execute(sa.select(sa.func.sum(inventory.c.on_hand))).scalar_one()

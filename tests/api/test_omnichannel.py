@@ -215,7 +215,7 @@ def test_the_customer_is_sent_the_pickup_code_and_the_store_when_the_order_is_re
     from omnialloc.notify.catalog import Channel, Kind
     from omnialloc.notify.context import finish
     from omnialloc.notify.templates import Templates
-    from omnialloc.store.tables_notify import notifications
+    from omnialloc.store.tables.notifications import notifications
 
     store = _node_key(uow_factory, "CHN-ST1")
     order = _pickup_order(client, keys, "bopis-msg", payment_mode="COD")

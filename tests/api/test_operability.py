@@ -98,7 +98,7 @@ def test_logs_hold_no_api_key_phone_or_email(client, keys, clean_engine, log_lin
     """A whole order walk at DEBUG, notifications sent through the log providers included."""
     from omnialloc.config import Settings
     from omnialloc.services.context import Context
-    from omnialloc.services.notifications import outbox
+    from omnialloc.services.notifications import worker
 
     body = order_body("pii-1")
     body["ship_to"].update(phone=PHONE, email=EMAIL)
@@ -108,7 +108,7 @@ def test_logs_hold_no_api_key_phone_or_email(client, keys, clean_engine, log_lin
     client.get("/orders", headers={"Authorization": "Bearer not-a-real-key-" + keys["admin"][-6:]})
     client.get("/metrics", headers=auth(keys["analyst"]))
     ctx = Context(clean_engine, Settings.from_env({}).replace(email_provider="log", sms_provider="log"))
-    tally = outbox.send_due(ctx)
+    tally = worker.send_due(ctx)
     assert tally.sent >= 1  # the log providers did write messages
     text = "\n".join(json.dumps(line) for line in log_lines())
     assert "omnialloc.notify" in text

@@ -13,7 +13,8 @@ def _sku_of(uow_factory, category: str) -> str:
     with uow_factory(readonly=True) as uow:
         import sqlalchemy as sa
 
-        from omnialloc.store.tables import inventory, skus
+        from omnialloc.store.tables.inventory import inventory
+        from omnialloc.store.tables.network import skus
 
         row = uow.conn.execute(sa.select(skus.c.code).join(inventory, inventory.c.sku == skus.c.code)
                                .where(skus.c.category == category, inventory.c.on_hand > 20)
@@ -183,7 +184,7 @@ def test_refund_path_pickup_tracking_receive_grade_refund(client, keys, uow_fact
 def test_return_events_write_customer_messages_to_the_outbox(client, keys, uow_factory):
     import sqlalchemy as sa
 
-    from omnialloc.store.tables_notify import notifications
+    from omnialloc.store.tables.notifications import notifications
 
     admin = auth(keys["admin"])
     order = _delivered(client, admin, "ret-notify")
@@ -395,7 +396,7 @@ def test_a_work_order_is_closed_by_its_node_with_the_good_units_back_on_hand(cli
     import sqlalchemy as sa
 
     from omnialloc.services.access import create_key
-    from omnialloc.store.tables import events
+    from omnialloc.store.tables.events import events
 
     admin = auth(keys["admin"])
     order = _delivered(client, admin, "ret-wo", lines=[{"sku": SKU, "qty": 3}])

@@ -338,7 +338,7 @@ def _return_scenario(client, admin_headers, uow_factory, side: str, spec: dict, 
 
 def _notification_of(uow_factory, order_id: str) -> str | None:
     try:
-        from omnialloc.store.tables_notify import notifications
+        from omnialloc.store.tables.notifications import notifications
     except ImportError:
         return None
     with uow_factory(readonly=True) as uow:
@@ -348,7 +348,11 @@ def _notification_of(uow_factory, order_id: str) -> str | None:
 
 def _fingerprint(uow_factory) -> tuple:
     """Everything a denied request must leave as it was."""
-    from omnialloc.store.tables import events, inventory, load_all, order_lines, orders, shipments
+    from omnialloc.store.tables import load_all
+    from omnialloc.store.tables.events import events
+    from omnialloc.store.tables.inventory import inventory
+    from omnialloc.store.tables.orders import order_lines, orders
+    from omnialloc.store.tables.shipments import shipments
 
     with uow_factory(readonly=True) as uow:
         c = uow.conn
@@ -471,7 +475,7 @@ def test_baseline_auth_on_every_endpoint(client, app, keys):
 
 
 def test_a_revoked_key_is_401(client, keys, uow_factory):
-    from omnialloc.store.tables import api_keys
+    from omnialloc.store.tables.api_keys import api_keys
 
     with uow_factory() as uow:
         uow.conn.execute(api_keys.update().where(api_keys.c.name == "test-analyst")

@@ -107,7 +107,7 @@ def test_reorder_assigns_priorities_in_the_given_order(client, admin):
 
 # ------------------------------------------------------------------ refusals: 422, position, suggestion, nothing stored
 def _revision(uow_factory):
-    from omnialloc.store.tables_rules import rules_revision
+    from omnialloc.store.tables.rules import rules_revision
 
     with uow_factory(readonly=True) as uow:
         return uow.conn.execute(sa.select(rules_revision.c.token)).all()
@@ -143,7 +143,7 @@ def test_bad_rule_is_422_with_an_actionable_message_and_nothing_is_stored(client
     messages = {e["field"]: e["message"] for e in body["errors"]}
     assert field in messages and needle in messages[field], messages
     assert stored(client, admin) == []
-    from omnialloc.store.tables_rules import rule_versions, rules
+    from omnialloc.store.tables.rules import rule_versions, rules
 
     with uow_factory(readonly=True) as uow:
         for table in (rules, rule_versions):
@@ -186,7 +186,11 @@ def test_schema_lists_fields_and_actions(client, admin):
 
 # ------------------------------------------------------------------ dry-run
 def _fingerprint(uow_factory):
-    from omnialloc.store.tables import allocations, events, inventory, orders, shipments
+    from omnialloc.store.tables.allocations import allocations
+    from omnialloc.store.tables.events import events
+    from omnialloc.store.tables.inventory import inventory
+    from omnialloc.store.tables.orders import orders
+    from omnialloc.store.tables.shipments import shipments
 
     with uow_factory(readonly=True) as uow:
         c = uow.conn
@@ -260,7 +264,7 @@ def test_a_change_made_elsewhere_is_seen_by_the_next_order(client, admin, uow_fa
     create(client, admin)
     client.post("/orders", json=order_body("seen-1", pin="560001"), headers=admin)  # warms this process's cache
     from omnialloc.store.repositories.rules import RuleRepository
-    from omnialloc.store.tables_rules import rules
+    from omnialloc.store.tables.rules import rules
 
     with uow_factory() as uow:  # another process disables the rule directly in the database
         uow.conn.execute(rules.update().values(enabled=False))

@@ -26,7 +26,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DataError, IntegrityError
 
 from omnialloc.store import integrity
-from omnialloc.store.tables import inventory, orders, shipments
+from omnialloc.store.tables.inventory import inventory
+from omnialloc.store.tables.orders import orders
+from omnialloc.store.tables.shipments import shipments
 from tests.api.conftest import auth, order_body
 
 BOX = {"weight_g": 500, "length_mm": 200, "width_mm": 150, "height_mm": 100}
@@ -164,7 +166,7 @@ def test_a_receipt_for_a_position_without_a_row_creates_it_with_the_delta(client
 
 # ---------------------------------------------------------------- rules: a live name (lower(name))
 def test_a_rule_created_racing_another_of_the_same_name_is_a_409(app, keys, clean_engine):
-    from omnialloc.store.tables_rules import rules
+    from omnialloc.store.tables.rules import rules
 
     admin = auth(keys["admin"])
     now = datetime.now(UTC)
@@ -185,7 +187,7 @@ def test_a_rule_created_racing_another_of_the_same_name_is_a_409(app, keys, clea
 
 # ---------------------------------------------------------------- customer preferences (subject, channel)
 def test_a_preference_change_racing_another_for_the_same_customer_wins_after_it(app, keys, clean_engine):
-    from omnialloc.store.tables_notify import customer_preferences
+    from omnialloc.store.tables.notifications import customer_preferences
 
     admin = auth(keys["admin"])
     now = datetime.now(UTC)
@@ -200,7 +202,7 @@ def test_a_preference_change_racing_another_for_the_same_customer_wins_after_it(
 def test_a_first_store_credit_racing_another_for_the_same_customer_adds_up(clean_engine):
     """Two first credits of one customer (two returns received at once): both count, neither is a 500."""
     from omnialloc.store.repositories.returns import StoreCreditRepository
-    from omnialloc.store.tables_returns import store_credit_balances
+    from omnialloc.store.tables.store_credit import store_credit_balances
 
     now = datetime.now(UTC)
 

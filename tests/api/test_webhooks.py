@@ -46,7 +46,7 @@ def _post(client, platform: str, payload, *, secret: str = SECRET, channel: str 
 
 
 def _orders(uow_factory) -> int:
-    from omnialloc.store.tables import orders
+    from omnialloc.store.tables.orders import orders
 
     with uow_factory(readonly=True) as uow:
         return uow.conn.execute(sa.select(sa.func.count()).select_from(orders)).scalar_one()

@@ -18,7 +18,7 @@ WORK_ORDER = {
 
 
 def _status(uow_factory, work_order_id: str) -> str:
-    from omnialloc.store.tables_returns import work_orders
+    from omnialloc.store.tables.work_orders import work_orders
 
     with uow_factory(readonly=True) as uow:
         return uow.conn.execute(sa.select(work_orders.c.status).where(work_orders.c.id == work_order_id)).scalar_one()

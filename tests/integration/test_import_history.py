@@ -16,8 +16,9 @@ from omnialloc.services.context import Context
 from omnialloc.services.inventory.import_history import PRUNED, horizon, prune
 from omnialloc.services.orders.lifecycle import capture
 from omnialloc.services.inventory.stock_import import import_stock
-from omnialloc.store.tables import events
-from omnialloc.store.tables_stock_import import inventory_import_changes as changes_t
+from omnialloc.store.tables.events import events
+from omnialloc.store.tables.stock_imports import inventory_import_changes as changes_t
+from omnialloc.store.uow import UnitOfWork
 
 pytestmark = pytest.mark.db
 
@@ -57,7 +58,8 @@ def test_prune_deletes_only_the_change_rows_of_imports_older_than_the_retention(
     assert seen == [(0, 1), (1, 1)]
     with clean_engine.connect() as c:                       # the imports' own audit events stay
         assert c.execute(sa.select(sa.func.count()).where(events.c.type == "imported")).scalar() == 2
-        cutoff = horizon(c)
+    with UnitOfWork(clean_engine, readonly=True) as uow:
+        cutoff = horizon(uow)
     assert abs(cutoff - (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=180))) < dt.timedelta(minutes=5)
     again = prune(_ctx(clean_engine), "test")
     assert (again.imports, again.rows) == (0, 0)

@@ -16,7 +16,7 @@ from omnialloc.config import get_settings
 from omnialloc.services.access import SYSTEM
 from omnialloc.services.context import Context
 from omnialloc.services.inventory.stock_import import ImportRejected, import_stock
-from omnialloc.store.tables_stock_import import inventory_import_changes as changes_t
+from omnialloc.store.tables.stock_imports import inventory_import_changes as changes_t
 
 
 def _ctx(engine) -> Context:
@@ -94,7 +94,7 @@ def test_an_import_refused_by_the_stock_check_leaves_no_change_rows(clean_engine
 
 
 def test_an_import_failing_after_recording_its_changes_leaves_neither(clean_engine, monkeypatch):
-    from omnialloc.services.inventory import stock_import
+    from omnialloc.store.repositories.stock_imports import StagedImport
 
     before = _stock(clean_engine)
 
@@ -102,7 +102,7 @@ def test_an_import_failing_after_recording_its_changes_leaves_neither(clean_engi
         assert self.conn.execute(sa.select(sa.func.count()).select_from(changes_t)).scalar_one() > 0
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(stock_import._Stage, "apply", crash)
+    monkeypatch.setattr(StagedImport, "set_stock", crash)
     (a, on, _), *_ = _positions(clean_engine, "KOL-FC1")
     with pytest.raises(RuntimeError, match="disk full"):
         import_stock(_ctx(clean_engine), SYSTEM, f"sku,qty\n{a},{on + 1}\n", mode="snapshot", node="KOL-FC1")
@@ -115,15 +115,17 @@ KILLED_IMPORT = textwrap.dedent("""
     from omnialloc.services.access import SYSTEM
     from omnialloc.services.context import Context
 
-    real_apply = stock_import._Stage.apply
+    from omnialloc.store.repositories.stock_imports import StagedImport
 
-    def apply_then_hang(self, mode, scope):
-        out = real_apply(self, mode, scope)       # changes recorded and stock updated, not committed
+    real_set_stock = StagedImport.set_stock
+
+    def set_stock_then_hang(self, mode, scope):
+        out = real_set_stock(self, mode, scope)   # changes recorded and stock updated, not committed
         open(sys.argv[1], "w").write("applied")
         time.sleep(600)
         return out
 
-    stock_import._Stage.apply = apply_then_hang
+    StagedImport.set_stock = set_stock_then_hang
     stock_import.import_stock(Context.default(), SYSTEM, sys.argv[2], mode="snapshot", node="KOL-FC1")
 """)
 

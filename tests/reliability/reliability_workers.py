@@ -25,7 +25,7 @@ def setup_scarce_stock(engine, on_hand: int = 4) -> dict[tuple[str, str], int]:
     import sqlalchemy as sa
 
     from omnialloc.store.repositories._base import utcnow
-    from omnialloc.store.tables import inventory as inv
+    from omnialloc.store.tables.inventory import inventory as inv
 
     start = {}
     with engine.begin() as conn:

@@ -24,7 +24,10 @@ import sqlalchemy as sa
 
 import reliability_workers as rw
 from omnialloc.services.invariants import GONE, HOLDING, check
-from omnialloc.store.tables import events, inventory, orders, shipment_lines, shipments
+from omnialloc.store.tables.events import events
+from omnialloc.store.tables.inventory import inventory
+from omnialloc.store.tables.orders import orders
+from omnialloc.store.tables.shipments import shipment_lines, shipments
 
 PROCESSES = 8
 OPS_PER_PROCESS = 14

@@ -19,7 +19,11 @@ from omnialloc.services.access import SYSTEM
 from omnialloc.services.context import Context
 from omnialloc.services.invariants import check
 from omnialloc.store.repositories.inventory import InventoryRepository
-from omnialloc.store.tables import allocations, events, inventory, orders, shipments
+from omnialloc.store.tables.allocations import allocations
+from omnialloc.store.tables.events import events
+from omnialloc.store.tables.inventory import inventory
+from omnialloc.store.tables.orders import orders
+from omnialloc.store.tables.shipments import shipments
 
 
 def _body(external_id: str, lines=None) -> dict:

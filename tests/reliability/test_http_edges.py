@@ -99,7 +99,7 @@ def test_the_apps_errors_are_problem_json_through_the_server(gunicorn, admin_tok
 def test_an_idempotency_key_holds_across_workers(gunicorn, admin_token, clean_engine):
     import sqlalchemy as sa
 
-    from omnialloc.store.tables import inventory
+    from omnialloc.store.tables.inventory import inventory
 
     def on_hand() -> int:
         with clean_engine.connect() as conn:

@@ -8,7 +8,7 @@ import httpx
 import sqlalchemy as sa
 
 from omnialloc.services.invariants import check
-from omnialloc.store.tables import orders
+from omnialloc.store.tables.orders import orders
 
 BODY = {"channel": "web", "external_id": "retry-storm-1", "payment_mode": "PREPAID",
         "ship_to": {"name": "A", "line1": "1 Road", "city": "Chennai", "pin": "600002"},

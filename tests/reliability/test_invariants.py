@@ -13,7 +13,10 @@ from omnialloc.services.orders import lifecycle
 from omnialloc.services.access import SYSTEM
 from omnialloc.services.context import Context
 from omnialloc.services.invariants import check
-from omnialloc.store.tables import events, inventory, order_lines, orders, shipments
+from omnialloc.store.tables.events import events
+from omnialloc.store.tables.inventory import inventory
+from omnialloc.store.tables.orders import order_lines, orders
+from omnialloc.store.tables.shipments import shipments
 
 
 def _allocated_order(clean_engine, clean_db_url, external_id="inv-1", qty=1):

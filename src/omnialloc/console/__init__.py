@@ -23,9 +23,10 @@ from flask import Blueprint, Flask, g, jsonify, redirect, render_template, reque
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
+from omnialloc.domain.api_keys import ApiKey
 from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import DomainError
-from omnialloc.services.access import Principal
+from omnialloc.services.access import Principal, principal_of
 
 log = logging.getLogger(__name__)
 
@@ -95,11 +96,11 @@ def _csrf_ok() -> bool:
     return bool(sent) and bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())
 
 
-def start_session(record: dict) -> None:
+def start_session(key: ApiKey) -> None:
     """Replace whatever session there was (no fixation) with this key's identity."""
     session.clear()
     session.permanent = True
-    session.update(key_id=record["id"], role=str(record["role"]), name=record["name"],
+    session.update(key_id=key.id, role=str(key.role), name=key.name,
                    exp=int(time.time()) + int(_lifetime()), csrf=secrets.token_urlsafe(32))
 
 
@@ -136,11 +137,10 @@ def _gate():
     from omnialloc.api.deps import readonly_uow
 
     with readonly_uow() as uow:
-        record = uow.api_keys.get(key_id)
-    if record is None or record.get("revoked_at") is not None:
+        key = uow.api_keys.get(key_id)
+    if key is None or key.revoked:
         return _to_login("revoked")
-    g.principal = Principal(name=record["name"], role=Role(record["role"]), channel=record.get("channel"),
-                            node=record.get("node"), carrier=record.get("carrier"))
+    g.principal = principal_of(key)
     if request.method not in ("GET", "HEAD", "OPTIONS") and not _csrf_ok():
         return refuse_csrf()
     return None
@@ -228,9 +228,9 @@ def _http_error(exc: HTTPException):
 
 @bp.errorhandler(Exception)
 def _unexpected(exc: Exception):
-    from sqlalchemy.exc import OperationalError
+    from omnialloc.store.errors import StoreUnavailable
 
-    if isinstance(exc, OperationalError):
+    if isinstance(exc, StoreUnavailable):
         return render_template("console/error.html", status=503, title="Service unavailable",
                                detail="The database is unavailable; retry shortly."), 503
     log.exception("console: unhandled error")

@@ -10,21 +10,14 @@ import html
 import re
 from pathlib import Path
 
-import sqlalchemy as sa
-
+from omnialloc.domain.batch import BatchRun
 from omnialloc.domain.enums import OrderStatus, Role
 from omnialloc.services.access import Principal
 
 
 def status_counts(ctx, principal: Principal) -> dict[str, int]:
-    from omnialloc.store.tables import orders
-
-    q = sa.select(orders.c.status, sa.func.count()).group_by(orders.c.status)
-    if principal.role == Role.CHANNEL:
-        q = q.where(orders.c.channel == principal.channel)
     with ctx.uow(readonly=True) as uow:
-        rows = uow.conn.execute(q).all()
-    found = {str(getattr(s, "value", s)): n for s, n in rows}
+        found = uow.orders.count_by_status(channel=principal.channel if principal.role == Role.CHANNEL else None)
     return {str(s): found.get(str(s), 0) for s in OrderStatus}
 
 
@@ -195,19 +188,7 @@ def markdown_html(md: str) -> str:
     return "\n".join(out)
 
 
-def batch_runs(ctx, limit: int = 10) -> list[dict]:
-    """The latest nightly batch plans (issue 9) with their before/after summary; [] before that store exists."""
-    try:
-        from omnialloc.store.tables_batch import batch_runs as runs
-    except ImportError:
-        return []
-    q = sa.select(runs).order_by(runs.c.created_at.desc()).limit(limit)
-    try:
-        with ctx.uow(readonly=True) as uow:
-            rows = [dict(r._mapping) for r in uow.conn.execute(q)]
-    except sa.exc.DBAPIError:  # table not migrated yet on this database
-        return []
-    for r in rows:
-        summary = r.get("summary") or {}
-        r["facts"] = {k: v for k, v in summary.items() if isinstance(v, (int, float, str, bool))}
-    return rows
+def batch_runs(ctx, limit: int = 10) -> list[BatchRun]:
+    """The latest nightly batch plans (issue 9), newest first; each one's ``facts`` are its summary's figures."""
+    with ctx.uow(readonly=True) as uow:
+        return uow.batch_runs.newest_first(limit)

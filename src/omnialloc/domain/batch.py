@@ -39,3 +39,8 @@ class BatchRun:
     created_by: str
     created_at: datetime
     applied_at: datetime | None = None
+
+    @property
+    def facts(self) -> dict:
+        """The summary's single figures (counts, money, seconds, flags), without its nested breakdowns."""
+        return {k: v for k, v in (self.summary or {}).items() if isinstance(v, (int, float, str, bool))}

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
+from omnialloc.domain.api_keys import ApiKey
 from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import DomainError, FieldError, NotFound, ValidationFailed
 
@@ -80,20 +81,22 @@ def create_key(uow, *, name: str, role: str, channel: str | None = None, node: s
         if exists is None:
             raise ValidationFailed(f"unknown {field} {value!r}", field_errors=[FieldError(field, "does not exist")])
     token = new_token()
-    record = dict(
-        id="key_" + secrets.token_hex(8), name=name, prefix=token[:11], key_hash=hash_key(token), role=role_,
-        channel=channel if role_ == Role.CHANNEL else None, node=node if role_ == Role.NODE else None,
-        carrier=carrier if role_ == Role.CARRIER else None, created_at=datetime.now(UTC), revoked_at=None,
-    )
-    uow.api_keys.add(record)
-    return token, {k: v for k, v in record.items() if k != "key_hash"}
+    key = ApiKey(id="key_" + secrets.token_hex(8), name=name, prefix=token[:11], key_hash=hash_key(token), role=role_,
+                 channel=channel if role_ == Role.CHANNEL else None, node=node if role_ == Role.NODE else None,
+                 carrier=carrier if role_ == Role.CARRIER else None, created_at=datetime.now(UTC))
+    uow.api_keys.add(key)
+    return token, {k: v for k, v in asdict(key).items() if k != "key_hash"}
 
 
 def principal_for_token(uow, token: str) -> Principal | None:
     if not token or not token.startswith(KEY_PREFIX) or len(token) > 200:
         return None
-    record = uow.api_keys.find(token[:11], hash_key(token))
-    if record is None or record.get("revoked_at") is not None:
+    key = uow.api_keys.find(token[:11], hash_key(token))
+    if key is None or key.revoked:
         return None
-    return Principal(name=record["name"], role=Role(record["role"]), channel=record.get("channel"),
-                     node=record.get("node"), carrier=record.get("carrier"))
+    return principal_of(key)
+
+
+def principal_of(key: ApiKey) -> Principal:
+    """Who a (live) key speaks for."""
+    return Principal(name=key.name, role=key.role, channel=key.channel, node=key.node, carrier=key.carrier)

@@ -7,6 +7,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from omnialloc.config import Settings, get_settings
+from omnialloc.store.uow import UnitOfWork
+from omnialloc.store.engine import make_engine
 
 _pinned = threading.local()  # the connection write units of work share in this thread, if any
 
@@ -17,8 +19,6 @@ class Context:
     settings: Settings
 
     def uow(self, readonly: bool = False):
-        from omnialloc.store.uow import UnitOfWork
-
         conn = None if readonly else getattr(_pinned, "conn", None)
         if conn is not None and conn.in_transaction():  # a unit on it is still open: this one nests
             conn = None
@@ -41,7 +41,5 @@ class Context:
 
     @classmethod
     def default(cls) -> "Context":
-        from omnialloc.store.engine import make_engine
-
         settings = get_settings()
         return cls(engine=make_engine(settings.database_url), settings=settings)

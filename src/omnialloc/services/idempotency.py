@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from omnialloc.domain.errors import Conflict, DomainError, FieldError
-from omnialloc.store.repositories.idempotency import Held, IdempotencyRepository
+from omnialloc.domain.idempotency import Held
 
 KEEP = timedelta(hours=24)
 LEASE = timedelta(seconds=90)    # a request holding a key longer than this without committing has died
@@ -81,7 +81,7 @@ def begin(ctx, *, scope: str, key: str, fingerprint: str, method: str, path: str
         now = datetime.now(UTC)
         if row is None or _free(row, now):  # (first look, or the key came free): try to take it
             with ctx.uow() as uow:
-                repo = IdempotencyRepository(uow.conn)
+                repo = uow.idempotency
                 if row is None:
                     taken = repo.claim(scope=scope, key=key, owner=owner, now=now, expires_at=now + KEEP, **request)
                 else:
@@ -91,7 +91,7 @@ def begin(ctx, *, scope: str, key: str, fingerprint: str, method: str, path: str
             if taken:
                 return Held(scope, key, owner)
         with ctx.uow(readonly=True) as uow:  # waiting reads only: no write lock while the first one works
-            row = IdempotencyRepository(uow.conn).get(scope, key)
+            row = uow.idempotency.get(scope, key)
         if row is None or _free(row, now):
             continue  # released, expired or abandoned meanwhile: take it
         if row.fingerprint != fingerprint:
@@ -130,7 +130,7 @@ def finish(ctx, held: Held, *, status: int, content_type: str | None, headers, b
         if status < 500:
             kept = {k: v for k, v in headers if k.lower() not in _IGNORED_HEADERS}
             with ctx.uow() as uow:
-                IdempotencyRepository(uow.conn).answer(held, status=status, content_type=content_type,
+                uow.idempotency.answer(held, status=status, content_type=content_type,
                                                        headers=kept, body=body)
                 uow.commit()
         return  # committed but failed after (e.g. the database went away): the key stays spent, answer lost
@@ -142,7 +142,7 @@ def abandon(ctx, held: Held) -> None:
     if held.committed:
         return
     with ctx.uow() as uow:
-        IdempotencyRepository(uow.conn).release(held)
+        uow.idempotency.release(held)
         uow.commit()
 
 
@@ -157,6 +157,6 @@ def _prune_now_and_then(ctx) -> None:
 def prune(ctx, *, batch: int = 1000) -> int:
     """Delete up to ``batch`` keys past their 24 h; how many went."""
     with ctx.uow() as uow:
-        gone = IdempotencyRepository(uow.conn).prune(datetime.now(UTC), batch=batch)
+        gone = uow.idempotency.prune(datetime.now(UTC), batch=batch)
         uow.commit()
     return gone

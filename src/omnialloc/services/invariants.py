@@ -52,19 +52,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC
 
-import sqlalchemy as sa
-
 from omnialloc.domain.enums import OrderStatus as O
 from omnialloc.domain.enums import ShipmentStatus as S
-from omnialloc.store.tables import (
-    events,
-    inventory,
-    order_lines,
-    orders,
-    shipment_day_counts,
-    shipment_lines,
-    shipments,
-)
+from omnialloc.store.uow import UnitOfWork
 
 #: Shipments that hold stock (mirrors services.allocation.allocator.HOLDING, kept literal so the checker
 #: does not trust the code it checks).
@@ -116,27 +106,20 @@ class Report:
 
 def check(engine) -> Report:
     """Scan the whole store in one read transaction and return every broken invariant."""
-    from omnialloc.store.engine import READONLY_OPTION
-
-    with engine.connect() as conn:
-        conn = conn.execution_options(**{READONLY_OPTION: True})
-        with conn.begin():
-            return check_conn(conn)
+    with UnitOfWork(engine, readonly=True) as uow:
+        return scan(uow.invariant_scan)
 
 
-def check_conn(conn) -> Report:
+def scan(store) -> Report:
+    """The checks over ``store`` (``uow.invariant_scan``, in a read transaction)."""
     report = Report()
     v = report.violations
-    ship_rows = conn.execute(sa.select(shipments.c.id, shipments.c.order_id, shipments.c.node,
-                                       shipments.c.status, shipments.c.created_at)).all()
+    ship_rows = store.shipments()
     ship_by_id = {r.id: r for r in ship_rows}
-    sl_rows = conn.execute(sa.select(shipment_lines.c.shipment_id, shipment_lines.c.line_no,
-                                     shipment_lines.c.sku, shipment_lines.c.qty)).all()
-    inv_rows = conn.execute(sa.select(inventory.c.node, inventory.c.sku, inventory.c.on_hand,
-                                      inventory.c.reserved)).all()
-    order_rows = conn.execute(sa.select(orders.c.id, orders.c.status)).all()
-    ol_rows = conn.execute(sa.select(order_lines.c.order_id, order_lines.c.line_no, order_lines.c.sku,
-                                     order_lines.c.qty, order_lines.c.cancelled_qty)).all()
+    sl_rows = store.shipment_lines()
+    inv_rows = store.stock()
+    order_rows = store.orders()
+    ol_rows = store.order_lines()
     report.counts = {"inventory rows": len(inv_rows), "orders": len(order_rows), "shipments": len(ship_rows)}
 
     # -- stock: reserved == open reservations, levels sane
@@ -184,7 +167,8 @@ def check_conn(conn) -> Report:
                                f"{qty} unit(s) in live shipments but the line has {ol.qty - ol.cancelled_qty} open"))
 
     # -- every unit placed, shipped, cancelled or waiting (on a BACKORDERED order)
-    for r in _unit_accounting(conn):
+    unplanned = [str(s) for s in (O.CREATED, O.VALIDATED, O.ON_HOLD, O.BACKORDERED)]
+    for r in store.unaccounted_units(holding=HOLDING, gone=GONE, unplanned=unplanned, backordered=str(O.BACKORDERED)):
         if r.status == str(O.BACKORDERED):
             v.append(Violation("backorder_without_waiting", r.id,
                                "BACKORDERED but no unit of it waits for stock: it would never move on"))
@@ -212,7 +196,7 @@ def check_conn(conn) -> Report:
     for s in ship_rows:
         if s.status not in DEAD:
             live[(s.node, s.created_at.astimezone(UTC).date())] += 1
-    stored = {(r.node, r.day): r.live for r in conn.execute(sa.select(shipment_day_counts))}
+    stored = store.live_shipment_counters()
     for key in sorted(set(live) | set(stored)):
         if live.get(key, 0) != stored.get(key, 0):
             v.append(Violation("shipment_count_mismatch", f"{key[0]} {key[1].isoformat()}",
@@ -220,7 +204,7 @@ def check_conn(conn) -> Report:
                                "shipment(s) were created that day"))
 
     # -- every status change has an event
-    last = _last_status_events(conn)
+    last = store.last_status_events(["order", "shipment"])
     for o in order_rows:
         got = last.get(("order", o.id))
         if got != o.status:
@@ -246,39 +230,3 @@ def _order_vs_shipments(status: O, ship_statuses: list[str]) -> str | None:
     if status in (O.SHIPPED, O.DELIVERED, O.RTO) and (holding or not gone):
         return f"{status} order has {holding} unshipped live shipment(s) and {gone} shipped"
     return None
-
-
-def _unit_accounting(conn) -> list:
-    """Rows breaking the unit rule, in SQL: (id, status, line_no, waiting) for each line of a planned order
-    that is not BACKORDERED with units in no state; (id, 'BACKORDERED', None, 0) for each BACKORDERED
-    order with no unit waiting."""
-    per_line = (sa.select(shipments.c.order_id, shipment_lines.c.line_no,
-                          sa.func.sum(sa.case((shipments.c.status.in_(sorted(HOLDING)), shipment_lines.c.qty),
-                                              else_=0)).label("placed"),
-                          sa.func.sum(sa.case((shipments.c.status.in_(sorted(GONE)), shipment_lines.c.qty),
-                                              else_=0)).label("shipped"))
-                .join(shipment_lines, shipment_lines.c.shipment_id == shipments.c.id)
-                .group_by(shipments.c.order_id, shipment_lines.c.line_no).subquery())
-    waiting = (order_lines.c.qty - order_lines.c.cancelled_qty - sa.func.coalesce(per_line.c.placed, 0)
-               - sa.func.coalesce(per_line.c.shipped, 0))
-    joined = (orders.join(order_lines, order_lines.c.order_id == orders.c.id)
-              .outerjoin(per_line, sa.and_(per_line.c.order_id == orders.c.id,
-                                           per_line.c.line_no == order_lines.c.line_no)))
-    unplanned = [str(s) for s in (O.CREATED, O.VALIDATED, O.ON_HOLD, O.BACKORDERED)]
-    lost = (sa.select(orders.c.id, orders.c.status, order_lines.c.line_no, waiting.label("waiting"))
-            .select_from(joined).where(waiting > 0, orders.c.status.not_in(unplanned))
-            .order_by(orders.c.id, order_lines.c.line_no))
-    idle = (sa.select(orders.c.id, orders.c.status, sa.null().label("line_no"), sa.literal(0).label("waiting"))
-            .select_from(joined).where(orders.c.status == str(O.BACKORDERED))
-            .group_by(orders.c.id, orders.c.status)
-            .having(sa.func.max(waiting) <= 0).order_by(orders.c.id))
-    return conn.execute(lost).all() + conn.execute(idle).all()
-
-
-def _last_status_events(conn) -> dict[tuple[str, str], str]:
-    """(entity, id) -> to_status of its newest status-bearing event (ids grow with time)."""
-    newest = (sa.select(events.c.entity, events.c.entity_id, sa.func.max(events.c.id).label("id"))
-              .where(events.c.to_status.is_not(None), events.c.entity.in_(["order", "shipment"]))
-              .group_by(events.c.entity, events.c.entity_id).subquery())
-    q = sa.select(events.c.entity, events.c.entity_id, events.c.to_status).join(newest, newest.c.id == events.c.id)
-    return {(r.entity, r.entity_id): r.to_status for r in conn.execute(q)}

@@ -47,7 +47,7 @@ def decode(secret: str, kind: str, cursor: str, types: Sequence[type], *, field:
 
 
 def keyset_page(ctx, q: dict, kind: str, fetch: Callable, render: Callable,
-                key: Callable = lambda row: (row["created_at"], row["id"]),
+                key: Callable = lambda row: (row.created_at, row.id),
                 types: Sequence[type] = (datetime, str)) -> dict:
     """One page of a list in ``key`` order: ``q``'s ``limit`` (capped by the page size setting) and
     ``cursor``; ``fetch(uow, after, n)`` reads up to n rows after the decoded key (None: from the start)

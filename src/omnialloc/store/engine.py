@@ -75,6 +75,12 @@ def create_engine(url: str, *, schema: str | None = None, foreign_keys: bool = T
     return sa.create_engine(u, **kwargs)
 
 
+def has_schema(engine: Engine) -> bool:
+    """Whether the database has the store's tables (``omnialloc db upgrade`` has run)."""
+    with engine.connect() as conn:
+        return sa.inspect(conn).has_table("nodes")
+
+
 def is_sqlite(engine_or_url) -> bool:
     url = engine_or_url.url if isinstance(engine_or_url, Engine) else make_url(engine_or_url)
     return url.get_backend_name() == "sqlite"

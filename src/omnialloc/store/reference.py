@@ -19,12 +19,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from omnialloc.domain import Carrier, Channel, InventoryPosition, Node, RateCard, Serviceability, Sku
-from omnialloc.store import tables as t
 from omnialloc.store.repositories import carriers as carrier_rows
 from omnialloc.store.repositories import channels as channel_rows
 from omnialloc.store.repositories import nodes as node_rows
 from omnialloc.store.repositories import skus as sku_rows
-from omnialloc.store.repositories._base import bump_revision, utcnow
+from omnialloc.store.repositories._base import Repository, bump_revision, utcnow
+from omnialloc.store.tables import network as network_t
+from omnialloc.store.tables.common import metadata
+from omnialloc.store.tables.inventory import inventory as inventory_t
 
 
 @dataclass
@@ -76,21 +78,33 @@ def sync_network(conn: Connection, *, nodes: Iterable[Node] = (), skus: Iterable
                  inventory: Iterable[InventoryPosition] = ()) -> SyncResult:
     """Upsert the network in foreign-key order. Rows not in the input are kept."""
     result = SyncResult()
-    upsert_rows(conn, t.nodes, (node_rows._to_row(n) for n in nodes), result)
-    upsert_rows(conn, t.skus, (sku_rows._to_row(s) for s in skus), result)
-    upsert_rows(conn, t.channels, (channel_rows._to_row(c) for c in channels), result)
-    upsert_rows(conn, t.carriers, (carrier_rows._carrier_row(c) for c in carriers), result)
-    upsert_rows(conn, t.rate_cards, (carrier_rows._rate_row(r) for r in rate_cards), result)
-    upsert_rows(conn, t.serviceability, (carrier_rows._service_row(s) for s in serviceability), result)
+    upsert_rows(conn, network_t.nodes, (node_rows._to_row(n) for n in nodes), result)
+    upsert_rows(conn, network_t.skus, (sku_rows._to_row(s) for s in skus), result)
+    upsert_rows(conn, network_t.channels, (channel_rows._to_row(c) for c in channels), result)
+    upsert_rows(conn, network_t.carriers, (carrier_rows._carrier_row(c) for c in carriers), result)
+    upsert_rows(conn, network_t.rate_cards, (carrier_rows._rate_row(r) for r in rate_cards), result)
+    upsert_rows(conn, network_t.serviceability, (carrier_rows._service_row(s) for s in serviceability), result)
     if any(result.inserted.get(name) or result.updated.get(name) for name in _CACHED):
         bump_revision(conn)  # every process's cached network, SKUs and channels reload
     now = utcnow()
-    upsert_rows(conn, t.inventory, (dict(node=p.node, sku=p.sku, on_hand=p.on_hand, reserved=0,
+    upsert_rows(conn, inventory_t, (dict(node=p.node, sku=p.sku, on_hand=p.on_hand, reserved=0,
                                          safety_stock=p.safety_stock, updated_at=now) for p in inventory),
                 result, update_existing=False)
     return result
 
 
 def row_counts(conn: Connection, names: Iterable[str]) -> dict[str, int]:
-    return {name: conn.execute(sa.select(sa.func.count()).select_from(t.metadata.tables[name])).scalar_one()
+    return {name: conn.execute(sa.select(sa.func.count()).select_from(metadata.tables[name])).scalar_one()
             for name in names}
+
+
+class ReferenceRepository(Repository):
+    """The network's reference data as a whole (``uow.reference``): bulk sync and table sizes."""
+
+    def sync_network(self, **network) -> SyncResult:
+        """:func:`sync_network` on this unit of work's connection."""
+        return sync_network(self.conn, **network)
+
+    def row_counts(self, names: Iterable[str]) -> dict[str, int]:
+        """Rows per table, for these table names."""
+        return row_counts(self.conn, names)

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from omnialloc.store.engine import READONLY_OPTION
 from omnialloc.store.fastexec import NOT_READ
+from omnialloc.store.reference import ReferenceRepository
 from omnialloc.store.repositories import (
     AllocationRepository,
     ApiKeyRepository,
@@ -38,11 +39,17 @@ from omnialloc.store.repositories import (
     ShipmentRepository,
     SkuRepository,
 )
+from omnialloc.store.repositories.backorders import BackorderJobRepository
+from omnialloc.store.repositories.batch_runs import BatchRunRepository
 from omnialloc.store.repositories.customers import CustomerRepository
+from omnialloc.store.repositories.idempotency import IdempotencyRepository
 from omnialloc.store.repositories.idempotency import mark_in as mark_idempotency_key
+from omnialloc.store.repositories.invariants import InvariantScanRepository
 from omnialloc.store.repositories.notifications import ChannelPreferenceRepository, NotificationRepository
-from omnialloc.store.repositories.returns import ReturnRepository, StoreCreditRepository
+from omnialloc.store.repositories.returns import ReturnRepository, StoreCreditRepository, WorkOrderRepository
 from omnialloc.store.repositories.rules import REVISION_SEEN, RuleRepository
+from omnialloc.store.repositories.stock_imports import StockImportRepository
+from omnialloc.store.repositories.stock_prices import StockPriceRepository
 from omnialloc.store.repositories.transfers import TransferRepository
 
 
@@ -90,10 +97,18 @@ class UnitOfWork:
         self.rules = RuleRepository(conn)
         self.returns = ReturnRepository(conn)
         self.store_credit = StoreCreditRepository(conn)
+        self.work_orders = WorkOrderRepository(conn)
         self.customers = CustomerRepository(conn)
         self.notifications = NotificationRepository(conn)
         self.preferences = ChannelPreferenceRepository(conn)
         self.transfers = TransferRepository(conn)
+        self.stock_imports = StockImportRepository(conn)
+        self.stock_prices = StockPriceRepository(conn)
+        self.batch_runs = BatchRunRepository(conn)
+        self.invariant_scan = InvariantScanRepository(conn)
+        self.reference = ReferenceRepository(conn)
+        self.backorder_jobs = BackorderJobRepository(conn)
+        self.idempotency = IdempotencyRepository(conn)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -137,7 +152,7 @@ class UnitOfWork:
             self.conn.rollback()
 
     def revision(self) -> str | None:
-        """The reference revision token (``tables_rules.rules_revision``) as this transaction sees it:
+        """The reference revision token (``tables.rules.rules_revision``) as this transaction sees it:
         read at most once per transaction, for the per-process caches of rules, network, SKUs, channels."""
         info = self.conn.info
         if REVISION_SEEN not in info:

@@ -120,7 +120,7 @@ class World:
         """Plenty of the SKUs the world sells where it sells them; none of the scarce one anywhere."""
         if self._stocked:
             return
-        from omnialloc.store.tables import inventory
+        from omnialloc.store.tables.inventory import inventory
 
         with self.engine.connect() as conn:
             scarce = conn.execute(sa.select(inventory.c.node, inventory.c.on_hand, inventory.c.reserved)
@@ -255,7 +255,7 @@ class World:
 
     def notification(self, state: str = "pending") -> str:
         """A notification row of a fresh order; ``failed``: dead-lettered, as the dispatcher leaves it."""
-        from omnialloc.store.tables_notify import notifications as N
+        from omnialloc.store.tables.notifications import notifications as N
 
         order = self.order()
         with self.engine.begin() as conn:

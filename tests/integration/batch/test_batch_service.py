@@ -22,8 +22,9 @@ from omnialloc.services.context import Context
 from omnialloc.services.invariants import check
 from omnialloc.services.network.cache import invalidate
 from omnialloc.store.engine import READONLY_OPTION
-from omnialloc.store.tables import inventory, shipments
-from omnialloc.store.tables_batch import batch_moves
+from omnialloc.store.tables.batch import batch_moves
+from omnialloc.store.tables.inventory import inventory
+from omnialloc.store.tables.shipments import shipments
 
 SKU = "SKU-0001"
 

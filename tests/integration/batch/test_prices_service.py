@@ -8,7 +8,7 @@ from test_batch_service import SKU, _capture, _ctx, _stock
 from omnialloc.config import Settings
 from omnialloc.services.batch import prices
 from omnialloc.services.context import Context
-from omnialloc.store.tables_batch import stock_prices
+from omnialloc.store.tables.prices import stock_prices
 
 
 def _price(engine, node: str, paise: int) -> None:

@@ -14,7 +14,7 @@ from test_batch_service import SKU, _capture, _ctx, _stock
 
 from omnialloc.domain.errors import ValidationFailed
 from omnialloc.services.batch import rebalance
-from omnialloc.store.tables_omni import transfer_lines, transfers
+from omnialloc.store.tables.transfers import transfer_lines, transfers
 
 
 def test_plan_moves_stock_towards_the_demand_and_apply_creates_transfer_orders(clean_engine, clean_db_url, tmp_path):

@@ -32,7 +32,7 @@ def stock_only_at(clean_engine):
     """``stock_only_at(sku, {node: on_hand, ...})``: that SKU is held at those nodes only (no safety stock,
     nothing reserved); every other node's row for it is zeroed."""
     from omnialloc.store.repositories._base import utcnow
-    from omnialloc.store.tables import inventory as inv
+    from omnialloc.store.tables.inventory import inventory as inv
 
     def place(sku: str, where: dict[str, int]) -> None:
         now = utcnow()

@@ -104,7 +104,7 @@ def rows(uow_factory):
     """``rows(**filters)`` -> the notifications table as dicts, oldest first."""
     import sqlalchemy as sa
 
-    from omnialloc.store.tables_notify import notifications as N
+    from omnialloc.store.tables.notifications import notifications as N
 
     def read(**filters):
         q = sa.select(N).order_by(N.c.created_at, N.c.channel, N.c.id)

@@ -19,7 +19,7 @@ from werkzeug import Response
 from omnialloc.notify.email import SmtpConfig, SmtpSender
 from omnialloc.notify.sms import HttpSmsProvider
 from omnialloc.services.context import Context
-from omnialloc.services.notifications.outbox import Dispatcher
+from omnialloc.services.notifications.worker import Dispatcher
 from omnialloc.store.engine import create_engine
 
 OMNIALLOC = str(Path(sys.executable).parent / "omnialloc")

@@ -8,9 +8,9 @@ from notify_support import SmtpServer, free_port
 from omnialloc.domain import PaymentMode
 from omnialloc.notify.email import SmtpConfig, SmtpSender
 from omnialloc.notify.sms import HttpSmsProvider, LogSmsProvider
-from omnialloc.services.notifications import outbox
+from omnialloc.services.notifications import admin, preferences, worker
 from omnialloc.services.access import SYSTEM
-from omnialloc.services.notifications.outbox import Dispatcher
+from omnialloc.services.notifications.worker import Dispatcher
 
 
 class Clock:
@@ -121,7 +121,7 @@ def test_http_400_is_dead_lettered_and_not_retried(ctx, add_order, record_event,
     [row] = rows(channel="sms")
     assert row["status"] == "failed" and row["attempts"] == 1
     assert "permanent failure" in row["last_error"] and "400" in row["last_error"]
-    failed = outbox.list_notifications(ctx, SYSTEM, status="failed")["items"]
+    failed = admin.list_notifications(ctx, SYSTEM, status="failed")["items"]
     assert [n["id"] for n in failed] == [row["id"]]
 
 
@@ -154,7 +154,7 @@ def test_gives_up_after_max_attempts_and_an_admin_can_requeue(make_ctx, add_orde
     assert row["status"] == "failed" and row["last_error"].startswith("gave up after 3 attempts")
     httpserver.clear()
     httpserver.expect_request("/sms").respond_with_json({"id": "finally"})
-    view = outbox.requeue(ctx, SYSTEM, row["id"])
+    view = admin.requeue(ctx, SYSTEM, row["id"])
     assert (view["status"], view["attempts"]) == ("pending", 0)
     assert dispatcher.drain().sent == 1
     [row] = rows(channel="sms")
@@ -168,13 +168,13 @@ def test_a_sent_message_cannot_be_requeued(ctx, add_order, record_event, rows):
     confirm(add_order, record_event, email="")
     Dispatcher(ctx, email=smtp_to(free_port()), sms=LogSmsProvider()).drain()
     with pytest.raises(Conflict, match="sent"):
-        outbox.requeue(ctx, SYSTEM, rows(channel="sms")[0]["id"])
+        admin.requeue(ctx, SYSTEM, rows(channel="sms")[0]["id"])
 
 
 def test_opted_out_customers_are_skipped_but_mandatory_messages_still_go(ctx, add_order, add_shipment, record_event,
                                                                         rows):
-    outbox.set_preferences(ctx, SYSTEM, "cust-7", {"sms": False})
-    outbox.set_preferences(ctx, SYSTEM, "ASHA@example.com", {"email": False})
+    preferences.set_preferences(ctx, SYSTEM, "cust-7", {"sms": False})
+    preferences.set_preferences(ctx, SYSTEM, "ASHA@example.com", {"email": False})
     order = confirm(add_order, record_event, customer_id="cust-7")
     record_event("order", order.id, from_status="ALLOCATED", to_status="CANCELLED")
     sms = LogSmsProvider()
@@ -189,19 +189,19 @@ def test_opted_out_customers_are_skipped_but_mandatory_messages_still_go(ctx, ad
     assert by_kind[("order_confirmed", "email")] == ("skipped", "the customer opted out of email")
     assert by_kind[("order_cancelled", "sms")][0] == "sent"      # mandatory by default
     assert by_kind[("order_cancelled", "email")][0] == "sent"
-    assert outbox.get_preferences(ctx, SYSTEM, "cust-7") == {
+    assert preferences.get_preferences(ctx, SYSTEM, "cust-7") == {
         "subject": "cust-7", "email": True, "sms": False,
-        "updated_at": outbox.get_preferences(ctx, SYSTEM, "cust-7")["updated_at"]}
+        "updated_at": preferences.get_preferences(ctx, SYSTEM, "cust-7")["updated_at"]}
 
 
 def test_opting_back_in_and_requeueing_a_skipped_message_sends_it(ctx, add_order, record_event, rows):
-    outbox.set_preferences(ctx, SYSTEM, "+91 98000-00001", {"sms": False})
+    preferences.set_preferences(ctx, SYSTEM, "+91 98000-00001", {"sms": False})
     confirm(add_order, record_event, email="")
     sms = LogSmsProvider()
     dispatcher = Dispatcher(ctx, email=smtp_to(free_port()), sms=sms)
     assert dispatcher.drain().skipped == 1
-    outbox.set_preferences(ctx, SYSTEM, "+919800000001", {"sms": True})
-    outbox.requeue(ctx, SYSTEM, rows(channel="sms")[0]["id"])
+    preferences.set_preferences(ctx, SYSTEM, "+919800000001", {"sms": True})
+    admin.requeue(ctx, SYSTEM, rows(channel="sms")[0]["id"])
     assert dispatcher.drain().sent == 1 and len(sms.sent) == 1
 
 
@@ -220,7 +220,7 @@ def test_a_claim_left_by_a_crashed_worker_is_taken_over_after_the_lease(make_ctx
     confirm(add_order, record_event, email="")
     clock = Clock()
     crashed = Dispatcher(ctx, email=smtp_to(free_port()), sms=LogSmsProvider(), clock=clock, worker_id="crashed")
-    assert len(crashed._claim(10, outbox.Tally())) == 1    # claimed, then the process died
+    assert len(crashed._claim(10, worker.Tally())) == 1    # claimed, then the process died
     sms = LogSmsProvider()
     survivor = Dispatcher(ctx, email=smtp_to(free_port()), sms=sms, clock=clock, worker_id="survivor")
     assert survivor.run_once().claimed == 0

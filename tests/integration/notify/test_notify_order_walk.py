@@ -16,7 +16,7 @@ from omnialloc.notify.templates import rupees
 from omnialloc.services.fulfilment import shipments as fulfilment, tracking
 from omnialloc.services.orders import lifecycle, queries
 from omnialloc.services.access import SYSTEM
-from omnialloc.services.notifications.outbox import Dispatcher
+from omnialloc.services.notifications.worker import Dispatcher
 
 
 def _body(demo, external_id, payment_mode="PREPAID"):

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from omnialloc.domain import OrderStatus, ShipmentStatus
 from omnialloc.services.events import record
-from omnialloc.store.tables_notify import notifications as N
+from omnialloc.store.tables.notifications import notifications as N
 
 
 def test_order_confirmation_writes_one_email_and_one_sms(add_order, record_event, rows):

@@ -1,7 +1,7 @@
 """The life of a notification row against a table written by hand, on a real store.
 
 Notifications have no machine object: their status moves inside the dispatcher (claim, outcome) and
-``outbox.requeue``. So every operation that can move a row is run from every status, and the moves
+``admin.requeue``. So every operation that can move a row is run from every status, and the moves
 seen (including the intermediate ``sending`` a sender observes while it holds the claim) must be exactly the
 table's: every move listed is seen, no move outside it ever happens.
 """
@@ -16,10 +16,11 @@ import sqlalchemy as sa
 
 from omnialloc.domain.errors import Conflict
 from omnialloc.notify.errors import PermanentError, TransientError
-from omnialloc.services.notifications import outbox
+from omnialloc.domain.notifications import STATUSES
+from omnialloc.services.notifications import admin, preferences
 from omnialloc.services.access import SYSTEM
-from omnialloc.services.notifications.outbox import Dispatcher
-from omnialloc.store.tables_notify import notifications as N
+from omnialloc.services.notifications.worker import Dispatcher
+from omnialloc.store.tables.notifications import notifications as N
 
 NOTIFICATION = {
     # claimed by a worker; or skipped when claimed (buyer opted out, channel turned off, message gone stale)
@@ -94,12 +95,12 @@ def test_every_move_of_a_notification_is_in_the_table_and_every_listed_move_happ
         path = [start]
         if how.get("requeue"):
             try:
-                outbox.requeue(ctx, SYSTEM, row_id)
+                admin.requeue(ctx, SYSTEM, row_id)
             except Conflict:
                 pass  # refused: the row stays as it was
         else:
             if how.get("opt_out"):
-                outbox.set_preferences(ctx, SYSTEM, order.ship_to.email, {"email": False})
+                preferences.set_preferences(ctx, SYSTEM, order.ship_to.email, {"email": False})
             sender = Sender(uow_factory, row_id, how["outcome"])
             Dispatcher(ctx, email=sender, sms=sender).run_once()
             path += sender.seen
@@ -108,7 +109,7 @@ def test_every_move_of_a_notification_is_in_the_table_and_every_listed_move_happ
             if src != dst:  # a lease re-claimed stays "sending" (attempts + 1): not a move between statuses
                 seen.setdefault((src, dst), []).append(f"{action} from {start}")
         if how.get("opt_out"):
-            outbox.set_preferences(ctx, SYSTEM, order.ship_to.email, {"email": True})
+            preferences.set_preferences(ctx, SYSTEM, order.ship_to.email, {"email": True})
     listed = {(src, dst) for src, targets in NOTIFICATION.items() for dst in targets}
     unlisted = {move: how for move, how in seen.items() if move not in listed}
     assert not unlisted, f"moves outside the table: {unlisted}"
@@ -116,12 +117,12 @@ def test_every_move_of_a_notification_is_in_the_table_and_every_listed_move_happ
 
 
 def test_the_table_names_every_status_the_service_knows():
-    assert set(NOTIFICATION) == set(outbox.STATUSES)
+    assert set(NOTIFICATION) == set(STATUSES)
 
 
 @pytest.mark.parametrize("start", ["sent", "sending"])
 def test_requeue_refuses_a_row_that_is_not_dead_or_skipped(make_ctx, uow_factory, add_order, record_event, start):
     row_id, _ = _row_in(uow_factory, add_order, record_event, start)
     with pytest.raises(Conflict):
-        outbox.requeue(make_ctx(), SYSTEM, row_id)
+        admin.requeue(make_ctx(), SYSTEM, row_id)
     assert _status(uow_factory, row_id) == start

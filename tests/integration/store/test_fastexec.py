@@ -30,18 +30,13 @@ from omnialloc.store.repositories import inventory as inventory_repo
 from omnialloc.store.repositories import orders as orders_repo
 from omnialloc.store.repositories import rules as rules_repo
 from omnialloc.store.repositories import shipments as shipments_repo
-from omnialloc.store.tables import (
-    allocations,
-    events,
-    inventory,
-    order_lines,
-    orders,
-    shipment_day_counts,
-    shipment_lines,
-    shipments,
-)
-from omnialloc.store.tables_notify import notifications
-from omnialloc.store.tables_rules import rules_revision
+from omnialloc.store.tables.allocations import allocations
+from omnialloc.store.tables.events import events
+from omnialloc.store.tables.inventory import inventory
+from omnialloc.store.tables.notifications import notifications
+from omnialloc.store.tables.orders import order_lines, orders
+from omnialloc.store.tables.rules import rules_revision
+from omnialloc.store.tables.shipments import shipment_day_counts, shipment_lines, shipments
 from omnialloc.store.types import JSONType, UTCDateTime
 
 NOW = dt.datetime(2026, 3, 4, 5, 6, 7, 123456, tzinfo=dt.UTC)

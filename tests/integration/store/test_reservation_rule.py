@@ -18,7 +18,7 @@ import random
 import pytest
 import sqlalchemy as sa
 
-from omnialloc.store.tables import inventory
+from omnialloc.store.tables.inventory import inventory
 
 ON_HAND, SAFETY = 10, 3  # ATP 7; reserving 8..10 would still satisfy the CHECK reserved <= on_hand
 

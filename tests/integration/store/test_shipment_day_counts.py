@@ -121,7 +121,7 @@ def test_a_shipment_killed_on_a_later_day_frees_the_day_it_was_created(uow_facto
 def test_the_checker_names_a_counter_out_of_step(uow_factory, new_order, new_shipment, demo, clean_engine):
     import sqlalchemy as sa
 
-    from omnialloc.store.tables import shipment_day_counts
+    from omnialloc.store.tables.shipments import shipment_day_counts
 
     _order_with_shipments(uow_factory, new_order, new_shipment)
     with clean_engine.begin() as conn:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from omnialloc.services.network.demo import load_demo
-from omnialloc.store.tables import inventory
+from omnialloc.store.tables.inventory import inventory
 
 
 def _snapshot(engine):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from omnialloc.store.engine import BUSY_TIMEOUT_MS, create_engine, make_engine
-from omnialloc.store.tables import inventory
+from omnialloc.store.tables.inventory import inventory
 from omnialloc.store.uow import UnitOfWork
 
 

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from omnialloc.store.tables import inventory
+from omnialloc.store.tables.inventory import inventory
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from sqlalchemy.pool import NullPool
 
 from omnialloc.store import migrate
 from omnialloc.store.engine import create_engine
-from omnialloc.store.tables import ENUM_TYPES, load_all
+from omnialloc.store.tables import load_all
+from omnialloc.store.tables.common import ENUM_TYPES
 
 metadata = load_all()
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from omnialloc.domain import Event, OrderStatus, PaymentMode, ShipmentLine, ShipmentStatus
+from omnialloc.domain import Event, OrderStatus, PaymentMode, Role, ShipmentLine, ShipmentStatus
+from omnialloc.domain.api_keys import ApiKey
 
 
 def test_an_order_round_trips_with_its_lines_and_address(uow_factory, new_order):
@@ -234,7 +235,7 @@ def test_outbox_rows_point_at_their_own_event_and_a_stored_key_is_skipped(uow_fa
     # (on PostgreSQL the events and their outbox rows go in one statement: see repositories.events)
     import sqlalchemy as sa
 
-    from omnialloc.store.tables_notify import notifications
+    from omnialloc.store.tables.notifications import notifications
 
     at = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
     with uow_factory() as uow:
@@ -260,20 +261,20 @@ def test_allocations_keep_every_plan(uow_factory):
         uow.allocations.add(order_id="ord_1", strategy="optimal", status="OPTIMAL", plan={"shipments": [1]})
         uow.commit()
         assert len(uow.allocations.for_order("ord_1")) == 2
-        assert uow.allocations.latest("ord_1")["plan"] == {"shipments": [1]}
+        assert uow.allocations.latest("ord_1").plan == {"shipments": [1]}
 
 
 def test_api_keys_are_found_by_prefix_and_hash_and_can_be_revoked(uow_factory):
-    record = dict(id="key_1", name="ops", prefix="oa_abcdefgh", key_hash="f" * 64, role="admin",
-                  created_at=datetime.now(UTC))
+    key = ApiKey(id="key_1", name="ops", prefix="oa_abcdefgh", key_hash="f" * 64, role=Role.ADMIN,
+                 created_at=datetime.now(UTC))
     with uow_factory() as uow:
-        uow.api_keys.add(record)
+        uow.api_keys.add(key)
         found = uow.api_keys.find("oa_abcdefgh", "f" * 64)
-        assert found["name"] == "ops" and found["role"] == "admin" and found["revoked_at"] is None
+        assert found.name == "ops" and found.role == "admin" and found.revoked_at is None
         assert uow.api_keys.find("oa_abcdefgh", "0" * 64) is None
         assert uow.api_keys.revoke("key_1")
         assert not uow.api_keys.revoke("key_1")
-        assert uow.api_keys.find("oa_abcdefgh", "f" * 64)["revoked_at"] is not None
+        assert uow.api_keys.find("oa_abcdefgh", "f" * 64).revoked
 
 
 def test_reference_data_maps_to_domain_objects(uow_factory, demo):

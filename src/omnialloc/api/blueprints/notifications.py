@@ -8,7 +8,7 @@ from omnialloc.api.auth import auth, current
 from omnialloc.api.deps import ctx
 from omnialloc.api.schemas.notifications import (NotificationOut, NotificationPage, NotificationQuery, PreferencesIn,
                                                  PreferencesOut)
-from omnialloc.services.notifications import outbox as notifications
+from omnialloc.services.notifications import admin, preferences
 
 bp = APIBlueprint("notifications", __name__, tag="Notifications")
 
@@ -22,7 +22,7 @@ _ERRORS = [401, 403, 404, 409, 413, 422]
 @bp.doc(summary="List notifications, newest first (admin); status=failed is the dead-letter queue",
         responses=_ERRORS)
 def list_notifications(query: NotificationQuery):
-    return notifications.list_notifications(ctx(), current(), **query.model_dump())
+    return admin.list_notifications(ctx(), current(), **query.model_dump())
 
 
 @bp.get("/notifications/<string:notification_id>")
@@ -30,7 +30,7 @@ def list_notifications(query: NotificationQuery):
 @bp.output(NotificationOut)
 @bp.doc(summary="One notification with its rendered content (admin)", responses=_ERRORS)
 def get_notification(notification_id: str):
-    return notifications.get_notification(ctx(), current(), notification_id)
+    return admin.get_notification(ctx(), current(), notification_id)
 
 
 @bp.post("/notifications/<string:notification_id>/requeue")
@@ -39,7 +39,7 @@ def get_notification(notification_id: str):
 @bp.doc(summary="Send a failed or skipped notification again, from a fresh attempt count (admin)",
         responses=_ERRORS)
 def requeue(notification_id: str):
-    return notifications.requeue(ctx(), current(), notification_id)
+    return admin.requeue(ctx(), current(), notification_id)
 
 
 @bp.get("/notification-preferences/<string:subject>")
@@ -47,7 +47,7 @@ def requeue(notification_id: str):
 @bp.output(PreferencesOut)
 @bp.doc(summary="A buyer's channels (by customer id, email address or phone number)", responses=_ERRORS)
 def get_preferences(subject: str):
-    return notifications.get_preferences(ctx(), current(), subject)
+    return preferences.get_preferences(ctx(), current(), subject)
 
 
 @bp.put("/notification-preferences/<string:subject>")
@@ -56,4 +56,4 @@ def get_preferences(subject: str):
 @bp.output(PreferencesOut)
 @bp.doc(summary="Opt a buyer out of (false) or back into (true) email and/or SMS", responses=_ERRORS)
 def put_preferences(subject: str, body: PreferencesIn):
-    return notifications.set_preferences(ctx(), current(), subject, body.model_dump(exclude_none=True))
+    return preferences.set_preferences(ctx(), current(), subject, body.model_dump(exclude_none=True))

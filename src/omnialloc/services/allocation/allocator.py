@@ -14,11 +14,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from omnialloc.domain import ORDER_MACHINE, DeliveryMode, Order, OrderStatus, Shipment, ShipmentLine, ShipmentStatus
+from omnialloc.domain.allocations import Allocation
 from omnialloc.domain.errors import DomainError, ValidationFailed
 from omnialloc.domain.shipments import DEAD_STATUSES, RESERVING_STATUSES
 from omnialloc.geo.pins import PinLocation, locate, locate_point
 from omnialloc.observability import metrics
+from omnialloc.services import bus
 from omnialloc.services.events import now, record
+from omnialloc.services.messages import RetryBackorders
 from omnialloc.services.network.cache import network, recent_rejections
 from omnialloc.services.network.cache import skus as sku_master
 from omnialloc.services.allocation.planning import Candidates, Routing, build_problem
@@ -49,7 +52,7 @@ class Outcome:
     # What the transaction wrote, for rendering the answer without reading it back (services.orders.queries):
     order: Order | None = None                              # the order as it now stands
     held: list[Shipment] = field(default_factory=list)      # all its shipments, oldest first
-    allocation: dict | None = None                          # the allocations row written
+    allocation: Allocation | None = None                    # the allocation written
     events: list = field(default_factory=list)              # the events written, oldest first
 
 
@@ -134,11 +137,9 @@ def backorder(uow, order: Order, units: dict[int, int], actor: str, reason: str,
               **payload) -> None:
     """The order's ``units`` (line -> qty) wait for stock: BACKORDERED, and a retry of their SKUs queued in
     this transaction (stock freed while this order was being planned is then not missed)."""
-    from omnialloc.services.orders.backorders import enqueue
-
     move_order(uow, order, OrderStatus.BACKORDERED, actor, reason, current=current, units=units, **payload)
     metrics.BACKORDERS.inc()
-    enqueue(uow, {order.line(no).sku for no in units}, "waiting")
+    bus.send(uow, RetryBackorders.of({order.line(no).sku for no in units}, "waiting"))
 
 
 def destination(order: Order) -> PinLocation:
@@ -174,9 +175,7 @@ def plan_units(uow, ctx, order: Order, remaining: dict[int, int], routing: Routi
         excluded=uow.orders.excluded_nodes(order.id) if stored else {},
     )
     if ctx.settings.prices_enabled:  # lookahead: the batch's stock opportunity prices (services.batch.prices)
-        from omnialloc.services.batch.prices import current_prices
-
-        cand.prices = current_prices(uow, list(skus))
+        cand.prices = uow.stock_prices.for_skus(skus)
     problem = build_problem(order, remaining, skus, destination(order), cand, net, ctx.settings, routing)
     plan = solve(problem, strategy=strategy, time_limit_ms=ctx.settings.solver_time_limit_ms)
     metrics.observe_plan(plan.method, plan.status.value, plan.solve_ms)

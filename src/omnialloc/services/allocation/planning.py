@@ -88,7 +88,7 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
     for node in cand.nodes:
         loc = cand.locations[node.code]
         distance = node_distance_km(dest, node)
-        reason = _ineligible(node, order, cand, routing, distance)
+        reason = ineligible(node, order, cand, routing, distance)
         stock = {s: cand.atp.get((node.code, s), 0) for s in wanted}
         if routing.held_back:
             stock = {s: max(0, q - routing.held_back.get((node.code, s), 0)) for s, q in stock.items()}
@@ -208,7 +208,7 @@ def node_distance_km(dest: PinLocation, node: Node) -> float:
     return km
 
 
-def _ineligible(node: Node, order: Order, cand: Candidates, routing: Routing, distance: float) -> str | None:
+def ineligible(node: Node, order: Order, cand: Candidates, routing: Routing, distance: float) -> str | None:
     """Why a node may not serve this order at all, or None. Reasons are shown in the explanation."""
     if node.code in cand.excluded:
         return f"rejected this order earlier: {cand.excluded[node.code]}"

@@ -11,7 +11,7 @@ stock rows (``solvers.prices``) are the marginal value of one unit per
 stamped with the refresh time.
 
 When ``OMNIALLOC_PRICES_ENABLED`` is true, ``services.allocation.allocator`` reads
-them (``current_prices``) into ``Candidates.prices``: the single-order
+them (``uow.stock_prices.for_skus``) into ``Candidates.prices``: the single-order
 model then adds the price per unit it takes from a node.
 """
 
@@ -22,14 +22,11 @@ import time
 from collections import Counter, defaultdict
 from datetime import timedelta
 
-import sqlalchemy as sa
-
 from omnialloc.geo.pins import locate
 from omnialloc.services.batch.reoptimize import snapshot
 from omnialloc.services.events import now
 from omnialloc.observability import metrics
-from omnialloc.store.tables import order_lines, orders
-from omnialloc.store.tables_batch import stock_prices
+from omnialloc.solvers.prices import opportunity_prices
 
 PIECES = 5
 
@@ -37,26 +34,22 @@ PIECES = 5
 def trailing_demand(ctx, days: int) -> tuple[dict[tuple[str, str], int], dict[str, str]]:
     """Units ordered per (region, SKU) in the last ``days`` days, and each region's most frequent PIN."""
     since = now() - timedelta(days=days)
-    q = (sa.select(orders.c.ship_pin, order_lines.c.sku, order_lines.c.qty, order_lines.c.cancelled_qty)
-         .join(order_lines, order_lines.c.order_id == orders.c.id).where(orders.c.created_at >= since))
     demand: dict[tuple[str, str], int] = defaultdict(int)
     pins: dict[str, Counter] = defaultdict(Counter)
     with ctx.uow(readonly=True) as uow:
-        rows = uow.conn.execute(q).all()
-    for r in rows:
+        rows = uow.orders.ordered_units_since(since)
+    for pin, sku, units in rows:
         try:
-            region = locate(r.ship_pin).state_code
+            region = locate(pin).state_code
         except Exception:  # an unknown PIN has no region; it cannot shape prices
             continue
-        demand[(region, r.sku)] += r.qty - (r.cancelled_qty or 0)
-        pins[region][r.ship_pin] += 1
+        demand[(region, sku)] += units
+        pins[region][pin] += 1
     return dict(demand), {reg: c.most_common(1)[0][0] for reg, c in pins.items()}
 
 
 @metrics.timed(metrics.BATCH_SECONDS, job="prices_refresh")
 def refresh(ctx, *, trailing_days: int = 7, horizon_days: float = 1.0, time_limit: float = 300.0) -> dict:
-    from omnialloc.solvers.prices import opportunity_prices
-
     t0 = time.perf_counter()
     demand, region_pin = trailing_demand(ctx, trailing_days)
     pen = ctx.settings.unfilled_penalty_paise
@@ -84,22 +77,9 @@ def refresh(ctx, *, trailing_days: int = 7, horizon_days: float = 1.0, time_limi
     prices = opportunity_prices(d, time_limit=time_limit)
     at = now()
     with ctx.uow() as uow:
-        uow.conn.execute(stock_prices.delete())
-        if prices.rows:
-            uow.conn.execute(stock_prices.insert(), [dict(node=n, sku=s, price_paise=p, computed_at=at)
-                                                     for n, s, p in prices.rows])
+        uow.stock_prices.replace(prices.rows, at)
         uow.commit()
     return {"open_orders": len(snap.orders), "expected_units": expected, "regions": len(region_pin),
             "prices": len(prices.rows), "lp_status": prices.lp_status, "computed_at": at.isoformat(),
             "seconds": round(time.perf_counter() - t0, 2),
             "top": sorted(prices.rows, key=lambda r: -r[2])[:10]}
-
-
-def current_prices(uow, skus) -> dict[tuple[str, str], int]:
-    """The published prices of these SKUs: (node, sku) -> paise per unit (absent = 0)."""
-    skus = list(skus)
-    if not skus:
-        return {}
-    q = sa.select(stock_prices.c.node, stock_prices.c.sku, stock_prices.c.price_paise).where(
-        stock_prices.c.sku.in_(skus))
-    return {(r.node, r.sku): int(r.price_paise) for r in uow.conn.execute(q)}

@@ -33,7 +33,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-import sqlalchemy as sa
 
 from omnialloc.domain import Capability
 from omnialloc.domain.enums import NodeKind
@@ -43,7 +42,9 @@ from omnialloc.geo.pins import locate
 from omnialloc.services.network.cache import network
 from omnialloc.services.network.cache import skus as sku_master
 from omnialloc.observability import metrics
-from omnialloc.store.tables import inventory
+from omnialloc.services.batch.prices import trailing_demand
+from omnialloc.solvers.rebalance import RebalanceProblem, solve_rebalance
+from omnialloc.services.inventory.transfers import by_plan_key, create_transfer
 
 ACTOR = "system:rebalance"
 #: test-only: seconds to sleep after each transfer created by ``apply`` (to kill a run half way)
@@ -71,9 +72,6 @@ def plan(ctx, *, days: int = 28, horizon_days: float = 7.0, forecast_csv: str | 
          per_unit_km_paise: float = 0.5, lane_fixed_paise: int = 50_000, min_qty: int = 1,
          budget_paise: int | None = None, shortfall_pct: int = 25, out_dir: str | None = None,
          progress=None) -> dict:
-    from omnialloc.services.batch.prices import trailing_demand
-    from omnialloc.solvers.rebalance import RebalanceProblem, solve_rebalance
-
     t0 = time.perf_counter()
     hist, region_pin = trailing_demand(ctx, days)
     if forecast_csv:
@@ -86,8 +84,7 @@ def plan(ctx, *, days: int = 28, horizon_days: float = 7.0, forecast_csv: str | 
         nodes = [n for n in net.nodes if n.can(Capability.SHIP) and n.kind != NodeKind.DROPSHIP_VENDOR]
         sku_codes = sorted({s for _, s in demand})
         master = sku_master(uow, sku_codes) if sku_codes else {}
-        inv_rows = uow.conn.execute(sa.select(inventory).where(inventory.c.sku.in_(sku_codes))).all() \
-            if sku_codes else []
+        inv_rows = uow.inventory.for_skus(sku_codes)
     codes = [n.code for n in nodes]
     npos = {c: i for i, c in enumerate(codes)}
     skus = [s for s in sku_codes if s in master]
@@ -96,7 +93,7 @@ def plan(ctx, *, days: int = 28, horizon_days: float = 7.0, forecast_csv: str | 
     stock = np.zeros((N, S), dtype=np.int64)
     for r in inv_rows:
         if r.node in npos and r.sku in spos:
-            stock[npos[r.node], spos[r.sku]] = max(0, r.on_hand - r.reserved - r.safety_stock)
+            stock[npos[r.node], spos[r.sku]] = r.atp
     node_state = {n.code: locate(n.pin).state_code for n in nodes}
     target = np.zeros((N, S), dtype=np.int64)
     unmapped = 0
@@ -183,8 +180,6 @@ def _chart(path, codes, before, after, target) -> None:
 @metrics.timed(metrics.BATCH_SECONDS, job="rebalance_apply")
 def apply(ctx, plan_dir: str, *, actor: str = ACTOR) -> dict:
     """Create one stock transfer order per (from, to) lane of the plan in ``plan_dir``."""
-    from omnialloc.services.inventory.transfers import by_plan_key, create_transfer
-
     folder = Path(plan_dir)
     meta_path = folder / "plan.json"
     if not (folder / "transfers.csv").exists() or not meta_path.exists():

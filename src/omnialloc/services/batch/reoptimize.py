@@ -57,10 +57,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
-import sqlalchemy as sa
 
 from omnialloc.domain import SHIPMENT_MACHINE, DeliveryMode, OrderStatus, PaymentMode, Shipment, ShipmentLine, \
     ShipmentStatus
+from omnialloc.domain.batch import BatchMove, BatchRun
 from omnialloc.domain.errors import NotFound, ValidationFailed
 from omnialloc.domain.shipments import DEAD_STATUSES
 from omnialloc.logistics.lanes import lanes_for
@@ -69,9 +69,12 @@ from omnialloc.services.allocation.allocator import destination, move_order
 from omnialloc.services.events import now, record
 from omnialloc.services.network.cache import network, recent_rejections
 from omnialloc.services.network.cache import skus as sku_master
-from omnialloc.services.allocation.planning import Candidates, Routing, _ineligible, node_distance_km, node_penalties
-from omnialloc.store.tables import inventory, orders, shipments
-from omnialloc.store.tables_batch import batch_moves, batch_runs
+from omnialloc.services.allocation.planning import Candidates, Routing, ineligible, node_distance_km, node_penalties
+from omnialloc.solvers.batch import BatchProblem, solve_decomposed
+from omnialloc.services.rules import runtime
+from omnialloc.solvers.batch.assign import Index, State, best_for_order, check, incumbent_state, order_cost, total_cost, unkept
+from omnialloc.solvers.batch.patterns import build_patterns
+from omnialloc.solvers.batch.priority import solve_tiers
 
 ACTOR = "system:batch"
 OPEN_STATUSES = (OrderStatus.ALLOCATED, OrderStatus.BACKORDERED)
@@ -137,13 +140,9 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
     ``extra_orders(problem, add_lanes)``: a hook to add pseudo-orders (expected demand, for prices).
     ``allow_unallocate``: an ALLOCATED order may lose its stock (else it must stay filled), each unit it
     loses counting ``unallocate_weight`` unfilled penalties (default ``UNALLOCATE_WEIGHT``)."""
-    from omnialloc.solvers.batch import BatchProblem
-
     with ctx.uow(readonly=True) as uow:
-        conn = uow.conn
-        q = sa.select(orders.c.id).where(orders.c.status.in_([str(s) for s in OPEN_STATUSES]))
         # priority first (issue 30): every order-by-order step of the batch takes them in this order
-        ids = [r.id for r in conn.execute(q.order_by(orders.c.priority.desc(), orders.c.created_at, orders.c.id))]
+        ids = uow.orders.ids_by_priority(OPEN_STATUSES)
         if order_ids is not None:
             wanted = set(order_ids)
             ids = [i for i in ids if i in wanted]
@@ -154,15 +153,11 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
         created_on: dict = {}
         for k in range(0, len(ids), 500):
             chunk = ids[k:k + 500]
-            rows = uow.shipments._many(sa.select(shipments).where(shipments.c.order_id.in_(chunk))
-                                       .order_by(shipments.c.created_at, shipments.c.id))
-            for s in rows:
+            for s in uow.shipments.for_orders(chunk):
                 if s.status not in DEAD_STATUSES:
                     live[s.order_id].append(s)
-            created_on.update(conn.execute(sa.select(shipments.c.id, shipments.c.created_at)
-                                           .where(shipments.c.order_id.in_(chunk))).all())
-        versions = dict(conn.execute(sa.select(orders.c.id, orders.c.version).where(orders.c.id.in_(ids))).all()) \
-            if len(ids) < 30_000 else {r.id: r.version for r in conn.execute(sa.select(orders.c.id, orders.c.version))}
+            created_on.update(uow.shipments.created_at(chunk))
+        versions = uow.orders.versions(ids)
 
         skipped: dict[str, str] = {}
         batch: dict = {}
@@ -184,17 +179,12 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
         net = network(uow)
         skus = sku_master(uow, sorted({ln.sku for o in batch.values() for ln in o.lines}))
         # stock: ATP + what the batch's own shipments hold
-        atp = defaultdict(int)
-        for r in conn.execute(sa.select(inventory.c.node, inventory.c.sku, inventory.c.on_hand,
-                                        inventory.c.reserved, inventory.c.safety_stock)):
-            atp[(r.node, r.sku)] = max(0, r.on_hand - r.reserved - r.safety_stock)
+        atp = defaultdict(int, uow.inventory.atp_everywhere())
         used_today: dict[str, int] = defaultdict(int)
         day = now().replace(hour=0, minute=0, second=0, microsecond=0)
-        q = (sa.select(shipments.c.node, shipments.c.order_id).where(shipments.c.created_at >= day)
-             .where(shipments.c.status.not_in([str(s) for s in DEAD_STATUSES])))
-        for r in conn.execute(q):
-            if r.order_id not in batch:
-                used_today[r.node] += 1
+        for node, order_id in uow.shipments.live_since(day):
+            if order_id not in batch:
+                used_today[node] += 1
         for oid in batch:
             for s in live.get(oid, []):
                 for ln in s.lines:
@@ -203,8 +193,7 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
         ship_ids = [s.id for oid in batch for s in live.get(oid, [])]
         ship_versions = {}
         for k in range(0, len(ship_ids), 500):
-            ship_versions.update(conn.execute(sa.select(shipments.c.id, shipments.c.version)
-                                              .where(shipments.c.id.in_(ship_ids[k:k + 500]))).all())
+            ship_versions.update(uow.shipments.versions(ship_ids[k:k + 500]))
         routing = _routings(uow, ctx, batch, skus)
         rejections = recent_rejections(uow, now() - timedelta(days=ctx.settings.rejection_window_days))
 
@@ -267,7 +256,7 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
         for node in net.nodes:
             if order is not None:
                 km = 0.0 if rules.max_distance_km is None else node_distance_km(dest, node)
-                if _ineligible(node, order, cand, rules, km):
+                if ineligible(node, order, cand, rules, km):
                     continue
             if order is None and not node.active:
                 continue
@@ -303,8 +292,6 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
 
 def _routings(uow, ctx, batch: dict, skus: dict) -> dict[str, Routing]:
     """Each order's routing outcome for all its open units, as real-time allocation computes it."""
-    from omnialloc.services.rules import runtime
-
     rules, _ = runtime.current(uow)
     if not runtime.has_allocation_rules(rules):
         return {}
@@ -327,11 +314,6 @@ def solve_snapshot(snap: Snapshot, *, scheduler: str | None = None, dask: bool =
                    time_limit: float = 60.0, progress=None, min_saving_paise: int = 0) -> dict:
     """Solve (tier by tier when priorities differ); return before/after per order in the same cost model,
     and the batch figures. The after plan keeps every order that must stay filled filled, or it is not used."""
-    from omnialloc.solvers.batch import solve_decomposed
-    from omnialloc.solvers.batch.assign import Index, State, check, incumbent_state, total_cost, unkept
-    from omnialloc.solvers.batch.patterns import build_patterns
-    from omnialloc.solvers.batch.priority import solve_tiers
-
     d = snap.problem.compile()
     t0 = time.perf_counter()
 
@@ -410,8 +392,6 @@ def solve_snapshot(snap: Snapshot, *, scheduler: str | None = None, dask: bool =
 def _worse(ix, current, after) -> bool:
     """`after` costs more than `current`, compared priority tier by tier from the highest (a tier
     is never made worse for the sake of a lower one)."""
-    from omnialloc.solvers.batch.assign import order_cost
-
     d = ix.d
     for p in sorted(set(d.order_prio.tolist()), reverse=True):
         orders = np.flatnonzero(d.order_prio == p).tolist()
@@ -429,8 +409,6 @@ def _realizable(ix, current, after, min_saving_paise: int):
     applied order by order and is left out), moving a confirmed order only when it saves at least
     `min_saving_paise` (a move is churn for the warehouse and a message to the buyer), and un-allocating
     one only when an order the plan newly fills takes some of its stock."""
-    from omnialloc.solvers.batch.assign import State, order_cost
-
     st = State(current.stock.copy(), current.cap.copy(), current.used.copy(), [list(c) for c in current.chosen])
     # stock that orders newly filled by the plan take: an order is un-allocated only to give them its stock
     wanted = {(ix.node[k], s) for o in range(ix.d.n_orders) if after.chosen[o] and not current.chosen[o]
@@ -486,16 +464,12 @@ def _order_parts(ix, o, ks) -> dict:
 
 
 def _order_cost(ix, o, ks) -> int:
-    from omnialloc.solvers.batch.assign import order_cost
-
     return int(order_cost(ix, o, ks))
 
 
 def _whole_orders(ix, st) -> None:
     """An order the state fills only in part is backordered whole (real-time allocation's rule); then the
     stock that frees is offered to the unfilled orders, each taking it only if it can be filled whole."""
-    from omnialloc.solvers.batch.assign import best_for_order
-
     def full(o, ks) -> bool:
         cov = 0
         for k in ks:
@@ -613,7 +587,7 @@ def plan_batch(ctx, *, scheduler: str | None = None, dask: bool = False, orders_
         **_saving(snap, res["moves"]),
     }
     run_id = "bat_" + secrets.token_hex(8)
-    rows = []
+    moves = []
     for seq, (oid, mv) in enumerate(sorted(res["moves"].items())):
         new = []
         for part in mv["new"]:
@@ -629,19 +603,16 @@ def plan_batch(ctx, *, scheduler: str | None = None, dask: bool = False, orders_
                "shipments": [[s.id, snap.ship_versions[s.id], s.node] for s in snap.current[oid]],
                "parts": mv["before_parts"], "new_parts": mv["after_parts"],
                "promised_by": None if snap.promise.get(oid) is None else snap.promise[oid].isoformat()}
-        rows.append(dict(run_id=run_id, order_id=oid, seq=seq, old=old, new=new,
-                         cost_before_paise=int(mv["before"]), cost_after_paise=int(mv["after"]),
-                         state="PENDING", reason=""))
+        moves.append(BatchMove(run_id=run_id, order_id=oid, seq=seq, old=old, new=new,
+                               cost_before_paise=int(mv["before"]), cost_after_paise=int(mv["after"])))
     summary["run_id"] = run_id
     summary["seconds"] = round(time.perf_counter() - t0, 2)
     with ctx.uow() as uow:
-        uow.conn.execute(batch_runs.insert().values(id=run_id, status="PLANNED", summary=_jsonable(summary),
-                                                    created_by=actor, created_at=now()))
-        for k in range(0, len(rows), 1000):
-            uow.conn.execute(batch_moves.insert(), rows[k:k + 1000])
+        uow.batch_runs.add(BatchRun(id=run_id, status="PLANNED", summary=_jsonable(summary), created_by=actor,
+                                    created_at=now()), moves)
         uow.commit()
     if out_dir:
-        write_report(out_dir, summary, rows)
+        write_report(out_dir, summary, moves)
     return summary
 
 
@@ -649,7 +620,7 @@ def _jsonable(x):
     return json.loads(json.dumps(x, default=lambda v: v.item() if hasattr(v, "item") else str(v)))
 
 
-def write_report(out_dir: str, summary: dict, rows: list[dict]) -> None:
+def write_report(out_dir: str, summary: dict, moves: list[BatchMove]) -> None:
     """``plan.json`` (the summary, with the run id ``batch apply --plan`` reads), ``moves.csv``, ``chart.png``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -657,11 +628,11 @@ def write_report(out_dir: str, summary: dict, rows: list[dict]) -> None:
     with open(out / "moves.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["order_id", "from_nodes", "to_nodes", "cost_before_paise", "cost_after_paise", "saving_paise"])
-        for r in rows:
-            frm = "+".join(s[2] for s in r["old"]["shipments"]) or "-"
-            to = "+".join(p["node"] for p in r["new"]) or "-"
-            w.writerow([r["order_id"], frm, to, r["cost_before_paise"], r["cost_after_paise"],
-                        r["cost_before_paise"] - r["cost_after_paise"]])
+        for r in moves:
+            frm = "+".join(s[2] for s in r.old["shipments"]) or "-"
+            to = "+".join(p["node"] for p in r.new) or "-"
+            w.writerow([r.order_id, frm, to, r.cost_before_paise, r.cost_after_paise,
+                        r.cost_before_paise - r.cost_after_paise])
     import matplotlib
 
     matplotlib.use("Agg")
@@ -688,8 +659,7 @@ def write_report(out_dir: str, summary: dict, rows: list[dict]) -> None:
 # --------------------------------------------------------------------------- apply
 def latest_run(ctx) -> str | None:
     with ctx.uow(readonly=True) as uow:
-        return uow.conn.execute(sa.select(batch_runs.c.id).where(batch_runs.c.status != "APPLIED")
-                                .order_by(batch_runs.c.created_at.desc()).limit(1)).scalar()
+        return uow.batch_runs.latest_unapplied()
 
 
 def run_from_dir(plan_dir: str) -> str:
@@ -714,16 +684,14 @@ def apply_batch(ctx, run_id: str | None = None, *, actor: str = ACTOR, progress=
     if run_id is None:
         raise NotFound("no batch plan waiting to be applied; run `omnialloc batch plan` first")
     with ctx.uow() as uow:
-        run = uow.conn.execute(sa.select(batch_runs).where(batch_runs.c.id == run_id)).first()
+        run = uow.batch_runs.get(run_id)
         if run is None:
             raise NotFound(f"batch run {run_id} not found")
         if run.summary.get("cost_matrix"):
             raise ValidationFailed("a plan made from an analyst's cost matrix is for analysis only; it is not applied")
         allow_unallocate = bool(run.summary.get("allow_unallocate"))
-        uow.conn.execute(batch_runs.update().where(batch_runs.c.id == run_id).values(status="APPLYING"))
-        pending = uow.conn.execute(sa.select(batch_moves).where(batch_moves.c.run_id == run_id,
-                                                                 batch_moves.c.state == "PENDING")
-                                   .order_by(batch_moves.c.seq)).all()
+        uow.batch_runs.set_status(run_id, "APPLYING")
+        pending = uow.batch_runs.pending_moves(run_id)
         uow.commit()
     sleep = float(os.environ.get(SLEEP_ENV, "0") or 0)
     tally = {"run_id": run_id, "applied": 0, "skipped": 0, "skips": {}, "saving_paise": 0,
@@ -760,8 +728,7 @@ def apply_batch(ctx, run_id: str | None = None, *, actor: str = ACTOR, progress=
             break
         todo = [mv for mv, _ in deferred]
     with ctx.uow() as uow:
-        uow.conn.execute(batch_runs.update().where(batch_runs.c.id == run_id)
-                         .values(status="APPLIED", applied_at=now()))
+        uow.batch_runs.set_status(run_id, "APPLIED", applied_at=now())
         uow.commit()
     return tally
 
@@ -779,8 +746,7 @@ def _tally_move(tally: dict, mv) -> None:
 
 def _mark(ctx, run_id: str, order_id: str, state: str, reason: str) -> None:
     with ctx.uow() as uow:
-        uow.conn.execute(batch_moves.update().where(batch_moves.c.run_id == run_id, batch_moves.c.order_id == order_id)
-                         .values(state=state, reason=reason, applied_at=now()))
+        uow.batch_runs.mark_move(run_id, order_id, state, now(), reason)
         uow.commit()
 
 
@@ -858,5 +824,4 @@ def _apply_one(uow, ctx, run_id: str, mv, actor: str, *, allow_unallocate: bool 
                    f"batch {run_id} gave this order's stock to orders that need it more", batch_run=run_id)
         record(uow, "order", order.id, "delayed", actor, reason=f"un-allocated by batch {run_id}",
                batch_run=run_id, customer_reason="the items were needed for earlier or more urgent orders")
-    uow.conn.execute(batch_moves.update().where(batch_moves.c.run_id == run_id, batch_moves.c.order_id == order.id)
-                     .values(state="APPLIED", applied_at=now()))
+    uow.batch_runs.mark_move(run_id, order.id, "APPLIED", now())

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
-
 from omnialloc.channels import shopify, woocommerce
 from omnialloc.channels.feed import held_back, publishable
 from omnialloc.channels.signing import verify
@@ -31,6 +29,7 @@ from omnialloc.services import paging
 from omnialloc.services.access import Principal
 from omnialloc.services.events import now
 from omnialloc.services.fulfilment.tracking import BadSignature
+from omnialloc.services.orders.lifecycle import capture
 
 ADAPTERS = {"shopify": shopify, "woocommerce": woocommerce}
 
@@ -46,8 +45,6 @@ def feeding_nodes(uow, channel) -> list[str]:
 def inventory_feed(ctx, principal: Principal, code: str, *, since: str | None = None) -> dict:
     """What to publish to channel ``code``: per SKU the ATP of its nodes less the buffer."""
     principal.require(Role.ADMIN, Role.ANALYST, Role.CHANNEL)
-    from omnialloc.store.tables import inventory as inv
-
     after = paging.decode(ctx.settings.secret_key, "inventory-feed", since, (datetime,), field="since")[0] \
         if since else None
     with ctx.uow(readonly=True) as uow:
@@ -55,18 +52,11 @@ def inventory_feed(ctx, principal: Principal, code: str, *, since: str | None = 
         if channel is None or not principal.sees_channel(code):
             raise NotFound(f"channel {code} not found")
         nodes = feeding_nodes(uow, channel)
-        atp_row = sa.case((inv.c.on_hand - inv.c.reserved - inv.c.safety_stock > 0,
-                           inv.c.on_hand - inv.c.reserved - inv.c.safety_stock), else_=0)
-        q = (sa.select(inv.c.sku, sa.func.sum(atp_row).label("atp"), sa.func.max(inv.c.updated_at).label("changed"))
-             .where(inv.c.node.in_(nodes)).group_by(inv.c.sku).order_by(inv.c.sku))
-        if after is not None:
-            q = q.having(sa.func.max(inv.c.updated_at) > after)
-        rows = uow.conn.execute(q).all() if nodes else []
-        newest = uow.conn.execute(sa.select(sa.func.max(inv.c.updated_at)).where(inv.c.node.in_(nodes))).scalar() \
-            if nodes else None
+        rows = uow.inventory.availability(nodes, changed_after=after)
+        newest = uow.inventory.last_change(nodes)
     items = []
     for r in rows:
-        atp = int(r.atp or 0)
+        atp = r.atp
         items.append({"sku": r.sku, "available": publishable(atp, channel.buffer_units, channel.buffer_percent),
                       "atp": atp, "buffer": held_back(atp, channel.buffer_units, channel.buffer_percent)})
     cursor_at = newest if newest is not None else after
@@ -105,8 +95,6 @@ def verify_webhook(ctx, code: str, body: bytes, header: str | None, platform: st
 def intake(ctx, code: str, platform: str, payload: dict) -> tuple[dict, bool]:
     """Map a verified storefront order payload (the parsed body) and capture it as channel ``code``.
     Returns (order view, created)."""
-    from omnialloc.services.orders.lifecycle import capture
-
     order_body = ADAPTERS[platform].to_order(payload, code)
     principal = Principal(name=f"{platform}-webhook", role=Role.CHANNEL, channel=code)
     return capture(ctx, principal, order_body)

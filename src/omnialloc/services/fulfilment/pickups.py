@@ -23,8 +23,6 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
-
 from omnialloc.domain import DeliveryMode, OrderStatus, ShipmentStatus
 from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -32,7 +30,7 @@ from omnialloc.services.orders import queries
 from omnialloc.services.access import SYSTEM, Principal
 from omnialloc.services.allocation.allocator import move_order
 from omnialloc.services.events import now, record
-from omnialloc.services.fulfilment.shipments import _load, _move
+from omnialloc.services.fulfilment.shipments import move_shipment, visible_shipment
 from omnialloc.services.orders.lifecycle import release_reservation
 
 _ACTORS = (Role.ADMIN, Role.NODE)
@@ -49,11 +47,11 @@ def ready(ctx, principal: Principal, shipment_id: str) -> dict:
     """The goods wait at the counter: generate the pickup code for the customer."""
     principal.require(*_ACTORS)
     with ctx.uow() as uow:
-        shipment = _load(uow, principal, shipment_id)
+        shipment = visible_shipment(uow, principal, shipment_id)
         order = _pickup_order(uow, shipment)
         if shipment.status == ShipmentStatus.ALLOCATED:
             raise Conflict(f"shipment {shipment_id} must be accepted before it is ready for pickup")
-        _move(uow, shipment, ShipmentStatus.READY_FOR_PICKUP, principal.actor, f"ready at {shipment.node}")
+        move_shipment(uow, shipment, ShipmentStatus.READY_FOR_PICKUP, principal.actor, f"ready at {shipment.node}")
         code = f"{secrets.randbelow(10**6):06d}"
         uow.orders.set_pickup_code(order.id, code)
         expires = now() + timedelta(days=ctx.settings.pickup_expiry_days)
@@ -68,7 +66,7 @@ def collect(ctx, principal: Principal, shipment_id: str, code: str) -> dict:
     """The customer collects with the code: stock leaves on-hand; wrong code -> 422, nothing changes."""
     principal.require(*_ACTORS)
     with ctx.uow() as uow:
-        shipment = _load(uow, principal, shipment_id)
+        shipment = visible_shipment(uow, principal, shipment_id)
         order = _pickup_order(uow, shipment)
         if shipment.status != ShipmentStatus.READY_FOR_PICKUP:
             raise Conflict(f"shipment {shipment_id} is {shipment.status}, not READY_FOR_PICKUP")
@@ -76,7 +74,7 @@ def collect(ctx, principal: Principal, shipment_id: str, code: str) -> dict:
         if not stored or not hmac.compare_digest(stored, code.strip()):
             raise ValidationFailed("the pickup code does not match this order",
                                    field_errors=[FieldError("code", "wrong pickup code")])
-        _move(uow, shipment, ShipmentStatus.COLLECTED, principal.actor, "collected by the customer")
+        move_shipment(uow, shipment, ShipmentStatus.COLLECTED, principal.actor, "collected by the customer")
         for line in sorted(shipment.lines, key=lambda l: l.sku):
             if line.qty and not uow.inventory.consume(shipment.node, line.sku, line.qty):
                 raise Conflict(f"reserved stock of {line.sku} at {shipment.node} is missing; run `omnialloc check`")
@@ -110,14 +108,10 @@ def _ready_at(uow, order_id: str) -> datetime | None:
 
 def expire(ctx, *, days: int | None = None, at: datetime | None = None, actor: str = SYSTEM.actor) -> list[str]:
     """Cancel pickup orders that waited more than ``days`` (default ``pickup_expiry_days``); restock. Returns ids."""
-    from omnialloc.store.tables import shipments
-
     days = ctx.settings.pickup_expiry_days if days is None else days
     cutoff = (at or now()) - timedelta(days=days)
     with ctx.uow(readonly=True) as uow:
-        candidates = uow.conn.execute(
-            sa.select(shipments.c.id).where(shipments.c.status == str(ShipmentStatus.READY_FOR_PICKUP),
-                                            shipments.c.updated_at < cutoff).order_by(shipments.c.id)).scalars().all()
+        candidates = uow.shipments.ids_unchanged_since(ShipmentStatus.READY_FOR_PICKUP, cutoff)
     expired = []
     for sid in candidates:
         with ctx.uow() as uow:
@@ -127,7 +121,7 @@ def expire(ctx, *, days: int | None = None, at: datetime | None = None, actor: s
             order = uow.orders.get(shipment.order_id, for_update=True)
             reason = f"not collected within {days} day(s); restocked"
             release_reservation(uow, shipment)
-            _move(uow, shipment, ShipmentStatus.CANCELLED, actor, reason)
+            move_shipment(uow, shipment, ShipmentStatus.CANCELLED, actor, reason)
             for line in order.lines:
                 uow.orders.set_cancelled_qty(order.id, line.line_no, line.qty)
             move_order(uow, order, OrderStatus.CANCELLED, actor, reason)

@@ -10,20 +10,24 @@ from omnialloc.services.orders import queries
 from omnialloc.services.access import Principal
 from omnialloc.services.allocation.allocator import ALLOCATABLE, ReservationConflict, allocate_in, settle
 from omnialloc.services.events import now, record
-from omnialloc.services.orders.lifecycle import _routing, release_reservation
+from omnialloc.services.orders.lifecycle import release_reservation
+from omnialloc.services.rules import runtime
 from omnialloc.services.allocation.planning import PICKUP_CARRIER
+from omnialloc.services.returns.returns import exchange_wait_reason
 
 _ACTORS = (Role.ADMIN, Role.NODE)
 
 
-def _load(uow, principal: Principal, shipment_id: str, for_update: bool = True):
+def visible_shipment(uow, principal: Principal, shipment_id: str, for_update: bool = True):
+    """The shipment, locked for the change by default, if ``principal`` may see it; else not found."""
     shipment = uow.shipments.get(shipment_id, for_update=for_update)
     if shipment is None or not principal.sees_node(shipment.node):
         raise NotFound(f"shipment {shipment_id} not found")
     return shipment
 
 
-def _move(uow, shipment, target: ShipmentStatus, actor: str, reason: str | None = None, **payload) -> None:
+def move_shipment(uow, shipment, target: ShipmentStatus, actor: str, reason: str | None = None, **payload) -> None:
+    """Move the shipment to ``target`` (as its state machine allows) and record the move."""
     SHIPMENT_MACHINE.check(shipment.status, target)
     uow.shipments.set_status(shipment.id, target)
     record(uow, "shipment", shipment.id, "status_changed", actor, from_status=shipment.status, to_status=target,
@@ -34,8 +38,8 @@ def _move(uow, shipment, target: ShipmentStatus, actor: str, reason: str | None 
 def accept(ctx, principal: Principal, shipment_id: str) -> dict:
     principal.require(*_ACTORS)
     with ctx.uow() as uow:
-        shipment = _load(uow, principal, shipment_id)
-        _move(uow, shipment, ShipmentStatus.ACCEPTED, principal.actor, "accepted by the node")
+        shipment = visible_shipment(uow, principal, shipment_id)
+        move_shipment(uow, shipment, ShipmentStatus.ACCEPTED, principal.actor, "accepted by the node")
         uow.commit()
     return queries.shipment_view(ctx, principal, shipment_id)
 
@@ -46,17 +50,17 @@ def reject(ctx, principal: Principal, shipment_id: str, reason: str) -> dict:
     for _ in range(ctx.settings.reserve_retries + 1):
         try:
             with ctx.uow() as uow:
-                shipment = _load(uow, principal, shipment_id)
+                shipment = visible_shipment(uow, principal, shipment_id)
                 order = uow.orders.get(shipment.order_id, for_update=True)
                 release_reservation(uow, shipment)
-                _move(uow, shipment, ShipmentStatus.REJECTED, principal.actor, reason)
+                move_shipment(uow, shipment, ShipmentStatus.REJECTED, principal.actor, reason)
                 uow.orders.exclude_node(order.id, shipment.node, reason, now())
                 record(uow, "order", order.id, "node_rejected", principal.actor, reason=reason,
                        node=shipment.node, shipment=shipment.id)
                 # Its units are re-planned at once (another node, else they wait as a backorder), whatever
                 # else of the order has shipped: no unit may end up in no state at all.
                 if order.status in ALLOCATABLE:
-                    allocate_in(uow, ctx, order, principal.actor, routing=_routing(uow, ctx, order),
+                    allocate_in(uow, ctx, order, principal.actor, routing=runtime.routing_for(uow, ctx, order),
                                 event_type="hopped")
                 uow.commit()
                 break
@@ -71,7 +75,7 @@ def pack(ctx, principal: Principal, shipment_id: str, box: dict) -> dict:
     """Record the packed box; the billed weight and carrier charge follow the real box."""
     principal.require(*_ACTORS)
     with ctx.uow() as uow:
-        shipment = _load(uow, principal, shipment_id)
+        shipment = visible_shipment(uow, principal, shipment_id)
         if shipment.status == ShipmentStatus.ALLOCATED:
             raise Conflict(f"shipment {shipment_id} must be accepted before it is packed")
         volume = box["length_mm"] * box["width_mm"] * box["height_mm"]
@@ -85,7 +89,7 @@ def pack(ctx, principal: Principal, shipment_id: str, box: dict) -> dict:
             cost["shipping"] = new_shipping
         else:
             billed = shipment.billed_weight_g
-        _move(uow, shipment, ShipmentStatus.PACKED, principal.actor, "packed", box=box, billed_weight_g=billed)
+        move_shipment(uow, shipment, ShipmentStatus.PACKED, principal.actor, "packed", box=box, billed_weight_g=billed)
         uow.shipments.set_box(shipment.id, length_mm=box["length_mm"], width_mm=box["width_mm"],
                               height_mm=box["height_mm"], billed_weight_g=billed)
         uow.shipments.set_carrier(shipment.id, shipment.carrier, cost_paise=cost.get("total", shipment.cost_paise),
@@ -98,13 +102,12 @@ def ship(ctx, principal: Principal, shipment_id: str, awb: str | None) -> dict:
     """Hand over with an AWB: reserved units leave on-hand; the order becomes (partially) shipped."""
     principal.require(*_ACTORS)
     with ctx.uow() as uow:
-        shipment = _load(uow, principal, shipment_id)
+        shipment = visible_shipment(uow, principal, shipment_id)
         if shipment.carrier == PICKUP_CARRIER:
             raise Conflict(f"shipment {shipment_id} is collected at the store, not shipped: mark it ready "
                            "(POST /shipments/{id}/ready) and hand it over with the pickup code (/collect)")
         if shipment.status in (ShipmentStatus.ALLOCATED, ShipmentStatus.ACCEPTED):
             raise Conflict(f"shipment {shipment_id} must be packed before it ships")
-        from omnialloc.services.returns.returns import exchange_wait_reason  # exchanges wait for the return's pickup
 
         waiting = exchange_wait_reason(uow, shipment.order_id)
         if waiting:
@@ -113,7 +116,7 @@ def ship(ctx, principal: Principal, shipment_id: str, awb: str | None) -> dict:
         other = uow.shipments.by_awb(awb)
         if other is not None and other.id != shipment.id:
             raise Conflict(f"AWB {awb} is already used by another shipment")
-        _move(uow, shipment, ShipmentStatus.SHIPPED, principal.actor, f"handed to {shipment.carrier}", awb=awb)
+        move_shipment(uow, shipment, ShipmentStatus.SHIPPED, principal.actor, f"handed to {shipment.carrier}", awb=awb)
         for line in sorted(shipment.lines, key=lambda l: l.sku):
             if line.qty and not uow.inventory.consume(shipment.node, line.sku, line.qty):
                 raise Conflict(f"reserved stock of {line.sku} at {shipment.node} is missing; run `omnialloc check`")

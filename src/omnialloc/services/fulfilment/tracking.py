@@ -11,6 +11,7 @@ from omnialloc.domain.errors import DomainError, NotFound
 from omnialloc.domain.states import SHIPMENT_PROGRESS
 from omnialloc.services.allocation.allocator import move_order
 from omnialloc.services.events import now, record
+from omnialloc.services.returns.returns import apply_reverse_scan, public_reverse_view, rto_arrived
 
 
 class BadSignature(DomainError):
@@ -69,8 +70,6 @@ def apply_events(ctx, carrier: str, events: list[dict]) -> dict:
 def _apply_one(uow, carrier: str, ev: dict) -> dict:
     found = uow.shipments.by_awb(ev["awb"])
     if found is None or found.carrier != carrier:
-        from omnialloc.services.returns.returns import apply_reverse_scan  # reverse AWBs of returns (issue 8)
-
         reverse = apply_reverse_scan(uow, carrier, ev)
         return reverse if reverse is not None else {"result": "unknown_awb"}
     shipment = uow.shipments.get(found.id, for_update=True)
@@ -93,8 +92,6 @@ def _apply_one(uow, carrier: str, ev: dict) -> dict:
            event_id=ev.get("event_id"), awb=ev["awb"], order_id=shipment.order_id)
     shipment.status = target
     if target == ShipmentStatus.RTO_DELIVERED:
-        from omnialloc.services.returns.returns import rto_arrived  # an automatic return (reason rto), restocked on arrival
-
         rto_arrived(uow, shipment, actor)
     _roll_up_order(uow, shipment.order_id, actor)
     return {"result": "applied", "status": str(target)}
@@ -120,8 +117,6 @@ def public_view(ctx, awb: str) -> dict:
     with ctx.uow(readonly=True) as uow:
         shipment = uow.shipments.by_awb(awb)
         if shipment is None:
-            from omnialloc.services.returns.returns import public_reverse_view  # a return's reverse AWB (issue 8)
-
             reverse = public_reverse_view(uow, awb)
             if reverse is not None:
                 return reverse

@@ -22,8 +22,6 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 from omnialloc.domain.errors import ValidationFailed
 from omnialloc.services.events import now, record
 
@@ -42,13 +40,10 @@ class PruneReport:
         return {"before": self.before.isoformat(), "imports": self.imports, "rows": self.rows}
 
 
-def horizon(conn) -> dt.datetime | None:
+def horizon(uow) -> dt.datetime | None:
     """The latest pruning cutoff: change rows of imports before it may be gone (None: never pruned)."""
-    from omnialloc.store.tables import events
-
-    rows = conn.execute(sa.select(events.c.payload).where(events.c.entity == "inventory",
-                                                           events.c.type == PRUNED)).scalars()
-    cutoffs = [dt.datetime.fromisoformat(p["before"]) for p in rows if p and "before" in p]
+    cutoffs = [dt.datetime.fromisoformat(e.payload["before"]) for e in uow.events.of_type("inventory", PRUNED)
+               if e.payload and "before" in e.payload]
     return max(cutoffs) if cutoffs else None
 
 
@@ -56,9 +51,6 @@ def prune(ctx, actor: str, *, older_than_days: int | None = None,
           progress: Callable[[int, int], None] | None = None) -> PruneReport:
     """Delete the change rows of stock imports made more than ``older_than_days`` days ago
     (default ``settings.import_history_days``). ``progress(done, total)`` is called per batch."""
-    from omnialloc.store.tables import events
-    from omnialloc.store.tables_stock_import import inventory_import_changes as ch
-
     days = ctx.settings.import_history_days if older_than_days is None else older_than_days
     if days < 1:
         raise ValidationFailed(f"the retention must be at least 1 day (got {days}): a replay of today's "
@@ -69,17 +61,13 @@ def prune(ctx, actor: str, *, older_than_days: int | None = None,
                reason=f"stock-import change rows older than {days} day(s) pruned", before=report.before.isoformat())
         uow.commit()
     with ctx.uow(readonly=True) as uow:
-        old = uow.conn.execute(
-            sa.select(events.c.entity_id).where(events.c.entity == "inventory", events.c.type == "imported",
-                                                events.c.at < report.before)
-            .where(sa.exists().where(ch.c.import_id == events.c.entity_id))
-            .order_by(events.c.at)).scalars().all()
+        old = uow.stock_imports.changed_before(report.before)
     if progress:
         progress(0, len(old))
     for start in range(0, len(old), BATCH_IMPORTS):
         batch = old[start:start + BATCH_IMPORTS]
         with ctx.uow() as uow:
-            report.rows += uow.conn.execute(sa.delete(ch).where(ch.c.import_id.in_(batch))).rowcount
+            report.rows += uow.stock_imports.forget_changes(batch)
             uow.commit()
         report.imports += len(batch)
         if progress:

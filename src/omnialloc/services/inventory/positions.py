@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import sqlalchemy as sa
-
 from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import FieldError, NotFound, ValidationFailed
+from omnialloc.domain.stock import StockLevel
 from omnialloc.services import paging
 from omnialloc.services.access import Principal
-from omnialloc.services.orders.backorders import enqueue as enqueue_backorders
+from omnialloc.services import bus
 from omnialloc.services.events import record
+from omnialloc.services.messages import RetryBackorders
 
 # Which way each reason moves stock: +1 only up, -1 only down, 0 either way.
 REASON_SIGN = {
@@ -72,42 +72,24 @@ def adjust(ctx, principal: Principal, adjustments: list[dict]) -> dict:
             raise ValidationFailed("no adjustment was applied: " + errors[0].message, field_errors=errors)
         # Waiting orders get the new stock from the backorder worker, not in this request: the answer
         # reports what this transaction stored (services.orders.backorders).
-        queued = enqueue_backorders(uow, {a["sku"] for a in adjustments if a["delta"] > 0}, "receipt")
+        queued = bus.send(uow, RetryBackorders.of({a["sku"] for a in adjustments if a["delta"] > 0}, "receipt"))
         uow.commit()
     return {"applied": len(adjustments), "backorder_retries_queued": queued}
 
 
 # ------------------------------------------------------------------ views
-def _atp(on_hand: int, reserved: int, safety: int) -> int:
-    return max(0, on_hand - reserved - safety)
-
-
 def list_positions(ctx, principal: Principal, *, sku: str | None = None, node: str | None = None,
                    kind: str | None = None, limit: int = 100, cursor: str | None = None) -> dict:
     """Stock rows ordered by (node, sku), filtered, with cursor pagination. A node key sees its own node only."""
     principal.require(*READERS)
-    from omnialloc.store.tables import inventory as inv
-    from omnialloc.store.tables import nodes
-
     if principal.role == Role.NODE:
         if node is not None and node != principal.node:
             return {"items": [], "next_cursor": None}
         node = principal.node
     limit = max(1, min(limit, ctx.settings.max_page_size))
-    q = (sa.select(inv.c.node, inv.c.sku, inv.c.on_hand, inv.c.reserved, inv.c.safety_stock, inv.c.updated_at,
-                   nodes.c.kind)
-         .join(nodes, nodes.c.code == inv.c.node).order_by(inv.c.node, inv.c.sku).limit(limit + 1))
-    if sku is not None:
-        q = q.where(inv.c.sku == sku)
-    if node is not None:
-        q = q.where(inv.c.node == node)
-    if kind is not None:
-        q = q.where(nodes.c.kind == kind)
-    if cursor:
-        after = paging.decode(ctx.settings.secret_key, "inventory", cursor, (str, str))
-        q = q.where(sa.tuple_(inv.c.node, inv.c.sku) > sa.tuple_(sa.literal(after[0]), sa.literal(after[1])))
+    after = paging.decode(ctx.settings.secret_key, "inventory", cursor, (str, str)) if cursor else None
     with ctx.uow(readonly=True) as uow:
-        rows = uow.conn.execute(q).all()
+        rows = uow.inventory.levels(sku=sku, node=node, node_kind=kind, after=after, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     items = [_row_view(r) for r in rows]
@@ -115,27 +97,19 @@ def list_positions(ctx, principal: Principal, *, sku: str | None = None, node: s
                                                          (rows[-1].node, rows[-1].sku)) if more else None}
 
 
-def _row_view(r) -> dict:
-    return {"node": r.node, "sku": r.sku, "kind": str(getattr(r.kind, "value", r.kind)), "on_hand": r.on_hand,
-            "reserved": r.reserved, "safety_stock": r.safety_stock,
-            "atp": _atp(r.on_hand, r.reserved, r.safety_stock), "updated_at": r.updated_at}
+def _row_view(r: StockLevel) -> dict:
+    return {"node": r.node, "sku": r.sku, "kind": str(getattr(r.node_kind, "value", r.node_kind)),
+            "on_hand": r.on_hand, "reserved": r.reserved, "safety_stock": r.safety_stock, "atp": r.atp,
+            "updated_at": r.updated_at}
 
 
 def sku_view(ctx, principal: Principal, sku: str) -> dict:
     """One SKU everywhere: per node, totals by node kind and the network total."""
     principal.require(*READERS)
-    from omnialloc.store.tables import inventory as inv
-    from omnialloc.store.tables import nodes
-
     with ctx.uow(readonly=True) as uow:
         if not uow.skus.get_many([sku]):
             raise NotFound(f"SKU {sku} not found")
-        q = (sa.select(inv.c.node, inv.c.sku, inv.c.on_hand, inv.c.reserved, inv.c.safety_stock, inv.c.updated_at,
-                       nodes.c.kind).join(nodes, nodes.c.code == inv.c.node).where(inv.c.sku == sku)
-             .order_by(inv.c.node))
-        if principal.role == Role.NODE:
-            q = q.where(inv.c.node == principal.node)
-        rows = uow.conn.execute(q).all()
+        rows = uow.inventory.levels(sku=sku, node=principal.node if principal.role == Role.NODE else None)
     per_node = [_row_view(r) for r in rows]
     by_kind: dict[str, dict] = defaultdict(lambda: {"nodes": 0, "on_hand": 0, "reserved": 0, "safety_stock": 0, "atp": 0})
     total = {"nodes": 0, "on_hand": 0, "reserved": 0, "safety_stock": 0, "atp": 0}

@@ -42,19 +42,20 @@ import io
 import secrets
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
-
 from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import FieldError, NotFound, ValidationFailed
+from omnialloc.domain.stock import ImportRefused, ImportShortfall
 from omnialloc.services.access import Principal
 from omnialloc.services.events import now, record
 from omnialloc.observability import metrics
+from omnialloc.services import bus
+from omnialloc.services.messages import RetryBackorders
+import time
 
 MODES = ("snapshot", "delta")
 QTY_ALIASES = ("qty", "on_hand", "delta", "quantity")
 MAX_QTY = 10**9
 MAX_REPORTED = 1000
-_CHUNK = 50_000
 
 
 @dataclass
@@ -106,7 +107,7 @@ class ImportRejected(ValidationFailed):
 # ------------------------------------------------------------------ pass 1: the file
 def parse(data: bytes | str, *, mode: str, node: str | None, known_nodes: set[str], known_skus: set[str]):
     """The validated rows as a DataFrame (line, node, sku, qty, safety); raises ImportRejected."""
-    import pandas as pd
+    import pandas as pd  # heavy (~0.2 s to import): only a stock import needs it, not every process using services
 
     if mode not in MODES:
         raise ValidationFailed(f"mode must be one of {', '.join(MODES)}", field_errors=[FieldError("mode", "unknown mode")])
@@ -207,18 +208,13 @@ def import_stock(ctx, principal: Principal, data: bytes | str, *, mode: str, nod
         if node is not None and node != principal.node:
             raise NotFound(f"node {node} not found")
         node = principal.node
-    from omnialloc.store.tables import nodes as nodes_t
-    from omnialloc.store.tables import skus as skus_t
-
-    import time
 
     clock = time.perf_counter()
     with ctx.uow(readonly=True) as uow:
         if node is not None and uow.nodes.get(node) is None:
             raise NotFound(f"node {node} not found")
-        known_nodes = {node} if principal.role == Role.NODE else set(
-            uow.conn.execute(sa.select(nodes_t.c.code)).scalars())
-        known_skus = set(uow.conn.execute(sa.select(skus_t.c.code)).scalars())
+        known_nodes = {node} if principal.role == Role.NODE else uow.nodes.codes()
+        known_skus = uow.skus.codes()
     df = parse(data, mode=mode, node=node, known_nodes=known_nodes, known_skus=known_skus)
     del known_skus
     report = ImportReport(mode=mode, rows=len(df), nodes=sorted(df["node"].unique().tolist()), dry_run=dry_run,
@@ -227,27 +223,19 @@ def import_stock(ctx, principal: Principal, data: bytes | str, *, mode: str, nod
     report.seconds["parse"] = round(time.perf_counter() - clock, 2)
     with ctx.uow() as uow:
         clock = time.perf_counter()
-        stage = _Stage(uow.conn)
-        stage.load(df)
+        stage = uow.stock_imports.stage(df)
         del df
         report.seconds["stage"] = round(time.perf_counter() - clock, 2)
         clock = time.perf_counter()
         increased = stage.increased_waiting(mode)
-        # Apply under a savepoint: the CHECK constraints (on_hand >= 0, reserved <= on_hand) refuse any bad
-        # row, and only then is the (slower) per-row report query run. A dry run applies too (so its counts
-        # are exact) and then rolls back.
-        savepoint = uow.conn.begin_nested()
+        # The stock's CHECK constraints (on_hand >= 0, reserved <= on_hand) refuse any bad row, and only then
+        # is the (slower) per-row report query run. A dry run applies too (so its counts are exact) and then
+        # rolls back.
         try:
-            if not dry_run:
-                report.changes = stage.record_changes(mode, scope, report.import_id)
-            report.updated, report.inserted, report.zeroed = stage.apply(mode, scope)
-            savepoint.commit()
-        except sa.exc.IntegrityError:
-            savepoint.rollback()
-            problems, total = stage.check(mode, scope)
-            if not problems:
-                raise
-            raise ImportRejected(problems, total) from None
+            report.updated, report.inserted, report.zeroed, report.changes = stage.apply(
+                mode, scope, import_id=None if dry_run else report.import_id, report_limit=MAX_REPORTED)
+        except ImportRefused as refused:
+            raise ImportRejected([_row_error(mode, s) for s in refused.shortfalls], refused.total) from None
         report.unchanged = report.rows - report.updated - report.inserted
         if not dry_run:
             record(uow, "inventory", report.import_id, "imported", principal.actor,
@@ -258,151 +246,19 @@ def import_stock(ctx, principal: Principal, data: bytes | str, *, mode: str, nod
         if dry_run:
             uow.rollback()
         else:
-            from omnialloc.services.orders.backorders import enqueue  # waiting orders get it from the backorder worker
-
-            report.backorder_retries_queued = enqueue(uow, increased, "receipt")
+            # waiting orders get it from the backorder worker
+            report.backorder_retries_queued = bus.send(uow, RetryBackorders.of(increased, "receipt"))
             uow.commit()
         report.seconds["apply"] = round(time.perf_counter() - clock, 2)
     return report.as_dict()
 
 
-class _Stage:
-    """A temporary staging table of the validated rows, on the write transaction's connection."""
-
-    NAME = "stock_import_stage"
-
-    def __init__(self, conn):
-        self.conn = conn
-        self.pg = conn.dialect.name == "postgresql"
-
-    def load(self, df) -> None:
-        c = self.conn
-        if self.pg:
-            # Hash joins of 1M staged rows against the stock stay in memory instead of spilling in batches
-            # (the default work_mem is 4 MB); LOCAL: this transaction only.
-            c.exec_driver_sql("SET LOCAL work_mem = '256MB'")
-            # No key: pass 1 already refused duplicate rows, and the joins below are hash joins.
-            c.exec_driver_sql(f"CREATE TEMP TABLE {self.NAME} (line integer NOT NULL, node varchar(64) NOT NULL, "
-                              "sku varchar(64) NOT NULL, qty bigint NOT NULL, safety bigint NOT NULL) ON COMMIT DROP")
-            raw = c.connection.driver_connection
-            cols = ["line", "node", "sku", "qty", "safety"]
-            with raw.cursor() as cur:
-                with cur.copy(f"COPY {self.NAME} (line, node, sku, qty, safety) FROM STDIN (FORMAT csv)") as copy:
-                    for start in range(0, len(df), _CHUNK * 4):
-                        copy.write(df.iloc[start:start + _CHUNK * 4][cols].to_csv(header=False, index=False))
-            c.exec_driver_sql(f"ANALYZE {self.NAME}")
-        else:
-            c.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{self.NAME}")
-            c.exec_driver_sql(f"CREATE TEMP TABLE {self.NAME} (line INTEGER NOT NULL, node TEXT NOT NULL, "
-                              "sku TEXT NOT NULL, qty INTEGER NOT NULL, safety INTEGER NOT NULL, "
-                              "PRIMARY KEY (node, sku)) WITHOUT ROWID")
-            raw = c.connection.driver_connection
-            cur = raw.cursor()
-            sql = f"INSERT INTO temp.{self.NAME} (line, node, sku, qty, safety) VALUES (?, ?, ?, ?, ?)"
-            lines, nodes, skus, qtys, safeties = (df[k].tolist() for k in ("line", "node", "sku", "qty", "safety"))
-            for start in range(0, len(lines), _CHUNK):
-                end = start + _CHUNK
-                cur.executemany(sql, zip(lines[start:end], nodes[start:end], skus[start:end], qtys[start:end],
-                                         safeties[start:end]))
-            cur.close()
-
-    def _t(self) -> str:
-        return self.NAME if self.pg else f"temp.{self.NAME}"
-
-    def check(self, mode: str, scope: list[str]) -> tuple[list[RowError], int]:
-        s = self._t()
-        new = "s.qty" if mode == "snapshot" else "COALESCE(i.on_hand, 0) + s.qty"
-        where = f"({new}) < COALESCE(i.reserved, 0) OR ({new}) < 0"
-        sql = (f"SELECT s.line, s.node, s.sku, s.qty, COALESCE(i.on_hand, 0) AS on_hand, "
-               f"COALESCE(i.reserved, 0) AS reserved FROM {s} s LEFT JOIN inventory i "
-               f"ON i.node = s.node AND i.sku = s.sku WHERE {where} ORDER BY s.line LIMIT {MAX_REPORTED}")
-        errors = []
-        for r in self.conn.exec_driver_sql(sql):
-            result = r.qty if mode == "snapshot" else r.on_hand + r.qty
-            why = ("below zero" if result < 0 else f"below the {r.reserved} unit(s) reserved for open orders")
-            errors.append(RowError(int(r.line), "qty", str(r.qty),
-                                   f"{r.node}/{r.sku} would end at {result} on hand ({why}; now {r.on_hand})"))
-        total = len(errors)
-        if total == MAX_REPORTED:
-            total = self.conn.exec_driver_sql(
-                f"SELECT count(*) FROM {s} s LEFT JOIN inventory i ON i.node = s.node AND i.sku = s.sku "
-                f"WHERE {where}").scalar_one()
-        if mode == "snapshot" and len(errors) < MAX_REPORTED:
-            for r in self.conn.execute(sa.text(
-                    f"SELECT i.node, i.sku, i.reserved FROM inventory i WHERE i.node IN :scope AND i.reserved > 0 "
-                    f"AND NOT EXISTS (SELECT 1 FROM {s} s WHERE s.node = i.node AND s.sku = i.sku) "
-                    f"ORDER BY i.node, i.sku LIMIT {MAX_REPORTED - len(errors)}")
-                    .bindparams(sa.bindparam("scope", expanding=True)), {"scope": scope}):
-                errors.append(RowError(0, f"{r.node}/{r.sku}", "",
-                                       f"{r.node}/{r.sku} is missing from the snapshot, which counts it as 0, but "
-                                       f"{r.reserved} unit(s) are reserved there; list it with its real count"))
-                total += 1
-        return errors, total
-
-    def increased_waiting(self, mode: str) -> set[str]:
-        """SKUs whose stock goes up and that a backordered order is waiting for (usually none)."""
-        waiting = self.conn.exec_driver_sql(
-            "SELECT DISTINCT l.sku FROM order_lines l JOIN orders o ON o.id = l.order_id "
-            "WHERE o.status = 'BACKORDERED'").scalars().all()
-        if not waiting:
-            return set()
-        s = self._t()
-        grew = "s.qty > 0" if mode == "delta" else "s.qty > COALESCE(i.on_hand, 0)"
-        return set(self.conn.execute(sa.text(
-            f"SELECT DISTINCT s.sku FROM {s} s LEFT JOIN inventory i ON i.node = s.node AND i.sku = s.sku "
-            f"WHERE {grew} AND s.sku IN :skus").bindparams(sa.bindparam("skus", expanding=True)),
-            {"skus": list(waiting)}).scalars())
-
-    def record_changes(self, mode: str, scope: list[str], import_id: str) -> int:
-        """Write each position's on_hand / safety stock before and after this import into
-        ``inventory_import_changes`` (only positions that change), read from the stock as it is
-        before ``apply``; the same transaction, so both land or neither does."""
-        s = self._t()
-        new = "s.qty" if mode == "snapshot" else "COALESCE(i.on_hand, 0) + s.qty"
-        cols = "(import_id, node, sku, on_hand_before, on_hand_after, safety_before, safety_after)"
-        # One left join covers updated and new positions (a new one was 0 / 0 before).
-        written = self.conn.execute(sa.text(
-            f"INSERT INTO inventory_import_changes {cols} "
-            f"SELECT :id, node, sku, ob, oa, sb, sf FROM (SELECT s.node AS node, s.sku AS sku, "
-            f"COALESCE(i.on_hand, 0) AS ob, {new} AS oa, COALESCE(i.safety_stock, 0) AS sb, "
-            f"CASE WHEN s.safety >= 0 THEN s.safety ELSE COALESCE(i.safety_stock, 0) END AS sf "
-            f"FROM {s} s LEFT JOIN inventory i ON i.node = s.node AND i.sku = s.sku) c "
-            f"WHERE oa <> ob OR sf <> sb"), {"id": import_id}).rowcount
-        if mode == "snapshot":  # positions of the covered nodes missing from the file go to 0
-            written += self.conn.execute(sa.text(
-                f"INSERT INTO inventory_import_changes {cols} "
-                f"SELECT :id, i.node, i.sku, i.on_hand, 0, i.safety_stock, i.safety_stock FROM inventory i "
-                f"WHERE i.node IN :scope AND i.on_hand <> 0 "
-                f"AND NOT EXISTS (SELECT 1 FROM {s} s WHERE s.node = i.node AND s.sku = i.sku)")
-                .bindparams(sa.bindparam("scope", expanding=True)), {"id": import_id, "scope": scope}).rowcount
-        return written
-
-    def apply(self, mode: str, scope: list[str]) -> tuple[int, int, int]:
-        s = self._t()
-        at = now()
-        zeroed = 0
-        if mode == "snapshot":
-            zeroed = self.conn.execute(sa.text(
-                f"UPDATE inventory SET on_hand = 0, updated_at = :at WHERE node IN :scope AND on_hand <> 0 "
-                f"AND NOT EXISTS (SELECT 1 FROM {s} s WHERE s.node = inventory.node AND s.sku = inventory.sku)")
-                .bindparams(sa.bindparam("scope", expanding=True)), {"at": at, "scope": scope}).rowcount
-            new = "s.qty"
-            changed = "(inventory.on_hand <> s.qty OR (s.safety >= 0 AND inventory.safety_stock <> s.safety))"
-        else:
-            new = "inventory.on_hand + s.qty"
-            changed = "(s.qty <> 0 OR (s.safety >= 0 AND inventory.safety_stock <> s.safety))"
-        updated = self.conn.execute(sa.text(
-            f"UPDATE inventory SET on_hand = {new}, "
-            f"safety_stock = CASE WHEN s.safety >= 0 THEN s.safety ELSE inventory.safety_stock END, "
-            f"updated_at = :at FROM {s} s WHERE inventory.node = s.node AND inventory.sku = s.sku AND {changed}"),
-            {"at": at}).rowcount
-        inserted = self.conn.execute(sa.text(
-            f"INSERT INTO inventory (node, sku, on_hand, reserved, safety_stock, updated_at) "
-            f"SELECT s.node, s.sku, s.qty, 0, CASE WHEN s.safety >= 0 THEN s.safety ELSE 0 END, :at FROM {s} s "
-            f"WHERE NOT EXISTS (SELECT 1 FROM inventory i WHERE i.node = s.node AND i.sku = s.sku)"),
-            {"at": at}).rowcount
-        return updated, inserted, zeroed
-
-    def drop(self) -> None:
-        if not self.pg:  # PostgreSQL drops it at commit/rollback (ON COMMIT DROP)
-            self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{self.NAME}")
+def _row_error(mode: str, s: ImportShortfall) -> RowError:
+    """A shortfall as the report names it: the file's line, or the position a snapshot left out."""
+    if s.qty is None:
+        return RowError(0, f"{s.node}/{s.sku}", "",
+                        f"{s.node}/{s.sku} is missing from the snapshot, which counts it as 0, but "
+                        f"{s.reserved} unit(s) are reserved there; list it with its real count")
+    result = s.qty if mode == "snapshot" else s.on_hand + s.qty
+    why = "below zero" if result < 0 else f"below the {s.reserved} unit(s) reserved for open orders"
+    return RowError(s.line, "qty", str(s.qty), f"{s.node}/{s.sku} would end at {result} on hand ({why}; now {s.on_hand})")

@@ -30,6 +30,8 @@ from omnialloc.domain.states import TRANSFER_MACHINE
 from omnialloc.domain.transfers import Transfer, TransferLine
 from omnialloc.services.access import SYSTEM, Principal
 from omnialloc.services.events import now, record
+from omnialloc.services import bus
+from omnialloc.services.messages import RetryBackorders
 
 _ACTORS = (Role.ADMIN, Role.NODE)
 
@@ -190,9 +192,8 @@ def receive(ctx, principal: Principal, tid: str, received: dict[str, int] | None
                 arrived.add(sku)
                 record(uow, "inventory", f"{transfer.destination}:{sku}", "adjusted", principal.actor,
                        reason="transfer_in", delta=qty, note=f"transfer {tid}", node=transfer.destination, sku=sku)
-        from omnialloc.services.orders.backorders import enqueue  # waiting orders get it from the backorder worker
-
-        queued = enqueue(uow, arrived, "transfer_in")
+        # waiting orders get it from the backorder worker
+        queued = bus.send(uow, RetryBackorders.of(arrived, "transfer_in"))
         uow.commit()
         view = _view(uow, _load(uow, tid, principal))
     view["backorder_retries_queued"] = queued

@@ -3,7 +3,7 @@ serviceability), SKUs and channels.
 
 Reference data changes rarely (demo load, admin edits), while every capture and
 allocation needs it. Each cache is kept per engine and keyed by the revision
-token (``tables_rules.rules_revision``), which every write of reference data
+token (``tables.rules.rules_revision``), which every write of reference data
 changes, whichever process makes it; the unit of work reads the token once per
 transaction. So a deactivated node, a new rate card or an inactive channel is
 seen by the next transaction of every process, never served from a stale cache.
@@ -55,17 +55,12 @@ _lock = threading.Lock()
 
 def revision(uow) -> str | None:
     """The revision token as ``uow``'s transaction sees it (read once per transaction)."""
-    read = getattr(uow, "revision", None)
-    if read is not None:
-        return read()
-    from omnialloc.store.repositories.rules import RuleRepository
-
-    return RuleRepository(uow.conn).revision()
+    return uow.revision()
 
 
 def _reference(uow) -> _Reference:
     token = revision(uow)
-    engine = uow.conn.engine
+    engine = uow.engine
     with _lock:
         ref = _cache.get(engine)
         if ref is None or ref.token != token:
@@ -76,7 +71,7 @@ def _reference(uow) -> _Reference:
 def cached_revision(uow) -> tuple[bool, str | None]:
     """(True, token) with the revision token this engine's caches were last filled at, (False, None) before
     they were ever filled: what a unit of work may assume (``UnitOfWork.assume_revision``)."""
-    ref = _cache.get(uow.conn.engine)
+    ref = _cache.get(uow.engine)
     return (False, None) if ref is None else (True, ref.token)
 
 

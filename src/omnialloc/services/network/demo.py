@@ -25,6 +25,13 @@ from pathlib import Path
 
 from omnialloc.config import get_settings
 from omnialloc.domain.errors import DomainError
+from omnialloc.network_files import load_network, load_sample_orders
+from omnialloc.services.access import SYSTEM, create_key, hash_key
+from omnialloc.services.context import Context
+from omnialloc.services.network.cache import invalidate
+from omnialloc.services.orders.lifecycle import capture
+from omnialloc.store.engine import has_schema, make_engine
+from omnialloc.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -40,48 +47,38 @@ def load_demo(data_dir: str | os.PathLike | None = None, with_orders: bool = Fal
     ``data_dir`` defaults to the repo's data/ (see omnialloc.network_files); ``engine`` to the
     configured database; ``key_file=None`` skips the demo admin key.
     """
-    from omnialloc.network_files import load_network
-    from omnialloc.store import reference
-    from omnialloc.store.engine import make_engine
-    from omnialloc.store.uow import UnitOfWork
-
     engine = engine or make_engine(get_settings().database_url)
     _require_schema(engine)
     net = load_network(data_dir)
     with UnitOfWork(engine) as uow:
-        result = reference.sync_network(
-            uow.conn, nodes=net.nodes, skus=net.skus, channels=net.channels, carriers=net.carriers,
+        result = uow.reference.sync_network(
+            nodes=net.nodes, skus=net.skus, channels=net.channels, carriers=net.carriers,
             rate_cards=net.rate_cards, serviceability=net.serviceability, inventory=net.inventory)
         if key_file is not None:
             _ensure_demo_key(uow, Path(key_file))
         uow.commit()
     if result.changed:
-        _invalidate_network_cache()
+        invalidate()
     if with_orders:
         _capture_sample_orders(engine, data_dir)
     with UnitOfWork(engine, readonly=True) as uow:
-        return reference.row_counts(uow.conn, COUNTED)
+        return uow.reference.row_counts(COUNTED)
 
 
 def _require_schema(engine) -> None:
-    import sqlalchemy as sa
-
-    with engine.connect() as conn:
-        if not sa.inspect(conn).has_table("nodes"):
-            raise DomainError("the database has no schema yet; run `omnialloc db upgrade` first")
+    if not has_schema(engine):
+        raise DomainError("the database has no schema yet; run `omnialloc db upgrade` first")
 
 
 def _ensure_demo_key(uow, key_file: Path) -> None:
     """One demo admin key whose token is in ``key_file``; re-issued only if the file was lost."""
-    from omnialloc.services.access import create_key, hash_key
-
     existing = uow.api_keys.get_by_name(DEMO_KEY_NAME)
     if existing is not None and key_file.is_file():
         token = key_file.read_text().strip()
-        if hash_key(token) == existing["key_hash"]:
+        if hash_key(token) == existing.key_hash:
             return
     if existing is not None:  # the token is gone (file deleted or from another DB): replace the key
-        uow.api_keys.revoke(existing["id"])
+        uow.api_keys.revoke(existing.id)
     token, _ = create_key(uow, name=DEMO_KEY_NAME, role="admin")
     key_file.parent.mkdir(parents=True, exist_ok=True)
     key_file.write_text(token + "\n")
@@ -92,29 +89,8 @@ def _ensure_demo_key(uow, key_file: Path) -> None:
     log.warning("demo admin key written to %s", key_file)
 
 
-def _invalidate_network_cache() -> None:
-    try:
-        from omnialloc.services.network.cache import invalidate
-    except ImportError:  # pragma: no cover - no cache in this build
-        return
-    invalidate()
-
-
 def _capture_sample_orders(engine, data_dir) -> int:
     """Capture the sample orders through the order service; returns how many were new."""
-    try:
-        from omnialloc.services.orders import capture
-    except ImportError:
-        try:
-            from omnialloc.services.orders.lifecycle import capture
-        except ImportError:
-            log.warning("sample orders skipped: the order capture service (omnialloc.services.orders) "
-                        "is not available in this build")
-            return 0
-    from omnialloc.network_files import load_sample_orders
-    from omnialloc.services.access import SYSTEM
-    from omnialloc.services.context import Context
-
     ctx = Context(engine=engine, settings=get_settings())
     created = 0
     for body in load_sample_orders(data_dir):

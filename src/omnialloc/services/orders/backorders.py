@@ -5,11 +5,11 @@ receipt, a return restock, a completed work order) or a released reservation (a
 cancel, a rejection, a hold, an expired pickup) must answer as soon as its own
 change is stored, and succeed if and only if that change committed. Retrying
 hundreds of backorders in the request made receipts slow and let an unrelated
-order's refusal turn a stored receipt into an error. So each such change calls
-:func:`enqueue` in its own transaction: one ``backorder_jobs`` row per SKU (see
-``store/tables_backorders.py``), committed or rolled back with the change. An
-order that starts waiting enqueues its SKUs too, so stock freed while it was
-being planned is not missed.
+order's refusal turn a stored receipt into an error. So each such change sends
+``RetryBackorders`` on the message bus in its own transaction (``services.orders.backorder_queue``
+handles it: one ``backorder_jobs`` row per SKU, see ``store/tables/backorders.py``),
+committed or rolled back with the change. An order that starts waiting queues its
+SKUs too, so stock freed while it was being planned is not missed.
 
 Who runs the retries: ``omnialloc notify-worker`` (which ``make run`` starts beside
 the API) runs :func:`run_worker` in a thread next to the notification outbox,
@@ -45,18 +45,19 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from omnialloc.observability import metrics
-from omnialloc.store.repositories.backorders import BackorderJobRepository
+from omnialloc.services import bus
+from omnialloc.services.messages import RetryBackorders
+from omnialloc.domain.errors import DomainError
+from omnialloc.services.orders import lifecycle
+from omnialloc.services.events import now
+from omnialloc.services.network.cache import network
+import threading
 
 log = logging.getLogger("omnialloc.backorders")
 
 ACTOR = "system:backorders"
 #: Orders in a row that may fail to use a SKU's stock before a pass gives up on that SKU.
 MISSES_PER_SKU = 25
-
-
-def enqueue(uow, skus: Iterable[str], reason: str) -> int:
-    """Queue a retry of the orders waiting for ``skus``, in the caller's transaction. Returns the rows written."""
-    return BackorderJobRepository(uow.conn).add(skus, reason)
 
 
 def urgency(candidate) -> tuple:
@@ -90,9 +91,6 @@ class RetryTally:
 
 def retry(ctx, skus: Iterable[str], actor: str = ACTOR) -> RetryTally:
     """Allocate waiting orders that want any of ``skus``, most urgent first, while those SKUs have stock."""
-    from omnialloc.domain.errors import DomainError
-    from omnialloc.services.orders.lifecycle import allocate
-
     tally = RetryTally()
     skus = set(skus)
     if not skus:
@@ -118,7 +116,7 @@ def retry(ctx, skus: Iterable[str], actor: str = ACTOR) -> RetryTally:
             continue
         tally.tried += 1
         try:
-            outcome = allocate(ctx, c.order_id, actor, event_type="allocated_from_backorder", quiet=True,
+            outcome = lifecycle.allocate(ctx, c.order_id, actor, event_type="allocated_from_backorder", quiet=True,
                                held=held.get(c))
         except DomainError as exc:  # cancelled, held or allocated by someone else since the candidates were read
             log.info("backorder retry of %s skipped: %s", c.order_id, exc.detail)
@@ -184,13 +182,11 @@ def new_worker_id() -> str:
 
 def run_once(ctx, worker: str | None = None, *, limit: int | None = None) -> RetryTally:
     """Claim one batch of queued SKUs, retry their waiting orders, delete the batch. Returns the tally."""
-    from omnialloc.services.events import now
-
     s = ctx.settings
     worker = worker or new_worker_id()
     at = now()
     with ctx.uow() as uow:
-        claimed = BackorderJobRepository(uow.conn).claim(
+        claimed = uow.backorder_jobs.claim(
             worker, now=at, stale_before=at - timedelta(seconds=s.backorder_lease_seconds),
             limit=limit or s.backorder_batch_size)
         uow.commit()
@@ -199,7 +195,7 @@ def run_once(ctx, worker: str | None = None, *, limit: int | None = None) -> Ret
     tally = retry(ctx, {sku for _id, sku in claimed})
     tally.jobs = len(claimed)
     with ctx.uow() as uow:
-        BackorderJobRepository(uow.conn).finish([i for i, _sku in claimed], worker)
+        uow.backorder_jobs.finish([i for i, _sku in claimed], worker)
         uow.commit()
     if tally.allocated:
         log.info("backorders: %d order(s) allocated (%d tried) for %d SKU(s)", tally.allocated, tally.tried,
@@ -223,22 +219,20 @@ def sweep(ctx) -> int:
     """Queue a retry of every SKU some order waits for (what no stock change announces, e.g. a node's
     capacity freed overnight); the queue serves it like any other. Returns the rows queued."""
     with ctx.uow() as uow:
-        queued = enqueue(uow, uow.orders.waiting_skus(), "sweep")
+        queued = bus.send(uow, RetryBackorders.of(uow.orders.waiting_skus(), "sweep"))
         uow.commit()
     return queued
 
 
 def pending(ctx) -> int:
     with ctx.uow(readonly=True) as uow:
-        return BackorderJobRepository(uow.conn).pending()
+        return uow.backorder_jobs.pending()
 
 
 def run_worker(ctx, stop, *, poll_seconds: float | None = None, threads: int | None = None) -> RetryTally:
     """Retry queued backorders until ``stop`` (a ``threading.Event``) is set, in ``threads`` threads
     (``OMNIALLOC_BACKORDER_THREADS``; each claims its own SKUs, and an allocation mostly waits on the
     database); queue a sweep now and then. Returns the tally of all threads."""
-    import threading
-
     s = ctx.settings
     total, lock = RetryTally(), threading.Lock()
     _warm(ctx)
@@ -262,8 +256,6 @@ def run_worker(ctx, stop, *, poll_seconds: float | None = None, threads: int | N
 def _warm(ctx) -> None:
     """Load the network (nodes, lanes, carriers) once at start, so the first stock to arrive after a
     restart is not the one that waits for it."""
-    from omnialloc.services.network.cache import network
-
     try:
         with ctx.uow(readonly=True) as uow:
             network(uow)

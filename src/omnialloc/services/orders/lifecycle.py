@@ -12,7 +12,6 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy.exc import IntegrityError
 
 from omnialloc.domain import (
     ORDER_MACHINE,
@@ -40,12 +39,15 @@ from omnialloc.services.allocation.allocator import (
     remaining_units,
     settle,
 )
-from omnialloc.services.orders.backorders import enqueue as enqueue_backorders
+from omnialloc.services import bus
 from omnialloc.services.events import now, record
+from omnialloc.services.messages import RetryBackorders
 from omnialloc.services.network.cache import cached_revision
 from omnialloc.services.network.cache import channel as channel_master
 from omnialloc.services.network.cache import skus as sku_master
+from omnialloc.store.errors import WriteRefused
 from omnialloc.store.uow import StaleRevision
+from omnialloc.services.rules import runtime
 
 CANCELLABLE_SHIPMENTS = frozenset({ShipmentStatus.ALLOCATED, ShipmentStatus.ACCEPTED, ShipmentStatus.PACKED,
                                    ShipmentStatus.READY_FOR_PICKUP})
@@ -86,7 +88,7 @@ def _capture(ctx, principal: Principal, body: dict) -> tuple[dict, bool]:
                 if outcome is None or outcome.order is None:  # stock kept moving: backordered in a later transaction
                     return queries.order_view(ctx, principal, order.id), True
                 written += outcome.events
-    except (IntegrityError, ValidationFailed):
+    except (WriteRefused, ValidationFailed):
         # Captured before (maybe by a concurrent retry; 409 if with another body): answer as a replay.
         existing = _replay(ctx, body, digest)
         if existing is None:
@@ -126,7 +128,7 @@ def _store_new(ctx, body: dict, digest: str, actor: str, *, assume_revision: boo
             if known:
                 uow.assume_revision(token)
         try:
-            order = _new_order(uow, ctx, body)
+            order = new_order(uow, ctx, body)
             _store_validated(uow, ctx, order, digest, actor)
         except ValidationFailed:
             uow.check_revision()  # a refusal on the caches' word stands only if they were current
@@ -134,7 +136,7 @@ def _store_new(ctx, body: dict, digest: str, actor: str, *, assume_revision: boo
         held = (order, uow.orders.written_version(order.id))
         outcome = None
         if allocate_too and order.status == OrderStatus.VALIDATED:
-            outcome = allocate_in(uow, ctx, order, actor, routing=_routing(uow, ctx, order), untouched=True)
+            outcome = allocate_in(uow, ctx, order, actor, routing=runtime.routing_for(uow, ctx, order), untouched=True)
         uow.commit()
         return order, list(uow.events.recorded), held, outcome
 
@@ -162,7 +164,8 @@ def _replay(ctx, body: dict, digest: str) -> str | None:
         return found.id
 
 
-def _new_order(uow, ctx, body: dict) -> Order:
+def new_order(uow, ctx, body: dict) -> Order:
+    """The order a capture payload describes, checked against the reference data (nothing stored yet)."""
     errors: list[FieldError] = []
     channel = channel_master(uow, body["channel"])
     if channel is None or not channel.active:
@@ -220,8 +223,6 @@ def _new_order(uow, ctx, body: dict) -> Order:
 def _store_validated(uow, ctx, order: Order, digest: str, actor: str) -> None:
     """Run validation rules on the new order and store it once, already
     VALIDATED / ON_HOLD / CANCELLED; its events still tell CREATED -> that status, in that order."""
-    from omnialloc.services.rules import runtime
-
     target, reason, outcome = runtime.validate_new(uow, ctx, order)
     ORDER_MACHINE.check(OrderStatus.CREATED, target)
     order.status = target
@@ -253,7 +254,7 @@ def allocate(ctx, order_id: str, actor: str, *, event_type: str = "allocated", h
         try:
             with ctx.uow() as uow:
                 order, untouched = _locked(uow, order_id, held)
-                outcome = allocate_in(uow, ctx, order, actor, routing=_routing(uow, ctx, order),
+                outcome = allocate_in(uow, ctx, order, actor, routing=runtime.routing_for(uow, ctx, order),
                                       event_type=event_type, untouched=untouched, quiet=quiet)
                 uow.commit()
                 outcome.events = uow.events.recorded
@@ -287,14 +288,6 @@ def _locked(uow, order_id: str, held: tuple[Order, int] | None) -> tuple[Order, 
     if order is None:
         raise NotFound(f"order {order_id} not found")
     return order, False
-
-
-def _routing(uow, ctx, order):
-    try:
-        from omnialloc.services.rules import runtime
-    except ImportError:
-        return None
-    return runtime.routing_for(uow, ctx, order)
 
 
 def allocate_order(ctx, principal: Principal, order_id: str) -> dict:
@@ -401,7 +394,7 @@ def _cancel_lines(uow, order: Order, shipments, lines: dict[int, int], actor: st
         line.cancelled_qty += qty
         uow.orders.set_cancelled_qty(order.id, no, line.cancelled_qty)
     if released:
-        enqueue_backorders(uow, released, "released")
+        bus.send(uow, RetryBackorders.of(released, "released"))
     record(uow, "order", order.id, "lines_cancelled", actor, reason=reason, lines={str(k): v for k, v in lines.items()})
     # The rest decides the status: all cancelled, or no longer waiting, or only shipped units left.
     settle(uow, order, shipments, actor, reason)
@@ -431,7 +424,7 @@ def release_reservation(uow, shipment) -> None:
         for sku in sorted(need):
             if need[sku]:
                 uow.inventory.release(shipment.node, sku, need[sku])
-        enqueue_backorders(uow, [sku for sku in need if need[sku]], "released")
+        bus.send(uow, RetryBackorders.of([sku for sku in need if need[sku]], "released"))
 
 
 def hold(ctx, principal: Principal, order_id: str, reason: str) -> dict:
@@ -444,7 +437,6 @@ def hold(ctx, principal: Principal, order_id: str, reason: str) -> dict:
         if any(s.status not in (ShipmentStatus.ALLOCATED, ShipmentStatus.ACCEPTED, ShipmentStatus.REJECTED,
                                 ShipmentStatus.CANCELLED) for s in shipments):
             raise Conflict(f"order {order_id} has packed or shipped units; it can no longer be held")
-        from omnialloc.domain import ORDER_MACHINE
 
         ORDER_MACHINE.check(order.status, OrderStatus.ON_HOLD)
         for s in shipments:
@@ -471,7 +463,7 @@ def release_hold(ctx, principal: Principal, order_id: str, reason: str) -> dict:
                 move_order(uow, order, OrderStatus.VALIDATED, principal.actor, reason)
                 if ctx.settings.auto_allocate:
                     if attempt + 1 < attempts:
-                        allocate_in(uow, ctx, order, principal.actor, routing=_routing(uow, ctx, order))
+                        allocate_in(uow, ctx, order, principal.actor, routing=runtime.routing_for(uow, ctx, order))
                     else:  # the stock kept moving under every plan: released, and its units wait
                         backorder(uow, order, remaining_units(order, uow.shipments.for_order(order_id)),
                                   principal.actor, "stock kept moving while reserving; will retry when stock arrives")

@@ -8,10 +8,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from omnialloc.domain import Order, Shipment
+from omnialloc.domain.allocations import Allocation
 from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import NotFound, ValidationFailed
 from omnialloc.services import paging
 from omnialloc.services.access import Principal
+from omnialloc.services.access import AccessDenied
 
 READERS = (Role.ADMIN, Role.CHANNEL, Role.ANALYST)
 
@@ -53,23 +55,23 @@ def order_view(ctx, principal: Principal, order_id: str) -> dict:
     with ctx.uow(readonly=True) as uow:
         order, status_reason = uow.orders.get_with_reason(order_id)
         if principal.role not in READERS:
-            from omnialloc.services.access import AccessDenied
-
             raise AccessDenied(f"the {principal.role} role cannot read orders")
         if order is None or not principal.sees_channel(order.channel):
             raise NotFound(f"order {order_id} not found")
         shipments = uow.shipments.for_order(order_id)
-        plan = uow.allocations.latest(order_id)
+        allocation = uow.allocations.latest(order_id)
         events = uow.events.for_entities([("order", order_id)] + [("shipment", s.id) for s in shipments])
-    return render_order(order, status_reason, shipments, plan, events)
+    return render_order(order, status_reason, shipments, allocation, events)
 
 
-def render_order(order: Order, status_reason: str | None, shipments: list[Shipment], plan: dict | None,
+def render_order(order: Order, status_reason: str | None, shipments: list[Shipment], allocation: Allocation | None,
                  events: list) -> dict:
-    """The order view from its parts: ``events`` are those of the order and its shipments, oldest first."""
+    """The order view from its parts: ``events`` are those of the order and its shipments, oldest first;
+    ``allocation``: its latest (shown as ``plan``)."""
     events = sorted(events, key=lambda e: (e.at, e.entity))
     return {**order_dict(order), "status_reason": status_reason, "priority_reason": priority_reason(order, events),
-            "shipments": [shipment_dict(s) for s in shipments], "plan": plan,
+            "shipments": [shipment_dict(s) for s in shipments],
+            "plan": None if allocation is None else allocation.as_dict(),
             "events": [event_dict(e) for e in events]}
 
 
@@ -88,7 +90,7 @@ def priority_reason(order: Order, events: list) -> dict:
     return {"source": "default", "rule": None, "text": "the default (0): no rule or request set it"}
 
 
-def captured_view(order: Order, shipments: list[Shipment], plan: dict | None, events: list) -> dict:
+def captured_view(order: Order, shipments: list[Shipment], allocation: Allocation | None, events: list) -> dict:
     """The view of an order captured (and maybe allocated) by this very request, from what it wrote.
 
     Rendering from the written objects spares a read transaction; it shows the same thing
@@ -99,13 +101,11 @@ def captured_view(order: Order, shipments: list[Shipment], plan: dict | None, ev
     mine = [e for e in events if (e.entity, e.entity_id) in wanted]
     status_reason = next((e.reason for e in reversed(mine) if e.entity == "order" and e.type == "status_changed"),
                          None)
-    return render_order(order, status_reason, shipments, plan, mine)
+    return render_order(order, status_reason, shipments, allocation, mine)
 
 
 def list_orders(ctx, principal: Principal, q: dict) -> dict:
     if principal.role not in READERS:
-        from omnialloc.services.access import AccessDenied
-
         raise AccessDenied(f"the {principal.role} role cannot list orders")
     channel = principal.channel if principal.role == Role.CHANNEL else q.get("channel")
     if principal.role == Role.CHANNEL and q.get("channel") not in (None, principal.channel):
@@ -152,8 +152,6 @@ def list_shipments(ctx, principal: Principal, q: dict) -> dict:
     if principal.role == Role.NODE and q.get("node") not in (None, principal.node):
         return {"items": [], "next_cursor": None}
     if principal.role == Role.CHANNEL:
-        from omnialloc.services.access import AccessDenied
-
         raise AccessDenied("channel keys read shipments through their orders")
     carrier = principal.carrier if principal.role == Role.CARRIER else None
     limit = min(q.get("limit") or 50, ctx.settings.max_page_size)
@@ -197,8 +195,6 @@ def work_queue(ctx, principal: Principal, node: str, status: str, limit: int = 1
 
 def manifest(ctx, principal: Principal, node: str, day: str | None) -> dict:
     if principal.role not in (Role.ADMIN, Role.NODE, Role.ANALYST):
-        from omnialloc.services.access import AccessDenied
-
         raise AccessDenied(f"the {principal.role} role cannot read manifests")
     if not principal.sees_node(node):
         raise NotFound(f"node {node} not found")

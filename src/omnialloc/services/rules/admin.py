@@ -19,11 +19,16 @@ from dataclasses import replace
 from omnialloc.domain import DeliveryMode, Order, OrderStatus
 from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from omnialloc.domain.rules import Rule
 from omnialloc.rules import InvalidRule, RuleProblem, RuleSet, RuleSpec, compile_rule, describe, field_paths
 from omnialloc.rules.model import ALLOCATION_KINDS
 from omnialloc.services.rules import runtime
 from omnialloc.services.access import Principal
 from omnialloc.services.events import now
+from omnialloc.services.orders import lifecycle
+from omnialloc.services.network.cache import network
+from omnialloc.services.allocation.allocator import plan_units
+from dataclasses import asdict
 
 EDITABLE = ("name", "kind", "condition", "actions", "priority", "enabled", "stop_processing", "description")
 
@@ -41,11 +46,11 @@ def _known_id(rule_id: int) -> int:
     return rule_id
 
 
-def rule_dict(row: dict) -> dict:
-    out = {k: row[k] for k in ("id", "name", "kind", "condition", "actions", "priority", "enabled",
-                               "stop_processing", "description", "version", "created_by", "updated_by")}
+def rule_dict(rule: Rule) -> dict:
+    out = {k: getattr(rule, k) for k in ("id", "name", "kind", "condition", "actions", "priority", "enabled",
+                                         "stop_processing", "description", "version", "created_by", "updated_by")}
     for k in ("created_at", "updated_at", "deleted_at"):
-        value = row.get(k)
+        value = getattr(rule, k)
         out[k] = value.isoformat() if value is not None else None
     return out
 
@@ -68,8 +73,8 @@ def _check(uow, spec: RuleSpec):
     return compiled
 
 
-def _snapshot(row: dict) -> dict:
-    return rule_dict(row)
+def _snapshot(rule: Rule) -> dict:
+    return rule_dict(rule)
 
 
 # ------------------------------------------------------------------ reads
@@ -100,10 +105,9 @@ def versions(ctx, principal: Principal, rule_id: int) -> dict:
         row = r.get(rule_id, include_deleted=True)
         if row is None:
             raise NotFound(f"rule {rule_id} not found")
-        items = r.versions(rule_id)
-    for v in items:
-        v["changed_at"] = v["changed_at"].isoformat()
-    return {"rule_id": rule_id, "deleted": row["deleted_at"] is not None, "items": items}
+        items = [{"version": v.version, "change": v.change, "snapshot": v.snapshot, "changed_by": v.changed_by,
+                  "changed_at": v.changed_at.isoformat()} for v in r.versions(rule_id)]
+    return {"rule_id": rule_id, "deleted": row.deleted_at is not None, "items": items}
 
 
 def schema() -> dict:
@@ -186,15 +190,15 @@ def update_rule(ctx, principal: Principal, rule_id: int, body: dict) -> dict:
     with ctx.uow() as uow:
         r = runtime.repo(uow)
         row = _get_for_change(r, rule_id, body.get("version"))
-        merged = {**row, **{k: body[k] for k in EDITABLE if k in body and body[k] is not None}}
+        merged = replace(row, **{k: body[k] for k in EDITABLE if k in body and body[k] is not None})
         if "description" in body and body["description"] is None:
-            merged["description"] = ""
+            merged = replace(merged, description="")
         spec = runtime.spec_of(merged)
         compiled = _check(uow, spec)
-        if compiled.name.lower() != row["name"].lower():
+        if compiled.name.lower() != row.name.lower():
             _name_free(r, compiled.name, exclude_id=rule_id)
-        merged.update(name=compiled.name, actions=[a.to_dict() for a in compiled.actions])
-        if all(merged[k] == row[k] for k in EDITABLE):
+        merged = replace(merged, name=compiled.name, actions=[a.to_dict() for a in compiled.actions])
+        if all(getattr(merged, k) == getattr(row, k) for k in EDITABLE):
             return rule_dict(row)  # nothing changed: no new version
         row = _write(r, row, merged, "updated", principal)
         uow.commit()
@@ -207,8 +211,8 @@ def set_enabled(ctx, principal: Principal, rule_id: int, enabled: bool) -> dict:
     with ctx.uow() as uow:
         r = runtime.repo(uow)
         row = _get_for_change(r, rule_id, None)
-        if row["enabled"] != enabled:
-            row = _write(r, row, {**row, "enabled": enabled}, "enabled" if enabled else "disabled", principal)
+        if row.enabled != enabled:
+            row = _write(r, row, replace(row, enabled=enabled), "enabled" if enabled else "disabled", principal)
             uow.commit()
     return rule_dict(row)
 
@@ -221,10 +225,10 @@ def delete_rule(ctx, principal: Principal, rule_id: int) -> None:
         row = _get_for_change(r, rule_id, None)
         at = now()
         if not r.update(rule_id, {"deleted_at": at, "updated_at": at, "updated_by": principal.actor},
-                        expected_version=row["version"]):
+                        expected_version=row.version):
             raise Conflict(f"rule {rule_id} changed meanwhile; retry")
         deleted = r.get(rule_id, include_deleted=True)
-        r.add_version(rule_id, deleted["version"], "deleted", _snapshot(deleted), principal.actor, at)
+        r.add_version(rule_id, deleted.version, "deleted", _snapshot(deleted), principal.actor, at)
         r.bump_revision()
         uow.commit()
 
@@ -245,32 +249,32 @@ def reorder(ctx, principal: Principal, rule_ids: list[int], start: int = 10, ste
                 FieldError(f"rule_ids.{rule_ids.index(i)}", f"rule {i} not found") for i in missing])
         for n, i in enumerate(rule_ids):
             priority = start + n * step
-            if rows[i]["priority"] != priority:
-                _write(r, rows[i], {**rows[i], "priority": priority}, "reordered", principal, bump=False)
+            if rows[i].priority != priority:
+                _write(r, rows[i], replace(rows[i], priority=priority), "reordered", principal, bump=False)
         r.bump_revision()
         items = r.list()
         uow.commit()
     return {"items": [rule_dict(x) for x in items]}
 
 
-def _get_for_change(r, rule_id: int, expected_version: int | None) -> dict:
+def _get_for_change(r, rule_id: int, expected_version: int | None) -> Rule:
     row = r.get(rule_id, for_update=True)
     if row is None:
         raise NotFound(f"rule {rule_id} not found")
-    if expected_version is not None and expected_version != row["version"]:
-        raise Conflict(f"rule {rule_id} is at version {row['version']}, not {expected_version}: someone changed "
+    if expected_version is not None and expected_version != row.version:
+        raise Conflict(f"rule {rule_id} is at version {row.version}, not {expected_version}: someone changed "
                        "it meanwhile; reload and apply your change again")
     return row
 
 
-def _write(r, row: dict, merged: dict, change: str, principal: Principal, *, bump: bool = True) -> dict:
+def _write(r, row: Rule, merged: Rule, change: str, principal: Principal, *, bump: bool = True) -> Rule:
     at = now()
-    values = {k: merged[k] for k in EDITABLE}
+    values = {k: getattr(merged, k) for k in EDITABLE}
     values.update(updated_by=principal.actor, updated_at=at)
-    if not r.update(row["id"], values, expected_version=row["version"]):
-        raise Conflict(f"rule {row['id']} changed meanwhile; retry")
-    fresh = r.get(row["id"])
-    r.add_version(row["id"], fresh["version"], change, _snapshot(fresh), principal.actor, at)
+    if not r.update(row.id, values, expected_version=row.version):
+        raise Conflict(f"rule {row.id} changed meanwhile; retry")
+    fresh = r.get(row.id)
+    r.add_version(row.id, fresh.version, change, _snapshot(fresh), principal.actor, at)
     if bump:
         r.bump_revision()
     return fresh
@@ -290,9 +294,6 @@ def dry_run(ctx, principal: Principal, body: dict) -> dict:
     solve without any rule, to show what the rules change). Nothing is written.
     """
     _admin(principal)
-    from omnialloc.services.orders import lifecycle
-    from omnialloc.services.network.cache import network
-
     with ctx.uow(readonly=True) as uow:
         stored, broken = runtime.current(uow)
         candidates = []
@@ -315,7 +316,7 @@ def dry_run(ctx, principal: Principal, body: dict) -> dict:
             stored_order = True
         elif body.get("order"):
             try:
-                order = lifecycle._new_order(uow, ctx, body["order"])
+                order = lifecycle.new_order(uow, ctx, body["order"])
             except ValidationFailed as exc:
                 raise ValidationFailed(exc.detail, field_errors=[
                     FieldError(f"order.{fe.field}", fe.message) for fe in exc.field_errors]) from None
@@ -360,14 +361,10 @@ def dry_run(ctx, principal: Principal, body: dict) -> dict:
 
 def _plan(uow, ctx, order: Order, remaining: dict[int, int], routing, shipments, stored_order: bool) -> dict:
     """Solve as allocation would, against current stock, without reserving."""
-    from omnialloc.services.allocation.allocator import plan_units
-
     return plan_units(uow, ctx, order, remaining, routing, own_reservations=shipments, stored=stored_order)[1]
 
 
 def _facts_dict(facts) -> dict:
-    from dataclasses import asdict
-
     d = asdict(facts)
     d["order"]["tags"] = list(d["order"]["tags"])
     d["lines"] = list(d["lines"])

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from omnialloc.domain import DeliveryMode, Order, OrderStatus
 from omnialloc.domain.enums import Capability
 from omnialloc.domain.errors import DomainError
+from omnialloc.domain.rules import Rule
 from omnialloc.geo.distance import haversine_km
 from omnialloc.geo.zones import zone_between
 from omnialloc.rules import (
@@ -42,6 +43,9 @@ from omnialloc.rules import (
 from omnialloc.rules.model import ALLOCATION_KINDS, RuleKind
 from omnialloc.services.events import record
 from omnialloc.services.allocation.planning import Routing
+from omnialloc.services.network.cache import network, revision
+from omnialloc.services.allocation.allocator import destination, remaining_units
+from omnialloc.channels.feed import held_back as buffer
 
 log = logging.getLogger(__name__)
 
@@ -59,20 +63,19 @@ _lock = threading.Lock()
 
 
 def repo(uow):
-    from omnialloc.store.repositories.rules import RuleRepository
-
-    return RuleRepository(uow.conn)
-
-
-def spec_of(row: dict) -> RuleSpec:
-    return RuleSpec(id=row["id"], name=row["name"], kind=row["kind"], condition=row["condition"],
-                    actions=list(row["actions"] or []), priority=row["priority"], enabled=row["enabled"],
-                    stop_processing=row["stop_processing"], description=row.get("description") or "",
-                    version=row["version"], created_by=row["created_by"], updated_by=row["updated_by"],
-                    created_at=row.get("created_at"), updated_at=row.get("updated_at"))
+    """The rules' repository of ``uow``."""
+    return uow.rules
 
 
-def compile_rows(rows: list[dict]) -> tuple[RuleSet, list[dict]]:
+def spec_of(rule: Rule) -> RuleSpec:
+    return RuleSpec(id=rule.id, name=rule.name, kind=rule.kind, condition=rule.condition,
+                    actions=list(rule.actions or []), priority=rule.priority, enabled=rule.enabled,
+                    stop_processing=rule.stop_processing, description=rule.description or "",
+                    version=rule.version, created_by=rule.created_by, updated_by=rule.updated_by,
+                    created_at=rule.created_at, updated_at=rule.updated_at)
+
+
+def compile_rows(rows: list[Rule]) -> tuple[RuleSet, list[dict]]:
     """Compile stored rules for evaluation. Codes were checked when saved; a node or carrier that
     disappeared since simply matches nothing. A stored rule that no longer compiles is skipped, loudly."""
     compiled, broken = [], []
@@ -80,15 +83,13 @@ def compile_rows(rows: list[dict]) -> tuple[RuleSet, list[dict]]:
         try:
             compiled.append(compile_rule(spec_of(row), None))
         except InvalidRule as exc:
-            log.error("rule #%s %r is stored but does not compile; skipped: %s", row["id"], row["name"], exc.detail)
-            broken.append({"rule_id": row["id"], "name": row["name"], "error": exc.detail})
+            log.error("rule #%s %r is stored but does not compile; skipped: %s", row.id, row.name, exc.detail)
+            broken.append({"rule_id": row.id, "name": row.name, "error": exc.detail})
     return RuleSet(compiled), broken
 
 
 def current(uow) -> tuple[RuleSet, list[dict]]:
     """The compiled, enabled rules of this database (cached until the revision token changes)."""
-    from omnialloc.services.network.cache import revision
-
     r = repo(uow)
     token = revision(uow)  # once per transaction: validation and routing share it with the network caches
     key = id(uow.engine)
@@ -136,8 +137,6 @@ def network_catalog(net) -> Catalog:
 
 def facts_for(uow, order: Order, net, *, skus=None, dest=None) -> Facts:
     """The typed facts of one order: what its rules may ask about."""
-    from omnialloc.services.allocation.allocator import destination
-
     wanted = sorted({line.sku for line in order.lines})
     skus = skus if skus is not None else uow.skus.get_many(wanted)
     pin = city = state = zone = region = ""
@@ -182,7 +181,6 @@ def validate_new(uow, ctx, order: Order) -> tuple[OrderStatus, str, object | Non
     rules, _ = current(uow)
     if not rules.by_kind[RuleKind.VALIDATION]:
         return OrderStatus.VALIDATED, "passed validation", None
-    from omnialloc.services.network.cache import network
 
     out = rules.validate(facts_for(uow, order, network(uow)))
     if out.priority is not None:
@@ -210,9 +208,6 @@ def routing_for(uow, ctx, order: Order, *, remaining: dict[int, int] | None = No
     rules = rules if rules is not None else current(uow)[0]
     if not has_allocation_rules(rules) or order.delivery_mode == DeliveryMode.PICKUP:
         return None
-    from omnialloc.services.allocation.allocator import remaining_units
-    from omnialloc.services.network.cache import network
-
     net = network(uow)
     out = rules.route(facts_for(uow, order, net, skus=skus), network_catalog(net))
     if out.empty:
@@ -234,7 +229,6 @@ def held_back(uow, protected: dict[tuple[str, str], tuple[int, int, int, str]]) 
     with every order a flood of ordinary orders places, until nothing was left for an urgent one."""
     if not protected:
         return {}
-    from omnialloc.channels.feed import held_back as buffer
 
     out: dict[tuple[str, str], int] = {}
     for sku in sorted({sku for _, sku in protected}):

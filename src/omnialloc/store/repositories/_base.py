@@ -30,7 +30,7 @@ def insert(conn: Connection, table):
 
 
 def bump_revision(conn: Connection) -> str:
-    """New revision token (see ``tables_rules.rules_revision``): reference data changed in this transaction."""
+    """New revision token (see ``tables.rules.rules_revision``): reference data changed in this transaction."""
     from omnialloc.store.repositories.rules import bump_revision as bump
 
     return bump(conn)

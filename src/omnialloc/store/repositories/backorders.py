@@ -19,7 +19,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from omnialloc.store.repositories._base import Repository, utcnow
-from omnialloc.store.tables_backorders import backorder_jobs as J
+from omnialloc.store.tables.backorders import backorder_jobs as J
 
 _INSERT = J.insert()
 #: PostgreSQL advisory lock key serialising claims (any fixed 64-bit number no other feature uses).

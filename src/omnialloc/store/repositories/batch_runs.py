@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from omnialloc.domain.batch import BatchMove, BatchRun
 from omnialloc.store.repositories._base import Repository
-from omnialloc.store.tables_batch import batch_moves as M
-from omnialloc.store.tables_batch import batch_runs as R
+from omnialloc.store.tables.batch import batch_moves as M
+from omnialloc.store.tables.batch import batch_runs as R
 
 _CHUNK = 1000  # moves per INSERT
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from omnialloc.domain import Carrier, RateCard, Serviceability, Zone
 from omnialloc.store.repositories._base import Repository, bump_revision, changed
-from omnialloc.store.tables import carriers, rate_cards, serviceability
+from omnialloc.store.tables.network import carriers, rate_cards, serviceability
 
 _CARRIER = ("code", "name", "max_weight_g", "cod_supported", "volumetric_divisor", "reverse_supported", "active")
 _RATE = ("carrier", "first_slab_paise", "additional_slab_paise", "cod_fixed_paise", "cod_percent_bp",

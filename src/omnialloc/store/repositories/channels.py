@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from omnialloc.domain import Channel
 from omnialloc.store.repositories._base import Repository, bump_revision, changed
-from omnialloc.store.tables import channels
+from omnialloc.store.tables.network import channels
 
 
 def _to_row(c: Channel) -> dict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from omnialloc.store.repositories._base import Repository
-from omnialloc.store.tables import orders
+from omnialloc.store.tables.orders import orders
 
 _EMAIL = sa.func.lower(orders.c.ship_email)
 _PHONE = sa.func.replace(sa.func.replace(orders.c.ship_phone, sa.literal_column("' '"), sa.literal_column("''")),

@@ -17,8 +17,9 @@ import sqlalchemy as sa
 from omnialloc.domain import Event
 from omnialloc.store.fastexec import Fast
 from omnialloc.store.repositories._base import Repository
-from omnialloc.store.tables import events, shipment_day_counts
-from omnialloc.store.tables_notify import notifications
+from omnialloc.store.tables.events import events
+from omnialloc.store.tables.notifications import notifications
+from omnialloc.store.tables.shipments import shipment_day_counts
 
 _FIELDS = ("entity", "entity_id", "type", "from_status", "to_status", "actor", "reason", "at")
 # Built once: statement construction cost more than running it.
@@ -210,6 +211,12 @@ class EventRepository(Repository):
         wanted = set(pairs)
         return [e for e in map(_from_row, self.conn.execute(_FOR_IDS, {"ids": ids}))
                 if (e.entity, e.entity_id) in wanted]
+
+    def of_type(self, entity: str, type: str) -> list[Event]:
+        """Every event of one type about one kind of entity, oldest first."""
+        self.flush()
+        q = sa.select(events).where(events.c.entity == entity, events.c.type == type).order_by(events.c.id)
+        return [_from_row(r) for r in self.conn.execute(q)]
 
     def after(self, last_id: int = 0, *, limit: int = 500, entity: str | None = None) -> list[tuple[int, Event]]:
         """(id, event) pairs with id > ``last_id``, oldest first: for feeds and outbox workers."""

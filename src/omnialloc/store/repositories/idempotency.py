@@ -11,24 +11,14 @@ finds no row it owns and raises.
 from __future__ import annotations
 
 from contextvars import ContextVar
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from omnialloc.domain.errors import Conflict
+from omnialloc.domain.idempotency import Held, IdempotencyKey
 from omnialloc.store.repositories._base import Repository, insert
-from omnialloc.store.tables_idempotency import idempotency_keys as K
-
-
-@dataclass
-class Held:
-    """A key this request holds: (scope, key), its owner token, and whether a change of it has committed."""
-
-    scope: str
-    key: str
-    owner: str
-    committed: bool = False
+from omnialloc.store.tables.idempotency import idempotency_keys as K
 
 
 HELD: ContextVar[Held | None] = ContextVar("omnialloc_idempotency_key", default=None)
@@ -58,8 +48,9 @@ class IdempotencyRepository(Repository):
         made = insert(self.conn, K).values(**row).on_conflict_do_nothing().returning(K.c.key)
         return self.conn.execute(made).first() is not None
 
-    def get(self, scope: str, key: str):
-        return self.conn.execute(sa.select(K).where(K.c.scope == scope, K.c.key == key)).first()
+    def get(self, scope: str, key: str) -> IdempotencyKey | None:
+        row = self.conn.execute(sa.select(K).where(K.c.scope == scope, K.c.key == key)).first()
+        return None if row is None else IdempotencyKey(**row._mapping)
 
     def take_over(self, *, scope: str, key: str, from_owner: str, owner: str, fingerprint: str, method: str,
                   path: str, now: datetime, expires_at: datetime, states: tuple[str, ...]) -> bool:

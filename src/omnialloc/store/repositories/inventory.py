@@ -10,14 +10,17 @@ The CHECK constraints (on_hand >= 0, 0 <= reserved <= on_hand) back this up.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 import sqlalchemy as sa
 
 from omnialloc.domain import InventoryPosition
+from omnialloc.domain.stock import SkuAvailability, StockLevel
 from omnialloc.store.fastexec import Fast
 from omnialloc.store.repositories._base import Repository, insert, utcnow
-from omnialloc.store.tables import inventory as inv
-from omnialloc.store.tables import shipment_day_counts
+from omnialloc.store.tables.inventory import inventory as inv
+from omnialloc.store.tables.network import nodes as node_rows
+from omnialloc.store.tables.shipments import shipment_day_counts
 
 _AVAILABLE = inv.c.on_hand - inv.c.reserved - inv.c.safety_stock
 
@@ -65,6 +68,59 @@ class InventoryRepository(Repository):
         if sku is not None:
             q = q.where(inv.c.sku == sku)
         return [_from_row(r) for r in self.conn.execute(q)]
+
+    def for_skus(self, skus: Iterable[str]) -> list[InventoryPosition]:
+        """Every position of these SKUs, at any node."""
+        skus = list(skus)
+        if not skus:
+            return []
+        return [_from_row(r) for r in self.conn.execute(sa.select(inv).where(inv.c.sku.in_(skus)))]
+
+    def atp_everywhere(self) -> dict[tuple[str, str], int]:
+        """ATP of every position in the network (what the nightly batch may place), never negative."""
+        q = sa.select(inv.c.node, inv.c.sku, inv.c.on_hand, inv.c.reserved, inv.c.safety_stock)
+        return {(r.node, r.sku): max(0, r.on_hand - r.reserved - r.safety_stock) for r in self.conn.execute(q)}
+
+    def levels(self, *, sku: str | None = None, node: str | None = None, node_kind: str | None = None,
+               after: tuple[str, str] | None = None, limit: int | None = None) -> list[StockLevel]:
+        """Stock rows with their node's kind, in (node, sku) order, filtered; ``after``: the keyset position
+        (node, sku) of the previous page."""
+        q = (sa.select(inv.c.node, inv.c.sku, inv.c.on_hand, inv.c.reserved, inv.c.safety_stock, inv.c.updated_at,
+                       node_rows.c.kind).join(node_rows, node_rows.c.code == inv.c.node)
+             .order_by(inv.c.node, inv.c.sku))
+        if sku is not None:
+            q = q.where(inv.c.sku == sku)
+        if node is not None:
+            q = q.where(inv.c.node == node)
+        if node_kind is not None:
+            q = q.where(node_rows.c.kind == node_kind)
+        if after is not None:
+            q = q.where(sa.tuple_(inv.c.node, inv.c.sku) > sa.tuple_(sa.literal(after[0]), sa.literal(after[1])))
+        if limit is not None:
+            q = q.limit(limit)
+        return [StockLevel(node=r.node, sku=r.sku, node_kind=r.kind, on_hand=r.on_hand, reserved=r.reserved,
+                           safety_stock=r.safety_stock, updated_at=r.updated_at) for r in self.conn.execute(q)]
+
+    def availability(self, nodes: Iterable[str], *, changed_after: datetime | None = None) -> list[SkuAvailability]:
+        """Per SKU stocked at ``nodes``: the sum of their ATP (each counted from 0) and the latest change, by SKU;
+        ``changed_after``: only SKUs whose stock at those nodes changed after it."""
+        nodes = list(nodes)
+        if not nodes:
+            return []
+        available = inv.c.on_hand - inv.c.reserved - inv.c.safety_stock
+        atp_row = sa.case((available > 0, available), else_=0)
+        q = (sa.select(inv.c.sku, sa.func.sum(atp_row).label("atp"), sa.func.max(inv.c.updated_at).label("changed"))
+             .where(inv.c.node.in_(nodes)).group_by(inv.c.sku).order_by(inv.c.sku))
+        if changed_after is not None:
+            q = q.having(sa.func.max(inv.c.updated_at) > changed_after)
+        return [SkuAvailability(r.sku, int(r.atp or 0), r.changed) for r in self.conn.execute(q)]
+
+    def last_change(self, nodes: Iterable[str]) -> datetime | None:
+        """When the stock at any of ``nodes`` last changed (None: no stock rows)."""
+        nodes = list(nodes)
+        if not nodes:
+            return None
+        return self.conn.execute(sa.select(sa.func.max(inv.c.updated_at)).where(inv.c.node.in_(nodes))).scalar()
 
     def atp_for(self, skus: Iterable[str], nodes: Iterable[str] | None = None) -> dict[tuple[str, str], int]:
         """Available-to-promise per (node, sku) for these SKUs (and nodes), in one query; never negative."""

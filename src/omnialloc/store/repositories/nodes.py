@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from omnialloc.domain import Capability, Node, NodeKind
 from omnialloc.store.repositories._base import Repository, bump_revision, changed
-from omnialloc.store.tables import nodes
+from omnialloc.store.tables.network import nodes
 
 
 def _to_row(n: Node) -> dict:
@@ -39,6 +39,10 @@ class NodeRepository(Repository):
             return {}
         rows = self.conn.execute(sa.select(nodes).where(nodes.c.code.in_(codes)))
         return {r.code: _from_row(r) for r in rows}
+
+    def codes(self) -> set[str]:
+        """Every node's code (a bulk check of what a file names, without building the nodes)."""
+        return set(self.conn.execute(sa.select(nodes.c.code)).scalars())
 
     def list(self, *, active_only: bool = False) -> list[Node]:
         q = sa.select(nodes).order_by(nodes.c.code)

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 from omnialloc.domain.notifications import ChannelPreference, Notification
 from omnialloc.store.repositories._base import Repository, insert
-from omnialloc.store.tables_notify import customer_preferences as P
-from omnialloc.store.tables_notify import notifications as N
+from omnialloc.store.tables.notifications import customer_preferences as P
+from omnialloc.store.tables.notifications import notifications as N
 
 
 def _notification(r) -> Notification:

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from omnialloc.domain import Address, DeliveryMode, Order, OrderLine, OrderStatus, PaymentMode
 from omnialloc.store.fastexec import Fast, insert_row_and_children
 from omnialloc.store.repositories._base import Repository, optional_fields, utcnow
-from omnialloc.store.tables import order_excluded_nodes as excl
-from omnialloc.store.tables import order_lines, orders
-from omnialloc.store.tables_rules import rules_revision
+from omnialloc.store.tables.orders import order_excluded_nodes as excl
+from omnialloc.store.tables.orders import order_lines, orders
+from omnialloc.store.tables.rules import rules_revision
 
 _OPTIONAL = ("status_reason", "hold_reason", "pickup_code", "updated_at", "version", "request_hash")
 
@@ -73,7 +73,7 @@ _GET_FOR_UPDATE = _GET.with_for_update()
 _BY_EXTERNAL = sa.select(orders.c.id).where(orders.c.channel == sa.bindparam("channel"),
                                             orders.c.external_id == sa.bindparam("external_id"))
 _LOCK_VERSION = sa.select(orders.c.version).where(orders.c.id == sa.bindparam("order_id")).with_for_update()
-# The same, with the reference revision token (tables_rules) in the one round trip: an allocation needs both.
+# The same, with the reference revision token (tables.rules) in the one round trip: an allocation needs both.
 _REVISION_TOKEN = sa.select(rules_revision.c.token).where(rules_revision.c.id == 1).scalar_subquery()
 _LOCK_VERSION_REVISION = (
     sa.select(orders.c.version, _REVISION_TOKEN)
@@ -175,7 +175,7 @@ class OrderRepository(Repository):
         if channel is not None:
             q = q.where(orders.c.channel == channel)
         if node is not None:  # orders with a shipment (in any status) at that node
-            from omnialloc.store.tables import shipments
+            from omnialloc.store.tables.shipments import shipments
 
             q = q.where(sa.exists().where(shipments.c.order_id == orders.c.id, shipments.c.node == node))
         if ship_pin is not None:
@@ -201,6 +201,32 @@ class OrderRepository(Repository):
         items = [_from_row(r, lines[r.id]) for r in rows]
         return OrderPage(items, (rows[-1].created_at, rows[-1].id) if more and rows else None)
 
+    def ids_by_priority(self, statuses: Iterable[str]) -> list[str]:
+        """Ids of the orders in these statuses, highest priority first, then oldest (then by id)."""
+        q = (sa.select(orders.c.id).where(orders.c.status.in_([str(s) for s in statuses]))
+             .order_by(orders.c.priority.desc(), orders.c.created_at, orders.c.id))
+        return [r.id for r in self.conn.execute(q)]
+
+    def versions(self, order_ids: Iterable[str]) -> dict[str, int]:
+        """order id -> version, for these orders (a very long list reads every order's instead of an IN list)."""
+        ids = list(order_ids)
+        if len(ids) < 30_000:
+            return dict(self.conn.execute(sa.select(orders.c.id, orders.c.version).where(orders.c.id.in_(ids))).all())
+        return {r.id: r.version for r in self.conn.execute(sa.select(orders.c.id, orders.c.version))}
+
+    def ordered_units_since(self, since: datetime) -> list[tuple[str, str, int]]:
+        """(ship-to PIN, SKU, units ordered and not cancelled) per line of the orders created since ``since``."""
+        q = (sa.select(orders.c.ship_pin, order_lines.c.sku, order_lines.c.qty, order_lines.c.cancelled_qty)
+             .join(order_lines, order_lines.c.order_id == orders.c.id).where(orders.c.created_at >= since))
+        return [(r.ship_pin, r.sku, r.qty - (r.cancelled_qty or 0)) for r in self.conn.execute(q)]
+
+    def count_by_status(self, *, channel: str | None = None) -> dict[str, int]:
+        """How many orders are in each status (of one channel); statuses with none are absent."""
+        q = sa.select(orders.c.status, sa.func.count()).group_by(orders.c.status)
+        if channel is not None:
+            q = q.where(orders.c.channel == channel)
+        return {str(getattr(s, "value", s)): n for s, n in self.conn.execute(q)}
+
     def count(self, *, status: str | None = None) -> int:
         q = sa.select(sa.func.count()).select_from(orders)
         if status is not None:
@@ -221,8 +247,8 @@ class OrderRepository(Repository):
         if not skus:
             return []
         from omnialloc.domain.shipments import DEAD_STATUSES
-        from omnialloc.store.tables import shipment_lines, shipments
-        from omnialloc.store.tables import order_excluded_nodes as excluded
+        from omnialloc.store.tables.orders import order_excluded_nodes as excluded
+        from omnialloc.store.tables.shipments import shipment_lines, shipments
 
         backordered = orders.c.status == OrderStatus.BACKORDERED.value
         wanted = (sa.select(order_lines.c.order_id).join(orders, orders.c.id == order_lines.c.order_id)

@@ -1,8 +1,8 @@
-"""Returns, their lines and dispositions, work orders, refunds and store credit (Core SQL, dicts out).
+"""Returns, their lines and dispositions, work orders, refunds and store credit (Core SQL in,
+``domain.returns`` out).
 
-Records are plain dicts (JSON-ready apart from datetimes): the returns service
-and the notification outbox (``services.notifications.outbox._return_facts``) both
-read them.
+A return's changes are written field by field (``update``) and bump its
+version; the returns service keeps its ``Return`` in step with what it wrote.
 """
 
 from __future__ import annotations
@@ -12,19 +12,22 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from omnialloc.domain.enums import ReturnStatus
+from omnialloc.domain.returns import Disposition, Refund, Return, ReturnLine, StoreCreditEntry, WorkOrder
 from omnialloc.store.repositories._base import Repository, insert, utcnow
-from omnialloc.store.tables import shipment_lines, shipments
-from omnialloc.store.tables_returns import (
-    refunds,
-    return_dispositions,
-    return_lines,
-    returns,
-    store_credit_balances,
-    store_credit_ledger,
-    work_orders,
-)
+from omnialloc.store.tables.returns import refunds, return_dispositions, return_lines, returns
+from omnialloc.store.tables.shipments import shipment_lines, shipments
+from omnialloc.store.tables.store_credit import store_credit_balances, store_credit_ledger
+from omnialloc.store.tables.work_orders import work_orders
 
 R = returns
+_LINE_FIELDS = ("line_no", "sku", "qty", "unit_price_paise", "reason", "exchange_sku", "received_qty")
+
+
+def _return(row, lines: list) -> Return:
+    values = dict(row._mapping)
+    values["status"] = ReturnStatus(values["status"])
+    return Return(**values, lines=tuple(ReturnLine(**{k: getattr(l, k) for k in _LINE_FIELDS}) for l in lines))
 
 
 def _page(q, table, after: tuple[datetime, str] | None, limit: int):
@@ -37,34 +40,29 @@ def _page(q, table, after: tuple[datetime, str] | None, limit: int):
 
 class ReturnRepository(Repository):
     # -------------------------------------------------------------- reads
-    def get(self, return_id: str, *, for_update: bool = False) -> dict | None:
+    def get(self, return_id: str, *, for_update: bool = False) -> Return | None:
         q = sa.select(R).where(R.c.id == return_id)
         if for_update:
             q = q.with_for_update()
         row = self.conn.execute(q).first()
         if row is None:
             return None
-        out = dict(row._mapping)
-        out["lines"] = self.lines(return_id)
-        return out
+        q = sa.select(return_lines).where(return_lines.c.return_id == return_id).order_by(return_lines.c.line_no)
+        return _return(row, self.conn.execute(q).all())
 
-    def by_awb(self, awb: str) -> dict | None:
+    def by_awb(self, awb: str) -> Return | None:
         row = self.conn.execute(sa.select(R.c.id).where(R.c.awb == awb)).first()
         return None if row is None else self.get(row.id)
 
-    def by_source_shipment(self, shipment_id: str) -> dict | None:
+    def by_source_shipment(self, shipment_id: str) -> Return | None:
         row = self.conn.execute(sa.select(R.c.id).where(R.c.source_shipment_id == shipment_id)).first()
         return None if row is None else self.get(row.id)
 
-    def by_exchange_order(self, order_id: str) -> dict | None:
+    def by_exchange_order(self, order_id: str) -> Return | None:
         row = self.conn.execute(sa.select(R.c.id).where(R.c.exchange_order_id == order_id)).first()
         return None if row is None else self.get(row.id)
 
-    def lines(self, return_id: str) -> list[dict]:
-        q = sa.select(return_lines).where(return_lines.c.return_id == return_id).order_by(return_lines.c.line_no)
-        return [dict(r._mapping) for r in self.conn.execute(q)]
-
-    def for_order(self, order_id: str) -> list[dict]:
+    def for_order(self, order_id: str) -> list[Return]:
         q = sa.select(R.c.id).where(R.c.order_id == order_id).order_by(R.c.created_at, R.c.id)
         return [self.get(r.id) for r in self.conn.execute(q)]
 
@@ -89,7 +87,7 @@ class ReturnRepository(Repository):
         return {no: (v[0], v[1]) for no, v in out.items()}
 
     def list(self, *, status: str | None = None, channel: str | None = None, node: str | None = None,
-             order_id: str | None = None, after: tuple[datetime, str] | None = None, limit: int = 50) -> list[dict]:
+             order_id: str | None = None, after: tuple[datetime, str] | None = None, limit: int = 50) -> list[Return]:
         q = sa.select(R.c.id)
         if status:
             q = q.where(R.c.status == status)
@@ -101,44 +99,25 @@ class ReturnRepository(Repository):
             q = q.where(R.c.order_id == order_id)
         return [self.get(r.id) for r in self.conn.execute(_page(q, R, after, limit))]
 
-    def dispositions(self, return_id: str) -> list[dict]:
+    def dispositions(self, return_id: str) -> list[Disposition]:
         q = (sa.select(return_dispositions).where(return_dispositions.c.return_id == return_id)
              .order_by(return_dispositions.c.line_no, return_dispositions.c.grade))
-        return [dict(r._mapping) for r in self.conn.execute(q)]
+        return [Disposition(**r._mapping) for r in self.conn.execute(q)]
 
-    def work_orders(self, return_id: str) -> list[dict]:
-        q = sa.select(work_orders).where(work_orders.c.return_id == return_id).order_by(work_orders.c.id)
-        return [dict(r._mapping) for r in self.conn.execute(q)]
-
-    def work_order(self, work_order_id: str, *, for_update: bool = False) -> dict | None:
-        q = sa.select(work_orders).where(work_orders.c.id == work_order_id)
-        row = self.conn.execute(q.with_for_update() if for_update else q).first()
-        return None if row is None else dict(row._mapping)
-
-    def list_work_orders(self, *, status: str | None = None, node: str | None = None,
-                         after: tuple[datetime, str] | None = None, limit: int = 50) -> list[dict]:
-        W = work_orders
-        q = sa.select(W)
-        if status:
-            q = q.where(W.c.status == status)
-        if node:
-            q = q.where(W.c.node == node)
-        return [dict(r._mapping) for r in self.conn.execute(_page(q, W, after, limit))]
-
-    def set_work_order_status(self, work_order_id: str, status: str) -> bool:
-        q = work_orders.update().where(work_orders.c.id == work_order_id).values(status=status)
-        return self.conn.execute(q).rowcount == 1
-
-    def refund(self, return_id: str) -> dict | None:
+    def refund(self, return_id: str) -> Refund | None:
         row = self.conn.execute(sa.select(refunds).where(refunds.c.return_id == return_id)).first()
-        return None if row is None else dict(row._mapping)
+        return None if row is None else Refund(**row._mapping)
 
     # -------------------------------------------------------------- writes
-    def add(self, record: dict, lines: list[dict]) -> None:
-        now = record.get("created_at") or utcnow()
-        self.conn.execute(R.insert().values(**{**record, "created_at": now, "updated_at": now}))
-        if lines:
-            self.conn.execute(return_lines.insert(), [{**line, "return_id": record["id"]} for line in lines])
+    def add(self, ret: Return) -> None:
+        """Store a new return with its lines (``created_at`` is its ``updated_at`` too)."""
+        # (unset fields are left to the columns' defaults: a JSON column would store None as JSON null)
+        record = {k: v for k in R.c.keys() if k not in ("updated_at", "version") and (v := getattr(ret, k)) is not None}
+        record["status"] = str(ret.status)
+        self.conn.execute(R.insert().values(**record, updated_at=ret.created_at))
+        if ret.lines:
+            self.conn.execute(return_lines.insert(), [{k: getattr(line, k) for k in _LINE_FIELDS} | {"return_id": ret.id}
+                                                      for line in ret.lines])
 
     def update(self, return_id: str, **values) -> bool:
         q = (R.update().where(R.c.id == return_id)
@@ -149,14 +128,42 @@ class ReturnRepository(Repository):
         self.conn.execute(return_lines.update().where(return_lines.c.return_id == return_id,
                                                       return_lines.c.line_no == line_no).values(received_qty=qty))
 
-    def add_disposition(self, row: dict) -> None:
-        self.conn.execute(return_dispositions.insert().values(**row))
+    def add_disposition(self, d: Disposition) -> None:
+        self.conn.execute(return_dispositions.insert().values(**{k: getattr(d, k) for k in return_dispositions.c.keys()}))
 
-    def add_work_order(self, row: dict) -> None:
-        self.conn.execute(work_orders.insert().values(**row))
+    def add_refund(self, refund: Refund) -> None:
+        self.conn.execute(refunds.insert().values(**{k: getattr(refund, k) for k in refunds.c.keys()}))
 
-    def add_refund(self, row: dict) -> None:
-        self.conn.execute(refunds.insert().values(**row))
+
+class WorkOrderRepository(Repository):
+    """Refurbish and repair work orders opened by grading returns, closed by their node."""
+
+    def get(self, work_order_id: str, *, for_update: bool = False) -> WorkOrder | None:
+        q = sa.select(work_orders).where(work_orders.c.id == work_order_id)
+        row = self.conn.execute(q.with_for_update() if for_update else q).first()
+        return None if row is None else WorkOrder(**row._mapping)
+
+    def for_return(self, return_id: str) -> list[WorkOrder]:
+        q = sa.select(work_orders).where(work_orders.c.return_id == return_id).order_by(work_orders.c.id)
+        return [WorkOrder(**r._mapping) for r in self.conn.execute(q)]
+
+    def list(self, *, status: str | None = None, node: str | None = None,
+             after: tuple[datetime, str] | None = None, limit: int = 50) -> list[WorkOrder]:
+        """One keyset page in (created_at, id) order after ``after``."""
+        W = work_orders
+        q = sa.select(W)
+        if status:
+            q = q.where(W.c.status == status)
+        if node:
+            q = q.where(W.c.node == node)
+        return [WorkOrder(**r._mapping) for r in self.conn.execute(_page(q, W, after, limit))]
+
+    def add(self, wo: WorkOrder) -> None:
+        self.conn.execute(work_orders.insert().values(**{k: getattr(wo, k) for k in work_orders.c.keys()}))
+
+    def set_status(self, work_order_id: str, status: str) -> bool:
+        q = work_orders.update().where(work_orders.c.id == work_order_id).values(status=status)
+        return self.conn.execute(q).rowcount == 1
 
 
 class StoreCreditRepository(Repository):
@@ -165,12 +172,12 @@ class StoreCreditRepository(Repository):
                                 .where(store_credit_balances.c.customer_id == customer_id)).first()
         return 0 if row is None else int(row.balance_paise)
 
-    def ledger(self, customer_id: str, *, channel: str | None = None, limit: int = 200) -> list[dict]:
+    def ledger(self, customer_id: str, *, channel: str | None = None, limit: int = 200) -> list[StoreCreditEntry]:
         q = (sa.select(store_credit_ledger).where(store_credit_ledger.c.customer_id == customer_id)
              .order_by(store_credit_ledger.c.id).limit(limit))
         if channel is not None:
             q = q.where(store_credit_ledger.c.channel == channel)
-        return [dict(r._mapping) for r in self.conn.execute(q)]
+        return [StoreCreditEntry(**r._mapping) for r in self.conn.execute(q)]
 
     def move(self, customer_id: str, delta: int, *, actor: str, reason: str, return_id: str | None = None,
              order_id: str | None = None, channel: str | None = None, **payload) -> int | None:

@@ -1,7 +1,6 @@
-"""OMS rules: current rules, their version history, and the rule-set revision token.
+"""OMS rules: current rules, their version history, and the rule-set revision token (``uow.rules``).
 
-Not wired into ``UnitOfWork`` (that module belongs to the store); services build
-it on the unit's connection: ``RuleRepository(uow.conn)``.
+Reads return ``domain.rules`` types; writes take the columns to set.
 """
 
 from __future__ import annotations
@@ -12,10 +11,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from omnialloc.domain.rules import Rule, RuleVersion
 from omnialloc.store.fastexec import Fast
 from omnialloc.store.repositories._base import Repository, utcnow
-from omnialloc.store.tables import orders
-from omnialloc.store.tables_rules import rule_versions, rules, rules_revision
+from omnialloc.store.tables.orders import orders
+from omnialloc.store.tables.rules import rule_versions, rules, rules_revision
 
 COLUMNS = ("id", "name", "kind", "condition", "actions", "priority", "enabled", "stop_processing", "description",
            "version", "created_by", "updated_by", "created_at", "updated_at", "deleted_at")
@@ -32,28 +32,28 @@ def bump_revision(conn) -> str:
     return RuleRepository(conn).bump_revision()
 
 
-def _row(r) -> dict:
-    return {c: getattr(r, c) for c in COLUMNS}
+def _rule(r) -> Rule:
+    return Rule(**{c: getattr(r, c) for c in COLUMNS})
 
 
 class RuleRepository(Repository):
     # -------------------------------------------------------------- rules
-    def list(self, *, kind: str | None = None, include_deleted: bool = False) -> list[dict]:
+    def list(self, *, kind: str | None = None, include_deleted: bool = False) -> list[Rule]:
         q = sa.select(rules).order_by(rules.c.priority, rules.c.id)
         if not include_deleted:
             q = q.where(rules.c.deleted_at.is_(None))
         if kind is not None:
             q = q.where(rules.c.kind == kind)
-        return [_row(r) for r in self.conn.execute(q)]
+        return [_rule(r) for r in self.conn.execute(q)]
 
-    def get(self, rule_id: int, *, for_update: bool = False, include_deleted: bool = False) -> dict | None:
+    def get(self, rule_id: int, *, for_update: bool = False, include_deleted: bool = False) -> Rule | None:
         q = sa.select(rules).where(rules.c.id == rule_id)
         if not include_deleted:
             q = q.where(rules.c.deleted_at.is_(None))
         if for_update:
             q = q.with_for_update()
         row = self.conn.execute(q).first()
-        return None if row is None else _row(row)
+        return None if row is None else _rule(row)
 
     def name_taken(self, name: str, *, exclude_id: int | None = None) -> bool:
         q = sa.select(sa.func.count()).select_from(rules).where(
@@ -87,10 +87,10 @@ class RuleRepository(Repository):
                                                         snapshot=snapshot, changed_by=changed_by,
                                                         changed_at=changed_at))
 
-    def versions(self, rule_id: int) -> list[dict]:
+    def versions(self, rule_id: int) -> list[RuleVersion]:
         q = sa.select(rule_versions).where(rule_versions.c.rule_id == rule_id).order_by(rule_versions.c.version)
-        return [{"version": r.version, "change": r.change, "snapshot": r.snapshot, "changed_by": r.changed_by,
-                 "changed_at": r.changed_at} for r in self.conn.execute(q)]
+        return [RuleVersion(version=r.version, change=r.change, snapshot=r.snapshot, changed_by=r.changed_by,
+                            changed_at=r.changed_at) for r in self.conn.execute(q)]
 
     # -------------------------------------------------------------- revision token
     def revision(self) -> str | None:

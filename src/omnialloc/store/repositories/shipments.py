@@ -26,7 +26,7 @@ from omnialloc.domain import Shipment, ShipmentLine, ShipmentStatus
 from omnialloc.domain.shipments import DEAD_STATUSES, RESERVING_STATUSES
 from omnialloc.store.fastexec import Fast, insert_row_and_children
 from omnialloc.store.repositories._base import Repository, optional_fields, utcnow
-from omnialloc.store.tables import shipment_day_counts, shipment_lines, shipments
+from omnialloc.store.tables.shipments import shipment_day_counts, shipment_lines, shipments
 
 HOLDING_STATUSES = RESERVING_STATUSES
 
@@ -141,7 +141,7 @@ class ShipmentRepository(Repository):
         promise: order created + (promised days - the carrier's transit days). Returns
         (shipment, order priority, order created at, order promised days) tuples.
         """
-        from omnialloc.store.tables import orders
+        from omnialloc.store.tables.orders import orders
 
         slack = orders.c.promised_days - sa.func.coalesce(shipments.c.sla_days, 0)
         if self.conn.dialect.name == "sqlite":
@@ -207,6 +207,41 @@ class ShipmentRepository(Repository):
              .where(shipments.c.status.in_(_statuses(HOLDING_STATUSES)))
              .group_by(shipments.c.node, shipment_lines.c.sku))
         return {(r.node, r.sku): int(r.qty) for r in self.conn.execute(q) if r.qty}
+
+    def for_orders(self, order_ids: Iterable[str]) -> list[Shipment]:
+        """Every shipment of these orders, oldest first."""
+        ids = list(order_ids)
+        if not ids:
+            return []
+        return self._many(sa.select(shipments).where(shipments.c.order_id.in_(ids))
+                          .order_by(shipments.c.created_at, shipments.c.id))
+
+    def created_at(self, order_ids: Iterable[str]) -> dict[str, datetime]:
+        """shipment id -> when it was created, for every shipment of these orders."""
+        ids = list(order_ids)
+        if not ids:
+            return {}
+        return dict(self.conn.execute(sa.select(shipments.c.id, shipments.c.created_at)
+                                      .where(shipments.c.order_id.in_(ids))).all())
+
+    def versions(self, shipment_ids: Iterable[str]) -> dict[str, int]:
+        ids = list(shipment_ids)
+        if not ids:
+            return {}
+        return dict(self.conn.execute(sa.select(shipments.c.id, shipments.c.version)
+                                      .where(shipments.c.id.in_(ids))).all())
+
+    def live_since(self, at: datetime) -> list[tuple[str, str]]:
+        """(node, order id) of every shipment created since ``at`` that is not REJECTED / CANCELLED."""
+        q = (sa.select(shipments.c.node, shipments.c.order_id).where(shipments.c.created_at >= at)
+             .where(shipments.c.status.not_in(sorted(_DEAD))))
+        return [(r.node, r.order_id) for r in self.conn.execute(q)]
+
+    def ids_unchanged_since(self, status: str, before: datetime) -> list[str]:
+        """Ids of the shipments in ``status`` whose last change was before ``before``, by id."""
+        q = (sa.select(shipments.c.id).where(shipments.c.status == str(status), shipments.c.updated_at < before)
+             .order_by(shipments.c.id))
+        return self.conn.execute(q).scalars().all()
 
     def version(self, shipment_id: str) -> int | None:
         return self.conn.execute(sa.select(shipments.c.version).where(shipments.c.id == shipment_id)).scalar()

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from omnialloc.domain import Sku
 from omnialloc.store.repositories._base import Repository, bump_revision, changed
-from omnialloc.store.tables import skus
+from omnialloc.store.tables.network import skus
 
 _FIELDS = ("code", "name", "category", "unit_weight_g", "length_mm", "width_mm", "height_mm", "unit_price_paise",
            "hazmat", "fragile", "returnable")
@@ -34,6 +34,10 @@ class SkuRepository(Repository):
             return {}
         rows = self.conn.execute(sa.select(skus).where(skus.c.code.in_(codes)))
         return {r.code: _from_row(r) for r in rows}
+
+    def codes(self) -> set[str]:
+        """Every SKU code (a bulk check of what a file names, without building the SKUs)."""
+        return set(self.conn.execute(sa.select(skus.c.code)).scalars())
 
     def list(self, *, category: str | None = None) -> list[Sku]:
         q = sa.select(skus).order_by(skus.c.code)

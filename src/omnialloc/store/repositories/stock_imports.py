@@ -7,7 +7,7 @@ Its :meth:`StagedImport.apply` writes the before/after rows of ``inventory_impor
 stock (``UPDATE ... FROM`` the staging table, ``INSERT`` of new positions, a snapshot's missing positions
 set to 0) under one savepoint; the inventory CHECK constraints refuse a bad result, and only then does a
 report query name every offending row (:class:`domain.stock.ImportRefused`). The history is read back and
-pruned here too (``services.inventory.import_history``).
+pruned here too (``services.import_history``).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from sqlalchemy.exc import IntegrityError
 
 from omnialloc.domain.stock import ImportRefused, ImportShortfall
 from omnialloc.store.repositories._base import Repository, utcnow
-from omnialloc.store.tables import events
-from omnialloc.store.tables_stock_import import inventory_import_changes as changes
+from omnialloc.store.tables.events import events
+from omnialloc.store.tables.stock_imports import inventory_import_changes as changes
 
 _CHUNK = 50_000
 

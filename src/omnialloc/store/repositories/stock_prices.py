@@ -1,7 +1,7 @@
 """Stock opportunity prices per (node, SKU): written by the nightly refresh, read by real-time allocation.
 
 A price is the marginal value of one unit of stock at a node (paise per unit), the dual of its stock row in
-the batch LP (``services.batch.reoptimize.prices``). A refresh replaces the whole table in one transaction, so a reader
+the batch LP (``services.batch.prices``). A refresh replaces the whole table in one transaction, so a reader
 sees one refresh's prices or the previous one's, never a mix.
 """
 
@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from omnialloc.store.repositories._base import Repository
-from omnialloc.store.tables_batch import stock_prices as P
+from omnialloc.store.tables.prices import stock_prices as P
 
 
 class StockPriceRepository(Repository):

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from omnialloc.domain.enums import TransferStatus
 from omnialloc.domain.transfers import Transfer, TransferLine
 from omnialloc.store.repositories._base import Repository, insert
-from omnialloc.store.tables_omni import transfer_lines as TL
-from omnialloc.store.tables_omni import transfers as T
+from omnialloc.store.tables.transfers import transfer_lines as TL
+from omnialloc.store.tables.transfers import transfers as T
 
 
 def _transfer(r, lines: list) -> Transfer:

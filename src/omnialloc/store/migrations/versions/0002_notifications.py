@@ -1,6 +1,6 @@
 """Notifications outbox and customer channel preferences.
 
-Mirrors store/tables_notify.py. No enum types (statuses are checked strings),
+Mirrors store/tables/notifications.py. No enum types (statuses are checked strings),
 so the downgrade only drops the tables.
 
 Revision ID: 0002

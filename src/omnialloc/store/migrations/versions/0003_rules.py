@@ -1,6 +1,6 @@
 """OMS rules: rules, rule_versions (audit of every change) and rules_revision (cache token).
 
-Mirrors store/tables_rules.py. No enum types, so the downgrade only drops tables.
+Mirrors store/tables/rules.py. No enum types, so the downgrade only drops tables.
 
 Revision ID: 0003
 Revises: 0002

@@ -1,6 +1,6 @@
 """Transfers (stock transfer orders) and the PICKUP pseudo carrier for pickup in store.
 
-Mirrors store/tables_omni.py. ``shipments.carrier`` references ``carriers``, so
+Mirrors store/tables/transfers.py. ``shipments.carrier`` references ``carriers``, so
 BOPIS shipments (the customer collects at the store, no freight) need a real
 carrier row: ``PICKUP`` is inserted inactive, so it never forms a shipping lane
 (logistics.lanes skips inactive carriers) and has no rate card. No enum types.

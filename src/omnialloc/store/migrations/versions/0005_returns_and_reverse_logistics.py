@@ -1,5 +1,6 @@
 """Returns and reverse logistics (issue 8): returns, return_lines, return_dispositions,
-work_orders, refunds, store_credit_balances, store_credit_ledger (store/tables_returns.py).
+work_orders, refunds, store_credit_balances, store_credit_ledger (store/tables/returns.py,
+work_orders.py, store_credit.py).
 
 No enum types (statuses are plain strings checked by the domain), so nothing extra to drop.
 

@@ -1,4 +1,4 @@
-"""Nightly batch (issue 9): batch_runs, batch_moves (persisted plans for resumable apply), stock_prices (store/tables_batch.py).
+"""Nightly batch (issue 9): batch_runs, batch_moves (persisted plans for resumable apply), stock_prices (store/tables/batch.py, prices.py).
 
 Revision ID: 0006
 Revises: 0005
