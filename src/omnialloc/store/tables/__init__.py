@@ -28,6 +28,7 @@ from omnialloc.store.tables import (  # noqa: F401 - each import puts its featur
     network,
     notifications,
     orders,
+    payment_requests,
     prices,
     returns,
     rules,
