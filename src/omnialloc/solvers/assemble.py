@@ -15,7 +15,7 @@ import numpy as np
 
 from .costs import INF
 from .instance import Instance
-from .plan import COST_TERMS, Costs, Plan, PlanStatus, Shipment
+from .plan import COST_TERMS, Costs, Plan, PlanStatus, PlannedShipment
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def to_plan(
         lane = p.lanes[int(inst.lane_src[j])]
         terms["split"] = inst.split if k > 0 else 0
         shipments.append(
-            Shipment(
+            PlannedShipment(
                 node=code,
                 carrier=lane.carrier,
                 zone=lane.zone,

@@ -61,7 +61,10 @@ class Costs:
 
 
 @dataclass
-class Shipment:
+class PlannedShipment:
+    """One parcel of a plan: the lines a node sends with one carrier, with its weights and costs
+    (the solver's proposal; the services turn it into a `domain.Shipment` when they reserve it)."""
+
     node: str
     carrier: str
     zone: str
@@ -142,7 +145,7 @@ class Plan:
     order_id: str
     strategy: str
     status: PlanStatus
-    shipments: list[Shipment] = field(default_factory=list)
+    shipments: list[PlannedShipment] = field(default_factory=list)
     unfilled: dict[str, int] = field(default_factory=dict)
     unfilled_paise: int = 0
     objective_paise: int | None = None

@@ -46,8 +46,10 @@ class Line:
 
 
 @dataclass(frozen=True)
-class Node:
-    """A candidate fulfilment node (warehouse, store, dark store, dropshipper)."""
+class CandidateNode:
+    """A candidate fulfilment node (warehouse, store, dark store, dropshipper) as the solver sees it
+    for one order: its stock of the order's SKUs, costs and the routing verdict (built by the services
+    from a `domain.Node`)."""
 
     code: str
     distance_km: float
@@ -177,7 +179,7 @@ class AllocationProblem:
         )
         self.priority_weight_paise = _int("priority_weight_paise", priority_weight_paise)
         self.lines: list[Line] = []
-        self.nodes: list[Node] = []
+        self.nodes: list[CandidateNode] = []
         self.lanes: list[Lane] = []
         self._line_ids: set[str] = set()
         self._node_codes: set[str] = set()
@@ -225,7 +227,7 @@ class AllocationProblem:
         bonus_paise: int = 0,
         penalty_paise: int = 0,
         unit_prices_paise: dict[str, int] | None = None,
-    ) -> Node:
+    ) -> CandidateNode:
         if not code or code in self._node_codes:
             raise ValueError(f"node code {code!r} is empty or already used")
         if isinstance(distance_km, bool) or not isinstance(distance_km, (int, float)) or distance_km < 0:
@@ -236,7 +238,7 @@ class AllocationProblem:
         prices = dict(unit_prices_paise or {})
         for sku, price in prices.items():
             _int(f"unit_prices_paise[{sku}]", price)
-        node = Node(
+        node = CandidateNode(
             code,
             float(distance_km),
             _int("handling_cost_paise", handling_cost_paise),

@@ -1,5 +1,5 @@
 """Stock rebalancing between nodes (pure: numpy + OR-Tools min cost flow)."""
 
-from .flow import RebalancePlan, RebalanceProblem, Transfer, solve_rebalance
+from .flow import PlannedTransfer, RebalancePlan, RebalanceProblem, solve_rebalance
 
-__all__ = ["RebalancePlan", "RebalanceProblem", "Transfer", "solve_rebalance"]
+__all__ = ["RebalancePlan", "PlannedTransfer", "RebalanceProblem", "solve_rebalance"]

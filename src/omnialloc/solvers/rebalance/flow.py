@@ -75,7 +75,10 @@ class RebalanceProblem:
 
 
 @dataclass
-class Transfer:
+class PlannedTransfer:
+    """One proposed move of stock between two nodes (the solver's proposal; the services create a
+    `domain.Transfer` from it when the plan is applied)."""
+
     src: str
     dst: str
     sku: str
@@ -88,7 +91,7 @@ class Transfer:
 
 @dataclass
 class RebalancePlan:
-    transfers: list[Transfer]
+    transfers: list[PlannedTransfer]
     shortfall_before_paise: int
     shortfall_after_paise: int
     transfer_cost_paise: int
@@ -439,7 +442,7 @@ def solve_rebalance(p: RebalanceProblem, progress=None, skip_balanced: bool = Tr
     cost = unit_part + share
     # each transfer's own justification: the shortfall cost it avoids, all else as planned
     saving = (margin + unit_part - cost).astype(np.int64) if len(s) else np.zeros(0, dtype=np.int64)
-    transfers = [Transfer(p.nodes[a], p.nodes[b], p.skus[k], qq, cc, sv)
+    transfers = [PlannedTransfer(p.nodes[a], p.nodes[b], p.skus[k], qq, cc, sv)
                  for k, a, b, qq, cc, sv in zip(s.tolist(), i.tolist(), j.tolist(), q.tolist(), cost.tolist(),
                                                 saving.tolist())]
     stats.update(transfers=len(transfers), lanes=int(len(np.unique(lane))))
