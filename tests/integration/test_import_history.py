@@ -113,7 +113,7 @@ def test_cli_prune_history_reports_what_it_deleted(clean_engine, monkeypatch):
     from omnialloc.cli import main
 
     old, new = _two_imports(clean_engine, days_ago=10)
-    monkeypatch.setattr("omnialloc.cli_omni._ctx", lambda: _ctx(clean_engine))
+    monkeypatch.setattr("omnialloc.cli.inventory.default_context", lambda: _ctx(clean_engine))
     result = CliRunner().invoke(main, ["inventory", "prune-history", "--older-than-days", "7"])
     assert result.exit_code == 0, result.output
     assert '"imports": 1, "rows": 2' in result.output
