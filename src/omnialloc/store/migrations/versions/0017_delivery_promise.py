@@ -19,8 +19,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
-from omnialloc.store.types import JSONType, UTCDateTime
+from sqlalchemy.dialects import postgresql
 
 revision: str = '0017'
 down_revision: str | None = '0016'
@@ -36,8 +35,8 @@ def upgrade() -> None:
         sa.Column('timezone', sa.String(64), nullable=False, server_default='Asia/Kolkata'),
         sa.Column('cutoff', sa.String(8), nullable=False, server_default='14:00'),
         sa.Column('working_days', sa.String(40), nullable=False, server_default='Mon-Sat'),
-        sa.Column('holidays', JSONType, nullable=False),
-        sa.Column('pickup_days', JSONType, nullable=False),
+        sa.Column('holidays', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+        sa.Column('pickup_days', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
         sa.PrimaryKeyConstraint('node', name=op.f('pk_node_calendars')),
     )
     op.create_table(
@@ -55,11 +54,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('shipments') as batch:
         batch.add_column(sa.Column('service', sa.String(16), nullable=True))
-        batch.add_column(sa.Column('ship_by', UTCDateTime(), nullable=True))
+        batch.add_column(sa.Column('ship_by', sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column('delivery_date', sa.Date(), nullable=True))
-        batch.add_column(sa.Column('deliver_by', UTCDateTime(), nullable=True))
+        batch.add_column(sa.Column('deliver_by', sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table('orders') as batch:
-        batch.add_column(sa.Column('promised_by', UTCDateTime(), nullable=True))
+        batch.add_column(sa.Column('promised_by', sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column('promise_source', sa.String(16), nullable=True))
 
 
