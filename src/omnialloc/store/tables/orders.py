@@ -25,6 +25,7 @@ orders = sa.Table(
     sa.Column("pickup_node", sa.String(64), sa.ForeignKey("nodes.code"), nullable=True),
     sa.Column("pickup_code", sa.String(32), nullable=True),
     sa.Column("customer_id", sa.String(128), nullable=True),
+    sa.Column("channel_order_number", sa.String(64), nullable=True),  # the shop's own "#9001" (issue 27)
     sa.Column("ship_name", sa.String(200), nullable=False),
     sa.Column("ship_line1", sa.String(300), nullable=False),
     sa.Column("ship_line2", sa.String(300), nullable=False, server_default=""),
