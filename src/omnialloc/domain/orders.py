@@ -56,6 +56,10 @@ class Order:
     pickup_node: str | None = None
     customer_id: str | None = None
     created_at: datetime | None = None
+    # The promised delivery (issue 24): the UTC end of the promised local day, and where the promise came
+    # from (request, channel, rule, fastest); None until the order is first planned.
+    promised_by: datetime | None = None
+    promise_source: str | None = None
 
     @property
     def value_paise(self) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from omnialloc.domain.enums import ShipmentStatus
 
@@ -36,6 +37,12 @@ class Shipment:
     sla_days: int | None = None
     awb: str | None = None
     cost_breakdown: dict[str, int] = field(default_factory=dict)
+    # The estimated delivery (issue 24; docs/promise.md): the carrier's service, when the parcel must be
+    # ready (the node's cut-off, UTC), the destination's local delivery date and the UTC end of that day.
+    service: str | None = None
+    ship_by: datetime | None = None
+    delivery_date: date | None = None
+    deliver_by: datetime | None = None
 
     @property
     def units(self) -> int:

@@ -46,6 +46,7 @@ from omnialloc.store.repositories.idempotency import IdempotencyRepository
 from omnialloc.store.repositories.idempotency import mark_in as mark_idempotency_key
 from omnialloc.store.repositories.invariants import InvariantScanRepository
 from omnialloc.store.repositories.notifications import ChannelPreferenceRepository, NotificationRepository
+from omnialloc.store.repositories.promise import PromiseRepository
 from omnialloc.store.repositories.returns import ReturnRepository, StoreCreditRepository, WorkOrderRepository
 from omnialloc.store.repositories.rules import REVISION_SEEN, RuleRepository
 from omnialloc.store.repositories.stock_imports import StockImportRepository
@@ -109,6 +110,7 @@ class UnitOfWork:
         self.reference = ReferenceRepository(conn)
         self.backorder_jobs = BackorderJobRepository(conn)
         self.idempotency = IdempotencyRepository(conn)
+        self.promise = PromiseRepository(conn)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -16,7 +16,8 @@ from omnialloc.store.tables.orders import order_excluded_nodes as excl
 from omnialloc.store.tables.orders import order_lines, orders
 from omnialloc.store.tables.rules import rules_revision
 
-_OPTIONAL = ("status_reason", "hold_reason", "pickup_code", "updated_at", "version", "request_hash")
+_OPTIONAL = ("status_reason", "hold_reason", "pickup_code", "updated_at", "version", "request_hash", "promised_by",
+             "promise_source")
 
 
 @dataclass(frozen=True)
@@ -337,6 +338,10 @@ class OrderRepository(Repository):
 
     def set_tags(self, order_id: str, tags: list[str]) -> bool:
         return self._touch(order_id, tags=list(tags))
+
+    def set_promise(self, order_id: str, promised_by, source: str | None) -> bool:
+        """The order's promised delivery (UTC end of the promised day) and where it came from (issue 24)."""
+        return self._touch(order_id, promised_by=promised_by, promise_source=source)
 
     def set_pickup_code(self, order_id: str, code: str | None) -> bool:
         return self._touch(order_id, pickup_code=code)

@@ -31,7 +31,7 @@ from omnialloc.store.tables.shipments import shipment_day_counts, shipment_lines
 HOLDING_STATUSES = RESERVING_STATUSES
 
 _OPTIONAL = ("created_at", "updated_at", "shipped_at", "delivered_at", "version",
-             "box_length_mm", "box_width_mm", "box_height_mm")
+             "box_length_mm", "box_width_mm", "box_height_mm", "service", "ship_by", "delivery_date", "deliver_by")
 _STAMPS = {ShipmentStatus.SHIPPED: "shipped_at", ShipmentStatus.DELIVERED: "delivered_at",
            ShipmentStatus.COLLECTED: "delivered_at"}
 
@@ -43,7 +43,8 @@ def _to_row(s: Shipment, now: datetime) -> dict:
         sla_days=s.sla_days, awb=s.awb, created_at=getattr(s, "created_at", None) or now, updated_at=now,
         version=1,
     )
-    for k in ("box_length_mm", "box_width_mm", "box_height_mm", "shipped_at", "delivered_at"):
+    for k in ("box_length_mm", "box_width_mm", "box_height_mm", "shipped_at", "delivered_at", "service", "ship_by",
+              "delivery_date", "deliver_by"):
         row[k] = getattr(s, k, None)
     return row
 
@@ -317,6 +318,12 @@ class ShipmentRepository(Repository):
         if sla_days is not None:
             values["sla_days"] = sla_days
         return self._touch(shipment_id, **values)
+
+    def set_delivery(self, shipment_id: str, *, service: str | None, ship_by: datetime | None,
+                     delivery_date: date | None, deliver_by: datetime | None) -> bool:
+        """The shipment's estimated delivery (issue 24), recomputed when it hops or is re-planned."""
+        return self._touch(shipment_id, service=service, ship_by=ship_by, delivery_date=delivery_date,
+                           deliver_by=deliver_by)
 
     def set_box(self, shipment_id: str, *, length_mm: int, width_mm: int, height_mm: int,
                 billed_weight_g: int | None = None) -> bool:

@@ -37,6 +37,7 @@ from omnialloc.store.tables import (  # noqa: F401 - each import puts its featur
     outbound,
     payment_requests,
     prices,
+    promise,
     returns,
     rules,
     shipments,
@@ -52,7 +53,8 @@ from omnialloc.store.tables.common import metadata
 #: The test reset keeps these and truncates everything else, so tables added later
 #: are reset without anyone having to remember to list them. ``inventory`` is
 #: reference data whose quantities the reset restores from a snapshot.
-REFERENCE_TABLES = frozenset({"nodes", "skus", "inventory", "channels", "carriers", "rate_cards", "serviceability"})
+REFERENCE_TABLES = frozenset({"nodes", "skus", "inventory", "channels", "carriers", "rate_cards", "serviceability",
+                              "node_calendars", "transit_times"})
 
 
 def load_all() -> sa.MetaData:

@@ -40,6 +40,10 @@ orders = sa.Table(
     created_at(),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    # The promised delivery (issue 24): the UTC end of the promised day, and where the promise came from
+    # (request, channel, rule, fastest).
+    sa.Column("promised_by", UTCDateTime(), nullable=True),
+    sa.Column("promise_source", sa.String(16), nullable=True),
     sa.UniqueConstraint("channel", "external_id"),
     sa.Index(None, "status"),
     sa.Index(None, "created_at", "id"),  # cursor pagination by (created_at, id)

@@ -28,6 +28,12 @@ shipments = sa.Table(
     sa.Column("shipped_at", UTCDateTime(), nullable=True),
     sa.Column("delivered_at", UTCDateTime(), nullable=True),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    # The estimated delivery (issue 24): the service, when the parcel must be ready (the node's cut-off, UTC),
+    # the destination's local delivery date and the UTC end of that day (on time = delivered before it).
+    sa.Column("service", sa.String(16), nullable=True),
+    sa.Column("ship_by", UTCDateTime(), nullable=True),
+    sa.Column("delivery_date", sa.Date, nullable=True),
+    sa.Column("deliver_by", UTCDateTime(), nullable=True),
 )
 
 # A shipment in ALLOCATED/ACCEPTED/PACKED holds a reservation: per (node, sku),
