@@ -116,15 +116,13 @@ def _usage(ix: Index, st: State, orders) -> tuple[np.ndarray, np.ndarray]:
     return stock, ships
 
 
-def _region_task(sub: BatchData, time_limit: float):
-    from .solve import solve_batch
-
-    return solve_batch(sub, method="lp", time_limit=time_limit)
-
-
-def solve_large(d: BatchData, pats: Patterns, ix: Index, *, time_limit: float, mapper=in_process,
+def solve_large(d: BatchData, pats: Patterns, ix: Index, *, time_limit: float, solve_region, mapper=in_process,
                 progress=None, region_orders: int = REGION_ORDERS, stats: dict | None = None):
-    """Returns (state, bound, unfilled penalty in the bound's relaxed solution, stats)."""
+    """Returns (state, bound, unfilled penalty in the bound's relaxed solution, stats).
+
+    `solve_region(sub, time_limit)` solves one region's batch (the LP path of `solve.py`, which calls
+    this module: passed in so the two do not import each other); `mapper` may send it to Dask workers,
+    so it must be a module-level function."""
     t0 = time.perf_counter()
     deadline = t0 + time_limit
     stats = {} if stats is None else stats
@@ -166,7 +164,7 @@ def solve_large(d: BatchData, pats: Patterns, ix: Index, *, time_limit: float, m
     per = _left(deadline)  # a safety net only: each region stops by its own work limits
     stats.update(regions=len(subs), region_orders=[len(m) for m in members])
     t1 = time.perf_counter()
-    results = mapper(_region_task, [(s, per) for s in subs], progress)
+    results = mapper(solve_region, [(s, per) for s in subs], progress)
     stats["t_regions"] = round(time.perf_counter() - t1, 2)
     better = 0
     key = {(o, n, m): k for k, (o, n, m) in

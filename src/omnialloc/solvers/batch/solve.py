@@ -38,9 +38,13 @@ import numpy as np
 
 from .assign import (Index, State, best_for_order, check, fill_unfilled, improve, incumbent_state, sequential,
                      total_cost)
+from .lagrange import lagrangian_bound
+from .large import LAGRANGE2_ITERATIONS, in_process, solve_large
 from .model import solve_model
+from .open_nodes import search
 from .patterns import build_patterns
 from .problem import BatchData
+from .relax import valid_bound
 
 MIP_REMAINDER_MAX_PATTERNS = 30_000
 #: simplex iterations of one LP before the large path takes over (work, not wall time)
@@ -190,8 +194,6 @@ def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 600.0
     t1 = time.perf_counter()
     stats["improved_orders"] = improve(ix, best, passes=improve_passes, deadline=deadline)
     if d.fixed.any():
-        from .open_nodes import search
-
         best = search(ix, best, lp.open_frac, deadline, stats)
     best, best_name = _or_incumbent(ix, best, best_name, improve_passes, deadline, stats)
     bound = lp.bound
@@ -216,8 +218,6 @@ def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 600.0
 
 
 def _valid_bound(d, deadline, lp_iterations):
-    from .relax import valid_bound
-
     return valid_bound(d, lambda sub: solve_model(sub, build_patterns(sub), time_limit=_left(deadline),
                                                   iteration_limit=lp_iterations).bound)
 
@@ -273,21 +273,14 @@ def _or_incumbent(ix, best: State, name: str, passes: int, deadline, stats) -> t
 
 
 def _large(d, pats, ix, t0, deadline, mapper, progress, stats) -> BatchPlan:
-    from .large import in_process, solve_large
-
     st, bound, unf, stats = solve_large(d, pats, ix, time_limit=max(deadline - time.perf_counter(), 5.0),
-                                        mapper=mapper or in_process, progress=progress, stats=stats)
+                                        solve_region=solve_region, mapper=mapper or in_process,
+                                        progress=progress, stats=stats)
     if d.fixed.any():
-        from .open_nodes import search
-
         st = search(ix, st, None, deadline, stats)
     st, name = _or_incumbent(ix, st, "lagrange+regions", 1, deadline, stats)
     fill_unfilled(ix, st)
     if pats.restricted_orders:  # the relaxation over restricted columns is no bound of the batch
-        from .lagrange import lagrangian_bound
-        from .large import LAGRANGE2_ITERATIONS
-        from .relax import valid_bound
-
         ub = float(total_cost(ix, st)["total"])
         bound = valid_bound(d, lambda sub: lagrangian_bound(sub, build_patterns(sub), target=ub,
                                                             iterations=LAGRANGE2_ITERATIONS,
@@ -298,6 +291,11 @@ def _large(d, pats, ix, t0, deadline, mapper, progress, stats) -> BatchPlan:
         raise AssertionError("; ".join(errs[:5]))
     return _plan_from_state(d, ix, st, bound=bound, lp_unfilled_paise=unf, method=name,
                             status="FEASIBLE", seconds=time.perf_counter() - t0, stats=stats)
+
+
+def solve_region(sub: BatchData, time_limit: float) -> BatchPlan:
+    """One region of the large-batch path (`large.py`): the LP path on the region's budgets."""
+    return solve_batch(sub, method="lp", time_limit=time_limit)
 
 
 def _lp_guided(d, ix, pats, lp, deadline, mip_remainder_max, mip_nodes, stats) -> State:
