@@ -3,9 +3,9 @@
 * ``nodes.gstin``: the node's GST registration (15 characters; empty when not registered).
   Time zone, cut-off, working days and holidays are the delivery promise's ``node_calendars``
   (migration 0017, issue 24): not repeated here.
-* ``skus``: ``hsn_code`` and ``gst_rate_bp`` (basis points: 1800 = 18%), ``barcodes`` (EAN/UPC list),
-  ``aliases`` (per-channel SKU codes: {channel: code}) and ``active`` (a SKU orders refer to is
-  deactivated, never deleted).
+* ``skus``: ``hsn_code`` and ``gst_rate_bp`` (basis points: 1800 = 18%), ``barcodes`` (EAN/UPC list)
+  and ``active`` (a SKU orders refer to is deactivated, never deleted). Per-channel SKU aliases are
+  issue 27's ``sku_aliases`` table (migration 0020): not repeated here.
 * ``rate_cards.fuel_surcharge_bp``: the carrier's fuel surcharge on the slab prices (basis points).
 * ``serviceability.pickup``: whether the carrier picks up from the PIN (a node's origin PIN).
 * ``channels``: ``return_windows`` ({category: days}, over ``return_window_days``) and
@@ -38,7 +38,6 @@ def upgrade() -> None:
         batch.add_column(sa.Column('hsn_code', sa.String(8), nullable=False, server_default=''))
         batch.add_column(sa.Column('gst_rate_bp', sa.Integer(), nullable=False, server_default='0'))
         batch.add_column(sa.Column('barcodes', _JSON, nullable=False, server_default=sa.text("'[]'")))
-        batch.add_column(sa.Column('aliases', _JSON, nullable=False, server_default=sa.text("'{}'")))
         batch.add_column(sa.Column('active', sa.Boolean(), nullable=False, server_default=sa.true()))
     with op.batch_alter_table('rate_cards') as batch:
         batch.add_column(sa.Column('fuel_surcharge_bp', sa.Integer(), nullable=False, server_default='0'))
@@ -59,7 +58,6 @@ def downgrade() -> None:
         batch.drop_column('fuel_surcharge_bp')
     with op.batch_alter_table('skus') as batch:
         batch.drop_column('active')
-        batch.drop_column('aliases')
         batch.drop_column('barcodes')
         batch.drop_column('gst_rate_bp')
         batch.drop_column('hsn_code')
