@@ -37,6 +37,10 @@ class Shipment:
     sla_days: int | None = None
     awb: str | None = None
     cost_breakdown: dict[str, int] = field(default_factory=dict)
+    # The packed box (set when packed; None before).
+    box_length_mm: int | None = None
+    box_width_mm: int | None = None
+    box_height_mm: int | None = None
     # The estimated delivery (issue 24; docs/promise.md): the carrier's service, when the parcel must be
     # ready (the node's cut-off, UTC), the destination's local delivery date and the UTC end of that day.
     service: str | None = None

@@ -41,7 +41,10 @@ from omnialloc.store.repositories import (
 )
 from omnialloc.store.repositories.backorders import BackorderJobRepository
 from omnialloc.store.repositories.batch_runs import BatchRunRepository
+from omnialloc.store.repositories.carrier_booking import CarrierBookingRepository
+from omnialloc.store.repositories.carrier_pickups import CarrierPickupRepository
 from omnialloc.store.repositories.customers import CustomerRepository
+from omnialloc.store.repositories.documents import DocumentRepository
 from omnialloc.store.repositories.idempotency import IdempotencyRepository
 from omnialloc.store.repositories.idempotency import mark_in as mark_idempotency_key
 from omnialloc.store.repositories.invariants import InvariantScanRepository
@@ -52,6 +55,7 @@ from omnialloc.store.repositories.rules import REVISION_SEEN, RuleRepository
 from omnialloc.store.repositories.stock_imports import StockImportRepository
 from omnialloc.store.repositories.stock_prices import StockPriceRepository
 from omnialloc.store.repositories.transfers import TransferRepository
+from omnialloc.store.repositories.work_queue import WorkQueueRepository
 
 
 class StaleRevision(Exception):
@@ -110,6 +114,10 @@ class UnitOfWork:
         self.reference = ReferenceRepository(conn)
         self.backorder_jobs = BackorderJobRepository(conn)
         self.idempotency = IdempotencyRepository(conn)
+        self.documents = DocumentRepository(conn)  # issue 26: sellers, default boxes, invoices
+        self.carrier_booking = CarrierBookingRepository(conn)
+        self.carrier_pickups = CarrierPickupRepository(conn)
+        self.work_queue = WorkQueueRepository(conn)
         self.promise = PromiseRepository(conn)
         return self
 

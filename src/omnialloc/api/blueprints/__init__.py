@@ -19,3 +19,5 @@ def register(app: APIFlask) -> None:
     app.register_blueprint(omnichannel.bp)
     from omnialloc.api.blueprints import returns  # noqa: E402 - returns and reverse logistics (issue 8)
     app.register_blueprint(returns.bp)
+    from omnialloc.api.blueprints import fulfilment  # noqa: E402 - documents, booking, carrier pickups (issue 26)
+    app.register_blueprint(fulfilment.bp)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from omnialloc.domain import SHIPMENT_MACHINE, ShipmentStatus
 from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import Conflict, NotFound
@@ -10,6 +12,7 @@ from omnialloc.services.orders import queries
 from omnialloc.services.access import Principal
 from omnialloc.services.allocation.allocator import ALLOCATABLE, ReservationConflict, allocate_in, settle
 from omnialloc.services.events import now, record
+from omnialloc.services.fulfilment import carrier_booking
 from omnialloc.services.orders.lifecycle import release_reservation
 from omnialloc.services.rules import runtime
 from omnialloc.services.allocation.planning import PICKUP_CARRIER
@@ -94,7 +97,14 @@ def pack(ctx, principal: Principal, shipment_id: str, box: dict) -> dict:
                               height_mm=box["height_mm"], billed_weight_g=billed)
         uow.shipments.set_carrier(shipment.id, shipment.carrier, cost_paise=cost.get("total", shipment.cost_paise),
                                   cost_breakdown=cost)
+        # Booked on pack when the carrier's booking is configured (issue 26); a failure leaves it packed.
+        booking = carrier_booking.open_if_configured(uow, shipment)
         uow.commit()
+    if booking:
+        try:
+            carrier_booking.attempt(ctx, shipment_id)
+        except Exception:  # packed is packed: the worker retries the booking
+            logging.getLogger("omnialloc.booking").exception("booking %s on pack", shipment_id)
     return queries.shipment_view(ctx, principal, shipment_id)
 
 
@@ -112,7 +122,8 @@ def ship(ctx, principal: Principal, shipment_id: str, awb: str | None) -> dict:
         waiting = exchange_wait_reason(uow, shipment.order_id)
         if waiting:
             raise Conflict(waiting)
-        awb = awb or f"{shipment.carrier}{now():%y%m%d}{shipment.id[-8:].upper()}"
+        # The AWB typed in, else the one the carrier's booking gave, else one made up from the shipment.
+        awb = awb or shipment.awb or f"{shipment.carrier}{now():%y%m%d}{shipment.id[-8:].upper()}"
         other = uow.shipments.by_awb(awb)
         if other is not None and other.id != shipment.id:
             raise Conflict(f"AWB {awb} is already used by another shipment")

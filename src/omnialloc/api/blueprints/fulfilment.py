@@ -1,0 +1,174 @@
+"""Fulfilment a warehouse runs (issue 26): the shipping node's view of a shipment, its documents as PDF
+(label, GST invoice, packing slip, a merged bundle, pickup manifests), carrier booking and carrier pickups."""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint
+from flask import Response
+
+from omnialloc.api.auth import auth, current
+from omnialloc.api.deps import ctx
+from omnialloc.api.schemas.fulfilment import (
+    AwbRangeIn, AwbRangeOut, AwbSeriesOut, BookingConfigIn, BookingConfigOut, BoxIn, BoxOut, BundleIn, HandoverIn,
+    LabelQuery, PickupBoardOut, PickupIn, PickupOut, PickupQuery, SellerIn, SellerOut, ShippingViewOut,
+)
+from omnialloc.documents import (LabelLayout, render_bundle, render_invoice, render_label, render_manifest,
+                                 render_packing_slip)
+from omnialloc.services.fulfilment import carrier_booking, carrier_pickups, documents
+
+bp = APIBlueprint("fulfilment", __name__, tag="Fulfilment")
+
+_ERRORS = [401, 403, 404, 409, 422]
+_PDF = {200: {"description": "A PDF document", "content": {"application/pdf": {"schema": {"type": "string",
+                                                                                          "format": "binary"}}}}}
+_LAYOUTS = {"4x6": LabelLayout.THERMAL_4X6, "a4": LabelLayout.A4_4UP}
+
+
+def _pdf(body: bytes, name: str) -> Response:
+    return Response(body, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
+
+
+@bp.get("/nodes/<string:code>/shipments/<string:shipment_id>")
+@bp.auth_required(auth)
+@bp.output(ShippingViewOut)
+@bp.doc(summary="The shipping node's view of a shipment: ship-to, COD to collect, items and barcodes, box, "
+        "carrier, dispatch-by (node and admin keys)", responses=_ERRORS)
+def shipping_view(code: str, shipment_id: str):
+    return documents.shipping_view(ctx(), current(), shipment_id, node=code)
+
+
+@bp.get("/shipments/<string:shipment_id>/label.pdf")
+@bp.auth_required(auth)
+@bp.input(LabelQuery, location="query", arg_name="query")
+@bp.doc(summary="Shipping label (4x6 in thermal, or A4 four to a sheet)", responses={**_PDF, 401: "", 403: "",
+                                                                                        404: "", 409: "", 422: ""})
+def label_pdf(shipment_id: str, query: LabelQuery):
+    view = documents.label(ctx(), current(), shipment_id)
+    return _pdf(render_label(view, _LAYOUTS[query.size]), f"label-{shipment_id}")
+
+
+@bp.get("/shipments/<string:shipment_id>/invoice.pdf")
+@bp.auth_required(auth)
+@bp.doc(summary="GST tax invoice (numbered once from the node's series for the financial year)",
+        responses={**_PDF, 401: "", 403: "", 404: "", 409: "", 422: ""})
+def invoice_pdf(shipment_id: str):
+    return _pdf(render_invoice(documents.invoice(ctx(), current(), shipment_id)), f"invoice-{shipment_id}")
+
+
+@bp.get("/shipments/<string:shipment_id>/packing-slip.pdf")
+@bp.auth_required(auth)
+@bp.doc(summary="Packing slip", responses={**_PDF, 401: "", 403: "", 404: "", 409: "", 422: ""})
+def packing_slip_pdf(shipment_id: str):
+    return _pdf(render_packing_slip(documents.packing_slip(ctx(), current(), shipment_id)), f"slip-{shipment_id}")
+
+
+@bp.post("/shipments/documents.pdf")
+@bp.auth_required(auth)
+@bp.input(BundleIn, location="json", arg_name="body")
+@bp.doc(summary="One merged PDF of the chosen documents of many shipments, shipment by shipment",
+        responses={**_PDF, 401: "", 403: "", 404: "", 409: "", 422: ""})
+def bundle_pdf(body: BundleIn):
+    views = documents.bundle(ctx(), current(), list(dict.fromkeys(body.shipment_ids)), list(body.documents))
+    return _pdf(render_bundle(views, label_layout=_LAYOUTS[body.size]), "shipments")
+
+
+@bp.post("/shipments/<string:shipment_id>/book")
+@bp.auth_required(auth)
+@bp.output(ShippingViewOut)
+@bp.doc(summary="Book the shipment with its carrier now (again after a rejection); failures stay on it",
+        responses=_ERRORS)
+def book(shipment_id: str):
+    return carrier_booking.book(ctx(), current(), shipment_id)
+
+
+# --------------------------------------------------------------------------- setup (admin)
+@bp.put("/nodes/<string:code>/seller")
+@bp.auth_required(auth)
+@bp.input(SellerIn, location="json", arg_name="body")
+@bp.output(SellerOut)
+@bp.doc(summary="The legal name and invoice series prefix a node sells under (its GSTIN is the node's)",
+        responses=_ERRORS)
+def put_seller(code: str, body: SellerIn):
+    return documents.put_seller(ctx(), current(), code, body.legal_name, body.invoice_prefix, body.phone)
+
+
+@bp.put("/skus/<string:code>/box")
+@bp.auth_required(auth)
+@bp.input(BoxIn, location="json", arg_name="body")
+@bp.output(BoxOut)
+@bp.doc(summary="The box a SKU is packed in by default (bulk pack and scan-to-pack use it)", responses=_ERRORS)
+def put_box(code: str, body: BoxIn):
+    return documents.put_sku_box(ctx(), current(), code, body.model_dump())
+
+
+@bp.put("/carriers/<string:code>/booking")
+@bp.auth_required(auth)
+@bp.input(BookingConfigIn, location="json", arg_name="body")
+@bp.output(BookingConfigOut)
+@bp.doc(summary="How the carrier is booked: its AWB series, or its REST API (docs/carriers.md)", responses=_ERRORS)
+def put_booking(code: str, body: BookingConfigIn):
+    return carrier_booking.configure(ctx(), current(), code, body.kind, body.settings)
+
+
+@bp.post("/carriers/<string:code>/awb-ranges")
+@bp.auth_required(auth)
+@bp.input(AwbRangeIn, location="json", arg_name="body")
+@bp.output(AwbRangeOut, status_code=201)
+@bp.doc(summary="Upload a range of AWBs the carrier handed out (refused if it overlaps one uploaded)",
+        responses=_ERRORS)
+def upload_range(code: str, body: AwbRangeIn):
+    return carrier_booking.upload_range(ctx(), current(), code, body.model_dump())
+
+
+@bp.get("/carriers/<string:code>/awb-ranges")
+@bp.auth_required(auth)
+@bp.output(AwbSeriesOut)
+@bp.doc(summary="The carrier's uploaded AWB ranges and what is left of them", responses=_ERRORS)
+def awb_ranges(code: str):
+    return carrier_booking.series_status(ctx(), current(), code)
+
+
+# --------------------------------------------------------------------------- carrier pickups
+@bp.get("/nodes/<string:code>/carrier-pickups")
+@bp.auth_required(auth)
+@bp.input(PickupQuery, location="query", arg_name="query")
+@bp.output(PickupBoardOut)
+@bp.doc(summary="The day's carrier pickups at a node, and packed shipments missing a pickup", responses=_ERRORS)
+def pickup_board(code: str, query: PickupQuery):
+    return carrier_pickups.board(ctx(), current(), code, query.date)
+
+
+@bp.post("/nodes/<string:code>/carrier-pickups")
+@bp.auth_required(auth)
+@bp.input(PickupIn, location="json", arg_name="body")
+@bp.output(PickupOut, status_code=201)
+@bp.doc(summary="Request a pickup of the carrier's waiting packed shipments through its booking adapter",
+        responses=_ERRORS)
+def request_pickup(code: str, body: PickupIn):
+    return carrier_pickups.request(ctx(), current(), code, body.carrier, body.date, body.ready_from, body.ready_until)
+
+
+@bp.get("/nodes/<string:code>/carrier-pickups/<string:pickup_id>")
+@bp.auth_required(auth)
+@bp.output(PickupOut)
+@bp.doc(summary="One carrier pickup", responses=_ERRORS)
+def get_pickup(code: str, pickup_id: str):
+    return carrier_pickups.pickup_view(ctx(), current(), code, pickup_id)
+
+
+@bp.post("/nodes/<string:code>/carrier-pickups/<string:pickup_id>/handover")
+@bp.auth_required(auth)
+@bp.input(HandoverIn, location="json", arg_name="body")
+@bp.output(PickupOut)
+@bp.doc(summary="Handover scan of one AWB: the shipment ships on this pickup", responses=_ERRORS)
+def handover(code: str, pickup_id: str, body: HandoverIn):
+    return carrier_pickups.hand_over(ctx(), current(), code, pickup_id, body.awb)
+
+
+@bp.get("/nodes/<string:code>/manifests/<string:pickup_id>.pdf")
+@bp.auth_required(auth)
+@bp.doc(summary="The pickup's manifest (handover sheet) as PDF", responses={**_PDF, 401: "", 403: "", 404: "",
+                                                                            422: ""})
+def manifest_pdf(code: str, pickup_id: str):
+    return _pdf(render_manifest(carrier_pickups.manifest(ctx(), current(), code, pickup_id)), f"manifest-{pickup_id}")
