@@ -31,6 +31,8 @@ from omnialloc.solvers import PlanStatus, solve
 # unplaced again); every other shipment's units have left the node ("shipped").
 HOLDING = RESERVING_STATUSES
 DEAD = DEAD_STATUSES
+# Shipments at their end: with the buyer, collected at the counter, or back at the node (returned to origin).
+ENDED = frozenset({ShipmentStatus.DELIVERED, ShipmentStatus.COLLECTED, ShipmentStatus.RTO_DELIVERED})
 # Orders whose unplaced units may be planned: new, waiting, or with shipments of which one was rejected.
 ALLOCATABLE = frozenset({OrderStatus.VALIDATED, OrderStatus.BACKORDERED, OrderStatus.ALLOCATED,
                          OrderStatus.PARTIALLY_SHIPPED})
@@ -97,8 +99,10 @@ def settled_status(order: Order, shipments: list[Shipment]) -> OrderStatus:
 
     Nothing open: CANCELLED. Any unit waiting for stock: BACKORDERED (whatever else has shipped).
     Else units still at nodes: ALLOCATED, PARTIALLY_SHIPPED once something shipped (a pickup order
-    waiting at the counter stays READY_FOR_PICKUP). Else all shipped: DELIVERED / PICKED_UP / RTO when
-    every shipment got there, SHIPPED otherwise.
+    waiting at the counter stays READY_FOR_PICKUP). Else all shipped: SHIPPED until every shipment has
+    reached its end (delivered, collected or back at its node), then DELIVERED if any parcel reached the
+    buyer (a parcel that came back is the shipment's RTO, its units restocked by the RTO return),
+    PICKED_UP if collected at the counter, RTO only when every parcel came back.
     """
     units = line_units(order, shipments).values()
     if all(u.open == 0 for u in units):
@@ -113,12 +117,13 @@ def settled_status(order: Order, shipments: list[Shipment]) -> OrderStatus:
             return OrderStatus.READY_FOR_PICKUP
         return OrderStatus.ALLOCATED
     ends = set(live)
-    for end, status in ((ShipmentStatus.DELIVERED, OrderStatus.DELIVERED),
-                        (ShipmentStatus.COLLECTED, OrderStatus.PICKED_UP),
-                        (ShipmentStatus.RTO_DELIVERED, OrderStatus.RTO)):
-        if ends == {end}:
-            return status
-    return OrderStatus.SHIPPED
+    if not ends <= ENDED:
+        return OrderStatus.SHIPPED
+    if ShipmentStatus.DELIVERED in ends:
+        return OrderStatus.DELIVERED
+    if ShipmentStatus.COLLECTED in ends:
+        return OrderStatus.PICKED_UP
+    return OrderStatus.RTO
 
 
 def settle(uow, order: Order, shipments: list[Shipment], actor: str, reason: str, **payload) -> None:

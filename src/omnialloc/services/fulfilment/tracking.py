@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from omnialloc.domain import SHIPMENT_MACHINE, OrderStatus, ShipmentStatus
 from omnialloc.domain.errors import DomainError, NotFound
 from omnialloc.domain.states import SHIPMENT_PROGRESS
-from omnialloc.services.allocation.allocator import move_order
+from omnialloc.services.allocation.allocator import settle, settled_status
 from omnialloc.services.events import now, record
 from omnialloc.services.returns.returns import apply_reverse_scan, public_reverse_view, rto_arrived
 
@@ -98,18 +98,21 @@ def _apply_one(uow, carrier: str, ev: dict) -> dict:
 
 
 def _roll_up_order(uow, order_id: str, actor: str) -> None:
-    """The order is delivered when every live shipment is; RTO when all came back."""
+    """The order's status follows its shipments (``allocator.settled_status``): once every parcel has
+    ended it is DELIVERED if any reached the buyer (the others came back to origin), RTO if all came back."""
     order = uow.orders.get(order_id, for_update=True)
-    live = [s for s in uow.shipments.for_order(order_id)
-            if s.status not in (ShipmentStatus.REJECTED, ShipmentStatus.CANCELLED)]
-    if not live:
-        return
-    statuses = {s.status for s in live}
-    if statuses == {ShipmentStatus.DELIVERED} and order.status in (OrderStatus.SHIPPED, OrderStatus.PARTIALLY_SHIPPED):
-        move_order(uow, order, OrderStatus.DELIVERED, actor, "all shipments delivered")
-    elif statuses == {ShipmentStatus.RTO_DELIVERED} and order.status in (OrderStatus.SHIPPED,
-                                                                            OrderStatus.PARTIALLY_SHIPPED):
-        move_order(uow, order, OrderStatus.RTO, actor, "all shipments returned to origin")
+    held = uow.shipments.for_order(order_id)
+    target = settled_status(order, held)
+    if target == order.status or target not in (OrderStatus.DELIVERED, OrderStatus.RTO):
+        return  # a scan only ends an order; what else its units say is for the paths that move them
+    back = sum(1 for s in held if s.status == ShipmentStatus.RTO_DELIVERED)
+    if target == OrderStatus.RTO:
+        reason = "all shipments returned to origin"
+    elif back:
+        reason = f"delivered in part: {back} shipment{'s' if back > 1 else ''} returned to origin"
+    else:
+        reason = "all shipments delivered"
+    settle(uow, order, held, actor, reason)
 
 
 def public_view(ctx, awb: str) -> dict:
