@@ -32,6 +32,11 @@ class RateCard:
     rto_multiplier_pct: int = 100       # RTO charged as a percent of the forward rate
     reverse_multiplier_pct: int = 120   # reverse pickup priced as a percent of forward
     slab_g: int = 500
+    fuel_surcharge_bp: int = 0          # on each slab price, rounded half up to the paisa
+
+    def surcharged(self, paise: int) -> int:
+        """A slab price with the fuel surcharge: what the carrier bills for that slab."""
+        return (paise * (10000 + self.fuel_surcharge_bp) + 5000) // 10000
 
     def cod_fee(self, value_paise: int) -> int:
         return max(self.cod_fixed_paise, (value_paise * self.cod_percent_bp + 5000) // 10000)
@@ -51,6 +56,7 @@ class Serviceability:
     sla_days_c: int = 3
     sla_days_d: int = 5
     sla_days_e: int = 7
+    pickup: bool = True                 # the carrier picks up from this PIN (a node's origin)
 
     def sla_days(self, zone: Zone) -> int:
         days: int = getattr(self, f"sla_days_{str(zone).lower()}")

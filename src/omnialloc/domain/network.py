@@ -26,6 +26,7 @@ class Node:
     priority: int = 100                 # lower is preferred (the "priority" strategy)
     active: bool = True
     groups: frozenset[str] = frozenset()  # named node groups, e.g. "south-fcs"
+    gstin: str = ""                     # GST registration; empty when the node has none
 
     def can(self, capability: Capability) -> bool:
         return self.active and capability in self.capabilities
@@ -46,6 +47,10 @@ class Sku:
     hazmat: bool = False
     fragile: bool = False
     returnable: bool = True
+    hsn_code: str = ""                  # HSN/SAC code for the GST invoice
+    gst_rate_bp: int = 0                # GST rate in basis points (1800 = 18%)
+    barcodes: tuple[str, ...] = ()      # EAN-13 / UPC-A / EAN-8 codes, in the order given
+    active: bool = True                 # inactive: no new orders; kept because orders refer to it
 
     @property
     def volume_mm3(self) -> int:
@@ -79,3 +84,5 @@ class Channel:
     buffer_percent: int = 0             # percent of ATP held back
     feeding_nodes: frozenset[str] = field(default_factory=frozenset)  # empty = all nodes
     active: bool = True
+    return_windows: tuple[tuple[str, int], ...] = ()  # (category, days) over return_window_days, sorted
+    default_promise_days: int | None = None  # the promise when an order asks none (None: fastest)

@@ -13,7 +13,11 @@ Rules:
 - `cod=True` (a cash-on-delivery order) keeps only lanes that can collect
   cash: a lane that cannot would never be chosen for the order;
 - reverse lanes are priced at the rate card's reverse multiplier and never
-  collect cash.
+  collect cash;
+- slab prices carry the rate card's fuel surcharge (``RateCard.surcharged``);
+- a forward lane needs the carrier to pick up at the origin: a serviceability
+  row covering the node's PIN that says ``pickup=false`` removes the carrier
+  from that node (no row there: nothing is known against it).
 
 `LaneTable` caches answers per (origin PIN, destination PIN, cod, reverse),
 because the allocator asks for every candidate node of every order.
@@ -99,14 +103,15 @@ class LaneTable:
             card = self.cards.get((carrier.code, zone))
             if card is None:
                 continue
+            first, additional = card.surcharged(card.first_slab_paise), card.surcharged(card.additional_slab_paise)
             if reverse:
                 if not row.reverse:
                     continue
                 out.append(LaneQuote(
                     carrier=carrier.code,
                     zone=zone,
-                    first_slab_paise=_scaled(card.first_slab_paise, card.reverse_multiplier_pct),
-                    additional_slab_paise=_scaled(card.additional_slab_paise, card.reverse_multiplier_pct),
+                    first_slab_paise=_scaled(first, card.reverse_multiplier_pct),
+                    additional_slab_paise=_scaled(additional, card.reverse_multiplier_pct),
                     cod_fixed_paise=0,
                     cod_percent_bp=0,
                     max_weight_g=carrier.max_weight_g,
@@ -118,14 +123,17 @@ class LaneTable:
                 continue
             if not row.forward:
                 continue
+            at_origin = self.serviceability.row(carrier.code, origin.pin)
+            if at_origin is not None and not at_origin.pickup:
+                continue
             cod_allowed = carrier.cod_supported and row.cod
             if cod and not cod_allowed:
                 continue
             out.append(LaneQuote(
                 carrier=carrier.code,
                 zone=zone,
-                first_slab_paise=card.first_slab_paise,
-                additional_slab_paise=card.additional_slab_paise,
+                first_slab_paise=first,
+                additional_slab_paise=additional,
                 cod_fixed_paise=card.cod_fixed_paise,
                 cod_percent_bp=card.cod_percent_bp,
                 max_weight_g=carrier.max_weight_g,

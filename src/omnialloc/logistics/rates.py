@@ -8,7 +8,8 @@ matches what the optimiser priced:
   same number as mm^3 / 5000 g, so the carrier's divisor is used unchanged;
 - billed grams = max(actual grams, volumetric grams);
 - slabs = ceil(billed / slab_g), at least 1 (an empty parcel still pays one);
-- forward charge = first slab + (slabs - 1) * additional slab;
+- forward charge = first slab + (slabs - 1) * additional slab, each slab price
+  with the card's fuel surcharge (basis points, half up to the paisa);
 - COD fee = max(fixed, value * bp / 10000 rounded half up to the paisa);
 - RTO and reverse pickup = forward charge * multiplier %, rounded half up.
 
@@ -59,7 +60,7 @@ def slab_count(billed_g: int, slab_g: int = 500) -> int:
 def forward_charge_paise(card: RateCard, billed_g: int) -> int:
     """Freight for a parcel of `billed_g` grams on this rate card."""
     slabs = slab_count(billed_g, card.slab_g)
-    return card.first_slab_paise + (slabs - 1) * card.additional_slab_paise
+    return card.surcharged(card.first_slab_paise) + (slabs - 1) * card.surcharged(card.additional_slab_paise)
 
 
 def _percent_of(amount_paise: int, percent: int) -> int:

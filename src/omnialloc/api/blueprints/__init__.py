@@ -21,3 +21,5 @@ def register(app: APIFlask) -> None:
     app.register_blueprint(returns.bp)
     from omnialloc.api.blueprints import fulfilment  # noqa: E402 - documents, booking, carrier pickups (issue 26)
     app.register_blueprint(fulfilment.bp)
+    from omnialloc.api.blueprints import network  # noqa: E402 - bring your own network (issue 25)
+    app.register_blueprint(network.bp)

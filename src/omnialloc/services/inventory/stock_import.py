@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 
 from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import FieldError, NotFound, ValidationFailed
+from omnialloc.domain.imports import MAX_REPORTED, ImportRejected, RowError  # the report every import shares
 from omnialloc.domain.stock import ImportRefused, ImportShortfall
 from omnialloc.services.access import Principal
 from omnialloc.services.events import now, record
@@ -55,18 +56,6 @@ import time
 MODES = ("snapshot", "delta")
 QTY_ALIASES = ("qty", "on_hand", "delta", "quantity")
 MAX_QTY = 10**9
-MAX_REPORTED = 1000
-
-
-@dataclass
-class RowError:
-    row: int          # CSV line number; 0 for the file as a whole
-    column: str
-    value: str
-    message: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "value": self.value, "message": self.message}
 
 
 @dataclass
@@ -86,22 +75,6 @@ class ImportReport:
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
-
-
-class ImportRejected(ValidationFailed):
-    """422 with the row-by-row report; nothing was applied."""
-
-    def __init__(self, errors: list[RowError], total: int | None = None):
-        total = len(errors) if total is None else total
-        self.rows = errors[:MAX_REPORTED]
-        first = errors[0]
-        where = f"line {first.row}" if first.row else "the file"
-        super().__init__(
-            f"nothing was imported: {total} problem(s), first at {where}: {first.message}"
-            + (f" (showing the first {MAX_REPORTED})" if total > MAX_REPORTED else ""),
-            field_errors=[FieldError(f"rows.{e.row}.{e.column}" if e.row else e.column,
-                                     f"{e.message} (got {e.value!r})" if e.value else e.message)
-                          for e in self.rows])
 
 
 # ------------------------------------------------------------------ pass 1: the file

@@ -183,6 +183,8 @@ def new_order(uow, ctx, body: dict) -> Order:
     for i, line in enumerate(lines_in):
         if len(lines_in) <= limit and line["sku"] not in skus:
             errors.append(FieldError(f"lines.{i}.sku", f"unknown SKU {line['sku']!r}"))
+        elif len(lines_in) <= limit and not getattr(skus[line["sku"]], "active", True):
+            errors.append(FieldError(f"lines.{i}.sku", f"SKU {line['sku']!r} is deactivated: no new orders"))
     to = body["ship_to"]
     lat, lon, state = to.get("lat"), to.get("lon"), to.get("state") or ""
     try:

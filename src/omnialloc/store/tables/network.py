@@ -28,6 +28,7 @@ nodes = sa.Table(
     sa.Column("priority", sa.Integer, nullable=False, server_default="100"),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("groups", JSONType, nullable=False),
+    sa.Column("gstin", sa.String(15), nullable=False, server_default=""),
     sa.CheckConstraint("daily_capacity >= 0", name="daily_capacity_nonneg"),
 )
 
@@ -44,6 +45,10 @@ skus = sa.Table(
     sa.Column("hazmat", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("fragile", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("returnable", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("hsn_code", sa.String(8), nullable=False, server_default=""),
+    sa.Column("gst_rate_bp", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("barcodes", JSONType, nullable=False, server_default=sa.text("'[]'")),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.CheckConstraint("unit_weight_g >= 0", name="unit_weight_nonneg"),
     sa.CheckConstraint("unit_price_paise >= 0", name="unit_price_nonneg"),
 )
@@ -59,6 +64,8 @@ channels = sa.Table(
     sa.Column("feeding_nodes", JSONType, nullable=False),
     sa.Column("webhook_secret", sa.String(200), nullable=True),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("return_windows", JSONType, nullable=False, server_default=sa.text("'{}'")),
+    sa.Column("default_promise_days", sa.Integer, nullable=True),
 )
 
 carriers = sa.Table(
@@ -85,6 +92,7 @@ rate_cards = sa.Table(
     sa.Column("rto_multiplier_pct", sa.Integer, nullable=False),
     sa.Column("reverse_multiplier_pct", sa.Integer, nullable=False),
     sa.Column("slab_g", sa.Integer, nullable=False),
+    sa.Column("fuel_surcharge_bp", sa.Integer, nullable=False, server_default="0"),
     sa.CheckConstraint("slab_g > 0", name="slab_positive"),
 )
 
@@ -100,4 +108,5 @@ serviceability = sa.Table(
     sa.Column("sla_days_c", sa.Integer, nullable=False),
     sa.Column("sla_days_d", sa.Integer, nullable=False),
     sa.Column("sla_days_e", sa.Integer, nullable=False),
+    sa.Column("pickup", sa.Boolean, nullable=False, server_default=sa.true()),
 )

@@ -1,0 +1,452 @@
+"""Bring your own network (issue 25): create, read, update, list and deactivate nodes, SKUs, carriers (with
+their rate cards and serviceability) and sales channels.
+
+Admins write; analysts read everything; a node key reads its own node only (another node is a 404, as
+for every scope miss). Every check a record passes is ``network_files``' (``node_problems`` ...), the
+same ones a CSV import runs, so the API and the files cannot disagree on what a valid node is.
+
+Nothing that history refers to is deleted: ``remove_node`` deactivates (and refuses with 409 while the
+node has live shipments); SKUs, carriers and channels are deactivated by an update. Every write bumps
+the reference revision token in its transaction (the repositories do), so a deactivated node gets no new
+allocation from the next transaction of every worker (``services.network.cache``); this process also
+drops its caches at once. A channel's webhook secret is write-only: answers say whether one is set.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import fields, replace
+
+from omnialloc.domain.enums import Role, ShipmentStatus, Zone
+from omnialloc.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from omnialloc.domain.logistics import Carrier, RateCard, Serviceability
+from omnialloc.domain.network import Channel, Node, Sku
+from omnialloc.domain.states import SHIPMENT_MACHINE
+from omnialloc.geo.pins import locate
+from omnialloc.network_files import (
+    carrier_problems,
+    channel_problems,
+    fill_location,
+    node_problems,
+    rate_card_problems,
+    rate_card_set_problems,
+    serviceability_problems,
+    sku_problems,
+)
+from omnialloc.services import paging
+from omnialloc.services.access import Principal
+from omnialloc.services.events import record
+from omnialloc.services.network.cache import invalidate
+
+READERS = (Role.ADMIN, Role.ANALYST, Role.NODE)
+# Shipments still moving: a node holding one cannot leave the network.
+LIVE_SHIPMENTS = tuple(str(s) for s in ShipmentStatus if not SHIPMENT_MACHINE.is_terminal(s))
+
+
+def geocode(pin: str) -> tuple[float, float, str, str]:
+    """PIN -> (lat, lon, city, state), offline (``geo.pins``); an unknown PIN is a 422."""
+    loc = locate(pin)
+    return loc.lat, loc.lon, loc.city, loc.state.title()
+
+
+def _fail(problems: list[tuple[str, str]], what: str, prefix: str = "") -> None:
+    if problems:
+        raise ValidationFailed(f"{what}: {problems[0][1]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1
+                                                                else ""),
+                               field_errors=[FieldError(prefix + column, message) for column, message in problems])
+
+
+def _plain(value):
+    if isinstance(value, (frozenset, set)):
+        return sorted(str(v) for v in value)
+    if isinstance(value, tuple):
+        return [list(v) if isinstance(v, tuple) else v for v in value]
+    if hasattr(value, "value"):
+        return value.value
+    return value
+
+
+def render(record_) -> dict:
+    """A node, SKU, carrier, channel, rate card or serviceability row as the API shows it."""
+    return {f.name: _plain(getattr(record_, f.name)) for f in fields(record_)}
+
+
+def _written(uow, principal: Principal, entity: str, code: str, what: str, **payload) -> None:
+    record(uow, entity, code, what, principal.actor, reason=f"network {entity} {what}", **payload)
+
+
+def _commit(uow) -> None:
+    uow.commit()
+    invalidate()  # this process at once; the others at their next transaction (revision token)
+
+
+def _page(ctx, q: dict, kind: str, fetch, render_=lambda uow, r: render(r), key=lambda r: (r.code,)) -> dict:
+    return paging.keyset_page(ctx, q, kind, fetch, render_, key=key, types=(str,))
+
+
+def _merge(current, patch: dict, convert: dict | None = None):
+    convert = convert or {}
+    values = {k: convert.get(k, lambda v: v)(v) for k, v in patch.items() if k != "code"}
+    return replace(current, **values)
+
+
+# ------------------------------------------------------------------ nodes
+def _node_values(body: dict) -> dict:
+    out = dict(body)
+    if "capabilities" in out:
+        out["capabilities"] = frozenset(out["capabilities"])
+    if "groups" in out:
+        out["groups"] = frozenset(out["groups"])
+    return out
+
+
+def _checked_node(node: Node) -> Node:
+    _fail(node_problems(node), f"node {node.code}")
+    problems: list[tuple[str, str]] = []
+    node = fill_location(node, geocode, lambda column, message: problems.append((column, message)))
+    _fail(problems, f"node {node.code}")
+    return node
+
+
+def list_nodes(ctx, principal: Principal, q: dict) -> dict:
+    principal.require(*READERS)
+    filters = {k: q.get(k) for k in ("kind", "active", "pin_prefix", "q")}
+
+    def fetch(uow, after, n):
+        if principal.role == Role.NODE:  # a node key sees its own node only
+            own = uow.nodes.get(principal.node)
+            return [own] if own is not None and (after is None or own.code > after[0]) else []
+        return uow.nodes.page(after[0] if after else None, n, **filters)
+
+    return _page(ctx, q, "nodes", fetch)
+
+
+def get_node(ctx, principal: Principal, code: str) -> dict:
+    principal.require(*READERS)
+    if not principal.sees_node(code):
+        raise NotFound(f"node {code} not found")
+    with ctx.uow(readonly=True) as uow:
+        node = uow.nodes.get(code)
+    if node is None:
+        raise NotFound(f"node {code} not found")
+    return render(node)
+
+
+def create_node(ctx, principal: Principal, body: dict) -> dict:
+    principal.require(Role.ADMIN)
+    values = _node_values(body)
+    values.setdefault("lat", math.nan)
+    values.setdefault("lon", math.nan)
+    values.setdefault("city", "")
+    values.setdefault("state", "")
+    node = _checked_node(Node(**values))
+    with ctx.uow() as uow:
+        if uow.nodes.get(node.code) is not None:
+            raise Conflict(f"node {node.code} exists already; update it with PATCH /nodes/{node.code}")
+        uow.nodes.add(node)
+        _written(uow, principal, "node", node.code, "created")
+        _commit(uow)
+    return render(node)
+
+
+def update_node(ctx, principal: Principal, code: str, patch: dict) -> dict:
+    principal.require(Role.ADMIN)
+    with ctx.uow() as uow:
+        current = uow.nodes.get(code)
+        if current is None:
+            raise NotFound(f"node {code} not found")
+        values = _node_values(patch)
+        if "pin" in values and values["pin"] != current.pin:  # a new PIN places the node again unless given
+            values.setdefault("lat", math.nan)
+            values.setdefault("lon", math.nan)
+            values.setdefault("city", "")
+            values.setdefault("state", "")
+        node = _checked_node(replace(current, **{k: v for k, v in values.items() if k != "code"}))
+        if node != current:
+            uow.nodes.update(node)
+            _written(uow, principal, "node", code, "updated", fields=sorted(patch))
+            _commit(uow)
+    return render(node)
+
+
+def remove_node(ctx, principal: Principal, code: str) -> dict:
+    """Take a node out of the network: deactivated (history refers to it), refused while shipments are live."""
+    principal.require(Role.ADMIN)
+    with ctx.uow() as uow:
+        node = uow.nodes.get(code)
+        if node is None:
+            raise NotFound(f"node {code} not found")
+        live = uow.shipments.count_by_node(statuses=LIVE_SHIPMENTS).get(code, 0)
+        if live:
+            raise Conflict(f"node {code} has {live} live shipment(s); finish or cancel them first "
+                           "(PATCH active=false stops new allocations meanwhile)")
+        if node.active:
+            uow.nodes.set_active(code, False)
+            _written(uow, principal, "node", code, "deactivated")
+            _commit(uow)
+    return {**render(node), "active": False}
+
+
+# ------------------------------------------------------------------ SKUs
+def _sku_values(body: dict) -> dict:
+    out = dict(body)
+    if "barcodes" in out:
+        out["barcodes"] = tuple(out["barcodes"])
+    return out
+
+
+def _check_barcodes(uow, sku: Sku) -> None:
+    taken = {b: code for b, code in uow.skus.codes_with_barcodes(sku.barcodes).items() if code != sku.code}
+    _fail([("barcodes", f"barcode {b} belongs to SKU {code} already") for b, code in sorted(taken.items())],
+          f"SKU {sku.code}")
+
+
+def list_skus(ctx, principal: Principal, q: dict) -> dict:
+    principal.require(*READERS)
+    filters = {k: q.get(k) for k in ("category", "active", "q", "barcode")}
+    return _page(ctx, q, "skus", lambda uow, after, n: uow.skus.page(after[0] if after else None, n, **filters))
+
+
+def get_sku(ctx, principal: Principal, code: str) -> dict:
+    principal.require(*READERS)
+    with ctx.uow(readonly=True) as uow:
+        sku = uow.skus.get(code)
+    if sku is None:
+        raise NotFound(f"SKU {code} not found")
+    return render(sku)
+
+
+def create_sku(ctx, principal: Principal, body: dict) -> dict:
+    principal.require(Role.ADMIN)
+    sku = Sku(**_sku_values(body))
+    _fail(sku_problems(sku), f"SKU {sku.code}")
+    with ctx.uow() as uow:
+        if uow.skus.get(sku.code) is not None:
+            raise Conflict(f"SKU {sku.code} exists already; update it with PATCH /skus/{sku.code}")
+        _check_barcodes(uow, sku)
+        uow.skus.add(sku)
+        _written(uow, principal, "sku", sku.code, "created")
+        _commit(uow)
+    return render(sku)
+
+
+def update_sku(ctx, principal: Principal, code: str, patch: dict) -> dict:
+    principal.require(Role.ADMIN)
+    with ctx.uow() as uow:
+        current = uow.skus.get(code)
+        if current is None:
+            raise NotFound(f"SKU {code} not found")
+        sku = _merge(current, _sku_values(patch))
+        _fail(sku_problems(sku), f"SKU {code}")
+        _check_barcodes(uow, sku)
+        if sku != current:
+            uow.skus.update(sku)
+            _written(uow, principal, "sku", code, "updated", fields=sorted(patch))
+            _commit(uow)
+    return render(sku)
+
+
+# ------------------------------------------------------------------ carriers, rate cards, serviceability
+def _carrier_values(body: dict) -> dict:
+    out = dict(body)
+    if "modes" in out:
+        out["modes"] = frozenset(out["modes"])
+    return out
+
+
+def list_carriers(ctx, principal: Principal, q: dict) -> dict:
+    principal.require(*READERS)
+    filters = {k: q.get(k) for k in ("active", "mode")}
+    return _page(ctx, q, "carriers",
+                 lambda uow, after, n: uow.carriers.page(after[0] if after else None, n, **filters))
+
+
+def get_carrier(ctx, principal: Principal, code: str) -> dict:
+    principal.require(*READERS)
+    with ctx.uow(readonly=True) as uow:
+        carrier = uow.carriers.get(code)
+        if carrier is None:
+            raise NotFound(f"carrier {code} not found")
+        cards = uow.carriers.rate_cards(code)
+    return {**render(carrier), "rate_card": [_card_out(c) for c in cards]}
+
+
+def _card_out(card: RateCard) -> dict:
+    out = render(card)
+    out.pop("carrier")
+    return out
+
+
+def create_carrier(ctx, principal: Principal, body: dict) -> dict:
+    principal.require(Role.ADMIN)
+    body = dict(body)
+    cards_in = body.pop("rate_card", None)
+    carrier = Carrier(**_carrier_values(body))
+    _fail(carrier_problems(carrier), f"carrier {carrier.code}")
+    cards = _checked_cards(carrier.code, cards_in) if cards_in is not None else []
+    with ctx.uow() as uow:
+        if uow.carriers.get(carrier.code) is not None:
+            raise Conflict(f"carrier {carrier.code} exists already; update it with PATCH /carriers/{carrier.code}")
+        uow.carriers.add(carrier)
+        if cards:
+            uow.carriers.replace_rate_cards(carrier.code, cards)
+        _written(uow, principal, "carrier", carrier.code, "created")
+        _commit(uow)
+    return {**render(carrier), "rate_card": [_card_out(c) for c in cards]}
+
+
+def update_carrier(ctx, principal: Principal, code: str, patch: dict) -> dict:
+    principal.require(Role.ADMIN)
+    with ctx.uow() as uow:
+        current = uow.carriers.get(code)
+        if current is None:
+            raise NotFound(f"carrier {code} not found")
+        carrier = _merge(current, _carrier_values(patch))
+        _fail(carrier_problems(carrier), f"carrier {code}")
+        if carrier != current:
+            uow.carriers.update(carrier)
+            _written(uow, principal, "carrier", code, "updated", fields=sorted(patch))
+            _commit(uow)
+        cards = uow.carriers.rate_cards(code)
+    return {**render(carrier), "rate_card": [_card_out(c) for c in cards]}
+
+
+def _checked_cards(carrier: str, rows: list[dict]) -> list[RateCard]:
+    problems: list[tuple[str, str]] = []
+    cards = []
+    for i, row in enumerate(rows):
+        card = RateCard(carrier=carrier, **{**row, "zone": Zone(row["zone"])})
+        problems += [(f"{i}.{column}", message) for column, message in rate_card_problems(card)]
+        cards.append(card)
+    problems += [("zones", message) for _, message in rate_card_set_problems(carrier, [c.zone for c in cards])]
+    _fail(problems, f"rate card of {carrier}", prefix="rate_card.")
+    return cards
+
+
+def put_rate_card(ctx, principal: Principal, code: str, rows: list[dict]) -> dict:
+    """The carrier's whole rate card: one row per zone A-E (first slab, additional slab, COD fee, surcharge)."""
+    principal.require(Role.ADMIN)
+    cards = _checked_cards(code, rows)
+    with ctx.uow() as uow:
+        if uow.carriers.get(code) is None:
+            raise NotFound(f"carrier {code} not found")
+        uow.carriers.replace_rate_cards(code, cards)
+        _written(uow, principal, "carrier", code, "rate_card_replaced", zones=len(cards))
+        _commit(uow)
+    return {"carrier": code, "rate_card": [_card_out(c) for c in sorted(cards, key=lambda c: str(c.zone))]}
+
+
+def list_serviceability(ctx, principal: Principal, code: str, q: dict) -> dict:
+    principal.require(*READERS)
+    with ctx.uow(readonly=True) as uow:
+        if uow.carriers.get(code) is None:
+            raise NotFound(f"carrier {code} not found")
+
+    def fetch(uow, after, n):
+        return uow.carriers.serviceability_page(code, after[0] if after else None, n, pin_prefix=q.get("pin_prefix"))
+
+    return _page(ctx, q, f"serviceability:{code}", fetch, key=lambda r: (r.pin_prefix,))
+
+
+def put_serviceability(ctx, principal: Principal, code: str, rows: list[dict]) -> dict:
+    """The carrier's whole serviceability list (JSON); a row may name a ``node`` instead of a PIN prefix.
+    The list carriers publish comes as CSV through the network import instead."""
+    principal.require(Role.ADMIN)
+    with ctx.uow() as uow:
+        if uow.carriers.get(code) is None:
+            raise NotFound(f"carrier {code} not found")
+        problems: list[tuple[str, str]] = []
+        out, seen = [], {}
+        nodes = None
+        for i, row in enumerate(rows):
+            row = dict(row)
+            node = row.pop("node", None)
+            if node:
+                nodes = nodes if nodes is not None else {n.code: n.pin for n in uow.nodes.list()}
+                if node not in nodes:
+                    problems.append((f"{i}.node", f"node {node} is not a node of the network"))
+                    continue
+                if row.get("pin_prefix") and row["pin_prefix"] != nodes[node]:
+                    problems.append((f"{i}.pin_prefix", f"pin_prefix {row['pin_prefix']} is not node {node}'s "
+                                                        f"PIN {nodes[node]}"))
+                    continue
+                row["pin_prefix"] = nodes[node]
+            elif not row.get("pin_prefix"):
+                problems.append((f"{i}.pin_prefix", "pin_prefix (or node) is required"))
+                continue
+            s = Serviceability(carrier=code, **row)
+            problems += [(f"{i}.{column}", message) for column, message in serviceability_problems(s)]
+            if s.pin_prefix in seen:
+                problems.append((f"{i}.pin_prefix", f"duplicate row for {s.pin_prefix} (row {seen[s.pin_prefix]})"))
+            seen.setdefault(s.pin_prefix, i)
+            out.append(s)
+        _fail(problems, f"serviceability of {code}", prefix="rows.")
+        uow.carriers.replace_serviceability(code, out)
+        _written(uow, principal, "carrier", code, "serviceability_replaced", rows=len(out))
+        _commit(uow)
+    return {"carrier": code, "rows": len(out)}
+
+
+# ------------------------------------------------------------------ channels
+def _channel_values(body: dict) -> dict:
+    out = dict(body)
+    out.pop("webhook_secret", None)
+    if "feeding_nodes" in out:
+        out["feeding_nodes"] = frozenset(out["feeding_nodes"])
+    if "return_windows" in out:
+        out["return_windows"] = tuple(sorted((k, int(v)) for k, v in (out["return_windows"] or {}).items()))
+    return out
+
+
+def _channel_out(channel: Channel, secret_set: bool) -> dict:
+    out = render(channel)
+    out["return_windows"] = dict(channel.return_windows)
+    out["webhook_secret_set"] = secret_set  # the secret itself is never returned
+    return out
+
+
+def list_channels(ctx, principal: Principal, q: dict) -> dict:
+    principal.require(Role.ADMIN, Role.ANALYST)
+    filters = {k: q.get(k) for k in ("kind", "active")}
+    return _page(ctx, q, "channels", lambda uow, after, n: uow.channels.page(after[0] if after else None, n, **filters),
+                 render_=lambda uow, c: _channel_out(c, uow.channels.has_webhook_secret(c.code)))
+
+
+def get_channel(ctx, principal: Principal, code: str) -> dict:
+    principal.require(Role.ADMIN, Role.ANALYST)
+    with ctx.uow(readonly=True) as uow:
+        channel = uow.channels.get(code)
+        if channel is None:
+            raise NotFound(f"channel {code} not found")
+        return _channel_out(channel, uow.channels.has_webhook_secret(code))
+
+
+def create_channel(ctx, principal: Principal, body: dict) -> dict:
+    principal.require(Role.ADMIN)
+    secret = body.get("webhook_secret")
+    channel = Channel(**_channel_values(body))
+    with ctx.uow() as uow:
+        _fail(channel_problems(channel, uow.nodes.codes()), f"channel {channel.code}")
+        if uow.channels.get(channel.code) is not None:
+            raise Conflict(f"channel {channel.code} exists already; update it with PATCH /channels/{channel.code}")
+        uow.channels.add(channel, webhook_secret=secret or None)
+        _written(uow, principal, "channel", channel.code, "created")
+        _commit(uow)
+    return _channel_out(channel, bool(secret))
+
+
+def update_channel(ctx, principal: Principal, code: str, patch: dict) -> dict:
+    principal.require(Role.ADMIN)
+    with ctx.uow() as uow:
+        current = uow.channels.get(code)
+        if current is None:
+            raise NotFound(f"channel {code} not found")
+        channel = replace(current, **{k: v for k, v in _channel_values(patch).items() if k != "code"})
+        _fail(channel_problems(channel, uow.nodes.codes()), f"channel {code}")
+        if channel != current:
+            uow.channels.update(channel)
+        if "webhook_secret" in patch:  # write-only: set, rotated or (null) removed
+            uow.channels.set_webhook_secret(code, patch["webhook_secret"] or None)
+        _written(uow, principal, "channel", code, "updated", fields=sorted(patch))
+        _commit(uow)
+        return _channel_out(channel, uow.channels.has_webhook_secret(code))
