@@ -24,6 +24,7 @@ from omnialloc.cli import (
     invariants,
     inventory,
     keys,
+    network,
     notify,
     pickups,
     prices,
@@ -41,7 +42,7 @@ def main() -> None:
     """omnialloc: order management with an optimization core."""
 
 
-for _feature in (db, demo, serve, keys, carriers, channels, notify, settings, invariants, inventory, pickups,
-                 transfers, batch, prices, rebalance, bench):
+for _feature in (db, demo, serve, keys, carriers, channels, network, notify, settings, invariants, inventory,
+                 pickups, transfers, batch, prices, rebalance, bench):
     for _command in _feature.COMMANDS:
         main.add_command(_command)
