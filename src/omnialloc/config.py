@@ -158,6 +158,13 @@ class Settings(BaseSettings):
     tracking_base_url: str = _setting("http://127.0.0.1:8000/track", "tracking link put into messages", NOTIFY)
     templates_dir: str = _setting("", "folder overriding notify/templates file by file", NOTIFY)
     notify_brand: str = _setting("omnialloc", "seller name in messages and the From header", NOTIFY)
+    # Channels both ways (issue 27): shop pushes and outbound webhooks share the outbox worker and its backoff
+    channel_stock_debounce_seconds: int = _setting(
+        30, "the worker queues stock pushes to shops at most this often (a burst of changes is one push)", NOTIFY
+    )
+    webhooks_allow_http: bool = _setting(
+        False, "allow plain http:// webhook subscriber URLs on non-loopback hosts (events carry customer data)", NOTIFY
+    )
     # Backorder retries (services.orders.backorders), run by notify-worker after a change queues them
     backorder_poll_ms: int = _setting(500, "wait between empty polls of the retry queue", BACKORDERS)
     backorder_batch_size: int = _setting(20, "SKUs a worker thread claims per pass", BACKORDERS)

@@ -122,14 +122,19 @@ def test_unknown_channel_is_404(client, secrets_set):
      "shipping.postcode"),
     ("woocommerce", lambda p: p["line_items"][0].update(quantity=0), "line_items.0.quantity"),
 ])
-def test_unmappable_payloads_are_422_with_the_reason_and_store_nothing(client, secrets_set, uow_factory, platform,
-                                                                       mutate, field):
+def test_unmappable_payloads_are_kept_in_the_failed_intake_queue_with_the_reason(client, secrets_set, uow_factory,
+                                                                                  platform, mutate, field):
+    # Issue 27: nothing a shop sends is dropped. 202 (so the shop neither retries nor gives up on the webhook),
+    # no order, and the raw body with the errors in the failed-intake queue.
     payload = copy.deepcopy(_payload(platform))
     mutate(payload)
     r = _post(client, platform, payload)
-    assert r.status_code == 422, r.get_json()
+    assert r.status_code == 202, r.get_json()
     assert field in {e["field"] for e in r.get_json()["errors"]}, r.get_json()
     assert _orders(uow_factory) == 0
+    with uow_factory(readonly=True) as uow:
+        kept = uow.failed_intakes.get(r.get_json()["failed_intake_id"])
+    assert kept.status == "open" and kept.source == platform and kept.raw_body == json.dumps(payload)
 
 
 def test_a_body_that_is_not_json_is_400(client, secrets_set):

@@ -19,6 +19,9 @@ def register(app: APIFlask) -> None:
     app.register_blueprint(omnichannel.bp)
     from omnialloc.api.blueprints import returns  # noqa: E402 - returns and reverse logistics (issue 8)
     app.register_blueprint(returns.bp)
+    from omnialloc.api.blueprints import channel_push, failed_intakes, webhook_subscriptions  # noqa: E402 - issue 27
+    for module in (channel_push, failed_intakes, webhook_subscriptions):
+        app.register_blueprint(module.bp)
     from omnialloc.api.blueprints import fulfilment  # noqa: E402 - documents, booking, carrier pickups (issue 26)
     app.register_blueprint(fulfilment.bp)
     from omnialloc.api.blueprints import network  # noqa: E402 - bring your own network (issue 25)

@@ -74,6 +74,17 @@ class OrderQuery(Strict):
     pin: Annotated[str | None, Field(pattern=r"^[0-9]{6}$")] = None
     created_from: IsoDateTime | None = None
     created_to: IsoDateTime | None = None
+    # Search (issue 27): each filter is answered by an index (store/repositories/order_search.py)
+    tag: Annotated[str | None, Field(min_length=1, max_length=50)] = None
+    priority: OptInt(ge=0, le=10) = None
+    min_priority: OptInt(ge=0, le=10) = None
+    phone: Annotated[str | None, Field(pattern=r"^\+?[0-9 \-]{3,19}$")] = None
+    email: Annotated[str | None, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] = None
+    awb: Annotated[str | None, Field(min_length=1, max_length=64)] = None
+    number: Annotated[str | None, Field(min_length=1, max_length=64, description=(
+        "The shop's own order number: Shopify's \"#9001\" (with or without #), WooCommerce's number"))] = None
+    external_id: Annotated[str | None, Field(min_length=1, max_length=128)] = None
+    customer_id: Annotated[str | None, Field(min_length=1, max_length=128)] = None
     cursor: Annotated[str | None, Field(max_length=200)] = None
     limit: Int(ge=1, le=200) = 50
 
@@ -129,6 +140,10 @@ class OrderOut(OrderSummary):
     events: list[EventOut] = Field(description="Order and shipment events, oldest first")
 
 
+class OrderSearchItem(OrderSummary):
+    channel_order_number: str | None = Field(None, description="The shop's own order number (\"#9001\")")
+
+
 class OrderPage(Open):
-    items: list[OrderSummary]
+    items: list[OrderSearchItem]
     next_cursor: str | None = None

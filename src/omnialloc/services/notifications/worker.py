@@ -34,6 +34,7 @@ from omnialloc.notify.templates import Templates, TemplateProblem
 from omnialloc.observability import metrics
 from omnialloc.observability.logs import mask
 from omnialloc.services.events import now
+from omnialloc.services.notifications.outbound_worker import run_outbound
 from omnialloc.services.notifications.preferences import opted_out
 from omnialloc.services.orders.backorders import run_worker as run_backorders
 
@@ -276,6 +277,9 @@ def worker_main(ctx, *, poll_seconds: float | None = None, backorders: bool = Tr
     retries = None
     if backorders:
         retries = threading.Thread(target=run_backorders, args=(ctx, stop), name="backorders", daemon=True)
+    # Shop pushes, webhook deliveries and the debounced stock sync (issue 27): their own thread, so a slow shop
+    # never delays a customer message.
+    outbound = threading.Thread(target=run_outbound, args=(ctx, stop), name="outbound", daemon=True)
 
     def _stop(signum, _frame):
         log.info("notify-worker: signal %s received, stopping after the current batch", signum)
@@ -286,11 +290,13 @@ def worker_main(ctx, *, poll_seconds: float | None = None, backorders: bool = Tr
              ctx.settings.sms_provider, "; backorder retries" if retries is not None else "")
     if retries is not None:
         retries.start()
+    outbound.start()
     try:
         return run_worker(ctx, stop, poll_seconds=poll_seconds)
     finally:
         stop.set()
         if retries is not None:
             retries.join(timeout=60)
+        outbound.join(timeout=60)
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -1,5 +1,5 @@
 """Channels both ways (issue 27): shop push settings, stock levels queued, SKU aliases, the outbound outbox and
-its attempts, webhook subscriptions, the failed-intake queue, order tags and the shop's order number.
+its attempts, webhook subscriptions, the failed-intake queue, the shop's order number and search indexes.
 
 Revision ID: 0020
 Revises: 0019
@@ -140,38 +140,23 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_failed_intakes_status_created_at'), 'failed_intakes', ['status', 'created_at'])
     op.create_index(op.f('ix_failed_intakes_channel_external_id'), 'failed_intakes', ['channel', 'external_id'])
-    op.create_table(
-        'order_tags',
-        sa.Column('tag', sa.String(50), nullable=False),
-        sa.Column('order_id', sa.String(40), sa.ForeignKey('orders.id', ondelete='CASCADE',
-                                                           name=op.f('fk_order_tags_order_id_orders')),
-                  nullable=False),
-        sa.PrimaryKeyConstraint('tag', 'order_id', name=op.f('pk_order_tags')),
-    )
     with op.batch_alter_table('orders') as batch:
         batch.add_column(sa.Column('channel_order_number', sa.String(64), nullable=True))
     op.create_index('ix_orders_channel_order_number', 'orders', ['channel_order_number'])
     op.create_index('ix_orders_priority_created_at', 'orders', ['priority', 'created_at'])
-    # Tags of the orders already stored, so ?tag= finds them too (JSON arrays; both backends read them here).
-    conn = op.get_bind()
-    rows = conn.execute(sa.text("SELECT id, tags FROM orders")).all()
-    import json
-    tag_rows = []
-    for order_id, tags in rows:
-        if isinstance(tags, str):
-            tags = json.loads(tags or "[]")
-        for tag in sorted({str(t)[:50] for t in (tags or [])}):
-            tag_rows.append({"tag": tag, "order_id": order_id})
-    if tag_rows:
-        conn.execute(sa.text("INSERT INTO order_tags (tag, order_id) VALUES (:tag, :order_id)"), tag_rows)
+    # ?tag= : JSONB containment (tags @> '["x"]') answered by a GIN index on PostgreSQL; a plain index on SQLite.
+    if op.get_bind().dialect.name == 'postgresql':
+        op.create_index('ix_orders_tags', 'orders', ['tags'], postgresql_using='gin')
+    else:
+        op.create_index('ix_orders_tags', 'orders', ['tags'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_orders_tags', table_name='orders')
     op.drop_index('ix_orders_priority_created_at', table_name='orders')
     op.drop_index('ix_orders_channel_order_number', table_name='orders')
     with op.batch_alter_table('orders') as batch:
         batch.drop_column('channel_order_number')
-    op.drop_table('order_tags')
     op.drop_table('failed_intakes')
     op.drop_table('webhook_subscriptions')
     op.drop_table('outbound_attempts')
