@@ -299,7 +299,8 @@ def test_exchange_path_allocates_a_new_order_that_ships_after_pickup(client, key
     assert _stock(uow_factory, shipment["node"], other)[0] == on_hand_before - 1  # stock moved
     done = client.post(f"/returns/{ret['id']}/receive", headers=admin,
                        json={"units": [{"line_no": 1, "grade": "A"}]}).get_json()
-    assert done["status"] == "CLOSED" and done["refund"] is None
+    # SKU-0002 (Rs 1,699) is cheaper than SKU-0024 (Rs 2,299): the difference comes back (issue 28)
+    assert done["status"] == "CLOSED" and done["refund"]["amount_paise"] == 229_900 - 169_900
 
 
 # ---------------------------------------------------------------- manual approval

@@ -31,14 +31,28 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool) ->
 @click.command()
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=8000, type=int)
-def banner(host: str, port: int) -> None:
-    """Print where the API is and one copy-paste request (used by `make run`)."""
+@click.option("--key-file", default=None, help="Where load-demo wrote the demo admin key (default: var/demo-admin-key "
+              "under the current folder, where load-demo writes it).")
+def banner(host: str, port: int, key_file: str | None) -> None:
+    """Print where the console and the API are, where the demo admin key is, and one request (for `make run`)."""
+    from pathlib import Path
+
+    from omnialloc.services.network.demo import DEFAULT_KEY_FILE
+
     base = f"http://{host}:{port}"
-    click.echo(f"\nomnialloc API: {base}\nAPI docs:      {base}/docs\n")
-    click.echo("Create an order (the demo admin key is printed by `load-demo` and stored in var/demo-admin-key):")
+    path = Path(key_file) if key_file else DEFAULT_KEY_FILE
+    shown = path.resolve()
+    click.echo(f"\nomnialloc console: {base}/console/  (log in with the demo admin key)\n"
+               f"omnialloc API:     {base}\nAPI docs:          {base}/docs\n")
+    if path.is_file():
+        click.echo(f"Demo admin key: in {shown} (written by `omnialloc load-demo`; not printed here):\n"
+                   f"  cat {shown}\n")
+    else:
+        click.echo(f"Demo admin key: none at {shown} yet; `omnialloc load-demo` writes it there.\n")
+    click.echo("Create an order:")
     click.echo(
         f"  curl -s -X POST {base}/orders -H 'Content-Type: application/json' "
-        "-H \"Authorization: Bearer $(cat var/demo-admin-key)\" "
+        f"-H \"Authorization: Bearer $(cat {shown})\" "
         "-d '{\"channel\":\"web\",\"external_id\":\"demo-1\",\"payment_mode\":\"PREPAID\","
         "\"ship_to\":{\"name\":\"Asha\",\"line1\":\"12 Anna Salai\",\"city\":\"Chennai\",\"pin\":\"600002\","
         "\"phone\":\"+919800000001\",\"email\":\"asha@example.com\"},"

@@ -66,9 +66,28 @@ def register(app: Flask) -> None:
         CONSOLE_SESSION_SECONDS=lifetime,
     )
     app.session_interface = ConsoleSessions()
-    from omnialloc.console import views  # noqa: F401 - routes attach to bp
+    from omnialloc.console import customers, orders, views  # noqa: F401 - routes attach to bp
 
     app.register_blueprint(bp)
+    _first_run_routes(app)
+
+
+def _first_run_routes(app: Flask) -> None:
+    """``GET /`` is a person with a browser: send them to the console (API clients have /docs and
+    /openapi.json); ``/favicon.ico`` is what every browser asks for first."""
+    static = bp.static_folder
+
+    @app.get("/")
+    @app.doc(hide=True)
+    def root():
+        return redirect(url_for("console.home"), code=302)
+
+    @app.get("/favicon.ico")
+    @app.doc(hide=True)
+    def favicon():
+        from flask import send_from_directory
+
+        return send_from_directory(static, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400)
 
 
 class ConsoleSessions(SecureCookieSessionInterface):

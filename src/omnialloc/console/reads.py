@@ -38,6 +38,22 @@ def find_order(ctx, principal: Principal, text: str) -> str | None:
     return None
 
 
+def sku_names(ctx, codes) -> dict[str, str]:
+    """SKU code -> its catalogue name (codes not in the catalogue are left out)."""
+    codes = sorted({c for c in codes if c})
+    if not codes:
+        return {}
+    with ctx.uow(readonly=True) as uow:
+        return {code: sku.name for code, sku in uow.skus.get_many(codes).items()}
+
+
+def tracking_url(ctx, awb: str | None) -> str | None:
+    """The buyer's tracking page of an AWB (the same link the customer's messages carry)."""
+    from omnialloc.notify.context import tracking_url as link
+
+    return link(ctx.settings.tracking_base_url, awb)
+
+
 def nodes(ctx) -> list:
     with ctx.uow(readonly=True) as uow:
         return uow.nodes.list()

@@ -14,11 +14,11 @@ from pydantic import ValidationError as PydanticError
 
 from omnialloc.api.deps import ctx
 from omnialloc.console import bp, home_for, need, principal, reads, safe_next, start_session
-from omnialloc.domain.enums import OrderStatus, Role, ShipmentStatus
+from omnialloc.domain.enums import Role, ShipmentStatus
 from omnialloc.domain.errors import Conflict, NotFound, ValidationFailed
 from omnialloc.services.fulfilment import shipments as fulfilment
 from omnialloc.services.inventory import positions
-from omnialloc.services.orders import lifecycle, queries
+from omnialloc.services.orders import queries
 from omnialloc.services.rules import admin
 from omnialloc.services.returns import work_orders
 from omnialloc.services.access import hash_key, principal_for_token
@@ -89,117 +89,7 @@ def home():
     return redirect(url_for(home_for(principal().role)))
 
 
-# --------------------------------------------------------------------------- orders
-@bp.get("/orders")
-def orders():
-    p = need(Role.ADMIN, Role.CHANNEL, Role.ANALYST)
-    search = (request.args.get("q") or "").strip()
-    if search:
-        found = reads.find_order(ctx(), p, search)
-        if found:
-            return redirect(url_for("console.order", order_id=found))
-        flash(f"No order with id or external id {search!r}.", "error")
-    status = request.args.get("status") or None
-    if status is not None and status not in {str(s) for s in OrderStatus}:
-        status = None
-    q = {"status": status, "channel": request.args.get("channel") or None, "pin": request.args.get("pin") or None,
-         "cursor": request.args.get("cursor") or None, "limit": 50}
-    page = queries.list_orders(ctx(), p, q)
-    return render_template("console/orders.html", page=page, q=q, search=search,
-                           counts=reads.status_counts(ctx(), p), statuses=[str(s) for s in OrderStatus],
-                           channels=reads.channels(ctx()) if p.role != Role.CHANNEL else [p.channel])
-
-
-def _order_body(form, p) -> dict:
-    lines = []
-    for raw in (form.get("lines") or "").splitlines():
-        raw = raw.strip()
-        if not raw:
-            continue
-        sku, _, qty = raw.replace("×", " x ").partition(" x ")
-        try:
-            lines.append({"sku": sku.strip(), "qty": int(qty.strip() or 1)})
-        except ValueError:
-            raise ValidationFailed(f"line {raw!r}: write one 'SKU x quantity' per line") from None
-    body = {
-        "channel": p.channel if p.role == Role.CHANNEL else form.get("channel", ""),
-        "external_id": form.get("external_id", "").strip(),
-        "payment_mode": form.get("payment_mode", "PREPAID"),
-        "ship_to": {k: form.get(k, "").strip() for k in ("name", "line1", "city", "pin", "phone", "email")},
-        "lines": lines,
-    }
-    body["ship_to"] = {k: v for k, v in body["ship_to"].items() if v}
-    if form.get("promised_days"):
-        body["promised_days"] = _int("promised_days", lo=1, hi=60)
-    return body
-
-
-@bp.route("/orders/new", methods=["GET", "POST"])
-def order_new():
-    p = need(Role.ADMIN, Role.CHANNEL)
-    form = request.form if request.method == "POST" else {}
-    if request.method == "POST":
-        from omnialloc.api.schemas.orders import OrderIn
-
-        try:
-            body = OrderIn.model_validate(_order_body(request.form, p)).model_dump()
-            view, created = lifecycle.capture(ctx(), p, body)
-        except (PydanticError, ValidationFailed, Conflict) as exc:
-            _fail(exc)
-        else:
-            flash(f"Order {view['id']} captured: {view['status']}." if created
-                  else f"Already captured as {view['id']}.", "ok")
-            return redirect(url_for("console.order", order_id=view["id"]), code=303)
-    return render_template("console/order_new.html", form=form,
-                           channels=reads.channels(ctx()) if p.role != Role.CHANNEL else [p.channel]), \
-        (422 if request.method == "POST" else 200)
-
-
-@bp.get("/orders/<order_id>")
-def order(order_id: str):
-    p = need(Role.ADMIN, Role.CHANNEL, Role.ANALYST)
-    view = queries.order_view(ctx(), p, order_id)
-    alloc = view.get("plan") or {}
-    plan = alloc.get("plan") if isinstance(alloc, dict) else None
-    shipments = (plan or {}).get("shipments") or []
-    terms = list(shipments[0]["costs"]) if shipments else []
-    cost_terms = [t for t in terms if t == "total" or any(s["costs"].get(t) for s in shipments)]
-    return render_template("console/order.html", o=view, plan=plan or {}, alloc=alloc, cost_terms=cost_terms,
-                           map=reads.order_map(view, reads.nodes(ctx())),
-                           can_act=p.role in (Role.ADMIN, Role.CHANNEL))
-
-
-@bp.post("/orders/<order_id>/<action>")
-def order_action(order_id: str, action: str):
-    p = need(Role.ADMIN, Role.CHANNEL)
-    reason = (request.form.get("reason") or "").strip()
-    try:
-        if action == "allocate":
-            view = lifecycle.allocate_order(ctx(), p, order_id)
-        elif action in ("hold", "release", "cancel"):
-            if not reason:
-                raise ValidationFailed("give a reason (it is kept in the order's history)")
-            if len(reason) > 500:
-                raise ValidationFailed("the reason is longer than 500 characters")
-            if action == "hold":
-                view = lifecycle.hold(ctx(), p, order_id, reason)
-            elif action == "release":
-                view = lifecycle.release_hold(ctx(), p, order_id, reason)
-            else:
-                lines = {}
-                for key in request.form:
-                    if key.startswith("cancel_"):
-                        qty = _int(key, 0, lo=0, hi=1_000_000)
-                        if qty:
-                            lines[int(key.removeprefix("cancel_"))] = qty
-                view = lifecycle.cancel(ctx(), p, order_id, reason, lines or None)
-        else:
-            abort(404)
-    except (ValidationFailed, Conflict) as exc:
-        _fail(exc)
-    else:
-        flash(f"{action.capitalize()}: order is now {view['status']}.", "ok")
-    return redirect(url_for("console.order", order_id=order_id), code=303)
+# Orders (list, new order, the order page, returns from it): console/orders.py
 
 
 # --------------------------------------------------------------------------- node work queue

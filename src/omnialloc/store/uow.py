@@ -53,6 +53,7 @@ from omnialloc.store.repositories.invariants import InvariantScanRepository
 from omnialloc.store.repositories.notifications import ChannelPreferenceRepository, NotificationRepository
 from omnialloc.store.repositories.order_search import OrderSearchRepository
 from omnialloc.store.repositories.outbound import OutboundRepository
+from omnialloc.store.repositories.payment_requests import PaymentRequestRepository
 from omnialloc.store.repositories.promise import PromiseRepository
 from omnialloc.store.repositories.returns import ReturnRepository, StoreCreditRepository, WorkOrderRepository
 from omnialloc.store.repositories.rules import REVISION_SEEN, RuleRepository
@@ -107,6 +108,7 @@ class UnitOfWork:
         self.rules = RuleRepository(conn)
         self.returns = ReturnRepository(conn)
         self.store_credit = StoreCreditRepository(conn)
+        self.payment_requests = PaymentRequestRepository(conn)
         self.work_orders = WorkOrderRepository(conn)
         self.customers = CustomerRepository(conn)
         self.notifications = NotificationRepository(conn)

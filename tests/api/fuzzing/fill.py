@@ -91,6 +91,14 @@ def _reason(world: World, case) -> None:
 # ---------------------------------------------------------------- bodies
 
 
+def _settle_body(world: World, case) -> None:
+    body = _body(case)
+    if body.get("status") not in ("paid", "cancelled"):
+        body["status"] = "paid"
+    if not (body.get("reference") is None or (isinstance(body["reference"], str) and len(body["reference"]) <= 200)):
+        body["reference"] = None
+
+
 def _order_body(world: World, case) -> None:
     body = _body(case)
     ship_to = body.get("ship_to") if isinstance(body.get("ship_to"), dict) else {}
@@ -293,7 +301,10 @@ FILLS: dict[str, Fill] = {
     "POST /orders/{order_id}/hold": Fill(_fresh("order_id", lambda w: w.order()["id"]), _reason),
     "GET /orders/{order_id}/pickup": Fill(_shared("order_id", "pickup", lambda w: w.pickup()["order"])),
     "POST /orders/{order_id}/release": Fill(_fresh("order_id", lambda w: w.order("held")["id"]), _reason),
+    "GET /orders/{order_id}/money": Fill(_shared("order_id", "order", lambda w: w.order()["id"])),
     "POST /orders/{order_id}/returns": Fill(_fresh("order_id", lambda w: w.order("delivered")["id"]), _return_body),
+    "POST /payment-requests/{request_id}/settle": Fill(_fresh("request_id", lambda w: w.payment_request()["id"]),
+                                                       _settle_body),
     "GET /returns": Fill(None, _lists(channel=CHANNEL, node=NODE)),
     "GET /returns/{return_id}": Fill(_shared("return_id", "return", lambda w: w.return_()["id"])),
     "POST /returns/{return_id}/approve": Fill(_fresh("return_id", lambda w: w.return_()["id"])),

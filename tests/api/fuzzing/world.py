@@ -37,6 +37,7 @@ WEBHOOKS = {"shopify": ("shopify_orders_create.json", "X-Shopify-Hmac-Sha256", "
 SKU, NODE, PIN, CHANNEL = "SKU-0024", "CHN-FC1", "600002", "web"
 PICKUP_SKU, STORE = "SKU-0001", "CHN-ST1"
 SCARCE_SKU = "SKU-0023"
+DEARER_SKU = "SKU-0181"  # Rs 2,499 against SKU-0024's Rs 2,299, stocked at CHN-FC1: an exchange that costs more
 PACKED_BOX = {"weight_g": 600, "length_mm": 250, "width_mm": 200, "height_mm": 100}
 VALID_RULES = [
     ("validation", 'order.payment_mode == "COD"', [{"type": "add_tag", "tag": "cod"}]),
@@ -215,6 +216,17 @@ class World:
         if state == "approved" and ret["status"] == "REQUESTED":
             ret = self.ok("POST", f"/returns/{ret['id']}/approve")
         return ret
+
+    def payment_request(self) -> dict:
+        """A pending payment request: a delivered order exchanged for a dearer SKU (issue 28)."""
+        order = self.order("delivered")
+        ret = self.ok("POST", f"/orders/{order['id']}/returns",
+                      {"lines": [{"line_no": 1, "qty": 1, "reason": "size_fit", "exchange_sku": DEARER_SKU}],
+                       "resolution": "exchange"})
+        if ret["status"] == "REQUESTED":  # the exchange order (and its payment request) comes with the approval
+            ret = self.ok("POST", f"/returns/{ret['id']}/approve")
+        assert ret.get("payment_request"), ret
+        return ret["payment_request"]
 
     def work_order(self) -> dict:
         ret = self.return_("approved")

@@ -33,6 +33,8 @@ from datetime import timedelta
 from omnialloc.domain import RETURN_MACHINE, Capability, Order, PaymentMode, ReturnReason, ReturnStatus
 from omnialloc.domain.enums import Grade, ReturnResolution, Role
 from omnialloc.domain.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
+from omnialloc.domain.payments import PENDING as PAYMENT_PENDING
+from omnialloc.domain.payments import PaymentRequest
 from omnialloc.domain.returns import WORK_ORDER_OPEN, Disposition, Refund, Return, ReturnLine, WorkOrder
 from omnialloc.geo.distance import haversine_km
 from omnialloc.logistics.lanes import lanes_for
@@ -48,6 +50,7 @@ from omnialloc.services.messages import RetryBackorders
 from omnialloc.services.allocation.allocator import destination as customer_location
 from omnialloc.services.orders import lifecycle
 from omnialloc.services.orders.queries import event_dict
+from omnialloc.services.returns import money
 
 S = ReturnStatus
 DELIVERED_SHIPMENTS = ("DELIVERED", "COLLECTED")
@@ -302,13 +305,18 @@ def _create_exchange(ctx, return_id: str, actor: str) -> None:
     with ctx.uow(readonly=True) as uow:
         ret = uow.returns.get(return_id)
         order = uow.orders.get(ret.order_id)
+        others = sorted({l.exchange_sku for l in ret.lines if l.exchange_sku and l.exchange_sku != l.sku})
+        catalogue = {code: s.unit_price_paise for code, s in sku_master(uow, others).items()}
     if ret.exchange_order_id:
         return
+    # The replacement ships at its own price (another SKU: the catalogue's); the difference is settled below.
     wanted: dict[str, dict] = {}
     for line in ret.lines:
         sku = line.exchange_sku or line.sku
-        entry = wanted.setdefault(sku, {"sku": sku, "qty": 0, "unit_price_paise": line.unit_price_paise})
+        entry = wanted.setdefault(sku, {"sku": sku, "qty": 0,
+                                        "unit_price_paise": money.replacement_price(line, catalogue)})
         entry["qty"] += line.qty
+    difference = money.exchange_difference(ret.lines, {sku: w["unit_price_paise"] for sku, w in wanted.items()})
     to = order.ship_to
     ship_to = {"name": to.name, "line1": to.line1, "line2": to.line2, "city": to.city, "state": to.state,
                "phone": to.phone, "email": to.email}
@@ -332,8 +340,22 @@ def _create_exchange(ctx, return_id: str, actor: str) -> None:
         uow.returns.update(return_id, exchange_order_id=view["id"])
         record(uow, "return", return_id, "exchange_created", actor,
                reason=f"exchange order {view['id']} is {view['status']}", order_id=ret.order_id,
-               return_id=return_id, exchange_order_id=view["id"], exchange_status=view["status"])
+               return_id=return_id, exchange_order_id=view["id"], exchange_status=view["status"],
+               price_difference_paise=difference)
+        if difference > 0:  # dearer: the customer pays the difference (the shop collects and settles it)
+            _request_payment(uow, ret, view["id"], difference, actor)
         uow.commit()
+
+
+def _request_payment(uow, ret: Return, exchange_order_id: str, amount: int, actor: str) -> None:
+    req = PaymentRequest(id="pay_" + secrets.token_hex(8), order_id=ret.order_id, channel=ret.channel,
+                         amount_paise=amount, status=PAYMENT_PENDING, created_at=now(), return_id=ret.id,
+                         exchange_order_id=exchange_order_id, customer_id=ret.customer_id,
+                         reason=f"price difference of the exchange for return {ret.id} "
+                                f"(replacement order {exchange_order_id})")
+    uow.payment_requests.add(req)
+    record(uow, "order", ret.order_id, "payment_requested", actor, reason=req.reason, payment_request_id=req.id,
+           amount_paise=amount, return_id=ret.id, exchange_order_id=exchange_order_id)
 
 
 def exchange_wait_reason(uow, order_id: str) -> str | None:
@@ -479,6 +501,25 @@ def _resolve(uow, ret: Return, actor: str) -> None:
     elif resolution == ReturnResolution.EXCHANGE:
         record(uow, "return", ret.id, "note", actor, reason="exchange: the replacement order settles it",
                **_facts(ret), exchange_order_id=ret.exchange_order_id)
+        _refund_cheaper_exchange(uow, ret, actor)
+
+
+def _refund_cheaper_exchange(uow, ret: Return, actor: str) -> None:
+    """A replacement cheaper than the returned units: refund the difference, now the units are back."""
+    if not ret.exchange_order_id:
+        return
+    replacement = uow.orders.get(ret.exchange_order_id)
+    difference = money.exchange_difference(ret.lines, {l.sku: l.unit_price_paise for l in replacement.lines})
+    if difference >= 0:
+        return
+    order = uow.orders.get(ret.order_id)
+    method = ret.refund_method or "original"
+    uow.returns.add_refund(Refund(id="rfd_" + secrets.token_hex(8), return_id=ret.id, order_id=ret.order_id,
+                                  amount_paise=-difference, currency=order.currency,
+                                  payment_mode=str(order.payment_mode), method=method,
+                                  reference=ret.refund_reference, status="issued", created_at=now()))
+    record(uow, "return", ret.id, "refund_issued", actor, reason="price difference of a cheaper exchange",
+           **_facts(ret), refund_paise=-difference, refund_method=_METHOD_LABEL.get(method, method))
 
 
 _METHOD_LABEL = {"original": "original payment method", "upi": "UPI", "bank": "bank transfer"}
@@ -577,6 +618,7 @@ def return_view(ctx, principal: Principal, return_id: str) -> dict:
         dispositions = uow.returns.dispositions(return_id)
         work = uow.work_orders.for_return(return_id)
         refund = uow.returns.refund(return_id)
+        payment = uow.payment_requests.for_return(return_id)
         events = uow.events.for_entity("return", return_id)
 
     view = return_dict(ret)
@@ -589,6 +631,7 @@ def return_view(ctx, principal: Principal, return_id: str) -> dict:
                       "created_at": _iso(w.created_at)} for w in work],
         refund=None if refund is None else {k: _iso(getattr(refund, k)) for k in (
             "id", "amount_paise", "currency", "payment_mode", "method", "status", "created_at")},
+        payment_request=None if payment is None else money.request_dict(payment),
         events=[event_dict(e) for e in events],
     )
     return view

@@ -28,3 +28,17 @@ class CustomerRepository(Repository):
             forms.append(_PHONE)
         found = sa.or_(*(sa.exists().where(form == subject, orders.c.channel == channel) for form in forms))
         return bool(self.conn.execute(sa.select(found)).scalar())
+
+    def order_ids(self, subject: str, *, channel: str | None = None, limit: int = 50) -> list[str]:
+        """The orders naming ``subject`` (a customer id, or a normalised email or phone), newest first; each
+        form through its index (migration 0014)."""
+        forms = [orders.c.customer_id]
+        if "@" in subject:
+            forms.append(_EMAIL)
+        elif subject.lstrip("+").isdigit():
+            forms.append(_PHONE)
+        q = sa.select(orders.c.id, orders.c.created_at).where(sa.or_(*(form == subject for form in forms)))
+        if channel is not None:
+            q = q.where(orders.c.channel == channel)
+        q = q.order_by(orders.c.created_at.desc(), orders.c.id.desc()).limit(limit)
+        return [r.id for r in self.conn.execute(q)]

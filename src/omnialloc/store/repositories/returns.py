@@ -108,6 +108,10 @@ class ReturnRepository(Repository):
         row = self.conn.execute(sa.select(refunds).where(refunds.c.return_id == return_id)).first()
         return None if row is None else Refund(**row._mapping)
 
+    def refunds_for_order(self, order_id: str) -> list[Refund]:
+        q = sa.select(refunds).where(refunds.c.order_id == order_id).order_by(refunds.c.created_at, refunds.c.id)
+        return [Refund(**r._mapping) for r in self.conn.execute(q)]
+
     # -------------------------------------------------------------- writes
     def add(self, ret: Return) -> None:
         """Store a new return with its lines (``created_at`` is its ``updated_at`` too)."""
