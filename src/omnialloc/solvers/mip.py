@@ -30,7 +30,9 @@ A claim of infeasibility is verified by a second run with presolve off before it
 
 Work and time: a callback charges the `Budget` for each HiGHS interrupt check (a deterministic
 count on one thread with a fixed seed) and stops the run when the work or the wall clock is
-spent; whatever HiGHS found by then (a plan, a dual bound) is still used.
+spent; whatever HiGHS found by then (a plan, a dual bound) is still used. HiGHS runs on the
+caller's thread and always to its end: between our checks its own time limit (the wall time
+left) stops it, so no solve leaves a run behind.
 """
 
 from __future__ import annotations
@@ -64,17 +66,11 @@ ROOT_UNITS_PER_NONZERO = 10.0
 ROOT_CHECK_UNITS_PER_NONZERO = 2.0
 NODE_CHECK_UNITS_PER_NONZERO = 0.1
 MIN_UNITS_PER_CHECK = 100.0
-# How long past the deadline to wait for HiGHS to reach its next check before abandoning it.
-_GRACE_S = 0.002
-_STOP = object()
 
 
 def _interrupt(callback_type, message, data_out, data_in, box):
     budget, nnz = box
     if budget is None:
-        return
-    if budget is _STOP:
-        data_in.user_interrupt = True
         return
     per = ROOT_CHECK_UNITS_PER_NONZERO if data_out.mip_node_count == 0 else NODE_CHECK_UNITS_PER_NONZERO
     try:
@@ -158,7 +154,7 @@ class _Built:
     exact: bool  # the model prices every parcel exactly (no relaxed COD fee in it)
 
 
-def build(inst: Instance, nodes, kmax: int, order_pairs=(), exact_fee: bool = True) -> _Built:
+def build(inst: Instance, nodes, kmax: int, order_pairs=(), exact_fee: bool = True, allowed=None) -> _Built:
     """The model over candidates `nodes`; `order_pairs` (a, b): node b may ship only if a does.
     With `exact_fee` False the COD percentage fee is continuous (f >= value * bp / 10000 -
     0.4999 without rounding up): a relaxation, less than one paisa per parcel below the exact
@@ -201,6 +197,8 @@ def build(inst: Instance, nodes, kmax: int, order_pairs=(), exact_fee: bool = Tr
         zs = []
         stock_cols: dict[int, list[tuple[int, float]]] = {}
         for j in (int(j) for j in inst.node_lanes[c] if j >= 0):
+            if allowed is not None and (c, j) not in allowed:
+                continue
             slab, div, add = int(inst.slab[j]), int(inst.div[j]), int(inst.add[j])
             maxw = int(inst.maxw[j])
             billmax = max(min(wmax, maxw), int(costs.volumetric_grams(volmax, div)))
@@ -440,33 +438,6 @@ def _merge(old: MipResult | None, new: MipResult, warm: Sol | None) -> MipResult
     return out
 
 
-def _run_within(h, box: list, budget: Budget) -> bool:
-    """Run HiGHS on a worker thread (highspy releases the GIL while it solves) and wait for it
-    until the wall-clock deadline: False if it had not finished by then."""
-    done = threading.Event()
-    failed: list[BaseException] = []
-
-    def work() -> None:
-        # The thread holds the Highs object and its callback's data (`box`) until the run
-        # ends: highspy keeps no reference to the data, and an abandoned run still calls back.
-        keep = (h, box)
-        try:
-            keep[0].run()
-        except BaseException as exc:  # surfaced on the caller's thread below
-            failed.append(exc)
-        finally:
-            done.set()
-
-    # Not a daemon: an abandoned run still holds HiGHS and calls back into Python until its
-    # next check, so the interpreter must wait for it before shutting down.
-    threading.Thread(target=work, name="highs-mip").start()
-    left = budget.wall_left()
-    finished = done.wait(timeout=None if left == float("inf") else max(left, 0.0) + _GRACE_S)
-    if failed:
-        raise failed[0]
-    return finished
-
-
 def _run(inst: Instance, b: _Built, warm: Sol | None, budget: Budget, presolve: bool) -> MipResult:
     m = b.model
     h = _highs()
@@ -480,7 +451,9 @@ def _run(inst: Instance, b: _Built, warm: Sol | None, budget: Budget, presolve: 
         np.array(m.integ, dtype=np.int32),
     )
     h.setOptionValue("presolve", "on" if presolve else "off")
-    # HiGHS's own clock as a second safety net (our callback does the deterministic stop).
+    # HiGHS's own clock as the wall-clock net between our callback's checks (the callback does
+    # the deterministic stop): HiGHS checks its time limit inside its LP solves too, so a long
+    # root cut round stops near the deadline instead of running on to the next callback.
     h.setOptionValue("time_limit", max(budget.wall_left(), 0.001))
     if warm is not None:
         start = _start_values(inst, b, warm)
@@ -488,15 +461,13 @@ def _run(inst: Instance, b: _Built, warm: Sol | None, budget: Budget, presolve: 
             h.setSolution(len(start[0]), start[0], start[1])
     box = _local.box
     box[0], box[1] = budget, len(m.r_idx)
-    if not _run_within(h, box, budget):
-        # HiGHS did not reach a check before the wall-clock deadline (a root cut round of a big
-        # model can take long): leave it to stop at its next check on its own thread, and
-        # answer now with what the other methods found.
-        box[0] = _STOP
-        _local.h = None
-        budget.hit = "wall"
-        return MipResult(None, False, None, "abandoned at the wall-clock limit", 0.0, ncol, nrow)
-    box[0] = None
+    # On the caller's thread, to the end: HiGHS stops at our callback (work or wall clock spent)
+    # or at its own time limit, and nothing of this solve outlives it (a run left behind on a
+    # worker thread would keep a core busy on a loaded server after its answer was given).
+    try:
+        h.run()
+    finally:
+        box[0] = None
     status = h.getModelStatus()
     info = h.getInfo()
     MS = highspy.HighsModelStatus

@@ -5,6 +5,9 @@ The limits here are work limits (deterministic counts, `budget.py`) on problems 
 more, with a generous wall clock, so the outcome does not depend on the machine's speed; one
 test pins the wall-clock safety net with a limit no machine can meet."""
 
+import threading
+import time
+
 import numpy as np
 
 from omnialloc.solvers import STRATEGIES, PlanStatus, solve
@@ -74,6 +77,23 @@ def test_a_mip_cut_short_does_not_cut_short_the_next_one():
     assert cut.status == "Interrupted by user" and not cut.proven
     full = mip.solve_mip(inst, nodes, None, inst.kmax, Budget.unlimited())
     assert full.proven and full.sol is not None
+
+
+def test_a_mip_stopped_by_the_wall_clock_leaves_no_run_behind():
+    # The MIP used to run on a worker thread that was abandoned at the deadline and went on
+    # solving until HiGHS's next check: a loaded server got slower and the next solve shared
+    # the core with a dead one. Now HiGHS is stopped (its own time limit, our callback) and
+    # returns before solve_mip does.
+    inst = compile_problem(big_order(nodes=120))
+    nodes = np.arange(inst.n_cand)
+    before = threading.active_count()
+    # A deadline past the model's build (~20 ms) but far short of its root.
+    budget = Budget(float("inf"), time.perf_counter() + 0.06)
+    res = mip.solve_mip(inst, nodes, None, inst.kmax, budget)
+    assert threading.active_count() == before
+    assert budget.hit == "wall" and not res.proven
+    again = mip.solve_mip(inst, np.arange(min(inst.n_cand, 4)), None, 1, Budget.unlimited())
+    assert again.status != "Interrupted by user"
 
 
 def scarce_partial_order(seed=1, nodes=40):
