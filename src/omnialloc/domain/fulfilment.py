@@ -44,6 +44,10 @@ class IssuedInvoice:
     snapshot: dict = field(repr=False)
 
 
+class CursorMoved(Exception):
+    """Another booker moved an AWB range's cursor since this transaction read it: run it again."""
+
+
 class BookingStatus:
     PENDING = "pending"        # due at next_attempt_at
     BOOKING = "booking"        # a worker holds it until claimed_until

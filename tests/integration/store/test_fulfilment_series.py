@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from omnialloc.domain.invoice_numbers import FinancialYear, format_invoice_number
 from omnialloc.logistics.booking.awb_series import AwbRange, CheckDigit, check_digit
-from omnialloc.store.repositories.carrier_booking import CursorMoved
+from omnialloc.domain.fulfilment import CursorMoved
 from omnialloc.store.uow import UnitOfWork
 
 WRITERS = 8

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 
 from omnialloc.domain.enums import PaymentMode, Role, ShipmentStatus
 from omnialloc.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
-from omnialloc.domain.fulfilment import BookingStatus
+from omnialloc.domain.fulfilment import BookingStatus, CursorMoved
 from omnialloc.domain.orders import Address
 from omnialloc.logistics.booking import (AwbSeriesCarrier, BookedItem, BookingError, BookingRejected, BookingRequest,
                                          CarrierBooking, CarrierUnavailable, Parcel, RestCarrier, RestCarrierConfig)
@@ -79,8 +79,6 @@ class _StoreAwbSource:
         self.ctx = ctx
 
     def assign(self, carrier: str, key: str) -> str:
-        from omnialloc.store.repositories.carrier_booking import CursorMoved
-
         for _ in range(50):
             try:
                 with self.ctx.uow() as uow:

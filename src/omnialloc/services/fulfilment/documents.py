@@ -22,11 +22,12 @@ from omnialloc.documents import (
 )
 from omnialloc.domain.enums import PaymentMode, Role, ShipmentStatus
 from omnialloc.domain.errors import Conflict, NotFound
-from omnialloc.domain.fulfilment import SkuBox
+from omnialloc.domain.fulfilment import NodeSeller, SkuBox
 from omnialloc.domain.invoice_numbers import FinancialYear, format_invoice_number, series_prefix
 from omnialloc.domain.shipments import DEAD_STATUSES
 from omnialloc.services.access import Principal
 from omnialloc.services.events import now, record
+from omnialloc.services.orders.queries import dispatch_by
 
 SHIPPERS = (Role.ADMIN, Role.NODE)
 # Before the node accepts, the shipment may still hop elsewhere: nothing is printed for it yet.
@@ -87,8 +88,6 @@ class Facts:
         own = getattr(self.shipment, "ship_by", None)
         if own is not None:
             return own
-        from omnialloc.services.orders.queries import dispatch_by
-
         return dispatch_by(self.order.created_at, self.order.promised_days, self.shipment.sla_days)
 
     def ship_to(self) -> PostalAddress:
@@ -309,8 +308,6 @@ def bundle(ctx, principal: Principal, shipment_ids: list[str], kinds: list[str])
 
 # --------------------------------------------------------------------------- setup: sellers and default boxes
 def put_seller(ctx, principal: Principal, node: str, legal_name: str, invoice_prefix: str, phone: str = "") -> dict:
-    from omnialloc.domain.fulfilment import NodeSeller
-
     principal.require(Role.ADMIN)
     prefix = series_prefix(invoice_prefix)
     with ctx.uow() as uow:

@@ -36,6 +36,7 @@ from omnialloc.observability.logs import mask
 from omnialloc.services.events import now
 from omnialloc.services.notifications.outbound_worker import run_outbound
 from omnialloc.services.notifications.preferences import opted_out
+from omnialloc.services.fulfilment.carrier_booking import run_worker as run_booking_retries
 from omnialloc.services.orders.backorders import run_worker as run_backorders
 
 log = logging.getLogger("omnialloc.notify")
@@ -281,6 +282,10 @@ def worker_main(ctx, *, poll_seconds: float | None = None, backorders: bool = Tr
     # never delays a customer message.
     outbound = threading.Thread(target=run_outbound, args=(ctx, stop), name="outbound", daemon=True)
 
+    # Carrier bookings that failed (issue 26): retried with backoff in a thread of their own.
+    bookings = threading.Thread(target=run_booking_retries, args=(ctx, stop), name="carrier-bookings",
+                                daemon=True)
+
     def _stop(signum, _frame):
         log.info("notify-worker: signal %s received, stopping after the current batch", signum)
         stop.set()
@@ -291,6 +296,7 @@ def worker_main(ctx, *, poll_seconds: float | None = None, backorders: bool = Tr
     if retries is not None:
         retries.start()
     outbound.start()
+    bookings.start()
     try:
         return run_worker(ctx, stop, poll_seconds=poll_seconds)
     finally:
@@ -298,5 +304,6 @@ def worker_main(ctx, *, poll_seconds: float | None = None, backorders: bool = Tr
         if retries is not None:
             retries.join(timeout=60)
         outbound.join(timeout=60)
+        bookings.join(timeout=60)
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -16,15 +16,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from omnialloc.domain.fulfilment import BookingStatus, CarrierBookingState
+from omnialloc.domain.fulfilment import BookingStatus, CarrierBookingState, CursorMoved  # noqa: F401 - raised here
 from omnialloc.logistics.booking.awb_series import AwbRange, CheckDigit, SeriesState, check_upload, take
 from omnialloc.store.repositories._base import Repository, insert, utcnow
 from omnialloc.store.tables.carrier_booking import (awb_assignments, awb_ranges, carrier_booking_configs,
                                                     carrier_bookings)
-
-
-class CursorMoved(Exception):
-    """Another booker moved an AWB range's cursor since this transaction read it: run it again."""
 
 
 def _range(r) -> AwbRange:

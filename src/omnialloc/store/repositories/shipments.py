@@ -103,6 +103,11 @@ def _statuses(values: Iterable[str]) -> list[str]:
     return [str(v) for v in values]
 
 
+# For other repositories that read shipments along with their own tables (work_queue).
+shipment_from_row = _from_row
+status_values = _statuses
+
+
 class ShipmentRepository(Repository):
     def __init__(self, conn):
         super().__init__(conn)

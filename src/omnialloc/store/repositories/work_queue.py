@@ -13,9 +13,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from omnialloc.domain import Shipment
+from omnialloc.domain import Shipment, ShipmentLine
 from omnialloc.store.repositories._base import Repository
-from omnialloc.store.repositories.shipments import _from_row, _statuses
+from omnialloc.store.repositories.shipments import shipment_from_row as _from_row
+from omnialloc.store.repositories.shipments import status_values as _statuses
 from omnialloc.store.tables.carrier_booking import carrier_bookings
 from omnialloc.store.tables.carrier_pickups import carrier_pickup_shipments
 from omnialloc.store.tables.orders import orders
@@ -93,8 +94,6 @@ class WorkQueueRepository(Repository):
         ids = [r.id for r in rows]
         lines: dict[str, list] = {i: [] for i in ids}
         if ids:
-            from omnialloc.domain import ShipmentLine
-
             for r in self.conn.execute(sa.select(shipment_lines).where(shipment_lines.c.shipment_id.in_(ids))
                                        .order_by(shipment_lines.c.shipment_id, shipment_lines.c.line_no)):
                 lines[r.shipment_id].append(ShipmentLine(line_no=r.line_no, sku=r.sku, qty=r.qty))
