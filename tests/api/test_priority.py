@@ -152,3 +152,35 @@ def test_a_rule_gives_priority_orders_an_express_service_level(client, keys, uow
     assert [(s["carrier"], s["sla_days"]) for s in urgent["shipments"]] == [("XPR", 5)]
     fired = {r["name"]: r for r in urgent["plan"]["plan"]["rules"]}
     assert fired["express for urgent"]["effects"][0]["applied"][0].startswith("within 5 day(s)")
+
+
+def test_protected_units_hold_when_another_order_reserves_after_this_one_was_planned(client, keys, uow_factory,
+                                                                                   monkeypatch, db_backend):
+    """The protection is in the reservation statement, not only in the planner's snapshot: an ordinary
+    order planned on 6 free units (2 protected, so it may take 4) finds that another order reserved and
+    committed one unit after its snapshot was read. Its reservation of 4 would leave 1 unit, less than the
+    2 kept for urgent orders, so the statement refuses it and the re-plan backorders it."""
+    if db_backend != "postgresql":
+        pytest.skip("SQLite serialises writers (BEGIN IMMEDIATE): an order reads its snapshot inside its write "
+                    "transaction, so no other reservation can land between its snapshot and its own")
+    from omnialloc.store.repositories.inventory import InventoryRepository
+
+    admin = auth(keys["admin"])
+    _only_stock_at_chennai(client, admin, uow_factory, sellable=6)
+    _urgent_rules(client, admin, protect={"skus": [SKU], "units": 2, "min_priority": 8})
+    original, raced = InventoryRepository.reserve, []
+
+    def reserve_after_a_competitor(self, node, sku, qty, **kw):
+        if not raced and sku == SKU:
+            raced.append(qty)
+            with uow_factory() as other:  # another order's transaction, committed after our snapshot
+                assert original(other.inventory, node, sku, 1)
+                other.commit()
+        return original(self, node, sku, qty, **kw)
+
+    monkeypatch.setattr(InventoryRepository, "reserve", reserve_after_a_competitor)
+    late = _capture(client, admin, "late-1", qty=4)
+    assert raced == [4]  # planned on the snapshot: 6 free, 2 kept, so all 4 units at CHN-FC1
+    on_hand, reserved, safety = _stock_row(uow_factory)
+    assert late["status"] == "BACKORDERED"
+    assert reserved == 1, (on_hand, reserved, safety)  # the competitor's unit only: 5 free, 2 of them kept

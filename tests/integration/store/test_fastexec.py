@@ -28,7 +28,7 @@ from omnialloc.store.repositories import allocations as allocations_repo
 from omnialloc.store.repositories import events as events_repo
 from omnialloc.store.repositories import inventory as inventory_repo
 from omnialloc.store.repositories import orders as orders_repo
-from omnialloc.store.repositories import rules as rules_repo
+from omnialloc.store.repositories import revision as revision_repo
 from omnialloc.store.repositories import shipments as shipments_repo
 from omnialloc.store.tables.allocations import allocations
 from omnialloc.store.tables.events import events
@@ -144,7 +144,7 @@ _OUTBOX_KEYS = tuple(_outbox_row("x"))
 
 
 CASES = [
-    Case("rules.revision", lambda d: rules_repo._REVISION, "first", lambda s: {"stored": {}},
+    Case("revision.read", lambda d: revision_repo._REVISION, "first", lambda s: {"stored": {}},
          (rules_revision,)),
     Case("orders.lock_version_revision", lambda d: orders_repo._FAST_LOCK_VERSION_REVISION, "first",
          lambda s: {"stored": {"order_id": s["order_id"]}, "missing": {"order_id": "ord_none"},
@@ -224,11 +224,14 @@ CASES = [
                     "other day": {"skus": s["demo"]["skus"][:5], "day": DAY + dt.timedelta(days=3)}},
          (inventory, shipment_day_counts), setup=_stored_counts),
     Case("inventory.reserve", lambda d: inventory_repo._FAST_RESERVE, "rowcount",
-         lambda s: {"within atp": {"b_node": s["demo"]["node"], "b_sku": s["demo"]["sku"], "b_qty": 1, "b_now": NOW},
-                    "past atp": {"b_node": s["demo"]["node"], "b_sku": s["demo"]["sku"], "b_qty": 10**9,
+         lambda s: {"within atp": {"b_node": s["demo"]["node"], "b_sku": s["demo"]["sku"], "b_qty": 1, "b_keep": 0,
+                                   "b_now": NOW},
+                    "past atp": {"b_node": s["demo"]["node"], "b_sku": s["demo"]["sku"], "b_qty": 10**9, "b_keep": 0,
                                  "b_now": NOW},
+                    "into the kept units": {"b_node": s["demo"]["node"], "b_sku": s["demo"]["sku"], "b_qty": 1,
+                                            "b_keep": 10**9, "b_now": NOW},
                     "negative (CHECK)": {"b_node": s["demo"]["node"], "b_sku": s["demo"]["sku"], "b_qty": -10**6,
-                                         "b_now": NOW}},
+                                         "b_keep": 0, "b_now": NOW}},
          (inventory,)),
     Case("allocations.insert", lambda d: allocations_repo._INSERT, "first",
          lambda s: {"plan": dict(order_id="ord_fx_0", created_at=NOW, strategy="optimal", status="ALLOCATED",
@@ -370,7 +373,7 @@ def test_each_hot_statement_runs_as_driver_sql_and_not_through_core(clean_engine
 
 
 def test_every_hot_statement_of_the_repositories_has_a_case():
-    modules = (allocations_repo, events_repo, inventory_repo, orders_repo, rules_repo, shipments_repo)
+    modules = (allocations_repo, events_repo, inventory_repo, orders_repo, revision_repo, shipments_repo)
     named = {f"{m.__name__}.{k}": v for m in modules for k, v in vars(m).items() if isinstance(v, Fast)}
     covered = {id(c.fast(backend)) for c in CASES for backend in c.backends}
     assert not sorted(k for k, v in named.items() if id(v) not in covered), "hot statements without a case"

@@ -94,3 +94,20 @@ def test_reservations_on_stale_reads_never_exceed_atp(uow_factory, position, see
             believed[caller] -= qty
     row = _row(uow_factory, node, sku)
     assert 0 <= row.reserved <= ON_HAND - SAFETY and row.atp >= 0
+
+
+def test_units_kept_for_higher_priority_orders_are_refused_by_the_statement(uow_factory, position):
+    """``keep``: a protect_stock rule's units the reserving order may not take. The statement leaves at
+    least that much ATP behind, whatever the caller believed was free."""
+    node, sku = position
+    atp = ON_HAND - SAFETY  # 7
+    with uow_factory() as uow:
+        assert uow.inventory.reserve(node, sku, atp - 2 + 1, keep=2) is False  # would leave 1 of the 2 kept
+        assert uow.inventory.reserve(node, sku, atp - 2, keep=2)  # leaves exactly the 2 kept units
+        assert uow.inventory.reserve(node, sku, 1, keep=2) is False
+        assert uow.inventory.reserve(node, sku, 2)  # an order the rule exempts may take them
+        uow.commit()
+    row = _row(uow_factory, node, sku)
+    assert (row.reserved, row.atp) == (atp, 0)
+    with uow_factory() as uow, pytest.raises(ValueError):
+        uow.inventory.reserve(node, sku, 1, keep=-1)

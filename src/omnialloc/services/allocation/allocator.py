@@ -226,8 +226,9 @@ def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None =
     for ps in plan.shipments:
         for line_id, qty in ps.lines.items():
             need[(ps.node, order.line(int(line_id)).sku)] += qty
+    kept = routing.held_back if routing is not None else {}
     for (node, sku) in sorted(need):  # fixed order: no deadlocks between concurrent reservers
-        if not uow.inventory.reserve(node, sku, need[(node, sku)]):
+        if not uow.inventory.reserve(node, sku, need[(node, sku)], keep=kept.get((node, sku), 0)):
             metrics.RESERVATION_CONFLICTS.inc()
             raise ReservationConflict(f"{sku} at {node}")
 

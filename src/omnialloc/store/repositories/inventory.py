@@ -30,7 +30,7 @@ _ATP_FOR = sa.select(inv.c.node, inv.c.sku, _AVAILABLE.label("atp")).where(
     inv.c.sku.in_(sa.bindparam("skus", expanding=True)))
 _RESERVE = (inv.update()
             .where((inv.c.node == sa.bindparam("b_node")) & (inv.c.sku == sa.bindparam("b_sku")),
-                   _AVAILABLE >= sa.bindparam("b_qty"))
+                   _AVAILABLE - sa.bindparam("b_keep") >= sa.bindparam("b_qty"))
             .values(reserved=inv.c.reserved + sa.bindparam("b_qty"), updated_at=sa.bindparam("b_now")))
 _FAST_ATP_FOR = Fast(_ATP_FOR)
 # The allocation's snapshot in one round trip: the SKUs' stock rows, then a day's shipment counters
@@ -175,14 +175,20 @@ class InventoryRepository(Repository):
         q = inv.update().where(_key(node, sku), inv.c.reserved <= on_hand).values(**values)
         return self.conn.execute(q).rowcount == 1
 
-    def reserve(self, node: str, sku: str, qty: int) -> bool:
-        """Take ``qty`` of ATP. False (and nothing changed) when not enough is available.
+    def reserve(self, node: str, sku: str, qty: int, *, keep: int = 0) -> bool:
+        """Take ``qty`` of ATP, leaving at least ``keep`` units of ATP behind. False (and nothing changed)
+        when not enough is available.
 
-        The DESIGN reservation rule, verbatim: one conditional UPDATE, row count checked.
+        The reservation rule: one conditional UPDATE, row count checked. ``keep`` is the stock this order
+        may not take (a ``protect_stock`` rule's units, held for higher-priority orders): it is in the
+        statement, not only in the planner's snapshot, so concurrent ordinary orders planned on the same
+        snapshot cannot together eat into it.
         """
         if qty <= 0:
             raise ValueError(f"reserve qty must be positive, got {qty}")
-        params = {"b_node": node, "b_sku": sku, "b_qty": qty, "b_now": utcnow()}
+        if keep < 0:
+            raise ValueError(f"reserve keep must not be negative, got {keep}")
+        params = {"b_node": node, "b_sku": sku, "b_qty": qty, "b_keep": keep, "b_now": utcnow()}
         return _FAST_RESERVE.rowcount(self.conn, params) == 1  # on the DBAPI cursor (store.fastexec)
 
     def release(self, node: str, sku: str, qty: int) -> bool:
