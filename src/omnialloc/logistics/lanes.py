@@ -21,12 +21,20 @@ Rules:
 
 `LaneTable` caches answers per (origin PIN, destination PIN, cod, reverse),
 because the allocator asks for every candidate node of every order.
+
+Transit days (issue 24): with a `TransitModel` the table's `sla_days` are the
+model's transit days for the lane's service (the seller's transit table, most
+specific row wins, else the distance defaults; docs/promise.md), not the
+courier zone's SLA. A lane takes the carrier's standard (slowest) service;
+with `express=True` a carrier that offers express takes it instead, its slab
+prices scaled by `express_freight_pct`. Without a model (tests, tools) the
+zone SLA stays.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 
 from omnialloc.domain.enums import Zone
@@ -34,6 +42,8 @@ from omnialloc.domain.logistics import Carrier, RateCard
 from omnialloc.geo.pins import PinLocation
 from omnialloc.geo.zones import zone_between
 from omnialloc.logistics.serviceability import ServiceabilityIndex
+from omnialloc.logistics.transit.model import TransitModel
+from omnialloc.logistics.transit.service import Service, services_of
 
 
 @dataclass(frozen=True)
@@ -51,11 +61,14 @@ class LaneQuote:
     cod_allowed: bool
     volumetric_divisor: int
     slab_g: int
+    service: str = ""          # the carrier's service on this lane (empty: no transit model, zone SLA)
+    transit_basis: str = ""    # where the transit days came from (TransitTime.basis)
 
     def as_lane_kwargs(self) -> dict:
         """Keyword arguments for `AllocationProblem.add_lane(node, **kwargs)`."""
         kwargs = asdict(self)
         kwargs["zone"] = str(self.zone)
+        del kwargs["service"], kwargs["transit_basis"]
         return kwargs
 
 
@@ -69,8 +82,12 @@ def _scaled(paise: int, percent: int) -> int:
 class LaneTable:
     """Carriers, rate cards and serviceability bundled for fast, cached lane look-ups."""
 
-    def __init__(self, carriers: Iterable[Carrier], rate_cards: Iterable[RateCard], serviceability: ServiceabilityIndex):
+    def __init__(self, carriers: Iterable[Carrier], rate_cards: Iterable[RateCard], serviceability: ServiceabilityIndex,
+                 transit: TransitModel | None = None, express_freight_pct: int = 100):
         self.carriers = tuple(sorted((c for c in carriers), key=lambda c: c.code))
+        self.transit = transit
+        self.express_freight_pct = express_freight_pct
+        self._services = {c.code: services_of(c) for c in self.carriers}
         self.cards: dict[tuple[str, Zone], RateCard] = {}
         for card in rate_cards:
             key = (card.carrier, Zone(card.zone))
@@ -82,9 +99,38 @@ class LaneTable:
         # The carriers that reach a destination (with their serviceability rows) do not depend on the
         # origin: found once per destination, not once per (node, destination).
         self._reaching = lru_cache(maxsize=65536)(self._reaching_dest)
+        self._transit_cached = lru_cache(maxsize=65536)(self._with_transit)
 
-    def lanes(self, origin: PinLocation, dest: PinLocation, *, cod: bool, reverse: bool = False) -> list[LaneQuote]:
-        return list(self._cached(origin, dest, bool(cod), bool(reverse)))
+    def lanes(self, origin: PinLocation, dest: PinLocation, *, cod: bool, reverse: bool = False,
+              express: bool = False) -> list[LaneQuote]:
+        return list(self._timed(origin, dest, bool(cod), bool(reverse), bool(express) and not reverse))
+
+    def _timed(self, origin: PinLocation, dest: PinLocation, cod: bool, reverse: bool,
+               express: bool) -> tuple[LaneQuote, ...]:
+        if self.transit is None:
+            return self._cached(origin, dest, cod, reverse)
+        return self._transit_cached(origin, dest, cod, reverse, express)
+
+    def _with_transit(self, origin: PinLocation, dest: PinLocation, cod: bool, reverse: bool,
+                      express: bool) -> tuple[LaneQuote, ...]:
+        quotes = self._cached(origin, dest, cod, reverse)
+        out = []
+        for q in quotes:
+            offered = self._services.get(q.carrier, ())
+            if not offered:
+                out.append(q)
+                continue
+            fast = express and Service.EXPRESS in offered
+            service = Service.EXPRESS if fast else offered[0]
+            # a reverse parcel travels from the customer to the node
+            timed = (self.transit.transit(q.carrier, service, dest, origin) if reverse
+                     else self.transit.transit(q.carrier, service, origin, dest))
+            changes: dict = {"sla_days": timed.days, "service": str(service), "transit_basis": timed.basis}
+            if fast and self.express_freight_pct != 100:
+                changes["first_slab_paise"] = _scaled(q.first_slab_paise, self.express_freight_pct)
+                changes["additional_slab_paise"] = _scaled(q.additional_slab_paise, self.express_freight_pct)
+            out.append(replace(q, **changes))
+        return tuple(out)
 
     def _reaching_dest(self, pin: str, reverse: bool) -> tuple:
         out = []
@@ -154,26 +200,30 @@ def lanes_for(
     *,
     cod: bool,
     reverse: bool = False,
+    transit: TransitModel | None = None,
 ) -> list[LaneQuote]:
     """Lanes from `origin` (a node's PIN) to `dest` (the customer's PIN); see the module docstring.
 
     Calls with the same carriers and rate cards (by value) and the same index
     share one `LaneTable`, so repeated calls per order and node hit its cache.
     """
-    return lane_table(carriers, rate_cards, serviceability_index).lanes(origin, dest, cod=cod, reverse=reverse)
+    return lane_table(carriers, rate_cards, serviceability_index, transit).lanes(origin, dest, cod=cod,
+                                                                                  reverse=reverse)
 
 
 def lane_table(carriers: Iterable[Carrier], rate_cards: Iterable[RateCard],
-               serviceability_index: ServiceabilityIndex) -> "LaneTable":
+               serviceability_index: ServiceabilityIndex, transit: TransitModel | None = None,
+               express_freight_pct: int = 100) -> "LaneTable":
     """The shared `LaneTable` of these carriers and rate cards (by value) on this index: look it up once
     per order and ask it for every node, rather than keying it again per node in `lanes_for`."""
     carriers = tuple(carriers)
     rate_cards = tuple(rate_cards)
-    key = (tuple(tuple(vars(c).values()) for c in carriers), tuple(tuple(vars(r).values()) for r in rate_cards))
+    key = (tuple(tuple(vars(c).values()) for c in carriers), tuple(tuple(vars(r).values()) for r in rate_cards),
+           transit, express_freight_pct)  # the model by identity (kept alive by the key)
     tables = serviceability_index.__dict__.setdefault("_lane_tables", {})
     table = tables.get(key)
     if table is None:
         if len(tables) >= _MAX_TABLES_PER_INDEX:
             tables.pop(next(iter(tables)))  # oldest first: carriers/rates rarely change in a process
-        table = tables[key] = LaneTable(carriers, rate_cards, serviceability_index)
+        table = tables[key] = LaneTable(carriers, rate_cards, serviceability_index, transit, express_freight_pct)
     return table

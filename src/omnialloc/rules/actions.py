@@ -9,7 +9,8 @@ close-match suggestion.
 validation: set_priority, add_tag, hold, cancel, require_prepaid, flag_fraud
 routing:    only_nodes, exclude_nodes, prefer_nodes, prefer_nodes_in_order, max_distance, ship_from_store,
             protect_stock
-shipping:   allow_carriers, deny_carriers, prefer_carriers, force_carrier, deliver_within
+shipping:   allow_carriers, deny_carriers, prefer_carriers, force_carrier, deliver_within, express,
+            promise_days
 split:      no_split, max_shipments, keep_together, min_shipment_value
 """
 
@@ -112,6 +113,11 @@ ACTIONS: dict[str, ActionDef] = {
                                     doc="cost added per day a lane is slower than `days` (when not strict)")},
         "a service level: ship within this many days (express for priority orders), strictly or by a "
         "penalty per late day"),
+    "express": ActionDef(RuleKind.SHIPPING, {}, "ship by the carriers' express service where they offer it "
+                                                "(priced at OMNIALLOC_EXPRESS_FREIGHT_PCT of the rate card)"),
+    "promise_days": ActionDef(RuleKind.SHIPPING, {
+        "days": Param("int", True, minimum=1, maximum=60, doc="days from the order to its delivery")},
+        "the order's delivery promise when its request names none (over the channel's default)"),
     # -- split
     "no_split": ActionDef(RuleKind.SPLIT, {}, "ship the order in one shipment"),
     "max_shipments": ActionDef(RuleKind.SPLIT, {"count": Param("int", True, minimum=1, maximum=50)},

@@ -132,6 +132,8 @@ class RoutingOutcome:
     keep_together: list[set[str]] = field(default_factory=list)
     min_shipment_value_paise: int = 0
     deliver_within: tuple[int, bool, int] | None = None   # (days, strict, late penalty paise per day)
+    express: bool = False                                  # the carriers' express service (issue 24)
+    promise_days: int | None = None                        # the order's promise when its request names none
     # (node, sku) -> the protection this order may not take: (units, percent, min_priority, rule label)
     protected: dict[tuple[str, str], tuple[int, int, int, str]] = field(default_factory=dict)
     fired: list[dict[str, Any]] = field(default_factory=list)
@@ -154,6 +156,7 @@ class RoutingOutcome:
             "min_shipment_value_paise": self.min_shipment_value_paise,
             "deliver_within": None if self.deliver_within is None else dict(zip(
                 ("days", "strict", "late_penalty_paise"), self.deliver_within)),
+            "express": self.express, "promise_days": self.promise_days,
             "protected_stock": [{"node": n, "sku": k, "units": u, "percent": pc, "min_priority": mp, "rule": label}
                                 for (n, k), (u, pc, mp, label) in sorted(self.protected.items())],
         }
@@ -312,7 +315,8 @@ class RuleSet:
                 out.protected[(code, sku)] = (units, percent, min_priority, rule.label)
             out.decided_by[f"protect:{code}:{sku}"] = rule.ref()
         for key, attr in ((("max_distance",), "max_distance_km"), (("max_shipments",), "max_shipments"),
-                          (("deliver_within",), "deliver_within"),
+                          (("deliver_within",), "deliver_within"), (("express",), "express"),
+                          (("promise_days",), "promise_days"),
                           (("min_value",), "min_shipment_value_paise")):
             if key in claims.won:
                 setattr(out, attr, claims.get(key))
@@ -362,6 +366,10 @@ def _apply_allocation(rule: CompiledRule, action: Action, facts: Facts, catalog:
         how = "strictly" if p["strict"] else f"or {p['late_penalty_paise']} paise per late day"
         e.claim(claims, ("deliver_within",), (p["days"], p["strict"], p["late_penalty_paise"]), rule,
                 f"within {p['days']} day(s), {how}")
+    elif t == "express":
+        e.claim(claims, ("express",), True, rule, "express service")
+    elif t == "promise_days":
+        e.claim(claims, ("promise_days",), p["days"], rule, f"promise {p['days']} day(s)")
     elif t == "protect_stock":
         _protect(rule, p, facts, catalog, claims, e)
     elif t == "max_distance":

@@ -128,6 +128,9 @@ class OrderSummary(Open):
     pickup_node: str | None = None
     customer_id: str | None = None
     created_at: str
+    promised_by: str | None = Field(None, description="The promised delivery: the end of the promised day (UTC)")
+    promise_source: str | None = Field(None, description="Where the promise came from: request, channel, rule "
+                                                         "or fastest")
     ship_to: AddressOut
     lines: list[OrderLineOut]
 
@@ -135,6 +138,7 @@ class OrderSummary(Open):
 class OrderOut(OrderSummary):
     status_reason: str | None = None
     shipments: list[ShipmentSummary]
+    delivery_date: str | None = Field(None, description="The order's EDD: the latest of its shipments' EDDs")
     plan: dict[str, Any] | None = Field(None, description="The latest allocation: solver status, cost, plan and "
                                                             "its explanation")
     events: list[EventOut] = Field(description="Order and shipment events, oldest first")

@@ -54,6 +54,10 @@ class ShipmentSummary(Open):
     cost_paise: int | None = None
     cost_breakdown: dict[str, Any] = {}
     sla_days: int | None = None
+    service: str | None = Field(None, description="The carrier's service: surface, air or express")
+    ship_by: str | None = Field(None, description="When the parcel must be ready: the node's cut-off (UTC)")
+    delivery_date: str | None = Field(None, description="Estimated delivery date (EDD) at the destination")
+    deliver_by: str | None = Field(None, description="The end of the EDD (UTC): delivered before it is on time")
     lines: list[ShipmentLineOut]
 
 

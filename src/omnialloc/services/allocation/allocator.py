@@ -24,6 +24,7 @@ from omnialloc.services.events import now, record
 from omnialloc.services.messages import RetryBackorders
 from omnialloc.services.network.cache import network, recent_rejections
 from omnialloc.services.network.cache import skus as sku_master
+from omnialloc.services.allocation.delivery import annotate, edd_fields
 from omnialloc.services.allocation.planning import Candidates, Routing, build_problem
 from omnialloc.solvers import PlanStatus, solve
 
@@ -157,7 +158,8 @@ def destination(order: Order) -> PinLocation:
 
 
 def plan_units(uow, ctx, order: Order, remaining: dict[int, int], routing: Routing | None = None, *,
-               strategy: str = "optimal", own_reservations: list[Shipment] = (), stored: bool = True):
+               strategy: str = "optimal", own_reservations: list[Shipment] = (), stored: bool = True,
+               explain: bool = True):
     """Solve for ``remaining`` units against the stock and capacity seen by ``uow``, reserving nothing.
 
     ``own_reservations``: shipments whose stock counts as available again (a dry run re-planning a
@@ -181,10 +183,10 @@ def plan_units(uow, ctx, order: Order, remaining: dict[int, int], routing: Routi
     )
     if ctx.settings.prices_enabled:  # lookahead: the batch's stock opportunity prices (services.batch.prices)
         cand.prices = uow.stock_prices.for_skus(skus)
-    problem = build_problem(order, remaining, skus, destination(order), cand, net, ctx.settings, routing)
-    plan = solve(problem, strategy=strategy, time_limit_ms=ctx.settings.solver_time_limit_ms)
+    problem = build_problem(order, remaining, skus, destination(order), cand, net, ctx.settings, routing, at=now())
+    plan = solve(problem, strategy=strategy, time_limit_ms=ctx.settings.solver_time_limit_ms, explain_plan=explain)
     metrics.observe_plan(plan.method, plan.status.value, plan.solve_ms)
-    plan_dict = plan.to_dict()
+    plan_dict = annotate(plan.to_dict(), cand.timing, {code: n.city for code, n in net.by_code.items()})
     if routing is not None and routing.fired:
         plan_dict["rules"] = routing.fired
     return plan, plan_dict
@@ -233,12 +235,13 @@ def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None =
             raise ReservationConflict(f"{sku} at {node}")
 
     created, held = [], list(shipments)
-    for ps in plan.shipments:
+    for ps, sd in zip(plan.shipments, plan_dict["shipments"]):
         shipment = Shipment(
             id="shp_" + secrets.token_hex(8), order_id=order.id, node=ps.node, carrier=ps.carrier,
             lines=[ShipmentLine(int(lid), order.line(int(lid)).sku, q) for lid, q in sorted(ps.lines.items(), key=lambda kv: int(kv[0]))],
             status=ShipmentStatus.ALLOCATED, weight_g=ps.actual_weight_g, billed_weight_g=ps.billed_weight_g,
             cost_paise=ps.costs.total, sla_days=ps.sla_days, cost_breakdown={**ps.costs.to_dict(), "zone": ps.zone},
+            **edd_fields(sd.get("edd")),
         )
         uow.shipments.add(shipment)
         record(uow, "shipment", shipment.id, "created", actor, to_status=shipment.status,

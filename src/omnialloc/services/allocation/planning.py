@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from omnialloc.config import Settings
 from omnialloc.domain import Capability, DeliveryMode, Node, Order, PaymentMode, Sku
 from omnialloc.geo.distance import haversine_km
 from omnialloc.geo.pins import PinLocation
 from omnialloc.logistics.lanes import lane_table
+from omnialloc.logistics.transit.clock import LaneTiming
 from omnialloc.solvers import AllocationProblem, Lane, make_lane
 
 PICKUP_CARRIER = "PICKUP"  # the customer collects at the store: no carrier, no freight
@@ -30,6 +32,8 @@ class Candidates:
     rejections: dict[str, int] = field(default_factory=dict)
     excluded: dict[str, str] = field(default_factory=dict)      # node -> why (rejected earlier)
     prices: dict[tuple[str, str], int] = field(default_factory=dict)  # lookahead paise per unit
+    # Filled by build_problem: each offered lane's dates (issue 24), for the shipments' EDDs and the explanation
+    timing: dict[tuple[str, str], LaneTiming] = field(default_factory=dict)
 
 
 @dataclass
@@ -55,11 +59,20 @@ class Routing:
     deliver_within_days: int | None = None
     deliver_within_strict: bool = False
     late_penalty_paise: int = 0
+    # The delivery promise (issue 24): ship by the carriers' express service where they offer it (a rule's
+    # `express`), and a promise in days set by a rule (`promise_days`) over the channel's default.
+    express: bool = False
+    promise_days: int | None = None
 
 
 def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku], dest: PinLocation,
-                  cand: Candidates, network, settings: Settings, routing: Routing | None = None) -> AllocationProblem:
-    """Build the problem for the units of ``order`` still to place (``remaining``: line_no -> qty)."""
+                  cand: Candidates, network, settings: Settings, routing: Routing | None = None,
+                  at: datetime | None = None) -> AllocationProblem:
+    """Build the problem for the units of ``order`` still to place (``remaining``: line_no -> qty).
+
+    ``at``: when the parcels are planned (now; a re-plan or a hop plans later than the order was placed).
+    Each lane's days are the days from the order's date to the delivery date of a parcel planned then
+    (``logistics.transit.clock``), so a promise of N days is kept when every lane used takes at most N."""
     routing = routing or Routing()
     cod = order.payment_mode == PaymentMode.COD
     pickup = order.delivery_mode == DeliveryMode.PICKUP
@@ -84,7 +97,12 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
     # The lane table once per order, not keyed again per node. (Distances stay one scalar call per
     # node: numpy's vectorised sin/cos can differ from the scalar path in the last bit, and plans
     # must not change.)
-    lanes = None if pickup else lane_table(network.carriers, network.rate_cards, network.serviceability)
+    transit = getattr(network, "transit", None)
+    clock = getattr(network, "clock", None) if transit is not None else None
+    lanes = None if pickup else lane_table(network.carriers, network.rate_cards, network.serviceability, transit,
+                                           getattr(settings, "express_freight_pct", 100))
+    at = at or datetime.now(UTC)
+    order_day = clock.order_day(order.created_at or at) if clock is not None else None
     for node in cand.nodes:
         loc = cand.locations[node.code]
         distance = node_distance_km(dest, node)
@@ -103,7 +121,14 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
             problem.add_lane(node.code, PICKUP_CARRIER, "A", first_slab_paise=0, additional_slab_paise=0,
                              cod_fixed_paise=0, cod_percent_bp=0, max_weight_g=None, sla_days=0, cod_allowed=True)
             continue
-        here = _solver_lanes(lanes, node.code, loc, dest, cod)
+        if clock is None:
+            here = _solver_lanes(lanes, node.code, loc, dest, cod)
+        else:
+            pairs = _timed_lanes(lanes, clock, node.code, loc, dest, cod, routing.express, clock.moment(node.code, at),
+                                 order_day)
+            here = [lane for lane, _ in pairs]
+            for lane, timing in pairs:
+                cand.timing[(node.code, lane.carrier)] = timing
         if routing.carrier_bonus or routing.forbidden_carriers or slowest is not None:
             here = [_ruled(lane, routing, slowest) for lane in here]
         problem.add_lanes(here)
@@ -148,6 +173,42 @@ def _solver_lanes(table, node_code: str, origin: PinLocation, dest: PinLocation,
             memo.clear()
         lanes = memo[key] = tuple(_quoted_lanes(table, node_code, origin, dest, cod))
     return lanes
+
+
+# Lanes with their dates per (node, origin, destination, COD, express, the node's moment, the order's day):
+# the days a lane takes depend on when the parcel is planned (the node's cut-off and calendar) and on when
+# the order was placed, so the memo is keyed by both; a day's orders share the node's two moments.
+_TIMED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _timed_lanes(table, clock, node_code: str, origin: PinLocation, dest: PinLocation, cod: bool, express: bool,
+                 moment, order_day) -> tuple[tuple[Lane, LaneTiming], ...]:
+    memo = _TIMED.get(table)
+    if memo is None:
+        memo = _TIMED[table] = {}
+    key = (node_code, origin, dest, cod, express, moment, order_day)
+    pairs = memo.get(key)
+    if pairs is None:
+        if len(memo) >= _MAX_CACHED:
+            memo.clear()
+        cache = _LANES.get(table)
+        if cache is None:
+            cache = _LANES[table] = {}
+        out = []
+        for q in table.lanes(origin, dest, cod=cod, express=express):
+            timing = clock.timing_at(node_code, q.carrier, q.service, q.sla_days, q.transit_basis, dest.state_code,
+                                     moment, order_day)
+            lane = cache.get((node_code, q, timing.days))
+            if lane is None:
+                if len(cache) >= _MAX_CACHED:
+                    cache.clear()
+                lane = cache[(node_code, q, timing.days)] = make_lane(
+                    node_code, q.carrier, str(q.zone), q.first_slab_paise, q.additional_slab_paise, q.slab_g,
+                    q.cod_fixed_paise, q.cod_percent_bp, q.max_weight_g, timing.days, q.cod_allowed,
+                    q.volumetric_divisor)
+            out.append((lane, timing))
+        pairs = memo[key] = tuple(out)
+    return pairs
 
 
 def _quoted_lanes(table, node_code: str, origin: PinLocation, dest: PinLocation, cod: bool) -> list[Lane]:

@@ -22,7 +22,11 @@ from dataclasses import dataclass, field, replace
 from omnialloc.domain import Carrier, Channel, Node, RateCard
 from omnialloc.domain.errors import DomainError
 from omnialloc.geo.pins import PinLocation, locate
+from omnialloc.logistics.calendar import NodeCalendar
 from omnialloc.logistics.serviceability import ServiceabilityIndex
+from omnialloc.logistics.transit.clock import DeliveryClock
+from omnialloc.logistics.transit.model import TransitModel
+from omnialloc.logistics.transit.table import TransitTable
 
 log = logging.getLogger(__name__)
 TTL_SECONDS = 30.0
@@ -37,6 +41,11 @@ class Network:
     rate_cards: list[RateCard]
     serviceability: ServiceabilityIndex
     loaded_at: float
+    # The delivery promise (issue 24): node calendars (absent: the default calendar), the transit model
+    # (the seller's table, else distance defaults) and the clock that turns both into lane dates.
+    calendars: dict[str, NodeCalendar] = field(default_factory=dict)
+    transit: TransitModel | None = None
+    clock: DeliveryClock = field(default_factory=DeliveryClock)
 
 
 @dataclass
@@ -93,7 +102,9 @@ def network(uow, key: str = "default", *, fresh: bool = False) -> Network:
 
 def _same_network(a: Network, b: Network) -> bool:
     return (a.nodes == b.nodes and a.locations == b.locations and a.carriers == b.carriers
-            and a.rate_cards == b.rate_cards and a.serviceability.same_rows(b.serviceability))
+            and a.rate_cards == b.rate_cards and a.serviceability.same_rows(b.serviceability)
+            and a.calendars == b.calendars
+            and (a.transit.table.rows if a.transit else None) == (b.transit.table.rows if b.transit else None))
 
 
 def invalidate() -> None:
@@ -166,8 +177,11 @@ def _load(uow) -> Network:
         locations[node.code] = replace(loc, lat=node.lat, lon=node.lon)
         usable.append(node)
     carriers = [c for c in uow.carriers.list() if c.active]
+    calendars = uow.promise.calendars()
     return Network(
         nodes=usable, by_code={n.code: n for n in usable}, locations=locations, carriers=carriers,
         rate_cards=uow.carriers.rate_cards(), serviceability=ServiceabilityIndex(uow.carriers.serviceability()),
         loaded_at=time.monotonic(),
+        calendars=calendars, transit=TransitModel(carriers, TransitTable(uow.promise.transit_rows())),
+        clock=DeliveryClock(calendars),
     )

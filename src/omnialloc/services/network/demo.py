@@ -2,7 +2,9 @@
 
 What "running twice changes nothing" means here:
 
-* nodes, SKUs, channels, carriers, rate cards and serviceability are upserted:
+* nodes, SKUs, channels, carriers, rate cards and serviceability are upserted,
+  node calendars too, and the transit table is replaced by the folder's
+  ``transit_times.csv`` (issue 24; identical data writes nothing):
   missing rows are inserted, rows that differ from the files are updated to
   the files' values, identical rows are not written;
 * inventory rows are created with the files' stock when missing and otherwise
@@ -25,6 +27,7 @@ from pathlib import Path
 
 from omnialloc.config import get_settings
 from omnialloc.domain.errors import DomainError
+from omnialloc.logistics.promise_files import load_calendars, load_transit_table
 from omnialloc.network_files import load_network, load_sample_orders
 from omnialloc.services.access import SYSTEM, create_key, hash_key
 from omnialloc.services.context import Context
@@ -37,7 +40,8 @@ log = logging.getLogger(__name__)
 
 DEMO_KEY_NAME = "demo-admin"
 DEFAULT_KEY_FILE = Path("var") / "demo-admin-key"
-COUNTED = ("nodes", "skus", "inventory", "channels", "carriers", "rate_cards", "serviceability", "api_keys", "orders")
+COUNTED = ("nodes", "skus", "inventory", "channels", "carriers", "rate_cards", "serviceability", "node_calendars",
+           "transit_times", "api_keys", "orders")
 
 
 def load_demo(data_dir: str | os.PathLike | None = None, with_orders: bool = False, *, engine=None,
@@ -50,14 +54,17 @@ def load_demo(data_dir: str | os.PathLike | None = None, with_orders: bool = Fal
     engine = engine or make_engine(get_settings().database_url)
     _require_schema(engine)
     net = load_network(data_dir)
+    calendars = load_calendars(data_dir, [n.code for n in net.nodes])
+    transit = load_transit_table(data_dir, net.carriers)
     with UnitOfWork(engine) as uow:
         result = uow.reference.sync_network(
             nodes=net.nodes, skus=net.skus, channels=net.channels, carriers=net.carriers,
             rate_cards=net.rate_cards, serviceability=net.serviceability, inventory=net.inventory)
+        promise_changed = bool(uow.promise.set_calendars(calendars)) | uow.promise.replace_transit(transit.rows)
         if key_file is not None:
             _ensure_demo_key(uow, Path(key_file))
         uow.commit()
-    if result.changed:
+    if result.changed or promise_changed:
         invalidate()
     if with_orders:
         _capture_sample_orders(engine, data_dir)

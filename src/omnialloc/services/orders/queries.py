@@ -27,8 +27,17 @@ def shipment_dict(s: Shipment) -> dict:
         "id": s.id, "order_id": s.order_id, "node": s.node, "carrier": s.carrier, "status": str(s.status),
         "awb": s.awb, "weight_g": s.weight_g, "billed_weight_g": s.billed_weight_g, "cost_paise": s.cost_paise,
         "cost_breakdown": s.cost_breakdown, "sla_days": s.sla_days,
+        "service": s.service, "ship_by": _iso(s.ship_by), "delivery_date": _iso(s.delivery_date),
+        "deliver_by": _iso(s.deliver_by),
         "lines": [{"line_no": l.line_no, "sku": l.sku, "qty": l.qty} for l in s.lines],
     }
+
+
+def order_delivery_date(shipments: list[Shipment]) -> date | None:
+    """The order's EDD: the latest estimated delivery of its live shipments (issue 24), None if none has one."""
+    dates = [s.delivery_date for s in shipments
+             if s.delivery_date is not None and str(s.status) not in ("REJECTED", "CANCELLED")]
+    return max(dates) if dates else None
 
 
 def order_dict(o: Order) -> dict:
@@ -38,7 +47,7 @@ def order_dict(o: Order) -> dict:
         "payment_mode": str(o.payment_mode), "currency": o.currency, "value_paise": o.value_paise,
         "priority": o.priority, "tags": list(o.tags), "promised_days": o.promised_days,
         "delivery_mode": str(o.delivery_mode), "pickup_node": o.pickup_node, "customer_id": o.customer_id,
-        "created_at": _iso(o.created_at),
+        "created_at": _iso(o.created_at), "promised_by": _iso(o.promised_by), "promise_source": o.promise_source,
         "ship_to": {"name": to.name, "line1": to.line1, "line2": to.line2, "city": to.city, "state": to.state,
                     "pin": to.pin, "phone": to.phone, "email": to.email, "lat": to.lat, "lon": to.lon},
         "lines": [{"line_no": l.line_no, "sku": l.sku, "qty": l.qty, "cancelled_qty": l.cancelled_qty,
@@ -71,6 +80,7 @@ def render_order(order: Order, status_reason: str | None, shipments: list[Shipme
     events = sorted(events, key=lambda e: (e.at, e.entity))
     return {**order_dict(order), "status_reason": status_reason, "priority_reason": priority_reason(order, events),
             "shipments": [shipment_dict(s) for s in shipments],
+            "delivery_date": _iso(order_delivery_date(shipments)),
             "plan": None if allocation is None else allocation.as_dict(),
             "events": [event_dict(e) for e in events]}
 

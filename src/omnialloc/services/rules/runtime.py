@@ -258,6 +258,7 @@ def to_routing(out: RoutingOutcome, order: Order, remaining: dict[int, int], *,
         deliver_within_days=out.deliver_within[0] if out.deliver_within else None,
         deliver_within_strict=bool(out.deliver_within and out.deliver_within[1]),
         late_penalty_paise=out.deliver_within[2] if out.deliver_within else 0,
+        express=out.express, promise_days=out.promise_days,
     )
 
 

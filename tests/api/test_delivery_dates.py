@@ -1,0 +1,71 @@
+"""Estimated delivery dates (issue 24): on every planned shipment, on the order, in the explanation, and
+recomputed when a shipment hops to another node.
+
+Expected dates come from `logistics.transit.estimate_delivery` (the step-by-step estimator, with its own
+calendar and transit arithmetic) on the stored calendars and transit table, not from the allocator's
+cached clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from omnialloc.geo.pins import locate
+from omnialloc.logistics.transit import Origin, TransitModel, TransitTable, estimate_delivery
+from tests.api.conftest import auth, order_body
+
+
+def _expected(uow_factory, shipment: dict, dest_pin: str, planned_at: datetime):
+    with uow_factory(readonly=True) as uow:
+        node = uow.nodes.get(shipment["node"])
+        carriers = [c for c in uow.carriers.list() if c.active]
+        model = TransitModel(carriers, TransitTable(uow.promise.transit_rows()))
+        calendar = uow.promise.calendar(node.code)
+    origin = Origin(node.code, locate(node.pin), calendar)
+    return estimate_delivery(origin, shipment["carrier"], shipment["service"], dest_pin, planned_at, model)
+
+
+def _allocated_at(order: dict, shipment_id: str) -> datetime:
+    created = [e for e in order["events"] if e["entity"] == "shipment" and e["entity_id"] == shipment_id
+               and e["type"] == "created"]
+    return datetime.fromisoformat(created[0]["at"])
+
+
+def test_every_planned_shipment_has_its_edd_and_the_order_shows_the_latest(client, keys, uow_factory):
+    admin = auth(keys["admin"])
+    lines = [{"sku": "SKU-0001", "qty": 1}, {"sku": "SKU-0002", "qty": 1}, {"sku": "SKU-0003", "qty": 2}]
+    r = client.post("/orders", json=order_body("edd-1", pin="678001", lines=lines), headers=admin)
+    assert r.status_code == 201, r.get_json()
+    order = client.get(f"/orders/{r.get_json()['id']}", headers=admin).get_json()
+    assert order["status"] == "ALLOCATED" and order["shipments"]
+    for s in order["shipments"]:
+        est = _expected(uow_factory, s, "678001", _allocated_at(order, s["id"]))
+        assert s["delivery_date"] == est.delivery_date.isoformat()
+        assert s["deliver_by"] == est.deliver_by.isoformat()
+        assert s["ship_by"] == est.ship_by.isoformat()
+        assert s["service"] in ("surface", "air", "express")
+    assert order["delivery_date"] == max(s["delivery_date"] for s in order["shipments"])
+    # the explanation says how fast every other node would have been, with what it costs
+    explained = {e["node"]: e for e in order["plan"]["plan"]["explanation"]}
+    assert all("delivery_days" in e for e in explained.values() if e["code"] in ("used", "costlier", "cheaper"))
+    costlier = [e for e in explained.values() if e["code"] == "costlier" and e.get("extra_cost_paise") is not None]
+    for e in costlier:
+        days = e["delivery_days"]
+        assert e["speed"].endswith(" more") and f"{days} day" in e["speed"]
+    assert order["plan"]["plan"]["delivery"]["delivery_date"] == order["delivery_date"]
+
+
+def test_a_hop_gets_a_new_edd_from_the_new_node(client, keys, uow_factory):
+    admin = auth(keys["admin"])
+    r = client.post("/orders", json=order_body("edd-hop", pin="682030"), headers=admin)
+    assert r.status_code == 201, r.get_json()
+    first = r.get_json()["shipments"][0]
+    assert first["delivery_date"]
+    r = client.post(f"/shipments/{first['id']}/reject", json={"reason": "shelf empty"}, headers=admin)
+    assert r.status_code == 200, r.get_json()
+    order = client.get(f"/orders/{first['order_id']}", headers=admin).get_json()
+    (second,) = [s for s in order["shipments"] if s["status"] == "ALLOCATED"]
+    assert second["node"] != first["node"]
+    est = _expected(uow_factory, second, "682030", _allocated_at(order, second["id"]))
+    assert second["delivery_date"] == est.delivery_date.isoformat()
+    assert order["delivery_date"] == second["delivery_date"]   # the rejected shipment's date no longer counts
