@@ -140,8 +140,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_failed_intakes_status_created_at'), 'failed_intakes', ['status', 'created_at'])
     op.create_index(op.f('ix_failed_intakes_channel_external_id'), 'failed_intakes', ['channel', 'external_id'])
-    with op.batch_alter_table('orders') as batch:
-        batch.add_column(sa.Column('channel_order_number', sa.String(64), nullable=True))
+    op.add_column('orders', sa.Column('channel_order_number', sa.String(64), nullable=True))
     op.create_index('ix_orders_channel_order_number', 'orders', ['channel_order_number'])
     op.create_index('ix_orders_priority_created_at', 'orders', ['priority', 'created_at'])
     # ?tag= : JSONB containment (tags @> '["x"]') answered by a GIN index on PostgreSQL; a plain index on SQLite.
@@ -155,8 +154,9 @@ def downgrade() -> None:
     op.drop_index('ix_orders_tags', table_name='orders')
     op.drop_index('ix_orders_priority_created_at', table_name='orders')
     op.drop_index('ix_orders_channel_order_number', table_name='orders')
-    with op.batch_alter_table('orders') as batch:
-        batch.drop_column('channel_order_number')
+    # Not a batch rebuild: on SQLite that would drop the orders table's expression indexes (migration 0014),
+    # which it cannot reflect. SQLite >= 3.35 drops a column in place, as PostgreSQL does.
+    op.execute('ALTER TABLE orders DROP COLUMN channel_order_number')
     op.drop_table('failed_intakes')
     op.drop_table('webhook_subscriptions')
     op.drop_table('outbound_attempts')
