@@ -355,3 +355,32 @@ def test_a_subscriber_gets_signed_events_and_a_failing_one_is_retried_then_dead_
     assert [d["id"] for d in dead["items"]] == [log[0]["id"]]
     r = client.post(f"/webhook-subscriptions/{bad['id']}/deliveries/{log[0]['id']}/replay", headers=admin)
     assert r.status_code == 200 and r.get_json()["status"] == "pending" and r.get_json()["attempts"] == 0
+
+
+# ------------------------------------------------------------------ the resync command
+def test_cli_resync_pushes_every_sku_the_shop_sells(client, admin, server, clean_db_url, uow_factory, monkeypatch):
+    from click.testing import CliRunner
+
+    from omnialloc import cli, config
+
+    shop = FakeShopify(server)
+    shop.variants = [{"sku": "SKU-0001", "inventory_item_id": 4001}, {"sku": "SKU-0002", "inventory_item_id": 4002}]
+    client.put("/channels/shopify/push-settings", headers=admin, json={
+        "kind": "shopify", "settings": {"shop_url": server.url_for("/").rstrip("/"), "access_token": TOKEN,
+                                        "api_version": VERSION, "default_location": "111"}})
+    monkeypatch.setenv("OMNIALLOC_DATABASE_URL", clean_db_url)
+    config.get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli.main, ["channels", "resync", "shopify", "--send"])
+        again = CliRunner().invoke(cli.main, ["channels", "resync", "shopify", "--changed-only"])
+        missing = CliRunner().invoke(cli.main, ["channels", "resync", "web"])
+    finally:
+        config.get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    with uow_factory(readonly=True) as uow:
+        skus = {r.sku for r in uow.inventory.list()}
+    assert f"shopify: {len(skus)} SKU(s) queued" in result.output
+    assert shop.levels == {(111, 4001): _sellable(uow_factory, "shopify", "SKU-0001"),
+                           (111, 4002): _sellable(uow_factory, "shopify", "SKU-0002")}
+    assert "shopify: 0 SKU(s) queued" in again.output  # nothing moved since
+    assert missing.exit_code != 0 and "no shop push settings" in missing.output

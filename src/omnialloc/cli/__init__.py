@@ -18,6 +18,7 @@ from omnialloc.cli import (
     batch,
     bench,
     carriers,
+    channel_sync,
     channels,
     db,
     demo,
@@ -43,6 +44,6 @@ def main() -> None:
 
 
 for _feature in (db, demo, serve, keys, carriers, channels, network, notify, settings, invariants, inventory,
-                 pickups, transfers, batch, prices, rebalance, bench):
+                 pickups, transfers, batch, prices, rebalance, bench, channel_sync):
     for _command in _feature.COMMANDS:
         main.add_command(_command)
