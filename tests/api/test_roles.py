@@ -83,6 +83,9 @@ _CHANNEL_WRITE = {"admin": (OK, OK), "analyst": (403, 403), "channel": (OK, 404)
 _ADMIN_ONLY = {"admin": (OK, OK), "analyst": (403, 403), "channel": (403, 403), "node": (403, 403),
                "carrier": (403, 403)}
 
+_NETWORK_READ = {"admin": (OK, OK), "analyst": (OK, OK), "channel": (403, 403), "node": (OK, OK),
+                 "carrier": (403, 403)}
+
 _counter = itertools.count()
 
 MATRIX: dict[str, Entry] = {
@@ -198,6 +201,46 @@ MATRIX: dict[str, Entry] = {
     "returns.redeem_store_credit": Entry("POST", "credit", lambda s: (
         f"/customers/{s['customer']}/store-credit/redeem", {"amount_paise": 100, "order_id": s["order"]}),
         _CHANNEL_WRITE),
+    # ---- bring your own network (issue 25): admins write; analysts read; a node key reads its own node (and the
+    # catalog and carriers it ships with); channels and carriers get nothing of it.
+    "network.list_nodes": Entry("GET", "none", lambda s: ("/nodes", None), _NETWORK_READ),
+    "network.get_node": Entry("GET", "none", lambda s: (f"/nodes/{s['node']}", None), {**_NETWORK_READ, "node": (OK, 404)}),
+    "network.create_node": Entry("POST", "none", lambda s: ("/nodes", {
+        "code": f"RN-{next(_counter)}", "name": "Roles store", "kind": "store", "pin": s["pin"]}), _ADMIN_ONLY),
+    "network.update_node": Entry("PATCH", "none", lambda s: (f"/nodes/{s['node']}", {"daily_capacity": 900}),
+                                 _ADMIN_ONLY),
+    "network.remove_node": Entry("DELETE", "none", lambda s: (f"/nodes/{s['node']}", None), _ADMIN_ONLY),
+    "network.list_skus": Entry("GET", "none", lambda s: ("/skus?limit=5", None), _NETWORK_READ),
+    "network.get_sku": Entry("GET", "none", lambda s: (f"/skus/{SKU}", None), _NETWORK_READ),
+    "network.create_sku": Entry("POST", "none", lambda s: ("/skus", {
+        "code": f"RS-{next(_counter)}", "name": "Roles SKU", "category": "misc", "unit_weight_g": 100, "length_mm": 10,
+        "width_mm": 10, "height_mm": 10, "unit_price_paise": 100}), _ADMIN_ONLY),
+    "network.update_sku": Entry("PATCH", "none", lambda s: (f"/skus/{SKU}", {"fragile": True}), _ADMIN_ONLY),
+    "network.list_carriers": Entry("GET", "none", lambda s: ("/carriers", None), _NETWORK_READ),
+    "network.get_carrier": Entry("GET", "none", lambda s: (f"/carriers/{s['carrier']}", None), _NETWORK_READ),
+    "network.create_carrier": Entry("POST", "none", lambda s: ("/carriers", {
+        "code": f"RC-{next(_counter)}", "name": "Roles carrier"}), _ADMIN_ONLY),
+    "network.update_carrier": Entry("PATCH", "none", lambda s: (f"/carriers/{s['carrier']}", {"max_weight_g": 29000}),
+                                    _ADMIN_ONLY),
+    "network.put_rate_card": Entry("PUT", "none", lambda s: (f"/carriers/{s['carrier']}/rate-card", {"zones": [
+        {"zone": z, "first_slab_paise": 4000, "additional_slab_paise": 3000} for z in "ABCDE"]}), _ADMIN_ONLY),
+    "network.list_serviceability": Entry("GET", "none", lambda s: (f"/carriers/{s['carrier']}/serviceability", None),
+                                         _NETWORK_READ),
+    "network.put_serviceability": Entry("PUT", "none", lambda s: (f"/carriers/{s['carrier']}/serviceability", {
+        "rows": [{"pin_prefix": p} for p in "123456789"]}), _ADMIN_ONLY),
+    "network.list_channels": Entry("GET", "none", lambda s: ("/channels", None),
+                                   {**_NETWORK_READ, "node": (403, 403)}),
+    "network.get_channel": Entry("GET", "none", lambda s: (f"/channels/{s['channel']}", None),
+                                 {**_NETWORK_READ, "node": (403, 403)}),
+    "network.create_channel": Entry("POST", "none", lambda s: ("/channels", {
+        "code": f"rch-{next(_counter)}", "name": "Roles channel", "kind": "webshop"}), _ADMIN_ONLY),
+    "network.update_channel": Entry("PATCH", "none", lambda s: (f"/channels/{s['channel']}", {"buffer_units": 1}),
+                                    _ADMIN_ONLY),
+    "network.import_file": Entry("POST", "none", lambda s: ("/network/imports/skus?dry_run=true",
+                                 f"code,name,category,unit_weight_g,length_mm,width_mm,height_mm,unit_price_paise\n"
+                                 f"{SKU},Renamed,misc,100,10,10,10,100\n"), _ADMIN_ONLY),
+    "network.export_file": Entry("GET", "none", lambda s: ("/network/exports/nodes", None),
+                                 {**_NETWORK_READ, "node": (403, 403)}),
 }
 
 
