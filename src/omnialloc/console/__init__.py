@@ -66,7 +66,7 @@ def register(app: Flask) -> None:
         CONSOLE_SESSION_SECONDS=lifetime,
     )
     app.session_interface = ConsoleSessions()
-    from omnialloc.console import customers, orders, views  # noqa: F401 - routes attach to bp
+    from omnialloc.console import customers, orders, search, views, work_queue  # noqa: F401 - routes attach to bp
 
     app.register_blueprint(bp)
     _first_run_routes(app)
