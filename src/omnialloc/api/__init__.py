@@ -116,6 +116,15 @@ _RAW_BODIES = {
                 "file": {"type": "string", "format": "binary"}}}},
         },
     },
+    ("/network/imports/{name}", "post"): {  # issue 25
+        "description": "One network file (nodes, skus, carriers, rate_cards, serviceability or channels) as CSV: the "
+                       "body, or the `file` field of a form; the columns are docs/onboarding.md's",
+        "content": {
+            "text/csv": {"schema": {"type": "string", "minLength": 1}},
+            "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+                "file": {"type": "string", "format": "binary"}}}},
+        },
+    },
 }
 
 
