@@ -23,7 +23,8 @@ from omnialloc.store.repositories import carriers as carrier_rows
 from omnialloc.store.repositories import channels as channel_rows
 from omnialloc.store.repositories import nodes as node_rows
 from omnialloc.store.repositories import skus as sku_rows
-from omnialloc.store.repositories._base import Repository, bump_revision, utcnow
+from omnialloc.store.repositories._base import Repository, utcnow
+from omnialloc.store.repositories.revision import bump_revision
 from omnialloc.store.tables import network as network_t
 from omnialloc.store.tables.common import metadata
 from omnialloc.store.tables.inventory import inventory as inventory_t

@@ -1,4 +1,5 @@
-"""What every repository shares: the connection, the clock, and row mapping helpers."""
+"""What every repository shares: the connection, the clock, and row mapping helpers (the reference
+revision token that reference-data writes bump is ``repositories.revision``)."""
 
 from __future__ import annotations
 
@@ -27,20 +28,6 @@ def insert(conn: Connection, table):
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     return dialect_insert(table)
-
-
-def bump_revision(conn: Connection) -> str:
-    """New revision token (see ``tables.rules.rules_revision``): reference data changed in this transaction."""
-    from omnialloc.store.repositories.rules import bump_revision as bump
-
-    return bump(conn)
-
-
-def changed(conn: Connection, rowcount: int) -> bool:
-    """Whether an UPDATE of reference data hit its row; bumps the revision token when it did."""
-    if rowcount == 1:
-        bump_revision(conn)
-    return rowcount == 1
 
 
 def optional_fields(cls, values: dict) -> dict:

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 
 from omnialloc.logistics.calendar import NodeCalendar
 from omnialloc.logistics.transit.table import TransitRow
-from omnialloc.store.repositories._base import Repository, bump_revision
+from omnialloc.store.repositories._base import Repository
+from omnialloc.store.repositories.revision import bump_revision
 from omnialloc.store.tables.promise import node_calendars, transit_times
 
 

@@ -1,35 +1,23 @@
-"""OMS rules: current rules, their version history, and the rule-set revision token (``uow.rules``).
+"""OMS rules: current rules, their version history, the facts rules read, and the revision token
+(``uow.rules``; the token itself is ``repositories.revision``).
 
 Reads return ``domain.rules`` types; writes take the columns to set.
 """
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from omnialloc.domain.rules import Rule, RuleVersion
-from omnialloc.store.fastexec import Fast
-from omnialloc.store.repositories._base import Repository, utcnow
+from omnialloc.store.repositories._base import Repository
+from omnialloc.store.repositories.revision import bump_revision, read_revision
 from omnialloc.store.tables.orders import orders
-from omnialloc.store.tables.rules import rule_versions, rules, rules_revision
+from omnialloc.store.tables.rules import rule_versions, rules
 
 COLUMNS = ("id", "name", "kind", "condition", "actions", "priority", "enabled", "stop_processing", "description",
            "version", "created_by", "updated_by", "created_at", "updated_at", "deleted_at")
-
-
-_REVISION = Fast(sa.select(rules_revision.c.token).where(rules_revision.c.id == 1))  # read per order: built once,
-# run on the DBAPI cursor (store.fastexec)
-#: ``conn.info`` key under which a unit of work keeps the token its transaction read (or wrote).
-REVISION_SEEN = "omnialloc_revision"
-
-
-def bump_revision(conn) -> str:
-    """A new revision token in ``conn``'s transaction: every process's rule and network caches reload."""
-    return RuleRepository(conn).bump_revision()
 
 
 def _rule(r) -> Rule:
@@ -94,23 +82,11 @@ class RuleRepository(Repository):
 
     # -------------------------------------------------------------- revision token
     def revision(self) -> str | None:
-        row = _REVISION.first(self.conn, {})
-        return None if row is None else row[0]
+        return read_revision(self.conn)
 
     def bump_revision(self) -> str:
         """A new random token: every process reloads its compiled rules (and cached network) on its next call."""
-        token = secrets.token_hex(16)
-        self.conn.info[REVISION_SEEN] = token  # this transaction now sees its own change
-        now = utcnow()
-        q = rules_revision.update().where(rules_revision.c.id == 1).values(token=token, updated_at=now)
-        if self.conn.execute(q).rowcount == 1:
-            return token
-        try:
-            with self.conn.begin_nested():
-                self.conn.execute(rules_revision.insert().values(id=1, token=token, updated_at=now))
-        except IntegrityError:  # a concurrent first change inserted the row: update it instead
-            self.conn.execute(q)
-        return token
+        return bump_revision(self.conn)
 
     # -------------------------------------------------------------- facts the rules need
     def customer_order_count(self, customer_id: str | None, *, before: datetime | None,

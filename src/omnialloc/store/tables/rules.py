@@ -9,7 +9,7 @@ On the store's one ``MetaData`` (``store.tables.common``).
 - ``rules_revision``: one row (id = 1) whose ``token`` changes with every
   change to any rule and (since migration 0009) to the reference data the
   order path caches: nodes, SKUs, channels, carriers, rate cards and
-  serviceability (``RuleRepository.bump_revision``, called by their
+  serviceability (``repositories.revision.bump_revision``, called by their
   repositories' writes and by ``store.reference.sync_network``). Each process
   keeps the compiled rule set, the network, channels and SKUs keyed by this
   token and reads it once per transaction of a capture/allocation: a changed
