@@ -19,6 +19,8 @@ def register(app: APIFlask) -> None:
     app.register_blueprint(omnichannel.bp)
     from omnialloc.api.blueprints import returns  # noqa: E402 - returns and reverse logistics (issue 8)
     app.register_blueprint(returns.bp)
+    from omnialloc.api.blueprints import promise  # noqa: E402 - the delivery promise (issue 24)
+    app.register_blueprint(promise.bp)
     from omnialloc.api.blueprints import payments  # noqa: E402 - exchange price differences (issue 28)
     app.register_blueprint(payments.bp)
     from omnialloc.api.blueprints import channel_push, failed_intakes, webhook_subscriptions  # noqa: E402 - issue 27
