@@ -41,11 +41,19 @@ from omnialloc.store.repositories import (
 )
 from omnialloc.store.repositories.backorders import BackorderJobRepository
 from omnialloc.store.repositories.batch_runs import BatchRunRepository
+from omnialloc.store.repositories.channel_sync import ChannelPushRepository, SkuAliasRepository
+from omnialloc.store.repositories.carrier_booking import CarrierBookingRepository
+from omnialloc.store.repositories.carrier_pickups import CarrierPickupRepository
 from omnialloc.store.repositories.customers import CustomerRepository
+from omnialloc.store.repositories.failed_intakes import FailedIntakeRepository
+from omnialloc.store.repositories.documents import DocumentRepository
 from omnialloc.store.repositories.idempotency import IdempotencyRepository
 from omnialloc.store.repositories.idempotency import mark_in as mark_idempotency_key
 from omnialloc.store.repositories.invariants import InvariantScanRepository
 from omnialloc.store.repositories.notifications import ChannelPreferenceRepository, NotificationRepository
+from omnialloc.store.repositories.order_search import OrderSearchRepository
+from omnialloc.store.repositories.outbound import OutboundRepository
+from omnialloc.store.repositories.payment_requests import PaymentRequestRepository
 from omnialloc.store.repositories.promise import PromiseRepository
 from omnialloc.store.repositories.returns import ReturnRepository, StoreCreditRepository, WorkOrderRepository
 from omnialloc.store.repositories.revision import REVISION_SEEN
@@ -53,6 +61,8 @@ from omnialloc.store.repositories.rules import RuleRepository
 from omnialloc.store.repositories.stock_imports import StockImportRepository
 from omnialloc.store.repositories.stock_prices import StockPriceRepository
 from omnialloc.store.repositories.transfers import TransferRepository
+from omnialloc.store.repositories.webhook_subscriptions import WebhookSubscriptionRepository
+from omnialloc.store.repositories.work_queue import WorkQueueRepository
 
 
 class StaleRevision(Exception):
@@ -99,6 +109,7 @@ class UnitOfWork:
         self.rules = RuleRepository(conn)
         self.returns = ReturnRepository(conn)
         self.store_credit = StoreCreditRepository(conn)
+        self.payment_requests = PaymentRequestRepository(conn)
         self.work_orders = WorkOrderRepository(conn)
         self.customers = CustomerRepository(conn)
         self.notifications = NotificationRepository(conn)
@@ -111,6 +122,16 @@ class UnitOfWork:
         self.reference = ReferenceRepository(conn)
         self.backorder_jobs = BackorderJobRepository(conn)
         self.idempotency = IdempotencyRepository(conn)
+        self.channel_push = ChannelPushRepository(conn)         # channels both ways (issue 27)
+        self.sku_aliases = SkuAliasRepository(conn)
+        self.outbound = OutboundRepository(conn)
+        self.webhook_subscriptions = WebhookSubscriptionRepository(conn)
+        self.failed_intakes = FailedIntakeRepository(conn)
+        self.order_search = OrderSearchRepository(conn)
+        self.documents = DocumentRepository(conn)  # issue 26: sellers, default boxes, invoices
+        self.carrier_booking = CarrierBookingRepository(conn)
+        self.carrier_pickups = CarrierPickupRepository(conn)
+        self.work_queue = WorkQueueRepository(conn)
         self.promise = PromiseRepository(conn)
         return self
 

@@ -11,9 +11,9 @@ from omnialloc.store.tables.network import carriers, rate_cards, serviceability
 
 _CARRIER = ("code", "name", "max_weight_g", "cod_supported", "volumetric_divisor", "reverse_supported", "active")
 _RATE = ("carrier", "first_slab_paise", "additional_slab_paise", "cod_fixed_paise", "cod_percent_bp",
-         "rto_multiplier_pct", "reverse_multiplier_pct", "slab_g")
+         "rto_multiplier_pct", "reverse_multiplier_pct", "slab_g", "fuel_surcharge_bp")
 _SERVICE = ("carrier", "pin_prefix", "forward", "reverse", "cod", "sla_days_a", "sla_days_b", "sla_days_c",
-            "sla_days_d", "sla_days_e")
+            "sla_days_d", "sla_days_e", "pickup")
 
 
 def _carrier_row(c: Carrier) -> dict:
@@ -51,6 +51,18 @@ class CarrierRepository(Repository):
         if active_only:
             q = q.where(carriers.c.active.is_(True))
         return [_carrier(r) for r in self.conn.execute(q)]
+
+    def page(self, after: str | None, limit: int, *, active: bool | None = None,
+             mode: str | None = None) -> list[Carrier]:
+        """Up to ``limit`` carriers after code ``after`` in code order, filtered (``mode`` matched in Python:
+        a handful of carriers)."""
+        query = sa.select(carriers).order_by(carriers.c.code)
+        if after is not None:
+            query = query.where(carriers.c.code > after)
+        if active is not None:
+            query = query.where(carriers.c.active.is_(active))
+        found = [_carrier(r) for r in self.conn.execute(query)]
+        return [c for c in found if mode is None or mode in c.modes][:limit]
 
     # Writes bump the revision token: every process's cached network reloads (services.network.cache).
     def add(self, carrier: Carrier, *, webhook_secret: str | None = None) -> None:
@@ -101,6 +113,31 @@ class CarrierRepository(Repository):
         if carrier is not None:
             q = q.where(serviceability.c.carrier == carrier)
         return [_service(r) for r in self.conn.execute(q)]
+
+    def serviceability_page(self, carrier: str, after: str | None, limit: int, *,
+                            pin_prefix: str | None = None) -> list[Serviceability]:
+        """Up to ``limit`` serviceability rows of ``carrier`` after prefix ``after`` in prefix order."""
+        q = (sa.select(serviceability).where(serviceability.c.carrier == carrier)
+             .order_by(serviceability.c.pin_prefix).limit(limit))
+        if after is not None:
+            q = q.where(serviceability.c.pin_prefix > after)
+        if pin_prefix:
+            q = q.where(serviceability.c.pin_prefix.startswith(pin_prefix, autoescape=True))
+        return [_service(r) for r in self.conn.execute(q)]
+
+    def replace_rate_cards(self, carrier: str, cards: list[RateCard]) -> None:
+        """The carrier's whole rate card (one row per zone) becomes ``cards``."""
+        self.conn.execute(rate_cards.delete().where(rate_cards.c.carrier == carrier))
+        if cards:
+            self.conn.execute(rate_cards.insert(), [_rate_row(c) for c in cards])
+        bump_revision(self.conn)
+
+    def replace_serviceability(self, carrier: str, rows: list[Serviceability]) -> None:
+        """The carrier's whole serviceability list becomes ``rows`` (a carrier publishes the full list)."""
+        self.conn.execute(serviceability.delete().where(serviceability.c.carrier == carrier))
+        if rows:
+            self.conn.execute(serviceability.insert(), [_service_row(r) for r in rows])
+        bump_revision(self.conn)
 
     def serviceability_for_pin(self, pin: str) -> list[Serviceability]:
         """Every rule whose prefix matches ``pin`` (callers pick the longest per carrier)."""

@@ -13,13 +13,16 @@ from omnialloc.store.tables.network import channels
 def _to_row(c: Channel) -> dict:
     return dict(code=c.code, name=c.name, kind=c.kind, return_window_days=c.return_window_days,
                 buffer_units=c.buffer_units, buffer_percent=c.buffer_percent,
-                feeding_nodes=sorted(c.feeding_nodes), active=c.active)
+                feeding_nodes=sorted(c.feeding_nodes), active=c.active, return_windows=dict(c.return_windows),
+                default_promise_days=c.default_promise_days)
 
 
 def _from_row(r) -> Channel:
     return Channel(code=r.code, name=r.name, kind=r.kind, return_window_days=r.return_window_days,
                    buffer_units=r.buffer_units, buffer_percent=r.buffer_percent,
-                   feeding_nodes=frozenset(r.feeding_nodes), active=r.active)
+                   feeding_nodes=frozenset(r.feeding_nodes), active=r.active,
+                   return_windows=tuple(sorted(r.return_windows.items())),
+                   default_promise_days=r.default_promise_days)
 
 
 _GET = sa.select(channels).where(channels.c.code == sa.bindparam("code"))  # read per captured order: built once
@@ -32,6 +35,21 @@ class ChannelRepository(Repository):
 
     def list(self) -> list[Channel]:
         return [_from_row(r) for r in self.conn.execute(sa.select(channels).order_by(channels.c.code))]
+
+    def page(self, after: str | None, limit: int, *, kind: str | None = None,
+             active: bool | None = None) -> list[Channel]:
+        """Up to ``limit`` channels after code ``after`` in code order, filtered."""
+        query = sa.select(channels).order_by(channels.c.code).limit(limit)
+        if after is not None:
+            query = query.where(channels.c.code > after)
+        if kind is not None:
+            query = query.where(channels.c.kind == kind)
+        if active is not None:
+            query = query.where(channels.c.active.is_(active))
+        return [_from_row(r) for r in self.conn.execute(query)]
+
+    def has_webhook_secret(self, code: str) -> bool:
+        return bool(self.webhook_secret(code))
 
     # Writes bump the revision token: every process's cached channels reload (services.network.cache).
     def add(self, channel: Channel, *, webhook_secret: str | None = None) -> None:

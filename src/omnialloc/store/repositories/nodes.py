@@ -17,6 +17,7 @@ def _to_row(n: Node) -> dict:
         code=n.code, name=n.name, kind=NodeKind(n.kind), address=n.address, pin=n.pin, city=n.city, state=n.state,
         lat=n.lat, lon=n.lon, capabilities=sorted(str(c) for c in n.capabilities), daily_capacity=n.daily_capacity,
         handling_cost_paise=n.handling_cost_paise, priority=n.priority, active=n.active, groups=sorted(n.groups),
+        gstin=n.gstin,
     )
 
 
@@ -25,7 +26,7 @@ def _from_row(r) -> Node:
         code=r.code, name=r.name, kind=NodeKind(r.kind), pin=r.pin, city=r.city, state=r.state, lat=r.lat, lon=r.lon,
         address=r.address, capabilities=frozenset(Capability(c) for c in r.capabilities),
         daily_capacity=r.daily_capacity, handling_cost_paise=r.handling_cost_paise, priority=r.priority,
-        active=r.active, groups=frozenset(r.groups),
+        active=r.active, groups=frozenset(r.groups), gstin=r.gstin,
     )
 
 
@@ -50,6 +51,23 @@ class NodeRepository(Repository):
         if active_only:
             q = q.where(nodes.c.active.is_(True))
         return [_from_row(r) for r in self.conn.execute(q)]
+
+    def page(self, after: str | None, limit: int, *, kind: str | None = None, active: bool | None = None,
+             pin_prefix: str | None = None, q: str | None = None) -> list[Node]:
+        """Up to ``limit`` nodes after code ``after`` in code order, filtered (``q``: code or name contains)."""
+        query = sa.select(nodes).order_by(nodes.c.code).limit(limit)
+        if after is not None:
+            query = query.where(nodes.c.code > after)
+        if kind is not None:
+            query = query.where(nodes.c.kind == NodeKind(kind))
+        if active is not None:
+            query = query.where(nodes.c.active.is_(active))
+        if pin_prefix:
+            query = query.where(nodes.c.pin.startswith(pin_prefix, autoescape=True))
+        if q:
+            query = query.where(sa.or_(nodes.c.code.icontains(q, autoescape=True),
+                                       nodes.c.name.icontains(q, autoescape=True)))
+        return [_from_row(r) for r in self.conn.execute(query)]
 
     # Writes bump the revision token: every process's cached network reloads (services.network.cache).
     def add(self, node: Node) -> None:

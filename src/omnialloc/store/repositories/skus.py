@@ -15,12 +15,15 @@ _FIELDS = ("code", "name", "category", "unit_weight_g", "length_mm", "width_mm",
            "hazmat", "fragile", "returnable")
 
 
+_MASTER = ("hsn_code", "gst_rate_bp", "active")  # columns of migration 0018 (issue 25)
+
+
 def _to_row(s: Sku) -> dict:
-    return {f: getattr(s, f) for f in _FIELDS}
+    return {**{f: getattr(s, f) for f in _FIELDS + _MASTER}, "barcodes": list(s.barcodes)}
 
 
 def _from_row(r) -> Sku:
-    return Sku(**{f: getattr(r, f) for f in _FIELDS})
+    return Sku(**{f: getattr(r, f) for f in _FIELDS + _MASTER}, barcodes=tuple(r.barcodes))
 
 
 class SkuRepository(Repository):
@@ -45,6 +48,38 @@ class SkuRepository(Repository):
         if category is not None:
             q = q.where(skus.c.category == category)
         return [_from_row(r) for r in self.conn.execute(q)]
+
+    def page(self, after: str | None, limit: int, *, category: str | None = None, active: bool | None = None,
+             q: str | None = None, barcode: str | None = None) -> list[Sku]:
+        """Up to ``limit`` SKUs after code ``after`` in code order, filtered (``q``: code or name contains;
+        ``barcode``: one of its barcodes, matched in Python on the page's candidates' JSON)."""
+        query = sa.select(skus).order_by(skus.c.code)
+        if after is not None:
+            query = query.where(skus.c.code > after)
+        if category is not None:
+            query = query.where(skus.c.category == category)
+        if active is not None:
+            query = query.where(skus.c.active.is_(active))
+        if q:
+            query = query.where(sa.or_(skus.c.code.icontains(q, autoescape=True),
+                                       skus.c.name.icontains(q, autoescape=True)))
+        if barcode:  # JSON containment differs per backend: a text match narrows, the exact check follows
+            query = query.where(sa.cast(skus.c.barcodes, sa.String).contains(barcode, autoescape=True))
+            found = [_from_row(r) for r in self.conn.execute(query)]
+            return [s for s in found if barcode in s.barcodes][:limit]
+        return [_from_row(r) for r in self.conn.execute(query.limit(limit))]
+
+    def codes_with_barcodes(self, barcodes: Iterable[str]) -> dict[str, str]:
+        """{barcode: SKU code} for the given barcodes that some SKU already carries."""
+        wanted = set(barcodes)
+        if not wanted:
+            return {}
+        out = {}
+        for code, codes in self.conn.execute(sa.select(skus.c.code, skus.c.barcodes)):
+            for b in codes or ():
+                if b in wanted:
+                    out[b] = code
+        return out
 
     # Writes bump the revision token: every process's cached SKU master reloads (services.network.cache).
     def add(self, sku: Sku) -> None:
