@@ -13,7 +13,7 @@ from apiflask import APIFlask
 from flask import send_from_directory
 
 from omnialloc import __version__
-from omnialloc.api import errors
+from omnialloc.api import errors, examples
 from omnialloc.api.intake import ApiRequest
 from omnialloc.config import Settings, get_settings
 
@@ -225,8 +225,6 @@ def honest_spec(spec: dict) -> dict:
     _operation_ids(spec)
     _unique_tags(spec)
     _hoist_nested_schemas(spec)
-    from omnialloc.api import examples
-
     examples.apply(spec)  # real request and response bodies of the main resources (api/examples.json)
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     schemas["HTTPError"] = errors.ERROR_SCHEMA
