@@ -45,6 +45,7 @@ from omnialloc.store.repositories.channel_sync import ChannelPushRepository, Sku
 from omnialloc.store.repositories.carrier_booking import CarrierBookingRepository
 from omnialloc.store.repositories.carrier_pickups import CarrierPickupRepository
 from omnialloc.store.repositories.customers import CustomerRepository
+from omnialloc.store.repositories.exports import ExportRepository
 from omnialloc.store.repositories.failed_intakes import FailedIntakeRepository
 from omnialloc.store.repositories.documents import DocumentRepository
 from omnialloc.store.repositories.idempotency import IdempotencyRepository
@@ -128,6 +129,7 @@ class UnitOfWork:
         self.webhook_subscriptions = WebhookSubscriptionRepository(conn)
         self.failed_intakes = FailedIntakeRepository(conn)
         self.order_search = OrderSearchRepository(conn)
+        self.exports = ExportRepository(conn)
         self.documents = DocumentRepository(conn)  # issue 26: sellers, default boxes, invoices
         self.carrier_booking = CarrierBookingRepository(conn)
         self.carrier_pickups = CarrierPickupRepository(conn)

@@ -6,9 +6,10 @@ is unique, so the same change queued twice is one message. ``OutboundDispatcher`
 dispatcher (``services.notifications.worker``) does: it claims due rows in a short transaction (``SKIP
 LOCKED`` on PostgreSQL, a compare-and-set on status and attempts everywhere), sends outside any
 transaction through the sender registered for the row's ``kind``, and records the outcome and the attempt
-(the delivery log) in a second one. A transient failure is retried with exponential backoff
-(``notify.backoff``, never sooner than the receiver's ``Retry-After``) until the attempts are used up, then
-dead-lettered (``failed``); a permanent one is dead-lettered at once. An admin re-queues (replays) it.
+(the delivery log) in a second one. A transient failure is retried with exponential backoff under the
+kind's ``webhooks.RetryPolicy`` (never sooner than the receiver's ``Retry-After``) until the attempts are
+used up, then dead-lettered (``failed``); a permanent one is dead-lettered at once. An admin re-queues
+(replays) it.
 
 ``targets`` answers, per process and reference revision, which channels push to their shop and which
 webhook subscriptions are active, so the subscribers on the message bus cost nothing for the events no
@@ -25,15 +26,15 @@ import socket
 import threading
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from omnialloc.domain.outbound import OUTBOUND_STATUSES, REPLAYABLE, OutboundAttempt, OutboundMessage
-from omnialloc.notify.backoff import retry_delay
 from omnialloc.services import paging
 from omnialloc.services.events import now, record
+from omnialloc.webhooks.delivery import DeliveryResult, RetryPolicy, Verdict
 
 log = logging.getLogger("omnialloc.outbound")
 
@@ -56,9 +57,9 @@ Sender = Callable[[OutboundMessage], SendResult]
 
 
 def message_row(kind: str, target: str, topic: str, key: str, payload: dict, at: datetime, *,
-                delay_seconds: float = 0) -> dict:
-    """A new outbox row for ``uow.outbound.add``."""
-    return dict(id="out_" + secrets.token_hex(8), kind=kind, target=target, topic=topic, idempotency_key=key[:255],
+                delay_seconds: float = 0, prefix: str = "out_") -> dict:
+    """A new outbox row for ``uow.outbound.add`` (``prefix``: of its id, which a receiver may see)."""
+    return dict(id=prefix + secrets.token_hex(8), kind=kind, target=target, topic=topic, idempotency_key=key[:255],
                 payload=payload, status="pending", attempts=0,
                 next_attempt_at=at + timedelta(seconds=delay_seconds), created_at=at, updated_at=at)
 
@@ -110,13 +111,19 @@ class OutboundDispatcher:
 
     ctx: object
     senders: dict[str, Sender]
+    policies: dict[str, RetryPolicy] = field(default_factory=dict)   # per kind; default: the notify settings'
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}")
     clock: Callable[[], datetime] = now
-    max_attempts: int | None = None
+    max_attempts: int | None = None      # overrides every policy's (tests, a one-off drain)
 
     def __post_init__(self):
         s = self.ctx.settings
-        self.max_attempts = self.max_attempts or s.notify_max_attempts
+        self.default_policy = RetryPolicy(max_attempts=s.notify_max_attempts, base_seconds=s.notify_backoff_seconds,
+                                          max_seconds=s.notify_backoff_max_seconds)
+
+    def policy(self, kind: str) -> RetryPolicy:
+        policy = self.policies.get(kind, self.default_policy)
+        return replace(policy, max_attempts=self.max_attempts) if self.max_attempts else policy
 
     def run_once(self, limit: int | None = None) -> Tally:
         tally = Tally()
@@ -159,12 +166,9 @@ class OutboundDispatcher:
         if result.outcome == DELIVERED:
             values.update(status="delivered", delivered_at=at, last_error=None)
             counter = "delivered"
-        elif result.outcome == RETRY and attempt < self.max_attempts:
-            s = self.ctx.settings
-            wait = retry_delay(attempt, s.notify_backoff_seconds, s.notify_backoff_max_seconds)
-            if result.retry_after is not None:
-                wait = max(wait, timedelta(seconds=min(result.retry_after, s.notify_backoff_max_seconds)))
-            values.update(status="pending", next_attempt_at=at + wait, last_error=f"attempt {attempt}: {detail}")
+        elif result.outcome == RETRY and (when := self.policy(m.kind).next_attempt(attempt, DeliveryResult(
+                Verdict.RETRY, result.http_status, detail, result.duration_ms or 0, result.retry_after), at)):
+            values.update(status="pending", next_attempt_at=when, last_error=f"attempt {attempt}: {detail}")
             counter = "retrying"
         else:
             why = (f"gave up after {attempt} attempts: {detail}" if result.outcome == RETRY

@@ -16,12 +16,16 @@ from omnialloc.services.channels.push import ShopPushSender, sync_stock
 from omnialloc.services.notifications.outbound import OutboundDispatcher, Tally
 from omnialloc.services.notifications.webhooks import KIND as WEBHOOK
 from omnialloc.services.notifications.webhooks import WebhookDeliverySender
+from omnialloc.webhooks.delivery import RetryPolicy
 
 log = logging.getLogger("omnialloc.outbound")
 
 
 def make_dispatcher(ctx, **kwargs) -> OutboundDispatcher:
-    return OutboundDispatcher(ctx, {SHOP_PUSH: ShopPushSender(ctx), WEBHOOK: WebhookDeliverySender(ctx)}, **kwargs)
+    """Shop pushes retry as notifications do (OMNIALLOC_NOTIFY_MAX_ATTEMPTS, _BACKOFF_SECONDS, _BACKOFF_MAX_SECONDS);
+    webhook deliveries by the subscribers' documented policy (docs/webhooks.md: 12 attempts over about 14.5 h)."""
+    return OutboundDispatcher(ctx, {SHOP_PUSH: ShopPushSender(ctx), WEBHOOK: WebhookDeliverySender(ctx)},
+                              policies={WEBHOOK: RetryPolicy()}, **kwargs)
 
 
 def close(dispatcher: OutboundDispatcher) -> None:

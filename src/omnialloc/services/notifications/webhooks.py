@@ -56,7 +56,8 @@ def on_recorded(uow, recorded: Recorded) -> None:
     if order is not None and event.entity == "order" and order.id == event.entity_id:
         data["order"] = {"channel": order.channel, "external_id": order.external_id, "status": str(order.status)}
     body = {"id": event_id, "type": kind, "occurred_at": at.isoformat(), "data": data}
-    uow.outbound.add([message_row(KIND, s.id, kind, f"webhook:{s.id}:{event_id}", body, at) for s in wanted])
+    uow.outbound.add([message_row(KIND, s.id, kind, f"webhook:{s.id}:{event_id}", body, at, prefix="dlv_")
+                      for s in wanted])
     return None
 
 

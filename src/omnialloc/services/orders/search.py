@@ -20,7 +20,7 @@ FILTERS = ("status", "channel", "tag", "priority", "min_priority", "pin", "phone
            "external_id", "customer_id", "node", "created_from", "created_to")
 
 
-def _utc(value):
+def as_utc(value):
     if isinstance(value, datetime) and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
@@ -38,7 +38,7 @@ def search_orders(ctx, principal: Principal, q: dict) -> dict:
         filters["channel"] = principal.channel
     for key in ("created_from", "created_to"):
         if key in filters:
-            filters[key] = _utc(filters[key])
+            filters[key] = as_utc(filters[key])
     limit = min(q.get("limit") or 50, ctx.settings.max_page_size)
     secret = ctx.settings.secret_key
     after = paging.decode(secret, "orders", q["cursor"], (datetime, str)) if q.get("cursor") else None
