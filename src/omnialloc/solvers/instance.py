@@ -332,6 +332,7 @@ def compile_problem(p: AllocationProblem) -> Instance:
 
     all_rows = [(j, c) for c, i in enumerate(order) for j in usable_lanes[i]]
     per_day = p.lateness_penalty_paise_per_day
+    speed = p.speed_paise_per_day  # the value of a day: each shipment pays its days times it
     # One table of lane attributes; columns:
     # first, add, slab, div, maxw, cod_fixed, cod_bp, lateness, bonus, node
     A = np.array(
@@ -339,7 +340,7 @@ def compile_problem(p: AllocationProblem) -> Instance:
             (
                 x.first_slab_paise, x.additional_slab_paise, x.slab_g, x.volumetric_divisor,
                 NO_MAX_WEIGHT if x.max_weight_g is None else x.max_weight_g,
-                x.cod_fixed_paise, x.cod_percent_bp, _lateness(x.sla_days, promised, per_day), x.bonus_paise, c,
+                x.cod_fixed_paise, x.cod_percent_bp, _lateness(x.sla_days, promised, per_day) + x.sla_days * speed, x.bonus_paise, c,
             )
             for j, c in all_rows
             for x in (p.lanes[j],)

@@ -127,7 +127,8 @@ class AllocationProblem:
     Cost terms, all integer paise, minimised together by the optimal strategy:
     carrier charge (slabbed billed weight), COD fee per shipment, node handling
     per shipment, split penalty per shipment beyond the first, unfilled-unit
-    penalty (only when `allow_partial`), lateness per late shipment (soft SLA),
+    penalty (only when `allow_partial`), lateness per late shipment (soft SLA)
+    plus its lane's days times `speed_paise_per_day`,
     node priority (`priority_weight_paise * priority`), distance
     (`distance_weight_paise_per_km * km`, rounded once per node), node penalty,
     minus node and lane bonuses, plus the lookahead price per unit taken.
@@ -149,6 +150,7 @@ class AllocationProblem:
         min_shipment_value_paise: int = 0,
         distance_weight_paise_per_km: int = 0,
         priority_weight_paise: int = 0,
+        speed_paise_per_day: int = 0,
     ) -> None:
         if not isinstance(order_id, str) or not order_id:
             raise ValueError("order_id must be a non-empty string")
@@ -178,6 +180,9 @@ class AllocationProblem:
             "distance_weight_paise_per_km", distance_weight_paise_per_km
         )
         self.priority_weight_paise = _int("priority_weight_paise", priority_weight_paise)
+        # What a day of delivery costs: each shipment adds its lane's days times this (in its lateness
+        # term), so a faster lane wins when it costs at most this much more per day saved.
+        self.speed_paise_per_day = _int("speed_paise_per_day", speed_paise_per_day)
         self.lines: list[Line] = []
         self.nodes: list[CandidateNode] = []
         self.lanes: list[Lane] = []
