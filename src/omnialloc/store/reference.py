@@ -51,6 +51,10 @@ def _norm(value):
 def upsert_rows(conn: Connection, table: sa.Table, rows: Iterable[dict], result: SyncResult, *,
                 update_existing: bool = True) -> None:
     rows = list(rows)
+    if not rows:  # nothing of this table to sync: do not read it (a serviceability import skips the catalog)
+        result.inserted.setdefault(table.name, 0)
+        result.updated.setdefault(table.name, 0)
+        return
     pk_cols = list(table.primary_key.columns)
     existing = {tuple(r[c.name] for c in pk_cols): dict(r) for r in conn.execute(sa.select(table)).mappings()}
     new, changed = [], []
@@ -62,9 +66,13 @@ def upsert_rows(conn: Connection, table: sa.Table, rows: Iterable[dict], result:
             changed.append(row)
     if new:
         conn.execute(table.insert(), new)
-    for row in changed:
-        key = sa.and_(*(c == row[c.name] for c in pk_cols))
-        conn.execute(table.update().where(key).values({k: v for k, v in row.items() if k not in {c.name for c in pk_cols}}))
+    if changed:  # one statement, executed for every changed row (a 100,000-SKU catalog changes thousands)
+        pk_names = {c.name for c in pk_cols}
+        columns = sorted(set(changed[0]) - pk_names)
+        statement = (table.update().where(sa.and_(*(c == sa.bindparam(f"pk_{c.name}") for c in pk_cols)))
+                     .values({k: sa.bindparam(f"v_{k}") for k in columns}))
+        conn.execute(statement, [{**{f"pk_{k}": row[k] for k in pk_names}, **{f"v_{k}": row[k] for k in columns}}
+                                 for row in changed])
     result.inserted[table.name] = result.inserted.get(table.name, 0) + len(new)
     result.updated[table.name] = result.updated.get(table.name, 0) + len(changed)
 

@@ -275,7 +275,9 @@ def import_file(name: str, query: NetworkImportQuery):
 
 @bp.get("/network/exports/<string:name>")
 @bp.auth_required(auth)
-@bp.doc(summary="Export one network file as CSV, in the import's format", responses=[401, 403, 404])
+@bp.doc(summary="Export one network file as CSV, in the import's format",
+        responses={200: {"description": "The file as CSV (header line first)",
+                         "content": {"text/csv": {"schema": {"type": "string"}}}}, 401: "", 403: "", 404: ""})
 def export_file(name: str):
     body = imports.export_csv(ctx(), current(), _file(name))
     return Response(body, mimetype="text/csv",
