@@ -14,7 +14,7 @@ from pydantic import ValidationError as PydanticError
 
 from omnialloc.api.deps import ctx
 from omnialloc.console import bp, home_for, need, principal, reads, safe_next, start_session
-from omnialloc.domain.enums import Role, ShipmentStatus
+from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import Conflict, NotFound, ValidationFailed
 from omnialloc.services.fulfilment import shipments as fulfilment
 from omnialloc.services.inventory import positions
@@ -93,20 +93,7 @@ def home():
 
 
 # --------------------------------------------------------------------------- node work queue
-QUEUE_STATUSES = [ShipmentStatus.ALLOCATED, ShipmentStatus.ACCEPTED, ShipmentStatus.PACKED]
-
-
-@bp.get("/queue")
-def queue():
-    p = need(Role.ADMIN, Role.NODE)
-    all_nodes = [n.code for n in reads.nodes(ctx())] if p.role == Role.ADMIN else [p.node]
-    node = p.node if p.role == Role.NODE else (request.args.get("node") or (all_nodes[0] if all_nodes else ""))
-    if node not in all_nodes:
-        abort(404)
-    # highest order priority first, then the earliest dispatch-by deadline (services.orders.queries.work_queue)
-    groups = {str(s): queries.work_queue(ctx(), p, node, str(s), 100) for s in QUEUE_STATUSES}
-    manifest = queries.manifest(ctx(), p, node, None)
-    return render_template("console/queue.html", node=node, nodes=all_nodes, groups=groups, manifest=manifest)
+# The queue screen itself is console/work_queue.py (issue 26); per-shipment actions stay here.
 
 
 @bp.post("/shipments/<shipment_id>/<action>")
