@@ -320,8 +320,10 @@ def test_returns_and_analytics_render(app, keys):
     c = logged_in(app, keys["admin"])
     assert c.get("/console/returns").status_code == 200
     r = c.get("/console/analytics")
+    assert r.status_code == 200 and "<svg" in r.text and "Orders per day" in r.text
+    r = c.get("/console/benchmarks")
     assert r.status_code == 200 and "<table>" in r.text
-    assert c.get("/console/analytics/plots/..%2Fsecret.png").status_code == 404
+    assert c.get("/console/benchmarks/plots/..%2Fsecret.png").status_code == 404
 
 
 def test_no_console_page_answers_500_to_odd_input(app, keys):

@@ -45,6 +45,7 @@ NAV = [
     ("console.rules", "Rules", (Role.ADMIN,)),
     ("console.returns", "Returns", (Role.ADMIN, Role.CHANNEL, Role.NODE, Role.ANALYST)),
     ("console.analytics", "Analytics", (Role.ADMIN, Role.ANALYST)),
+    ("console.benchmarks", "Benchmarks", (Role.ADMIN, Role.ANALYST)),
 ]
 
 
@@ -66,7 +67,8 @@ def register(app: Flask) -> None:
         CONSOLE_SESSION_SECONDS=lifetime,
     )
     app.session_interface = ConsoleSessions()
-    from omnialloc.console import customers, orders, search, views, work_queue  # noqa: F401 - routes attach to bp
+    from omnialloc.console import (  # noqa: F401 - routes attach to bp
+        analytics, benchmarks, customers, orders, search, views, work_queue)
 
     app.register_blueprint(bp)
     _first_run_routes(app)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, flash, redirect, render_template, request, send_from_directory, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from pydantic import ValidationError as PydanticError
 
 from omnialloc.api.deps import ctx
@@ -459,20 +459,4 @@ def return_decide(return_id: str):
     return redirect(url_for("console.return_detail", return_id=return_id), code=303)
 
 
-# --------------------------------------------------------------------------- analytics
-@bp.get("/analytics")
-def analytics():
-    need(Role.ADMIN, Role.ANALYST)
-    path = reads.benchmarks_dir() / "RESULTS.md"
-    body = reads.markdown_html(path.read_text(encoding="utf-8")) if path.is_file() else None
-    results = reads.benchmarks_dir() / "results"
-    plots = sorted(p.name for p in results.glob("*.png")) if results.is_dir() else []
-    return render_template("console/analytics.html", body=body, plots=plots, runs=reads.batch_runs(ctx()))
-
-
-@bp.get("/analytics/plots/<name>")
-def analytics_plot(name: str):
-    need(Role.ADMIN, Role.ANALYST)
-    if not name.endswith(".png") or "/" in name or name.startswith("."):
-        abort(404)
-    return send_from_directory(reads.benchmarks_dir() / "results", name, mimetype="image/png")
+# Analytics (KPIs): console/analytics.py; benchmark results: console/benchmarks.py

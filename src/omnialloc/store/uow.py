@@ -39,6 +39,7 @@ from omnialloc.store.repositories import (
     ShipmentRepository,
     SkuRepository,
 )
+from omnialloc.store.repositories.analytics import AnalyticsRepository
 from omnialloc.store.repositories.backorders import BackorderJobRepository
 from omnialloc.store.repositories.batch_runs import BatchRunRepository
 from omnialloc.store.repositories.channel_sync import ChannelPushRepository, SkuAliasRepository
@@ -111,6 +112,7 @@ class UnitOfWork:
         self.returns = ReturnRepository(conn)
         self.store_credit = StoreCreditRepository(conn)
         self.payment_requests = PaymentRequestRepository(conn)
+        self.analytics = AnalyticsRepository(conn)  # issue 28: KPI aggregates
         self.work_orders = WorkOrderRepository(conn)
         self.customers = CustomerRepository(conn)
         self.notifications = NotificationRepository(conn)

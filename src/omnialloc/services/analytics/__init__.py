@@ -1,0 +1,1 @@
+"""Business analytics: KPIs of orders, fulfilment, returns and notifications from the store (issue 28)."""
