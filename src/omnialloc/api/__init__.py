@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None, engine=None) -> APIFlask:
     from omnialloc.api import idempotency
 
     idempotency.install(app, blueprints=set(app.blueprints))  # every unsafe endpoint of the API (not the console)
-    from omnialloc import console  # the operations console at /console (issue 12)
+    from omnialloc.console import mount as console  # the operations console at /console (issue 12)
 
     console.register(app)
     app.spec_processor(honest_spec)

@@ -9,6 +9,10 @@ carries the session's CSRF token (form field ``csrf_token`` or header
 
 Views stay thin: parse the form, call one service with the session's
 ``Principal`` (the services enforce roles and scope), render.
+
+This module holds the blueprint, the session and the guards the screens share; the screens
+(``console/<screen>.py``) attach their routes to ``bp``, and ``console/mount.py`` imports them and mounts
+the blueprint on the app (a new screen module is listed there).
 """
 
 from __future__ import annotations
@@ -51,45 +55,6 @@ NAV = [
 
 def home_for(role: Role) -> str:
     return next(endpoint for endpoint, _, roles in NAV if role in roles)
-
-
-def register(app: Flask) -> None:
-    """Mount the console and configure the session cookie it uses (signed with settings.secret_key)."""
-    settings = app.extensions["omnialloc"]["settings"]
-    lifetime = max(1, settings.console_session_minutes) * 60
-    app.config.update(
-        SESSION_COOKIE_NAME="omnialloc_console",
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_PATH="/console",
-        SESSION_COOKIE_SECURE=settings.console_secure_cookie,
-        PERMANENT_SESSION_LIFETIME=lifetime,
-        CONSOLE_SESSION_SECONDS=lifetime,
-    )
-    app.session_interface = ConsoleSessions()
-    from omnialloc.console import (  # noqa: F401 - routes attach to bp
-        analytics, benchmarks, customers, orders, search, views, work_queue)
-
-    app.register_blueprint(bp)
-    _first_run_routes(app)
-
-
-def _first_run_routes(app: Flask) -> None:
-    """``GET /`` is a person with a browser: send them to the console (API clients have /docs and
-    /openapi.json); ``/favicon.ico`` is what every browser asks for first."""
-    static = bp.static_folder
-
-    @app.get("/")
-    @app.doc(hide=True)
-    def root():
-        return redirect(url_for("console.home"), code=302)
-
-    @app.get("/favicon.ico")
-    @app.doc(hide=True)
-    def favicon():
-        from flask import send_from_directory
-
-        return send_from_directory(static, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400)
 
 
 class ConsoleSessions(SecureCookieSessionInterface):
