@@ -358,3 +358,20 @@ def test_the_demo_network_exported_imported_into_an_empty_store_exports_identica
     # and importing it again changes nothing
     again = import_dir(Context(engine=engine, settings=settings), SYSTEM, first)
     assert sum(again["inserted"].values()) == sum(again["updated"].values()) == 0
+
+
+def test_the_sample_files_of_docs_onboarding_import_as_documented(fresh):
+    from omnialloc.services.access import SYSTEM
+    from omnialloc.services.context import Context
+    from omnialloc.services.network.imports import export_csv, import_dir
+
+    app, client, tokens, engine = fresh
+    ctx = Context(engine=engine, settings=app.extensions["omnialloc"]["settings"])
+    folder = Path(__file__).resolve().parents[2] / "docs" / "onboarding"
+    report = import_dir(ctx, SYSTEM, folder)
+    assert report["inserted"] == {"nodes": 2, "skus": 5, "carriers": 1, "rate_cards": 5, "serviceability": 4,
+                                  "channels": 1}
+    channels = list(csv.DictReader(io.StringIO(export_csv(ctx, SYSTEM, "channels"))))
+    assert channels[0]["return_windows"] == "apparel=30|books=7"
+    # the worked example of docs/onboarding.md: the lamp bills at 14,400 g, 29 slabs, 98,550 paise in zone B
+    assert _expected_freight("B", [("LAMP-1", 1)]) == 98_550
