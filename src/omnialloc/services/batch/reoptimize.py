@@ -65,8 +65,10 @@ from omnialloc.domain.errors import NotFound, ValidationFailed
 from omnialloc.domain.shipments import DEAD_STATUSES
 from omnialloc.logistics.lanes import lanes_for
 from omnialloc.observability import metrics
-from omnialloc.services.allocation.allocator import destination, move_order
+from omnialloc.services import bus
+from omnialloc.services.allocation.allocator import backorder, destination, move_order, remaining_units, settled_status
 from omnialloc.services.events import now, record
+from omnialloc.services.messages import RetryBackorders
 from omnialloc.services.network.cache import network, recent_rejections
 from omnialloc.services.network.cache import skus as sku_master
 from omnialloc.services.allocation.planning import Candidates, Routing, ineligible, node_distance_km, node_penalties
@@ -808,10 +810,25 @@ def _apply_one(uow, ctx, run_id: str, mv, actor: str, *, allow_unallocate: bool 
         record(uow, "shipment", shipment.id, "created", actor, to_status=shipment.status,
                reason=f"batch {run_id}: planned at {part['node']} via {part['carrier']}", order_id=order.id)
         created.append(shipment.id)
-    if mv.new:
-        was_confirmed = order.status == OrderStatus.ALLOCATED
-        move_order(uow, order, OrderStatus.ALLOCATED, actor, f"re-optimized by batch {run_id}",
-                   shipments=created, batch_run=run_id)
+    # stock the move let go goes to the orders waiting for it, outside this batch too (the backorder worker)
+    released = sorted({sku for (_, sku), q in delta.items() if q < 0})
+    if released:
+        bus.send(uow, RetryBackorders.of(released, "released"))
+    # the order's status follows its units (services.allocation.settled_status): every unit the new
+    # shipments do not place waits on a BACKORDERED order, whatever the plan said
+    was_confirmed = order.status == OrderStatus.ALLOCATED
+    held_now = uow.shipments.for_order(order.id)
+    target = settled_status(order, held_now)
+    if target == OrderStatus.BACKORDERED:
+        reason = (f"batch {run_id} gave this order's stock to orders that need it more" if live
+                  else f"re-planned by batch {run_id}")
+        backorder(uow, order, remaining_units(order, held_now), actor, reason, batch_run=run_id, shipments=created)
+        if live:  # it held stock before: its buyer hears of the delay
+            record(uow, "order", order.id, "delayed", actor, reason=f"un-allocated by batch {run_id}",
+                   batch_run=run_id, customer_reason="the items were needed for earlier or more urgent orders")
+    else:
+        move_order(uow, order, target, actor, f"re-optimized by batch {run_id}", shipments=created,
+                   batch_run=run_id)
         if was_confirmed and created:  # a buyer already told "confirmed" hears that it ships otherwise
             parcels = len(mv.new)
             by = old.get("promised_by")
@@ -819,9 +836,4 @@ def _apply_one(uow, ctx, run_id: str, mv, actor: str, *, allow_unallocate: bool 
                    batch_run=run_id, shipments=created,
                    customer_reason=f"it now ships in {parcels} parcel{'s' if parcels > 1 else ''}"
                                    + (f", still by {by}" if by else ""))
-    else:
-        move_order(uow, order, OrderStatus.BACKORDERED, actor,
-                   f"batch {run_id} gave this order's stock to orders that need it more", batch_run=run_id)
-        record(uow, "order", order.id, "delayed", actor, reason=f"un-allocated by batch {run_id}",
-               batch_run=run_id, customer_reason="the items were needed for earlier or more urgent orders")
     uow.batch_runs.mark_move(run_id, order.id, "APPLIED", now())
