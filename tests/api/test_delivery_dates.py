@@ -69,3 +69,36 @@ def test_a_hop_gets_a_new_edd_from_the_new_node(client, keys, uow_factory):
     est = _expected(uow_factory, second, "682030", _allocated_at(order, second["id"]))
     assert second["delivery_date"] == est.delivery_date.isoformat()
     assert order["delivery_date"] == second["delivery_date"]   # the rejected shipment's date no longer counts
+
+
+def _promised_day(order: dict) -> str:
+    from zoneinfo import ZoneInfo
+
+    end = datetime.fromisoformat(order["promised_by"]).astimezone(ZoneInfo("Asia/Kolkata"))
+    assert (end.hour, end.minute) == (0, 0)  # the end of a local day
+    from datetime import timedelta
+
+    return (end - timedelta(days=1)).date().isoformat()
+
+
+def test_every_order_gets_a_promise_from_its_request_a_rule_or_the_fastest_date(client, keys):
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    admin = auth(keys["admin"])
+    plain = client.post("/orders", json=order_body("prom-plain", pin="560001"), headers=admin).get_json()
+    assert plain["promise_source"] == "fastest"
+    assert plain["delivery_date"] <= _promised_day(plain)   # fastest + slack: planned on time
+    asked = client.post("/orders", json=order_body("prom-asked", pin="560001", promised_days=12),
+                        headers=admin).get_json()
+    ordered = datetime.fromisoformat(asked["created_at"]).astimezone(ZoneInfo("Asia/Kolkata")).date()
+    assert asked["promise_source"] == "request"
+    assert _promised_day(asked) == (ordered + timedelta(days=12)).isoformat()
+    r = client.post("/rules", headers=admin, json={"name": "vip promise", "kind": "shipping",
+                                                    "condition": "order.priority >= 5",
+                                                    "actions": [{"type": "promise_days", "days": 9}]})
+    assert r.status_code == 201, r.get_json()
+    vip = client.post("/orders", json=order_body("prom-vip", pin="560001", priority=5), headers=admin).get_json()
+    assert vip["promise_source"] == "rule"
+    assert _promised_day(vip) == (ordered + timedelta(days=9)).isoformat() or vip["created_at"][:10] != asked[
+        "created_at"][:10]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from omnialloc.logistics.calendar import (
@@ -69,6 +69,10 @@ class DeliveryClock:
 
     def calendar(self, node: str) -> NodeCalendar:
         return self.calendars.get(node, DEFAULT_CALENDAR)
+
+    def end_of_day(self, day: date) -> datetime:
+        """The UTC instant the destination's local `day` ends (a promise for `day` is kept before it)."""
+        return datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.rules.zone).astimezone(UTC)
 
     def order_day(self, ordered_at: datetime) -> date:
         """The order's date at the destination (the day "in N days" counts from)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from omnialloc.domain import ORDER_MACHINE, DeliveryMode, Order, OrderStatus, Shipment, ShipmentLine, ShipmentStatus
 from omnialloc.domain.allocations import Allocation
@@ -22,9 +22,10 @@ from omnialloc.observability import metrics
 from omnialloc.services import bus
 from omnialloc.services.events import now, record
 from omnialloc.services.messages import RetryBackorders
+from omnialloc.services.network.cache import channel as channel_master
 from omnialloc.services.network.cache import network, recent_rejections
 from omnialloc.services.network.cache import skus as sku_master
-from omnialloc.services.allocation.delivery import annotate, edd_fields
+from omnialloc.services.allocation.delivery import annotate, edd_fields, promise_dict
 from omnialloc.services.allocation.planning import Candidates, Routing, build_problem
 from omnialloc.solvers import PlanStatus, solve
 
@@ -181,12 +182,17 @@ def plan_units(uow, ctx, order: Order, remaining: dict[int, int], routing: Routi
         rejections=recent_rejections(uow, now() - timedelta(days=ctx.settings.rejection_window_days)),
         excluded=uow.orders.excluded_nodes(order.id) if stored else {},
     )
+    chan = channel_master(uow, order.channel)
+    cand.channel_promise_days = getattr(chan, "default_promise_days", None) if chan is not None else None
     if ctx.settings.prices_enabled:  # lookahead: the batch's stock opportunity prices (services.batch.prices)
         cand.prices = uow.stock_prices.for_skus(skus)
     problem = build_problem(order, remaining, skus, destination(order), cand, net, ctx.settings, routing, at=now())
     plan = solve(problem, strategy=strategy, time_limit_ms=ctx.settings.solver_time_limit_ms, explain_plan=explain)
     metrics.observe_plan(plan.method, plan.status.value, plan.solve_ms)
     plan_dict = annotate(plan.to_dict(), cand.timing, {code: n.city for code, n in net.by_code.items()})
+    promised = promise_dict(cand.promise, net.clock if cand.timing else None, order.created_at or now())
+    if promised is not None:
+        plan_dict["promise"] = promised
     if routing is not None and routing.fired:
         plan_dict["rules"] = routing.fired
     return plan, plan_dict
@@ -248,6 +254,10 @@ def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None =
                reason=f"planned at {ps.node} via {ps.carrier}", order_id=order.id)
         created.append(shipment.id)
         held.append(shipment)
+    promise = plan_dict.get("promise")
+    if promise is not None and order.promised_by is None:  # the first plan sets the promise; hops keep it
+        order.promised_by, order.promise_source = datetime.fromisoformat(promise["promised_by"]), promise["source"]
+        uow.orders.set_promise(order.id, order.promised_by, order.promise_source)
     # ALLOCATED, or PARTIALLY_SHIPPED when some of the order already left (re-planned units of a hop)
     target = OrderStatus.PARTIALLY_SHIPPED if any(s.status not in HOLDING | DEAD for s in held) else OrderStatus.ALLOCATED
     if order.status == target:

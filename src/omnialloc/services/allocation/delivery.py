@@ -10,7 +10,7 @@ what a stored shipment keeps (UTC instants, the destination's local date).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from omnialloc.domain.money import format_inr
 from omnialloc.logistics.transit.clock import LaneTiming
@@ -61,6 +61,16 @@ def annotate(plan_dict: dict, timing: dict[tuple[str, str], LaneTiming], places:
         else:
             entry["speed"] = f"{place}: {_days(t.days)}"
     return plan_dict
+
+
+def promise_dict(promise: tuple[int, str] | None, clock, ordered_at: datetime) -> dict | None:
+    """The order's promise as planned (``Candidates.promise``): days after the order, where it came from, and
+    the UTC end of the promised day at the destination."""
+    if promise is None or clock is None:
+        return None
+    days, source = promise
+    day = clock.order_day(ordered_at) + timedelta(days=days)
+    return {"days": days, "source": source, "date": day.isoformat(), "promised_by": clock.end_of_day(day).isoformat()}
 
 
 def edd_fields(edd: dict | None) -> dict:

@@ -34,6 +34,9 @@ class Candidates:
     prices: dict[tuple[str, str], int] = field(default_factory=dict)  # lookahead paise per unit
     # Filled by build_problem: each offered lane's dates (issue 24), for the shipments' EDDs and the explanation
     timing: dict[tuple[str, str], LaneTiming] = field(default_factory=dict)
+    channel_promise_days: int | None = None      # the order's channel's default promise (issue 25's channels)
+    # Filled by build_problem: the order's promise as planned, (days after the order, source), or None
+    promise: tuple[int, str] | None = None
 
 
 @dataclass
@@ -77,8 +80,25 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
     cod = order.payment_mode == PaymentMode.COD
     pickup = order.delivery_mode == DeliveryMode.PICKUP
     value = sum(order.line(no).unit_price_paise * q for no, q in remaining.items())
+    wanted = {order.line(no).sku for no in remaining}
+    # The lane table once per order, not keyed again per node. (Distances stay one scalar call per
+    # node: numpy's vectorised sin/cos can differ from the scalar path in the last bit, and plans
+    # must not change.)
+    transit = getattr(network, "transit", None)
+    clock = getattr(network, "clock", None) if transit is not None and not pickup else None
+    lanes = None if pickup else lane_table(network.carriers, network.rate_cards, network.serviceability, transit,
+                                           getattr(settings, "express_freight_pct", 100))
+    at = at or datetime.now(UTC)
+    order_day = clock.order_day(order.created_at or at) if clock is not None else None
+    timed = {}
+    if clock is not None:
+        for node in cand.nodes:
+            timed[node.code] = _timed_lanes(lanes, clock, node.code, cand.locations[node.code], dest, cod,
+                                            routing.express, clock.moment(node.code, at), order_day)
+    promise = None if pickup else order_promise(order, remaining, routing, cand, timed, settings)
+    cand.promise = promise
     promised, policy, late_penalty, slowest = service_level(None if pickup else order.promised_days, routing,
-                                                             pickup)
+                                                             pickup, promise, settings)
     problem = AllocationProblem(
         order_id=order.id, payment_mode=str(order.payment_mode), order_value_paise=value,
         promised_days=promised, sla_policy=policy, lateness_penalty_paise_per_day=late_penalty,
@@ -86,23 +106,14 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
         split_penalty_paise=settings.split_penalty_paise,
         max_shipments=1 if pickup else routing.max_shipments,
         keep_together=routing.keep_together, min_shipment_value_paise=routing.min_shipment_value_paise,
+        speed_paise_per_day=0 if clock is None else getattr(settings, "value_per_day_paise", 0),
     )
     for no, qty in sorted(remaining.items()):
         line = order.line(no)
         sku = skus[line.sku]
         problem.add_line(str(no), line.sku, qty, sku.unit_weight_g, line.unit_price_paise, sku.volume_mm3)
 
-    wanted = {order.line(no).sku for no in remaining}
     penalty = node_penalties(cand.nodes, cand, routing, settings)
-    # The lane table once per order, not keyed again per node. (Distances stay one scalar call per
-    # node: numpy's vectorised sin/cos can differ from the scalar path in the last bit, and plans
-    # must not change.)
-    transit = getattr(network, "transit", None)
-    clock = getattr(network, "clock", None) if transit is not None else None
-    lanes = None if pickup else lane_table(network.carriers, network.rate_cards, network.serviceability, transit,
-                                           getattr(settings, "express_freight_pct", 100))
-    at = at or datetime.now(UTC)
-    order_day = clock.order_day(order.created_at or at) if clock is not None else None
     for node in cand.nodes:
         loc = cand.locations[node.code]
         distance = node_distance_km(dest, node)
@@ -124,8 +135,7 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
         if clock is None:
             here = _solver_lanes(lanes, node.code, loc, dest, cod)
         else:
-            pairs = _timed_lanes(lanes, clock, node.code, loc, dest, cod, routing.express, clock.moment(node.code, at),
-                                 order_day)
+            pairs = timed[node.code]
             here = [lane for lane, _ in pairs]
             for lane, timing in pairs:
                 cand.timing[(node.code, lane.carrier)] = timing
@@ -228,14 +238,60 @@ def _quoted_lanes(table, node_code: str, origin: PinLocation, dest: PinLocation,
     return out
 
 
-def service_level(promised: int | None, routing: Routing, pickup: bool) -> tuple[int | None, str, int, int | None]:
+def order_promise(order: Order, remaining: dict[int, int], routing: Routing, cand: Candidates,
+                  timed: dict, settings: Settings) -> tuple[int, str] | None:
+    """The order's delivery promise in days after the order, and where it came from (issue 24): its request
+    (``promised_days``), else a rule's ``promise_days``, else its channel's default, else the fastest
+    feasible date plus ``promise_slack_days`` (None when no node can send it or lanes are not timed)."""
+    if order.promised_days is not None:
+        return order.promised_days, "request"
+    if routing.promise_days is not None:
+        return routing.promise_days, "rule"
+    if cand.channel_promise_days is not None:
+        return cand.channel_promise_days, "channel"
+    fastest = fastest_days(order, remaining, routing, cand, timed)
+    return None if fastest is None else (fastest + settings.promise_slack_days, "fastest")
+
+
+def fastest_days(order: Order, remaining: dict[int, int], routing: Routing, cand: Candidates,
+                 timed: dict) -> int | None:
+    """The fastest delivery (days after the order) a plan could make: from one eligible node holding the whole
+    order if one exists, else the slowest line's fastest node (a lower bound a split plan may need to exceed)."""
+    best: dict[str, int] = {}
+    for node in cand.nodes:
+        pairs = timed.get(node.code)
+        if not pairs or ineligible(node, order, cand, routing, 0.0) is not None:
+            continue
+        usable = [t.days for lane, t in pairs if lane.carrier not in routing.forbidden_carriers]
+        if usable:
+            best[node.code] = min(usable)
+    whole = [d for code, d in best.items()
+             if all(cand.atp.get((code, order.line(no).sku), 0) - routing.held_back.get((code, order.line(no).sku), 0)
+                    >= qty for no, qty in remaining.items())]
+    if whole:
+        return min(whole)
+    per_line = []
+    for no, qty in remaining.items():
+        sku = order.line(no).sku
+        options = [d for code, d in best.items() if cand.atp.get((code, sku), 0) > 0]
+        if not options:
+            return None
+        per_line.append(min(options))
+    return max(per_line) if per_line else None
+
+
+def service_level(promised: int | None, routing: Routing, pickup: bool, promise: tuple[int, str] | None = None,
+                  settings: Settings | None = None) -> tuple[int | None, str, int, int | None]:
     """The solver's promise for this order: (promised days, SLA policy, lateness paise per day, the
     slowest transit allowed outright or None).
 
     The order's own promise is hard. A strict ``deliver_within`` tightens it; a soft one becomes the
     promise with a lateness penalty, and the order's own (longer) promise then stays hard by excluding
-    the lanes slower than it."""
+    the lanes slower than it. Without either, a promise from a rule, the channel or the fastest date
+    plus slack (``promise``) is soft: ``late_paise_per_day`` for each day a shipment would be late."""
     days = routing.deliver_within_days
+    if not pickup and days is None and promised is None and promise is not None and settings is not None:
+        return promise[0], "soft", settings.late_paise_per_day, None
     if pickup or days is None:
         return promised, "hard", 0, None
     if routing.deliver_within_strict:

@@ -340,8 +340,10 @@ class OrderRepository(Repository):
         return self._touch(order_id, tags=list(tags))
 
     def set_promise(self, order_id: str, promised_by, source: str | None) -> bool:
-        """The order's promised delivery (UTC end of the promised day) and where it came from (issue 24)."""
-        return self._touch(order_id, promised_by=promised_by, promise_source=source)
+        """The order's promised delivery (UTC end of the promised day) and where it came from (issue 24): set
+        by the allocation that plans it, in its transaction; not a change of the order (its version stays)."""
+        q = orders.update().where(orders.c.id == order_id).values(promised_by=promised_by, promise_source=source)
+        return self.conn.execute(q).rowcount == 1
 
     def set_pickup_code(self, order_id: str, code: str | None) -> bool:
         return self._touch(order_id, pickup_code=code)
