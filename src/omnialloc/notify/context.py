@@ -7,7 +7,8 @@ Contract (all keys always present, ``None`` when unknown, so templates may test 
     order.id, .ref (the channel's order number), .channel, .units, .total_paise,
          .currency, .payment_mode (PREPAID|COD), .payment_mode_label, .promised_days
     items[]: sku, name, qty     the lines this message is about (the shipment's, else the order's)
-    shipment.id, .awb, .carrier, .carrier_name, .tracking_url, .promised_days
+    shipment.id, .awb, .carrier, .carrier_name, .tracking_url, .promised_days,
+            .delivery_date (EDD, YYYY-MM-DD), .delivery_date_label ("Friday 11 December")
     rma.id, .resolution, .resolution_label, .pickup_date, .carrier_name, .awb,
        .refund_paise, .refund_method (as words: "your UPI account")
     (for return messages, ``items`` are the returned lines)
@@ -22,6 +23,7 @@ re-rendered after an admin fixes a template and re-queues it.
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import quote
 
 _PAYMENT_LABELS = {"PREPAID": "prepaid", "COD": "cash on delivery"}
@@ -34,6 +36,14 @@ def tracking_url(base_url: str, awb: str | None) -> str | None:
     if not awb:
         return None
     return f"{base_url.rstrip('/')}/{quote(str(awb), safe='')}"
+
+
+def date_label(value) -> str | None:
+    """An EDD as the buyer reads it: "Friday 11 December" (English; None stays None)."""
+    if value is None:
+        return None
+    day = value if isinstance(value, date) else date.fromisoformat(str(value))
+    return f"{day.strftime('%A')} {day.day} {day.strftime('%B')}"
 
 
 def first_name(name: str | None) -> str:
@@ -70,7 +80,7 @@ def build(*, order, brand: str = "", shipment=None, rma: dict | None = None, rea
         },
         "items": items,
         "shipment": {"id": None, "awb": None, "carrier": None, "carrier_name": None, "tracking_url": None,
-                     "promised_days": None},
+                     "promised_days": None, "delivery_date": None, "delivery_date_label": None},
         "rma": {"id": None, "resolution": None, "resolution_label": None, "pickup_date": None,
                 "carrier_name": None, "awb": None, "refund_paise": None, "refund_method": None},
         "reason": reason,
@@ -85,6 +95,9 @@ def build(*, order, brand: str = "", shipment=None, rma: dict | None = None, rea
             "carrier_name": carrier_names.get(shipment.carrier, shipment.carrier),
             "tracking_url": tracking_url(tracking_base_url, awb),
             "promised_days": shipment.sla_days,
+            "delivery_date": None if getattr(shipment, "delivery_date", None) is None
+            else shipment.delivery_date.isoformat(),
+            "delivery_date_label": date_label(getattr(shipment, "delivery_date", None)),
         }
     if rma:
         resolution = rma.get("resolution")
@@ -122,7 +135,8 @@ def worst_case(kind: str | None = None) -> dict:
                   lines=[OrderLine(1, "SKU-0001", 999, 9_99_999)], payment_mode=PaymentMode.COD,
                   promised_days=14)
     shipment = Shipment(id="shp_" + "e" * 16, order_id=order.id, node="CHN-FC1", carrier="DELHIVERY",
-                        lines=[ShipmentLine(1, "SKU-0001", 999)], awb="A" * 30, sla_days=14)
+                        lines=[ShipmentLine(1, "SKU-0001", 999)], awb="A" * 30, sla_days=14,
+                        delivery_date=date(2026, 9, 30))  # "Wednesday 30 September": the longest label
     rma = {"id": "rma_" + "d" * 30, "resolution": "store_credit", "pickup_date": "2026-12-31",
            "carrier": "DELHIVERY", "awb": "R" * 30, "refund_paise": 99_99_999_99, "refund_method": "UPI"}
     pickup = {"code": "999999", "store_name": "Phoenix Marketcity Velachery Flagship Store",
