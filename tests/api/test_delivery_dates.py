@@ -102,3 +102,33 @@ def test_every_order_gets_a_promise_from_its_request_a_rule_or_the_fastest_date(
     assert vip["promise_source"] == "rule"
     assert _promised_day(vip) == (ordered + timedelta(days=9)).isoformat() or vip["created_at"][:10] != asked[
         "created_at"][:10]
+
+
+def test_the_buyer_tracking_page_is_html_for_a_browser_and_json_for_api_clients(client, keys):
+    import re
+
+    admin = auth(keys["admin"])
+    order = client.post("/orders", json=order_body("edd-track", pin="678001"), headers=admin).get_json()
+    shipment = order["shipments"][0]
+    assert client.post(f"/shipments/{shipment['id']}/accept", headers=admin).status_code == 200
+    assert client.post(f"/shipments/{shipment['id']}/pack", headers=admin,
+                       json={"weight_g": 700, "length_mm": 300, "width_mm": 200, "height_mm": 100}).status_code == 200
+    assert client.post(f"/shipments/{shipment['id']}/ship", json={"awb": "AWB-EDD-1"}, headers=admin).status_code == 200
+
+    as_json = client.get("/track/AWB-EDD-1")  # no Accept header: JSON as before
+    assert as_json.mimetype == "application/json"
+    view = as_json.get_json()
+    assert view["delivery_date"] == shipment["delivery_date"] and view["status"] == "SHIPPED"
+    assert client.get("/track/AWB-EDD-1", headers={"Accept": "application/json"}).mimetype == "application/json"
+
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    page = client.get("/track/AWB-EDD-1", headers={"Accept": browser})
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    edd = datetime.fromisoformat(shipment["delivery_date"])
+    assert re.search(rf"Expected delivery: <strong>{edd.strftime('%A')} {edd.day} {edd.strftime('%B')}</strong>", html)
+    assert "AWB-EDD-1" in html and "Handed to the courier" in html
+    for personal in ("Asha", "Anna Salai", "+919800000001", "asha@example.com", "678001"):
+        assert personal not in html
+    assert client.get("/track/AWB-EDD-1?format=json", headers={"Accept": browser}).mimetype == "application/json"
+    assert client.get("/track/NO-SUCH-AWB", headers={"Accept": browser}).status_code == 404

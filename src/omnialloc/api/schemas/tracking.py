@@ -48,3 +48,7 @@ class PublicTrackingOut(Open):
     status: str
     promised_days: int | None = None
     timeline: list[TimelineEntry]
+    carrier_name: str | None = None
+    service: str | None = Field(None, description="surface, air or express")
+    delivery_date: str | None = Field(None, description="Estimated delivery date (EDD) at the destination")
+    deliver_by: str | None = Field(None, description="The end of the EDD (UTC)")

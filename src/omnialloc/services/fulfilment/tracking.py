@@ -125,10 +125,16 @@ def public_view(ctx, awb: str) -> dict:
                 return reverse
             raise NotFound(f"no shipment with AWB {awb}")
         events = uow.events.for_entity("shipment", shipment.id)
+        carrier = next((c for c in uow.carriers.list() if c.code == shipment.carrier), None)
     # A carrier scan shows when the carrier scanned it, not when the webhook reached us.
     timeline = [{"status": e.to_status,
                  "at": _parse_time(e.payload["scanned_at"]).isoformat() if e.payload.get("scanned_at") else e.at.isoformat(),
                  "location": e.payload.get("location", "")}
                 for e in events if e.to_status and e.type in ("status_changed", "tracking")]
     return {"awb": awb, "carrier": shipment.carrier, "status": str(shipment.status),
-            "promised_days": shipment.sla_days, "timeline": timeline}
+            "promised_days": shipment.sla_days, "timeline": timeline,
+            # the estimated delivery (issue 24): the destination's date and the UTC end of that day
+            "carrier_name": carrier.name if carrier is not None else shipment.carrier,
+            "service": shipment.service,
+            "delivery_date": None if shipment.delivery_date is None else shipment.delivery_date.isoformat(),
+            "deliver_by": None if shipment.deliver_by is None else shipment.deliver_by.isoformat()}
