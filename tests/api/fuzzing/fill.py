@@ -267,6 +267,58 @@ def _reorder_target(world: World, case) -> None:
     _body(case)["rule_ids"] = [world.rule()["id"]]
 
 
+# ---------------------------------------------------------------- the network (issue 25)
+def _net_code(world: World, prefix: str) -> str:
+    return world.unique(prefix)[:60]
+
+
+def _node_in(world: World) -> dict:
+    return {"code": _net_code(world, "FZN"), "name": "Fuzz store", "kind": "store", "pin": "600002"}
+
+
+def _sku_in(world: World) -> dict:
+    return {"code": _net_code(world, "FZS"), "name": "Fuzz SKU", "category": "misc", "unit_weight_g": 250,
+            "length_mm": 100, "width_mm": 80, "height_mm": 40, "unit_price_paise": 9900}
+
+
+def _carrier_in(world: World) -> dict:
+    return {"code": _net_code(world, "FZC"), "name": "Fuzz carrier"}
+
+
+def _channel_in(world: World) -> dict:
+    return {"code": _net_code(world, "fzch"), "name": "Fuzz channel", "kind": "webshop"}
+
+
+def _created(path: str, make: Callable[[World], dict]):
+    return lambda world: world.ok("POST", path, make(world))["code"]
+
+
+def _new(make: Callable[[World], dict]):
+    def body(world: World, case) -> None:
+        _set_body(case, make(world))
+
+    return body
+
+
+def _whole(value: dict):
+    def body(world: World, case) -> None:
+        _set_body(case, dict(value))
+
+    return body
+
+
+RATE_CARD = {"zones": [{"zone": z, "first_slab_paise": 4000 + 500 * i, "additional_slab_paise": 3000 + 400 * i}
+                       for i, z in enumerate("ABCDE")]}
+
+
+def _network_import_target(world: World, case) -> dict:
+    _path(case, name="skus")
+    code = _net_code(world, "FZI")
+    csv = ("code,name,category,unit_weight_g,length_mm,width_mm,height_mm,unit_price_paise\n"
+           f"{code},Fuzz import,misc,300,100,100,100,19900\n")
+    return {"data": csv.encode(), "headers": {"Content-Type": "text/csv"}}
+
+
 def _customer(world: World) -> str:
     return world.customer()
 
@@ -345,4 +397,27 @@ FILLS: dict[str, Fill] = {
     "GET /work-orders": Fill(None, _lists(node=NODE)),
     "POST /work-orders/{work_order_id}/complete": Fill(_fresh("work_order_id", lambda w: w.work_order()["id"]),
                                                        _complete_body),
+    "GET /nodes": Fill(None, _lists()),
+    "POST /nodes": Fill(None, _new(_node_in)),
+    "GET /nodes/{code}": Fill(_fixed(code=NODE)),
+    "PATCH /nodes/{code}": Fill(_fresh("code", _created("/nodes", _node_in)), _whole({"daily_capacity": 300})),
+    "DELETE /nodes/{code}": Fill(_fresh("code", _created("/nodes", _node_in))),
+    "GET /skus": Fill(None, _lists()),
+    "POST /skus": Fill(None, _new(_sku_in)),
+    "GET /skus/{code}": Fill(_fixed(code=SKU)),
+    "PATCH /skus/{code}": Fill(_fresh("code", _created("/skus", _sku_in)), _whole({"fragile": True})),
+    "GET /carriers": Fill(None, _lists()),
+    "POST /carriers": Fill(None, _new(_carrier_in)),
+    "GET /carriers/{code}": Fill(_fixed(code="XPR")),
+    "PATCH /carriers/{code}": Fill(_fresh("code", _created("/carriers", _carrier_in)), _whole({"max_weight_g": 20000})),
+    "PUT /carriers/{code}/rate-card": Fill(_fresh("code", _created("/carriers", _carrier_in)), _whole(RATE_CARD)),
+    "GET /carriers/{code}/serviceability": Fill(_fixed(code="XPR"), _lists()),
+    "PUT /carriers/{code}/serviceability": Fill(_fresh("code", _created("/carriers", _carrier_in)),
+                                                _whole({"rows": [{"pin_prefix": "6"}, {"pin_prefix": "56"}]})),
+    "GET /channels": Fill(None, _lists()),
+    "POST /channels": Fill(None, _new(_channel_in)),
+    "GET /channels/{code}": Fill(_fixed(code=CHANNEL)),
+    "PATCH /channels/{code}": Fill(_fresh("code", _created("/channels", _channel_in)), _whole({"buffer_units": 2})),
+    "POST /network/imports/{name}": Fill(_network_import_target),
+    "GET /network/exports/{name}": Fill(_fixed(name="nodes")),
 }
