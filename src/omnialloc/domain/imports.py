@@ -22,8 +22,8 @@ class RowError:
     message: str
     file: str = ""    # set when one import reads several files
 
-    def as_dict(self) -> dict:
-        out = {"row": self.row, "column": self.column, "value": self.value, "message": self.message}
+    def as_dict(self) -> dict[str, str | int]:
+        out: dict[str, str | int] = {"row": self.row, "column": self.column, "value": self.value, "message": self.message}
         if self.file:
             out["file"] = self.file
         return out
