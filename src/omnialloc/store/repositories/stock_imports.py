@@ -134,18 +134,25 @@ class StagedImport:
         return found, total
 
     def increased_waiting(self, mode: str) -> set[str]:
-        """SKUs whose stock goes up and that a backordered order is waiting for (usually none)."""
+        """SKUs whose available-to-promise goes up at some position and that a backordered order is waiting
+        for (usually none). ATP is on_hand - reserved - safety stock (never below 0), so a row that lowers
+        the safety stock raises it as surely as a receipt, and one that adds stock but raises the safety
+        stock more does not."""
         waiting = self.conn.exec_driver_sql(
             "SELECT DISTINCT l.sku FROM order_lines l JOIN orders o ON o.id = l.order_id "
             "WHERE o.status = 'BACKORDERED'").scalars().all()
         if not waiting:
             return set()
         s = self._t()
-        grew = "s.qty > 0" if mode == "delta" else "s.qty > COALESCE(i.on_hand, 0)"
+        new_on = "COALESCE(i.on_hand, 0) + s.qty" if mode == "delta" else "s.qty"
+        new_safety = "CASE WHEN s.safety >= 0 THEN s.safety ELSE COALESCE(i.safety_stock, 0) END"
+        new_free = f"({new_on}) - COALESCE(i.reserved, 0) - ({new_safety})"
+        old_free = "COALESCE(i.on_hand, 0) - COALESCE(i.reserved, 0) - COALESCE(i.safety_stock, 0)"
+        # max(0, new) > max(0, old)  <=>  new > 0 and new > old
         return set(self.conn.execute(sa.text(
             f"SELECT DISTINCT s.sku FROM {s} s LEFT JOIN inventory i ON i.node = s.node AND i.sku = s.sku "
-            f"WHERE {grew} AND s.sku IN :skus").bindparams(sa.bindparam("skus", expanding=True)),
-            {"skus": list(waiting)}).scalars())
+            f"WHERE {new_free} > 0 AND {new_free} > {old_free} AND s.sku IN :skus")
+            .bindparams(sa.bindparam("skus", expanding=True)), {"skus": list(waiting)}).scalars())
 
     def record_changes(self, mode: str, scope: list[str], import_id: str) -> int:
         """Write each position's on_hand / safety stock before and after this import into
