@@ -5,7 +5,7 @@ the imports between packages; this also catches SQL run on a connection the modu
 on each:
 
 - an import of SQLAlchemy (``import sqlalchemy``, ``from sqlalchemy... import``);
-- an import of the store's tables (``omnialloc.store.tables``, its modules, the old ``tables_*`` modules);
+- an import of the store's tables (``omnialloc.store.tables`` and its modules);
 - a statement run on a connection (``<anything>.conn.execute(...)``, ``.exec_driver_sql``, ...);
 - a unit of work's connection taken at all (``uow.conn``): a repository made on it is a second way in.
 """
@@ -27,8 +27,7 @@ def _modules() -> list[Path]:
 
 
 def _is_tables(module: str) -> bool:
-    return module == "omnialloc.store.tables" or module.startswith(("omnialloc.store.tables.",
-                                                                     "omnialloc.store.tables_"))
+    return module == "omnialloc.store.tables" or module.startswith("omnialloc.store.tables.")
 
 
 def violations(source: str, name: str = "<module>") -> list[str]:
@@ -48,7 +47,7 @@ def violations(source: str, name: str = "<module>") -> list[str]:
             elif _is_tables(node.module):
                 found.append(f"{where}: imports from {node.module}")
             elif node.module == "omnialloc.store" and any(
-                    a.name == "tables" or a.name.startswith("tables_") for a in node.names):
+                    a.name == "tables" for a in node.names):
                 found.append(f"{where}: imports the store's tables")
         elif isinstance(node, ast.Attribute):
             if node.attr in RUNS_SQL and isinstance(node.value, ast.Attribute) and node.value.attr == "conn":
@@ -72,7 +71,6 @@ def test_services_and_console_reach_the_store_only_through_repositories(path: Pa
     "from sqlalchemy.exc import IntegrityError",
     "from omnialloc.store.tables import orders",
     "from omnialloc.store.tables.returns import returns",
-    "from omnialloc.store.tables_notify import notifications",
     "from omnialloc.store import tables",
     "def f(uow):\n    return uow.conn.execute(q).all()",
     "def f(self):\n    self.conn.exec_driver_sql('SELECT 1')",

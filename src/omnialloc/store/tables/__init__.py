@@ -63,26 +63,3 @@ def load_all() -> sa.MetaData:
 
 
 __all__ = ["REFERENCE_TABLES", "load_all", "metadata"]
-
-# Transitional: the names ``store/tables.py`` held, for imports not yet naming their feature module (other
-# work in flight). Goes, with the ``store/tables_<feature>.py`` aliases, once no import names them.
-from omnialloc.store.tables.allocations import allocations  # noqa: E402, F401, F811
-from omnialloc.store.tables.api_keys import api_keys  # noqa: E402, F401, F811
-from omnialloc.store.tables.common import (  # noqa: E402, F401
-    ENUM_TYPES,
-    NAMING_CONVENTION,
-    Money,
-    api_role,
-    node_kind,
-    payment_mode,
-    zone,
-)
-from omnialloc.store.tables.events import events  # noqa: E402, F401, F811
-from omnialloc.store.tables.inventory import inventory  # noqa: E402, F401, F811
-from omnialloc.store.tables.network import carriers, channels, nodes, rate_cards, serviceability, skus  # noqa: E402, F401
-from omnialloc.store.tables.orders import order_excluded_nodes, order_lines, orders  # noqa: E402, F401, F811
-from omnialloc.store.tables.shipments import (  # noqa: E402, F401, F811
-    shipment_day_counts,
-    shipment_lines,
-    shipments,
-)
