@@ -22,8 +22,8 @@ def _capture_api(app, keys, ext: str) -> dict:
 
 def test_each_role_logs_in_and_sees_only_its_screens(open_as, keys):
     expected = {
-        "admin": ["Orders", "Work queue", "Inventory", "Rules", "Returns", "Analytics"],
-        "analyst": ["Orders", "Inventory", "Returns", "Analytics"],
+        "admin": ["Orders", "Work queue", "Inventory", "Rules", "Returns", "Analytics", "Benchmarks", "Network"],
+        "analyst": ["Orders", "Inventory", "Returns", "Analytics", "Benchmarks", "Network"],
         "channel": ["Orders", "Returns"],
         "node_chn": ["Work queue", "Inventory", "Returns"],
         "carrier_xpr": ["Shipments"],

@@ -50,6 +50,7 @@ NAV = [
     ("console.returns", "Returns", (Role.ADMIN, Role.CHANNEL, Role.NODE, Role.ANALYST)),
     ("console.analytics", "Analytics", (Role.ADMIN, Role.ANALYST)),
     ("console.benchmarks", "Benchmarks", (Role.ADMIN, Role.ANALYST)),
+    ("console.network", "Network", (Role.ADMIN, Role.ANALYST)),  # nodes, catalog, carriers, channels (issue 25)
 ]
 
 

@@ -10,7 +10,7 @@ from flask import Flask, redirect, send_from_directory, url_for
 
 from omnialloc.console import ConsoleSessions, bp
 from omnialloc.console import (  # noqa: F401 - routes attach to bp
-    analytics, benchmarks, customers, orders, search, views, work_queue)
+    analytics, benchmarks, customers, network, orders, search, views, work_queue)
 
 
 def register(app: Flask) -> None:
