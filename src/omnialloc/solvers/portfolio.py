@@ -34,7 +34,7 @@ import dataclasses
 
 import numpy as np
 
-from . import baselines, bounds, colgen, dominance, dp, explain, improve
+from . import baselines, bounds, colgen, dominance, dp, explain, improve, lp
 from . import enumerate as enum_mod
 from . import mip as mip_mod
 from .assemble import Sol, infeasible_plan, to_plan, violations
@@ -55,6 +55,14 @@ LOCAL_SEARCH_SHARE = 0.8
 DP_FIRST_SHARE = 0.3
 # The MIP leads when the budget holds this many of its estimated roots.
 MIP_ROOTS_PER_BUDGET = 3.0
+# The LP relaxation's step (the LP, then the MIP over its support): its share of what is left,
+# and the most of that the LP itself may take (it is charged by its size and skipped when that
+# does not fit; the support MIP gets the rest).
+LP_SHARE = 0.75
+# The support MIP's most: this share of the whole budget (the full MIP after it needs the rest).
+SUPPORT_MIP_SHARE = 0.25
+# The local search's share before a late LP step (many nodes).
+IMPROVE_SHARE_BEFORE_LP = 0.2
 # colgen searches only when its LP bound is within this fraction of the incumbent (see colgen).
 COLGEN_MAX_GAP = 0.15
 # Work units charged for each baseline (its greedy passes price every lane for every line).
@@ -76,6 +84,7 @@ class Search:
     proven: bool = False
     proof: str = ""
     no_plan: bool = False  # proven: no valid plan exists
+    relaxation: lp.Relaxation | None = None  # the MIP model's LP, once solved
 
     def offer(self, sol: Sol | None, source: str, exact: bool) -> None:
         if sol is None or violations(self.inst, sol):
@@ -193,7 +202,6 @@ def _exact(s: Search, method: str, reserve: float) -> None:
         if s.done:
             return
     use_colgen = method in ("auto", "dp", "colgen") and colgen.applicable(inst)
-    mip_fits = MIP_ROOTS_PER_BUDGET * mip_mod.estimated_root_units(inst, np.arange(inst.n_cand)) <= budget.left
     improved = False
     if method == "auto" and (s.best is None or not s.best.ships):
         # No plan that ships yet (policies the baselines break, or only the nothing-ships plan):
@@ -210,11 +218,23 @@ def _exact(s: Search, method: str, reserve: float) -> None:
         _run_dp(s, _slice(budget, 0.0, DP_SHARE))
         if s.done:
             return
+    # The MIP model's LP (lp.py): a bound, the arcs a cheaper plan can use, and a small MIP over
+    # the arcs it opens. When the whole MIP fits the budget the LP is cheap beside it and goes
+    # first; otherwise (many nodes) the local search goes first and the LP step, started from
+    # its plan, gets most of the rest: its support MIP is where the best plans of 100-node
+    # orders come from (measured: benchmarks/RESULTS.md).
+    lp_first = MIP_ROOTS_PER_BUDGET * mip_mod.estimated_root_units(inst, np.arange(inst.n_cand)) <= budget.left
+    if method == "auto" and lp_first:
+        _run_lp(s, _slice(budget, reserve, LP_SHARE), budget.work)
+        if s.done:
+            return
+    mip_fits = MIP_ROOTS_PER_BUDGET * _mip_root_units(s) <= budget.left
     if method == "auto" and not improved:
         # The local search gets more when the MIP's root alone would eat the budget (many
-        # nodes): it is then where the good plans come from.
+        # nodes) and no LP step follows: it is then where the good plans come from.
         before = s.best
-        _improve(s, _slice(budget, reserve, IMPROVE_SHARE if mip_fits else IMPROVE_SHARE_BIG))
+        share = IMPROVE_SHARE if mip_fits else IMPROVE_SHARE_BEFORE_LP if not lp_first else IMPROVE_SHARE_BIG
+        _improve(s, _slice(budget, reserve, share))
         if s.done:
             return
         if use_colgen and s.best is not before:
@@ -223,6 +243,10 @@ def _exact(s: Search, method: str, reserve: float) -> None:
             _run_colgen(s, _slice(budget, reserve, COLGEN_SHARE))
             if s.done:
                 return
+    if method == "auto" and not lp_first:
+        _run_lp(s, _slice(budget, 0.0, 1.0), budget.work)
+        if s.done:
+            return
     _run_mip(s, budget)
 
 
@@ -234,9 +258,12 @@ def _improve(s: Search, share: Budget) -> None:
     search = Budget(share.left * LOCAL_SEARCH_SHARE, share.deadline, parent=share)
     seeds = [s.best] + [_as_sol(baseline(inst, n)) for n in baselines.BASELINES]
     try:
-        # Each start is one greedy pass, priced like a baseline.
-        search.charge(7 * (_UNITS_BASELINE + _UNITS_BASELINE_PER_LANE_LINE * len(inst.lane_src) * inst.n_lines))
-        seeds += improve.starts(inst, per_kind=3)
+        # Each start is one greedy pass, priced like a baseline; without room for them the search
+        # starts from the incumbents alone (a charge that fails still counts against the parents).
+        start_units = 7 * (_UNITS_BASELINE + _UNITS_BASELINE_PER_LANE_LINE * len(inst.lane_src) * inst.n_lines)
+        if start_units < 0.5 * search.left:
+            search.charge(start_units)
+            seeds += improve.starts(inst, per_kind=3)
         seen = set()
         for sol in seeds:
             if sol is None or sol in seen:
@@ -281,38 +308,102 @@ def _run_colgen(s: Search, share: Budget) -> None:
         s.bound(lb)
 
 
+def _model_nodes(s: Search):
+    """The MIP model's candidates, shipment cap and ordering pairs for plans cheaper than the
+    incumbent (floor bounds, then dominance), or None when the bounds alone settle the order."""
+    inst = s.inst
+    if s.best is None:
+        return np.arange(inst.n_cand), int(inst.kmax), []
+    single = inst.single_costs()[0]
+    nodes, kmax, lb = bounds.prune(inst, s.best.cost, single)
+    s.bound(lb)
+    if len(nodes) == 0 or s.done:
+        s.settle("bound")
+        return None
+    kmax = min(kmax, int(inst.kmax))
+    keep = np.array(s.best.nodes, dtype=np.int64)
+    nodes, pairs = dominance.prune_dominated(inst, nodes, kmax, keep=None)
+    if len(nodes) == 0:
+        s.settle("bound")
+        return None
+    return np.union1d(nodes, keep), kmax, pairs
+
+
+def _arcs_of(sol: Sol | None) -> set[tuple[int, int]]:
+    return set() if sol is None else {(int(c), int(j)) for c, j, _ in sol.ships}
+
+
+def _allowed(s: Search) -> set[tuple[int, int]] | None:
+    """The arcs the MIP needs, by the LP's arc bounds (None: all of its nodes' arcs)."""
+    rel = s.relaxation
+    if rel is None or s.best is None:
+        return None
+    return rel.arcs_below(s.best.cost) | _arcs_of(s.best)
+
+
+def _mip_root_units(s: Search) -> float:
+    rel = s.relaxation
+    if rel is None:
+        return mip_mod.estimated_root_units(s.inst, np.arange(s.inst.n_cand))
+    return mip_mod.estimated_root_units(s.inst, rel.nodes, _allowed(s))
+
+
+def _run_lp(s: Search, share: Budget, total: float) -> None:
+    """The LP relaxation of the MIP model (lp.py): its bound, its arc bounds for the MIP, and a
+    MIP over the arcs it opens and the incumbent's (plans only: that model is a restriction)."""
+    if s.best is None:
+        return
+    model = _model_nodes(s)
+    if model is None:
+        return
+    nodes, kmax, pairs = model
+    ub = s.best.cost
+    rel = lp.relax(s.inst, nodes, kmax, pairs, ub, share)
+    if rel is None:
+        return
+    s.relaxation = rel
+    # Plans outside the model cost at least ub (pruning) or have an equally cheap one in it.
+    s.bound(min(rel.bound, ub))
+    if s.done:
+        return
+    near = rel.support | _arcs_of(s.best)
+    if near == _arcs_of(s.best):
+        return
+    sub = np.array(sorted({c for c, _ in near}), dtype=np.int64)
+    res = solve_mip(s.inst, sub, s.best, kmax, Budget(min(share.left, SUPPORT_MIP_SHARE * total), share.deadline, parent=share), (), near)
+    s.offer(res.sol, "heuristic", False)
+
+
 def _run_mip(s: Search, budget: Budget) -> None:
     inst = s.inst
     ub = s.best.cost if s.best is not None else None
-    if ub is not None:
-        single = inst.single_costs()[0]
-        nodes, kmax, lb = bounds.prune(inst, ub, single)
-        s.bound(lb)
-        if len(nodes) == 0 or s.done:
-            s.settle("bound")
-            return
-        kmax = min(kmax, int(inst.kmax))
-        keep = np.array(s.best.nodes, dtype=np.int64)
-        nodes, pairs = dominance.prune_dominated(inst, nodes, kmax, keep=None)
-        if len(nodes) == 0:
-            s.settle("bound")
-            return
-        nodes = np.union1d(nodes, keep)
+    if s.relaxation is not None and ub is not None:
+        rel = s.relaxation
+        nodes, kmax, pairs = rel.nodes, rel.kmax, rel.pairs
+        allowed = _allowed(s)
+        # The LP's node set was pruned against an incumbent no cheaper than this one, and its
+        # arc bounds keep every arc a plan cheaper than this one can use.
+        ub_model = min(ub, rel.ub)
     else:
-        nodes, kmax, pairs = np.arange(inst.n_cand), int(inst.kmax), []
-    if mip_mod.estimated_root_units(inst, nodes) > budget.left:
+        model = _model_nodes(s)
+        if model is None:
+            return
+        nodes, kmax, pairs = model
+        allowed, ub_model = None, ub
+    if mip_mod.estimated_root_units(inst, nodes, allowed) > budget.left:
         return  # its root alone would not fit: not worth building the model
-    res = solve_mip(inst, nodes, s.best, kmax, budget, pairs)
+    res = solve_mip(inst, nodes, s.best, kmax, budget, pairs, allowed)
     before = s.best
     s.offer(res.sol, "mip", True)
     if res.proven:
         if s.best is None:
             s.no_plan = True
         s.settle("mip" if s.best is not before else "mip-confirmed")
-    elif res.bound is not None and ub is not None:
-        # A plan cheaper than `ub` exists only if one exists over the model's nodes (pruning and
-        # dominance are valid for exactly those plans), so min(dual bound, ub) bounds them all.
-        s.bound(min(res.bound, ub))
+    elif res.bound is not None and ub_model is not None:
+        # A plan cheaper than `ub` exists only if one exists in the model (pruning, dominance
+        # and the LP's arc bounds are valid for exactly those plans), so min(dual bound, ub)
+        # bounds them all.
+        s.bound(min(res.bound, ub_model))
 
 
 def _answer(s: Search) -> Plan:
