@@ -241,6 +241,54 @@ MATRIX: dict[str, Entry] = {
                                  f"{SKU},Renamed,misc,100,10,10,10,100\n"), _ADMIN_ONLY),
     "network.export_file": Entry("GET", "none", lambda s: ("/network/exports/nodes", None),
                                  {**_NETWORK_READ, "node": (403, 403)}),
+    # ---- channels both ways (issue 27): shop credentials, aliases, pushes, the failed-intake queue, outbound
+    # webhook subscriptions: admin only (analysts may read aliases and the queue); exports: admin, analyst, and a
+    # channel its own channel's orders.
+    "channel_push.get_push_settings": Entry("GET", "channel27", lambda s: (
+        f"/channels/{s['channel']}/push-settings", None), _ADMIN_ONLY),
+    "channel_push.put_push_settings": Entry("PUT", "none", lambda s: (f"/channels/{s['channel']}/push-settings", {
+        "kind": "shopify", "settings": {"shop_url": "https://roles.myshopify.com", "access_token": "shpat_roles_1"}}),
+        _ADMIN_ONLY),
+    "channel_push.delete_push_settings": Entry("DELETE", "channel27", lambda s: (
+        f"/channels/{s['channel']}/push-settings", None), _ADMIN_ONLY),
+    "channel_push.list_aliases": Entry("GET", "channel27", lambda s: (f"/channels/{s['channel']}/sku-aliases", None),
+                                       {**_READ_ALL, "channel": (403, 403), "node": (403, 403), "carrier": (403, 403)}),
+    "channel_push.put_alias": Entry("PUT", "none", lambda s: (f"/channels/{s['channel']}/sku-aliases/THEIRS-1",
+                                                              {"sku": SKU}), _ADMIN_ONLY),
+    "channel_push.delete_alias": Entry("DELETE", "channel27", lambda s: (
+        f"/channels/{s['channel']}/sku-aliases/THEIRS-1", None), _ADMIN_ONLY),
+    "channel_push.list_pushes": Entry("GET", "channel27", lambda s: (f"/channels/{s['channel']}/pushes", None),
+                                      _ADMIN_ONLY),
+    "channel_push.requeue_push": Entry("POST", "channel27", lambda s: (
+        f"/channels/{s['channel']}/pushes/{s['push']}/requeue", None), _ADMIN_ONLY),
+    "channel_push.stock_resync": Entry("POST", "channel27", lambda s: (f"/channels/{s['channel']}/stock-resync",
+                                                                        {"full": False}), _ADMIN_ONLY),
+    "failed_intakes.list_intakes": Entry("GET", "channel27", lambda s: (f"/failed-intakes?channel={s['channel']}", None),
+                                         {**_READ_ALL, "channel": (403, 403), "node": (403, 403), "carrier": (403, 403)}),
+    "failed_intakes.get_intake": Entry("GET", "channel27", lambda s: (f"/failed-intakes/{s['intake']}", None),
+                                       {**_READ_ALL, "channel": (403, 403), "node": (403, 403), "carrier": (403, 403)}),
+    "failed_intakes.resubmit": Entry("POST", "channel27", lambda s: (f"/failed-intakes/{s['intake']}/resubmit", {
+        "payload": order_body(s["intake_ext"], channel=s["channel"], pin=s["pin"], lines=[{"sku": SKU, "qty": 1}])}),
+        _ADMIN_ONLY),
+    "failed_intakes.discard": Entry("POST", "channel27", lambda s: (f"/failed-intakes/{s['intake']}/discard",
+                                                                    {"reason": "test order"}), _ADMIN_ONLY),
+    "webhook_subscriptions.create": Entry("POST", "none", lambda s: ("/webhook-subscriptions", {
+        "url": "https://erp.example.in/hook", "events": ["order.*"]}), _ADMIN_ONLY),
+    "webhook_subscriptions.list_all": Entry("GET", "channel27", lambda s: ("/webhook-subscriptions", None), _ADMIN_ONLY),
+    "webhook_subscriptions.get_one": Entry("GET", "channel27", lambda s: (
+        f"/webhook-subscriptions/{s['subscription']}", None), _ADMIN_ONLY),
+    "webhook_subscriptions.patch": Entry("PATCH", "channel27", lambda s: (
+        f"/webhook-subscriptions/{s['subscription']}", {"description": "ERP"}), _ADMIN_ONLY),
+    "webhook_subscriptions.delete": Entry("DELETE", "channel27", lambda s: (
+        f"/webhook-subscriptions/{s['subscription']}", None), _ADMIN_ONLY),
+    "webhook_subscriptions.deliveries": Entry("GET", "channel27", lambda s: (
+        f"/webhook-subscriptions/{s['subscription']}/deliveries", None), _ADMIN_ONLY),
+    "webhook_subscriptions.replay": Entry("POST", "channel27", lambda s: (
+        f"/webhook-subscriptions/{s['subscription']}/deliveries/{s['delivery']}/replay", None), _ADMIN_ONLY),
+    "exports.orders_csv": Entry("GET", "allocated", lambda s: (f"/exports/orders.csv?channel={s['channel']}", None),
+                                {**_READ_ALL, "channel": (OK, 403), "node": (403, 403), "carrier": (403, 403)}),
+    "exports.inventory_csv": Entry("GET", "none", lambda s: ("/exports/inventory.csv", None),
+                                   {**_READ_ALL, "channel": (403, 403), "node": (403, 403), "carrier": (403, 403)}),
 }
 
 
@@ -286,6 +334,8 @@ def _scenario(client, admin_headers, uow_factory, state: str) -> dict[str, dict]
                 r = client.post(f"/shipments/{objs['shipment']}/{step}", headers=admin_headers)
                 assert r.status_code == 200, (step, r.get_json())
             objs["code"] = client.get(f"/orders/{objs['order']}/pickup", headers=admin_headers).get_json()["pickup_code"]
+        elif state == "channel27":  # issue 27: push settings, an alias, a kept failed order, a subscription
+            objs.update(_channel27_scenario(client, admin_headers, spec))
         elif state in _RETURN_STATES:  # issue 8: a delivered order, a return of it, or store credit
             objs.update(_return_scenario(client, admin_headers, uow_factory, side, spec, state))
         elif state != "none":
@@ -414,6 +464,33 @@ def _fingerprint(uow_factory) -> tuple:
             tuple((t.name, tuple(sorted(map(repr, c.execute(sa.select(t)).all()))))
                   for t in load_all().sorted_tables if t.name != "api_keys"),
         )
+
+
+def _channel27_scenario(client, admin_headers, spec) -> dict:
+    """The side's channel pushes to a shop (a stock push queued), has an alias and a failed order kept, and a
+    webhook subscription has a delivery queued."""
+    channel, n = spec["channel"], next(_counter)
+    r = client.put(f"/channels/{channel}/push-settings", headers=admin_headers, json={
+        "kind": "shopify", "settings": {"shop_url": f"https://roles-{channel}.myshopify.com",
+                                        "access_token": "shpat_roles_1"}})
+    assert r.status_code == 200, r.get_json()
+    r = client.post("/webhook-subscriptions", headers=admin_headers, json={
+        "url": f"https://erp.example.in/{channel}/{n}", "events": ["*"]})
+    assert r.status_code == 201, r.get_json()
+    subscription = r.get_json()["id"]
+    assert client.put(f"/channels/{channel}/sku-aliases/THEIRS-1", headers=admin_headers,
+                      json={"sku": SKU}).status_code == 200
+    r = client.post(f"/channels/{channel}/stock-resync", headers=admin_headers, json={"full": True})
+    assert r.status_code == 202, r.get_json()
+    push = client.get(f"/channels/{channel}/pushes", headers=admin_headers).get_json()["items"][0]["id"]
+    ext = f"roles-bad-{channel}-{n}"
+    r = client.post("/orders", headers=admin_headers, json=order_body(ext, channel=channel, pin=spec["pin"],
+                                                                      lines=[{"sku": "NO-SUCH-SKU", "qty": 1}]))
+    assert r.status_code == 422, r.get_json()
+    intake = client.get(f"/failed-intakes?channel={channel}", headers=admin_headers).get_json()["items"][0]["id"]
+    delivery = client.get(f"/webhook-subscriptions/{subscription}/deliveries",
+                          headers=admin_headers).get_json()["items"][0]["id"]
+    return {"push": push, "intake": intake, "intake_ext": ext, "subscription": subscription, "delivery": delivery}
 
 
 def _check(r, expected, where: str) -> None:

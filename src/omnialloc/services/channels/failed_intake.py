@@ -47,10 +47,8 @@ def store(ctx, *, channel: str, source: str, raw_body: bytes | str, payload, err
         entry = FailedIntake(id="fin_" + secrets.token_hex(8), channel=channel[:64], source=source,
                              raw_body=raw[:MAX_RAW], errors=errors, status="open", created_at=at, updated_at=at,
                              external_id=ext, payload=payload)
+        # No audit event: a refused request leaves the order trail as it was (the entry is its own record).
         uow.failed_intakes.add(entry)
-        record(uow, "failed_intake", entry.id, "stored", f"{source}-intake", to_status="open",
-               reason="; ".join(f"{e['field']}: {e['message']}" for e in errors[:3])[:500], channel=channel,
-               external_id=ext)
         uow.commit()
         return entry.id
 

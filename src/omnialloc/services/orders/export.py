@@ -1,6 +1,6 @@
 """Streamed CSV exports (issue 27): orders with their lines and shipments, and inventory positions.
 
-The export is a generator of CSV text chunks: orders are found a chunk at a time with the order search's
+The export is a generator of CSV text chunks: orders are found a chunk at a time (5,000) with the order search's
 filters and keyset (``services.orders.search``: the same filters as ``GET /orders``, newest first), and each
 chunk is read in its own short read transaction (``repositories.exports``), written and let go, so memory
 stays flat however many orders match (benchmarks/export_bench.py: 100,000 orders).
@@ -17,13 +17,13 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 
 from omnialloc.domain.enums import Role
 from omnialloc.services.access import AccessDenied, Principal
 from omnialloc.services.orders.search import FILTERS, as_utc
 
-CHUNK = 2000
+CHUNK = 5000
 
 ORDER_HEADER = ["order_id", "channel", "external_id", "channel_order_number", "status", "created_at",
                 "payment_mode", "currency", "order_value_paise", "priority", "tags", "customer_id", "ship_name",
@@ -90,38 +90,46 @@ def _orders(ctx, filters: dict, chunk: int) -> Iterator[str]:
     after = None
     while True:
         with ctx.uow(readonly=True) as uow:
-            keys = uow.order_search.keys(**filters, after=after, limit=chunk)
-            if not keys:
-                return
-            ids = [k[1] for k in keys]
-            heads = uow.exports.orders(ids)
-            lines = uow.exports.lines(ids)
-            carried = uow.exports.shipment_lines(ids)
+            heads, lines, carried = uow.exports.order_chunk(uow.order_search.key_select(**filters, after=after,
+                                                                                       limit=chunk))
+        if not heads:
+            return
         parcels: dict[tuple[str, int], list] = defaultdict(list)
-        for order_id, line_no, sid, node, carrier, awb, status, _shipped_at, qty in carried:
+        for order_id, line_no, sid, node, carrier, awb, status, qty in carried:
             parcels[(order_id, line_no)].append((sid, node, carrier, awb or "", status, qty))
         by_order: dict[str, list] = defaultdict(list)
         for line in lines:
             by_order[line[0]].append(line)
         write = out.writer.writerow
-        for order_id in ids:
-            head = heads.get(order_id)
-            if head is None:
-                continue
+        for head in heads:
             (oid, channel, ext, number, status, created, mode, currency, value, priority, tags, customer, name,
              city, state, pin, phone, email) = head
-            common = [oid, safe(channel), safe(ext), safe(number), status, created.isoformat(), str(mode),
+            common = [oid, safe(channel), safe(ext), safe(number), status, _iso(created), str(mode),
                       currency, value, priority, safe(",".join(tags or [])), safe(customer), safe(name), safe(city),
                       safe(state), pin, safe(phone), safe(email)]
-            for _oid, line_no, sku, qty, cancelled, unit in by_order.get(order_id, ()):
-                ps = parcels.get((order_id, line_no), ())
+            for _oid, line_no, sku, qty, cancelled, unit in by_order.get(oid, ()):
+                ps = parcels.get((oid, line_no), ())
                 shipped = sum(p[5] for p in ps if p[4] in _SHIPPED)
                 write(common + [line_no, safe(sku), qty, cancelled, unit, unit * (qty - cancelled), shipped,
                                 "|".join(f"{p[0]}:{p[1]}:{p[2]}:{safe(p[3])}:{p[4]}:{p[5]}" for p in ps)])
         yield out.take()
-        if len(keys) < chunk:
+        if len(heads) < chunk:
             return
-        after = keys[-1]
+        last = heads[-1]
+        after = (_aware(last[5]), last[0])
+
+
+def _iso(value) -> str:
+    """A stored UTC time as ISO 8601 (SQLite's text as it is stored, or a driver's datetime)."""
+    if isinstance(value, str):
+        return value.replace(" ", "T") + "+00:00"
+    return value.astimezone(UTC).isoformat()
+
+
+def _aware(value) -> datetime:
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value
 
 
 def inventory_csv(ctx, principal: Principal, *, node: str | None = None, sku: str | None = None,

@@ -17,29 +17,33 @@ ORDER_COLUMNS = ("id", "channel", "external_id", "channel_order_number", "status
                  "currency", "value_paise", "priority", "tags", "customer_id", "ship_name", "ship_city", "ship_state",
                  "ship_pin", "ship_phone", "ship_email")
 LINE_COLUMNS = ("order_id", "line_no", "sku", "qty", "cancelled_qty", "unit_price_paise")
-SHIPMENT_COLUMNS = ("order_id", "line_no", "id", "node", "carrier", "awb", "status", "shipped_at", "qty")
+SHIPMENT_COLUMNS = ("order_id", "line_no", "id", "node", "carrier", "awb", "status", "qty")
 INVENTORY_COLUMNS = ("node", "sku", "on_hand", "reserved", "safety_stock", "updated_at")
 
 
 class ExportRepository(Repository):
-    def orders(self, ids: list[str]) -> dict:
-        q = sa.select(*(orders.c[c] for c in ORDER_COLUMNS)).where(orders.c.id.in_(ids))
-        return {r[0]: r for r in self.conn.execute(q)}
-
-    def lines(self, ids: list[str]) -> list:
-        q = (sa.select(*(order_lines.c[c] for c in LINE_COLUMNS)).where(order_lines.c.order_id.in_(ids))
-             .order_by(order_lines.c.order_id, order_lines.c.line_no))
-        return self.conn.execute(q).all()
-
-    def shipment_lines(self, ids: list[str]) -> list:
-        """(order_id, line_no, shipment id, node, carrier, awb, status, shipped_at, qty) of these orders."""
-        q = (sa.select(shipments.c.order_id, shipment_lines.c.line_no, shipments.c.id, shipments.c.node,
-                       shipments.c.carrier, shipments.c.awb, shipments.c.status, shipments.c.shipped_at,
-                       shipment_lines.c.qty)
-             .join(shipment_lines, shipment_lines.c.shipment_id == shipments.c.id)
-             .where(shipments.c.order_id.in_(ids))
-             .order_by(shipments.c.order_id, shipment_lines.c.line_no, shipments.c.created_at, shipments.c.id))
-        return self.conn.execute(q).all()
+    def order_chunk(self, keys: sa.Select) -> tuple[list, list, list]:
+        """The orders that the keyset statement ``keys`` (``OrderSearchRepository.key_select``) picks, newest
+        first, with their lines and the shipment lines carrying them: three statements, each joining ``keys``
+        as a subquery (no list of ids sent back and forth). Times come back as the driver gives them (SQLite:
+        UTC text, not parsed: parsing cost more than the rest of the export)."""
+        picked = keys.subquery()
+        ids = sa.select(picked.c.id)
+        cols = [orders.c[c] for c in ORDER_COLUMNS]
+        if self.conn.dialect.name == "sqlite":
+            cols[ORDER_COLUMNS.index("created_at")] = sa.type_coerce(orders.c.created_at, sa.String).label("created_at")
+        heads = self.conn.execute(sa.select(*cols).join(picked, picked.c.id == orders.c.id)
+                                  .order_by(orders.c.created_at.desc(), orders.c.id.desc())).all()
+        lines = self.conn.execute(sa.select(*(order_lines.c[c] for c in LINE_COLUMNS))
+                                  .where(order_lines.c.order_id.in_(ids))
+                                  .order_by(order_lines.c.order_id, order_lines.c.line_no)).all()
+        carried = self.conn.execute(
+            sa.select(shipments.c.order_id, shipment_lines.c.line_no, shipments.c.id, shipments.c.node,
+                      shipments.c.carrier, shipments.c.awb, shipments.c.status, shipment_lines.c.qty)
+            .join(shipment_lines, shipment_lines.c.shipment_id == shipments.c.id)
+            .where(shipments.c.order_id.in_(ids))
+            .order_by(shipments.c.order_id, shipment_lines.c.line_no, shipments.c.created_at, shipments.c.id)).all()
+        return heads, lines, carried
 
     def inventory(self, *, after: tuple[str, str] | None, limit: int, node: str | None = None,
                   sku: str | None = None) -> list:

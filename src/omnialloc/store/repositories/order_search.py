@@ -39,13 +39,18 @@ class OrderSearchRepository(Repository):
                                                                          orders.c.channel_order_number.is_not(None))
         return {r.id: r.channel_order_number for r in self.conn.execute(q)}
 
-    def keys(self, *, status: str | None = None, channel: str | None = None, tag: str | None = None,
+    def keys(self, *, after: tuple[datetime, str] | None = None, limit: int = 50, **filters
+             ) -> list[tuple[datetime, str]]:
+        """(created_at, id) of up to ``limit`` matching orders, newest first, after the keyset position."""
+        return [(r.created_at, r.id) for r in self.conn.execute(self.key_select(after=after, limit=limit, **filters))]
+
+    def key_select(self, *, status: str | None = None, channel: str | None = None, tag: str | None = None,
              priority: int | None = None, min_priority: int | None = None, pin: str | None = None,
              phone: str | None = None, email: str | None = None, awb: str | None = None,
              number: str | None = None, external_id: str | None = None, customer_id: str | None = None,
              node: str | None = None, created_from: datetime | None = None, created_to: datetime | None = None,
-             after: tuple[datetime, str] | None = None, limit: int = 50) -> list[tuple[datetime, str]]:
-        """(created_at, id) of up to ``limit`` matching orders, newest first, after the keyset position."""
+             after: tuple[datetime, str] | None = None, limit: int = 50) -> sa.Select:
+        """The statement of :meth:`keys` (an export joins it as a subquery instead of sending the ids back)."""
         q = sa.select(orders.c.created_at, orders.c.id)
         if status is not None:
             q = q.where(orders.c.status == str(status))
@@ -85,8 +90,7 @@ class OrderSearchRepository(Repository):
         if after is not None:
             at, last_id = after
             q = q.where(sa.or_(orders.c.created_at < at, sa.and_(orders.c.created_at == at, orders.c.id < last_id)))
-        q = q.order_by(orders.c.created_at.desc(), orders.c.id.desc()).limit(limit)
-        return [(r.created_at, r.id) for r in self.conn.execute(q)]
+        return q.order_by(orders.c.created_at.desc(), orders.c.id.desc()).limit(limit)
 
     def orders(self, order_ids: list[str]) -> list[Order]:
         """The orders (with lines) in the given order."""
