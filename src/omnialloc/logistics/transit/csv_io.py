@@ -20,10 +20,11 @@ refused so that a misspelt one never drops data)::
 - `zone`: A-E on zone rows, else empty;
 - `days`: whole transit days, 0 (same day) to `MAX_TRANSIT_DAYS`.
 
-Every problem is reported, not only the first, as a `TransitRowError` with the
-line number (the header is line 1), the column, the cell and a message a
-person can act on; the loader then raises `TransitTableRejected` (a
-`ValidationFailed`, so a 422 at the API) and returns nothing. Two rows with
+Every problem is reported, not only the first, as a `TransitRowError` (the
+imports' `domain.imports.RowError`: the line number, the header being line 1,
+the column, the cell and a message a person can act on); the loader then
+raises `TransitTableRejected` (an `ImportRejected`, the same 422 report as the
+stock and network imports) and returns nothing. Two rows with
 the same carrier, service and key (after normalising: "Karnataka" and "KA" are
 one state) are refused at the second, naming the first.
 
@@ -37,13 +38,12 @@ import csv
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import indian_pincode
 
-from omnialloc.domain.errors import FieldError, ValidationFailed
+from omnialloc.domain.imports import MAX_REPORTED, ImportRejected, RowError
 from omnialloc.domain.logistics import Carrier
 from omnialloc.geo.states import STATE_NAMES, state_code
 from omnialloc.logistics.transit.service import Service, services_of
@@ -51,40 +51,30 @@ from omnialloc.logistics.transit.table import PREFIX_DIGITS, Level, TransitRow, 
 
 COLUMNS = ("carrier", "service", "level", "origin", "destination", "zone", "days")
 REQUIRED_COLUMNS = ("carrier", "service", "days")
-MAX_REPORTED = 1000
 _WHOLE = re.compile(r"^[+-]?[0-9]+$")
 
 
-@dataclass(frozen=True)
-class TransitRowError:
-    """One problem in an uploaded table: its CSV line number (1 is the header, 0 the whole file), column,
-    cell and message; the same shape as the stock import's row errors."""
-
-    row: int
-    column: str
-    value: str
-    message: str
-
-    def to_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "value": self.value, "message": self.message}
+# One report shape for every CSV import (domain.imports): a transit table's problems are `RowError`s
+# (line, column, cell, message) and its refusal an `ImportRejected`, like the stock and network imports'.
+TransitRowError = RowError
 
 
-class TransitTableRejected(ValidationFailed):
+class TransitTableRejected(ImportRejected):
     """The upload has problems; `errors` lists them (the first `MAX_REPORTED`), and nothing was loaded."""
 
     title = "Transit table rejected"
 
-    def __init__(self, errors: list[TransitRowError]):
-        total = len(errors)
-        self.errors = errors[:MAX_REPORTED]
+    def __init__(self, errors: list[RowError]):
         first = errors[0]
         where = f"line {first.row}" if first.row else "the file"
-        super().__init__(
-            f"transit table not loaded: {total} problem(s), first at {where}: {first.message}"
-            + (f" (showing the first {MAX_REPORTED})" if total > MAX_REPORTED else ""),
-            field_errors=[FieldError(f"rows.{e.row}.{e.column}" if e.row else e.column or "file", e.message)
-                          for e in self.errors],
-        )
+        super().__init__(errors, detail=f"transit table not loaded: {len(errors)} problem(s), first at {where}: "
+                                        f"{first.message}"
+                                        + (f" (showing the first {MAX_REPORTED})" if len(errors) > MAX_REPORTED
+                                           else ""))
+
+    @property
+    def errors(self) -> list[RowError]:
+        return self.rows
 
 
 @lru_cache(maxsize=1)
