@@ -54,9 +54,10 @@ def browser():
 
 
 @pytest.fixture
-def live(db_backend, clean_db_url, clean_engine):
-    """(base_url, app) for the real app served by werkzeug in a thread."""
-    if db_backend != "sqlite":
+def live(request, db_backend, clean_db_url, clean_engine):
+    """(base_url, app) for the real app served by werkzeug in a thread. On SQLite only, unless the test is
+    marked ``both_backends`` (then on PostgreSQL too)."""
+    if db_backend != "sqlite" and request.node.get_closest_marker("both_backends") is None:
         pytest.skip("browser tests run on SQLite; tests/api covers the console's services on PostgreSQL")
     from werkzeug.serving import make_server
 

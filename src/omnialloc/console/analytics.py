@@ -52,19 +52,19 @@ def analytics():
     k = kpi_svc.kpis(ctx(), p, first, last, channel)
     fig = {
         "orders_per_day": charts.bars([(d["day"], d["orders"]) for d in k["orders_per_day"]],
-                                      title="Orders per day", fmt=lambda v: f"{v:,.0f}"),
+                                      title="Orders per day", fmt=lambda v: f"{v:,.0f}", counts=True),
         "on_time": charts.line([(d["day"], d["rate"]) for d in k["on_time_per_day"]],
                                title="On-time rate by day of delivery", fmt=charts.pct),
         "backorders_by_age": charts.bars([(b["age"], b["orders"]) for b in k["backorders_by_age"]],
-                                         title="Orders still backordered, by age", fmt=lambda v: f"{v:,.0f}"),
+                                         title="Orders still backordered, by age", fmt=lambda v: f"{v:,.0f}", counts=True),
         "hops": charts.bars([(h["hops"] + " rejections", h["orders"]) for h in k["hops"]],
-                            title="Orders by node rejections (hops)", fmt=lambda v: f"{v:,.0f}"),
+                            title="Orders by node rejections (hops)", fmt=lambda v: f"{v:,.0f}", counts=True),
         "cost_per_node": charts.bars([(n["node"], n["cost_per_shipment_paise"] or 0) for n in k["cost_per_node"]],
                                      title="Cost per shipment by node", fmt=charts.rupees),
         "returns_by_reason": charts.bars([(r["reason"], r["rate"] or 0) for r in k["returns_by_reason"]],
                                          title="Returned units / delivered units, by reason", fmt=charts.pct),
         "notifications": charts.bars([(n["kind"], n["failed"]) for n in k["notifications"]["by_kind"]],
-                                     title="Failed notifications by kind", fmt=lambda v: f"{v:,.0f}"),
+                                     title="Failed notifications by kind", fmt=lambda v: f"{v:,.0f}", counts=True),
     }
     return render_template("console/analytics.html", k=k, fig=fig, channels=channels, errors=errors,
                            pct=charts.pct, args={"from": k["from"], "to": k["to"], "channel": channel or ""}), \

@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
-W, H = 480, 220
-LEFT, RIGHT, TOP, BOTTOM = 52, 10, 12, 44
+W, H = 480, 240
+LEFT, RIGHT, TOP, BOTTOM = 52, 10, 12, 64
 
 
 def _nice_max(value: float) -> float:
@@ -26,14 +26,27 @@ def _nice_max(value: float) -> float:
 
 
 def _label(text: str, n: int) -> str:
-    return text[5:] if len(text) == 10 and text[4] == "-" and n > 7 else text  # 2026-12-07 -> 12-07 on long axes
+    if len(text) == 10 and text[4] == "-" and n > 4:  # 2026-12-07 -> 12-07 when several days share the axis
+        return text[5:]
+    return text if len(text) <= 14 else text[:13] + "…"
+
+
+def _x_label(x: float, text: str, n: int) -> str:
+    """An x-axis label; slanted when many share the axis, so they do not overlap."""
+    y = H - BOTTOM + 14
+    if n > 4 and len(text) > 5:
+        return (f'<text x="{x:.1f}" y="{y}" text-anchor="end" transform="rotate(-35 {x:.1f} {y})">'
+                f'{escape(text)}</text>')
+    return f'<text x="{x:.1f}" y="{y}" text-anchor="middle">{escape(text)}</text>'
 
 
 def bars(points: Sequence[tuple[str, float]], *, title: str, fmt: Callable[[float], str] = str,
-         top: float | None = None, alt: Sequence[bool] | None = None) -> Markup:
-    """One bar per (label, value)."""
+         top: float | None = None, alt: Sequence[bool] | None = None, counts: bool = False) -> Markup:
+    """One bar per (label, value); ``counts``: whole numbers (gridlines at whole numbers, at least 0..4)."""
     n = max(len(points), 1)
     peak = top if top is not None else _nice_max(max((v for _, v in points), default=0))
+    if counts and top is None:
+        peak = max(peak, 4)
     plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
     step = plot_w / n
     out = [f'<svg viewBox="0 0 {W} {H}" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>']
@@ -49,9 +62,7 @@ def bars(points: Sequence[tuple[str, float]], *, title: str, fmt: Callable[[floa
         out.append(f'<rect class="{cls}" x="{x:.1f}" y="{TOP + plot_h - h:.1f}" width="{step * 0.7:.1f}" '
                    f'height="{h:.1f}"><title>{escape(label)}: {escape(fmt(value))}</title></rect>')
         if i % every == 0:
-            cx = LEFT + i * step + step / 2
-            out.append(f'<text x="{cx:.1f}" y="{H - BOTTOM + 14}" text-anchor="middle">'
-                       f'{escape(_label(label, n))}</text>')
+            out.append(_x_label(LEFT + i * step + step / 2, _label(label, n), n))
     out.append(f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{W - RIGHT}" y2="{TOP + plot_h}"/></svg>')
     return Markup("".join(out))
 
@@ -75,7 +86,7 @@ def line(points: Sequence[tuple[str, float]], *, title: str, fmt: Callable[[floa
         out.append(f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="3"><title>{escape(label)}: '
                    f'{escape(fmt(value))}</title></circle>')
         if i % every == 0:
-            out.append(f'<text x="{x:.1f}" y="{H - BOTTOM + 14}" text-anchor="middle">{escape(_label(label, n))}</text>')
+            out.append(_x_label(x, _label(label, n), n))
     out.append(f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{W - RIGHT}" y2="{TOP + plot_h}"/></svg>')
     return Markup("".join(out))
 
