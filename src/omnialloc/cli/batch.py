@@ -32,18 +32,22 @@ def batch_group() -> None:
 def batch_plan(scheduler, dask, orders_file, cost_matrix, out_dir, time_limit, allow_unallocate,
                min_saving_paise) -> None:
     """Solve all open orders together; print before/after, the LP bound and the gap; store the plan."""
-    from omnialloc.services.batch.reoptimize import plan_batch
+    from omnialloc.reports import batch_plan as report
+    from omnialloc.services.batch.reoptimize import plan_batch, planned_moves
 
+    ctx = default_context()
     update, close = progress_bar("solving")
     try:
-        s = plan_batch(default_context(), scheduler=scheduler, dask=dask, orders_file=orders_file, cost_matrix=cost_matrix,
-                       out_dir=out_dir, time_limit=time_limit, progress=update, allow_unallocate=allow_unallocate,
+        s = plan_batch(ctx, scheduler=scheduler, dask=dask, orders_file=orders_file, cost_matrix=cost_matrix,
+                       time_limit=time_limit, progress=update, allow_unallocate=allow_unallocate,
                        min_saving_paise=min_saving_paise)
     finally:
         close()
     if not s.get("run_id"):
         click.echo(s.get("detail", "nothing to do"))
         return
+    if out_dir:
+        report.write(out_dir, s, planned_moves(ctx, s["run_id"]))
     b, a = s["before"], s["after"]
     click.echo(f"batch {s['run_id']}: {s['orders']} open orders ({s['not_in_batch']} not movable), "
                f"{s['components']} components, solved in {s['solve_seconds']} s ({s['method']})")
@@ -79,9 +83,10 @@ def batch_plan(scheduler, dask, orders_file, cost_matrix, out_dir, time_limit, a
 @click.option("--plan", "plan_dir", default=None, help="The --out folder of `batch plan` (default: latest plan).")
 def batch_apply(plan_dir) -> None:
     """Apply a stored plan order by order (skips orders changed meanwhile); safe to re-run after a crash."""
-    from omnialloc.services.batch.reoptimize import apply_batch, run_from_dir
+    from omnialloc.reports.batch_plan import run_id_in
+    from omnialloc.services.batch.reoptimize import apply_batch
 
-    run_id = run_from_dir(plan_dir) if plan_dir else None
+    run_id = run_id_in(plan_dir) if plan_dir else None
     update, close = progress_bar("applying")
     try:
         t = apply_batch(default_context(), run_id, progress=update)

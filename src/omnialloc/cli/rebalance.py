@@ -27,15 +27,17 @@ def rebalance_group() -> None:
 def rebalance_plan(days, horizon_days, forecast_csv, per_unit_km_paise, lane_fixed_paise, min_qty, budget_paise,
                    out_dir) -> None:
     """Compute target stock per node and the cheapest transfer plan towards it."""
+    from omnialloc.reports import rebalance_plan as report
     from omnialloc.services.batch.rebalance import plan
 
     update, close = progress_bar("SKUs")
     try:
         s = plan(default_context(), days=days, horizon_days=horizon_days, forecast_csv=forecast_csv,
                  per_unit_km_paise=per_unit_km_paise, lane_fixed_paise=lane_fixed_paise, min_qty=min_qty,
-                 budget_paise=budget_paise, out_dir=out_dir, progress=update)
+                 budget_paise=budget_paise, progress=update)
     finally:
         close()
+    report.write(out_dir, s)
     click.echo(f"forecast ({s['source']}): {s['forecast_units']} units of {s['skus']} SKUs over {s['nodes']} nodes"
                + (f", {s['unmapped_units']} units unmapped" if s["unmapped_units"] else ""))
     click.echo(f"{s['transfers']} transfers, {s['units_moved']} units, cost {rupees(s['transfer_cost_paise'])}; "
@@ -52,9 +54,12 @@ def rebalance_plan(days, horizon_days, forecast_csv, per_unit_km_paise, lane_fix
 @click.option("--plan", "plan_dir", default="var/rebalance", show_default=True, help="The --out folder of the plan.")
 def rebalance_apply(plan_dir) -> None:
     """Create one stock transfer order per lane of the plan (origin: rebalance)."""
+    from omnialloc.reports import rebalance_plan as report
     from omnialloc.services.batch.rebalance import apply
 
-    r = apply(default_context(), plan_dir)
+    folder = report.read(plan_dir)
+    r = apply(default_context(), folder.plan_id, folder.lanes)
+    report.mark_applied(folder, r)
     click.echo(f"{len(r['created'])} transfer orders created: {', '.join(r['created']) or '-'}")
     if r["already_created"]:
         click.echo(f"{len(r['already_created'])} created by an earlier, interrupted apply: "

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from omnialloc.config import Settings
+from omnialloc.reports import batch_plan
 from omnialloc.services.batch import reoptimize
 from omnialloc.services.fulfilment import shipments as fulfilment
 from omnialloc.services.orders import lifecycle
@@ -76,13 +77,14 @@ def _nodes_of(engine, order_id: str) -> list[tuple[str, str]]:
 
 def test_plan_moves_orders_to_the_cheaper_node_and_apply_makes_it_so(clean_engine, clean_db_url, tmp_path):
     ctx, views = _far_allocated(clean_engine, clean_db_url, 3)
-    summary = reoptimize.plan_batch(ctx, out_dir=str(tmp_path))
+    summary = reoptimize.plan_batch(ctx)
+    batch_plan.write(tmp_path, summary, reoptimize.planned_moves(ctx, summary["run_id"]))
     assert summary["moves"] == 3
     assert summary["after"]["total"] < summary["before"]["total"]
     assert summary["bound_paise"] <= summary["after"]["total"]
     assert (tmp_path / "moves.csv").read_text().count("DEL-FC1") == 3
     assert (tmp_path / "chart.png").stat().st_size > 1000
-    tally = reoptimize.apply_batch(ctx, reoptimize.run_from_dir(str(tmp_path)))
+    tally = reoptimize.apply_batch(ctx, batch_plan.run_id_in(tmp_path))
     assert tally["applied"] == 3 and tally["skipped"] == 0
     for v in views:
         assert _nodes_of(clean_engine, v["id"]) == [("CHN-FC1", "ALLOCATED"), ("DEL-FC1", "CANCELLED")]
@@ -121,7 +123,8 @@ def test_apply_never_oversubscribes_stock_taken_meanwhile(clean_engine, clean_db
 
 def test_apply_killed_with_sigkill_leaves_orders_whole_and_a_rerun_finishes(clean_engine, clean_db_url, tmp_path):
     ctx, views = _far_allocated(clean_engine, clean_db_url, 4)
-    reoptimize.plan_batch(ctx, out_dir=str(tmp_path))
+    summary = reoptimize.plan_batch(ctx)
+    batch_plan.write(tmp_path, summary, reoptimize.planned_moves(ctx, summary["run_id"]))
     env = {**os.environ, "OMNIALLOC_DATABASE_URL": clean_db_url, reoptimize.SLEEP_ENV: "1.0"}
     cmd = [sys.executable, "-m", "omnialloc.cli", "batch", "apply", "--plan", str(tmp_path)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -13,8 +13,24 @@ import sqlalchemy as sa
 from test_batch_service import SKU, _capture, _ctx, _stock
 
 from omnialloc.domain.errors import ValidationFailed
+from omnialloc.reports import rebalance_plan
 from omnialloc.services.batch import rebalance
 from omnialloc.store.tables.transfers import transfer_lines, transfers
+
+
+def _plan(ctx, out_dir, **kw) -> dict:
+    """Plan and write the plan folder, as `omnialloc rebalance plan --out` does."""
+    s = rebalance.plan(ctx, **kw)
+    rebalance_plan.write(out_dir, s)
+    return s
+
+
+def _apply(ctx, plan_dir) -> dict:
+    """Apply the plan folder, as `omnialloc rebalance apply --plan` does."""
+    folder = rebalance_plan.read(plan_dir)
+    r = rebalance.apply(ctx, folder.plan_id, folder.lanes)
+    rebalance_plan.mark_applied(folder, r)
+    return r
 
 
 def test_plan_moves_stock_towards_the_demand_and_apply_creates_transfer_orders(clean_engine, clean_db_url, tmp_path):
@@ -22,14 +38,14 @@ def test_plan_moves_stock_towards_the_demand_and_apply_creates_transfer_orders(c
     _stock(clean_engine, {"DEL-FC1": 200})
     for i in range(8):
         _capture(ctx, f"r-{i}", qty=5)
-    s = rebalance.plan(ctx, days=7, horizon_days=7, out_dir=str(tmp_path))
+    s = _plan(ctx, tmp_path, days=7, horizon_days=7)
     moved = [t for t in s["transfer_list"] if t[2] == SKU]
     assert moved and all(t[0] == "DEL-FC1" for t in moved)
     assert any(t[1].startswith("CHN-") for t in moved)  # the Chennai node nearest the demand
     assert s["coverage_after"] > s["coverage_before"]
     assert s["saving_paise"] > 0
     assert (tmp_path / "coverage.png").exists()
-    r = rebalance.apply(ctx, str(tmp_path))
+    r = _apply(ctx, tmp_path)
     assert r["created"] and not r["refused"]
     with clean_engine.connect() as conn:
         rows = conn.execute(sa.select(transfers.c.source, transfers.c.destination, transfers.c.origin,
@@ -59,7 +75,7 @@ def test_apply_killed_with_sigkill_and_rerun_creates_every_transfer_exactly_once
     _stock(clean_engine, {"DEL-FC1": 300})
     f = tmp_path / "forecast.csv"
     f.write_text(f"region,sku,qty\nTN,{SKU},30\nMH,{SKU},30\nWB,{SKU},30\n")
-    s = rebalance.plan(ctx, forecast_csv=str(f), out_dir=str(tmp_path))
+    s = _plan(ctx, tmp_path, forecast_csv=str(f))
     lanes = sorted({(t[0], t[1]) for t in s["transfer_list"]})
     assert len(lanes) >= 3
     env = {**os.environ, "OMNIALLOC_DATABASE_URL": clean_db_url, rebalance.SLEEP_ENV: "1.0"}
@@ -78,7 +94,7 @@ def test_apply_killed_with_sigkill_and_rerun_creates_every_transfer_exactly_once
     assert "created by an earlier, interrupted apply" in rerun.stdout
     assert _transfer_lanes(clean_engine) == lanes  # every lane once: none lost, none doubled
     with pytest.raises(ValidationFailed, match="already applied"):  # a finished plan: refused, creates nothing
-        rebalance.apply(ctx, str(tmp_path))
+        _apply(ctx, tmp_path)
     assert _transfer_lanes(clean_engine) == lanes
 
 
@@ -99,7 +115,7 @@ def test_rebalancing_never_moves_a_dropship_vendors_stock(clean_engine, clean_db
     for i in range(6):
         _capture(ctx, f"v-{i}", qty=5)
     _stock(clean_engine, {"DS-LDH1": 500, "DEL-FC1": 100})
-    s = rebalance.plan(ctx, days=7, horizon_days=7, out_dir=str(tmp_path))
+    s = _plan(ctx, tmp_path, days=7, horizon_days=7)
     with clean_engine.connect() as conn:
         vendors = {r[0] for r in conn.execute(sa.text("SELECT code FROM nodes WHERE kind = 'dropship_vendor'"))}
     assert "DS-LDH1" in vendors
@@ -109,7 +125,7 @@ def test_rebalancing_never_moves_a_dropship_vendors_stock(clean_engine, clean_db
     # a plan file edited to move the vendor's stock is refused at apply, and nothing is created for it
     with open(tmp_path / "transfers.csv", "a") as f:
         f.write(f"DS-LDH1,CHN-FC1,{SKU},5,100,1\n")
-    r = rebalance.apply(ctx, str(tmp_path))
+    r = _apply(ctx, tmp_path)
     assert "DS-LDH1->CHN-FC1" in r["refused"]
     with clean_engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM transfers WHERE source = 'DS-LDH1'")).scalar() == 0

@@ -12,25 +12,22 @@ cost (per-unit-km x km + a fixed cost per lane shipment) plus expected
 shortfall cost (``shortfall_pct`` of the SKU's price per unit short),
 subject to the minimum transfer quantity and a budget.
 
-``plan`` writes ``transfers.csv``, ``plan.json`` (with a fresh plan id) and
-a before/after coverage chart to ``out_dir``; ``apply`` creates one stock
-transfer order (``services.inventory.transfers.create_transfer``, origin
-``rebalance``) per lane from that folder, each in its own transaction under
-the idempotency key ``<plan id>:<from>-><to>`` (a unique column), and then
-marks the folder applied. An apply killed half way and re-run finds the
-transfers it already created and creates only the rest.
+``plan`` returns the plan (with a fresh plan id, the transfers and the
+coverage per node; ``reports.rebalance_plan`` writes it to a folder);
+``apply`` creates one stock transfer order
+(``services.inventory.transfers.create_transfer``, origin ``rebalance``) per
+lane of a plan, each in its own transaction under the idempotency key
+``<plan id>:<from>-><to>`` (a unique column). An apply killed half way and
+re-run finds the transfers it already created and creates only the rest.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
-import json
 import os
 import secrets
 import time
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
 
@@ -70,8 +67,9 @@ def read_forecast_csv(path) -> dict[tuple[str, str], int]:
 @metrics.timed(metrics.BATCH_SECONDS, job="rebalance_plan")
 def plan(ctx, *, days: int = 28, horizon_days: float = 7.0, forecast_csv: str | None = None,
          per_unit_km_paise: float = 0.5, lane_fixed_paise: int = 50_000, min_qty: int = 1,
-         budget_paise: int | None = None, shortfall_pct: int = 25, out_dir: str | None = None,
-         progress=None) -> dict:
+         budget_paise: int | None = None, shortfall_pct: int = 25, progress=None) -> dict:
+    """The plan: its summary, ``transfer_list`` (from, to, SKU, qty, cost, saving) and ``node_coverage``
+    (per node: forecast demand covered by stock before and after, and the demand)."""
     t0 = time.perf_counter()
     hist, region_pin = trailing_demand(ctx, days)
     if forecast_csv:
@@ -141,58 +139,17 @@ def plan(ctx, *, days: int = 28, horizon_days: float = 7.0, forecast_csv: str | 
         "seconds": round(time.perf_counter() - t0, 2), "applied": False,
         "plan_id": "reb_" + secrets.token_hex(8),
     }
-    if out_dir:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        with open(out / "transfers.csv", "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["from", "to", "sku", "qty", "cost_paise", "saving_paise"])
-            for t in transfers:
-                w.writerow([t.src, t.dst, t.sku, t.qty, t.cost_paise, t.saving_paise])
-        (out / "plan.json").write_text(json.dumps(summary, indent=2))
-        _chart(out / "coverage.png", codes, np.minimum(stock, target).sum(1), np.minimum(after, target).sum(1),
-               target.sum(1))
     summary["transfer_list"] = [(t.src, t.dst, t.sku, t.qty, t.cost_paise, t.saving_paise) for t in transfers]
+    summary["node_coverage"] = {"nodes": codes, "before": np.minimum(stock, target).sum(1).tolist(),
+                                "after": np.minimum(after, target).sum(1).tolist(), "target": target.sum(1).tolist()}
     return summary
 
 
-def _chart(path, codes, before, after, target) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    keep = np.flatnonzero(target > 0)
-    x = np.arange(len(keep))
-    fig, ax = plt.subplots(figsize=(max(6, 0.5 * len(keep) + 2), 4))
-    den = np.maximum(target[keep], 1)
-    ax.bar(x - 0.2, 100 * before[keep] / den, 0.4, label="before")
-    ax.bar(x + 0.2, 100 * after[keep] / den, 0.4, label="after")
-    ax.set_xticks(x, [codes[i] for i in keep], rotation=60, ha="right")
-    ax.set_ylabel("forecast demand covered by stock (%)")
-    ax.set_ylim(0, 105)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
 @metrics.timed(metrics.BATCH_SECONDS, job="rebalance_apply")
-def apply(ctx, plan_dir: str, *, actor: str = ACTOR) -> dict:
-    """Create one stock transfer order per (from, to) lane of the plan in ``plan_dir``."""
-    folder = Path(plan_dir)
-    meta_path = folder / "plan.json"
-    if not (folder / "transfers.csv").exists() or not meta_path.exists():
-        raise ValidationFailed(f"{folder} has no transfers.csv/plan.json: pass the --out folder of `rebalance plan`")
-    meta = json.loads(meta_path.read_text())
-    if meta.get("applied"):
-        raise ValidationFailed(f"the plan in {folder} was already applied ({len(meta.get('created', []))} transfers)")
-    lanes: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-    with open(folder / "transfers.csv", newline="") as f:
-        for row in csv.DictReader(f):
-            lanes[(row["from"], row["to"])][row["sku"]] = int(row["qty"])
-    # plans written before plan ids existed: the file's content names the plan
-    plan_id = meta.get("plan_id") or "reb_" + hashlib.sha256((folder / "transfers.csv").read_bytes()).hexdigest()[:16]
+def apply(ctx, plan_id: str, lanes: dict[tuple[str, str], dict[str, int]], *, actor: str = ACTOR) -> dict:
+    """Create one stock transfer order per (from, to) lane of plan ``plan_id`` (``lanes``: SKU quantities per
+    lane, e.g. ``reports.rebalance_plan.read``); returns the transfers created now, those an earlier,
+    interrupted apply created, and the lanes refused with the reason."""
     sleep = float(os.environ.get(SLEEP_ENV, "0") or 0)
     created, existing, refused = [], [], {}
     with ctx.uow(readonly=True) as uow:
@@ -214,6 +171,4 @@ def apply(ctx, plan_dir: str, *, actor: str = ACTOR) -> dict:
             refused[f"{src}->{dst}"] = exc.detail
         if sleep:
             time.sleep(sleep)
-    meta.update(applied=True, created=existing + created, refused=refused)
-    meta_path.write_text(json.dumps(meta, indent=2))
     return {"created": created, "already_created": existing, "refused": refused}

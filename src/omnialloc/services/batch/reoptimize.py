@@ -545,10 +545,11 @@ def _counts(ix, st) -> dict:
 # --------------------------------------------------------------------------- plan
 @metrics.timed(metrics.BATCH_SECONDS, job="batch_plan")
 def plan_batch(ctx, *, scheduler: str | None = None, dask: bool = False, orders_file: str | None = None,
-               cost_matrix: str | None = None, out_dir: str | None = None, time_limit: float = 600.0,
+               cost_matrix: str | None = None, time_limit: float = 600.0,
                progress=None, actor: str = ACTOR, allow_unallocate: bool = False,
                min_saving_paise: int = MIN_MOVE_SAVING_PAISE) -> dict:
-    """Solve the open orders together, persist the plan, write the report; returns the summary.
+    """Solve the open orders together and persist the plan; returns its summary (``reports.batch_plan``
+    writes it, with :func:`planned_moves`, to a folder).
 
     ``allow_unallocate``: an ALLOCATED order may be backordered to fill orders of the same or a higher
     priority (never a lower one); by default every ALLOCATED order stays allocated. An allocated order
@@ -613,49 +614,11 @@ def plan_batch(ctx, *, scheduler: str | None = None, dask: bool = False, orders_
         uow.batch_runs.add(BatchRun(id=run_id, status="PLANNED", summary=_jsonable(summary), created_by=actor,
                                     created_at=now()), moves)
         uow.commit()
-    if out_dir:
-        write_report(out_dir, summary, moves)
     return summary
 
 
 def _jsonable(x):
     return json.loads(json.dumps(x, default=lambda v: v.item() if hasattr(v, "item") else str(v)))
-
-
-def write_report(out_dir: str, summary: dict, moves: list[BatchMove]) -> None:
-    """``plan.json`` (the summary, with the run id ``batch apply --plan`` reads), ``moves.csv``, ``chart.png``."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "plan.json").write_text(json.dumps(_jsonable(summary), indent=2))
-    with open(out / "moves.csv", "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["order_id", "from_nodes", "to_nodes", "cost_before_paise", "cost_after_paise", "saving_paise"])
-        for r in moves:
-            frm = "+".join(s[2] for s in r.old["shipments"]) or "-"
-            to = "+".join(p["node"] for p in r.new) or "-"
-            w.writerow([r.order_id, frm, to, r.cost_before_paise, r.cost_after_paise,
-                        r.cost_before_paise - r.cost_after_paise])
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4))
-    parts = ["shipping", "split", "fixed", "unfilled_paise"]
-    labels = ["before", "after"]
-    bottom = np.zeros(2)
-    for p in parts:
-        vals = np.array([summary["before"].get(p, 0), summary["after"].get(p, 0)], dtype=float) / 100
-        ax.bar(labels, vals, bottom=bottom, label=p.replace("_paise", ""))
-        bottom += vals
-    if summary.get("bound_paise"):
-        ax.axhline(summary["bound_paise"] / 100, color="k", ls="--", lw=1, label="LP bound")
-    ax.set_ylabel("cost (rupees)")
-    ax.set_title(f"batch {summary['run_id']}: {summary['orders']} orders, {summary['moves']} moves")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out / "chart.png", dpi=100)
-    plt.close(fig)
 
 
 # --------------------------------------------------------------------------- apply
@@ -664,11 +627,10 @@ def latest_run(ctx) -> str | None:
         return uow.batch_runs.latest_unapplied()
 
 
-def run_from_dir(plan_dir: str) -> str:
-    path = Path(plan_dir) / "plan.json"
-    if not path.exists():
-        raise ValidationFailed(f"{path} not found: pass the --out folder of `omnialloc batch plan`")
-    return json.loads(path.read_text())["run_id"]
+def planned_moves(ctx, run_id: str) -> list[BatchMove]:
+    """The moves of run ``run_id`` not applied yet (all of them, right after the plan)."""
+    with ctx.uow(readonly=True) as uow:
+        return uow.batch_runs.pending_moves(run_id)
 
 
 class _Skip(Exception):
