@@ -144,3 +144,15 @@ def test_the_customer_page_lists_orders_returns_and_store_credit(app, keys):
     text_by_phone = _text(c.get("/console/customers", query_string={"c": "+91 98000 00001"}))
     assert order["id"] in text_by_phone
     assert c.get("/console/customers", query_string={"c": "nobody@example.com"}).status_code == 404
+
+
+def test_the_shipments_list_is_newest_first(app, keys, uow_factory):
+    c = logged_in(app, keys["admin"])
+    for i in range(3):
+        captured(c, keys, f"cs-ship-{i}")
+    with uow_factory(readonly=True) as uow:
+        want = [r.id for r in uow.conn.execute(sa.text("SELECT id FROM shipments ORDER BY created_at DESC, id DESC"))]
+    page = c.get("/console/shipments").text
+    shown = re.findall(r"<td>(shp_[0-9a-f]+)</td>", page)
+    assert shown == want and len(shown) >= 3
+    assert c.get("/console/shipments", query_string={"cursor": "forged.cursor"}).status_code == 422

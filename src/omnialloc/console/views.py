@@ -133,7 +133,7 @@ def shipment_action(shipment_id: str, action: str):
 @bp.get("/shipments")
 def carrier_shipments():
     p = need(Role.CARRIER, Role.ADMIN)
-    page = queries.list_shipments(ctx(), p, {"limit": 100, "cursor": request.args.get("cursor") or None})
+    page = queries.recent_shipments(ctx(), p, request.args.get("cursor") or None)  # newest first
     return render_template("console/shipments.html", page=page)
 
 

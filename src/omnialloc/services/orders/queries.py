@@ -131,6 +131,20 @@ def list_orders(ctx, principal: Principal, q: dict) -> dict:
             "next_cursor": paging.encode(secret, "orders", page.next_key) if page.next_key else None}
 
 
+def recent_shipments(ctx, principal: Principal, cursor: str | None = None, limit: int = 100) -> dict:
+    """Shipments newest first (a carrier key: its own), each with its ``created_at``: the console's list."""
+    principal.require(Role.ADMIN, Role.CARRIER)
+    carrier = principal.carrier if principal.role == Role.CARRIER else None
+    secret = ctx.settings.secret_key
+    after = paging.decode(secret, "shipments-by-time", cursor, (datetime, str)) if cursor else None
+    with ctx.uow(readonly=True) as uow:
+        rows = uow.shipments.newest_first(carrier=carrier, after=after, limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": [{**shipment_dict(s), "created_at": _iso(at)} for at, s in rows],
+            "next_cursor": paging.encode(secret, "shipments-by-time", (rows[-1][0], rows[-1][1].id)) if more else None}
+
+
 def _utc(value):
     if isinstance(value, datetime) and value.tzinfo is None:
         return value.replace(tzinfo=UTC)

@@ -176,6 +176,21 @@ class ShipmentRepository(Repository):
             q = q.where(shipments.c.id > after_id)
         return self._many(q.order_by(shipments.c.id).limit(limit))
 
+    def newest_first(self, *, carrier: str | None = None, after: tuple[datetime, str] | None = None,
+                     limit: int = 100) -> list[tuple[datetime, Shipment]]:
+        """(created_at, shipment) pairs, newest first (a carrier's only, when given); keyset paged by
+        (created_at, id)."""
+        q = sa.select(shipments)
+        if carrier is not None:
+            q = q.where(shipments.c.carrier == carrier)
+        if after is not None:
+            at, last_id = after
+            q = q.where(sa.or_(shipments.c.created_at < at,
+                               sa.and_(shipments.c.created_at == at, shipments.c.id < last_id)))
+        rows = self.conn.execute(q.order_by(shipments.c.created_at.desc(), shipments.c.id.desc()).limit(limit)).all()
+        lines = self._lines([r.id for r in rows])
+        return [(r.created_at, _from_row(r, lines[r.id])) for r in rows]
+
     def shipped_between(self, node: str, start: datetime, end: datetime) -> list[Shipment]:
         """Shipments handed over at ``node`` with ``start <= shipped_at < end`` (a day's manifest)."""
         q = (sa.select(shipments)
