@@ -200,7 +200,7 @@ def solve_colgen(inst: Instance, ub: int, deadline: float | None = None, seeds: 
         if key in seen:
             return
         seen.add(key)
-        _check(deadline, len(blocks) * len(inst.lane_src) * dp._US_PER_PRICE + _UNITS_PER_LEAF)
+        _check(deadline, len(blocks) * len(inst.lane_src) * dp.US_PER_PRICE + _UNITS_PER_LEAF)
         cost_rows, lane_rows = inst.node_costs(Q[blocks])
         found = enum_mod._assign(
             list(range(len(blocks))), cost_rows, unf[blocks], inst.split, inst.kmax, best["ub"], deadline

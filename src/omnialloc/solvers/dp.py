@@ -69,7 +69,8 @@ def applicable(inst: Instance) -> bool:
 # runs above CPU time.
 _US_PER_PAIR_COLD = 0.012
 _US_PER_PAIR_WARM = 0.006
-_US_PER_PRICE = 0.005  # one content priced on one lane
+#: work units (us) of one content priced on one lane; the enumeration and column generation charge it too
+US_PER_PRICE = 0.005
 
 
 def estimated_ms(inst: Instance) -> float:
@@ -83,7 +84,7 @@ def estimated_units(inst: Instance) -> float:
     so whether the DP is tried does not depend on the pair-table cache or the machine)."""
     qs = tuple(sorted((int(x) for x in inst.q), reverse=True))
     c, p = _sizes(qs)
-    return 2000.0 + p * (_US_PER_PAIR_COLD + _US_PER_PAIR_WARM) + c * len(inst.lane_src) * _US_PER_PRICE
+    return 2000.0 + p * (_US_PER_PAIR_COLD + _US_PER_PAIR_WARM) + c * len(inst.lane_src) * US_PER_PRICE
 
 
 # Pair tables by quantity shape, least recently used evicted first, bounded
@@ -206,7 +207,7 @@ def _block_costs(inst: Instance, Q: np.ndarray, lanes: np.ndarray, deadline: flo
     lane = np.empty(len(Q), dtype=np.int64)
     for lo in range(0, len(Q), _PRICE_CHUNK):
         q = Q[lo : lo + _PRICE_CHUNK]
-        check_deadline(deadline, len(q) * len(lanes) * _US_PER_PRICE)
+        check_deadline(deadline, len(q) * len(lanes) * US_PER_PRICE)
         W = q @ inst.w
         slabs = costs.slab_count(
             costs.billed_grams(W[:, None], (q @ inst.vol)[:, None], ws[:, 0][None, :]), ws[:, 1][None, :]

@@ -28,7 +28,7 @@ import numpy as np
 
 from .assemble import Sol, sol_from_ships
 from .costs import INF
-from .dp import _US_PER_PRICE, check_deadline
+from .dp import US_PER_PRICE, check_deadline
 from .dp import OutOfTime as OutOfTimeBase
 from .instance import Instance
 
@@ -128,7 +128,7 @@ def solve_enumeration(inst: Instance, deadline: float | None = None) -> tuple[So
     Q = _contents(q)
     parts = _partitions(q)
     try:
-        check_deadline(deadline, _UNITS_TO_PRICE + len(Q) * len(inst.lane_src) * _US_PER_PRICE)
+        check_deadline(deadline, _UNITS_TO_PRICE + len(Q) * len(inst.lane_src) * US_PER_PRICE)
     except OutOfTimeBase:
         raise OutOfTime(None, None) from None
     cost_cn, lane_cn = inst.node_costs(Q)  # (C, Nc)

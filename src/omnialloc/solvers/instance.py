@@ -226,7 +226,8 @@ class Instance:
         return best, lane
 
 
-def _merge_groups(groups: list[frozenset[str]]) -> list[set[str]]:
+def merge_groups(groups: list[frozenset[str]]) -> list[set[str]]:
+    """Keep-together groups that share a line merged into one: each result is a set of lines shipped whole."""
     merged: list[set[str]] = []
     for g in groups:
         g = set(g)
@@ -260,7 +261,7 @@ def compile_problem(p: AllocationProblem) -> Instance:
     onehot = np.zeros((L, S), dtype=np.int64)
     onehot[np.arange(L), line_sku] = 1
     groups = [
-        np.array(sorted(line_pos[x] for x in g), dtype=np.int64) for g in _merge_groups(p.keep_together)
+        np.array(sorted(line_pos[x] for x in g), dtype=np.int64) for g in merge_groups(p.keep_together)
     ]
 
     lanes_by_node: dict[str, list[int]] = {}

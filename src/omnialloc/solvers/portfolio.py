@@ -175,7 +175,7 @@ def _incumbents(s: Search) -> None:
         s.offer(nothing_ships(inst), "heuristic", False)
     if inst.n_lines <= dp.MAX_WHOLE_LINES and s.budget.wall_left() > 0:
         # Whole-line DP: an excellent incumbent in a few ms (its value is no bound).
-        s.budget.used += 2 ** inst.n_lines * len(inst.lane_src) * 4 * dp._US_PER_PRICE + 3 ** inst.n_lines * 0.01
+        s.budget.used += 2 ** inst.n_lines * len(inst.lane_src) * 4 * dp.US_PER_PRICE + 3 ** inst.n_lines * 0.01
         _, sol, _, _ = dp.solve_dp(inst, whole_lines=True)
         s.offer(sol, "heuristic", False)
 

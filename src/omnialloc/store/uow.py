@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from omnialloc.store.engine import READONLY_OPTION
 from omnialloc.store.fastexec import NOT_READ
-from omnialloc.store.reference import ReferenceRepository
+from omnialloc.store.repositories.reference import ReferenceRepository
 from omnialloc.store.repositories import (
     AllocationRepository,
     ApiKeyRepository,

@@ -114,7 +114,7 @@ def scarce_partial_order(seed=1, nodes=40):
 def enough_for_the_first_partitions() -> float:
     """Work to price the order's contents and settle its first 3 partitions, not all of them."""
     inst = compile_problem(scarce_partial_order())
-    pricing = enum_mod._UNITS_TO_PRICE + np.prod(inst.q + 1) * len(inst.lane_src) * enum_mod._US_PER_PRICE
+    pricing = enum_mod._UNITS_TO_PRICE + np.prod(inst.q + 1) * len(inst.lane_src) * enum_mod.US_PER_PRICE
     return float(pricing + 3 * enum_mod._UNITS_PER_PARTITION)
 
 

@@ -69,7 +69,7 @@ class LagrangeResult:
 
 
 @lru_cache(maxsize=8)
-def _submasks(L: int) -> list[tuple[int, np.ndarray]]:
+def submasks(L: int) -> list[tuple[int, np.ndarray]]:
     """For each subset S of L lines (increasing): the blocks m of S that hold S's lowest line."""
     out = []
     for S in range(1, 1 << L):
@@ -120,7 +120,7 @@ def _count_dp(L: int, pat: np.ndarray, pen: np.ndarray, K: np.ndarray):
     f[:, :, 0] = 0.0
     cm = np.zeros((kmax + 1, n, 1 << L), dtype=np.int64)
     cs = np.zeros((kmax + 1, n, 1 << L), dtype=bool)
-    for S, subs in _submasks(L):
+    for S, subs in submasks(L):
         P, Q = pen[:, subs - 1], pat[:, subs - 1]
         for c in range(kmax + 1):
             a = P + f[c][:, S ^ subs]
@@ -284,7 +284,7 @@ class _Relaxed:
                 L = g["L"]
                 f = np.zeros((n, 1 << L))
                 choice = np.zeros((n, 1 << L), dtype=np.int64)
-                for S, subs in _submasks(L):
+                for S, subs in submasks(L):
                     cand = V[:, subs - 1] + f[:, S ^ subs]  # column of mask m is m - 1
                     k = np.argmin(cand, axis=1)
                     f[:, S] = cand[rows, k]

@@ -57,7 +57,7 @@ def _masks(L: int) -> np.ndarray:
     return ((codes[:, None] >> np.arange(L)[None, :]) & 1).astype(bool)
 
 
-def _columns(d: BatchData, R: np.ndarray, L: int, M: np.ndarray, start: np.ndarray, policy: bool = True):
+def pattern_columns(d: BatchData, R: np.ndarray, L: int, M: np.ndarray, start: np.ndarray, policy: bool = True):
     """Pattern columns of the cand rows `R` (orders of L lines) for the line masks `M` (m, L) bool, or
     None. `policy=False`: keep-together and minimum value are not applied (an order's incumbent)."""
     o = d.cand_order[R]
@@ -114,7 +114,7 @@ def build_patterns(d: BatchData) -> Patterns:
         R = np.flatnonzero(cand_L == L)
         if len(R) == 0:
             continue
-        part = _columns(d, R, L, _masks(L), start)
+        part = pattern_columns(d, R, L, _masks(L), start)
         if part is not None:
             parts.append(part)
         if L > MAX_LINES_FULL:  # and per node: every line that node stocks, in one shipment
@@ -125,7 +125,7 @@ def build_patterns(d: BatchData) -> Patterns:
             for c in np.unique(code).tolist():
                 if c and c & (c - 1) and c != (1 << L) - 1:  # not empty, one line, or all: those exist
                     M = ((np.array([c]) >> np.arange(L)) & 1).astype(bool)[None, :]
-                    part = _columns(d, R[code == c], L, M, start)
+                    part = pattern_columns(d, R[code == c], L, M, start)
                     if part is not None:
                         parts.append(part)
     # every order's incumbent shipments are columns (duplicates are merged below)
@@ -138,7 +138,7 @@ def build_patterns(d: BatchData) -> Patterns:
             R = rows[d.cand_node[rows] == n]
             if len(R):
                 M = ((np.array([m]) >> np.arange(L)) & 1).astype(bool)[None, :]
-                part = _columns(d, R, L, M, start, policy=False)
+                part = pattern_columns(d, R, L, M, start, policy=False)
                 if part is not None:
                     parts.append(part)
     if not parts:

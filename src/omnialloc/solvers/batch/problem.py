@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..instance import _merge_groups
+from ..instance import merge_groups
 
 UNLIMITED = -1
 #: unfilled penalty per unit of an order that must stay filled: no shipment costs this much
@@ -253,7 +253,7 @@ class BatchProblem:
             raise ValueError(f"order {order_id} has duplicate line ids")
         pos = {c[0]: i for i, c in enumerate(clean)}
         groups = []
-        for g in _merge_groups([frozenset(str(x) for x in g) for g in (keep_together or [])]):
+        for g in merge_groups([frozenset(str(x) for x in g) for g in (keep_together or [])]):
             unknown = g - set(pos)
             if unknown:
                 raise ValueError(f"keep_together of order {order_id} refers to unknown lines {sorted(unknown)}")

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .lagrange import _submasks
-from .patterns import MAX_LINES_FULL, _columns
+from .lagrange import submasks
+from .patterns import MAX_LINES_FULL, pattern_columns
 
 EXACT_MAX_LINES = 12
 
@@ -43,14 +43,14 @@ def order_lower_bound(d, o: int) -> float:
         return min(float(pen.sum()), cheapest)
     codes = np.arange(1, 1 << L)
     M = ((codes[:, None] >> np.arange(L)[None, :]) & 1).astype(bool)
-    part = _columns(d, rows, L, M, start, policy=False)
+    part = pattern_columns(d, rows, L, M, start, policy=False)
     best = np.full(1 << L, np.inf)
     if part is not None:
         np.minimum.at(best, part[2], part[3].astype(float) + split)
     pen_m = (M.astype(float) @ pen)
     V = np.minimum(best[1:], pen_m)
     f = np.zeros(1 << L)
-    for S, subs in _submasks(L):
+    for S, subs in submasks(L):
         f[S] = np.min(V[subs - 1] + f[S ^ subs])
     # one split penalty is given back: an order pays (shipments - 1) of them
     return float(f[-1] - split)

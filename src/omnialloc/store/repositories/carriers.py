@@ -16,7 +16,8 @@ _SERVICE = ("carrier", "pin_prefix", "forward", "reverse", "cod", "sla_days_a", 
             "sla_days_d", "sla_days_e", "pickup")
 
 
-def _carrier_row(c: Carrier) -> dict:
+def carrier_row(c: Carrier) -> dict:
+    """The columns of a carrier's row (what the repository writes, and a network sync too)."""
     return {**{f: getattr(c, f) for f in _CARRIER}, "modes": sorted(c.modes)}
 
 
@@ -24,7 +25,8 @@ def _carrier(r) -> Carrier:
     return Carrier(**{f: getattr(r, f) for f in _CARRIER}, modes=frozenset(r.modes))
 
 
-def _rate_row(rc: RateCard) -> dict:
+def rate_card_row(rc: RateCard) -> dict:
+    """The columns of a rate card's row (what the repository writes, and a network sync too)."""
     return {**{f: getattr(rc, f) for f in _RATE}, "zone": Zone(rc.zone)}
 
 
@@ -32,7 +34,8 @@ def _rate(r) -> RateCard:
     return RateCard(**{f: getattr(r, f) for f in _RATE}, zone=Zone(r.zone))
 
 
-def _service_row(s: Serviceability) -> dict:
+def serviceability_row(s: Serviceability) -> dict:
+    """The columns of a serviceability row (what the repository writes, and a network sync too)."""
     return {f: getattr(s, f) for f in _SERVICE}
 
 
@@ -66,12 +69,12 @@ class CarrierRepository(Repository):
 
     # Writes bump the revision token: every process's cached network reloads (services.network.cache).
     def add(self, carrier: Carrier, *, webhook_secret: str | None = None) -> None:
-        self.conn.execute(carriers.insert().values(**_carrier_row(carrier), webhook_secret=webhook_secret))
+        self.conn.execute(carriers.insert().values(**carrier_row(carrier), webhook_secret=webhook_secret))
         bump_revision(self.conn)
 
     def update(self, carrier: Carrier) -> bool:
         """Updates the carrier's fields; the webhook secret is left as it is."""
-        row = _carrier_row(carrier)
+        row = carrier_row(carrier)
         code = row.pop("code")
         return changed(self.conn, self.conn.execute(carriers.update().where(carriers.c.code == code)
                                                     .values(**row)).rowcount)
@@ -100,7 +103,7 @@ class CarrierRepository(Repository):
         return None if row is None else _rate(row)
 
     def upsert_rate_card(self, rc: RateCard) -> None:
-        row = _rate_row(rc)
+        row = rate_card_row(rc)
         key = (rate_cards.c.carrier == row["carrier"]) & (rate_cards.c.zone == row["zone"])
         values = {k: v for k, v in row.items() if k not in ("carrier", "zone")}
         if self.conn.execute(rate_cards.update().where(key).values(**values)).rowcount == 0:
@@ -129,14 +132,14 @@ class CarrierRepository(Repository):
         """The carrier's whole rate card (one row per zone) becomes ``cards``."""
         self.conn.execute(rate_cards.delete().where(rate_cards.c.carrier == carrier))
         if cards:
-            self.conn.execute(rate_cards.insert(), [_rate_row(c) for c in cards])
+            self.conn.execute(rate_cards.insert(), [rate_card_row(c) for c in cards])
         bump_revision(self.conn)
 
     def replace_serviceability(self, carrier: str, rows: list[Serviceability]) -> None:
         """The carrier's whole serviceability list becomes ``rows`` (a carrier publishes the full list)."""
         self.conn.execute(serviceability.delete().where(serviceability.c.carrier == carrier))
         if rows:
-            self.conn.execute(serviceability.insert(), [_service_row(r) for r in rows])
+            self.conn.execute(serviceability.insert(), [serviceability_row(r) for r in rows])
         bump_revision(self.conn)
 
     def serviceability_for_pin(self, pin: str) -> list[Serviceability]:
@@ -147,7 +150,7 @@ class CarrierRepository(Repository):
         return [_service(r) for r in self.conn.execute(q)]
 
     def upsert_serviceability(self, s: Serviceability) -> None:
-        row = _service_row(s)
+        row = serviceability_row(s)
         key = (serviceability.c.carrier == s.carrier) & (serviceability.c.pin_prefix == s.pin_prefix)
         values = {k: v for k, v in row.items() if k not in ("carrier", "pin_prefix")}
         if self.conn.execute(serviceability.update().where(key).values(**values)).rowcount == 0:

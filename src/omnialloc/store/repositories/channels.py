@@ -10,7 +10,8 @@ from omnialloc.store.repositories.revision import bump_revision, changed
 from omnialloc.store.tables.network import channels
 
 
-def _to_row(c: Channel) -> dict:
+def channel_row(c: Channel) -> dict:
+    """The columns of a channel's row (what the repository writes, and a network sync too)."""
     return dict(code=c.code, name=c.name, kind=c.kind, return_window_days=c.return_window_days,
                 buffer_units=c.buffer_units, buffer_percent=c.buffer_percent,
                 feeding_nodes=sorted(c.feeding_nodes), active=c.active, return_windows=dict(c.return_windows),
@@ -53,12 +54,12 @@ class ChannelRepository(Repository):
 
     # Writes bump the revision token: every process's cached channels reload (services.network.cache).
     def add(self, channel: Channel, *, webhook_secret: str | None = None) -> None:
-        self.conn.execute(channels.insert().values(**_to_row(channel), webhook_secret=webhook_secret))
+        self.conn.execute(channels.insert().values(**channel_row(channel), webhook_secret=webhook_secret))
         bump_revision(self.conn)
 
     def update(self, channel: Channel) -> bool:
         """Updates the channel's fields; the webhook secret is left as it is."""
-        row = _to_row(channel)
+        row = channel_row(channel)
         code = row.pop("code")
         return changed(self.conn, self.conn.execute(channels.update().where(channels.c.code == code)
                                                     .values(**row)).rowcount)

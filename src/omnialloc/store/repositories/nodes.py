@@ -12,7 +12,8 @@ from omnialloc.store.repositories.revision import bump_revision, changed
 from omnialloc.store.tables.network import nodes
 
 
-def _to_row(n: Node) -> dict:
+def node_row(n: Node) -> dict:
+    """The columns of a node's row (what the repository writes, and a network sync too)."""
     return dict(
         code=n.code, name=n.name, kind=NodeKind(n.kind), address=n.address, pin=n.pin, city=n.city, state=n.state,
         lat=n.lat, lon=n.lon, capabilities=sorted(str(c) for c in n.capabilities), daily_capacity=n.daily_capacity,
@@ -71,11 +72,11 @@ class NodeRepository(Repository):
 
     # Writes bump the revision token: every process's cached network reloads (services.network.cache).
     def add(self, node: Node) -> None:
-        self.conn.execute(nodes.insert().values(**_to_row(node)))
+        self.conn.execute(nodes.insert().values(**node_row(node)))
         bump_revision(self.conn)
 
     def update(self, node: Node) -> bool:
-        row = _to_row(node)
+        row = node_row(node)
         code = row.pop("code")
         return changed(self.conn, self.conn.execute(nodes.update().where(nodes.c.code == code).values(**row)).rowcount)
 

@@ -18,7 +18,8 @@ _FIELDS = ("code", "name", "category", "unit_weight_g", "length_mm", "width_mm",
 _MASTER = ("hsn_code", "gst_rate_bp", "active")  # columns of migration 0018 (issue 25)
 
 
-def _to_row(s: Sku) -> dict:
+def sku_row(s: Sku) -> dict:
+    """The columns of a SKU's row (what the repository writes, and a network sync too)."""
     return {**{f: getattr(s, f) for f in _FIELDS + _MASTER}, "barcodes": list(s.barcodes)}
 
 
@@ -83,11 +84,11 @@ class SkuRepository(Repository):
 
     # Writes bump the revision token: every process's cached SKU master reloads (services.network.cache).
     def add(self, sku: Sku) -> None:
-        self.conn.execute(skus.insert().values(**_to_row(sku)))
+        self.conn.execute(skus.insert().values(**sku_row(sku)))
         bump_revision(self.conn)
 
     def update(self, sku: Sku) -> bool:
-        row = _to_row(sku)
+        row = sku_row(sku)
         code = row.pop("code")
         return changed(self.conn, self.conn.execute(skus.update().where(skus.c.code == code).values(**row)).rowcount)
 

@@ -10,7 +10,7 @@ On the store's one ``MetaData`` (``store.tables.common``).
   change to any rule and (since migration 0009) to the reference data the
   order path caches: nodes, SKUs, channels, carriers, rate cards and
   serviceability (``repositories.revision.bump_revision``, called by their
-  repositories' writes and by ``store.reference.sync_network``). Each process
+  repositories' writes and by ``repositories.reference.sync_network``). Each process
   keeps the compiled rule set, the network, channels and SKUs keyed by this
   token and reads it once per transaction of a capture/allocation: a changed
   token (or a missing row, e.g. after a test reset) reloads them, whichever

@@ -19,12 +19,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from omnialloc.domain import Carrier, Channel, InventoryPosition, Node, RateCard, Serviceability, Sku
-from omnialloc.store.repositories import carriers as carrier_rows
-from omnialloc.store.repositories import channels as channel_rows
-from omnialloc.store.repositories import nodes as node_rows
-from omnialloc.store.repositories import skus as sku_rows
 from omnialloc.store.repositories._base import Repository, utcnow
+from omnialloc.store.repositories.carriers import carrier_row, rate_card_row, serviceability_row
+from omnialloc.store.repositories.channels import channel_row
+from omnialloc.store.repositories.nodes import node_row
 from omnialloc.store.repositories.revision import bump_revision
+from omnialloc.store.repositories.skus import sku_row
 from omnialloc.store.tables import network as network_t
 from omnialloc.store.tables.common import metadata
 from omnialloc.store.tables.inventory import inventory as inventory_t
@@ -87,12 +87,12 @@ def sync_network(conn: Connection, *, nodes: Iterable[Node] = (), skus: Iterable
                  inventory: Iterable[InventoryPosition] = ()) -> SyncResult:
     """Upsert the network in foreign-key order. Rows not in the input are kept."""
     result = SyncResult()
-    upsert_rows(conn, network_t.nodes, (node_rows._to_row(n) for n in nodes), result)
-    upsert_rows(conn, network_t.skus, (sku_rows._to_row(s) for s in skus), result)
-    upsert_rows(conn, network_t.channels, (channel_rows._to_row(c) for c in channels), result)
-    upsert_rows(conn, network_t.carriers, (carrier_rows._carrier_row(c) for c in carriers), result)
-    upsert_rows(conn, network_t.rate_cards, (carrier_rows._rate_row(r) for r in rate_cards), result)
-    upsert_rows(conn, network_t.serviceability, (carrier_rows._service_row(s) for s in serviceability), result)
+    upsert_rows(conn, network_t.nodes, (node_row(n) for n in nodes), result)
+    upsert_rows(conn, network_t.skus, (sku_row(s) for s in skus), result)
+    upsert_rows(conn, network_t.channels, (channel_row(c) for c in channels), result)
+    upsert_rows(conn, network_t.carriers, (carrier_row(c) for c in carriers), result)
+    upsert_rows(conn, network_t.rate_cards, (rate_card_row(r) for r in rate_cards), result)
+    upsert_rows(conn, network_t.serviceability, (serviceability_row(s) for s in serviceability), result)
     if any(result.inserted.get(name) or result.updated.get(name) for name in _CACHED):
         bump_revision(conn)  # every process's cached network, SKUs and channels reload
     now = utcnow()
