@@ -14,7 +14,6 @@ import zxingcpp
 
 from tests.api.conftest import auth, order_body
 
-GSTIN_TN = "33AAPFU0939F1ZV"      # a Tamil Nadu registration (state code 33; check digit computed below)
 
 
 def _gstin(state_code: str, body: str = "AAPFU0939F1Z") -> str:

@@ -421,3 +421,8 @@ FILLS: dict[str, Fill] = {
     "POST /network/imports/{name}": Fill(_network_import_target),
     "GET /network/exports/{name}": Fill(_fixed(name="nodes")),
 }
+
+# Issue 26 (fulfilment: documents, carrier booking, carrier pickups): fills of its own module.
+from tests.api.fuzzing.fill_fulfilment import fills as _fulfilment_fills  # noqa: E402
+
+FILLS.update(_fulfilment_fills())
