@@ -35,7 +35,8 @@ NODES = [
      "address": "Ambattur", "handling_cost_paise": 1500, "daily_capacity": 500,
      "capabilities": ["ship", "accept_returns"], "gstin": "33AABCU9603R1ZM"},
     {"code": "BLR-W1", "name": "Bengaluru warehouse", "kind": "warehouse", "pin": "560099",
-     "handling_cost_paise": 1200, "daily_capacity": 400},
+     "handling_cost_paise": 1200, "daily_capacity": 400,
+     "calendar": {"cutoff": "16:30", "working_days": "Mon-Fri", "holidays": ["2026-11-08"]}},
 ]
 SKUS = [  # code, weight g, L, W, H mm, price paise
     ("TEE-1", 700, 300, 200, 50, 49900),
@@ -154,6 +155,10 @@ def test_a_fresh_network_onboarded_through_the_api_plans_orders_at_the_uploaded_
 
     node = client.get("/nodes/CHN-W1", headers=admin).get_json()
     assert node["city"] and 12.5 < node["lat"] < 13.5 and 79.8 < node["lon"] < 80.5  # placed from its PIN
+    calendar = client.get("/nodes/BLR-W1", headers=admin).get_json()["calendar"]
+    assert (calendar["cutoff"], calendar["working_days"], calendar["timezone"]) == ("16:30", "Mon-Fri", "Asia/Kolkata")
+    assert "2026-11-08" in calendar["holidays"]
+    assert client.get("/nodes/CHN-W1", headers=admin).get_json()["calendar"]["cutoff"] == "14:00"  # the default
     channel = client.get("/channels/myshop", headers=admin)
     assert channel.get_json()["webhook_secret_set"] is True
     assert "s3cret" not in channel.get_data(as_text=True)  # write-only
@@ -234,6 +239,8 @@ def test_bad_input_is_a_clear_422_and_changes_nothing(fresh):
     refused("post", "/nodes", {**NODES[1], "code": "X1", "pin": "012345"}, "pin")       # malformed PIN
     refused("post", "/nodes", {**NODES[1], "code": "X1", "pin": "999999"}, "pin")       # not in the directory
     refused("post", "/nodes", {**NODES[1], "code": "X1", "gstin": "NOT-A-GSTIN"}, "gstin")
+    refused("post", "/nodes", {**NODES[1], "code": "X1", "calendar": {"cutoff": "25:99"}}, "calendar")
+    refused("patch", "/nodes/BLR-W1", {"calendar": {"timezone": "Mars/Olympus"}}, "calendar")
     refused("post", "/skus", {"code": "NEG", "name": "n", "category": "c", "unit_weight_g": -5, "length_mm": 1,
                               "width_mm": 1, "height_mm": 1, "unit_price_paise": 1}, "unit_weight_g")
     refused("post", "/skus", {"code": "EAN", "name": "n", "category": "c", "unit_weight_g": 5, "length_mm": 1,
@@ -352,7 +359,8 @@ def test_the_demo_network_exported_imported_into_an_empty_store_exports_identica
     assert report["inserted"]["serviceability"] > 200 and report["inserted"]["skus"] > 200
     export_dir(Context(engine=engine, settings=settings), SYSTEM, second)
     names = sorted(p.name for p in first.iterdir())
-    assert names == ["carriers.csv", "channels.csv", "nodes.csv", "rate_cards.csv", "serviceability.csv", "skus.csv"]
+    assert names == ["carriers.csv", "channels.csv", "node_calendars.csv", "nodes.csv", "rate_cards.csv",
+                     "serviceability.csv", "skus.csv"]
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     # and importing it again changes nothing

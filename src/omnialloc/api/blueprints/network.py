@@ -39,7 +39,6 @@ from omnialloc.api.schemas.network import (
     SkuQuery,
 )
 from omnialloc.domain.errors import FieldError, NotFound, ValidationFailed
-from omnialloc.network_files import NETWORK_FILES
 from omnialloc.services.network import admin, imports
 
 bp = APIBlueprint("network", __name__, tag="Network")
@@ -246,8 +245,8 @@ def update_channel(code: str, body: ChannelPatch):
 
 # ------------------------------------------------------------------ files
 def _file(name: str) -> str:
-    if name not in NETWORK_FILES:
-        raise NotFound(f"no network file {name!r} (one of {', '.join(NETWORK_FILES)})")
+    if name not in imports.FILE_NAMES:
+        raise NotFound(f"no network file {name!r} (one of {', '.join(imports.FILE_NAMES)})")
     return name
 
 

@@ -60,6 +60,22 @@ class ServiceabilityQuery(PageQuery):
     pin_prefix: Annotated[str | None, Field(max_length=6, pattern=r"^\d+$")] = None
 
 
+class CalendarIn(Strict):
+    timezone: Annotated[str | None, Field(max_length=64)] = None
+    cutoff: Annotated[str | None, Field(max_length=8)] = None
+    working_days: Annotated[str | None, Field(max_length=40)] = None
+    holidays: Annotated[list[Annotated[str, Field(max_length=10)]] | None, Field(max_length=400)] = None
+    pickup_days: dict[Code, Annotated[str, Field(max_length=40)]] | None = None
+
+
+class CalendarOut(Open):
+    timezone: str
+    cutoff: str
+    working_days: str
+    holidays: list[str]
+    pickup_days: dict[str, str]
+
+
 class NodePatch(Strict):
     name: Name | None = None
     kind: NodeKind | None = None
@@ -76,6 +92,7 @@ class NodePatch(Strict):
     active: bool | None = None
     groups: Annotated[list[Code] | None, Field(max_length=50)] = None
     gstin: Annotated[str | None, Field(max_length=15)] = None
+    calendar: CalendarIn | None = None  # cut-off, working days, holidays, time zone (the delivery calendar)
 
 
 class NodeIn(NodePatch):
@@ -102,6 +119,7 @@ class NodeOut(Open):
     active: bool
     groups: list[str]
     gstin: str
+    calendar: CalendarOut
 
 
 class NodePage(Open):

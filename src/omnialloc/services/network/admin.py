@@ -23,6 +23,7 @@ from omnialloc.domain.logistics import Carrier, RateCard, Serviceability
 from omnialloc.domain.network import Channel, Node, Sku
 from omnialloc.domain.states import SHIPMENT_MACHINE
 from omnialloc.geo.pins import locate
+from omnialloc.logistics.calendar import NodeCalendar
 from omnialloc.network_files import (
     carrier_problems,
     channel_problems,
@@ -91,8 +92,25 @@ def _merge(current, patch: dict, convert: dict | None = None):
 
 
 # ------------------------------------------------------------------ nodes
+# A node's cut-off, working days, holidays and time zone are its delivery calendar (issue 24's
+# ``node_calendars``, ``uow.promise``): read and written here with the node, not stored twice.
+def _calendar_in(body: dict) -> NodeCalendar | None:
+    settings = body.get("calendar")
+    if settings is None:
+        return None
+    try:
+        return NodeCalendar.from_dict({k: v for k, v in settings.items() if v is not None})
+    except ValueError as exc:
+        raise ValidationFailed(f"calendar: {exc}", field_errors=[FieldError("calendar", str(exc))]) from None
+
+
+def _node_out(node: Node, calendar: NodeCalendar | None) -> dict:
+    return {**render(node), "calendar": (calendar or NodeCalendar()).to_dict()}
+
+
 def _node_values(body: dict) -> dict:
     out = dict(body)
+    out.pop("calendar", None)
     if "capabilities" in out:
         out["capabilities"] = frozenset(out["capabilities"])
     if "groups" in out:
@@ -118,7 +136,7 @@ def list_nodes(ctx, principal: Principal, q: dict) -> dict:
             return [own] if own is not None and (after is None or own.code > after[0]) else []
         return uow.nodes.page(after[0] if after else None, n, **filters)
 
-    return _page(ctx, q, "nodes", fetch)
+    return _page(ctx, q, "nodes", fetch, render_=lambda uow, node: _node_out(node, uow.promise.calendar(node.code)))
 
 
 def get_node(ctx, principal: Principal, code: str) -> dict:
@@ -127,9 +145,9 @@ def get_node(ctx, principal: Principal, code: str) -> dict:
         raise NotFound(f"node {code} not found")
     with ctx.uow(readonly=True) as uow:
         node = uow.nodes.get(code)
-    if node is None:
-        raise NotFound(f"node {code} not found")
-    return render(node)
+        if node is None:
+            raise NotFound(f"node {code} not found")
+        return _node_out(node, uow.promise.calendar(code))
 
 
 def create_node(ctx, principal: Principal, body: dict) -> dict:
@@ -140,13 +158,16 @@ def create_node(ctx, principal: Principal, body: dict) -> dict:
     values.setdefault("city", "")
     values.setdefault("state", "")
     node = _checked_node(Node(**values))
+    calendar = _calendar_in(body)
     with ctx.uow() as uow:
         if uow.nodes.get(node.code) is not None:
             raise Conflict(f"node {node.code} exists already; update it with PATCH /nodes/{node.code}")
         uow.nodes.add(node)
+        if calendar is not None:
+            uow.promise.set_calendars({node.code: calendar})
         _written(uow, principal, "node", node.code, "created")
         _commit(uow)
-    return render(node)
+    return _node_out(node, calendar)
 
 
 def update_node(ctx, principal: Principal, code: str, patch: dict) -> dict:
@@ -162,11 +183,16 @@ def update_node(ctx, principal: Principal, code: str, patch: dict) -> dict:
             values.setdefault("city", "")
             values.setdefault("state", "")
         node = _checked_node(replace(current, **{k: v for k, v in values.items() if k != "code"}))
-        if node != current:
+        calendar = _calendar_in(patch)
+        changed = node != current
+        if changed:
             uow.nodes.update(node)
+        if calendar is not None:
+            changed = bool(uow.promise.set_calendars({code: calendar})) or changed
+        if changed:
             _written(uow, principal, "node", code, "updated", fields=sorted(patch))
             _commit(uow)
-    return render(node)
+        return _node_out(node, calendar or uow.promise.calendar(code))
 
 
 def remove_node(ctx, principal: Principal, code: str) -> dict:
@@ -184,7 +210,7 @@ def remove_node(ctx, principal: Principal, code: str) -> dict:
             uow.nodes.set_active(code, False)
             _written(uow, principal, "node", code, "deactivated")
             _commit(uow)
-    return {**render(node), "active": False}
+    return {**_node_out(node, None), "active": False}
 
 
 # ------------------------------------------------------------------ SKUs

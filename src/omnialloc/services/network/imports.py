@@ -11,18 +11,28 @@ untouched, rows the files do not mention kept). Nothing is written when anything
 does all of it and rolls back, so its counts are exact. The sync bumps the revision token: every
 worker plans with the new network from its next transaction.
 
+Nodes' delivery calendars (cut-off, working days, holidays, time zone: issue 24's ``node_calendars``)
+come and go as ``node_calendars.csv``, read by the promise's own reader (``logistics.promise_files``)
+and written in the same transaction.
+
 An export writes the same files from the store (``network_files.write_network``, fixed row and
 column order), so export -> import into an empty store -> export gives identical files.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 import secrets
 import time
 from pathlib import Path
 
 from omnialloc.domain.enums import Role
+from omnialloc.domain.errors import ValidationFailed
 from omnialloc.domain.imports import ImportRejected, RowError
+from omnialloc.logistics.calendar import INDIA_NATIONAL_HOLIDAYS
+from omnialloc.logistics.promise_files import CALENDARS_FILE, parse_calendars
 from omnialloc.network_files import (
     FILES,
     NETWORK_FILES,
@@ -39,6 +49,9 @@ from omnialloc.services.events import record
 from omnialloc.services.network.admin import geocode
 from omnialloc.services.network.cache import invalidate
 
+CALENDARS = "node_calendars"
+FILE_NAMES = (*NETWORK_FILES, CALENDARS)  # what an import reads and an export writes
+_WHERE = re.compile(r"^(?P<file>[^:]+):(?P<row>\d+)(?:\.(?P<column>.+))?$")
 TABLES = {"nodes": "nodes", "skus": "skus", "carriers": "carriers", "rate_cards": "rate_cards",
           "serviceability": "serviceability", "channels": "channels"}
 
@@ -73,9 +86,13 @@ def import_network(ctx, principal: Principal, sources: dict[str, Source], *, dry
     principal.require(Role.ADMIN)
     clock = time.perf_counter()
     seconds = {}
+    sources = dict(sources)
+    calendars_source = sources.pop(CALENDARS, None)
     with ctx.uow(readonly=True) as uow:
         known = _known(uow)
-    net = read_network(sources, known=known, geocode=geocode)
+    net = read_network(sources, known=known, geocode=geocode) if sources else NetworkData()
+    calendars = (_calendars(calendars_source, set(known.nodes) | {n.code for n in net.nodes})
+                 if calendars_source is not None else {})
     seconds["parse"] = round(time.perf_counter() - clock, 2)
     clock = time.perf_counter()
     import_id = "net_" + secrets.token_hex(6)
@@ -92,24 +109,71 @@ def import_network(ctx, principal: Principal, sources: dict[str, Source], *, dry
             "inserted": {name: result.inserted.get(TABLES[name], 0) for name in rows},
             "updated": {name: result.updated.get(TABLES[name], 0) for name in rows},
         }
+        if calendars_source is not None:
+            before = set(uow.promise.calendars())
+            changed = uow.promise.set_calendars(calendars)
+            rows[CALENDARS] = len(calendars)
+            report["inserted"][CALENDARS] = len(set(calendars) - before)
+            report["updated"][CALENDARS] = changed - report["inserted"][CALENDARS]
         report["unchanged"] = {name: rows[name] - report["inserted"][name] - report["updated"][name] for name in rows}
         if dry_run:
             uow.rollback()
         else:
             record(uow, "network", import_id, "imported", principal.actor,
-                   reason=f"network import of {', '.join(FILES[n] for n in rows)} via {source}",
+                   reason=f"network import of {', '.join(n + '.csv' for n in rows)} via {source}",
                    rows=rows, inserted=report["inserted"], updated=report["updated"])
             uow.commit()
-    if not dry_run and result.changed:
+    if not dry_run and (result.changed or calendars):
         invalidate()
     seconds["apply"] = round(time.perf_counter() - clock, 2)
     report["seconds"] = seconds
     return report
 
 
+def _text(source: Source) -> str:
+    if isinstance(source, bytes):
+        return source.decode("utf-8-sig")
+    if isinstance(source, str):
+        return source
+    return source.read_text(encoding="utf-8-sig")
+
+
+def _calendars(source: Source, nodes: set[str]) -> dict:
+    """``node_calendars.csv`` through the promise's reader, its problems as rows of the import's report."""
+    try:
+        return parse_calendars(_text(source), nodes)
+    except UnicodeDecodeError:
+        raise ImportRejected([RowError(0, "file", "", "the file is not UTF-8 text", file=CALENDARS_FILE)]) from None
+    except ValidationFailed as exc:
+        errors = []
+        for e in exc.field_errors:
+            m = _WHERE.match(e.field)
+            errors.append(RowError(int(m["row"]) if m else 0, (m["column"] if m else None) or "row", "", e.message,
+                                   file=CALENDARS_FILE))
+        raise ImportRejected(errors) from None
+
+
+def calendars_csv(calendars: dict) -> str:
+    """Node calendars in ``node_calendars.csv``'s format (the national holidays, which its reader always adds,
+    left out), nodes in code order."""
+    national = set(INDIA_NATIONAL_HOLIDAYS.as_strings())
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["node", "timezone", "cutoff", "working_days", "holidays", "pickup_days"])
+    for node in sorted(calendars):
+        d = calendars[node].to_dict()
+        writer.writerow([node, d["timezone"], d["cutoff"], d["working_days"],
+                         "|".join(h for h in d["holidays"] if h not in national),
+                         "|".join(f"{c}={days}" for c, days in d["pickup_days"].items())])
+    return out.getvalue()
+
+
 def import_dir(ctx, principal: Principal, folder: str | Path, *, dry_run: bool = False) -> dict:
-    """``omnialloc network import DIR``: the network files found in ``folder``."""
-    return import_network(ctx, principal, dict(network_sources(folder)), dry_run=dry_run, source="cli")
+    """``omnialloc network import DIR``: the network files found in ``folder`` (node_calendars.csv too)."""
+    sources: dict[str, Source] = dict(network_sources(folder))
+    if (Path(folder) / CALENDARS_FILE).is_file():
+        sources[CALENDARS] = Path(folder) / CALENDARS_FILE
+    return import_network(ctx, principal, sources, dry_run=dry_run, source="cli")
 
 
 def read_store(uow, names=NETWORK_FILES) -> NetworkData:
@@ -134,6 +198,8 @@ def export_csv(ctx, principal: Principal, name: str) -> str:
     """One network file's CSV as the store holds it (the import's format)."""
     principal.require(Role.ADMIN, Role.ANALYST)
     with ctx.uow(readonly=True) as uow:
+        if name == CALENDARS:
+            return calendars_csv(uow.promise.calendars())
         net = read_store(uow, (name,))
     return to_csv(name, getattr(net, name))
 
@@ -143,4 +209,8 @@ def export_dir(ctx, principal: Principal, folder: str | Path) -> list[Path]:
     principal.require(Role.ADMIN, Role.ANALYST)
     with ctx.uow(readonly=True) as uow:
         net = read_store(uow)
-    return write_network(folder, net)
+        calendars = uow.promise.calendars()
+    written = write_network(folder, net)
+    path = Path(folder) / CALENDARS_FILE
+    path.write_text(calendars_csv(calendars), encoding="utf-8")
+    return [*written, path]
