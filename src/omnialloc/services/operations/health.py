@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from omnialloc import __version__
+from omnialloc.geo.pins import warm
+from omnialloc.services.network.cache import network
+from omnialloc.store.migrate import head, revision_on
 
 
 @dataclass
@@ -45,8 +48,6 @@ def liveness() -> dict:
 
 def database(ctx) -> dict:
     """The old ``/health``: the database answers (an unreachable one raises, which the API answers 503)."""
-    from omnialloc.store.migrate import revision_on
-
     with ctx.engine.connect() as conn:
         revision_on(conn)
     return liveness()
@@ -54,15 +55,11 @@ def database(ctx) -> dict:
 
 @lru_cache(maxsize=1)
 def migrations_head() -> str:
-    from omnialloc.store.migrate import head
-
     return head()
 
 
 def readiness(ctx) -> Readiness:
     """Each check runs even when an earlier one failed, so the answer names every problem."""
-    from omnialloc.store.migrate import revision_on
-
     result = Readiness()
     start = time.perf_counter()
     at: str | None = None
@@ -95,9 +92,6 @@ def readiness(ctx) -> Readiness:
 
 
 def _warm_caches(ctx) -> None:
-    from omnialloc.geo.pins import warm
-    from omnialloc.services.network.cache import network
-
     warm()  # built once per process (create_app did it already; cheap after)
     with ctx.uow(readonly=True) as uow:
         network(uow)
