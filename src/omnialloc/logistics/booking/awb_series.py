@@ -21,9 +21,8 @@ written in docs/carriers.md ("AWB series: the store contract"): the cursor only
 moves forward by compare-and-set in the same transaction that writes the
 ledger rows, the ledger has ``UNIQUE (carrier, awb)`` and
 ``UNIQUE (carrier, shipment)``, and a voided AWB stays in the ledger.
-``AwbLedger`` below is that contract held in memory (one process), used by the
-series adapter until the store's version lands, and by the tests as the
-reference.
+``AwbLedger`` below is that contract held in memory (one process): the tests'
+reference for the store's version (store/repositories/carrier_booking.py).
 """
 
 from __future__ import annotations
