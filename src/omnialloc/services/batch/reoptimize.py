@@ -263,15 +263,18 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
             if order is None and not node.active:
                 continue
             for lane in lanes_for(net.locations[node.code], dest, net.carriers, net.rate_cards,
-                                  net.serviceability, cod=cod):
-                if (cod and not lane.cod_allowed) or (lane.max_weight_g and weight_g > lane.max_weight_g):
-                    continue
-                if promised_days is not None and lane.sla_days > promised_days:
-                    continue
-                if lane.carrier in rules.forbidden_carriers:
-                    continue
-                if room is not None and lane.sla_days > room and (node.code, lane.carrier) not in kept_lanes:
-                    continue
+                                  net.serviceability, cod=cod, transit=getattr(net, "transit", None)):
+                # the lane of a shipment the order holds now is always offered: keeping it is not a move,
+                # and real-time allocation may have timed it otherwise (its delivery clock, a rule since)
+                if (node.code, lane.carrier) not in kept_lanes:
+                    if (cod and not lane.cod_allowed) or (lane.max_weight_g and weight_g > lane.max_weight_g):
+                        continue
+                    if promised_days is not None and lane.sla_days > promised_days:
+                        continue
+                    if lane.carrier in rules.forbidden_carriers:
+                        continue
+                    if room is not None and lane.sla_days > room:
+                        continue
                 problem.add_lane(oid, node.code, lane.carrier, lane.first_slab_paise, lane.additional_slab_paise,
                                  slab_g=lane.slab_g, volumetric_divisor=lane.volumetric_divisor,
                                  cod_fixed_paise=lane.cod_fixed_paise if cod else 0,
