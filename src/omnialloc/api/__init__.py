@@ -216,7 +216,7 @@ def _has_schema(response: dict) -> bool:
 def honest_spec(spec: dict) -> dict:
     """Make the generated OpenAPI say what the app really does.
 
-    APIFlask leaves ``requestBody.required`` out (DESIGN: sharp edge), and only
+    APIFlask leaves ``requestBody.required`` out (a known sharp edge), and only
     documents the error codes a view lists. Every operation with a body requires
     it and may answer 400 (not JSON), 413 (too large) and 422; every operation may
     answer 503 when the database is down; every authenticated one may answer 401.

@@ -1,7 +1,7 @@
 """Allocation: solve the order against a fresh stock snapshot and reserve the plan atomically.
 
 Runs inside the caller's write transaction. The reservation of every (node, SKU)
-is one conditional UPDATE (DESIGN: reservation rule) in sorted order; if any
+is one conditional UPDATE (docs/architecture.md: the reservation) in sorted order; if any
 fails, someone took the stock between snapshot and reserve, and the caller rolls
 back and re-solves.
 """
