@@ -383,3 +383,31 @@ def test_the_sample_files_of_docs_onboarding_import_as_documented(fresh):
     assert channels[0]["return_windows"] == "apparel=30|books=7"
     # the worked example of docs/onboarding.md: the lamp bills at 14,400 g, 29 slabs, 98,550 paise in zone B
     assert _expected_freight("B", [("LAMP-1", 1)]) == 98_550
+
+
+def test_a_node_deactivated_through_the_api_gets_no_allocation_from_another_worker(fresh, empty_db_url):
+    """Another worker (its own engine, its network cache warm) plans without the node from its next order:
+    the API's write changed the revision token its cache is keyed by."""
+    from omnialloc.services.access import SYSTEM
+    from omnialloc.services.context import Context
+    from omnialloc.services.orders.lifecycle import capture
+
+    app, client, tokens, engine = fresh
+    admin = auth(tokens["admin"])
+    _onboard_by_api(client, admin)
+    other = create_engine(empty_db_url)
+    try:
+        worker = Context(engine=other, settings=app.extensions["omnialloc"]["settings"])
+
+        def node_of(ext: str) -> list[str]:
+            body = order_body(ext, pin="600002", channel="myshop", lines=[{"sku": "TEE-1", "qty": 1}])
+            order, _ = capture(worker, SYSTEM, body)
+            return [s["node"] for s in order["shipments"]]
+
+        assert node_of("w-1") == ["CHN-W1"]  # the worker's cache now holds the network
+        assert client.patch("/nodes/CHN-W1", json={"active": False}, headers=admin).status_code == 200
+        assert node_of("w-2") == ["BLR-W1"]
+        assert client.patch("/nodes/CHN-W1", json={"active": True}, headers=admin).status_code == 200
+        assert node_of("w-3") == ["CHN-W1"]
+    finally:
+        other.dispose()
