@@ -292,6 +292,13 @@ MATRIX: dict[str, Entry] = {
 }
 
 
+# Fulfilment (issue 26): rows of their own module, on scenario "fulfil26".
+from tests.api.roles_fulfilment import ROWS as _FULFILMENT_ROWS  # noqa: E402
+from tests.api.roles_fulfilment import fulfil26_scenario  # noqa: E402
+
+MATRIX.update({name: Entry(method, "fulfil26", call, expect) for name, (method, call, expect) in _FULFILMENT_ROWS.items()})
+
+
 def _rule_body() -> dict:
     return {"name": f"tag cod {next(_counter)}", "kind": "validation", "condition": 'order.payment_mode == "COD"',
             "actions": [{"type": "add_tag", "tag": "cod"}]}
@@ -334,6 +341,8 @@ def _scenario(client, admin_headers, uow_factory, state: str) -> dict[str, dict]
                 r = client.post(f"/shipments/{objs['shipment']}/{step}", headers=admin_headers)
                 assert r.status_code == 200, (step, r.get_json())
             objs["code"] = client.get(f"/orders/{objs['order']}/pickup", headers=admin_headers).get_json()["pickup_code"]
+        elif state == "fulfil26":
+            objs.update(fulfil26_scenario(client, admin_headers, uow_factory, spec, order_body))
         elif state == "channel27":  # issue 27: push settings, an alias, a kept failed order, a subscription
             objs.update(_channel27_scenario(client, admin_headers, spec))
         elif state in _RETURN_STATES:  # issue 8: a delivered order, a return of it, or store credit
