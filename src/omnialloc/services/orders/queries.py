@@ -205,18 +205,6 @@ def dispatch_by(order_created_at: datetime | None, promised_days: int | None, sl
     return order_created_at + timedelta(days=promised_days - (sla_days or 0))
 
 
-def work_queue(ctx, principal: Principal, node: str, status: str, limit: int = 100) -> list[dict]:
-    """A node's shipments in one status, in the order to work them: the order's priority first (highest
-    first), then the dispatch-by deadline (earliest first, orders without a promise last), then age."""
-    if principal.role not in (Role.ADMIN, Role.NODE) or not principal.sees_node(node):
-        raise NotFound(f"node {node} not found")
-    with ctx.uow(readonly=True) as uow:
-        rows = uow.shipments.work_queue(node, [status], limit=min(limit, ctx.settings.max_page_size))
-    return [{**shipment_dict(s), "order_priority": priority,
-             "dispatch_by": _iso(dispatch_by(created, promised, s.sla_days))}
-            for s, priority, created, promised in rows]
-
-
 def manifest(ctx, principal: Principal, node: str, day: str | None) -> dict:
     if principal.role not in (Role.ADMIN, Role.NODE, Role.ANALYST):
         raise AccessDenied(f"the {principal.role} role cannot read manifests")
@@ -242,4 +230,4 @@ def manifest(ctx, principal: Principal, node: str, day: str | None) -> dict:
 
 
 __all__ = ["order_view", "captured_view", "render_order", "list_orders", "shipment_view", "list_shipments", "manifest",
-           "work_queue", "dispatch_by", "priority_reason"]
+           "dispatch_by", "priority_reason"]
