@@ -426,3 +426,8 @@ FILLS: dict[str, Fill] = {
 from tests.api.fuzzing.fill_fulfilment import fills as _fulfilment_fills  # noqa: E402
 
 FILLS.update(_fulfilment_fills())
+
+# Issue 27 (channels both ways, outbound webhooks, exports): fills of its own module.
+from tests.api.fuzzing.fill_channels import fills as _channel_fills  # noqa: E402
+
+FILLS.update(_channel_fills())

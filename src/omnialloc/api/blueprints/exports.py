@@ -13,6 +13,9 @@ from omnialloc.services.orders import export
 
 bp = APIBlueprint("exports", __name__, tag="Exports")
 
+_CSV = {200: {"description": "CSV, header line first (RFC 4180, CRLF line ends), streamed",
+              "content": {"text/csv": {"schema": {"type": "string"}}}}}
+
 
 def _csv(chunks, name: str) -> Response:
     stamp = now().strftime("%Y%m%dT%H%M%SZ")
@@ -25,8 +28,7 @@ def _csv(chunks, name: str) -> Response:
 @bp.auth_required(auth)
 @bp.input(OrderExportQuery, location="query", arg_name="query")
 @bp.doc(summary="Orders as CSV, one row per order line with its shipments, streamed (the order search's filters; "
-                "a channel key: its own channel)", responses={200: "text/csv", 401: "Unauthorized",
-                                                               403: "Forbidden", 422: "Bad filter"})
+                "a channel key: its own channel)", responses={**_CSV, 401: "", 403: "", 422: ""})
 def orders_csv(query: OrderExportQuery):
     chunks = export.orders_csv(ctx(), current(), query.model_dump())  # access checked before the first byte
     return _csv(chunks, "orders")
@@ -36,6 +38,6 @@ def orders_csv(query: OrderExportQuery):
 @bp.auth_required(auth)
 @bp.input(InventoryExportQuery, location="query", arg_name="query")
 @bp.doc(summary="Inventory positions as CSV (node, SKU, on hand, reserved, safety stock, ATP), streamed",
-        responses={200: "text/csv", 401: "Unauthorized", 403: "Forbidden", 422: "Bad filter"})
+        responses={**_CSV, 401: "", 403: "", 422: ""})
 def inventory_csv(query: InventoryExportQuery):
     return _csv(export.inventory_csv(ctx(), current(), **query.model_dump()), "inventory")
