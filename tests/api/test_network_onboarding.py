@@ -300,9 +300,11 @@ def test_a_bad_csv_upload_reports_every_row_and_writes_nothing(fresh):
     assert client.get("/network/exports/serviceability", headers=admin).get_data(as_text=True) == before
     r = client.post("/network/imports/serviceability", data=good, headers={**admin, "Content-Type": "text/csv"})
     assert r.status_code == 200 and r.get_json()["inserted"] == {"serviceability": 2}
+    # the file is the carrier's whole list: the PINs it no longer names are gone
+    assert r.get_json()["removed"] == {"serviceability": 3}
     exported = list(csv.DictReader(io.StringIO(client.get("/network/exports/serviceability", headers=admin)
                                                .get_data(as_text=True))))
-    assert [row["pin_prefix"] for row in exported] == ["11", "12", "5", "6", "600058"]
+    assert [row["pin_prefix"] for row in exported] == ["11", "12"]
 
 
 # ------------------------------------------------------------------ who may do what; paging

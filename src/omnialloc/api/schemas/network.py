@@ -340,4 +340,5 @@ class NetworkImportOut(Open):
     inserted: dict[str, int]
     updated: dict[str, int]
     unchanged: dict[str, int]
+    removed: dict[str, int] = {}
     seconds: dict[str, float] = {}

@@ -7,8 +7,9 @@ column, message, the stock import's report: ``domain.imports``), checks what the
 the store (a serviceability row's carrier or node, a channel's feeding nodes, barcodes taken by other
 SKUs), then writes all of it in one transaction through the reference sync
 (``ReferenceRepository.sync_network``: new rows inserted in bulk, changed rows updated, identical rows
-untouched, rows the files do not mention kept). Nothing is written when anything is wrong; a dry run
-does all of it and rolls back, so its counts are exact. The sync bumps the revision token: every
+untouched, rows the files do not mention kept), except that serviceability.csv is each named carrier's
+whole list (carriers publish the full list: a PIN dropped from it is removed). Nothing is written when
+anything is wrong; a dry run does all of it and rolls back, so its counts are exact. The sync bumps the revision token: every
 worker plans with the new network from its next transaction.
 
 Nodes' delivery calendars (cut-off, working days, holidays, time zone: issue 24's ``node_calendars``)
@@ -103,12 +104,20 @@ def import_network(ctx, principal: Principal, sources: dict[str, Source], *, dry
         result = uow.reference.sync_network(nodes=net.nodes, skus=net.skus, channels=net.channels,
                                             carriers=net.carriers, rate_cards=net.rate_cards,
                                             serviceability=net.serviceability)
+        # A carrier publishes its whole list: serviceability.csv replaces the list of each carrier it names.
+        removed = 0
+        for carrier in sorted({s.carrier for s in net.serviceability}):
+            listed = {s.pin_prefix for s in net.serviceability if s.carrier == carrier}
+            removed += uow.carriers.delete_serviceability(carrier, uow.carriers.serviceability_prefixes(carrier)
+                                                          - listed)
         rows = {name: len(getattr(net, name)) for name in NETWORK_FILES if name in sources}
         report = {
             "import_id": import_id, "dry_run": dry_run, "rows": rows,
             "inserted": {name: result.inserted.get(TABLES[name], 0) for name in rows},
             "updated": {name: result.updated.get(TABLES[name], 0) for name in rows},
         }
+        if "serviceability" in sources:
+            report["removed"] = {"serviceability": removed}
         if calendars_source is not None:
             before = set(uow.promise.calendars())
             changed = uow.promise.set_calendars(calendars)
@@ -123,7 +132,7 @@ def import_network(ctx, principal: Principal, sources: dict[str, Source], *, dry
                    reason=f"network import of {', '.join(n + '.csv' for n in rows)} via {source}",
                    rows=rows, inserted=report["inserted"], updated=report["updated"])
             uow.commit()
-    if not dry_run and (result.changed or calendars):
+    if not dry_run and (result.changed or calendars or removed):
         invalidate()
     seconds["apply"] = round(time.perf_counter() - clock, 2)
     report["seconds"] = seconds

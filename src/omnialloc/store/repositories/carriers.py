@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import sqlalchemy as sa
 
 from omnialloc.domain import Carrier, RateCard, Serviceability, Zone
@@ -141,6 +143,22 @@ class CarrierRepository(Repository):
         if rows:
             self.conn.execute(serviceability.insert(), [serviceability_row(r) for r in rows])
         bump_revision(self.conn)
+
+    def serviceability_prefixes(self, carrier: str) -> set[str]:
+        """The PIN prefixes the carrier has a serviceability row for."""
+        q = sa.select(serviceability.c.pin_prefix).where(serviceability.c.carrier == carrier)
+        return set(self.conn.execute(q).scalars())
+
+    def delete_serviceability(self, carrier: str, prefixes: Iterable[str]) -> int:
+        """Remove these rows of the carrier's list (one statement run per prefix); how many went."""
+        params = [{"c": carrier, "p": p} for p in prefixes]
+        if not params:
+            return 0
+        q = serviceability.delete().where(serviceability.c.carrier == sa.bindparam("c"),
+                                          serviceability.c.pin_prefix == sa.bindparam("p"))
+        self.conn.execute(q, params)
+        bump_revision(self.conn)
+        return len(params)
 
     def serviceability_for_pin(self, pin: str) -> list[Serviceability]:
         """Every rule whose prefix matches ``pin`` (callers pick the longest per carrier)."""
