@@ -438,3 +438,44 @@ def test_inventory_export_matches_the_table(client, admin, uow_factory):
         [tuple(e) for e in expected]
     assert all(int(r["atp"]) == max(0, int(r["on_hand"]) - int(r["reserved"]) - int(r["safety_stock"]))
                for r in rows)
+
+
+def test_credentials_never_reach_the_log_the_events_or_an_answer(client, admin, ctx, server, hooks_signed,
+                                                                 uow_factory, caplog):
+    import logging
+
+    import sqlalchemy as sa
+
+    caplog.set_level(logging.DEBUG)
+    shop = FakeWooCommerce(server)
+    shop.add_product(331, "SKU-0001")
+    r = client.put("/channels/woocommerce/push-settings", headers=admin, json={
+        "kind": "woocommerce", "settings": {"site_url": server.url_for("/").rstrip("/"), "consumer_key": KEY,
+                                            "consumer_secret": SECRET, "auth": "query"}})
+    assert r.status_code == 200
+    shop.fail_next("POST", "products/batch", 401, f"bad key {KEY}", code="woocommerce_rest_cannot_create")
+    send_outbound_due(ctx)
+    pushes = client.get("/channels/woocommerce/pushes", headers=admin).get_data(as_text=True)
+    with uow_factory(readonly=True) as uow:
+        events = json.dumps([list(map(str, row)) for row in uow.conn.execute(sa.text("SELECT * FROM events"))])
+    ours = "\n".join(f"{rec.name} {rec.getMessage()}" for rec in caplog.records if not rec.name.startswith("werkzeug"))
+    for secret in (KEY, SECRET):
+        assert secret not in ours and secret not in events and secret not in pushes
+    assert "push_settings_changed" in events
+    # A later change of a non-secret setting keeps the stored secrets (they are write-only, never sent back).
+    r = client.put("/channels/woocommerce/push-settings", headers=admin, json={
+        "kind": "woocommerce", "settings": {"shipped_status": "completed"}})
+    assert r.status_code == 200 and r.get_json()["secrets_set"] == ["consumer_key", "consumer_secret"]
+
+
+def test_a_subscriber_answering_410_is_disabled(client, admin, ctx, server, keys):
+    server.expect_request("/gone", method="POST").respond_with_response(Response("gone", 410))
+    sub = client.post("/webhook-subscriptions", headers=admin, json={
+        "url": server.url_for("/gone"), "events": ["*"]}).get_json()
+    client.post("/orders", headers=auth(keys["channel"]), json=order_body("wh-410"))
+    make_dispatcher(ctx).drain()
+    after = client.get(f"/webhook-subscriptions/{sub['id']}", headers=admin).get_json()
+    assert after["active"] is False and "410" in after["disabled_reason"]
+    client.post("/orders", headers=auth(keys["channel"]), json=order_body("wh-410-b"))
+    log = client.get(f"/webhook-subscriptions/{sub['id']}/deliveries", headers=admin).get_json()["items"]
+    assert {d["status"] for d in log} == {"failed"}  # nothing new queued for a disabled subscription
