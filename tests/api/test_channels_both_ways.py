@@ -479,3 +479,26 @@ def test_a_subscriber_answering_410_is_disabled(client, admin, ctx, server, keys
     client.post("/orders", headers=auth(keys["channel"]), json=order_body("wh-410-b"))
     log = client.get(f"/webhook-subscriptions/{sub['id']}/deliveries", headers=admin).get_json()["items"]
     assert {d["status"] for d in log} == {"failed"}  # nothing new queued for a disabled subscription
+
+
+def test_shopify_stock_per_location_from_the_nodes_mapped_to_it(client, admin, ctx, server, uow_factory):
+    import sqlalchemy as sa
+
+    shop = FakeShopify(server)
+    shop.variants = [{"sku": "SKU-0024", "inventory_item_id": 4024}]
+    r = client.put("/channels/shopify/push-settings", headers=admin, json={
+        "kind": "shopify", "settings": {"shop_url": server.url_for("/").rstrip("/"), "access_token": TOKEN,
+                                        "api_version": VERSION},
+        "locations": {"CHN-FC1": "111", "MUM-FC1": "222"}})
+    assert r.status_code == 200, r.get_json()
+    send_outbound_due(ctx)
+    with uow_factory(readonly=True) as uow:
+        ch = uow.conn.execute(sa.text("SELECT buffer_units, buffer_percent FROM channels WHERE code = 'shopify'")).one()
+        atp = dict(uow.conn.execute(sa.text(
+            "SELECT node, on_hand - reserved - safety_stock FROM inventory WHERE sku = 'SKU-0024' "
+            "AND node IN ('CHN-FC1', 'MUM-FC1')")).all())
+    assert shop.levels == {(111, 4024): publishable(max(0, atp["CHN-FC1"]), ch.buffer_units, ch.buffer_percent),
+                           (222, 4024): publishable(max(0, atp["MUM-FC1"]), ch.buffer_units, ch.buffer_percent)}
+    r = client.put("/channels/shopify/push-settings", headers=admin, json={
+        "kind": "shopify", "settings": {}, "locations": {"NOWHERE-1": "333"}})
+    assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "locations.NOWHERE-1"
