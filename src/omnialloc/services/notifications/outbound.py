@@ -24,6 +24,7 @@ import re
 import secrets
 import socket
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -71,7 +72,8 @@ class Targets:
     subscriptions: tuple               # active WebhookSubscription, secrets included (never shown)
 
 
-_targets: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # engine -> (token, Targets)
+_targets: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # engine -> (token, Targets, loaded at)
+TTL_SECONDS = 30.0
 _lock = threading.Lock()
 
 
@@ -80,11 +82,12 @@ def targets(uow) -> Targets:
     write of either bumps it, so the next transaction of every process sees the change)."""
     token = uow.revision()
     hit = _targets.get(uow.engine)
-    if hit is not None and hit[0] == token and token is not None:
+    # A store without a revision token yet (never loaded) is read again after TTL_SECONDS, like the network.
+    if hit is not None and hit[0] == token and (token is not None or time.monotonic() - hit[2] < TTL_SECONDS):
         return hit[1]
     found = Targets(uow.channel_push.pushing_channels(), tuple(uow.webhook_subscriptions.list(active_only=True)))
     with _lock:
-        _targets[uow.engine] = (token, found)
+        _targets[uow.engine] = (token, found, time.monotonic())
     return found
 
 
