@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from omnialloc.domain import Order
 from omnialloc.store.repositories._base import Repository
@@ -58,7 +59,9 @@ class OrderSearchRepository(Repository):
             q = q.where(orders.c.channel == channel)
         if tag is not None:
             if self.conn.dialect.name == "postgresql":
-                q = q.where(orders.c.tags.contains([tag]))
+                # JSONB containment (@>), which the GIN index answers; the column's generic JSON type would
+                # render contains() as LIKE.
+                q = q.where(sa.type_coerce(orders.c.tags, postgresql.JSONB).contains([tag]))
             else:
                 each = sa.func.json_each(orders.c.tags).table_valued("value")
                 q = q.where(sa.exists(sa.select(sa.literal(1)).select_from(each).where(each.c.value == tag)))
