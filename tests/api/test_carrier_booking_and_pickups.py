@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from pytest_httpserver import HTTPServer
 
 from omnialloc.services.events import now
@@ -27,6 +28,7 @@ CONFIG = {
         "items": {"$each": "items", "$template": {"sku": "{{ sku }}", "quantity": "{{ qty }}"}}}},
     "awb_path": "data.packages.0.waybill", "routing_code_path": "data.packages.0.sort_code",
     "carrier_ref_path": "data.booking_id", "success_path": "success", "error_path": "rmk",
+    "cancel": {"method": "POST", "path": "/api/v2/shipments/{awb}/cancel", "body": {"reason": "seller_cancelled"}},
     "pickup": {"method": "POST", "path": "/api/v2/pickups",
                "body": {"location": "{{ node }}", "date": "{{ pickup_date }}", "waybills": "{{ awbs }}",
                         "slot": "{{ ready_from }}-{{ ready_until }}", "packages": "{{ parcels }}"}},
@@ -195,3 +197,43 @@ def test_a_pickup_takes_the_packed_shipments_prints_its_manifest_and_ships_at_th
     # A second scan of the same AWB changes nothing.
     r = client.post(f"/nodes/CHN-FC1/carrier-pickups/{pickup['id']}/handover", json={"awb": awbs[0]}, headers=node)
     assert r.status_code == 200 and r.get_json()["pending_handover"] == 0
+
+
+def test_a_booked_shipment_that_is_rejected_has_its_booking_cancelled_with_the_carrier(client, keys, engine, fake,
+                                                                                        carrier_server):
+    admin = auth(keys["admin"])
+    setup_node(client, admin, engine)
+    _rest(client, admin, carrier_server)
+    r = client.post("/orders", json=order_body("book-then-reject"), headers=admin)
+    [s] = r.get_json()["shipments"]
+    client.post(f"/shipments/{s['id']}/accept", headers=admin)
+    awb = client.post(f"/shipments/{s['id']}/book", headers=admin).get_json()["awb"]
+    assert awb and fake.cancelled == []
+    r = client.post(f"/shipments/{s['id']}/reject", json={"reason": "damaged in the rack"}, headers=admin)
+    assert r.status_code == 200 and r.get_json()["status"] == "REJECTED"
+    assert fake.cancelled == [awb], "the carrier was told"
+    with engine.connect() as conn:
+        status = conn.execute(sa.text("SELECT status FROM carrier_bookings WHERE shipment_id = :s"),
+                              {"s": s["id"]}).scalar_one()
+    assert status == "cancelled"
+
+
+def test_a_series_awb_of_a_rejected_shipment_is_voided_and_never_handed_out_again(client, keys, engine):
+    admin = auth(keys["admin"])
+    for carrier in ("XPR", "ECO", "PRP", "HLX"):
+        client.put(f"/carriers/{carrier}/booking", json={"kind": "series"}, headers=admin)
+        client.post(f"/carriers/{carrier}/awb-ranges", json={"first": 1, "last": 50, "width": 5, "prefix": "V"},
+                    headers=admin)
+    r = client.post("/orders", json=order_body("void-1"), headers=admin)
+    [s] = r.get_json()["shipments"]
+    client.post(f"/shipments/{s['id']}/accept", headers=admin)
+    awb = client.post(f"/shipments/{s['id']}/book", headers=admin).get_json()["awb"]
+    client.post(f"/shipments/{s['id']}/reject", json={"reason": "no stock after all"}, headers=admin)
+    with engine.connect() as conn:
+        voided = conn.execute(sa.text("SELECT voided_at IS NOT NULL FROM awb_assignments WHERE awb = :a"),
+                              {"a": awb}).scalar_one()
+    assert voided
+    r = client.post("/orders", json=order_body("void-2"), headers=admin)
+    live = [x for x in r.get_json()["shipments"] if x["status"] == "ALLOCATED"]
+    client.post(f"/shipments/{live[0]['id']}/accept", headers=admin)
+    assert client.post(f"/shipments/{live[0]['id']}/book", headers=admin).get_json()["awb"] != awb

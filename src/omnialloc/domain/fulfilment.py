@@ -54,6 +54,7 @@ class BookingStatus:
     BOOKED = "booked"
     FAILED = "failed"          # transient failure: retried with backoff
     REJECTED = "rejected"      # the carrier said no: a person changes something and books again
+    CANCELLED = "cancelled"    # the shipment was rejected after booking: the AWB voided / cancelled with the carrier
 
 
 @dataclass(frozen=True)

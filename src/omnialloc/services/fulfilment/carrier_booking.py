@@ -249,6 +249,34 @@ def _finish(ctx, shipment_id: str, status: str, *, awb: str | None = None, carri
     return status
 
 
+def cancel_if_booked(ctx, shipment_id: str) -> str | None:
+    """After a booked shipment is rejected: cancel its booking with the carrier (a series voids the AWB, which
+    is never handed out again). The booking's status after it, or None when there was nothing to cancel. A
+    carrier that refuses leaves the booking ``booked`` with its words as the error (cancel it with the carrier
+    by hand)."""
+    with ctx.uow(readonly=True) as uow:
+        booking = uow.carrier_booking.booking(shipment_id)
+        config = None if booking is None else uow.carrier_booking.config(booking.carrier)
+    if booking is None or booking.status != BookingStatus.BOOKED or not booking.awb:
+        return None
+    error = None
+    adapter = adapter_for(ctx, booking.carrier, config)
+    try:
+        if adapter is not None:
+            adapter.cancel(booking.awb)
+    except BookingError as exc:
+        error = f"cancelling AWB {booking.awb} failed: {exc.message}"
+    finally:
+        if adapter is not None:
+            adapter.close()
+    with ctx.uow() as uow:
+        uow.carrier_booking.mark_cancelled(shipment_id, now(), error)
+        record(uow, "shipment", shipment_id, "booking_cancelled" if error is None else "booking_cancel_failed",
+               "system:booking", reason=error, awb=booking.awb)
+        uow.commit()
+    return BookingStatus.BOOKED if error else BookingStatus.CANCELLED
+
+
 def retry_due(ctx, *, at: datetime | None = None, limit: int = 50) -> dict[str, int]:
     """Attempt every booking that is due (the worker's pass); counts by outcome."""
     at = at or now()

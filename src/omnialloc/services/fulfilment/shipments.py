@@ -71,6 +71,8 @@ def reject(ctx, principal: Principal, shipment_id: str, reason: str) -> dict:
             continue
     else:
         raise Conflict("stock kept moving while re-planning the rejected units; retry the rejection")
+    # Booked before it was rejected (labels printed before packing): the carrier's booking goes too.
+    carrier_booking.cancel_if_booked(ctx, shipment_id)
     return queries.shipment_view(ctx, principal, shipment_id)
 
 

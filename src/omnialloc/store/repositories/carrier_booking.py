@@ -160,6 +160,14 @@ class CarrierBookingRepository(Repository):
                                         carrier_bookings.c.status == BookingStatus.BOOKING)
                                  .values(**values)).rowcount == 1
 
+    def mark_cancelled(self, shipment_id: str, at: datetime, error: str | None = None) -> bool:
+        """A booked booking cancelled with the carrier (``error``: the carrier refused; it stays booked)."""
+        q = carrier_bookings.update().where(carrier_bookings.c.shipment_id == shipment_id,
+                                            carrier_bookings.c.status == BookingStatus.BOOKED)
+        values = {"updated_at": at, "last_error": error} if error else {
+            "status": BookingStatus.CANCELLED, "updated_at": at, "last_error": None}
+        return self.conn.execute(q.values(**values)).rowcount == 1
+
     def due(self, now: datetime, *, limit: int = 50) -> list[str]:
         """Shipments whose booking is due (pending / failed past their time, or a claim that lapsed)."""
         q = (sa.select(carrier_bookings.c.shipment_id)
