@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -558,3 +559,39 @@ def test_order_search_filters_agree_with_a_brute_force_over_every_order(client, 
                 break
         assert found == expected, query
     assert client.get("/orders?tag=vip", headers=auth(keys["other_channel"])).get_json()["items"] == []
+
+
+def test_the_worker_thread_sends_pushes_and_survives_a_failed_pass(ctx, server, client, admin, monkeypatch):
+    """notify-worker's outbound thread: stock sync and sends in a loop; an exception in a pass is logged and the
+    loop goes on (the thread must not die with the database away for a moment)."""
+    import threading
+
+    from omnialloc.services.notifications import outbound_worker
+    from omnialloc.services.notifications.outbound import OutboundDispatcher
+
+    shop = FakeShopify(server)
+    shop.variants = [{"sku": "SKU-0024", "inventory_item_id": 4024}]
+    client.put("/channels/shopify/push-settings", headers=admin, json={
+        "kind": "shopify", "settings": {"shop_url": server.url_for("/").rstrip("/"), "access_token": TOKEN,
+                                        "api_version": VERSION, "default_location": "111"}})
+    calls = {"n": 0}
+    real = OutboundDispatcher.run_once
+
+    def flaky(self, limit=None):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("database away")
+        return real(self, limit)
+
+    monkeypatch.setattr(OutboundDispatcher, "run_once", flaky)
+    stop = threading.Event()
+    worker = threading.Thread(target=outbound_worker.run_outbound, args=(ctx, stop), kwargs={"poll_seconds": 0.05})
+    worker.start()
+    try:
+        deadline = time.monotonic() + 20
+        while (111, 4024) not in shop.levels and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        worker.join(timeout=10)
+    assert calls["n"] >= 2 and (111, 4024) in shop.levels and not worker.is_alive()

@@ -63,7 +63,12 @@ def run_outbound(ctx, stop, *, poll_seconds: float | None = None) -> Tally:
                 except Exception:  # noqa: BLE001 - a failed sync is tried again next interval; sends go on
                     log.exception("stock sync failed")
                 next_sync = time.monotonic() + debounce
-            tally = dispatcher.run_once()
+            try:
+                tally = dispatcher.run_once()
+            except Exception:  # noqa: BLE001 - the database away for a moment must not end the thread
+                log.exception("outbound pass failed; trying again in %s s", poll)
+                stop.wait(poll)
+                continue
             total.add(tally)
             if tally.claimed == 0:
                 stop.wait(min(poll, max(0.1, next_sync - time.monotonic())))
