@@ -16,7 +16,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, date, datetime
 
-from omnialloc.documents import DEFAULT_TIMEZONE, ManifestEntry, ManifestView, PostalAddress
+from omnialloc.documents import ManifestEntry, ManifestView, PostalAddress
 from omnialloc.domain.enums import PaymentMode, Role, ShipmentStatus
 from omnialloc.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from omnialloc.domain.fulfilment import CarrierPickup
@@ -143,11 +143,12 @@ def manifest(ctx, principal: Principal, node: str, pickup_id: str) -> ManifestVi
                 destination_pin=order.ship_to.pin, weight_g=max(1, s.billed_weight_g or s.weight_g),
                 payment=PaymentMode(order.payment_mode), cod_paise=f.cod_paise))
         carrier = uow.carriers.get(p.carrier)
+        zone = documents.node_timezone(uow, node)
     address = PostalAddress(name=seller.legal_name if seller else n.name, line1=(n.address or n.name)[:200],
                             city=n.city, state=n.state, pin=n.pin, phone=seller.phone if seller else "")
     return ManifestView(manifest_ref=p.id.upper().replace("_", "-"), node_code=node, node_name=n.name,
                         node_address=address, carrier=carrier.name if carrier else p.carrier, entries=tuple(entries),
-                        pickup_ref=p.reference, issued_at=now(), timezone=DEFAULT_TIMEZONE)
+                        pickup_ref=p.reference, issued_at=now(), timezone=zone)
 
 
 def hand_over(ctx, principal: Principal, node: str, pickup_id: str, awb: str) -> dict:

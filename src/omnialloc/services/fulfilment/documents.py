@@ -47,6 +47,7 @@ class Facts:
     boxes: dict[str, SkuBox]
     booking: object
     invoice: object
+    timezone: str = DEFAULT_TIMEZONE   # the node's (its delivery-promise calendar): dates on paper, financial year
 
     @property
     def service(self) -> str:
@@ -125,7 +126,13 @@ def facts(uow, principal: Principal, shipment_id: str, *, for_update: bool = Fal
     return Facts(shipment=shipment, order=order, node=uow.nodes.get(shipment.node),
                  carrier=uow.carriers.get(shipment.carrier), skus=skus, seller=uow.documents.seller(shipment.node),
                  boxes=uow.documents.sku_boxes(skus), booking=uow.carrier_booking.booking(shipment_id),
-                 invoice=uow.documents.invoice_for(shipment_id))
+                 invoice=uow.documents.invoice_for(shipment_id), timezone=node_timezone(uow, shipment.node))
+
+
+def node_timezone(uow, node: str) -> str:
+    """The node's IANA time zone from its calendar (issue 24), else India's."""
+    calendar = uow.promise.calendar(node)
+    return getattr(calendar, "timezone", None) or DEFAULT_TIMEZONE
 
 
 def _iso(value):
@@ -186,7 +193,7 @@ def label_view(f: Facts, at: datetime) -> LabelView:
         seller_gstin=getattr(f.node, "gstin", "") or "", invoice_number=f.invoice.number if f.invoice else "",
         invoice_value_paise=f.goods_paise, dimensions_mm=dims,
         routing_code=f.booking.routing_code if f.booking is not None else "", dispatch_by=f.dispatch_by,
-        issued_at=at, timezone=DEFAULT_TIMEZONE)
+        issued_at=at, timezone=f.timezone)
 
 
 def packing_slip_view(f: Facts, at: datetime) -> PackingSlipView:
@@ -199,7 +206,7 @@ def packing_slip_view(f: Facts, at: datetime) -> PackingSlipView:
         order_ref=f.order.external_id, node_code=s.node, node_name=f.node.name, ship_to=f.ship_to(),
         items=f.items(), shipment_ref=s.id, carrier=f.carrier.name if f.carrier else s.carrier, service=f.service,
         awb=s.awb or "", box=box, weight_g=s.billed_weight_g or s.weight_g, order_date=f.order.created_at,
-        dispatch_by=f.dispatch_by, issued_at=at, timezone=DEFAULT_TIMEZONE)
+        dispatch_by=f.dispatch_by, issued_at=at, timezone=f.timezone)
 
 
 def _address_dict(a: PostalAddress) -> dict:
@@ -219,7 +226,7 @@ def _invoice_snapshot(f: Facts, number: str, at: datetime) -> dict:
         "order_ref": f.order.external_id, "payment": str(f.order.payment_mode),
         "order_date": _iso(f.order.created_at), "shipment_ref": f.shipment.id, "awb": f.shipment.awb or "",
         "carrier": f.carrier.name if f.carrier else f.shipment.carrier, "issued_at": at.isoformat(),
-        "timezone": DEFAULT_TIMEZONE,
+        "timezone": f.timezone,
     }
     invoice_from_snapshot(snapshot)  # a view that cannot be printed is refused before a number is spent
     return snapshot
@@ -264,7 +271,7 @@ def invoice(ctx, principal: Principal, shipment_id: str) -> InvoiceView:
         if f.invoice is None:
             _invoice_ready(f)
             at = now()
-            fy = FinancialYear.of(at, DEFAULT_TIMEZONE)
+            fy = FinancialYear.of(at, f.timezone)
             issued = uow.documents.issue_invoice(
                 invoice_id="inv_" + secrets.token_hex(8), shipment_id=shipment_id, node=f.shipment.node,
                 fy_start_year=fy.start_year, prefix=series_prefix(f.seller.invoice_prefix), issued_at=at,
