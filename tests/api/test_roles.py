@@ -31,7 +31,8 @@ OK, EMPTY = "ok", "empty"  # EMPTY: 200 with no items (a list filtered to someon
 
 # Not part of the authenticated API: docs, spec, liveness, and the buyer's public tracking page.
 PUBLIC = {"static", "openapi.spec", "openapi.docs", "openapi.swagger_ui_oauth_redirect", "swagger_assets",
-          "health.check", "health.live", "health.ready", "tracking.track"}
+          "health.check", "health.live", "health.ready", "tracking.track",
+          "root", "favicon"}  # GET / redirects a browser to the console; /favicon.ico (issue 28)
 # Authenticated by the carrier's HMAC signature, not by an API key: see test_tracking_webhook_ignores_api_keys
 # (and test_lifecycle_rules for bad signatures and other carriers' AWBs).
 SIGNED = {"tracking.carrier_events",
@@ -201,6 +202,12 @@ MATRIX: dict[str, Entry] = {
     "returns.redeem_store_credit": Entry("POST", "credit", lambda s: (
         f"/customers/{s['customer']}/store-credit/redeem", {"amount_paise": 100, "order_id": s["order"]}),
         _CHANNEL_WRITE),
+    # ---- exchange price differences (issue 28): the money trail reads like the order; a payment request is
+    # settled by the admin or the order's channel (the shop that collects it).
+    "payments.money_trail": Entry("GET", "delivered", _order_ep("/money"),
+                                  {**_READ_ALL, "channel": (OK, 404), "node": (403, 403), "carrier": (403, 403)}),
+    "payments.settle": Entry("POST", "payment", lambda s: (f"/payment-requests/{s['payment']}/settle",
+                                                           {"status": "paid"}), _CHANNEL_WRITE),
     # ---- bring your own network (issue 25): admins write; analysts read; a node key reads its own node (and the
     # catalog and carriers it ships with); channels and carriers get nothing of it.
     "network.list_nodes": Entry("GET", "none", lambda s: ("/nodes", None), _NETWORK_READ),
@@ -378,7 +385,7 @@ def _scenario(client, admin_headers, uow_factory, state: str) -> dict[str, dict]
     return out
 
 
-_RETURN_STATES = ("delivered", "requested", "returned", "credit", "work_order")
+_RETURN_STATES = ("delivered", "requested", "returned", "credit", "work_order", "payment")
 
 
 def _return_scenario(client, admin_headers, uow_factory, side: str, spec: dict, state: str) -> dict:
@@ -412,6 +419,17 @@ def _return_scenario(client, admin_headers, uow_factory, side: str, spec: dict, 
     if state == "credit":
         with uow_factory() as uow:
             StoreCreditRepository(uow.conn).move(customer, 10_000, actor="test", reason="scenario")
+            uow.commit()
+    if state == "payment":  # a pending payment request on the order (what a dearer exchange raises)
+        from datetime import UTC, datetime
+
+        from omnialloc.domain.payments import PaymentRequest
+
+        objs["payment"] = f"pay_roles{n:06d}{side}"
+        with uow_factory() as uow:
+            uow.payment_requests.add(PaymentRequest(
+                id=objs["payment"], order_id=order["id"], channel=spec["channel"], amount_paise=10_000,
+                status="pending", created_at=datetime.now(UTC), customer_id=customer, reason="scenario"))
             uow.commit()
     if state in ("requested", "returned", "work_order"):
         ext = client.application.extensions["omnialloc"]
