@@ -8,7 +8,6 @@ import re
 
 import pypdf
 import pypdfium2
-import pytest
 import sqlalchemy as sa
 import zxingcpp
 
