@@ -13,7 +13,8 @@ with a deliver-by, 4 % of orders returned, two notifications per order (2 % fail
 backordered. Timed, after one warm-up: a logged-in analyst's GET /console/analytics for the default range
 (the last 7 days, ~23 % of the orders) and for all 30 days (every order), and the on-time CSV. Wall time
 and this process's CPU time are reported; on SQLite the queries run in-process, so the CPU time is the
-whole cost; on PostgreSQL the server's work is in the wall time only. The machine is a shared, loaded
+whole cost; on PostgreSQL the database backends' CPU is read from /proc (the server runs on this machine)
+and added. The machine is a shared, loaded
 2-core box: the load average is printed with the numbers.
 ``--write`` replaces the "## Analytics page" section of benchmarks/RESULTS.md.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -137,12 +139,42 @@ def build_store(url: str, orders: int, days: int, seed: int = 7) -> dict:
     return {k: len(v) for k, v in rows.items()}
 
 
-def _timed(client, path: str, query: dict) -> tuple[float, float, int]:
+class ServerCpu:
+    """CPU seconds used so far by the PostgreSQL backends of the benchmark's database (read from /proc: the
+    server runs on this machine; nobody else uses that scratch database, so every backend of it is ours)."""
+
+    def __init__(self, url: str | None):
+        import sqlalchemy as sa
+
+        self.engine = sa.create_engine(url) if url else None
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def __call__(self) -> float:
+        if self.engine is None:
+            return 0.0
+        import sqlalchemy as sa
+
+        with self.engine.connect() as conn:
+            pids = [r[0] for r in conn.execute(sa.text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"))]
+        total = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+        return total / self.tick
+
+
+def _timed(client, path: str, query: dict, server: ServerCpu) -> tuple[float, float, int, float]:
+    s0 = server()
     w0, c0 = time.perf_counter(), time.process_time()
     r = client.get(path, query_string=query)
     w1, c1 = time.perf_counter(), time.process_time()
+    s1 = server()
     assert r.status_code == 200, (r.status_code, r.text[:300])
-    return w1 - w0, c1 - c0, len(r.data)
+    return w1 - w0, c1 - c0, len(r.data), s1 - s0
 
 
 def main(argv=None) -> None:
@@ -192,17 +224,21 @@ def main(argv=None) -> None:
              ("page, last 7 days, one channel", "/console/analytics", {"channel": "web"}),
              ("on-time CSV, last 7 days", "/console/analytics/on_time.csv", {})]
     load_before = load_average()
+    server = ServerCpu(args.postgres)
     results = []
     for name, path, query in cases:
-        _timed(client, path, query)  # warm-up
-        runs = [_timed(client, path, query) for _ in range(args.rounds)]
-        walls, cpus = [r[0] for r in runs], [r[1] for r in runs]
-        results.append((name, statistics.median(walls), max(walls), statistics.median(cpus)))
+        _timed(client, path, query, server)  # warm-up
+        runs = [_timed(client, path, query, server) for _ in range(args.rounds)]
+        walls, cpus, servers = [r[0] for r in runs], [r[1] for r in runs], [r[3] for r in runs]
+        results.append((name, statistics.median(walls), max(walls), statistics.median(cpus), statistics.median(servers)))
         print(f"{name:34s} wall median {statistics.median(walls) * 1000:7.0f} ms  max {max(walls) * 1000:7.0f} ms  "
-              f"CPU median {statistics.median(cpus) * 1000:7.0f} ms", file=sys.stderr)
+              f"CPU median {statistics.median(cpus) * 1000:7.0f} ms  server CPU {statistics.median(servers) * 1000:5.0f} ms",
+              file=sys.stderr)
     load_after = load_average()
     worst = max(r[2] for r in results[:3])
-    verdict = "met" if worst <= TARGET_S else f"not met (worst {worst:.2f} s)"
+    worst_cpu = max(r[3] + r[4] for r in results[:3])
+    verdict = ("met" if worst <= TARGET_S else f"not met on the wall clock (worst {worst:.2f} s)") + \
+        f"; CPU of the slowest page {worst_cpu:.2f} s"
     cmd = "python -m benchmarks.analytics_bench" + (" --postgres URL" if args.postgres else "")
     body = [f"Target: the Analytics page renders in <= {TARGET_S:.0f} s on {args.orders:,} orders: **{verdict}** "
             f"({backend}).", "",
@@ -211,8 +247,11 @@ def main(argv=None) -> None:
             "(a shared, loaded machine: CPU time is the steadier figure).", "",
             f"Store: {counts['orders']:,} orders over {args.days} days, {counts['shipments']:,} shipments, "
             f"{counts['returns']:,} returns, {counts['notes']:,} notifications.", "",
-            "| Request | Wall median | Wall max | CPU median (this process) |", "|---|---:|---:|---:|"]
-    body += [f"| {n} | {w * 1000:.0f} ms | {m * 1000:.0f} ms | {c * 1000:.0f} ms |" for n, w, m, c in results]
+            "| Request | Wall median | Wall max | CPU median, this process | CPU median, PostgreSQL backends | CPU total |",
+            "|---|---:|---:|---:|---:|---:|"]
+    body += [f"| {n} | {w * 1000:.0f} ms | {m * 1000:.0f} ms | {c * 1000:.0f} ms | "
+             + (f"{sv * 1000:.0f} ms" if args.postgres else "(in-process)") + f" | {(c + sv) * 1000:.0f} ms |"
+             for n, w, m, c, sv in results]
     text = "\n".join(body)
     print(text)
     if args.write:
