@@ -70,11 +70,11 @@ def test_a_capture_whose_reservation_loses_a_race_is_captured_then_allocated_apa
 
     original, lost = InventoryRepository.reserve, []
 
-    def reserve(self, node, sku, qty):
+    def reserve(self, node, sku, qty, **kw):
         if not lost:
             lost.append((node, sku))
             return False
-        return original(self, node, sku, qty)
+        return original(self, node, sku, qty, **kw)
 
     monkeypatch.setattr(InventoryRepository, "reserve", reserve)
     captured = _captured_equals_read(client, admin, {**DEMO_ORDERS[0], "external_id": "answer-race"})

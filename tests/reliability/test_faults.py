@@ -48,7 +48,7 @@ def _drop_connection_on_first_reserve(monkeypatch, db_backend):
     original = InventoryRepository.reserve
     fired = []
 
-    def reserve(self, node, sku, qty):
+    def reserve(self, node, sku, qty, **kw):
         if not fired:
             fired.append((node, sku))
             if db_backend == "postgresql":
@@ -59,7 +59,7 @@ def _drop_connection_on_first_reserve(monkeypatch, db_backend):
                 killer.dispose()
             else:
                 raise OperationalError("UPDATE inventory ...", {}, sqlite3.OperationalError("disk I/O error"))
-        return original(self, node, sku, qty)
+        return original(self, node, sku, qty, **kw)
 
     monkeypatch.setattr(InventoryRepository, "reserve", reserve)
     return fired
