@@ -103,7 +103,7 @@ def run(shipments: int = 200, rounds: int = 3) -> dict:
     res = {}
     for name, path in (("label 4x6 in", "/shipments/{}/label.pdf"), ("invoice, first print", "/shipments/{}/invoice.pdf"),
                        ("invoice, reprint", "/shipments/{}/invoice.pdf")):
-        times = [_timed(lambda sid=sid: ok("GET", path.format(sid))) for sid in ids]
+        times = [_timed(lambda sid=sid, path=path: ok("GET", path.format(sid))) for sid in ids]
         res[name] = {"n": len(times), "wall": [t[0] * 1000 for t in times], "cpu": [t[1] * 1000 for t in times]}
     merged = [_timed(lambda: ok("POST", "/shipments/documents.pdf", {"shipment_ids": ids[:200]}))
               for _ in range(rounds)]
