@@ -73,6 +73,14 @@ class Budget:
         if time.perf_counter() > self.deadline:
             self._stop("wall")
 
+    def mark_wall(self) -> None:
+        """Record that the wall clock stopped a search (e.g. HiGHS's own time limit), on this
+        budget and every parent, so the answer's reason says so."""
+        b = self
+        while b is not None:
+            b.hit = "wall"
+            b = b.parent
+
     def wall_left(self) -> float:
         """Seconds to the deadline (may be negative)."""
         return self.deadline - time.perf_counter()

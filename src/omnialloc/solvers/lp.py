@@ -95,7 +95,7 @@ def relax(inst: Instance, nodes, kmax: int, pairs, ub: float, budget: Budget) ->
     status = h.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
         if status == highspy.HighsModelStatus.kTimeLimit:
-            budget.hit = "wall"
+            budget.mark_wall()
         return None
     y = np.array(h.getSolution().row_dual, dtype=float)
     zval = np.array(h.getSolution().col_value, dtype=float)[np.array(b.z, dtype=np.int64)] if b.z else np.zeros(0)

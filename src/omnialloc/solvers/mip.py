@@ -494,7 +494,7 @@ def _run(inst: Instance, b: _Built, warm: Sol | None, budget: Budget, presolve: 
         # Highs object stops at its first callback; the next solve builds a fresh one.
         _local.h = None
     if status == MS.kTimeLimit:
-        budget.hit = "wall"
+        budget.mark_wall()
     sol = None
     if info.primal_solution_status == 2:
         sol = _extract(inst, b, np.asarray(h.getSolution().col_value))
