@@ -191,3 +191,42 @@ def test_protected_units_hold_when_another_order_reserves_after_this_one_was_pla
     on_hand, reserved, safety = _stock_row(uow_factory)
     assert late["status"] == "BACKORDERED"
     assert reserved == 1, (on_hand, reserved, safety)  # the competitor's unit only: 5 free, 2 of them kept
+
+
+def test_the_explanation_says_what_priority_did_in_the_plan(client, keys, uow_factory):
+    admin = auth(keys["admin"])
+    _only_stock_at_chennai(client, admin, uow_factory, sellable=6)
+    _urgent_rules(client, admin, protect={"skus": [SKU], "units": 2, "min_priority": 8})
+    ordinary = _capture(client, admin, "plain-1")
+    urgent = _capture(client, admin, "urgent-2", tags=["urgent"])
+
+    held = ordinary["plan"]["plan"]["priority"]
+    assert held["priority"] == 0 and held["why"].startswith("the default")
+    [effect] = held["effects"]  # the rule names no node, so it holds the SKU back at every node stocking it
+    assert effect.startswith("rule 'keep the last units for urgent orders' holds back 2 unit(s) of " + SKU + " at ")
+    assert effect.endswith("from this order: priority 0 is below its minimum 8")
+    took = urgent["plan"]["plan"]["priority"]
+    assert took["priority"] == 10 and "validation rule" in took["why"] and "'urgent tag'" in took["why"]
+    assert took["effects"] == ["priority 10 >= 8: this order may take the protected stock"]
+    assert took["text"].startswith("priority 10 (set by validation rule")
+    # the stored view says the same as the capture's answer
+    assert client.get(f"/orders/{urgent['id']}", headers=admin).get_json()["plan"]["plan"]["priority"] == took
+
+
+def test_without_rules_the_explanation_says_priority_did_not_change_the_plan(client, keys):
+    admin = auth(keys["admin"])
+    view = _capture(client, admin, "plain-prio", priority=5)
+    entry = view["plan"]["plan"]["priority"]
+    assert entry["effects"] == [] and entry["why"] == "given by the channel when the order was captured"
+    assert "this plan is what any priority would get" in entry["text"]
+
+
+def test_the_console_order_page_shows_the_priority_line_of_the_explanation(client, keys, uow_factory):
+    from tests.api.test_console import login
+
+    admin = auth(keys["admin"])
+    _urgent_rules(client, admin)
+    urgent = _capture(client, admin, "urgent-page", tags=["urgent"])
+    login(client, keys["admin"])
+    page = client.get(f"/console/orders/{urgent['id']}").get_data(as_text=True)
+    assert "Priority: priority 10 (set by validation rule" in page.replace("&#39;", "'")

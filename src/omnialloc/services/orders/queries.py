@@ -78,11 +78,39 @@ def render_order(order: Order, status_reason: str | None, shipments: list[Shipme
     """The order view from its parts: ``events`` are those of the order and its shipments, oldest first;
     ``allocation``: its latest (shown as ``plan``)."""
     events = sorted(events, key=lambda e: (e.at, e.entity))
-    return {**order_dict(order), "status_reason": status_reason, "priority_reason": priority_reason(order, events),
+    why = priority_reason(order, events)
+    return {**order_dict(order), "status_reason": status_reason, "priority_reason": why,
             "shipments": [shipment_dict(s) for s in shipments],
             "delivery_date": _iso(order_delivery_date(shipments)),
-            "plan": None if allocation is None else allocation.as_dict(),
+            "plan": None if allocation is None else plan_with_priority(allocation.as_dict(), order.priority, why),
             "events": [event_dict(e) for e in events]}
+
+
+def plan_with_priority(allocation: dict, priority: int, why: dict) -> dict:
+    """The stored allocation with its explanation's ``priority`` entry: the order's priority, why it has it,
+    and what it did in this plan (the rule effects that looked at it, e.g. taking protected stock), so the
+    explanation says what priority changed and, when nothing, says so (docs/priority.md)."""
+    plan = allocation.get("plan")
+    if not isinstance(plan, dict):
+        return allocation
+    effects = []
+    for rule in plan.get("rules") or []:
+        for e in rule.get("effects") or []:
+            if (e.get("action") or {}).get("type") != "protect_stock":
+                continue  # the one allocation action that looks at the order's priority
+            if e.get("note", "").startswith("priority"):
+                effects.append(e["note"])
+            held = [a.removeprefix("hold back ") for a in e.get("applied") or [] if a.startswith("hold back")]
+            if held:
+                more = f" and {len(held) - 1} more node/SKU pair(s)" if len(held) > 1 else ""
+                effects.append(f"rule {rule.get('name')!r} holds back {held[0]}{more} from this order: priority "
+                               f"{priority} is below its minimum {e['action'].get('min_priority')}")
+    entry = {"priority": priority, "why": why["text"], "effects": effects,
+             "text": (f"priority {priority} ({why['text']})"
+                      + (": " + "; ".join(effects) if effects else
+                         ": this plan is what any priority would get; priority orders the waiting line for stock, "
+                         "the nightly batch and the node's work queue" if priority else ""))}
+    return {**allocation, "plan": {**plan, "priority": entry}}
 
 
 def priority_reason(order: Order, events: list) -> dict:
