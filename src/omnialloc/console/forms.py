@@ -19,6 +19,7 @@ PATTERN_WORDS = {
     "email": "an e-mail address like name@example.com",
     "channel": "a channel code: letters, digits, dots, dashes and underscores",
     "lines": "a SKU code like SKU-0001",
+    "code": "a code: letters, digits, dots, dashes and underscores, e.g. CHN-W1",
 }
 LABEL = {"name": "Name", "line1": "Address", "city": "City", "pin": "PIN code", "phone": "Phone", "email": "Email",
          "external_id": "External id", "channel": "Channel", "promised_days": "Promised days", "lines": "Lines",
@@ -62,18 +63,19 @@ def words(error: dict, field: str) -> str:
     return str(error.get("msg", "not valid"))
 
 
-def collect(exc: Exception) -> dict[str, list[str]]:
-    """Every problem of ``exc`` (pydantic's or a service's ``ValidationFailed``) by form field."""
+def collect(exc: Exception, field_of=form_field) -> dict[str, list[str]]:
+    """Every problem of ``exc`` (pydantic's or a service's ``ValidationFailed``) by form field
+    (``field_of`` maps a JSON path to the form's input: a grid of inputs keeps ``rate_card.0.slab_g``)."""
     out: dict[str, list[str]] = {}
     if isinstance(exc, PydanticError):
         for e in exc.errors():
             loc = ".".join(str(x) for x in e["loc"])
-            field = form_field(loc)
+            field = field_of(loc)
             out.setdefault(field, []).append(_line_prefix(loc) + words(e, field))
         return out
     field_errors = list(getattr(exc, "field_errors", []) or [])
     for fe in field_errors:
-        field = form_field(fe.field)
+        field = field_of(fe.field)
         out.setdefault(field, []).append(_line_prefix(fe.field) + fe.message)
     if not field_errors:
         out.setdefault("form", []).append(getattr(exc, "detail", str(exc)))

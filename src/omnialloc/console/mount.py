@@ -6,11 +6,11 @@ so every screen module is imported here, before the blueprint is registered.
 
 from __future__ import annotations
 
-from flask import Flask, redirect, send_from_directory, url_for
+from flask import Flask, jsonify, redirect, request, send_from_directory, url_for
 
 from omnialloc.console import ConsoleSessions, bp
 from omnialloc.console import (  # noqa: F401 - routes attach to bp
-    analytics, benchmarks, customers, network, orders, search, views, work_queue)
+    analytics, benchmarks, customers, network, network_forms, orders, search, views, work_queue)
 
 
 def register(app: Flask) -> None:
@@ -32,16 +32,30 @@ def register(app: Flask) -> None:
 
 
 def _first_run_routes(app: Flask) -> None:
-    """``GET /`` is a person with a browser: send them to the console (API clients have /docs and
-    /openapi.json); ``/favicon.ico`` is what every browser asks for first."""
+    """``GET /``: a person with a browser is sent to the console, an API client gets a small JSON answer
+    naming /docs and /openapi.json; ``/favicon.ico`` is what every browser asks for first."""
     static = bp.static_folder
 
     @app.get("/")
     @app.doc(hide=True)
     def root():
-        return redirect(url_for("console.home"), code=302)
+        if wants_html():
+            answer = redirect(url_for("console.home"), code=302)
+        else:
+            answer = jsonify(name="omnialloc", docs=url_for("openapi.docs"), openapi=url_for("openapi.spec"),
+                             console=url_for("console.home"))
+        answer.vary.add("Accept")  # one URL, two answers: caches keep them apart
+        return answer
 
     @app.get("/favicon.ico")
     @app.doc(hide=True)
     def favicon():
         return send_from_directory(static, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400)
+
+
+def wants_html() -> bool:
+    """The request names text/html in Accept and prefers it to JSON (a browser); ``*/*`` alone (curl), no
+    Accept, or JSON first is an API client."""
+    accept = request.accept_mimetypes
+    html = max((q for value, q in accept if value == "text/html"), default=0)
+    return html > 0 and html >= accept.quality("application/json")

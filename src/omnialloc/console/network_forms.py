@@ -1,0 +1,238 @@
+"""The network's create forms (issue 25): a node, a SKU, a carrier with its rate card, and a sales channel,
+so a fresh network can be onboarded from the console alone (serviceability is the Carriers tab's upload).
+
+Admins only. A form is read into the API's request body (``api.schemas.network``: the same model the API
+validates), then handed to the same ``services.network.admin`` function the API calls, so there is one
+validation path; the console only turns text into numbers (rupees -> paise, percent -> basis points) and
+every problem -- the form's own, the schema's, the service's -- comes back in words next to its field, all
+at once (``console.forms``). Nothing is saved unless the whole form is valid.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask import flash, redirect, render_template, request, url_for
+from pydantic import ValidationError as PydanticError
+
+from omnialloc.api.deps import ctx
+from omnialloc.api.schemas.network import CarrierIn, ChannelIn, NodeIn, SkuIn
+from omnialloc.console import bp, forms, need
+from omnialloc.domain.enums import Role
+from omnialloc.domain.errors import Conflict, ValidationFailed
+from omnialloc.services.network import admin
+
+ZONES = "ABCDE"
+# (input name = the body's key, label, kind, options). Kinds: req (text sent even when empty, so the schema
+# says "required"), text, int, rupees (-> paise), percent (-> basis points), bool, list (comma separated),
+# pairs ("category=days, ..."), select, checks (several of the options).
+NODE = [
+    ("code", "Code", "req", None), ("name", "Name", "req", None),
+    ("kind", "Kind", "select", ["warehouse", "store", "dropship_vendor", "return_center"]),
+    ("pin", "PIN code", "req", None), ("address", "Address", "text", None),
+    ("daily_capacity", "Capacity (shipments a day)", "int", None),
+    ("handling_cost_paise", "Handling cost per shipment (₹)", "rupees", None),
+    ("priority", "Priority (lower is preferred)", "int", None),
+    ("capabilities", "Capabilities", "checks", ["ship", "pickup_in_store", "accept_returns", "refurbish", "repair"]),
+    ("gstin", "GSTIN", "text", None),
+    ("cutoff", "Cut-off time (HH:MM)", "calendar", None),
+    ("working_days", "Working days (e.g. Mon-Sat)", "calendar", None),
+    ("holidays", "Holidays (YYYY-MM-DD, comma separated)", "calendar", None),
+]
+SKU = [
+    ("code", "Code", "req", None), ("name", "Name", "req", None), ("category", "Category", "req", None),
+    ("unit_weight_g", "Weight (g)", "int", None), ("length_mm", "Length (mm)", "int", None),
+    ("width_mm", "Width (mm)", "int", None), ("height_mm", "Height (mm)", "int", None),
+    ("unit_price_paise", "Price (₹)", "rupees", None), ("hsn_code", "HSN code", "text", None),
+    ("gst_rate_bp", "GST rate (%)", "percent", None), ("barcodes", "Barcodes (comma separated)", "list", None),
+    ("hazmat", "Hazardous material", "bool", None), ("fragile", "Fragile", "bool", None),
+    ("returnable", "Returnable", "bool", None),
+]
+CARRIER = [
+    ("code", "Code", "req", None), ("name", "Name", "req", None),
+    ("modes", "Modes", "checks", ["surface", "air", "express"]),
+    ("max_weight_g", "Heaviest parcel (g)", "int", None),
+    ("volumetric_divisor", "Volumetric divisor (cm³ per kg)", "int", None),
+    ("cod_supported", "Cash on delivery", "bool", None), ("reverse_supported", "Reverse pickups", "bool", None),
+]
+# One rate card row per zone: (column = the body's key, label, kind).
+RATE = [("first_slab_paise", "First slab ₹", "rupees"), ("additional_slab_paise", "Each additional ₹", "rupees"),
+        ("slab_g", "Slab g", "int"), ("fuel_surcharge_bp", "Fuel %", "percent"),
+        ("cod_fixed_paise", "COD fixed ₹", "rupees"), ("cod_percent_bp", "COD %", "percent")]
+CHANNEL = [
+    ("code", "Code", "req", None), ("name", "Name", "req", None),
+    ("kind", "Kind", "select", ["webshop", "marketplace", "pos", "shopify", "woocommerce"]),
+    ("return_window_days", "Return window (days)", "int", None),
+    ("return_windows", "Return windows by category (e.g. general=7, shoes=15)", "pairs", None),
+    ("buffer_units", "Stock buffer (units)", "int", None), ("buffer_percent", "Stock buffer (%)", "int", None),
+    ("feeding_nodes", "Feeding nodes (codes, comma separated; empty = all)", "list", None),
+    ("default_promise_days", "Default promise (days; empty = fastest)", "int", None),
+    ("webhook_secret", "Webhook secret (16+ characters, write-only)", "text", None),
+]
+DEFAULTS = {
+    "node": {"kind": "warehouse", "capabilities": ["ship"], "daily_capacity": "1000"},
+    "sku": {"returnable": "1"},
+    "carrier": {"modes": ["surface"], "max_weight_g": "30000", "volumetric_divisor": "5000", "cod_supported": "1",
+                "reverse_supported": "1", **{f"rate_card.{i}.slab_g": "500" for i in range(len(ZONES))}},
+    "channel": {"kind": "webshop", "return_window_days": "30"},
+}
+WORDS = {"int": "a whole number", "rupees": "an amount in rupees with at most 2 decimals, e.g. 49.50",
+         "percent": "a percentage with at most 2 decimals, e.g. 12.5",
+         "pairs": "write category=days pairs separated by commas, e.g. general=7"}
+
+
+def _hundredths(raw: str) -> int | None:
+    """'49.5' -> 4950 (rupees -> paise, percent -> basis points), exactly; None when it is not such a number."""
+    try:
+        value = Decimal(raw) * 100
+    except InvalidOperation:
+        return None
+    return int(value) if value.is_finite() and value == value.to_integral_value() else None
+
+
+def _value(kind: str, raw: str):
+    """The text of one input as the API body's value; None when it does not read as that kind."""
+    if kind == "int":
+        return int(raw) if raw.lstrip("-").isdigit() else None
+    if kind in ("rupees", "percent"):
+        return _hundredths(raw)
+    if kind == "list":
+        return [x.strip() for x in raw.split(",") if x.strip()]
+    if kind == "pairs":
+        out = {}
+        for part in filter(None, (p.strip() for p in raw.split(","))):
+            key, sep, days = part.partition("=")
+            if not sep or not key.strip() or not days.strip().lstrip("-").isdigit():
+                return None
+            out[key.strip()] = int(days.strip())
+        return out
+    return raw
+
+
+def _read(form, spec) -> tuple[dict, dict[str, list[str]]]:
+    body: dict = {}
+    errors: dict[str, list[str]] = {}
+    for name, _label, kind, _options in spec:
+        if kind == "bool":
+            body[name] = bool(form.get(name))
+            continue
+        if kind == "checks":
+            body[name] = form.getlist(name)
+            continue
+        raw = (form.get(name) or "").strip()
+        if kind == "calendar":
+            if raw:
+                body.setdefault("calendar", {})[name] = _value("list", raw) if name == "holidays" else raw
+            continue
+        if not raw and kind != "req":
+            continue  # left empty: the API's default
+        value = _value(kind, raw)
+        if value is None:
+            errors[name] = [WORDS[kind]]
+        else:
+            body[name] = value
+    return body, errors
+
+
+def _read_rate_card(form) -> tuple[list[dict] | None, dict[str, list[str]]]:
+    """The zone grid: no card when every cell is empty; otherwise one row per zone (the schema and the
+    service say which cells are missing or wrong)."""
+    cells = {f"rate_card.{i}.{col}": (form.get(f"rate_card.{i}.{col}") or "").strip()
+             for i in range(len(ZONES)) for col, _label, _kind in RATE}
+    if not any(v for k, v in cells.items() if not k.endswith(".slab_g")):
+        return None, {}
+    rows, errors = [], {}
+    for i, zone in enumerate(ZONES):
+        row: dict = {"zone": zone}
+        for col, _label, kind in RATE:
+            raw = cells[f"rate_card.{i}.{col}"]
+            if not raw:
+                continue
+            value = _value(kind, raw)
+            if value is None:
+                errors[f"rate_card.{i}.{col}"] = [WORDS[kind]]
+            else:
+                row[col] = value
+        rows.append(row)
+    return rows, errors
+
+
+def _grid_field(loc: str) -> str:
+    """Rate card problems stay on their cell (``rate_card.2.slab_g``); the others go to their input."""
+    return loc if loc.startswith("rate_card.") else forms.form_field(loc)
+
+
+def _submit(what: str, schema, create, body: dict, errors: dict, tab: str, field_of=forms.form_field):
+    """Validate ``body`` with the API's schema, then create through the API's service; the redirect, or None."""
+    try:
+        model = schema.model_validate(body)
+    except PydanticError as exc:
+        for field, messages in forms.collect(exc, field_of).items():
+            if field not in errors:  # the form's own reading of that input says it better
+                errors.setdefault(field, []).extend(messages)
+        return None
+    if errors:
+        return None
+    try:
+        made = create(ctx(), need(Role.ADMIN), model.model_dump(exclude_none=True))
+    except Conflict:
+        errors["code"] = [f"{what} {body.get('code')} exists already"]
+        return None
+    except ValidationFailed as exc:
+        errors.update(forms.collect(exc, field_of))
+        return None
+    flash(f"Added {what} {made['code']}.", "ok")
+    return redirect(url_for(tab), code=303)
+
+
+def _form(kind: str, title: str, spec, schema, create, tab: str):
+    need(Role.ADMIN)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        checks = {name for name, _label, kind_, _options in spec if kind_ == "checks"}
+        values = {k: request.form.getlist(k) if k in checks else request.form.get(k) for k in request.form}
+        body, errors = _read(request.form, spec)
+        field_of = forms.form_field
+        if kind == "carrier":
+            card, grid_errors = _read_rate_card(request.form)
+            errors.update(grid_errors)
+            if card is not None:
+                body["rate_card"] = card
+            field_of = _grid_field
+        done = _submit(kind if kind != "sku" else "SKU", schema, create, body, errors, tab, field_of)
+        if done is not None:
+            return done
+        _unplaced_to_form(errors, spec)
+    else:
+        values = dict(DEFAULTS[kind])
+    return render_template("console/network_form.html", kind=kind, title=title, spec=spec, values=values,
+                           errors=errors, summary=forms.summary(errors) if errors else None, tab=tab,
+                           zones=ZONES, rate=RATE), (422 if errors else 200)
+
+
+def _unplaced_to_form(errors: dict[str, list[str]], spec) -> None:
+    """A problem of a field the form has no input for (``rate_card.zones``, ``body``) goes to the top."""
+    placed = {name for name, *_ in spec} | {"calendar", "form"}
+    placed |= {f"rate_card.{i}.{col}" for i in range(len(ZONES)) for col, *_ in RATE}
+    for key in [k for k in errors if k not in placed]:
+        errors.setdefault("form", []).extend(f"{key}: {m}" for m in errors.pop(key))
+
+
+@bp.route("/network/nodes/new", methods=["GET", "POST"])
+def node_new():
+    return _form("node", "New node", NODE, NodeIn, admin.create_node, "console.network")
+
+
+@bp.route("/network/skus/new", methods=["GET", "POST"])
+def sku_new():
+    return _form("sku", "New SKU", SKU, SkuIn, admin.create_sku, "console.catalog")
+
+
+@bp.route("/network/carriers/new", methods=["GET", "POST"])
+def carrier_new():
+    return _form("carrier", "New carrier", CARRIER, CarrierIn, admin.create_carrier, "console.carriers")
+
+
+@bp.route("/network/channels/new", methods=["GET", "POST"])
+def channel_new():
+    return _form("channel", "New channel", CHANNEL, ChannelIn, admin.create_channel, "console.channels")
