@@ -237,3 +237,77 @@ def test_a_series_awb_of_a_rejected_shipment_is_voided_and_never_handed_out_agai
     live = [x for x in r.get_json()["shipments"] if x["status"] == "ALLOCATED"]
     client.post(f"/shipments/{live[0]['id']}/accept", headers=admin)
     assert client.post(f"/shipments/{live[0]['id']}/book", headers=admin).get_json()["awb"] != awb
+
+
+def _booking_status(engine, shipment_id: str) -> str:
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT status FROM carrier_bookings WHERE shipment_id = :s"),
+                            {"s": shipment_id}).scalar_one()
+
+
+def test_cancelling_the_order_cancels_its_packed_shipments_booking_with_the_carrier(client, keys, engine, fake,
+                                                                                     carrier_server):
+    admin = auth(keys["admin"])
+    setup_node(client, admin, engine)
+    _rest(client, admin, carrier_server)
+    s = _packed(client, admin, "book-then-cancel")
+    [booked] = fake.bookings.values()
+    assert _booking_status(engine, s["id"]) == "booked" and fake.cancelled == []
+    r = client.post(f"/orders/{s['order_id']}/cancel", json={"reason": "customer changed their mind"}, headers=admin)
+    assert r.status_code == 200 and r.get_json()["status"] == "CANCELLED", r.get_json()
+    assert fake.cancelled == [booked["waybill"]], "the carrier was told, once"
+    assert _booking_status(engine, s["id"]) == "cancelled"
+
+
+def test_cancelling_the_lines_of_a_booked_shipment_while_the_carrier_is_down_is_retried_by_the_worker(
+        app, client, keys, engine, fake, carrier_server):
+    admin = auth(keys["admin"])
+    setup_node(client, admin, engine)
+    _rest(client, admin, carrier_server)
+    s = _packed(client, admin, "book-then-cancel-lines")
+    [booked] = fake.bookings.values()
+    fake.fail("/cancel", 503, times=1)
+    r = client.post(f"/orders/{s['order_id']}/cancel", json={"reason": "out of stock at the shop",
+                                                             "lines": [{"line_no": 1, "qty": 1}]}, headers=admin)
+    assert r.status_code == 200, r.get_json()
+    assert [x["status"] for x in r.get_json()["shipments"]] == ["CANCELLED"]
+    assert fake.cancelled == []
+    with engine.connect() as conn:
+        status, due, error = conn.execute(sa.text(
+            "SELECT status, next_attempt_at, last_error FROM carrier_bookings WHERE shipment_id = :s"),
+            {"s": s["id"]}).one()
+    assert status == "cancelling" and due is not None and booked["waybill"] in error
+
+    with app.app_context():
+        from omnialloc.api.deps import ctx as make_ctx
+
+        ctx = make_ctx()
+    assert carrier_booking.retry_due(ctx) == {}, "not due before its backoff"
+    assert carrier_booking.retry_due(ctx, at=now() + timedelta(hours=2)) == {"cancelled": 1}
+    assert fake.cancelled == [booked["waybill"]]
+    assert _booking_status(engine, s["id"]) == "cancelled"
+    assert carrier_booking.retry_due(ctx, at=now() + timedelta(days=1)) == {}, "done: not cancelled twice"
+    assert fake.cancelled == [booked["waybill"]]
+
+
+def test_a_series_awb_of_a_cancelled_order_is_voided_and_never_handed_out_again(client, keys, engine):
+    admin = auth(keys["admin"])
+    for carrier in ("XPR", "ECO", "PRP", "HLX"):
+        client.put(f"/carriers/{carrier}/booking", json={"kind": "series"}, headers=admin)
+        client.post(f"/carriers/{carrier}/awb-ranges", json={"first": 1, "last": 50, "width": 5, "prefix": "C"},
+                    headers=admin)
+    r = client.post("/orders", json=order_body("cancel-void-1"), headers=admin)
+    [s] = r.get_json()["shipments"]
+    client.post(f"/shipments/{s['id']}/accept", headers=admin)
+    awb = client.post(f"/shipments/{s['id']}/book", headers=admin).get_json()["awb"]
+    assert awb
+    r = client.post(f"/orders/{s['order_id']}/cancel", json={"reason": "duplicate order"}, headers=admin)
+    assert r.status_code == 200 and r.get_json()["status"] == "CANCELLED"
+    with engine.connect() as conn:
+        voided = conn.execute(sa.text("SELECT voided_at IS NOT NULL FROM awb_assignments WHERE awb = :a"),
+                              {"a": awb}).scalar_one()
+    assert voided and _booking_status(engine, s["id"]) == "cancelled"
+    r = client.post("/orders", json=order_body("cancel-void-2"), headers=admin)
+    [s2] = r.get_json()["shipments"]
+    client.post(f"/shipments/{s2['id']}/accept", headers=admin)
+    assert client.post(f"/shipments/{s2['id']}/book", headers=admin).get_json()["awb"] not in (None, awb)

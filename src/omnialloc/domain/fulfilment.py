@@ -54,7 +54,8 @@ class BookingStatus:
     BOOKED = "booked"
     FAILED = "failed"          # transient failure: retried with backoff
     REJECTED = "rejected"      # the carrier said no: a person changes something and books again
-    CANCELLED = "cancelled"    # the shipment was rejected after booking: the AWB voided / cancelled with the carrier
+    CANCELLING = "cancelling"  # its shipment was cancelled: the carrier is to be told (retried with backoff)
+    CANCELLED = "cancelled"    # the shipment was rejected / cancelled after booking: the AWB voided / cancelled with the carrier
 
 
 @dataclass(frozen=True)

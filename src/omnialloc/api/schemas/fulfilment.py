@@ -114,7 +114,9 @@ class ShippingItemOut(Open):
 
 
 class BookingOut(Open):
-    status: str = Field(description="pending, booking, booked, failed (retried with backoff) or rejected")
+    status: str = Field(description="pending, booking, booked, failed (retried with backoff), rejected, "
+                        "cancelling (its shipment was cancelled; the carrier is told, retried with backoff) "
+                        "or cancelled")
     awb: str | None
     attempts: int
     error: str | None = Field(description="The carrier's words on the last failure")

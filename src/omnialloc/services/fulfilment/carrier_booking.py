@@ -249,43 +249,62 @@ def _finish(ctx, shipment_id: str, status: str, *, awb: str | None = None, carri
     return status
 
 
+def request_cancel(uow, shipment_id: str) -> bool:
+    """In the transaction that cancels or rejects a shipment: if it is booked, its booking is to be cancelled
+    with the carrier (durable with the change; :func:`cancel_if_booked` after the commit, the worker if that
+    fails)."""
+    return uow.carrier_booking.request_cancel(shipment_id, now())
+
+
 def cancel_if_booked(ctx, shipment_id: str) -> str | None:
-    """After a booked shipment is rejected: cancel its booking with the carrier (a series voids the AWB, which
-    is never handed out again). The booking's status after it, or None when there was nothing to cancel. A
-    carrier that refuses leaves the booking ``booked`` with its words as the error (cancel it with the carrier
-    by hand)."""
+    """After a booked shipment is rejected or cancelled (with its order or its lines): cancel its booking with
+    the carrier (a series voids the AWB, which is never handed out again). The booking's status after it, or
+    None when there was nothing to cancel. A carrier that is down leaves it ``cancelling``, retried by the
+    worker with backoff; a carrier that refuses leaves the booking ``booked`` with its words as the error
+    (cancel it with the carrier by hand)."""
     with ctx.uow(readonly=True) as uow:
         booking = uow.carrier_booking.booking(shipment_id)
         config = None if booking is None else uow.carrier_booking.config(booking.carrier)
-    if booking is None or booking.status != BookingStatus.BOOKED or not booking.awb:
+    if (booking is None or booking.status not in (BookingStatus.BOOKED, BookingStatus.CANCELLING)
+            or not booking.awb):
         return None
-    error = None
+    error, retry_at = None, None
     adapter = adapter_for(ctx, booking.carrier, config)
     try:
         if adapter is not None:
             adapter.cancel(booking.awb)
+    except CarrierUnavailable as exc:
+        error = f"cancelling AWB {booking.awb} failed, retried: {exc.message}"
+        wait = retry_delay(booking.attempts + 1, BACKOFF_BASE_SECONDS, BACKOFF_MAX_SECONDS)
+        retry_at = now() + max(wait, timedelta(seconds=exc.retry_after or 0))
     except BookingError as exc:
         error = f"cancelling AWB {booking.awb} failed: {exc.message}"
     finally:
         if adapter is not None:
             adapter.close()
     with ctx.uow() as uow:
-        uow.carrier_booking.mark_cancelled(shipment_id, now(), error)
+        uow.carrier_booking.mark_cancelled(shipment_id, now(), error, retry_at=retry_at)
         record(uow, "shipment", shipment_id, "booking_cancelled" if error is None else "booking_cancel_failed",
                "system:booking", reason=error, awb=booking.awb)
         uow.commit()
-    return BookingStatus.BOOKED if error else BookingStatus.CANCELLED
+    if error is None:
+        return BookingStatus.CANCELLED
+    return BookingStatus.CANCELLING if retry_at else BookingStatus.BOOKED
 
 
 def retry_due(ctx, *, at: datetime | None = None, limit: int = 50) -> dict[str, int]:
-    """Attempt every booking that is due (the worker's pass); counts by outcome."""
+    """Attempt every booking and every booking's cancellation that is due (the worker's pass); counts by
+    outcome."""
     at = at or now()
     with ctx.uow(readonly=True) as uow:
         due = uow.carrier_booking.due(at, limit=limit)
+        cancels = uow.carrier_booking.due_cancels(at, limit=limit)
     tally: dict[str, int] = {}
-    for shipment_id in due:
+    work = [(s, lambda s: cancel_if_booked(ctx, s)) for s in cancels] + [
+        (s, lambda s: attempt(ctx, s, at=at)) for s in due]
+    for shipment_id, step in work:
         try:
-            outcome = attempt(ctx, shipment_id, at=at)
+            outcome = step(shipment_id)
         except Exception:  # one bad booking must not stop the others
             log.exception("booking attempt of %s failed", shipment_id)
             outcome = "error"

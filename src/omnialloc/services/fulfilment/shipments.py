@@ -57,6 +57,7 @@ def reject(ctx, principal: Principal, shipment_id: str, reason: str) -> dict:
                 order = uow.orders.get(shipment.order_id, for_update=True)
                 release_reservation(uow, shipment)
                 move_shipment(uow, shipment, ShipmentStatus.REJECTED, principal.actor, reason)
+                carrier_booking.request_cancel(uow, shipment.id)
                 uow.orders.exclude_node(order.id, shipment.node, reason, now())
                 record(uow, "order", order.id, "node_rejected", principal.actor, reason=reason,
                        node=shipment.node, shipment=shipment.id)

@@ -41,6 +41,7 @@ from omnialloc.services.allocation.allocator import (
 )
 from omnialloc.services import bus
 from omnialloc.services.events import now, record
+from omnialloc.services.fulfilment import carrier_booking
 from omnialloc.services.messages import RetryBackorders
 from omnialloc.services.network.cache import cached_revision
 from omnialloc.services.network.cache import channel as channel_master
@@ -320,6 +321,7 @@ def cancel(ctx, principal: Principal, order_id: str, reason: str,
     with ctx.uow() as uow:
         order = uow.orders.get(order_id, for_update=True)
         shipments = uow.shipments.for_order(order_id)
+        live = [s for s in shipments if s.status in CANCELLABLE_SHIPMENTS]
         if pairs is None:
             if order.status == OrderStatus.CANCELLED:
                 raise Conflict(f"order {order_id} is already cancelled")
@@ -335,7 +337,16 @@ def cancel(ctx, principal: Principal, order_id: str, reason: str,
         else:
             _cancel_lines(uow, order, shipments, dict(pairs), principal.actor, reason)
         uow.commit()
+    _cancel_bookings(ctx, live)
     return queries.order_view(ctx, principal, order_id)
+
+
+def _cancel_bookings(ctx, shipments) -> None:
+    """After the commit: the carrier bookings of those of ``shipments`` now cancelled (booked before packing,
+    or packed and booked) are cancelled with the carrier, as a node's rejection does."""
+    for s in shipments:
+        if s.status == ShipmentStatus.CANCELLED:
+            carrier_booking.cancel_if_booked(ctx, s.id)
 
 
 def _check_cancel_lines(pairs: list[tuple[int, int]]) -> None:
@@ -389,6 +400,7 @@ def _cancel_lines(uow, order: Order, shipments, lines: dict[int, int], actor: st
                     left -= take
             if all(sl.qty == 0 for sl in s.lines):
                 uow.shipments.set_status(s.id, ShipmentStatus.CANCELLED)
+                carrier_booking.request_cancel(uow, s.id)
                 record(uow, "shipment", s.id, "status_changed", actor, from_status=s.status,
                        to_status=ShipmentStatus.CANCELLED, reason=reason, order_id=order.id)
                 s.status = ShipmentStatus.CANCELLED
@@ -411,6 +423,7 @@ def _unplaced(order: Order, shipments, line_no: int) -> int:
 def _cancel_shipment(uow, shipment, actor: str, reason: str) -> None:
     release_reservation(uow, shipment)
     uow.shipments.set_status(shipment.id, ShipmentStatus.CANCELLED)
+    carrier_booking.request_cancel(uow, shipment.id)
     record(uow, "shipment", shipment.id, "status_changed", actor, from_status=shipment.status,
            to_status=ShipmentStatus.CANCELLED, reason=reason, order_id=shipment.order_id)
     shipment.status = ShipmentStatus.CANCELLED
@@ -441,11 +454,13 @@ def hold(ctx, principal: Principal, order_id: str, reason: str) -> dict:
             raise Conflict(f"order {order_id} has packed or shipped units; it can no longer be held")
 
         ORDER_MACHINE.check(order.status, OrderStatus.ON_HOLD)
+        live = [s for s in shipments if s.status in CANCELLABLE_SHIPMENTS]
         for s in shipments:
             if s.status in (ShipmentStatus.ALLOCATED, ShipmentStatus.ACCEPTED):
                 _cancel_shipment(uow, s, principal.actor, f"order put on hold: {reason}")
         move_order(uow, order, OrderStatus.ON_HOLD, principal.actor, reason)
         uow.commit()
+    _cancel_bookings(ctx, live)
     return queries.order_view(ctx, principal, order_id)
 
 

@@ -160,13 +160,38 @@ class CarrierBookingRepository(Repository):
                                         carrier_bookings.c.status == BookingStatus.BOOKING)
                                  .values(**values)).rowcount == 1
 
-    def mark_cancelled(self, shipment_id: str, at: datetime, error: str | None = None) -> bool:
-        """A booked booking cancelled with the carrier (``error``: the carrier refused; it stays booked)."""
-        q = carrier_bookings.update().where(carrier_bookings.c.shipment_id == shipment_id,
-                                            carrier_bookings.c.status == BookingStatus.BOOKED)
-        values = {"updated_at": at, "last_error": error} if error else {
-            "status": BookingStatus.CANCELLED, "updated_at": at, "last_error": None}
+    def request_cancel(self, shipment_id: str, at: datetime) -> bool:
+        """In the transaction that cancels a booked shipment: its booking is to be cancelled with the carrier
+        (due now; the worker retries it if the call after the commit does not happen or fails)."""
+        return self.conn.execute(carrier_bookings.update()
+                                 .where(carrier_bookings.c.shipment_id == shipment_id,
+                                        carrier_bookings.c.status == BookingStatus.BOOKED,
+                                        carrier_bookings.c.awb.is_not(None))
+                                 .values(status=BookingStatus.CANCELLING, next_attempt_at=at,
+                                         updated_at=at)).rowcount == 1
+
+    def mark_cancelled(self, shipment_id: str, at: datetime, error: str | None = None, *,
+                       retry_at: datetime | None = None) -> bool:
+        """A booked (or cancelling) booking's cancellation outcome: cancelled; ``error`` with ``retry_at``: the
+        carrier was unavailable, cancelling again then; ``error`` alone: the carrier refused, it stays booked."""
+        q = carrier_bookings.update().where(
+            carrier_bookings.c.shipment_id == shipment_id,
+            carrier_bookings.c.status.in_([BookingStatus.BOOKED, BookingStatus.CANCELLING]))
+        if error and retry_at is not None:
+            values = {"status": BookingStatus.CANCELLING, "next_attempt_at": retry_at, "updated_at": at,
+                      "last_error": error, "attempts": carrier_bookings.c.attempts + 1}
+        elif error:
+            values = {"status": BookingStatus.BOOKED, "next_attempt_at": None, "updated_at": at, "last_error": error}
+        else:
+            values = {"status": BookingStatus.CANCELLED, "next_attempt_at": None, "updated_at": at, "last_error": None}
         return self.conn.execute(q.values(**values)).rowcount == 1
+
+    def due_cancels(self, now: datetime, *, limit: int = 50) -> list[str]:
+        """Shipments whose booking's cancellation with the carrier is due (first try or a retry)."""
+        q = (sa.select(carrier_bookings.c.shipment_id)
+             .where(carrier_bookings.c.status == BookingStatus.CANCELLING, carrier_bookings.c.next_attempt_at <= now)
+             .order_by(carrier_bookings.c.next_attempt_at, carrier_bookings.c.shipment_id).limit(limit))
+        return list(self.conn.execute(q).scalars())
 
     def due(self, now: datetime, *, limit: int = 50) -> list[str]:
         """Shipments whose booking is due (pending / failed past their time, or a claim that lapsed)."""
