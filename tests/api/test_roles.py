@@ -98,6 +98,13 @@ MATRIX: dict[str, Entry] = {
     # Prometheus metrics: operators (admin) and analysts scrape them; no side-scoped data in them.
     "metrics.scrape": Entry("GET", "none", lambda s: ("/metrics", None), {**_READ_ALL, "channel": (403, 403),
                             "node": (403, 403), "carrier": (403, 403)}),
+    # The delivery promise (issue 24): what a checkout asks; a channel key promises for its own channel (a
+    # channel named in the request is ignored, so there is no other side to miss).
+    "promise.promise_cart": Entry("POST", "none", lambda s: ("/promise", {
+        "lines": [{"sku": SKU, "qty": 1}], "pin": s["pin"]}),
+        {**_READ_ALL, "channel": (OK, OK), "node": (403, 403), "carrier": (403, 403)}),
+    "promise.promise_sku": Entry("GET", "none", lambda s: (f"/promise?sku={SKU}&pin={s['pin']}", None),
+                                 {**_READ_ALL, "channel": (OK, OK), "node": (403, 403), "carrier": (403, 403)}),
     "orders.list_orders": Entry("GET", "allocated", lambda s: (f"/orders?channel={s['channel']}", None),
                                 {**_READ_ALL, "channel": (OK, EMPTY), "node": (403, 403), "carrier": (403, 403)}),
     "orders.get_order": Entry("GET", "allocated", _order_ep(""),

@@ -347,6 +347,9 @@ FILLS: dict[str, Fill] = {
     "POST /notifications/{notification_id}/requeue": Fill(_fresh("notification_id", lambda w: w.notification("failed"))),
     "GET /orders": Fill(None, _lists(channel=CHANNEL, node=NODE)),
     "POST /orders": Fill(_stock_target, _order_body),
+    # the delivery promise (issue 24): a cart of a stocked SKU to a served PIN, one SKU for a product page
+    "POST /promise": Fill(_stock_target, _whole({"lines": [{"sku": SKU, "qty": 1}], "pin": "600002"})),
+    "GET /promise": Fill(_stock_target, _lists(sku=SKU, pin="600002", qty=1, channel=CHANNEL)),
     "GET /orders/{order_id}": Fill(_shared("order_id", "order", lambda w: w.order()["id"])),
     "POST /orders/{order_id}/allocate": Fill(_fresh("order_id", lambda w: w.order("backordered")["id"])),
     "POST /orders/{order_id}/cancel": Fill(_fresh("order_id", lambda w: w.order()["id"]), _cancel_body),
