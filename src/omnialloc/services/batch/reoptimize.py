@@ -262,6 +262,7 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
                     continue
             if order is None and not node.active:
                 continue
+            # transit days from the transit model (issue 24), as real-time allocation's lanes take them
             for lane in lanes_for(net.locations[node.code], dest, net.carriers, net.rate_cards,
                                   net.serviceability, cod=cod, transit=getattr(net, "transit", None)):
                 # the lane of a shipment the order holds now is always offered: keeping it is not a move,
