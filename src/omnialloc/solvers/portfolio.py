@@ -61,6 +61,8 @@ MIP_ROOTS_PER_BUDGET = 3.0
 LP_SHARE = 0.75
 # The support MIP's most: this share of the whole budget (the full MIP after it needs the rest).
 SUPPORT_MIP_SHARE = 0.25
+# No support MIP when the budget holds this many roots of the whole MIP.
+SMALL_MIP_ROOTS = 10.0
 # The local search's share before a late LP step (many nodes).
 IMPROVE_SHARE_BEFORE_LP = 0.2
 # colgen searches only when its LP bound is within this fraction of the incumbent (see colgen).
@@ -218,14 +220,18 @@ def _exact(s: Search, method: str, reserve: float) -> None:
         _run_dp(s, _slice(budget, 0.0, DP_SHARE))
         if s.done:
             return
-    # The MIP model's LP (lp.py): a bound, the arcs a cheaper plan can use, and a small MIP over
-    # the arcs it opens. When the whole MIP fits the budget the LP is cheap beside it and goes
-    # first; otherwise (many nodes) the local search goes first and the LP step, started from
-    # its plan, gets most of the rest: its support MIP is where the best plans of 100-node
-    # orders come from (measured: benchmarks/RESULTS.md).
-    lp_first = MIP_ROOTS_PER_BUDGET * mip_mod.estimated_root_units(inst, np.arange(inst.n_cand)) <= budget.left
+    # The MIP model's LP (lp.py): a bound, the arcs a cheaper plan can use, and (many nodes) a
+    # small MIP over the arcs it opens. When the whole MIP fits the budget the LP is cheap beside
+    # it and goes first; otherwise the local search goes first and the LP step, started from its
+    # plan, gets most of the rest: its support MIP is where the best plans of 100-node orders
+    # come from (measured: benchmarks/RESULTS.md).
+    root = mip_mod.estimated_root_units(inst, np.arange(inst.n_cand))
+    lp_first = MIP_ROOTS_PER_BUDGET * root <= budget.left
     if method == "auto" and lp_first:
-        _run_lp(s, _slice(budget, reserve, LP_SHARE), budget.work)
+        # When the whole MIP is small beside the budget it searches the support's neighbourhood
+        # anyway (from the same start): only the bound and the arc bounds then (a support MIP
+        # took the budget a small order's proof needed, measured).
+        _run_lp(s, _slice(budget, reserve, LP_SHARE), budget.work, support=SMALL_MIP_ROOTS * root > budget.left)
         if s.done:
             return
     mip_fits = MIP_ROOTS_PER_BUDGET * _mip_root_units(s) <= budget.left
@@ -348,7 +354,7 @@ def _mip_root_units(s: Search) -> float:
     return mip_mod.estimated_root_units(s.inst, rel.nodes, _allowed(s))
 
 
-def _run_lp(s: Search, share: Budget, total: float) -> None:
+def _run_lp(s: Search, share: Budget, total: float, support: bool = True) -> None:
     """The LP relaxation of the MIP model (lp.py): its bound, its arc bounds for the MIP, and a
     MIP over the arcs it opens and the incumbent's (plans only: that model is a restriction)."""
     if s.best is None:
@@ -364,7 +370,7 @@ def _run_lp(s: Search, share: Budget, total: float) -> None:
     s.relaxation = rel
     # Plans outside the model cost at least ub (pruning) or have an equally cheap one in it.
     s.bound(min(rel.bound, ub))
-    if s.done:
+    if s.done or not support:
         return
     near = rel.support | _arcs_of(s.best)
     if near == _arcs_of(s.best):
