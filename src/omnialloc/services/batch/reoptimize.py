@@ -179,6 +179,12 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
             batch[oid] = o
 
         net = network(uow)
+        # an order holding a shipment at a node no longer in the network (deactivated) is left as it is: the
+        # batch cannot price keeping it, and one such order must not stop the whole batch
+        in_network = {n.code for n in net.nodes}
+        for oid in [o for o in batch if any(s.node not in in_network for s in live.get(o, []))]:
+            skipped[oid] = "a shipment's node is no longer in the network; left as it is"
+            del batch[oid]
         skus = sku_master(uow, sorted({ln.sku for o in batch.values() for ln in o.lines}))
         # stock: ATP + what the batch's own shipments hold
         atp = defaultdict(int, uow.inventory.atp_everywhere())
@@ -256,10 +262,15 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
         cand = Candidates(nodes=net.nodes, locations=net.locations, atp={}, capacity_left={},
                           excluded=excluded_nodes or {})
         for node in net.nodes:
+            only_kept = False
             if order is not None:
                 km = 0.0 if rules.max_distance_km is None else node_distance_km(dest, node)
                 if ineligible(node, order, cand, rules, km):
-                    continue
+                    # a node the order may no longer be sent to (a rule since, a rejection): only the
+                    # shipment it holds there stays offered
+                    if node.code not in {n for n, _ in kept_lanes}:
+                        continue
+                    only_kept = True
             if order is None and not node.active:
                 continue
             # transit days from the transit model (issue 24), as real-time allocation's lanes take them
@@ -268,6 +279,8 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
                 # the lane of a shipment the order holds now is always offered: keeping it is not a move,
                 # and real-time allocation may have timed it otherwise (its delivery clock, a rule since)
                 if (node.code, lane.carrier) not in kept_lanes:
+                    if only_kept:
+                        continue
                     if (cod and not lane.cod_allowed) or (lane.max_weight_g and weight_g > lane.max_weight_g):
                         continue
                     if promised_days is not None and lane.sla_days > promised_days:
