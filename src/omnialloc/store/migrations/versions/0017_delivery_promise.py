@@ -63,13 +63,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('orders') as batch:
-        batch.drop_column('promise_source')
-        batch.drop_column('promised_by')
-    with op.batch_alter_table('shipments') as batch:
-        batch.drop_column('deliver_by')
-        batch.drop_column('delivery_date')
-        batch.drop_column('ship_by')
-        batch.drop_column('service')
+    # Columns dropped in place, not by a batch rebuild: on SQLite a rebuild loses the orders table's expression
+    # indexes (migration 0014: ix_orders_phone_channel, ix_orders_email_channel), which it cannot reflect.
+    # SQLite >= 3.35 drops an unindexed column in place, as PostgreSQL does (migration 0020 does the same).
+    for column in ('promise_source', 'promised_by'):
+        op.execute(f'ALTER TABLE orders DROP COLUMN {column}')
+    for column in ('deliver_by', 'delivery_date', 'ship_by', 'service'):
+        op.execute(f'ALTER TABLE shipments DROP COLUMN {column}')
     op.drop_table('transit_times')
     op.drop_table('node_calendars')
