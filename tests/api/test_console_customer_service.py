@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from tests.api.conftest import auth
@@ -26,13 +27,28 @@ def _sku_name(uow_factory, sku: str) -> str:
         return uow.conn.execute(sa.text("SELECT name FROM skus WHERE code = :c"), {"c": sku}).scalar_one()
 
 
-def test_root_redirects_to_the_console_and_there_is_a_favicon(client):
-    r = client.get("/")
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+
+
+def test_root_redirects_a_browser_to_the_console_and_there_is_a_favicon(client):
+    r = client.get("/", headers={"Accept": BROWSER_ACCEPT})
     assert r.status_code == 302 and r.headers["Location"].endswith("/console/")
+    assert "Accept" in r.headers["Vary"]
     r = client.get("/favicon.ico")
     assert r.status_code == 200 and r.data[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
     assert client.get("/docs").status_code == 200
     assert "/" not in client.get("/openapi.json").json["paths"]
+
+
+@pytest.mark.parametrize("accept", [None, "application/json", "*/*", "application/json, text/html;q=0.5",
+                                    "text/plain"])
+def test_root_answers_an_api_client_with_where_the_docs_are(client, accept):
+    r = client.get("/", headers={"Accept": accept} if accept else {})
+    assert r.status_code == 200 and r.mimetype == "application/json" and "Accept" in r.headers["Vary"]
+    body = r.get_json()
+    assert body["docs"] == "/docs" and body["openapi"] == "/openapi.json"
+    assert client.get(body["docs"]).status_code == 200
+    assert client.get(body["openapi"]).json["openapi"].startswith("3.")
 
 
 def test_the_new_order_form_names_every_problem_next_to_its_field(app, keys):

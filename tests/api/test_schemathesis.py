@@ -225,7 +225,7 @@ def test_the_fuzzed_spec_covers_every_api_endpoint(app):
 
     fuzzed = {tuple(label.split(" ", 1)) for label in OPERATIONS}
     meta = {"static", "openapi.spec", "openapi.docs", "openapi.swagger_ui_oauth_redirect", "swagger_assets",
-            "root", "favicon"}  # GET / (to the console) and /favicon.ico: for browsers, not API operations
+            "root", "favicon"}  # GET / (console or a JSON pointer to /docs) and /favicon.ico: not API operations
     missing = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint in meta or rule.endpoint.startswith(CONSOLE):
