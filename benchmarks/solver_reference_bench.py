@@ -215,16 +215,20 @@ def plot(res: dict) -> None:
 NOTES = """What limits the targets, as measured (docs/solver.md has the methods):
 - typical: the enumeration proves nearly all; the few it does not are partial-fill orders whose
   relaxation is weak (cheap unfilled units: hundreds of partitions to settle), and the MIP then
-  needs ~130 ms. The CPU p99 (~5 ms) comes from these and from exact per-node explanation pricing
-  on 3-line orders over 20-30 nodes.
-- mid (qty up to 60): proofs come from the HiGHS MIP; its root processing alone takes ~25 us per
-  nonzero (median; the 90th percentile ~150), 60-300 ms on these models, so a fifth of the orders
-  are not proven within 200 ms.
-- large (10 x 100 x 4, random rate cards per lane): every relaxation tried (compact LP, the
-  contents LP of colgen, floor bounds) leaves a 2-5% gap, dominance and floor pruning remove
-  almost no node, and HiGHS's root on the full model takes longer than 200 ms; the plans come
-  from local search (moves, merges, greedy starts, an exact re-split), 1.2% above the optimum
-  on average at 200 ms and 0.2% at 1 s.
+  needs ~130 ms. The CPU p99 comes from these and from exact per-node explanation pricing on
+  3-line orders over 20-30 nodes.
+- mid (qty up to 60): proofs come from the HiGHS MIP, now over the arcs the LP's reduced costs
+  keep, or from the LP bound itself. The LP is within 0.3-2% of the optimum on the unproven
+  orders; what is left is the slab rounding (integer slabs per parcel, up to ~10 parcels), which
+  HiGHS closes slowly (hundreds of cuts, 1-170 branch-and-bound nodes, 100-1,100 ms of CPU on this
+  box for the unproven ones, even started from the optimal plan). HiGHS options tried without a
+  gain: heuristic effort 0, symmetry detection off, presolve off, cut-pool and LP-age limits.
+- large (10 x 100 x 4, random rate cards per lane): the LP relaxation is 1-6% below the
+  optimum and costs 4-7.5 us of CPU per nonzero here (60-200 ms for ~17,000 nonzeros); a MIP over
+  the ~5-10 arcs it opens (plus the incumbent's) often holds the optimum, but its root alone
+  separates thousands of cuts (~1.5-3 ms a check). The plain MIP reference needs 0.6-9 s of CPU
+  per order on this box, so proving 90% within 1 s needs a ~5x faster exact path than HiGHS on
+  this formulation gives.
 """
 
 
