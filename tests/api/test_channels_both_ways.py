@@ -88,6 +88,14 @@ def _ship_all(client, admin, order_id: str, awb_prefix: str) -> list[dict]:
     return shipped
 
 
+def _stored_number(uow_factory, order_id: str) -> str | None:
+    import sqlalchemy as sa
+
+    with uow_factory(readonly=True) as uow:
+        return uow.conn.execute(sa.text("SELECT channel_order_number FROM orders WHERE id = :o"),
+                                {"o": order_id}).scalar_one()
+
+
 def _sellable(uow_factory, channel: str, sku: str) -> int:
     """What the channel may sell of ``sku``, from SQL written here: ATP summed over every active node that ships,
     less the channel's buffers."""
@@ -120,6 +128,9 @@ def test_shopify_order_in_fulfilment_cancellation_and_stock_out(client, admin, c
     assert r.status_code == 201, r.get_json()
     order = r.get_json()
     assert order["status"] == "ALLOCATED" and order["channel_order_number"] == "#1042"
+    # GET /orders/{id} shows it too (issue 27), as stored (SQL written here).
+    detail = client.get(f"/orders/{order['id']}", headers=admin).get_json()
+    assert detail["channel_order_number"] == _stored_number(uow_factory, order["id"]) == "#1042"
     shipped = _ship_all(client, admin, order["id"], "AWB-SHOP-")
 
     tally = send_outbound_due(ctx, stock=False)

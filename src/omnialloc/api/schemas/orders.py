@@ -133,6 +133,7 @@ class OrderSummary(Open):
                                                          "or fastest")
     ship_to: AddressOut
     lines: list[OrderLineOut]
+    channel_order_number: str | None = Field(None, description="The shop's own order number (\"#9001\")")
 
 
 class OrderOut(OrderSummary):
@@ -145,7 +146,7 @@ class OrderOut(OrderSummary):
 
 
 class OrderSearchItem(OrderSummary):
-    channel_order_number: str | None = Field(None, description="The shop's own order number (\"#9001\")")
+    """An order of a list or search (the summary, with the shop's own number)."""
 
 
 class OrderPage(Open):

@@ -70,20 +70,21 @@ def order_view(ctx, principal: Principal, order_id: str) -> dict:
         shipments = uow.shipments.for_order(order_id)
         allocation = uow.allocations.latest(order_id)
         events = uow.events.for_entities([("order", order_id)] + [("shipment", s.id) for s in shipments])
-    return render_order(order, status_reason, shipments, allocation, events)
+        number = uow.order_search.channel_order_numbers([order_id]).get(order_id)
+    return render_order(order, status_reason, shipments, allocation, events, channel_order_number=number)
 
 
 def render_order(order: Order, status_reason: str | None, shipments: list[Shipment], allocation: Allocation | None,
-                 events: list) -> dict:
+                 events: list, *, channel_order_number: str | None = None) -> dict:
     """The order view from its parts: ``events`` are those of the order and its shipments, oldest first;
-    ``allocation``: its latest (shown as ``plan``)."""
+    ``allocation``: its latest (shown as ``plan``); ``channel_order_number``: the shop's own number."""
     events = sorted(events, key=lambda e: (e.at, e.entity))
     why = priority_reason(order, events)
     return {**order_dict(order), "status_reason": status_reason, "priority_reason": why,
             "shipments": [shipment_dict(s) for s in shipments],
             "delivery_date": _iso(order_delivery_date(shipments)),
             "plan": None if allocation is None else plan_with_priority(allocation.as_dict(), order.priority, why),
-            "events": [event_dict(e) for e in events]}
+            "events": [event_dict(e) for e in events], "channel_order_number": channel_order_number}
 
 
 def plan_with_priority(allocation: dict, priority: int, why: dict) -> dict:
