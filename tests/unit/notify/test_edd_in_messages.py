@@ -36,3 +36,13 @@ def test_labels_are_the_weekday_the_day_and_the_month():
     assert date_label(date(2026, 8, 15)) == "Saturday 15 August"
     assert date_label("2027-01-04") == "Monday 4 January"
     assert date_label(None) is None
+
+
+def test_the_tracking_page_links_to_the_carriers_own_page_when_configured():
+    from omnialloc.services.fulfilment.tracking import carrier_link
+
+    setting = "XPR=https://track.xpr.example/{awb} ECO=ftp://nope/{awb}"
+    assert carrier_link(setting, "XPR", "AB 12/3") == "https://track.xpr.example/AB%2012%2F3"
+    assert carrier_link(setting, "ECO", "X1") is None     # not http(s)
+    assert carrier_link(setting, "HLX", "X1") is None     # not named
+    assert carrier_link("", "XPR", "X1") is None

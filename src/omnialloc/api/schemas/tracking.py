@@ -49,6 +49,7 @@ class PublicTrackingOut(Open):
     promised_days: int | None = None
     timeline: list[TimelineEntry]
     carrier_name: str | None = None
+    carrier_url: str | None = Field(None, description="The carrier's own tracking page, when configured")
     service: str | None = Field(None, description="surface, air or express")
     delivery_date: str | None = Field(None, description="Estimated delivery date (EDD) at the destination")
     deliver_by: str | None = Field(None, description="The end of the EDD (UTC)")

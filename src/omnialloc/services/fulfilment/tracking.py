@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 from omnialloc.domain import SHIPMENT_MACHINE, OrderStatus, ShipmentStatus
 from omnialloc.domain.errors import DomainError, NotFound
@@ -115,6 +116,16 @@ def _roll_up_order(uow, order_id: str, actor: str) -> None:
     settle(uow, order, held, actor, reason)
 
 
+def carrier_link(setting: str, carrier: str, awb: str) -> str | None:
+    """The carrier's own tracking page for ``awb``, from ``carrier_tracking_urls`` ("CODE=URL ...", {awb} in
+    the URL); None for a carrier it does not name or a URL that is not http(s)."""
+    for item in (setting or "").split():
+        code, _, url = item.partition("=")
+        if code == carrier and url.startswith(("https://", "http://")):
+            return url.replace("{awb}", quote(awb, safe=""))
+    return None
+
+
 def public_view(ctx, awb: str) -> dict:
     """What a buyer may see: statuses and places, no names, phones or addresses."""
     with ctx.uow(readonly=True) as uow:
@@ -135,6 +146,7 @@ def public_view(ctx, awb: str) -> dict:
             "promised_days": shipment.sla_days, "timeline": timeline,
             # the estimated delivery (issue 24): the destination's date and the UTC end of that day
             "carrier_name": carrier.name if carrier is not None else shipment.carrier,
+            "carrier_url": carrier_link(ctx.settings.carrier_tracking_urls, shipment.carrier, awb),
             "service": shipment.service,
             "delivery_date": None if shipment.delivery_date is None else shipment.delivery_date.isoformat(),
             "deliver_by": None if shipment.deliver_by is None else shipment.deliver_by.isoformat()}
