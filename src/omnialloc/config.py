@@ -107,22 +107,6 @@ class Settings(BaseSettings):
     rejection_window_days: int = _setting(30, "how far back rejections count", ALLOCATION)
     # The delivery promise (issue 24; docs/promise.md)
     value_per_day_paise: int = _setting(
-        2_000, "what a day sooner is worth, in paise per shipment and day: a faster lane wins when it costs at most "
-        "this much more per day saved (0: cost alone, speed only through promises)", ALLOCATION
-    )
-    late_paise_per_day: int = _setting(
-        50_000, "cost per day a shipment would arrive after a soft promise (a rule's, the channel's default or the "
-        "fastest date plus slack; a promise in the order's request is hard)", ALLOCATION
-    )
-    promise_slack_days: int = _setting(
-        2, "an order with no promise (request, rule or channel) is promised its fastest feasible date plus this "
-        "many days", ALLOCATION
-    )
-    express_freight_pct: int = _setting(
-        160, "express service freight as a percent of the carrier's rate card (air priority handling)", ALLOCATION
-    )
-    # The delivery promise (issue 24; docs/promise.md)
-    value_per_day_paise: int = _setting(
         2_000,
         "what a day sooner is worth, in paise per shipment and day: a faster lane wins when it costs at most "
         "this much more per day saved (0: cost alone, speed only through promises)",
