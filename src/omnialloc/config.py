@@ -178,8 +178,10 @@ class Settings(BaseSettings):
     )
     tracking_base_url: str = _setting("http://127.0.0.1:8000/track", "tracking link put into messages", NOTIFY)
     carrier_tracking_urls: str = _setting(
-        "", "links from the buyer's tracking page to the carriers' own: CODE=URL pairs separated by spaces, {awb} "
-        "standing for the AWB (e.g. XPR=https://track.xpr.example/{awb})", NOTIFY
+        "",
+        "links from the buyer's tracking page to the carriers' own: CODE=URL pairs separated by spaces, {awb} "
+        "standing for the AWB (e.g. XPR=https://track.xpr.example/{awb})",
+        NOTIFY,
     )
     templates_dir: str = _setting("", "folder overriding notify/templates file by file", NOTIFY)
     notify_brand: str = _setting("omnialloc", "seller name in messages and the From header", NOTIFY)
