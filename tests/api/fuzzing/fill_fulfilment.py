@@ -117,7 +117,7 @@ def _pickup_request_target(world: World, case) -> None:
 
 
 def _pickup_shared(world: World, case) -> None:
-    _path(case, code=NODE, pickup_id=world.shared("pickup", lambda: _pickup(world)["id"]))
+    _path(case, code=NODE, pickup_id=world.shared("carrier-pickup", lambda: _pickup(world)["id"]))
 
 
 def _handover_target(world: World, case) -> None:
