@@ -38,8 +38,12 @@ the best prices so far, are the next prices to evaluate; the best L is kept.
 orders per step, too few steps fit the budget to beat the starting prices.)
 Only orders that can take a unit whose price fell, or whose optimum takes
 a unit whose price rose, are re-solved in a pass (the others keep their
-optimum); the solves go through the runner's compiled per-order templates
-and are spread over forked worker processes (the runner's pattern).
+proven optimum; an unproven order is re-solved when a price of its SKUs
+changed). Each solve gets its limit as a deterministic work budget and ten
+times it on the wall clock, so L at given prices does not depend on the
+machine's load (unless that safety net fires). The solves go through the
+runner's compiled per-order templates and are spread over forked worker
+processes (the runner's pattern).
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from omnialloc.solvers import PlanStatus, solve
+from omnialloc.solvers.budget import UNITS_PER_MS, WORK_SHARE
 
 from .runner import OrderContext, instance_for
 from .scenarios import Scenario
@@ -57,6 +62,11 @@ from .scenarios import Scenario
 LABEL = "Lagrangian bound (stock rows priced, exact single-order solver per order)"
 #: per-order solve limit: an unfinished solve still gives its proven bound
 SOLVE_LIMIT_MS = 1000.0
+#: the wall clock a solve gets, as a multiple of its limit: the limit is given to the solver as its
+#: (deterministic) work budget, so an order gets the same answer on an idle or a loaded machine; with the
+#: wall clock at the limit itself, orders needing most of their budget stopped on the clock under load
+#: (india-12, 150 orders, seed 6, load ~14: orders 24 and 140 unproven, each run with another bound)
+WALL_SAFETY = 10.0
 #: stop once the best L is within this share of the master's value (the most any prices could add)
 GAP_STOP = 1e-4
 
@@ -78,7 +88,8 @@ def solve_order(sc: Scenario, ctx: OrderContext, lam: np.ndarray, time_limit_ms:
     # instance `build_problem` would compile, tests/unit/bench checks it): after the first pass,
     # a re-solve costs ~1.1 ms instead of ~3 ms of building and compiling the problem again.
     plan = solve(instance_for(sc, ctx, ctx.view(sc.stock0, capped=False), lam[:, ctx.cols]), "optimal",
-                 time_limit_ms=time_limit_ms, explain_plan=False)
+                 time_limit_ms=WALL_SAFETY * time_limit_ms, work_limit=WORK_SHARE * time_limit_ms * UNITS_PER_MS,
+                 explain_plan=False)
     backorder = ctx.penalty * ctx.order.units
     if plan.status == PlanStatus.INFEASIBLE:
         if plan.method == "eligibility":
@@ -390,10 +401,12 @@ def lagrangian_bound(sc: Scenario, lam0: np.ndarray, *, time_budget_s: float = 6
             diff = (new_int - lam_int).reshape(-1)
             todo = np.zeros(n_orders, dtype=bool)
             # A unit that got cheaper may make another plan of the order best: re-solve. A unit that
-            # got dearer changes nothing for an order whose optimum does not take it (that plan's
-            # value stays, every other plan's can only rise), so only the orders taking it are
-            # re-solved; the others keep their optimum (an unproven order its bound: the minimum
-            # cannot fall when no price falls).
+            # got dearer changes nothing for an order whose *proven* optimum does not take it (that
+            # plan's value stays, every other plan's can only rise), so only the orders taking it are
+            # re-solved; the others keep their optimum. An unproven order is re-solved when any price
+            # of its SKUs changed: its bound is where the search stopped on that instance, not the
+            # minimum, so a kept bound is not what the order gives at the new prices (still a bound,
+            # but then L at the best prices could not be evaluated again from scratch).
             todo[ent_o[diff[ent_k] < 0]] = True
             if passes == 0:
                 todo[:] = True
@@ -403,6 +416,10 @@ def lagrangian_bound(sc: Scenario, lam0: np.ndarray, *, time_budget_s: float = 6
                 use_o = np.fromiter((i for i, a in enumerate(answers) for _ in a.use), np.int64)
                 use_k = np.fromiter((n * S + s for a in answers for n, s, _ in a.use), np.int64)
                 todo[use_o[diff[use_k] > 0]] = True
+                changed = diff.reshape(N, S) != 0
+                for i, a in enumerate(answers):
+                    if not a.proven and changed[:, ctxs[i].cols].any():
+                        todo[i] = True
             idx = np.flatnonzero(todo)
             left = time_budget_s - (time.perf_counter() - t0)
             if passes > 0 and len(idx) * per_solve * 1.15 > left:
