@@ -67,7 +67,9 @@ class CancelIn(Strict):
 
 
 # ---------------------------------------------------------------- queries
-class OrderQuery(Strict):
+class OrderFilters(Strict):
+    """The order search's filters, shared by the order list and the CSV export."""
+
     status: OrderStatusName | None = None
     channel: Code | None = None
     node: Code | None = None
@@ -83,12 +85,15 @@ class OrderQuery(Strict):
     awb: Annotated[str | None, Field(min_length=1, max_length=64)] = None
     number: Annotated[str | None, Field(min_length=1, max_length=64, description=(
         "The shop's own order number: Shopify's \"#9001\" (with or without #), WooCommerce's number"))] = None
-    external_id: Annotated[str | None, Field(min_length=1, max_length=128)] = None
     customer_id: Annotated[str | None, Field(min_length=1, max_length=128)] = None
-    cursor: Annotated[str | None, Field(max_length=200)] = None
-    limit: Int(ge=1, le=200) = 50
 
     model_config = ConfigDict(strict=False, extra="forbid")  # query strings are text
+
+
+class OrderQuery(OrderFilters):
+    external_id: Annotated[str | None, Field(min_length=1, max_length=128)] = None
+    cursor: Annotated[str | None, Field(max_length=200)] = None
+    limit: Int(ge=1, le=200) = 50
 
 
 # ---------------------------------------------------------------- out
