@@ -69,3 +69,28 @@ carrier_bookings = sa.Table(
     sa.Column("updated_at", UTCDateTime(), nullable=False),
     sa.Index(None, "status", "next_attempt_at"),
 )
+
+# Tracking pulled from carriers that offer a tracking API (services.fulfilment.tracking_poll): per carrier, the
+# API (``settings`` as ``RestCarrierConfig.from_mapping`` reads them, plus ``status_map`` and ``poll_minutes``)
+# and the carrier-wide backoff after failures; per shipment, when it is polled next and who holds it.
+carrier_tracking_configs = sa.Table(
+    "carrier_tracking_configs", metadata,
+    sa.Column("carrier", sa.String(64), sa.ForeignKey("carriers.code", ondelete="CASCADE"), primary_key=True),
+    sa.Column("settings", JSONType, nullable=False),
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),   # consecutive, carrier-wide
+    sa.Column("next_poll_at", UTCDateTime(), nullable=True),                 # backoff: no poll before
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+tracking_polls = sa.Table(
+    "tracking_polls", metadata,
+    sa.Column("shipment_id", sa.String(40), sa.ForeignKey("shipments.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("carrier", sa.String(64), nullable=False),
+    sa.Column("next_poll_at", UTCDateTime(), nullable=False),
+    sa.Column("claimed_until", UTCDateTime(), nullable=True),
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),   # consecutive, this AWB's own
+    sa.Column("polled_at", UTCDateTime(), nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Index(None, "carrier", "next_poll_at"),
+)

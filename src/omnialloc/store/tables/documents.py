@@ -59,3 +59,33 @@ invoices = sa.Table(
     sa.UniqueConstraint("node", "fy_start_year", "serial"),
     sa.UniqueConstraint("node", "number"),
 )
+
+# Credit notes (CGST Act s. 34, Rules 53(1A)): goods of an invoiced shipment came back (a return, an RTO) or were
+# credited by hand. Their own gapless series per node and financial year, kept like the invoices' (the counter
+# row is bumped in the note's transaction); each note references one invoice; ``source`` (the return's id, or
+# "manual:<key>") makes issuing it again for the same cause return the same note.
+credit_note_series = sa.Table(
+    "credit_note_series", metadata,
+    sa.Column("node", sa.String(64), primary_key=True),
+    sa.Column("fy_start_year", sa.Integer, primary_key=True),
+    sa.Column("prefix", sa.String(5), nullable=False),
+    sa.Column("last_serial", sa.Integer, nullable=False, server_default="0"),
+    sa.CheckConstraint("last_serial >= 0", name="last_serial_nonneg"),
+)
+
+credit_notes = sa.Table(
+    "credit_notes", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("invoice_id", sa.String(40), sa.ForeignKey("invoices.id"), nullable=False, index=True),
+    sa.Column("shipment_id", sa.String(40), nullable=False),
+    sa.Column("node", sa.String(64), nullable=False),
+    sa.Column("fy_start_year", sa.Integer, nullable=False),
+    sa.Column("serial", sa.Integer, nullable=False),
+    sa.Column("number", sa.String(16), nullable=False),
+    sa.Column("source", sa.String(80), nullable=False),
+    sa.Column("issued_at", UTCDateTime(), nullable=False),
+    sa.Column("snapshot", JSONType, nullable=False),
+    sa.UniqueConstraint("node", "fy_start_year", "serial"),
+    sa.UniqueConstraint("node", "number"),
+    sa.UniqueConstraint("invoice_id", "source"),
+)
