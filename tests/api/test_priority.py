@@ -230,3 +230,43 @@ def test_the_console_order_page_shows_the_priority_line_of_the_explanation(clien
     login(client, keys["admin"])
     page = client.get(f"/console/orders/{urgent['id']}").get_data(as_text=True)
     assert "Priority: priority 10 (set by validation rule" in page.replace("&#39;", "'")
+
+
+def test_protected_stock_is_held_back_from_pickup_orders_too(client, keys, uow_factory):
+    """A flood of pickup-in-store orders cannot take a store's protected units: the plan and the
+    reservation's ``keep=`` hold them back from an ordinary pickup order, and an urgent one gets them."""
+    admin, store, sku = auth(keys["admin"]), "CHN-ST1", "SKU-0001"
+    with uow_factory(readonly=True) as uow:
+        pos = uow.inventory.get(store, sku)
+    _post(client, "/inventory/adjustments", admin, {"adjustments": [
+        {"node": store, "sku": sku, "delta": pos.safety_stock + 3 - pos.on_hand, "reason": "cycle_count"}]})
+    _urgent_rules(client, admin, protect={"nodes": [store], "skus": [sku], "units": 2, "min_priority": 8})
+
+    def pickup(ext, qty=1, **kw):
+        return _capture_body(client, admin, order_body(ext, lines=[{"sku": sku, "qty": qty}], delivery_mode="pickup",
+                                                      pickup_node=store, **kw))
+
+    def free():
+        with uow_factory(readonly=True) as uow:
+            on_hand, reserved, safety = uow.conn.execute(sa.text(
+                "SELECT on_hand, reserved, safety_stock FROM inventory WHERE node = :n AND sku = :s"),
+                {"n": store, "s": sku}).one()
+        return on_hand - safety - reserved
+
+    first, second = pickup("pick-1"), pickup("pick-2")
+    assert (first["status"], second["status"]) == ("ALLOCATED", "BACKORDERED")
+    assert free() == 2  # the protected units are still at the store
+    rules = second["plan"]["plan"]["rules"]
+    assert [a for r in rules for e in r["effects"] for a in e["applied"]] == [f"hold back 2 unit(s) of {sku} at {store}"]
+
+    urgent = pickup("pick-urgent", qty=2, tags=["urgent"])
+    assert urgent["priority"] == 10 and urgent["status"] == "ALLOCATED"
+    assert [(s["node"], s["carrier"]) for s in urgent["shipments"]] == [(store, "PICKUP")]
+    assert urgent["plan"]["plan"]["priority"]["effects"] == ["priority 10 >= 8: this order may take the protected stock"]
+    assert free() == 0
+
+
+def _capture_body(client, headers, body):
+    r = client.post("/orders", json=body, headers=headers)
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()

@@ -338,10 +338,12 @@ def dry_run(ctx, principal: Principal, body: dict) -> dict:
         routed = rules.route(facts, catalog)
         remaining = {line.line_no: line.open_qty for line in order.lines if line.open_qty > 0}
         routing = None
-        if any(rules.by_kind[k] for k in ALLOCATION_KINDS) and order.delivery_mode != DeliveryMode.PICKUP \
-                and not routed.empty:
-            routing = runtime.to_routing(routed, order, remaining,
-                                               held_back=runtime.held_back(uow, routed.protected))
+        if any(rules.by_kind[k] for k in ALLOCATION_KINDS) and not routed.empty:
+            if order.delivery_mode == DeliveryMode.PICKUP:  # only protected stock applies, as at allocation
+                routing = runtime.pickup_routing(uow, routed, order.pickup_node)
+            else:
+                routing = runtime.to_routing(routed, order, remaining,
+                                             held_back=runtime.held_back(uow, routed.protected))
         plan = _plan(uow, ctx, preview, remaining, routing, shipments, stored_order) if remaining else None
         unconstrained = None
         if body.get("compare", True) and remaining:

@@ -206,15 +206,43 @@ def routing_for(uow, ctx, order: Order, *, remaining: dict[int, int] | None = No
     """``remaining``: the units to place (default: those not in a live shipment; the nightly batch
     re-plans all open units). ``rules``/``skus``: already loaded by a caller routing many orders."""
     rules = rules if rules is not None else current(uow)[0]
-    if not has_allocation_rules(rules) or order.delivery_mode == DeliveryMode.PICKUP:
+    if not has_allocation_rules(rules):
         return None
     net = network(uow)
     out = rules.route(facts_for(uow, order, net, skus=skus), network_catalog(net))
     if out.empty:
         return None
+    if order.delivery_mode == DeliveryMode.PICKUP:
+        return pickup_routing(uow, out, order.pickup_node)
     if remaining is None:
         remaining = remaining_units(order, uow.shipments.for_order(order.id))
     return to_routing(out, order, remaining, held_back=held_back(uow, out.protected))
+
+
+def pickup_routing(uow, out: RoutingOutcome, store: str | None) -> Routing | None:
+    """A pickup-in-store order's routing: the store and the handover are the customer's choice, so of
+    the rules' outcome only protected stock at ``store`` applies (the units held back from an order below
+    the rule's priority, in the plan and in the reservation's ``keep=``); None when no protect_stock rule
+    decided anything there. The plan's rules list the protect_stock effects at the store only (what the
+    explanation of priority reads, `services.orders.queries.plan_with_priority`)."""
+    if not any(key.startswith(f"protect:{store}:") for key in out.decided_by):
+        return None
+    protected = {key: rule for key, rule in out.protected.items() if key[0] == store}
+    held = {k: v for k, v in held_back(uow, protected).items() if v > 0}
+    fired = []
+    for f in out.fired:
+        effects = []
+        for e in f["effects"]:
+            if e["action"]["type"] != "protect_stock":
+                continue
+            here = [a for a in e["applied"] if a.endswith(f" at {store}")]
+            beaten = {a: by for a, by in e.get("overridden_by", {}).items() if a.endswith(f" at {store}")}
+            if here or beaten:
+                kept = {k: v for k, v in e.items() if k != "overridden_by"} | {"applied": here}
+                effects.append(kept | ({"overridden_by": beaten} if beaten else {}))
+        if effects:
+            fired.append({**f, "effects": effects})
+    return Routing(fired=fired, held_back=held)
 
 
 def has_allocation_rules(rules: RuleSet) -> bool:
