@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -21,8 +22,8 @@ class Allocation:
     objective_paise: int | None
     bound_paise: int | None
     solve_ms: float | None
-    plan: dict                           # the plan as JSON: shipments, unfilled units, explanation
+    plan: dict[str, Any]                 # the plan as JSON: shipments, unfilled units, explanation
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The fields as a dict (the plan not copied)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}

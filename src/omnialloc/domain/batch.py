@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 RUN_STATUSES = ("PLANNED", "APPLYING", "APPLIED")
 MOVE_STATES = ("PENDING", "APPLIED", "SKIPPED")
@@ -22,8 +23,8 @@ class BatchMove:
     run_id: str
     order_id: str
     seq: int                      # apply order within the run
-    old: dict
-    new: list
+    old: dict[str, Any]
+    new: list[dict[str, Any]]
     cost_before_paise: int
     cost_after_paise: int
     state: str = "PENDING"
@@ -35,12 +36,12 @@ class BatchMove:
 class BatchRun:
     id: str
     status: str
-    summary: dict                 # the plan's before/after figures (JSON)
+    summary: dict[str, Any]       # the plan's before/after figures (JSON)
     created_by: str
     created_at: datetime
     applied_at: datetime | None = None
 
     @property
-    def facts(self) -> dict:
+    def facts(self) -> dict[str, Any]:
         """The summary's single figures (counts, money, seconds, flags), without its nested breakdowns."""
         return {k: v for k, v in (self.summary or {}).items() if isinstance(v, (int, float, str, bool))}

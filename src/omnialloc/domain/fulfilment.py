@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class IssuedInvoice:
     serial: int
     number: str
     issued_at: datetime
-    snapshot: dict = field(repr=False)
+    snapshot: dict[str, Any] = field(repr=False)
 
 
 class CursorMoved(Exception):

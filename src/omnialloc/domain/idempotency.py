@@ -40,5 +40,5 @@ class IdempotencyKey:
     expires_at: datetime
     response_status: int | None = None
     response_type: str | None = None
-    response_headers: dict | None = None
+    response_headers: dict[str, str] | None = None
     response_body: bytes | None = None

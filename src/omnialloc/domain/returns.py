@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from omnialloc.domain.enums import ReturnStatus
 
@@ -55,7 +56,7 @@ class Return:
     awb: str | None = None
     reverse_cost_paise: int | None = None
     pickup_date: date | None = None
-    explanation: dict | None = None          # why this node and carrier (the solver's)
+    explanation: dict[str, Any] | None = None  # why this node and carrier (the solver's)
     updated_at: datetime | None = None
     version: int = 1
 
@@ -114,4 +115,4 @@ class StoreCreditEntry:
     return_id: str | None = None
     order_id: str | None = None
     channel: str | None = None
-    payload: dict = field(default_factory=dict)
+    payload: dict[str, Any] = field(default_factory=dict)

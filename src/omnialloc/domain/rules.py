@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 KINDS = ("validation", "routing", "shipping", "split")
 
@@ -27,7 +28,7 @@ class Rule:
     version: int
     created_by: str
     updated_by: str
-    actions: list = field(default_factory=list)     # action dicts as saved ({"type": ..., params})
+    actions: list[dict[str, Any]] = field(default_factory=list)     # action dicts as saved ({"type": ..., params})
     description: str = ""
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -38,6 +39,6 @@ class Rule:
 class RuleVersion:
     version: int
     change: str                  # created | updated | enabled | disabled | reordered | deleted
-    snapshot: dict               # the rule as it was saved
+    snapshot: dict[str, Any]     # the rule as it was saved
     changed_by: str
     changed_at: datetime
