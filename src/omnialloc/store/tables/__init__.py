@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from omnialloc.store.tables import (  # noqa: F401 - each import puts its feature's tables on ``metadata``
     allocations,
+    analytics,
     api_keys,
     backorders,
     batch,
