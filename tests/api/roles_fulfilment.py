@@ -68,7 +68,18 @@ def fulfil26_scenario(client, admin, uow_factory, spec: dict, order_body) -> dic
         uow.commit()
     ok("POST", f"/shipments/{waiting['id']}/accept")
     ok("POST", f"/shipments/{waiting['id']}/pack", BOX)
-    return {"shipment": waiting["id"], "awb": first["awb"], "pickup": pickup["id"], "order": order["id"]}
+    # Credit notes: the waiting shipment is invoiced (nothing credited yet); the first is invoiced and credited.
+    for sid in (waiting["id"], ids[0]):
+        r = client.get(f"/shipments/{sid}/invoice.pdf", headers=admin)
+        assert r.status_code == 200, r.get_json()
+    note = ok("POST", f"/shipments/{ids[0]}/credit-notes", {"reason": "returned unopened"}, 201)
+    ok("PUT", f"/carriers/{carrier}/tracking", {"settings": TRACKING})
+    return {"shipment": waiting["id"], "awb": first["awb"], "pickup": pickup["id"], "order": order["id"],
+            "credited": ids[0], "credit_note": note["id"]}
+
+
+TRACKING = {"base_url": "https://tracking.example.in", "token": "roles-token-0123456789",
+            "track": {"method": "GET", "path": "/v1/track/{awb}"}, "scans_path": "scans"}
 
 
 def _node_ship(suffix: str):
@@ -101,6 +112,16 @@ ROWS = {
                               _NODE_WORK),
     "fulfilment.handover": ("POST", lambda s: (f"/nodes/{s['node']}/carrier-pickups/{s['pickup']}/handover",
                                                {"awb": s["awb"]}), _NODE_WORK),
+    "fulfilment.list_credit_notes": ("GET", lambda s: (f"/shipments/{s['shipment']}/credit-notes", None),
+                                     _NODE_WORK),
+    "fulfilment.issue_credit_note": ("POST", lambda s: (f"/shipments/{s['shipment']}/credit-notes",
+                                                        {"reason": "returned damaged"}), _ADMIN_ONLY),
+    "fulfilment.credit_note_pdf": ("GET", lambda s: (f"/shipments/{s['credited']}/credit-notes/{s['credit_note']}.pdf",
+                                                     None), _NODE_WORK),
+    "fulfilment.put_tracking": ("PUT", lambda s: (f"/carriers/{s['carrier']}/tracking", {"settings": TRACKING}),
+                                _ADMIN_ONLY),
+    "fulfilment.get_tracking": ("GET", lambda s: (f"/carriers/{s['carrier']}/tracking", None), _ADMIN_ONLY),
+    "fulfilment.delete_tracking": ("DELETE", lambda s: (f"/carriers/{s['carrier']}/tracking", None), _ADMIN_ONLY),
     "fulfilment.manifest_pdf": ("GET", lambda s: (f"/nodes/{s['node']}/manifests/{s['pickup']}.pdf", None),
                                 _NODE_WORK),
 }

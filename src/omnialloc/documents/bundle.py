@@ -15,11 +15,12 @@ from omnialloc.documents.label import LabelLayout, add_labels
 from omnialloc.documents.manifest import add_manifest
 from omnialloc.documents.packing_slip import add_packing_slip
 from omnialloc.documents.pdf import PdfFile
-from omnialloc.documents.views import InvoiceView, LabelView, ManifestView, PackingSlipView
+from omnialloc.documents.views import CreditNoteView, InvoiceView, LabelView, ManifestView, PackingSlipView
 
-Document = LabelView | InvoiceView | PackingSlipView | ManifestView
+Document = LabelView | InvoiceView | CreditNoteView | PackingSlipView | ManifestView
 
-_ADDERS = {InvoiceView: add_invoice, PackingSlipView: add_packing_slip, ManifestView: add_manifest}
+_ADDERS = {InvoiceView: add_invoice, CreditNoteView: add_invoice, PackingSlipView: add_packing_slip,
+           ManifestView: add_manifest}
 
 
 def render_bundle(documents: Sequence[Document], *, label_layout: LabelLayout = LabelLayout.THERMAL_4X6,

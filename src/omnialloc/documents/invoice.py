@@ -1,5 +1,7 @@
 """The GST tax invoice for one shipment, as CGST Rules rule 46 asks for it.
 
+A credit note (``CreditNoteView``) is laid out the same way, titled CREDIT NOTE, with the invoice it reduces.
+
 On it: the supplier's name, address and GSTIN (the shipping node's registration), a consecutive
 invoice number of at most 16 characters and the date, the recipient's name and addresses (and GSTIN
 when registered), the place of supply with its state name and code, per line the description, HSN,
@@ -22,7 +24,7 @@ from omnialloc.documents.flow import (
 )
 from omnialloc.documents.pdf import FONT, FONT_BOLD, PdfFile
 from omnialloc.documents.place_of_supply import state_label
-from omnialloc.documents.views import InvoiceView
+from omnialloc.documents.views import CreditNoteView, InvoiceView
 from omnialloc.domain.enums import PaymentMode
 from omnialloc.domain.gst import TaxSplit
 from omnialloc.domain.money_words import format_rupees, rupees_in_words
@@ -41,12 +43,22 @@ def rate_text(rate_bp: int, parts: int = 1) -> str:
     return text + "%"
 
 
+def _title(view: InvoiceView) -> str:
+    return "CREDIT NOTE" if isinstance(view, CreditNoteView) else "TAX INVOICE"
+
+
 def _first_page_header(c: Canvas, view: InvoiceView) -> float:
-    y = title_bar(c, "TAX INVOICE", right_text=view.copy_label.upper())
+    y = title_bar(c, _title(view), right_text=view.copy_label.upper())
     seller_end = address_block(c, "Sold by", view.seller_address, MARGIN, y - 4, name=view.seller_name,
                                extra=(f"GSTIN: {view.seller_gstin}", f"State: {state_label(view.supplier_state)}"))
-    pairs = [("Invoice No.", view.invoice_number), ("Invoice date", local_date(view.issued_at, view.timezone)),
-             ("Order No.", view.order_ref)]
+    if isinstance(view, CreditNoteView):
+        pairs = [("Credit note No.", view.invoice_number), ("Date", local_date(view.issued_at, view.timezone)),
+                 ("Invoice No.", view.against_invoice),
+                 ("Invoice date", local_date(view.against_invoice_date, view.timezone)),
+                 ("Order No.", view.order_ref)]
+    else:
+        pairs = [("Invoice No.", view.invoice_number), ("Invoice date", local_date(view.issued_at, view.timezone)),
+                 ("Order No.", view.order_ref)]
     if view.order_date:
         pairs.append(("Order date", local_date(view.order_date, view.timezone)))
     if view.shipment_ref:
@@ -136,6 +148,9 @@ def _notes(view: InvoiceView) -> list:
         basis = "Prices exclude GST. Per line, the tax on the taxable value is rounded to the paisa (half up)."
     declaration = ("We declare that this invoice shows the actual price of the goods described and that all "
                    "particulars are true and correct. Tax is not payable on reverse charge.")
+    if isinstance(view, CreditNoteView):
+        declaration = (f"Credit note under section 34 of the CGST Act against tax invoice {view.against_invoice}: "
+                       f"{view.reason}. The taxable value and tax above reduce those of that invoice.")
     sign = Table([[f"For {view.seller_name}"], [""], ["Authorised Signatory"]], colWidths=[200],
                  rowHeights=[14, 30, 12], hAlign="RIGHT")
     sign.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 8), ("FONT", (0, 0), (0, 0), FONT_BOLD, 8),
@@ -150,11 +165,17 @@ def add_invoice(pdf: PdfFile, view: InvoiceView) -> int:
     story = [_items_table(view, tax), Spacer(0, 8), KeepTogether([_totals(view, tax)]), Spacer(0, 8),
              KeepTogether([Paragraph("<b>Tax by HSN and rate</b>", BODY), Spacer(0, 3), _hsn_table(tax)]),
              Spacer(0, 10), KeepTogether(_notes(view))]
+    what = "Credit note" if isinstance(view, CreditNoteView) else "Invoice"
     return flow_pages(pdf, story, first_header=lambda c: _first_page_header(c, view),
-                      continued=(f"TAX INVOICE {view.invoice_number}", view.seller_name),
-                      footer_text=f"Invoice {view.invoice_number} · issued {local_time(view.issued_at, view.timezone)}")
+                      continued=(f"{_title(view)} {view.invoice_number}", view.seller_name),
+                      footer_text=f"{what} {view.invoice_number} · issued {local_time(view.issued_at, view.timezone)}")
 
 
 def render_invoice(view: InvoiceView) -> bytes:
     return PdfFile.single(add_invoice, view, title=f"Tax invoice {view.invoice_number}", author=view.seller_name,
                           subject="GST tax invoice")
+
+
+def render_credit_note(view: CreditNoteView) -> bytes:
+    return PdfFile.single(add_invoice, view, title=f"Credit note {view.invoice_number}", author=view.seller_name,
+                          subject=f"GST credit note against invoice {view.against_invoice}")

@@ -311,6 +311,28 @@ class InvoiceView(_Dated):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CreditNoteView(InvoiceView):
+    """A GST credit note (CGST Act section 34, CGST Rules 53(1A)): goods of an invoiced shipment came back, so
+    the taxable value and tax of that invoice are reduced by what the note shows.
+
+    It is an invoice's layout with its own title and number (``invoice_number`` holds the credit note's number,
+    from the node's credit-note series) and the invoice it reduces: ``against_invoice`` and its date. Its items
+    are the units credited, at the invoice's prices and rates."""
+
+    against_invoice: str
+    against_invoice_date: datetime
+    reason: str
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        p = _Problems()
+        p.pattern("against_invoice", self.against_invoice, _INVOICE_NUMBER, "1 to 16 letters, digits, - or /")
+        p.moment("against_invoice_date", self.against_invoice_date)
+        p.text("reason", self.reason)
+        p.raise_if_any("credit note")
+
+
+@dataclass(frozen=True, kw_only=True)
 class PackingSlipView(_Dated):
     """What goes in the box, for the packer to check against and the buyer to read; no prices."""
 

@@ -45,6 +45,22 @@ class IssuedInvoice:
     snapshot: dict[str, Any] = field(repr=False)
 
 
+@dataclass(frozen=True)
+class IssuedCreditNote:
+    """A GST credit note against one issued invoice (goods returned, or credited by hand)."""
+
+    id: str
+    invoice_id: str
+    shipment_id: str
+    node: str
+    fy_start_year: int
+    serial: int
+    number: str
+    source: str              # what caused it: "return:<id>", "manual:<key>"; one note per invoice and source
+    issued_at: datetime
+    snapshot: dict[str, Any] = field(repr=False)
+
+
 class CursorMoved(Exception):
     """Another booker moved an AWB range's cursor since this transaction read it: run it again."""
 

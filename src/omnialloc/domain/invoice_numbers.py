@@ -88,6 +88,22 @@ def format_invoice_number(prefix: str, fy: FinancialYear, serial: int) -> str:
     return number
 
 
+CREDIT_NOTE_SERIAL_WIDTH = 4
+
+
+def format_credit_note_number(prefix: str, fy: FinancialYear, serial: int) -> str:
+    """A credit note's number, ``PREFIX/YYYY/CNNNN``: the node's prefix and year as its invoices, and a serial of
+    its own series marked ``C`` (never equal to an invoice number); Conflict past 16 characters (a 5-character
+    prefix: 9,999 credit notes a year)."""
+    if isinstance(serial, bool) or not isinstance(serial, int) or serial < 1:
+        raise ValueError(f"a credit note serial is a whole number >= 1, got {serial!r}")
+    number = f"{series_prefix(prefix)}/{fy.code}/C{serial:0{CREDIT_NOTE_SERIAL_WIDTH}d}"
+    if len(number) > MAX_LENGTH:
+        raise Conflict(f"credit note series {prefix}/{fy.code} is exhausted at serial {serial}: its numbers would "
+                       f"exceed {MAX_LENGTH} characters; give the node a shorter series prefix")
+    return number
+
+
 @dataclass(frozen=True)
 class InvoiceNumber:
     prefix: str

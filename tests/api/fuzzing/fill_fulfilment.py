@@ -1,5 +1,5 @@
-"""Fills for the fulfilment operations of issue 26 (the shipping node's view, documents, carrier booking and
-carrier pickups), merged into ``fill.FILLS``. Every pointed case works on a world where every carrier books
+"""Fills for the fulfilment operations of issue 26 (the shipping node's view, documents and credit notes, carrier
+booking, tracking polls and carrier pickups), merged into ``fill.FILLS``. Every pointed case works on a world where every carrier books
 from an uploaded AWB series, the node sells under a name, GSTIN and invoice prefix, and the world's SKU has an
 HSN code and a default box: so labels, invoices and manifests can be printed."""
 
@@ -136,6 +136,51 @@ def _carrier_target(world: World, case) -> None:
     _path(case, code="XPR")
 
 
+TRACKING = {"base_url": "https://tracking.example.in", "token": "fuzz-token-0123456789",
+            "track": {"method": "GET", "path": "/v1/track/{awb}"}, "scans_path": "scans"}
+
+
+def _invoiced(world: World) -> str:
+    _ready(world)
+    shipment = world.shipment("accepted")
+    world.ok("GET", f"/shipments/{shipment['id']}/invoice.pdf")
+    return shipment["id"]
+
+
+def _credit_target(world: World, case) -> None:
+    _path(case, shipment_id=_invoiced(world))
+
+
+def _credit_body(world: World, case) -> None:
+    case.body = {"reason": "returned damaged"}
+    case.media_type = case.media_type or "application/json"
+
+
+def _credit_note_target(world: World, case) -> None:
+    def make() -> str:
+        sid = _invoiced(world)
+        return sid + " " + world.ok("POST", f"/shipments/{sid}/credit-notes", {"reason": "returned"})["id"]
+
+    sid, note = world.shared("credit-note", make).split()
+    _path(case, shipment_id=sid, credit_note_id=note)
+
+
+def _tracking_body(world: World, case) -> None:
+    case.body = {"settings": TRACKING}
+    case.media_type = case.media_type or "application/json"
+
+
+def _tracking_target(world: World, case) -> None:
+    world.shared("tracking-config", lambda: world.ok("PUT", "/carriers/XPR/tracking", {"settings": TRACKING})
+                 and "XPR")
+    _path(case, code="XPR")
+
+
+def _tracking_delete_target(world: World, case) -> None:
+    world.ok("PUT", "/carriers/ECO/tracking", {"settings": TRACKING})   # its own carrier: GET keeps XPR's
+    _path(case, code="ECO")
+
+
 def _fill_class():
     from tests.api.fuzzing.fill import Fill
 
@@ -161,4 +206,10 @@ def fills() -> dict:
         "GET /nodes/{code}/carrier-pickups/{pickup_id}": Fill(_pickup_shared),
         "POST /nodes/{code}/carrier-pickups/{pickup_id}/handover": Fill(_handover_target),
         "GET /nodes/{code}/manifests/{pickup_id}.pdf": Fill(_pickup_shared),
+        "GET /shipments/{shipment_id}/credit-notes": Fill(_shared_booked),
+        "POST /shipments/{shipment_id}/credit-notes": Fill(_credit_target, _credit_body),
+        "GET /shipments/{shipment_id}/credit-notes/{credit_note_id}.pdf": Fill(_credit_note_target),
+        "PUT /carriers/{code}/tracking": Fill(_carrier_target, _tracking_body),
+        "GET /carriers/{code}/tracking": Fill(_tracking_target),
+        "DELETE /carriers/{code}/tracking": Fill(_tracking_delete_target),
     }

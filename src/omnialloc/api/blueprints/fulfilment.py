@@ -1,5 +1,6 @@
 """Fulfilment a warehouse runs (issue 26): the shipping node's view of a shipment, its documents as PDF
-(label, GST invoice, packing slip, a merged bundle, pickup manifests), carrier booking and carrier pickups."""
+(label, GST invoice and credit notes, packing slip, a merged bundle, pickup manifests), carrier booking, carrier
+tracking pulled by polling, and carrier pickups."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from flask import Response
 from omnialloc.api.auth import auth, current
 from omnialloc.api.deps import ctx
 from omnialloc.api.schemas.fulfilment import (
-    AwbRangeIn, AwbRangeOut, AwbSeriesOut, BookingConfigIn, BookingConfigOut, BoxIn, BoxOut, BundleIn, HandoverIn,
-    LabelQuery, PickupBoardOut, PickupIn, PickupOut, PickupQuery, SellerIn, SellerOut, ShippingViewOut,
+    AwbRangeIn, AwbRangeOut, AwbSeriesOut, BookingConfigIn, BookingConfigOut, BoxIn, BoxOut, BundleIn, CreditNoteIn,
+    CreditNoteOut, CreditNotesOut, HandoverIn, LabelQuery, PickupBoardOut, PickupIn, PickupOut, PickupQuery, SellerIn,
+    SellerOut, ShippingViewOut, TrackingConfigIn, TrackingConfigOut,
 )
-from omnialloc.documents import (LabelLayout, render_bundle, render_invoice, render_label, render_manifest,
-                                 render_packing_slip)
-from omnialloc.services.fulfilment import carrier_booking, carrier_pickups, documents
+from omnialloc.documents import (LabelLayout, render_bundle, render_credit_note, render_invoice, render_label,
+                                 render_manifest, render_packing_slip)
+from omnialloc.services.fulfilment import carrier_booking, carrier_pickups, credit_notes, documents, tracking_poll
 
 bp = APIBlueprint("fulfilment", __name__, tag="Fulfilment")
 
@@ -82,6 +84,33 @@ def book(shipment_id: str):
     return carrier_booking.book(ctx(), current(), shipment_id)
 
 
+@bp.get("/shipments/<string:shipment_id>/credit-notes")
+@bp.auth_required(auth)
+@bp.output(CreditNotesOut)
+@bp.doc(summary="The GST credit notes against the shipment's invoice (returns, RTO, by hand)", responses=_ERRORS)
+def list_credit_notes(shipment_id: str):
+    return credit_notes.list_for(ctx(), current(), shipment_id)
+
+
+@bp.post("/shipments/<string:shipment_id>/credit-notes")
+@bp.auth_required(auth)
+@bp.input(CreditNoteIn, location="json", arg_name="body")
+@bp.output(CreditNoteOut, status_code=201)
+@bp.doc(summary="Issue a GST credit note against the shipment's invoice (admin): the units given, or all not yet "
+        "credited", responses=_ERRORS)
+def issue_credit_note(shipment_id: str, body: CreditNoteIn):
+    return credit_notes.issue(ctx(), current(), shipment_id, body.model_dump())
+
+
+@bp.get("/shipments/<string:shipment_id>/credit-notes/<string:credit_note_id>.pdf")
+@bp.auth_required(auth)
+@bp.doc(summary="A GST credit note as PDF (the same document at every print)",
+        responses={**_PDF, 401: "", 403: "", 404: ""})
+def credit_note_pdf(shipment_id: str, credit_note_id: str):
+    view = credit_notes.credit_note(ctx(), current(), shipment_id, credit_note_id)
+    return _pdf(render_credit_note(view), f"credit-note-{credit_note_id}")
+
+
 # --------------------------------------------------------------------------- setup (admin)
 @bp.put("/nodes/<string:code>/seller")
 @bp.auth_required(auth)
@@ -127,6 +156,34 @@ def upload_range(code: str, body: AwbRangeIn):
 @bp.doc(summary="The carrier's uploaded AWB ranges and what is left of them", responses=_ERRORS)
 def awb_ranges(code: str):
     return carrier_booking.series_status(ctx(), current(), code)
+
+
+@bp.put("/carriers/<string:code>/tracking")
+@bp.auth_required(auth)
+@bp.input(TrackingConfigIn, location="json", arg_name="body")
+@bp.output(TrackingConfigOut)
+@bp.doc(summary="The carrier's tracking API, polled by the notify worker for shipped shipments (docs/carriers.md)",
+        responses=_ERRORS)
+def put_tracking(code: str, body: TrackingConfigIn):
+    return tracking_poll.configure(ctx(), current(), code, body.settings)
+
+
+@bp.get("/carriers/<string:code>/tracking")
+@bp.auth_required(auth)
+@bp.output(TrackingConfigOut)
+@bp.doc(summary="The carrier's tracking configuration and how polling it goes (failures, backoff)",
+        responses=_ERRORS)
+def get_tracking(code: str):
+    return tracking_poll.state(ctx(), current(), code)
+
+
+@bp.delete("/carriers/<string:code>/tracking")
+@bp.auth_required(auth)
+@bp.output({}, status_code=204)
+@bp.doc(summary="Stop polling the carrier's tracking", responses=_ERRORS)
+def delete_tracking(code: str):
+    tracking_poll.remove(ctx(), current(), code)
+    return ""
 
 
 # --------------------------------------------------------------------------- carrier pickups

@@ -94,6 +94,55 @@ class AwbSeriesOut(Open):
     ranges: list[dict[str, Any]]
 
 
+class TrackingConfigIn(Strict):
+    settings: dict[str, Any] = Field(description="The carrier's tracking API: base_url, token, track {method, path "
+                                     "with {awb}}, scans_path and the scan_*_path fields (docs/carriers.md), "
+                                     "status_map {carrier word: picked_up|in_transit|out_for_delivery|delivered|"
+                                     "failed_attempt|rto_initiated|rto_delivered}, poll_minutes (5-1440, 30)")
+
+
+class TrackingConfigOut(Open):
+    carrier: str
+    settings: dict[str, Any] = Field(description="As configured, without the token")
+    failures: int = Field(description="Consecutive polls the carrier did not answer")
+    next_poll_at: str | None = Field(description="Backing off after failures: no poll before this")
+    last_error: str | None
+
+
+# ---------------------------------------------------------------- credit notes
+Sku = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class CreditLineIn(Strict):
+    sku: Sku
+    qty: Int(ge=1)
+
+
+class CreditNoteIn(Strict):
+    reason: Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[^\x00-\x1f\x7f]+$")]
+    lines: Annotated[list[CreditLineIn], Field(max_length=200)] | None = Field(
+        default=None, description="Units to credit; omitted: every unit of the invoice not yet credited")
+
+
+class CreditNoteOut(Open):
+    id: str
+    number: str = Field(description="PREFIX/YYYY/CNNNN, from the node's credit-note series for the year")
+    invoice_number: str = Field(description="The tax invoice it reduces")
+    shipment_id: str
+    issued_at: str
+    reason: str
+    items: list[dict[str, Any]]
+    taxable_paise: int
+    tax_paise: int
+    total_paise: int
+
+
+class CreditNotesOut(Open):
+    shipment_id: str
+    invoice_number: str | None
+    credit_notes: list[CreditNoteOut]
+
+
 # ---------------------------------------------------------------- the shipping node's view
 class ShipToOut(Open):
     name: str
@@ -143,6 +192,10 @@ class ShippingViewOut(Open):
     default_box: dict[str, int] | None
     booking: BookingOut | None
     invoice_number: str | None
+    credit_notes: list[str] = Field(default_factory=list, description="Numbers of the credit notes against its "
+                                    "invoice")
+    tracking_poll: dict[str, Any] | None = Field(default=None, description="Tracking pulled from the carrier: "
+                                                 "polled_at, next_poll_at, failures, error")
     pickup_id: str | None
 
 

@@ -75,8 +75,8 @@ class RestCarrierConfig:
     carrier: str
     base_url: str
     token: str = field(repr=False)
-    book: Call
-    awb_path: str
+    book: Call | None = None              # None: a tracking-only configuration (tracking pulled, booked otherwise)
+    awb_path: str = ""
     carrier_ref_path: str = ""
     routing_code_path: str = ""
     label_url_path: str = ""
@@ -107,7 +107,9 @@ class RestCarrierConfig:
             raise ValueError("a REST carrier needs its carrier code")
         if not self.token:
             raise ValueError(f"{self.carrier}: an API token is required")
-        if not self.awb_path:
+        if self.book is None and self.track is None:
+            raise ValueError(f"{self.carrier}: configure the book call (or, for tracking only, the track call)")
+        if self.book is not None and not self.awb_path:
             raise ValueError(f"{self.carrier}: awb_path (where the answer keeps the AWB) is required")
         if isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int) or not 1 <= self.max_attempts <= 10:
             raise ValueError(f"{self.carrier}: max_attempts must be 1 to 10, got {self.max_attempts!r}")
@@ -256,6 +258,8 @@ class RestCarrier:
     def book(self, request: BookingRequest) -> Booking:
         if request.carrier != self.carrier:
             raise BookingRejected(f"this adapter books {self.carrier}, not {request.carrier}")
+        if self.config.book is None:
+            raise Unsupported(f"{self.carrier}: no book call is configured")
         context = booking_context(request)
         reply, attempts = self._exchange(self.config.book, context, request.idempotency_key)
         data = self._answer(reply, attempts)

@@ -57,6 +57,8 @@ def configure(ctx, principal: Principal, carrier: str, kind: str, settings: dict
     settings = dict(settings or {})
     if kind == "rest":
         try:
+            if not settings.get("book"):
+                raise ValueError("book (the call that books a shipment) is required")
             RestCarrierConfig.from_mapping({**settings, "carrier": carrier})
         except (ValueError, TypeError) as exc:
             raise ValidationFailed(f"carrier settings: {exc}", field_errors=[FieldError("settings", str(exc))]) from None
@@ -261,12 +263,15 @@ def cancel_if_booked(ctx, shipment_id: str) -> str | None:
     the carrier (a series voids the AWB, which is never handed out again). The booking's status after it, or
     None when there was nothing to cancel. A carrier that is down leaves it ``cancelling``, retried by the
     worker with backoff; a carrier that refuses leaves the booking ``booked`` with its words as the error
-    (cancel it with the carrier by hand)."""
-    with ctx.uow(readonly=True) as uow:
-        booking = uow.carrier_booking.booking(shipment_id)
+    (cancel it with the carrier by hand). While one caller is telling the carrier, another gets None."""
+    # The claim keeps callers apart (the canceller right after its commit, the worker's pass, a second
+    # cancel): one of them tells the carrier, the others find it held and do nothing.
+    at = now()
+    with ctx.uow() as uow:
+        booking = uow.carrier_booking.claim_cancel(shipment_id, now=at, until=at + timedelta(seconds=CLAIM_SECONDS))
         config = None if booking is None else uow.carrier_booking.config(booking.carrier)
-    if (booking is None or booking.status not in (BookingStatus.BOOKED, BookingStatus.CANCELLING)
-            or not booking.awb):
+        uow.commit()
+    if booking is None or not booking.awb:
         return None
     error, retry_at = None, None
     adapter = adapter_for(ctx, booking.carrier, config)

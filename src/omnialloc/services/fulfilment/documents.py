@@ -146,6 +146,8 @@ def shipping_view(ctx, principal: Principal, shipment_id: str, *, node: str | No
         if node is not None and f.shipment.node != node:
             raise NotFound(f"shipment {shipment_id} not found")
         pickup = uow.carrier_pickups.pickup_of([shipment_id]).get(shipment_id)
+        notes = [n.number for n in uow.documents.credit_notes_for(shipment_id)]
+        poll = uow.carrier_booking.tracking_poll(shipment_id)
     s, to = f.shipment, f.order.ship_to
     box = None
     if getattr(s, "box_length_mm", None):
@@ -165,6 +167,10 @@ def shipping_view(ctx, principal: Principal, shipment_id: str, *, node: str | No
             "status": b.status, "awb": b.awb, "attempts": b.attempts, "error": b.last_error,
             "next_attempt_at": _iso(b.next_attempt_at)},
         "invoice_number": f.invoice.number if f.invoice else None,
+        "credit_notes": notes,
+        "tracking_poll": None if poll is None else {
+            "polled_at": _iso(poll["polled_at"]), "next_poll_at": _iso(poll["next_poll_at"]),
+            "failures": poll["failures"], "error": poll["last_error"]},
         "pickup_id": pickup,
     }
 

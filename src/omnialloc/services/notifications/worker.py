@@ -37,6 +37,7 @@ from omnialloc.services.events import now
 from omnialloc.services.notifications.outbound_worker import run_outbound
 from omnialloc.services.notifications.preferences import opted_out
 from omnialloc.services.fulfilment.carrier_booking import run_worker as run_booking_retries
+from omnialloc.services.fulfilment.tracking_poll import run_worker as run_tracking_polls
 from omnialloc.services.orders.backorders import run_worker as run_backorders
 
 log = logging.getLogger("omnialloc.notify")
@@ -285,6 +286,8 @@ def worker_main(ctx, *, poll_seconds: float | None = None, backorders: bool = Tr
     # Carrier bookings that failed (issue 26): retried with backoff in a thread of their own.
     bookings = threading.Thread(target=run_booking_retries, args=(ctx, stop), name="carrier-bookings",
                                 daemon=True)
+    # Tracking pulled from carriers with a tracking API (issue 26): polled with backoff in a thread of its own.
+    polls = threading.Thread(target=run_tracking_polls, args=(ctx, stop), name="tracking-polls", daemon=True)
 
     def _stop(signum, _frame):
         log.info("notify-worker: signal %s received, stopping after the current batch", signum)
@@ -297,6 +300,7 @@ def worker_main(ctx, *, poll_seconds: float | None = None, backorders: bool = Tr
         retries.start()
     outbound.start()
     bookings.start()
+    polls.start()
     try:
         return run_worker(ctx, stop, poll_seconds=poll_seconds)
     finally:
@@ -305,5 +309,6 @@ def worker_main(ctx, *, poll_seconds: float | None = None, backorders: bool = Tr
             retries.join(timeout=60)
         outbound.join(timeout=60)
         bookings.join(timeout=60)
+        polls.join(timeout=60)
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -48,6 +48,7 @@ from omnialloc.solvers.returns import ReturnDestinationProblem
 from omnialloc.services import bus
 from omnialloc.services.messages import RetryBackorders
 from omnialloc.services.allocation.allocator import destination as customer_location
+from omnialloc.services.fulfilment import credit_notes
 from omnialloc.services.orders import lifecycle
 from omnialloc.services.orders.queries import event_dict
 from omnialloc.services.returns import money
@@ -413,6 +414,7 @@ def receive(ctx, principal: Principal, return_id: str, body: dict) -> dict:
         ret = _set_received(uow, ret, received)
         ret = _move(uow, ret, S.RECEIVED, principal.actor, f"received at {node}",
                     received={str(k): v for k, v in sorted(received.items())})
+        credit_notes.credit_return(uow, ret, principal.actor)  # GST: the invoices of the units back are reduced
         summary = _dispose(uow, ret, node, counts, principal.actor, restocked)
         ret = _move(uow, ret, S.GRADED, principal.actor, "graded", dispositions=summary)
         _resolve(uow, ret, principal.actor)
@@ -554,6 +556,7 @@ def rto_arrived(uow, shipment, actor: str) -> str | None:
     ret = _move(uow, ret, S.APPROVED, actor, quiet, type_="note")
     ret = _set_received(uow, ret, {l.line_no: l.qty for l in lines})
     ret = _move(uow, ret, S.RECEIVED, actor, f"{quiet}: back at {shipment.node}", type_="note")
+    credit_notes.credit_return(uow, ret, actor)  # GST: the invoice of a parcel never delivered is reduced
     counts = {l.line_no: {"A": l.qty} for l in lines}
     restocked: set[str] = set()
     summary = _dispose(uow, ret, shipment.node, counts, actor, restocked)

@@ -7,6 +7,9 @@ shipment's AWB if it has one, else takes the next with ``awb_series.take`` and m
 compare-and-set (``UPDATE ... WHERE next_serial = :expected``, row count 1) in the transaction that
 writes the ledger row; a lost race (row count 0) raises ``CursorMoved`` and the caller runs the
 transaction again. ``void`` stamps ``voided_at``; nothing is deleted and no cursor moves back.
+
+Tracking pulled from carriers (``services.fulfilment.tracking_poll``): a carrier's tracking config with its
+carrier-wide backoff, and per shipment its next poll, claimed by compare-and-set like a booking attempt.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from omnialloc.domain.fulfilment import BookingStatus, CarrierBookingState, Curs
 from omnialloc.logistics.booking.awb_series import AwbRange, CheckDigit, SeriesState, check_upload, take
 from omnialloc.store.repositories._base import Repository, insert, utcnow
 from omnialloc.store.tables.carrier_booking import (awb_assignments, awb_ranges, carrier_booking_configs,
-                                                    carrier_bookings)
+                                                    carrier_bookings, carrier_tracking_configs, tracking_polls)
+from omnialloc.store.tables.shipments import shipments
 
 
 def _range(r) -> AwbRange:
@@ -184,6 +188,7 @@ class CarrierBookingRepository(Repository):
             values = {"status": BookingStatus.BOOKED, "next_attempt_at": None, "updated_at": at, "last_error": error}
         else:
             values = {"status": BookingStatus.CANCELLED, "next_attempt_at": None, "updated_at": at, "last_error": None}
+        values["claimed_until"] = None  # the cancellation's claim (claim_cancel) ends with its outcome
         return self.conn.execute(q.values(**values)).rowcount == 1
 
     def due_cancels(self, now: datetime, *, limit: int = 50) -> list[str]:
@@ -202,3 +207,89 @@ class CarrierBookingRepository(Repository):
                  sa.and_(carrier_bookings.c.status == BookingStatus.BOOKING, carrier_bookings.c.claimed_until < now)))
              .order_by(carrier_bookings.c.next_attempt_at, carrier_bookings.c.shipment_id).limit(limit))
         return list(self.conn.execute(q).scalars())
+
+    def claim_cancel(self, shipment_id: str, *, now: datetime, until: datetime) -> CarrierBookingState | None:
+        """Take a booking's cancellation for one call to the carrier (compare-and-set on ``claimed_until``): a
+        booked or cancelling booking nobody holds. None when another caller holds it or it is not cancellable:
+        the carrier is told once, not once per caller."""
+        done = self.conn.execute(
+            carrier_bookings.update()
+            .where(carrier_bookings.c.shipment_id == shipment_id,
+                   carrier_bookings.c.status.in_([BookingStatus.BOOKED, BookingStatus.CANCELLING]),
+                   carrier_bookings.c.awb.is_not(None),
+                   sa.or_(carrier_bookings.c.claimed_until.is_(None), carrier_bookings.c.claimed_until < now))
+            .values(claimed_until=until, updated_at=now)).rowcount
+        return self.booking(shipment_id) if done == 1 else None
+
+    # -------------------------------------------------------------- tracking pulled from carriers
+    def tracking_config(self, carrier: str) -> dict | None:
+        r = self.conn.execute(sa.select(carrier_tracking_configs)
+                              .where(carrier_tracking_configs.c.carrier == carrier)).first()
+        return None if r is None else dict(r._mapping)
+
+    def tracking_configs(self) -> list[dict]:
+        rows = self.conn.execute(sa.select(carrier_tracking_configs).order_by(carrier_tracking_configs.c.carrier))
+        return [dict(r._mapping) for r in rows]
+
+    def put_tracking_config(self, carrier: str, settings: dict) -> None:
+        """Set (or replace) a carrier's tracking API; a new configuration starts without backoff."""
+        values = dict(settings=dict(settings), failures=0, next_poll_at=None, last_error=None, updated_at=utcnow())
+        stmt = insert(self.conn, carrier_tracking_configs).values(carrier=carrier, **values)
+        self.conn.execute(stmt.on_conflict_do_update(index_elements=[carrier_tracking_configs.c.carrier],
+                                                     set_=values))
+
+    def delete_tracking_config(self, carrier: str) -> bool:
+        return self.conn.execute(carrier_tracking_configs.delete()
+                                 .where(carrier_tracking_configs.c.carrier == carrier)).rowcount == 1
+
+    def tracking_outcome(self, carrier: str, at: datetime, *, error: str | None = None,
+                         retry_at: datetime | None = None) -> None:
+        """The carrier answered (``error`` None: its backoff ends) or was unavailable (backoff until
+        ``retry_at``)."""
+        c = carrier_tracking_configs.c
+        if error is None:
+            values = dict(failures=0, next_poll_at=None, last_error=None)
+        else:
+            values = dict(failures=c.failures + 1, next_poll_at=retry_at, last_error=error)
+        self.conn.execute(carrier_tracking_configs.update().where(c.carrier == carrier).values(**values))
+
+    def due_polls(self, carrier: str, statuses, now: datetime, *, limit: int = 50) -> list[tuple[str, str]]:
+        """(shipment id, AWB) of the carrier's shipments in ``statuses`` with an AWB whose poll is due: never
+        polled first, then the longest waiting; a poll another worker holds is skipped."""
+        p = tracking_polls.c
+        q = (sa.select(shipments.c.id, shipments.c.awb)
+             .select_from(shipments.outerjoin(tracking_polls, p.shipment_id == shipments.c.id))
+             .where(shipments.c.carrier == carrier, shipments.c.status.in_([str(s) for s in statuses]),
+                    shipments.c.awb.is_not(None), shipments.c.awb != "",
+                    sa.or_(p.shipment_id.is_(None),
+                           sa.and_(p.next_poll_at <= now,
+                                   sa.or_(p.claimed_until.is_(None), p.claimed_until < now))))
+             .order_by(p.next_poll_at.is_not(None), p.next_poll_at, shipments.c.id).limit(limit))
+        return [(r.id, r.awb) for r in self.conn.execute(q)]
+
+    def claim_poll(self, shipment_id: str, carrier: str, *, now: datetime, until: datetime) -> dict | None:
+        """Take a shipment's poll (compare-and-set, a row made on its first poll); None if another holds it or
+        it is not due. The row as it was claimed (``failures`` so far)."""
+        self.conn.execute(insert(self.conn, tracking_polls).values(
+            shipment_id=shipment_id, carrier=carrier, next_poll_at=now, failures=0)
+            .on_conflict_do_nothing(index_elements=[tracking_polls.c.shipment_id]))
+        p = tracking_polls.c
+        done = self.conn.execute(tracking_polls.update()
+                                 .where(p.shipment_id == shipment_id, p.next_poll_at <= now,
+                                        sa.or_(p.claimed_until.is_(None), p.claimed_until < now))
+                                 .values(claimed_until=until, carrier=carrier)).rowcount
+        if done != 1:
+            return None
+        return dict(self.conn.execute(sa.select(tracking_polls).where(p.shipment_id == shipment_id)).one()._mapping)
+
+    def finish_poll(self, shipment_id: str, *, at: datetime, next_poll_at: datetime, error: str | None = None,
+                    failed: bool = False) -> None:
+        """A poll's outcome: when to poll next; ``failed`` counts a failure of this AWB (else the count restarts)."""
+        p = tracking_polls.c
+        self.conn.execute(tracking_polls.update().where(p.shipment_id == shipment_id).values(
+            claimed_until=None, next_poll_at=next_poll_at, last_error=error,
+            failures=p.failures + 1 if failed else 0, **({} if failed else {"polled_at": at})))
+
+    def tracking_poll(self, shipment_id: str) -> dict | None:
+        r = self.conn.execute(sa.select(tracking_polls).where(tracking_polls.c.shipment_id == shipment_id)).first()
+        return None if r is None else dict(r._mapping)

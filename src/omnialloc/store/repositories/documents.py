@@ -4,7 +4,8 @@
 the counter row of (node, financial year) is created if missing and bumped by an UPDATE in the
 invoice's own transaction, whose row lock (PostgreSQL; SQLite: the write transaction's BEGIN
 IMMEDIATE) makes concurrent issuers take turns; a rollback rolls the counter back with it, so a
-serial is used exactly when its invoice commits. Never a sequence, never MAX + 1.
+serial is used exactly when its invoice commits. Never a sequence, never MAX + 1. Credit notes have a
+series of their own per node and year (``issue_credit_note``), handed out the same way.
 """
 
 from __future__ import annotations
@@ -14,14 +15,21 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from omnialloc.domain.fulfilment import IssuedInvoice, NodeSeller, SkuBox
+from omnialloc.domain.fulfilment import IssuedCreditNote, IssuedInvoice, NodeSeller, SkuBox
 from omnialloc.store.repositories._base import Repository, insert, utcnow
-from omnialloc.store.tables.documents import invoice_series, invoices, node_sellers, sku_fulfilment
+from omnialloc.store.tables.documents import (credit_note_series, credit_notes, invoice_series, invoices, node_sellers,
+                                              sku_fulfilment)
 
 
 def _invoice(r) -> IssuedInvoice:
     return IssuedInvoice(id=r.id, shipment_id=r.shipment_id, node=r.node, fy_start_year=r.fy_start_year,
                          serial=r.serial, number=r.number, issued_at=r.issued_at, snapshot=dict(r.snapshot))
+
+
+def _credit_note(r) -> IssuedCreditNote:
+    return IssuedCreditNote(id=r.id, invoice_id=r.invoice_id, shipment_id=r.shipment_id, node=r.node,
+                            fy_start_year=r.fy_start_year, serial=r.serial, number=r.number, source=r.source,
+                            issued_at=r.issued_at, snapshot=dict(r.snapshot))
 
 
 class DocumentRepository(Repository):
@@ -63,18 +71,69 @@ class DocumentRepository(Repository):
         ``number_for(prefix, serial)`` formats the number (the year's stored prefix, copied from the node
         when the year's row was created: a prefix changed mid-year applies from the next year);
         ``snapshot_for(number)`` gives what the invoice shows, kept for reprints."""
-        self.conn.execute(insert(self.conn, invoice_series)
-                          .values(node=node, fy_start_year=fy_start_year, prefix=prefix, last_serial=0)
-                          .on_conflict_do_nothing(index_elements=[invoice_series.c.node,
-                                                                  invoice_series.c.fy_start_year]))
-        bumped = self.conn.execute(
-            invoice_series.update()
-            .where(invoice_series.c.node == node, invoice_series.c.fy_start_year == fy_start_year)
-            .values(last_serial=invoice_series.c.last_serial + 1)
-            .returning(invoice_series.c.last_serial, invoice_series.c.prefix)).one()
-        number = number_for(bumped.prefix, bumped.last_serial)
+        serial, year_prefix = self._next_serial(invoice_series, node, fy_start_year, prefix)
+        number = number_for(year_prefix, serial)
         snapshot = snapshot_for(number)
         row = dict(id=invoice_id, shipment_id=shipment_id, node=node, fy_start_year=fy_start_year,
-                   serial=bumped.last_serial, number=number, issued_at=issued_at, snapshot=snapshot)
+                   serial=serial, number=number, issued_at=issued_at, snapshot=snapshot)
         self.conn.execute(invoices.insert().values(**row))
         return IssuedInvoice(**row)
+
+    def _next_serial(self, series: sa.Table, node: str, fy_start_year: int, prefix: str) -> tuple[int, str]:
+        """The next serial of (node, year) in ``series`` (invoices or credit notes) and the year's prefix: the
+        counter row is made if missing and bumped by an UPDATE whose row lock makes concurrent issuers take
+        turns; it rolls back with the caller's transaction."""
+        self.conn.execute(insert(self.conn, series)
+                          .values(node=node, fy_start_year=fy_start_year, prefix=prefix, last_serial=0)
+                          .on_conflict_do_nothing(index_elements=[series.c.node, series.c.fy_start_year]))
+        bumped = self.conn.execute(
+            series.update()
+            .where(series.c.node == node, series.c.fy_start_year == fy_start_year)
+            .values(last_serial=series.c.last_serial + 1)
+            .returning(series.c.last_serial, series.c.prefix)).one()
+        return bumped.last_serial, bumped.prefix
+
+    def invoice(self, invoice_id: str) -> IssuedInvoice | None:
+        r = self.conn.execute(sa.select(invoices).where(invoices.c.id == invoice_id)).first()
+        return None if r is None else _invoice(r)
+
+    def invoices_for(self, shipment_ids: Iterable[str]) -> list[IssuedInvoice]:
+        ids = sorted(set(shipment_ids))
+        if not ids:
+            return []
+        rows = self.conn.execute(sa.select(invoices).where(invoices.c.shipment_id.in_(ids))
+                                 .order_by(invoices.c.issued_at, invoices.c.id))
+        return [_invoice(r) for r in rows]
+
+    # -------------------------------------------------------------- credit notes
+    def credit_notes_of(self, invoice_id: str) -> list[IssuedCreditNote]:
+        rows = self.conn.execute(sa.select(credit_notes).where(credit_notes.c.invoice_id == invoice_id)
+                                 .order_by(credit_notes.c.serial))
+        return [_credit_note(r) for r in rows]
+
+    def credit_notes_for(self, shipment_id: str) -> list[IssuedCreditNote]:
+        rows = self.conn.execute(sa.select(credit_notes).where(credit_notes.c.shipment_id == shipment_id)
+                                 .order_by(credit_notes.c.issued_at, credit_notes.c.serial))
+        return [_credit_note(r) for r in rows]
+
+    def credit_note(self, credit_note_id: str) -> IssuedCreditNote | None:
+        r = self.conn.execute(sa.select(credit_notes).where(credit_notes.c.id == credit_note_id)).first()
+        return None if r is None else _credit_note(r)
+
+    def credit_note_by_source(self, invoice_id: str, source: str) -> IssuedCreditNote | None:
+        r = self.conn.execute(sa.select(credit_notes).where(credit_notes.c.invoice_id == invoice_id,
+                                                            credit_notes.c.source == source)).first()
+        return None if r is None else _credit_note(r)
+
+    def issue_credit_note(self, *, credit_note_id: str, invoice: IssuedInvoice, source: str, fy_start_year: int,
+                          prefix: str, issued_at: datetime, number_for: Callable[[str, int], str],
+                          snapshot_for: Callable[[str], dict]) -> IssuedCreditNote:
+        """Take the next serial of the node's credit-note series for the year and write the note against
+        ``invoice``, in this transaction (the invoice series' contract, on its own counter)."""
+        serial, year_prefix = self._next_serial(credit_note_series, invoice.node, fy_start_year, prefix)
+        number = number_for(year_prefix, serial)
+        row = dict(id=credit_note_id, invoice_id=invoice.id, shipment_id=invoice.shipment_id, node=invoice.node,
+                   fy_start_year=fy_start_year, serial=serial, number=number, source=source, issued_at=issued_at,
+                   snapshot=snapshot_for(number))
+        self.conn.execute(credit_notes.insert().values(**row))
+        return IssuedCreditNote(**row)
