@@ -253,13 +253,83 @@ def test_bad_input_is_a_clear_422_and_changes_nothing(fresh):
     refused("put", "/carriers/SHIP1/serviceability", {"rows": [{"node": "NOPE"}]}, "node NOPE")
     refused("post", "/channels", {"code": "c2", "name": "c", "kind": "webshop", "feeding_nodes": ["NOPE"]},
             "feeding_nodes")
-    refused("post", "/nodes", NODES[0], "exists already", status=409)  # duplicate code
+    # A repeat within one request is that request's 422 (above: a zone twice; here a barcode, a PIN prefix);
+    # a code the store holds already is a 409 naming `code` (test_a_taken_code_is_a_409_naming_code).
+    refused("post", "/skus", {"code": "TWICE", "name": "n", "category": "c", "unit_weight_g": 5, "length_mm": 1,
+                              "width_mm": 1, "height_mm": 1, "unit_price_paise": 1,
+                              "barcodes": ["4006381333931", "4006381333931"]}, "listed twice")
+    refused("put", "/carriers/SHIP1/serviceability", {"rows": [{"pin_prefix": "6"}, {"pin_prefix": "6"}]},
+            "duplicate row for 6")
+    refused("post", "/nodes", NODES[0], "exists already", status=409)
+    # A bad rate card in a PATCH changes nothing of the carrier either (one transaction).
+    refused("patch", "/carriers/SHIP1", {"name": "Renamed", "rate_card": card[:4]}, "lacks zone(s) E")
+    assert client.get("/carriers/SHIP1", headers=admin).get_json()["name"] == "Ship One"
 
     # Nothing of that was written.
     carrier = client.get("/carriers/SHIP1", headers=admin).get_json()
     assert [c["zone"] for c in carrier["rate_card"]] == list("ABCDE")
     assert client.get("/nodes/X1", headers=admin).status_code == 404
     assert client.get("/carriers/SHIP1/serviceability", headers=admin).get_json()["items"][0]["pin_prefix"] == "5"
+
+
+def test_a_taken_code_is_a_409_naming_code_and_an_import_updates_it(fresh):
+    """Creating a code the store holds already clashes with what is stored: 409 (as a rule's name, an AWB or a
+    capture with another body), the problem naming `code`, nothing changed. A file names whole records, so a
+    code the store holds is updated by an import; a code twice in one file is a 422 row (the test above)."""
+    app, client, tokens, engine = fresh
+    admin = auth(tokens["admin"])
+    _onboard_by_api(client, admin)
+    before = {name: client.get(f"/network/exports/{name}", headers=admin).get_data(as_text=True)
+              for name in ("nodes", "skus", "carriers", "rate_cards", "channels")}
+    taken = [("/nodes", {**NODES[0], "name": "Other"}, "node CHN-W1"),
+             ("/skus", {"code": "TEE-1", "name": "n", "category": "c", "unit_weight_g": 5, "length_mm": 1,
+                        "width_mm": 1, "height_mm": 1, "unit_price_paise": 1}, "SKU TEE-1"),
+             ("/carriers", {"code": "SHIP1", "name": "Other"}, "carrier SHIP1"),
+             ("/channels", {"code": "myshop", "name": "Other", "kind": "webshop"}, "channel myshop")]
+    for url, body, what in taken:
+        r = client.post(url, json=body, headers=admin)
+        assert r.status_code == 409, r.get_json()
+        problem = r.get_json()
+        assert r.headers["Content-Type"] == "application/problem+json"
+        assert problem["errors"] == [{"field": "code", "message": f"{what} exists already"}], problem
+        assert f"PATCH {url}/" in problem["detail"]
+    after = {name: client.get(f"/network/exports/{name}", headers=admin).get_data(as_text=True) for name in before}
+    assert after == before
+
+    # The same code in a file: an update, not a clash.
+    nodes = before["nodes"].replace("Chennai warehouse", "Chennai main warehouse")
+    r = client.post("/network/imports/nodes", data=nodes, headers={**admin, "Content-Type": "text/csv"})
+    assert r.status_code == 200 and r.get_json()["updated"] == {"nodes": 1}, r.get_json()
+    assert client.get("/nodes/CHN-W1", headers=admin).get_json()["name"] == "Chennai main warehouse"
+
+
+def test_a_patch_changes_only_what_it_names(fresh):
+    """A node's calendar settings and a carrier's rate card through PATCH: the rest is kept."""
+    app, client, tokens, engine = fresh
+    admin = auth(tokens["admin"])
+    _onboard_by_api(client, admin)
+    r = client.patch("/nodes/BLR-W1", json={"calendar": {"cutoff": "15:00"}}, headers=admin)
+    assert r.status_code == 200, r.get_json()
+    calendar = client.get("/nodes/BLR-W1", headers=admin).get_json()["calendar"]
+    assert (calendar["cutoff"], calendar["working_days"]) == ("15:00", "Mon-Fri")  # Mon-Fri kept
+    assert "2026-11-08" in calendar["holidays"]
+    card = _rate_card()
+    card[4] = {**card[4], "first_slab_paise": 7000}
+    r = client.patch("/carriers/SHIP1", json={"rate_card": card}, headers=admin)
+    assert r.status_code == 200, r.get_json()
+    carrier = client.get("/carriers/SHIP1", headers=admin).get_json()
+    assert [z["first_slab_paise"] for z in carrier["rate_card"]] == [3000, 3600, 4200, 4800, 7000]
+    assert (carrier["name"], carrier["max_weight_g"]) == ("Ship One", 30000)
+    # A PATCH that changes nothing writes nothing: no event.
+    from sqlalchemy import text
+
+    def events() -> int:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT COUNT(*) FROM events WHERE entity = 'carrier'")).scalar_one()
+
+    n = events()
+    assert client.patch("/carriers/SHIP1", json={"name": "Ship One", "rate_card": card}, headers=admin).status_code == 200
+    assert events() == n
 
 
 def test_a_bad_csv_upload_reports_every_row_and_writes_nothing(fresh):

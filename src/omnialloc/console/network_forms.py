@@ -1,11 +1,18 @@
-"""The network's create forms (issue 25): a node, a SKU, a carrier with its rate card, and a sales channel,
-so a fresh network can be onboarded from the console alone (serviceability is the Carriers tab's upload).
+"""The network's add and edit forms (issue 25): a node, a SKU, a carrier with its rate card, and a sales
+channel, so a network can be onboarded and kept up from the console alone (serviceability is the Carriers
+tab's upload).
 
 Admins only. A form is read into the API's request body (``api.schemas.network``: the same model the API
-validates), then handed to the same ``services.network.admin`` function the API calls, so there is one
-validation path; the console only turns text into numbers (rupees -> paise, percent -> basis points) and
-every problem -- the form's own, the schema's, the service's -- comes back in words next to its field, all
-at once (``console.forms``). Nothing is saved unless the whole form is valid.
+validates, NodeIn to add, NodePatch to edit), then handed to the same ``services.network.admin`` function
+the API calls (create_node, update_node ...), so there is one validation path; the console only turns text
+into numbers (rupees -> paise, percent -> basis points) and every problem -- the form's own, the schema's,
+the service's -- comes back in words next to its field, all at once (``console.forms``). Nothing is saved
+unless the whole form is valid. A code the store holds already is said next to the code with the API's
+409 (a record to edit, not a typo to fix).
+
+An edit form starts from the record as the API reads it and sends every field it shows (an emptied text
+or list clears it; an emptied number is "required"); what it does not show (a node's map position, a
+channel's webhook secret unless typed) is kept, as a PATCH keeps what it does not name.
 """
 
 from __future__ import annotations
@@ -16,7 +23,19 @@ from flask import flash, redirect, render_template, request, url_for
 from pydantic import ValidationError as PydanticError
 
 from omnialloc.api.deps import ctx
-from omnialloc.api.schemas.network import CarrierIn, ChannelIn, NodeIn, SkuIn
+from omnialloc.api.schemas.network import (
+    NULLABLE,
+    CarrierIn,
+    CarrierPatch,
+    ChannelIn,
+    ChannelPatch,
+    NodeIn,
+    NodePatch,
+    SkuIn,
+    SkuPatch,
+    create_values,
+    patch_values,
+)
 from omnialloc.console import bp, forms, need
 from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import Conflict, ValidationFailed
@@ -76,6 +95,9 @@ DEFAULTS = {
                 "reverse_supported": "1", **{f"rate_card.{i}.slab_g": "500" for i in range(len(ZONES))}},
     "channel": {"kind": "webshop", "return_window_days": "30"},
 }
+WRITE_ONLY = {"webhook_secret"}  # never shown; left empty in an edit form, it is kept
+ACTIVE = ("active", "Active (takes new work)", "bool", None)  # edit forms only: a new record is active
+REMOVE_SECRET = "remove_webhook_secret"  # the channel edit form's check box: PATCH webhook_secret null
 WORDS = {"int": "a whole number", "rupees": "an amount in rupees with at most 2 decimals, e.g. 49.50",
          "percent": "a percentage with at most 2 decimals, e.g. 12.5",
          "pairs": "write category=days pairs separated by commas, e.g. general=7"}
@@ -109,7 +131,9 @@ def _value(kind: str, raw: str):
     return raw
 
 
-def _read(form, spec) -> tuple[dict, dict[str, list[str]]]:
+def _read(form, spec, edit: bool = False) -> tuple[dict, dict[str, list[str]]]:
+    """The API body a form gives. Left empty, an input takes the API's default when adding; when editing, an
+    empty text or list clears it, an empty number is required (or null where the API takes null)."""
     body: dict = {}
     errors: dict[str, list[str]] = {}
     for name, _label, kind, _options in spec:
@@ -121,11 +145,22 @@ def _read(form, spec) -> tuple[dict, dict[str, list[str]]]:
             continue
         raw = (form.get(name) or "").strip()
         if kind == "calendar":
-            if raw:
+            if raw or (edit and name == "holidays"):
                 body.setdefault("calendar", {})[name] = _value("list", raw) if name == "holidays" else raw
+            elif edit:
+                errors[name] = ["required"]
             continue
-        if not raw and kind != "req":
-            continue  # left empty: the API's default
+        if not raw and kind != "req" and (not edit or name in WRITE_ONLY):
+            continue  # left empty: the API's default (adding) or kept (a write-only secret)
+        if not raw and kind in ("int", "rupees", "percent"):
+            if name in NULLABLE:
+                body[name] = None
+            else:
+                errors[name] = ["required"]
+            continue
+        if not raw and kind == "text":
+            body[name] = ""
+            continue
         value = _value(kind, raw)
         if value is None:
             errors[name] = [WORDS[kind]]
@@ -134,16 +169,19 @@ def _read(form, spec) -> tuple[dict, dict[str, list[str]]]:
     return body, errors
 
 
-def _read_rate_card(form) -> tuple[list[dict] | None, dict[str, list[str]]]:
+def _read_rate_card(form, current: list[dict] | None = None) -> tuple[list[dict] | None, dict[str, list[str]]]:
     """The zone grid: no card when every cell is empty; otherwise one row per zone (the schema and the
-    service say which cells are missing or wrong)."""
+    service say which cells are missing or wrong). Editing, a zone keeps the columns the grid does not show
+    (RTO and reverse multipliers) from ``current``, the card as the API reads it."""
+    shown = {col for col, _label, _kind in RATE}
+    kept = {row["zone"]: {k: v for k, v in row.items() if k not in shown} for row in current or []}
     cells = {f"rate_card.{i}.{col}": (form.get(f"rate_card.{i}.{col}") or "").strip()
              for i in range(len(ZONES)) for col, _label, _kind in RATE}
     if not any(v for k, v in cells.items() if not k.endswith(".slab_g")):
         return None, {}
     rows, errors = [], {}
     for i, zone in enumerate(ZONES):
-        row: dict = {"zone": zone}
+        row: dict = {**kept.get(zone, {}), "zone": zone}
         for col, _label, kind in RATE:
             raw = cells[f"rate_card.{i}.{col}"]
             if not raw:
@@ -162,52 +200,92 @@ def _grid_field(loc: str) -> str:
     return loc if loc.startswith("rate_card.") else forms.form_field(loc)
 
 
-def _submit(what: str, schema, create, body: dict, errors: dict, tab: str, field_of=forms.form_field):
-    """Validate ``body`` with the API's schema, then create through the API's service; the redirect, or None."""
+def _submit(schema, save, body: dict, errors: dict, values, field_of) -> tuple[dict | None, int]:
+    """Validate ``body`` with the API's schema, then save through the API's service (``values``: the body as
+    the API hands it over): (the record, 200), or (None, the API's status) with ``errors`` filled in."""
     try:
         model = schema.model_validate(body)
     except PydanticError as exc:
         for field, messages in forms.collect(exc, field_of).items():
             if field not in errors:  # the form's own reading of that input says it better
                 errors.setdefault(field, []).extend(messages)
-        return None
+        return None, 422
     if errors:
-        return None
+        return None, 422
     try:
-        made = create(ctx(), need(Role.ADMIN), model.model_dump(exclude_none=True))
-    except Conflict:
-        errors["code"] = [f"{what} {body.get('code')} exists already"]
-        return None
-    except ValidationFailed as exc:
+        return save(values(model)), 200
+    except (Conflict, ValidationFailed) as exc:  # a taken code (409) or the service's checks (422)
         errors.update(forms.collect(exc, field_of))
-        return None
-    flash(f"Added {what} {made['code']}.", "ok")
-    return redirect(url_for(tab), code=303)
+        return None, 409 if isinstance(exc, Conflict) else 422
 
 
-def _form(kind: str, title: str, spec, schema, create, tab: str):
-    need(Role.ADMIN)
+def _form(kind: str, spec, schema, save, tab: str, current: dict | None = None):
+    """The add form (``current`` None) or the edit form of ``current``, the record as the API reads it."""
+    principal = need(Role.ADMIN)
+    what = "SKU" if kind == "sku" else kind
+    edit = current is not None
+    spec = [f for f in spec if f[0] != "code"] + [ACTIVE] if edit else spec
     errors: dict[str, list[str]] = {}
+    status = 200
     if request.method == "POST":
         checks = {name for name, _label, kind_, _options in spec if kind_ == "checks"}
         values = {k: request.form.getlist(k) if k in checks else request.form.get(k) for k in request.form}
-        body, errors = _read(request.form, spec)
+        body, errors = _read(request.form, spec, edit)
         field_of = forms.form_field
         if kind == "carrier":
-            card, grid_errors = _read_rate_card(request.form)
+            card, grid_errors = _read_rate_card(request.form, current["rate_card"] if current is not None else None)
             errors.update(grid_errors)
             if card is not None:
                 body["rate_card"] = card
             field_of = _grid_field
-        done = _submit(kind if kind != "sku" else "SKU", schema, create, body, errors, tab, field_of)
-        if done is not None:
-            return done
+        if edit and kind == "channel" and request.form.get(REMOVE_SECRET):
+            body["webhook_secret"] = None
+        if current is not None:
+            code = current["code"]
+            saved, status = _submit(schema, lambda b: save(ctx(), principal, code, b), body, errors, patch_values,
+                                    field_of)
+        else:
+            saved, status = _submit(schema, lambda b: save(ctx(), principal, b), body, errors, create_values,
+                                    field_of)
+        if saved is not None:
+            flash(f"{'Saved' if edit else 'Added'} {what} {saved['code']}.", "ok")
+            return redirect(url_for(tab), code=303)
         _unplaced_to_form(errors, spec)
     else:
-        values = dict(DEFAULTS[kind])
-    return render_template("console/network_form.html", kind=kind, title=title, spec=spec, values=values,
-                           errors=errors, summary=forms.summary(errors) if errors else None, tab=tab,
-                           zones=ZONES, rate=RATE), (422 if errors else 200)
+        values = _values_of(spec, current) if edit else dict(DEFAULTS[kind])
+    title = f"Edit {what} {current['code']}" if current is not None else f"New {what}"
+    return render_template("console/network_form.html", kind=kind, what=what, edit=edit, title=title, spec=spec,
+                           values=values, errors=errors, summary=forms.summary(errors) if errors else None, tab=tab,
+                           zones=ZONES, rate=RATE, remove_secret=REMOVE_SECRET), status
+
+
+def _text_of(kind: str, value) -> str | list[str]:
+    """A record's value as its input shows it (what ``_value`` reads back to the same value)."""
+    if kind in ("rupees", "percent"):
+        return str(Decimal(value) / 100)  # 1450 -> '14.5', 3000 -> '30'
+    if kind == "list":
+        return ", ".join(value)
+    if kind == "pairs":
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    if kind == "bool":
+        return "1" if value else ""
+    if kind == "checks":
+        return list(value)
+    return "" if value is None else str(value)
+
+
+def _values_of(spec, record_: dict) -> dict:
+    """An edit form's inputs filled from the record (the API's answer: paise, basis points, the calendar)."""
+    values: dict = {}
+    for name, _label, kind, _options in spec:
+        if kind == "calendar":
+            setting = record_["calendar"][name]
+            values[name] = ", ".join(setting) if name == "holidays" else setting
+        elif name not in WRITE_ONLY:
+            values[name] = _text_of(kind, record_[name])
+    for i, row in enumerate(sorted(record_.get("rate_card") or [], key=lambda r: r["zone"])):
+        values.update({f"rate_card.{i}.{col}": _text_of(kind, row[col]) for col, _label, kind in RATE})
+    return values
 
 
 def _unplaced_to_form(errors: dict[str, list[str]], spec) -> None:
@@ -220,19 +298,43 @@ def _unplaced_to_form(errors: dict[str, list[str]], spec) -> None:
 
 @bp.route("/network/nodes/new", methods=["GET", "POST"])
 def node_new():
-    return _form("node", "New node", NODE, NodeIn, admin.create_node, "console.network")
+    return _form("node", NODE, NodeIn, admin.create_node, "console.network")
+
+
+@bp.route("/network/nodes/<code>/edit", methods=["GET", "POST"])
+def node_edit(code: str):
+    current = admin.get_node(ctx(), need(Role.ADMIN), code)
+    return _form("node", NODE, NodePatch, admin.update_node, "console.network", current)
 
 
 @bp.route("/network/skus/new", methods=["GET", "POST"])
 def sku_new():
-    return _form("sku", "New SKU", SKU, SkuIn, admin.create_sku, "console.catalog")
+    return _form("sku", SKU, SkuIn, admin.create_sku, "console.catalog")
+
+
+@bp.route("/network/skus/<code>/edit", methods=["GET", "POST"])
+def sku_edit(code: str):
+    current = admin.get_sku(ctx(), need(Role.ADMIN), code)
+    return _form("sku", SKU, SkuPatch, admin.update_sku, "console.catalog", current)
 
 
 @bp.route("/network/carriers/new", methods=["GET", "POST"])
 def carrier_new():
-    return _form("carrier", "New carrier", CARRIER, CarrierIn, admin.create_carrier, "console.carriers")
+    return _form("carrier", CARRIER, CarrierIn, admin.create_carrier, "console.carriers")
+
+
+@bp.route("/network/carriers/<code>/edit", methods=["GET", "POST"])
+def carrier_edit(code: str):
+    current = admin.get_carrier(ctx(), need(Role.ADMIN), code)
+    return _form("carrier", CARRIER, CarrierPatch, admin.update_carrier, "console.carriers", current)
 
 
 @bp.route("/network/channels/new", methods=["GET", "POST"])
 def channel_new():
-    return _form("channel", "New channel", CHANNEL, ChannelIn, admin.create_channel, "console.channels")
+    return _form("channel", CHANNEL, ChannelIn, admin.create_channel, "console.channels")
+
+
+@bp.route("/network/channels/<code>/edit", methods=["GET", "POST"])
+def channel_edit(code: str):
+    current = admin.get_channel(ctx(), need(Role.ADMIN), code)
+    return _form("channel", CHANNEL, ChannelPatch, admin.update_channel, "console.channels", current)

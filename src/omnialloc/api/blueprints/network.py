@@ -37,22 +37,13 @@ from omnialloc.api.schemas.network import (
     SkuPage,
     SkuPatch,
     SkuQuery,
+    create_values,
+    patch_values,
 )
 from omnialloc.domain.errors import FieldError, NotFound, ValidationFailed
 from omnialloc.services.network import admin, imports
 
 bp = APIBlueprint("network", __name__, tag="Network")
-
-_NULLABLE = {"webhook_secret", "default_promise_days"}  # null means "remove" for these; absent means "keep"
-
-
-def _patch(model) -> dict:
-    return {k: v for k, v in model.model_dump(exclude_unset=True).items() if v is not None or k in _NULLABLE}
-
-
-def _create(model) -> dict:
-    return model.model_dump(exclude_none=True)
-
 
 # ------------------------------------------------------------------ nodes
 @bp.get("/nodes")
@@ -70,7 +61,7 @@ def list_nodes(query: NodeQuery):
 @bp.output(NodeOut, status_code=201)
 @bp.doc(summary="Add a node (lat/lon, city and state from the PIN when left out)", responses=[401, 403, 409, 422])
 def create_node(body: NodeIn):
-    return admin.create_node(ctx(), current(), _create(body))
+    return admin.create_node(ctx(), current(), create_values(body))
 
 
 @bp.get("/nodes/<string:code>")
@@ -88,7 +79,7 @@ def get_node(code: str):
 @bp.doc(summary="Change a node (active=false: no new allocations from the next transaction of every worker)",
         responses=[401, 403, 404, 422])
 def update_node(code: str, body: NodePatch):
-    return admin.update_node(ctx(), current(), code, _patch(body))
+    return admin.update_node(ctx(), current(), code, patch_values(body))
 
 
 @bp.delete("/nodes/<string:code>")
@@ -117,7 +108,7 @@ def list_skus(query: SkuQuery):
 @bp.output(SkuOut, status_code=201)
 @bp.doc(summary="Add a SKU", responses=[401, 403, 409, 422])
 def create_sku(body: SkuIn):
-    return admin.create_sku(ctx(), current(), _create(body))
+    return admin.create_sku(ctx(), current(), create_values(body))
 
 
 @bp.get("/skus/<string:code>")
@@ -134,7 +125,7 @@ def get_sku(code: str):
 @bp.output(SkuOut)
 @bp.doc(summary="Change a SKU (active=false: no new orders for it)", responses=[401, 403, 404, 422])
 def update_sku(code: str, body: SkuPatch):
-    return admin.update_sku(ctx(), current(), code, _patch(body))
+    return admin.update_sku(ctx(), current(), code, patch_values(body))
 
 
 # ------------------------------------------------------------------ carriers
@@ -153,10 +144,7 @@ def list_carriers(query: CarrierQuery):
 @bp.output(CarrierOut, status_code=201)
 @bp.doc(summary="Add a carrier, optionally with its rate card (every zone A-E)", responses=[401, 403, 409, 422])
 def create_carrier(body: CarrierIn):
-    values = _create(body)
-    if body.rate_card is not None:
-        values["rate_card"] = [r.model_dump() for r in body.rate_card]
-    return admin.create_carrier(ctx(), current(), values)
+    return admin.create_carrier(ctx(), current(), create_values(body))
 
 
 @bp.get("/carriers/<string:code>")
@@ -171,9 +159,10 @@ def get_carrier(code: str):
 @bp.auth_required(auth)
 @bp.input(CarrierPatch, arg_name="body")
 @bp.output(CarrierOut)
-@bp.doc(summary="Change a carrier (active=false: no new shipments planned on it)", responses=[401, 403, 404, 422])
+@bp.doc(summary="Change a carrier (active=false: no new shipments planned on it); a rate_card replaces the whole "
+                "card in the same transaction", responses=[401, 403, 404, 422])
 def update_carrier(code: str, body: CarrierPatch):
-    return admin.update_carrier(ctx(), current(), code, _patch(body))
+    return admin.update_carrier(ctx(), current(), code, patch_values(body))
 
 
 @bp.put("/carriers/<string:code>/rate-card")
@@ -223,7 +212,7 @@ def list_channels(query: ChannelQuery):
 @bp.output(ChannelOut, status_code=201)
 @bp.doc(summary="Add a sales channel", responses=[401, 403, 409, 422])
 def create_channel(body: ChannelIn):
-    return admin.create_channel(ctx(), current(), _create(body))
+    return admin.create_channel(ctx(), current(), create_values(body))
 
 
 @bp.get("/channels/<string:code>")
@@ -240,7 +229,7 @@ def get_channel(code: str):
 @bp.output(ChannelOut)
 @bp.doc(summary="Change a channel; webhook_secret is write-only (null removes it)", responses=[401, 403, 404, 422])
 def update_channel(code: str, body: ChannelPatch):
-    return admin.update_channel(ctx(), current(), code, _patch(body))
+    return admin.update_channel(ctx(), current(), code, patch_values(body))
 
 
 # ------------------------------------------------------------------ files

@@ -219,12 +219,12 @@ class CarrierPatch(Strict):
     volumetric_divisor: Int(ge=-(10**6), le=10**6) | None = None
     reverse_supported: bool | None = None
     active: bool | None = None
+    rate_card: Annotated[list[RateCardRow] | None, Field(max_length=50)] = None  # the whole card: every zone A-E
 
 
 class CarrierIn(CarrierPatch):
     code: Code
     name: Name
-    rate_card: Annotated[list[RateCardRow] | None, Field(max_length=50)] = None
 
 
 class CarrierOut(Open):
@@ -322,6 +322,28 @@ class ChannelOut(Open):
 class ChannelPage(Open):
     items: list[ChannelOut]
     next_cursor: str | None = None
+
+
+# Fields where null in a PATCH means "remove" (no secret, no default promise); for the others null is "keep".
+NULLABLE = frozenset({"webhook_secret", "default_promise_days"})
+
+
+def _with_card(model: Strict, values: dict) -> dict:
+    cards = getattr(model, "rate_card", None)
+    if cards is not None:  # each zone's row in full, its defaults included (slab_g 500, ...)
+        values["rate_card"] = [row.model_dump() for row in cards]
+    return values
+
+
+def create_values(model: Strict) -> dict:
+    """A create body as the service takes it: the fields given (the API's and the console's add forms')."""
+    return _with_card(model, model.model_dump(exclude_none=True))
+
+
+def patch_values(model: Strict) -> dict:
+    """A PATCH body as the service takes it: only the fields sent (the API's and the console's edit forms')."""
+    return _with_card(model, {k: v for k, v in model.model_dump(exclude_unset=True).items()
+                              if v is not None or k in NULLABLE})
 
 
 NetworkFile = Literal["nodes", "skus", "carriers", "rate_cards", "serviceability", "channels"]

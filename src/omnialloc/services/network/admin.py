@@ -85,21 +85,48 @@ def _page(ctx, q: dict, kind: str, fetch, render_=lambda uow, r: render(r), key=
     return paging.keyset_page(ctx, q, kind, fetch, render_, key=key, types=(str,))
 
 
-def _merge(current, patch: dict, convert: dict | None = None):
-    convert = convert or {}
-    values = {k: convert.get(k, lambda v: v)(v) for k, v in patch.items() if k != "code"}
-    return replace(current, **values)
+def _merge(current, values: dict):
+    """``current`` with the patch's values (a record's code is its key: never changed by a patch)."""
+    return replace(current, **{k: v for k, v in values.items() if k != "code"})
+
+
+def _found(record_, what: str, code: str):
+    """The record, or the 404 every read, update and sub-resource of a missing code answers."""
+    if record_ is None:
+        raise NotFound(f"{what} {code} not found")
+    return record_
+
+
+def _code_free(repo, what: str, path: str, code: str) -> None:
+    """A create whose code the store holds already is a 409 naming ``code`` (the record exists: change it
+    with PATCH); a code repeated within one request or file is a 422 of that request (docs/onboarding.md)."""
+    if repo.get(code) is not None:
+        message = f"{what} {code} exists already"
+        raise Conflict(f"{message}; change it with PATCH /{path}/{code}", field_errors=[FieldError("code", message)])
+
+
+def _save(uow, principal: Principal, entity: str, repo, current, new, *, also: tuple[str, ...] = ()) -> None:
+    """Write an update when anything changed: ``new`` over ``current`` (its fields that differ) and ``also``
+    (what the caller changed beside the record: calendar, rate card, secret); the event names them."""
+    changed = [f.name for f in fields(current) if getattr(current, f.name) != getattr(new, f.name)]
+    if changed:
+        repo.update(new)
+    if changed or also:
+        _written(uow, principal, entity, current.code, "updated", fields=sorted([*changed, *also]))
+        _commit(uow)
 
 
 # ------------------------------------------------------------------ nodes
 # A node's cut-off, working days, holidays and time zone are its delivery calendar (issue 24's
 # ``node_calendars``, ``uow.promise``): read and written here with the node, not stored twice.
-def _calendar_in(body: dict) -> NodeCalendar | None:
+def _calendar_in(body: dict, current: NodeCalendar | None = None) -> NodeCalendar | None:
+    """The calendar a body sets; a PATCH changes only the settings it names (``current`` keeps the rest)."""
     settings = body.get("calendar")
     if settings is None:
         return None
     try:
-        return NodeCalendar.from_dict({k: v for k, v in settings.items() if v is not None})
+        return NodeCalendar.from_dict({**(current.to_dict() if current is not None else {}),
+                                       **{k: v for k, v in settings.items() if v is not None}})
     except ValueError as exc:
         raise ValidationFailed(f"calendar: {exc}", field_errors=[FieldError("calendar", str(exc))]) from None
 
@@ -144,10 +171,7 @@ def get_node(ctx, principal: Principal, code: str) -> dict:
     if not principal.sees_node(code):
         raise NotFound(f"node {code} not found")
     with ctx.uow(readonly=True) as uow:
-        node = uow.nodes.get(code)
-        if node is None:
-            raise NotFound(f"node {code} not found")
-        return _node_out(node, uow.promise.calendar(code))
+        return _node_out(_found(uow.nodes.get(code), "node", code), uow.promise.calendar(code))
 
 
 def create_node(ctx, principal: Principal, body: dict) -> dict:
@@ -160,8 +184,7 @@ def create_node(ctx, principal: Principal, body: dict) -> dict:
     node = _checked_node(Node(**values))
     calendar = _calendar_in(body)
     with ctx.uow() as uow:
-        if uow.nodes.get(node.code) is not None:
-            raise Conflict(f"node {node.code} exists already; update it with PATCH /nodes/{node.code}")
+        _code_free(uow.nodes, "node", "nodes", node.code)
         uow.nodes.add(node)
         if calendar is not None:
             uow.promise.set_calendars({node.code: calendar})
@@ -173,25 +196,17 @@ def create_node(ctx, principal: Principal, body: dict) -> dict:
 def update_node(ctx, principal: Principal, code: str, patch: dict) -> dict:
     principal.require(Role.ADMIN)
     with ctx.uow() as uow:
-        current = uow.nodes.get(code)
-        if current is None:
-            raise NotFound(f"node {code} not found")
+        current = _found(uow.nodes.get(code), "node", code)
         values = _node_values(patch)
         if "pin" in values and values["pin"] != current.pin:  # a new PIN places the node again unless given
             values.setdefault("lat", math.nan)
             values.setdefault("lon", math.nan)
             values.setdefault("city", "")
             values.setdefault("state", "")
-        node = _checked_node(replace(current, **{k: v for k, v in values.items() if k != "code"}))
-        calendar = _calendar_in(patch)
-        changed = node != current
-        if changed:
-            uow.nodes.update(node)
-        if calendar is not None:
-            changed = bool(uow.promise.set_calendars({code: calendar})) or changed
-        if changed:
-            _written(uow, principal, "node", code, "updated", fields=sorted(patch))
-            _commit(uow)
+        node = _checked_node(_merge(current, values))
+        calendar = _calendar_in(patch, uow.promise.calendar(code))
+        also = ("calendar",) if calendar is not None and uow.promise.set_calendars({code: calendar}) else ()
+        _save(uow, principal, "node", uow.nodes, current, node, also=also)
         return _node_out(node, calendar or uow.promise.calendar(code))
 
 
@@ -199,9 +214,7 @@ def remove_node(ctx, principal: Principal, code: str) -> dict:
     """Take a node out of the network: deactivated (history refers to it), refused while shipments are live."""
     principal.require(Role.ADMIN)
     with ctx.uow() as uow:
-        node = uow.nodes.get(code)
-        if node is None:
-            raise NotFound(f"node {code} not found")
+        node = _found(uow.nodes.get(code), "node", code)
         live = uow.shipments.count_by_node(statuses=LIVE_SHIPMENTS).get(code, 0)
         if live:
             raise Conflict(f"node {code} has {live} live shipment(s); finish or cancel them first "
@@ -236,10 +249,7 @@ def list_skus(ctx, principal: Principal, q: dict) -> dict:
 def get_sku(ctx, principal: Principal, code: str) -> dict:
     principal.require(*READERS)
     with ctx.uow(readonly=True) as uow:
-        sku = uow.skus.get(code)
-    if sku is None:
-        raise NotFound(f"SKU {code} not found")
-    return render(sku)
+        return render(_found(uow.skus.get(code), "SKU", code))
 
 
 def create_sku(ctx, principal: Principal, body: dict) -> dict:
@@ -247,8 +257,7 @@ def create_sku(ctx, principal: Principal, body: dict) -> dict:
     sku = Sku(**_sku_values(body))
     _fail(sku_problems(sku), f"SKU {sku.code}")
     with ctx.uow() as uow:
-        if uow.skus.get(sku.code) is not None:
-            raise Conflict(f"SKU {sku.code} exists already; update it with PATCH /skus/{sku.code}")
+        _code_free(uow.skus, "SKU", "skus", sku.code)
         _check_barcodes(uow, sku)
         uow.skus.add(sku)
         _written(uow, principal, "sku", sku.code, "created")
@@ -259,16 +268,11 @@ def create_sku(ctx, principal: Principal, body: dict) -> dict:
 def update_sku(ctx, principal: Principal, code: str, patch: dict) -> dict:
     principal.require(Role.ADMIN)
     with ctx.uow() as uow:
-        current = uow.skus.get(code)
-        if current is None:
-            raise NotFound(f"SKU {code} not found")
+        current = _found(uow.skus.get(code), "SKU", code)
         sku = _merge(current, _sku_values(patch))
         _fail(sku_problems(sku), f"SKU {code}")
         _check_barcodes(uow, sku)
-        if sku != current:
-            uow.skus.update(sku)
-            _written(uow, principal, "sku", code, "updated", fields=sorted(patch))
-            _commit(uow)
+        _save(uow, principal, "sku", uow.skus, current, sku)
     return render(sku)
 
 
@@ -290,17 +294,21 @@ def list_carriers(ctx, principal: Principal, q: dict) -> dict:
 def get_carrier(ctx, principal: Principal, code: str) -> dict:
     principal.require(*READERS)
     with ctx.uow(readonly=True) as uow:
-        carrier = uow.carriers.get(code)
-        if carrier is None:
-            raise NotFound(f"carrier {code} not found")
-        cards = uow.carriers.rate_cards(code)
-    return {**render(carrier), "rate_card": [_card_out(c) for c in cards]}
+        return _carrier_out(_found(uow.carriers.get(code), "carrier", code), uow.carriers.rate_cards(code))
 
 
 def _card_out(card: RateCard) -> dict:
     out = render(card)
     out.pop("carrier")
     return out
+
+
+def _by_zone(cards: list[RateCard]) -> list[RateCard]:
+    return sorted(cards, key=lambda c: str(c.zone))
+
+
+def _carrier_out(carrier: Carrier, cards: list[RateCard]) -> dict:
+    return {**render(carrier), "rate_card": [_card_out(c) for c in _by_zone(cards)]}
 
 
 def create_carrier(ctx, principal: Principal, body: dict) -> dict:
@@ -311,30 +319,31 @@ def create_carrier(ctx, principal: Principal, body: dict) -> dict:
     _fail(carrier_problems(carrier), f"carrier {carrier.code}")
     cards = _checked_cards(carrier.code, cards_in) if cards_in is not None else []
     with ctx.uow() as uow:
-        if uow.carriers.get(carrier.code) is not None:
-            raise Conflict(f"carrier {carrier.code} exists already; update it with PATCH /carriers/{carrier.code}")
+        _code_free(uow.carriers, "carrier", "carriers", carrier.code)
         uow.carriers.add(carrier)
         if cards:
             uow.carriers.replace_rate_cards(carrier.code, cards)
         _written(uow, principal, "carrier", carrier.code, "created")
         _commit(uow)
-    return {**render(carrier), "rate_card": [_card_out(c) for c in cards]}
+    return _carrier_out(carrier, cards)
 
 
 def update_carrier(ctx, principal: Principal, code: str, patch: dict) -> dict:
+    """Change a carrier and, when the patch has a ``rate_card``, replace its whole card in the same transaction."""
     principal.require(Role.ADMIN)
+    patch = dict(patch)
+    cards_in = patch.pop("rate_card", None)
+    cards = _checked_cards(code, cards_in) if cards_in is not None else None
     with ctx.uow() as uow:
-        current = uow.carriers.get(code)
-        if current is None:
-            raise NotFound(f"carrier {code} not found")
+        current = _found(uow.carriers.get(code), "carrier", code)
         carrier = _merge(current, _carrier_values(patch))
         _fail(carrier_problems(carrier), f"carrier {code}")
-        if carrier != current:
-            uow.carriers.update(carrier)
-            _written(uow, principal, "carrier", code, "updated", fields=sorted(patch))
-            _commit(uow)
-        cards = uow.carriers.rate_cards(code)
-    return {**render(carrier), "rate_card": [_card_out(c) for c in cards]}
+        also: tuple[str, ...] = ()
+        if cards is not None and _by_zone(cards) != _by_zone(uow.carriers.rate_cards(code)):
+            uow.carriers.replace_rate_cards(code, cards)
+            also = ("rate_card",)
+        _save(uow, principal, "carrier", uow.carriers, current, carrier, also=also)
+        return _carrier_out(carrier, uow.carriers.rate_cards(code))
 
 
 def _checked_cards(carrier: str, rows: list[dict]) -> list[RateCard]:
@@ -354,19 +363,17 @@ def put_rate_card(ctx, principal: Principal, code: str, rows: list[dict]) -> dic
     principal.require(Role.ADMIN)
     cards = _checked_cards(code, rows)
     with ctx.uow() as uow:
-        if uow.carriers.get(code) is None:
-            raise NotFound(f"carrier {code} not found")
+        _found(uow.carriers.get(code), "carrier", code)
         uow.carriers.replace_rate_cards(code, cards)
         _written(uow, principal, "carrier", code, "rate_card_replaced", zones=len(cards))
         _commit(uow)
-    return {"carrier": code, "rate_card": [_card_out(c) for c in sorted(cards, key=lambda c: str(c.zone))]}
+    return {"carrier": code, "rate_card": [_card_out(c) for c in _by_zone(cards)]}
 
 
 def list_serviceability(ctx, principal: Principal, code: str, q: dict) -> dict:
     principal.require(*READERS)
     with ctx.uow(readonly=True) as uow:
-        if uow.carriers.get(code) is None:
-            raise NotFound(f"carrier {code} not found")
+        _found(uow.carriers.get(code), "carrier", code)
 
     def fetch(uow, after, n):
         return uow.carriers.serviceability_page(code, after[0] if after else None, n, pin_prefix=q.get("pin_prefix"))
@@ -379,8 +386,7 @@ def put_serviceability(ctx, principal: Principal, code: str, rows: list[dict]) -
     The list carriers publish comes as CSV through the network import instead."""
     principal.require(Role.ADMIN)
     with ctx.uow() as uow:
-        if uow.carriers.get(code) is None:
-            raise NotFound(f"carrier {code} not found")
+        _found(uow.carriers.get(code), "carrier", code)
         problems: list[tuple[str, str]] = []
         out, seen = [], {}
         nodes = None
@@ -441,10 +447,7 @@ def list_channels(ctx, principal: Principal, q: dict) -> dict:
 def get_channel(ctx, principal: Principal, code: str) -> dict:
     principal.require(Role.ADMIN, Role.ANALYST)
     with ctx.uow(readonly=True) as uow:
-        channel = uow.channels.get(code)
-        if channel is None:
-            raise NotFound(f"channel {code} not found")
-        return _channel_out(channel, uow.channels.has_webhook_secret(code))
+        return _channel_out(_found(uow.channels.get(code), "channel", code), uow.channels.has_webhook_secret(code))
 
 
 def create_channel(ctx, principal: Principal, body: dict) -> dict:
@@ -453,8 +456,7 @@ def create_channel(ctx, principal: Principal, body: dict) -> dict:
     channel = Channel(**_channel_values(body))
     with ctx.uow() as uow:
         _fail(channel_problems(channel, uow.nodes.codes()), f"channel {channel.code}")
-        if uow.channels.get(channel.code) is not None:
-            raise Conflict(f"channel {channel.code} exists already; update it with PATCH /channels/{channel.code}")
+        _code_free(uow.channels, "channel", "channels", channel.code)
         uow.channels.add(channel, webhook_secret=secret or None)
         _written(uow, principal, "channel", channel.code, "created")
         _commit(uow)
@@ -464,15 +466,12 @@ def create_channel(ctx, principal: Principal, body: dict) -> dict:
 def update_channel(ctx, principal: Principal, code: str, patch: dict) -> dict:
     principal.require(Role.ADMIN)
     with ctx.uow() as uow:
-        current = uow.channels.get(code)
-        if current is None:
-            raise NotFound(f"channel {code} not found")
-        channel = replace(current, **{k: v for k, v in _channel_values(patch).items() if k != "code"})
+        current = _found(uow.channels.get(code), "channel", code)
+        channel = _merge(current, _channel_values(patch))
         _fail(channel_problems(channel, uow.nodes.codes()), f"channel {code}")
-        if channel != current:
-            uow.channels.update(channel)
-        if "webhook_secret" in patch:  # write-only: set, rotated or (null) removed
+        also: tuple[str, ...] = ()
+        if "webhook_secret" in patch:  # write-only: set, rotated or (null) removed; always a change worth a record
             uow.channels.set_webhook_secret(code, patch["webhook_secret"] or None)
-        _written(uow, principal, "channel", code, "updated", fields=sorted(patch))
-        _commit(uow)
+            also = ("webhook_secret",)
+        _save(uow, principal, "channel", uow.channels, current, channel, also=also)
         return _channel_out(channel, uow.channels.has_webhook_secret(code))
