@@ -39,8 +39,10 @@ Known limits: the batch respects node capabilities, nodes that rejected the
 order, COD, the promised days and lane weight limits, but not the lookahead
 stock prices (the batch is what computes them); an order whose live allocation
 breaks a rule added since is left as it is unless the batch finds a cheaper
-plan within the rules; orders with more than 6 lines only get single-line and
-whole-order shipments; cost-matrix plans are for analysis and are not applied
+plan within the rules; a line may ship from several nodes (`split_lines`, as real-time allocation
+splits it) unless the order may not split or the line is kept together, but an order that already holds
+a line split across shipments is left as it is; orders with more than 6 lines (pieces of split lines
+count) only get single-line and whole-order shipments; cost-matrix plans are for analysis and are not applied
 (routing still removes forbidden nodes from them).
 """
 
@@ -245,7 +247,10 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
                           keep_together=r.keep_together, min_shipment_value_paise=r.min_shipment_value_paise,
                           must_fill=o.status == OrderStatus.ALLOCATED and not allow_unallocate,
                           priority=int(o.priority or 0),
-                          incumbent=[(s.node, [str(ln.line_no) for ln in s.lines]) for s in held] or None)
+                          incumbent=[(s.node, [str(ln.line_no) for ln in s.lines]) for s in held] or None,
+                          # a line may ship from several nodes, as real-time allocation may split it
+                          # (not when the order may not split, nor a keep-together group's line)
+                          split_lines=True)
     if cost_matrix is not None:
         problem.read_cost_matrix_csv(cost_matrix)
         return snap
@@ -540,10 +545,10 @@ def _held_back(snap: Snapshot, res: dict) -> dict[str, str]:
         promise = snap.promise.get(oid)
         if promise is None:
             continue
-        kept = {(s.node, frozenset(str(ln.line_no) for ln in s.lines)) for s in snap.current[oid]}
+        kept = {(s.node, frozenset((str(ln.line_no), ln.qty) for ln in s.lines)) for s in snap.current[oid]}
         for part in mv["new"]:
             k = part["pattern"]
-            lines = frozenset(d.line_ids[i] for i in pats.lines[pats.ptr[k]:pats.ptr[k + 1]])
+            lines = frozenset(_units(d, pats, k).items())
             if (part["node"], lines) in kept:
                 continue
             carrier = None if d.lane_carrier is None else d.lane_carrier[int(pats.cand[k])]
@@ -551,6 +556,14 @@ def _held_back(snap: Snapshot, res: dict) -> dict[str, str]:
             if sla is None or today + timedelta(days=sla) > promise:
                 out[oid] = f"a shipment from {part['node']} would arrive after the promised {promise.isoformat()}"
                 break
+    return out
+
+
+def _units(d, pats, k: int) -> dict[str, int]:
+    """Pattern k's units per order line id (a split line's pieces added up)."""
+    out: dict[str, int] = {}
+    for i in pats.lines[pats.ptr[k]:pats.ptr[k + 1]].tolist():
+        out[d.line_src[i]] = out.get(d.line_src[i], 0) + int(d.line_qty[i])
     return out
 
 
@@ -612,10 +625,8 @@ def plan_batch(ctx, *, scheduler: str | None = None, dask: bool = False, orders_
         new = []
         for part in mv["new"]:
             k = part["pattern"]
-            lines = [d.line_ids[i] for i in res["patterns"].lines[
-                res["patterns"].ptr[k]:res["patterns"].ptr[k + 1]]]
             carrier = None if d.lane_carrier is None else d.lane_carrier[int(res["patterns"].cand[k])]
-            qty = {lid: int(ln.open_qty) for ln in snap.orders[oid].lines for lid in [str(ln.line_no)] if lid in lines}
+            qty = _units(d, res["patterns"], k)
             zone, sla = snap.lane_info.get((oid, part["node"], carrier), ("D", None))
             new.append({"node": part["node"], "carrier": carrier, "lines": qty, "cost_paise": int(part["cost_paise"]),
                         "zone": zone, "sla_days": sla})

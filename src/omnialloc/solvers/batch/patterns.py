@@ -27,9 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import costs
-from .problem import BatchData
+from .problem import MAX_LINES_FULL, BatchData
 
-MAX_LINES_FULL = 6
+__all__ = ["MAX_LINES_FULL", "Patterns", "build_patterns", "pattern_columns"]
 
 
 @dataclass

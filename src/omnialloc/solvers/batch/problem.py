@@ -11,7 +11,9 @@ directly, vectorised).
 
 Plan semantics (the model every solver here optimises, and the brute force
 in the tests enumerates): each order line goes whole to one node or stays
-unfilled; all lines of an order at one node form one shipment; a shipment
+unfilled (a line of an order added with `split_lines=True` is modelled as its
+pieces, `line_pieces`, each of which goes whole to one node or stays unfilled:
+the line may then ship from several nodes, as real-time allocation may split it); all lines of an order at one node form one shipment; a shipment
 costs the node's handling plus the cheapest lane's slabbed charge (plus the
 COD fee for COD orders) on its content, or, with a cost matrix, exactly the
 matrix entry for (order, node) whatever the content; each unfilled unit
@@ -105,6 +107,8 @@ class BatchData:
     order_prio: np.ndarray | None = None  # int: higher is served first
     #: per order: the shipments it holds now as (node index, line mask), or None
     incumbent: list | None = None
+    #: per line: the order's own line id it is a piece of (`line_pieces`); None: the line ids themselves
+    line_src: list[str] | None = None
 
     def __post_init__(self) -> None:
         O = len(self.order_ids)
@@ -124,6 +128,8 @@ class BatchData:
             self.order_prio = np.zeros(O, dtype=np.int64)
         if self.incumbent is None:
             self.incumbent = [None] * O
+        if self.line_src is None:
+            self.line_src = list(self.line_ids)
 
     def line_penalty(self) -> np.ndarray:
         """Unfilled cost of each whole line (int64 paise): the order's penalty x qty, or the keep penalty."""
@@ -167,6 +173,7 @@ class BatchData:
             node_codes=self.node_codes,
             skus=self.skus,
             line_ids=[lid for lid, m in zip(self.line_ids, lmask) if m],
+            line_src=[lid for lid, m in zip(self.line_src, lmask) if m],
             line_order=remap[self.line_order[lmask]],
             line_sku=self.line_sku[lmask],
             line_qty=self.line_qty[lmask],
@@ -200,6 +207,49 @@ class BatchData:
         )
 
 
+#: a line of up to this many units splits into single units (every split across nodes is a plan)
+UNIT_PIECES_MAX = 3
+#: orders of up to this many lines get every subset of their lines as a column (`patterns.py`); a
+#: split line's pieces count as lines, so lines are split only while the order stays within it
+MAX_LINES_FULL = 6
+
+
+def line_pieces(qty: int) -> list[int]:
+    """The pieces a splittable line of `qty` units is modelled as (each piece ships whole from one node):
+    single units up to `UNIT_PIECES_MAX` (every split is possible), else powers of two and the rest
+    (1, 2, 4, ..., r): every split in two parts is possible, and a split in three or more parts when
+    the pieces allow it. The model (and its bound) is over these pieces."""
+    if qty <= UNIT_PIECES_MAX:
+        return [1] * qty
+    out, k = [], 1
+    while qty - sum(out) > k:
+        out.append(k)
+        k *= 2
+    out.append(qty - sum(out))
+    return out
+
+
+def _split(lines: list[tuple], grouped: set[str]) -> tuple[list[tuple], list[str]]:
+    """Lines with the splittable lines (not in `grouped`, more than one unit) replaced by their pieces,
+    ids `<line id>#<k>`, the largest lines first while the order keeps at most `MAX_LINES_FULL` lines
+    (a larger order would lose most of its columns); and per returned line the order's line id."""
+    room = MAX_LINES_FULL - len(lines)
+    split = set()
+    for lid, _, qty, *_ in sorted(lines, key=lambda ln: -ln[2]):
+        if lid not in grouped and qty > 1 and len(line_pieces(qty)) - 1 <= room:
+            split.add(lid)
+            room -= len(line_pieces(qty)) - 1
+    out, src = [], []
+    for lid, sku, qty, w, v, vol in lines:
+        parts = line_pieces(qty) if lid in split else [qty]
+        for k, q in enumerate(parts):
+            out.append((lid if len(parts) == 1 else f"{lid}#{k}", sku, q, w, v, vol))
+            src.append(lid)
+    if len({ln[0] for ln in out}) != len(out):
+        raise ValueError(f"line ids clash with the pieces of split lines: {sorted(ln[0] for ln in lines)}")
+    return out, src
+
+
 class BatchProblem:
     """Build a batch with `add_node`, `add_order`, then `add_lane` or
     `set_cost` per (order, node) (one style per problem), and `compile()`."""
@@ -226,7 +276,7 @@ class BatchProblem:
                   node_cost_paise: dict[str, int] | None = None, split_penalty_paise: int = 0,
                   max_shipments: int | None = None, keep_together: list[set[str]] | None = None,
                   min_shipment_value_paise: int = 0, must_fill: bool = False, priority: int = 0,
-                  incumbent: list[tuple[str, list[str]]] | None = None) -> None:
+                  incumbent: list[tuple[str, list[str]]] | None = None, split_lines: bool = False) -> None:
         """`lines`: (line_id, sku, qty, unit_weight_g, unit_value_paise[, unit_volume_mm3]).
 
         Policy (the single-order `AllocationProblem`'s terms): `forbidden_nodes` may not ship
@@ -236,7 +286,11 @@ class BatchProblem:
         `min_shipment_value_paise`: every shipment's value at least this.
 
         `must_fill`: every line must stay filled (an order already confirmed); `priority`: higher is
-        served first; `incumbent`: the shipments the order holds now, [(node, [line ids])]."""
+        served first; `incumbent`: the shipments the order holds now, [(node, [line ids])].
+
+        `split_lines`: a line may ship from several nodes, as real-time allocation may split it
+        (`line_pieces`, while the order stays within `MAX_LINES_FULL` lines); ignored when the order
+        may not split (`max_shipments=1`) and for lines of a keep-together group (it ships whole)."""
         if not order_id or order_id in self._orders:
             raise ValueError(f"order id {order_id!r} is empty or already used")
         if payment_mode not in ("PREPAID", "COD"):
@@ -259,11 +313,22 @@ class BatchProblem:
                 raise ValueError(f"keep_together of order {order_id} refers to unknown lines {sorted(unknown)}")
             if len(g) >= 2:
                 groups.append(sum(1 << pos[x] for x in g))
+        if split_lines and max_shipments != 1:
+            grouped = set().union(*[{clean[i][0] for i in range(len(clean)) if g >> i & 1} for g in groups])
+            clean, src = _split(clean, grouped)
+            pieces: dict[str, list[int]] = {}
+            for i, lid in enumerate(src):
+                pieces.setdefault(lid, []).append(i)
+            groups = [sum(1 << p for lid in g_ids for p in pieces[lid])
+                      for g_ids in ([lid for lid in pos if g >> pos[lid] & 1] for g in groups)]
+        else:
+            src = [c[0] for c in clean]
         node_cost = {}
         for n, c in (node_cost_paise or {}).items():
             node_cost[str(n)] = _int(f"node_cost_paise[{n}]", c, minimum=-(1 << 40))
         self._orders[order_id] = {
             "lines": clean,
+            "src": src,
             "cod": payment_mode == "COD",
             "pen": _int("unfilled_penalty_paise_per_unit", unfilled_penalty_paise_per_unit),
             "forbidden": {str(n) for n in forbidden_nodes},
@@ -358,11 +423,11 @@ class BatchProblem:
             x = self._orders[o]
             if not x["incumbent"]:
                 return None
-            pos = {ln[0]: i for i, ln in enumerate(x["lines"])}
             out = []
             for n, ids in x["incumbent"]:
                 unknown(o, n)
-                out.append((npos[n], sum(1 << pos[i] for i in ids)))
+                held = set(ids)
+                out.append((npos[n], sum(1 << i for i, lid in enumerate(x["src"]) if lid in held)))
             return out
 
         common = dict(
@@ -370,6 +435,7 @@ class BatchProblem:
             node_codes=node_codes,
             skus=skus,
             line_ids=[ln[0] for _, ln in rows],
+            line_src=[src for o in order_ids for src in self._orders[o]["src"]],
             line_order=np.array([i for i, _ in rows], dtype=np.int64),
             line_sku=np.array([spos[ln[1]] for _, ln in rows], dtype=np.int64),
             line_qty=np.array([ln[2] for _, ln in rows], dtype=np.int64),

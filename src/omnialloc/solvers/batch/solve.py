@@ -66,6 +66,9 @@ class Move:
     line_ids: list[str]
     cost_paise: int
     carrier: str | None
+    #: the order's line ids and how many units of each this shipment carries (a split line's pieces
+    #: added up; `line_ids` are the model's lines, pieces included)
+    units: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -119,8 +122,11 @@ def _plan_from_state(d: BatchData, ix: Index, st: State, **kw) -> BatchPlan:
         for k in sorted(pats, key=lambda k: ix.node[k]):
             lines = ix.p.lines[ix.p.ptr[k]:ix.p.ptr[k + 1]]
             carrier = d.lane_carrier[int(ix.p.cand[k])] if d.lane_carrier is not None else None
+            units: dict[str, int] = {}
+            for i in lines.tolist():
+                units[d.line_src[i]] = units.get(d.line_src[i], 0) + int(d.line_qty[i])
             moves.append(Move(d.order_ids[o], d.node_codes[ix.node[k]], [d.line_ids[i] for i in lines],
-                              int(ix.cost[k]), carrier))
+                              int(ix.cost[k]), carrier, units))
             cov |= int(ix.p.mask[k])
         s, e = int(ix.start[o]), int(ix.start[o + 1])
         miss = [d.line_ids[s + i] for i in range(e - s) if not cov >> i & 1]
