@@ -5,7 +5,8 @@ From an EMPTY store an admin adds 2 nodes, 5 SKUs, a carrier with its rate card,
 and the stock, and adds a channel -- all with the console's forms. Then an order captured through the API
 is planned on the new network: the node and carrier the console created, at the freight and COD fee the
 API-only onboarding test (tests/api/test_network_onboarding.py, whose data and expected figures are reused
-here) works out by hand from the rate card.
+here) works out by hand from the rate card. Last, the admin edits a node: a bad PIN is shown next to the
+PIN input and saves nothing, the corrected form saves the new capacity and cut-off.
 """
 
 from __future__ import annotations
@@ -187,3 +188,31 @@ def test_a_fresh_network_onboarded_in_the_console_plans_the_apis_order_on_it(adm
     shot(page, "network-onboarded-order")
     page.goto("/console/network")
     shot(page, "network-onboarded-nodes")
+    _edit_node(page, api, admin)
+
+
+def _edit_node(page, api, admin) -> None:
+    before = api.get("/nodes/CHN-W1", headers=admin).get_json()
+    page.goto("/console/network")
+    page.get_by_role("link", name="Edit node CHN-W1").click()
+    expect(page.get_by_role("heading", name="Edit node CHN-W1")).to_be_visible()
+    expect(page.locator('[name="daily_capacity"]')).to_have_value(str(before["daily_capacity"]))
+    expect(page.locator('[name="handling_cost_paise"]')).to_have_value(_hundredths(before["handling_cost_paise"]))
+    _fill(page, {"daily_capacity": 650, "cutoff": "15:00", "pin": "999999"})
+    page.get_by_role("button", name="Save node").click()
+    page.wait_for_load_state()
+    pin = page.locator('[name="pin"]')
+    expect(pin).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#err-pin")).to_contain_text("999999")
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was saved")
+    shot(page, "network-edit-node-error")
+    assert api.get("/nodes/CHN-W1", headers=admin).get_json() == before
+    pin.fill(before["pin"])
+    page.get_by_role("button", name="Save node").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("status").first).to_contain_text("Saved node CHN-W1.")
+    after = api.get("/nodes/CHN-W1", headers=admin).get_json()
+    assert (after["daily_capacity"], after["calendar"]["cutoff"], after["pin"], after["gstin"]) == (
+        650, "15:00", before["pin"], before["gstin"])
+    assert {k: v for k, v in after.items() if k not in ("daily_capacity", "calendar")} == {
+        k: v for k, v in before.items() if k not in ("daily_capacity", "calendar")}

@@ -56,7 +56,7 @@ NODE = [
     ("gstin", "GSTIN", "text", None),
     ("cutoff", "Cut-off time (HH:MM)", "calendar", None),
     ("working_days", "Working days (e.g. Mon-Sat)", "calendar", None),
-    ("holidays", "Holidays (YYYY-MM-DD, comma separated)", "calendar", None),
+    ("holidays", "Holidays (YYYY-MM-DD, or MM-DD for every year; comma separated)", "calendar", None),
 ]
 SKU = [
     ("code", "Code", "req", None), ("name", "Name", "req", None), ("category", "Category", "req", None),
