@@ -107,6 +107,8 @@ class Snapshot:
     #: order_id -> the date its buyer was promised (the earliest of its live shipments), or None
     promise: dict = field(default_factory=dict)
     allow_unallocate: bool = False
+    #: order_id -> {(node, sku): units of protected stock it may not take} (a protect_stock rule's floor)
+    keep: dict = field(default_factory=dict)
 
 
 def _whole_lines(order, live: list[Shipment]) -> bool:
@@ -234,6 +236,8 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
         lines = [(str(ln.line_no), ln.sku, ln.open_qty, skus[ln.sku].unit_weight_g, ln.unit_price_paise,
                   skus[ln.sku].volume_mm3) for ln in o.lines if ln.open_qty > 0]
         r = routing.get(oid, no_rules)
+        if r.held_back:
+            snap.keep[oid] = dict(r.held_back)
         held = snap.current[oid]
         snap.promise[oid] = _promised_by(held, created_on)
         confirmed = o.status == OrderStatus.ALLOCATED
@@ -633,7 +637,10 @@ def plan_batch(ctx, *, scheduler: str | None = None, dask: bool = False, orders_
         old = {"order_version": snap.versions.get(oid), "status": str(snap.orders[oid].status),
                "shipments": [[s.id, snap.ship_versions[s.id], s.node] for s in snap.current[oid]],
                "parts": mv["before_parts"], "new_parts": mv["after_parts"],
-               "promised_by": None if snap.promise.get(oid) is None else snap.promise[oid].isoformat()}
+               "promised_by": None if snap.promise.get(oid) is None else snap.promise[oid].isoformat(),
+               # the protected stock this order may not take where it would newly reserve (apply's floor)
+               "keep": [[n, s, q] for (n, s), q in sorted(snap.keep.get(oid, {}).items())
+                        if any(part["node"] == n for part in new)]}
         moves.append(BatchMove(run_id=run_id, order_id=oid, seq=seq, old=old, new=new,
                                cost_before_paise=int(mv["before"]), cost_after_paise=int(mv["after"])))
     summary["run_id"] = run_id
@@ -775,10 +782,13 @@ def _apply_one(uow, ctx, run_id: str, mv, actor: str, *, allow_unallocate: bool 
     for part in new_parts:
         for lid, q in part["lines"].items():
             delta[(part["node"], lines[int(lid)].sku)] += q
+    # a protect_stock rule's floor, as real-time allocation reserves (services.allocation.allocator)
+    keep = {(n, s): q for n, s, q in old.get("keep", [])}
     for key in sorted(delta):  # fixed order: no deadlocks with concurrent reservers
         q = delta[key]
-        if q > 0 and not uow.inventory.reserve(key[0], key[1], q):
-            raise _NoStock(f"{key[1]} at {key[0]} is no longer available")
+        if q > 0 and not uow.inventory.reserve(key[0], key[1], q, keep=keep.get(key, 0)):
+            floor = f" beyond the {keep[key]} protected unit(s) this order may not take" if keep.get(key) else ""
+            raise _NoStock(f"{key[1]} at {key[0]} is no longer available{floor}")
         if q < 0 and not uow.inventory.release(key[0], key[1], -q):
             raise _Skip(f"reservation of {key[1]} at {key[0]} is missing; run `omnialloc check`")
     for s in live:
