@@ -5,6 +5,7 @@ what goes, ask the carrier, print the manifest and ship at the handover scan."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -311,3 +312,46 @@ def test_a_series_awb_of_a_cancelled_order_is_voided_and_never_handed_out_again(
     [s2] = r.get_json()["shipments"]
     client.post(f"/shipments/{s2['id']}/accept", headers=admin)
     assert client.post(f"/shipments/{s2['id']}/book", headers=admin).get_json()["awb"] not in (None, awb)
+
+
+def test_a_cancellation_racing_the_workers_retry_is_sent_to_the_carrier_once(app, client, keys, engine, fake,
+                                                                             carrier_server):
+    """The canceller's own call and the worker's retry pass both find the booking ``cancelling``: the claim
+    (compare-and-set on the booking) lets one of them tell the carrier; the other finds it held or done."""
+    admin = auth(keys["admin"])
+    setup_node(client, admin, engine)
+    _rest(client, admin, carrier_server)
+    r = client.post("/orders", json=order_body("cancel-race"), headers=admin)
+    [s] = r.get_json()["shipments"]
+    client.post(f"/shipments/{s['id']}/accept", headers=admin)
+    assert client.post(f"/shipments/{s['id']}/book", headers=admin).get_json()["awb"]
+    [booked] = fake.bookings.values()
+    fake.fail("/cancel", 503, times=1)   # the call right after the reject fails: the booking waits, cancelling
+    r = client.post(f"/shipments/{s['id']}/reject", json={"reason": "damaged in the rack"}, headers=admin)
+    assert r.status_code == 200, r.get_json()
+    assert _booking_status(engine, s["id"]) == "cancelling" and fake.cancelled == []
+    with app.app_context():
+        from omnialloc.api.deps import ctx as make_ctx
+
+        ctx = make_ctx()
+    fake.stall("/cancel", 1.0)           # a slow carrier: the other caller comes while the first waits
+    gate, outcomes = threading.Barrier(2), {}
+
+    def caller():
+        gate.wait()
+        outcomes["caller"] = carrier_booking.cancel_if_booked(ctx, s["id"])
+
+    def worker():
+        gate.wait()
+        outcomes["worker"] = carrier_booking.retry_due(ctx, at=now() + timedelta(hours=2))
+
+    threads = [threading.Thread(target=caller), threading.Thread(target=worker)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert fake.cancelled == [booked["waybill"]], "the carrier was told once"
+    assert (outcomes["caller"] == "cancelled") != (outcomes["worker"] == {"cancelled": 1}), outcomes
+    assert _booking_status(engine, s["id"]) == "cancelled"
+    assert carrier_booking.retry_due(ctx, at=now() + timedelta(days=1)) == {}
+    assert carrier_booking.cancel_if_booked(ctx, s["id"]) is None and fake.cancelled == [booked["waybill"]]

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from omnialloc.domain.invoice_numbers import FinancialYear, format_invoice_number
+from omnialloc.domain.invoice_numbers import FinancialYear, format_credit_note_number, format_invoice_number
 from omnialloc.logistics.booking.awb_series import AwbRange, CheckDigit, check_digit
 from omnialloc.domain.fulfilment import CursorMoved
 from omnialloc.store.uow import UnitOfWork
@@ -160,3 +160,60 @@ def test_an_overlapping_upload_is_refused_and_a_voided_awb_is_never_handed_out_a
     with clean_engine.connect() as conn:
         assert conn.execute(sa.text("SELECT voided_at IS NOT NULL FROM awb_assignments WHERE awb = 'EC000001'"
                                     )).scalar_one()
+
+
+def test_credit_note_serials_are_gapless_unique_and_apart_from_the_invoices_under_8_concurrent_writers(
+        clean_engine):
+    """Credit notes take their own series (node, year) the invoices' way: 8 writers, some rolling back; every
+    committed note references an invoice; the invoices' counter does not move."""
+    ids = _shipments(clean_engine, WRITERS * PER_WRITER)
+    fy = FinancialYear.of(NOW)
+    invoices = {}
+    with UnitOfWork(clean_engine) as uow:
+        for sid in ids:
+            invoices[sid] = uow.documents.issue_invoice(
+                invoice_id=f"inv_{sid}", shipment_id=sid, node="CHN-FC1", fy_start_year=fy.start_year,
+                prefix="CHN1", issued_at=NOW, number_for=lambda p, s: format_invoice_number(p, fy, s),
+                snapshot_for=lambda number: {"number": number, "items": []})
+        uow.commit()
+    committed: list[str] = []
+    lock = threading.Lock()
+
+    def writer(w: int):
+        for k in range(PER_WRITER):
+            sid = ids[w * PER_WRITER + k]
+            with UnitOfWork(clean_engine) as uow:
+                note = uow.documents.issue_credit_note(
+                    credit_note_id=f"crn_{sid}", invoice=invoices[sid], source=f"return:r{sid}",
+                    fy_start_year=fy.start_year, prefix="CHN1", issued_at=NOW,
+                    number_for=lambda p, s: format_credit_note_number(p, fy, s),
+                    snapshot_for=lambda number: {"number": number})
+                assert note.number.startswith(f"CHN1/{fy.code}/C")
+                if (w + k) % 3 == 1:
+                    uow.rollback()      # on purpose: its serial must go back to the pool
+                    continue
+                uow.commit()
+                with lock:
+                    committed.append(sid)
+
+    assert _run([lambda w=w: writer(w) for w in range(WRITERS)]) == []
+    with clean_engine.connect() as conn:
+        n, lo, hi, distinct, numbers = conn.execute(sa.text(
+            "SELECT count(*), min(serial), max(serial), count(DISTINCT serial), count(DISTINCT number) "
+            "FROM credit_notes WHERE node = 'CHN-FC1' AND fy_start_year = :fy"), {"fy": fy.start_year}).one()
+        last = conn.execute(sa.text("SELECT last_serial FROM credit_note_series WHERE node = 'CHN-FC1' AND "
+                                    "fy_start_year = :fy"), {"fy": fy.start_year}).scalar_one()
+        invoice_last = conn.execute(sa.text("SELECT last_serial FROM invoice_series WHERE node = 'CHN-FC1' AND "
+                                            "fy_start_year = :fy"), {"fy": fy.start_year}).scalar_one()
+        orphans = conn.execute(sa.text("SELECT count(*) FROM credit_notes c LEFT JOIN invoices i ON "
+                                       "i.id = c.invoice_id AND i.shipment_id = c.shipment_id "
+                                       "WHERE i.id IS NULL")).scalar_one()
+        clashes = conn.execute(sa.text("SELECT count(*) FROM credit_notes c JOIN invoices i ON "
+                                       "i.node = c.node AND i.number = c.number")).scalar_one()
+        rows = conn.execute(sa.text("SELECT serial, number, shipment_id FROM credit_notes")).all()
+    assert n == len(committed) > 0
+    assert (lo, hi, distinct, numbers, last) == (1, n, n, n, n), "serials 1..N, each once, counter at N"
+    assert invoice_last == len(ids), "the invoices' series is its own"
+    assert orphans == 0 and clashes == 0, "each note references its shipment's invoice; no number is an invoice's"
+    assert all(number.endswith(f"/C{serial:04d}") for serial, number, _ in rows)
+    assert sorted(r.shipment_id for r in rows) == sorted(committed)
