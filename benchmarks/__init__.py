@@ -1,1 +1,14 @@
-"""Benchmarks for analysts: seeded scenarios, a strategy runner, plots and results."""
+"""Benchmarks for analysts: seeded scenarios, a strategy runner, plots and results.
+
+In a source checkout this folder is the package ``benchmarks`` (``python -m benchmarks.solver_bench``); the
+wheel ships it as ``omnialloc.bench`` (setup.py), which ``omnialloc bench ...`` imports. Modules import each
+other relatively, so both names work.
+"""
+
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+# Where `bench run` and `bench bound` write by default, and where `bench run` looks for stored bound prices:
+# benchmarks/results in a checkout (committed results); an installed package must not write into its own
+# folder (site-packages), so there it is ./bench-results in the working directory.
+RESULTS_DIR = _HERE / "results" if (_HERE.parent / "pyproject.toml").is_file() else Path("bench-results")

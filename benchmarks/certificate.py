@@ -28,11 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import lagrangian
+from . import RESULTS_DIR, lagrangian
 from .runner import OrderContext
 from .scenarios import Scenario
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 FORMAT = 1
 
 

@@ -14,10 +14,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import clairvoyant, plots, runner
+from . import RESULTS_DIR, clairvoyant, plots, runner
 from .scenarios import get_scenario
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 # The own LP bound grows with orders x nodes: 194 s by interior point for 2,000 orders x 100 nodes
 # (load ~6 on 2 vCPU) and it is much weaker than the Lagrangian bound; above this many orders it is
 # skipped, and so is the batch solver's whole-line plan (653 s at 20,000 orders), a reference only.

@@ -1,7 +1,7 @@
 """``omnialloc bench run | bound | replay``: benchmarks for analysts (strategy comparison, what-if replays).
 
-The benchmarks live in the benchmarks/ folder of a source checkout, not in the installed package: these
-commands import them when run from the checkout's root (``python -m omnialloc bench ...``).
+The benchmarks are the package ``omnialloc.bench`` (the checkout's benchmarks/ folder, shipped in the wheel);
+they are imported inside the commands because numpy, matplotlib and the solvers would slow every other command.
 """
 
 from __future__ import annotations
@@ -12,19 +12,6 @@ import click
 
 from omnialloc.cli.context import default_context
 from omnialloc.cli.progress import rupees
-
-
-def benchmarks_report():
-    """The benchmarks package of a source checkout (it is not part of the installed package)."""
-    try:
-        from benchmarks import report
-    except ModuleNotFoundError as exc:
-        if exc.name != "benchmarks":
-            raise
-        raise click.ClickException(
-            "the benchmarks are not installed: they live in the benchmarks/ folder of a source checkout. "
-            "Run them from the checkout's root as `python -m omnialloc bench ...` (or `make bench`)") from None
-    return report
 
 
 @click.group()
@@ -38,7 +25,8 @@ def bench() -> None:
 @click.option("--strategies", default="all", show_default=True,
               help="Comma-separated: nearest,priority,max_stock,cost_greedy,optimal,clairvoyant, or all.")
 @click.option("--seed", default=7, show_default=True, type=int)
-@click.option("--out", "out_dir", default=None, help="Folder for CSV, markdown and PNGs (default benchmarks/results).")
+@click.option("--out", "out_dir", default=None,
+              help="Folder for CSV, markdown and PNGs (default: benchmarks/results in a checkout, else ./bench-results).")
 @click.option("--check/--no-check", default=True, show_default=True,
               help="Re-solve optimal on every baseline's state and fail if it ever costs more.")
 @click.option("--time-limit-ms", default=200.0, show_default=True, type=float)
@@ -46,8 +34,8 @@ def bench() -> None:
               help="Processes running groups of strategies side by side (results do not depend on it).")
 def bench_run_cmd(scenario, orders, strategies, seed, out_dir, check, time_limit_ms, workers) -> None:
     """Run strategies on the same orders in arrival order with stock depleting; write tables and plots."""
-    report = benchmarks_report()
-    from benchmarks.runner import parse_strategies
+    from omnialloc.bench import report
+    from omnialloc.bench.runner import parse_strategies
 
     try:
         parse_strategies(strategies)
@@ -79,13 +67,13 @@ def bench_run_cmd(scenario, orders, strategies, seed, out_dir, check, time_limit
 @click.option("--windows", default=1, show_default=True, type=click.IntRange(1, 1_000),
               help="Average the start prices over this many consecutive windows of --window orders.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-@click.option("--out", "out_dir", default=None, help="Folder for the stored prices (default benchmarks/results).")
+@click.option("--out", "out_dir", default=None,
+              help="Folder for the stored prices (default: benchmarks/results in a checkout, else ./bench-results).")
 def bench_bound_cmd(scenario, orders, seed, steps, window, windows, workers, out_dir) -> None:
     """Certify the clairvoyant (Lagrangian) lower bound with a fixed number of steps and store its
     prices; `bench run` on the same scenario starts its bound from them and evaluates it again."""
-    benchmarks_report()
-    from benchmarks import certificate
-    from benchmarks.scenarios import get_scenario
+    from omnialloc.bench import certificate
+    from omnialloc.bench.scenarios import get_scenario
 
     try:
         sc = get_scenario(scenario, orders, seed)
@@ -121,8 +109,7 @@ def bench_replay_cmd(since: str, strategy: str, split_penalty: int | None, dista
     import csv
     import datetime as dt
 
-    benchmarks_report()
-    from benchmarks.replay import Weights, replay
+    from omnialloc.bench.replay import Weights, replay
 
     try:
         start = dt.datetime.strptime(since, "%Y-%m-%d").replace(tzinfo=dt.timezone.utc)
