@@ -153,3 +153,19 @@ def test_fixed_node_cost_is_paid_once_per_node_used(method):
     dear = solve_batch(_fixed_case(2000).compile(), method=method)
     assert {m.node for m in dear.shipments} == {"N1"}
     assert dear.objective == 3500 + 3000 + 2000 == brute_force(_fixed_case(2000).compile())
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_dive_over_a_large_remainder_gives_a_feasible_bounded_deterministic_plan(seed):
+    # mip_remainder_max=0: every remainder is "large", so the dive rounds it instead of the MIP (10 of
+    # these 12 seeds leave orders fractional in the LP); the optimum is the batch's own exact MIP
+    d = random_batch(seed, n_orders=12, n_nodes=4, max_lines=3).compile()
+    opt = solve_batch(d, method="mip", time_limit=30)
+    assert opt.status == "OPTIMAL"
+    plan = solve_batch(d, method="lp", time_limit=10, mip_remainder_max=0)
+    assert plan.bound <= opt.objective + 1e-6 <= plan.objective + 1e-6
+    if plan.stats.get("remainder_orders"):
+        assert plan.stats["remainder"] == "dive" and plan.stats["dive_rounds"] >= 1
+    again = solve_batch(d, method="lp", time_limit=10, mip_remainder_max=0)
+    assert [(m.order_id, m.node, m.line_ids) for m in again.shipments] == \
+        [(m.order_id, m.node, m.line_ids) for m in plan.shipments]
