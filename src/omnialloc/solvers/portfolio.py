@@ -395,7 +395,9 @@ def _run_mip(s: Search, budget: Budget) -> None:
         if model is None:
             return
         nodes, kmax, pairs = model
-        allowed, ub_model = None, ub
+        # Without an incumbent the model holds every candidate, unpruned: its bound is on
+        # every plan.
+        allowed, ub_model = None, ub if ub is not None else float("inf")
     if mip_mod.estimated_root_units(inst, nodes, allowed) > budget.left:
         return  # its root alone would not fit: not worth building the model
     res = solve_mip(inst, nodes, s.best, kmax, budget, pairs, allowed)
