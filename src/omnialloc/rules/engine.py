@@ -183,11 +183,6 @@ class _Claims:
         held = self.won.get(key)
         return default if held is None else held[0]
 
-    def items(self, kind: str) -> Iterator[tuple[tuple[Any, ...], Any, CompiledRule]]:
-        for key, (value, rule) in self.won.items():
-            if key[0] == kind:
-                yield key, value, rule
-
 
 class _Effect:
     def __init__(self, action: Action):
@@ -227,6 +222,16 @@ class RuleSet:
             k: tuple(r for r in ordered if r.kind == k) for k in RuleKind}
         self.size = len(ordered)
         self.index = {k: RuleIndex(rules) for k, rules in self.by_kind.items()}
+        # per catalogue: id(action) -> its `_Plan` (the rules are held here, so their actions' ids are stable)
+        self._plans: dict[int, tuple[Catalog, dict[int, _Plan]]] = {}
+
+    def _plans_for(self, catalog: Catalog) -> dict[int, _Plan]:
+        held = self._plans.get(id(catalog))
+        if held is None or held[0] is not catalog:
+            if len(self._plans) >= 8:  # a catalogue per network reload: keep the recent ones
+                self._plans.clear()
+            held = self._plans[id(catalog)] = (catalog, {})
+        return held[1]
 
     def candidates(self, kind: RuleKind, facts: Facts) -> tuple[CompiledRule, ...] | list[CompiledRule]:
         """The rules of ``kind`` that can match ``facts``, in evaluation order."""
@@ -291,26 +296,40 @@ class RuleSet:
     def route(self, facts: Facts, catalog: Catalog) -> RoutingOutcome:
         out = RoutingOutcome()
         claims = _Claims()
+        won = claims.won
         groups: list[tuple[set[str], CompiledRule]] = []
+        plans = self._plans_for(catalog)
         for kind in ALLOCATION_KINDS:
             for rule in self._matching(kind, facts, out.errors):
-                effects = [_apply_allocation(rule, a, facts, catalog, claims, groups).to_dict() for a in rule.actions]
+                effects = []
+                for action in rule.actions:
+                    plan = plans.get(id(action))
+                    if plan is None and action.type not in _DYNAMIC:
+                        plan = plans[id(action)] = _allocation_plan(rule, action, catalog)
+                    effects.append(_apply_dynamic(rule, action, facts, catalog, claims, groups).to_dict()
+                                   if plan is None else _apply_plan(action, plan, rule, won))
                 out.fired.append({**rule.ref(), "effects": effects})
-        for (_, code), (verdict, reason), rule in claims.items("node"):
+        by_kind: dict[str, list[tuple[tuple[Any, ...], Any, CompiledRule]]] = {
+            "node": [], "node_bonus": [], "carrier": [], "carrier_bonus": [], "protect": []}
+        for key, (value, rule) in won.items():  # one pass, then kind by kind as before
+            held = by_kind.get(key[0])
+            if held is not None:
+                held.append((key, value, rule))
+        for (_, code), (verdict, reason), rule in by_kind["node"]:
             if verdict == "forbid":
                 out.forbidden_nodes[code] = reason
             out.decided_by[f"node:{code}"] = rule.ref()
-        for (_, code), bonus, rule in claims.items("node_bonus"):
+        for (_, code), bonus, rule in by_kind["node_bonus"]:
             out.node_bonus[code] = bonus
             out.decided_by[f"node_bonus:{code}"] = rule.ref()
-        for (_, code), (verdict, reason), rule in claims.items("carrier"):
+        for (_, code), (verdict, reason), rule in by_kind["carrier"]:
             if verdict == "forbid":
                 out.forbidden_carriers[code] = reason
             out.decided_by[f"carrier:{code}"] = rule.ref()
-        for (_, code), bonus, rule in claims.items("carrier_bonus"):
+        for (_, code), bonus, rule in by_kind["carrier_bonus"]:
             out.carrier_bonus[code] = bonus
             out.decided_by[f"carrier_bonus:{code}"] = rule.ref()
-        for (_, code, sku), (exempt, units, percent, min_priority), rule in claims.items("protect"):
+        for (_, code, sku), (exempt, units, percent, min_priority), rule in by_kind["protect"]:
             if not exempt:
                 out.protected[(code, sku)] = (units, percent, min_priority, rule.label)
             out.decided_by[f"protect:{code}:{sku}"] = rule.ref()
@@ -333,65 +352,99 @@ def _add_tag(out: ValidationOutcome, existing: set[str], tag: str, e: _Effect) -
     e.applied.append(f"tag {tag}")
 
 
-def _apply_allocation(rule: CompiledRule, action: Action, facts: Facts, catalog: Catalog, claims: _Claims,
-                      groups: list[tuple[set[str], CompiledRule]]) -> _Effect:
-    e = _Effect(action)
+# The claims of an allocation action that does not depend on the order: ((key, value, what), ...) and a
+# note. Worked out once per rule set and catalogue (`RuleSet._plans`), applied per order by `_apply_plan`.
+_Plan = tuple[tuple[tuple[tuple[Any, ...], Any, str], ...], str | None]
+_DYNAMIC = ("protect_stock", "keep_together")   # these read the order's lines and priority
+
+
+def _allocation_plan(rule: CompiledRule, action: Action, catalog: Catalog) -> _Plan:
+    """What ``action`` claims for any order (not for the `_DYNAMIC` types)."""
     p, t = action.params, action.type
+    out: list[tuple[tuple[Any, ...], Any, str]] = []
+    note = None
     if t == "only_nodes":
         allowed = catalog.expand(p["nodes"], p["groups"], p["kinds"])
         reason = f"not among the nodes {rule.label} allows ({', '.join(allowed) or 'none'})"
         for code in sorted(catalog.nodes):
             verdict = ("allow", None) if code in allowed else ("forbid", reason)
-            e.claim(claims, ("node", code), verdict, rule, f"{verdict[0]} {code}")
+            out.append((("node", code), verdict, f"{verdict[0]} {code}"))
     elif t == "exclude_nodes":
         reason = f"{p['reason'] or 'excluded'} ({rule.label})"
         for code in catalog.expand(p["nodes"], p["groups"], p["kinds"]):
-            e.claim(claims, ("node", code), ("forbid", reason), rule, f"forbid {code}")
+            out.append((("node", code), ("forbid", reason), f"forbid {code}"))
     elif t == "ship_from_store":
         stores = catalog.expand(kinds=["store"])
         verdict = ("allow", None) if p["allowed"] else ("forbid", f"ship-from-store is off ({rule.label})")
         for code in stores:
-            e.claim(claims, ("node", code), verdict, rule, f"{verdict[0]} {code}")
+            out.append((("node", code), verdict, f"{verdict[0]} {code}"))
         if not stores:
-            e.note = "there are no stores"
+            note = "there are no stores"
     elif t == "prefer_nodes":
         for code in catalog.expand(p["nodes"], p["groups"], p["kinds"]):
-            e.claim(claims, ("node_bonus", code), p["bonus_paise"], rule, f"bonus {p['bonus_paise']} at {code}")
+            out.append((("node_bonus", code), p["bonus_paise"], f"bonus {p['bonus_paise']} at {code}"))
     elif t == "prefer_nodes_in_order":
         ranked = [c for c in p["nodes"] if c in catalog.nodes]
         for i, code in enumerate(ranked):
             bonus = p["step_paise"] * (len(ranked) - i)
-            e.claim(claims, ("node_bonus", code), bonus, rule, f"bonus {bonus} at {code}")
+            out.append((("node_bonus", code), bonus, f"bonus {bonus} at {code}"))
     elif t == "deliver_within":
         how = "strictly" if p["strict"] else f"or {p['late_penalty_paise']} paise per late day"
-        e.claim(claims, ("deliver_within",), (p["days"], p["strict"], p["late_penalty_paise"]), rule,
-                f"within {p['days']} day(s), {how}")
+        out.append((("deliver_within",), (p["days"], p["strict"], p["late_penalty_paise"]),
+                    f"within {p['days']} day(s), {how}"))
     elif t == "express":
-        e.claim(claims, ("express",), True, rule, "express service")
+        out.append((("express",), True, "express service"))
     elif t == "promise_days":
-        e.claim(claims, ("promise_days",), p["days"], rule, f"promise {p['days']} day(s)")
-    elif t == "protect_stock":
-        _protect(rule, p, facts, catalog, claims, e)
+        out.append((("promise_days",), p["days"], f"promise {p['days']} day(s)"))
     elif t == "max_distance":
-        e.claim(claims, ("max_distance",), float(p["km"]), rule, f"max {p['km']:g} km")
+        out.append((("max_distance",), float(p["km"]), f"max {p['km']:g} km"))
     elif t in ("allow_carriers", "force_carrier"):
         carriers = set(p["carriers"]) if t == "allow_carriers" else {p["carrier"]}
         reason = f"not among the carriers {rule.label} allows ({', '.join(sorted(carriers))})"
         for code in sorted(catalog.carriers):
             verdict = ("allow", None) if code in carriers else ("forbid", reason)
-            e.claim(claims, ("carrier", code), verdict, rule, f"{verdict[0]} {code}")
+            out.append((("carrier", code), verdict, f"{verdict[0]} {code}"))
     elif t == "deny_carriers":
         reason = f"{p['reason'] or 'denied'} ({rule.label})"
         for code in p["carriers"]:
-            e.claim(claims, ("carrier", code), ("forbid", reason), rule, f"forbid {code}")
+            out.append((("carrier", code), ("forbid", reason), f"forbid {code}"))
     elif t == "prefer_carriers":
         for code in p["carriers"]:
-            e.claim(claims, ("carrier_bonus", code), p["bonus_paise"], rule, f"bonus {p['bonus_paise']} on {code}")
+            out.append((("carrier_bonus", code), p["bonus_paise"], f"bonus {p['bonus_paise']} on {code}"))
     elif t in ("no_split", "max_shipments"):
         k = 1 if t == "no_split" else p["count"]
-        e.claim(claims, ("max_shipments",), k, rule, f"at most {k} shipment(s)")
+        out.append((("max_shipments",), k, f"at most {k} shipment(s)"))
     elif t == "min_shipment_value":
-        e.claim(claims, ("min_value",), p["paise"], rule, f"min {p['paise']} paise per shipment")
+        out.append((("min_value",), p["paise"], f"min {p['paise']} paise per shipment"))
+    return tuple(out), note
+
+
+def _apply_plan(action: Action, plan: _Plan, rule: CompiledRule,
+                won: dict[tuple[Any, ...], tuple[Any, CompiledRule]]) -> dict[str, Any]:
+    """``plan``'s claims for ``rule`` (first writer wins, as `_Claims.claim`), as the effect's JSON."""
+    applied: list[str] = []
+    effect: dict[str, Any] = {"action": action.to_dict(), "applied": applied}
+    for key, value, what in plan[0]:
+        held = won.get(key)
+        if held is None:
+            won[key] = (value, rule)
+            applied.append(what)
+        elif held[1] is rule:
+            applied.append(what)
+        else:
+            effect.setdefault("overridden_by", {})[what] = held[1].label
+    if plan[1]:
+        effect["note"] = plan[1]
+    return effect
+
+
+def _apply_dynamic(rule: CompiledRule, action: Action, facts: Facts, catalog: Catalog, claims: _Claims,
+                   groups: list[tuple[set[str], CompiledRule]]) -> _Effect:
+    """The `_DYNAMIC` actions: what they claim depends on the order."""
+    e = _Effect(action)
+    p, t = action.params, action.type
+    if t == "protect_stock":
+        _protect(rule, p, facts, catalog, claims, e)
     elif t == "keep_together":
         skus, cats = set(p["skus"]), set(p["categories"])
         lines = {str(line.line_no) for line in facts.lines if line.sku in skus or line.category in cats}

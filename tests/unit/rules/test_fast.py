@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omnialloc.rules import ConditionInvalid, compile_condition
+from omnialloc.rules.fast import ConditionError, _compile
 
 from .builders import facts
 
@@ -88,3 +89,45 @@ def test_uncovered_construct_next_to_a_regex_is_refused():
     with pytest.raises(ConditionInvalid) as exc:
         compile_condition('lines[0:2].length > 1 and ship_to.pin =~ "^78"')
     assert exc.value.problem.column == 39 and "regular expression" in exc.value.problem.message
+
+
+# Each construct the generated function writes, and those it hands to the closures (item access, a
+# computed ?? default), with values on the boundaries (equal numbers, empty lists, missing index).
+GENERATED = CONDITIONS + [
+    "order.line_count <= 1", "order.line_count < 1", "order.value >= 49900", "order.value > 49900",
+    "customer.order_count <= customer.order_count", "order.priority >= order.priority",
+    "[line.qty for line in lines if line.qty > 2].length > 1", "lines[0].qty > 1", "lines.length > 1 and lines[1].qty > 1",
+    'order.tags.length > 0 and order.tags[0] == "vip"', '$any([l.sku in ["SHOE-9", "CASE-X"] for l in lines])',
+    '"aa" in ship_to.city', '"nna" in ship_to.city', "(order.promised_days ?? order.priority) > 2",
+    "(order.promised_days ?? 2) == 2", "$max([line.qty for line in lines]) > 5",
+    '$min([line.qty * 2 for line in lines if line.sku != "SHOE-9"]) < 3', "$sum([line.qty for line in lines]) == 3",
+    "$any([$any([t == line.sku for t in order.tags]) for line in lines])", 'order.channel in [ship_to.city, "web"]',
+    '[line.sku for line in lines][-1] == "SHOE-9"', 'order.tags == ["vip", "gift"]', 'ship_to.city.as_lower =~~ "nna"',
+    'ship_to.city.as_upper == "CHENNAI"', "order.tags.is_empty or lines.length > 2", "not order.tags.is_empty",
+    "$abs(-order.value) == order.value", "order.value / 2 > 20000", "order.value // 7 * 7 + order.value % 7 == order.value",
+    '$all([l.qty > 1 for l in lines if l.category == "electronics"])', "customer.is_repeat != false",
+    '(ship_to.state == "TN" ? order.value : 0) > 1000', "[[l.qty, l.line_no] for l in lines][0] == [1, 1]",
+]
+
+FIXED = [facts(), facts(promised_days=2), facts(promised_days=0, priority=3, payment_mode="COD"),
+         facts(tags=("vip", "gift"), customer_orders=4, city="Guwahati", state="AS", region="northeast"),
+         facts(lines=(("SHOE-9", 2, 100), ("PHONE-X", 1, 99_900), ("CASE-X", 3, 0)), tags=("SHOE-9",)),
+         facts(lines=(("TSHIRT-M", 3, 0),), city="", pin="", state="")]
+
+
+def _answer(fn, f):
+    try:
+        return bool(fn(f))
+    except Exception as exc:
+        return type(exc).__name__ if not isinstance(exc, ConditionError) else "error"
+
+
+@pytest.mark.parametrize("text", GENERATED)
+def test_the_generated_function_agrees_with_the_closures_and_rule_engine(text):
+    c = compile_condition(text)
+    assert c.fast and c.matches.__code__.co_filename == "<rule condition>", text  # generated, not closures
+    closures = _compile(c.rule.statement.expression, frozenset())
+    for f in FIXED:
+        generated = _answer(c.matches, f)
+        assert generated == _answer(lambda x: closures(x, {}), f), (text, f)
+        assert generated == (_answer(c.rule.matches, f) if generated != "error" else "error"), (text, f)

@@ -1,4 +1,5 @@
-"""Property: the closure evaluator and rule-engine's interpreter agree on every generated condition and order.
+"""Property: the fast evaluator (the generated function, and the closures it is written from, `rules.fast`)
+and rule-engine's interpreter agree on every generated condition and order.
 
 Conditions are generated from a small grammar over every fact (numbers with products and sums far beyond
 28 digits, text comparisons, ``in`` lists, regexes, ``??``, ternaries, comprehensions, $any/$all/$sum/$abs),
@@ -15,7 +16,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from omnialloc.rules import ConditionInvalid, compile_condition
-from omnialloc.rules.fast import ConditionError
+from omnialloc.rules.fast import ConditionError, _compile
 
 from .builders import facts
 
@@ -70,6 +71,17 @@ def conditions(depth: int):
                   ).map(lambda t: f"${t[0]}([{t[1]} for line in lines])"),
         st.sampled_from(['$any([t =~ "(a+)+$" for t in order.tags])', "order.tags.length > 1",
                          "order.promised_days == null", "customer.is_repeat", "order.channel.as_upper == \"WEB\""]),
+        # what the generated function writes itself and what it hands to the closures (item access, a
+        # computed ?? default): filters, nested comprehensions, lists built from fields, text `in`
+        st.sampled_from(["[line.qty for line in lines if line.qty > 2].length > 1", "lines[0].qty > 1",
+                         'order.tags.length > 0 and order.tags[0] == "vip"',
+                         '$any([l.sku in ["SHOE-9", "CASE-X"] for l in lines])', '"aa" in ship_to.city',
+                         "(order.promised_days ?? order.priority) > 2", "$max([line.qty for line in lines]) > 5",
+                         '$min([line.qty * 2 for line in lines if line.sku != "SHOE-9"]) < 3',
+                         "$any([$any([t == line.sku for t in order.tags]) for line in lines])",
+                         'order.channel in [ship_to.city, "web"]', '[line.sku for line in lines][-1] == "SHOE-9"',
+                         'order.tags == ["vip", "gift"]', 'ship_to.city.as_lower =~~ "nna"',
+                         "order.tags.is_empty or lines.length > 2"]),
     )
     if depth == 0:
         return leaf
@@ -121,8 +133,10 @@ def test_the_closure_evaluator_agrees_with_rule_engine(text, fs):
         assume(False)  # refused when saved (e.g. fails on a representative order): never evaluated
         return
     assert c.fast, text
+    closures = _compile(c.rule.statement.expression, frozenset())  # what the generated function is written from
     for f in fs:
         assert _outcome(c.matches, f) == _outcome(c.rule.matches, f), (text, f)
+        assert _outcome(c.matches, f) == _outcome(lambda x: closures(x, {}), f), (text, f)
 
 
 def test_products_beyond_28_digits_round_alike():
