@@ -43,11 +43,12 @@ import httpx
 import sqlalchemy as sa
 from tqdm import tqdm
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+if __package__:  # python -m benchmarks.backorder_receipts_bench (or omnialloc.bench.backorder_receipts_bench)
+    from .load.run import _free_port, setup_store, speed_probe
+else:  # python benchmarks/backorder_receipts_bench.py: the script's folder is on sys.path
+    from load.run import _free_port, setup_store, speed_probe
 
-from benchmarks.load.run import _free_port, setup_store, speed_probe  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 WAREHOUSES = ("CHN-FC1", "MUM-FC1", "DEL-FC1", "BLR-FC1", "KOL-FC1")
 

@@ -30,7 +30,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 def _rss_mib() -> float:
@@ -147,7 +146,10 @@ def run_one(backend: str, n_orders: int, pg_url: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from inventory_import_bench import machine
+    if __package__:  # python -m benchmarks.export_bench (or omnialloc.bench.export_bench)
+        from .inventory_import_bench import machine
+    else:  # python benchmarks/export_bench.py: the script's folder is on sys.path
+        from inventory_import_bench import machine
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")

@@ -24,13 +24,16 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
 
 
 def worker(backend: str, pg_url: str) -> None:
     """Answer each ``run N`` line on stdin with the median CPU ms of N requests (``ready`` once set up)."""
-    from profile_request import capture_poster
-    from run import setup_store
+    if __package__:  # python -m benchmarks.load.compare_request
+        from .profile_request import capture_poster
+        from .run import setup_store
+    else:  # python benchmarks/load/compare_request.py (how it starts its workers): the script's folder is on sys.path
+        from profile_request import capture_poster
+        from run import setup_store
 
     from omnialloc.store.engine import dispose_engines
 

@@ -23,14 +23,12 @@ import json
 import os
 import pstats
 import statistics
-import sys
 import time
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from run import CpuMeter, setup_store  # noqa: E402  (sibling script, not a package)
+if __package__:  # python -m benchmarks.load.profile_request
+    from .run import CpuMeter, setup_store
+else:  # python benchmarks/load/profile_request.py: the script's folder is on sys.path
+    from run import CpuMeter, setup_store
 
 
 def capture_poster(url: str, token: str, prefix: str = "prof"):
