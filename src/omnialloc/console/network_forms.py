@@ -17,9 +17,13 @@ channel's webhook secret unless typed) is kept, as a PATCH keeps what it does no
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from flask import flash, redirect, render_template, request, url_for
+from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
 from omnialloc.api.deps import ctx
@@ -219,12 +223,13 @@ def _submit(schema, save, body: dict, errors: dict, values, field_of) -> tuple[d
         return None, 409 if isinstance(exc, Conflict) else 422
 
 
-def _form(kind: str, spec, schema, save, tab: str, current: dict | None = None):
+def _form(kind: str, current: dict | None = None):
     """The add form (``current`` None) or the edit form of ``current``, the record as the API reads it."""
     principal = need(Role.ADMIN)
+    resource = RESOURCES[kind]
     what = "SKU" if kind == "sku" else kind
     edit = current is not None
-    spec = [f for f in spec if f[0] != "code"] + [ACTIVE] if edit else spec
+    spec = [f for f in resource.spec if f[0] != "code"] + [ACTIVE] if edit else resource.spec
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
@@ -242,21 +247,21 @@ def _form(kind: str, spec, schema, save, tab: str, current: dict | None = None):
             body["webhook_secret"] = None
         if current is not None:
             code = current["code"]
-            saved, status = _submit(schema, lambda b: save(ctx(), principal, code, b), body, errors, patch_values,
-                                    field_of)
+            saved, status = _submit(resource.patch, lambda b: resource.update(ctx(), principal, code, b), body,
+                                    errors, patch_values, field_of)
         else:
-            saved, status = _submit(schema, lambda b: save(ctx(), principal, b), body, errors, create_values,
-                                    field_of)
+            saved, status = _submit(resource.new, lambda b: resource.create(ctx(), principal, b), body, errors,
+                                    create_values, field_of)
         if saved is not None:
             flash(f"{'Saved' if edit else 'Added'} {what} {saved['code']}.", "ok")
-            return redirect(url_for(tab), code=303)
+            return redirect(url_for(resource.tab), code=303)
         _unplaced_to_form(errors, spec)
     else:
         values = _values_of(spec, current) if edit else dict(DEFAULTS[kind])
     title = f"Edit {what} {current['code']}" if current is not None else f"New {what}"
     return render_template("console/network_form.html", kind=kind, what=what, edit=edit, title=title, spec=spec,
-                           values=values, errors=errors, summary=forms.summary(errors) if errors else None, tab=tab,
-                           zones=ZONES, rate=RATE, remove_secret=REMOVE_SECRET), status
+                           values=values, errors=errors, summary=forms.summary(errors) if errors else None,
+                           tab=resource.tab, zones=ZONES, rate=RATE, remove_secret=REMOVE_SECRET), status
 
 
 def _text_of(kind: str, value) -> str | list[str]:
@@ -296,45 +301,38 @@ def _unplaced_to_form(errors: dict[str, list[str]], spec) -> None:
         errors.setdefault("form", []).extend(f"{key}: {m}" for m in errors.pop(key))
 
 
-@bp.route("/network/nodes/new", methods=["GET", "POST"])
-def node_new():
-    return _form("node", NODE, NodeIn, admin.create_node, "console.network")
+@dataclass(frozen=True)
+class Resource:
+    """One resource's two forms: its inputs, the API's models and service functions, the tab it returns to."""
+
+    path: str
+    spec: list
+    new: type[BaseModel]    # the API's create body (NodeIn ...)
+    patch: type[BaseModel]  # the API's PATCH body (NodePatch ...)
+    create: Callable
+    update: Callable
+    get: Callable
+    tab: str
 
 
-@bp.route("/network/nodes/<code>/edit", methods=["GET", "POST"])
-def node_edit(code: str):
-    current = admin.get_node(ctx(), need(Role.ADMIN), code)
-    return _form("node", NODE, NodePatch, admin.update_node, "console.network", current)
+RESOURCES = {
+    "node": Resource("nodes", NODE, NodeIn, NodePatch, admin.create_node, admin.update_node, admin.get_node,
+                     "console.network"),
+    "sku": Resource("skus", SKU, SkuIn, SkuPatch, admin.create_sku, admin.update_sku, admin.get_sku,
+                    "console.catalog"),
+    "carrier": Resource("carriers", CARRIER, CarrierIn, CarrierPatch, admin.create_carrier, admin.update_carrier,
+                        admin.get_carrier, "console.carriers"),
+    "channel": Resource("channels", CHANNEL, ChannelIn, ChannelPatch, admin.create_channel, admin.update_channel,
+                        admin.get_channel, "console.channels"),
+}
 
 
-@bp.route("/network/skus/new", methods=["GET", "POST"])
-def sku_new():
-    return _form("sku", SKU, SkuIn, admin.create_sku, "console.catalog")
+def _edit(kind: str, code: str):
+    return _form(kind, RESOURCES[kind].get(ctx(), need(Role.ADMIN), code))
 
 
-@bp.route("/network/skus/<code>/edit", methods=["GET", "POST"])
-def sku_edit(code: str):
-    current = admin.get_sku(ctx(), need(Role.ADMIN), code)
-    return _form("sku", SKU, SkuPatch, admin.update_sku, "console.catalog", current)
-
-
-@bp.route("/network/carriers/new", methods=["GET", "POST"])
-def carrier_new():
-    return _form("carrier", CARRIER, CarrierIn, admin.create_carrier, "console.carriers")
-
-
-@bp.route("/network/carriers/<code>/edit", methods=["GET", "POST"])
-def carrier_edit(code: str):
-    current = admin.get_carrier(ctx(), need(Role.ADMIN), code)
-    return _form("carrier", CARRIER, CarrierPatch, admin.update_carrier, "console.carriers", current)
-
-
-@bp.route("/network/channels/new", methods=["GET", "POST"])
-def channel_new():
-    return _form("channel", CHANNEL, ChannelIn, admin.create_channel, "console.channels")
-
-
-@bp.route("/network/channels/<code>/edit", methods=["GET", "POST"])
-def channel_edit(code: str):
-    current = admin.get_channel(ctx(), need(Role.ADMIN), code)
-    return _form("channel", CHANNEL, ChannelPatch, admin.update_channel, "console.channels", current)
+# /console/network/nodes/new -> console.node_new, /console/network/nodes/<code>/edit -> console.node_edit, ...
+for _kind, _resource in RESOURCES.items():
+    bp.add_url_rule(f"/network/{_resource.path}/new", f"{_kind}_new", partial(_form, _kind), methods=["GET", "POST"])
+    bp.add_url_rule(f"/network/{_resource.path}/<code>/edit", f"{_kind}_edit", partial(_edit, _kind),
+                    methods=["GET", "POST"])

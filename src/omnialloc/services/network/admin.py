@@ -40,6 +40,8 @@ from omnialloc.services.events import record
 from omnialloc.services.network.cache import invalidate
 
 READERS = (Role.ADMIN, Role.ANALYST, Role.NODE)
+WHAT = {"node": ("node", "nodes"), "sku": ("SKU", "skus"), "carrier": ("carrier", "carriers"),
+        "channel": ("channel", "channels")}  # entity -> (what messages call it, its API path)
 # Shipments still moving: a node holding one cannot leave the network.
 LIVE_SHIPMENTS = tuple(str(s) for s in ShipmentStatus if not SHIPMENT_MACHINE.is_terminal(s))
 
@@ -85,6 +87,18 @@ def _page(ctx, q: dict, kind: str, fetch, render_=lambda uow, r: render(r), key=
     return paging.keyset_page(ctx, q, kind, fetch, render_, key=key, types=(str,))
 
 
+# A body's lists as the records hold them (sets where order means nothing, a SKU's barcodes in their order,
+# a channel's return windows as sorted pairs); the rest as given.
+_AS_HELD = {"capabilities": frozenset, "groups": frozenset, "modes": frozenset, "feeding_nodes": frozenset,
+            "barcodes": tuple, "return_windows": lambda windows: tuple(sorted((k, int(v)) for k, v in windows.items()))}
+_BESIDE = ("calendar", "webhook_secret", "rate_card")  # kept beside the record (node_calendars, secrets, rate cards)
+
+
+def _fields_of(body: dict) -> dict:
+    """A node's, SKU's, carrier's or channel's body (create or PATCH) as values of the record's fields."""
+    return {k: _AS_HELD.get(k, lambda v: v)(v) for k, v in body.items() if k not in _BESIDE}
+
+
 def _merge(current, values: dict):
     """``current`` with the patch's values (a record's code is its key: never changed by a patch)."""
     return replace(current, **{k: v for k, v in values.items() if k != "code"})
@@ -97,12 +111,16 @@ def _found(record_, what: str, code: str):
     return record_
 
 
-def _code_free(repo, what: str, path: str, code: str) -> None:
-    """A create whose code the store holds already is a 409 naming ``code`` (the record exists: change it
-    with PATCH); a code repeated within one request or file is a 422 of that request (docs/onboarding.md)."""
-    if repo.get(code) is not None:
-        message = f"{what} {code} exists already"
-        raise Conflict(f"{message}; change it with PATCH /{path}/{code}", field_errors=[FieldError("code", message)])
+def _add(uow, principal: Principal, entity: str, repo, new, **extra) -> None:
+    """Add a new record and record it (the caller writes what goes with it, then commits). A create whose code
+    the store holds already is a 409 naming ``code`` (the record exists: change it with PATCH); a code repeated
+    within one request or file is a 422 of that request (docs/onboarding.md)."""
+    what, path = WHAT[entity]
+    if repo.get(new.code) is not None:
+        message = f"{what} {new.code} exists already"
+        raise Conflict(f"{message}; change it with PATCH /{path}/{new.code}", field_errors=[FieldError("code", message)])
+    repo.add(new, **extra)
+    _written(uow, principal, entity, new.code, "created")
 
 
 def _save(uow, principal: Principal, entity: str, repo, current, new, *, also: tuple[str, ...] = ()) -> None:
@@ -133,16 +151,6 @@ def _calendar_in(body: dict, current: NodeCalendar | None = None) -> NodeCalenda
 
 def _node_out(node: Node, calendar: NodeCalendar | None) -> dict:
     return {**render(node), "calendar": (calendar or NodeCalendar()).to_dict()}
-
-
-def _node_values(body: dict) -> dict:
-    out = dict(body)
-    out.pop("calendar", None)
-    if "capabilities" in out:
-        out["capabilities"] = frozenset(out["capabilities"])
-    if "groups" in out:
-        out["groups"] = frozenset(out["groups"])
-    return out
 
 
 def _checked_node(node: Node) -> Node:
@@ -176,7 +184,7 @@ def get_node(ctx, principal: Principal, code: str) -> dict:
 
 def create_node(ctx, principal: Principal, body: dict) -> dict:
     principal.require(Role.ADMIN)
-    values = _node_values(body)
+    values = _fields_of(body)
     values.setdefault("lat", math.nan)
     values.setdefault("lon", math.nan)
     values.setdefault("city", "")
@@ -184,11 +192,9 @@ def create_node(ctx, principal: Principal, body: dict) -> dict:
     node = _checked_node(Node(**values))
     calendar = _calendar_in(body)
     with ctx.uow() as uow:
-        _code_free(uow.nodes, "node", "nodes", node.code)
-        uow.nodes.add(node)
+        _add(uow, principal, "node", uow.nodes, node)
         if calendar is not None:
             uow.promise.set_calendars({node.code: calendar})
-        _written(uow, principal, "node", node.code, "created")
         _commit(uow)
     return _node_out(node, calendar)
 
@@ -197,7 +203,7 @@ def update_node(ctx, principal: Principal, code: str, patch: dict) -> dict:
     principal.require(Role.ADMIN)
     with ctx.uow() as uow:
         current = _found(uow.nodes.get(code), "node", code)
-        values = _node_values(patch)
+        values = _fields_of(patch)
         if "pin" in values and values["pin"] != current.pin:  # a new PIN places the node again unless given
             values.setdefault("lat", math.nan)
             values.setdefault("lon", math.nan)
@@ -227,13 +233,6 @@ def remove_node(ctx, principal: Principal, code: str) -> dict:
 
 
 # ------------------------------------------------------------------ SKUs
-def _sku_values(body: dict) -> dict:
-    out = dict(body)
-    if "barcodes" in out:
-        out["barcodes"] = tuple(out["barcodes"])
-    return out
-
-
 def _check_barcodes(uow, sku: Sku) -> None:
     taken = {b: code for b, code in uow.skus.codes_with_barcodes(sku.barcodes).items() if code != sku.code}
     _fail([("barcodes", f"barcode {b} belongs to SKU {code} already") for b, code in sorted(taken.items())],
@@ -254,13 +253,11 @@ def get_sku(ctx, principal: Principal, code: str) -> dict:
 
 def create_sku(ctx, principal: Principal, body: dict) -> dict:
     principal.require(Role.ADMIN)
-    sku = Sku(**_sku_values(body))
+    sku = Sku(**_fields_of(body))
     _fail(sku_problems(sku), f"SKU {sku.code}")
     with ctx.uow() as uow:
-        _code_free(uow.skus, "SKU", "skus", sku.code)
-        _check_barcodes(uow, sku)
-        uow.skus.add(sku)
-        _written(uow, principal, "sku", sku.code, "created")
+        _add(uow, principal, "sku", uow.skus, sku)
+        _check_barcodes(uow, sku)  # another SKU's barcodes (its own excluded); a refusal rolls the add back
         _commit(uow)
     return render(sku)
 
@@ -269,7 +266,7 @@ def update_sku(ctx, principal: Principal, code: str, patch: dict) -> dict:
     principal.require(Role.ADMIN)
     with ctx.uow() as uow:
         current = _found(uow.skus.get(code), "SKU", code)
-        sku = _merge(current, _sku_values(patch))
+        sku = _merge(current, _fields_of(patch))
         _fail(sku_problems(sku), f"SKU {code}")
         _check_barcodes(uow, sku)
         _save(uow, principal, "sku", uow.skus, current, sku)
@@ -277,13 +274,6 @@ def update_sku(ctx, principal: Principal, code: str, patch: dict) -> dict:
 
 
 # ------------------------------------------------------------------ carriers, rate cards, serviceability
-def _carrier_values(body: dict) -> dict:
-    out = dict(body)
-    if "modes" in out:
-        out["modes"] = frozenset(out["modes"])
-    return out
-
-
 def list_carriers(ctx, principal: Principal, q: dict) -> dict:
     principal.require(*READERS)
     filters = {k: q.get(k) for k in ("active", "mode")}
@@ -315,15 +305,13 @@ def create_carrier(ctx, principal: Principal, body: dict) -> dict:
     principal.require(Role.ADMIN)
     body = dict(body)
     cards_in = body.pop("rate_card", None)
-    carrier = Carrier(**_carrier_values(body))
+    carrier = Carrier(**_fields_of(body))
     _fail(carrier_problems(carrier), f"carrier {carrier.code}")
     cards = _checked_cards(carrier.code, cards_in) if cards_in is not None else []
     with ctx.uow() as uow:
-        _code_free(uow.carriers, "carrier", "carriers", carrier.code)
-        uow.carriers.add(carrier)
+        _add(uow, principal, "carrier", uow.carriers, carrier)
         if cards:
             uow.carriers.replace_rate_cards(carrier.code, cards)
-        _written(uow, principal, "carrier", carrier.code, "created")
         _commit(uow)
     return _carrier_out(carrier, cards)
 
@@ -336,7 +324,7 @@ def update_carrier(ctx, principal: Principal, code: str, patch: dict) -> dict:
     cards = _checked_cards(code, cards_in) if cards_in is not None else None
     with ctx.uow() as uow:
         current = _found(uow.carriers.get(code), "carrier", code)
-        carrier = _merge(current, _carrier_values(patch))
+        carrier = _merge(current, _fields_of(patch))
         _fail(carrier_problems(carrier), f"carrier {code}")
         also: tuple[str, ...] = ()
         if cards is not None and _by_zone(cards) != _by_zone(uow.carriers.rate_cards(code)):
@@ -420,16 +408,6 @@ def put_serviceability(ctx, principal: Principal, code: str, rows: list[dict]) -
 
 
 # ------------------------------------------------------------------ channels
-def _channel_values(body: dict) -> dict:
-    out = dict(body)
-    out.pop("webhook_secret", None)
-    if "feeding_nodes" in out:
-        out["feeding_nodes"] = frozenset(out["feeding_nodes"])
-    if "return_windows" in out:
-        out["return_windows"] = tuple(sorted((k, int(v)) for k, v in (out["return_windows"] or {}).items()))
-    return out
-
-
 def _channel_out(channel: Channel, secret_set: bool) -> dict:
     out = render(channel)
     out["return_windows"] = dict(channel.return_windows)
@@ -453,12 +431,10 @@ def get_channel(ctx, principal: Principal, code: str) -> dict:
 def create_channel(ctx, principal: Principal, body: dict) -> dict:
     principal.require(Role.ADMIN)
     secret = body.get("webhook_secret")
-    channel = Channel(**_channel_values(body))
+    channel = Channel(**_fields_of(body))
     with ctx.uow() as uow:
         _fail(channel_problems(channel, uow.nodes.codes()), f"channel {channel.code}")
-        _code_free(uow.channels, "channel", "channels", channel.code)
-        uow.channels.add(channel, webhook_secret=secret or None)
-        _written(uow, principal, "channel", channel.code, "created")
+        _add(uow, principal, "channel", uow.channels, channel, webhook_secret=secret or None)
         _commit(uow)
     return _channel_out(channel, bool(secret))
 
@@ -467,7 +443,7 @@ def update_channel(ctx, principal: Principal, code: str, patch: dict) -> dict:
     principal.require(Role.ADMIN)
     with ctx.uow() as uow:
         current = _found(uow.channels.get(code), "channel", code)
-        channel = _merge(current, _channel_values(patch))
+        channel = _merge(current, _fields_of(patch))
         _fail(channel_problems(channel, uow.nodes.codes()), f"channel {code}")
         also: tuple[str, ...] = ()
         if "webhook_secret" in patch:  # write-only: set, rotated or (null) removed; always a change worth a record
