@@ -39,6 +39,7 @@ import numpy as np
 from . import dp
 from . import enumerate as enum_mod
 from .assemble import Sol
+from .budget import Budget
 from .costs import INF
 from .dp import OutOfTime
 from .dp import check_deadline as _check
@@ -161,6 +162,10 @@ def solve_colgen(inst: Instance, ub: int, deadline: float | None = None, seeds: 
     there is none."""
     _check(deadline, _UNITS_TO_START)
     Q = contents(inst.q)
+    if isinstance(deadline, Budget) and dp.pricing_units(inst, len(Q), dp.relaxation_lanes(inst)) > deadline.left:
+        # Pricing every content alone would spend the share (tens of thousands of contents over
+        # a hundred nodes): nothing started, nothing claimed.
+        return float("-inf"), None, False, {"contents": len(Q)}
     radix = np.concatenate([[1], np.cumprod(inst.q[:-1] + 1)]).astype(np.int64)
     seed_codes = [int(np.dot(qty, radix)) for s in seeds for _, _, qty in s.ships]
     seed_codes += [int(np.dot(s.unfilled, radix)) for s in seeds if any(s.unfilled)]

@@ -243,18 +243,13 @@ def _shipment_cap_penalty(block, unf, parts, kmax: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=32)
-def _mask_tables(k: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
-    """Per block i: the subsets (bit masks of k blocks) without i and the same with i; and
-    each subset's size."""
-    masks = np.arange(1 << k, dtype=np.int64)
-    pairs = []
-    for i in range(k):
-        without = masks[(masks >> i) & 1 == 0]
-        pairs.append((without, without | (1 << i)))
-    size = np.zeros(1 << k, dtype=np.int64)
-    for i in range(k):
-        size += (masks >> i) & 1
-    return pairs, size
+def _mask_tables(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For the subsets S of k blocks (bit masks): S without block i, whether S holds block i
+    (both (2^k, k)), and each subset's size."""
+    masks = np.arange(1 << k, dtype=np.int64)[:, None]
+    bits = np.int64(1) << np.arange(k, dtype=np.int64)[None, :]
+    has = (masks & bits) != 0
+    return masks & ~bits, has, has.sum(axis=1)
 
 
 def _assign_dp(options, split, kmax, ub, deadline, forced_block):
@@ -266,38 +261,31 @@ def _assign_dp(options, split, kmax, ub, deadline, forced_block):
     nodes), in time 2^k x nodes instead of a search that conflicts on shared cheap nodes can
     blow up (measured: 187 ms for one 3-line order over 14 nodes, 139 partitions)."""
     k = len(options)
-    pairs, size = _mask_tables(k)
+    without, has, size = _mask_tables(k)
     nodes = sorted({n for opts in options for _, n in opts if n >= 0})
     if deadline is not None:
         check_deadline(deadline, len(nodes) * k * _UNITS_PER_DP_STEP * (1 + (1 << k) / 256))
-    cost = {}
+    at = {n: np.full(k, INF, dtype=np.int64) for n in nodes}  # per node: each block's cost there
     unf = np.zeros(1 << k, dtype=np.int64)  # cost of leaving the blocks outside S unfilled
     full = (1 << k) - 1
     masks = np.arange(1 << k, dtype=np.int64)
     for i, opts in enumerate(options):
         left = [c for c, n in opts if n < 0]
-        out_i = ((masks >> i) & 1) == 0
-        unf = np.where(out_i, np.minimum(unf + (left[0] if left else INF), INF), unf)
+        unf = np.where(has[:, i], unf, np.minimum(unf + (left[0] if left else INF), INF))
         for c, n in opts:
             if n >= 0:
-                cost[(i, n)] = c
+                at[n][i] = c
     best = np.full(1 << k, INF, dtype=np.int64)
     best[0] = 0
+    rows = np.arange(1 << k)
     took = []  # per node: the block it took to reach each subset (-1: none)
     for n in nodes:
-        new = best.copy()
-        pick = np.full(1 << k, -1, dtype=np.int64)
-        for i in range(k):
-            c = cost.get((i, n))
-            if c is None:
-                continue
-            without, with_i = pairs[i]
-            cand = np.minimum(best[without] + c, INF)
-            better = cand < new[with_i]
-            new[with_i] = np.where(better, cand, new[with_i])
-            pick[with_i] = np.where(better, i, pick[with_i])
-        best = new
-        took.append(pick)
+        cand = np.where(has, np.minimum(best[without] + at[n][None, :], INF), INF)
+        i = cand.argmin(axis=1)  # ties: the first block
+        low = cand[rows, i]
+        better = low < best
+        best = np.where(better, low, best)
+        took.append(np.where(better, i, -1))
     total = np.minimum(best + unf, INF)
     ok = (size >= 1) & (size <= kmax) & (total < INF)
     if forced_block >= 0:
