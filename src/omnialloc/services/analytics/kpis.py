@@ -23,6 +23,7 @@ READERS = (Role.ADMIN, Role.ANALYST)
 MAX_DAYS = 366
 AGE_BUCKETS = [("< 1 day", 0, 1), ("1-3 days", 1, 3), ("3-7 days", 3, 7), ("7+ days", 7, None)]
 FAILED = ("failed",)
+REFRESH_DAYS = 7  # stale days rebuilt per write transaction
 
 
 def date_range(start: str | None, end: str | None, today: date | None = None) -> tuple[date, date]:
@@ -73,11 +74,20 @@ def kpis(ctx, principal: Principal, first: date, last: date, channel: str | None
     with ctx.uow(readonly=True) as uow:
         if not uow.analytics.stale_days(first, last):  # the usual case: no write lock taken
             figures = read(uow.analytics)
-    if figures is None:  # days changed since their rollups were built: rebuild them, then read
+    # Days changed since their rollups were built: rebuild them a few at a time, each batch in its own write
+    # transaction (on SQLite the write lock is held for one batch, not for a year of days after an import),
+    # and read in the transaction that finds nothing more to rebuild (the last round rebuilds all that is left).
+    rounds = (last - first).days // REFRESH_DAYS + 2
+    for k in range(rounds if figures is None else 0):
+        limit = None if k == rounds - 1 else REFRESH_DAYS
         with ctx.uow() as uow:
-            uow.analytics.refresh(first, last)
-            figures = read(uow.analytics)
+            done = uow.analytics.refresh(first, last, limit=limit)
+            if limit is None or len(done) < limit:
+                figures = read(uow.analytics)
             uow.commit()
+        if figures is not None:
+            break
+    assert figures is not None
     per_day, units, ages, histogram, nodes, on_time, returned, messages = figures
 
     days = [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]

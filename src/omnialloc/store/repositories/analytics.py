@@ -80,15 +80,16 @@ class AnalyticsRepository(Repository):
              .where(analytics_stale_days.c.day >= first.isoformat(), analytics_stale_days.c.day <= last.isoformat()))
         return sorted(date.fromisoformat(d) for d in self.conn.scalars(q))
 
-    def refresh(self, first: date, last: date) -> list[date]:
-        """Rebuild the rollups of the stale days in [first, last] from the base tables; the days rebuilt.
+    def refresh(self, first: date, last: date, limit: int | None = None) -> list[date]:
+        """Rebuild the rollups of the stale days in [first, last] (the ``limit`` earliest of them, when given)
+        from the base tables; the days rebuilt.
 
         The marks are deleted before the rebuild reads: a mark deleted here was committed with its change,
         which the rebuild's later statements therefore see; a change committed after that has left its own
         mark, for the next refresh."""
         if self.conn.dialect.name == "postgresql":
             self.conn.execute(sa.select(sa.func.pg_advisory_xact_lock(REFRESH_LOCK)))
-        days = self.stale_days(first, last)
+        days = self.stale_days(first, last)[:limit]
         if not days:
             return []
         self.conn.execute(analytics_stale_days.delete().where(
