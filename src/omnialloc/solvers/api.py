@@ -92,7 +92,7 @@ def _nothing_to_ship(inst: Instance, strategy: str) -> tuple[Plan, Sol | None]:
         plan = to_plan(inst, sol, strategy, PlanStatus.FEASIBLE, None, "baseline")
         plan.reason = f"nothing can ship: {inst.infeasible_reason}"
         return plan, sol
-    return infeasible_plan(inst, inst.problem.order_id, strategy, inst.infeasible_reason, "eligibility"), None
+    return infeasible_plan(inst, inst.problem.order_id, strategy, inst.infeasible_reason or "", "eligibility"), None
 
 
 __all__ = ["METHODS", "STRATEGIES", "baselines", "solve"]

@@ -9,7 +9,9 @@ vectorised, so a plan's reported cost is exactly the objective minimised
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -64,14 +66,15 @@ def make_sol(inst: Instance, contents: dict[int, np.ndarray], unfilled: np.ndarr
     return Sol(tuple(ships), tuple(int(x) for x in unfilled), int(total))
 
 
-def sol_from_ships(inst: Instance, ships, unfilled) -> Sol:
+def sol_from_ships(inst: Instance, ships: Iterable[tuple[Any, Any, Any]], unfilled: Iterable[Any]) -> Sol:
     """Build a Sol for fixed (node, lane, qty) shipments, recomputing cost."""
-    ships = tuple(sorted((int(c), int(j), tuple(int(x) for x in qty)) for c, j, qty in ships))
+    fixed = tuple(sorted((int(c), int(j), tuple(int(x) for x in qty)) for c, j, qty in ships))
+    left = tuple(int(x) for x in unfilled)
     total = 0
-    for c, j, qty in ships:
+    for c, j, qty in fixed:
         total += shipment_total(inst.price_one(j, qty))
-    total += inst.split * max(len(ships) - 1, 0) + inst.pen * int(sum(unfilled))
-    return Sol(ships, tuple(int(x) for x in unfilled), int(total))
+    total += inst.split * max(len(fixed) - 1, 0) + inst.pen * sum(left)
+    return Sol(fixed, left, int(total))
 
 
 def violations(inst: Instance, sol: Sol) -> list[str]:
@@ -80,8 +83,8 @@ def violations(inst: Instance, sol: Sol) -> list[str]:
     p = inst.problem
     shipped = np.zeros(inst.n_lines, dtype=np.int64)
     seen = set()
-    for c, j, qty in sol.ships:
-        qty = np.array(qty, dtype=np.int64)
+    for c, j, ship_qty in sol.ships:
+        qty = np.array(ship_qty, dtype=np.int64)
         shipped += qty
         code = inst.node_code(c)
         if c in seen:

@@ -21,6 +21,8 @@ hit in practice.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 import numpy as np
 
 from .assemble import Sol, make_sol, violations
@@ -32,7 +34,7 @@ def _whole_order_costs(inst: Instance) -> tuple[np.ndarray, np.ndarray]:
     return inst.single_costs()
 
 
-def _greedy(inst: Instance, order_for_line) -> tuple[dict[int, np.ndarray], np.ndarray] | str:
+def _greedy(inst: Instance, order_for_line: Callable[[int], np.ndarray]) -> tuple[dict[int, np.ndarray], np.ndarray] | str:
     contents: dict[int, np.ndarray] = {}
     taken = np.zeros_like(inst.stock)  # per node and SKU, across lines sharing a SKU
     unfilled = np.zeros(inst.n_lines, dtype=np.int64)
@@ -55,7 +57,7 @@ def _greedy(inst: Instance, order_for_line) -> tuple[dict[int, np.ndarray], np.n
     return contents, unfilled
 
 
-def _finish(inst: Instance, name: str, contents, unfilled) -> Sol | str:
+def _finish(inst: Instance, name: str, contents: dict[int, np.ndarray], unfilled: np.ndarray) -> Sol | str:
     if not contents and not (inst.partial and unfilled.sum() == inst.q.sum()):
         return f"{name}: nothing to ship"
     sol = make_sol(inst, contents, unfilled)
@@ -74,7 +76,9 @@ def _single(inst: Instance, c: int) -> Sol:
     return Sol(((int(c), int(lane[c]), tuple(int(x) for x in inst.q)),), (0,) * inst.n_lines, int(cost[c]))
 
 
-def _single_or_greedy(inst: Instance, name: str, single_order, line_order) -> Sol | str:
+def _single_or_greedy(
+    inst: Instance, name: str, single_order: Iterable[int], line_order: Callable[[int], np.ndarray]
+) -> Sol | str:
     cost, _ = _whole_order_costs(inst)
     for c in single_order:
         if cost[c] < INF:
@@ -101,7 +105,7 @@ def priority(inst: Instance) -> Sol | str:
 
 
 def max_stock(inst: Instance) -> Sol | str:
-    def order(l):
+    def order(l: int) -> np.ndarray:
         return np.argsort(-inst.stock[:, inst.line_sku[l]], kind="stable")
 
     g = _greedy(inst, order)

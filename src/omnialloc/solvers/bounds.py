@@ -38,7 +38,8 @@ def shipment_floor(inst: Instance) -> np.ndarray:
         per_lane = per_lane + inst.cod_fixed
     padded = np.where(inst.node_lanes >= 0, inst.node_lanes, 0)
     per = np.where(inst.node_lanes >= 0, per_lane[padded], np.iinfo(np.int64).max)
-    return inst.node_fixed + per.min(axis=1)
+    out: np.ndarray = inst.node_fixed + per.min(axis=1)
+    return out
 
 
 def unit_floor(inst: Instance) -> float:

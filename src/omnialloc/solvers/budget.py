@@ -60,7 +60,7 @@ class Budget:
 
     def charge(self, units: float) -> None:
         """Count `units` of work, then `check`."""
-        b = self
+        b: Budget | None = self
         while b is not None:
             b.used += units
             b = b.parent
@@ -76,7 +76,7 @@ class Budget:
     def mark_wall(self) -> None:
         """Record that the wall clock stopped a search (e.g. HiGHS's own time limit), on this
         budget and every parent, so the answer's reason says so."""
-        b = self
+        b: Budget | None = self
         while b is not None:
             b.hit = "wall"
             b = b.parent
@@ -87,7 +87,7 @@ class Budget:
 
     def _stop(self, why: str) -> None:
         # A slice running out of work is that method's affair; the wall clock is everyone's.
-        b = self
+        b: Budget | None = self
         while b is not None:
             b.hit = b.hit if b.hit == "wall" else why
             b = b.parent if why == "wall" else None
@@ -98,7 +98,7 @@ class Budget:
         return self.hit == "wall"
 
 
-def as_budget(limit) -> Budget:
+def as_budget(limit: Budget | float | None) -> Budget:
     """Accept a `Budget`, a `time.perf_counter()` deadline (seconds) or None (no limit): the
     older call style of the search modules."""
     if isinstance(limit, Budget):

@@ -56,7 +56,8 @@ def dominance(inst: Instance, nodes: np.ndarray) -> np.ndarray:
     ge &= np.all(covers, axis=2)
     np.fill_diagonal(ge, False)
     earlier = np.arange(n)[:, None] < np.arange(n)[None, :]
-    return ge & (~ge.T | earlier)
+    out: np.ndarray = ge & (~ge.T | earlier)
+    return out
 
 
 def prune_dominated(inst: Instance, nodes: np.ndarray, kmax: int, keep: np.ndarray | None = None,

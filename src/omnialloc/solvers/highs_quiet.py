@@ -32,7 +32,7 @@ def quiet_highs() -> highspy.Highs:
                 devnull = os.open(os.devnull, os.O_WRONLY)
                 try:
                     os.dup2(devnull, 1)
-                    h = highspy.Highs()
+                    h = highspy.Highs()  # type: ignore[no-untyped-call]
                 finally:
                     os.dup2(saved, 1)
                     os.close(saved)
@@ -40,6 +40,6 @@ def quiet_highs() -> highspy.Highs:
                 _banner_done = True
                 h.setOptionValue("output_flag", False)
                 return h
-    h = highspy.Highs()
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     return h

@@ -23,6 +23,7 @@ The LP is charged up front by its size (deterministic), and only solved when tha
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import highspy
@@ -48,7 +49,7 @@ class Relaxation:
     support: set[tuple[int, int]]  # arcs with z > 0 in the LP optimum
     nodes: np.ndarray  # the model's candidates, shipment cap and ordering pairs
     kmax: int
-    pairs: list
+    pairs: list[tuple[int, int]]
     ub: float  # the incumbent cost the node set was pruned against
 
     def arcs_below(self, ub: float) -> set[tuple[int, int]]:
@@ -56,7 +57,7 @@ class Relaxation:
         return {a for a, b in self.arc_bound.items() if b <= ub - 1}
 
 
-def estimated_units(inst: Instance, nodes) -> float:
+def estimated_units(inst: Instance, nodes: Iterable[int] | np.ndarray) -> float:
     """The LP's charge, from the model's size (the MIP's estimate of its nonzeros)."""
     nodes = np.asarray(nodes, dtype=np.int64)
     if len(nodes) == 0:
@@ -66,7 +67,9 @@ def estimated_units(inst: Instance, nodes) -> float:
     return LP_UNITS_PER_NONZERO * float(np.sum(arcs * (7 * cols + 10)))
 
 
-def relax(inst: Instance, nodes, kmax: int, pairs, ub: float, budget: Budget) -> Relaxation | None:
+def relax(
+    inst: Instance, nodes: Iterable[int] | np.ndarray, kmax: int, pairs: Iterable[tuple[int, int]], ub: float, budget: Budget
+) -> Relaxation | None:
     """Solve the LP relaxation of the model over `nodes`; None when it does not fit the budget
     or HiGHS does not reach an optimal basis (nothing is claimed then)."""
     units = estimated_units(inst, nodes)

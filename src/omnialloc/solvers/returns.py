@@ -26,6 +26,7 @@ deterministic.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 RULE_REPAIR = "repair"
 RULE_SHORTAGE = "shortage"
@@ -71,7 +72,7 @@ class Option:
     eligible: bool
     reason: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"node": self.node, "carrier": self.carrier, "freight_paise": self.freight_paise,
                 "handling_paise": self.handling_paise, "restock_value_paise": self.restock_value_paise,
                 "objective_paise": self.objective_paise, "distance_km": round(self.distance_km, 1),
@@ -98,7 +99,7 @@ class Destination:
     def reverse_cost_paise(self) -> int:
         return self.freight_paise + self.handling_paise
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"status": self.status, "node": self.node, "carrier": self.carrier, "rule": self.rule,
                 "freight_paise": self.freight_paise, "handling_paise": self.handling_paise,
                 "restock_value_paise": self.restock_value_paise, "objective_paise": self.objective_paise,
@@ -174,7 +175,8 @@ class ReturnDestinationProblem:
         for cand in sorted(self.candidates.values(), key=lambda c: (c.distance_km, c.code)):
             reason = self._why_not(cand, rule)
             value = self.restock_value(cand) if rule == RULE_SHORTAGE else 0
-            lanes = sorted(cand.lanes, key=lambda l: (l[1], l[0])) or [(None, 0, None)]
+            # A node without a lane is still listed (no carrier, no freight).
+            lanes: list[tuple[str | None, int, int | None]] = [*sorted(cand.lanes, key=lambda l: (l[1], l[0]))] or [(None, 0, None)]
             for carrier, freight, _sla in lanes:
                 objective = freight + cand.handling_paise - value
                 out.append(Option(cand.code, carrier, freight, cand.handling_paise, value, objective,
