@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from omnialloc.domain.errors import FieldError, ValidationFailed
 
@@ -14,27 +15,27 @@ class Unmappable(ValidationFailed):
     title = "Unmappable payload"
 
 
-def text(value, limit: int) -> str:
+def text(value: object, limit: int) -> str:
     return "" if value is None else str(value).strip()[:limit]
 
 
-def pin_of(value) -> str | None:
+def pin_of(value: object) -> str | None:
     """An Indian PIN from a postcode field ('560 038', '560038') or None."""
     digits = re.sub(r"[\s\-]", "", str(value or ""))
     return digits if re.fullmatch(r"[1-9][0-9]{5}", digits) else None
 
 
-def phone_of(value) -> str:
+def phone_of(value: object) -> str:
     cleaned = re.sub(r"[^0-9+ \-]", "", str(value or ""))[:19]
     return cleaned if re.fullmatch(r"\+?[0-9 \-]{0,19}", cleaned) else ""
 
 
-def email_of(value) -> str:
-    value = text(value, 254)
-    return value if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value) else ""
+def email_of(value: object) -> str:
+    email = text(value, 254)
+    return email if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email) else ""
 
 
-def paise(price, field: str, errors: list[FieldError]) -> int | None:
+def paise(price: object, field: str, errors: list[FieldError]) -> int | None:
     if price in (None, ""):
         return None
     try:
@@ -48,14 +49,16 @@ def paise(price, field: str, errors: list[FieldError]) -> int | None:
     return int((amount * 100).quantize(Decimal(1)))
 
 
-def line_items(payload: dict, errors: list[FieldError], *, title_key: str) -> list[tuple[str, int, int | None]]:
+def line_items(payload: dict[str, Any], errors: list[FieldError], *,
+               title_key: str) -> list[tuple[str, int, int | None]]:
     """(sku, qty, unit price paise) of each mappable ``line_items`` entry; problems go to ``errors``.
 
     Shopify and WooCommerce share this shape (``sku``, ``quantity``, ``price``); only the
     human-readable title field differs (``title`` / ``name``).
     """
     items = []
-    raw_items = payload.get("line_items") if isinstance(payload.get("line_items"), list) else []
+    raw = payload.get("line_items")
+    raw_items: list[Any] = raw if isinstance(raw, list) else []
     if not raw_items:
         errors.append(FieldError("line_items", "the order has no line items"))
     for i, item in enumerate(raw_items):
@@ -74,9 +77,9 @@ def line_items(payload: dict, errors: list[FieldError], *, title_key: str) -> li
     return items
 
 
-def merge_lines(items: list[tuple[str, int, int | None]]) -> list[dict]:
+def merge_lines(items: list[tuple[str, int, int | None]]) -> list[dict[str, Any]]:
     """(sku, qty, unit paise) per item -> order lines, one per SKU (platforms may repeat a SKU)."""
-    merged: dict[str, dict] = {}
+    merged: dict[str, dict[str, Any]] = {}
     for sku, qty, price in items:
         if sku in merged:
             merged[sku]["qty"] += qty
@@ -85,7 +88,13 @@ def merge_lines(items: list[tuple[str, int, int | None]]) -> list[dict]:
     return list(merged.values())
 
 
-def need_dict(payload, what: str) -> dict:
+def object_at(payload: dict[str, Any], key: str) -> dict[str, Any] | None:
+    """The JSON object under ``key``; None when it is missing or not an object."""
+    value = payload.get(key)
+    return value if isinstance(value, dict) else None
+
+
+def need_dict(payload: object, what: str) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise Unmappable(f"the {what} payload must be a JSON object")
     return payload

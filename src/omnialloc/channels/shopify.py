@@ -8,24 +8,26 @@ refused (422) rather than stored half-mapped.
 
 from __future__ import annotations
 
-from omnialloc.channels.mapping import (Unmappable, email_of, line_items, merge_lines, need_dict, phone_of, pin_of,
-                                        text)
+from typing import Any
+
+from omnialloc.channels.mapping import (Unmappable, email_of, line_items, merge_lines, need_dict, object_at, phone_of,
+                                        pin_of, text)
 from omnialloc.domain.errors import FieldError
 
 SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
 
 
-def _is_cod(p: dict) -> bool:
+def _is_cod(p: dict[str, Any]) -> bool:
     names = [str(n).lower() for n in (p.get("payment_gateway_names") or [])] + [str(p.get("gateway") or "").lower()]
     return any("cash on delivery" in n or n.strip() == "cod" or "(cod)" in n for n in names)
 
 
-def to_order(payload, channel: str) -> dict:
+def to_order(payload: object, channel: str) -> dict[str, Any]:
     p = need_dict(payload, "Shopify order")
     errors: list[FieldError] = []
     if p.get("id") in (None, ""):
         errors.append(FieldError("id", "the Shopify order has no id"))
-    addr = p.get("shipping_address") if isinstance(p.get("shipping_address"), dict) else None
+    addr = object_at(p, "shipping_address")
     if addr is None:
         errors.append(FieldError("shipping_address", "no shipping address (omnialloc needs a PIN to allocate)"))
         addr = {}
@@ -36,7 +38,7 @@ def to_order(payload, channel: str) -> dict:
     if errors:
         raise Unmappable("the Shopify order cannot be mapped: " + "; ".join(f"{e.field}: {e.message}" for e in errors[:3]),
                          field_errors=errors)
-    customer = p.get("customer") if isinstance(p.get("customer"), dict) else {}
+    customer = object_at(p, "customer") or {}
     name = text(addr.get("name"), 200) or text(f"{addr.get('first_name') or ''} {addr.get('last_name') or ''}", 200)
     tags = [t.strip()[:50] for t in str(p.get("tags") or "").split(",") if t.strip()][:19]
     return {

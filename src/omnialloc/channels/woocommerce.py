@@ -8,20 +8,22 @@ when the shop does not collect a separate shipping address); its
 
 from __future__ import annotations
 
-from omnialloc.channels.mapping import (Unmappable, email_of, line_items, merge_lines, need_dict, phone_of, pin_of,
-                                        text)
+from typing import Any
+
+from omnialloc.channels.mapping import (Unmappable, email_of, line_items, merge_lines, need_dict, object_at, phone_of,
+                                        pin_of, text)
 from omnialloc.domain.errors import FieldError
 
 SIGNATURE_HEADER = "X-WC-Webhook-Signature"
 
 
-def to_order(payload, channel: str) -> dict:
+def to_order(payload: object, channel: str) -> dict[str, Any]:
     p = need_dict(payload, "WooCommerce order")
     errors: list[FieldError] = []
     if p.get("id") in (None, ""):
         errors.append(FieldError("id", "the WooCommerce order has no id"))
-    billing = p.get("billing") if isinstance(p.get("billing"), dict) else {}
-    shipping = p.get("shipping") if isinstance(p.get("shipping"), dict) else {}
+    billing = object_at(p, "billing") or {}
+    shipping = object_at(p, "shipping") or {}
     addr = shipping if shipping.get("address_1") or shipping.get("postcode") else billing
     pin = pin_of(addr.get("postcode"))
     if pin is None:

@@ -7,7 +7,8 @@ with their header row repeated, and numbers the pages "Page x of y".
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
@@ -32,7 +33,7 @@ SMALL = ParagraphStyle("small", parent=BODY, fontSize=7, leading=8.5)
 GREY = colors.Color(0.88, 0.88, 0.88)
 
 
-def grid_table(rows: list[list], widths: list[float], *, align_right_from: int, total_row: bool = False,
+def grid_table(rows: list[list[Any]], widths: Sequence[float], *, align_right_from: int, total_row: bool = False,
                font_size: float = 7.5) -> Table:
     """A ruled table with a bold shaded header row (repeated on every page) and numbers aligned right."""
     table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")

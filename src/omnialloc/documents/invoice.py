@@ -13,6 +13,7 @@ The arithmetic is ``domain.gst``; the view computes it, this module only lays it
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.pdfgen.canvas import Canvas
@@ -79,7 +80,7 @@ def _items_table(view: InvoiceView, tax: TaxSplit) -> Table:
     head = ["#", "Item", "HSN", "Qty", f"{price_head} (₹)", "Discount (₹)", "Taxable value (₹)"]
     head += ["CGST", tax.state_tax_name] if intra else ["IGST"]
     head.append("Total (₹)")
-    rows: list[list] = [[Paragraph(f"<b>{escape(h)}</b>", SMALL) for h in head]]
+    rows: list[list[Any]] = [[Paragraph(f"<b>{escape(h)}</b>", SMALL) for h in head]]
     for n, (item, line) in enumerate(zip(view.items, tax.lines), start=1):
         name = Paragraph(f"{escape(item.name)}<br/><font size=6.5>SKU {escape(item.sku)}</font>", SMALL)
         row = [str(n), name, item.hsn, str(item.qty), money(item.unit_price_paise),
@@ -96,6 +97,7 @@ def _items_table(view: InvoiceView, tax: TaxSplit) -> Table:
     total += [money(tax.cgst_paise), money(tax.state_tax_paise)] if intra else [money(tax.igst_paise)]
     total.append(money(tax.total_paise))
     rows.append(total)
+    widths: list[float]
     if intra:
         widths = [16, 145, 44, 26, 58, 46, 56, 50, 50, 48]
     else:
@@ -109,7 +111,7 @@ def _hsn_table(tax: TaxSplit) -> Table:
     head = ["HSN/SAC", "Rate", "Taxable value (₹)"]
     head += ["CGST (₹)", f"{tax.state_tax_name} (₹)"] if intra else ["IGST (₹)"]
     head.append("Total tax (₹)")
-    rows: list[list] = [head]
+    rows: list[list[Any]] = [head]
     for group in tax.by_hsn():
         row = [group.hsn, rate_text(group.rate_bp), money(group.taxable_paise)]
         row += [money(group.cgst_paise), money(group.state_tax_paise)] if intra else [money(group.igst_paise)]
@@ -140,7 +142,7 @@ def _totals(view: InvoiceView, tax: TaxSplit) -> Table:
     return outer
 
 
-def _notes(view: InvoiceView) -> list:
+def _notes(view: InvoiceView) -> list[Any]:
     if view.prices_include_tax:
         basis = ("Prices include GST. Per line, the tax is worked out from the price and rounded to the paisa "
                  "(half up), and the taxable value is the rest of the price.")

@@ -8,6 +8,7 @@ Code 128 barcode for the carrier's scanner.
 
 from __future__ import annotations
 
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.pdfgen.canvas import Canvas
@@ -47,7 +48,7 @@ def _first_page_header(c: Canvas, view: ManifestView) -> float:
 
 
 def _entries_table(view: ManifestView) -> Table:
-    rows: list[list] = [["#", "AWB", "Order", "Destination", "Payment", "COD (₹)", "Weight", "Pkgs", "Rcvd"]]
+    rows: list[list[Any]] = [["#", "AWB", "Order", "Destination", "Payment", "COD (₹)", "Weight", "Pkgs", "Rcvd"]]
     for n, e in enumerate(view.entries, start=1):
         rows.append([str(n), e.awb, fit(e.order_ref, 86, size=7.5), fit(f"{e.destination_city} {e.destination_pin}",
                                                                           120, size=7.5),
@@ -56,7 +57,7 @@ def _entries_table(view: ManifestView) -> Table:
     t = view.totals
     rows.append(["", f"{t.shipments} shipments", "", "", f"{t.cod} COD", _money(t.cod_paise), kilograms(t.weight_g),
                  str(t.packages), ""])
-    widths = [24, 0, 92, 126, 46, 62, 52, 28, 28]
+    widths: list[float] = [24, 0, 92, 126, 46, 62, 52, 28, 28]
     widths[1] = CONTENT_WIDTH - sum(widths)
     table = grid_table(rows, widths, align_right_from=5, total_row=True)
     table.setStyle(TableStyle([("ALIGN", (8, 0), (8, -1), "CENTER"), ("FONT", (8, 1), (8, -2), FONT, 10)]))

@@ -7,6 +7,7 @@ reference is a barcode too, for the packing station's scan box.
 
 from __future__ import annotations
 
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.pdfgen.canvas import Canvas
@@ -51,7 +52,7 @@ def _first_page_header(c: Canvas, view: PackingSlipView) -> float:
 
 
 def _items_table(view: PackingSlipView) -> Table:
-    rows: list[list] = [["#", "Item", "SKU", "Barcode", "Qty", "Packed"]]
+    rows: list[list[Any]] = [["#", "Item", "SKU", "Barcode", "Qty", "Packed"]]
     for n, item in enumerate(view.items, start=1):
         code = item.barcode or item.sku
         scan = [code128_flowable(code, width=_BARCODE_COLUMN - 6, height=16), Paragraph(escape(code), SMALL)] \
@@ -81,7 +82,7 @@ def _sign_off() -> Table:
 
 def add_packing_slip(pdf: PdfFile, view: PackingSlipView) -> int:
     """Append the packing slip's pages to ``pdf``; returns how many it took."""
-    story: list = [_items_table(view), Spacer(0, 10)]
+    story: list[Any] = [_items_table(view), Spacer(0, 10)]
     if view.note:
         story += [KeepTogether([Paragraph("<b>Note</b>", BODY), Paragraph(escape(view.note), BODY)]), Spacer(0, 10)]
     story.append(KeepTogether([_sign_off()]))

@@ -17,7 +17,9 @@ from __future__ import annotations
 import io
 import os
 import threading
+from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from reportlab.lib.pagesizes import A4
@@ -29,7 +31,7 @@ from reportlab.pdfgen.canvas import Canvas
 FONT = "OmniSans"
 FONT_BOLD = "OmniSans-Bold"
 LABEL_4X6 = (4 * inch, 6 * inch)
-A4_PORTRAIT = A4
+A4_PORTRAIT: tuple[float, float] = A4  # (points; reportlab is untyped)
 
 _fonts_lock = threading.Lock()
 _fonts_ready = False
@@ -58,6 +60,19 @@ def pdf_date(at: datetime, tz: str) -> str:
     sign = "+" if minutes >= 0 else "-"
     hh, mm = divmod(abs(minutes), 60)
     return f"D:{local:%Y%m%d%H%M%S}{sign}{hh:02d}'{mm:02d}'"
+
+
+class _Dated(Protocol):
+    """What a document's view gives its PDF file: when it was issued, and the node's time zone."""
+
+    @property
+    def issued_at(self) -> datetime: ...
+
+    @property
+    def timezone(self) -> str: ...
+
+
+_View = TypeVar("_View", bound=_Dated)
 
 
 class PdfFile:
@@ -90,7 +105,8 @@ class PdfFile:
         return f"omnialloc{self._forms}"
 
     @classmethod
-    def single(cls, add, view, *, title: str, author: str, subject: str) -> bytes:
+    def single(cls, add: Callable[[PdfFile, _View], object], view: _View, *, title: str, author: str,
+               subject: str) -> bytes:
         """The PDF of one document: ``add(pdf, view)`` draws it; dated by the view's ``issued_at``."""
         pdf = cls(title=title, author=author, subject=subject, issued_at=view.issued_at, tz=view.timezone)
         add(pdf, view)

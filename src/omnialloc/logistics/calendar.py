@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_TIMEZONE = "Asia/Kolkata"
@@ -71,7 +72,7 @@ class Reason:
     day: date | None
     text: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "day": self.day.isoformat() if self.day else None, "text": self.text}
 
 
@@ -81,6 +82,7 @@ def parse_weekdays(spec: str | Iterable[int | str]) -> frozenset[int]:
 
     Names are English, any case, three letters or in full. ValueError says what is wrong.
     """
+    parts: list[int | str]
     if isinstance(spec, str):
         parts = [p.strip() for p in spec.replace("|", ",").split(",") if p.strip()]
     else:
@@ -132,7 +134,7 @@ class Holidays:
     dates: frozenset[date] = frozenset()
     annual: frozenset[tuple[int, int]] = frozenset()   # (month, day)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "dates", frozenset(self.dates))
         object.__setattr__(self, "annual", frozenset(self.annual))
         for d in self.dates:
@@ -214,7 +216,7 @@ class NodeCalendar:
     holidays: Holidays = INDIA_NATIONAL_HOLIDAYS
     pickup_days: Mapping[str, frozenset[int]] = field(default_factory=dict, hash=False)  # carrier -> weekdays
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _zone(self.timezone)
         if not isinstance(self.cutoff, time) or self.cutoff.tzinfo is not None:
             raise ValueError(f"cut-off must be a local time of day without a zone (e.g. 14:00), got {self.cutoff!r}")
@@ -247,7 +249,7 @@ class NodeCalendar:
         """
         return datetime.combine(day, at, tzinfo=self.zone).astimezone(UTC)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready settings (what `from_dict` reads back), for storing per node."""
         return {
             "timezone": self.timezone,
@@ -259,14 +261,14 @@ class NodeCalendar:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> "NodeCalendar":
+    def from_dict(cls, data: Mapping[str, Any]) -> "NodeCalendar":
         """From settings such as {"timezone": "Asia/Kolkata", "cutoff": "14:00", "working_days": "Mon-Sat",
         "holidays": ["08-15", "2024-11-01"], "pickup_days": {"XPR": "Mon-Fri"}}; missing keys take the defaults.
         ValueError names the setting that is wrong."""
         unknown = set(data) - {"timezone", "cutoff", "working_days", "holidays", "pickup_days"}
         if unknown:
             raise ValueError(f"unknown calendar setting(s): {', '.join(sorted(unknown))}")
-        kwargs: dict = {}
+        kwargs: dict[str, Any] = {}
         if data.get("timezone") is not None:
             kwargs["timezone"] = str(data["timezone"])
         if data.get("cutoff") is not None:
@@ -335,7 +337,7 @@ class DeliveryRules:
     holidays: Holidays = INDIA_NATIONAL_HOLIDAYS
     state_holidays: Mapping[str, Holidays] = field(default_factory=dict, hash=False)  # state code -> extra days off
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _zone(self.timezone)
         object.__setattr__(self, "delivery_days", frozenset(self.delivery_days))
         _check_days(self.delivery_days, "delivery days")

@@ -22,7 +22,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
 
 from omnialloc.domain.errors import FieldError, ValidationFailed
 from omnialloc.domain.logistics import Carrier
@@ -35,13 +37,13 @@ CALENDARS_FILE = "node_calendars.csv"
 CALENDAR_COLUMNS = ("node", "timezone", "cutoff", "working_days", "holidays", "pickup_days")
 
 
-def _folder(data_dir):
+def _folder(data_dir: str | Path | None) -> Traversable:
     from omnialloc.network_files import default_data_dir
 
     return Path(data_dir) if data_dir is not None else default_data_dir()
 
 
-def load_transit_table(data_dir, carriers: Iterable[Carrier]) -> TransitTable:
+def load_transit_table(data_dir: str | Path | None, carriers: Iterable[Carrier]) -> TransitTable:
     """The folder's transit table checked against `carriers` (empty when the folder has none)."""
     path = _folder(data_dir) / TRANSIT_FILE
     if not path.is_file():
@@ -73,7 +75,7 @@ def parse_calendars(text: str, nodes: Iterable[str]) -> dict[str, NodeCalendar]:
             if node in out:
                 errors.append(FieldError(f"{where}.node", f"node {node} has a calendar already"))
                 continue
-            settings: dict = {}
+            settings: dict[str, Any] = {}
             for column in ("timezone", "cutoff", "working_days"):
                 if (row.get(column) or "").strip():
                     settings[column] = row[column].strip()
@@ -95,7 +97,7 @@ def parse_calendars(text: str, nodes: Iterable[str]) -> dict[str, NodeCalendar]:
     return out
 
 
-def load_calendars(data_dir, nodes: Iterable[str]) -> dict[str, NodeCalendar]:
+def load_calendars(data_dir: str | Path | None, nodes: Iterable[str]) -> dict[str, NodeCalendar]:
     """The folder's node calendars (none when it has no ``node_calendars.csv``)."""
     path = _folder(data_dir) / CALENDARS_FILE
     if not path.is_file():

@@ -14,8 +14,12 @@ delivery failed) can honestly happen again and are keyed per event.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from omnialloc.domain import Event
 
 
 class Channel(StrEnum):
@@ -106,13 +110,13 @@ def kind_for(entity: str, type_: str, from_status: str | None, to_status: str | 
     return _BY_STATUS.get((entity, str(to_status)))
 
 
-def due_for(event) -> Due | None:
+def due_for(event: Event) -> Due | None:
     """``kind_for`` applied to an ``omnialloc.domain.Event``."""
     kind = kind_for(event.entity, event.type, event.from_status, event.to_status)
     return None if kind is None else Due(kind, event.entity, event.entity_id)
 
 
-def idempotency_key(due: Due, channel: str, event_at=None) -> str:
+def idempotency_key(due: Due, channel: str, event_at: datetime | None = None) -> str:
     """Stable key of one message: the outbox stores it once, providers see it on every attempt.
 
     Once-per-subject kinds use the subject only, so recording the same change twice

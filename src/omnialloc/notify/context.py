@@ -24,7 +24,11 @@ re-rendered after an admin fixes a template and re-queues it.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from omnialloc.domain import Order, Shipment
 
 _PAYMENT_LABELS = {"PREPAID": "prepaid", "COD": "cash on delivery"}
 _REFUND_METHOD_LABELS = {"original": "your original payment method", "upi": "your UPI account",
@@ -38,7 +42,7 @@ def tracking_url(base_url: str, awb: str | None) -> str | None:
     return f"{base_url.rstrip('/')}/{quote(str(awb), safe='')}"
 
 
-def date_label(value) -> str | None:
+def date_label(value: date | str | None) -> str | None:
     """An EDD as the buyer reads it: "Friday 11 December" (English; None stays None)."""
     if value is None:
         return None
@@ -51,10 +55,10 @@ def first_name(name: str | None) -> str:
     return parts[0] if parts else "there"
 
 
-def build(*, order, brand: str = "", shipment=None, rma: dict | None = None, reason: str | None = None,
-          tracking_base_url: str = "", carrier_names: dict[str, str] | None = None,
+def build(*, order: Order, brand: str = "", shipment: Shipment | None = None, rma: dict[str, Any] | None = None,
+          reason: str | None = None, tracking_base_url: str = "", carrier_names: dict[str, str] | None = None,
           sku_names: dict[str, str] | None = None, return_window_days: int = 30, awb: str | None = None,
-          pickup: dict | None = None) -> dict:
+          pickup: dict[str, Any] | None = None) -> dict[str, Any]:
     """Template variables for one message about ``order`` (and its ``shipment`` or return ``rma``)."""
     carrier_names = carrier_names or {}
     sku_names = sku_names or {}
@@ -90,31 +94,33 @@ def build(*, order, brand: str = "", shipment=None, rma: dict | None = None, rea
     }
     if shipment is not None:
         awb = awb or shipment.awb  # the AWB may be in the event before it is on the shipment row
+        edd = getattr(shipment, "delivery_date", None)
         ctx["shipment"] = {
             "id": shipment.id, "awb": awb, "carrier": shipment.carrier,
             "carrier_name": carrier_names.get(shipment.carrier, shipment.carrier),
             "tracking_url": tracking_url(tracking_base_url, awb),
             "promised_days": shipment.sla_days,
-            "delivery_date": None if getattr(shipment, "delivery_date", None) is None
-            else shipment.delivery_date.isoformat(),
-            "delivery_date_label": date_label(getattr(shipment, "delivery_date", None)),
+            "delivery_date": None if edd is None else edd.isoformat(),
+            "delivery_date_label": date_label(edd),
         }
     if rma:
         resolution = rma.get("resolution")
         resolution = None if resolution is None else str(getattr(resolution, "value", resolution))
         carrier = rma.get("carrier")
+        refund_method: Any = rma.get("refund_method")
         ctx["rma"] = {
             "id": rma.get("id"), "resolution": resolution,
             "resolution_label": _RESOLUTION_LABELS.get(resolution, resolution) if resolution else None,
             "pickup_date": None if rma.get("pickup_date") is None else str(rma["pickup_date"]),
             "carrier_name": carrier_names.get(carrier, carrier) if carrier else None,
             "awb": rma.get("awb"), "refund_paise": rma.get("refund_paise"),
-            "refund_method": _REFUND_METHOD_LABELS.get(rma.get("refund_method"), rma.get("refund_method")),
+            "refund_method": _REFUND_METHOD_LABELS.get(refund_method, refund_method),
         }
     return ctx
 
 
-def finish(facts: dict, *, brand: str, tracking_base_url: str, return_window_days: int = 30) -> dict:
+def finish(facts: dict[str, Any], *, brand: str, tracking_base_url: str,
+           return_window_days: int = 30) -> dict[str, Any]:
     """Add what comes from configuration at send time (brand, tracking link) to the stored facts."""
     ctx = {**facts, "brand": brand, "return_window_days": return_window_days}
     shipment = dict(ctx.get("shipment") or {})
@@ -124,7 +130,7 @@ def finish(facts: dict, *, brand: str, tracking_base_url: str, return_window_day
     return ctx
 
 
-def worst_case(kind: str | None = None) -> dict:
+def worst_case(kind: str | None = None) -> dict[str, Any]:
     """A context with every field as long as templates may meet it: what the SMS length test renders."""
     from omnialloc.domain import Address, Order, OrderLine, PaymentMode, Shipment, ShipmentLine
 

@@ -17,9 +17,13 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formataddr, formatdate
+from typing import TYPE_CHECKING
 
 from omnialloc.notify.errors import DeliveryError, PermanentError, TransientError
 from omnialloc.observability.logs import mask
+
+if TYPE_CHECKING:
+    from omnialloc.config import Settings
 
 log = logging.getLogger("omnialloc.notify.email")
 
@@ -47,7 +51,7 @@ class SmtpConfig:
     cafile: str = ""                 # trust this CA (self-signed relay, tests) instead of the system store
 
     @classmethod
-    def from_settings(cls, s) -> "SmtpConfig":
+    def from_settings(cls, s: Settings) -> "SmtpConfig":
         return cls(host=s.smtp_host, port=s.smtp_port, starttls=s.smtp_starttls, user=s.smtp_user,
                    password=s.smtp_password, sender=s.smtp_from, sender_name=getattr(s, "notify_brand", ""),
                    timeout=float(getattr(s, "smtp_timeout_seconds", 10)), ssl=getattr(s, "smtp_ssl", False),
@@ -106,7 +110,7 @@ def classify(exc: BaseException) -> DeliveryError:
     return PermanentError(f"{type(exc).__name__}: {exc}")
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
@@ -169,7 +173,7 @@ class LogEmailSender:
         pass
 
 
-def make_email_sender(settings):
+def make_email_sender(settings: Settings) -> SmtpSender | LogEmailSender:
     kind = (getattr(settings, "email_provider", "smtp") or "smtp").strip().lower()
     if kind == "smtp":
         return SmtpSender(SmtpConfig.from_settings(settings))

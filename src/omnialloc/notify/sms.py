@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
 from omnialloc.notify.errors import PermanentError, TransientError
 from omnialloc.observability.logs import mask
+
+if TYPE_CHECKING:
+    from omnialloc.config import Settings
 
 log = logging.getLogger("omnialloc.notify.sms")
 
@@ -46,7 +49,7 @@ class LogSmsProvider:
 
     name = "log"
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.sent: list[OutgoingSms] = []
 
     def send(self, sms: OutgoingSms) -> str:
@@ -113,7 +116,7 @@ def _reference(response: httpx.Response) -> str | None:
     return None
 
 
-def make_sms_provider(settings) -> SmsProvider:
+def make_sms_provider(settings: Settings) -> SmsProvider:
     kind = (settings.sms_provider or "log").strip().lower()
     if kind == "log":
         return LogSmsProvider()

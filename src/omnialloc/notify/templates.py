@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -47,7 +48,7 @@ def rupees_sms(paise: int | None) -> str:
     return rupees(paise, "Rs.")
 
 
-def clip(value, width: int) -> str:
+def clip(value: object, width: int) -> str:
     """Cut ``value`` to ``width`` characters, marking the cut with '..'."""
     text = "" if value is None else str(value)
     return text if len(text) <= width else text[: max(0, width - 2)] + ".."
@@ -72,7 +73,7 @@ class Templates:
         )
         self.env.filters.update(rupees=rupees, rupees_sms=rupees_sms, clip=clip, indian=indian_grouping)
 
-    def _render(self, name: str, context: dict) -> str:
+    def _render(self, name: str, context: dict[str, Any]) -> str:
         try:
             return self.env.get_template(name).render(**context)
         except jinja2.TemplateNotFound as exc:
@@ -80,7 +81,7 @@ class Templates:
         except jinja2.TemplateError as exc:
             raise TemplateProblem(f"template {name}: {exc}") from exc
 
-    def render(self, kind: str, channel: str, context: dict) -> Rendered:
+    def render(self, kind: str, channel: str, context: dict[str, Any]) -> Rendered:
         """Subject, text and HTML for email; the fitted GSM-7 text for SMS."""
         if channel == Channel.EMAIL:
             subject = " ".join(self._render(f"email/{kind}.subject", context).split())
@@ -90,6 +91,6 @@ class Templates:
             return Rendered(subject=None, text=fit_sms(self._render(f"sms/{kind}.txt", context)))
         raise TemplateProblem(f"unknown channel {channel!r}")
 
-    def render_raw_sms(self, kind: str, context: dict) -> str:
+    def render_raw_sms(self, kind: str, context: dict[str, Any]) -> str:
         """The SMS exactly as the template writes it (no fitting): what the length test checks."""
         return " ".join(self._render(f"sms/{kind}.txt", context).split())

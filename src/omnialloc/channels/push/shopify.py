@@ -41,6 +41,8 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 import httpx
 
@@ -71,17 +73,17 @@ class ShopifyCredentials:
             raise ValueError("Shopify: an Admin API access token is required")
 
 
-def _shopify_id(value) -> int | None:
+def _shopify_id(value: object) -> int | None:
     text = str(value).strip() if value is not None and not isinstance(value, bool) else ""
     return int(text) if _ID.fullmatch(text) else None
 
 
-def _count(value) -> int:
+def _count(value: object) -> int:
     """A quantity from the shop's JSON; anything that is not a whole number >= 0 counts as 0."""
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
-def _dicts(value) -> list[dict]:
+def _dicts(value: object) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
@@ -102,7 +104,7 @@ class ShopifyPush:
     def __init__(self, credentials: ShopifyCredentials, *, api_version: str = DEFAULT_API_VERSION,
                  default_location: str | None = None, notify_customer_on_cancel: bool = False,
                  timeouts: Timeouts | None = None, client: httpx.Client | None = None,
-                 clock: Callable | None = None):
+                 clock: Callable[[], datetime] | None = None):
         if not _VERSION.fullmatch(api_version or ""):
             raise ValueError(f"Shopify: API version must look like 2026-01 (a quarterly release), got {api_version!r}")
         base = check_base_url(credentials.shop_url, "Shopify shop URL")
@@ -156,7 +158,7 @@ class ShopifyPush:
 
         created, already, problems = 0, 0, []
         for parcel in shipments:
-            need = defaultdict(int)
+            need: dict[str, int] = defaultdict(int)
             for line in parcel.lines:
                 need[line.sku] += line.qty
             for sku, qty in done_by_awb.get(parcel.awb, {}).items():
@@ -182,8 +184,10 @@ class ShopifyPush:
         return PushResult.ok(detail)
 
     @staticmethod
-    def _fulfillment_order_lines(fulfillment_orders: list, sku_of_line: dict) -> tuple[list[_FoLine], dict[str, str]]:
-        lines, held = [], {}
+    def _fulfillment_order_lines(fulfillment_orders: list[dict[str, Any]], sku_of_line: dict[Any, str]
+                                 ) -> tuple[list[_FoLine], dict[str, str]]:
+        lines: list[_FoLine] = []
+        held: dict[str, str] = {}
         for fo in fulfillment_orders:
             status = str(fo.get("status") or "")
             actions = fo.get("supported_actions")
@@ -201,9 +205,9 @@ class ShopifyPush:
 
     @staticmethod
     def _take(parcel: ShipmentTracking, need: dict[str, int], lines: list[_FoLine], held: dict[str, str],
-              known_skus: set[str]) -> tuple[dict[str, dict[int, list[dict]]], list[str]]:
+              known_skus: set[str]) -> tuple[dict[str, dict[int, list[dict[str, int]]]], list[str]]:
         """Units of ``need`` taken from open fulfillment order lines, grouped by location; and what could not be."""
-        groups: dict[str, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
+        groups: dict[str, dict[int, list[dict[str, int]]]] = defaultdict(lambda: defaultdict(list))
         blocked = []
         # The parcel's own location first; then the others in a fixed order (deterministic requests).
         ordered = sorted(lines, key=lambda fl: (fl.location != (parcel.location or ""), fl.location, fl.fo_id,
@@ -228,7 +232,7 @@ class ShopifyPush:
         return groups, blocked
 
     @staticmethod
-    def _fulfillment_body(parcel: ShipmentTracking, by_fo: dict[int, list[dict]]) -> dict:
+    def _fulfillment_body(parcel: ShipmentTracking, by_fo: dict[int, list[dict[str, int]]]) -> dict[str, Any]:
         tracking = {"number": parcel.awb, "company": parcel.carrier}
         if parcel.tracking_url:
             tracking["url"] = parcel.tracking_url
@@ -318,7 +322,7 @@ class ShopifyPush:
             return self._sku_index
         index: dict[str, list[int]] = defaultdict(list)
         target: str | None = "products.json"
-        params: dict | None = {"limit": 250, "fields": "id,variants"}
+        params: dict[str, Any] | None = {"limit": 250, "fields": "id,variants"}
         for _ in range(_MAX_PAGES):
             if target is None:
                 break

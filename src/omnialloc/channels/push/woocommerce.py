@@ -38,6 +38,8 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 import httpx
 
@@ -89,7 +91,7 @@ class WooCommercePush:
 
     def __init__(self, credentials: WooCommerceCredentials, *, shipped_status: str = "completed",
                  timeouts: Timeouts | None = None, client: httpx.Client | None = None,
-                 clock: Callable | None = None):
+                 clock: Callable[[], datetime] | None = None):
         base = check_base_url(credentials.site_url, "WooCommerce site URL")
         if not re.fullmatch(r"[a-z0-9_-]{1,40}", shipped_status or ""):
             raise ValueError(f"WooCommerce: shipped status must be an order status slug, got {shipped_status!r}")
@@ -202,7 +204,7 @@ class WooCommercePush:
             return PushResult(found.outcome, found.detail, found.retry_after, found.status,
                               levels if found.outcome is Outcome.RETRY else ())
         skipped = tuple(sku for sku in sorted(wanted) if sku not in found and "," not in sku)
-        batches: dict[int, list[tuple[str, dict]]] = defaultdict(list)
+        batches: dict[int, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
         for sku in sorted(wanted):
             if sku in found:
                 product = found[sku]
@@ -210,7 +212,8 @@ class WooCommercePush:
                     (sku, {"id": product.id, "manage_stock": True, "stock_quantity": wanted[sku]}))
         # WooCommerce splits its SKU filter at commas: such a SKU cannot be found, only reported.
         failures = [f"SKU {sku!r}: a comma in a SKU cannot be looked up in WooCommerce" for sku in wanted if "," in sku]
-        done, sent = 0, set()
+        done = 0
+        sent: set[str] = set()
         for parent in sorted(batches):
             path = "products/batch" if parent == 0 else f"products/{parent}/variations/batch"
             items = batches[parent]
@@ -238,7 +241,8 @@ class WooCommercePush:
         errors = []
         for item in reply.items("update"):
             if isinstance(item.get("error"), dict):
-                sku = sku_of_id.get(item.get("id"), f"id {item.get('id')}")
+                item_id: Any = item.get("id")  # any JSON value: looked up, never trusted
+                sku = sku_of_id.get(item_id, f"id {item_id}")
                 errors.append(f"SKU {sku}: {item['error'].get('message') or item['error'].get('code')}")
         return errors
 

@@ -127,6 +127,13 @@ class AwbRange:
         return f"{self.carrier} {self.awb(self.first)}..{self.awb(self.last)}"
 
 
+def _leading(pattern: str, text: str) -> str:
+    """The start of ``text`` that ``pattern`` matches (a starred class: it always matches, perhaps nothing)."""
+    match = re.match(pattern, text)
+    assert match is not None
+    return match.group(0)
+
+
 def parse_range(carrier: str, first_awb: str, last_awb: str, *, check: CheckDigit = CheckDigit.NONE,
                 prefix: str | None = None) -> AwbRange:
     """A range from its first and last AWB as the carrier wrote them.
@@ -138,11 +145,11 @@ def parse_range(carrier: str, first_awb: str, last_awb: str, *, check: CheckDigi
     first_awb, last_awb = first_awb.strip().upper(), last_awb.strip().upper()
     parts = []
     for awb in (first_awb, last_awb):
-        head = prefix if prefix is not None else re.match(r"[A-Z-]*", awb).group(0)
+        head = prefix if prefix is not None else _leading(r"[A-Z-]*", awb)
         if not awb.startswith(head):
             raise ValueError(f"{awb!r} does not start with the prefix {head!r}")
         rest = awb[len(head):]
-        digits = re.match(r"[0-9]*", rest).group(0)
+        digits = _leading(r"[0-9]*", rest)
         tail = rest[len(digits):]
         if check is not CheckDigit.NONE:
             digits, given = digits[:-1], digits[-1:]
@@ -253,7 +260,7 @@ class AwbLedger:
     shipment returns its AWB, never a second one. ``void`` marks an AWB as not shipped; it is not reused.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._states: dict[str, list[SeriesState]] = {}
         self._by_key: dict[tuple[str, str], str] = {}

@@ -49,7 +49,7 @@ class Unsupported(BookingError):
     """This adapter cannot do that (an AWB series has no tracking API)."""
 
 
-def _whole(value, name: str, minimum: int = 0) -> None:
+def _whole(value: object, name: str, minimum: int = 0) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
 

@@ -159,13 +159,13 @@ def _rupees(paise: int) -> str:
     return str(Decimal(paise) / 100)
 
 
-def _address(a: Address) -> dict:
+def _address(a: Address) -> dict[str, Any]:
     return {"name": a.name, "line1": a.line1, "line2": a.line2, "city": a.city, "state": a.state, "pin": a.pin,
             "phone": a.phone, "email": a.email,
             "street": ", ".join(x for x in (a.line1, a.line2) if x)}
 
 
-def booking_context(r: BookingRequest) -> dict:
+def booking_context(r: BookingRequest) -> dict[str, Any]:
     """What a booking template can name: our words, plus the unit conversions carriers ask for."""
     p = r.parcel
     return {
@@ -185,7 +185,7 @@ def booking_context(r: BookingRequest) -> dict:
     }
 
 
-def pickup_context(r: PickupRequest) -> dict:
+def pickup_context(r: PickupRequest) -> dict[str, Any]:
     return {"node": r.node, "address": _address(r.address), "pickup_date": r.pickup_date.isoformat(),
             "ready_from": r.ready_from, "ready_until": r.ready_until, "awbs": list(r.awbs), "parcels": r.parcels,
             "total_weight_g": r.total_weight_g, "total_weight_kg": str(Decimal(r.total_weight_g) / 1000),
@@ -216,7 +216,7 @@ class RestCarrier:
 
     # -- the exchange with retries ----------------------------------------------------------------------------
 
-    def _exchange(self, call: Call, context: dict, key: str | None) -> tuple[Reply, int]:
+    def _exchange(self, call: Call, context: dict[str, Any], key: str | None) -> tuple[Reply, int]:
         path = call.path.format(**{k: quote(str(context.get(k, "")), safe="") for k in ("awb", "shipment_ref")})
         body = mapping.render(call.body, context) if call.body is not None else None
         headers = {self.config.idempotency_header: key} if key and self.config.idempotency_header else {}
