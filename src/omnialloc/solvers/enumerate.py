@@ -252,6 +252,12 @@ def _mask_tables(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return masks & ~bits, has, has.sum(axis=1)
 
 
+def _impossible(a: np.ndarray) -> np.ndarray:
+    """INF again for anything at or above INF / 2: an impossible option plus negative costs
+    (bonuses) must not pass for a possible one."""
+    return np.where(a >= INF // 2, INF, a)
+
+
 def _assign_dp(options, split, kmax, ub, deadline, forced_block):
     """`_assign`'s search as a dynamic programme over the nodes: best[S] = the least cost of
     shipping exactly the blocks in S from distinct nodes among those seen so far; each node
@@ -271,7 +277,7 @@ def _assign_dp(options, split, kmax, ub, deadline, forced_block):
     masks = np.arange(1 << k, dtype=np.int64)
     for i, opts in enumerate(options):
         left = [c for c, n in opts if n < 0]
-        unf = np.where(has[:, i], unf, np.minimum(unf + (left[0] if left else INF), INF))
+        unf = np.where(has[:, i], unf, _impossible(unf + (left[0] if left else INF)))
         for c, n in opts:
             if n >= 0:
                 at[n][i] = c
@@ -280,13 +286,13 @@ def _assign_dp(options, split, kmax, ub, deadline, forced_block):
     rows = np.arange(1 << k)
     took = []  # per node: the block it took to reach each subset (-1: none)
     for n in nodes:
-        cand = np.where(has, np.minimum(best[without] + at[n][None, :], INF), INF)
+        cand = np.where(has, _impossible(best[without] + at[n][None, :]), INF)
         i = cand.argmin(axis=1)  # ties: the first block
         low = cand[rows, i]
         better = low < best
         best = np.where(better, low, best)
         took.append(np.where(better, i, -1))
-    total = np.minimum(best + unf, INF)
+    total = _impossible(best + unf)
     ok = (size >= 1) & (size <= kmax) & (total < INF)
     if forced_block >= 0:
         ok &= ((masks >> forced_block) & 1) == 1

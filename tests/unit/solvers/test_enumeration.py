@@ -47,7 +47,8 @@ def assignments(draw):
     k = draw(st.integers(enum_mod.DP_MIN_BLOCKS, 6))
     n = draw(st.integers(1, 5))
     contents = draw(st.integers(1, 8))
-    price = st.one_of(st.just(int(INF)), st.integers(0, 60), st.integers(0, 4))
+    # Negative prices too (node and lane bonuses): an impossible option plus a bonus stays impossible.
+    price = st.one_of(st.just(int(INF)), st.integers(-30, 60), st.integers(0, 4))
     cost_cn = np.array(draw(st.lists(st.lists(price, min_size=n, max_size=n), min_size=contents, max_size=contents)), dtype=np.int64)
     unf = np.array(draw(st.lists(price, min_size=contents, max_size=contents)), dtype=np.int64)
     blocks = draw(st.lists(st.integers(0, contents - 1), min_size=k, max_size=k))
