@@ -15,6 +15,8 @@ The whole stays within 16 characters: a 5-character prefix allows 99,999 invoice
 so an invoice issued at 00:30 IST on 1 April belongs to the new year although it is still 31 March
 in UTC.
 
+Credit notes have a series of their own per node and year, ``PREFIX/YYYY/CNNNN`` (``format_credit_note_number``).
+
 This module only formats and parses. Handing out the serials without gaps or repeats under
 concurrency is the store's job; docs/documents.md states its contract.
 """
@@ -79,11 +81,15 @@ def series_prefix(prefix: str, *, field: str = "invoice_prefix") -> str:
 
 def format_invoice_number(prefix: str, fy: FinancialYear, serial: int) -> str:
     """``PREFIX/YYYY/NNNNN``; Conflict when the series has run past what 16 characters can hold."""
+    return _format("invoice", prefix, fy, serial, marker="", width=SERIAL_WIDTH)
+
+
+def _format(kind: str, prefix: str, fy: FinancialYear, serial: int, *, marker: str, width: int) -> str:
     if isinstance(serial, bool) or not isinstance(serial, int) or serial < 1:
-        raise ValueError(f"an invoice serial is a whole number >= 1, got {serial!r}")
-    number = f"{series_prefix(prefix)}/{fy.code}/{serial:0{SERIAL_WIDTH}d}"
+        raise ValueError(f"{kind} serial: a whole number >= 1, got {serial!r}")
+    number = f"{series_prefix(prefix)}/{fy.code}/{marker}{serial:0{width}d}"
     if len(number) > MAX_LENGTH:
-        raise Conflict(f"invoice series {prefix}/{fy.code} is exhausted at serial {serial}: its numbers would "
+        raise Conflict(f"{kind} series {prefix}/{fy.code} is exhausted at serial {serial}: its numbers would "
                        f"exceed {MAX_LENGTH} characters; give the node a shorter series prefix")
     return number
 
@@ -95,13 +101,7 @@ def format_credit_note_number(prefix: str, fy: FinancialYear, serial: int) -> st
     """A credit note's number, ``PREFIX/YYYY/CNNNN``: the node's prefix and year as its invoices, and a serial of
     its own series marked ``C`` (never equal to an invoice number); Conflict past 16 characters (a 5-character
     prefix: 9,999 credit notes a year)."""
-    if isinstance(serial, bool) or not isinstance(serial, int) or serial < 1:
-        raise ValueError(f"a credit note serial is a whole number >= 1, got {serial!r}")
-    number = f"{series_prefix(prefix)}/{fy.code}/C{serial:0{CREDIT_NOTE_SERIAL_WIDTH}d}"
-    if len(number) > MAX_LENGTH:
-        raise Conflict(f"credit note series {prefix}/{fy.code} is exhausted at serial {serial}: its numbers would "
-                       f"exceed {MAX_LENGTH} characters; give the node a shorter series prefix")
-    return number
+    return _format("credit note", prefix, fy, serial, marker="C", width=CREDIT_NOTE_SERIAL_WIDTH)
 
 
 @dataclass(frozen=True)

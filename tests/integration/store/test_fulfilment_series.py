@@ -56,38 +56,55 @@ def _run(workers) -> list[BaseException]:
     return errors
 
 
-def test_invoice_serials_are_gapless_and_unique_under_8_concurrent_writers(clean_engine):
-    ids = _shipments(clean_engine, WRITERS * PER_WRITER)
-    fy = FinancialYear.of(NOW)
+def _concurrently(engine, ids: list[str], issue, *, rolled_back) -> list[str]:
+    """``WRITERS`` threads issue one document per id (``issue(uow, sid)``), each in its own transaction; those
+    ``rolled_back(w, k)`` names roll back on purpose (their serials must go back to the pool). The committed ids."""
     committed: list[str] = []
     lock = threading.Lock()
 
     def writer(w: int):
         for k in range(PER_WRITER):
             sid = ids[w * PER_WRITER + k]
-            with UnitOfWork(clean_engine) as uow:
-                issued = uow.documents.issue_invoice(
-                    invoice_id=f"inv_{sid}", shipment_id=sid, node="CHN-FC1", fy_start_year=fy.start_year,
-                    prefix="CHN1", issued_at=NOW, number_for=lambda p, s: format_invoice_number(p, fy, s),
-                    snapshot_for=lambda number: {"number": number})
-                assert issued.number.startswith(f"CHN1/{fy.code}/")
-                if (w + k) % 3 == 0:
-                    uow.rollback()      # on purpose: its serial must go back to the pool
+            with UnitOfWork(engine) as uow:
+                issue(uow, sid)
+                if rolled_back(w, k):
+                    uow.rollback()
                     continue
                 uow.commit()
                 with lock:
                     committed.append(sid)
 
     assert _run([lambda w=w: writer(w) for w in range(WRITERS)]) == []
+    return committed
+
+
+def _gapless(conn, table: str, series: str, fy: FinancialYear) -> int:
+    """Serials 1..N of the node's year in ``table``, each once, numbers distinct, ``series``' counter at N."""
+    n, lo, hi, distinct, numbers = conn.execute(sa.text(
+        "SELECT count(*), min(serial), max(serial), count(DISTINCT serial), count(DISTINCT number) "
+        f"FROM {table} WHERE node = 'CHN-FC1' AND fy_start_year = :fy"), {"fy": fy.start_year}).one()
+    last = conn.execute(sa.text(f"SELECT last_serial FROM {series} WHERE node = 'CHN-FC1' AND "
+                                "fy_start_year = :fy"), {"fy": fy.start_year}).scalar_one()
+    assert (lo, hi, distinct, numbers, last) == (1, n, n, n, n), "serials 1..N, each once, counter at N"
+    return n
+
+
+def test_invoice_serials_are_gapless_and_unique_under_8_concurrent_writers(clean_engine):
+    ids = _shipments(clean_engine, WRITERS * PER_WRITER)
+    fy = FinancialYear.of(NOW)
+
+    def issue(uow, sid: str) -> None:
+        issued = uow.documents.issue_invoice(
+            invoice_id=f"inv_{sid}", shipment_id=sid, node="CHN-FC1", fy_start_year=fy.start_year,
+            prefix="CHN1", issued_at=NOW, number_for=lambda p, s: format_invoice_number(p, fy, s),
+            snapshot_for=lambda number: {"number": number})
+        assert issued.number.startswith(f"CHN1/{fy.code}/")
+
+    committed = _concurrently(clean_engine, ids, issue, rolled_back=lambda w, k: (w + k) % 3 == 0)
     with clean_engine.connect() as conn:
-        n, lo, hi, distinct, numbers = conn.execute(sa.text(
-            "SELECT count(*), min(serial), max(serial), count(DISTINCT serial), count(DISTINCT number) "
-            "FROM invoices WHERE node = 'CHN-FC1' AND fy_start_year = :fy"), {"fy": fy.start_year}).one()
-        last = conn.execute(sa.text("SELECT last_serial FROM invoice_series WHERE node = 'CHN-FC1' AND "
-                                    "fy_start_year = :fy"), {"fy": fy.start_year}).scalar_one()
+        n = _gapless(conn, "invoices", "invoice_series", fy)
         rows = conn.execute(sa.text("SELECT serial, number FROM invoices")).all()
     assert n == len(committed) > 0
-    assert (lo, hi, distinct, numbers, last) == (1, n, n, n, n), "serials 1..N, each once, counter at N"
     assert all(number.endswith(f"/{serial:05d}") for serial, number in rows)
 
 
@@ -176,33 +193,17 @@ def test_credit_note_serials_are_gapless_unique_and_apart_from_the_invoices_unde
                 prefix="CHN1", issued_at=NOW, number_for=lambda p, s: format_invoice_number(p, fy, s),
                 snapshot_for=lambda number: {"number": number, "items": []})
         uow.commit()
-    committed: list[str] = []
-    lock = threading.Lock()
 
-    def writer(w: int):
-        for k in range(PER_WRITER):
-            sid = ids[w * PER_WRITER + k]
-            with UnitOfWork(clean_engine) as uow:
-                note = uow.documents.issue_credit_note(
-                    credit_note_id=f"crn_{sid}", invoice=invoices[sid], source=f"return:r{sid}",
-                    fy_start_year=fy.start_year, prefix="CHN1", issued_at=NOW,
-                    number_for=lambda p, s: format_credit_note_number(p, fy, s),
-                    snapshot_for=lambda number: {"number": number})
-                assert note.number.startswith(f"CHN1/{fy.code}/C")
-                if (w + k) % 3 == 1:
-                    uow.rollback()      # on purpose: its serial must go back to the pool
-                    continue
-                uow.commit()
-                with lock:
-                    committed.append(sid)
+    def issue(uow, sid: str) -> None:
+        note = uow.documents.issue_credit_note(
+            credit_note_id=f"crn_{sid}", invoice=invoices[sid], source=f"return:r{sid}",
+            fy_start_year=fy.start_year, prefix="CHN1", issued_at=NOW,
+            number_for=lambda p, s: format_credit_note_number(p, fy, s), snapshot_for=lambda number: {"number": number})
+        assert note.number.startswith(f"CHN1/{fy.code}/C")
 
-    assert _run([lambda w=w: writer(w) for w in range(WRITERS)]) == []
+    committed = _concurrently(clean_engine, ids, issue, rolled_back=lambda w, k: (w + k) % 3 == 1)
     with clean_engine.connect() as conn:
-        n, lo, hi, distinct, numbers = conn.execute(sa.text(
-            "SELECT count(*), min(serial), max(serial), count(DISTINCT serial), count(DISTINCT number) "
-            "FROM credit_notes WHERE node = 'CHN-FC1' AND fy_start_year = :fy"), {"fy": fy.start_year}).one()
-        last = conn.execute(sa.text("SELECT last_serial FROM credit_note_series WHERE node = 'CHN-FC1' AND "
-                                    "fy_start_year = :fy"), {"fy": fy.start_year}).scalar_one()
+        n = _gapless(conn, "credit_notes", "credit_note_series", fy)
         invoice_last = conn.execute(sa.text("SELECT last_serial FROM invoice_series WHERE node = 'CHN-FC1' AND "
                                             "fy_start_year = :fy"), {"fy": fy.start_year}).scalar_one()
         orphans = conn.execute(sa.text("SELECT count(*) FROM credit_notes c LEFT JOIN invoices i ON "
@@ -212,7 +213,6 @@ def test_credit_note_serials_are_gapless_unique_and_apart_from_the_invoices_unde
                                        "i.node = c.node AND i.number = c.number")).scalar_one()
         rows = conn.execute(sa.text("SELECT serial, number, shipment_id FROM credit_notes")).all()
     assert n == len(committed) > 0
-    assert (lo, hi, distinct, numbers, last) == (1, n, n, n, n), "serials 1..N, each once, counter at N"
     assert invoice_last == len(ids), "the invoices' series is its own"
     assert orphans == 0 and clashes == 0, "each note references its shipment's invoice; no number is an invoice's"
     assert all(number.endswith(f"/C{serial:04d}") for serial, number, _ in rows)
