@@ -222,8 +222,12 @@ class RuleSet:
             k: tuple(r for r in ordered if r.kind == k) for k in RuleKind}
         self.size = len(ordered)
         self.index = {k: RuleIndex(rules) for k, rules in self.by_kind.items()}
+        # routing, shipping and split rules in one index (kind by kind, in evaluation order): an order's
+        # facts are read once for the three kinds `route` evaluates
+        self._allocation = RuleIndex(tuple(r for k in ALLOCATION_KINDS for r in self.by_kind[k]))
         # per catalogue: id(action) -> its `_Plan` (the rules are held here, so their actions' ids are stable)
         self._plans: dict[int, tuple[Catalog, dict[int, _Plan]]] = {}
+        self._validation_plans: dict[tuple[int, bool], _Plan] = {}   # (id(action), COD) -> its `_Plan`
 
     def _plans_for(self, catalog: Catalog) -> dict[int, _Plan]:
         held = self._plans.get(id(catalog))
@@ -237,8 +241,12 @@ class RuleSet:
         """The rules of ``kind`` that can match ``facts``, in evaluation order."""
         return self.index[kind].candidates(facts)
 
-    def _matching(self, kind: RuleKind, facts: Facts, errors: list[dict[str, Any]]) -> Iterator[CompiledRule]:
-        for rule in self.index[kind].candidates(facts):
+    def _matching(self, index: RuleIndex, facts: Facts, errors: list[dict[str, Any]]) -> Iterator[CompiledRule]:
+        """The candidates of ``index`` that match, in order; ``stop_processing`` ends its rule's kind."""
+        stopped: RuleKind | None = None
+        for rule in index.candidates(facts):
+            if rule.kind is stopped:
+                continue
             try:
                 hit = rule.condition.matches(facts)
             except Exception as exc:  # a rule must never break capture or allocation
@@ -248,38 +256,31 @@ class RuleSet:
             if hit:
                 yield rule
                 if rule.stop_processing:
-                    return
+                    stopped = rule.kind
 
     # -------------------------------------------------------------- validation
     def validate(self, facts: Facts) -> ValidationOutcome:
         out = ValidationOutcome()
         claims = _Claims()
         existing = set(facts.order.tags)
-        for rule in self._matching(RuleKind.VALIDATION, facts, out.errors):
+        won = claims.won
+        cod = facts.order.payment_mode == "COD"
+        plans = self._validation_plans
+        for rule in self._matching(self.index[RuleKind.VALIDATION], facts, out.errors):
             effects = []
             for action in rule.actions:
-                e = _Effect(action)
-                p = action.params
                 t = action.type
-                if t == "set_priority":
-                    e.claim(claims, ("priority",), p["priority"], rule, f"priority {p['priority']}")
-                elif t == "add_tag":
-                    _add_tag(out, existing, p["tag"], e)
-                elif t in ("hold", "cancel"):
-                    status = "ON_HOLD" if t == "hold" else "CANCELLED"
-                    e.claim(claims, ("status",), (status, f"{p['reason']} ({rule.label})"), rule, status)
-                elif t == "require_prepaid":
-                    if facts.order.payment_mode == "COD":
-                        status = "CANCELLED" if p["on_cod"] == "cancel" else "ON_HOLD"
-                        reason = p["reason"] or "cash on delivery is not accepted for this order"
-                        e.claim(claims, ("status",), (status, f"{reason} ({rule.label})"), rule, status)
-                    else:
-                        e.note = "order is prepaid: nothing to do"
-                elif t == "flag_fraud":
-                    _add_tag(out, existing, FRAUD_TAG, e)
-                    reason = p["reason"] or "flagged for fraud review"
-                    e.claim(claims, ("status",), ("ON_HOLD", f"{reason} ({rule.label})"), rule, "ON_HOLD")
-                effects.append(e.to_dict())
+                plan = plans.get((id(action), cod))
+                if plan is None:
+                    plan = plans[(id(action), cod)] = _validation_plan(rule, action, cod)
+                if t == "add_tag" or t == "flag_fraud":
+                    e = _Effect(action)
+                    _add_tag(out, existing, action.params["tag"] if t == "add_tag" else FRAUD_TAG, e)
+                    for key, value, what in plan[0]:  # flag_fraud: the tag, then the hold
+                        e.claim(claims, key, value, rule, what)
+                    effects.append(e.to_dict())
+                else:
+                    effects.append(_apply_plan(action, plan, rule, won))
             out.fired.append({**rule.ref(), "effects": effects})
         status = claims.get(("status",))
         if status is not None:
@@ -299,16 +300,15 @@ class RuleSet:
         won = claims.won
         groups: list[tuple[set[str], CompiledRule]] = []
         plans = self._plans_for(catalog)
-        for kind in ALLOCATION_KINDS:
-            for rule in self._matching(kind, facts, out.errors):
-                effects = []
-                for action in rule.actions:
-                    plan = plans.get(id(action))
-                    if plan is None and action.type not in _DYNAMIC:
-                        plan = plans[id(action)] = _allocation_plan(rule, action, catalog)
-                    effects.append(_apply_dynamic(rule, action, facts, catalog, claims, groups).to_dict()
-                                   if plan is None else _apply_plan(action, plan, rule, won))
-                out.fired.append({**rule.ref(), "effects": effects})
+        for rule in self._matching(self._allocation, facts, out.errors):
+            effects = []
+            for action in rule.actions:
+                plan = plans.get(id(action))
+                if plan is None and action.type not in _DYNAMIC:
+                    plan = plans[id(action)] = _allocation_plan(rule, action, catalog)
+                effects.append(_apply_dynamic(rule, action, facts, catalog, claims, groups).to_dict()
+                               if plan is None else _apply_plan(action, plan, rule, won))
+            out.fired.append({**rule.ref(), "effects": effects})
         by_kind: dict[str, list[tuple[tuple[Any, ...], Any, CompiledRule]]] = {
             "node": [], "node_bonus": [], "carrier": [], "carrier_bonus": [], "protect": []}
         for key, (value, rule) in won.items():  # one pass, then kind by kind as before
@@ -342,6 +342,26 @@ class RuleSet:
                 out.decided_by[key[0]] = claims.won[key][1].ref()
         out.keep_together = _merge([g for g, _ in groups])
         return out
+
+
+def _validation_plan(rule: CompiledRule, action: Action, cod: bool) -> _Plan:
+    """What a validation action claims (besides tags): the order's priority or status."""
+    p, t = action.params, action.type
+    if t == "set_priority":
+        return (((("priority",), p["priority"], f"priority {p['priority']}"),), None)
+    if t in ("hold", "cancel"):
+        status = "ON_HOLD" if t == "hold" else "CANCELLED"
+        return (((("status",), (status, f"{p['reason']} ({rule.label})"), status),), None)
+    if t == "require_prepaid":
+        if not cod:
+            return (), "order is prepaid: nothing to do"
+        status = "CANCELLED" if p["on_cod"] == "cancel" else "ON_HOLD"
+        reason = p["reason"] or "cash on delivery is not accepted for this order"
+        return (((("status",), (status, f"{reason} ({rule.label})"), status),), None)
+    if t == "flag_fraud":
+        reason = p["reason"] or "flagged for fraud review"
+        return (((("status",), ("ON_HOLD", f"{reason} ({rule.label})"), "ON_HOLD"),), None)
+    return (), None
 
 
 def _add_tag(out: ValidationOutcome, existing: set[str], tag: str, e: _Effect) -> None:

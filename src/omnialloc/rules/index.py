@@ -185,19 +185,18 @@ def _constant_texts(node: Any) -> frozenset[str] | None:
     return None
 
 
-def _reader(path: str) -> Callable[[Any], Iterable[Any]]:
-    """``facts -> the values of path`` (a PIN's prefixes, every line's value, or the one value)."""
+def _reader(path: str, keys: Iterable[str]) -> Callable[[Any], Iterable[Any]]:
+    """``facts -> the values of path`` that may be among ``keys``: a PIN's prefixes (of the lengths the
+    keys have), or every line's value."""
     if path == "ship_to.pin^":
+        lengths = sorted({len(k) for k in keys if k})
+
         def prefixes(facts: Any) -> list[str]:
             pin: str = facts.ship_to.pin
-            return [pin[:k] for k in range(1, len(pin) + 1)]
+            return [pin[:k] for k in lengths if k <= len(pin)]
         return prefixes
-    root, name = path.split(".")
-    if root == "lines":
-        get = operator.attrgetter(name)
-        return lambda facts: {get(line) for line in facts.lines}
-    one = operator.attrgetter(path)
-    return lambda facts: (one(facts),)
+    get = operator.attrgetter(path.split(".")[1])
+    return lambda facts: {get(line) for line in facts.lines}
 
 
 class _Thresholds:
@@ -219,14 +218,22 @@ class _Thresholds:
         self.upper.sort()
         self._lower_keys = [c for c, _, _ in self.lower]
         self._upper_keys = [c for c, _, _ in self.upper]
+        self._lower_pos = [pos for _, _, pos in self.lower]
+        self._upper_pos = [pos for _, _, pos in self.upper]
 
     def passing(self, value: Any, out: list[int]) -> None:
-        # lower bounds: c < value passes '>', c <= value passes '>='
-        cut = bisect.bisect_right(self._lower_keys, value)
-        out.extend(pos for c, strict, pos in self.lower[:cut] if c < value or strict)
-        # upper bounds: value < c passes '<', value <= c passes '<='
-        cut = bisect.bisect_left(self._upper_keys, value)
-        out.extend(pos for c, strict, pos in self.upper[cut:] if value < c or not strict)
+        # lower bounds: c < value passes '>' and '>='; c == value passes '>=' only
+        below = bisect.bisect_left(self._lower_keys, value)
+        out.extend(self._lower_pos[:below])
+        for _, strict, pos in self.lower[below:bisect.bisect_right(self._lower_keys, value, below)]:
+            if strict:
+                out.append(pos)
+        # upper bounds: value < c passes '<' and '<='; c == value passes '<=' only
+        above = bisect.bisect_right(self._upper_keys, value)
+        out.extend(self._upper_pos[above:])
+        for _, strict, pos in self.upper[bisect.bisect_left(self._upper_keys, value, 0, above):above]:
+            if not strict:
+                out.append(pos)
 
 
 class RuleIndex:
@@ -255,14 +262,22 @@ class RuleIndex:
         for thresholds in self.by_number.values():
             thresholds.freeze()
         self.indexed = len(rules) - len(self.always)
-        self._tables = [(_reader(path), table) for path, table in self.by_path.items()]
+        # one value per order (order.channel, ship_to.state, ...): a lookup; several (lines, PIN prefixes): a loop
+        self._single = [(operator.attrgetter(path), table) for path, table in self.by_path.items()
+                        if not path.startswith("lines.") and path != "ship_to.pin^"]
+        self._multi = [(_reader(path, table), table) for path, table in self.by_path.items()
+                       if path.startswith("lines.") or path == "ship_to.pin^"]
         self._numbers = [(operator.attrgetter(path), thresholds) for path, thresholds in self.by_number.items()]
 
     def candidates(self, facts: Any) -> tuple[Any, ...] | list[Any]:
         if not self.by_path and not self.by_number:
             return self.rules
         picked = list(self.always)
-        for read, table in self._tables:
+        for get, table in self._single:
+            hit = table.get(get(facts))
+            if hit:
+                picked.extend(hit)
+        for read, table in self._multi:
             for value in read(facts):
                 hit = table.get(value)
                 if hit:
