@@ -89,6 +89,11 @@ class AnalyticsRepository(Repository):
         mark, for the next refresh."""
         if self.conn.dialect.name == "postgresql":
             self.conn.execute(sa.select(sa.func.pg_advisory_xact_lock(REFRESH_LOCK)))
+            # A rebuild reads a few days' orders and reaches their facts through the order_id indexes; at
+            # the default random_page_cost (4, a spinning disk's) the planner prefers hashing the whole
+            # shipments and notifications tables for even one day (measured on 100,000 orders: one day's
+            # rebuild 240 ms of server CPU at 4, 100 ms at 1.1). SET LOCAL: this transaction only.
+            self.conn.execute(sa.text("SET LOCAL random_page_cost = 1.1"))
         days = self.stale_days(first, last)[:limit]
         if not days:
             return []
