@@ -130,3 +130,31 @@ def test_an_rto_from_polled_tracking_credits_the_whole_invoice(app, client, keys
         n, source = conn.execute(sa.text("SELECT count(*), min(source) FROM credit_notes WHERE shipment_id = :s"),
                                  {"s": s["id"]}).one()
     assert n == 1 and source.startswith("rto:ret_")
+
+
+def test_an_invoiced_shipment_cut_cancelled_or_rejected_before_dispatch_is_credited(client, keys, engine):
+    admin = auth(keys["admin"])
+    setup_node(client, admin, engine)
+    s, invoice = _invoiced(client, admin, "cn-cut", qty=2)
+    r = client.post(f"/orders/{s['order_id']}/cancel", headers=admin,
+                    json={"reason": "customer wants one", "lines": [{"line_no": 1, "qty": 1}]})
+    assert r.status_code == 200, r.get_json()
+    [cut] = client.get(f"/shipments/{s['id']}/credit-notes", headers=admin).get_json()["credit_notes"]
+    assert cut["items"] == [{"sku": "SKU-0001", "qty": 1}] and "customer wants one" in cut["reason"]
+    assert cut["invoice_number"] == invoice
+    r = client.post(f"/orders/{s['order_id']}/cancel", json={"reason": "changed their mind"}, headers=admin)
+    assert r.status_code == 200 and r.get_json()["status"] == "CANCELLED", r.get_json()
+    notes = client.get(f"/shipments/{s['id']}/credit-notes", headers=admin).get_json()["credit_notes"]
+    assert [n["items"] for n in notes] == [[{"sku": "SKU-0001", "qty": 1}]] * 2
+    assert sum(n["total_paise"] for n in notes) == 2 * 53900, "the invoice is credited in full, no more"
+
+    rejected, invoice2 = _invoiced(client, admin, "cn-reject", qty=1)
+    r = client.post(f"/shipments/{rejected['id']}/reject", json={"reason": "damaged in the rack"}, headers=admin)
+    assert r.status_code == 200, r.get_json()
+    [note] = client.get(f"/shipments/{rejected['id']}/credit-notes", headers=admin).get_json()["credit_notes"]
+    assert note["invoice_number"] == invoice2 and note["total_paise"] == 53900
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT c.shipment_id, count(*) FROM credit_notes c JOIN invoices i ON "
+                                    "i.id = c.invoice_id AND i.shipment_id = c.shipment_id GROUP BY c.shipment_id"
+                                    )).all()
+    assert dict((k, v) for k, v in rows) == {s["id"]: 2, rejected["id"]: 1}

@@ -11,6 +11,9 @@ under concurrency as the invoices' (``uow.documents.issue_credit_note``).
   (for an RTO, the shipment that came back; else the order's invoiced shipments, delivered ones first,
   oldest invoice first), never more units of a SKU than an invoice billed less what was credited before.
   One note per invoice and return: receiving again credits nothing twice.
+* ``credit_unshipped`` runs in the transaction that cancels or rejects an invoiced shipment (its order or
+  lines cancelled, a hold, the node's rejection) or takes units off it: the units its invoice billed that it
+  no longer carries are credited.
 * ``issue`` is an admin's credit note for a shipment's invoice (``POST /shipments/{id}/credit-notes``):
   the units given, or everything not yet credited.
 
@@ -132,6 +135,26 @@ def credit_return(uow, ret, actor: str) -> list[IssuedCreditNote]:
         wanted.subtract(units)
         wanted = +wanted
     return notes
+
+
+def credit_unshipped(uow, shipment_id: str, actor: str, reason: str) -> IssuedCreditNote | None:
+    """In the transaction that cancels or rejects a shipment, or takes units off it, after the change: if it was
+    invoiced, credit the units its invoice billed that it no longer carries (and no note credited yet)."""
+    invoice = uow.documents.invoice_for(shipment_id)
+    if invoice is None:
+        return None
+    shipment = uow.shipments.get(shipment_id, for_update=True)
+    carries: Counter = Counter()
+    if shipment.status not in (ShipmentStatus.CANCELLED, ShipmentStatus.REJECTED):
+        for line in shipment.lines:
+            carries[line.sku] += line.qty
+    open_units = creditable(uow, invoice)
+    units = +Counter({sku: qty - carries[sku] for sku, qty in open_units.items()})
+    if not units:
+        return None
+    words = " ".join((reason or "").split())[:150]
+    return _issue(uow, invoice, units, source="cancel:" + secrets.token_hex(8), actor=actor, at=now(),
+                  reason=f"supply cancelled before dispatch ({words})" if words else "supply cancelled before dispatch")
 
 
 def issue(ctx, principal: Principal, shipment_id: str, body: dict) -> dict:

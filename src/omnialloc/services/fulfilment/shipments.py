@@ -12,7 +12,7 @@ from omnialloc.services.orders import queries
 from omnialloc.services.access import Principal
 from omnialloc.services.allocation.allocator import ALLOCATABLE, ReservationConflict, allocate_in, settle
 from omnialloc.services.events import now, record
-from omnialloc.services.fulfilment import carrier_booking
+from omnialloc.services.fulfilment import carrier_booking, credit_notes
 from omnialloc.services.orders.lifecycle import release_reservation
 from omnialloc.services.rules import runtime
 from omnialloc.services.allocation.planning import PICKUP_CARRIER
@@ -58,6 +58,7 @@ def reject(ctx, principal: Principal, shipment_id: str, reason: str) -> dict:
                 release_reservation(uow, shipment)
                 move_shipment(uow, shipment, ShipmentStatus.REJECTED, principal.actor, reason)
                 carrier_booking.request_cancel(uow, shipment.id)
+                credit_notes.credit_unshipped(uow, shipment.id, principal.actor, reason)  # invoiced, now not shipped
                 uow.orders.exclude_node(order.id, shipment.node, reason, now())
                 record(uow, "order", order.id, "node_rejected", principal.actor, reason=reason,
                        node=shipment.node, shipment=shipment.id)

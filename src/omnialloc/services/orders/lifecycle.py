@@ -41,7 +41,7 @@ from omnialloc.services.allocation.allocator import (
 )
 from omnialloc.services import bus
 from omnialloc.services.events import now, record
-from omnialloc.services.fulfilment import carrier_booking
+from omnialloc.services.fulfilment import carrier_booking, credit_notes
 from omnialloc.services.messages import RetryBackorders
 from omnialloc.services.network.cache import cached_revision
 from omnialloc.services.network.cache import channel as channel_master
@@ -407,6 +407,8 @@ def _cancel_lines(uow, order: Order, shipments, lines: dict[int, int], actor: st
         line = order.line(no)
         line.cancelled_qty += qty
         uow.orders.set_cancelled_qty(order.id, no, line.cancelled_qty)
+    for s in shipments:  # an invoiced shipment that carries fewer units now: its invoice is credited for them
+        credit_notes.credit_unshipped(uow, s.id, actor, reason)
     if released:
         bus.send(uow, RetryBackorders.of(released, "released"))
     record(uow, "order", order.id, "lines_cancelled", actor, reason=reason, lines={str(k): v for k, v in lines.items()})
@@ -424,6 +426,7 @@ def _cancel_shipment(uow, shipment, actor: str, reason: str) -> None:
     release_reservation(uow, shipment)
     uow.shipments.set_status(shipment.id, ShipmentStatus.CANCELLED)
     carrier_booking.request_cancel(uow, shipment.id)
+    credit_notes.credit_unshipped(uow, shipment.id, actor, reason)
     record(uow, "shipment", shipment.id, "status_changed", actor, from_status=shipment.status,
            to_status=ShipmentStatus.CANCELLED, reason=reason, order_id=shipment.order_id)
     shipment.status = ShipmentStatus.CANCELLED
