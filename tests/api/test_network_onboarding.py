@@ -38,6 +38,10 @@ NODES = [
      "handling_cost_paise": 1200, "daily_capacity": 400,
      "calendar": {"cutoff": "16:30", "working_days": "Mon-Fri", "holidays": ["2026-11-08"]}},
 ]
+# BLR-W1's calendar as read back, the same through the API and node_calendars.csv: the seller's holiday and
+# the national ones, which both keep.
+BLR_CALENDAR = {"timezone": "Asia/Kolkata", "cutoff": "16:30", "working_days": "Mon-Fri",
+                "holidays": ["01-26", "08-15", "10-02", "2026-11-08"], "pickup_days": {}}
 SKUS = [  # code, weight g, L, W, H mm, price paise
     ("TEE-1", 700, 300, 200, 50, 49900),
     ("MUG-1", 450, 120, 120, 110, 29900),
@@ -157,7 +161,7 @@ def test_a_fresh_network_onboarded_through_the_api_plans_orders_at_the_uploaded_
     assert node["city"] and 12.5 < node["lat"] < 13.5 and 79.8 < node["lon"] < 80.5  # placed from its PIN
     calendar = client.get("/nodes/BLR-W1", headers=admin).get_json()["calendar"]
     assert (calendar["cutoff"], calendar["working_days"], calendar["timezone"]) == ("16:30", "Mon-Fri", "Asia/Kolkata")
-    assert "2026-11-08" in calendar["holidays"]
+    assert calendar == BLR_CALENDAR
     assert client.get("/nodes/CHN-W1", headers=admin).get_json()["calendar"]["cutoff"] == "14:00"  # the default
     channel = client.get("/channels/myshop", headers=admin)
     assert channel.get_json()["webhook_secret_set"] is True
@@ -193,6 +197,7 @@ def test_the_same_network_through_network_import_plans_the_same(fresh, tmp_path,
     result = CliRunner().invoke(main, ["network", "import", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert '"skus": 5' in result.output
+    assert client.get("/nodes/BLR-W1", headers=admin).get_json()["calendar"] == BLR_CALENDAR
     r = client.post("/channels", json={"code": "myshop", "name": "My shop", "kind": "webshop"}, headers=admin)
     assert r.status_code == 201
     r = client.post("/inventory/imports?mode=snapshot", data=STOCK, headers={**admin, "Content-Type": "text/csv"})
@@ -220,6 +225,9 @@ def _write_files(folder: Path) -> None:
     write("serviceability", ["carrier", "pin_prefix", "node", "sla_days_a", "sla_days_b", "sla_days_c", "sla_days_d",
                              "sla_days_e"],
           [["SHIP1", "5", "", 1, 2, 3, 4, 6], ["SHIP1", "6", "", 1, 2, 3, 4, 6], ["SHIP1", "", "CHN-W1", 1, 2, 3, 4, 6]])
+    calendar = NODES[1]["calendar"]
+    write("node_calendars", ["node", "timezone", "cutoff", "working_days", "holidays", "pickup_days"],
+          [["BLR-W1", "Asia/Kolkata", calendar["cutoff"], calendar["working_days"], "|".join(calendar["holidays"]), ""]])
 
 
 # ------------------------------------------------------------------ validation: clear 422s that change nothing

@@ -170,8 +170,8 @@ def test_a_fresh_network_onboarded_in_the_console_plans_the_apis_order_on_it(adm
     assert (node["handling_cost_paise"], sorted(node["capabilities"]), node["gstin"]) == (
         1500, ["accept_returns", "ship"], "33AABCU9603R1ZM")
     calendar = api.get("/nodes/BLR-W1", headers=admin).get_json()["calendar"]
-    assert (calendar["cutoff"], calendar["working_days"], calendar["holidays"][:1]) == ("16:30", "Mon-Fri",
-                                                                                         ["2026-11-08"])
+    assert (calendar["cutoff"], calendar["working_days"], calendar["holidays"]) == (
+        "16:30", "Mon-Fri", ["01-26", "08-15", "10-02", "2026-11-08"])  # the national holidays kept
     card = api.get("/carriers/SHIP1", headers=admin).get_json()["rate_card"]
     assert [(c["zone"], c["first_slab_paise"], c["additional_slab_paise"], c["cod_fixed_paise"], c["cod_percent_bp"])
             for c in card] == [(z, *v) for z, v in ZONES.items()]

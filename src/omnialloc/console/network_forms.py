@@ -43,6 +43,7 @@ from omnialloc.api.schemas.network import (
 from omnialloc.console import bp, forms, need
 from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import Conflict, ValidationFailed
+from omnialloc.logistics.calendar import INDIA_NATIONAL_HOLIDAYS
 from omnialloc.services.network import admin
 
 ZONES = "ABCDE"
@@ -60,7 +61,8 @@ NODE = [
     ("gstin", "GSTIN", "text", None),
     ("cutoff", "Cut-off time (HH:MM)", "calendar", None),
     ("working_days", "Working days (e.g. Mon-Sat)", "calendar", None),
-    ("holidays", "Holidays (YYYY-MM-DD, or MM-DD for every year; comma separated)", "calendar", None),
+    ("holidays", "Holidays besides the national ones (YYYY-MM-DD, or MM-DD for every year; comma separated)",
+     "calendar", None),
 ]
 SKU = [
     ("code", "Code", "req", None), ("name", "Name", "req", None), ("category", "Category", "req", None),
@@ -101,6 +103,7 @@ DEFAULTS = {
 }
 WRITE_ONLY = {"webhook_secret"}  # never shown; left empty in an edit form, it is kept
 ACTIVE = ("active", "Active (takes new work)", "bool", None)  # edit forms only: a new record is active
+NATIONAL = set(INDIA_NATIONAL_HOLIDAYS.as_strings())  # always kept (the service adds them): not shown
 REMOVE_SECRET = "remove_webhook_secret"  # the channel edit form's check box: PATCH webhook_secret null
 WORDS = {"int": "a whole number", "rupees": "an amount in rupees with at most 2 decimals, e.g. 49.50",
          "percent": "a percentage with at most 2 decimals, e.g. 12.5",
@@ -285,7 +288,7 @@ def _values_of(spec, record_: dict) -> dict:
     for name, _label, kind, _options in spec:
         if kind == "calendar":
             setting = record_["calendar"][name]
-            values[name] = ", ".join(setting) if name == "holidays" else setting
+            values[name] = ", ".join(h for h in setting if h not in NATIONAL) if name == "holidays" else setting
         elif name not in WRITE_ONLY:
             values[name] = _text_of(kind, record_[name])
     for i, row in enumerate(sorted(record_.get("rate_card") or [], key=lambda r: r["zone"])):

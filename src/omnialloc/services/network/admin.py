@@ -23,7 +23,7 @@ from omnialloc.domain.logistics import Carrier, RateCard, Serviceability
 from omnialloc.domain.network import Channel, Node, Sku
 from omnialloc.domain.states import SHIPMENT_MACHINE
 from omnialloc.geo.pins import locate
-from omnialloc.logistics.calendar import NodeCalendar
+from omnialloc.logistics.calendar import INDIA_NATIONAL_HOLIDAYS, NodeCalendar
 from omnialloc.network_files import (
     carrier_problems,
     channel_problems,
@@ -138,13 +138,17 @@ def _save(uow, principal: Principal, entity: str, repo, current, new, *, also: t
 # A node's cut-off, working days, holidays and time zone are its delivery calendar (issue 24's
 # ``node_calendars``, ``uow.promise``): read and written here with the node, not stored twice.
 def _calendar_in(body: dict, current: NodeCalendar | None = None) -> NodeCalendar | None:
-    """The calendar a body sets; a PATCH changes only the settings it names (``current`` keeps the rest)."""
+    """The calendar a body sets; a PATCH changes only the settings it names (``current`` keeps the rest).
+    Holidays given are the seller's own: the national ones are always kept, as node_calendars.csv's reader
+    (``logistics.promise_files``) keeps them, so a node reads the same through the API and the file."""
     settings = body.get("calendar")
     if settings is None:
         return None
+    given = {k: v for k, v in settings.items() if v is not None}
+    if "holidays" in given:
+        given["holidays"] = [*INDIA_NATIONAL_HOLIDAYS.as_strings(), *given["holidays"]]
     try:
-        return NodeCalendar.from_dict({**(current.to_dict() if current is not None else {}),
-                                       **{k: v for k, v in settings.items() if v is not None}})
+        return NodeCalendar.from_dict({**(current.to_dict() if current is not None else {}), **given})
     except ValueError as exc:
         raise ValidationFailed(f"calendar: {exc}", field_errors=[FieldError("calendar", str(exc))]) from None
 
