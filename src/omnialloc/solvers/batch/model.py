@@ -7,7 +7,8 @@ Rows: every line covered exactly once (sum x + u = 1); stock per (node, SKU)
 (only where the demand that could land there exceeds the stock: other rows
 can never bind); shipments per node (only where capacity could bind); and
 for fixed costs sum_{p of o at n} x_p <= y_n for every (order, node) pair
-(disaggregated: the strong form). The MIP also gets "at most one
+(disaggregated: the strong form), and at such a node every stock and
+shipment row linked to y_n (sum q x <= stock y_n, sum x <= cap y_n). The MIP also gets "at most one
 shipment per (order, node)", which the LP omits: dropping rows only weakens
 the bound, and it keeps the LP small.
 
@@ -81,36 +82,52 @@ def solve_model(d: BatchData, p: Patterns, *, integer: bool = False, time_limit:
     r_lo, r_hi = [np.ones(nL)], [np.ones(nL)]
     nrow = nL
 
-    # stock rows where potential demand exceeds stock
+    on = np.unique(p.order * d.n_nodes + p.node)
+    orders_at = np.bincount(on % d.n_nodes, minlength=d.n_nodes)
+    fnodes = np.flatnonzero((d.fixed > 0) & (orders_at > 0))
+    ycol_of = -np.ones(d.n_nodes, dtype=np.int64)
+    ycol_of[fnodes] = P + nL + np.arange(len(fnodes))
+
+    # stock rows where potential demand exceeds stock; at a node with a fixed cost, every stock row
+    # any pattern touches, linked to the node being open: sum q x <= stock y_n (the strong form: a
+    # node's stock is only there when it is open, which lifts y_n to the share of its stock used)
     key = pn * S + line_sku
     uniq_ln, first = np.unique(pl * d.n_nodes + pn, return_index=True)
     dem = np.bincount(key[first], weights=qty[first], minlength=d.n_nodes * S)
-    need = np.flatnonzero(dem > stock.reshape(-1))
+    fixed_key = np.zeros(d.n_nodes * S, dtype=bool)
+    fixed_key[np.repeat(ycol_of >= 0, S)] = True
+    need = np.flatnonzero((dem > stock.reshape(-1)) | (fixed_key & (dem > 0)))
     row_of = -np.ones(d.n_nodes * S, dtype=np.int64)
     row_of[need] = nrow + np.arange(len(need))
     hit = row_of[key] >= 0
     rows_r.append(row_of[key[hit]]); rows_c.append(pc[hit]); rows_v.append(qty[hit].astype(float))
-    r_lo.append(np.full(len(need), -np.inf)); r_hi.append(stock.reshape(-1)[need].astype(float))
+    r_lo.append(np.full(len(need), -np.inf))
+    linked = ycol_of[need // S] >= 0
+    r_hi.append(np.where(linked, 0.0, stock.reshape(-1)[need].astype(float)))
+    if linked.any():
+        rows_r.append(nrow + np.flatnonzero(linked)); rows_c.append(ycol_of[need[linked] // S])
+        rows_v.append(-stock.reshape(-1)[need[linked]].astype(float))
     stock_rows = np.stack([need // S, need % S], axis=1) if len(need) else np.zeros((0, 2), np.int64)
     nrow += len(need)
 
-    # capacity rows where more orders could ship from the node than it can send
-    on = np.unique(p.order * d.n_nodes + p.node)
-    orders_at = np.bincount(on % d.n_nodes, minlength=d.n_nodes)
-    cap_nodes = np.flatnonzero((cap >= 0) & (orders_at > np.maximum(cap, 0)))
+    # capacity rows where more orders could ship from the node than it can send (at a node with a
+    # fixed cost, every limited one, linked: sum x <= cap y_n)
+    cap_nodes = np.flatnonzero((cap >= 0) & ((orders_at > np.maximum(cap, 0)) | (ycol_of >= 0)))
     crow = -np.ones(d.n_nodes, dtype=np.int64)
     crow[cap_nodes] = nrow + np.arange(len(cap_nodes))
     hit = crow[p.node] >= 0
     rows_r.append(crow[p.node[hit]]); rows_c.append(np.flatnonzero(hit)); rows_v.append(np.ones(int(hit.sum())))
-    r_lo.append(np.full(len(cap_nodes), -np.inf)); r_hi.append(np.maximum(cap[cap_nodes], 0).astype(float))
+    r_lo.append(np.full(len(cap_nodes), -np.inf))
+    clinked = ycol_of[cap_nodes] >= 0
+    r_hi.append(np.where(clinked, 0.0, np.maximum(cap[cap_nodes], 0).astype(float)))
+    if clinked.any():
+        rows_r.append(crow[cap_nodes[clinked]]); rows_c.append(ycol_of[cap_nodes[clinked]])
+        rows_v.append(-np.maximum(cap[cap_nodes[clinked]], 0).astype(float))
     nrow += len(cap_nodes)
 
     # fixed node costs, disaggregated: for every order o and node n with a fixed cost,
     # sum_{p of o at n} x_p <= y_n (an integer plan ships o at most once from n). One aggregated
     # row sum_p x_p <= M y_n would let the LP open a node by 1/M and pay 1/M of its cost.
-    fnodes = np.flatnonzero((d.fixed > 0) & (orders_at > 0))
-    ycol_of = -np.ones(d.n_nodes, dtype=np.int64)
-    ycol_of[fnodes] = P + nL + np.arange(len(fnodes))
     fpat = np.flatnonzero(ycol_of[p.node] >= 0)
     if len(fpat):
         pair = p.order[fpat] * d.n_nodes + p.node[fpat]
