@@ -229,6 +229,8 @@ def test_calls_that_are_not_configured_are_unsupported(server):
     ({"max_attempts": 0}, "max_attempts"),
     ({"colour": "red"}, "unknown carrier settings"),
     ({"track": {"method": "GET", "path": "/t/{awb}"}, "scans_path": ""}, "scans_path"),
+    ({"cancel": "/cancel/{awb}"}, "cancel is a call"),
+    ({"book": None, "track": None}, "configure the book call"),
 ])
 def test_a_misconfigured_carrier_is_refused_when_configured(change, problem):
     with pytest.raises(ValueError, match=problem):

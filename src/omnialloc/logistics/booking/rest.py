@@ -142,6 +142,8 @@ class RestCarrierConfig:
             raise ValueError(f"unknown carrier settings: {', '.join(unknown)}")
         values = dict(data)
         for name in ("book", "cancel", "pickup", "track"):
+            if values.get(name) is not None and not isinstance(values[name], (Mapping, Call)):
+                raise ValueError(f"{name} is a call: {{\"method\", \"path\", \"body\"}}")
             if isinstance(values.get(name), Mapping):
                 call = values[name]
                 values[name] = Call(str(call.get("method", "POST")).upper(), call.get("path", ""), call.get("body"))
