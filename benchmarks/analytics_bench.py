@@ -10,8 +10,13 @@ replaced) gets the demo network and ``--orders`` orders spread evenly over the l
 written straight into the tables (the benchmark measures reading, not capturing): two lines each, 1.15
 shipments per order on average (split orders, 3 % rejected and re-placed), 80 % of shipments delivered
 with a deliver-by, 4 % of orders returned, two notifications per order (2 % failed), 1 % still
-backordered. Timed, after one warm-up: a logged-in analyst's GET /console/analytics for the default range
-(the last 7 days, ~23 % of the orders) and for all 30 days (every order), and the on-time CSV. Wall time
+backordered. The page reads daily rollups (``store.tables.analytics``) that the database's triggers mark stale
+when an order's facts change and the page rebuilds for the stale days of its range: the store as written has
+every day stale, so the first view (timed once, alone: "first view, every day rebuilt") builds them all.
+Timed, after one warm-up: a logged-in analyst's GET /console/analytics for the default range (the last 7
+days, ~23 % of the orders) and for all 30 days (every order), and the on-time CSV, with nothing changed
+since the last view; and the 30-day page after one order of today, or one order of each of the last 7
+days, changed before each run (their days rebuilt in the request, as on a store taking orders). Wall time
 and this process's CPU time are reported; on SQLite the queries run in-process, so the CPU time is the
 whole cost; on PostgreSQL the database backends' CPU is read from /proc (the server runs on this machine)
 and added. The machine is a shared, loaded
@@ -167,7 +172,22 @@ class ServerCpu:
         return total / self.tick
 
 
-def _timed(client, path: str, query: dict, server: ServerCpu) -> tuple[float, float, int, float]:
+def _touch(engine, days: int) -> None:
+    """Change (a no-op UPDATE the triggers still see) the latest order of each of the last ``days`` days."""
+    import sqlalchemy as sa
+
+    today = datetime.now(UTC).date()
+    with engine.begin() as conn:
+        for k in range(days):
+            start = datetime.combine(today - timedelta(days=k), datetime.min.time(), UTC)
+            at = start.strftime("%Y-%m-%d %H:%M:%S") if conn.dialect.name == "sqlite" else start  # (SQLite: UTC text)
+            conn.execute(sa.text("UPDATE orders SET status = status WHERE id = (SELECT id FROM orders "
+                                 "WHERE created_at >= :s ORDER BY created_at LIMIT 1)"), {"s": at})
+
+
+def _timed(client, path: str, query: dict, server: ServerCpu, before=None) -> tuple[float, float, int, float]:
+    if before is not None:
+        before()
     s0 = server()
     w0, c0 = time.perf_counter(), time.process_time()
     r = client.get(path, query_string=query)
@@ -218,25 +238,32 @@ def main(argv=None) -> None:
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     assert client.post("/console/login", data={"api_key": token, "csrf_token": csrf}).status_code == 303
     today = datetime.now(UTC).date()
-    cases = [("page, last 7 days", "/console/analytics", {}),
-             (f"page, all {args.days} days", "/console/analytics",
-              {"from": str(today - timedelta(days=args.days)), "to": str(today)}),
-             ("page, last 7 days, one channel", "/console/analytics", {"channel": "web"}),
-             ("on-time CSV, last 7 days", "/console/analytics/on_time.csv", {})]
+    whole = {"from": str(today - timedelta(days=args.days)), "to": str(today)}
+    cases = [("page, last 7 days", "/console/analytics", {}, None),
+             (f"page, all {args.days} days", "/console/analytics", whole, None),
+             ("page, last 7 days, one channel", "/console/analytics", {"channel": "web"}, None),
+             ("on-time CSV, last 7 days", "/console/analytics/on_time.csv", {}, None),
+             (f"page, all {args.days} days, today changed", "/console/analytics", whole, lambda: _touch(engine, 1)),
+             (f"page, all {args.days} days, last 7 days changed", "/console/analytics", whole,
+              lambda: _touch(engine, 7))]
     load_before = load_average()
     server = ServerCpu(args.postgres)
-    results = []
-    for name, path, query in cases:
-        _timed(client, path, query, server)  # warm-up
-        runs = [_timed(client, path, query, server) for _ in range(args.rounds)]
+    first = _timed(client, "/console/analytics", whole, server)  # every day stale: the rollups are built
+    results = [(f"first view, all {args.days} days, every day rebuilt", first[0], first[0], first[1], first[3])]
+    print(f"{results[0][0]:34s} wall {first[0] * 1000:7.0f} ms  CPU {first[1] * 1000:7.0f} ms  "
+          f"server CPU {first[3] * 1000:5.0f} ms", file=sys.stderr)
+    for name, path, query, before in cases:
+        _timed(client, path, query, server, before)  # warm-up
+        runs = [_timed(client, path, query, server, before) for _ in range(args.rounds)]
         walls, cpus, servers = [r[0] for r in runs], [r[1] for r in runs], [r[3] for r in runs]
         results.append((name, statistics.median(walls), max(walls), statistics.median(cpus), statistics.median(servers)))
         print(f"{name:34s} wall median {statistics.median(walls) * 1000:7.0f} ms  max {max(walls) * 1000:7.0f} ms  "
               f"CPU median {statistics.median(cpus) * 1000:7.0f} ms  server CPU {statistics.median(servers) * 1000:5.0f} ms",
               file=sys.stderr)
     load_after = load_average()
-    worst = max(r[2] for r in results[:3])
-    worst_cpu = max(r[3] + r[4] for r in results[:3])
+    pages = [r for r in results[1:] if r[0].startswith("page")]  # the views after the first
+    worst = max(r[2] for r in pages)
+    worst_cpu = max(r[3] + r[4] for r in pages)
     verdict = ("met" if worst <= TARGET_S else f"not met on the wall clock (worst {worst:.2f} s)") + \
         f"; CPU of the slowest page {worst_cpu:.2f} s"
     cmd = "python -m benchmarks.analytics_bench" + (" --postgres URL" if args.postgres else "")
@@ -247,6 +274,8 @@ def main(argv=None) -> None:
             "(a shared, loaded machine: CPU time is the steadier figure).", "",
             f"Store: {counts['orders']:,} orders over {args.days} days, {counts['shipments']:,} shipments, "
             f"{counts['returns']:,} returns, {counts['notes']:,} notifications.", "",
+            "The first row is one run (the view that builds every day's rollups after the store was written); "
+            f"the others are medians of {args.rounds} runs after a warm-up; the target is read on those.", "",
             "| Request | Wall median | Wall max | CPU median, this process | CPU median, PostgreSQL backends | CPU total |",
             "|---|---:|---:|---:|---:|---:|"]
     body += [f"| {n} | {w * 1000:.0f} ms | {m * 1000:.0f} ms | {c * 1000:.0f} ms | "
