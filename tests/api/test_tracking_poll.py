@@ -6,6 +6,8 @@ What moved is read back with SQL written here."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -198,3 +200,26 @@ def test_tracking_config_is_the_admins_and_can_be_removed(client, keys, carrier_
     assert client.delete("/carriers/XPR/tracking", headers=admin).status_code == 204
     assert client.get("/carriers/XPR/tracking", headers=admin).status_code == 404
     assert client.delete("/carriers/XPR/tracking", headers=admin).status_code == 404
+
+
+def test_the_worker_thread_polls_until_stopped(app, client, keys, engine, fake, carrier_server):
+    """``run_worker`` (the notify worker's tracking thread) polls what is due, waits when nothing is, and ends
+    when told."""
+    admin = auth(keys["admin"])
+    s = shipped(client, admin, "poll-thread", "PT0000000001")
+    client.put(f"/carriers/{s['carrier']}/tracking", json={"settings": tracking_settings(carrier_server)},
+               headers=admin)
+    fake.scans["PT0000000001"] = [scan("ITR", 1)]
+    stop = threading.Event()
+    thread = threading.Thread(target=tracking_poll.run_worker, args=(make_ctx(app), stop),
+                              kwargs={"poll_seconds": 0.2}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while _status(engine, s["id"]) != "IN_TRANSIT" and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive() and _status(engine, s["id"]) == "IN_TRANSIT"
+    assert _asked(fake, "PT0000000001") == 1, "polled once: not again before poll_minutes"
