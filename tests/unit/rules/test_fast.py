@@ -131,3 +131,16 @@ def test_the_generated_function_agrees_with_the_closures_and_rule_engine(text):
         generated = _answer(c.matches, f)
         assert generated == _answer(lambda x: closures(x, {}), f), (text, f)
         assert generated == (_answer(c.rule.matches, f) if generated != "error" else "error"), (text, f)
+
+
+def test_a_condition_too_deep_for_pythons_parser_keeps_the_closures():
+    text = " and ".join(f"order.value != {i}" for i in range(100))  # 200 nested brackets once generated
+    c = compile_condition(text)
+    assert c.fast and c.matches.__code__.co_filename != "<rule condition>"
+    assert c.matches(facts()) is c.rule.matches(facts()) is True
+
+
+def test_text_in_a_condition_is_a_value_never_code():
+    c = compile_condition('order.channel == "web\\") or (True" or ship_to.city in ["x\\"]) or [(1"]')
+    assert c.matches.__code__.co_filename == "<rule condition>"
+    assert c.matches(facts()) is c.rule.matches(facts()) is False
