@@ -34,7 +34,7 @@ zone SLA stays.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 from omnialloc.domain.enums import Zone
@@ -99,7 +99,6 @@ class LaneTable:
         # The carriers that reach a destination (with their serviceability rows) do not depend on the
         # origin: found once per destination, not once per (node, destination).
         self._reaching = lru_cache(maxsize=65536)(self._reaching_dest)
-        self._transit_cached = lru_cache(maxsize=65536)(self._with_transit)
 
     def lanes(self, origin: PinLocation, dest: PinLocation, *, cod: bool, reverse: bool = False,
               express: bool = False) -> list[LaneQuote]:
@@ -107,30 +106,8 @@ class LaneTable:
 
     def _timed(self, origin: PinLocation, dest: PinLocation, cod: bool, reverse: bool,
                express: bool) -> tuple[LaneQuote, ...]:
-        if self.transit is None:
-            return self._cached(origin, dest, cod, reverse)
-        return self._transit_cached(origin, dest, cod, reverse, express)
-
-    def _with_transit(self, origin: PinLocation, dest: PinLocation, cod: bool, reverse: bool,
-                      express: bool) -> tuple[LaneQuote, ...]:
-        quotes = self._cached(origin, dest, cod, reverse)
-        out = []
-        for q in quotes:
-            offered = self._services.get(q.carrier, ())
-            if not offered:
-                out.append(q)
-                continue
-            fast = express and Service.EXPRESS in offered
-            service = Service.EXPRESS if fast else offered[0]
-            # a reverse parcel travels from the customer to the node
-            timed = (self.transit.transit(q.carrier, service, dest, origin) if reverse
-                     else self.transit.transit(q.carrier, service, origin, dest))
-            changes: dict = {"sla_days": timed.days, "service": str(service), "transit_basis": timed.basis}
-            if fast and self.express_freight_pct != 100:
-                changes["first_slab_paise"] = _scaled(q.first_slab_paise, self.express_freight_pct)
-                changes["additional_slab_paise"] = _scaled(q.additional_slab_paise, self.express_freight_pct)
-            out.append(replace(q, **changes))
-        return tuple(out)
+        # Without a transit model there is no express service to take: one cache entry either way.
+        return self._cached(origin, dest, cod, reverse, express and self.transit is not None)
 
     def _reaching_dest(self, pin: str, reverse: bool) -> tuple:
         out = []
@@ -142,7 +119,25 @@ class LaneTable:
                 out.append((carrier, row))
         return tuple(out)
 
-    def _compute(self, origin: PinLocation, dest: PinLocation, cod: bool, reverse: bool) -> tuple[LaneQuote, ...]:
+    def _service(self, carrier: str, origin: PinLocation, dest: PinLocation, reverse: bool,
+                 express: bool) -> tuple[Service, int, str] | None:
+        """The carrier's service on this lane with its transit days and their basis; None without a model
+        (or for a carrier that names no service): the zone SLA stays."""
+        offered = self._services.get(carrier, ())
+        if self.transit is None or not offered:
+            return None
+        service = Service.EXPRESS if express and Service.EXPRESS in offered else offered[0]
+        # a reverse parcel travels from the customer to the node
+        days = (self.transit.days(carrier, service, dest, origin) if reverse
+                else self.transit.days(carrier, service, origin, dest))
+        assert days is not None  # the service is one the carrier offers
+        return service, days[0], days[1]
+
+    def _compute(self, origin: PinLocation, dest: PinLocation, cod: bool, reverse: bool,
+                 express: bool) -> tuple[LaneQuote, ...]:
+        # Each quote is built once, with its transit days, rather than built on the zone SLA and copied
+        # with the model's days: with a new destination per order (most orders) that copy per lane was a
+        # tenth of a capture's CPU.
         zone = zone_between(origin, dest)
         out = []
         for carrier, row in self._reaching(dest.pin, reverse):
@@ -153,6 +148,7 @@ class LaneTable:
             if reverse:
                 if not row.reverse:
                     continue
+                timed = self._service(carrier.code, origin, dest, True, False)
                 out.append(LaneQuote(
                     carrier=carrier.code,
                     zone=zone,
@@ -161,10 +157,12 @@ class LaneTable:
                     cod_fixed_paise=0,
                     cod_percent_bp=0,
                     max_weight_g=carrier.max_weight_g,
-                    sla_days=row.sla_days(zone),
+                    sla_days=row.sla_days(zone) if timed is None else timed[1],
                     cod_allowed=False,
                     volumetric_divisor=carrier.volumetric_divisor,
                     slab_g=card.slab_g,
+                    service="" if timed is None else str(timed[0]),
+                    transit_basis="" if timed is None else timed[2],
                 ))
                 continue
             if not row.forward:
@@ -175,6 +173,10 @@ class LaneTable:
             cod_allowed = carrier.cod_supported and row.cod
             if cod and not cod_allowed:
                 continue
+            timed = self._service(carrier.code, origin, dest, False, express)
+            if express and timed is not None and timed[0] is Service.EXPRESS and self.express_freight_pct != 100:
+                first = _scaled(first, self.express_freight_pct)
+                additional = _scaled(additional, self.express_freight_pct)
             out.append(LaneQuote(
                 carrier=carrier.code,
                 zone=zone,
@@ -183,10 +185,12 @@ class LaneTable:
                 cod_fixed_paise=card.cod_fixed_paise,
                 cod_percent_bp=card.cod_percent_bp,
                 max_weight_g=carrier.max_weight_g,
-                sla_days=row.sla_days(zone),
+                sla_days=row.sla_days(zone) if timed is None else timed[1],
                 cod_allowed=cod_allowed,
                 volumetric_divisor=carrier.volumetric_divisor,
                 slab_g=card.slab_g,
+                service="" if timed is None else str(timed[0]),
+                transit_basis="" if timed is None else timed[2],
             ))
         return tuple(out)
 

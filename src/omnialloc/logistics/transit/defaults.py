@@ -85,11 +85,19 @@ class DistanceDefaults:
         return (a is not None or b is not None) and a != b
 
     def estimate(self, service: Service, origin: PinLocation, destination: PinLocation) -> DefaultTransit:
+        km, band, remote = self._placed(origin, destination)
+        extra = self.remote_extra[service] if remote else 0
+        return DefaultTransit(band.days[service] + extra, band, km, extra)
+
+    def days_by_service(self, origin: PinLocation, destination: PinLocation) -> dict[Service, int]:
+        """`estimate`'s days for every service at once (one distance per pair, not one per service)."""
+        _, band, remote = self._placed(origin, destination)
+        return {s: band.days[s] + (self.remote_extra[s] if remote else 0) for s in Service}
+
+    def _placed(self, origin: PinLocation, destination: PinLocation) -> tuple[float, Band, bool]:
         km = float(haversine_km(origin.lat, origin.lon, destination.lat, destination.lon))
         same_city = origin.state_code == destination.state_code and origin.city == destination.city
-        band = self.band_of(km, same_city)
-        extra = self.remote_extra[service] if self.crosses_remote(origin, destination) else 0
-        return DefaultTransit(band.days[service] + extra, band, km, extra)
+        return km, self.band_of(km, same_city), self.crosses_remote(origin, destination)
 
 
 _S, _A, _X = Service.SURFACE, Service.AIR, Service.EXPRESS

@@ -52,6 +52,7 @@ class TransitModel:
         # The default depends on the pair and the service only, not the carrier; computing it takes a
         # distance, so it is kept for the pairs a process sees again (every node of every order).
         self._default = lru_cache(maxsize=65536)(self._compute_default)
+        self._default_days = lru_cache(maxsize=65536)(self._compute_default_days)
 
     def __reduce__(self):
         # Rebuilt on unpickling (batch workers): the cache is a process-local memo, not state.
@@ -77,6 +78,20 @@ class TransitModel:
         if hit is not None:
             return _from_row(hit.row)
         return self._default(Service(service), origin, destination)
+
+    def days(self, carrier: str, service: Service, origin: PinLocation,
+             destination: PinLocation) -> tuple[int, str] | None:
+        """`transit`'s days and basis without its description: the allocator prices every lane of every
+        order and needs only these (the words are for explanations)."""
+        if service not in self.services(carrier):
+            return None
+        hit = self.table.match(carrier, service, origin, destination)
+        if hit is not None:
+            return hit.days, hit.row.level.value
+        return self._default_days(origin, destination)[service], DEFAULT_BASIS
+
+    def _compute_default_days(self, origin: PinLocation, destination: PinLocation) -> dict[Service, int]:
+        return self.defaults.days_by_service(origin, destination)
 
     def _compute_default(self, service: Service, origin: PinLocation, destination: PinLocation) -> TransitTime:
         estimate = self.defaults.estimate(service, origin, destination)

@@ -255,17 +255,20 @@ def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None =
         created.append(shipment.id)
         held.append(shipment)
     promise = plan_dict.get("promise")
+    promised = None
     if promise is not None and order.promised_by is None:  # the first plan sets the promise; hops keep it
         order.promised_by, order.promise_source = datetime.fromisoformat(promise["promised_by"]), promise["source"]
-        uow.orders.set_promise(order.id, order.promised_by, order.promise_source)
+        promised = (order.promised_by, order.promise_source)
     # ALLOCATED, or PARTIALLY_SHIPPED when some of the order already left (re-planned units of a hop)
     target = OrderStatus.PARTIALLY_SHIPPED if any(s.status not in HOLDING | DEAD for s in held) else OrderStatus.ALLOCATED
     if order.status == target:
+        if promised is not None:
+            uow.orders.set_promise(order.id, *promised)
         record(uow, "order", order.id, event_type, actor, reason="re-planned units", shipments=created,
                objective_paise=plan.objective_paise)
     else:
         move_order(uow, order, target, actor, f"{len(created)} shipment(s) planned", current=True,
-                   shipments=created, objective_paise=plan.objective_paise)
+                   promise=promised, shipments=created, objective_paise=plan.objective_paise)
     return Outcome(order.id, str(target), plan_dict, created, order=order, held=held,
                    allocation=allocation)
 
@@ -277,19 +280,22 @@ def _capacity_left(uow, net, since_day, stored: dict[str, int] | None) -> dict[s
 
 
 def move_order(uow, order: Order, target: OrderStatus, actor: str, reason: str, *, current: bool = False,
-               **payload) -> None:
+               promise: tuple | None = None, **payload) -> None:
     """Change the order's status (or note it when already there) with its event.
 
     ``current``: ``order`` was read in this transaction and is kept in step with every write, so the
-    outbox may take its facts from it instead of reading the order again.
+    outbox may take its facts from it instead of reading the order again. ``promise``: (promised_by,
+    source) to store with the status (the order's first plan).
     """
     subject = order if current else None
     if order.status == target:
+        if promise is not None:
+            uow.orders.set_promise(order.id, *promise)
         record(uow, "order", order.id, "note", actor, reason=reason, subject=subject,
                **{k: _jsonable(v) for k, v in payload.items()})
         return
     ORDER_MACHINE.check(order.status, target)
-    uow.orders.set_status(order.id, target, reason)
+    uow.orders.set_status(order.id, target, reason, promise=promise)
     previous, order.status = order.status, target
     record(uow, "order", order.id, "status_changed", actor, from_status=previous, to_status=target,
            reason=reason, subject=subject, **{k: _jsonable(v) for k, v in payload.items()})

@@ -90,12 +90,18 @@ _SET_STATUS = (orders.update().where(orders.c.id == sa.bindparam("b_id"))
                .values(status=sa.bindparam("b_status"), status_reason=sa.bindparam("b_reason"),
                        version=orders.c.version + 1, updated_at=sa.bindparam("b_now")))
 _SET_STATUS_IF_VERSION = _SET_STATUS.where(orders.c.version == sa.bindparam("b_version"))
+_SET_STATUS_PROMISE = _SET_STATUS.values(promised_by=sa.bindparam("b_promised_by"),
+                                         promise_source=sa.bindparam("b_promise_source"))
+_SET_PROMISE = (orders.update().where(orders.c.id == sa.bindparam("b_id"))
+                .values(promised_by=sa.bindparam("b_promised_by"), promise_source=sa.bindparam("b_promise_source")))
 # The capture + allocate path's statements, on the DBAPI cursor (store.fastexec: a fifth of its CPU was Core's).
 _FAST_LOCK_VERSION_REVISION = Fast(_LOCK_VERSION_REVISION)
 _FAST_INSERT = Fast(_INSERT)
 _FAST_INSERT_LINES = Fast(_INSERT_LINES)
 _FAST_SET_STATUS = Fast(_SET_STATUS)
 _FAST_SET_STATUS_IF_VERSION = Fast(_SET_STATUS_IF_VERSION)
+_FAST_SET_STATUS_PROMISE = Fast(_SET_STATUS_PROMISE)
+_FAST_SET_PROMISE = Fast(_SET_PROMISE)
 
 
 def _line(r) -> OrderLine:
@@ -326,9 +332,16 @@ class OrderRepository(Repository):
             self._written[order_id] += 1
         return changed
 
-    def set_status(self, order_id: str, status: str, reason: str | None = None) -> bool:
-        """Unconditional :meth:`update_status` (the caller holds the row lock)."""
-        return self.update_status(order_id, status, reason)
+    def set_status(self, order_id: str, status: str, reason: str | None = None, *,
+                   promise: tuple | None = None) -> bool:
+        """Unconditional :meth:`update_status` (the caller holds the row lock); with ``promise``
+        ((promised_by, source), see :meth:`set_promise`) in the same statement: an allocation's first plan
+        sets both, and one UPDATE is one round trip less per captured order."""
+        if promise is None:
+            return self.update_status(order_id, status, reason)
+        params = {"b_id": order_id, "b_status": str(status), "b_reason": reason, "b_now": utcnow(),
+                  "b_promised_by": promise[0], "b_promise_source": promise[1]}
+        return self._bumped(order_id, _FAST_SET_STATUS_PROMISE.rowcount(self.conn, params) == 1)
 
     def set_hold_reason(self, order_id: str, reason: str | None) -> bool:
         return self._touch(order_id, hold_reason=reason)
@@ -342,8 +355,8 @@ class OrderRepository(Repository):
     def set_promise(self, order_id: str, promised_by, source: str | None) -> bool:
         """The order's promised delivery (UTC end of the promised day) and where it came from (issue 24): set
         by the allocation that plans it, in its transaction; not a change of the order (its version stays)."""
-        q = orders.update().where(orders.c.id == order_id).values(promised_by=promised_by, promise_source=source)
-        return self.conn.execute(q).rowcount == 1
+        params = {"b_id": order_id, "b_promised_by": promised_by, "b_promise_source": source}
+        return _FAST_SET_PROMISE.rowcount(self.conn, params) == 1
 
     def set_pickup_code(self, order_id: str, code: str | None) -> bool:
         return self._touch(order_id, pickup_code=code)
