@@ -20,7 +20,6 @@ import difflib
 import logging
 from dataclasses import dataclass, field
 from functools import cached_property
-from collections.abc import Iterator
 from typing import Any
 
 from omnialloc.rules.actions import FRAUD_TAG, Action, check_actions
@@ -241,8 +240,10 @@ class RuleSet:
         """The rules of ``kind`` that can match ``facts``, in evaluation order."""
         return self.index[kind].candidates(facts)
 
-    def _matching(self, index: RuleIndex, facts: Facts, errors: list[dict[str, Any]]) -> Iterator[CompiledRule]:
-        """The candidates of ``index`` that match, in order; ``stop_processing`` ends its rule's kind."""
+    def _matching(self, index: RuleIndex, facts: Facts, errors: list[dict[str, Any]]) -> list[CompiledRule]:
+        """The candidates of ``index`` that match, in order; ``stop_processing`` ends its rule's kind.
+        (Conditions read only the facts, so all are evaluated before any action is applied.)"""
+        matched: list[CompiledRule] = []
         stopped: RuleKind | None = None
         for rule in index.candidates(facts):
             if rule.kind is stopped:
@@ -254,15 +255,16 @@ class RuleSet:
                 errors.append({**rule.ref(), "error": f"could not be evaluated: {exc}"})
                 continue
             if hit:
-                yield rule
+                matched.append(rule)
                 if rule.stop_processing:
                     stopped = rule.kind
+        return matched
 
     # -------------------------------------------------------------- validation
     def validate(self, facts: Facts) -> ValidationOutcome:
         out = ValidationOutcome()
         claims = _Claims()
-        existing = set(facts.order.tags)
+        seen = set(facts.order.tags)
         won = claims.won
         cod = facts.order.payment_mode == "COD"
         plans = self._validation_plans
@@ -270,13 +272,21 @@ class RuleSet:
             effects = []
             for action in rule.actions:
                 t = action.type
+                if t == "add_tag":
+                    applied: list[str] = []
+                    effect = {"action": action.to_dict(), "applied": applied}
+                    note = _add_tag(out, seen, action.params["tag"], applied)
+                    if note:
+                        effect["note"] = note
+                    effects.append(effect)
+                    continue
                 plan = plans.get((id(action), cod))
                 if plan is None:
                     plan = plans[(id(action), cod)] = _validation_plan(rule, action, cod)
-                if t == "add_tag" or t == "flag_fraud":
+                if t == "flag_fraud":  # the tag, then the hold
                     e = _Effect(action)
-                    _add_tag(out, existing, action.params["tag"] if t == "add_tag" else FRAUD_TAG, e)
-                    for key, value, what in plan[0]:  # flag_fraud: the tag, then the hold
+                    e.note = _add_tag(out, seen, FRAUD_TAG, e.applied)
+                    for key, value, what in plan[0]:
                         e.claim(claims, key, value, rule, what)
                     effects.append(e.to_dict())
                 else:
@@ -364,12 +374,14 @@ def _validation_plan(rule: CompiledRule, action: Action, cod: bool) -> _Plan:
     return (), None
 
 
-def _add_tag(out: ValidationOutcome, existing: set[str], tag: str, e: _Effect) -> None:
-    if tag in existing or tag in out.tags:
-        e.note = f"already tagged {tag!r}"
-        return
+def _add_tag(out: ValidationOutcome, seen: set[str], tag: str, applied: list[str]) -> str | None:
+    """Tag the order unless it has the tag (``seen``: its tags and those added so far); the note if it has."""
+    if tag in seen:
+        return f"already tagged {tag!r}"
+    seen.add(tag)
     out.tags.append(tag)
-    e.applied.append(f"tag {tag}")
+    applied.append(f"tag {tag}")
+    return None
 
 
 # The claims of an allocation action that does not depend on the order: ((key, value, what), ...) and a
