@@ -399,3 +399,24 @@ def test_every_watched_table_has_its_stale_day_triggers(uow_factory):
             found = Counter(c.scalars(sa.text(
                 "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'trg_analytics_stale_%'")))
             assert found == dict.fromkeys(WATCHED, 3)
+
+
+def test_the_timer_refresh_rebuilds_what_changed_and_the_page_then_only_reads(app, keys, uow_factory):
+    from omnialloc.api.deps import ctx
+    from omnialloc.services.access import principal_for_token
+    from omnialloc.services.analytics import kpis
+
+    world = World(uow_factory, 3)
+    world.make_orders(40)
+    today = world.now.date()
+    with app.app_context():
+        with uow_factory(readonly=True) as uow:
+            p = principal_for_token(uow, keys["analyst"])
+            stale = uow.analytics.stale_days(today - timedelta(days=30), today)
+        assert len(stale) > kpis.REFRESH_DAYS  # more than one batch
+        assert kpis.refresh(ctx(), today - timedelta(days=30), today) == len(stale)
+        with uow_factory(readonly=True) as uow:
+            assert uow.analytics.stale_days(today - timedelta(days=30), today) == []
+        assert kpis.refresh(ctx(), today - timedelta(days=30), today) == 0
+        first = today - timedelta(days=20)
+        assert_figures(kpis.kpis(ctx(), p, first, today, None), expected(uow_factory, first, today, None))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import click
 
 from omnialloc.cli import (
+    analytics,
     batch,
     bench,
     carriers,
@@ -44,6 +45,6 @@ def main() -> None:
 
 
 for _feature in (db, demo, serve, keys, carriers, channels, network, notify, settings, invariants, inventory,
-                 pickups, transfers, batch, prices, rebalance, bench, channel_sync):
+                 pickups, transfers, batch, prices, rebalance, bench, channel_sync, analytics):
     for _command in _feature.COMMANDS:
         main.add_command(_command)

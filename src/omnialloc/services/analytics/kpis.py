@@ -60,6 +60,28 @@ def _rate(part: int, whole: int) -> float | None:
     return None if not whole else part / whole
 
 
+def refresh(ctx, first: date, last: date, then=None):
+    """Rebuild the rollups of the days of [first, last] that changed since they were built, a few days per
+    write transaction (on SQLite the write lock is held for one batch, not for a year of days after an
+    import); ``then(analytics repository)`` runs in the transaction that finds nothing more to rebuild (the
+    last round rebuilds whatever is left, however many days writers touched meanwhile). Returns what
+    ``then`` returns, else the number of days rebuilt. The page calls it for its range; an operator's timer
+    (``omnialloc analytics refresh``) keeps the recent days built so that page views seldom wait for it."""
+    rounds = (last - first).days // REFRESH_DAYS + 2
+    rebuilt = 0
+    for k in range(rounds):
+        limit = None if k == rounds - 1 else REFRESH_DAYS
+        with ctx.uow() as uow:
+            done = uow.analytics.refresh(first, last, limit=limit)
+            rebuilt += len(done)
+            if limit is None or len(done) < limit:
+                result = then(uow.analytics) if then is not None else rebuilt
+                uow.commit()
+                return result
+            uow.commit()
+    raise AssertionError("unreachable: the last round has no limit")
+
+
 def kpis(ctx, principal: Principal, first: date, last: date, channel: str | None = None) -> dict:
     principal.require(*READERS)
     at = clock()
@@ -70,24 +92,13 @@ def kpis(ctx, principal: Principal, first: date, last: date, channel: str | None
                 a.per_node(first, last, channel), a.on_time_per_day(first, last, channel),
                 a.returned_units_by_reason(first, last, channel), a.notifications(first, last, channel))
 
-    figures = None
     with ctx.uow(readonly=True) as uow:
         if not uow.analytics.stale_days(first, last):  # the usual case: no write lock taken
             figures = read(uow.analytics)
-    # Days changed since their rollups were built: rebuild them a few at a time, each batch in its own write
-    # transaction (on SQLite the write lock is held for one batch, not for a year of days after an import),
-    # and read in the transaction that finds nothing more to rebuild (the last round rebuilds all that is left).
-    rounds = (last - first).days // REFRESH_DAYS + 2
-    for k in range(rounds if figures is None else 0):
-        limit = None if k == rounds - 1 else REFRESH_DAYS
-        with ctx.uow() as uow:
-            done = uow.analytics.refresh(first, last, limit=limit)
-            if limit is None or len(done) < limit:
-                figures = read(uow.analytics)
-            uow.commit()
-        if figures is not None:
-            break
-    assert figures is not None
+        else:
+            figures = None
+    if figures is None:  # days changed since their rollups were built: rebuild them, read after the last
+        figures = refresh(ctx, first, last, then=read)
     per_day, units, ages, histogram, nodes, on_time, returned, messages = figures
 
     days = [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
