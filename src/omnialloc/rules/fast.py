@@ -561,6 +561,9 @@ def _gen(node: Any, bound: frozenset[str], src: _Source) -> str:  # noqa: C901 -
         return f"tuple({_comprehension(node, bound, src)})"
 
     if isinstance(node, FunctionCallExpression):
+        line_test = _line_value_test(node, bound, src)
+        if line_test is not None:
+            return line_test
         impl = src.name(_BUILTINS[node.function.name])
         (arg,) = node.arguments
         if isinstance(arg, ComprehensionExpression):  # the list straight into the builtin: no tuple copy
@@ -581,3 +584,46 @@ def _comprehension(node: Any, bound: frozenset[str], src: _Source) -> str:
 
 def _coalesce(value: Any, default: Any) -> Any:
     return default if value is None else value
+
+
+def _line_value_test(node: Any, bound: frozenset[str], src: _Source) -> str | None:
+    """``$any([line.F == "x" for line in lines])`` / ``$all(...)``, the commonest seller test, as a set test
+    on the order's values of F (`_line_values`, worked out once per order for all its rules), or None.
+
+    The same answer: F is a text field every line has and the comparison is text against a constant,
+    so no element can fail and == is set membership; ``$all`` of no lines is true as ``set() <= {x}``."""
+    (arg,) = node.arguments
+    if node.function.name not in ("any", "all") or not isinstance(arg, ComprehensionExpression) \
+            or arg.condition is not None or "lines" in bound:
+        return None
+    test, iterable = arg.result, arg.iterable
+    if not (isinstance(iterable, SymbolExpression) and iterable.scope is None and iterable.name == "lines"):
+        return None
+    if not (type(test) is ComparisonExpression and test.type == "eq"
+            and _same_scalar(test.left, test.right, (DataType.STRING,))
+            and _constant(test.right) is not _NO_CONSTANT):
+        return None
+    path = _field_path(test.left)
+    if path is None or path.count(".") != 1 or path.partition(".")[0] != arg.variable:
+        return None
+    field, value = _word(path.partition(".")[2]), src.name(_constant(test.right))
+    values = f"{src.name(_line_values)}(f.lines, {field!r})"
+    return f"({value} in {values})" if node.function.name == "any" else f"({values} <= {{{value}}})"
+
+
+# The values of one field over the lines of the order being evaluated (one order at a time per thread,
+# usually): (lines, {field: values}). Held by identity, so only for the immutable tuple of frozen lines.
+_last_lines: tuple[Any, dict[str, frozenset[Any]]] = ((), {})
+
+
+def _line_values(lines: Any, field: str) -> frozenset[Any]:
+    global _last_lines
+    held = _last_lines
+    if held[0] is not lines:
+        if type(lines) is not tuple:
+            return frozenset(getattr(line, field) for line in lines)
+        held = _last_lines = (lines, {})
+    values = held[1].get(field)
+    if values is None:
+        values = held[1][field] = frozenset(getattr(line, field) for line in lines)
+    return values
