@@ -10,6 +10,7 @@ versus straight-line distance.
 
 from __future__ import annotations
 
+import math
 from typing import Protocol
 
 import numpy as np
@@ -43,6 +44,15 @@ def haversine_km(lat1: float, lon1: float, lats2: ArrayLike, lons2: ArrayLike) -
     a = np.sin((lat2r - lat1r) / 2) ** 2 + np.cos(lat1r) * np.cos(lat2r) * np.sin((lon2r - lon1r) / 2) ** 2
     km: np.ndarray = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))  # (numpy's stubs type it Any)
     return km
+
+
+def haversine_point_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """`haversine_km` for one pair with the math module: ~20x cheaper than numpy on scalars, for callers that
+    only compare the distance against thresholds (transit bands). It may differ from `haversine_km` in the
+    last bit, so a caller keeps to one of the two for a given purpose."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, max(0.0, a))))
 
 
 def haversine_matrix_km(lats1: ArrayLike, lons1: ArrayLike, lats2: ArrayLike, lons2: ArrayLike) -> np.ndarray:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from omnialloc.geo.distance import haversine_km
+from omnialloc.geo.distance import haversine_point_km
 from omnialloc.geo.pins import PinLocation
 from omnialloc.logistics.transit.service import Service
 
@@ -95,7 +95,7 @@ class DistanceDefaults:
         return {s: band.days[s] + (self.remote_extra[s] if remote else 0) for s in Service}
 
     def _placed(self, origin: PinLocation, destination: PinLocation) -> tuple[float, Band, bool]:
-        km = float(haversine_km(origin.lat, origin.lon, destination.lat, destination.lon))
+        km = haversine_point_km(origin.lat, origin.lon, destination.lat, destination.lon)
         same_city = origin.state_code == destination.state_code and origin.city == destination.city
         return km, self.band_of(km, same_city), self.crosses_remote(origin, destination)
 
