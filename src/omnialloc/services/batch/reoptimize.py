@@ -76,7 +76,8 @@ from omnialloc.services.network.cache import skus as sku_master
 from omnialloc.services.allocation.planning import Candidates, Routing, ineligible, node_distance_km, node_penalties
 from omnialloc.solvers.batch import BatchProblem, solve_decomposed
 from omnialloc.services.rules import runtime
-from omnialloc.solvers.batch.assign import Index, State, best_for_order, check, incumbent_state, order_cost, total_cost, unkept
+from omnialloc.solvers.batch.assign import Index, State, best_for_order, check, fits, incumbent_state, order_cost, total_cost, \
+    unkept
 from omnialloc.solvers.batch.patterns import build_patterns
 from omnialloc.solvers.batch.priority import solve_tiers
 
@@ -456,7 +457,7 @@ def _realizable(ix, current, after, min_saving_paise: int):
         left = []
         for o in todo:
             old = st.release(ix, o)
-            if _fits(ix, st, after.chosen[o]):
+            if fits(ix, st, after.chosen[o]):
                 st.take(ix, o, after.chosen[o])
             else:
                 st.take(ix, o, old)
@@ -465,18 +466,6 @@ def _realizable(ix, current, after, min_saving_paise: int):
             break
         todo = left
     return st
-
-
-def _fits(ix, st, ks) -> bool:
-    need: dict = defaultdict(int)
-    ships: dict = defaultdict(int)
-    for k in ks:
-        n = ix.node[k]
-        ships[n] += 1
-        for s, q in ix.content[k]:
-            need[(n, s)] += q
-    return all(st.stock[n, s] >= q for (n, s), q in need.items()) and \
-        all(st.cap[n] < 0 or st.cap[n] >= c for n, c in ships.items())
 
 
 def _order_parts(ix, o, ks) -> dict:

@@ -352,6 +352,19 @@ def close_nodes(ix: Index, st: State) -> int:
     return closed
 
 
+def fits(ix: Index, st: State, ks: list[int]) -> bool:
+    """The patterns `ks` fit the stock and shipment slots left in `st`."""
+    need: dict = {}
+    ships: dict = {}
+    for k in ks:
+        n = ix.node[k]
+        ships[n] = ships.get(n, 0) + 1
+        for s, q in ix.content[k]:
+            need[(n, s)] = need.get((n, s), 0) + q
+    return all(st.stock[n, s] >= q for (n, s), q in need.items()) and \
+        all(st.cap[n] < 0 or st.cap[n] >= c for n, c in ships.items())
+
+
 def filled(ix: Index, o: int, pats: list[int]) -> bool:
     """Every line of order o is in one of `pats`."""
     cov = 0

@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .assign import (Index, State, best_for_order, check, fill_unfilled, improve, incumbent_state, sequential,
-                     total_cost)
+from .assign import (Index, State, best_for_order, check, fill_unfilled, fits, improve, incumbent_state,
+                     sequential, total_cost)
 from .lagrange import lagrangian_bound
 from .large import LAGRANGE2_ITERATIONS, in_process, solve_large
 from .model import solve_model
@@ -443,7 +443,7 @@ def _dive(d, ix, pats, st: State, rest: np.ndarray, lp_iterations: int, deadline
         for _, so, ks in sure + unsure:
             o = int(open_[so])
             full = [key[(o, int(sp.node[k]), int(sp.mask[k]))] for k in ks]
-            if _fits_state(ix, st, full):
+            if fits(ix, st, full):
                 st.take(ix, o, full)
                 fixed[so] = True
         if not fixed.any():  # nothing rounds: plan the most decided chunk at this LP's prices
@@ -456,19 +456,6 @@ def _dive(d, ix, pats, st: State, rest: np.ndarray, lp_iterations: int, deadline
     stats["dive_rounds"] = rounds
     stats["dive_left"] = int(len(open_))
     return open_
-
-
-def _fits_state(ix, st: State, ks: list[int]) -> bool:
-    """The patterns `ks` fit the stock and shipment slots left in `st`."""
-    need: dict = {}
-    ships: dict = {}
-    for k in ks:
-        n = ix.node[k]
-        ships[n] = ships.get(n, 0) + 1
-        for s, q in ix.content[k]:
-            need[(n, s)] = need.get((n, s), 0) + q
-    return all(st.stock[n, s] >= q for (n, s), q in need.items()) and \
-        all(st.cap[n] < 0 or st.cap[n] >= c for n, c in ships.items())
 
 
 def _widen(d, pats, lp, frac_order, max_patterns) -> None:
