@@ -89,10 +89,12 @@ class DistanceDefaults:
         extra = self.remote_extra[service] if remote else 0
         return DefaultTransit(band.days[service] + extra, band, km, extra)
 
-    def days_by_service(self, origin: PinLocation, destination: PinLocation) -> dict[Service, int]:
-        """`estimate`'s days for every service at once (one distance per pair, not one per service)."""
+    def days_by_service(self, origin: PinLocation, destination: PinLocation) -> Mapping[Service, int]:
+        """`estimate`'s days for every service at once (one distance per pair, not one per service); read-only."""
         _, band, remote = self._placed(origin, destination)
-        return {s: band.days[s] + (self.remote_extra[s] if remote else 0) for s in Service}
+        if not remote:
+            return band.days
+        return {s: days + self.remote_extra[s] for s, days in band.days.items()}
 
     def _placed(self, origin: PinLocation, destination: PinLocation) -> tuple[float, Band, bool]:
         km = haversine_point_km(origin.lat, origin.lon, destination.lat, destination.lon)

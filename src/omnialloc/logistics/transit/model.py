@@ -11,7 +11,7 @@ None for the others, so a caller can ask for every service of every carrier.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -90,7 +90,7 @@ class TransitModel:
             return hit.days, hit.row.level.value
         return self._default_days(origin, destination)[service], DEFAULT_BASIS
 
-    def _compute_default_days(self, origin: PinLocation, destination: PinLocation) -> dict[Service, int]:
+    def _compute_default_days(self, origin: PinLocation, destination: PinLocation) -> Mapping[Service, int]:
         return self.defaults.days_by_service(origin, destination)
 
     def _compute_default(self, service: Service, origin: PinLocation, destination: PinLocation) -> TransitTime:
