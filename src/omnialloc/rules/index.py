@@ -14,7 +14,9 @@ A guard is found on the typed AST (rule-engine's public node attributes):
 for ``path`` one of `INDEXED`. A PIN pattern ``ship_to.pin =~ "^78"`` guards on the PIN's literal prefix; a rule with no such guard
 but a threshold on a number of the order (``order.value > 500000``, ``order.line_count <= 2``, see
 `RANGED`) is filed under it and is a candidate only for orders past it. Each rule is filed under
-its most selective guard (the smallest share of orders it lets through);
+its most selective guard (the smallest share of orders it lets through), or under a pair of guards on
+two fields with one value per order (``order.channel == "web" and ship_to.zone == "A"``: one lookup of
+the order's (channel, zone)) when the pair lets fewer orders through;
 rules without a guard are always candidates. Candidates come back in evaluation order, so conflicts,
 ``stop_processing`` and every result are exactly those of evaluating all rules. The one difference:
 a rule skipped by its guard cannot report an evaluation error for that order (with the guard first
@@ -51,6 +53,7 @@ _CARDINALITY = {"order.channel": 5, "order.payment_mode": 2, "ship_to.state": 36
                 "lines.category": 10}
 
 Guard = tuple[str, frozenset[str]]   # (path, values); path "ship_to.pin^" holds prefixes of the PIN
+_SINGLE = frozenset(p for p in INDEXED if not p.startswith("lines."))  # one value per order
 
 # Numbers of the order a threshold guard (``order.value > 500000``) is indexed on, when a rule has no
 # guard on a text field: the rule is a candidate only for orders past its threshold.
@@ -64,6 +67,20 @@ def guard_of(expression: Any) -> Guard | None:
     """The most selective guard of a condition's expression, or None."""
     found = [g for g in _conjunct_guards(expression) if g is not None]
     return min(found, key=_selectivity) if found else None
+
+
+def pair_guard_of(expression: Any) -> tuple[Guard, Guard] | None:
+    """Two guards of a condition on different fields that have one value per order (``order.channel ==
+    "web" and ship_to.zone == "A"``), the most selective first, when together they let fewer orders
+    through than the best guard alone; else None."""
+    found = sorted({g for g in _conjunct_guards(expression) if g is not None and g[0] in _SINGLE}, key=_selectivity)
+    for other in found[1:]:
+        if other[0] != found[0][0]:
+            best = guard_of(expression)
+            if best is not None and _selectivity(found[0])[0] * _selectivity(other)[0] < _selectivity(best)[0]:
+                return found[0], other
+            return None
+    return None
 
 
 def _selectivity(guard: Guard) -> tuple[float, str]:
@@ -244,8 +261,17 @@ class RuleIndex:
         self.always: list[int] = []
         self.by_path: dict[str, dict[str, list[int]]] = {}
         self.by_number: dict[str, _Thresholds] = {}
+        self.by_pair: dict[tuple[str, str], dict[tuple[str, str], list[int]]] = {}
         for pos, rule in enumerate(rules):
             expression = rule.condition.rule.statement.expression
+            pair = pair_guard_of(expression)
+            if pair is not None:
+                (first, values1), (second, values2) = pair
+                table2 = self.by_pair.setdefault((first, second), {})
+                for v1 in values1:
+                    for v2 in values2:
+                        table2.setdefault((v1, v2), []).append(pos)
+                continue
             guard = guard_of(expression)
             if guard is None:
                 threshold = threshold_of(expression)
@@ -267,14 +293,19 @@ class RuleIndex:
                         if not path.startswith("lines.") and path != "ship_to.pin^"]
         self._multi = [(_reader(path, table), table) for path, table in self.by_path.items()
                        if path.startswith("lines.") or path == "ship_to.pin^"]
+        self._pairs = [(operator.attrgetter(a, b), table) for (a, b), table in self.by_pair.items()]
         self._numbers = [(operator.attrgetter(path), thresholds) for path, thresholds in self.by_number.items()]
 
     def candidates(self, facts: Any) -> tuple[Any, ...] | list[Any]:
-        if not self.by_path and not self.by_number:
+        if not self.by_path and not self.by_number and not self.by_pair:
             return self.rules
         picked = list(self.always)
         for get, table in self._single:
             hit = table.get(get(facts))
+            if hit:
+                picked.extend(hit)
+        for get_two, pairs in self._pairs:
+            hit = pairs.get(get_two(facts))
             if hit:
                 picked.extend(hit)
         for read, table in self._multi:

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omnialloc.rules import RuleSet
-from omnialloc.rules.index import guard_of, threshold_of
+from omnialloc.rules.index import guard_of, pair_guard_of, threshold_of
 from omnialloc.rules.model import RuleKind
 
 from .builders import CATALOG, facts, rule
@@ -21,6 +21,7 @@ GUARDED = [
      ("lines.category", {"electronics", "footwear"})),
     ('ship_to.region == "south" and (order.promised_days ?? 99) <= 2', ("ship_to.region", {"south"})),
     ('ship_to.pin =~ "^78" and order.payment_mode == "COD"', ("ship_to.pin^", {"78"})),
+    ('order.channel == "pos" and ship_to.state in ["TN", "KA"]', ("ship_to.state", {"TN", "KA"})),  # and a pair
 ]
 THRESHOLDS = [
     ("order.value > 100000", ("order.value", ">", 100000)),
@@ -132,3 +133,19 @@ def test_threshold_boundaries_are_exact():
     rs = RuleSet(rules)
     assert [r.name for r in rs.candidates(RuleKind.VALIDATION, f)] == _reference(rules, f) == [
         rules[i].name for i in (0, 2, 3, 6)]
+
+
+def test_a_rule_on_two_fields_of_one_value_is_a_candidate_only_for_orders_with_both():
+    r = rule("validation", 'order.channel == "web" and ship_to.zone in ["A", "B"] and order.value > 5',
+             {"type": "add_tag", "tag": "x"})
+    expression = r.condition.rule.statement.expression
+    assert pair_guard_of(expression) == (("order.channel", frozenset({"web"})), ("ship_to.zone", frozenset({"A", "B"})))
+    rs = RuleSet([r])
+    assert rs.candidates(RuleKind.VALIDATION, facts(channel="web", zone="B")) == [r]
+    assert rs.candidates(RuleKind.VALIDATION, facts(channel="web", zone="C")) == []
+    assert rs.candidates(RuleKind.VALIDATION, facts(channel="pos", zone="A")) == []
+    # one such field, or a pair no more selective than a guard on the lines: no pair
+    for text in ['order.channel == "web" and order.value > 5', 'order.channel == "web" and order.channel != "pos"',
+                 '$any([line.sku == "SHOE-9" for line in lines]) and order.channel == "web" and ship_to.zone == "A"']:
+        r = rule("validation", text, {"type": "add_tag", "tag": "x"})
+        assert pair_guard_of(r.condition.rule.statement.expression) is None, text
