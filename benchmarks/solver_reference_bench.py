@@ -213,22 +213,29 @@ def plot(res: dict) -> None:
 
 
 NOTES = """What limits the targets, as measured (docs/solver.md has the methods):
-- typical: the enumeration proves nearly all; the few it does not are partial-fill orders whose
-  relaxation is weak (cheap unfilled units: hundreds of partitions to settle), and the MIP then
-  needs ~130 ms. The CPU p99 comes from these and from exact per-node explanation pricing on
-  3-line orders over 20-30 nodes.
-- mid (qty up to 60): proofs come from the HiGHS MIP, now over the arcs the LP's reduced costs
-  keep, or from the LP bound itself. The LP is within 0.3-2% of the optimum on the unproven
-  orders; what is left is the slab rounding (integer slabs per parcel, up to ~10 parcels), which
-  HiGHS closes slowly (hundreds of cuts, 1-170 branch-and-bound nodes, 100-1,100 ms of CPU on this
-  box for the unproven ones, even started from the optimal plan). HiGHS options tried without a
-  gain: heuristic effort 0, symmetry detection off, presolve off, cut-pool and LP-age limits.
-- large (10 x 100 x 4, random rate cards per lane): the LP relaxation is 1-6% below the
-  optimum and costs 4-7.5 us of CPU per nonzero here (60-200 ms for ~17,000 nonzeros); a MIP over
-  the ~5-10 arcs it opens (plus the incumbent's) often holds the optimum, but its root alone
-  separates thousands of cuts (~1.5-3 ms a check). The plain MIP reference needs 0.6-9 s of CPU
-  per order on this box, so proving 90% within 1 s needs a ~5x faster exact path than HiGHS on
-  this formulation gives.
+- typical: the enumeration proves every order under the work budget: its partition bounds (blocks
+  that share a cheapest node, the shipment cap with partial fill) leave 1-3 partitions to assign
+  on most 3-line orders (46-139 before on the slowest), and a DP over the subsets of blocks
+  assigns those of 5-11 blocks (typical:862: 173 -> 33 ms of CPU). The CPU p99 is now the
+  orders that still visit tens of partitions (~0.5 ms each) and the explanation's exact per-node
+  pricing (up to 2,000 units), on top of ~1 ms of compiling, baselines and explanation that every
+  order pays.
+- mid (qty up to 60): proofs come from the HiGHS MIP over the arcs the LP's reduced costs keep,
+  or from the LP bound itself. Of the unproven orders among the first 100, the plan returned is
+  optimal in 13 of 14: what is missing is the proof. The LP is 0.3-2% below the optimum (slab
+  rounding on up to ~10 parcels); HiGHS's root cuts close most of it, then 100+ nodes: our MIP
+  needs 140-1,270 ms of CPU from the best plan (the plain MIP reference 0.16-2.1 s), against the
+  ~100 ms the portfolio can give it at 200 ms. Tried without a gain: per-line slab envelope rows
+  (the lower convex hull of each line's slab staircase, s >= a x + b z; 75 of 100 proven with
+  and without, the root slower), HiGHS's RINS/RENS off (72 vs 75), no support MIP (75), and
+  earlier heuristic effort 0, symmetry detection off, presolve off, cut-pool and LP-age limits.
+- large (10 x 100 x 4, random rate cards per lane): the LP relaxation is 1-6% below the optimum
+  and its dual simplex takes 60-200 ms of CPU (2,800 columns, 3,800 rows, 17,000 nonzeros; IPM
+  and primal simplex were no faster); a MIP over the ~5-10 arcs it opens (plus the incumbent's)
+  often holds the optimum, but its root alone separates thousands of cuts. colgen's content
+  pricing (43-58k contents over ~90 nodes) is now charged what it costs, so it no longer starts
+  inside a 200 ms budget. The plain MIP reference needs 0.6-9 s of CPU per order, so proving
+  90% within 1 s needs a ~5x faster exact path than HiGHS on this formulation gives.
 """
 
 
