@@ -42,6 +42,8 @@ from omnialloc.domain.network import Channel, InventoryPosition, Node, Sku
 
 DATA_DIR_ENV = "OMNIALLOC_DATA_DIR"
 CHANNEL_KINDS = frozenset({"webshop", "marketplace", "pos", "shopify", "woocommerce"})
+PROMISE_POLICIES = ("hard", "soft")  # a channel's promises: kept or infeasible / a penalty per day late
+MAX_LATE_PENALTY_PAISE = 10**9     # Rs 1 crore a day: well past any freight, still far from integer limits
 
 FILES = {
     "nodes": "nodes.csv",
@@ -407,6 +409,11 @@ def channel_problems(c: Channel, known_nodes: set[str] | None) -> list[tuple[str
         out.append(("buffer_percent", f"buffer_percent must be between 0 and 100, got {c.buffer_percent}"))
     if c.default_promise_days is not None and not 0 <= c.default_promise_days <= 60:
         out.append(("default_promise_days", f"default_promise_days must be between 0 and 60, got {c.default_promise_days}"))
+    if c.promise_policy not in PROMISE_POLICIES:
+        out.append(("promise_policy", f"promise_policy {c.promise_policy!r} is not one of {', '.join(PROMISE_POLICIES)}"))
+    if c.late_penalty_paise is not None and not 0 <= c.late_penalty_paise <= MAX_LATE_PENALTY_PAISE:
+        out.append(("late_penalty_paise", f"late_penalty_paise must be between 0 and {MAX_LATE_PENALTY_PAISE}, "
+                                          f"got {c.late_penalty_paise}"))
     if known_nodes is not None:
         for node in sorted(c.feeding_nodes):
             if node not in known_nodes:

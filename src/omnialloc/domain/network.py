@@ -86,3 +86,8 @@ class Channel:
     active: bool = True
     return_windows: tuple[tuple[str, int], ...] = ()  # (category, days) over return_window_days, sorted
     default_promise_days: int | None = None  # the promise when an order asks none (None: fastest)
+    # How the channel's orders treat a promise they do not carry themselves (the channel's default, a rule's, the
+    # fastest date plus slack; issue 24, docs/promise.md): "soft" pays late_penalty_paise per day late (None: the
+    # late_paise_per_day setting), "hard" makes a plan that cannot keep it infeasible (the order waits).
+    promise_policy: str = "soft"
+    late_penalty_paise: int | None = None

@@ -21,6 +21,7 @@ Capability = Literal["ship", "pickup_in_store", "accept_returns", "refurbish", "
 Mode = Literal["surface", "air", "express"]
 ZoneName = Literal["A", "B", "C", "D", "E"]
 ChannelKind = Literal["webshop", "marketplace", "pos", "shopify", "woocommerce"]
+PromisePolicy = Literal["hard", "soft"]
 Paise = Int(ge=-(10**13), le=10**13)  # sign checked by the service, so a negative price is a named 422
 Grams = Int(ge=-(10**9), le=10**9)
 
@@ -295,6 +296,8 @@ class ChannelPatch(Strict):
     buffer_percent: Int(ge=-1000, le=1000) | None = None
     feeding_nodes: Annotated[list[Code] | None, Field(max_length=1000)] = None
     default_promise_days: OptInt(ge=-1000, le=1000) = None
+    promise_policy: PromisePolicy | None = None
+    late_penalty_paise: OptInt(ge=-(10**12), le=10**12) = None
     active: bool | None = None
     webhook_secret: Annotated[str | None, Field(min_length=16, max_length=200)] = None
 
@@ -315,6 +318,8 @@ class ChannelOut(Open):
     buffer_percent: int
     feeding_nodes: list[str]
     default_promise_days: int | None = None
+    promise_policy: str
+    late_penalty_paise: int | None = None
     active: bool
     webhook_secret_set: bool
 
@@ -324,8 +329,9 @@ class ChannelPage(Open):
     next_cursor: str | None = None
 
 
-# Fields where null in a PATCH means "remove" (no secret, no default promise); for the others null is "keep".
-NULLABLE = frozenset({"webhook_secret", "default_promise_days"})
+# Fields where null in a PATCH means "remove" (no secret, no default promise, the setting's late penalty); for the
+# others null is "keep".
+NULLABLE = frozenset({"webhook_secret", "default_promise_days", "late_penalty_paise"})
 
 
 def _with_card(model: Strict, values: dict) -> dict:

@@ -183,7 +183,10 @@ def plan_units(uow, ctx, order: Order, remaining: dict[int, int], routing: Routi
         excluded=uow.orders.excluded_nodes(order.id) if stored else {},
     )
     chan = channel_master(uow, order.channel)
-    cand.channel_promise_days = getattr(chan, "default_promise_days", None) if chan is not None else None
+    if chan is not None:  # the channel's promise and how it is kept (issue 24, docs/promise.md)
+        cand.channel_promise_days = chan.default_promise_days
+        cand.channel_promise_policy = chan.promise_policy
+        cand.channel_late_penalty_paise = chan.late_penalty_paise
     if ctx.settings.prices_enabled:  # lookahead: the batch's stock opportunity prices (services.batch.prices)
         cand.prices = uow.stock_prices.for_skus(skus)
     problem = build_problem(order, remaining, skus, destination(order), cand, net, ctx.settings, routing, at=now())

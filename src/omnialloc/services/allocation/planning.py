@@ -35,6 +35,10 @@ class Candidates:
     # Filled by build_problem: each offered lane's dates (issue 24), for the shipments' EDDs and the explanation
     timing: dict[tuple[str, str], LaneTiming] = field(default_factory=dict)
     channel_promise_days: int | None = None      # the order's channel's default promise (issue 25's channels)
+    # The channel's promise policy (issue 24): "hard" (a plan that cannot keep the promise is infeasible) or
+    # "soft", paying channel_late_penalty_paise per day late (None: the late_paise_per_day setting)
+    channel_promise_policy: str = "soft"
+    channel_late_penalty_paise: int | None = None
     # Filled by build_problem: the order's promise as planned, (days after the order, source), or None
     promise: tuple[int, str] | None = None
 
@@ -98,7 +102,7 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
     promise = None if pickup else order_promise(order, remaining, routing, cand, timed, settings)
     cand.promise = promise
     promised, policy, late_penalty, slowest = service_level(None if pickup else order.promised_days, routing,
-                                                             pickup, promise, settings)
+                                                             pickup, promise, settings, cand)
     problem = AllocationProblem(
         order_id=order.id, payment_mode=str(order.payment_mode), order_value_paise=value,
         promised_days=promised, sla_policy=policy, lateness_penalty_paise_per_day=late_penalty,
@@ -256,7 +260,9 @@ def order_promise(order: Order, remaining: dict[int, int], routing: Routing, can
 def fastest_days(order: Order, remaining: dict[int, int], routing: Routing, cand: Candidates,
                  timed: dict) -> int | None:
     """The fastest delivery (days after the order) a plan could make: from one eligible node holding the whole
-    order if one exists, else the slowest line's fastest node (a lower bound a split plan may need to exceed)."""
+    order if one exists, else per line the fewest days by which eligible nodes together hold its units, and the
+    slowest line's (a lower bound a split plan may need to exceed). A node holding fewer units than a line needs
+    counts only with the others that make up the rest: counting it alone promised a date no plan could keep."""
     best: dict[str, int] = {}
     for node in cand.nodes:
         pairs = timed.get(node.code)
@@ -273,25 +279,37 @@ def fastest_days(order: Order, remaining: dict[int, int], routing: Routing, cand
     per_line = []
     for no, qty in remaining.items():
         sku = order.line(no).sku
-        options = [d for code, d in best.items() if cand.atp.get((code, sku), 0) > 0]
+        options = sorted((d, units) for code, d in best.items()
+                         if (units := cand.atp.get((code, sku), 0) - routing.held_back.get((code, sku), 0)) > 0)
         if not options:
             return None
-        per_line.append(min(options))
+        held = 0
+        for d, units in options:  # too few units anywhere: the day all of them are in reach
+            held += units
+            if held >= qty:
+                break
+        per_line.append(d)
     return max(per_line) if per_line else None
 
 
 def service_level(promised: int | None, routing: Routing, pickup: bool, promise: tuple[int, str] | None = None,
-                  settings: Settings | None = None) -> tuple[int | None, str, int, int | None]:
+                  settings: Settings | None = None,
+                  cand: Candidates | None = None) -> tuple[int | None, str, int, int | None]:
     """The solver's promise for this order: (promised days, SLA policy, lateness paise per day, the
     slowest transit allowed outright or None).
 
     The order's own promise is hard. A strict ``deliver_within`` tightens it; a soft one becomes the
     promise with a lateness penalty, and the order's own (longer) promise then stays hard by excluding
     the lanes slower than it. Without either, a promise from a rule, the channel or the fastest date
-    plus slack (``promise``) is soft: ``late_paise_per_day`` for each day a shipment would be late."""
+    plus slack (``promise``) follows the channel's policy (``cand``): soft by default, paying the
+    channel's ``late_penalty_paise`` (else ``late_paise_per_day``) for each day a shipment would be
+    late; hard, no lane slower than the promise (no plan: the order waits)."""
     days = routing.deliver_within_days
     if not pickup and days is None and promised is None and promise is not None and settings is not None:
-        return promise[0], "soft", settings.late_paise_per_day, None
+        if cand is not None and cand.channel_promise_policy == "hard":
+            return promise[0], "hard", 0, None
+        late = cand.channel_late_penalty_paise if cand is not None else None
+        return promise[0], "soft", settings.late_paise_per_day if late is None else late, None
     if pickup or days is None:
         return promised, "hard", 0, None
     if routing.deliver_within_strict:

@@ -15,7 +15,8 @@ def channel_row(c: Channel) -> dict:
     return dict(code=c.code, name=c.name, kind=c.kind, return_window_days=c.return_window_days,
                 buffer_units=c.buffer_units, buffer_percent=c.buffer_percent,
                 feeding_nodes=sorted(c.feeding_nodes), active=c.active, return_windows=dict(c.return_windows),
-                default_promise_days=c.default_promise_days)
+                default_promise_days=c.default_promise_days, promise_policy=c.promise_policy,
+                late_penalty_paise=c.late_penalty_paise)
 
 
 def _from_row(r) -> Channel:
@@ -23,7 +24,8 @@ def _from_row(r) -> Channel:
                    buffer_units=r.buffer_units, buffer_percent=r.buffer_percent,
                    feeding_nodes=frozenset(r.feeding_nodes), active=r.active,
                    return_windows=tuple(sorted(r.return_windows.items())),
-                   default_promise_days=r.default_promise_days)
+                   default_promise_days=r.default_promise_days, promise_policy=r.promise_policy,
+                   late_penalty_paise=r.late_penalty_paise)
 
 
 _GET = sa.select(channels).where(channels.c.code == sa.bindparam("code"))  # read per captured order: built once

@@ -66,6 +66,8 @@ channels = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("return_windows", JSONType, nullable=False, server_default=sa.text("'{}'")),
     sa.Column("default_promise_days", sa.Integer, nullable=True),
+    sa.Column("promise_policy", sa.String(8), nullable=False, server_default="soft"),
+    sa.Column("late_penalty_paise", Money, nullable=True),
 )
 
 carriers = sa.Table(

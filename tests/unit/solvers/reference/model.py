@@ -116,6 +116,7 @@ def price_on_lane(p: AllocationProblem, node, lane, content) -> Priced | None:
     late = 0
     if p.promised_days is not None:
         late = max(0, lane.sla_days - p.promised_days) * p.lateness_penalty_paise_per_day
+    late += lane.sla_days * p.speed_paise_per_day  # the value of a day, reported with lateness
     return Priced(
         carrier=lane.carrier,
         shipping=shipping,
