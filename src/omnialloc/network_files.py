@@ -447,7 +447,7 @@ COLUMNS = {
     "serviceability": ["carrier", "pin_prefix", "forward", "reverse", "cod", "sla_days_a", "sla_days_b", "sla_days_c",
                        "sla_days_d", "sla_days_e", "pickup"],
     "channels": ["code", "name", "kind", "return_window_days", "buffer_units", "buffer_percent", "feeding_nodes",
-                 "active", "return_windows", "default_promise_days"],
+                 "active", "return_windows", "default_promise_days", "promise_policy", "late_penalty_paise"],
 }
 ALLOWED = {**COLUMNS, "serviceability": COLUMNS["serviceability"] + ["node"]}
 
@@ -690,6 +690,8 @@ def _channels(path: Source, errors: list[RowError], nodes: set[str], *, strict: 
             active=r.boolean(row, "active", default=True),
             return_windows=tuple(sorted(windows)),
             default_promise_days=r.optional_integer(row, "default_promise_days", minimum=None),
+            promise_policy=r.text(row, "promise_policy", required=False) or "soft",
+            late_penalty_paise=r.optional_integer(row, "late_penalty_paise", minimum=None),
         )
         for column, message in channel_problems(channel, nodes):
             if column == "feeding_nodes":

@@ -55,6 +55,24 @@ def test_promise_policy_round_trips_through_the_channels_api_and_bad_values_chan
     assert (plain["promise_policy"], plain["late_penalty_paise"]) == ("soft", None)
 
 
+def test_promise_policy_round_trips_through_the_channels_file(client, keys):
+    admin = auth(keys["admin"])
+    _channel(client, admin, "strict-shop", promise_policy="hard", late_penalty_paise=12_345)
+    exported = client.get("/network/exports/channels", headers=admin).get_data(as_text=True)
+    header, *rows = exported.splitlines()
+    assert header.endswith(",promise_policy,late_penalty_paise")
+    assert any(row.startswith("strict-shop,") and row.endswith(",hard,12345") for row in rows), rows
+    # an import of the export changes nothing; a bad policy in the file is a 422 naming the column
+    csv = {**admin, "Content-Type": "text/csv"}
+    assert client.post("/network/imports/channels", data=exported, headers=csv).status_code == 200
+    assert client.get("/network/exports/channels", headers=admin).get_data(as_text=True) == exported
+    bad = exported.replace(",hard,12345", ",maybe,12345")
+    r = client.post("/network/imports/channels", data=bad, headers=csv)
+    assert r.status_code == 422 and any(e["field"].endswith("promise_policy") for e in r.get_json()["errors"]), \
+        r.get_json()
+    assert client.get("/network/exports/channels", headers=admin).get_data(as_text=True) == exported
+
+
 def _problem(uow_factory, sku: str, pin: str, *, days: int, policy: str, penalty: int | None, at: datetime):
     """The problem allocation builds for 1 unit of ``sku`` to ``pin`` on a channel promising ``days``."""
     dest = locate(pin)
