@@ -73,6 +73,28 @@ def test_promise_policy_round_trips_through_the_channels_file(client, keys):
     assert client.get("/network/exports/channels", headers=admin).get_data(as_text=True) == exported
 
 
+def test_the_console_channel_forms_set_and_clear_the_promise_policy(app, keys):
+    from tests.api.test_console import logged_in, token_of
+    from tests.api.test_console_network_forms import _form_of
+
+    c = logged_in(app, keys["admin"])
+    api, admin = app.test_client(), auth(keys["admin"])
+    new = "/console/network/channels/new"
+    r = c.post(new, data={"code": "strict-shop", "name": "Strict", "kind": "webshop", "promise_policy": "hard",
+                          "late_penalty_paise": "250.50", "csrf_token": token_of(c, new)})
+    assert r.status_code == 303, r.text
+    got = api.get("/channels/strict-shop", headers=admin).get_json()
+    assert (got["promise_policy"], got["late_penalty_paise"]) == ("hard", 25_050)
+    page = c.get("/console/network/channels/strict-shop/edit").text
+    assert 'value="250.5"' in page and "<option selected>hard</option>" in page
+    edit = "/console/network/channels/strict-shop/edit"
+    form = {**_form_of(page), "promise_policy": "soft", "late_penalty_paise": ""}
+    r = c.post(edit, data={**form, "csrf_token": token_of(c, edit)})
+    assert r.status_code == 303, r.text
+    got = api.get("/channels/strict-shop", headers=admin).get_json()
+    assert (got["promise_policy"], got["late_penalty_paise"]) == ("soft", None)
+
+
 def _problem(uow_factory, sku: str, pin: str, *, days: int, policy: str, penalty: int | None, at: datetime):
     """The problem allocation builds for 1 unit of ``sku`` to ``pin`` on a channel promising ``days``."""
     dest = locate(pin)

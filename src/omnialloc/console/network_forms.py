@@ -92,6 +92,9 @@ CHANNEL = [
     ("buffer_units", "Stock buffer (units)", "int", None), ("buffer_percent", "Stock buffer (%)", "int", None),
     ("feeding_nodes", "Feeding nodes (codes, comma separated; empty = all)", "list", None),
     ("default_promise_days", "Default promise (days; empty = fastest)", "int", None),
+    ("promise_policy", "Promise policy (soft: late days cost; hard: kept, or the order waits)", "select",
+     ["soft", "hard"]),
+    ("late_penalty_paise", "Cost per day late, soft (₹; empty = the setting)", "rupees", None),
     ("webhook_secret", "Webhook secret (16+ characters, write-only)", "text", None),
 ]
 DEFAULTS = {
@@ -99,7 +102,7 @@ DEFAULTS = {
     "sku": {"returnable": "1"},
     "carrier": {"modes": ["surface"], "max_weight_g": "30000", "volumetric_divisor": "5000", "cod_supported": "1",
                 "reverse_supported": "1", **{f"rate_card.{i}.slab_g": "500" for i in range(len(ZONES))}},
-    "channel": {"kind": "webshop", "return_window_days": "30"},
+    "channel": {"kind": "webshop", "return_window_days": "30", "promise_policy": "soft"},
 }
 WRITE_ONLY = {"webhook_secret"}  # never shown; left empty in an edit form, it is kept
 ACTIVE = ("active", "Active (takes new work)", "bool", None)  # edit forms only: a new record is active
@@ -269,6 +272,8 @@ def _form(kind: str, current: dict | None = None):
 
 def _text_of(kind: str, value) -> str | list[str]:
     """A record's value as its input shows it (what ``_value`` reads back to the same value)."""
+    if value is None:  # an optional amount left to its setting (a channel's late penalty)
+        return ""
     if kind in ("rupees", "percent"):
         return str(Decimal(value) / 100)  # 1450 -> '14.5', 3000 -> '30'
     if kind == "list":
