@@ -196,6 +196,12 @@ class Settings(BaseSettings):
     backorder_poll_ms: int = _setting(500, "wait between empty polls of the retry queue", BACKORDERS)
     backorder_batch_size: int = _setting(20, "SKUs a worker thread claims per pass", BACKORDERS)
     backorder_threads: int = _setting(2, "retry threads per worker process (each holds its own SKUs)", BACKORDERS)
+    backorder_nice: int = _setting(
+        10,
+        "CPU niceness added to the retry threads (Linux; 0 keeps the process's), so API requests on the "
+        "same host win the CPU over a backlog being allocated",
+        BACKORDERS,
+    )
     backorder_lease_seconds: int = _setting(
         300, "a claimed SKU whose worker vanished is claimable again after this", BACKORDERS
     )

@@ -29,7 +29,16 @@ network's available-to-promise per SKU (its store's, for a pickup); that check i
 necessary, not sufficient (exclusions, capacity and serviceability are the
 solver's), so after ``MISSES_PER_SKU`` orders in a row fail to use a SKU's stock
 the pass stops trying that SKU (the next change or sweep tries again). A retry
-that still cannot allocate writes nothing.
+that still cannot allocate writes nothing. A pass reads the stock once, but each
+allocation reads the stock of its moment, and receipts keep arriving during a long
+pass: once an order of a SKU has been passed over, the pass re-reads that SKU's
+stock before trying a less urgent order of it, and if it grew (at any node) the
+pass leaves that SKU and queues it again, so the new units are offered from the
+most urgent order down (benchmarks/backorder_receipts_bench.py's audit found the
+inversions this prevents).
+
+The retry threads lower their own CPU priority (``OMNIALLOC_BACKORDER_NICE``): the
+API's requests on the same host come first.
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ import logging
 import os
 import secrets
 import socket
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -105,13 +115,32 @@ def retry(ctx, skus: Iterable[str], actor: str = ACTOR) -> RetryTally:
             atp.update(uow.inventory.atp_for(sorted(others)))
             total = _totals(atp)
     tally.skus = len(giving)
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("backorder pass: %s", {s: total.get(s, 0) for s in sorted(giving)})
     misses: dict[str, int] = defaultdict(int)
+    passed_over: set[str] = set()  # SKUs of which a more urgent order was skipped or still short in this pass
+    restart: set[str] = set()      # SKUs whose stock grew after that: the next pass serves them from the top
     ordered = sorted(candidates, key=urgency)
     held = _Prefetch(ctx, ordered)
     for c in ordered:
-        if not any(total.get(s, 0) > 0 and misses[s] < MISSES_PER_SKU for s in giving):
+        if not any(total.get(s, 0) > 0 and misses[s] < MISSES_PER_SKU and s not in restart for s in giving):
             break
-        if not _could_complete(c, atp, total) or all(misses[s] >= MISSES_PER_SKU for s in c.waiting if s in giving):
+        if (not _could_complete(c, atp, total) or restart.intersection(c.waiting)
+                or all(misses[s] >= MISSES_PER_SKU for s in c.waiting if s in giving)):
+            if log.isEnabledFor(logging.DEBUG):  # benchmarks/backorder_receipts_bench.py --worker-log
+                log.debug("backorder %s skipped: wants %s, total %s, misses %s", c.order_id, c.waiting,
+                          {s: total.get(s, 0) for s in c.waiting}, {s: misses[s] for s in c.waiting})
+            tally.skipped += 1
+            passed_over.update(c.waiting)
+            continue
+        grown = _grown(ctx, atp, passed_over.intersection(c.waiting))
+        if grown:
+            # Stock arrived (or was released) during this pass, after a more urgent order of these SKUs was
+            # passed over for want of it: this order may not take it first. The pass gives up these SKUs
+            # and queues them again, and the next pass offers the stock from the most urgent order down.
+            log.debug("backorder pass: stock of %s grew since the pass began; served again from the top",
+                      sorted(grown))
+            restart |= grown
             tally.skipped += 1
             continue
         tally.tried += 1
@@ -123,6 +152,10 @@ def retry(ctx, skus: Iterable[str], actor: str = ACTOR) -> RetryTally:
             metrics.BACKORDER_RETRIES.labels("skipped").inc()
             continue
         metrics.BACKORDER_RETRIES.labels("allocated" if outcome is not None and outcome.shipments else "still_short").inc()
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("backorder %s %s: wants %s, total %s", c.order_id,
+                      "allocated" if outcome is not None and outcome.shipments else "still short", c.waiting,
+                      {s: total.get(s, 0) for s in c.waiting})
         if outcome is not None and outcome.shipments:  # shipments planned: the order's units are placed
             tally.allocated += 1
             tally.allocated_ids.append(c.order_id)
@@ -134,8 +167,13 @@ def retry(ctx, skus: Iterable[str], actor: str = ACTOR) -> RetryTally:
             for s in c.waiting:
                 misses[s] = 0
         else:
+            passed_over.update(c.waiting)
             for s in c.waiting:
                 misses[s] += 1
+    if restart:
+        with ctx.uow() as uow:
+            bus.send(uow, RetryBackorders.of(restart, "stock grew during a pass"))
+            uow.commit()
     return tally
 
 
@@ -167,6 +205,16 @@ def _totals(atp: dict[tuple[str, str], int]) -> dict[str, int]:
     for (_node, sku), units in atp.items():
         total[sku] += max(0, units)
     return total
+
+
+def _grown(ctx, atp: dict[tuple[str, str], int], skus: set[str]) -> set[str]:
+    """Those of ``skus`` of which some node now has more available than this pass counted (``atp``: read at
+    its start, less what it reserved). Only these are read: a pass that has passed over no order reads nothing."""
+    if not skus:
+        return set()
+    with ctx.uow(readonly=True) as uow:
+        now_atp = uow.inventory.atp_for(sorted(skus))
+    return {sku for (node, sku), units in now_atp.items() if units > atp.get((node, sku), 0)}
 
 
 def _could_complete(candidate, atp, total) -> bool:
@@ -238,6 +286,7 @@ def run_worker(ctx, stop, *, poll_seconds: float | None = None, threads: int | N
     _warm(ctx)
 
     def loop(sweeper: bool) -> None:
+        _lower_priority(s.backorder_nice)
         tally = _loop(ctx, stop, poll_seconds, sweeper)
         with lock:
             total.add(tally, ids=False)
@@ -251,6 +300,21 @@ def run_worker(ctx, stop, *, poll_seconds: float | None = None, threads: int | N
     for t in helpers:
         t.join()
     return total
+
+
+def _lower_priority(nice: int) -> None:
+    """Make the calling thread ``nice`` steps nicer (Linux, where a thread's id is a schedulable task of its
+    own; elsewhere nothing). Retries are background work: a backlog of thousands of orders keeps a thread
+    busy for a minute, and on a host it shares with the API (``make run``, a small VM) the receipts that
+    fill it must not queue behind it for the CPU. Only these threads: the notification sender keeps its
+    priority. Lowering needs no privilege; raising it back would, so this is done once per thread."""
+    if nice <= 0 or not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
+    except OSError:  # a sandbox refusing it: run at the process's priority
+        log.warning("backorders: could not lower the retry thread's CPU priority", exc_info=True)
 
 
 def _warm(ctx) -> None:
