@@ -244,6 +244,7 @@ def main(argv=None) -> None:
     ap.add_argument("--quick", action="store_true", help="a tenth of the orders")
     ap.add_argument("--offset", type=int, default=0, help="first order index of every shape (default 0)")
     ap.add_argument("--skip", default="", help="comma-separated parts to skip: differential,targets")
+    ap.add_argument("--shapes", default="", help="comma-separated shapes to run (default: all)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md and the plot alone")
     ap.add_argument("--from-raw", action="store_true", help="re-render the section from the last run's raw rows")
     args = ap.parse_args(argv)
@@ -255,6 +256,11 @@ def main(argv=None) -> None:
         load0, load1 = (raw["load"][0],), (raw["load"][1],)
         started = time.time() - raw["seconds"]
     else:
+        if args.shapes:
+            keep = set(args.shapes.split(","))
+            for table in (DIFFERENTIAL, TARGETS, QUICK_DIFF, QUICK_TARGETS):
+                for k in [k for k in table if k not in keep]:
+                    del table[k]
         diff = None if "differential" in args.skip else differential(QUICK_DIFF if args.quick else DIFFERENTIAL, args.offset)
         tgt = None if "targets" in args.skip else targets(QUICK_TARGETS if args.quick else TARGETS, args.offset)
         load1 = os.getloadavg()

@@ -72,9 +72,12 @@ _US_PER_PAIR_WARM = 0.006
 #: work units (us) of one content priced on one lane; the enumeration and column generation charge it too
 US_PER_PRICE = 0.005
 #: work units of one content's stock test at one node for one SKU (`_block_costs`): measured
-#: 7.7-8.9 ns of CPU on the loaded box for 43-58k contents over 86-94 nodes and 8-10 SKUs, where
-#: the price terms alone were charged a sixth of the time they took
-US_PER_STOCK_CHECK = 0.004
+#: 7.7-8.9 ns of CPU on the loaded box (load 11-14, where the baselines ran ~2x slower than at
+#: load 4) for 43-58k contents over 86-94 nodes and 8-10 SKUs, where the price terms alone were
+#: charged a sixth of the time they took. 0.002 charges a 94-node, 10-SKU order's content ~3
+#: units in all (~3.6 us measured, quiet-equivalent); 0.004 cost 4 of the 500 proofs of
+#: solver_bench's large-sparse class, where colgen proves in 70-110 ms of CPU.
+US_PER_STOCK_CHECK = 0.002
 
 
 def pricing_units(inst: Instance, n_contents: int, lanes: np.ndarray) -> float:
