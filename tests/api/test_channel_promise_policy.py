@@ -21,7 +21,7 @@ from omnialloc.services.allocation.planning import Candidates, build_problem
 from omnialloc.services.network.cache import network
 from omnialloc.solvers import PlanStatus, solve
 from tests.api.conftest import auth, order_body
-from tests.unit.solvers.reference import exhaustive
+from tests.unit.solvers.reference import exhaustive, plain_mip
 
 PINS = sorted({c.pin for c in load_cities()})
 BIG = 100_000_000  # Rs 10 lakh a day late: any on-time plan is cheaper
@@ -120,6 +120,8 @@ def _solved(problem):
         assert plan.status == PlanStatus.INFEASIBLE, plan.status
         return plan
     assert plan.objective_paise == best.cost, (plan.objective_paise, best.cost)
+    mip = plain_mip.optimum(problem)
+    assert mip is not None and mip.cost == best.cost, (mip, best.cost)
     return plan
 
 

@@ -88,6 +88,7 @@ def optimum(p: AllocationProblem, forced: str | None = None, time_limit: float =
         stock_rows: dict[str, dict[int, float]] = {}
         for b, lane in enumerate(usable_lanes(p, n)):
             late = max(0, lane.sla_days - p.promised_days) * p.lateness_penalty_paise_per_day if p.promised_days is not None else 0
+            late += lane.sla_days * p.speed_paise_per_day  # the value of a day (docs/solver.md)
             fixed = (lane.first_slab_paise - lane.additional_slab_paise + n.handling_cost_paise + n.penalty_paise
                      + math.floor(n.distance_km * p.distance_weight_paise_per_km + 0.5)
                      + n.priority * p.priority_weight_paise - n.bonus_paise - lane.bonus_paise + late)
