@@ -197,9 +197,9 @@ class Settings(BaseSettings):
     backorder_batch_size: int = _setting(20, "SKUs a worker thread claims per pass", BACKORDERS)
     backorder_threads: int = _setting(2, "retry threads per worker process (each holds its own SKUs)", BACKORDERS)
     backorder_nice: int = _setting(
-        10,
-        "CPU niceness added to the retry threads (Linux; 0 keeps the process's), so API requests on the "
-        "same host win the CPU over a backlog being allocated",
+        0,
+        "CPU niceness added to the retry threads (Linux; 0 keeps the process's): API requests on the same "
+        "host get the CPU first, but a nicer thread holds the stock rows it reserves longer (docs/orders.md)",
         BACKORDERS,
     )
     backorder_lease_seconds: int = _setting(

@@ -37,8 +37,9 @@ pass leaves that SKU and queues it again, so the new units are offered from the
 most urgent order down (benchmarks/backorder_receipts_bench.py's audit found the
 inversions this prevents).
 
-The retry threads lower their own CPU priority (``OMNIALLOC_BACKORDER_NICE``): the
-API's requests on the same host come first.
+The retry threads can lower their own CPU priority (``OMNIALLOC_BACKORDER_NICE``, off
+by default: a descheduled thread keeps the stock rows it reserved locked until it
+runs again, and receipts for those rows wait; see docs/orders.md).
 """
 
 from __future__ import annotations
