@@ -192,7 +192,7 @@ def audit(url: str) -> dict:
         plan, _ = plan_units(uow, ctx, order, remaining, routing_for(uow, ctx, order), own_reservations=others)
         return bool(plan.shipments) and not plan.unfilled
 
-    left, inversions = 0, 0
+    left, inversions = 0, []
     with ctx.uow(readonly=True) as uow:
         for w in tqdm(waiting, desc="auditing waiting orders", unit="order"):
             if fills(uow, w.id):
@@ -200,10 +200,88 @@ def audit(url: str) -> dict:
             worse = [a.id for a in allocated if a.sku == w.sku and a.qty >= w.qty and rank(a) > rank(w)]
             held = [s for a in worse for s in uow.shipments.for_order(a)]
             if held and fills(uow, w.id, held):
-                inversions += 1
+                inversions.append(f"{w.id} ({w.sku} x{w.qty}, rank {rank(w)[:3]}) over "
+                                  + ", ".join(a for a in worse if fills(uow, w.id, uow.shipments.for_order(a))))
     engine.dispose()
     return {"oversold_positions": oversold, "waiting": len(waiting), "allocated": len(allocated),
-            "allocatable_left_waiting": left, "priority_inversions": inversions}
+            "allocatable_left_waiting": left, "priority_inversions": len(inversions),
+            **({"inverted": inversions} if inversions else {})}
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """CPU seconds (user + system, all threads) each live process in ``pids`` and its descendants used so far,
+    read from /proc (Linux; {} elsewhere). Used to split a run's CPU between gunicorn, the worker and
+    PostgreSQL on a box where wall times are inflated by load."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return {}
+    stats: dict[int, tuple[int, float]] = {}
+    for d in proc.iterdir():
+        if d.name.isdigit():
+            try:
+                fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(d.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in stats.items():
+        children.setdefault(ppid, []).append(pid)
+
+    def tree(pid: int) -> float:
+        return stats.get(pid, (0, 0.0))[1] + sum(tree(c) for c in children.get(pid, []))
+
+    return {pid: tree(pid) for pid in pids}
+
+
+def postgres_cpu() -> float:
+    """CPU seconds used so far by every process named ``postgres`` on this box (its backends; other users'
+    sessions included, so a bound, not this run's share alone)."""
+    total = 0.0
+    for d in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+        if d.name.isdigit():
+            try:
+                head, tail = (d / "stat").read_text().rsplit(")", 1)
+            except OSError:
+                continue
+            if head.endswith("(postgres"):
+                fields = tail.split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+class LockWaits:
+    """Samples, every 10 ms while the receipts run, how many sessions of this database wait for a lock
+    (PostgreSQL's ``pg_stat_activity.wait_event_type = 'Lock'``, the API's sessions only): a receipt's UPDATE of a stock row waits
+    while an allocation holds that row until its commit."""
+
+    def __init__(self, url: str, application_name: str):
+        self.engine, self.samples, self.waiting = _engine(url), 0, 0
+        self.application_name = application_name
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        q = sa.text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND application_name = :app")
+        with self.engine.connect() as conn:
+            while not self.stop.wait(0.01):
+                self.samples += 1
+                self.waiting += bool(conn.execute(q, {"app": self.application_name}).scalar_one())
+                conn.rollback()
+
+    def __enter__(self):
+        if self.engine.dialect.name == "postgresql":
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join()
+        self.engine.dispose()
+
+    def share(self) -> float | None:
+        return round(self.waiting / self.samples, 4) if self.samples else None
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -246,6 +324,7 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--no-worker", action="store_true",
                    help="receipts only, no backorder worker running (what the worker's load adds to them)")
+    p.add_argument("--worker-log", type=Path, help="the notify-worker's log, at DEBUG (each backorder tried)")
     p.add_argument("--plot", type=Path, default=ROOT / "benchmarks" / "results" / "backorder_receipts.png")
     args = p.parse_args()
 
@@ -260,14 +339,17 @@ def main() -> None:
 
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "OMNIALLOC_DATABASE_URL": url, "OMNIALLOC_EMAIL_PROVIDER": "log",
+        api_name = f"oa-bo-api-{os.getpid()}"  # names the API's database sessions (LockWaits)
+        env = {**os.environ, "OMNIALLOC_DATABASE_URL": url + (f"&application_name={api_name}"
+                                                               if args.backend == "postgresql" else ""), "OMNIALLOC_EMAIL_PROVIDER": "log",
                "OMNIALLOC_BACKORDER_POLL_MS": "200"}
         procs.append(subprocess.Popen(gunicorn_argv(host="127.0.0.1", port=port, workers=2, threads=2), env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
         if not args.no_worker:
-            procs.append(subprocess.Popen([sys.executable, "-m", "omnialloc.cli", "notify-worker"], env=env,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                          start_new_session=True))
+            log = open(args.worker_log, "w") if args.worker_log else subprocess.DEVNULL  # noqa: SIM115
+            procs.append(subprocess.Popen([sys.executable, "-m", "omnialloc.cli", "notify-worker"],
+                                          env={**env, "OMNIALLOC_LOG_LEVEL": "DEBUG"} if args.worker_log else env,
+                                          stdout=log, stderr=log, start_new_session=True))
         for _ in range(300):
             try:
                 if httpx.get(base + "/health", timeout=2).status_code == 200:
@@ -282,12 +364,16 @@ def main() -> None:
         with engine.connect() as conn:
             waiting_before = conn.execute(sa.text("SELECT count(*) FROM orders WHERE status = 'BACKORDERED'")).scalar_one()
         started = dt.datetime.now(dt.UTC)
+        cpu0, pg0 = cpu_seconds([p.pid for p in procs]), postgres_cpu()
         t_start = time.perf_counter()
-        answers = post_receipts(base, token, args.receipts, args.clients, skus, args.seed)
+        with LockWaits(url, api_name) as locks:
+            answers = post_receipts(base, token, args.receipts, args.clients, skus, args.seed)
         t_last = max(t0 + took for t0, took, _, _ in answers) - t_start
+        cpu1, pg1 = cpu_seconds([p.pid for p in procs]), postgres_cpu()
         if not args.no_worker:
             _queue_empty(engine)
         t_drained = time.perf_counter() - t_start
+        cpu2, pg2 = cpu_seconds([p.pid for p in procs]), postgres_cpu()
         alloc_s = allocated_over_time(engine, started)
         result = audit(url) if not args.no_worker else {}
         from omnialloc.services.invariants import check
@@ -309,6 +395,16 @@ def main() -> None:
         "p50_ms": round(_pct(latencies, 50), 1), "p99_ms": round(_pct(latencies, 99), 1),
         "max_ms": round(max(latencies), 1),
         "receipts_s": round(t_last, 2), "drained_after_last_answer_s": round(t_drained - t_last, 2),
+        # CPU seconds while the receipts were being answered / from then until the queue was empty
+        "cpu_s_gunicorn": [round(cpu1.get(procs[0].pid, 0) - cpu0.get(procs[0].pid, 0), 2),
+                           round(cpu2.get(procs[0].pid, 0) - cpu1.get(procs[0].pid, 0), 2)],
+        "gunicorn_cpu_ms_per_receipt": round(1000 * (cpu1.get(procs[0].pid, 0) - cpu0.get(procs[0].pid, 0))
+                                             / max(1, len(answers)), 2),
+        **({"cpu_s_worker": [round(cpu1.get(procs[1].pid, 0) - cpu0.get(procs[1].pid, 0), 2),
+                             round(cpu2.get(procs[1].pid, 0) - cpu1.get(procs[1].pid, 0), 2)]}
+           if len(procs) > 1 else {}),
+        "cpu_s_postgres_all": [round(pg1 - pg0, 2), round(pg2 - pg1, 2)],
+        "lock_wait_share": locks.share(),  # share of 10 ms samples in which a receipt waited for a lock
         "allocated": len(alloc_s), "allocated_by_last_answer": sum(1 for s in alloc_s if s <= t_last),
         "first_allocated_s": round(alloc_s[0], 2) if alloc_s else None,
         "half_allocated_s": round(_pct(alloc_s, 50), 2) if alloc_s else None,
