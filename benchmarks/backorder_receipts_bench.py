@@ -233,10 +233,11 @@ def cpu_seconds(pids: list[int]) -> dict[int, float]:
     return {pid: tree(pid) for pid in pids}
 
 
-def postgres_cpu() -> float:
-    """CPU seconds used so far by every process named ``postgres`` on this box (its backends; other users'
-    sessions included, so a bound, not this run's share alone)."""
-    total = 0.0
+def postgres_cpu() -> dict[int, float]:
+    """CPU seconds used so far by each process named ``postgres`` on this box (its backends; other users'
+    sessions included, so a bound, not this run's share alone); :func:`_grew` sums what processes alive at
+    both readings added (a backend that exits takes its seconds with it)."""
+    total: dict[int, float] = {}
     for d in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
         if d.name.isdigit():
             try:
@@ -245,8 +246,12 @@ def postgres_cpu() -> float:
                 continue
             if head.endswith("(postgres"):
                 fields = tail.split()
-                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                total[int(d.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+def _grew(before: dict[int, float], after: dict[int, float]) -> float:
+    return round(sum(after[pid] - before[pid] for pid in after.keys() & before.keys()), 2)
 
 
 class LockWaits:
@@ -403,7 +408,7 @@ def main() -> None:
         **({"cpu_s_worker": [round(cpu1.get(procs[1].pid, 0) - cpu0.get(procs[1].pid, 0), 2),
                              round(cpu2.get(procs[1].pid, 0) - cpu1.get(procs[1].pid, 0), 2)]}
            if len(procs) > 1 else {}),
-        "cpu_s_postgres_all": [round(pg1 - pg0, 2), round(pg2 - pg1, 2)],
+        "cpu_s_postgres_all": [_grew(pg0, pg1), _grew(pg1, pg2)],
         "lock_wait_share": locks.share(),  # share of 10 ms samples in which a receipt waited for a lock
         "allocated": len(alloc_s), "allocated_by_last_answer": sum(1 for s in alloc_s if s <= t_last),
         "first_allocated_s": round(alloc_s[0], 2) if alloc_s else None,
