@@ -233,16 +233,6 @@ def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None =
         return Outcome(order.id, str(OrderStatus.BACKORDERED), plan_dict, reason=reason, order=order,
                        held=shipments, allocation=allocation)
 
-    need: dict[tuple[str, str], int] = defaultdict(int)
-    for ps in plan.shipments:
-        for line_id, qty in ps.lines.items():
-            need[(ps.node, order.line(int(line_id)).sku)] += qty
-    kept = routing.held_back if routing is not None else {}
-    for (node, sku) in sorted(need):  # fixed order: no deadlocks between concurrent reservers
-        if not uow.inventory.reserve(node, sku, need[(node, sku)], keep=kept.get((node, sku), 0)):
-            metrics.RESERVATION_CONFLICTS.inc()
-            raise ReservationConflict(f"{sku} at {node}")
-
     created, held = [], list(shipments)
     for ps, sd in zip(plan.shipments, plan_dict["shipments"]):
         shipment = Shipment(
@@ -257,6 +247,19 @@ def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None =
                reason=f"planned at {ps.node} via {ps.carrier}", order_id=order.id)
         created.append(shipment.id)
         held.append(shipment)
+    # The stock after the shipments' rows: a reservation locks its inventory row until the commit, and
+    # receipts and other allocations of that SKU queue behind it (a conflict still rolls the shipments
+    # back: one transaction). Before anything changes ``order`` in memory, though: a caller retries a
+    # conflict with the order it holds (``allocate(held=...)``).
+    need: dict[tuple[str, str], int] = defaultdict(int)
+    for ps in plan.shipments:
+        for line_id, qty in ps.lines.items():
+            need[(ps.node, order.line(int(line_id)).sku)] += qty
+    kept = routing.held_back if routing is not None else {}
+    for (node, sku) in sorted(need):  # fixed order: no deadlocks between concurrent reservers
+        if not uow.inventory.reserve(node, sku, need[(node, sku)], keep=kept.get((node, sku), 0)):
+            metrics.RESERVATION_CONFLICTS.inc()
+            raise ReservationConflict(f"{sku} at {node}")
     promise = plan_dict.get("promise")
     promised = None
     if promise is not None and order.promised_by is None:  # the first plan sets the promise; hops keep it
