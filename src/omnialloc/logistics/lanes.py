@@ -19,7 +19,7 @@ Rules:
   row covering the node's PIN that says ``pickup=false`` removes the carrier
   from that node (no row there: nothing is known against it).
 
-`LaneTable` caches answers per (origin PIN, destination PIN, cod, reverse),
+`LaneTable` caches answers per (origin PIN, destination PIN, cod, reverse, express),
 because the allocator asks for every candidate node of every order.
 
 Transit days (issue 24): with a `TransitModel` the table's `sla_days` are the

@@ -11,7 +11,7 @@ None for the others, so a caller can ask for every service of every carrier.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -52,7 +52,7 @@ class TransitModel:
         # The default depends on the pair and the service only, not the carrier; computing it takes a
         # distance, so it is kept for the pairs a process sees again (every node of every order).
         self._default = lru_cache(maxsize=65536)(self._compute_default)
-        self._default_days = lru_cache(maxsize=65536)(self._compute_default_days)
+        self._default_days = lru_cache(maxsize=65536)(self.defaults.days_by_service)
 
     def __reduce__(self):
         # Rebuilt on unpickling (batch workers): the cache is a process-local memo, not state.
@@ -89,9 +89,6 @@ class TransitModel:
         if hit is not None:
             return hit.days, hit.row.level.value
         return self._default_days(origin, destination)[service], DEFAULT_BASIS
-
-    def _compute_default_days(self, origin: PinLocation, destination: PinLocation) -> Mapping[Service, int]:
-        return self.defaults.days_by_service(origin, destination)
 
     def _compute_default(self, service: Service, origin: PinLocation, destination: PinLocation) -> TransitTime:
         estimate = self.defaults.estimate(service, origin, destination)
