@@ -34,16 +34,33 @@ zone SLA stays.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypedDict
 
 from omnialloc.domain.enums import Zone
-from omnialloc.domain.logistics import Carrier, RateCard
+from omnialloc.domain.logistics import Carrier, RateCard, Serviceability
 from omnialloc.geo.pins import PinLocation
 from omnialloc.geo.zones import zone_between
 from omnialloc.logistics.serviceability import ServiceabilityIndex
 from omnialloc.logistics.transit.model import TransitModel
 from omnialloc.logistics.transit.service import Service, services_of
+
+
+class LaneKwargs(TypedDict):
+    """`AllocationProblem.add_lane`'s keyword arguments after the node, as `LaneQuote.as_lane_kwargs` gives them."""
+
+    carrier: str
+    zone: str
+    first_slab_paise: int
+    additional_slab_paise: int
+    cod_fixed_paise: int
+    cod_percent_bp: int
+    max_weight_g: int
+    sla_days: int
+    cod_allowed: bool
+    volumetric_divisor: int
+    slab_g: int
 
 
 @dataclass(frozen=True)
@@ -64,15 +81,18 @@ class LaneQuote:
     service: str = ""          # the carrier's service on this lane (empty: no transit model, zone SLA)
     transit_basis: str = ""    # where the transit days came from (TransitTime.basis)
 
-    def as_lane_kwargs(self) -> dict:
+    def as_lane_kwargs(self) -> LaneKwargs:
         """Keyword arguments for `AllocationProblem.add_lane(node, **kwargs)`."""
-        kwargs = asdict(self)
-        kwargs["zone"] = str(self.zone)
-        del kwargs["service"], kwargs["transit_basis"]
-        return kwargs
+        return LaneKwargs(carrier=self.carrier, zone=str(self.zone), first_slab_paise=self.first_slab_paise,
+                          additional_slab_paise=self.additional_slab_paise, cod_fixed_paise=self.cod_fixed_paise,
+                          cod_percent_bp=self.cod_percent_bp, max_weight_g=self.max_weight_g,
+                          sla_days=self.sla_days, cod_allowed=self.cod_allowed,
+                          volumetric_divisor=self.volumetric_divisor, slab_g=self.slab_g)
 
 
 _MAX_TABLES_PER_INDEX = 8
+# lane_table's key: the carriers' and rate cards' field values, the transit model (by identity), the express pct
+_TableKey = tuple[tuple[tuple[object, ...], ...], tuple[tuple[object, ...], ...], TransitModel | None, int]
 
 
 def _scaled(paise: int, percent: int) -> int:
@@ -109,7 +129,7 @@ class LaneTable:
         # Without a transit model there is no express service to take: one cache entry either way.
         return self._cached(origin, dest, cod, reverse, express and self.transit is not None)
 
-    def _reaching_dest(self, pin: str, reverse: bool) -> tuple:
+    def _reaching_dest(self, pin: str, reverse: bool) -> tuple[tuple[Carrier, Serviceability], ...]:
         out = []
         for carrier in self.carriers:
             if not carrier.active or (reverse and not carrier.reverse_supported):
@@ -222,9 +242,10 @@ def lane_table(carriers: Iterable[Carrier], rate_cards: Iterable[RateCard],
     per order and ask it for every node, rather than keying it again per node in `lanes_for`."""
     carriers = tuple(carriers)
     rate_cards = tuple(rate_cards)
-    key = (tuple(tuple(vars(c).values()) for c in carriers), tuple(tuple(vars(r).values()) for r in rate_cards),
-           transit, express_freight_pct)  # the model by identity (kept alive by the key)
-    tables = serviceability_index.__dict__.setdefault("_lane_tables", {})
+    key: _TableKey = (tuple(tuple(vars(c).values()) for c in carriers),
+                      tuple(tuple(vars(r).values()) for r in rate_cards),
+                      transit, express_freight_pct)  # the model by identity (kept alive by the key)
+    tables: dict[_TableKey, LaneTable] = serviceability_index.__dict__.setdefault("_lane_tables", {})
     table = tables.get(key)
     if table is None:
         if len(tables) >= _MAX_TABLES_PER_INDEX:

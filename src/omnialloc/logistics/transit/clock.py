@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from omnialloc.logistics.calendar import (
     DEFAULT_DELIVERY_RULES,
@@ -45,7 +46,7 @@ class LaneTiming:
     deliver_by: datetime       # UTC: the end of the delivery date (on time = delivered before it)
     days: int                  # delivery date minus the order's local date
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str | int]:
         return {"service": self.service, "transit_days": self.transit_days, "transit_basis": self.transit_basis,
                 "dispatch_date": self.dispatch_date.isoformat(), "ship_by": self.ship_by.isoformat(),
                 "delivery_date": self.delivery_date.isoformat(), "deliver_by": self.deliver_by.isoformat(),
@@ -56,15 +57,16 @@ class DeliveryClock:
     """Lane timings for nodes with these calendars (a node without one: the default calendar)."""
 
     def __init__(self, calendars: Mapping[str, NodeCalendar] | None = None,
-                 rules: DeliveryRules = DEFAULT_DELIVERY_RULES):
+                 rules: DeliveryRules = DEFAULT_DELIVERY_RULES) -> None:
         self.calendars = dict(calendars or {})
         self.rules = rules
         self._dispatch = lru_cache(maxsize=65536)(self._compute_dispatch)
         self._delivery = lru_cache(maxsize=65536)(self._compute_delivery)
         self._timing = lru_cache(maxsize=262144)(self._compute_timing)
-        self._zones: dict = {}
+        self._zones: dict[str, tuple[ZoneInfo, time]] = {}
 
-    def __reduce__(self):  # batch workers rebuild it; the caches are process-local memos
+    def __reduce__(self) -> tuple[type[DeliveryClock], tuple[dict[str, NodeCalendar], DeliveryRules]]:
+        # batch workers rebuild it; the caches are process-local memos
         return (type(self), (self.calendars, self.rules))
 
     def calendar(self, node: str) -> NodeCalendar:
@@ -100,7 +102,8 @@ class DeliveryClock:
         return self._timing(node, carrier, service, transit_days, transit_basis, state_code, moment[0],
                             moment[1], order_day)
 
-    def _compute_timing(self, node, carrier, service, transit_days, basis, state_code, local_day, past, order_day):
+    def _compute_timing(self, node: str, carrier: str, service: str, transit_days: int, basis: str,
+                        state_code: str | None, local_day: date, past: bool, order_day: date) -> LaneTiming:
         dispatched, ship_by = self._dispatch(node, carrier, local_day, past)
         delivered, deliver_by = self._delivery(dispatched, transit_days, state_code)
         return LaneTiming(service, transit_days, basis, dispatched, ship_by, delivered, deliver_by,

@@ -38,8 +38,10 @@ import csv
 import io
 import re
 from collections.abc import Iterable
+from enum import Enum
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 import indian_pincode
 
@@ -47,11 +49,12 @@ from omnialloc.domain.imports import MAX_REPORTED, ImportRejected, RowError
 from omnialloc.domain.logistics import Carrier
 from omnialloc.geo.states import STATE_NAMES, state_code
 from omnialloc.logistics.transit.service import Service, services_of
-from omnialloc.logistics.transit.table import PREFIX_DIGITS, Level, TransitRow, TransitTable, row_problems
+from omnialloc.logistics.transit.table import PREFIX_DIGITS, Level, TransitRow, TransitTable, field_problems
 
 COLUMNS = ("carrier", "service", "level", "origin", "destination", "zone", "days")
 REQUIRED_COLUMNS = ("carrier", "service", "days")
 _WHOLE = re.compile(r"^[+-]?[0-9]+$")
+_E = TypeVar("_E", bound=Enum)
 
 
 # One report shape for every CSV import (domain.imports): a transit table's problems are `RowError`s
@@ -94,8 +97,8 @@ def _state(value: str) -> str:
         return value
 
 
-def _member(enum, text: str):
-    """The enum member named `text`, or the text itself for `row_problems` to report."""
+def _member(enum: type[_E], text: str) -> _E | str:
+    """The enum member named `text`, or the text itself for `field_problems` to report."""
     try:
         return enum(text)
     except ValueError:
@@ -130,6 +133,7 @@ def _parse_row(cells: dict[str, str], line: int, carriers: dict[str, tuple[Servi
     service = _member(Service, cells.get("service", "").lower())
     origin, destination, zone = cells.get("origin", ""), cells.get("destination", ""), cells.get("zone", "").upper()
     level_text = cells.get("level", "").lower()
+    level: Level | str | None
     if level_text:
         level = _member(Level, level_text)
     else:
@@ -141,10 +145,9 @@ def _parse_row(cells: dict[str, str], line: int, carriers: dict[str, tuple[Servi
     if level is Level.STATE:
         origin, destination = _state(origin), _state(destination)
     days_text = cells.get("days", "")
-    days = int(days_text) if _WHOLE.match(days_text) else days_text
-    row = TransitRow(carrier or carrier_text, service, level, origin, destination, zone, days)
+    days: int | str = int(days_text) if _WHOLE.match(days_text) else days_text
 
-    for column, message in row_problems(row):
+    for column, message in field_problems(service, level, origin, destination, zone, days):
         if column == "level" and not level_text:
             continue  # already said why the level could not be told
         fail(column, message)
@@ -159,7 +162,9 @@ def _parse_row(cells: dict[str, str], line: int, carriers: dict[str, tuple[Servi
             if column not in bad_columns and value not in known:
                 fail(column, f"{what} {value} is not in the India Post directory; check the digits")
     errors.extend(found)
-    return None if found else row
+    if found or not (isinstance(service, Service) and isinstance(level, Level) and isinstance(days, int)):
+        return None  # (a service, level or days not of its type is among `found`)
+    return TransitRow(carrier or carrier_text, service, level, origin, destination, zone, days)
 
 
 def load_transit_csv(data: str | bytes, carriers: Iterable[Carrier]) -> TransitTable:
@@ -191,7 +196,7 @@ def load_transit_csv(data: str | bytes, carriers: Iterable[Carrier]) -> TransitT
         raise TransitTableRejected(errors)
 
     rows: list[TransitRow] = []
-    first_line: dict[tuple, tuple[int, int]] = {}   # key -> (line, days) of the row that holds it
+    first_line: dict[tuple[str, Service, Level, str, str, str], tuple[int, int]] = {}   # key -> (line, days) of the row that holds it
     line = reader.line_num
     for record in reader:
         start, line = line + 1, reader.line_num

@@ -31,7 +31,7 @@ class Band:
     max_km: float | None
     days: Mapping[Service, int] = field(hash=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         missing = set(Service) - set(self.days)
         if missing:
             raise ValueError(f"band {self.name} lacks days for {', '.join(sorted(missing))}")
@@ -61,11 +61,12 @@ class DistanceDefaults:
     remote_regions: Mapping[str, str] = field(hash=False)   # state code -> region name
     remote_extra: Mapping[Service, int] = field(hash=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         limits = [b.max_km for b in self.bands]
         if not self.bands or limits[-1] is not None or any(x is None for x in limits[:-1]):
             raise ValueError("bands must end with exactly one band without a distance limit")
-        if limits[:-1] != sorted(limits[:-1]):
+        inner = [x for x in limits[:-1] if x is not None]  # all of them, as just checked
+        if inner != sorted(inner):
             raise ValueError("bands must be ordered nearest first")
         object.__setattr__(self, "remote_regions", dict(self.remote_regions))
         object.__setattr__(self, "remote_extra", dict(self.remote_extra))

@@ -65,7 +65,7 @@ class DeliveryEstimate:
     def explain(self) -> str:
         return "; ".join(r.text for r in self.reasons)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {
             "node": self.node, "carrier": self.carrier, "service": self.service.value,
             "destination_pin": self.destination_pin, "ordered_at": self.ordered_at.isoformat(),

@@ -54,7 +54,7 @@ class TransitModel:
         self._default = lru_cache(maxsize=65536)(self._compute_default)
         self._default_days = lru_cache(maxsize=65536)(self.defaults.days_by_service)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[TransitModel], tuple[tuple[Carrier, ...], TransitTable, DistanceDefaults]]:
         # Rebuilt on unpickling (batch workers): the cache is a process-local memo, not state.
         return (type(self), (self._carriers, self.table, self.defaults))
 

@@ -66,7 +66,7 @@ class TransitRow:
     zone: str
     days: int
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         # Plain names ("surface", "state") become the enums; anything else stays for `row_problems` to report.
         for name, enum in (("service", Service), ("level", Level)):
             value = getattr(self, name)
@@ -74,11 +74,11 @@ class TransitRow:
                 object.__setattr__(self, name, enum(value))
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[str, Service, Level, str, str, str]:
         """What two rows must not share: the lane and the place it covers."""
         return (self.carrier, self.service, self.level, self.origin, self.destination, self.zone)
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, Service, int, str, str, str]:
         return (self.carrier, self.service, _RANK[self.level], self.origin, self.destination, self.zone)
 
     def describe(self) -> str:
@@ -116,28 +116,33 @@ def row_problems(row: TransitRow) -> list[tuple[str, str]]:
     """(column, message) for everything wrong with the row's shape, carrier and directory aside.
 
     The one check of a row's form, used by the table (which refuses bad rows) and by the CSV loader (which
-    reports them per line).
+    reports them per line, through `field_problems` before it builds a row).
     """
+    return field_problems(row.service, row.level, row.origin, row.destination, row.zone, row.days)
+
+
+def field_problems(service: object, level: object, origin: str, destination: str, zone: str,
+                   days: object) -> list[tuple[str, str]]:
+    """`row_problems` on a row's fields as read, before they are known to be a Service, a Level and an int."""
     problems: list[tuple[str, str]] = []
-    if not isinstance(row.service, Service):
-        problems.append(("service", f"service {row.service!r} must be one of {', '.join(s.value for s in Service)}"))
-    if not isinstance(row.level, Level):
-        problems.append(("level", f"level {row.level!r} must be one of {', '.join(lv.value for lv in Level)}"))
-    elif row.level is Level.ZONE:
-        for column in ("origin", "destination"):
-            if getattr(row, column):
+    if not isinstance(service, Service):
+        problems.append(("service", f"service {service!r} must be one of {', '.join(s.value for s in Service)}"))
+    if not isinstance(level, Level):
+        problems.append(("level", f"level {level!r} must be one of {', '.join(lv.value for lv in Level)}"))
+    elif level is Level.ZONE:
+        for column, value in (("origin", origin), ("destination", destination)):
+            if value:
                 problems.append((column, f"a zone row covers every pair in its zone: leave {column} empty"))
-        if row.zone not in Zone.__members__:
-            problems.append(("zone", f"zone {row.zone!r} must be one of A, B, C, D, E"))
+        if zone not in Zone.__members__:
+            problems.append(("zone", f"zone {zone!r} must be one of A, B, C, D, E"))
     else:
-        check = _KEY_PROBLEM[row.level]
-        for column in ("origin", "destination"):
-            problem = check(getattr(row, column))
+        check = _KEY_PROBLEM[level]
+        for column, value in (("origin", origin), ("destination", destination)):
+            problem = check(value)
             if problem:
                 problems.append((column, problem))
-        if row.zone:
-            problems.append(("zone", f"zone is only for zone rows; this is a {row.level.value} row"))
-    days = row.days
+        if zone:
+            problems.append(("zone", f"zone is only for zone rows; this is a {level.value} row"))
     if not isinstance(days, int) or isinstance(days, bool):
         problems.append(("days", f"days must be a whole number, got {days!r}"))
     elif days < 0:
@@ -160,7 +165,7 @@ class _Lane:
 
     __slots__ = ("pins", "prefixes", "states", "zones")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.pins: dict[tuple[str, str], TransitRow] = {}
         self.prefixes: dict[tuple[str, str], TransitRow] = {}
         self.states: dict[tuple[str, str], TransitRow] = {}
@@ -169,10 +174,12 @@ class _Lane:
     def add(self, row: TransitRow) -> TransitRow | None:
         """Store `row`; return the row already holding its key instead, if any."""
         if row.level is Level.ZONE:
-            slot, key = self.zones, row.zone
-        else:
-            slot = {Level.PIN: self.pins, Level.PREFIX: self.prefixes, Level.STATE: self.states}[row.level]
-            key = (row.origin, row.destination)
+            held = self.zones.get(row.zone)
+            if held is None:
+                self.zones[row.zone] = row
+            return held
+        slot = {Level.PIN: self.pins, Level.PREFIX: self.prefixes, Level.STATE: self.states}[row.level]
+        key = (row.origin, row.destination)
         held = slot.get(key)
         if held is None:
             slot[key] = row
@@ -203,8 +210,9 @@ class TransitTable:
     same problems per line before it builds a table.
     """
 
-    def __init__(self, rows: Iterable[TransitRow] = ()):
-        lanes: dict[tuple[str, Service], _Lane] = {}
+    def __init__(self, rows: Iterable[TransitRow] = ()) -> None:
+        # Keyed by (carrier, service): a Service is a str, and `match` takes the plain name too.
+        lanes: dict[tuple[str, str], _Lane] = {}
         kept: list[TransitRow] = []
         for row in rows:
             problems = row_problems(row)
@@ -241,7 +249,7 @@ class TransitTable:
 
     def lanes(self) -> frozenset[tuple[str, Service]]:
         """The (carrier, service) pairs that have at least one row."""
-        return frozenset(self._lanes)
+        return frozenset((row.carrier, row.service) for row in self._rows)
 
     def match(self, carrier: str, service: Service | str, origin: PinLocation,
               destination: PinLocation) -> TableMatch | None:
