@@ -110,7 +110,10 @@ def main() -> None:
         if server_s is not None:
             print(f"PostgreSQL CPU ms/request (its backends + WAL writer etc.): {server_s * 1000 / args.orders:.2f}")
         if prof:
-            pstats.Stats(prof).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(args.profile)
+            stats = pstats.Stats(prof).sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
+            stats.print_stats(args.profile)
+            if os.environ.get("PROFILE_DUMP"):  # for pstats/snakeviz: the whole profile, not only its top
+                stats.dump_stats(os.environ["PROFILE_DUMP"])
     finally:
         dispose_engines()
         cleanup()

@@ -94,9 +94,17 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
                                            getattr(settings, "express_freight_pct", 100))
     at = at or datetime.now(UTC)
     order_day = clock.order_day(order.created_at or at) if clock is not None else None
+    # Lanes only for nodes holding some unit of the order: the solver rules out a node without stock before
+    # it looks at lanes, and the fastest date counts only nodes with units, so their lanes would change no
+    # plan, promise or date; with a new destination per order (most orders) they were a third of the
+    # lane work.
+    stocked = {node.code for node in cand.nodes
+               if any(cand.atp.get((node.code, s), 0) - routing.held_back.get((node.code, s), 0) > 0 for s in wanted)}
     timed = {}
     if clock is not None:
         for node in cand.nodes:
+            if node.code not in stocked:
+                continue
             timed[node.code] = _timed_lanes(lanes, clock, node.code, cand.locations[node.code], dest, cod,
                                             routing.express, clock.moment(node.code, at), order_day)
     promise = None if pickup else order_promise(order, remaining, routing, cand, timed, settings)
@@ -132,6 +140,8 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
             penalty_paise=penalty[node.code],
             unit_prices_paise={s: cand.prices[(node.code, s)] for s in wanted if (node.code, s) in cand.prices},
         )
+        if not pickup and node.code not in stocked:
+            continue
         if pickup:
             problem.add_lane(node.code, PICKUP_CARRIER, "A", first_slab_paise=0, additional_slab_paise=0,
                              cod_fixed_paise=0, cod_percent_bp=0, max_weight_g=None, sla_days=0, cod_allowed=True)
