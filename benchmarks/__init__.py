@@ -11,4 +11,8 @@ _HERE = Path(__file__).resolve().parent
 # Where `bench run` and `bench bound` write by default, and where `bench run` looks for stored bound prices:
 # benchmarks/results in a checkout (committed results); an installed package must not write into its own
 # folder (site-packages), so there it is ./bench-results in the working directory.
-RESULTS_DIR = _HERE / "results" if (_HERE.parent / "pyproject.toml").is_file() else Path("bench-results")
+CHECKOUT = (_HERE.parent / "pyproject.toml").is_file()
+RESULTS_DIR = _HERE / "results" if CHECKOUT else Path("bench-results")
+# The markdown report the benchmarks write their sections into: benchmarks/RESULTS.md in a checkout (committed),
+# ./bench-results/RESULTS.md when installed.
+RESULTS_MD = _HERE / "RESULTS.md" if CHECKOUT else RESULTS_DIR / "RESULTS.md"

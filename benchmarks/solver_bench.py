@@ -31,19 +31,18 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
 from omnialloc.solvers import STRATEGIES, solve
 
+from . import RESULTS_DIR, RESULTS_MD
 from .solver_network import make_network, make_order
 
-HERE = Path(__file__).resolve().parent
-RESULTS_MD = HERE / "RESULTS.md"
-PLOT = HERE / "results" / "solver_latency.png"
-RAW = HERE / "results" / "solver_bench_raw.json"
+# benchmarks/RESULTS.md and benchmarks/results in a checkout, ./bench-results when installed (see __init__.py)
+PLOT = RESULTS_DIR / "solver_latency.png"
+RAW = RESULTS_DIR / "solver_bench_raw.json"
 SECTION = "## Single-order solver"
 TIME_LIMIT_MS = 200
 TARGETS = {"typical": (1.0, 5.0), "large": (20.0, 100.0)}  # p50, p99 ms for optimal
@@ -327,6 +326,7 @@ def write_section(body: str, section: str = SECTION) -> None:
         text = pattern.sub(lambda _: block + "\n", text, count=1)
     else:
         text = text.rstrip() + "\n\n" + block
+    RESULTS_MD.parent.mkdir(parents=True, exist_ok=True)
     RESULTS_MD.write_text(text)
 
 

@@ -2,12 +2,14 @@
 
 Run:  .venv/bin/python -m benchmarks.solver_reference_bench                 (full run, ~15-30 min)
       .venv/bin/python -m benchmarks.solver_reference_bench --quick --no-write   (a look)
+      python -m omnialloc.bench.solver_reference_bench --orders 3 --shapes tiny,typical   (installed)
 
-The orders come from the test suite's generator (tests/unit/solvers/reference/generator.py:
-random networks, rate cards and policies with every feature of the problem; not the demo
-network) and every answer is judged by the test suite's reference, written from the cost model
-without the solver's code: an exhaustive search for small orders, a plain highspy MIP for the
-others (tests/unit/solvers/reference/). Seeds are `shape:index` strings of `random.Random`.
+The orders come from the reference's generator (benchmarks/reference/generator.py, the one the
+tests draw from with hypothesis: random networks, rate cards and policies with every feature of
+the problem; not the demo network) and every answer is judged by the independent reference,
+written from the cost model without the solver's code: an exhaustive search for small orders, a
+plain highspy MIP for the others (benchmarks/reference/, shipped as omnialloc.bench.reference).
+Seeds are `shape:index` strings of `random.Random`.
 
 Two parts:
 1. **Differential** (>= 5,000 orders): the optimal strategy at its default 200 ms limit must
@@ -22,7 +24,8 @@ Two parts:
    can fire first (counted as such).
 
 Writes the "## Single-order solver on independent orders" section of benchmarks/RESULTS.md and
-a plot to benchmarks/results/solver_reference.png.
+a plot to benchmarks/results/solver_reference.png (installed: ./bench-results/RESULTS.md and
+./bench-results/solver_reference.png).
 """
 
 from __future__ import annotations
@@ -34,24 +37,19 @@ import os
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
 from omnialloc.solvers import PlanStatus, solve
 
+from . import CHECKOUT, RESULTS_DIR, RESULTS_MD
+from .reference import checks, exhaustive, plain_mip
+from .reference.generator import SHAPES, random_problem
 from .solver_bench import default_work, pct, write_section
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests" / "unit"))  # the test suite's reference package
-
-from solvers.reference import checks, exhaustive, plain_mip  # noqa: E402
-from solvers.reference.generator import SHAPES, random_problem  # noqa: E402
-
-RESULTS_MD = HERE / "RESULTS.md"
-PLOT = HERE / "results" / "solver_reference.png"
-RAW = HERE / "results" / "solver_reference_raw.json"
+PLOT = RESULTS_DIR / "solver_reference.png"
+RAW = RESULTS_DIR / "solver_reference_raw.json"
 SECTION = "## Single-order solver on independent orders"
 
 DIFFERENTIAL = {"tiny": 2000, "small": 2000, "deep": 800, "typical": 300, "mid": 150}
@@ -245,6 +243,8 @@ def main(argv=None) -> None:
     ap.add_argument("--offset", type=int, default=0, help="first order index of every shape (default 0)")
     ap.add_argument("--skip", default="", help="comma-separated parts to skip: differential,targets")
     ap.add_argument("--shapes", default="", help="comma-separated shapes to run (default: all)")
+    ap.add_argument("--orders", type=int, default=0,
+                    help="orders per shape in each part instead of the default counts (a small run: a smoke test)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md and the plot alone")
     ap.add_argument("--from-raw", action="store_true", help="re-render the section from the last run's raw rows")
     args = ap.parse_args(argv)
@@ -261,10 +261,15 @@ def main(argv=None) -> None:
             for table in (DIFFERENTIAL, TARGETS, QUICK_DIFF, QUICK_TARGETS):
                 for k in [k for k in table if k not in keep]:
                     del table[k]
-        diff = None if "differential" in args.skip else differential(QUICK_DIFF if args.quick else DIFFERENTIAL, args.offset)
-        tgt = None if "targets" in args.skip else targets(QUICK_TARGETS if args.quick else TARGETS, args.offset)
+        diff_counts, tgt_counts = (QUICK_DIFF, QUICK_TARGETS) if args.quick else (DIFFERENTIAL, TARGETS)
+        if args.orders:
+            diff_counts = dict.fromkeys(diff_counts, args.orders)
+            tgt_counts = dict.fromkeys(tgt_counts, args.orders)
+        diff = None if "differential" in args.skip else differential(diff_counts, args.offset)
+        tgt = None if "targets" in args.skip else targets(tgt_counts, args.offset)
         load1 = os.getloadavg()
-    cmd = ".venv/bin/python -m benchmarks.solver_reference_bench" + "".join(f" {a}" for a in sys.argv[1:] if a != "--from-raw")
+    prog = ".venv/bin/python -m benchmarks.solver_reference_bench" if CHECKOUT else f"python -m {__spec__.name}"
+    cmd = prog + "".join(f" {a}" for a in sys.argv[1:] if a != "--from-raw")
     body = [
         f"Command: `{cmd}`  ",
         raw["date"] if args.from_raw else
@@ -273,11 +278,11 @@ def main(argv=None) -> None:
         + (" (quiet)." if max(load0[0], load1[0]) < 1.5 else
            " (shared with other sessions' work: wall times are pessimistic, CPU columns are the process's own time)."),
         "",
-        "Orders: tests/unit/solvers/reference/generator.py, order `i` of shape `s` from `random.Random(\"s:i\")` "
+        "Orders: benchmarks/reference/generator.py, order `i` of shape `s` from `random.Random(\"s:i\")` "
         f"(offset {args.offset}); shapes (lines, units per line, nodes, carriers per node): "
         + "; ".join(f"{k} {v.lines}, {v.qty}, {v.nodes}, {v.carriers}" for k, v in SHAPES.items()) + ".",
         "Reference: exhaustive search (tiny, small, deep) or the plain highspy MIP (typical, mid, large), "
-        "from the cost model, not the solver's code (tests/unit/solvers/reference/).",
+        "from the cost model, not the solver's code (benchmarks/reference/).",
         "",
     ]
     if diff is not None:
@@ -311,8 +316,9 @@ def main(argv=None) -> None:
             if not args.from_raw:
                 RAW.write_text(json.dumps({"differential": diff, "targets": tgt, "load": [load0[0], load1[0]],
                                            "seconds": time.time() - started, "date": body[1]}, default=str))
-        write_section(md + f"\nPlot: `benchmarks/results/{PLOT.name}` (latency CDF, gap CDF); raw rows in "
-                      f"`benchmarks/results/{RAW.name}` (not committed).\n", SECTION)
+        shown = "benchmarks/results" if CHECKOUT else RESULTS_DIR.as_posix()
+        write_section(md + f"\nPlot: `{shown}/{PLOT.name}` (latency CDF, gap CDF); raw rows in "
+                      f"`{shown}/{RAW.name}` (not committed).\n", SECTION)
         print(f"wrote {RESULTS_MD} and {PLOT}")
 
 

@@ -2,7 +2,7 @@
 or soft (a penalty per day late, the channel's own or the late_paise_per_day setting), editable through the
 channels API and read the same way by real-time allocation and the promise API.
 
-The plans the solver chooses are checked against the brute-force reference (tests/unit/solvers/reference)
+The plans the solver chooses are checked against the brute-force reference (benchmarks/reference)
 on the very problems allocation builds for the demo network.
 """
 
@@ -21,7 +21,7 @@ from omnialloc.services.allocation.planning import Candidates, build_problem
 from omnialloc.services.network.cache import network
 from omnialloc.solvers import PlanStatus, solve
 from tests.api.conftest import auth, order_body
-from tests.unit.solvers.reference import exhaustive, plain_mip
+from benchmarks.reference import exhaustive, plain_mip
 
 PINS = sorted({c.pin for c in load_cities()})
 BIG = 100_000_000  # Rs 10 lakh a day late: any on-time plan is cheaper

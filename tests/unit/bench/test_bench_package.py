@@ -29,6 +29,7 @@ def test_setup_maps_every_benchmark_folder_and_ships_no_results(monkeypatch):
     runpy.run_path(str(ROOT / "setup.py"))
     assert seen["package_dir"] == {"": "src", "omnialloc.bench": "benchmarks"}
     assert sorted(p for p in seen["packages"] if p.startswith("omnialloc.bench")) == [
-        "omnialloc.bench", "omnialloc.bench.load", "omnialloc.bench.results", "omnialloc.bench.scenarios"]
+        "omnialloc.bench", "omnialloc.bench.load", "omnialloc.bench.reference", "omnialloc.bench.results",
+        "omnialloc.bench.scenarios"]
     assert {"omnialloc", "omnialloc.store.migrations", "omnialloc.cli"} <= set(seen["packages"])
     assert seen["exclude_package_data"] == {"omnialloc.bench": ["RESULTS.md"], "omnialloc.bench.results": ["*"]}

@@ -12,8 +12,8 @@ from omnialloc.solvers.budget import OutOfBudget
 from omnialloc.solvers.colgen import solve_colgen
 from omnialloc.solvers.instance import compile_problem
 
-from .reference import exhaustive
-from .reference.generator import problems
+from benchmarks.reference import exhaustive
+from benchmarks.reference.generator import problems
 
 CASES = settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 

@@ -1,6 +1,6 @@
 """The enumeration's partition bounds and its subset-DP assignment (issue 21: the typical
 orders' slow tail), against references written here: a brute force over every assignment of
-blocks to nodes, the exhaustive search and the plain MIP of tests/unit/solvers/reference."""
+blocks to nodes, the exhaustive search and the plain MIP of benchmarks/reference."""
 
 import itertools
 import time
@@ -16,8 +16,8 @@ from omnialloc.solvers.budget import Budget
 from omnialloc.solvers.costs import INF
 from omnialloc.solvers.instance import compile_problem
 
-from .reference import exhaustive, plain_mip
-from .reference.generator import problems, random_problem
+from benchmarks.reference import exhaustive, plain_mip
+from benchmarks.reference.generator import problems, random_problem
 
 CASES = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 

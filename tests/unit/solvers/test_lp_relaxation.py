@@ -12,8 +12,8 @@ from omnialloc.solvers import lp, solve
 from omnialloc.solvers.budget import Budget
 from omnialloc.solvers.instance import compile_problem
 
-from .reference import checks, exhaustive, plain_mip
-from .reference.generator import problems, random_problem
+from benchmarks.reference import checks, exhaustive, plain_mip
+from benchmarks.reference.generator import problems, random_problem
 from .test_soundness import four_single_unit_nodes
 
 CASES = settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])

@@ -1,4 +1,4 @@
-"""Every solver path against the independent reference (tests/unit/solvers/reference) on
+"""Every solver path against the independent reference (benchmarks/reference) on
 random orders covering every feature (hypothesis, derandomised, bounded): the optimal
 strategy's every claim - status, cost, bound, constraints, money, explanation - and each exact
 method's path (issue 31 item 5: an INFEASIBLE answer is checked too, never skipped)."""
@@ -12,8 +12,8 @@ from omnialloc.solvers.budget import Budget
 from omnialloc.solvers.instance import compile_problem
 from omnialloc.solvers.mip import solve_mip
 
-from .reference import checks, exhaustive
-from .reference.generator import problems
+from benchmarks.reference import checks, exhaustive
+from benchmarks.reference.generator import problems
 
 # Generous wall clock: these assert exact answers and determinism, which hold whenever the
 # wall-clock safety net does not fire (a CI box can be very busy).
@@ -100,8 +100,8 @@ def test_same_input_gives_an_identical_plan(p):
 
 def test_the_reference_methods_agree_with_each_other():
     # The exhaustive search and the plain MIP are written independently of each other too.
-    from .reference import plain_mip
-    from .reference.generator import random_problem
+    from benchmarks.reference import plain_mip
+    from benchmarks.reference.generator import random_problem
 
     for seed in range(40):
         p = random_problem(seed, "small")

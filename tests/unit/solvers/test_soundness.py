@@ -14,7 +14,7 @@ from omnialloc.solvers import bounds, mip
 from omnialloc.solvers.instance import compile_problem
 
 from .builders import node_with_lane, order
-from .reference import exhaustive
+from benchmarks.reference import exhaustive
 
 
 def four_single_unit_nodes(**lane_kw):
@@ -147,7 +147,7 @@ def test_the_exact_cod_fee_phase_settles_what_the_relaxed_fee_cannot():
     # its bound rounded up stays below the best plan, so the exact phase must run and prove it.
     # (It never ran: the merged result was the first phase's own object, so a phase that had
     # finished looked unfinished.)
-    from .reference.generator import random_problem
+    from benchmarks.reference.generator import random_problem
 
     p = random_problem(1, "deep")
     assert p.payment_mode == "COD"

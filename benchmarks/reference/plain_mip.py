@@ -78,7 +78,6 @@ def optimum(p: AllocationProblem, forced: str | None = None, time_limit: float =
         rows.append((coefs, float(lb), float(ub)))
 
     demand: list[dict[int, float]] = [dict() for _ in range(L)]
-    group_demand: list[dict[int, float]] = [dict() for _ in groups]
     ys: list[int] = []
     y_of: dict[str, list[int]] = {}
     x_index: dict[tuple[int, int], dict[int, int]] = {}  # (node pos, lane pos) -> line -> column

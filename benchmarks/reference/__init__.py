@@ -12,4 +12,9 @@ arithmetic or search cannot hide in its own reference.
   against the above;
 - `generator`: random orders covering every feature of the problem, driven by hypothesis in the
   tests and by a seeded `random.Random` in the differential benchmark.
+
+It lives in the benchmarks (``benchmarks.reference``, installed as ``omnialloc.bench.reference``) so that
+``solver_reference_bench`` runs from an installed wheel; the tests (tests/unit/solvers, tests/api) import
+this one copy. Its only import of omnialloc is the public ``omnialloc.solvers`` (problem and plan types),
+which tests/unit/bench/test_bench_reference.py checks.
 """
