@@ -20,6 +20,9 @@ wall time includes it, CPU time does not).
 
     .venv/bin/python benchmarks/network_import_bench.py [--backend sqlite|postgresql|both] [--skus 100000]
         [--pins 30000] [--pg-url postgresql://postgres@127.0.0.1:5432/test] [--markdown]
+
+From an installed wheel: ``python -m omnialloc.bench.network_import_bench --backend sqlite`` (everything it
+imports is the installed package; the files are generated, nothing is written but the scratch store).
 """
 
 from __future__ import annotations
@@ -36,7 +39,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 TARGETS = {"skus": 30.0, "skus (10% changed)": 30.0, "serviceability": 10.0, "serviceability (again)": 10.0}
 
@@ -127,7 +129,10 @@ def run_one(backend: str, n_skus: int, n_pins: int, pg_url: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from benchmarks.inventory_import_bench import machine
+    if __package__:  # python -m benchmarks.network_import_bench (or omnialloc.bench.network_import_bench)
+        from .inventory_import_bench import machine
+    else:  # python benchmarks/network_import_bench.py: the script's folder is on sys.path
+        from inventory_import_bench import machine
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
@@ -143,11 +148,13 @@ def main(argv: list[str] | None = None) -> None:
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     results = []
     load_before = os.getloadavg()
+    # The child runs this very module the way it was started (its package name, or the script), importing
+    # whichever omnialloc this interpreter has: the checkout's (editable install) or an installed wheel.
+    this = ["-m", __spec__.name] if __spec__ is not None else [__file__]
     for backend in backends:
-        out = subprocess.run([sys.executable, "-m", "benchmarks.network_import_bench", "--child", backend,
+        out = subprocess.run([sys.executable, *this, "--child", backend,
                               "--skus", str(args.skus), "--pins", str(args.pins), "--pg-url", args.pg_url],
-                             capture_output=True, text=True, cwd=ROOT,
-                             env={**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"})
+                             capture_output=True, text=True)
         if out.returncode != 0:
             print(out.stderr, file=sys.stderr)
             raise SystemExit(f"{backend} run failed")
@@ -156,7 +163,9 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(results, indent=2))
         return
     load_after = os.getloadavg()
-    print(f"## Network imports (issue 25)\n\n`.venv/bin/python -m benchmarks.network_import_bench --markdown` "
+    prog = f"python -m {__spec__.name}" if __spec__ is not None else f"python {sys.argv[0]}"
+    prog = ".venv/bin/" + prog if prog.startswith("python -m benchmarks.") else prog  # a checkout's venv
+    print(f"## Network imports (issue 25)\n\n`{prog} --markdown` "
           f"({args.skus:,} SKUs, {args.pins:,} serviceability rows); {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
           f"{machine()}. **Shared, loaded machine** (load average {load_before[0]:.1f} before, "
           f"{load_after[0]:.1f} after, on 2 cores): wall times include waiting for a core; CPU is this "
