@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/load/run.py --backend postgresql --seconds 8
     .venv/bin/python benchmarks/load/run.py --backend sqlite --seconds 8 --append
     .venv/bin/python benchmarks/load/run.py --backend postgresql --worker-class sync --threads 1
+    python -m omnialloc.bench.load.run --backend sqlite --seconds 8 --append   (installed: ./bench-results)
 
 Workers: gthread x 2 threads by default (what `make run` serves with). Sets up a
 fresh store (PostgreSQL: a private schema on --pg-url, dropped at the end; SQLite:
@@ -31,8 +32,12 @@ from pathlib import Path
 
 import httpx
 
+if __package__ and "." in __package__:  # python -m omnialloc.bench.load.run, or imported as benchmarks.load.run
+    from .. import CHECKOUT, RESULTS_MD
+else:  # python benchmarks/load/run.py (or load.run from the script benchmarks/backorder_receipts_bench.py)
+    from omnialloc.bench import CHECKOUT, RESULTS_MD
+
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
 PY = sys.executable
 
 
@@ -193,7 +198,8 @@ def main() -> None:
     p.add_argument("--worker-class", default="gthread", help="gunicorn worker class: gthread or sync")
     p.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
     p.add_argument("--closed", type=int, default=8, help="clients in the saturation (closed-loop) run")
-    p.add_argument("--append", action="store_true", help="append the table to benchmarks/RESULTS.md")
+    p.add_argument("--append", action="store_true",
+                   help="append the table to benchmarks/RESULTS.md (installed: ./bench-results/RESULTS.md)")
     p.add_argument("--loadgen", type=Path, default=LOADGEN,
                    help="another load generator script with loadgen.py's arguments and output (comparisons)")
     args = p.parse_args()
@@ -251,8 +257,9 @@ def main() -> None:
     flags = "" if (args.worker_class, args.threads) == ("gthread", 2) else \
         f" --worker-class {args.worker_class} --threads {args.threads}"
     load = os.getloadavg()
+    prog = ".venv/bin/python benchmarks/load/run.py" if CHECKOUT else "python -m omnialloc.bench.load.run"
     lines = [f"### {args.backend}, gunicorn {workers} ({dt.date.today().isoformat()})", "",
-             f"Command: `.venv/bin/python benchmarks/load/run.py --backend {args.backend} --seconds {args.seconds:g}"
+             f"Command: `{prog} --backend {args.backend} --seconds {args.seconds:g}"
              f"{flags}`  ",
              f"Machine: {os.cpu_count()} vCPU ({cpu}), shared with other work; load generator on the same box; "
              f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min); speed probe "
@@ -283,7 +290,8 @@ def main() -> None:
     table = "\n".join(lines) + "\n"
     print(table)
     if args.append:
-        results = ROOT / "benchmarks" / "RESULTS.md"
+        results = RESULTS_MD
+        results.parent.mkdir(parents=True, exist_ok=True)
         text = results.read_text() if results.exists() else "# Benchmark results\n"
         heading = "## Load (gunicorn)"
         if heading not in text:
