@@ -27,13 +27,15 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from typing import TypeAlias, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from . import costs
 from .assemble import Sol, make_sol, sol_from_ships, violations
 from .budget import Budget, OutOfBudget
-from .costs import INF
+from .costs import INF, IntArray
 from .instance import Instance
 
 MAX_CONTENTS = 40_000
@@ -80,10 +82,11 @@ US_PER_PRICE = 0.005
 US_PER_STOCK_CHECK = 0.002
 
 
-def pricing_units(inst: Instance, n_contents: int, lanes: np.ndarray) -> float:
+def pricing_units(inst: Instance, n_contents: int, lanes: IntArray) -> float:
     """What `_block_costs` charges to price `n_contents` contents over `lanes`."""
     nodes = len(np.unique(inst.lane_node[lanes]))
-    return n_contents * (len(lanes) * US_PER_PRICE + nodes * inst.stock.shape[1] * US_PER_STOCK_CHECK)
+    n_skus: int = inst.stock.shape[1]
+    return n_contents * (len(lanes) * US_PER_PRICE + nodes * n_skus * US_PER_STOCK_CHECK)
 
 
 def estimated_ms(inst: Instance) -> float:
@@ -100,13 +103,20 @@ def estimated_units(inst: Instance) -> float:
     return 2000.0 + p * (_US_PER_PAIR_COLD + _US_PER_PAIR_WARM) + c * len(inst.lane_src) * US_PER_PRICE
 
 
+Codes: TypeAlias = npt.NDArray[np.int32]
+"""Content codes (mixed-radix row numbers of the contents table)."""
+Layer: TypeAlias = tuple[Codes, Codes, Codes]
+"""One layer of (state, block, remainder) codes, all states with the same total units."""
+PairTables: TypeAlias = tuple[IntArray, list[Layer], IntArray]
+"""(contents Q, layers by total units, units of each content) of one quantity shape."""
+
 # Pair tables by quantity shape, least recently used evicted first, bounded
 # by total pairs (int32 codes: 12 bytes a pair, so ~70 MB at the cap).
-_CACHE: OrderedDict = OrderedDict()
+_CACHE: OrderedDict[tuple[int, ...], PairTables] = OrderedDict()
 _CACHE_MAX_PAIRS = 6_000_000
 
 
-def _tables(q_sorted: tuple[int, ...], deadline: float | None = None):
+def _tables(q_sorted: tuple[int, ...], deadline: Budget | float | None = None) -> PairTables:
     # Charged as if built, cached or not: the same order always costs the same work.
     check_deadline(deadline, _sizes(q_sorted)[1] * _US_PER_PAIR_COLD)
     hit = _CACHE.get(q_sorted)
@@ -122,7 +132,7 @@ def _tables(q_sorted: tuple[int, ...], deadline: float | None = None):
     return built
 
 
-def _build_tables(q_sorted: tuple[int, ...], deadline: float | None = None):
+def _build_tables(q_sorted: tuple[int, ...], deadline: Budget | float | None = None) -> PairTables:
     """Contents Q (row = little-endian mixed-radix code) and, per layer of
     total units, the (state, block, remainder) pairs where the block holds
     the state's first unit (its lowest line with units), which makes each
@@ -142,11 +152,11 @@ def _build_tables(q_sorted: tuple[int, ...], deadline: float | None = None):
     # by_units[t]: (state codes, block codes) over the lines seen so far, for
     # states with t >= 1 units (their first line, hence the canonical
     # block's anchor, is already placed).
-    by_units: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    by_units: dict[int, tuple[Codes, Codes]] = {}
     for l in range(L):
         check_deadline(deadline)  # the wall clock only: `_tables` charged the work
         R, ql = int(radix[l]), q_sorted[l]
-        parts: dict[int, list] = {}
+        parts: dict[int, list[tuple[Codes, Codes]]] = {}
         for t, (r0, b0) in by_units.items():
             for x in range(ql + 1):
                 ys = np.arange(x + 1, dtype=np.int32) * R
@@ -162,15 +172,15 @@ def _build_tables(q_sorted: tuple[int, ...], deadline: float | None = None):
     return Q, layers, units
 
 
-def relaxation_lanes(inst: Instance) -> np.ndarray:
+def relaxation_lanes(inst: Instance) -> IntArray:
     """Lanes not beaten by another lane anywhere (cost terms and stock);
     memoised per instance (the whole-line DP, the DP and colgen all ask)."""
     if "relaxation_lanes" not in inst.memo:
         inst.memo["relaxation_lanes"] = _undominated_lanes(inst)
-    return inst.memo["relaxation_lanes"]
+    return cast(IntArray, inst.memo["relaxation_lanes"])
 
 
-def _undominated_lanes(inst: Instance) -> np.ndarray:
+def _undominated_lanes(inst: Instance) -> IntArray:
     J = len(inst.lane_src)
     if J <= 1:
         return np.arange(J)
@@ -198,7 +208,7 @@ def _undominated_lanes(inst: Instance) -> np.ndarray:
     return np.flatnonzero(~dominated)
 
 
-def _block_costs(inst: Instance, Q: np.ndarray, lanes: np.ndarray, deadline: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _block_costs(inst: Instance, Q: IntArray, lanes: IntArray, deadline: Budget | float | None = None) -> tuple[IntArray, IntArray]:
     """Cheapest cost of shipping each content over `lanes`, and the lane.
 
     Same terms as `Instance.content_costs`, arranged for ~10^4 contents:
@@ -246,7 +256,7 @@ def _block_costs(inst: Instance, Q: np.ndarray, lanes: np.ndarray, deadline: flo
 _PRICE_CHUNK = 4096
 
 
-def block_values(inst: Instance, Q: np.ndarray, deadline: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def block_values(inst: Instance, Q: IntArray, deadline: Budget | float | None = None) -> tuple[IntArray, IntArray, IntArray]:
     """Per content row: cheapest cost shipping it from any one node (INF if
     none can), that lane, and the cost of leaving it unfilled (INF unless
     partial fulfilment is allowed and it keeps the keep-together groups).
@@ -274,13 +284,15 @@ def check_deadline(limit: Budget | float | None, units: float = 0.0) -> None:
         raise OutOfTime("wall")
 
 
-def _finite(a: np.ndarray) -> np.ndarray:
+def _finite(a: IntArray) -> IntArray:
     """Anything at or above INF / 2 is INF again: a sum of INF and negative costs (bonuses)
     must not pass for a finite price."""
     return np.where(a >= INF // 2, INF, a)
 
 
-def solve_dp(inst: Instance, whole_lines: bool = False, deadline: float | None = None) -> tuple[float, Sol | None, bool, dict]:
+def solve_dp(
+    inst: Instance, whole_lines: bool = False, deadline: Budget | float | None = None
+) -> tuple[float, Sol | None, bool, dict[str, int]]:
     """(lower bound, plan or None, plan proven optimal, stats).
 
     whole_lines=True runs the same DP with each line as one indivisible
@@ -328,7 +340,7 @@ def solve_dp(inst: Instance, whole_lines: bool = False, deadline: float | None =
     if lb >= INF:
         return float("inf"), None, True, stats
     if f0[top] <= lb_ship:
-        sol = Sol((), tuple(int(x) for x in inst.q), int(f0[top]))
+        sol: Sol | None = Sol((), tuple(int(x) for x in inst.q), int(f0[top]))
         return lb, sol, True, stats
     # Walk back the optimal decisions (a handful of steps).
     by_units = {int(units[lay[0][0]]): lay for lay in layers}
@@ -373,7 +385,7 @@ def solve_dp(inst: Instance, whole_lines: bool = False, deadline: float | None =
     # makes two parcels cheaper) or exceeds K. Repair by merging per node;
     # the caller checks the repair against the policy and uses it only as
     # an incumbent.
-    merged: dict[int, np.ndarray] = {}
+    merged: dict[int, IntArray] = {}
     for c, _, qty in ships:
         merged[c] = merged.get(c, 0) + qty
     sol = make_sol(inst, merged, unfilled)

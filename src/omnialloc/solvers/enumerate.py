@@ -27,7 +27,8 @@ from functools import lru_cache
 import numpy as np
 
 from .assemble import Sol, sol_from_ships
-from .costs import INF
+from .budget import Budget
+from .costs import INF, BoolArray, IntArray
 from .dp import US_PER_PRICE, check_deadline
 from .dp import OutOfTime as OutOfTimeBase
 from .instance import Instance
@@ -47,7 +48,7 @@ _UNITS_PER_DP_STEP = 3.0
 
 
 @lru_cache(maxsize=4096)
-def _contents(q: tuple[int, ...]) -> np.ndarray:
+def _contents(q: tuple[int, ...]) -> IntArray:
     """All vectors 0 <= c <= q, row index = mixed-radix code (row 0 = zero)."""
     grids = np.indices([x + 1 for x in q[::-1]]).reshape(len(q), -1)[::-1]
     Q = grids.T.astype(np.int64)
@@ -56,7 +57,7 @@ def _contents(q: tuple[int, ...]) -> np.ndarray:
 
 
 @lru_cache(maxsize=4096)
-def _partitions(q: tuple[int, ...]) -> np.ndarray | None:
+def _partitions(q: tuple[int, ...]) -> IntArray | None:
     """Multiset partitions of q as rows of content codes (non-increasing,
     0-padded); None if there are more than MAX_PARTITIONS."""
     Q = _contents(q)
@@ -117,12 +118,14 @@ class OutOfTime(OutOfTimeBase):
     None) and `bound` a valid lower bound on every plan (the relaxed value of
     the first partition not yet settled; None if stopped before pricing)."""
 
-    def __init__(self, best: Sol | None, bound: int) -> None:
+    def __init__(self, best: Sol | None, bound: int | None) -> None:
         super().__init__()
         self.best, self.bound = best, bound
 
 
-def solve_enumeration(inst: Instance, deadline: float | None = None) -> tuple[Sol | None, dict]:
+def solve_enumeration(
+    inst: Instance, deadline: Budget | float | None = None
+) -> tuple[Sol | None, dict[str, int | None]]:
     """Proven-optimal Sol (None if no plan exists) and stats. With a
     `deadline` (a `time.perf_counter()` instant) the search raises
     `OutOfTime` with its incumbent and bound when the clock runs out: a few
@@ -132,6 +135,7 @@ def solve_enumeration(inst: Instance, deadline: float | None = None) -> tuple[So
     q = tuple(int(x) for x in inst.q)
     Q = _contents(q)
     parts = _partitions(q)
+    assert parts is not None  # the caller checked `applicable`
     try:
         check_deadline(deadline, _UNITS_TO_PRICE + len(Q) * len(inst.lane_src) * US_PER_PRICE)
     except OutOfTimeBase:
@@ -194,7 +198,9 @@ def solve_enumeration(inst: Instance, deadline: float | None = None) -> tuple[So
     return best, {"partitions": int(parts.shape[0]), "visited": visited, "bound": lower}
 
 
-def _sharing_penalty(cost_cn, ranked, block, unf, split, parts) -> np.ndarray:
+def _sharing_penalty(
+    cost_cn: IntArray, ranked: IntArray, block: IntArray, unf: IntArray, split: int, parts: IntArray
+) -> IntArray:
     """(P,) what each partition must pay above its blocks' cheapest options because blocks
     cannot share a node: of the blocks whose cheapest option is the same node, all but one
     ship elsewhere (or stay unfilled), each at least its next option. Summing, per node, every
@@ -219,10 +225,11 @@ def _sharing_penalty(cost_cn, ranked, block, unf, split, parts) -> np.ndarray:
     earlier = np.arange(k)[None, :] < np.arange(k)[:, None]  # [i, j]: j before i
     beaten = same & ((sb[:, None, :] > sb[:, :, None]) | ((sb[:, None, :] == sb[:, :, None]) & earlier[None]))
     moves = beaten.any(axis=2)  # another block of its node keeps it: this one moves
-    return np.minimum(np.where(moves, sb, 0).sum(axis=1), INF)
+    penalty: IntArray = np.minimum(np.where(moves, sb, 0).sum(axis=1), INF)
+    return penalty
 
 
-def _shipment_cap_penalty(block, unf, parts, kmax: int) -> np.ndarray:
+def _shipment_cap_penalty(block: IntArray, unf: IntArray, parts: IntArray, kmax: int) -> IntArray:
     """(P,) what each partition must pay above its blocks' cheapest options because at most
     `kmax` blocks ship: when more blocks than that are cheapest shipped, the excess stays
     unfilled (partial fill; without it such partitions have no plan), each at least its step
@@ -243,7 +250,7 @@ def _shipment_cap_penalty(block, unf, parts, kmax: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=32)
-def _mask_tables(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _mask_tables(k: int) -> tuple[IntArray, BoolArray, IntArray]:
     """For the subsets S of k blocks (bit masks): S without block i, whether S holds block i
     (both (2^k, k)), and each subset's size."""
     masks = np.arange(1 << k, dtype=np.int64)[:, None]
@@ -252,46 +259,78 @@ def _mask_tables(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return masks & ~bits, has, has.sum(axis=1)
 
 
-def _impossible(a: np.ndarray) -> np.ndarray:
+def _impossible(a: IntArray) -> IntArray:
     """INF again for anything at or above INF / 2: an impossible option plus negative costs
     (bonuses) must not pass for a possible one."""
     return np.where(a >= INF // 2, INF, a)
 
 
-def _assign_dp(options, split, kmax, ub, deadline, forced_block):
+Options = list[list[tuple[int, int]]]
+"""Per block of an assignment: its options (cost, node), node -1 for leaving it unfilled."""
+
+
+def _assign_dp(
+    options: Options, split: int, kmax: int, ub: int, deadline: Budget | float | None, forced_block: int
+) -> tuple[int, list[int]] | None:
     """`_assign`'s search as a dynamic programme over the nodes: best[S] = the least cost of
     shipping exactly the blocks in S from distinct nodes among those seen so far; each node
     takes at most one block. The blocks not in S stay unfilled; |S| is the shipment count, so
     the limits (at least one shipment, at most kmax, the forced block shipped) are checked on
     S at the end. Exact over the same options as the branch and bound (a block's k cheapest
     nodes), in time 2^k x nodes instead of a search that conflicts on shared cheap nodes can
-    blow up (measured: 187 ms for one 3-line order over 14 nodes, 139 partitions)."""
+    blow up (measured: 187 ms for one 3-line order over 14 nodes, 139 partitions).
+
+    A node updates only the subsets holding one of the blocks it is an option of (most nodes
+    are an option of one or two blocks), and sums are clamped to INF once at the end: every
+    option is above -INF / 2^6, so a sum holding an impossible term (INF) and at most k <= 11
+    other terms stays at or above INF / 2 and is read as impossible (orders with a cost beyond
+    that fall back to clamping at every node)."""
     k = len(options)
     without, has, size = _mask_tables(k)
-    nodes = sorted({n for opts in options for _, n in opts if n >= 0})
+    at: dict[int, list[tuple[int, int]]] = {}  # per node: (block, cost there), blocks in order
+    lowest = 0
+    for i, opts in enumerate(options):
+        for c, n in opts:
+            lowest = min(lowest, c)
+            if n >= 0:
+                at.setdefault(n, []).append((i, c))
+    nodes = sorted(at)
     if deadline is not None:
         check_deadline(deadline, len(nodes) * k * _UNITS_PER_DP_STEP * (1 + (1 << k) / 256))
-    at = {n: np.full(k, INF, dtype=np.int64) for n in nodes}  # per node: each block's cost there
+    clamp = lowest < -(INF >> 6)
     unf = np.zeros(1 << k, dtype=np.int64)  # cost of leaving the blocks outside S unfilled
-    full = (1 << k) - 1
-    masks = np.arange(1 << k, dtype=np.int64)
     for i, opts in enumerate(options):
         left = [c for c, n in opts if n < 0]
-        unf = np.where(has[:, i], unf, _impossible(unf + (left[0] if left else INF)))
-        for c, n in opts:
-            if n >= 0:
-                at[n][i] = c
+        unf = unf + np.where(has[:, i], 0, left[0] if left else INF)
+        if clamp:
+            unf = _impossible(unf)
+    full = (1 << k) - 1
+    masks = np.arange(1 << k, dtype=np.int64)
     best = np.full(1 << k, INF, dtype=np.int64)
     best[0] = 0
     rows = np.arange(1 << k)
-    took = []  # per node: the block it took to reach each subset (-1: none)
+    took: list[IntArray] = []  # per node: the block it took to reach each subset (-1: none)
     for n in nodes:
-        cand = np.where(has, _impossible(best[without] + at[n][None, :]), INF)
-        i = cand.argmin(axis=1)  # ties: the first block
-        low = cand[rows, i]
+        here = at[n]
+        if len(here) == 1:
+            i, c = here[0]
+            cand = best[without[:, i]] + c
+            if clamp:
+                cand = _impossible(cand)
+            better = has[:, i] & (cand < best)
+            best = np.where(better, cand, best)
+            took.append(np.where(better, i, -1))
+            continue
+        bl = np.array([i for i, _ in here], dtype=np.int64)
+        cand = best[without[:, bl]] + np.array([c for _, c in here], dtype=np.int64)
+        if clamp:
+            cand = _impossible(cand)
+        cand = np.where(has[:, bl], cand, INF << 2)  # above every sum: never taken
+        j = cand.argmin(axis=1)  # ties: the first block
+        low = cand[rows, j]
         better = low < best
         best = np.where(better, low, best)
-        took.append(np.where(better, i, -1))
+        took.append(np.where(better, bl[j], -1))
     total = _impossible(best + unf)
     ok = (size >= 1) & (size <= kmax) & (total < INF)
     if forced_block >= 0:
@@ -311,12 +350,12 @@ def _assign_dp(options, split, kmax, ub, deadline, forced_block):
     return val - split, choice
 
 
-def rank_nodes(cost_cn: np.ndarray) -> np.ndarray:
+def rank_nodes(cost_cn: IntArray) -> IntArray:
     """Each content's candidate nodes by increasing cost (ties: candidate order)."""
     return np.argsort(cost_cn, axis=1, kind="stable")
 
 
-def sol_from_choice(inst: Instance, contents: np.ndarray, lanes: np.ndarray, choice, cost: int) -> Sol:
+def sol_from_choice(inst: Instance, contents: IntArray, lanes: IntArray, choice: list[int], cost: int) -> Sol:
     """The plan of an `_assign` result: block i (row `contents[i]`) ships
     from node choice[i] on lane lanes[i, node], or stays unfilled (-1)."""
     ships = []
@@ -331,7 +370,17 @@ def sol_from_choice(inst: Instance, contents: np.ndarray, lanes: np.ndarray, cho
     return sol
 
 
-def _assign(blocks, cost_cn, unf, split, kmax, ub, deadline=None, forced=None, ranked=None):
+def _assign(
+    blocks: list[int],
+    cost_cn: IntArray,
+    unf: IntArray,
+    split: int,
+    kmax: int,
+    ub: int,
+    deadline: Budget | float | None = None,
+    forced: tuple[int, int] | None = None,
+    ranked: IntArray | None = None,
+) -> tuple[int, list[int]] | None:
     """Cheapest assignment of blocks to distinct nodes (or unfilled, node -1)
     with at least one and at most kmax shipments, if cheaper than ub.
     Returns (cost, nodes) or None. With a `deadline` (a `Budget`: colgen's
@@ -344,7 +393,7 @@ def _assign(blocks, cost_cn, unf, split, kmax, ub, deadline=None, forced=None, r
     if deadline is not None:
         check_deadline(deadline, k * _UNITS_PER_BLOCK)
     fi, fc = forced if forced is not None else (-1, -1)
-    options = []
+    options: Options = []
     for i, b in enumerate(blocks):
         row = cost_cn[b]
         if i == fi:
@@ -377,13 +426,13 @@ def _assign(blocks, cost_cn, unf, split, kmax, ub, deadline=None, forced=None, r
     for d in range(k - 1, -1, -1):
         rest_lb[d] = rest_lb[d + 1] + options[order[d]][0][0]
     best_val = ub + split  # compare before the "- split" of the first shipment
-    best_choice = None
+    best_choice: list[int] | None = None
     choice = [0] * k
     used: set[int] = set()
 
     steps = 0
 
-    def dfs(d, acc, shipped):
+    def dfs(d: int, acc: int, shipped: int) -> None:
         nonlocal best_val, best_choice, steps
         steps += 1
         if deadline is not None and steps % 256 == 0:

@@ -16,12 +16,14 @@ so equal-cost ties go to the preferred, nearer node and the earlier lane.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypedDict, cast
 
 import numpy as np
 
 from . import costs
-from .costs import INF
+from .costs import INF, BoolArray, IntArray
 from .problem import AllocationProblem
 
 NO_MAX_WEIGHT = np.int64(1) << np.int64(40)
@@ -35,44 +37,66 @@ class Verdict:
     text: str
 
 
+class LaneLists(TypedDict):
+    """`Instance.lists`: the per-line, per-node and per-lane arrays as Python lists (ints)."""
+
+    w: list[int]
+    vol: list[int]
+    v: list[int]
+    div: list[int]
+    slab: list[int]
+    first: list[int]
+    add: list[int]
+    cod_fixed: list[int]
+    cod_bp: list[int]
+    handling: list[int]
+    lateness: list[int]
+    priority: list[int]
+    bonus: list[int]
+    lane_bonus: list[int]
+    price: list[list[int]]  # (Nc, L)
+    distance: list[int]
+    penalty: list[int]
+
+
 @dataclass
 class Instance:
     problem: AllocationProblem
     # lines
     line_ids: list[str]
-    q: np.ndarray
-    w: np.ndarray
-    v: np.ndarray
-    vol: np.ndarray
+    q: IntArray
+    w: IntArray
+    v: IntArray
+    vol: IntArray
     skus: list[str]
-    line_sku: np.ndarray
-    sku_onehot: np.ndarray  # (L, S): lines -> SKU, for shared stock
-    groups: list[np.ndarray]  # keep-together groups (line indices), merged
+    line_sku: IntArray
+    sku_onehot: IntArray  # (L, S): lines -> SKU, for shared stock
+    groups: list[IntArray]  # keep-together groups (line indices), merged
     # candidate nodes (indices into problem.nodes), preferred first
-    cand: np.ndarray
-    node_handling: np.ndarray
-    node_penalty: np.ndarray
-    node_distance: np.ndarray
-    node_priority: np.ndarray
-    node_bonus: np.ndarray
-    node_fixed: np.ndarray
-    stock: np.ndarray  # (Nc, S)
-    cap_line: np.ndarray  # (Nc, L): units of each line the node could give alone
-    price: np.ndarray  # (Nc, L) lookahead paise per unit
+    cand: IntArray
+    node_handling: IntArray
+    node_penalty: IntArray
+    node_distance: IntArray
+    node_priority: IntArray
+    node_bonus: IntArray
+    node_fixed: IntArray
+    stock: IntArray  # (Nc, S)
+    cap_line: IntArray  # (Nc, L): units of each line the node could give alone
+    price: IntArray  # (Nc, L) lookahead paise per unit
     # lanes (indices into problem.lanes), grouped by candidate node
-    lane_src: np.ndarray
-    lane_node: np.ndarray  # index into cand
-    first: np.ndarray
-    add: np.ndarray
-    slab: np.ndarray
-    div: np.ndarray
-    maxw: np.ndarray
-    cod_fixed: np.ndarray
-    cod_bp: np.ndarray
-    lateness: np.ndarray
-    lane_bonus: np.ndarray
-    lane_fixed: np.ndarray
-    node_lanes: np.ndarray  # (Nc, Jmax) lane indices, -1 padded
+    lane_src: IntArray
+    lane_node: IntArray  # index into cand
+    first: IntArray
+    add: IntArray
+    slab: IntArray
+    div: IntArray
+    maxw: IntArray
+    cod_fixed: IntArray
+    cod_bp: IntArray
+    lateness: IntArray
+    lane_bonus: IntArray
+    lane_fixed: IntArray
+    node_lanes: IntArray  # (Nc, Jmax) lane indices, -1 padded
     verdicts: dict[int, Verdict] = field(default_factory=dict)
     infeasible_reason: str | None = None
     # order-level terms
@@ -84,7 +108,9 @@ class Instance:
     minval: int = 0
     has_volume: bool = False
     has_prices: bool = False
-    memo: dict = field(default_factory=dict)
+    # Per-instance cache of what several strategies ask: "single", "lists", "contents",
+    # "relaxation_lanes", "baseline:<name>" (each reader knows its entry's type).
+    memo: dict[str, object] = field(default_factory=dict)
 
     @property
     def n_lines(self) -> int:
@@ -98,18 +124,18 @@ class Instance:
         return self.problem.nodes[int(self.cand[c])].code
 
     # ----------------------------------------------------------------- pricing
-    def content_feasible(self, Q: np.ndarray) -> np.ndarray:
+    def content_feasible(self, Q: IntArray) -> BoolArray:
         """(C, Nc) bool: can each candidate ship content row Q[c] alone
         (stock incl. SKUs shared by lines, min shipment value, keep-together)?
         Lane limits (max weight) are checked in `content_costs`."""
         need = Q @ self.sku_onehot  # (C, S)
-        ok = np.all(need[:, None, :] <= self.stock[None, :, :], axis=2)
+        ok: BoolArray = np.all(need[:, None, :] <= self.stock[None, :, :], axis=2)
         ok &= self.group_ok(Q)[:, None]
         ok &= (Q @ self.v >= self.minval)[:, None]
         ok &= Q.sum(axis=1)[:, None] > 0
         return ok
 
-    def group_ok(self, Q: np.ndarray) -> np.ndarray:
+    def group_ok(self, Q: IntArray) -> BoolArray:
         """(C,) bool: each keep-together group is all in or all out."""
         ok = np.ones(Q.shape[0], dtype=bool)
         for g in self.groups:
@@ -118,7 +144,7 @@ class Instance:
             ok &= full | none
         return ok
 
-    def content_costs(self, Q: np.ndarray, lanes: np.ndarray | None = None) -> np.ndarray:
+    def content_costs(self, Q: IntArray, lanes: IntArray | None = None) -> IntArray:
         """(C, J) total cost of each content on each lane, INF if impossible.
         Same formulas as `price_one`, vectorised over contents and lanes."""
         if lanes is None:
@@ -139,15 +165,15 @@ class Instance:
         ok = self.content_feasible(Q)[:, nodes] & (W <= self.maxw[lanes][None, :])
         return np.where(ok, total, INF)
 
-    def single_costs(self) -> tuple[np.ndarray, np.ndarray]:
+    def single_costs(self) -> tuple[IntArray, IntArray]:
         """(Nc,) cost and lane of shipping the whole order from each node
         (memoised: the enumeration, baselines and explanation all ask)."""
         if "single" not in self.memo:
             cost, lane = self.node_costs(self.q[None, :])
             self.memo["single"] = (cost[0], lane[0])
-        return self.memo["single"]
+        return cast("tuple[IntArray, IntArray]", self.memo["single"])
 
-    def price_one(self, j: int, qty) -> dict[str, int]:
+    def price_one(self, j: int, qty: Iterable[int]) -> dict[str, int]:
         """Every cost term of one shipment of `qty` on lane j, as Python ints
         (plans price a handful of shipments; numpy call overhead would
         dominate). Same formulas as `content_costs`, via `costs`."""
@@ -176,9 +202,9 @@ class Instance:
             "penalty": lists["penalty"][c],
         }
 
-    def lists(self) -> dict:
+    def lists(self) -> LaneLists:
         if "lists" not in self.memo:
-            self.memo["lists"] = {
+            lists: LaneLists = {
                 "w": self.w.tolist(), "vol": self.vol.tolist(), "v": self.v.tolist(),
                 "div": self.div.tolist(), "slab": self.slab.tolist(), "first": self.first.tolist(),
                 "add": self.add.tolist(), "cod_fixed": self.cod_fixed.tolist(), "cod_bp": self.cod_bp.tolist(),
@@ -187,9 +213,10 @@ class Instance:
                 "lane_bonus": self.lane_bonus.tolist(), "price": self.price.tolist(),
                 "distance": self.node_distance.tolist(), "penalty": self.node_penalty.tolist(),
             }
-        return self.memo["lists"]
+            self.memo["lists"] = lists
+        return cast(LaneLists, self.memo["lists"])
 
-    def own_node_costs(self, Qn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def own_node_costs(self, Qn: IntArray) -> tuple[IntArray, IntArray]:
         """Cost of content Qn[c] at node c itself, for every candidate c at
         once (greedy heuristics ask "what if node c also took this?"), and the
         lane achieving it. Qn may carry leading batch axes (..., Nc, L): many
@@ -213,7 +240,7 @@ class Instance:
         lane = np.take_along_axis(np.broadcast_to(padded, per.shape), k[..., None], axis=-1)[..., 0]
         return best, np.where(best < INF, lane, -1)
 
-    def node_costs(self, Q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def node_costs(self, Q: IntArray) -> tuple[IntArray, IntArray]:
         """(C, Nc) cheapest cost of each content at each node and the lane
         achieving it (first lane on ties; -1 and INF where impossible)."""
         lc = self.content_costs(Q)
@@ -229,8 +256,8 @@ class Instance:
 def merge_groups(groups: list[frozenset[str]]) -> list[set[str]]:
     """Keep-together groups that share a line merged into one: each result is a set of lines shipped whole."""
     merged: list[set[str]] = []
-    for g in groups:
-        g = set(g)
+    for group in groups:
+        g = set(group)
         keep = []
         for m in merged:
             if m & g:
@@ -302,7 +329,7 @@ def compile_problem(p: AllocationProblem) -> Instance:
                 text += " (" + "; ".join(why) + ")"
             verdicts[i] = Verdict("no_serviceable_carrier", text)
             continue
-        if hard:
+        if hard and promised is not None:  # (hard implies a promise; said again for the type checker)
             in_time = [j for j in serviceable if p.lanes[j].sla_days <= promised]
             if not in_time:
                 fastest = min(p.lanes[j].sla_days for j in serviceable)
@@ -417,7 +444,7 @@ def _lateness(sla_days: int, promised: int | None, per_day: int) -> int:
     return max(0, sla_days - promised) * per_day
 
 
-def _undominated(A: np.ndarray, is_cod: bool) -> np.ndarray:
+def _undominated(A: IntArray, is_cod: bool) -> BoolArray:
     """Mask of lanes to keep: a lane goes when another lane at the same node
     is at least as good on every term that can matter for this order (and
     strictly better on one, or equal and added earlier). Fewer lanes ->
@@ -444,7 +471,7 @@ def _undominated(A: np.ndarray, is_cod: bool) -> np.ndarray:
     le = np.all(P[:, :, None, :] <= P[:, None, :, :], axis=3)  # le[g, a, b]: a at least as good as b
     eq = le & le.transpose(0, 2, 1)
     earlier = np.arange(k)[:, None] < np.arange(k)[None, :]
-    dom = np.any((le & ~eq) | (eq & earlier[None]), axis=1)  # (groups, k)
+    dom: BoolArray = np.any((le & ~eq) | (eq & earlier[None]), axis=1)  # (groups, k)
     return ~dom[grp, pos]
 
 

@@ -15,13 +15,19 @@ is *not* an error: `solve` returns an INFEASIBLE plan with a reason.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Literal, overload
 
 PAYMENT_MODES = ("PREPAID", "COD")
 SLA_POLICIES = ("hard", "soft")
 
 
-def _int(name: str, value, *, minimum: int | None = 0, optional: bool = False) -> int | None:
+@overload
+def _int(name: str, value: object, *, minimum: int | None = 0, optional: Literal[False] = False) -> int: ...
+@overload
+def _int(name: str, value: object, *, minimum: int | None = 0, optional: bool) -> int | None: ...
+def _int(name: str, value: object, *, minimum: int | None = 0, optional: bool = False) -> int | None:
     """Check an integer field; bools and floats are rejected so that money
     and weights can never silently become fractional."""
     if value is None and optional:
@@ -260,13 +266,32 @@ class AllocationProblem:
         self.nodes.append(node)
         return node
 
-    def add_lane(self, *args, **kwargs) -> Lane:
+    def add_lane(
+        self,
+        node: str,
+        carrier: str,
+        zone: str,
+        first_slab_paise: int,
+        additional_slab_paise: int,
+        slab_g: int = 500,
+        cod_fixed_paise: int = 0,
+        cod_percent_bp: int = 0,
+        max_weight_g: int | None = None,
+        sla_days: int = 0,
+        cod_allowed: bool = True,
+        volumetric_divisor: int = 5000,
+        bonus_paise: int = 0,
+        forbidden_reason: str | None = None,
+    ) -> Lane:
         """Add one lane: the arguments are those of :func:`make_lane` (node, carrier, zone, slabs, ...)."""
-        lane = make_lane(*args, **kwargs)
+        lane = make_lane(
+            node, carrier, zone, first_slab_paise, additional_slab_paise, slab_g, cod_fixed_paise, cod_percent_bp,
+            max_weight_g, sla_days, cod_allowed, volumetric_divisor, bonus_paise, forbidden_reason,
+        )
         self.add_lanes((lane,))
         return lane
 
-    def add_lanes(self, lanes) -> None:
+    def add_lanes(self, lanes: Iterable[Lane]) -> None:
         """Add lanes built by :func:`make_lane` (checked there once, so a caller may share them
         between problems: a lane is frozen)."""
         for lane in lanes:
