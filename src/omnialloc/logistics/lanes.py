@@ -20,7 +20,10 @@ Rules:
   from that node (no row there: nothing is known against it).
 
 `LaneTable` caches answers per (origin PIN, destination PIN, cod, reverse, express),
-because the allocator asks for every candidate node of every order.
+because the allocator asks for every candidate node of every order, and behind that per
+destination class (`LaneTable.destination_class`: what the lanes read of the destination,
+its state, city, district, PIN prefix, serviceability rows and distance band), so a PIN
+seen for the first time takes the lanes of a PIN of its class already seen.
 
 Transit days (issue 24): with a `TransitModel` the table's `sla_days` are the
 model's transit days for the lane's service (the seller's transit table, most
@@ -40,11 +43,13 @@ from typing import TypedDict
 
 from omnialloc.domain.enums import Zone
 from omnialloc.domain.logistics import Carrier, RateCard, Serviceability
+from omnialloc.geo.distance import haversine_point_km
 from omnialloc.geo.pins import PinLocation
 from omnialloc.geo.zones import zone_between
 from omnialloc.logistics.serviceability import ServiceabilityIndex
 from omnialloc.logistics.transit.model import TransitModel
 from omnialloc.logistics.transit.service import Service, services_of
+from omnialloc.logistics.transit.table import PREFIX_DIGITS, Level
 
 
 class LaneKwargs(TypedDict):
@@ -91,6 +96,7 @@ class LaneQuote:
 
 
 _MAX_TABLES_PER_INDEX = 8
+_MAX_CLASSES = 65536
 # lane_table's key: the carriers' and rate cards' field values, the transit model (by identity), the express pct
 _TableKey = tuple[tuple[tuple[object, ...], ...], tuple[tuple[object, ...], ...], TransitModel | None, int]
 
@@ -115,7 +121,16 @@ class LaneTable:
                 raise ValueError(f"duplicate rate card for carrier {card.carrier} zone {card.zone}")
             self.cards[key] = card
         self.serviceability = serviceability
-        self._cached = lru_cache(maxsize=65536)(self._compute)
+        self._cached = lru_cache(maxsize=65536)(self._classed)
+        # Lanes per destination class (`destination_class`), not per PIN: a PIN seen for the first time
+        # (most orders and first-seen promise carts) mostly takes the lanes another PIN of its class got.
+        self._by_class: dict[tuple, tuple[LaneQuote, ...]] = {}
+        # PINs the transit table names in a PIN-pair row: their transit days may be their own
+        self._table_pins: frozenset[str] = frozenset() if transit is None else frozenset(
+            pin for row in transit.table.rows if row.level is Level.PIN for pin in (row.origin, row.destination))
+        # The class shortcut knows TransitModel's look-up (table rows, then distance bands); a model of
+        # another kind is asked per PIN.
+        self._classes = transit is None or type(transit) is TransitModel
         # The carriers that reach a destination (with their serviceability rows) do not depend on the
         # origin: found once per destination, not once per (node, destination).
         self._reaching = lru_cache(maxsize=65536)(self._reaching_dest)
@@ -128,6 +143,33 @@ class LaneTable:
                express: bool) -> tuple[LaneQuote, ...]:
         # Without a transit model there is no express service to take: one cache entry either way.
         return self._cached(origin, dest, cod, reverse, express and self.transit is not None)
+
+    def destination_class(self, origin: PinLocation, dest: PinLocation, reverse: bool = False) -> tuple:
+        """A key shared by destinations that get the same lanes from `origin`: everything `_compute` reads of
+        the destination. The courier zone needs its state, city and district (metro); the carriers' rows are
+        those serviceability finds for its PIN (by identity: the index keeps them); the transit days its
+        3-digit prefix and state (the table's prefix, state and zone rows) and the distance band and
+        remote region of the pair (the defaults). A PIN the transit table names in a PIN-pair row is its
+        own class."""
+        if not self._classes or dest.pin in self._table_pins:
+            return ("pin", dest)
+        band = None
+        if self.transit is not None:
+            defaults = self.transit.defaults
+            same_city = origin.state_code == dest.state_code and origin.city == dest.city
+            band = id(defaults.band_of(haversine_point_km(origin.lat, origin.lon, dest.lat, dest.lon), same_city))
+        rows = tuple(id(row) for _, row in self._reaching(dest.pin, reverse))
+        return (dest.state_code, dest.city, dest.district, dest.pin[:PREFIX_DIGITS], band, rows)
+
+    def _classed(self, origin: PinLocation, dest: PinLocation, cod: bool, reverse: bool,
+                 express: bool) -> tuple[LaneQuote, ...]:
+        key = (origin, self.destination_class(origin, dest, reverse), cod, reverse, express)
+        quotes = self._by_class.get(key)
+        if quotes is None:
+            if len(self._by_class) >= _MAX_CLASSES:
+                self._by_class.clear()
+            quotes = self._by_class[key] = self._compute(origin, dest, cod, reverse, express)
+        return quotes
 
     def _reaching_dest(self, pin: str, reverse: bool) -> tuple[tuple[Carrier, Serviceability], ...]:
         out = []
