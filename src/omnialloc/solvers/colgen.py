@@ -32,7 +32,9 @@ reduced cost), so relaxed partitions that need more parcels are never tried.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 
@@ -40,11 +42,14 @@ from . import dp
 from . import enumerate as enum_mod
 from .assemble import Sol
 from .budget import Budget
-from .costs import INF
+from .costs import INF, BoolArray, FloatArray, IntArray
 from .dp import OutOfTime
 from .dp import check_deadline as _check
 from .highs_quiet import quiet_highs
 from .instance import Instance
+
+if TYPE_CHECKING:
+    import highspy
 
 # Contents are priced in chunks with deadline checks, so colgen takes orders
 # well past the DP's cap (measured: 46k-58k contents proven in 70-80 ms CPU).
@@ -68,7 +73,7 @@ def applicable(inst: Instance) -> bool:
     return inst.n_lines > 0 and int(np.prod(inst.q + 1)) <= MAX_CONTENTS
 
 
-def _highs():
+def _highs() -> highspy.Highs:
     h = getattr(_local, "h", None)
     if h is None:
         h = quiet_highs()
@@ -78,13 +83,15 @@ def _highs():
     return h
 
 
-def contents(q: np.ndarray) -> np.ndarray:
+def contents(q: IntArray) -> IntArray:
     """All vectors 0 <= b <= q, row = little-endian mixed-radix code."""
     grids = np.indices([int(x) + 1 for x in q[::-1]]).reshape(len(q), -1)[::-1]
     return grids.T.astype(np.int64)
 
 
-def lp_duals(inst: Instance, Q: np.ndarray, c: np.ndarray, deadline: float | None = None, seed_codes=()) -> np.ndarray:
+def lp_duals(
+    inst: Instance, Q: IntArray, c: IntArray, deadline: Budget | float | None = None, seed_codes: Sequence[int] = ()
+) -> FloatArray:
     """Duals lam of the LP over the finite-cost contents (one row per line).
     Column generation: start from the cheapest blocks per unit plus the
     blocks of known plans (`seed_codes`: usually near the LP optimum, which
@@ -134,11 +141,11 @@ class Bound:
     stop early or carry float error), so `value` bounds every plan."""
 
     value: float
-    rc: np.ndarray  # reduced cost per content (inf where c is INF, and for the empty content)
+    rc: FloatArray  # reduced cost per content (inf where c is INF, and for the empty content)
     slack: float  # what a block's rc may exceed the gap by, for the same reason
 
 
-def bound(inst: Instance, Q: np.ndarray, c: np.ndarray, lam: np.ndarray) -> Bound:
+def bound(inst: Instance, Q: IntArray, c: IntArray, lam: FloatArray) -> Bound:
     rc = np.where(c < INF, c - Q @ lam, np.inf)
     rc[0] = np.inf
     finite = rc[np.isfinite(rc)]
@@ -148,8 +155,13 @@ def bound(inst: Instance, Q: np.ndarray, c: np.ndarray, lam: np.ndarray) -> Boun
     return Bound(float(lam @ inst.q) - inst.split - slack, rc, slack)
 
 
-def solve_colgen(inst: Instance, ub: int, deadline: float | None = None, seeds: list[Sol] = (),
-                 max_gap: float | None = None) -> tuple[float, Sol | None, bool, dict]:
+class _Best(TypedDict):
+    ub: int  # the incumbent's cost
+    sol: Sol | None  # the search's best plan, if cheaper than the caller's
+
+
+def solve_colgen(inst: Instance, ub: int, deadline: Budget | float | None = None, seeds: Sequence[Sol] = (),
+                 max_gap: float | None = None) -> tuple[float, Sol | None, bool, dict[str, float]]:
     """(lower bound, plan cheaper than `ub` or None, proven, stats), like
     `dp.solve_dp`: proven means the returned plan - or, if None, the
     caller's incumbent of cost `ub` - is optimal. `seeds` (known plans)
@@ -174,7 +186,7 @@ def solve_colgen(inst: Instance, ub: int, deadline: float | None = None, seeds: 
     _check(deadline)
     lam = lp_duals(inst, Q, c, deadline, seed_codes)
     b = bound(inst, Q, c, lam)
-    stats = {"contents": len(Q), "lp_bound": b.value}
+    stats: dict[str, float] = {"contents": len(Q), "lp_bound": b.value}
     lb = b.value
     gap = ub - 1 - b.value  # rc budget of a plan costing <= ub - 1 (slack included in b.value)
     S = np.flatnonzero(b.rc <= gap)
@@ -197,8 +209,8 @@ def solve_colgen(inst: Instance, ub: int, deadline: float | None = None, seeds: 
         rcs = np.concatenate([rc_ship[s1], rc_unf[s2]])
         ships = np.concatenate([np.ones(len(s1), dtype=bool), np.zeros(len(s2), dtype=bool)])
     search = _Search(Q, codes, rcs, ships, kmax, deadline)
-    best: dict = {"ub": ub, "sol": None}
-    seen: set = set()
+    best: _Best = {"ub": ub, "sol": None}
+    seen: set[tuple[int, ...]] = set()
 
     def leaf(blocks: list[int]) -> None:
         key = tuple(sorted(blocks))
@@ -234,7 +246,10 @@ class _Search:
     exact minimum when found; `dead[key]` the largest budget already shown
     too small."""
 
-    def __init__(self, Q, codes, rcs, ships, kmax, deadline):
+    def __init__(
+        self, Q: IntArray, codes: IntArray, rcs: FloatArray, ships: BoolArray, kmax: int | None,
+        deadline: Budget | float | None,
+    ) -> None:
         order = np.argsort(rcs, kind="stable")
         self.S = codes[order]
         self.B = Q[self.S]
@@ -242,14 +257,14 @@ class _Search:
         self.ship = ships[order]
         self.has = self.B > 0
         self.deadline = deadline
-        self.best: dict = {}
-        self.dead: dict = {}
+        self.best: dict[tuple[int, int], tuple[float, int]] = {}  # (code, k) -> (rc sum, first entry)
+        self.dead: dict[tuple[int, int], float] = {}
         self.expansions = 0
         self.visits = 0
         self.kmax = kmax
         self.q = Q[-1]
 
-    def _solve(self, r, code, k, budget, sub):
+    def _solve(self, r: IntArray, code: int, k: int, budget: float, sub: IntArray) -> float | None:
         if code == 0:
             return 0.0
         key = (code, k)
@@ -274,7 +289,7 @@ class _Search:
         line = int(np.flatnonzero(live)[np.argmin(cnt[live])])
         best_v, best_i, limit = None, -1, budget
         for i in fits[self.has[fits, line]]:
-            rci = self.rc[i]
+            rci: float = self.rc[i]
             if rci > limit:
                 break  # sorted by rc
             rest = self._solve(r - self.B[i], code - int(self.S[i]), self._left(k, i), limit - rci, fits)
@@ -287,11 +302,11 @@ class _Search:
         self.best[key] = (best_v, best_i)
         return best_v
 
-    def _left(self, k, i):
+    def _left(self, k: int, i: int) -> int:
         """Shipments left after entry i (-1: unlimited)."""
         return k - 1 if k > 0 and self.ship[i] else k
 
-    def _fits(self, r, sub, budget, k):
+    def _fits(self, r: IntArray, sub: IntArray, budget: float, k: int) -> IntArray:
         """The entries of `sub` (ascending, so ascending rc) with rc <= budget
         that fit in remainder r (only unfilled ones once no shipment is
         left). Only lines r has lost units of can reject a block, one line
@@ -305,7 +320,9 @@ class _Search:
             sub = sub[self.B[sub, line] <= r[line]]
         return sub
 
-    def enumerate(self, q, code, gap, leaf):
+    def enumerate(
+        self, q: IntArray, code: int, gap: Callable[[], float], leaf: Callable[[list[int]], None]
+    ) -> None:
         """Call `leaf(blocks)` for every partition of q whose blocks' rc sum
         to at most gap() (re-read as leaves lower the incumbent), pruning
         every branch whose remainder cannot be covered within the budget
@@ -313,7 +330,10 @@ class _Search:
         k = self.kmax if self.kmax is not None else -1
         self._enum(q.copy(), code, k, 0.0, np.arange(len(self.S)), [], gap, leaf)
 
-    def _enum(self, r, code, k, spent, sub, prefix, gap, leaf):
+    def _enum(
+        self, r: IntArray, code: int, k: int, spent: float, sub: IntArray, prefix: list[int],
+        gap: Callable[[], float], leaf: Callable[[list[int]], None],
+    ) -> None:
         self.visits += 1
         if self.visits % 16 == 0:
             _check(self.deadline, 16 * _UNITS_PER_VISIT)

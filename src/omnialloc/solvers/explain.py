@@ -27,12 +27,15 @@ Alternatives: the best single-shipment plan and the nearest-node plan.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import cast
+
 import numpy as np
 
 from . import enumerate as enum_mod
 from .assemble import Sol
 from .budget import Budget, OutOfBudget
-from .costs import INF
+from .costs import INF, IntArray
 from .instance import Instance
 from .plan import Alternative, NodeExplanation, Plan, PlanStatus
 
@@ -46,18 +49,19 @@ def rupees(paise: int) -> str:
     return f"{sign}Rs {paise // 100}.{paise % 100:02d}"
 
 
-def _relaxed(inst: Instance):
+def _relaxed(inst: Instance) -> tuple[IntArray, IntArray, IntArray, IntArray] | None:
     """(Q, cost_cn, parts, val) where val[(P, i), c] is a lower bound on every plan with
     partition P whose block i ships from node c; None if the order is too big."""
     if not enum_mod.applicable(inst):
         return None
     q = tuple(int(x) for x in inst.q)
     parts = enum_mod._partitions(q)
+    assert parts is not None  # `applicable` said so
     P, k = parts.shape
     if P * k * inst.n_cand > MAX_FORCED_PAIRS:
         return None
     if "contents" in inst.memo:
-        Q, cost_cn, _ = inst.memo["contents"]
+        Q, cost_cn, _ = cast("tuple[IntArray, IntArray, IntArray]", inst.memo["contents"])
     else:
         Q = enum_mod._contents(q)
         cost_cn, _ = inst.node_costs(Q)
@@ -73,13 +77,13 @@ def _relaxed(inst: Instance):
     return Q, cost_cn, parts, np.where(ok, val, INF).reshape(P * k, -1)
 
 
-def _unfilled_costs(inst: Instance, Q: np.ndarray) -> np.ndarray:
+def _unfilled_costs(inst: Instance, Q: IntArray) -> IntArray:
     if inst.partial:
         return np.where(inst.group_ok(Q), inst.pen * Q.sum(axis=1), INF)
     return np.full(len(Q), INF, dtype=np.int64)
 
 
-def forced_costs(inst: Instance, nodes, budget: Budget) -> dict[int, tuple[int | None, bool]] | None:
+def forced_costs(inst: Instance, nodes: Sequence[int], budget: Budget) -> dict[int, tuple[int | None, bool]] | None:
     """For each candidate c in `nodes`: (cost of the cheapest valid plan in which c ships, or
     None if there is none; True) when settled exactly, or (a lower bound on it, False) when
     the budget ran out first. None when the order is too big to price this way.
@@ -123,12 +127,15 @@ def forced_costs(inst: Instance, nodes, budget: Budget) -> dict[int, tuple[int |
     return out
 
 
-def _forced_search(inst, c, column, parts, cost_cn, unf, ranked, budget) -> tuple[int | None, bool]:
+def _forced_search(
+    inst: Instance, c: int, column: IntArray, parts: IntArray, cost_cn: IntArray, unf: IntArray, ranked: IntArray,
+    budget: Budget,
+) -> tuple[int | None, bool]:
     """(partition, block) pairs in increasing order of their relaxed value with that block on
     c, each assigned exactly with the block forced onto c, until the value reaches the best
     plan found."""
     k = parts.shape[1]
-    best = None
+    best: int | None = None
     for flat in np.argsort(column, kind="stable"):
         lb = int(column[flat])
         if lb >= INF // 2 or (best is not None and lb >= best):

@@ -14,12 +14,14 @@ incumbent - never a bound, never a proof.
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import numpy as np
 
 from .assemble import Sol, best_lane, make_sol, sol_from_ships, violations
 from . import costs
 from .budget import Budget, OutOfBudget
-from .costs import INF
+from .costs import INF, BoolArray, IntArray
 from .instance import Instance
 
 # Work units per vectorised pricing of one content per node, per lane (measured ~0.15 us).
@@ -27,10 +29,15 @@ _UNITS_PER_LANE_EVAL = 0.2
 _UNITS_PER_STEP = 40.0
 _UNITS_PER_LANE_PICK = 40.0  # pricing one content at one node (`best_lane`)
 
+Source: TypeAlias = int | tuple[str, int, int]
+"""Where a move takes units from: a candidate node, -1 (unfilled), or ("merge", a, c): two shipments."""
+Move: TypeAlias = tuple[int, Source, int, IntArray]
+"""(delta, source, target, units per line) of one move."""
 
-def _items(inst: Instance) -> list[tuple[np.ndarray, bool]]:
+
+def _items(inst: Instance) -> list[tuple[IntArray, bool]]:
     """What moves between nodes: each line outside a group (by the unit), each group (whole)."""
-    grouped = set()
+    grouped: set[int] = set()
     out = []
     for g in inst.groups:
         vec = np.zeros(inst.n_lines, dtype=np.int64)
@@ -54,7 +61,7 @@ class _State:
         self.U = np.array(sol.unfilled, dtype=np.int64)
         self.cost = np.where(self.Q.sum(axis=1) > 0, self.price(self.Q), 0)
 
-    def price_plus(self, M: np.ndarray) -> np.ndarray:
+    def price_plus(self, M: IntArray) -> IntArray:
         """(moves, nodes): each node's cost if it also took move M[i] - from the nodes'
         running weight, volume, value, lookahead and stock use plus the move's, without
         re-reading every node's contents (the hot loop of the search)."""
@@ -78,9 +85,10 @@ class _State:
         total = np.where(ok[:, ln] & (W <= inst.maxw), total, INF)
         padded = np.where(inst.node_lanes >= 0, inst.node_lanes, 0)
         per = np.where(inst.node_lanes >= 0, total[:, padded], INF)
-        return per.min(axis=2)
+        cheapest: IntArray = per.min(axis=2)
+        return cheapest
 
-    def price(self, Q: np.ndarray) -> np.ndarray:
+    def price(self, Q: IntArray) -> IntArray:
         """Each row's cost at its own node (INF where that node cannot ship it); Q may carry
         leading batch axes."""
         inst = self.inst
@@ -118,15 +126,17 @@ def local_search(inst: Instance, sol: Sol, budget: Budget) -> Sol:
     return sol
 
 
-def _best_move(inst: Instance, st: _State, items, per_eval: float, budget: Budget):
+def _best_move(
+    inst: Instance, st: _State, items: list[tuple[IntArray, bool]], per_eval: float, budget: Budget
+) -> Move | None:
     """(delta, source, target, units) of the best improving move, or None; source and target
     are candidate nodes, or -1 for "unfilled". All moves out of one source are priced at every
     target in one batched call."""
     k = st.shipments
     empty = st.Q.sum(axis=1) == 0
-    best = None
+    best: Move | None = None
 
-    def consider(delta: int, a, b: int, move: np.ndarray) -> None:
+    def consider(delta: int, a: Source, b: int, move: IntArray) -> None:
         nonlocal best
         if delta < 0 and (best is None or delta < best[0]):
             best = (delta, a, b, move)
@@ -201,11 +211,12 @@ def _best_move(inst: Instance, st: _State, items, per_eval: float, budget: Budge
     return best
 
 
-def _split(inst: Instance, k: np.ndarray) -> np.ndarray:
-    return int(inst.split) * np.maximum(k - 1, 0)
+def _split(inst: Instance, k: IntArray) -> IntArray:
+    cost: IntArray = int(inst.split) * np.maximum(k - 1, 0)
+    return cost
 
 
-def _apply(st: _State, delta: int, a, b: int, move: np.ndarray) -> None:
+def _apply(st: _State, delta: int, a: Source, b: int, move: IntArray) -> None:
     if isinstance(a, tuple):  # ("merge", a, c): both shipments' contents to b
         _, a, c = a
         st.Q[a] = 0
@@ -280,7 +291,7 @@ def starts(inst: Instance, per_kind: int = 4) -> list[Sol]:
     return out
 
 
-def _cover(inst: Instance, cap: np.ndarray) -> np.ndarray:
+def _cover(inst: Instance, cap: IntArray) -> BoolArray:
     left = inst.q.copy()
     allowed = np.zeros(inst.n_cand, dtype=bool)
     for _ in range(int(inst.kmax)):

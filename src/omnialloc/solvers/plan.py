@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import NotRequired, TypedDict
 
 COST_TERMS = (
     "shipping",
@@ -21,6 +22,58 @@ COST_TERMS = (
     "distance",
     "penalty",
 )
+
+
+class ShipmentDict(TypedDict):
+    """`PlannedShipment.to_dict()`."""
+
+    node: str
+    carrier: str
+    zone: str
+    lines: dict[str, int]
+    actual_weight_g: int
+    billed_weight_g: int
+    slabs: int
+    sla_days: int
+    value_paise: int
+    costs: dict[str, int]
+
+
+class ExplanationDict(TypedDict):
+    """`NodeExplanation.to_dict()`: the extra cost and exactness for costlier / cheaper only."""
+
+    node: str
+    code: str
+    text: str
+    extra_cost_paise: NotRequired[int | None]
+    exact: NotRequired[bool]
+
+
+class AlternativeDict(TypedDict):
+    """`Alternative.to_dict()`."""
+
+    name: str
+    nodes: list[str]
+    cost_paise: int | None
+    text: str
+
+
+class PlanDict(TypedDict):
+    """`Plan.to_dict()`: solve_ms only when timing is asked for."""
+
+    order_id: str
+    strategy: str
+    status: str
+    method: str
+    reason: str | None
+    objective_paise: int | None
+    bound_paise: int | None
+    costs: dict[str, int]
+    shipments: list[ShipmentDict]
+    unfilled: dict[str, int]
+    explanation: list[ExplanationDict]
+    alternatives: list[AlternativeDict]
+    solve_ms: NotRequired[float]
 
 
 class PlanStatus(str, enum.Enum):
@@ -80,7 +133,7 @@ class PlannedShipment:
     def total_paise(self) -> int:
         return self.costs.total
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> ShipmentDict:
         return {
             "node": self.node,
             "carrier": self.carrier,
@@ -113,8 +166,8 @@ class NodeExplanation:
     extra_cost_paise: int | None = None
     exact: bool = False
 
-    def to_dict(self) -> dict:
-        d = {"node": self.node, "code": self.code, "text": self.text}
+    def to_dict(self) -> ExplanationDict:
+        d: ExplanationDict = {"node": self.node, "code": self.code, "text": self.text}
         if self.code in ("costlier", "cheaper"):
             d["extra_cost_paise"] = None if self.extra_cost_paise is None else int(self.extra_cost_paise)
             d["exact"] = self.exact
@@ -131,7 +184,7 @@ class Alternative:
     cost_paise: int | None
     text: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> AlternativeDict:
         return {
             "name": self.name,
             "nodes": list(self.nodes),
@@ -169,10 +222,10 @@ class Plan:
         """True when the plan is a valid plan (possibly one that ships nothing)."""
         return self.status not in (PlanStatus.INFEASIBLE, PlanStatus.UNSOLVED)
 
-    def to_dict(self, include_timing: bool = False) -> dict:
+    def to_dict(self, include_timing: bool = False) -> PlanDict:
         """Plain JSON-able data. Solve time is excluded unless asked for, so
         the same input always gives an identical dict."""
-        d = {
+        d: PlanDict = {
             "order_id": self.order_id,
             "strategy": self.strategy,
             "status": self.status.value,
