@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from omnialloc.domain import ORDER_MACHINE, DeliveryMode, Order, OrderStatus, Shipment, ShipmentLine, ShipmentStatus
@@ -166,10 +166,32 @@ def plan_units(uow, ctx, order: Order, remaining: dict[int, int], routing: Routi
     ``own_reservations``: shipments whose stock counts as available again (a dry run re-planning a
     stored order). Returns (Plan, its JSON dict with the fired rules).
     """
+    seen = read_candidates(uow, ctx, order, remaining, own_reservations=own_reservations, stored=stored)
+    return plan_seen(ctx, order, remaining, seen, routing, strategy=strategy, explain=explain)
+
+
+@dataclass
+class Seen:
+    """What one plan reads in its transaction (network, SKUs, stock, capacity, rejections, the channel's
+    promise): `plan_seen` may solve several variants of one order against it (the promise API's standard
+    and express options) without reading it again."""
+
+    net: object
+    skus: dict
+    cand: Candidates
+
+
+def read_candidates(uow, ctx, order: Order, remaining: dict[int, int], *, own_reservations: list[Shipment] = (),
+                    stored: bool = True, stock: tuple | None = None) -> Seen:
+    """`plan_units`'s reads. ``stock``: (day, SKUs, ATP, live) the caller already read by
+    ``uow.inventory.atp_and_live_on`` in this transaction; used when it is today's read of these SKUs."""
     net = network(uow)
     skus = sku_master(uow, sorted({order.line(no).sku for no in remaining}))
     since_day = now().replace(hour=0, minute=0, second=0, microsecond=0)
-    atp, live = uow.inventory.atp_and_live_on(list(skus), since_day.date())  # one round trip for both
+    if stock is not None and stock[0] == since_day.date() and tuple(stock[1]) == tuple(skus):
+        atp, live = dict(stock[2]), stock[3]
+    else:
+        atp, live = uow.inventory.atp_and_live_on(list(skus), since_day.date())  # one round trip for both
     for s in own_reservations:
         if s.status in HOLDING:
             for line in s.lines:
@@ -189,7 +211,17 @@ def plan_units(uow, ctx, order: Order, remaining: dict[int, int], routing: Routi
         cand.channel_late_penalty_paise = chan.late_penalty_paise
     if ctx.settings.prices_enabled:  # lookahead: the batch's stock opportunity prices (services.batch.prices)
         cand.prices = uow.stock_prices.for_skus(skus)
-    problem = build_problem(order, remaining, skus, destination(order), cand, net, ctx.settings, routing, at=now())
+    return Seen(net, skus, cand)
+
+
+def plan_seen(ctx, order: Order, remaining: dict[int, int], seen: Seen, routing: Routing | None = None, *,
+              strategy: str = "optimal", explain: bool = True):
+    """`plan_units` on what `read_candidates` read (``seen`` is not changed: each call plans on its own copy
+    of the candidates, whose lane timings and promise `build_problem` fills)."""
+    net = seen.net
+    cand = replace(seen.cand, timing={}, promise=None)
+    problem = build_problem(order, remaining, seen.skus, destination(order), cand, net, ctx.settings, routing,
+                            at=now())
     plan = solve(problem, strategy=strategy, time_limit_ms=ctx.settings.solver_time_limit_ms, explain_plan=explain)
     metrics.observe_plan(plan.method, plan.status.value, plan.solve_ms)
     plan_dict = annotate(plan.to_dict(), cand.timing, {code: n.city for code, n in net.by_code.items()})

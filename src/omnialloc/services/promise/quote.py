@@ -3,7 +3,8 @@
 A promise is the plan allocation would make for the same cart, at the same moment,
 against the same stock: the cart becomes an unsaved order (the channel's, the
 buyer's PIN and payment mode, the SKUs' list prices), routed by the same rules
-and solved by the same `allocator.plan_units`; nothing is reserved or written.
+and solved by the same `allocator.plan_units` (its reads and its solve, `read_candidates` and
+`plan_seen`); nothing is reserved or written.
 So an order captured right after its promise is planned the same way and meets
 the promised date (tests/api/test_promise.py checks it on random carts).
 
@@ -37,7 +38,7 @@ from datetime import UTC, datetime
 from omnialloc.domain import Address, Order, OrderLine, PaymentMode
 from omnialloc.domain.errors import FieldError, ValidationFailed
 from omnialloc.geo.pins import locate
-from omnialloc.services.allocation.allocator import plan_units
+from omnialloc.services.allocation.allocator import plan_seen, read_candidates
 from omnialloc.services.allocation.planning import Routing
 from omnialloc.services.network.cache import channel as channel_master
 from omnialloc.services.network.cache import network
@@ -129,14 +130,17 @@ def quote(ctx, *, lines: list[dict], pin: str, payment_mode: str = "PREPAID", ch
         order = _order(cart, skus, dest.pin, dest.state_code, payment_mode, channel, at)
         remaining = {line.line_no: line.qty for line in order.lines}
         routing = runtime.routing_for(uow, ctx, order, remaining=remaining)
-        plan, plan_dict = plan_units(uow, ctx, order, remaining, routing, stored=False, explain=False)
+        # What allocation's `plan_units` reads, read once (with the stock just read for the key) for both
+        # options: each is `plan_units` on the same reads.
+        seen = read_candidates(uow, ctx, order, remaining, stored=False, stock=(at.date(), sorted(cart), atp, live))
+        plan, plan_dict = plan_seen(ctx, order, remaining, seen, routing, explain=False)
         options = []
         standard = _option("standard", plan, plan_dict)
         if standard is not None:
             options.append(standard)
         fast = replace(routing or Routing(), express=True, deliver_within_days=0, deliver_within_strict=False,
                        late_penalty_paise=EXPRESS_DAY_PAISE, fired=[])
-        plan2, plan2_dict = plan_units(uow, ctx, order, remaining, fast, stored=False, explain=False)
+        plan2, plan2_dict = plan_seen(ctx, order, remaining, seen, fast, explain=False)
         express = _option("express", plan2, plan2_dict)
         if express is not None and (standard is None or express["delivery_date"] < standard["delivery_date"]):
             options.append(express)
