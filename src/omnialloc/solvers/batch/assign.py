@@ -14,13 +14,29 @@ the first, and at most K blocks are filled (those that save the most).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypedDict
 
 import numpy as np
 
 from .patterns import Patterns
-from .problem import BatchData
+from .problem import BatchData, IntArray
+
+#: an opportunity price per pattern index (dual prices, or a closed node's penalty)
+Price = Callable[[int], float]
+
+
+class Totals(TypedDict):
+    """A state's cost, paise (`total_cost`); `unfilled_units` counts units."""
+
+    shipping: int
+    split: int
+    fixed: int
+    unfilled_paise: int
+    unfilled_units: int
+    total: int
 
 
 @lru_cache(maxsize=16)
@@ -47,7 +63,7 @@ def set_partitions(L: int) -> tuple[tuple[int, ...], ...]:
     return tuple(out)
 
 
-def _partitions(L: int, opts: dict) -> tuple:
+def _partitions(L: int, opts: Mapping[int, list[int]]) -> tuple[tuple[int, ...], ...]:
     """The partitions `best_for_order` tries: all of them up to 7 lines; above, singletons and the
     whole order plus, for every other block that has a column, that block with the rest as one block
     (when it has a column) or as singletons."""
@@ -99,9 +115,9 @@ def _merge(skus: list[int], qtys: list[int]) -> list[tuple[int, int]]:
 
 @dataclass
 class State:
-    stock: np.ndarray  # residual (N, S)
-    cap: np.ndarray  # residual shipments, <0 unlimited
-    used: np.ndarray  # shipments per node in the assignment
+    stock: IntArray  # residual (N, S)
+    cap: IntArray  # residual shipments, <0 unlimited
+    used: IntArray  # shipments per node in the assignment
     chosen: list[list[int]]  # per order: pattern indices
 
     @classmethod
@@ -150,7 +166,8 @@ def order_cost(ix: Index, o: int, pats: list[int]) -> int:
     return total
 
 
-def best_for_order(ix: Index, st: State, o: int, price=None, open_fixed: bool = True) -> tuple[float, list[int]]:
+def best_for_order(ix: Index, st: State, o: int, price: Price | None = None,
+                   open_fixed: bool = True) -> tuple[float, list[int]]:
     """Cheapest choice for order `o` on the residual state. `price(k)` adds
     an opportunity cost to pattern k (dual prices); fixed costs of nodes not
     yet used are added when `open_fixed`."""
@@ -158,10 +175,11 @@ def best_for_order(ix: Index, st: State, o: int, price=None, open_fixed: bool = 
     L = int(ix.start[o + 1]) - s0
     opts = ix.by_order[o]
     fixed = ix.d.fixed
-    best_val, best = float("inf"), []
+    best_val = float("inf")
+    best: list[int] = []
     block_cache: dict[int, list[tuple[float, int]]] = {}
 
-    def feasible(k: int, taken: dict) -> bool:
+    def feasible(k: int, taken: dict[tuple[int, int], int]) -> bool:
         n = ix.node[k]
         if st.cap[n] == 0:
             return False
@@ -191,7 +209,7 @@ def best_for_order(ix: Index, st: State, o: int, price=None, open_fixed: bool = 
         picks: list[tuple[float, int, float]] = []  # (cost, pattern, penalty of the block unfilled)
         lost = 0.0
         nodes: set[int] = set()
-        taken: dict = {}
+        taken: dict[tuple[int, int], int] = {}
         for m in part:
             unf = sum(ix.line_cost[s0 + i] for i in range(L) if m >> i & 1)
             pick = None
@@ -233,7 +251,7 @@ def best_for_order(ix: Index, st: State, o: int, price=None, open_fixed: bool = 
     return best_val, best
 
 
-def total_cost(ix: Index, st: State) -> dict:
+def total_cost(ix: Index, st: State) -> Totals:
     d = ix.d
     ship = 0
     split = 0
@@ -252,8 +270,8 @@ def total_cost(ix: Index, st: State) -> dict:
                 unfilled_paise += ix.line_cost[s + i]
                 unfilled_units += int(d.line_qty[s + i])
     fixed = int(d.fixed[st.used > 0].sum())
-    return {"shipping": int(ship), "split": int(split), "fixed": fixed, "unfilled_paise": int(unfilled_paise),
-            "unfilled_units": int(unfilled_units), "total": int(ship + split + fixed + unfilled_paise)}
+    return Totals(shipping=int(ship), split=int(split), fixed=fixed, unfilled_paise=int(unfilled_paise),
+                  unfilled_units=int(unfilled_units), total=int(ship + split + fixed + unfilled_paise))
 
 
 def check(ix: Index, st: State) -> list[str]:
@@ -287,7 +305,8 @@ def check(ix: Index, st: State) -> list[str]:
     return errs
 
 
-def sequential(ix: Index, order_seq=None, price=None, st: State | None = None, open_fixed: bool = True) -> State:
+def sequential(ix: Index, order_seq: Iterable[int] | None = None, price: Price | None = None,
+               st: State | None = None, open_fixed: bool = True) -> State:
     """Orders one by one, each taking its best choice on what is left (`open_fixed=False`: fixed node
     costs are taken as paid already, e.g. for a given set of open nodes)."""
     st = st or State.fresh(ix.d)
@@ -354,8 +373,8 @@ def close_nodes(ix: Index, st: State) -> int:
 
 def fits(ix: Index, st: State, ks: list[int]) -> bool:
     """The patterns `ks` fit the stock and shipment slots left in `st`."""
-    need: dict = {}
-    ships: dict = {}
+    need: dict[tuple[int, int], int] = {}
+    ships: dict[int, int] = {}
     for k in ks:
         n = ix.node[k]
         ships[n] = ships.get(n, 0) + 1
@@ -392,8 +411,9 @@ def incumbent_state(ix: Index) -> State | None:
         if not inc:
             continue
         ks = [key.get((o, n, m)) for n, m in inc]
-        if None not in ks:
-            st.take(ix, o, ks)
+        found = [k for k in ks if k is not None]
+        if len(found) == len(ks):
+            st.take(ix, o, found)
     if (st.stock < 0).any() or ((d.cap >= 0) & (st.cap < 0)).any():
         return None
     return st

@@ -40,14 +40,35 @@ for 100,000 orders and 1.1M patterns on this machine.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypedDict
 
 import numpy as np
 
 from .model import pattern_lines
 from .patterns import Patterns
-from .problem import BatchData
+from .problem import BatchData, FloatArray, IntArray
+
+#: a relaxed minimum per order: (value per order, (order, column) of the shipped blocks, unfilled penalty)
+_RelaxedMin = tuple[FloatArray, IntArray, IntArray, float]
+
+
+class _Group(TypedDict):
+    """The orders of one line count `L` and their block table (`_Relaxed.groups`)."""
+
+    L: int
+    full: bool
+    orders: IntArray
+    masks: IntArray
+    col: dict[int, int]
+    pen: FloatArray
+    gsel: IntArray
+    gr: IntArray
+    gc: IntArray
+    gid: IntArray
+    klim: IntArray
 
 
 #: orders up to this many lines get the exact subset DP (3^L steps per order)
@@ -83,13 +104,15 @@ def submasks(L: int) -> list[tuple[int, np.ndarray]]:
     return out
 
 
-def _limited(full: bool, L: int, pat: np.ndarray, pen: np.ndarray, K: np.ndarray):
+def _limited(full: bool, L: int, pat: FloatArray, pen: FloatArray, K: IntArray) -> _RelaxedMin:
     """The relaxed minimum of orders allowed at most K[i] shipments: blocks shipped at `pat` (inf: no
     pattern) or left unfilled at `pen`, per block column. Returns (value per order, (order, column) of
     the shipped blocks, penalty of the unfilled lines)."""
     n = len(K)
     val = np.empty(n)
-    ship_r, ship_c, unf = [], [], 0.0
+    ship_r: list[IntArray] = []
+    ship_c: list[IntArray] = []
+    unf = 0.0
     one = np.flatnonzero(K == 1)
     if len(one):  # one block shipped, the rest unfilled (the last column is the whole order)
         every = pen[one, -1]
@@ -108,11 +131,13 @@ def _limited(full: bool, L: int, pat: np.ndarray, pen: np.ndarray, K: np.ndarray
         ship_r.append(many[sr])
         ship_c.append(sc)
         unf += u
-    cat = (lambda a: np.concatenate(a) if a else np.zeros(0, dtype=np.int64))
+    def cat(a: list[IntArray]) -> IntArray:
+        return np.concatenate(a) if a else np.zeros(0, dtype=np.int64)
+
     return val, cat(ship_r), cat(ship_c), unf
 
 
-def _count_dp(L: int, pat: np.ndarray, pen: np.ndarray, K: np.ndarray):
+def _count_dp(L: int, pat: FloatArray, pen: FloatArray, K: IntArray) -> _RelaxedMin:
     """Subset DP with a shipment count: f[c, :, S] = cheapest cover of lines S with at most c shipped blocks."""
     n, kmax, whole = len(K), int(K.max()), (1 << L) - 1
     rows = np.arange(n)
@@ -132,7 +157,9 @@ def _count_dp(L: int, pat: np.ndarray, pen: np.ndarray, K: np.ndarray):
             cs[c, :, S] = (b < a)[rows, k]
     val = f[K, rows, whole]
     cur, cnt = np.full(n, whole), K.copy()
-    ship_r, ship_c, unf = [], [], 0.0
+    ship_r: list[IntArray] = []
+    ship_c: list[IntArray] = []
+    unf = 0.0
     for _ in range(L):
         live = np.flatnonzero(cur > 0)
         if not len(live):
@@ -147,7 +174,7 @@ def _count_dp(L: int, pat: np.ndarray, pen: np.ndarray, K: np.ndarray):
     return val, np.concatenate(ship_r), np.concatenate(ship_c), unf
 
 
-def _apart_or_whole(L: int, pat: np.ndarray, pen: np.ndarray, K: np.ndarray):
+def _apart_or_whole(L: int, pat: FloatArray, pen: FloatArray, K: IntArray) -> _RelaxedMin:
     """Restricted orders (singletons or the whole order) with at most K shipments: the K singletons
     that save most, or the whole order in one."""
     n = len(K)
@@ -217,7 +244,7 @@ class _Relaxed:
         self.line_cost = line_cost
         self.base_cost = (p.cost + d.order_split[p.order]).astype(float)
         self.split_back = float(d.order_split[np.unique(p.order)].sum()) if p.n else 0.0
-        self.groups = []
+        self.groups: list[_Group] = []
         for L in np.unique(nlines[nlines > 0]).tolist():
             orders = np.flatnonzero(nlines == L)
             # a subset DP over every mask up to 12 lines (orders above MAX_LINES_FULL have only some of
@@ -237,7 +264,7 @@ class _Relaxed:
             gc = np.array([col[int(m)] for m in self.g_mask[gsel].tolist()], dtype=np.int64)
             gid = -np.ones(pen.shape, dtype=np.int64)
             gid[gr, gc] = gsel
-            self.groups.append(dict(L=L, full=full, orders=orders, masks=masks, col=col, pen=pen,
+            self.groups.append(_Group(L=L, full=full, orders=orders, masks=masks, col=col, pen=pen,
                                     gsel=gsel, gr=gr, gc=gc, gid=gid, klim=np.where(
                                         (d.order_kmax[orders] >= 1) & (d.order_kmax[orders] < L),
                                         d.order_kmax[orders], 0)))
@@ -264,7 +291,8 @@ class _Relaxed:
         opened = has & (fixed - share < 0)
         return float(np.minimum(0.0, fixed - share)[has].sum()), opened
 
-    def evaluate(self, lam: np.ndarray, mu: np.ndarray, nu: np.ndarray | None = None):
+    def evaluate(self, lam: FloatArray, mu: FloatArray,
+                 nu: FloatArray | None = None) -> tuple[float, FloatArray, FloatArray, float]:
         """L(lam, mu, nu), the relaxed choice's use of every row (and, with fixed costs, the
         subgradient of nu), and its unfilled penalty."""
         nu = np.zeros(len(self.pair_node)) if nu is None else nu
@@ -332,7 +360,9 @@ class _Relaxed:
         pick = np.zeros(self.p.n, dtype=bool)
         pick[chosen] = True
         e = pick[self.ent_pat]
-        use_stock = np.bincount(self.ent_row[e], weights=self.ent_qty[e], minlength=len(self.b))
+        # (float64 with weights, whatever the stubs say; astype copies nothing)
+        use_stock = np.bincount(self.ent_row[e], weights=self.ent_qty[e],
+                                minlength=len(self.b)).astype(float, copy=False)
         has = pick & (self.pat_crow >= 0)
         use_cap = np.bincount(self.pat_crow[has], minlength=len(self.cb)).astype(float)
         open_value, opened = self.open_term(nu)
@@ -345,7 +375,8 @@ class _Relaxed:
 
 def lagrangian_bound(d: BatchData, p: Patterns, *, target: float, iterations: int = 300,
                      time_limit: float = 120.0, lam0: np.ndarray | None = None,
-                     callback=None, patience: int = 20, theta0: float = 1.0) -> LagrangeResult:
+                     callback: Callable[[int, FloatArray, FloatArray], float | None] | None = None,
+                     patience: int = 20, theta0: float = 1.0) -> LagrangeResult:
     """Projected subgradient on (lam, mu). `target`: the cost of a known plan
     (Polyak step size towards it). `callback(it, lam, mu)` may return a
     better plan cost to use as target from then on."""

@@ -186,7 +186,7 @@ def solve_model(d: BatchData, p: Patterns, *, integer: bool = False, time_limit:
     dup = np.ones(len(R), dtype=bool)
     dup[1:] = (R[1:] != R[:-1]) | (C[1:] != C[:-1])
     grp = np.cumsum(dup) - 1
-    V = np.bincount(grp, weights=V)
+    V = np.bincount(grp, weights=V).astype(float, copy=False)  # float64 with weights already: no copy
     R, C = R[dup], C[dup]
     start = np.zeros(ncol + 1, dtype=np.int32)
     np.cumsum(np.bincount(C, minlength=ncol), out=start[1:])
@@ -203,17 +203,19 @@ def solve_model(d: BatchData, p: Patterns, *, integer: bool = False, time_limit:
     hi = np.ones(ncol)
     rlo = np.concatenate(r_lo)
     rhi = np.concatenate(r_hi)
-    args = [ncol, nrow, len(V), 1, 1, 0.0, cost, lo, hi, rlo, rhi, start, R.astype(np.int32), V]
+    index = R.astype(np.int32)
     if integer:
         h.setOptionValue("mip_rel_gap", rel_gap)
         h.setOptionValue("mip_abs_gap", 0.99)
-        h.passModel(*args, np.ones(ncol, dtype=np.int32))
+        h.passModel(ncol, nrow, len(V), 1, 1, 0.0, cost, lo, hi, rlo, rhi, start, index, V,
+                    np.ones(ncol, dtype=np.int32))
         if warm_x is not None:
             nz = np.flatnonzero(warm_x > 0.5).astype(np.int32)
             h.setSolution(len(nz), nz, np.ones(len(nz)))
     else:
         h.setOptionValue("solver", "simplex")
-        h.passModel(*args, np.zeros(ncol, dtype=np.int32))
+        h.passModel(ncol, nrow, len(V), 1, 1, 0.0, cost, lo, hi, rlo, rhi, start, index, V,
+                    np.zeros(ncol, dtype=np.int32))
     if h.run() == highspy.HighsStatus.kError:
         # e.g. HiGHS's scheduler already runs with another thread count in this process: never a silent
         # "no answer" that would send the batch down another path

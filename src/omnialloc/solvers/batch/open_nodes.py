@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .assign import Index, State, close_nodes, improve, sequential, total_cost
+from .problem import BatchStats, BoolArray, FloatArray
 
 THRESHOLDS = (0.99, 0.75, 0.5, 0.25, 0.1, 0.01)
 DROP_PASSES = 4
@@ -30,7 +31,7 @@ ADD_CANDIDATES = 8
 CLOSED = float(1 << 50)
 
 
-def solve_open_set(ix: Index, open_mask: np.ndarray, deadline=None) -> State:
+def solve_open_set(ix: Index, open_mask: BoolArray, deadline: float | None = None) -> State:
     """Orders one by one with the nodes outside `open_mask` closed and open nodes' fixed costs paid,
     then per-order re-solves at true costs."""
     node = ix.node
@@ -40,7 +41,8 @@ def solve_open_set(ix: Index, open_mask: np.ndarray, deadline=None) -> State:
     return st
 
 
-def search(ix: Index, best: State, open_frac: np.ndarray | None, deadline=None, stats: dict | None = None) -> State:
+def search(ix: Index, best: State, open_frac: FloatArray | None, deadline: float | None = None,
+           stats: BatchStats | None = None) -> State:
     d = ix.d
     stats = {} if stats is None else stats
     has_fixed = d.fixed > 0
@@ -75,7 +77,7 @@ def search(ix: Index, best: State, open_frac: np.ndarray | None, deadline=None, 
     return best
 
 
-def _drop(ix: Index, st: State, deadline, stats: dict) -> State:
+def _drop(ix: Index, st: State, deadline: float | None, stats: BatchStats) -> State:
     closed = 0
     for _ in range(DROP_PASSES):
         c = close_nodes(ix, st)

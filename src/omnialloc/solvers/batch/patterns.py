@@ -27,20 +27,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import costs
-from .problem import MAX_LINES_FULL, BatchData
+from .problem import MAX_LINES_FULL, BatchData, BoolArray, IntArray
 
 __all__ = ["MAX_LINES_FULL", "Patterns", "build_patterns", "pattern_columns"]
 
 
 @dataclass
 class Patterns:
-    order: np.ndarray  # (P,)
-    node: np.ndarray
-    mask: np.ndarray  # bit k = k-th line of the order
-    cost: np.ndarray  # int64 paise
-    cand: np.ndarray  # cand row (lane) giving the cost
-    ptr: np.ndarray  # (P+1,) CSR into `lines`
-    lines: np.ndarray  # global line indices
+    order: IntArray  # (P,)
+    node: IntArray
+    mask: IntArray  # bit k = k-th line of the order
+    cost: IntArray  # int64 paise
+    cand: IntArray  # cand row (lane) giving the cost
+    ptr: IntArray  # (P+1,) CSR into `lines`
+    lines: IntArray  # global line indices
     restricted_orders: int = 0
 
     @property
@@ -48,7 +48,11 @@ class Patterns:
         return len(self.order)
 
 
-def _masks(L: int) -> np.ndarray:
+#: pattern columns of some cand rows: (order, node, line mask, cost, cand row, line count, lines)
+Columns = tuple[IntArray, IntArray, IntArray, IntArray, IntArray, IntArray, IntArray]
+
+
+def _masks(L: int) -> BoolArray:
     """(M, L) bool rows: every non-empty subset, or singletons + all."""
     if L <= MAX_LINES_FULL:
         codes = np.arange(1, 1 << L)
@@ -57,7 +61,8 @@ def _masks(L: int) -> np.ndarray:
     return ((codes[:, None] >> np.arange(L)[None, :]) & 1).astype(bool)
 
 
-def pattern_columns(d: BatchData, R: np.ndarray, L: int, M: np.ndarray, start: np.ndarray, policy: bool = True):
+def pattern_columns(d: BatchData, R: IntArray, L: int, M: BoolArray, start: IntArray,
+                    policy: bool = True) -> Columns | None:
     """Pattern columns of the cand rows `R` (orders of L lines) for the line masks `M` (m, L) bool, or
     None. `policy=False`: keep-together and minimum value are not applied (an order's incumbent)."""
     o = d.cand_order[R]
@@ -79,19 +84,20 @@ def pattern_columns(d: BatchData, R: np.ndarray, L: int, M: np.ndarray, start: n
         ri, mi = ri[ok], mi[ok]
     if len(ri) == 0:
         return None
-    if d.matrix_mode:
+    if d.cand_cost is not None:  # matrix mode
         cost = d.cand_cost[R][ri]
     else:
+        lane = d.lane_arrays()
         W = (Q * d.line_w[LI]) @ Mf.T
         V = (Q * d.line_vol[LI]) @ Mf.T
         r = R[ri]
-        billed = costs.billed_grams(W[ri, mi], V[ri, mi], d.lane_div[r])
-        slabs = costs.slab_count(billed, d.lane_slab[r])
-        cost = costs.carrier_charge(slabs, d.lane_first[r], d.lane_add[r])
+        billed = costs.billed_grams(W[ri, mi], V[ri, mi], lane.div[r])
+        slabs = costs.slab_count(billed, lane.slab[r])
+        cost = costs.carrier_charge(slabs, lane.first[r], lane.add[r])
         cod = d.order_cod[o[ri]]
         if cod.any():
             val = ((Q * d.line_v[LI]) @ Mf.T)[ri, mi]
-            fee = costs.cod_fee(val, d.lane_cod_fixed[r], d.lane_cod_bp[r])
+            fee = costs.cod_fee(val, lane.cod_fixed[r], lane.cod_bp[r])
             cost = cost + np.where(cod, fee, 0)
         cost = cost + d.handling[n[ri]]
     cost = cost + d.cand_extra[R[ri]]
@@ -104,11 +110,11 @@ def pattern_columns(d: BatchData, R: np.ndarray, L: int, M: np.ndarray, start: n
 def build_patterns(d: BatchData) -> Patterns:
     start = d.order_line_start()
     nlines = np.diff(start)
-    parts = []
+    parts: list[Columns] = []
     restricted = int(np.sum(nlines > MAX_LINES_FULL))
     cand_L = nlines[d.cand_order]
-    for L in np.unique(nlines):
-        L = int(L)
+    for length in np.unique(nlines):
+        L = int(length)
         if L == 0:
             continue
         R = np.flatnonzero(cand_L == L)
@@ -129,13 +135,13 @@ def build_patterns(d: BatchData) -> Patterns:
                     if part is not None:
                         parts.append(part)
     # every order's incumbent shipments are columns (duplicates are merged below)
-    for o, inc in enumerate(d.incumbent):
+    for oi, inc in enumerate(d.incumbent):
         if not inc:
             continue
-        L = int(nlines[o])
-        rows = np.flatnonzero(d.cand_order == o)
-        for n, m in inc:
-            R = rows[d.cand_node[rows] == n]
+        L = int(nlines[oi])
+        rows = np.flatnonzero(d.cand_order == oi)
+        for ni, m in inc:
+            R = rows[d.cand_node[rows] == ni]
             if len(R):
                 M = ((np.array([m]) >> np.arange(L)) & 1).astype(bool)[None, :]
                 part = pattern_columns(d, R, L, M, start, policy=False)

@@ -22,18 +22,41 @@ without tiers (a valid bound for every plan, the tiered one included).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol, TypeVar
 
 import numpy as np
 
-from .problem import BatchData
+from .problem import BatchData, IntArray
 
 
-def tiers(d: BatchData) -> list[np.ndarray]:
+class Shipment(Protocol):
+    """What `usage` reads of a shipment (a `solve.Move`)."""
+
+    @property
+    def order_id(self) -> str: ...
+    @property
+    def node(self) -> str: ...
+    @property
+    def line_ids(self) -> Sequence[str]: ...
+
+
+class Plan(Protocol):
+    """What `solve_tiers` reads of a tier's plan (a `solve.BatchPlan`)."""
+
+    @property
+    def shipments(self) -> Sequence[Shipment]: ...
+
+
+P = TypeVar("P", bound=Plan)
+
+
+def tiers(d: BatchData) -> list[IntArray]:
     """Order indices per priority, highest first."""
     return [np.flatnonzero(d.order_prio == p) for p in sorted(set(d.order_prio.tolist()), reverse=True)]
 
 
-def usage(d: BatchData, shipments) -> tuple[np.ndarray, np.ndarray]:
+def usage(d: BatchData, shipments: Iterable[Shipment]) -> tuple[IntArray, IntArray]:
     """Stock (N, S) and shipments per node that `shipments` (objects with order_id, node, line_ids) use."""
     opos = {o: i for i, o in enumerate(d.order_ids)}
     npos = {n: i for i, n in enumerate(d.node_codes)}
@@ -50,7 +73,7 @@ def usage(d: BatchData, shipments) -> tuple[np.ndarray, np.ndarray]:
     return stock, ships
 
 
-def incumbent_usage(d: BatchData, orders) -> tuple[np.ndarray, np.ndarray]:
+def incumbent_usage(d: BatchData, orders: Iterable[int]) -> tuple[IntArray, IntArray]:
     """Stock and shipments held by the incumbent shipments of `orders`."""
     start = d.order_line_start()
     stock = np.zeros_like(d.stock)
@@ -64,7 +87,8 @@ def incumbent_usage(d: BatchData, orders) -> tuple[np.ndarray, np.ndarray]:
     return stock, ships
 
 
-def solve_tiers(d: BatchData, solve, *, allow_unallocate: bool = False) -> list:
+def solve_tiers(d: BatchData, solve: Callable[[BatchData], P], *,
+                allow_unallocate: bool = False) -> list[tuple[IntArray, P]]:
     """`solve(sub)` -> a plan (with .shipments) for each tier's sub-batch, in tier order (highest first).
     Returns [(order indices of the tier, plan)]."""
     stock, cap = d.stock.copy(), d.cap.copy()
@@ -72,7 +96,7 @@ def solve_tiers(d: BatchData, solve, *, allow_unallocate: bool = False) -> list:
     if not allow_unallocate:
         held_stock, held_ships = incumbent_usage(d, np.flatnonzero(d.order_keep).tolist())
     opened = np.zeros(d.n_nodes, dtype=bool)
-    out = []
+    out: list[tuple[IntArray, P]] = []
     for orders in tiers(d):
         if not allow_unallocate:
             s, c = incumbent_usage(d, [o for o in orders.tolist() if d.order_keep[o]])

@@ -45,9 +45,13 @@ that is absent means the node may not serve that order.
 from __future__ import annotations
 
 import csv
+import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple, TypedDict
 
 import numpy as np
+import numpy.typing as npt
 
 from ..instance import merge_groups
 
@@ -55,8 +59,86 @@ UNLIMITED = -1
 #: unfilled penalty per unit of an order that must stay filled: no shipment costs this much
 KEEP_PENALTY_PAISE = 10**10
 
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+#: an order's incumbent shipments: (node index, line bitmask) each
+Incumbent = list[tuple[int, int]]
 
-def _int(name: str, value, minimum: int = 0) -> int:
+# "Not given" for BatchData's per-order policy fields: __post_init__ puts the neutral value in their place.
+_UNSET_INT: IntArray = np.empty(0, dtype=np.int64)
+_UNSET_BOOL: BoolArray = np.empty(0, dtype=np.bool_)
+_UNSET_INCUMBENT: list[Incumbent | None] = []
+_UNSET_STR: list[str] = []
+
+
+class BatchStats(TypedDict, total=False):
+    """What a batch solve did (`BatchPlan.stats`): counts, the steps' totals (paise) and seconds."""
+
+    orders: int
+    patterns: int
+    restricted_orders: int
+    t_patterns: float
+    t_lp: float
+    lp_status: str
+    lp_rows: int
+    lp_unfinished: str
+    t_sequential: float
+    sequential_total: int
+    t_lp_guided: float
+    lp_guided_total: int
+    improved_orders: int
+    whole_mip_bound: float
+    t_improve: float
+    wall_limit_hit: bool
+    fixed_mip: str
+    incumbent_improved_total: int
+    fractional_orders: int
+    remainder_orders: int
+    remainder: str
+    remainder_mip: str
+    dive_rounds: int
+    dive_left: int
+    # open_nodes.py
+    open_set_threshold: float
+    opened_nodes: int
+    closed_nodes: int
+    # large.py
+    lagrange1_bound: int
+    lagrange1_iterations: int
+    t_lagrange1: float
+    priced_total: int
+    regions: int
+    region_orders: list[int]
+    t_regions: float
+    regions_improved: int
+    region_total: int
+    lagrange2_bound: int
+    lagrange2_iterations: int
+    t_lagrange2: float
+
+
+class Prices(TypedDict):
+    """The LP's opportunity prices (`BatchPlan.prices`): per stock row (node, sku) and per capacity node."""
+
+    stock_rows: IntArray  # (R, 2)
+    stock_dual: FloatArray
+    cap_nodes: IntArray
+    cap_dual: FloatArray
+
+
+class LaneArrays(NamedTuple):
+    """A lane-mode batch's per cand row carrier terms (`BatchData.lane_arrays`)."""
+
+    first: IntArray
+    add: IntArray
+    slab: IntArray
+    div: IntArray
+    cod_fixed: IntArray
+    cod_bp: IntArray
+
+
+def _int(name: str, value: object, minimum: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise ValueError(f"{name} must be an integer, got {value!r}")
     if value < minimum:
@@ -74,64 +156,71 @@ class BatchData:
     node_codes: list[str]
     skus: list[str]
     line_ids: list[str]
-    line_order: np.ndarray
-    line_sku: np.ndarray
-    line_qty: np.ndarray
-    line_w: np.ndarray
-    line_v: np.ndarray
-    line_vol: np.ndarray
-    order_cod: np.ndarray
-    order_pen: np.ndarray  # unfilled penalty per unit
-    stock: np.ndarray  # (N, S)
-    cap: np.ndarray  # (N,) shipments, UNLIMITED = -1
-    fixed: np.ndarray  # (N,) fixed cost if the node ships anything
-    handling: np.ndarray  # (N,) per shipment
-    cand_order: np.ndarray
-    cand_node: np.ndarray
-    cand_cost: np.ndarray | None = None  # cost-matrix mode
-    lane_first: np.ndarray | None = None
-    lane_add: np.ndarray | None = None
-    lane_slab: np.ndarray | None = None
-    lane_div: np.ndarray | None = None
-    lane_cod_fixed: np.ndarray | None = None
-    lane_cod_bp: np.ndarray | None = None
+    line_order: IntArray
+    line_sku: IntArray
+    line_qty: IntArray
+    line_w: IntArray
+    line_v: IntArray
+    line_vol: IntArray
+    order_cod: BoolArray
+    order_pen: IntArray  # unfilled penalty per unit
+    stock: IntArray  # (N, S)
+    cap: IntArray  # (N,) shipments, UNLIMITED = -1
+    fixed: IntArray  # (N,) fixed cost if the node ships anything
+    handling: IntArray  # (N,) per shipment
+    cand_order: IntArray
+    cand_node: IntArray
+    cand_cost: IntArray | None = None  # cost-matrix mode
+    lane_first: IntArray | None = None
+    lane_add: IntArray | None = None
+    lane_slab: IntArray | None = None
+    lane_div: IntArray | None = None
+    lane_cod_fixed: IntArray | None = None
+    lane_cod_bp: IntArray | None = None
     lane_carrier: list[str] | None = None
-    meta: dict = field(default_factory=dict)
-    # per-order policy (None: neutral; filled in by __post_init__)
-    order_split: np.ndarray | None = None  # split penalty per shipment beyond the first
-    order_kmax: np.ndarray | None = None  # at most this many shipments, -1 no limit
-    order_minval: np.ndarray | None = None  # minimum value per shipment
-    order_groups: np.ndarray | None = None  # (O, G) keep-together line bitmasks, 0-padded
-    cand_extra: np.ndarray | None = None  # per cand row: preference cost minus carrier bonus
-    order_keep: np.ndarray | None = None  # bool: already confirmed, never left unfilled
-    order_prio: np.ndarray | None = None  # int: higher is served first
+    meta: dict[str, object] = field(default_factory=dict)
+    # per-order policy (not given: neutral; filled in by __post_init__)
+    #: split penalty per shipment beyond the first
+    order_split: IntArray = field(default_factory=lambda: _UNSET_INT)
+    #: at most this many shipments, -1 no limit
+    order_kmax: IntArray = field(default_factory=lambda: _UNSET_INT)
+    #: minimum value per shipment
+    order_minval: IntArray = field(default_factory=lambda: _UNSET_INT)
+    #: (O, G) keep-together line bitmasks, 0-padded
+    order_groups: IntArray = field(default_factory=lambda: _UNSET_INT)
+    #: per cand row: preference cost minus carrier bonus
+    cand_extra: IntArray = field(default_factory=lambda: _UNSET_INT)
+    #: bool: already confirmed, never left unfilled
+    order_keep: BoolArray = field(default_factory=lambda: _UNSET_BOOL)
+    #: int: higher is served first
+    order_prio: IntArray = field(default_factory=lambda: _UNSET_INT)
     #: per order: the shipments it holds now as (node index, line mask), or None
-    incumbent: list | None = None
-    #: per line: the order's own line id it is a piece of (`line_pieces`); None: the line ids themselves
-    line_src: list[str] | None = None
+    incumbent: list[Incumbent | None] = field(default_factory=lambda: _UNSET_INCUMBENT)
+    #: per line: the order's own line id it is a piece of (`line_pieces`); not given: the line ids themselves
+    line_src: list[str] = field(default_factory=lambda: _UNSET_STR)
 
     def __post_init__(self) -> None:
         O = len(self.order_ids)
-        if self.order_split is None:
+        if self.order_split is _UNSET_INT:
             self.order_split = np.zeros(O, dtype=np.int64)
-        if self.order_kmax is None:
+        if self.order_kmax is _UNSET_INT:
             self.order_kmax = np.full(O, UNLIMITED, dtype=np.int64)
-        if self.order_minval is None:
+        if self.order_minval is _UNSET_INT:
             self.order_minval = np.zeros(O, dtype=np.int64)
-        if self.order_groups is None:
+        if self.order_groups is _UNSET_INT:
             self.order_groups = np.zeros((O, 0), dtype=np.int64)
-        if self.cand_extra is None:
+        if self.cand_extra is _UNSET_INT:
             self.cand_extra = np.zeros(len(self.cand_order), dtype=np.int64)
-        if self.order_keep is None:
+        if self.order_keep is _UNSET_BOOL:
             self.order_keep = np.zeros(O, dtype=bool)
-        if self.order_prio is None:
+        if self.order_prio is _UNSET_INT:
             self.order_prio = np.zeros(O, dtype=np.int64)
-        if self.incumbent is None:
+        if self.incumbent is _UNSET_INCUMBENT:
             self.incumbent = [None] * O
-        if self.line_src is None:
+        if self.line_src is _UNSET_STR:
             self.line_src = list(self.line_ids)
 
-    def line_penalty(self) -> np.ndarray:
+    def line_penalty(self) -> IntArray:
         """Unfilled cost of each whole line (int64 paise): the order's penalty x qty, or the keep penalty."""
         per_unit = np.where(self.order_keep, KEEP_PENALTY_PAISE, self.order_pen)
         return per_unit[self.line_order] * self.line_qty
@@ -148,15 +237,23 @@ class BatchData:
     def matrix_mode(self) -> bool:
         return self.cand_cost is not None
 
-    def order_line_start(self) -> np.ndarray:
+    def lane_arrays(self) -> LaneArrays:
+        """The lane columns of a batch priced by lanes; ValueError for a cost-matrix batch (`matrix_mode`)."""
+        if (self.lane_first is None or self.lane_add is None or self.lane_slab is None or self.lane_div is None
+                or self.lane_cod_fixed is None or self.lane_cod_bp is None):
+            raise ValueError("a batch priced by a cost matrix has no lanes")
+        return LaneArrays(self.lane_first, self.lane_add, self.lane_slab, self.lane_div, self.lane_cod_fixed,
+                          self.lane_cod_bp)
+
+    def order_line_start(self) -> IntArray:
         """start[o]..start[o+1] are the line indices of order o."""
         counts = np.bincount(self.line_order, minlength=self.n_orders)
         start = np.zeros(self.n_orders + 1, dtype=np.int64)
         np.cumsum(counts, out=start[1:])
         return start
 
-    def subset(self, orders: np.ndarray, stock: np.ndarray | None = None,
-               cap: np.ndarray | None = None) -> BatchData:
+    def subset(self, orders: npt.ArrayLike, stock: IntArray | None = None,
+               cap: IntArray | None = None) -> BatchData:
         """The sub-problem over `orders` (sorted indices), optionally with
         other stock/capacity (what is left for it)."""
         orders = np.asarray(orders, dtype=np.int64)
@@ -165,7 +262,7 @@ class BatchData:
         lmask = remap[self.line_order] >= 0
         cmask = remap[self.cand_order] >= 0
 
-        def pick(a, m):
+        def pick(a: IntArray | None, m: BoolArray) -> IntArray | None:
             return None if a is None else a[m]
 
         return BatchData(
@@ -221,7 +318,8 @@ def line_pieces(qty: int) -> list[int]:
     the pieces allow it. The model (and its bound) is over these pieces."""
     if qty <= UNIT_PIECES_MAX:
         return [1] * qty
-    out, k = [], 1
+    out: list[int] = []
+    k = 1
     while qty - sum(out) > k:
         out.append(k)
         k *= 2
@@ -229,17 +327,80 @@ def line_pieces(qty: int) -> list[int]:
     return out
 
 
-def _split(lines: list[tuple], grouped: set[str]) -> tuple[list[tuple], list[str]]:
+#: a compiled order line: (line id, sku, qty, unit weight g, unit value paise, unit volume mm3)
+_Line = tuple[str, str, int, int, int, int]
+#: an `add_lane` call: (order, node, carrier, first slab, additional slab, slab g, divisor, COD fixed,
+#: COD basis points, bonus)
+_LaneRow = tuple[str, str, str, int, int, int, int, int, int, int]
+
+
+class _Node(TypedDict):
+    stock: dict[str, int]
+    cap: int
+    fixed: int
+    handling: int
+
+
+class _Order(TypedDict):
+    lines: list[_Line]
+    src: list[str]
+    cod: bool
+    pen: int
+    forbidden: set[str]
+    node_cost: dict[str, int]
+    split: int
+    kmax: int
+    groups: list[int]
+    minval: int
+    keep: bool
+    prio: int
+    incumbent: list[tuple[str, list[str]]]
+
+
+class _Policy(TypedDict):
+    order_split: IntArray
+    order_kmax: IntArray
+    order_minval: IntArray
+    order_groups: IntArray
+    order_keep: BoolArray
+    order_prio: IntArray
+    incumbent: list[Incumbent | None]
+
+
+class _Common(_Policy):
+    """`BatchData`'s fields that do not depend on lanes or a cost matrix."""
+
+    order_ids: list[str]
+    node_codes: list[str]
+    skus: list[str]
+    line_ids: list[str]
+    line_src: list[str]
+    line_order: IntArray
+    line_sku: IntArray
+    line_qty: IntArray
+    line_w: IntArray
+    line_v: IntArray
+    line_vol: IntArray
+    order_cod: BoolArray
+    order_pen: IntArray
+    stock: IntArray
+    cap: IntArray
+    fixed: IntArray
+    handling: IntArray
+
+
+def _split(lines: list[_Line], grouped: set[str]) -> tuple[list[_Line], list[str]]:
     """Lines with the splittable lines (not in `grouped`, more than one unit) replaced by their pieces,
     ids `<line id>#<k>`, the largest lines first while the order keeps at most `MAX_LINES_FULL` lines
     (a larger order would lose most of its columns); and per returned line the order's line id."""
     room = MAX_LINES_FULL - len(lines)
-    split = set()
+    split: set[str] = set()
     for lid, _, qty, *_ in sorted(lines, key=lambda ln: -ln[2]):
         if lid not in grouped and qty > 1 and len(line_pieces(qty)) - 1 <= room:
             split.add(lid)
             room -= len(line_pieces(qty)) - 1
-    out, src = [], []
+    out: list[_Line] = []
+    src: list[str] = []
     for lid, sku, qty, w, v, vol in lines:
         parts = line_pieces(qty) if lid in split else [qty]
         for k, q in enumerate(parts):
@@ -255,9 +416,9 @@ class BatchProblem:
     `set_cost` per (order, node) (one style per problem), and `compile()`."""
 
     def __init__(self) -> None:
-        self._nodes: dict[str, dict] = {}
-        self._orders: dict[str, dict] = {}
-        self._lanes: list[tuple] = []
+        self._nodes: dict[str, _Node] = {}
+        self._orders: dict[str, _Order] = {}
+        self._lanes: list[_LaneRow] = []
         self._costs: dict[tuple[str, str], int] = {}
 
     def add_node(self, code: str, stock: dict[str, int], capacity_shipments: int | None = None,
@@ -271,8 +432,8 @@ class BatchProblem:
             "handling": _int("handling_cost_paise", handling_cost_paise),
         }
 
-    def add_order(self, order_id: str, lines: list[tuple], payment_mode: str = "PREPAID",
-                  unfilled_penalty_paise_per_unit: int = 50_000, *, forbidden_nodes=(),
+    def add_order(self, order_id: str, lines: Sequence[Sequence[object]], payment_mode: str = "PREPAID",
+                  unfilled_penalty_paise_per_unit: int = 50_000, *, forbidden_nodes: Iterable[object] = (),
                   node_cost_paise: dict[str, int] | None = None, split_penalty_paise: int = 0,
                   max_shipments: int | None = None, keep_together: list[set[str]] | None = None,
                   min_shipment_value_paise: int = 0, must_fill: bool = False, priority: int = 0,
@@ -297,7 +458,7 @@ class BatchProblem:
             raise ValueError(f"payment_mode must be PREPAID or COD, got {payment_mode!r}")
         if not lines:
             raise ValueError(f"order {order_id} has no lines")
-        clean = []
+        clean: list[_Line] = []
         for ln in lines:
             lid, sku, qty, w, v, *rest = ln
             vol = rest[0] if rest else 0
@@ -306,7 +467,7 @@ class BatchProblem:
         if len({c[0] for c in clean}) != len(clean):
             raise ValueError(f"order {order_id} has duplicate line ids")
         pos = {c[0]: i for i, c in enumerate(clean)}
-        groups = []
+        groups: list[int] = []
         for g in merge_groups([frozenset(str(x) for x in g) for g in (keep_together or [])]):
             unknown = g - set(pos)
             if unknown:
@@ -314,7 +475,7 @@ class BatchProblem:
             if len(g) >= 2:
                 groups.append(sum(1 << pos[x] for x in g))
         if split_lines and max_shipments != 1:
-            grouped = set().union(*[{clean[i][0] for i in range(len(clean)) if g >> i & 1} for g in groups])
+            grouped: set[str] = set().union(*[{clean[i][0] for i in range(len(clean)) if g >> i & 1} for g in groups])
             clean, src = _split(clean, grouped)
             pieces: dict[str, list[int]] = {}
             for i, lid in enumerate(src):
@@ -323,7 +484,7 @@ class BatchProblem:
                       for g_ids in ([lid for lid in pos if g >> pos[lid] & 1] for g in groups)]
         else:
             src = [c[0] for c in clean]
-        node_cost = {}
+        node_cost: dict[str, int] = {}
         for n, c in (node_cost_paise or {}).items():
             node_cost[str(n)] = _int(f"node_cost_paise[{n}]", c, minimum=-(1 << 40))
         self._orders[order_id] = {
@@ -363,7 +524,7 @@ class BatchProblem:
             raise ValueError("a problem uses lanes or a cost matrix, not both")
         self._costs[(order_id, node)] = _int("cost_paise", cost_paise)
 
-    def read_cost_matrix_csv(self, path) -> None:
+    def read_cost_matrix_csv(self, path: str | os.PathLike[str]) -> None:
         with open(path, newline="") as f:
             for row in csv.DictReader(f):
                 self.set_cost(row["order_id"], row["node"], int(row["cost_paise"]))
@@ -382,7 +543,7 @@ class BatchProblem:
             for s, q in node["stock"].items():
                 stock[npos[n], spos[s]] = q
 
-        def unknown(o, n):
+        def unknown(o: str, n: str) -> None:
             if o not in opos:
                 raise ValueError(f"unknown order {o!r}")
             if n not in npos:
@@ -392,13 +553,13 @@ class BatchProblem:
             for n in self._orders[o]["forbidden"] | set(self._orders[o]["node_cost"]):
                 unknown(o, n)
 
-        def allowed(o, n) -> bool:
+        def allowed(o: str, n: str) -> bool:
             return n not in self._orders[o]["forbidden"]
 
-        def extra(o, n) -> int:
+        def extra(o: str, n: str) -> int:
             return self._orders[o]["node_cost"].get(n, 0)
 
-        def policy() -> dict:
+        def policy() -> _Policy:
             """Per-order arrays; a split penalty or K that cannot matter (one line, K >= lines) is dropped."""
             kmax, split = [], []
             for o in order_ids:
@@ -412,25 +573,25 @@ class BatchProblem:
             for i, o in enumerate(order_ids):
                 for j, m in enumerate(self._orders[o]["groups"]):
                     groups[i, j] = m
-            return dict(order_split=np.array(split, dtype=np.int64), order_kmax=np.array(kmax, dtype=np.int64),
-                        order_minval=np.array([self._orders[o]["minval"] for o in order_ids], dtype=np.int64),
-                        order_groups=groups,
-                        order_keep=np.array([self._orders[o]["keep"] for o in order_ids], dtype=bool),
-                        order_prio=np.array([self._orders[o]["prio"] for o in order_ids], dtype=np.int64),
-                        incumbent=[incumbent(o) for o in order_ids])
+            return _Policy(order_split=np.array(split, dtype=np.int64), order_kmax=np.array(kmax, dtype=np.int64),
+                           order_minval=np.array([self._orders[o]["minval"] for o in order_ids], dtype=np.int64),
+                           order_groups=groups,
+                           order_keep=np.array([self._orders[o]["keep"] for o in order_ids], dtype=bool),
+                           order_prio=np.array([self._orders[o]["prio"] for o in order_ids], dtype=np.int64),
+                           incumbent=[incumbent(o) for o in order_ids])
 
-        def incumbent(o):
+        def incumbent(o: str) -> Incumbent | None:
             x = self._orders[o]
             if not x["incumbent"]:
                 return None
-            out = []
+            out: Incumbent = []
             for n, ids in x["incumbent"]:
                 unknown(o, n)
                 held = set(ids)
                 out.append((npos[n], sum(1 << i for i, lid in enumerate(x["src"]) if lid in held)))
             return out
 
-        common = dict(
+        common = _Common(
             order_ids=order_ids,
             node_codes=node_codes,
             skus=skus,
@@ -466,7 +627,7 @@ class BatchProblem:
             unknown(lane[0], lane[1])
         lanes = sorted((r for r in self._lanes if allowed(r[0], r[1])), key=lambda r: (opos[r[0]], npos[r[1]]))
 
-        def col(k):
+        def col(k: int) -> IntArray:
             return np.array([r[k] for r in lanes], dtype=np.int64)
 
         return BatchData(

@@ -18,15 +18,18 @@ cheapest single shipment any node could charge).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .lagrange import submasks
 from .patterns import MAX_LINES_FULL, pattern_columns
+from .problem import BatchData, IntArray
 
 EXACT_MAX_LINES = 12
 
 
-def order_lower_bound(d, o: int) -> float:
+def order_lower_bound(d: BatchData, o: int) -> float:
     """A lower bound of order o's cost alone on all the stock (no fixed costs)."""
     start = d.order_line_start()
     s, L = int(start[o]), int(start[o + 1] - start[o])
@@ -36,10 +39,11 @@ def order_lower_bound(d, o: int) -> float:
     if not len(rows):
         return float(pen.sum())
     if L > EXACT_MAX_LINES:
-        if d.matrix_mode:
+        if d.cand_cost is not None:  # matrix mode
             cheapest = float((d.cand_cost[rows] + d.cand_extra[rows]).min())
         else:  # a shipment costs at least its node's handling, the first slab and the preference
-            cheapest = float((d.handling[d.cand_node[rows]] + d.lane_first[rows] + d.cand_extra[rows]).min())
+            first = d.lane_arrays().first
+            cheapest = float((d.handling[d.cand_node[rows]] + first[rows] + d.cand_extra[rows]).min())
         return min(float(pen.sum()), cheapest)
     codes = np.arange(1, 1 << L)
     M = ((codes[:, None] >> np.arange(L)[None, :]) & 1).astype(bool)
@@ -56,11 +60,11 @@ def order_lower_bound(d, o: int) -> float:
     return float(f[-1] - split)
 
 
-def restricted_orders(d) -> np.ndarray:
+def restricted_orders(d: BatchData) -> IntArray:
     return np.flatnonzero(np.diff(d.order_line_start()) > MAX_LINES_FULL)
 
 
-def valid_bound(d, lp_bound_of) -> float | None:
+def valid_bound(d: BatchData, lp_bound_of: Callable[[BatchData], float | None]) -> float | None:
     """`lp_bound_of(sub)`: the LP bound of a sub-batch without restricted orders (None if unknown)."""
     r = restricted_orders(d)
     rest = np.setdiff1d(np.arange(d.n_orders), r)
