@@ -15,7 +15,8 @@ Options:
 - ``express``: the carriers' express service where offered (priced at
   ``express_freight_pct``) and the fastest plan: each day a parcel takes costs
   ``EXPRESS_DAY_PAISE``, far above any freight difference; offered only when it
-  arrives earlier than standard.
+  arrives earlier than standard, and on a channel whose promise is hard only when it
+  arrives by the promised date (an order of the channel never gets a later plan).
 
 Each option gives its delivery date (the latest parcel's), the shipping cost
 (carrier freight and COD fees, paise), and its parcels (one or several).
@@ -142,6 +143,10 @@ def quote(ctx, *, lines: list[dict], pin: str, payment_mode: str = "PREPAID", ch
                        late_penalty_paise=EXPRESS_DAY_PAISE, fired=[])
         plan2, plan2_dict = plan_seen(ctx, order, remaining, seen, fast, explain=False)
         express = _option("express", plan2, plan2_dict)
+        promised = plan_dict.get("promise")
+        if express is not None and seen.cand.channel_promise_policy == "hard" and promised is not None \
+                and express["delivery_date"] > promised["date"]:
+            express = None  # a hard channel's promise binds every option: none may arrive after it
         if express is not None and (standard is None or express["delivery_date"] < standard["delivery_date"]):
             options.append(express)
     answer = {"pin": dest.pin, "payment_mode": payment_mode, "channel": channel, "as_of": at.isoformat(),
