@@ -17,17 +17,25 @@ one task: solved in-process, or mapped over Dask distributed workers
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
+from .assign import Totals
 from .patterns import Patterns, build_patterns
-from .large import in_process
-from .problem import BatchData
-from .solve import BatchPlan, solve_batch
+from .large import Mapper, Progress, in_process
+from .problem import BatchData, IntArray
+from .solve import BatchPlan, Move, solve_batch
+
+if TYPE_CHECKING:
+    from dask.distributed import Client, LocalCluster
+
+_R = TypeVar("_R")
 
 
-def components(d: BatchData, p: Patterns | None = None) -> list[np.ndarray]:
+def components(d: BatchData, p: Patterns | None = None) -> list[IntArray]:
     """Order index arrays, one per connected component, largest first."""
     p = build_patterns(d) if p is None else p
     S = d.stock.shape[1]
@@ -69,8 +77,10 @@ def components(d: BatchData, p: Patterns | None = None) -> list[np.ndarray]:
     return comps
 
 
-def pack(comps: list[np.ndarray], chunk_orders: int) -> list[np.ndarray]:
-    chunks, cur, size = [], [], 0
+def pack(comps: list[IntArray], chunk_orders: int) -> list[IntArray]:
+    chunks: list[IntArray] = []
+    cur: list[IntArray] = []
+    size = 0
     for c in comps:
         if len(c) >= chunk_orders:
             chunks.append(np.sort(c))
@@ -97,9 +107,16 @@ class DecomposedPlan:
     seconds: float
 
     @property
-    def totals(self) -> dict:
-        keys = self.parts[0].totals.keys() if self.parts else []
-        return {k: sum(p.totals[k] for p in self.parts) for k in keys}
+    def totals(self) -> Totals | dict[str, int]:
+        """The parts' totals added up ({} without parts)."""
+        if not self.parts:
+            return {}
+        return Totals(shipping=sum(p.totals["shipping"] for p in self.parts),
+                      split=sum(p.totals["split"] for p in self.parts),
+                      fixed=sum(p.totals["fixed"] for p in self.parts),
+                      unfilled_paise=sum(p.totals["unfilled_paise"] for p in self.parts),
+                      unfilled_units=sum(p.totals["unfilled_units"] for p in self.parts),
+                      total=sum(p.totals["total"] for p in self.parts))
 
     @property
     def objective(self) -> int:
@@ -109,14 +126,14 @@ class DecomposedPlan:
     def bound(self) -> float | None:
         if any(p.bound is None for p in self.parts):
             return None
-        return float(sum(p.bound for p in self.parts))
+        return float(sum(p.bound for p in self.parts if p.bound is not None))  # (none is None, as checked)
 
     @property
     def gap(self) -> float | None:
         b = self.bound
         return None if not b else (self.objective - b) / b
 
-    def gap_split(self) -> dict:
+    def gap_split(self) -> dict[str, float]:
         out = {"gap_paise": 0.0, "unfilled_paise": 0.0, "shipping_paise": 0.0}
         for p in self.parts:
             for k, v in p.gap_split().items():
@@ -124,34 +141,36 @@ class DecomposedPlan:
         return out
 
     @property
-    def shipments(self):
+    def shipments(self) -> list[Move]:
         return [m for p in self.parts for m in p.shipments]
 
     @property
-    def unfilled(self) -> dict:
+    def unfilled(self) -> dict[str, list[str]]:
         return {k: v for p in self.parts for k, v in p.unfilled.items()}
 
 
-def _dask_mapper(client):
+def _dask_mapper(client: Client) -> Mapper:
     """map(fn, [args...], progress) over Dask workers, results in input order."""
     from dask.distributed import as_completed
 
-    def mapper(fn, items, progress=None):
+    def mapper(fn: Callable[..., _R], items: Sequence[tuple[object, ...]],
+               progress: Progress | None = None) -> list[_R]:
         futs = [client.submit(fn, *it, pure=False) for it in items]
         index = {f.key: i for i, f in enumerate(futs)}
-        out = [None] * len(futs)
-        for done, f in enumerate(as_completed(futs), 1):
+        out: dict[int, _R] = {}
+        for done, f in enumerate(as_completed(futs), 1):  # type: ignore[no-untyped-call]  # distributed: unannotated
             out[index[f.key]] = f.result()
             if progress:
                 progress(done, len(futs))
-        return out
+        return [out[i] for i in range(len(futs))]
 
     return mapper
 
 
 def solve_decomposed(d: BatchData, *, method: str = "auto", time_limit: float = 60.0,
                      chunk_orders: int = 5000, scheduler: str | None = None, dask: bool = False,
-                     n_workers: int = 2, progress=None, processes: bool = True) -> DecomposedPlan:
+                     n_workers: int = 2, progress: Progress | None = None,
+                     processes: bool = True) -> DecomposedPlan:
     """Solve component chunks independently (in-process, or on Dask when
     `dask` or `scheduler` is given). `progress(done, total)` is called as
     chunks finish. A chunk too big for one LP (see `solve_batch`) is solved
@@ -163,27 +182,29 @@ def solve_decomposed(d: BatchData, *, method: str = "auto", time_limit: float = 
     comps = components(d, p)
     chunks = pack(comps, chunk_orders)
     subs = [d.subset(c) for c in chunks]
-    parts: list[BatchPlan] = [None] * len(subs)  # type: ignore[list-item]
+    parts: dict[int, BatchPlan] = {}  # chunk index -> its plan
     per_limit = max(time_limit - (time.perf_counter() - t0), 1.0)
     n_pats = np.bincount(p.order, minlength=d.n_orders)
     is_large = [method == "auto" and int(n_pats[c].sum()) > LP_MAX_PATTERNS for c in chunks]
     large = [i for i, big in enumerate(is_large) if big]
     small = [i for i, big in enumerate(is_large) if not big]
-    cluster = client = None
+    cluster: LocalCluster | None = None
+    client: Client | None = None
     if dask or scheduler:
+        # distributed's Client, LocalCluster and as_completed have no annotations (py.typed all the same)
         from dask.distributed import Client, LocalCluster
 
         if scheduler:
-            client = Client(scheduler)
+            client = Client(scheduler)  # type: ignore[no-untyped-call]
         else:
-            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=processes,
-                                   dashboard_address=":0")
-            client = Client(cluster)
+            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1,  # type: ignore[no-untyped-call]
+                                   processes=processes, dashboard_address=":0")
+            client = Client(cluster)  # type: ignore[no-untyped-call]
     try:
         mapper = _dask_mapper(client) if client is not None else in_process
         done = [0]
 
-        def tick(*_):
+        def tick(*_: object) -> None:
             done[0] += 1
             if progress:
                 progress(done[0], len(subs))
@@ -204,7 +225,7 @@ def solve_decomposed(d: BatchData, *, method: str = "auto", time_limit: float = 
             tick()
     finally:
         if client is not None:
-            client.close()
+            client.close()  # type: ignore[no-untyped-call]  # distributed: unannotated
         if cluster is not None:
             cluster.close()
-    return DecomposedPlan(parts, len(comps), int(len(comps[0])) if comps else 0, time.perf_counter() - t0)
+    return DecomposedPlan([parts[i] for i in range(len(subs))], len(comps), int(len(comps[0])) if comps else 0, time.perf_counter() - t0)

@@ -25,13 +25,30 @@ not finish in ten minutes. So:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import numpy as np
 
 from .assign import Index, State, improve, order_cost, sequential, total_cost
 from .lagrange import lagrangian_bound
 from .patterns import Patterns
-from .problem import BatchData
+from .problem import BatchData, BatchStats, IntArray
+
+if TYPE_CHECKING:
+    from .solve import BatchPlan
+
+_R = TypeVar("_R")
+#: progress(done, total), called as tasks finish
+Progress = Callable[[int, int], None]
+
+
+class Mapper(Protocol):
+    """map(fn, [args...], progress): fn(*args) for each item, results in input order (`in_process`, or
+    `decompose`'s Dask mapper)."""
+
+    def __call__(self, fn: Callable[..., _R], items: Sequence[tuple[object, ...]],
+                 progress: Progress | None = None) -> list[_R]: ...
 
 #: orders per region task: the LP of ~12k orders solves in a few seconds here
 REGION_ORDERS = 12_000
@@ -44,9 +61,10 @@ def _left(deadline: float) -> float:
     return max(deadline - time.perf_counter(), 1.0)
 
 
-def in_process(fn, items, progress=None):
+def in_process(fn: Callable[..., _R], items: Sequence[tuple[object, ...]],
+               progress: Progress | None = None) -> list[_R]:
     """The mapper used without Dask: results in input order."""
-    out = []
+    out: list[_R] = []
     for i, it in enumerate(items):
         out.append(fn(*it))
         if progress:
@@ -104,7 +122,7 @@ def regions(d: BatchData, p: Patterns, main: np.ndarray, n_regions: int) -> np.n
     return label
 
 
-def _usage(ix: Index, st: State, orders) -> tuple[np.ndarray, np.ndarray]:
+def _usage(ix: Index, st: State, orders: Iterable[int]) -> tuple[IntArray, IntArray]:
     stock = np.zeros_like(ix.d.stock)
     ships = np.zeros(ix.d.n_nodes, dtype=np.int64)
     for o in orders:
@@ -116,8 +134,10 @@ def _usage(ix: Index, st: State, orders) -> tuple[np.ndarray, np.ndarray]:
     return stock, ships
 
 
-def solve_large(d: BatchData, pats: Patterns, ix: Index, *, time_limit: float, solve_region, mapper=in_process,
-                progress=None, region_orders: int = REGION_ORDERS, stats: dict | None = None):
+def solve_large(d: BatchData, pats: Patterns, ix: Index, *, time_limit: float,
+                solve_region: Callable[[BatchData, float], BatchPlan], mapper: Mapper = in_process,
+                progress: Progress | None = None, region_orders: int = REGION_ORDERS,
+                stats: BatchStats | None = None) -> tuple[State, float, float, BatchStats]:
     """Returns (state, bound, unfilled penalty in the bound's relaxed solution, stats).
 
     `solve_region(sub, time_limit)` solves one region's batch (the LP path of `solve.py`, which calls
@@ -132,8 +152,8 @@ def solve_large(d: BatchData, pats: Patterns, ix: Index, *, time_limit: float, s
 
     # 1. prices and a bound
     lag1 = lagrangian_bound(d, pats, target=ub, iterations=LAGRANGE1_ITERATIONS, time_limit=_left(deadline))
-    stats.update(lagrange1_bound=round(lag1.bound), lagrange1_iterations=lag1.iterations,
-                 t_lagrange1=round(lag1.seconds, 2))
+    stats.update({"lagrange1_bound": round(lag1.bound), "lagrange1_iterations": lag1.iterations,
+                  "t_lagrange1": round(lag1.seconds, 2)})
     # 2. a priced plan
     pl = lag1.pattern_price.tolist()
     priced = sequential(ix, price=lambda k: pl[k])
@@ -162,7 +182,7 @@ def solve_large(d: BatchData, pats: Patterns, ix: Index, *, time_limit: float, s
         subs.append(d.subset(orders, stock=budget, cap=cap))
         members.append(orders)
     per = _left(deadline)  # a safety net only: each region stops by its own work limits
-    stats.update(regions=len(subs), region_orders=[len(m) for m in members])
+    stats.update({"regions": len(subs), "region_orders": [len(m) for m in members]})
     t1 = time.perf_counter()
     results = mapper(solve_region, [(s, per) for s in subs], progress)
     stats["t_regions"] = round(time.perf_counter() - t1, 2)
@@ -211,6 +231,6 @@ def solve_large(d: BatchData, pats: Patterns, ix: Index, *, time_limit: float, s
     lag2 = lagrangian_bound(d, pats, target=ub, iterations=LAGRANGE2_ITERATIONS, time_limit=_left(deadline), lam0=lam0,
                             theta0=0.1)
     best = lag2 if lag2.bound > lag1.bound else lag1
-    stats.update(lagrange2_bound=round(lag2.bound), lagrange2_iterations=lag2.iterations,
-                 t_lagrange2=round(lag2.seconds, 2))
+    stats.update({"lagrange2_bound": round(lag2.bound), "lagrange2_iterations": lag2.iterations,
+                  "t_lagrange2": round(lag2.seconds, 2)})
     return st, best.bound, best.unfilled_paise, stats

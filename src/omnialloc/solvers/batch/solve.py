@@ -35,15 +35,16 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
-from .assign import (Index, State, best_for_order, check, fill_unfilled, fits, improve, incumbent_state,
-                     sequential, total_cost)
+from .assign import (Index, State, Totals, best_for_order, check, fill_unfilled, fits, improve,
+                     incumbent_state, sequential, total_cost)
 from .lagrange import lagrangian_bound
-from .large import LAGRANGE2_ITERATIONS, in_process, solve_large
-from .model import solve_model
+from .large import LAGRANGE2_ITERATIONS, Mapper, Progress, in_process, solve_large
+from .model import ModelResult, solve_model
 from .open_nodes import search
-from .patterns import build_patterns
-from .problem import BatchData
+from .patterns import Patterns, build_patterns
+from .problem import BatchData, BatchStats, BoolArray, IntArray, Prices
 from .relax import valid_bound
 
 MIP_REMAINDER_MAX_PATTERNS = 30_000
@@ -83,15 +84,15 @@ class BatchPlan:
 
     shipments: list[Move]
     unfilled: dict[str, list[str]]  # order_id -> line ids left unfilled
-    totals: dict  # shipping, fixed, unfilled_paise, unfilled_units, total
+    totals: Totals
     bound: float | None
     lp_unfilled_paise: float | None
     method: str
     status: str
     seconds: float
-    stats: dict = field(default_factory=dict)
+    stats: BatchStats = field(default_factory=lambda: BatchStats())
     #: the LP's opportunity prices: stock_rows (R, 2) (node, sku) with stock_dual, cap_nodes with cap_dual
-    prices: dict | None = None
+    prices: Prices | None = None
 
     @property
     def objective(self) -> int:
@@ -104,7 +105,7 @@ class BatchPlan:
             return None
         return (self.objective - self.bound) / self.bound
 
-    def gap_split(self) -> dict:
+    def gap_split(self) -> dict[str, float]:
         """The absolute gap, split: the part due to more unfilled units than
         the LP leaves unfilled, and the rest (shipping and fixed costs)."""
         if self.bound is None:
@@ -114,14 +115,16 @@ class BatchPlan:
         return {"gap_paise": gap, "unfilled_paise": unf, "shipping_paise": gap - unf}
 
     def split_orders(self) -> int:
-        per = {}
+        per: dict[str, int] = {}
         for m in self.shipments:
             per[m.order_id] = per.get(m.order_id, 0) + 1
         return sum(1 for v in per.values() if v > 1)
 
 
-def _plan_from_state(d: BatchData, ix: Index, st: State, **kw) -> BatchPlan:
-    moves = []
+def _plan_from_state(d: BatchData, ix: Index, st: State, *, bound: float | None,
+                     lp_unfilled_paise: float | None, method: str, status: str, seconds: float,
+                     stats: BatchStats, prices: Prices | None = None) -> BatchPlan:
+    moves: list[Move] = []
     unfilled: dict[str, list[str]] = {}
     for o, pats in enumerate(st.chosen):
         cov = 0
@@ -138,12 +141,13 @@ def _plan_from_state(d: BatchData, ix: Index, st: State, **kw) -> BatchPlan:
         miss = [d.line_ids[s + i] for i in range(e - s) if not cov >> i & 1]
         if miss:
             unfilled[d.order_ids[o]] = miss
-    return BatchPlan(moves, unfilled, total_cost(ix, st), **kw)
+    return BatchPlan(moves, unfilled, total_cost(ix, st), bound=bound, lp_unfilled_paise=lp_unfilled_paise,
+                     method=method, status=status, seconds=seconds, stats=stats, prices=prices)
 
 
 def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 600.0,
                 improve_passes: int = 2, mip_remainder_max: int = MIP_REMAINDER_MAX_PATTERNS,
-                mapper=None, progress=None, lp_max_patterns: int = LP_MAX_PATTERNS,
+                mapper: Mapper | None = None, progress: Progress | None = None, lp_max_patterns: int = LP_MAX_PATTERNS,
                 lp_iterations: int = LP_MAX_ITERATIONS, mip_nodes: int = MIP_MAX_NODES) -> BatchPlan:
     """`mapper(fn, [args...], progress)`: how the large-batch path runs its region tasks (in-process
     when None). Which path runs and when each step stops is decided by work counts (`lp_max_patterns`,
@@ -154,12 +158,12 @@ def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 600.0
     deadline = t0 + time_limit
     pats = build_patterns(d)
     ix = Index(d, pats)
-    stats: dict = {"orders": d.n_orders, "patterns": pats.n, "restricted_orders": pats.restricted_orders,
+    stats: BatchStats = {"orders": d.n_orders, "patterns": pats.n, "restricted_orders": pats.restricted_orders,
                    "t_patterns": round(time.perf_counter() - t0, 3)}
     if method == "auto" and pats.n > lp_max_patterns:
         return _large(d, pats, ix, t0, deadline, mapper, progress, stats)
     lp = solve_model(d, pats, time_limit=_left(deadline), iteration_limit=lp_iterations)
-    stats.update(t_lp=round(lp.seconds, 3), lp_status=lp.status, lp_rows=lp.n_rows)
+    stats.update({"t_lp": round(lp.seconds, 3), "lp_status": lp.status, "lp_rows": lp.n_rows})
     if method == "auto" and lp.bound is None:
         stats["lp_unfinished"] = lp.status
         return _large(d, pats, ix, t0, deadline, mapper, progress, stats)
@@ -191,7 +195,7 @@ def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 600.0
     t1 = time.perf_counter()
     seq = sequential(ix)
     seq_cost = total_cost(ix, seq)["total"]
-    stats.update(t_sequential=round(time.perf_counter() - t1, 3), sequential_total=seq_cost)
+    stats.update({"t_sequential": round(time.perf_counter() - t1, 3), "sequential_total": seq_cost})
 
     best, best_name = seq, "sequential"
     if lp.x is not None:
@@ -209,8 +213,10 @@ def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 600.0
         best = search(ix, best, lp.open_frac, deadline, stats)
     best, best_name = _or_incumbent(ix, best, best_name, improve_passes, deadline, stats)
     bound = lp.bound
-    if stats.get("whole_mip_bound") is not None and not pats.restricted_orders:
-        bound = max(bound, stats["whole_mip_bound"])  # the remainder MIP was the exact step already
+    whole_bound = stats.get("whole_mip_bound")
+    if whole_bound is not None and not pats.restricted_orders:
+        # the remainder MIP was the exact step already (an LP stopped short has no bound of its own)
+        bound = whole_bound if bound is None else max(bound, whole_bound)
     elif d.fixed.any() and pats.n <= FIXED_MIP_MAX_PATTERNS:
         best, best_name, bound = _fixed_exact(d, pats, ix, best, best_name, bound, deadline, mip_nodes, stats)
     fill_unfilled(ix, best)
@@ -220,16 +226,16 @@ def solve_batch(d: BatchData, *, method: str = "auto", time_limit: float = 600.0
     errs = check(ix, best)
     if errs:  # a bug, never a plan to apply
         raise AssertionError("; ".join(errs[:5]))
-    prices = None
-    if lp.stock_dual is not None:
-        prices = {"stock_rows": lp.stock_rows, "stock_dual": lp.stock_dual, "cap_nodes": lp.cap_nodes,
-                  "cap_dual": lp.cap_dual}
+    prices: Prices | None = None
+    if lp.stock_dual is not None and lp.cap_dual is not None:  # (the LP's duals come together)
+        prices = Prices(stock_rows=lp.stock_rows, stock_dual=lp.stock_dual, cap_nodes=lp.cap_nodes,
+                        cap_dual=lp.cap_dual)
     _safety(stats, deadline)
     return _plan_from_state(d, ix, best, bound=bound, lp_unfilled_paise=lp_unf, method=best_name,
                             status="FEASIBLE", seconds=time.perf_counter() - t0, stats=stats, prices=prices)
 
 
-def _valid_bound(d, deadline, lp_iterations):
+def _valid_bound(d: BatchData, deadline: float, lp_iterations: int) -> float | None:
     return valid_bound(d, lambda sub: solve_model(sub, build_patterns(sub), time_limit=_left(deadline),
                                                   iteration_limit=lp_iterations).bound)
 
@@ -238,14 +244,15 @@ def _left(deadline: float) -> float:
     return max(deadline - time.perf_counter(), 1.0)
 
 
-def _safety(stats: dict, deadline: float) -> None:
+def _safety(stats: BatchStats, deadline: float) -> None:
     """Record (never hide) that the wall-clock safety net cut a step short: the plan may then differ
     from the same input's plan on a faster machine."""
     if time.perf_counter() > deadline:
         stats["wall_limit_hit"] = True
 
 
-def _fixed_exact(d, pats, ix, best: State, name: str, bound, deadline, mip_nodes: int, stats):
+def _fixed_exact(d: BatchData, pats: Patterns, ix: Index, best: State, name: str, bound: float | None,
+                 deadline: float, mip_nodes: int, stats: BatchStats) -> tuple[State, str, float | None]:
     """The exact step for fixed node costs: HiGHS branch and bound on the pattern MIP (disaggregated
     linking rows, the open-node variables integer), warm-started with the best plan, stopped by a node
     count. Its plan replaces `best` when cheaper; its dual bound lifts the LP bound."""
@@ -270,7 +277,8 @@ def _fixed_exact(d, pats, ix, best: State, name: str, bound, deadline, mip_nodes
     return best, name, bound
 
 
-def _or_incumbent(ix, best: State, name: str, passes: int, deadline, stats) -> tuple[State, str]:
+def _or_incumbent(ix: Index, best: State, name: str, passes: int, deadline: float,
+                  stats: BatchStats) -> tuple[State, str]:
     """The orders' incumbent plan, improved by per-order re-solves, when it beats `best`: the batch
     is then never worse than what is live, and an order that must stay filled always can."""
     inc = incumbent_state(ix)
@@ -284,7 +292,9 @@ def _or_incumbent(ix, best: State, name: str, passes: int, deadline, stats) -> t
     return best, name
 
 
-def _large(d, pats, ix, t0, deadline, mapper, progress, stats) -> BatchPlan:
+def _large(d: BatchData, pats: Patterns, ix: Index, t0: float, deadline: float, mapper: Mapper | None,
+           progress: Progress | None, stats: BatchStats) -> BatchPlan:
+    bound: float | None
     st, bound, unf, stats = solve_large(d, pats, ix, time_limit=max(deadline - time.perf_counter(), 5.0),
                                         solve_region=solve_region, mapper=mapper or in_process,
                                         progress=progress, stats=stats)
@@ -310,11 +320,13 @@ def solve_region(sub: BatchData, time_limit: float) -> BatchPlan:
     return solve_batch(sub, method="lp", time_limit=time_limit)
 
 
-def _lp_guided(d, ix, pats, lp, deadline, mip_remainder_max, mip_nodes, stats,
+def _lp_guided(d: BatchData, ix: Index, pats: Patterns, lp: ModelResult, deadline: float,
+               mip_remainder_max: int, mip_nodes: int, stats: BatchStats,
                lp_iterations: int = LP_MAX_ITERATIONS) -> State:
     st = State.fresh(d)
     x = lp.x
     u = lp.u
+    assert x is not None and u is not None  # the caller has an LP solution: x and u come together
     eps = 1e-6
     frac_col = (x > eps) & (x < 1 - eps)
     frac_line = (u > eps) & (u < 1 - eps)
@@ -369,13 +381,14 @@ def _lp_guided(d, ix, pats, lp, deadline, mip_remainder_max, mip_nodes, stats,
                 st.take(ix, o, chosen.get(o, []))
             return st
     strength = np.zeros(d.n_orders)
-    np.maximum.at(strength, pats.order, lp.x)
+    np.maximum.at(strength, pats.order, x)
     stats.setdefault("remainder", "dual-priced")
     _dual_priced(d, ix, pats, lp, st, rest[np.argsort(-strength[rest], kind="stable")])
     return st
 
 
-def _dual_priced(d, ix, pats, lp, st: State, seq) -> None:
+def _dual_priced(d: BatchData, ix: Index, pats: Patterns, lp: ModelResult, st: State,
+                 seq: npt.ArrayLike) -> None:
     """The orders `seq` one by one in that order, each at its exact optimum on the residual stock with
     costs raised by the dual prices of stock and capacity of the LP `lp` (any LP over these nodes)."""
     price_ns = np.zeros_like(d.stock, dtype=float)
@@ -393,7 +406,8 @@ def _dual_priced(d, ix, pats, lp, st: State, seq) -> None:
         st.take(ix, o, ks)
 
 
-def _dive(d, ix, pats, st: State, rest: np.ndarray, lp_iterations: int, deadline: float, stats) -> np.ndarray:
+def _dive(d: BatchData, ix: Index, pats: Patterns, st: State, rest: IntArray, lp_iterations: int, deadline: float,
+          stats: BatchStats) -> IntArray:
     """Round the remainder by diving: solve the LP of the orders still open on the stock and capacity
     left, fix every order the LP rounds completely (each line in a pattern above 1/2, or unfilled above
     1/2, at distinct nodes, and the rounded choice fits what is left; the most decided first), re-solve
@@ -411,7 +425,7 @@ def _dive(d, ix, pats, st: State, rest: np.ndarray, lp_iterations: int, deadline
         sub = d.subset(open_, stock=st.stock.copy(), cap=st.cap.copy())
         sp = build_patterns(sub)
         res = solve_model(sub, sp, iteration_limit=lp_iterations, time_limit=_left(deadline))
-        if res.x is None:
+        if res.x is None or res.u is None:  # (u comes with x)
             break
         x, u = res.x, res.u
         big = np.flatnonzero(x > 0.5)
@@ -420,7 +434,9 @@ def _dive(d, ix, pats, st: State, rest: np.ndarray, lp_iterations: int, deadline
             per.setdefault(int(sp.order[k]), []).append(k)
         sstart = sub.order_line_start()
         fixed = np.zeros(len(open_), dtype=bool)
-        sure, unsure = [], []  # (confidence, sub order, patterns) of the orders the LP rounds completely
+        # (confidence, sub order, patterns) of the orders the LP rounds completely
+        sure: list[tuple[float, int, list[int]]] = []
+        unsure: list[tuple[float, int, list[int]]] = []
         for so in range(len(open_)):
             ks = per.get(so, [])
             cov = 0
@@ -458,9 +474,10 @@ def _dive(d, ix, pats, st: State, rest: np.ndarray, lp_iterations: int, deadline
     return open_
 
 
-def _widen(d, pats, lp, frac_order, max_patterns) -> None:
+def _widen(d: BatchData, pats: Patterns, lp: ModelResult, frac_order: BoolArray, max_patterns: int) -> None:
     """Grow the remainder to the orders competing with it for priced stock
     or capacity (positive duals), ring by ring, while the MIP stays small."""
+    assert lp.x is not None  # `_lp_guided`'s LP, which has a solution
     S = d.stock.shape[1]
     priced = np.zeros(d.n_nodes * S, dtype=bool)
     if lp.stock_dual is not None and len(lp.stock_rows):
