@@ -41,13 +41,16 @@ import contextlib
 import io
 import threading
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from . import costs
 from .assemble import Sol, sol_from_ships, violations
 from .budget import Budget, OutOfBudget
+from .costs import FloatArray, IntArray
 from .highs_quiet import quiet_highs
 from .instance import Instance
 
@@ -71,8 +74,19 @@ MIN_UNITS_PER_CHECK = 100.0
 MIN_UNITS_PER_ROOT_CHECK = 1500.0
 
 
-def _interrupt(callback_type, message, data_out, data_in, box):
-    budget, nnz = box
+@dataclass
+class _Box:
+    """What the interrupt callback reads: the budget to charge (None between runs) and the model's nonzeros."""
+
+    budget: Budget | None = None
+    nnz: int = 0
+
+
+def _interrupt(
+    callback_type: highspy.cb.HighsCallbackType, message: str, data_out: highspy.cb.HighsCallbackOutput,
+    data_in: highspy.cb.HighsCallbackInput, box: _Box,
+) -> None:
+    budget, nnz = box.budget, box.nnz
     if budget is None:
         return
     if data_out.mip_node_count == 0:
@@ -85,11 +99,11 @@ def _interrupt(callback_type, message, data_out, data_in, box):
         data_in.user_interrupt = True
 
 
-def _highs():
-    h = getattr(_local, "h", None)
+def _highs() -> highspy.Highs:
+    h: highspy.Highs | None = getattr(_local, "h", None)
     if h is None:
         h = quiet_highs()
-        _local.box = [None, 0]
+        _local.box = _Box()
         h.setCallback(_interrupt, _local.box)
         h.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
         h.setOptionValue("mip_rel_gap", 0.0)
@@ -135,7 +149,7 @@ class _Model:
         self.integ.append(1 if integer else 0)
         return len(self.cost) - 1
 
-    def row(self, idx, val, lo: float, hi: float) -> None:
+    def row(self, idx: Iterable[int], val: Iterable[float], lo: float, hi: float) -> None:
         self.r_idx.extend(idx)
         self.r_val.extend(val)
         self.r_start.append(len(self.r_idx))
@@ -160,7 +174,10 @@ class _Built:
     exact: bool  # the model prices every parcel exactly (no relaxed COD fee in it)
 
 
-def build(inst: Instance, nodes, kmax: int, order_pairs=(), exact_fee: bool = True, allowed=None) -> _Built:
+def build(
+    inst: Instance, nodes: Iterable[int], kmax: int, order_pairs: Iterable[tuple[int, int]] = (), exact_fee: bool = True,
+    allowed: set[tuple[int, int]] | None = None,
+) -> _Built:
     """The model over candidates `nodes` (only the arcs in `allowed`, when given); `order_pairs`
     (a, b): node b may ship only if a does.
     With `exact_fee` False the COD percentage fee is continuous (f >= value * bp / 10000 -
@@ -184,8 +201,8 @@ def build(inst: Instance, nodes, kmax: int, order_pairs=(), exact_fee: bool = Tr
     node_z: dict[int, list[int]] = {}
     demand: list[list[int]] = [[] for _ in range(L)]
     gdemand: list[list[int]] = [[] for _ in inst.groups]
-    shared = [np.flatnonzero(inst.line_sku == sk) for sk in range(len(inst.skus))]
-    shared = [(sk, [int(l) for l in ls]) for sk, ls in enumerate(shared) if len(ls) > 1]
+    sku_lines = [np.flatnonzero(inst.line_sku == sk) for sk in range(len(inst.skus))]
+    shared = [(sk, [int(l) for l in ls]) for sk, ls in enumerate(sku_lines) if len(ls) > 1]
     for c in (int(c) for c in nodes):
         cap = [int(x) for x in inst.cap_line[c]]
         price = lists["price"][c]
@@ -286,10 +303,10 @@ def build(inst: Instance, nodes, kmax: int, order_pairs=(), exact_fee: bool = Tr
             u[l] = m.var(inst.pen, 0, q[l])
             idx.append(u[l])
         m.row(idx, [1.0] * len(idx), q[l], q[l])
-    for gi, g in enumerate(inst.groups):
+    for gi, group in enumerate(inst.groups):
         idx = list(gdemand[gi])
         if inst.partial:
-            ug[gi] = m.var(float(inst.pen * inst.q[g].sum()), 0, 1)
+            ug[gi] = m.var(float(inst.pen * inst.q[group].sum()), 0, 1)
             idx.append(ug[gi])
         m.row(idx, [1.0] * len(idx), 1, 1)
     if zc and kmax < len(node_z):
@@ -310,7 +327,9 @@ def build(inst: Instance, nodes, kmax: int, order_pairs=(), exact_fee: bool = Tr
     return _Built(m, offset, arcs, zc, xc, gc, sc, fc, u, ug, e, group_of, exact_fee or not any(f is not None for f in fc))
 
 
-def estimated_root_units(inst: Instance, nodes, allowed=None) -> float:
+def estimated_root_units(
+    inst: Instance, nodes: IntArray | Sequence[int], allowed: set[tuple[int, int]] | None = None
+) -> float:
     """What HiGHS's root will roughly cost (work units) for the model over `nodes` (and only
     the arcs `allowed`, when given), from the model's size alone (about 7 nonzeros per content
     column, 10 per parcel): lets the portfolio decide, before building anything, whether the
@@ -329,7 +348,7 @@ def estimated_root_units(inst: Instance, nodes, allowed=None) -> float:
     return ROOT_UNITS_PER_NONZERO * float(np.sum(arcs * (7 * cols + 10)))
 
 
-def _start_values(inst: Instance, b: _Built, sol: Sol) -> tuple[np.ndarray, np.ndarray] | None:
+def _start_values(inst: Instance, b: _Built, sol: Sol) -> tuple[npt.NDArray[np.int32], FloatArray] | None:
     """Column values of plan `sol` in model `b` (None if the model cannot express it)."""
     arc_of = {arc: k for k, arc in enumerate(b.arcs)}
     val: dict[int, float] = {}
@@ -340,8 +359,9 @@ def _start_values(inst: Instance, b: _Built, sol: Sol) -> tuple[np.ndarray, np.n
         val[b.z[k]] = 1.0
         t = inst.price_one(j, qty)
         val[b.s[k]] = float(t["slabs"])
-        if b.fee[k] is not None:
-            val[b.fee[k]] = float(t["cod"])
+        fee = b.fee[k]
+        if fee is not None:
+            val[fee] = float(t["cod"])
         for l, col in b.x[k].items():
             val[col] = float(qty[l])
         for gi, col in b.g[k].items():
@@ -363,7 +383,7 @@ def _start_values(inst: Instance, b: _Built, sol: Sol) -> tuple[np.ndarray, np.n
     return np.arange(len(full), dtype=np.int32), full
 
 
-def _extract(inst: Instance, b: _Built, col: np.ndarray) -> Sol | None:
+def _extract(inst: Instance, b: _Built, col: FloatArray) -> Sol | None:
     ships = []
     unfilled = np.zeros(inst.n_lines, dtype=np.int64)
     for l, k in b.u.items():
@@ -390,12 +410,12 @@ def _extract(inst: Instance, b: _Built, col: np.ndarray) -> Sol | None:
 
 def solve_mip(
     inst: Instance,
-    nodes: np.ndarray,
+    nodes: IntArray,
     warm: Sol | None,
     kmax: int,
     budget: Budget | float,
-    order_pairs=(),
-    allowed=None,
+    order_pairs: Iterable[tuple[int, int]] = (),
+    allowed: set[tuple[int, int]] | None = None,
 ) -> MipResult:
     """Optimise over candidate nodes `nodes` only (the caller has shown the others cannot be in
     a plan cheaper than `warm`, the incumbent, which is passed to HiGHS as a start when the
@@ -435,6 +455,7 @@ def solve_mip(
         if b.exact or res.proven or res.infeasible or not finished:
             break
         warm = res.sol if res.sol is not None and (warm is None or res.sol.cost < warm.cost) else warm
+    assert res is not None  # the first phase always sets it
     res.ms = (time.perf_counter() - t0) * 1000
     return res
 
@@ -477,15 +498,15 @@ def _run(inst: Instance, b: _Built, warm: Sol | None, budget: Budget, presolve: 
         start = _start_values(inst, b, warm)
         if start is not None:
             h.setSolution(len(start[0]), start[0], start[1])
-    box = _local.box
-    box[0], box[1] = budget, len(m.r_idx)
+    box: _Box = _local.box
+    box.budget, box.nnz = budget, len(m.r_idx)
     # On the caller's thread, to the end: HiGHS stops at our callback (work or wall clock spent)
     # or at its own time limit, and nothing of this solve outlives it (a run left behind on a
     # worker thread would keep a core busy on a loaded server after its answer was given).
     try:
         h.run()
     finally:
-        box[0] = None
+        box.budget = None
     status = h.getModelStatus()
     info = h.getInfo()
     MS = highspy.HighsModelStatus

@@ -31,6 +31,7 @@ idle or a busy machine unless the wall-clock safety net fires (and then the reas
 from __future__ import annotations
 
 import dataclasses
+from typing import TypedDict, cast
 
 import numpy as np
 
@@ -39,7 +40,7 @@ from . import enumerate as enum_mod
 from . import mip as mip_mod
 from .assemble import Sol, infeasible_plan, to_plan, violations
 from .budget import Budget, OutOfBudget
-from .costs import INF
+from .costs import INF, IntArray
 from .instance import Instance
 from .mip import solve_mip
 from .plan import Plan, PlanStatus
@@ -140,13 +141,13 @@ def optimal(inst: Instance, budget: Budget, method: str = "auto") -> tuple[Plan,
     if method == "auto" and enum_mod.applicable(inst):
         # Small orders: the enumeration is exact and usually done in well under a millisecond.
         try:
-            sol, _ = enum_mod.solve_enumeration(inst, _slice(budget, reserve, ENUM_SHARE))
+            exact, _ = enum_mod.solve_enumeration(inst, _slice(budget, reserve, ENUM_SHARE))
         except enum_mod.OutOfTime as cut:
             s.offer(cut.best, "enumeration", True)
             s.bound(cut.bound)
         else:
-            s.offer(sol, "enumeration", True)
-            s.no_plan = sol is None
+            s.offer(exact, "enumeration", True)
+            s.no_plan = exact is None
             s.settle("enumeration")
             return _answer(s), s.best
     _incumbents(s)
@@ -164,7 +165,7 @@ def baseline(inst: Instance, name: str) -> Sol | str:
     key = "baseline:" + name
     if key not in inst.memo:
         inst.memo[key] = baselines.BASELINES[name](inst)
-    return inst.memo[key]
+    return cast("Sol | str", inst.memo[key])
 
 
 def _incumbents(s: Search) -> None:
@@ -182,7 +183,7 @@ def _incumbents(s: Search) -> None:
         s.offer(sol, "heuristic", False)
 
 
-def _as_sol(res) -> Sol | None:
+def _as_sol(res: Sol | str) -> Sol | None:
     return res if isinstance(res, Sol) else None
 
 
@@ -314,7 +315,7 @@ def _run_colgen(s: Search, share: Budget) -> None:
         s.bound(lb)
 
 
-def _model_nodes(s: Search):
+def _model_nodes(s: Search) -> tuple[IntArray, int, list[tuple[int, int]]] | None:
     """The MIP model's candidates, shipment cap and ordering pairs for plans cheaper than the
     incumbent (floor bounds, then dominance), or None when the bounds alone settle the order."""
     inst = s.inst
@@ -443,16 +444,24 @@ def _limit_text(budget: Budget) -> str:
     return f"work limit ({budget.work / 1000:.0f}k work units)"
 
 
+class _Relaxed(TypedDict, total=False):
+    """The `Instance` fields one relaxation of `diagnose` changes."""
+
+    kmax: int
+    groups: list[IntArray]
+    minval: int
+
+
 def diagnose(inst: Instance, budget: Budget) -> Plan:
     """INFEASIBLE with a reason: relax the policy constraints one at a time to name the one
     that makes the order unservable (only on this rare path; within what is left of the
     budget, else a general reason)."""
     p = inst.problem
-    relaxations = [
-        ("max_shipments", dict(kmax=max(inst.n_cand, 1)),
+    relaxations: list[tuple[str, _Relaxed, str]] = [
+        ("max_shipments", _Relaxed(kmax=max(inst.n_cand, 1)),
          f"no plan ships the order in at most {p.max_shipments} shipment(s)"),
-        ("keep_together", dict(groups=[]), "the keep-together lines are not all in stock at any one node that can ship them"),
-        ("min_shipment_value", dict(minval=0), f"no plan gives every shipment at least {explain.rupees(p.min_shipment_value_paise)} of value"),
+        ("keep_together", _Relaxed(groups=[]), "the keep-together lines are not all in stock at any one node that can ship them"),
+        ("min_shipment_value", _Relaxed(minval=0), f"no plan gives every shipment at least {explain.rupees(p.min_shipment_value_paise)} of value"),
     ]
     for name, change, reason in relaxations:
         if name == "max_shipments" and (p.max_shipments is None or p.max_shipments >= inst.n_cand):
