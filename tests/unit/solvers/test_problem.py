@@ -68,3 +68,14 @@ def test_plan_to_dict_is_plain_json():
     assert d["shipments"][0]["costs"]["total"] == 100
     assert "solve_ms" in d and "solve_ms" not in plan.to_dict()
     assert str(plan.status) == "OPTIMAL"
+
+
+def test_add_lane_takes_make_lanes_parameters():
+    """add_lane spells out make_lane's parameters (for the type checker): same names, order and defaults."""
+    import inspect
+
+    from omnialloc.solvers.problem import make_lane
+
+    added = list(inspect.signature(AllocationProblem.add_lane).parameters.values())[1:]  # without self
+    made = list(inspect.signature(make_lane).parameters.values())
+    assert [(p.name, p.default, p.kind) for p in added] == [(p.name, p.default, p.kind) for p in made]
