@@ -48,10 +48,18 @@ dropped at the end (the lane stays open for the others).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+#: transfer rows as parallel arrays: (sku, source node, destination node, qty)
+Rows = tuple[IntArray, IntArray, IntArray, IntArray]
 
 MAX_ROUNDS = 8  # re-solve rounds after closing losing lanes/arcs; then losing transfers are dropped
 RESOLVE_SMALL_ROUNDS = 0  # rounds in which a transfer below the minimum re-solves its SKU; later: greedy reroute
@@ -96,7 +104,7 @@ class RebalancePlan:
     shortfall_after_paise: int
     transfer_cost_paise: int
     seconds: float
-    stats: dict = field(default_factory=dict)
+    stats: dict[str, int] = field(default_factory=dict)
 
     @property
     def saving_paise(self) -> int:
@@ -167,10 +175,13 @@ def _active_skus(net: _Net, lane_open: np.ndarray) -> np.ndarray:
     return cand[keep]
 
 
-def _solve_flows(net: _Net, skus: np.ndarray, lane_open: np.ndarray, closed_arcs: np.ndarray):
+def _solve_flows(net: _Net, skus: IntArray, lane_open: BoolArray, closed_arcs: IntArray) -> Rows:
     """Min-cost flows of `skus` (batched, CHUNK per SimpleMinCostFlow). Returns rows (s, i, j, q), q > 0."""
     N = net.N
-    out_s, out_i, out_j, out_q = [], [], [], []
+    out_s: list[IntArray] = []
+    out_i: list[IntArray] = []
+    out_j: list[IntArray] = []
+    out_q: list[IntArray] = []
     m = max(net.min_qty, 1)
     for a in range(0, len(skus), CHUNK):
         ks = np.asarray(skus[a:a + CHUNK], dtype=np.int64)
@@ -231,12 +242,14 @@ def _solve_flows(net: _Net, skus: np.ndarray, lane_open: np.ndarray, closed_arcs
             np.concatenate(out_q).astype(np.int64))
 
 
-def _in_sorted(keys: np.ndarray, sorted_arr: np.ndarray) -> np.ndarray:
+def _in_sorted(keys: IntArray, sorted_arr: IntArray) -> BoolArray:
     pos = np.minimum(np.searchsorted(sorted_arr, keys), len(sorted_arr) - 1)
-    return sorted_arr[pos] == keys
+    found: BoolArray = sorted_arr[pos] == keys
+    return found
 
 
-def _reroute_small(net: _Net, s, i, j, q, drop, lane_open, closed_arcs):
+def _reroute_small(net: _Net, s: IntArray, i: IntArray, j: IntArray, q: IntArray, drop: BoolArray,
+                   lane_open: BoolArray, closed_arcs: IntArray) -> Rows:
     """Drop the rows in `drop` and, one by one, give each one's destination the units it loses from the source
     where that pays most (an existing transfer of the SKU into it grows, or a new one of at least the minimum
     opens): a greedy stand-in for re-solving the SKU with the arc closed."""
@@ -293,27 +306,28 @@ def _reroute_small(net: _Net, s, i, j, q, drop, lane_open, closed_arcs):
     return s, i, j, q
 
 
-def _after(net: _Net, s, i, j, q) -> np.ndarray:
+def _after(net: _Net, s: IntArray, i: IntArray, j: IntArray, q: IntArray) -> IntArray:
     after = net.stock.copy()
     np.add.at(after, (i, s), -q)
     np.add.at(after, (j, s), q)
     return after
 
 
-def _removal_value(net: _Net, after, s, i, j, q) -> np.ndarray:
+def _removal_value(net: _Net, after: IntArray, s: IntArray, i: IntArray, j: IntArray, q: IntArray) -> IntArray:
     """Per row: transfer + shortfall cost of its SKU without this row minus with it (> 0: it pays), no fixed cost."""
     dj, di = net.dem[j, s], net.dem[i, s]
     aj, ai = after[j, s], after[i, s]
     short_j = np.maximum(dj - (aj - q), 0) - np.maximum(dj - aj, 0)  # units short again at j
     short_i = np.maximum(di - ai, 0) - np.maximum(di - (ai + q), 0)  # units i no longer lacks
-    return net.price[s] * (short_j - short_i) - net.unit[i, j] * q
+    value: IntArray = net.price[s] * (short_j - short_i) - net.unit[i, j] * q
+    return value
 
 
-def _shortfall_total(net: _Net, after) -> int:
+def _shortfall_total(net: _Net, after: IntArray) -> int:
     return int((np.maximum(net.dem - after, 0).sum(axis=0) * net.price).sum())
 
 
-def _raise_small(net: _Net, s, i, j, q):
+def _raise_small(net: _Net, s: IntArray, i: IntArray, j: IntArray, q: IntArray) -> tuple[IntArray, BoolArray]:
     """Rows below the minimum: raise to it where the source can spare the units and it pays (vs dropping);
     returns new q and the mask of rows that must go (arc closed, SKU re-solved)."""
     m = net.min_qty
@@ -347,16 +361,19 @@ def _raise_small(net: _Net, s, i, j, q):
     return q, drop
 
 
-def _lane_margin(net: _Net, i, j, value) -> np.ndarray:
-    return np.bincount(i * net.N + j, weights=value, minlength=net.N * net.N).reshape(net.N, net.N)
+def _lane_margin(net: _Net, i: IntArray, j: IntArray, value: IntArray) -> FloatArray:
+    # float64 with weights (the stubs say int; astype copies nothing)
+    return np.bincount(i * net.N + j, weights=value, minlength=net.N * net.N).astype(float, copy=False).reshape(
+        net.N, net.N)
 
 
-def solve_rebalance(p: RebalanceProblem, progress=None, skip_balanced: bool = True) -> RebalancePlan:
+def solve_rebalance(p: RebalanceProblem, progress: Callable[[int, int], None] | None = None,
+                    skip_balanced: bool = True) -> RebalancePlan:
     t0 = time.perf_counter()
     net = _Net(p)
     N, S = net.N, net.S
     before = _shortfall_total(net, net.stock)
-    stats: dict = {"skus": S}
+    stats: dict[str, int] = {"skus": S}
     lane_open = net.open.copy()
     if p.fixed_cost is not None:
         lane_open &= _lane_upper_bound(net) > net.fixed  # a lane whose best case cannot pay never opens
@@ -377,10 +394,10 @@ def solve_rebalance(p: RebalanceProblem, progress=None, skip_balanced: bool = Tr
             drop = q < net.min_qty  # none: rerouted rows meet the minimum
         after = _after(net, s, i, j, q)
         val = _removal_value(net, after, s, i, j, q)
-        margin = _lane_margin(net, i[~drop], j[~drop], val[~drop])
+        lane_margin = _lane_margin(net, i[~drop], j[~drop], val[~drop])
         used = np.zeros((N, N), dtype=bool)
         used[i[~drop], j[~drop]] = True
-        losing = used & (margin < net.fixed)
+        losing = used & (lane_margin < net.fixed)
         if not drop.any() and not losing.any():
             break
         if rounds == MAX_ROUNDS:  # out of rounds: drop what still loses
@@ -390,8 +407,8 @@ def solve_rebalance(p: RebalanceProblem, progress=None, skip_balanced: bool = Tr
             while drop_more:  # removing rows can make another lane lose
                 after = _after(net, s, i, j, q)
                 val = _removal_value(net, after, s, i, j, q)
-                margin = _lane_margin(net, i, j, val)
-                bad = (margin[i, j] < net.fixed[i, j]) | (val <= 0)
+                lane_margin = _lane_margin(net, i, j, val)
+                bad = (lane_margin[i, j] < net.fixed[i, j]) | (val <= 0)
                 drop_more = bool(bad.any())
                 s, i, j, q = s[~bad], i[~bad], j[~bad], q[~bad]
             break
@@ -450,7 +467,7 @@ def solve_rebalance(p: RebalanceProblem, progress=None, skip_balanced: bool = Tr
                          time.perf_counter() - t0, stats)
 
 
-def _budget(net: _Net, budget: int, s, i, j, q):
+def _budget(net: _Net, budget: int, s: IntArray, i: IntArray, j: IntArray, q: IntArray) -> Rows:
     """Whole transfers by net saving per paisa (lane fixed cost shared over its transfers) within the budget."""
     N = net.N
     after = _after(net, s, i, j, q)
@@ -462,14 +479,15 @@ def _budget(net: _Net, budget: int, s, i, j, q):
     ratio = (val - fixed / n_lane[lane]) / np.maximum(unit_part + fixed / n_lane[lane], 1)
     order = np.lexsort((j, i, s, -ratio))
     opened: set[int] = set()
-    spent, kept = 0, []
+    spent = 0
+    taken: list[int] = []
     for r in order.tolist():
         c = int(unit_part[r]) + (0 if int(lane[r]) in opened else int(fixed[r]))
         if spent + c <= budget:
-            kept.append(r)
+            taken.append(r)
             spent += c
             opened.add(int(lane[r]))
-    kept = np.sort(np.array(kept, dtype=np.int64))
+    kept = np.sort(np.array(taken, dtype=np.int64))
     s, i, j, q = s[kept], i[kept], j[kept], q[kept]
     # a lane whose kept transfers no longer pay its fixed cost goes
     after = _after(net, s, i, j, q)
