@@ -99,6 +99,9 @@ _MAX_TABLES_PER_INDEX = 8
 _MAX_CLASSES = 65536
 # lane_table's key: the carriers' and rate cards' field values, the transit model (by identity), the express pct
 _TableKey = tuple[tuple[tuple[object, ...], ...], tuple[tuple[object, ...], ...], TransitModel | None, int]
+# LaneTable.destination_class: ("pin", the PIN's location), or (state code, city, district, PIN prefix,
+# id of the distance band or None, ids of the serviceability rows)
+DestinationClass = tuple[str, PinLocation] | tuple[str, str, str, str, int | None, tuple[int, ...]]
 
 
 def _scaled(paise: int, percent: int) -> int:
@@ -124,7 +127,7 @@ class LaneTable:
         self._cached = lru_cache(maxsize=65536)(self._classed)
         # Lanes per destination class (`destination_class`), not per PIN: a PIN seen for the first time
         # (most orders and first-seen promise carts) mostly takes the lanes another PIN of its class got.
-        self._by_class: dict[tuple, tuple[LaneQuote, ...]] = {}
+        self._by_class: dict[tuple[PinLocation, DestinationClass, bool, bool, bool], tuple[LaneQuote, ...]] = {}
         # PINs the transit table names in a PIN-pair row: their transit days may be their own
         self._table_pins: frozenset[str] = frozenset() if transit is None else frozenset(
             pin for row in transit.table.rows if row.level is Level.PIN for pin in (row.origin, row.destination))
@@ -144,7 +147,7 @@ class LaneTable:
         # Without a transit model there is no express service to take: one cache entry either way.
         return self._cached(origin, dest, cod, reverse, express and self.transit is not None)
 
-    def destination_class(self, origin: PinLocation, dest: PinLocation, reverse: bool = False) -> tuple:
+    def destination_class(self, origin: PinLocation, dest: PinLocation, reverse: bool = False) -> DestinationClass:
         """A key shared by destinations that get the same lanes from `origin`: everything `_compute` reads of
         the destination. The courier zone needs its state, city and district (metro); the carriers' rows are
         those serviceability finds for its PIN (by identity: the index keeps them); the transit days its
