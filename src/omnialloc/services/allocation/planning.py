@@ -201,6 +201,7 @@ def _solver_lanes(table, node_code: str, origin: PinLocation, dest: PinLocation,
 # the days a lane takes depend on when the parcel is planned (the node's cut-off and calendar) and on when
 # the order was placed, so the memo is keyed by both; a day's orders share the node's two moments.
 _TIMED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_TIMED_CLASS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _timed_lanes(table, clock, node_code: str, origin: PinLocation, dest: PinLocation, cod: bool, express: bool,
@@ -213,6 +214,19 @@ def _timed_lanes(table, clock, node_code: str, origin: PinLocation, dest: PinLoc
     if pairs is None:
         if len(memo) >= _MAX_CACHED:
             memo.clear()
+        # A destination seen for the first time: the lanes and dates of one of its class already seen (the
+        # lane table's `destination_class`, with its state for the delivery holidays), else computed.
+        by_class = _TIMED_CLASS.get(table)
+        if by_class is None:
+            by_class = _TIMED_CLASS[table] = {}
+        class_key = (node_code, origin, table.destination_class(origin, dest), dest.state_code, cod, express, moment,
+                     order_day)
+        pairs = by_class.get(class_key)
+        if pairs is not None:
+            memo[key] = pairs
+            return pairs
+        if len(by_class) >= _MAX_CACHED:
+            by_class.clear()
         cache = _LANES.get(table)
         if cache is None:
             cache = _LANES[table] = {}
@@ -229,7 +243,7 @@ def _timed_lanes(table, clock, node_code: str, origin: PinLocation, dest: PinLoc
                     q.cod_fixed_paise, q.cod_percent_bp, q.max_weight_g, timing.days, q.cod_allowed,
                     q.volumetric_divisor)
             out.append((lane, timing))
-        pairs = memo[key] = tuple(out)
+        pairs = memo[key] = by_class[class_key] = tuple(out)
     return pairs
 
 
