@@ -127,6 +127,9 @@ class LaneTable:
         self._cached = lru_cache(maxsize=65536)(self._classed)
         # Lanes per destination class (`destination_class`), not per PIN: a PIN seen for the first time
         # (most orders and first-seen promise carts) mostly takes the lanes another PIN of its class got.
+        # and per (origin, class, carrier, reverse, express service or not): one carrier's quote, whatever
+        # the COD flag and, for carriers without an express service, the express flag
+        self._quotes: dict[tuple[PinLocation, DestinationClass, str, bool, bool], LaneQuote | None] = {}
         self._by_class: dict[tuple[PinLocation, DestinationClass, bool, bool, bool], tuple[LaneQuote, ...]] = {}
         # PINs the transit table names in a PIN-pair row: their transit days may be their own
         self._table_pins: frozenset[str] = frozenset() if transit is None else frozenset(
@@ -164,14 +167,22 @@ class LaneTable:
         rows = tuple(id(row) for _, row in self._reaching(dest.pin, reverse))
         return (dest.state_code, dest.city, dest.district, dest.pin[:PREFIX_DIGITS], band, rows)
 
+    def lanes_in_class(self, origin: PinLocation, dest: PinLocation, klass: DestinationClass, *, cod: bool,
+                       express: bool = False) -> tuple[LaneQuote, ...]:
+        """`lanes` (forward) for a destination whose `destination_class` from `origin` the caller has already
+        worked out (``klass``): the class's quotes, shared by every destination of the class (read-only)."""
+        return self._classed(origin, dest, bool(cod), False, bool(express) and self.transit is not None, klass)
+
     def _classed(self, origin: PinLocation, dest: PinLocation, cod: bool, reverse: bool,
-                 express: bool) -> tuple[LaneQuote, ...]:
-        key = (origin, self.destination_class(origin, dest, reverse), cod, reverse, express)
+                 express: bool, klass: DestinationClass | None = None) -> tuple[LaneQuote, ...]:
+        if klass is None:
+            klass = self.destination_class(origin, dest, reverse)
+        key = (origin, klass, cod, reverse, express)
         quotes = self._by_class.get(key)
         if quotes is None:
             if len(self._by_class) >= _MAX_CLASSES:
                 self._by_class.clear()
-            quotes = self._by_class[key] = self._compute(origin, dest, cod, reverse, express)
+            quotes = self._by_class[key] = self._compute(origin, dest, cod, reverse, express, klass)
         return quotes
 
     def _reaching_dest(self, pin: str, reverse: bool) -> tuple[tuple[Carrier, Serviceability], ...]:
@@ -198,66 +209,82 @@ class LaneTable:
         assert days is not None  # the service is one the carrier offers
         return service, days[0], days[1]
 
-    def _compute(self, origin: PinLocation, dest: PinLocation, cod: bool, reverse: bool,
-                 express: bool) -> tuple[LaneQuote, ...]:
+    def _compute(self, origin: PinLocation, dest: PinLocation, cod: bool, reverse: bool, express: bool,
+                 klass: DestinationClass | None = None) -> tuple[LaneQuote, ...]:
         # Each quote is built once, with its transit days, rather than built on the zone SLA and copied
         # with the model's days: with a new destination per order (most orders) that copy per lane was a
-        # tenth of a capture's CPU.
+        # tenth of a capture's CPU. With the destination's class known, a carrier's quote is kept per
+        # (origin, class, carrier, direction, express service or not): COD only filters quotes, and
+        # express changes only the carriers that offer it, so the other variants of a lane reuse it.
         zone = zone_between(origin, dest)
         out = []
         for carrier, row in self._reaching(dest.pin, reverse):
-            card = self.cards.get((carrier.code, zone))
-            if card is None:
+            if klass is None:
+                quote = self._quote(carrier, row, origin, dest, zone, reverse, express)
+            else:
+                key = (origin, klass, carrier.code, reverse,
+                       express and Service.EXPRESS in self._services.get(carrier.code, ()))
+                if key in self._quotes:
+                    quote = self._quotes[key]
+                else:
+                    if len(self._quotes) >= _MAX_CLASSES:
+                        self._quotes.clear()
+                    quote = self._quotes[key] = self._quote(carrier, row, origin, dest, zone, reverse, express)
+            if quote is None or (cod and not reverse and not quote.cod_allowed):
                 continue
-            first, additional = card.surcharged(card.first_slab_paise), card.surcharged(card.additional_slab_paise)
-            if reverse:
-                if not row.reverse:
-                    continue
-                timed = self._service(carrier.code, origin, dest, True, False)
-                out.append(LaneQuote(
-                    carrier=carrier.code,
-                    zone=zone,
-                    first_slab_paise=_scaled(first, card.reverse_multiplier_pct),
-                    additional_slab_paise=_scaled(additional, card.reverse_multiplier_pct),
-                    cod_fixed_paise=0,
-                    cod_percent_bp=0,
-                    max_weight_g=carrier.max_weight_g,
-                    sla_days=row.sla_days(zone) if timed is None else timed[1],
-                    cod_allowed=False,
-                    volumetric_divisor=carrier.volumetric_divisor,
-                    slab_g=card.slab_g,
-                    service="" if timed is None else str(timed[0]),
-                    transit_basis="" if timed is None else timed[2],
-                ))
-                continue
-            if not row.forward:
-                continue
-            at_origin = self.serviceability.row(carrier.code, origin.pin)
-            if at_origin is not None and not at_origin.pickup:
-                continue
-            cod_allowed = carrier.cod_supported and row.cod
-            if cod and not cod_allowed:
-                continue
-            timed = self._service(carrier.code, origin, dest, False, express)
-            if express and timed is not None and timed[0] is Service.EXPRESS and self.express_freight_pct != 100:
-                first = _scaled(first, self.express_freight_pct)
-                additional = _scaled(additional, self.express_freight_pct)
-            out.append(LaneQuote(
+            out.append(quote)
+        return tuple(out)
+
+    def _quote(self, carrier: Carrier, row: Serviceability, origin: PinLocation, dest: PinLocation, zone: Zone,
+               reverse: bool, express: bool) -> LaneQuote | None:
+        """`carrier`'s lane (COD or not: the caller filters), or None when it has none here."""
+        card = self.cards.get((carrier.code, zone))
+        if card is None:
+            return None
+        first, additional = card.surcharged(card.first_slab_paise), card.surcharged(card.additional_slab_paise)
+        if reverse:
+            if not row.reverse:
+                return None
+            timed = self._service(carrier.code, origin, dest, True, False)
+            return LaneQuote(
                 carrier=carrier.code,
                 zone=zone,
-                first_slab_paise=first,
-                additional_slab_paise=additional,
-                cod_fixed_paise=card.cod_fixed_paise,
-                cod_percent_bp=card.cod_percent_bp,
+                first_slab_paise=_scaled(first, card.reverse_multiplier_pct),
+                additional_slab_paise=_scaled(additional, card.reverse_multiplier_pct),
+                cod_fixed_paise=0,
+                cod_percent_bp=0,
                 max_weight_g=carrier.max_weight_g,
                 sla_days=row.sla_days(zone) if timed is None else timed[1],
-                cod_allowed=cod_allowed,
+                cod_allowed=False,
                 volumetric_divisor=carrier.volumetric_divisor,
                 slab_g=card.slab_g,
                 service="" if timed is None else str(timed[0]),
                 transit_basis="" if timed is None else timed[2],
-            ))
-        return tuple(out)
+            )
+        if not row.forward:
+            return None
+        at_origin = self.serviceability.row(carrier.code, origin.pin)
+        if at_origin is not None and not at_origin.pickup:
+            return None
+        timed = self._service(carrier.code, origin, dest, False, express)
+        if express and timed is not None and timed[0] is Service.EXPRESS and self.express_freight_pct != 100:
+            first = _scaled(first, self.express_freight_pct)
+            additional = _scaled(additional, self.express_freight_pct)
+        return LaneQuote(
+            carrier=carrier.code,
+            zone=zone,
+            first_slab_paise=first,
+            additional_slab_paise=additional,
+            cod_fixed_paise=card.cod_fixed_paise,
+            cod_percent_bp=card.cod_percent_bp,
+            max_weight_g=carrier.max_weight_g,
+            sla_days=row.sla_days(zone) if timed is None else timed[1],
+            cod_allowed=carrier.cod_supported and row.cod,
+            volumetric_divisor=carrier.volumetric_divisor,
+            slab_g=card.slab_g,
+            service="" if timed is None else str(timed[0]),
+            transit_basis="" if timed is None else timed[2],
+        )
 
 
 def lanes_for(

@@ -36,8 +36,11 @@ def test_lanes_shared_by_destination_class_equal_each_pins_own():
             asked += 1
             for cod in (False, True):
                 for express in (False, True):
-                    assert shared.lanes(origin, dest, cod=cod, express=express) == \
-                        fresh.lanes(origin, dest, cod=cod, express=express), (origin.pin, dest.pin, cod, express)
+                    own = fresh.lanes(origin, dest, cod=cod, express=express)
+                    assert shared.lanes(origin, dest, cod=cod, express=express) == own, \
+                        (origin.pin, dest.pin, cod, express)
+                    klass = shared.destination_class(origin, dest)
+                    assert list(shared.lanes_in_class(origin, dest, klass, cod=cod, express=express)) == own
             assert shared.lanes(origin, dest, cod=False, reverse=True) == \
                 fresh.lanes(origin, dest, cod=False, reverse=True), (origin.pin, dest.pin)
     assert len(classes) < asked * 0.8  # the classes are shared, or this test checks nothing

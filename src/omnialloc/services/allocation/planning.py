@@ -219,8 +219,8 @@ def _timed_lanes(table, clock, node_code: str, origin: PinLocation, dest: PinLoc
         by_class = _TIMED_CLASS.get(table)
         if by_class is None:
             by_class = _TIMED_CLASS[table] = {}
-        class_key = (node_code, origin, table.destination_class(origin, dest), dest.state_code, cod, express, moment,
-                     order_day)
+        klass = table.destination_class(origin, dest)
+        class_key = (node_code, origin, klass, dest.state_code, cod, express, moment, order_day)
         pairs = by_class.get(class_key)
         if pairs is not None:
             memo[key] = pairs
@@ -231,7 +231,7 @@ def _timed_lanes(table, clock, node_code: str, origin: PinLocation, dest: PinLoc
         if cache is None:
             cache = _LANES[table] = {}
         out = []
-        for q in table.lanes(origin, dest, cod=cod, express=express):
+        for q in table.lanes_in_class(origin, dest, klass, cod=cod, express=express):
             timing = clock.timing_at(node_code, q.carrier, q.service, q.sla_days, q.transit_basis, dest.state_code,
                                      moment, order_day)
             lane = cache.get((node_code, q, timing.days))
