@@ -15,13 +15,13 @@ import logging
 from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
 from flask import jsonify
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from omnialloc.api.intake import HeadersTooLarge, MalformedBody, UnsupportedMediaType, UriTooLong, check_transport
 from omnialloc.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from omnialloc.services.access import AccessDenied
 from omnialloc.services.fulfilment.tracking import BadSignature
+from omnialloc.store.errors import StoreUnavailable, ValueRefused, WriteRefused, connection_lost
 from omnialloc.store.integrity import refusal
 
 log = logging.getLogger(__name__)
@@ -127,9 +127,9 @@ def install(app: APIFlask) -> None:
 
     app.before_request_funcs.setdefault(None, []).insert(0, check_transport)  # first: before any other hook
 
-    @app.errorhandler(IntegrityError)
-    @app.errorhandler(DataError)
-    def _refused_by_the_store(exc: IntegrityError | DataError):
+    @app.errorhandler(WriteRefused)
+    @app.errorhandler(ValueRefused)
+    def _refused_by_the_store(exc: WriteRefused | ValueRefused):
         # A write the database refused is the caller's conflict or bad value, and the transaction it was in
         # has rolled back, so nothing changed. (The checks before the write could not see a concurrent
         # request's uncommitted row: the store's constraint is the last word.)
@@ -143,8 +143,8 @@ def install(app: APIFlask) -> None:
             response.mimetype = PROBLEM_JSON
         return response
 
-    @app.errorhandler(OperationalError)
-    def _db_down(exc: OperationalError):
+    @app.errorhandler(StoreUnavailable)
+    def _db_down(exc: Exception):
         log.warning("database unavailable: %s", exc)
         body = error_body(503, "Service unavailable", "the database is unavailable; retry shortly")
         return jsonify(body), 503, {"Retry-After": "2"}
@@ -153,7 +153,7 @@ def install(app: APIFlask) -> None:
     def _unexpected(exc: Exception):
         if isinstance(exc, HTTPException):  # routed by APIFlask already, but keep the shape
             return jsonify(error_body(exc.code or 500, exc.name, exc.description or exc.name)), exc.code
-        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-            return _db_down(exc)  # type: ignore[arg-type]
+        if connection_lost(exc):
+            return _db_down(exc)
         log.exception("unhandled error")
         return jsonify(error_body(500, "Internal error", "an unexpected error occurred; it has been logged")), 500

@@ -23,7 +23,6 @@ from omnialloc.api.deps import ctx
 from omnialloc.api.intake import is_json
 from omnialloc.domain.errors import FieldError, ValidationFailed
 from omnialloc.services import idempotency
-from omnialloc.store.repositories.idempotency import HELD
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -57,7 +56,7 @@ def _guarded(view, *, signed: bool):
                                  path=request.full_path.rstrip("?"))
         if isinstance(held, idempotency.Replay):
             return _replayed(held)
-        token = HELD.set(held)
+        token = idempotency.hold(held)
         try:
             try:
                 answer = view(*args, **kwargs)
@@ -65,10 +64,10 @@ def _guarded(view, *, signed: bool):
                 answer = current_app.handle_user_exception(exc)
             response = current_app.make_response(answer)
         except BaseException:
-            HELD.reset(token)  # (first: freeing the key must not mark it)
+            idempotency.let_go(token)  # (first: freeing the key must not mark it)
             idempotency.abandon(ctx(), held)
             raise
-        HELD.reset(token)
+        idempotency.let_go(token)
         idempotency.finish(ctx(), held, status=response.status_code, content_type=response.content_type,
                            headers=response.headers.items(), body=response.get_data())
         return response

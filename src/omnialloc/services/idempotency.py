@@ -30,12 +30,14 @@ their 24 h are free and pruned as new keys arrive (at most once a minute per pro
 from __future__ import annotations
 
 import secrets
+from contextvars import Token
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from omnialloc.domain.errors import Conflict, DomainError, FieldError
 from omnialloc.domain.idempotency import Held
+from omnialloc.store.repositories.idempotency import HELD
 
 KEEP = timedelta(hours=24)
 LEASE = timedelta(seconds=90)    # a request holding a key longer than this without committing has died
@@ -122,6 +124,17 @@ def _free(row, now: datetime) -> tuple[str, ...]:
     if row.state == "pending" and now - row.claimed_at > LEASE:
         return ("pending",)  # its request died before changing anything
     return ()
+
+
+def hold(held: Held) -> Token[Held | None]:
+    """Name ``held`` as this request's key while its view runs: every write unit of work that commits in
+    the request spends the key in its own transaction. Give back the token to :func:`let_go`."""
+    return HELD.set(held)
+
+
+def let_go(token: Token[Held | None]) -> None:
+    """End :func:`hold` (before freeing or answering the key: that write must not spend it)."""
+    HELD.reset(token)
 
 
 def finish(ctx, held: Held, *, status: int, content_type: str | None, headers, body: bytes) -> None:

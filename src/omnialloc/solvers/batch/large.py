@@ -26,17 +26,37 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 import numpy as np
 
-from .assign import Index, State, improve, order_cost, sequential, total_cost
+from .assign import Index, State, Totals, improve, order_cost, sequential, total_cost
 from .lagrange import lagrangian_bound
 from .patterns import Patterns
-from .problem import BatchData, BatchStats, IntArray
+from .problem import BatchData, BatchStats, IntArray, Prices
 
-if TYPE_CHECKING:
-    from .solve import BatchPlan
+
+class RegionMove(Protocol):
+    """What `solve_large` reads of a region plan's shipment (a `solve.Move`)."""
+
+    @property
+    def order_id(self) -> str: ...
+    @property
+    def node(self) -> str: ...
+    @property
+    def line_ids(self) -> Sequence[str]: ...
+
+
+class RegionPlan(Protocol):
+    """What `solve_large` reads of a region's plan (a `solve.BatchPlan`: a protocol here, so that this module
+    does not import `solve`, which imports it)."""
+
+    @property
+    def totals(self) -> Totals: ...
+    @property
+    def prices(self) -> Prices | None: ...
+    @property
+    def shipments(self) -> Sequence[RegionMove]: ...
 
 _R = TypeVar("_R")
 #: progress(done, total), called as tasks finish
@@ -135,7 +155,7 @@ def _usage(ix: Index, st: State, orders: Iterable[int]) -> tuple[IntArray, IntAr
 
 
 def solve_large(d: BatchData, pats: Patterns, ix: Index, *, time_limit: float,
-                solve_region: Callable[[BatchData, float], BatchPlan], mapper: Mapper = in_process,
+                solve_region: Callable[[BatchData, float], RegionPlan], mapper: Mapper = in_process,
                 progress: Progress | None = None, region_orders: int = REGION_ORDERS,
                 stats: BatchStats | None = None) -> tuple[State, float, float, BatchStats]:
     """Returns (state, bound, unfilled penalty in the bound's relaxed solution, stats).
