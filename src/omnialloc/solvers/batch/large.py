@@ -33,30 +33,19 @@ import numpy as np
 from .assign import Index, State, Totals, improve, order_cost, sequential, total_cost
 from .lagrange import lagrangian_bound
 from .patterns import Patterns
+from .priority import Plan
 from .problem import BatchData, BatchStats, IntArray, Prices
 
 
-class RegionMove(Protocol):
-    """What `solve_large` reads of a region plan's shipment (a `solve.Move`)."""
-
-    @property
-    def order_id(self) -> str: ...
-    @property
-    def node(self) -> str: ...
-    @property
-    def line_ids(self) -> Sequence[str]: ...
-
-
-class RegionPlan(Protocol):
+class RegionPlan(Plan, Protocol):
     """What `solve_large` reads of a region's plan (a `solve.BatchPlan`: a protocol here, so that this module
-    does not import `solve`, which imports it)."""
+    does not import `solve`, which imports it): its shipments (as `priority.Plan`), totals and prices."""
 
     @property
     def totals(self) -> Totals: ...
     @property
     def prices(self) -> Prices | None: ...
-    @property
-    def shipments(self) -> Sequence[RegionMove]: ...
+
 
 _R = TypeVar("_R")
 #: progress(done, total), called as tasks finish
