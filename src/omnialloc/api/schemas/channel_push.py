@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from omnialloc.api.schemas.common import Code, Int, Open, Strict
+from omnialloc.api.schemas.common import Code, Open, Strict, WholeNumber
 
 SettingValue = Annotated[str, Field(max_length=500)] | bool | None
 
@@ -95,6 +95,6 @@ class OutboundPage(Open):
 class OutboundQuery(Strict):
     status: Literal["pending", "sending", "delivered", "failed", "cancelled"] | None = None
     cursor: Annotated[str | None, Field(max_length=200)] = None
-    limit: Int(ge=1, le=200) = 50
+    limit: Annotated[int, Field(ge=1, le=200), WholeNumber] = 50
 
     model_config = ConfigDict(strict=False, extra="forbid")  # query strings are text

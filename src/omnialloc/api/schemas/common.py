@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import Annotated, Any, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-
-from omnialloc.domain.quantities import QTY_MAX
 
 
 def _whole_number(value: Any) -> Any:
@@ -22,24 +21,20 @@ def _whole_number(value: Any) -> Any:
     return value
 
 
-_W = BeforeValidator(_whole_number)
+# Integer fields are written ``Annotated[int, Field(ge=..., le=...), WholeNumber]``: the constraints, then
+# the validator that lets a whole-number float through (in that order, so the constraints apply to the int).
+# One range for every integer the API takes (domain.quantities): a field with no other upper bound says
+# ``le=QTY_MAX``, which every backend stores (SQLite took larger values than PostgreSQL's INTEGER holds).
+WholeNumber = BeforeValidator(_whole_number)
 
 
-def _bounded(constraints: dict) -> dict:
-    # One range for every integer the API takes (domain.quantities): no upper bound given means QTY_MAX,
-    # which every backend stores (SQLite took larger values than PostgreSQL's INTEGER holds).
-    if "le" not in constraints and "lt" not in constraints:
-        constraints = {**constraints, "le": QTY_MAX}
-    return constraints
+def same_values(literal: Any, enum: type[StrEnum]) -> None:
+    """Refuse to import a ``Literal`` of an enum's values that no longer lists them all, in the enum's order.
 
-
-def Int(**constraints) -> Any:  # noqa: N802 - reads like a type in annotations
-    """An integer field with constraints that also accepts whole-number floats (at most QTY_MAX unless told)."""
-    return Annotated[int, Field(**_bounded(constraints)), _W]
-
-
-def OptInt(**constraints) -> Any:  # noqa: N802
-    return Annotated[int | None, Field(**_bounded(constraints)), _W]
+    The values are written out (mypy reads no ``Literal`` built at run time); this keeps them the enum's.
+    """
+    if get_args(literal) != tuple(member.value for member in enum):
+        raise RuntimeError(f"{literal} does not list the values of {enum.__name__} in order")
 
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}:?\d{2})?)?$")

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from omnialloc.api.schemas.common import Code, Int, Open, Reason, Strict
+from omnialloc.api.schemas.common import Code, Open, Reason, Strict, WholeNumber
 
 
 class IntakeError(Open):
@@ -41,7 +41,7 @@ class FailedIntakeQuery(Strict):
     status: Literal["open", "resubmitted", "discarded"] | None = "open"
     channel: Code | None = None
     cursor: Annotated[str | None, Field(max_length=200)] = None
-    limit: Int(ge=1, le=200) = 50
+    limit: Annotated[int, Field(ge=1, le=200), WholeNumber] = 50
 
     model_config = ConfigDict(strict=False, extra="forbid")  # query strings are text
 

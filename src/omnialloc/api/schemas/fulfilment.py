@@ -6,7 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from omnialloc.api.schemas.common import Code, Id, Int, Open, Strict
+from omnialloc.api.schemas.common import Code, Id, Open, Strict, WholeNumber
+from omnialloc.domain.quantities import QTY_MAX
 
 Awb = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[!-~]+$")]
 Day = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
@@ -42,10 +43,10 @@ class SellerOut(Open):
 
 
 class BoxIn(Strict):
-    length_mm: Int(gt=0, le=5_000)
-    width_mm: Int(gt=0, le=5_000)
-    height_mm: Int(gt=0, le=5_000)
-    box_weight_g: Int(ge=0, le=100_000) = 0
+    length_mm: Annotated[int, Field(gt=0, le=5_000), WholeNumber]
+    width_mm: Annotated[int, Field(gt=0, le=5_000), WholeNumber]
+    height_mm: Annotated[int, Field(gt=0, le=5_000), WholeNumber]
+    box_weight_g: Annotated[int, Field(ge=0, le=100_000), WholeNumber] = 0
 
 
 class BoxOut(Open):
@@ -71,9 +72,9 @@ class BookingConfigOut(Open):
 class AwbRangeIn(Strict):
     first_awb: Annotated[str | None, Field(min_length=1, max_length=40)] = None
     last_awb: Annotated[str | None, Field(min_length=1, max_length=40)] = None
-    first: Int(ge=0, le=10**18 - 1) | None = None
-    last: Int(ge=0, le=10**18 - 1) | None = None
-    width: Int(ge=1, le=18) | None = None
+    first: Annotated[int, Field(ge=0, le=10**18 - 1), WholeNumber] | None = None
+    last: Annotated[int, Field(ge=0, le=10**18 - 1), WholeNumber] | None = None
+    width: Annotated[int, Field(ge=1, le=18), WholeNumber] | None = None
     prefix: Annotated[str | None, Field(max_length=12)] = None
     suffix: Annotated[str | None, Field(max_length=12)] = None
     check: Literal["none", "mod7", "s10"] = "none"
@@ -115,7 +116,7 @@ Sku = Annotated[str, Field(min_length=1, max_length=64)]
 
 class CreditLineIn(Strict):
     sku: Sku
-    qty: Int(ge=1)
+    qty: Annotated[int, Field(ge=1, le=QTY_MAX), WholeNumber]
 
 
 class CreditNoteIn(Strict):

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from omnialloc.api.schemas.common import Code, Int, Open, Strict
+from omnialloc.api.schemas.common import Code, Open, Strict, WholeNumber
 
 Kind = Literal["warehouse", "store", "dropship_vendor", "return_center"]
 
@@ -16,7 +16,7 @@ Kind = Literal["warehouse", "store", "dropship_vendor", "return_center"]
 class AdjustmentIn(Strict):
     node: Code
     sku: Code
-    delta: Int(ge=-10**9, le=10**9)
+    delta: Annotated[int, Field(ge=-10**9, le=10**9), WholeNumber]
     reason: Literal["receipt", "cycle_count", "damage", "correction", "transfer_in", "transfer_out", "return", "rto"]
     note: Annotated[str, Field(max_length=500)] = ""
 
@@ -36,7 +36,7 @@ class InventoryQuery(Strict):
     sku: Code | None = None
     node: Code | None = None
     kind: Kind | None = None
-    limit: Int(ge=1, le=1000) = 100
+    limit: Annotated[int, Field(ge=1, le=1000), WholeNumber] = 100
     cursor: Annotated[str | None, Field(max_length=400)] = None
 
     model_config = ConfigDict(strict=False, extra="forbid")  # query strings are text

@@ -11,7 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from omnialloc.api.schemas.common import Code, Int, Open, OptInt, Strict, Text
+from omnialloc.api.schemas.common import Code, Open, Strict, Text, WholeNumber
+from omnialloc.domain.quantities import QTY_MAX
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Pin = Annotated[str, Field(min_length=6, max_length=6)]
@@ -22,12 +23,13 @@ Mode = Literal["surface", "air", "express"]
 ZoneName = Literal["A", "B", "C", "D", "E"]
 ChannelKind = Literal["webshop", "marketplace", "pos", "shopify", "woocommerce"]
 PromisePolicy = Literal["hard", "soft"]
-Paise = Int(ge=-(10**13), le=10**13)  # sign checked by the service, so a negative price is a named 422
-Grams = Int(ge=-(10**9), le=10**9)
+# Sign checked by the service, so a negative price is a named 422.
+Paise = Annotated[int, Field(ge=-(10**13), le=10**13), WholeNumber]
+Grams = Annotated[int, Field(ge=-(10**9), le=10**9), WholeNumber]
 
 
 class PageQuery(Strict):
-    limit: Int(ge=1, le=1000) = 100
+    limit: Annotated[int, Field(ge=1, le=1000), WholeNumber] = 100
     cursor: Annotated[str | None, Field(max_length=400)] = None
 
     model_config = ConfigDict(strict=False, extra="forbid")  # query strings are text
@@ -87,9 +89,9 @@ class NodePatch(Strict):
     lat: float | None = None
     lon: float | None = None
     capabilities: Annotated[list[Capability] | None, Field(max_length=5)] = None
-    daily_capacity: Int(ge=-(10**9)) | None = None
+    daily_capacity: Annotated[int, Field(ge=-(10**9), le=QTY_MAX), WholeNumber] | None = None
     handling_cost_paise: Paise | None = None
-    priority: Int(ge=0, le=10**6) | None = None
+    priority: Annotated[int, Field(ge=0, le=10**6), WholeNumber] | None = None
     active: bool | None = None
     groups: Annotated[list[Code] | None, Field(max_length=50)] = None
     gstin: Annotated[str | None, Field(max_length=15)] = None
@@ -140,7 +142,7 @@ class SkuPatch(Strict):
     fragile: bool | None = None
     returnable: bool | None = None
     hsn_code: Annotated[str | None, Field(max_length=8)] = None
-    gst_rate_bp: Int(ge=0, le=10000) | None = None
+    gst_rate_bp: Annotated[int, Field(ge=0, le=10000), WholeNumber] | None = None
     barcodes: Annotated[list[Annotated[str, Field(max_length=14)]] | None, Field(max_length=20)] = None
     active: bool | None = None
 
@@ -185,10 +187,10 @@ class RateCardRow(Strict):
     additional_slab_paise: Paise
     slab_g: Grams = 500
     cod_fixed_paise: Paise = 0
-    cod_percent_bp: Int(ge=-10000, le=10000) = 0
-    rto_multiplier_pct: Int(ge=-1000, le=10000) = 100
-    reverse_multiplier_pct: Int(ge=-1000, le=10000) = 120
-    fuel_surcharge_bp: Int(ge=-10000, le=10000) = 0
+    cod_percent_bp: Annotated[int, Field(ge=-10000, le=10000), WholeNumber] = 0
+    rto_multiplier_pct: Annotated[int, Field(ge=-1000, le=10000), WholeNumber] = 100
+    reverse_multiplier_pct: Annotated[int, Field(ge=-1000, le=10000), WholeNumber] = 120
+    fuel_surcharge_bp: Annotated[int, Field(ge=-10000, le=10000), WholeNumber] = 0
 
 
 class RateCardIn(Strict):
@@ -217,7 +219,7 @@ class CarrierPatch(Strict):
     modes: Annotated[list[Mode] | None, Field(min_length=1, max_length=3)] = None
     max_weight_g: Grams | None = None
     cod_supported: bool | None = None
-    volumetric_divisor: Int(ge=-(10**6), le=10**6) | None = None
+    volumetric_divisor: Annotated[int, Field(ge=-(10**6), le=10**6), WholeNumber] | None = None
     reverse_supported: bool | None = None
     active: bool | None = None
     rate_card: Annotated[list[RateCardRow] | None, Field(max_length=50)] = None  # the whole card: every zone A-E
@@ -252,11 +254,11 @@ class ServiceabilityRow(Strict):
     reverse: bool = True
     cod: bool = True
     pickup: bool = True
-    sla_days_a: Int(ge=-100, le=100) = 1
-    sla_days_b: Int(ge=-100, le=100) = 2
-    sla_days_c: Int(ge=-100, le=100) = 3
-    sla_days_d: Int(ge=-100, le=100) = 5
-    sla_days_e: Int(ge=-100, le=100) = 7
+    sla_days_a: Annotated[int, Field(ge=-100, le=100), WholeNumber] = 1
+    sla_days_b: Annotated[int, Field(ge=-100, le=100), WholeNumber] = 2
+    sla_days_c: Annotated[int, Field(ge=-100, le=100), WholeNumber] = 3
+    sla_days_d: Annotated[int, Field(ge=-100, le=100), WholeNumber] = 5
+    sla_days_e: Annotated[int, Field(ge=-100, le=100), WholeNumber] = 7
 
 
 class ServiceabilityIn(Strict):
@@ -290,14 +292,17 @@ class ServiceabilityReplaced(Open):
 class ChannelPatch(Strict):
     name: Name | None = None
     kind: ChannelKind | None = None
-    return_window_days: Int(ge=-1000, le=1000) | None = None
-    return_windows: dict[Annotated[str, Field(min_length=1, max_length=100)], Int(ge=-1000, le=1000)] | None = None
-    buffer_units: Int(ge=-(10**9)) | None = None
-    buffer_percent: Int(ge=-1000, le=1000) | None = None
+    return_window_days: Annotated[int, Field(ge=-1000, le=1000), WholeNumber] | None = None
+    return_windows: (
+        dict[Annotated[str, Field(min_length=1, max_length=100)], Annotated[int, Field(ge=-1000, le=1000), WholeNumber]]
+        | None
+    ) = None
+    buffer_units: Annotated[int, Field(ge=-(10**9), le=QTY_MAX), WholeNumber] | None = None
+    buffer_percent: Annotated[int, Field(ge=-1000, le=1000), WholeNumber] | None = None
     feeding_nodes: Annotated[list[Code] | None, Field(max_length=1000)] = None
-    default_promise_days: OptInt(ge=-1000, le=1000) = None
+    default_promise_days: Annotated[int | None, Field(ge=-1000, le=1000), WholeNumber] = None
     promise_policy: PromisePolicy | None = None
-    late_penalty_paise: OptInt(ge=-(10**12), le=10**12) = None
+    late_penalty_paise: Annotated[int | None, Field(ge=-(10**12), le=10**12), WholeNumber] = None
     active: bool | None = None
     webhook_secret: Annotated[str | None, Field(min_length=16, max_length=200)] = None
 

@@ -6,12 +6,17 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from omnialloc.api.schemas.common import Int, Open, Strict
+from omnialloc.api.schemas.common import Open, Strict, WholeNumber, same_values
 from omnialloc.notify.catalog import Kind
 
 Status = Literal["pending", "sending", "sent", "failed", "skipped"]
 ChannelName = Literal["email", "sms"]
-KindName = Literal[tuple(k.value for k in Kind)]  # type: ignore[valid-type]
+KindName = Literal[
+    "order_confirmed", "order_shipped", "out_for_delivery", "delivered", "delivery_failed", "order_cancelled",
+    "ready_for_pickup", "return_approved", "return_pickup_scheduled", "return_received", "refund_issued",
+    "store_credit_issued", "order_updated", "order_delayed",
+]
+same_values(KindName, Kind)  # written out so that mypy reads it; checked against the enum
 
 
 class NotificationQuery(Strict):
@@ -20,7 +25,7 @@ class NotificationQuery(Strict):
     channel: ChannelName | None = None
     kind: KindName | None = None
     cursor: Annotated[str | None, Field(max_length=200)] = None
-    limit: Int(ge=1, le=200) = 50
+    limit: Annotated[int, Field(ge=1, le=200), WholeNumber] = 50
 
     model_config = ConfigDict(strict=False, extra="forbid")  # query strings are text
 

@@ -6,11 +6,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from omnialloc.api.schemas.common import Code, EventOut, Int, IsoDateTime, Open, OptInt, Reason, Strict
+from omnialloc.api.schemas.common import Code, EventOut, IsoDateTime, Open, Reason, Strict, WholeNumber, same_values
 from omnialloc.api.schemas.shipments import ShipmentSummary
 from omnialloc.domain.enums import OrderStatus
+from omnialloc.domain.quantities import QTY_MAX
 
-OrderStatusName = Literal[tuple(s.value for s in OrderStatus)]  # type: ignore[valid-type]
+OrderStatusName = Literal[
+    "CREATED", "VALIDATED", "ON_HOLD", "BACKORDERED", "ALLOCATED", "PARTIALLY_SHIPPED", "SHIPPED", "DELIVERED",
+    "READY_FOR_PICKUP", "PICKED_UP", "RTO", "CANCELLED",
+]
+same_values(OrderStatusName, OrderStatus)  # written out so that mypy reads it; checked against the enum
 
 
 # ---------------------------------------------------------------- orders in
@@ -29,16 +34,18 @@ class AddressIn(Strict):
 
 class LineIn(Strict):
     sku: Code
-    qty: Int(gt=0, le=10_000)
-    unit_price_paise: OptInt(ge=0, le=10**11, description="Defaults to the SKU's list price") = None
+    qty: Annotated[int, Field(gt=0, le=10_000), WholeNumber]
+    unit_price_paise: Annotated[
+        int | None, Field(ge=0, le=10**11, description="Defaults to the SKU's list price"), WholeNumber
+    ] = None
 
 
 class OrderIn(Strict):
     channel: Code
     external_id: Annotated[str, Field(min_length=1, max_length=100)]
     payment_mode: Literal["PREPAID", "COD"] = "PREPAID"
-    promised_days: OptInt(ge=1, le=60) = None
-    priority: Int(ge=0, le=10) = 0
+    promised_days: Annotated[int | None, Field(ge=1, le=60), WholeNumber] = None
+    priority: Annotated[int, Field(ge=0, le=10), WholeNumber] = 0
     tags: Annotated[list[Annotated[str, Field(min_length=1, max_length=50)]], Field(max_length=20)] = []
     delivery_mode: Literal["ship", "pickup"] = "ship"
     pickup_node: Code | None = None
@@ -57,8 +64,8 @@ class OrderIn(Strict):
 
 # ---------------------------------------------------------------- actions in
 class CancelLineIn(Strict):
-    line_no: Int(ge=1)
-    qty: Int(gt=0)
+    line_no: Annotated[int, Field(ge=1, le=QTY_MAX), WholeNumber]
+    qty: Annotated[int, Field(gt=0, le=QTY_MAX), WholeNumber]
 
 
 class CancelIn(Strict):
@@ -78,8 +85,8 @@ class OrderFilters(Strict):
     created_to: IsoDateTime | None = None
     # Search (issue 27): each filter is answered by an index (store/repositories/order_search.py)
     tag: Annotated[str | None, Field(min_length=1, max_length=50)] = None
-    priority: OptInt(ge=0, le=10) = None
-    min_priority: OptInt(ge=0, le=10) = None
+    priority: Annotated[int | None, Field(ge=0, le=10), WholeNumber] = None
+    min_priority: Annotated[int | None, Field(ge=0, le=10), WholeNumber] = None
     phone: Annotated[str | None, Field(pattern=r"^\+?[0-9 \-]{3,19}$")] = None
     email: Annotated[str | None, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] = None
     awb: Annotated[str | None, Field(min_length=1, max_length=64)] = None
@@ -93,7 +100,7 @@ class OrderFilters(Strict):
 class OrderQuery(OrderFilters):
     external_id: Annotated[str | None, Field(min_length=1, max_length=128)] = None
     cursor: Annotated[str | None, Field(max_length=200)] = None
-    limit: Int(ge=1, le=200) = 50
+    limit: Annotated[int, Field(ge=1, le=200), WholeNumber] = 50
 
 
 # ---------------------------------------------------------------- out

@@ -6,14 +6,14 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from omnialloc.api.schemas.common import Code, Int, Open, Strict
+from omnialloc.api.schemas.common import Code, Open, Strict, WholeNumber
 
 Pin = Annotated[str, Field(pattern=r"^[1-9][0-9]{5}$", description="6-digit India Post PIN code")]
 
 
 class CartLineIn(Strict):
     sku: Code
-    qty: Int(gt=0, le=10_000)
+    qty: Annotated[int, Field(gt=0, le=10_000), WholeNumber]
 
 
 class PromiseIn(Strict):
@@ -30,7 +30,7 @@ class PromiseIn(Strict):
 class PromiseQuery(Strict):
     sku: Code
     pin: Pin
-    qty: Int(gt=0, le=10_000) = 1
+    qty: Annotated[int, Field(gt=0, le=10_000), WholeNumber] = 1
     payment_mode: Literal["PREPAID", "COD"] = "PREPAID"
     channel: Code | None = None
 

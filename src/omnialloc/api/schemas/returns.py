@@ -6,16 +6,20 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from omnialloc.api.schemas.common import Code, Id, Int, Open, Strict, Text
+from omnialloc.api.schemas.common import Code, Id, Open, Strict, Text, WholeNumber, same_values
 from omnialloc.domain.enums import ReturnStatus
 
-ReturnStatusName = Literal[tuple(s.value for s in ReturnStatus)]  # type: ignore[valid-type]
+ReturnStatusName = Literal[
+    "REQUESTED", "APPROVED", "REJECTED", "PICKUP_SCHEDULED", "PICKED_UP", "IN_TRANSIT", "RECEIVED", "GRADED",
+    "CLOSED", "CANCELLED",
+]
+same_values(ReturnStatusName, ReturnStatus)  # written out so that mypy reads it; checked against the enum
 CustomerReason = Literal["damaged", "wrong_item", "size_fit", "not_as_described", "changed_mind", "defective"]
 
 
 class ReturnLineIn(Strict):
-    line_no: Int(ge=1, le=100_000)
-    qty: Int(gt=0, le=10_000)
+    line_no: Annotated[int, Field(ge=1, le=100_000), WholeNumber]
+    qty: Annotated[int, Field(gt=0, le=10_000), WholeNumber]
     reason: CustomerReason
     exchange_sku: Code | None = Field(None, description="Exchange for another SKU (default: the same SKU)")
 
@@ -34,10 +38,12 @@ class ReturnIn(Strict):
 
 
 class ReceivedUnitIn(Strict):
-    line_no: Int(ge=1, le=100_000)
+    line_no: Annotated[int, Field(ge=1, le=100_000), WholeNumber]
     grade: Literal["A", "B", "C", "D"] = Field(description="A sellable (restock), B refurbish, C recycle "
                                                            "(write off), D repair/service")
-    qty: Int(gt=0, le=10_000) = Field(1, description="Units with this grade (default one unit per entry)")
+    qty: Annotated[int, Field(gt=0, le=10_000), WholeNumber] = Field(
+        1, description="Units with this grade (default one unit per entry)"
+    )
 
 
 class ReceiveIn(Strict):
@@ -54,7 +60,7 @@ class ReturnQuery(Strict):
     channel: Code | None = None
     node: Code | None = None
     cursor: Annotated[str | None, Field(max_length=200)] = None
-    limit: Int(ge=1, le=200) = 50
+    limit: Annotated[int, Field(ge=1, le=200), WholeNumber] = 50
 
     model_config = ConfigDict(strict=False, extra="forbid")  # query strings are text
 

@@ -6,8 +6,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from omnialloc.api.schemas.common import Int, Open, OptInt, Strict
+from omnialloc.api.schemas.common import Open, Strict, WholeNumber
 from omnialloc.api.schemas.orders import OrderIn
+from omnialloc.domain.quantities import QTY_MAX
 
 Kind = Literal["validation", "routing", "shipping", "split"]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
@@ -24,7 +25,9 @@ class RuleIn(Strict):
     kind: Kind
     condition: Condition
     actions: Actions
-    priority: Int(ge=0, le=1_000_000, description="Lower runs first and wins conflicts") = 100
+    priority: Annotated[
+        int, Field(ge=0, le=1_000_000, description="Lower runs first and wins conflicts"), WholeNumber
+    ] = 100
     enabled: bool = True
     stop_processing: bool = Field(False, description="When this rule fires, skip later rules of the same kind")
     description: Description = ""
@@ -35,17 +38,19 @@ class RulePatch(Strict):
     kind: Kind | None = None
     condition: Condition | None = None
     actions: Actions | None = None
-    priority: OptInt(ge=0, le=1_000_000) = None
+    priority: Annotated[int | None, Field(ge=0, le=1_000_000), WholeNumber] = None
     enabled: bool | None = None
     stop_processing: bool | None = None
     description: Description | None = None
-    version: OptInt(ge=1, description="The version you edited; 409 if the rule moved on") = None
+    version: Annotated[
+        int | None, Field(ge=1, le=QTY_MAX, description="The version you edited; 409 if the rule moved on"), WholeNumber
+    ] = None
 
 
 class ReorderIn(Strict):
-    rule_ids: Annotated[list[Int(ge=1)], Field(min_length=1, max_length=500)]
-    start: Int(ge=0, le=1_000_000) = 10
-    step: Int(ge=1, le=10_000) = 10
+    rule_ids: Annotated[list[Annotated[int, Field(ge=1, le=QTY_MAX), WholeNumber]], Field(min_length=1, max_length=500)]
+    start: Annotated[int, Field(ge=0, le=1_000_000), WholeNumber] = 10
+    step: Annotated[int, Field(ge=1, le=10_000), WholeNumber] = 10
 
 
 class DryRunIn(Strict):

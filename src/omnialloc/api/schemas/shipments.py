@@ -6,18 +6,22 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from omnialloc.api.schemas.common import Code, EventOut, Int, Open, Strict
+from omnialloc.api.schemas.common import Code, EventOut, Open, Strict, WholeNumber, same_values
 from omnialloc.domain.enums import ShipmentStatus
 
-ShipmentStatusName = Literal[tuple(s.value for s in ShipmentStatus)]  # type: ignore[valid-type]
+ShipmentStatusName = Literal[
+    "ALLOCATED", "ACCEPTED", "REJECTED", "PACKED", "SHIPPED", "PICKED_UP", "IN_TRANSIT", "OUT_FOR_DELIVERY",
+    "DELIVERY_FAILED", "DELIVERED", "RTO_INITIATED", "RTO_DELIVERED", "READY_FOR_PICKUP", "COLLECTED", "CANCELLED",
+]
+same_values(ShipmentStatusName, ShipmentStatus)  # written out so that mypy reads it; checked against the enum
 
 
 # ---------------------------------------------------------------- actions in
 class PackIn(Strict):
-    weight_g: Int(gt=0, le=1_000_000)
-    length_mm: Int(gt=0, le=5_000)
-    width_mm: Int(gt=0, le=5_000)
-    height_mm: Int(gt=0, le=5_000)
+    weight_g: Annotated[int, Field(gt=0, le=1_000_000), WholeNumber]
+    length_mm: Annotated[int, Field(gt=0, le=5_000), WholeNumber]
+    width_mm: Annotated[int, Field(gt=0, le=5_000), WholeNumber]
+    height_mm: Annotated[int, Field(gt=0, le=5_000), WholeNumber]
 
 
 class ShipIn(Strict):
@@ -30,7 +34,7 @@ class ShipmentQuery(Strict):
     node: Code | None = None
     awb: Annotated[str | None, Field(max_length=40)] = None
     cursor: Annotated[str | None, Field(max_length=200)] = None
-    limit: Int(ge=1, le=200) = 50
+    limit: Annotated[int, Field(ge=1, le=200), WholeNumber] = 50
 
     model_config = ConfigDict(strict=False, extra="forbid")
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from omnialloc.api.schemas.common import Id, Int, Open, Strict, Text
+from typing import Annotated
+
+from pydantic import Field
+
+from omnialloc.api.schemas.common import Id, Open, Strict, Text, WholeNumber
 
 
 class RedeemIn(Strict):
-    amount_paise: Int(gt=0, le=10**11)
+    amount_paise: Annotated[int, Field(gt=0, le=10**11), WholeNumber]
     order_id: Id
     reason: Text = ""
 

@@ -7,12 +7,12 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from omnialloc.api.schemas.common import Code, Int, Open, Reason, Strict
+from omnialloc.api.schemas.common import Code, Open, Reason, Strict, WholeNumber
 
 
 class TransferLineIn(Strict):
     sku: Code
-    qty: Int(gt=0, le=10**6)
+    qty: Annotated[int, Field(gt=0, le=10**6), WholeNumber]
 
 
 class TransferIn(Strict):
@@ -23,13 +23,13 @@ class TransferIn(Strict):
 
 
 class ReceiveIn(Strict):
-    received: dict[Code, Int(ge=0, le=10**6)] = {}
+    received: dict[Code, Annotated[int, Field(ge=0, le=10**6), WholeNumber]] = {}
 
 
 class TransferQuery(Strict):
     status: Literal["CREATED", "DISPATCHED", "RECEIVED", "CANCELLED"] | None = None
     node: Code | None = None
-    limit: Int(ge=1, le=200) = 50
+    limit: Annotated[int, Field(ge=1, le=200), WholeNumber] = 50
 
     model_config = ConfigDict(strict=False, extra="forbid")  # query strings are text
 

@@ -7,22 +7,25 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from omnialloc.api.schemas.common import Code, Int, Open, Strict
+from omnialloc.api.schemas.common import Code, Open, Strict, WholeNumber
 
 
 class WorkOrderQuery(Strict):
     status: Literal["open", "done"] | None = None
     node: Code | None = None
     cursor: Annotated[str | None, Field(max_length=200)] = None
-    limit: Int(ge=1, le=200) = 50
+    limit: Annotated[int, Field(ge=1, le=200), WholeNumber] = 50
 
     model_config = ConfigDict(strict=False, extra="forbid")  # query strings are text
 
 
 class WorkOrderDoneIn(Strict):
-    restocked: Int(ge=0, le=10_000) = Field(description="Units fit to sell again: back on hand at the node")
-    scrapped: Int(ge=0, le=10_000) = Field(description="Units written off; restocked + scrapped = the work "
-                                                       "order's units")
+    restocked: Annotated[int, Field(ge=0, le=10_000), WholeNumber] = Field(
+        description="Units fit to sell again: back on hand at the node"
+    )
+    scrapped: Annotated[int, Field(ge=0, le=10_000), WholeNumber] = Field(
+        description="Units written off; restocked + scrapped = the work order's units"
+    )
     note: Annotated[str | None, Field(max_length=500)] = None
 
 
