@@ -133,15 +133,25 @@ def _forced_search(
 ) -> tuple[int | None, bool]:
     """(partition, block) pairs in increasing order of their relaxed value with that block on
     c, each assigned exactly with the block forced onto c, until the value reaches the best
-    plan found."""
+    plan found. When the pairs assigned so far have cost as much as the node DP with c forced
+    (`enumerate.forced_node_dp`, exact over every plan in which c ships), it settles the rest."""
     k = parts.shape[1]
     best: int | None = None
+    spent, node_units = 0.0, enum_mod.node_dp_units(inst, tuple(int(x) for x in inst.q))
     for flat in np.argsort(column, kind="stable"):
         lb = int(column[flat])
         if lb >= INF // 2 or (best is not None and lb >= best):
             break
         pi, i = divmod(int(flat), k)
         blocks = [int(b) for b in parts[pi] if b > 0]
+        if spent >= node_units:
+            try:
+                budget.charge(node_units)
+            except OutOfBudget:
+                return (lb if best is None else min(best, lb)), False
+            value = enum_mod.forced_node_dp(inst, cost_cn, unf, c)
+            return (value if best is None or (value is not None and value < best) else best), True
+        spent += enum_mod._UNITS_PER_PARTITION + len(blocks) * enum_mod._UNITS_PER_BLOCK
         try:
             budget.charge(enum_mod._UNITS_PER_PARTITION)
             found = enum_mod._assign(blocks, cost_cn, unf, inst.split, inst.kmax,

@@ -487,15 +487,21 @@ def _has_plan(inst: Instance, budget: Budget) -> bool:
     """Does any plan exist? False also when that cannot be told within the budget."""
     if budget.left <= 0:
         return False
+    small = enum_mod.applicable(inst)
+    share = Budget(budget.left * 0.5, budget.deadline, parent=budget)
+    if small:
+        # Small orders: the enumeration (node DP behind it) answers exactly in less time than
+        # the four baselines take to fail on an order that still has no plan (measured: ~0.5
+        # vs 2 ms); the baselines remain for when it runs out of work.
+        try:
+            sol, _ = enum_mod.solve_enumeration(inst, share)
+            return sol is not None
+        except OutOfBudget:
+            pass
     for name in baselines.BASELINES:
         if isinstance(baseline(inst, name), Sol):
             return True
-    share = Budget(budget.left * 0.5, budget.deadline, parent=budget)
-    try:
-        if enum_mod.applicable(inst):
-            sol, _ = enum_mod.solve_enumeration(inst, share)
-            return sol is not None
-    except OutOfBudget:
+    if small:
         return False
     res = solve_mip(inst, np.arange(inst.n_cand), None, inst.kmax, share)
     return res.sol is not None
