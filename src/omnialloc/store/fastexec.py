@@ -27,13 +27,20 @@ there to rule the adapter in or out when something looks wrong, and the suite ru
 from __future__ import annotations
 
 import operator
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, CursorResult, Dialect
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from omnialloc.config import get_settings
+
+if TYPE_CHECKING:
+    #: What :class:`Fast` runs: a statement Core both compiles (to an ``SQLCompiler``) and executes.
+    Statement = sa.Select | sa.CompoundSelect | sa.Insert | sa.Update | sa.Delete
 
 #: Run every statement on plain Core, and the engine with the driver's default placeholders (OMNIALLOC_PLAIN_CORE).
 PLAIN_CORE = get_settings().plain_core
@@ -90,7 +97,7 @@ class _Plan:
 class _Family:
     """The plans of one (dialect, parameter names): one per combination of IN list lengths."""
 
-    compiled: object  # SQLCompiler
+    compiled: SQLCompiler
     expanding: tuple[str, ...]
     core_reason: str | None  # why this shape runs on Core (None: it runs fast)
     plans: dict
@@ -101,7 +108,7 @@ class Fast:
 
     __slots__ = ("stmt", "_families")
 
-    def __init__(self, stmt: ClauseElement):
+    def __init__(self, stmt: Statement):
         self.stmt = stmt
         self._families: dict = {}
 
@@ -110,8 +117,11 @@ class Fast:
     def _family(self, dialect: Dialect, keys: tuple) -> _Family:
         # As Core does, an INSERT or UPDATE is compiled for the parameter names given (column_keys).
         compiled = self.stmt.compile(dialect=dialect, column_keys=list(keys))
+        if not isinstance(compiled, SQLCompiler):  # what a select or DML statement compiles to
+            raise TypeError(f"{type(self.stmt).__name__} compiles to {type(compiled).__name__}, not an SQLCompiler")
         binds = compiled.binds.values()
         expanding = tuple(sorted({b.key for b in binds if b.expanding}))
+        reason: str | None
         if compiled.insert_prefetch or compiled.update_prefetch:
             reason = "Python-side column defaults (Core computes them per execution)"
         elif any(b.callable is not None for b in binds):
@@ -193,7 +203,7 @@ class Fast:
         """The rows the statement changed (an INSERT's too: Core keeps that only when asked)."""
         return self._run(conn, params, _ROWCOUNT).rowcount
 
-    def rows(self, conn: Connection, params: dict) -> list:
+    def rows(self, conn: Connection, params: dict) -> Sequence[sa.Row]:
         """Every row (driver values, see the module)."""
         return self._run(conn, params).all()
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, Protocol, cast
 
 from sqlalchemy.exc import DataError, IntegrityError
 
@@ -44,7 +45,7 @@ class Violation:
 
 
 # (table, columns) of a unique key, or the name of a unique index on an expression -> (field, what to tell)
-_UNIQUE_WORDS = {
+_UNIQUE_WORDS: dict[tuple[str | None, tuple[str, ...]] | str | None, tuple[str, str]] = {
     ("shipments", ("awb",)): ("awb", "is already used by another shipment"),
     ("returns", ("awb",)): ("awb", "is already used by another return"),
     ("orders", ("channel", "external_id")): (
@@ -60,6 +61,12 @@ _UNIQUE_WORDS = {
 _QTY_CHECK = f"must stay between 0 and {QTY_MAX:,}"
 
 
+class _PsycopgError(Protocol):
+    """What :func:`classify` reads of a psycopg error (one with a ``sqlstate``): its ``diag``nostics."""
+
+    diag: Any
+
+
 def classify(exc: IntegrityError) -> Violation | None:
     """The violation behind ``exc`` (None when the driver tells nothing we know)."""
     orig = exc.orig
@@ -68,7 +75,7 @@ def classify(exc: IntegrityError) -> Violation | None:
         kind = _SQLSTATE.get(sqlstate)
         if kind is None:
             return None
-        diag = orig.diag
+        diag = cast(_PsycopgError, orig).diag
         table, name = diag.table_name, diag.constraint_name
         if kind == NOT_NULL:
             return Violation(kind, table, (diag.column_name,) if diag.column_name else ())
@@ -111,9 +118,10 @@ def refusal(exc: IntegrityError | DataError) -> DomainError:
         return ValidationFailed(f"{field}: refers to something that does not exist (any more)",
                                 field_errors=[FieldError(field, "refers to nothing stored")])
     if v.kind == CHECK:
-        field = _check_field(v.constraint)
-        message = _QTY_CHECK if field else f"breaks the store's rule {v.constraint or ''}".rstrip()
-        return ValidationFailed(f"{field or 'a value'}: {message}", field_errors=[FieldError(field or "body", message)])
+        checked = _check_field(v.constraint)
+        message = _QTY_CHECK if checked else f"breaks the store's rule {v.constraint or ''}".rstrip()
+        return ValidationFailed(f"{checked or 'a value'}: {message}",
+                                field_errors=[FieldError(checked or "body", message)])
     column = ".".join(v.columns) or "body"
     return ValidationFailed(f"{column}: is required", field_errors=[FieldError(column, "is required")])
 

@@ -92,7 +92,9 @@ def revision_on(conn: Connection) -> str | None:
 def head() -> str:
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    current = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert current is not None  # the migrations have a head (0001 on)
+    return current
 
 
 def revision(message: str, *, url: str | None = None, autogenerate: bool = True) -> None:

@@ -33,8 +33,15 @@ def _configure(**kw) -> None:
     )
 
 
-def run_migrations_offline() -> None:
+def _url() -> str:
     url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no database URL: give alembic one (omnialloc.store.migrate passes the settings')")
+    return str(url)
+
+
+def run_migrations_offline() -> None:
+    url = _url()
     _configure(url=url, literal_binds=True, dialect_opts={"paramstyle": "named"},
                render_as_batch=url.startswith("sqlite"))
     with context.begin_transaction():
@@ -48,7 +55,7 @@ def run_migrations_online() -> None:
 
         from omnialloc.store.engine import create_engine
 
-        url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
+        url = _url()
         engine = create_engine(url, schema=config.attributes.get("schema"), poolclass=NullPool)
         with engine.connect() as connection:
             _online(connection)

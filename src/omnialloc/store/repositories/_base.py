@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
 
 def utcnow() -> datetime:
@@ -23,11 +27,18 @@ def insert(conn: Connection, table):
     (PostgreSQL and SQLite share the syntax): a write that two requests may race to make first. Whether the
     row was inserted: add ``.returning(<a key column>)`` and look for a row (an INSERT's rowcount is not
     reported on every driver)."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert(table)
+    return insert_for(conn.dialect.name, table)
+
+
+def insert_for(dialect_name: str, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """:func:`insert` for the dialect named ``dialect_name`` ("postgresql", else SQLite's)."""
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
 
 
 def optional_fields(cls, values: dict) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -28,8 +29,9 @@ class AllocationRepository(Repository):
                 objective_paise: int | None = None, bound_paise: int | None = None, solve_ms: float | None = None,
                 created_at: datetime | None = None) -> Allocation:
         """:meth:`add`, returning the allocation as :meth:`latest` would read it back (no second query)."""
-        row = dict(order_id=order_id, created_at=created_at or utcnow(), strategy=strategy, status=str(status),
-                   objective_paise=objective_paise, bound_paise=bound_paise, solve_ms=solve_ms, plan=plan)
+        row: dict[str, Any] = dict(
+            order_id=order_id, created_at=created_at or utcnow(), strategy=strategy, status=str(status),
+            objective_paise=objective_paise, bound_paise=bound_paise, solve_ms=solve_ms, plan=plan)
         return Allocation(id=_INSERT.first(self.conn, row)[0], **row)
 
     def get(self, allocation_id: int) -> Allocation | None:

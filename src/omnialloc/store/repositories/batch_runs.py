@@ -8,6 +8,7 @@ finished by running it again (the PENDING rest).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -55,7 +56,7 @@ class BatchRunRepository(Repository):
             self.conn.execute(M.insert(), rows[k:k + _CHUNK])
 
     def set_status(self, run_id: str, status: str, *, applied_at: datetime | None = None) -> None:
-        values = {"status": status}
+        values: dict[str, Any] = {"status": status}
         if applied_at is not None:
             values["applied_at"] = applied_at
         self.conn.execute(R.update().where(R.c.id == run_id).values(**values))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -131,7 +132,9 @@ class CarrierBookingRepository(Repository):
         self.conn.execute(insert(self.conn, carrier_bookings).values(
             shipment_id=shipment_id, carrier=carrier, status=BookingStatus.PENDING, attempts=0, next_attempt_at=at,
             created_at=at, updated_at=at).on_conflict_do_nothing(index_elements=[carrier_bookings.c.shipment_id]))
-        return self.booking(shipment_id)
+        booking = self.booking(shipment_id)
+        assert booking is not None  # written just now, or there already
+        return booking
 
     def claim(self, shipment_id: str, *, now: datetime, until: datetime) -> CarrierBookingState | None:
         """Take the booking for one attempt if it is due and nobody holds it (compare-and-set); None if not."""
@@ -247,6 +250,7 @@ class CarrierBookingRepository(Repository):
         """The carrier answered (``error`` None: its backoff ends) or was unavailable (backoff until
         ``retry_at``)."""
         c = carrier_tracking_configs.c
+        values: dict[str, Any]
         if error is None:
             values = dict(failures=0, next_poll_at=None, last_error=None)
         else:

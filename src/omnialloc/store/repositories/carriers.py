@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -58,7 +59,7 @@ class CarrierRepository(Repository):
         return [_carrier(r) for r in self.conn.execute(q)]
 
     def page(self, after: str | None, limit: int, *, active: bool | None = None,
-             mode: str | None = None) -> list[Carrier]:
+             mode: str | None = None) -> builtins.list[Carrier]:
         """Up to ``limit`` carriers after code ``after`` in code order, filtered (``mode`` matched in Python:
         a handful of carriers)."""
         query = sa.select(carriers).order_by(carriers.c.code)
@@ -93,7 +94,7 @@ class CarrierRepository(Repository):
         return self.conn.execute(q).rowcount == 1
 
     # -------------------------------------------------------------- rate cards
-    def rate_cards(self, carrier: str | None = None) -> list[RateCard]:
+    def rate_cards(self, carrier: str | None = None) -> builtins.list[RateCard]:
         q = sa.select(rate_cards).order_by(rate_cards.c.carrier, rate_cards.c.zone)
         if carrier is not None:
             q = q.where(rate_cards.c.carrier == carrier)
@@ -113,14 +114,14 @@ class CarrierRepository(Repository):
         bump_revision(self.conn)
 
     # -------------------------------------------------------------- serviceability
-    def serviceability(self, carrier: str | None = None) -> list[Serviceability]:
+    def serviceability(self, carrier: str | None = None) -> builtins.list[Serviceability]:
         q = sa.select(serviceability).order_by(serviceability.c.carrier, serviceability.c.pin_prefix)
         if carrier is not None:
             q = q.where(serviceability.c.carrier == carrier)
         return [_service(r) for r in self.conn.execute(q)]
 
     def serviceability_page(self, carrier: str, after: str | None, limit: int, *,
-                            pin_prefix: str | None = None) -> list[Serviceability]:
+                            pin_prefix: str | None = None) -> builtins.list[Serviceability]:
         """Up to ``limit`` serviceability rows of ``carrier`` after prefix ``after`` in prefix order."""
         q = (sa.select(serviceability).where(serviceability.c.carrier == carrier)
              .order_by(serviceability.c.pin_prefix).limit(limit))
@@ -130,14 +131,14 @@ class CarrierRepository(Repository):
             q = q.where(serviceability.c.pin_prefix.startswith(pin_prefix, autoescape=True))
         return [_service(r) for r in self.conn.execute(q)]
 
-    def replace_rate_cards(self, carrier: str, cards: list[RateCard]) -> None:
+    def replace_rate_cards(self, carrier: str, cards: builtins.list[RateCard]) -> None:
         """The carrier's whole rate card (one row per zone) becomes ``cards``."""
         self.conn.execute(rate_cards.delete().where(rate_cards.c.carrier == carrier))
         if cards:
             self.conn.execute(rate_cards.insert(), [rate_card_row(c) for c in cards])
         bump_revision(self.conn)
 
-    def replace_serviceability(self, carrier: str, rows: list[Serviceability]) -> None:
+    def replace_serviceability(self, carrier: str, rows: builtins.list[Serviceability]) -> None:
         """The carrier's whole serviceability list becomes ``rows`` (a carrier publishes the full list)."""
         self.conn.execute(serviceability.delete().where(serviceability.c.carrier == carrier))
         if rows:
@@ -160,7 +161,7 @@ class CarrierRepository(Repository):
         bump_revision(self.conn)
         return len(params)
 
-    def serviceability_for_pin(self, pin: str) -> list[Serviceability]:
+    def serviceability_for_pin(self, pin: str) -> builtins.list[Serviceability]:
         """Every rule whose prefix matches ``pin`` (callers pick the longest per carrier)."""
         prefixes = [pin[:i] for i in range(1, len(pin) + 1)]
         q = (sa.select(serviceability).where(serviceability.c.pin_prefix.in_(prefixes))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 import sqlalchemy as sa
 
 from omnialloc.domain import Channel
@@ -40,7 +42,7 @@ class ChannelRepository(Repository):
         return [_from_row(r) for r in self.conn.execute(sa.select(channels).order_by(channels.c.code))]
 
     def page(self, after: str | None, limit: int, *, kind: str | None = None,
-             active: bool | None = None) -> list[Channel]:
+             active: bool | None = None) -> builtins.list[Channel]:
         """Up to ``limit`` channels after code ``after`` in code order, filtered."""
         query = sa.select(channels).order_by(channels.c.code).limit(limit)
         if after is not None:

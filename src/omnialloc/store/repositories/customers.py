@@ -8,6 +8,8 @@ those named by at least one of its orders (migration 0014 indexes each form by c
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from omnialloc.store.repositories._base import Repository
@@ -21,7 +23,7 @@ _PHONE = sa.func.replace(sa.func.replace(orders.c.ship_phone, sa.literal_column(
 class CustomerRepository(Repository):
     def of_channel(self, channel: str, subject: str) -> bool:
         """Whether an order of ``channel`` names ``subject`` (a customer id, or a normalised email or phone)."""
-        forms = [orders.c.customer_id]
+        forms: list[sa.ColumnElement[Any]] = [orders.c.customer_id]
         if "@" in subject:
             forms.append(_EMAIL)
         elif subject.lstrip("+").isdigit():
@@ -32,7 +34,7 @@ class CustomerRepository(Repository):
     def order_ids(self, subject: str, *, channel: str | None = None, limit: int = 50) -> list[str]:
         """The orders naming ``subject`` (a customer id, or a normalised email or phone), newest first; each
         form through its index (migration 0014)."""
-        forms = [orders.c.customer_id]
+        forms: list[sa.ColumnElement[Any]] = [orders.c.customer_id]
         if "@" in subject:
             forms.append(_EMAIL)
         elif subject.lstrip("+").isdigit():

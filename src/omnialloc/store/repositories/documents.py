@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -74,7 +75,7 @@ class DocumentRepository(Repository):
         serial, year_prefix = self._next_serial(invoice_series, node, fy_start_year, prefix)
         number = number_for(year_prefix, serial)
         snapshot = snapshot_for(number)
-        row = dict(id=invoice_id, shipment_id=shipment_id, node=node, fy_start_year=fy_start_year,
+        row: dict[str, Any] = dict(id=invoice_id, shipment_id=shipment_id, node=node, fy_start_year=fy_start_year,
                    serial=serial, number=number, issued_at=issued_at, snapshot=snapshot)
         self.conn.execute(invoices.insert().values(**row))
         return IssuedInvoice(**row)
@@ -132,8 +133,9 @@ class DocumentRepository(Repository):
         ``invoice``, in this transaction (the invoice series' contract, on its own counter)."""
         serial, year_prefix = self._next_serial(credit_note_series, invoice.node, fy_start_year, prefix)
         number = number_for(year_prefix, serial)
-        row = dict(id=credit_note_id, invoice_id=invoice.id, shipment_id=invoice.shipment_id, node=invoice.node,
-                   fy_start_year=fy_start_year, serial=serial, number=number, source=source, issued_at=issued_at,
-                   snapshot=snapshot_for(number))
+        row: dict[str, Any] = dict(
+            id=credit_note_id, invoice_id=invoice.id, shipment_id=invoice.shipment_id, node=invoice.node,
+            fy_start_year=fy_start_year, serial=serial, number=number, source=source, issued_at=issued_at,
+            snapshot=snapshot_for(number))
         self.conn.execute(credit_notes.insert().values(**row))
         return IssuedCreditNote(**row)

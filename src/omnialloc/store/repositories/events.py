@@ -12,11 +12,14 @@ or opens a savepoint after recording, calls ``uow.events.flush()`` first.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 import sqlalchemy as sa
 
 from omnialloc.domain import Event
 from omnialloc.store.fastexec import Fast
-from omnialloc.store.repositories._base import Repository
+from omnialloc.store.repositories._base import Repository, insert_for
 from omnialloc.store.tables.events import events
 from omnialloc.store.tables.notifications import notifications
 from omnialloc.store.tables.shipments import shipment_day_counts
@@ -54,11 +57,7 @@ def outbox_insert(dialect_name: str):
     (building it per row cost more than running it)."""
     stmt = _OUTBOX_INSERT.get(dialect_name)
     if stmt is None:
-        if dialect_name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:  # the two supported backends
-            from sqlalchemy.dialects.sqlite import insert
-        stmt = _OUTBOX_INSERT[dialect_name] = insert(notifications).on_conflict_do_nothing(
+        stmt = _OUTBOX_INSERT[dialect_name] = insert_for(dialect_name, notifications).on_conflict_do_nothing(
             index_elements=[notifications.c.idempotency_key])
     return stmt
 
@@ -98,7 +97,8 @@ def _events_with_outbox(n: int, outbox_keys: tuple[str, ...], m: int, c: int = 0
         if m:
             rows = []
             for j in range(m):
-                row = {col: sa.bindparam(f"o{j}_{col}", type_=notifications.c[col].type) for col in outbox_keys}
+                row: dict[str, Any] = {
+                    col: sa.bindparam(f"o{j}_{col}", type_=notifications.c[col].type) for col in outbox_keys}
                 row["event_id"] = (sa.select(new.c.id).order_by(new.c.id)
                                    .offset(sa.bindparam(f"o{j}_event", type_=sa.Integer)).limit(1).scalar_subquery())
                 rows.append(row)
@@ -107,6 +107,7 @@ def _events_with_outbox(n: int, outbox_keys: tuple[str, ...], m: int, c: int = 0
             if counts is not None:
                 main = main.add_cte(counts.cte("counts"))
         else:
+            assert counts is not None  # c > 0 when there is no outbox row (the callers' shapes)
             main = counts.add_cte(new)
         fast = _WITH_OUTBOX[key] = Fast(main)
     return fast
@@ -126,7 +127,7 @@ class EventRepository(Repository):
         self.recorded: list[Event] = []
         self._queue: list[tuple[dict, list[dict]]] = []  # (event row, outbox rows waiting for its id)
 
-    def add(self, event: Event, outbox: list[dict] = ()) -> None:
+    def add(self, event: Event, outbox: Iterable[dict] = ()) -> None:
         """Queue the event, and outbox rows (``notifications`` rows without ``event_id``) that tell about it.
 
         Ids grow with time (a cursor for consumers); they are given out when :meth:`flush` writes the queue.
@@ -140,7 +141,7 @@ class EventRepository(Repository):
         if len(self._queue) >= _FLUSH_AT:
             self.flush()
 
-    def flush(self, *, counts: list[dict] = ()) -> bool:
+    def flush(self, *, counts: Sequence[dict] = ()) -> bool:
         """Write the queued events (one INSERT, ids in queue order), then their outbox rows (one more; on
         PostgreSQL both in one statement when the queue is short).
 
@@ -158,7 +159,7 @@ class EventRepository(Repository):
             params = {f"{c}_{i}": values[c] for i, (values, _) in enumerate(queue) for c in _COLUMNS}
             if self.conn.dialect.name == "postgresql" and self._with_outbox(queue, params, counts):
                 return True
-            ids = sorted(row[0] for row in _fast_insert(len(queue)).rows(self.conn, params))
+            ids: Sequence[int] = sorted(row[0] for row in _fast_insert(len(queue)).rows(self.conn, params))
         else:
             ids = self.conn.execute(_INSERT_MANY, [values for values, _ in queue]).scalars().all()
         outbox = [{**row, "event_id": event_id} for (_, rows), event_id in zip(queue, ids, strict=True)
@@ -174,7 +175,7 @@ class EventRepository(Repository):
                 self.conn.execute(outbox_insert(dialect), outbox)
         return False
 
-    def _with_outbox(self, queue, params: dict, counts: list[dict]) -> bool:
+    def _with_outbox(self, queue, params: dict, counts: Sequence[dict]) -> bool:
         """Write the queue's events, outbox rows and ``counts`` in one statement (:func:`_events_with_outbox`)
         if they fit one shape; False (nothing written) if there are no outbox rows or counts, or they don't."""
         outbox = [(i, row) for i, (_, rows) in enumerate(queue) for row in rows]

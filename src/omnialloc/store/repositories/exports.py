@@ -6,6 +6,9 @@ of one chunk of ids (found by ``repositories.order_search``) as plain tuples, in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import sqlalchemy as sa
 
 from omnialloc.store.repositories._base import Repository
@@ -22,14 +25,16 @@ INVENTORY_COLUMNS = ("node", "sku", "on_hand", "reserved", "safety_stock", "upda
 
 
 class ExportRepository(Repository):
-    def order_chunk(self, keys: sa.Select) -> tuple[list, list, list]:
+    def order_chunk(
+        self, keys: sa.Select
+    ) -> tuple[Sequence[sa.Row], Sequence[sa.Row], Sequence[sa.Row]]:
         """The orders that the keyset statement ``keys`` (``OrderSearchRepository.key_select``) picks, newest
         first, with their lines and the shipment lines carrying them: three statements, each joining ``keys``
         as a subquery (no list of ids sent back and forth). Times come back as the driver gives them (SQLite:
         UTC text, not parsed: parsing cost more than the rest of the export)."""
         picked = keys.subquery()
         ids = sa.select(picked.c.id)
-        cols = [orders.c[c] for c in ORDER_COLUMNS]
+        cols: list[sa.ColumnElement[Any]] = [orders.c[c] for c in ORDER_COLUMNS]
         if self.conn.dialect.name == "sqlite":
             cols[ORDER_COLUMNS.index("created_at")] = sa.type_coerce(orders.c.created_at, sa.String).label("created_at")
         heads = self.conn.execute(sa.select(*cols).join(picked, picked.c.id == orders.c.id)
@@ -46,7 +51,7 @@ class ExportRepository(Repository):
         return heads, lines, carried
 
     def inventory(self, *, after: tuple[str, str] | None, limit: int, node: str | None = None,
-                  sku: str | None = None) -> list:
+                  sku: str | None = None) -> Sequence[sa.Row]:
         """Up to ``limit`` inventory rows in (node, sku) order after the keyset position ``after``."""
         q = sa.select(*(inventory.c[c] for c in INVENTORY_COLUMNS))
         if node is not None:

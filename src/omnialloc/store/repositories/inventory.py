@@ -9,6 +9,7 @@ The CHECK constraints (on_hand >= 0, 0 <= reserved <= on_hand) back this up.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -69,7 +70,7 @@ class InventoryRepository(Repository):
             q = q.where(inv.c.sku == sku)
         return [_from_row(r) for r in self.conn.execute(q)]
 
-    def for_skus(self, skus: Iterable[str]) -> list[InventoryPosition]:
+    def for_skus(self, skus: Iterable[str]) -> builtins.list[InventoryPosition]:
         """Every position of these SKUs, at any node."""
         skus = list(skus)
         if not skus:
@@ -82,7 +83,7 @@ class InventoryRepository(Repository):
         return {(r.node, r.sku): max(0, r.on_hand - r.reserved - r.safety_stock) for r in self.conn.execute(q)}
 
     def levels(self, *, sku: str | None = None, node: str | None = None, node_kind: str | None = None,
-               after: tuple[str, str] | None = None, limit: int | None = None) -> list[StockLevel]:
+               after: tuple[str, str] | None = None, limit: int | None = None) -> builtins.list[StockLevel]:
         """Stock rows with their node's kind, in (node, sku) order, filtered; ``after``: the keyset position
         (node, sku) of the previous page."""
         q = (sa.select(inv.c.node, inv.c.sku, inv.c.on_hand, inv.c.reserved, inv.c.safety_stock, inv.c.updated_at,
@@ -101,7 +102,8 @@ class InventoryRepository(Repository):
         return [StockLevel(node=r.node, sku=r.sku, node_kind=r.kind, on_hand=r.on_hand, reserved=r.reserved,
                            safety_stock=r.safety_stock, updated_at=r.updated_at) for r in self.conn.execute(q)]
 
-    def availability(self, nodes: Iterable[str], *, changed_after: datetime | None = None) -> list[SkuAvailability]:
+    def availability(self, nodes: Iterable[str], *,
+                     changed_after: datetime | None = None) -> builtins.list[SkuAvailability]:
         """Per SKU stocked at ``nodes``: the sum of their ATP (each counted from 0) and the latest change, by SKU;
         ``changed_after``: only SKUs whose stock at those nodes changed after it."""
         nodes = list(nodes)
@@ -141,7 +143,8 @@ class InventoryRepository(Repository):
         """``atp_for(skus)`` and the stored live-shipment counters of ``day`` per node, in one query (what
         an allocation reads before it solves; ``ShipmentRepository.live_on(day, stored=...)`` adds the
         transaction's queued counter changes to the second). No SKUs: ({}, None), nothing read."""
-        atp, live = {}, {}
+        atp: dict[tuple[str, str], int] = {}
+        live: dict[str, int] = {}
         skus = list(skus)
         if not skus:
             return atp, None

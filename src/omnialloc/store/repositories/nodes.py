@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -54,7 +55,7 @@ class NodeRepository(Repository):
         return [_from_row(r) for r in self.conn.execute(q)]
 
     def page(self, after: str | None, limit: int, *, kind: str | None = None, active: bool | None = None,
-             pin_prefix: str | None = None, q: str | None = None) -> list[Node]:
+             pin_prefix: str | None = None, q: str | None = None) -> builtins.list[Node]:
         """Up to ``limit`` nodes after code ``after`` in code order, filtered (``q``: code or name contains)."""
         query = sa.select(nodes).order_by(nodes.c.code).limit(limit)
         if after is not None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import builtins
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -208,7 +210,7 @@ class OrderRepository(Repository):
         items = [_from_row(r, lines[r.id]) for r in rows]
         return OrderPage(items, (rows[-1].created_at, rows[-1].id) if more and rows else None)
 
-    def ids_by_priority(self, statuses: Iterable[str]) -> list[str]:
+    def ids_by_priority(self, statuses: Iterable[str]) -> builtins.list[str]:
         """Ids of the orders in these statuses, highest priority first, then oldest (then by id)."""
         q = (sa.select(orders.c.id).where(orders.c.status.in_([str(s) for s in statuses]))
              .order_by(orders.c.priority.desc(), orders.c.created_at, orders.c.id))
@@ -221,7 +223,7 @@ class OrderRepository(Repository):
             return dict(self.conn.execute(sa.select(orders.c.id, orders.c.version).where(orders.c.id.in_(ids))).all())
         return {r.id: r.version for r in self.conn.execute(sa.select(orders.c.id, orders.c.version))}
 
-    def ordered_units_since(self, since: datetime) -> list[tuple[str, str, int]]:
+    def ordered_units_since(self, since: datetime) -> builtins.list[tuple[str, str, int]]:
         """(ship-to PIN, SKU, units ordered and not cancelled) per line of the orders created since ``since``."""
         q = (sa.select(orders.c.ship_pin, order_lines.c.sku, order_lines.c.qty, order_lines.c.cancelled_qty)
              .join(order_lines, order_lines.c.order_id == orders.c.id).where(orders.c.created_at >= since))
@@ -247,7 +249,7 @@ class OrderRepository(Repository):
              .where(orders.c.status == OrderStatus.BACKORDERED.value, order_lines.c.qty > order_lines.c.cancelled_qty))
         return set(self.conn.execute(q).scalars())
 
-    def backorder_candidates(self, skus: Iterable[str]) -> list[BackorderCandidate]:
+    def backorder_candidates(self, skus: Iterable[str]) -> builtins.list[BackorderCandidate]:
         """BACKORDERED orders with an open line for any of ``skus``, each with the units its lines still wait
         for (open qty minus units in shipments that are not REJECTED / CANCELLED), in no particular order."""
         skus = sorted(set(skus))
@@ -287,7 +289,7 @@ class OrderRepository(Repository):
                 c.waiting[r.sku] = c.waiting.get(r.sku, 0) + int(r.waiting)
         return [c for c in found.values() if c.waiting]
 
-    def _lines(self, order_ids: list[str]) -> dict[str, list[OrderLine]]:
+    def _lines(self, order_ids: builtins.list[str]) -> dict[str, builtins.list[OrderLine]]:
         out: dict[str, list[OrderLine]] = defaultdict(list)
         if order_ids:
             for r in self.conn.execute(_LINES, {"order_ids": list(order_ids)}):
@@ -320,7 +322,7 @@ class OrderRepository(Repository):
     def update_status(self, order_id: str, status: str, reason: str | None = None, *,
                       expected_version: int | None = None) -> bool:
         """Set status (and its reason), bump the version. With ``expected_version``: False if it moved."""
-        params = {"b_id": order_id, "b_status": str(status), "b_reason": reason, "b_now": utcnow()}
+        params: dict[str, Any] = {"b_id": order_id, "b_status": str(status), "b_reason": reason, "b_now": utcnow()}
         if expected_version is None:
             return self._bumped(order_id, _FAST_SET_STATUS.rowcount(self.conn, params) == 1)
         params["b_version"] = expected_version
@@ -349,7 +351,7 @@ class OrderRepository(Repository):
     def set_priority(self, order_id: str, priority: int) -> bool:
         return self._touch(order_id, priority=priority)
 
-    def set_tags(self, order_id: str, tags: list[str]) -> bool:
+    def set_tags(self, order_id: str, tags: builtins.list[str]) -> bool:
         return self._touch(order_id, tags=list(tags))
 
     def set_promise(self, order_id: str, promised_by, source: str | None) -> bool:

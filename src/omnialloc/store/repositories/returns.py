@@ -7,7 +7,9 @@ version; the returns service keeps its ``Return`` in step with what it wrote.
 
 from __future__ import annotations
 
+import builtins
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -24,7 +26,7 @@ R = returns
 _LINE_FIELDS = ("line_no", "sku", "qty", "unit_price_paise", "reason", "exchange_sku", "received_qty")
 
 
-def _return(row, lines: list) -> Return:
+def _return(row, lines: Sequence[sa.Row]) -> Return:
     values = dict(row._mapping)
     values["status"] = ReturnStatus(values["status"])
     return Return(**values, lines=tuple(ReturnLine(**{k: getattr(l, k) for k in _LINE_FIELDS}) for l in lines))
@@ -64,7 +66,7 @@ class ReturnRepository(Repository):
 
     def for_order(self, order_id: str) -> list[Return]:
         q = sa.select(R.c.id).where(R.c.order_id == order_id).order_by(R.c.created_at, R.c.id)
-        return [self.get(r.id) for r in self.conn.execute(q)]
+        return [ret for r in self.conn.execute(q) if (ret := self.get(r.id)) is not None]
 
     def returned_qty(self, order_id: str, *, exclude_statuses: tuple[str, ...]) -> dict[int, int]:
         """Units per order line already in returns that still count (not rejected / cancelled)."""
@@ -97,9 +99,9 @@ class ReturnRepository(Repository):
             q = q.where(R.c.destination_node == node)
         if order_id:
             q = q.where(R.c.order_id == order_id)
-        return [self.get(r.id) for r in self.conn.execute(_page(q, R, after, limit))]
+        return [ret for r in self.conn.execute(_page(q, R, after, limit)) if (ret := self.get(r.id)) is not None]
 
-    def dispositions(self, return_id: str) -> list[Disposition]:
+    def dispositions(self, return_id: str) -> builtins.list[Disposition]:
         q = (sa.select(return_dispositions).where(return_dispositions.c.return_id == return_id)
              .order_by(return_dispositions.c.line_no, return_dispositions.c.grade))
         return [Disposition(**r._mapping) for r in self.conn.execute(q)]
@@ -108,7 +110,7 @@ class ReturnRepository(Repository):
         row = self.conn.execute(sa.select(refunds).where(refunds.c.return_id == return_id)).first()
         return None if row is None else Refund(**row._mapping)
 
-    def refunds_for_order(self, order_id: str) -> list[Refund]:
+    def refunds_for_order(self, order_id: str) -> builtins.list[Refund]:
         q = sa.select(refunds).where(refunds.c.order_id == order_id).order_by(refunds.c.created_at, refunds.c.id)
         return [Refund(**r._mapping) for r in self.conn.execute(q)]
 

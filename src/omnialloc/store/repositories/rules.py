@@ -6,6 +6,7 @@ Reads return ``domain.rules`` types; writes take the columns to set.
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -75,7 +76,7 @@ class RuleRepository(Repository):
                                                         snapshot=snapshot, changed_by=changed_by,
                                                         changed_at=changed_at))
 
-    def versions(self, rule_id: int) -> list[RuleVersion]:
+    def versions(self, rule_id: int) -> builtins.list[RuleVersion]:
         q = sa.select(rule_versions).where(rule_versions.c.rule_id == rule_id).order_by(rule_versions.c.version)
         return [RuleVersion(version=r.version, change=r.change, snapshot=r.snapshot, changed_by=r.changed_by,
                             changed_at=r.changed_at) for r in self.conn.execute(q)]

@@ -16,16 +16,18 @@ transaction's queued changes to what it reads.
 
 from __future__ import annotations
 
+import builtins
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
 from omnialloc.domain import Shipment, ShipmentLine, ShipmentStatus
 from omnialloc.domain.shipments import DEAD_STATUSES, RESERVING_STATUSES
 from omnialloc.store.fastexec import Fast, insert_row_and_children
-from omnialloc.store.repositories._base import Repository, optional_fields, utcnow
+from omnialloc.store.repositories._base import Repository, insert_for, optional_fields, utcnow
 from omnialloc.store.tables.shipments import shipment_day_counts, shipment_lines, shipments
 
 HOLDING_STATUSES = RESERVING_STATUSES
@@ -78,11 +80,9 @@ _DEAD = frozenset(str(s) for s in DEAD_STATUSES)
 def count_upsert(dialect_name: str, rows: list[dict] | None = None):
     """INSERT INTO shipment_day_counts ... ON CONFLICT (node, day) DO UPDATE live = live + delta, for the
     dialect (Core): one row of bind parameters per column, or the VALUES list ``rows``."""
-    if dialect_name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:  # the two supported backends
-        from sqlalchemy.dialects.sqlite import insert
-    ins = insert(shipment_day_counts) if rows is None else insert(shipment_day_counts).values(rows)
+    ins = insert_for(dialect_name, shipment_day_counts)  # the two supported backends
+    if rows is not None:
+        ins = ins.values(rows)
     return ins.on_conflict_do_update(index_elements=[shipment_day_counts.c.node, shipment_day_counts.c.day],
                                      set_={"live": shipment_day_counts.c.live + ins.excluded.live})
 
@@ -177,7 +177,7 @@ class ShipmentRepository(Repository):
         return self._many(q.order_by(shipments.c.id).limit(limit))
 
     def newest_first(self, *, carrier: str | None = None, after: tuple[datetime, str] | None = None,
-                     limit: int = 100) -> list[tuple[datetime, Shipment]]:
+                     limit: int = 100) -> builtins.list[tuple[datetime, Shipment]]:
         """(created_at, shipment) pairs, newest first (a carrier's only, when given); keyset paged by
         (created_at, id)."""
         q = sa.select(shipments)
@@ -191,7 +191,7 @@ class ShipmentRepository(Repository):
         lines = self._lines([r.id for r in rows])
         return [(r.created_at, _from_row(r, lines[r.id])) for r in rows]
 
-    def shipped_between(self, node: str, start: datetime, end: datetime) -> list[Shipment]:
+    def shipped_between(self, node: str, start: datetime, end: datetime) -> builtins.list[Shipment]:
         """Shipments handed over at ``node`` with ``start <= shipped_at < end`` (a day's manifest)."""
         q = (sa.select(shipments)
              .where(shipments.c.node == node, shipments.c.shipped_at >= start, shipments.c.shipped_at < end)
@@ -229,7 +229,7 @@ class ShipmentRepository(Repository):
              .group_by(shipments.c.node, shipment_lines.c.sku))
         return {(r.node, r.sku): int(r.qty) for r in self.conn.execute(q) if r.qty}
 
-    def for_orders(self, order_ids: Iterable[str]) -> list[Shipment]:
+    def for_orders(self, order_ids: Iterable[str]) -> builtins.list[Shipment]:
         """Every shipment of these orders, oldest first."""
         ids = list(order_ids)
         if not ids:
@@ -252,13 +252,13 @@ class ShipmentRepository(Repository):
         return dict(self.conn.execute(sa.select(shipments.c.id, shipments.c.version)
                                       .where(shipments.c.id.in_(ids))).all())
 
-    def live_since(self, at: datetime) -> list[tuple[str, str]]:
+    def live_since(self, at: datetime) -> builtins.list[tuple[str, str]]:
         """(node, order id) of every shipment created since ``at`` that is not REJECTED / CANCELLED."""
         q = (sa.select(shipments.c.node, shipments.c.order_id).where(shipments.c.created_at >= at)
              .where(shipments.c.status.not_in(sorted(_DEAD))))
         return [(r.node, r.order_id) for r in self.conn.execute(q)]
 
-    def ids_unchanged_since(self, status: str, before: datetime) -> list[str]:
+    def ids_unchanged_since(self, status: str, before: datetime) -> Sequence[str]:
         """Ids of the shipments in ``status`` whose last change was before ``before``, by id."""
         q = (sa.select(shipments.c.id).where(shipments.c.status == str(status), shipments.c.updated_at < before)
              .order_by(shipments.c.id))
@@ -267,12 +267,12 @@ class ShipmentRepository(Repository):
     def version(self, shipment_id: str) -> int | None:
         return self.conn.execute(sa.select(shipments.c.version).where(shipments.c.id == shipment_id)).scalar()
 
-    def _many(self, q, params=None) -> list[Shipment]:
+    def _many(self, q, params=None) -> builtins.list[Shipment]:
         rows = self.conn.execute(q, params).all()
         lines = self._lines([r.id for r in rows])
         return [_from_row(r, lines[r.id]) for r in rows]
 
-    def _lines(self, ids: list[str]) -> dict[str, list[ShipmentLine]]:
+    def _lines(self, ids: builtins.list[str]) -> dict[str, builtins.list[ShipmentLine]]:
         out: dict[str, list[ShipmentLine]] = defaultdict(list)
         if ids:
             for r in self.conn.execute(_LINES, {"ids": list(ids)}):
@@ -306,7 +306,7 @@ class ShipmentRepository(Repository):
             self._live_delta[(before.node, utc_day(before.created_at))] -= 1
         return done
 
-    def take_counts(self) -> list[dict]:
+    def take_counts(self) -> builtins.list[dict]:
         """The queued ``shipment_day_counts`` changes as rows (node, day, live delta) in key order, now
         forgotten: the unit of work writes them last before its commit (:meth:`write_counts`, or on
         PostgreSQL along with the events)."""
@@ -314,7 +314,7 @@ class ShipmentRepository(Repository):
         self._live_delta.clear()
         return [{"node": node, "day": day, "live": n} for (node, day), n in deltas]
 
-    def write_counts(self, rows: list[dict]) -> None:
+    def write_counts(self, rows: builtins.list[dict]) -> None:
         if rows:
             _fast_count_upsert(self.conn.dialect.name).executemany(self.conn, rows)
 
@@ -330,7 +330,7 @@ class ShipmentRepository(Repository):
 
     def set_carrier(self, shipment_id: str, carrier: str, *, cost_paise: int | None = None,
                     cost_breakdown: dict | None = None, sla_days: int | None = None) -> bool:
-        values = {"carrier": carrier}
+        values: dict[str, Any] = {"carrier": carrier}
         if cost_paise is not None:
             values["cost_paise"] = cost_paise
         if cost_breakdown is not None:

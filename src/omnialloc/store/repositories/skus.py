@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -51,7 +52,7 @@ class SkuRepository(Repository):
         return [_from_row(r) for r in self.conn.execute(q)]
 
     def page(self, after: str | None, limit: int, *, category: str | None = None, active: bool | None = None,
-             q: str | None = None, barcode: str | None = None) -> list[Sku]:
+             q: str | None = None, barcode: str | None = None) -> builtins.list[Sku]:
         """Up to ``limit`` SKUs after code ``after`` in code order, filtered (``q``: code or name contains;
         ``barcode``: one of its barcodes, matched in Python on the page's candidates' JSON)."""
         query = sa.select(skus).order_by(skus.c.code)

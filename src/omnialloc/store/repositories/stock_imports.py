@@ -33,7 +33,7 @@ class StockImportRepository(Repository):
         staged.load(rows)
         return staged
 
-    def changed_before(self, cutoff: datetime) -> list[str]:
+    def changed_before(self, cutoff: datetime) -> Sequence[str]:
         """Ids of the imports made before ``cutoff`` (by their ``imported`` event) that still have change rows,
         oldest first."""
         q = (sa.select(events.c.entity_id).where(events.c.entity == "inventory", events.c.type == "imported",

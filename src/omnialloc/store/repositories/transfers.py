@@ -8,7 +8,7 @@ requests moving the same transfer cannot both win. Stock itself moves through
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ from omnialloc.store.tables.transfers import transfer_lines as TL
 from omnialloc.store.tables.transfers import transfers as T
 
 
-def _transfer(r, lines: list) -> Transfer:
+def _transfer(r, lines: Sequence[sa.Row]) -> Transfer:
     values = dict(r._mapping)
     values["status"] = TransferStatus(values["status"])
     return Transfer(**values, lines=tuple(TransferLine(l.sku, l.qty, l.received_qty) for l in lines))
@@ -50,7 +50,7 @@ class TransferRepository(Repository):
             q = q.where(T.c.status == status)
         for node in touching:
             q = q.where(sa.or_(T.c.source == node, T.c.destination == node))
-        return [self.get(tid) for tid in self.conn.execute(q).scalars().all()]
+        return [t for tid in self.conn.execute(q).scalars().all() if (t := self.get(tid)) is not None]
 
     def in_transit(self) -> dict[tuple[str, str], int]:
         """Units dispatched and not yet received, per (destination, sku)."""
