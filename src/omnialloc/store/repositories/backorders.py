@@ -68,11 +68,6 @@ class BackorderJobRepository(Repository):
             done += self.conn.execute(J.delete().where(J.c.id.in_(chunk), J.c.claimed_by == worker[:80])).rowcount
         return done
 
-    def last_id(self) -> int:
-        """The newest row's id (0: none ever kept): it grows with every change that queues a retry, claimed
-        or not (the worker's sign that stock changes, i.e. requests, are arriving)."""
-        return self.conn.execute(sa.select(sa.func.coalesce(sa.func.max(J.c.id), 0))).scalar_one()
-
     def pending(self) -> int:
         """Rows not yet finished (claimed or not)."""
         return self.conn.execute(sa.select(sa.func.count()).select_from(J)).scalar_one()
