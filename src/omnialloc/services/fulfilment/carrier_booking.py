@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime, timedelta
+from typing import Any
 
 from omnialloc.domain.enums import PaymentMode, Role, ShipmentStatus
 from omnialloc.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -116,8 +117,11 @@ def upload_range(ctx, principal: Principal, carrier: str, body: dict) -> dict:
             new = parse_range(carrier, body["first_awb"], body.get("last_awb") or "", check=check,
                               prefix=body.get("prefix"))
         else:
-            new = AwbRange(carrier, body.get("first"), body.get("last"), body.get("width"), body.get("prefix") or "",
-                           body.get("suffix") or "", check)
+            # The parts as sent (None when missing): AwbRange checks them and names each one wrong.
+            first: Any = body.get("first")
+            last: Any = body.get("last")
+            width: Any = body.get("width")
+            new = AwbRange(carrier, first, last, width, body.get("prefix") or "", body.get("suffix") or "", check)
     except (ValueError, TypeError) as exc:
         raise ValidationFailed(f"AWB range: {exc}", field_errors=[FieldError("range", str(exc))]) from None
     with ctx.uow() as uow:

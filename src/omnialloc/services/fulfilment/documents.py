@@ -22,7 +22,11 @@ from omnialloc.documents import (
 )
 from omnialloc.domain.enums import PaymentMode, Role, ShipmentStatus
 from omnialloc.domain.errors import Conflict, NotFound
-from omnialloc.domain.fulfilment import NodeSeller, SkuBox
+from omnialloc.domain.fulfilment import CarrierBookingState, IssuedInvoice, NodeSeller, SkuBox
+from omnialloc.domain.logistics import Carrier
+from omnialloc.domain.network import Node, Sku
+from omnialloc.domain.orders import Order
+from omnialloc.domain.shipments import Shipment
 from omnialloc.domain.invoice_numbers import FinancialYear, format_invoice_number, series_prefix
 from omnialloc.domain.shipments import DEAD_STATUSES
 from omnialloc.services.access import Principal
@@ -38,15 +42,15 @@ PRINTABLE = frozenset(ShipmentStatus) - DEAD_STATUSES - {ShipmentStatus.ALLOCATE
 class Facts:
     """Everything one shipment's documents are made of, read in one unit of work."""
 
-    shipment: object
-    order: object
-    node: object
-    carrier: object
-    skus: dict
-    seller: object
+    shipment: Shipment
+    order: Order
+    node: Node
+    carrier: Carrier | None
+    skus: dict[str, Sku]
+    seller: NodeSeller | None
     boxes: dict[str, SkuBox]
-    booking: object
-    invoice: object
+    booking: CarrierBookingState | None
+    invoice: IssuedInvoice | None
     timezone: str = DEFAULT_TIMEZONE   # the node's (its delivery-promise calendar): dates on paper, financial year
 
     @property
@@ -75,7 +79,7 @@ class Facts:
         codes = tuple(getattr(self.skus.get(sku), "barcodes", ()) or ())
         return codes[0] if codes else sku
 
-    def default_box(self) -> dict | None:
+    def default_box(self) -> dict[str, int] | None:
         """The box to pack in: the largest default box of the shipment's SKUs (None: no SKU has one)."""
         boxes = [self.boxes[l.sku] for l in self.shipment.lines if l.qty and l.sku in self.boxes]
         if not boxes:
@@ -122,8 +126,11 @@ def facts(uow, principal: Principal, shipment_id: str, *, for_update: bool = Fal
     if shipment is None or not principal.sees_node(shipment.node):
         raise NotFound(f"shipment {shipment_id} not found")
     order = uow.orders.get(shipment.order_id)
+    node = uow.nodes.get(shipment.node)
+    if order is None or node is None:  # never met: the foreign keys keep a shipment's order and node
+        raise NotFound(f"shipment {shipment_id} not found")
     skus = uow.skus.get_many([l.sku for l in shipment.lines])
-    return Facts(shipment=shipment, order=order, node=uow.nodes.get(shipment.node),
+    return Facts(shipment=shipment, order=order, node=node,
                  carrier=uow.carriers.get(shipment.carrier), skus=skus, seller=uow.documents.seller(shipment.node),
                  boxes=uow.documents.sku_boxes(skus), booking=uow.carrier_booking.booking(shipment_id),
                  invoice=uow.documents.invoice_for(shipment_id), timezone=node_timezone(uow, shipment.node))
@@ -182,15 +189,21 @@ def _printable(f: Facts) -> None:
                        "has accepted it, and not for rejected or cancelled shipments")
 
 
+def _box_mm(s: Shipment) -> tuple[int, int, int] | None:
+    """The box the shipment was packed in (the pack step sets the three sizes together), None before."""
+    length, width, height = s.box_length_mm, s.box_width_mm, s.box_height_mm
+    return (length, width, height) if length and width is not None and height is not None else None
+
+
 def label_view(f: Facts, at: datetime) -> LabelView:
     _printable(f)
-    if not f.shipment.awb:
-        raise Conflict(f"shipment {f.shipment.id} has no AWB yet: book it with its carrier first "
-                       f"(POST /shipments/{f.shipment.id}/book)"
+    s = f.shipment
+    if not s.awb:
+        raise Conflict(f"shipment {s.id} has no AWB yet: book it with its carrier first "
+                       f"(POST /shipments/{s.id}/book)"
                        + (f"; the last booking attempt failed: {f.booking.last_error}"
                           if f.booking is not None and f.booking.last_error else ""))
-    s = f.shipment
-    dims = (s.box_length_mm, s.box_width_mm, s.box_height_mm) if getattr(s, "box_length_mm", None) else None
+    dims = _box_mm(s)
     return LabelView(
         carrier=f.carrier.name if f.carrier else s.carrier, service=f.service, awb=s.awb,
         order_ref=f.order.external_id, shipment_ref=s.id, ship_to=f.ship_to(), return_to=f.return_to(),
@@ -220,11 +233,11 @@ def _address_dict(a: PostalAddress) -> dict:
             "phone": a.phone}
 
 
-def _invoice_snapshot(f: Facts, number: str, at: datetime) -> dict:
+def _invoice_snapshot(f: Facts, seller: NodeSeller, number: str, at: datetime) -> dict:
     """What the invoice shows, as stored for reprints (and checked by building the view from it)."""
     seller_address = f.return_to()
     snapshot = {
-        "invoice_number": number, "seller_name": f.seller.legal_name, "seller_gstin": f.node.gstin,
+        "invoice_number": number, "seller_name": seller.legal_name, "seller_gstin": f.node.gstin,
         "seller_address": _address_dict(seller_address), "bill_to": _address_dict(f.ship_to()),
         "ship_to": _address_dict(f.ship_to()), "place_of_supply": place_of_supply(f.order.ship_to.pin),
         "items": [{"sku": i.sku, "name": i.name, "qty": i.qty, "unit_price_paise": i.unit_price_paise,
@@ -250,7 +263,8 @@ def invoice_from_snapshot(snap: dict) -> InvoiceView:
         issued_at=datetime.fromisoformat(snap["issued_at"]), timezone=snap["timezone"])
 
 
-def _invoice_ready(f: Facts) -> None:
+def _invoice_ready(f: Facts) -> NodeSeller:
+    """The seller the invoice is issued under, once everything the invoice needs is there."""
     _printable(f)
     missing = []
     if f.seller is None:
@@ -260,8 +274,9 @@ def _invoice_ready(f: Facts) -> None:
     no_hsn = sorted({i.sku for i in f.items() if not i.hsn})
     if no_hsn:
         missing.append(f"no HSN code for {', '.join(no_hsn)}")
-    if missing:
+    if missing or f.seller is None:
         raise Conflict("cannot issue a tax invoice: " + "; ".join(missing))
+    return f.seller
 
 
 def invoice(ctx, principal: Principal, shipment_id: str) -> InvoiceView:
@@ -275,14 +290,14 @@ def invoice(ctx, principal: Principal, shipment_id: str) -> InvoiceView:
         # The shipment row's lock makes two first prints of one shipment take turns: one number, not two.
         f = facts(uow, principal, shipment_id, for_update=True)
         if f.invoice is None:
-            _invoice_ready(f)
+            seller = _invoice_ready(f)
             at = now()
             fy = FinancialYear.of(at, f.timezone)
             issued = uow.documents.issue_invoice(
                 invoice_id="inv_" + secrets.token_hex(8), shipment_id=shipment_id, node=f.shipment.node,
-                fy_start_year=fy.start_year, prefix=series_prefix(f.seller.invoice_prefix), issued_at=at,
+                fy_start_year=fy.start_year, prefix=series_prefix(seller.invoice_prefix), issued_at=at,
                 number_for=lambda prefix, serial: format_invoice_number(prefix, fy, serial),
-                snapshot_for=lambda number: _invoice_snapshot(f, number, at))
+                snapshot_for=lambda number: _invoice_snapshot(f, seller, number, at))
             record(uow, "shipment", shipment_id, "invoice_issued", principal.actor, order_id=f.shipment.order_id,
                    invoice_number=issued.number)
             uow.commit()
@@ -305,9 +320,10 @@ def packing_slip(ctx, principal: Principal, shipment_id: str) -> PackingSlipView
 BUNDLE_KINDS = ("label", "invoice", "packing_slip")
 
 
-def bundle(ctx, principal: Principal, shipment_ids: list[str], kinds: list[str]) -> list:
+def bundle(ctx, principal: Principal, shipment_ids: list[str],
+           kinds: list[str]) -> list[LabelView | InvoiceView | PackingSlipView]:
     """The documents of many shipments, shipment by shipment, in the order given (one PDF for the caller)."""
-    out = []
+    out: list[LabelView | InvoiceView | PackingSlipView] = []
     for shipment_id in shipment_ids:
         for kind in kinds:
             if kind == "label":
