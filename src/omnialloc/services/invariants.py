@@ -50,7 +50,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, date
 
 from omnialloc.domain.enums import OrderStatus as O
 from omnialloc.domain.enums import ShipmentStatus as S
@@ -192,7 +192,7 @@ def scan(store) -> Report:
             v.append(Violation("order_shipments_inconsistent", o.id, problem))
 
     # -- the capacity counters agree with the shipments
-    live: dict[tuple[str, object], int] = defaultdict(int)
+    live: dict[tuple[str, date], int] = defaultdict(int)
     for s in ship_rows:
         if s.status not in DEAD:
             live[(s.node, s.created_at.astimezone(UTC).date())] += 1

@@ -34,6 +34,7 @@ from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from omnialloc.domain.outbound import OUTBOUND_STATUSES, REPLAYABLE, OutboundAttempt, OutboundMessage
 from omnialloc.services import paging
+from omnialloc.services.context import Context
 from omnialloc.services.events import now, record
 from omnialloc.webhooks.delivery import DeliveryResult, RetryPolicy, Verdict
 
@@ -112,14 +113,14 @@ class Tally:
 class OutboundDispatcher:
     """Claims due outbound messages, sends each through the sender of its kind, records the outcome."""
 
-    ctx: object
+    ctx: Context
     senders: dict[str, Sender]
     policies: dict[str, RetryPolicy] = field(default_factory=dict)   # per kind; default: the notify settings'
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}")
     clock: Callable[[], datetime] = now
     max_attempts: int | None = None      # overrides every policy's (tests, a one-off drain)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         s = self.ctx.settings
         self.default_policy = RetryPolicy(max_attempts=s.notify_max_attempts, base_seconds=s.notify_backoff_seconds,
                                           max_seconds=s.notify_backoff_max_seconds)

@@ -20,7 +20,8 @@ from omnialloc.domain import DeliveryMode, Order, OrderStatus
 from omnialloc.domain.enums import Role
 from omnialloc.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from omnialloc.domain.rules import Rule
-from omnialloc.rules import InvalidRule, RuleProblem, RuleSet, RuleSpec, compile_rule, describe, field_paths
+from omnialloc.rules import (
+    Catalog, InvalidRule, RuleProblem, RuleSet, RuleSpec, compile_rule, describe, field_paths)
 from omnialloc.rules.model import ALLOCATION_KINDS
 from omnialloc.services.rules import runtime
 from omnialloc.services.access import Principal
@@ -55,7 +56,7 @@ def rule_dict(rule: Rule) -> dict:
     return out
 
 
-def _catalog(uow, actions) -> object:
+def _catalog(uow, actions) -> Catalog:
     """Codes a rule may name, read fresh (not the planning cache): a node added a second ago is usable."""
     skus = None
     wanted = {s for a in actions or [] if isinstance(a, dict) for s in (a.get("skus") or []) if isinstance(s, str)}
@@ -243,14 +244,15 @@ def reorder(ctx, principal: Principal, rule_ids: list[int], start: int = 10, ste
     with ctx.uow() as uow:
         r = runtime.repo(uow)
         rows = {i: r.get(i, for_update=True) if 1 <= i <= MAX_ID else None for i in rule_ids}
-        missing = [i for i, row in rows.items() if row is None]
+        found: dict[int, Rule] = {i: row for i, row in rows.items() if row is not None}
+        missing = [i for i in rows if i not in found]
         if missing:
             raise ValidationFailed(f"unknown rule ids: {missing}", field_errors=[
                 FieldError(f"rule_ids.{rule_ids.index(i)}", f"rule {i} not found") for i in missing])
         for n, i in enumerate(rule_ids):
             priority = start + n * step
-            if rows[i].priority != priority:
-                _write(r, rows[i], replace(rows[i], priority=priority), "reordered", principal, bump=False)
+            if found[i].priority != priority:
+                _write(r, found[i], replace(found[i], priority=priority), "reordered", principal, bump=False)
         r.bump_revision()
         items = r.list()
         uow.commit()

@@ -22,7 +22,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from omnialloc.domain import DeliveryMode, Order, OrderStatus
+from omnialloc.domain import DeliveryMode, Node, Order, OrderStatus
 from omnialloc.domain.enums import Capability
 from omnialloc.domain.errors import DomainError
 from omnialloc.domain.rules import Rule
@@ -158,12 +158,13 @@ def facts_for(uow, order: Order, net, *, skus=None, dest=None) -> Facts:
 
 def _nearest_zone(dest, net) -> str:
     """``ship_to.zone``: the courier zone from the nearest node that ships (the best case for this address)."""
-    best, best_km = None, None
+    best: Node | None = None
+    best_km = 0.0  # read only once best is set
     for node in net.nodes:
         if not node.can(Capability.SHIP):
             continue
         km = float(haversine_km(dest.lat, dest.lon, node.lat, node.lon))
-        if best_km is None or km < best_km or (km == best_km and node.code < best.code):
+        if best is None or km < best_km or (km == best_km and node.code < best.code):
             best, best_km = node, km
     if best is None:
         return ""
