@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TextIO
 
 from omnialloc.domain.enums import Capability, NodeKind, Zone
 from omnialloc.domain.errors import FieldError, ValidationFailed
@@ -143,7 +144,7 @@ class _Reader:
             self.fail(column, f"{column} must be at least {minimum}, got {value}", raw)
         return value
 
-    def optional_integer(self, row: dict, column: str, *, minimum: int = 0) -> int | None:
+    def optional_integer(self, row: dict, column: str, *, minimum: int | None = 0) -> int | None:
         raw = (row.get(column) or "").strip()
         return None if not raw else self.integer(row, column, minimum=minimum)
 
@@ -213,7 +214,9 @@ def _rows(source: Source, reader: _Reader, required_columns: list[str],
         reader.errors.append(RowError(0, "file", "", f"{reader.filename} is missing", file=reader.filename))
         return
     else:
-        f = source.open("r", newline="", encoding="utf-8-sig")
+        # Traversable.open passes text options on to io.TextIOWrapper (its docstring), newline too; typeshed
+        # lists only encoding and errors.
+        f = source.open("r", newline="", encoding="utf-8-sig")  # type: ignore[call-overload]
     with f:
         rows = csv.DictReader(f)
         fields = [c.strip() for c in (rows.fieldnames or [])]
@@ -457,7 +460,8 @@ def _nodes(path: Source, errors: list[RowError], geocode: Geocode | None = None,
     r = _Reader(errors, FILES["nodes"])
     kinds = ", ".join(k.value for k in NodeKind)
     caps_allowed = ", ".join(c.value for c in Capability)
-    out, seen = [], set()
+    out = []
+    seen: set[str] = set()
     required = ["code", "name", "kind", "pin"] if geocode else ["code", "name", "kind", "pin", "city", "state", "lat", "lon"]
     for row in _rows(path, r, required, ALLOWED["nodes"] if strict else None):
         code = r.text(row, "code")
@@ -516,7 +520,8 @@ def fill_location(node: Node, geocode: Geocode, fail: Callable[[str, str], None]
 
 def _skus(path: Source, errors: list[RowError], *, strict: bool = False) -> list[Sku]:
     r = _Reader(errors, FILES["skus"])
-    out, seen = [], set()
+    out = []
+    seen: set[str] = set()
     for row in _rows(path, r, ["code", "name", "category", "unit_weight_g", "length_mm", "width_mm", "height_mm",
                                "unit_price_paise"], ALLOWED["skus"] if strict else None):
         code = r.text(row, "code")
@@ -545,7 +550,8 @@ def _skus(path: Source, errors: list[RowError], *, strict: bool = False) -> list
 
 def _inventory(path: Source, errors: list[RowError], nodes: set[str], skus: set[str]) -> list[InventoryPosition]:
     r = _Reader(errors, FILES["inventory"])
-    out, seen = [], set()
+    out = []
+    seen: set[tuple[str, str]] = set()
     for row in _rows(path, r, ["node", "sku", "on_hand"]):
         node, sku = r.text(row, "node"), r.text(row, "sku")
         ok = True
@@ -569,7 +575,8 @@ def _inventory(path: Source, errors: list[RowError], nodes: set[str], skus: set[
 
 def _carriers(path: Source, errors: list[RowError], *, strict: bool = False) -> list[Carrier]:
     r = _Reader(errors, FILES["carriers"])
-    out, seen = [], set()
+    out = []
+    seen: set[str] = set()
     for row in _rows(path, r, ["code", "name"], ALLOWED["carriers"] if strict else None):
         code = r.text(row, "code")
         carrier = Carrier(
@@ -591,7 +598,8 @@ def _carriers(path: Source, errors: list[RowError], *, strict: bool = False) -> 
 def _rate_cards(path: Source, errors: list[RowError], carriers: set[str], *, strict: bool = False,
                 complete: bool = False) -> list[RateCard]:
     r = _Reader(errors, FILES["rate_cards"])
-    out, seen = [], set()
+    out = []
+    seen: set[tuple[str, str]] = set()
     first_line: dict[str, int] = {}
     for row in _rows(path, r, ["carrier", "zone", "first_slab_paise", "additional_slab_paise"],
                      ALLOWED["rate_cards"] if strict else None):
@@ -629,7 +637,8 @@ def _rate_cards(path: Source, errors: list[RowError], carriers: set[str], *, str
 def _serviceability(path: Source, errors: list[RowError], carriers: set[str], *,
                     nodes: dict[str, str] | None = None, strict: bool = False) -> list[Serviceability]:
     r = _Reader(errors, FILES["serviceability"])
-    out, seen = [], set()
+    out = []
+    seen: set[tuple[str, str]] = set()
     for row in _rows(path, r, ["carrier"], ALLOWED["serviceability"] if strict else None):
         carrier = r.text(row, "carrier")
         if carrier and carrier not in carriers:
@@ -669,7 +678,8 @@ def _serviceability(path: Source, errors: list[RowError], carriers: set[str], *,
 
 def _channels(path: Source, errors: list[RowError], nodes: set[str], *, strict: bool = False) -> list[Channel]:
     r = _Reader(errors, FILES["channels"])
-    out, seen = [], set()
+    out = []
+    seen: set[str] = set()
     for row in _rows(path, r, ["code", "name", "kind"], ALLOWED["channels"] if strict else None):
         code = r.text(row, "code")
         windows = []
@@ -806,15 +816,16 @@ def _sort_key(name: str) -> Callable:
     return lambda r: r.code
 
 
-def to_csv(name: str, records: Iterable, out: io.TextIOBase | None = None) -> str:
+def to_csv(name: str, records: Iterable, out: TextIO | None = None) -> str:
     """``records`` (domain objects of file ``name``) as that file's CSV, in a fixed row and column order."""
-    target = out if out is not None else io.StringIO()
+    buffer = io.StringIO()
+    target = out if out is not None else buffer
     writer = csv.writer(target, lineterminator="\n")
     columns = COLUMNS[name]
     writer.writerow(columns)
     for rec in sorted(records, key=_sort_key(name)):
         writer.writerow([_cell(getattr(rec, c)) for c in columns])
-    return "" if out is not None else target.getvalue()
+    return "" if out is not None else buffer.getvalue()
 
 
 def write_network(folder: Path | str, net: NetworkData, names: Iterable[str] = NETWORK_FILES) -> list[Path]:
