@@ -46,7 +46,9 @@ def principal_of_request() -> tuple[Principal, str] | None:
     """The caller of this request and the digest of its API key (what its Idempotency-Keys are scoped by),
     checked as the views' ``auth_required`` checks it; None without a valid key."""
     token = getattr(auth.get_auth(), "token", None)
-    principal = _verify(token) if token else None
+    if not token:
+        return None
+    principal = _verify(token)
     return None if principal is None else (principal, hash_key(token))
 
 

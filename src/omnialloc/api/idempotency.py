@@ -14,7 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
+from weakref import WeakSet
 
 from flask import current_app, request
 
@@ -31,6 +34,8 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # blueprint): the sender is the path (the carrier, or the channel and platform), not an API key.
 SIGNED = {"tracking.carrier_events", "omnichannel.shopify_webhook", "omnichannel.woocommerce_webhook"}
 _KEY = re.compile(r"^[\x20-\x7e]{1,255}$")
+#: The views :func:`_guarded` made, so that installing again wraps none twice.
+_GUARDED: WeakSet[Callable[..., Any]] = WeakSet()
 
 
 def install(app, *, blueprints: set[str]) -> None:
@@ -38,7 +43,7 @@ def install(app, *, blueprints: set[str]) -> None:
     for rule in app.url_map.iter_rules():
         if rule.methods & UNSAFE and rule.endpoint.split(".", 1)[0] in blueprints:
             view = app.view_functions[rule.endpoint]
-            if not getattr(view, "_idempotent", False):
+            if view not in _GUARDED:
                 app.view_functions[rule.endpoint] = _guarded(view, signed=rule.endpoint in SIGNED)
 
 
@@ -72,7 +77,7 @@ def _guarded(view, *, signed: bool):
                            headers=response.headers.items(), body=response.get_data())
         return response
 
-    guarded._idempotent = True
+    _GUARDED.add(guarded)
     return guarded
 
 

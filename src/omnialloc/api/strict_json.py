@@ -76,9 +76,10 @@ def _object(pairs: list[tuple[str, Any]]) -> dict:
     out = dict(pairs)
     if len(out) != len(pairs):
         seen: set[str] = set()
-        duplicate = next(k for k, _ in pairs if k in seen or seen.add(k))
-        raise Unacceptable(f"the key {duplicate!r} appears twice in one JSON object; send it once",
-                           field=duplicate)
+        for key, _ in pairs:
+            if key in seen:
+                raise Unacceptable(f"the key {key!r} appears twice in one JSON object; send it once", field=key)
+            seen.add(key)
     return out
 
 

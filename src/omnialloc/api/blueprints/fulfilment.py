@@ -4,6 +4,8 @@ tracking pulled by polling, and carrier pickups."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from apiflask import APIBlueprint
 from flask import Response
 
@@ -21,8 +23,10 @@ from omnialloc.services.fulfilment import carrier_booking, carrier_pickups, cred
 bp = APIBlueprint("fulfilment", __name__, tag="Fulfilment")
 
 _ERRORS = [401, 403, 404, 409, 422]
-_PDF = {200: {"description": "A PDF document", "content": {"application/pdf": {"schema": {"type": "string",
-                                                                                          "format": "binary"}}}}}
+# responses= takes descriptions and response objects side by side (apiflask's annotation lists them apart).
+_PDF: dict[int | str, Any] = {200: {
+    "description": "A PDF document",
+    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
 _LAYOUTS = {"4x6": LabelLayout.THERMAL_4X6, "a4": LabelLayout.A4_4UP}
 
 

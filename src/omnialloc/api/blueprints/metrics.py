@@ -6,6 +6,8 @@ from the store per scrape.)
 
 from __future__ import annotations
 
+from typing import Any
+
 from apiflask import APIBlueprint
 from flask import Response
 
@@ -21,6 +23,16 @@ _EXAMPLE = """# HELP omnialloc_plans_total Single-order plans by status (OPTIMAL
 # TYPE omnialloc_plans_total counter
 omnialloc_plans_total{status="OPTIMAL"} 1842.0
 """
+
+# responses= takes descriptions and response objects side by side (apiflask's annotation lists them apart).
+_RESPONSES: dict[int | str, Any] = {
+    200: {
+        "description": "Prometheus text exposition format 0.0.4",
+        "content": {"text/plain": {"schema": {"type": "string"}, "example": _EXAMPLE}},
+    },
+    401: "No or a bad API key",
+    403: "The key's role may not read metrics",
+}
 
 
 def _store_gauges(context) -> metrics.StoreGauges:
@@ -40,14 +52,7 @@ def _store_gauges(context) -> metrics.StoreGauges:
 @bp.doc(
     summary="Prometheus metrics (admin or analyst key)",
     operation_id="metrics_scrape",
-    responses={
-        200: {
-            "description": "Prometheus text exposition format 0.0.4",
-            "content": {"text/plain": {"schema": {"type": "string"}, "example": _EXAMPLE}},
-        },
-        401: "No or a bad API key",
-        403: "The key's role may not read metrics",
-    },
+    responses=_RESPONSES,
 )
 def scrape():
     current().require(Role.ADMIN, Role.ANALYST)

@@ -73,16 +73,17 @@ def _webhook(code: str, platform: str):
     return view, status
 
 
-_WEBHOOK_DOC = dict(responses={200: "Already captured (a webhook retry): the same order; or WooCommerce's ping",
-                               202: "Not an order as sent (no PIN, an unknown SKU): kept in the failed-intake "
-                                    "queue (GET /failed-intakes) with the errors, to be fixed and re-submitted",
-                               401: "Bad signature", 404: "Unknown channel", 409: "Same order id, different body",
-                               413: "Payload too large"})
+_WEBHOOK_RESPONSES: dict[int, str] = {
+    200: "Already captured (a webhook retry): the same order; or WooCommerce's ping",
+    202: "Not an order as sent (no PIN, an unknown SKU): kept in the failed-intake "
+         "queue (GET /failed-intakes) with the errors, to be fixed and re-submitted",
+    401: "Bad signature", 404: "Unknown channel", 409: "Same order id, different body",
+    413: "Payload too large"}
 
 
 @bp.post("/channels/<string:code>/webhooks/shopify")
 @bp.output(OrderOut, status_code=201)
-@bp.doc(summary="Shopify orders/create webhook (X-Shopify-Hmac-Sha256 verified)", **_WEBHOOK_DOC)
+@bp.doc(summary="Shopify orders/create webhook (X-Shopify-Hmac-Sha256 verified)", responses=_WEBHOOK_RESPONSES)
 def shopify_webhook(code: str):
     return _webhook(code, "shopify")
 
@@ -90,7 +91,7 @@ def shopify_webhook(code: str):
 @bp.post("/channels/<string:code>/webhooks/woocommerce")
 @bp.output(OrderOut, status_code=201)
 @bp.doc(summary="WooCommerce order.created webhook (X-WC-Webhook-Signature verified; the unsigned "
-                "webhook_id=<id> ping sent when the webhook is saved is answered 200)", **_WEBHOOK_DOC)
+                "webhook_id=<id> ping sent when the webhook is saved is answered 200)", responses=_WEBHOOK_RESPONSES)
 def woocommerce_webhook(code: str):
     return _webhook(code, "woocommerce")
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from apiflask import APIBlueprint
 from flask import current_app, request
+from flask.json.provider import DefaultJSONProvider
 from pydantic_core import to_json
 
 from omnialloc.api.auth import auth, current
@@ -44,7 +47,7 @@ def create_order(body: OrderIn):
     # tests/api/test_capture_answer.py checks the answer equals GET /orders/{id}, which still renders
     # through the model.
     return current_app.response_class(to_json(view, inf_nan_mode="null") + b"\n", status=201 if created else 200,
-                                      mimetype=current_app.json.mimetype)
+                                      mimetype=cast(DefaultJSONProvider, current_app.json).mimetype)
 
 
 @bp.get("/orders")

@@ -22,6 +22,7 @@ def _channel(asked: str | None) -> str:
     principal = current()
     principal.require(*_READERS)
     if principal.role == Role.CHANNEL:
+        assert principal.channel is not None  # a channel key names its channel (services.access.create_key)
         return principal.channel
     return asked or "web"
 
