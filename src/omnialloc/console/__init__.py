@@ -34,8 +34,13 @@ from omnialloc.services.access import Principal, principal_of
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates", static_folder="static")
-bp.enable_openapi = False  # APIFlask asks every blueprint; the console is not part of the JSON API
+
+class _ConsoleBlueprint(Blueprint):
+    enable_openapi = False  # APIFlask asks every blueprint; the console is not part of the JSON API
+
+
+bp = _ConsoleBlueprint("console", __name__, url_prefix="/console", template_folder="templates",
+                       static_folder="static")
 
 SESSION_SECONDS = 8 * 3600  # fallback lifetime; settings.console_session_minutes decides
 PUBLIC = {"console.login", "console.static"}

@@ -8,6 +8,7 @@ code" next to the PIN box. ``collect`` turns either kind of error into ``{form f
 from __future__ import annotations
 
 from pydantic import ValidationError as PydanticError
+from pydantic_core import ErrorDetails
 
 # The JSON path's head -> the form's input (the new-order form and the return form).
 FIELD = {"ship_to.name": "name", "ship_to.line1": "line1", "ship_to.city": "city", "ship_to.pin": "pin",
@@ -41,7 +42,7 @@ def _line_prefix(loc: str) -> str:
     return ""
 
 
-def words(error: dict, field: str) -> str:
+def words(error: ErrorDetails, field: str) -> str:
     """One pydantic error in words."""
     kind, ctx = error.get("type", ""), error.get("ctx") or {}
     if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):

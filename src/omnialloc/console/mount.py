@@ -6,14 +6,15 @@ so every screen module is imported here, before the blueprint is registered.
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, redirect, request, send_from_directory, url_for
+from apiflask import APIFlask
+from flask import jsonify, redirect, request, send_from_directory, url_for
 
 from omnialloc.console import ConsoleSessions, bp
 from omnialloc.console import (  # noqa: F401 - routes attach to bp
     analytics, benchmarks, customers, network, network_forms, orders, search, views, work_queue)
 
 
-def register(app: Flask) -> None:
+def register(app: APIFlask) -> None:
     """Mount the console and configure the session cookie it uses (signed with settings.secret_key)."""
     settings = app.extensions["omnialloc"]["settings"]
     lifetime = max(1, settings.console_session_minutes) * 60
@@ -31,7 +32,7 @@ def register(app: Flask) -> None:
     _first_run_routes(app)
 
 
-def _first_run_routes(app: Flask) -> None:
+def _first_run_routes(app: APIFlask) -> None:
     """``GET /``: a person with a browser is sent to the console, an API client gets a small JSON answer
     naming /docs and /openapi.json; ``/favicon.ico`` is what every browser asks for first."""
     static = bp.static_folder

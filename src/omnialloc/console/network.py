@@ -8,6 +8,8 @@ upload is the API's network import (all or nothing, dry run, the stock import's 
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, render_template, request
 
 from omnialloc.api.deps import ctx
@@ -28,7 +30,7 @@ def _xy(lat: float, lon: float) -> tuple[int, int]:
 
 
 def _page(q: dict, keys: tuple[str, ...]) -> dict:
-    out = {k: (request.args.get(k) or None) for k in keys}
+    out: dict[str, Any] = {k: (request.args.get(k) or None) for k in keys}
     out.update(limit=50, cursor=request.args.get("cursor") or None)
     out.update(q)
     return out

@@ -97,7 +97,7 @@ CHANNEL = [
     ("late_penalty_paise", "Cost per day late, soft (₹; empty = the setting)", "rupees", None),
     ("webhook_secret", "Webhook secret (16+ characters, write-only)", "text", None),
 ]
-DEFAULTS = {
+DEFAULTS: dict[str, dict[str, str | list[str]]] = {
     "node": {"kind": "warehouse", "capabilities": ["ship"], "daily_capacity": "1000"},
     "sku": {"returnable": "1"},
     "carrier": {"modes": ["surface"], "max_weight_g": "30000", "volumetric_divisor": "5000", "cod_supported": "1",
@@ -263,7 +263,7 @@ def _form(kind: str, current: dict | None = None):
             return redirect(url_for(resource.tab), code=303)
         _unplaced_to_form(errors, spec)
     else:
-        values = _values_of(spec, current) if edit else dict(DEFAULTS[kind])
+        values = _values_of(spec, current) if current is not None else dict(DEFAULTS[kind])
     title = f"Edit {what} {current['code']}" if current is not None else f"New {what}"
     return render_template("console/network_form.html", kind=kind, what=what, edit=edit, title=title, spec=spec,
                            values=values, errors=errors, summary=forms.summary(errors) if errors else None,

@@ -100,7 +100,7 @@ class MapProjection:
 def order_map(view: dict, all_nodes: list) -> dict:
     """What the order page's SVG draws: every node, the destination, and one flow per live shipment."""
     proj = MapProjection()
-    used = {}
+    used: dict[str, list[str]] = {}
     for s in view["shipments"]:
         used.setdefault(s["node"], []).append(s["status"])
     points = []

@@ -8,6 +8,7 @@ thing gets the 403 page, a thing outside the key's scope the 404 page.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from pydantic import ValidationError as PydanticError
@@ -245,6 +246,7 @@ def rule_edit(rule_id: int | None = None):
     p = need(Role.ADMIN)
     rule = admin.get_rule(ctx(), p, rule_id) if rule_id else None
     problems = []
+    form: dict[str, Any]
     if request.method == "POST":
         form = dict(request.form)
         try:
@@ -259,6 +261,7 @@ def rule_edit(rule_id: int | None = None):
             if rule is None:
                 saved = admin.create_rule(ctx(), p, body)
             else:
+                assert rule_id is not None  # (a rule was found by it)
                 saved = admin.update_rule(ctx(), p, rule_id, {**body, "version": _int("version")})
         except (ValidationFailed, Conflict) as exc:
             flash(exc.detail, "error")
