@@ -58,8 +58,8 @@ def put_push_settings(ctx, principal: Principal, code: str, body: Mapping) -> di
             else:
                 merged[name] = value
         problems = settings_problems(kind, merged)
-        locations = dict(body.get("locations") if body.get("locations") is not None
-                         else (old.locations if old is not None else {}))
+        given: dict[str, str] | None = body.get("locations")
+        locations = dict(given if given is not None else (old.locations if old is not None else {}))
         bad_nodes = sorted(n for n in locations if uow.nodes.get(n) is None)
         errors = [FieldError(f"settings.{name}" if name not in ("kind", "settings") else name, message)
                   for name, message in sorted(problems.items())]

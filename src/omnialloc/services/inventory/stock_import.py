@@ -172,7 +172,8 @@ def parse(data: bytes | str, *, mode: str, node: str | None, known_nodes: set[st
 
 
 # ------------------------------------------------------------------ pass 2 + apply
-@metrics.timed(metrics.IMPORT_SECONDS, mode=lambda kw: kw.get("mode") if kw.get("mode") in ("snapshot", "delta") else "other")
+@metrics.timed(metrics.IMPORT_SECONDS,
+               mode=lambda kw: str(kw["mode"]) if kw.get("mode") in ("snapshot", "delta") else "other")
 def import_stock(ctx, principal: Principal, data: bytes | str, *, mode: str, node: str | None = None,
                  dry_run: bool = False, source: str = "api") -> dict:
     """Validate and apply a stock file atomically; returns the report (``ImportReport.as_dict``)."""
@@ -186,7 +187,7 @@ def import_stock(ctx, principal: Principal, data: bytes | str, *, mode: str, nod
     with ctx.uow(readonly=True) as uow:
         if node is not None and uow.nodes.get(node) is None:
             raise NotFound(f"node {node} not found")
-        known_nodes = {node} if principal.role == Role.NODE else uow.nodes.codes()
+        known_nodes: set[str] = uow.nodes.codes() if principal.role != Role.NODE else {node} if node else set()
         known_skus = uow.skus.codes()
     df = parse(data, mode=mode, node=node, known_nodes=known_nodes, known_skus=known_skus)
     del known_skus

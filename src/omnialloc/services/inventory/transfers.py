@@ -93,7 +93,11 @@ def create_transfer(ctx, source: str, destination: str, lines: dict[str, int] | 
         else:  # a concurrent apply created it first: theirs stands
             uow.rollback()
             tid = None
-    return get(ctx, SYSTEM, tid if tid is not None else by_plan_key(ctx, plan_key))
+    if tid is None and plan_key is not None:  # add() refuses a transfer only when its plan_key is taken
+        tid = by_plan_key(ctx, plan_key)
+    if tid is None:
+        raise NotFound(f"transfer {tid} not found")  # as get() answered for None
+    return get(ctx, SYSTEM, tid)
 
 
 def by_plan_key(ctx, plan_key: str) -> str | None:

@@ -15,7 +15,9 @@ drops its caches at once. A channel's webhook secret is write-only: answers say 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import fields, replace
+from typing import Any
 
 from omnialloc.domain.enums import Role, ShipmentStatus, Zone
 from omnialloc.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -89,7 +91,7 @@ def _page(ctx, q: dict, kind: str, fetch, render_=lambda uow, r: render(r), key=
 
 # A body's lists as the records hold them (sets where order means nothing, a SKU's barcodes in their order,
 # a channel's return windows as sorted pairs); the rest as given.
-_AS_HELD = {"capabilities": frozenset, "groups": frozenset, "modes": frozenset, "feeding_nodes": frozenset,
+_AS_HELD: dict[str, Callable[[Any], object]] = {"capabilities": frozenset, "groups": frozenset, "modes": frozenset, "feeding_nodes": frozenset,
             "barcodes": tuple, "return_windows": lambda windows: tuple(sorted((k, int(v)) for k, v in windows.items()))}
 _BESIDE = ("calendar", "webhook_secret", "rate_card")  # kept beside the record (node_calendars, secrets, rate cards)
 
@@ -380,7 +382,8 @@ def put_serviceability(ctx, principal: Principal, code: str, rows: list[dict]) -
     with ctx.uow() as uow:
         _found(uow.carriers.get(code), "carrier", code)
         problems: list[tuple[str, str]] = []
-        out, seen = [], {}
+        out: list[Serviceability] = []
+        seen: dict[str, int] = {}
         nodes = None
         for i, row in enumerate(rows):
             row = dict(row)

@@ -44,7 +44,7 @@ COUNTED = ("nodes", "skus", "inventory", "channels", "carriers", "rate_cards", "
            "transit_times", "api_keys", "orders")
 
 
-def load_demo(data_dir: str | os.PathLike | None = None, with_orders: bool = False, *, engine=None,
+def load_demo(data_dir: str | Path | None = None, with_orders: bool = False, *, engine=None,
               key_file: str | os.PathLike | None = DEFAULT_KEY_FILE) -> dict[str, int]:
     """Upsert the demo network (and optionally capture sample orders); returns row counts per table.
 

@@ -111,10 +111,10 @@ def import_network(ctx, principal: Principal, sources: dict[str, Source], *, dry
             removed += uow.carriers.delete_serviceability(carrier, uow.carriers.serviceability_prefixes(carrier)
                                                           - listed)
         rows = {name: len(getattr(net, name)) for name in NETWORK_FILES if name in sources}
-        report = {
-            "import_id": import_id, "dry_run": dry_run, "rows": rows,
-            "inserted": {name: result.inserted.get(TABLES[name], 0) for name in rows},
-            "updated": {name: result.updated.get(TABLES[name], 0) for name in rows},
+        inserted = {name: result.inserted.get(TABLES[name], 0) for name in rows}
+        updated = {name: result.updated.get(TABLES[name], 0) for name in rows}
+        report: dict[str, object] = {
+            "import_id": import_id, "dry_run": dry_run, "rows": rows, "inserted": inserted, "updated": updated,
         }
         if "serviceability" in sources:
             report["removed"] = {"serviceability": removed}
@@ -122,15 +122,15 @@ def import_network(ctx, principal: Principal, sources: dict[str, Source], *, dry
             before = set(uow.promise.calendars())
             changed = uow.promise.set_calendars(calendars)
             rows[CALENDARS] = len(calendars)
-            report["inserted"][CALENDARS] = len(set(calendars) - before)
-            report["updated"][CALENDARS] = changed - report["inserted"][CALENDARS]
-        report["unchanged"] = {name: rows[name] - report["inserted"][name] - report["updated"][name] for name in rows}
+            inserted[CALENDARS] = len(set(calendars) - before)
+            updated[CALENDARS] = changed - inserted[CALENDARS]
+        report["unchanged"] = {name: rows[name] - inserted[name] - updated[name] for name in rows}
         if dry_run:
             uow.rollback()
         else:
             record(uow, "network", import_id, "imported", principal.actor,
                    reason=f"network import of {', '.join(n + '.csv' for n in rows)} via {source}",
-                   rows=rows, inserted=report["inserted"], updated=report["updated"])
+                   rows=rows, inserted=inserted, updated=updated)
             uow.commit()
     if not dry_run and (result.changed or calendars or removed):
         invalidate()

@@ -73,7 +73,7 @@ def _check_subject(subject: str) -> str:
 
 
 def _preferences_view(key: str, stored: dict[str, ChannelPreference]) -> dict:
-    out = {"subject": key}
+    out: dict[str, str | bool | None] = {"subject": key}
     for channel in Channel:
         p = stored.get(channel.value)
         out[channel.value] = not (p is not None and p.opted_out)

@@ -436,7 +436,7 @@ def release_reservation(uow, shipment) -> None:
     """Give back the stock a shipment holds (it is being rejected or cancelled) and queue a backorder retry
     of its SKUs in the same transaction: waiting orders may take it."""
     if shipment.status in HOLDING:
-        need = defaultdict(int)
+        need: dict[str, int] = defaultdict(int)
         for line in shipment.lines:
             need[line.sku] += line.qty
         for sku in sorted(need):

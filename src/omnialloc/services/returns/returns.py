@@ -28,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 from omnialloc.domain import RETURN_MACHINE, Capability, Order, PaymentMode, ReturnReason, ReturnStatus
 from omnialloc.domain.enums import Grade, ReturnResolution, Role
@@ -195,7 +195,7 @@ def _facts(ret: Return) -> dict:
     pickup = ret.pickup_date
     return {"order_id": ret.order_id, "return_id": ret.id, "resolution": ret.resolution,
             "carrier": ret.carrier, "awb": ret.awb, "node": ret.destination_node,
-            "pickup_date": pickup.isoformat() if hasattr(pickup, "isoformat") else pickup}
+            "pickup_date": pickup.isoformat() if isinstance(pickup, date) else pickup}
 
 
 def _change(uow, ret: Return, **values) -> Return:
@@ -277,8 +277,8 @@ def _choose_destination(uow, ctx, ret: Return, order: Order):
     actual = sum(skus[s].unit_weight_g * q for s, q in units.items() if s in skus)
     volume = sum(skus[s].volume_mm3 * q for s, q in units.items() if s in skus)
     positions = [p for s in sorted(units) for p in uow.inventory.list(sku=s)]
-    stock = defaultdict(dict)
-    target = defaultdict(dict)
+    stock: dict[str, dict[str, int]] = defaultdict(dict)
+    target: dict[str, dict[str, int]] = defaultdict(dict)
     for p in positions:
         stock[p.node][p.sku] = p.on_hand - p.reserved
         target[p.node][p.sku] = max(ctx.settings.return_target_units, 2 * p.safety_stock)
