@@ -196,6 +196,12 @@ class Settings(BaseSettings):
     backorder_poll_ms: int = _setting(500, "wait between empty polls of the retry queue", BACKORDERS)
     backorder_batch_size: int = _setting(20, "SKUs a worker thread claims per pass", BACKORDERS)
     backorder_threads: int = _setting(2, "retry threads per worker process (each holds its own SKUs)", BACKORDERS)
+    backorder_slice_ms: int = _setting(
+        25, "while stock changes keep arriving, a retry thread works this long between pauses", BACKORDERS
+    )
+    backorder_busy_pause_ms: int = _setting(
+        75, "pause after each slice while stock changes keep arriving (0: never pause)", BACKORDERS
+    )
     backorder_nice: int = _setting(
         0,
         "CPU niceness added to the retry threads (Linux; 0 keeps the process's): API requests on the same "

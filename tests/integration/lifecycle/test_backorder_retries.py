@@ -316,3 +316,27 @@ def test_concurrent_workers_never_oversell_and_serve_by_priority(sold_out, captu
     assert allocated == [6, 7, 8, 9]
     report = check(clean_engine)
     assert report.ok, report.summary()
+
+
+# ------------------------------------------------------------------ issue 20 item 3: the worker yields to requests
+def test_the_worker_pauses_between_allocations_only_while_stock_changes_keep_arriving(
+        sold_out, capture, api, clean_engine, settings):
+    """A paced pass (the worker's): after each slice it pauses if a change queued a retry since its last
+    look, and not otherwise; paced, it still serves by priority and oversells nothing."""
+    from omnialloc.services.context import Context
+
+    paced = Context(clean_engine, settings.model_copy(update={"backorder_slice_ms": 1, "backorder_busy_pause_ms": 20}))
+    pacer = backorders.Pacer(paced)
+    pacer.step()  # first look: nothing to compare with, no pause
+    assert pacer.paused == 0
+    pacer.started -= 1
+    pacer.step()  # nothing queued since
+    assert pacer.paused == 0
+    orders = [capture([(SKU, 1)], priority=p) for p in (0, 9, 4, 7)]  # each queues its SKU: changes arriving
+    _receive(api, "CHN-FC1", 2)
+    pacer.started -= 1
+    pacer.step()
+    assert pacer.paused > 0
+    tally = backorders.run_once(paced, pacer=pacer)
+    assert sorted(o["priority"] for o in orders if o["id"] in tally.allocated_ids) == [7, 9]
+    assert check(clean_engine).ok

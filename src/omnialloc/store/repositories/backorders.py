@@ -68,6 +68,16 @@ class BackorderJobRepository(Repository):
             done += self.conn.execute(J.delete().where(J.c.id.in_(chunk), J.c.claimed_by == worker[:80])).rowcount
         return done
 
+    def last_id(self, *, excluding: Iterable[str] = ()) -> int:
+        """The newest row's id (0: none kept), leaving out rows queued for one of the reasons ``excluding``:
+        it grows with every change that queues a retry, claimed or not (the worker's sign that stock changes,
+        i.e. requests, are arriving; the worker's own re-queues are excluded by their reason)."""
+        q = sa.select(sa.func.coalesce(sa.func.max(J.c.id), 0))
+        excluding = sorted(excluding)
+        if excluding:
+            q = q.where(J.c.reason.not_in(excluding))
+        return self.conn.execute(q).scalar_one()
+
     def pending(self) -> int:
         """Rows not yet finished (claimed or not)."""
         return self.conn.execute(sa.select(sa.func.count()).select_from(J)).scalar_one()
