@@ -250,6 +250,18 @@ def postgres_cpu() -> dict[int, float]:
     return total
 
 
+def box_cpu() -> float:
+    """CPU seconds every process on the box has used so far (user + nice + system + irq + softirq, all CPUs,
+    from /proc/stat; 0 elsewhere): less this run's gunicorn, worker and PostgreSQL, what neighbours took
+    while the receipts ran (the box is shared; their share inflates wall times, not the code's CPU)."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq = (int(x) for x in fields[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
 def _grew(before: dict[int, float], after: dict[int, float]) -> float:
     return round(sum(after[pid] - before[pid] for pid in after.keys() & before.keys()), 2)
 
@@ -369,12 +381,12 @@ def main() -> None:
         with engine.connect() as conn:
             waiting_before = conn.execute(sa.text("SELECT count(*) FROM orders WHERE status = 'BACKORDERED'")).scalar_one()
         started = dt.datetime.now(dt.UTC)
-        cpu0, pg0 = cpu_seconds([p.pid for p in procs]), postgres_cpu()
+        cpu0, pg0, box0 = cpu_seconds([p.pid for p in procs]), postgres_cpu(), box_cpu()
         t_start = time.perf_counter()
         with LockWaits(url, api_name) as locks:
             answers = post_receipts(base, token, args.receipts, args.clients, skus, args.seed)
         t_last = max(t0 + took for t0, took, _, _ in answers) - t_start
-        cpu1, pg1 = cpu_seconds([p.pid for p in procs]), postgres_cpu()
+        cpu1, pg1, box1 = cpu_seconds([p.pid for p in procs]), postgres_cpu(), box_cpu()
         if not args.no_worker:
             _queue_empty(engine)
         t_drained = time.perf_counter() - t_start
@@ -409,6 +421,11 @@ def main() -> None:
                              round(cpu2.get(procs[1].pid, 0) - cpu1.get(procs[1].pid, 0), 2)]}
            if len(procs) > 1 else {}),
         "cpu_s_postgres_all": [_grew(pg0, pg1), _grew(pg1, pg2)],
+        # While the receipts ran: the whole box's CPU seconds, and what is left of them after this run's
+        # gunicorn, worker and PostgreSQL (neighbours: on a shared box they, not the code, inflate wall times)
+        "cpu_s_box_during_receipts": round(box1 - box0, 2),
+        "cpu_s_neighbours_during_receipts": round(
+            (box1 - box0) - sum(cpu1.get(p.pid, 0) - cpu0.get(p.pid, 0) for p in procs) - _grew(pg0, pg1), 2),
         "lock_wait_share": locks.share(),  # share of 10 ms samples in which a receipt waited for a lock
         "allocated": len(alloc_s), "allocated_by_last_answer": sum(1 for s in alloc_s if s <= t_last),
         "first_allocated_s": round(alloc_s[0], 2) if alloc_s else None,
