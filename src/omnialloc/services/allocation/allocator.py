@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -23,7 +24,7 @@ from omnialloc.services import bus
 from omnialloc.services.events import now, record
 from omnialloc.services.messages import RetryBackorders
 from omnialloc.services.network.cache import channel as channel_master
-from omnialloc.services.network.cache import network, recent_rejections
+from omnialloc.services.network.cache import Network, network, recent_rejections
 from omnialloc.services.network.cache import skus as sku_master
 from omnialloc.services.allocation.delivery import annotate, edd_fields, promise_dict
 from omnialloc.services.allocation.planning import Candidates, Routing, build_problem
@@ -159,7 +160,7 @@ def destination(order: Order) -> PinLocation:
 
 
 def plan_units(uow, ctx, order: Order, remaining: dict[int, int], routing: Routing | None = None, *,
-               strategy: str = "optimal", own_reservations: list[Shipment] = (), stored: bool = True,
+               strategy: str = "optimal", own_reservations: Sequence[Shipment] = (), stored: bool = True,
                explain: bool = True):
     """Solve for ``remaining`` units against the stock and capacity seen by ``uow``, reserving nothing.
 
@@ -176,12 +177,12 @@ class Seen:
     promise): `plan_seen` may solve several variants of one order against it (the promise API's standard
     and express options) without reading it again."""
 
-    net: object
+    net: Network
     skus: dict
     cand: Candidates
 
 
-def read_candidates(uow, ctx, order: Order, remaining: dict[int, int], *, own_reservations: list[Shipment] = (),
+def read_candidates(uow, ctx, order: Order, remaining: dict[int, int], *, own_reservations: Sequence[Shipment] = (),
                     stored: bool = True, stock: tuple | None = None) -> Seen:
     """`plan_units`'s reads. ``stock``: (day, SKUs, ATP, live) the caller already read by
     ``uow.inventory.atp_and_live_on`` in this transaction; used when it is today's read of these SKUs."""
@@ -224,7 +225,7 @@ def plan_seen(ctx, order: Order, remaining: dict[int, int], seen: Seen, routing:
                             at=now())
     plan = solve(problem, strategy=strategy, time_limit_ms=ctx.settings.solver_time_limit_ms, explain_plan=explain)
     metrics.observe_plan(plan.method, plan.status.value, plan.solve_ms)
-    plan_dict = annotate(plan.to_dict(), cand.timing, {code: n.city for code, n in net.by_code.items()})
+    plan_dict = annotate(dict(plan.to_dict()), cand.timing, {code: n.city for code, n in net.by_code.items()})
     promised = promise_dict(cand.promise, net.clock if cand.timing else None, order.created_at or now())
     if promised is not None:
         plan_dict["promise"] = promised

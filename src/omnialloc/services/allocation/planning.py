@@ -7,6 +7,7 @@ the pure solver's world (lines, nodes, lanes with integer costs).
 from __future__ import annotations
 
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -144,6 +145,7 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
             problem.add_lane(node.code, PICKUP_CARRIER, "A", first_slab_paise=0, additional_slab_paise=0,
                              cod_fixed_paise=0, cod_percent_bp=0, max_weight_g=None, sla_days=0, cod_allowed=True)
             continue
+        here: Sequence[Lane]
         if clock is None:
             here = _solver_lanes(lanes, node.code, loc, dest, cod)
         else:
