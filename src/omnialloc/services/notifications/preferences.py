@@ -24,7 +24,7 @@ def normalise_subject(subject: str) -> str:
     return s
 
 
-def opted_out(uow, subjects: list[str], channel: str) -> bool:
+def opted_out(uow, subjects: list[str | None], channel: str) -> bool:
     """Whether any of ``subjects`` (customer id, address) opted out of ``channel``: checked at send time."""
     return uow.preferences.opted_out({normalise_subject(s) for s in subjects if s}, channel)
 

@@ -19,6 +19,7 @@ import secrets
 import signal
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -27,12 +28,13 @@ from omnialloc.notify import catalog
 from omnialloc.notify import context as message_context
 from omnialloc.notify.backoff import next_attempt_at
 from omnialloc.notify.catalog import Channel
-from omnialloc.notify.email import OutgoingEmail, make_email_sender
+from omnialloc.notify.email import LogEmailSender, OutgoingEmail, SmtpSender, make_email_sender
 from omnialloc.notify.errors import DeliveryError, PermanentError, TransientError
-from omnialloc.notify.sms import OutgoingSms, make_sms_provider
+from omnialloc.notify.sms import OutgoingSms, SmsProvider, make_sms_provider
 from omnialloc.notify.templates import Templates, TemplateProblem
 from omnialloc.observability import metrics
 from omnialloc.observability.logs import mask
+from omnialloc.services.context import Context
 from omnialloc.services.events import now
 from omnialloc.services.notifications.outbound_worker import run_outbound
 from omnialloc.services.notifications.preferences import opted_out
@@ -71,6 +73,10 @@ class _Claim:
     attempts: int           # including this one
 
 
+# by the kind's name as a row holds it (a Kind is a str: the same keys)
+_STALE_AFTER: dict[str, timedelta] = {str(kind): after for kind, after in catalog.STALE_AFTER.items()}
+
+
 def _csv(value: str) -> frozenset[str]:
     return frozenset(p.strip() for p in (value or "").split(",") if p.strip())
 
@@ -79,14 +85,14 @@ def _csv(value: str) -> frozenset[str]:
 class Dispatcher:
     """Claims due notifications, sends them, records the outcome. One per worker process or thread."""
 
-    ctx: object
-    email: object | None = None
-    sms: object | None = None
-    templates: Templates | None = None
+    ctx: Context
+    email: SmtpSender | LogEmailSender | None = None   # None: made from the settings by __post_init__
+    sms: SmsProvider | None = None                     # likewise
+    templates: Templates | None = None                 # likewise
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}")
-    clock: object = now
+    clock: Callable[[], datetime] = now
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         s = self.ctx.settings
         self.email = self.email if self.email is not None else make_email_sender(s)
         self.sms = self.sms if self.sms is not None else make_sms_provider(s)
@@ -144,7 +150,7 @@ class Dispatcher:
         return claims
 
     def _skip_reason(self, uow, r: Notification, now: datetime) -> str | None:
-        stale_after = catalog.STALE_AFTER.get(r.kind)
+        stale_after = _STALE_AFTER.get(r.kind)
         if stale_after is not None and r.created_at < now - stale_after:
             return f"stale: a {r.kind} message more than {stale_after} old would mislead the buyer"
         if r.channel not in self.channels:
@@ -161,6 +167,7 @@ class Dispatcher:
         try:
             ctx = message_context.finish(claim.context, brand=s.notify_brand, tracking_base_url=s.tracking_base_url,
                                          return_window_days=s.return_window_days)
+            assert self.templates is not None  # set by __post_init__
             try:
                 rendered = self.templates.render(claim.kind, claim.channel, ctx)
             except TemplateProblem as exc:
@@ -175,6 +182,7 @@ class Dispatcher:
             self._sent(claim, ref, rendered, tally)
 
     def _send(self, claim: _Claim, rendered) -> str:
+        assert self.email is not None and self.sms is not None  # set by __post_init__
         if claim.channel == Channel.EMAIL:
             return self.email.send(OutgoingEmail(to=claim.recipient, subject=rendered.subject, text=rendered.text,
                                                  html=rendered.html, idempotency_key=claim.idempotency_key))
