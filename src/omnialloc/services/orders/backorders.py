@@ -58,6 +58,7 @@ from datetime import timedelta
 from omnialloc.observability import metrics
 from omnialloc.services import bus
 from omnialloc.services.messages import RetryBackorders
+from omnialloc.domain import Order
 from omnialloc.domain.errors import DomainError
 from omnialloc.services.orders import lifecycle
 from omnialloc.services.events import now
@@ -230,7 +231,8 @@ class _Prefetch:
     CHUNK = 32
 
     def __init__(self, ctx, ordered: list):
-        self.ctx, self.ordered, self.orders = ctx, ordered, {}
+        self.ctx, self.ordered = ctx, ordered
+        self.orders: dict[str, Order] = {}
         self.position = {c.order_id: i for i, c in enumerate(ordered)}
 
     def get(self, candidate):
