@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 from test_batch_service import _ctx
 
@@ -19,6 +21,10 @@ from omnialloc.services.orders import lifecycle
 from omnialloc.services.access import SYSTEM
 from omnialloc.services.network.demo import load_demo
 from omnialloc.services.invariants import check
+from omnialloc.store.tables.network import channels as channels_t
+from omnialloc.store.tables.orders import orders as orders_t
+from omnialloc.store.tables.promise import node_calendars
+from omnialloc.store.tables.shipments import shipments as shipments_t
 
 SKU = "SKU-0001"
 
@@ -108,12 +114,87 @@ def test_a_moved_buyer_is_told_and_the_promise_holds(clean_engine, clean_db_url)
 def test_a_move_that_would_arrive_after_the_promise_is_not_planned(clean_engine, clean_db_url):
     ctx, views = _far(clean_engine, clean_db_url, 2)
     # the Delhi shipments were made long enough ago that their promised date is today
+    today = datetime.now(KOLKATA).date()
     with clean_engine.begin() as conn:
         for sid, sla in conn.execute(sa.text("SELECT id, sla_days FROM shipments")).all():
             conn.execute(sa.text("UPDATE shipments SET created_at = :t WHERE id = :i"),
                          {"t": datetime.now(UTC) - timedelta(days=sla), "i": sid})
+        # and the order's stored promise (and the shipments' EDD) is today
+        conn.execute(shipments_t.update().values(delivery_date=today))
+        conn.execute(orders_t.update().values(promised_by=_end_of(today)))
     summary = reoptimize.plan_batch(ctx, min_saving_paise=0)
     assert summary["moves"] == 0
+
+
+KOLKATA = ZoneInfo("Asia/Kolkata")
+
+
+def _end_of(day):
+    """The UTC instant a promise for the local ``day`` runs out (what orders.promised_by stores)."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=KOLKATA).astimezone(UTC)
+
+
+def _closed(engine, node: str, days: int) -> None:
+    """``node`` is closed (holidays) for the next ``days`` days: its parcels leave only after them."""
+    today = datetime.now(KOLKATA).date()
+    with engine.begin() as conn:
+        conn.execute(node_calendars.delete().where(node_calendars.c.node == node))
+        conn.execute(node_calendars.insert().values(
+            node=node, timezone="Asia/Kolkata", cutoff="14:00", working_days="Mon-Sun",
+            holidays=[(today + timedelta(days=i)).isoformat() for i in range(days + 1)], pickup_days={}))
+
+
+def _promises(engine) -> dict:
+    with engine.connect() as conn:
+        return dict(conn.execute(sa.select(orders_t.c.id, orders_t.c.promised_by)).all())
+
+
+def _met(engine, promised: dict) -> bool:
+    """Every live shipment's delivery date is on or before its order's promised (local) day, by SQL."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(shipments_t.c.order_id, shipments_t.c.delivery_date)
+                            .where(shipments_t.c.status == "ALLOCATED")).all()
+    return bool(rows) and all(d is not None and d <= (promised[o] - timedelta(microseconds=1)).astimezone(KOLKATA)
+                              .date() for o, d in rows)
+
+
+def _policy(engine, policy: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(channels_t.update().where(channels_t.c.code == "web").values(promise_policy=policy))
+
+
+def test_a_cheaper_node_closed_past_the_promise_gets_no_move_on_a_hard_channel(clean_engine, clean_db_url):
+    """Chennai is cheaper and 1-2 transit days away, but closed for the next 10 days: by the delivery clock
+    (holidays, cut-off) its parcel arrives after the stored promise, which transit days alone do not see."""
+    ctx, views = _far(clean_engine, clean_db_url, 2)
+    _policy(clean_engine, "hard")
+    promised = _promises(clean_engine)
+    assert all(promised[v["id"]] is not None for v in views) and _met(clean_engine, promised)
+    _closed(clean_engine, "CHN-FC1", 10)
+    ctx = _ctx(clean_engine, clean_db_url)
+    summary = reoptimize.plan_batch(ctx, min_saving_paise=0)
+    assert summary["moves"] == 0
+    reoptimize.apply_batch(ctx, summary["run_id"])
+    assert _promises(clean_engine) == promised and _met(clean_engine, promised)
+    with clean_engine.connect() as conn:
+        nodes = {r[0] for r in conn.execute(sa.text("SELECT node FROM shipments WHERE status = 'ALLOCATED'"))}
+    assert nodes == {"DEL-FC1"}
+
+
+def test_an_open_cheaper_node_is_moved_to_and_the_new_shipments_keep_the_promise(clean_engine, clean_db_url):
+    """The same orders with Chennai open: moved, promised_by unchanged and met by the new shipments' EDD."""
+    ctx, views = _far(clean_engine, clean_db_url, 2)
+    _policy(clean_engine, "hard")
+    promised = _promises(clean_engine)
+    ctx = _ctx(clean_engine, clean_db_url)
+    summary = reoptimize.plan_batch(ctx, min_saving_paise=0)
+    assert summary["moves"] == 2
+    tally = reoptimize.apply_batch(ctx, summary["run_id"])
+    assert tally["moved"] == 2
+    assert _promises(clean_engine) == promised and _met(clean_engine, promised)
+    with clean_engine.connect() as conn:
+        nodes = {r[0] for r in conn.execute(sa.text("SELECT node FROM shipments WHERE status = 'ALLOCATED'"))}
+    assert nodes == {"CHN-FC1"}
 
 
 def _set_priority(engine, order_id: str, priority: int) -> None:
@@ -165,3 +246,30 @@ def test_allow_unallocate_never_unallocates_only_to_save_shipping(clean_engine, 
     _stock(clean_engine, {})
     summary = reoptimize.plan_batch(ctx, min_saving_paise=0, allow_unallocate=True)
     assert summary["orders_unallocated"] == 0
+
+
+
+@pytest.mark.parametrize("policy,moves", [("soft", 2), ("hard", 0)])
+def test_a_plan_already_late_moves_no_later_on_soft_and_not_at_all_on_hard(clean_engine, clean_db_url, policy, moves):
+    """The stored promise ran out yesterday (the Delhi shipments arrive later): on a soft channel a move may
+    arrive after the promise but never later than the current plan (open Chennai: moved); on a hard channel
+    no new shipment may arrive after the promise, so none is made."""
+    ctx, views = _far(clean_engine, clean_db_url, 2)
+    ids = {v["id"] for v in views}
+    _policy(clean_engine, policy)
+    yesterday = datetime.now(KOLKATA).date() - timedelta(days=1)
+    with clean_engine.begin() as conn:
+        conn.execute(orders_t.update().where(orders_t.c.id.in_(ids)).values(promised_by=_end_of(yesterday)))
+        before = dict(conn.execute(sa.select(shipments_t.c.order_id, shipments_t.c.delivery_date)
+                                   .where(shipments_t.c.order_id.in_(ids))).all())
+    promised = _promises(clean_engine)
+    ctx = _ctx(clean_engine, clean_db_url)
+    summary = reoptimize.plan_batch(ctx, min_saving_paise=0)
+    assert summary["moves"] == moves
+    reoptimize.apply_batch(ctx, summary["run_id"])
+    assert _promises(clean_engine) == promised
+    with clean_engine.connect() as conn:
+        after = conn.execute(sa.select(shipments_t.c.order_id, shipments_t.c.node, shipments_t.c.delivery_date)
+                             .where(shipments_t.c.status == "ALLOCATED", shipments_t.c.order_id.in_(ids))).all()
+    assert after and all(d is not None and d <= before[o] for o, _, d in after)  # no worse than today
+    assert {n for _, n, _ in after} == ({"CHN-FC1"} if moves else {"DEL-FC1"})

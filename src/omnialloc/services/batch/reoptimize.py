@@ -73,7 +73,10 @@ from omnialloc.services.events import now, record
 from omnialloc.services.messages import RetryBackorders
 from omnialloc.services.network.cache import network, recent_rejections
 from omnialloc.services.network.cache import skus as sku_master
-from omnialloc.services.allocation.planning import Candidates, Routing, ineligible, node_distance_km, node_penalties
+from omnialloc.services.allocation.delivery import edd_fields
+from omnialloc.services.allocation.planning import Candidates, Routing, _timed_lanes, ineligible, lane_table, \
+    node_distance_km, node_penalties
+from omnialloc.services.network.cache import channel as channel_master
 from omnialloc.solvers.batch import BatchProblem, solve_decomposed
 from omnialloc.services.rules import runtime
 from omnialloc.solvers.batch.assign import Index, State, best_for_order, check, fits, incumbent_state, order_cost, total_cost, \
@@ -105,8 +108,13 @@ class Snapshot:
     matrix: bool = False
     skipped: dict[str, str] = field(default_factory=dict)  # order_id -> why it is not in the batch
     ship_versions: dict[str, int] = field(default_factory=dict)
-    #: order_id -> the date its buyer was promised (the earliest of its live shipments), or None
+    #: order_id -> the latest delivery date a move may give (destination's local date), or None: the order's
+    #: stored promise (``orders.promised_by``) when its current plan keeps it or its channel's promise is hard,
+    #: else the current plan's date (no worse than today); without a stored promise, its live shipments' date
     promise: dict = field(default_factory=dict)
+    #: (order, node, carrier) -> the lane's LaneTiming for a parcel planned now (the delivery clock real-time
+    #: allocation uses: the node's cut-off, working days, holidays); absent when the network has no transit model
+    timing: dict = field(default_factory=dict)
     allow_unallocate: bool = False
     #: order_id -> {(node, sku): units of protected stock it may not take} (a protect_stock rule's floor)
     keep: dict = field(default_factory=dict)
@@ -130,6 +138,23 @@ def _promised_by(live: list[Shipment], created_on: dict):
     dates = [created_on[s.id].date() + timedelta(days=s.sla_days) for s in live
              if s.sla_days is not None and created_on.get(s.id) is not None]
     return min(dates) if dates else None
+
+
+def _limit(order, live: list[Shipment], created_on: dict, clock, hard: bool):
+    """The latest delivery date (destination's local date) a move may give ``order`` (issue 22: a move never
+    delays a promised delivery). With a stored promise (``promised_by``, the UTC end of the promised day): that
+    day, when the channel's promise is hard or the current plan keeps it; else the current plan's later date
+    (no worse than today). Without one: the date its live shipments give (`_promised_by`)."""
+    current = _promised_by(live, created_on)
+    dated = [s.delivery_date for s in live]
+    if live and all(d is not None for d in dated):
+        current = max(dated)
+    if order.promised_by is None or clock is None:
+        return current
+    promised = clock.order_day(order.promised_by - timedelta(microseconds=1))
+    if hard or current is None or current <= promised:
+        return promised
+    return current
 
 
 def _read_ids(path) -> list[str]:
@@ -208,6 +233,9 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
         for k in range(0, len(ship_ids), 500):
             ship_versions.update(uow.shipments.versions(ship_ids[k:k + 500]))
         routing = _routings(uow, ctx, batch, skus)
+        # the channels' promise policy (issue 24): a hard promise is never given up by a move
+        hard = {c for c in {o.channel for o in batch.values()}
+                if (ch := channel_master(uow, c)) is not None and ch.promise_policy == "hard"}
         rejections = recent_rejections(uow, now() - timedelta(days=ctx.settings.rejection_window_days))
 
     problem = BatchProblem()
@@ -232,6 +260,11 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
     no_rules = Routing()
     default_cost = node_cost(no_rules)
     today = now().date()
+    planned_at = now()
+    # lanes timed by the delivery clock, as real-time allocation times them (planning._timed_lanes)
+    clock = getattr(net, "clock", None) if getattr(net, "transit", None) is not None else None
+    table = None if clock is None else lane_table(net.carriers, net.rate_cards, net.serviceability, net.transit,
+                                                  getattr(ctx.settings, "express_freight_pct", 100))
     weight = UNALLOCATE_WEIGHT if unallocate_weight is None else unallocate_weight
     for oid, o in batch.items():
         lines = [(str(ln.line_no), ln.sku, ln.open_qty, skus[ln.sku].unit_weight_g, ln.unit_price_paise,
@@ -240,7 +273,7 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
         if r.held_back:
             snap.keep[oid] = dict(r.held_back)
         held = snap.current[oid]
-        snap.promise[oid] = _promised_by(held, created_on)
+        snap.promise[oid] = _limit(o, held, created_on, clock, o.channel in hard)
         confirmed = o.status == OrderStatus.ALLOCATED
         # with --allow-unallocate a unit taken from a confirmed order counts twice: the batch un-allocates
         # only to fill more units elsewhere (or an order of higher priority), never to save shipping
@@ -268,6 +301,8 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
         # of a shipment the order holds now (keeping it is not a move)
         promise = snap.promise.get(oid)
         room = None if promise is None else (promise - today).days
+        timed_here = clock is not None and order is not None and promise is not None
+        order_day = clock.order_day(order.created_at or planned_at) if timed_here else None
         kept_lanes = {(s.node, s.carrier) for s in snap.current.get(oid, [])}
         cand = Candidates(nodes=net.nodes, locations=net.locations, atp={}, capacity_left={},
                           excluded=excluded_nodes or {})
@@ -283,6 +318,11 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
                     only_kept = True
             if order is None and not node.active:
                 continue
+            timed = {}
+            if timed_here:  # the surface service: the batch prices lanes_for's (not express) lanes
+                for t_lane, t in _timed_lanes(table, clock, node.code, net.locations[node.code], dest, cod,
+                                              False, clock.moment(node.code, planned_at), order_day):
+                    timed.setdefault(t_lane.carrier, t)
             # transit days from the transit model (issue 24), as real-time allocation's lanes take them
             for lane in lanes_for(net.locations[node.code], dest, net.carriers, net.rate_cards,
                                   net.serviceability, cod=cod, transit=getattr(net, "transit", None)):
@@ -297,8 +337,13 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
                         continue
                     if lane.carrier in rules.forbidden_carriers:
                         continue
-                    if room is not None and lane.sla_days > room:
+                    t = timed.get(lane.carrier)
+                    if t is not None and t.delivery_date > promise:  # the clock's date: cut-off, holidays
                         continue
+                    if t is None and room is not None and lane.sla_days > room:
+                        continue
+                if lane.carrier in timed:
+                    snap.timing[(oid, node.code, lane.carrier)] = timed[lane.carrier]
                 problem.add_lane(oid, node.code, lane.carrier, lane.first_slab_paise, lane.additional_slab_paise,
                                  slab_g=lane.slab_g, volumetric_divisor=lane.volumetric_divisor,
                                  cod_fixed_paise=lane.cod_fixed_paise if cod else 0,
@@ -546,7 +591,9 @@ def _held_back(snap: Snapshot, res: dict) -> dict[str, str]:
                 continue
             carrier = None if d.lane_carrier is None else d.lane_carrier[int(pats.cand[k])]
             _, sla = snap.lane_info.get((oid, part["node"], carrier), (None, None))
-            if sla is None or today + timedelta(days=sla) > promise:
+            t = snap.timing.get((oid, part["node"], carrier))
+            arrives = t.delivery_date if t is not None else None if sla is None else today + timedelta(days=sla)
+            if arrives is None or arrives > promise:
                 out[oid] = f"a shipment from {part['node']} would arrive after the promised {promise.isoformat()}"
                 break
     return out
@@ -621,8 +668,10 @@ def plan_batch(ctx, *, scheduler: str | None = None, dask: bool = False, orders_
             carrier = None if d.lane_carrier is None else d.lane_carrier[int(res["patterns"].cand[k])]
             qty = _units(d, res["patterns"], k)
             zone, sla = snap.lane_info.get((oid, part["node"], carrier), ("D", None))
+            t = snap.timing.get((oid, part["node"], carrier))
             new.append({"node": part["node"], "carrier": carrier, "lines": qty, "cost_paise": int(part["cost_paise"]),
-                        "zone": zone, "sla_days": sla})
+                        "zone": zone, "sla_days": sla if t is None else t.days,
+                        "edd": None if t is None else t.to_dict()})
         old = {"order_version": snap.versions.get(oid), "status": str(snap.orders[oid].status),
                "shipments": [[s.id, snap.ship_versions[s.id], s.node] for s in snap.current[oid]],
                "parts": mv["before_parts"], "new_parts": mv["after_parts"],
@@ -794,7 +843,8 @@ def _apply_one(uow, ctx, run_id: str, mv, actor: str, *, allow_unallocate: bool 
         shipment = Shipment(id="shp_" + secrets.token_hex(8), order_id=order.id, node=part["node"],
                             carrier=part["carrier"], lines=sl, status=ShipmentStatus.ALLOCATED, weight_g=w,
                             billed_weight_g=w, cost_paise=part["cost_paise"], sla_days=part.get("sla_days"),
-                            cost_breakdown={"total": part["cost_paise"], "zone": part.get("zone", "D")})
+                            cost_breakdown={"total": part["cost_paise"], "zone": part.get("zone", "D")},
+                            **edd_fields(part.get("edd")))
         uow.shipments.add(shipment)
         record(uow, "shipment", shipment.id, "created", actor, to_status=shipment.status,
                reason=f"batch {run_id}: planned at {part['node']} via {part['carrier']}", order_id=order.id)
