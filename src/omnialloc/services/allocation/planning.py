@@ -104,7 +104,7 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
         for node in cand.nodes:
             if node.code not in stocked:
                 continue
-            timed[node.code] = _timed_lanes(lanes, clock, node.code, cand.locations[node.code], dest, cod,
+            timed[node.code] = timed_lanes(lanes, clock, node.code, cand.locations[node.code], dest, cod,
                                             routing.express, clock.moment(node.code, at), order_day)
     promise = None if pickup else order_promise(order, remaining, routing, cand, timed, settings)
     cand.promise = promise
@@ -206,7 +206,7 @@ _TIMED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _TIMED_CLASS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _timed_lanes(table, clock, node_code: str, origin: PinLocation, dest: PinLocation, cod: bool, express: bool,
+def timed_lanes(table, clock, node_code: str, origin: PinLocation, dest: PinLocation, cod: bool, express: bool,
                  moment, order_day) -> tuple[tuple[Lane, LaneTiming], ...]:
     memo = _TIMED.get(table)
     if memo is None:

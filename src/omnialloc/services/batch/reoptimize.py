@@ -56,6 +56,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TypedDict
 from pathlib import Path
 
 import numpy as np
@@ -73,8 +74,9 @@ from omnialloc.services.events import now, record
 from omnialloc.services.messages import RetryBackorders
 from omnialloc.services.network.cache import network, recent_rejections
 from omnialloc.services.network.cache import skus as sku_master
+from omnialloc.logistics.transit.clock import LaneTiming
 from omnialloc.services.allocation.delivery import edd_fields
-from omnialloc.services.allocation.planning import Candidates, Routing, _timed_lanes, ineligible, lane_table, \
+from omnialloc.services.allocation.planning import Candidates, Routing, timed_lanes, ineligible, lane_table, \
     node_distance_km, node_penalties
 from omnialloc.services.network.cache import channel as channel_master
 from omnialloc.solvers.batch import BatchProblem, solve_decomposed
@@ -99,7 +101,7 @@ SLEEP_ENV = "OMNIALLOC_BATCH_APPLY_TEST_SLEEP"
 class Snapshot:
     """The batch as read from the store, and how to map the solver's answer back."""
 
-    problem: object                                   # solvers.batch.BatchProblem
+    problem: BatchProblem
     orders: dict                                      # order_id -> Order
     current: dict[str, list[Shipment]]                # order_id -> live shipments (all ALLOCATED)
     versions: dict[str, int]
@@ -114,7 +116,7 @@ class Snapshot:
     promise: dict = field(default_factory=dict)
     #: (order, node, carrier) -> the lane's LaneTiming for a parcel planned now (the delivery clock real-time
     #: allocation uses: the node's cut-off, working days, holidays); absent when the network has no transit model
-    timing: dict = field(default_factory=dict)
+    timing: dict[tuple[str, str, str], LaneTiming] = field(default_factory=dict)
     allow_unallocate: bool = False
     #: order_id -> {(node, sku): units of protected stock it may not take} (a protect_stock rule's floor)
     keep: dict = field(default_factory=dict)
@@ -146,8 +148,8 @@ def _limit(order, live: list[Shipment], created_on: dict, clock, hard: bool):
     day, when the channel's promise is hard or the current plan keeps it; else the current plan's later date
     (no worse than today). Without one: the date its live shipments give (`_promised_by`)."""
     current = _promised_by(live, created_on)
-    dated = [s.delivery_date for s in live]
-    if live and all(d is not None for d in dated):
+    dated = [s.delivery_date for s in live if s.delivery_date is not None]
+    if live and len(dated) == len(live):
         current = max(dated)
     if order.promised_by is None or clock is None:
         return current
@@ -261,7 +263,7 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
     default_cost = node_cost(no_rules)
     today = now().date()
     planned_at = now()
-    # lanes timed by the delivery clock, as real-time allocation times them (planning._timed_lanes)
+    # lanes timed by the delivery clock, as real-time allocation times them (planning.timed_lanes)
     clock = getattr(net, "clock", None) if getattr(net, "transit", None) is not None else None
     table = None if clock is None else lane_table(net.carriers, net.rate_cards, net.serviceability, net.transit,
                                                   getattr(ctx.settings, "express_freight_pct", 100))
@@ -302,7 +304,7 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
         promise = snap.promise.get(oid)
         room = None if promise is None else (promise - today).days
         timed_here = clock is not None and order is not None and promise is not None
-        order_day = clock.order_day(order.created_at or planned_at) if timed_here else None
+        order_day = clock.order_day(order.created_at or planned_at) if timed_here and clock is not None else None
         kept_lanes = {(s.node, s.carrier) for s in snap.current.get(oid, [])}
         cand = Candidates(nodes=net.nodes, locations=net.locations, atp={}, capacity_left={},
                           excluded=excluded_nodes or {})
@@ -318,9 +320,9 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
                     only_kept = True
             if order is None and not node.active:
                 continue
-            timed = {}
-            if timed_here:  # the surface service: the batch prices lanes_for's (not express) lanes
-                for t_lane, t in _timed_lanes(table, clock, node.code, net.locations[node.code], dest, cod,
+            timed: dict[str, LaneTiming] = {}
+            if timed_here and clock is not None:  # the surface service: the batch prices lanes_for's (not express) lanes
+                for t_lane, t in timed_lanes(table, clock, node.code, net.locations[node.code], dest, cod,
                                               False, clock.moment(node.code, planned_at), order_day):
                     timed.setdefault(t_lane.carrier, t)
             # transit days from the transit model (issue 24), as real-time allocation's lanes take them
@@ -337,10 +339,10 @@ def snapshot(ctx, *, order_ids: list[str] | None = None, cost_matrix: str | None
                         continue
                     if lane.carrier in rules.forbidden_carriers:
                         continue
-                    t = timed.get(lane.carrier)
-                    if t is not None and t.delivery_date > promise:  # the clock's date: cut-off, holidays
-                        continue
-                    if t is None and room is not None and lane.sla_days > room:
+                    dated = timed.get(lane.carrier)
+                    if dated is not None and promise is not None and dated.delivery_date > promise:
+                        continue  # the clock's date: cut-off, holidays
+                    if dated is None and room is not None and lane.sla_days > room:
                         continue
                 if lane.carrier in timed:
                     snap.timing[(oid, node.code, lane.carrier)] = timed[lane.carrier]
@@ -590,9 +592,10 @@ def _held_back(snap: Snapshot, res: dict) -> dict[str, str]:
             if (part["node"], lines) in kept:
                 continue
             carrier = None if d.lane_carrier is None else d.lane_carrier[int(pats.cand[k])]
-            _, sla = snap.lane_info.get((oid, part["node"], carrier), (None, None))
-            t = snap.timing.get((oid, part["node"], carrier))
-            arrives = t.delivery_date if t is not None else None if sla is None else today + timedelta(days=sla)
+            info = None if carrier is None else snap.lane_info.get((oid, part["node"], carrier))
+            t = None if carrier is None else snap.timing.get((oid, part["node"], carrier))
+            arrives = (t.delivery_date if t is not None else None if info is None
+                       else today + timedelta(days=info[1]))
             if arrives is None or arrives > promise:
                 out[oid] = f"a shipment from {part['node']} would arrive after the promised {promise.isoformat()}"
                 break
@@ -628,9 +631,8 @@ def plan_batch(ctx, *, scheduler: str | None = None, dask: bool = False, orders_
     ids = _read_ids(orders_file) if orders_file else None
     snap = snapshot(ctx, order_ids=ids, cost_matrix=cost_matrix, allow_unallocate=allow_unallocate)
     if not snap.orders:
-        summary = {"run_id": None, "orders": 0, "moves": 0, "skipped": snap.skipped,
-                   "detail": "no open orders to re-optimize"}
-        return summary
+        return {"run_id": None, "orders": 0, "moves": 0, "skipped": snap.skipped,
+                "detail": "no open orders to re-optimize"}
     res = solve_snapshot(snap, scheduler=scheduler, dask=dask, time_limit=time_limit, progress=progress,
                          min_saving_paise=min_saving_paise)
     ix = res["ix"]
@@ -640,7 +642,7 @@ def plan_batch(ctx, *, scheduler: str | None = None, dask: bool = False, orders_
         res["moves"].pop(oid)
     bc, ac = _counts(ix, res["before_state"]), _counts(ix, res["after_state"])
     bound = res["bound"]
-    summary = {
+    summary: dict[str, object] = {
         "orders": len(snap.orders), "not_in_batch": len(snap.skipped), "method": res["method"],
         "allow_unallocate": allow_unallocate,
         "before": {**res["before"], **bc}, "after": {**res["after"], **ac},
@@ -667,8 +669,8 @@ def plan_batch(ctx, *, scheduler: str | None = None, dask: bool = False, orders_
             k = part["pattern"]
             carrier = None if d.lane_carrier is None else d.lane_carrier[int(res["patterns"].cand[k])]
             qty = _units(d, res["patterns"], k)
-            zone, sla = snap.lane_info.get((oid, part["node"], carrier), ("D", None))
-            t = snap.timing.get((oid, part["node"], carrier))
+            zone, sla = ("D", None) if carrier is None else snap.lane_info.get((oid, part["node"], carrier), ("D", None))
+            t = None if carrier is None else snap.timing.get((oid, part["node"], carrier))
             new.append({"node": part["node"], "carrier": carrier, "lines": qty, "cost_paise": int(part["cost_paise"]),
                         "zone": zone, "sla_days": sla if t is None else t.days,
                         "edd": None if t is None else t.to_dict()})
@@ -715,7 +717,22 @@ class _NoStock(Exception):
 
 
 @metrics.timed(metrics.BATCH_SECONDS, job="batch_apply")
-def apply_batch(ctx, run_id: str | None = None, *, actor: str = ACTOR, progress=None) -> dict:
+class ApplyTally(TypedDict):
+    """What ``apply_batch`` did: moves applied and skipped (with why), and the saving."""
+
+    run_id: str
+    applied: int
+    skipped: int
+    skips: dict[str, str]
+    saving_paise: int
+    saving_money_paise: int
+    units_filled_more: int
+    allocated: int
+    unallocated: int
+    moved: int
+
+
+def apply_batch(ctx, run_id: str | None = None, *, actor: str = ACTOR, progress=None) -> ApplyTally:
     """Apply the PENDING moves of a run, each order in its own transaction; returns a tally with skip reasons."""
     run_id = run_id or latest_run(ctx)
     if run_id is None:
@@ -731,7 +748,7 @@ def apply_batch(ctx, run_id: str | None = None, *, actor: str = ACTOR, progress=
         pending = uow.batch_runs.pending_moves(run_id)
         uow.commit()
     sleep = float(os.environ.get(SLEEP_ENV, "0") or 0)
-    tally = {"run_id": run_id, "applied": 0, "skipped": 0, "skips": {}, "saving_paise": 0,
+    tally: ApplyTally = {"run_id": run_id, "applied": 0, "skipped": 0, "skips": {}, "saving_paise": 0,
              "saving_money_paise": 0, "units_filled_more": 0, "allocated": 0, "unallocated": 0, "moved": 0}
     todo = list(pending)
     total = len(todo)
@@ -770,15 +787,19 @@ def apply_batch(ctx, run_id: str | None = None, *, actor: str = ACTOR, progress=
     return tally
 
 
-def _tally_move(tally: dict, mv) -> None:
+def _tally_move(tally: ApplyTally, mv) -> None:
     """Money saved (shipping, split: the planned parts) apart from units filled, and what became of the order."""
     parts = (mv.old or {}).get("parts")
     new_parts = (mv.old or {}).get("new_parts")
     if parts and new_parts:
         tally["saving_money_paise"] += (parts["shipping"] + parts["split"]) - (new_parts["shipping"] + new_parts["split"])
         tally["units_filled_more"] += parts["unfilled_units"] - new_parts["unfilled_units"]
-    was = bool(mv.old["shipments"])
-    tally["allocated" if not was else "unallocated" if not mv.new else "moved"] += 1
+    if not mv.old["shipments"]:
+        tally["allocated"] += 1
+    elif not mv.new:
+        tally["unallocated"] += 1
+    else:
+        tally["moved"] += 1
 
 
 def _mark(ctx, run_id: str, order_id: str, state: str, reason: str) -> None:
