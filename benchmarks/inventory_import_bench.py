@@ -32,7 +32,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 
 
@@ -150,10 +149,13 @@ def main(argv: list[str] | None = None) -> None:
         return
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     results = []
+    # The child runs this very module the way it was started (its package name, or the script), importing
+    # whichever omnialloc this interpreter has: the checkout's (editable install) or an installed wheel.
+    this = ["-m", __spec__.name] if __spec__ is not None else [__file__]
     for backend in backends:
-        out = subprocess.run([sys.executable, __file__, "--child", backend, "--nodes", str(args.nodes),
+        out = subprocess.run([sys.executable, *this, "--child", backend, "--nodes", str(args.nodes),
                               "--skus", str(args.skus), "--pg-url", args.pg_url],
-                             capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+                             capture_output=True, text=True)
         if out.returncode != 0:
             print(out.stderr, file=sys.stderr)
             raise SystemExit(f"{backend} run failed")
