@@ -26,7 +26,6 @@ import statistics
 import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -119,7 +118,11 @@ def main(argv: list[str] | None = None) -> None:
                    f"Shared 2-core box under load from other engineers' work (load average {l1:.2f} before, "
                    f"{l2:.2f} after): wall-clock numbers are pessimistic, CPU per call is the steadier figure.\n\n"
                    f"{text}\n\n{verdict}\n")
-        path = Path(__file__).with_name("RESULTS.md")
+        if __package__:  # python -m benchmarks.promise_bench (or omnialloc.bench.promise_bench)
+            from . import RESULTS_MD as path  # benchmarks/RESULTS.md, installed ./bench-results/RESULTS.md
+        else:  # python benchmarks/promise_bench.py
+            from omnialloc.bench import RESULTS_MD as path
+        path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as f:
             f.write(section)
 

@@ -206,8 +206,12 @@ def main(argv: list[str] | None = None) -> None:
     l1 = res["load"][0]
     print(f"wall {time.perf_counter() - t0:.0f} s, load average {l1:.2f}")
     if args.write:
-        here = Path(__file__).parent
-        plot(res, here / "results" / "promise_frontier.png")
+        if __package__:  # python -m benchmarks.promise_tradeoff (or omnialloc.bench.promise_tradeoff)
+            from . import RESULTS_DIR, RESULTS_MD  # benchmarks/results and RESULTS.md; installed ./bench-results
+        else:  # python benchmarks/promise_tradeoff.py
+            from omnialloc.bench import RESULTS_DIR, RESULTS_MD
+        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+        plot(res, RESULTS_DIR / "promise_frontier.png")
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         section = (f"### {HEADING} ({stamp})\n\n"
                    f"`.venv/bin/python -m benchmarks.promise_tradeoff --orders {args.orders} --write`: the demo "
@@ -218,7 +222,7 @@ def main(argv: list[str] | None = None) -> None:
                    f"{sum(r['wall_hits'] for r in res['baselines'] + res['sweep'])} times). Shared 2-core box, "
                    f"load average {l1:.2f}, wall {time.perf_counter() - t0:.0f} s, CPU {time.process_time():.0f} s. "
                    f"Frontier: results/promise_frontier.png.\n\n{text}\n\n{line}\n")
-        replace_section(here / "RESULTS.md", section)
+        replace_section(RESULTS_MD, section)
 
 
 HEADING = "Cost against speed (issue 24)"
@@ -227,7 +231,7 @@ HEADING = "Cost against speed (issue 24)"
 def replace_section(path: Path, section: str) -> None:
     """``section`` in place of the page's section of this benchmark (its heading to the next heading), or
     appended when there is none: a results page holds the current figures, not their history."""
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True) if path.exists() else []
     start = next((i for i, ln in enumerate(lines) if ln.startswith(f"### {HEADING}")), None)
     if start is None:
         path.write_text("".join(lines) + "\n" + section, encoding="utf-8")

@@ -26,12 +26,11 @@ from __future__ import annotations
 import os
 import re
 import sys
-from pathlib import Path
 
-from . import report
+from . import RESULTS_MD, report
 
 SECTION = "## Strategy comparison (reference scenario)"
-RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
+# RESULTS_MD: benchmarks/RESULTS.md in a checkout, ./bench-results/RESULTS.md when installed (see __init__.py)
 
 
 END = "<!-- end of the strategy comparison section (make bench rewrites everything above, up to its heading) -->"
@@ -148,6 +147,7 @@ def main() -> int:
                  + js.markdown.replace("](" + js.name, "](results/" + js.name))
         print(js.markdown)
     text = RESULTS_MD.read_text() if RESULTS_MD.exists() else ""
+    RESULTS_MD.parent.mkdir(parents=True, exist_ok=True)
     RESULTS_MD.write_text(replace_section(text, body))
     print(out.markdown)
     print(f"updated {RESULTS_MD}")
