@@ -44,11 +44,12 @@ import sqlalchemy as sa
 from tqdm import tqdm
 
 if __package__:  # python -m benchmarks.backorder_receipts_bench (or omnialloc.bench.backorder_receipts_bench)
+    from . import RESULTS_DIR
     from .load.run import _free_port, setup_store, speed_probe
 else:  # python benchmarks/backorder_receipts_bench.py: the script's folder is on sys.path
     from load.run import _free_port, setup_store, speed_probe
 
-ROOT = Path(__file__).resolve().parents[1]
+    from omnialloc.bench import RESULTS_DIR
 
 WAREHOUSES = ("CHN-FC1", "MUM-FC1", "DEL-FC1", "BLR-FC1", "KOL-FC1")
 
@@ -342,7 +343,7 @@ def main() -> None:
     p.add_argument("--no-worker", action="store_true",
                    help="receipts only, no backorder worker running (what the worker's load adds to them)")
     p.add_argument("--worker-log", type=Path, help="the notify-worker's log, at DEBUG (each backorder tried)")
-    p.add_argument("--plot", type=Path, default=ROOT / "benchmarks" / "results" / "backorder_receipts.png")
+    p.add_argument("--plot", type=Path, default=RESULTS_DIR / "backorder_receipts.png")
     args = p.parse_args()
 
     load_before, probe = os.getloadavg(), [speed_probe()]

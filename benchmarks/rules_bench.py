@@ -36,7 +36,6 @@ import statistics
 import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
 from tqdm import tqdm
 
@@ -44,7 +43,10 @@ from omnialloc.geo.pins import locate
 from omnialloc.network_files import packaged_data_dir
 from omnialloc.rules import Catalog, NodeInfo, OrderInput, RuleSet, RuleSpec, build_facts, compile_rule
 
-ROOT = Path(__file__).resolve().parent.parent
+if __package__:  # python -m benchmarks.rules_bench (or omnialloc.bench.rules_bench)
+    from . import RESULTS_MD  # benchmarks/RESULTS.md in a checkout, ./bench-results/RESULTS.md installed
+else:  # python benchmarks/rules_bench.py
+    from omnialloc.bench import RESULTS_MD
 DATA = packaged_data_dir()
 BUDGET_P99_MS = 0.5
 
@@ -301,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _write(results: list[dict]) -> None:
-    path = ROOT / "benchmarks" / "RESULTS.md"
+    path = RESULTS_MD
     body = path.read_text() if path.exists() else "# Benchmark results\n"
     first = results[0]
     loads = ", ".join(f"{r['load']:.1f}" for r in results)
@@ -328,6 +330,7 @@ def _write(results: list[dict]) -> None:
         body = body[:start] + section + (body[end:] if end >= 0 else "")
     else:
         body = body.rstrip("\n") + "\n\n" + section
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(body)
 
 
