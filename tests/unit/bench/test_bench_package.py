@@ -33,3 +33,57 @@ def test_setup_maps_every_benchmark_folder_and_ships_no_results(monkeypatch):
         "omnialloc.bench.scenarios"]
     assert {"omnialloc", "omnialloc.store.migrations", "omnialloc.cli"} <= set(seen["packages"])
     assert seen["exclude_package_data"] == {"omnialloc.bench": ["RESULTS.md"], "omnialloc.bench.results": ["*"]}
+
+
+
+# Uses of __file__ that are not output paths: the module restarting itself as a script when it was not started
+# with -m (the idiom below), and these, each an input the module reads or starts.
+_FILE_USES = {
+    "load/run.py": "LOADGEN = HERE / 'loadgen.py': the load generator it starts (read, not written)",
+    "load/compare_request.py": "compares two source trees given on its command line (a checkout's tool): "
+                               "each worker restarts this script with that tree on PYTHONPATH",
+}
+_SELF_RESTART = 'this = ["-m", __spec__.name] if __spec__ is not None else [__file__]'
+
+
+def _faults(rel: str, source: str) -> list[str]:
+    """Output paths made from the module's own place, the checkout's root, or a child's PYTHONPATH."""
+    import ast
+    import re
+
+    lines = source.splitlines()
+    bad = []
+    for node in ast.walk(ast.parse(source)):
+        line = lines[node.lineno - 1].strip() if hasattr(node, "lineno") else ""
+        if isinstance(node, ast.Name) and node.id == "__file__" and rel not in _FILE_USES and line != _SELF_RESTART:
+            bad.append(f"{rel}:{node.lineno}: __file__ ({line})")
+        elif isinstance(node, ast.Constant) and node.value in ("RESULTS.md", "results", "PYTHONPATH"):
+            if not (node.value == "PYTHONPATH" and rel in _FILE_USES):
+                bad.append(f"{rel}:{node.lineno}: {node.value!r} ({line})")
+    for n, line in enumerate(lines, 1):
+        if re.search(r"\.parent\.parent\b|\.parents\[", line) and rel not in _FILE_USES:
+            bad.append(f"{rel}:{n}: the checkout's root ({line.strip()})")
+    return bad
+
+
+def test_no_benchmark_writes_next_to_its_own_file_or_sets_pythonpath():
+    """Installed, a benchmark's folder is site-packages: outputs go through RESULTS_MD / RESULTS_DIR (set once in
+    benchmarks/__init__.py: the checkout's folders, or ./bench-results), child processes import whichever
+    omnialloc the interpreter has (python -m <its package name>), never the checkout's src/ on PYTHONPATH."""
+    folder = ROOT / "benchmarks"
+    bad = [fault for path in sorted(folder.rglob("*.py")) if path != folder / "__init__.py"
+           for fault in _faults(path.relative_to(folder).as_posix(), path.read_text(encoding="utf-8"))]
+    assert not bad, "use RESULTS_MD / RESULTS_DIR and python -m <package>.<module>:\n" + "\n".join(bad)
+
+
+def test_the_source_scan_finds_the_old_faults():
+    old = (
+        'ROOT = Path(__file__).resolve().parents[1]\n'
+        'RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"\n'
+        'plot = ROOT.parent.parent / "results" / "x.png"\n'
+        'env = {"PYTHONPATH": str(ROOT / "src")}\n'
+        'this = ["-m", __spec__.name] if __spec__ is not None else [__file__]\n'
+    )
+    found = _faults("x_bench.py", old)
+    # line 1: __file__ and parents[; 2: __file__ and "RESULTS.md"; 3: "results" and parent.parent; 4: PYTHONPATH
+    assert sorted(int(f.split(":")[1]) for f in found) == [1, 1, 2, 2, 3, 3, 4], found
