@@ -222,7 +222,7 @@ def plan_seen(ctx, order: Order, remaining: dict[int, int], seen: Seen, routing:
     net = seen.net
     cand = replace(seen.cand, timing={}, promise=None)
     problem = build_problem(order, remaining, seen.skus, destination(order), cand, net, ctx.settings, routing,
-                            at=now())
+                            at=now(), stocked_only=not explain)
     plan = solve(problem, strategy=strategy, time_limit_ms=ctx.settings.solver_time_limit_ms, explain_plan=explain)
     metrics.observe_plan(plan.method, plan.status.value, plan.solve_ms)
     plan_dict = annotate(dict(plan.to_dict()), cand.timing, {code: n.city for code, n in net.by_code.items()})

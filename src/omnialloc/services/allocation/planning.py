@@ -75,12 +75,16 @@ class Routing:
 
 def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku], dest: PinLocation,
                   cand: Candidates, network, settings: Settings, routing: Routing | None = None,
-                  at: datetime | None = None) -> AllocationProblem:
+                  at: datetime | None = None, stocked_only: bool = False) -> AllocationProblem:
     """Build the problem for the units of ``order`` still to place (``remaining``: line_no -> qty).
 
     ``at``: when the parcels are planned (now; a re-plan or a hop plans later than the order was placed).
     Each lane's days are the days from the order's date to the delivery date of a parcel planned then
-    (``logistics.transit.clock``), so a promise of N days is kept when every lane used takes at most N."""
+    (``logistics.transit.clock``), so a promise of N days is kept when every lane used takes at most N.
+
+    ``stocked_only``: leave out the nodes that hold no unit of the order (when some node does). They cannot
+    change the plan (the solver rules a node without stock out first); only an explanation names them, so a
+    caller that asks for none (the promise API) saves their rows."""
     routing = routing or Routing()
     cod = order.payment_mode == PaymentMode.COD
     pickup = order.delivery_mode == DeliveryMode.PICKUP
@@ -126,6 +130,8 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
 
     penalty = node_penalties(cand.nodes, cand, routing, settings)
     for node in cand.nodes:
+        if stocked_only and stocked and not pickup and node.code not in stocked:
+            continue
         loc = cand.locations[node.code]
         distance = node_distance_km(dest, node)
         reason = ineligible(node, order, cand, routing, distance)
