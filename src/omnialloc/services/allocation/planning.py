@@ -102,7 +102,7 @@ def build_problem(order: Order, remaining: dict[int, int], skus: dict[str, Sku],
     # plan, promise or date; with a new destination per order (most orders) they were a third of the
     # lane work.
     stocked = {node.code for node in cand.nodes
-               if any(cand.atp.get((node.code, s), 0) - routing.held_back.get((node.code, s), 0) > 0 for s in wanted)}
+               if any(available(cand, routing, node.code, s) > 0 for s in wanted)}
     timed = {}
     if clock is not None:
         for node in cand.nodes:
@@ -287,6 +287,12 @@ def order_promise(order: Order, remaining: dict[int, int], routing: Routing, can
     return None if fastest is None else (fastest + settings.promise_slack_days, "fastest")
 
 
+def available(cand: Candidates, routing: Routing, node_code: str, sku: str) -> int:
+    """Units of ``sku`` at the node this order may take: its ATP less what a protect_stock rule holds back
+    from the order (negative when the rule holds back more than there is)."""
+    return cand.atp.get((node_code, sku), 0) - routing.held_back.get((node_code, sku), 0)
+
+
 def fastest_days(order: Order, remaining: dict[int, int], routing: Routing, cand: Candidates,
                  timed: dict) -> int | None:
     """The fastest delivery (days after the order) a plan could make: from one eligible node holding the whole
@@ -302,15 +308,14 @@ def fastest_days(order: Order, remaining: dict[int, int], routing: Routing, cand
         if usable:
             best[node.code] = min(usable)
     whole = [d for code, d in best.items()
-             if all(cand.atp.get((code, order.line(no).sku), 0) - routing.held_back.get((code, order.line(no).sku), 0)
-                    >= qty for no, qty in remaining.items())]
+             if all(available(cand, routing, code, order.line(no).sku) >= qty for no, qty in remaining.items())]
     if whole:
         return min(whole)
     per_line = []
     for no, qty in remaining.items():
         sku = order.line(no).sku
         options = sorted((d, units) for code, d in best.items()
-                         if (units := cand.atp.get((code, sku), 0) - routing.held_back.get((code, sku), 0)) > 0)
+                         if (units := available(cand, routing, code, sku)) > 0)
         if not options:
             return None
         held = 0
