@@ -16,3 +16,14 @@ RESULTS_DIR = _HERE / "results" if CHECKOUT else Path("bench-results")
 # The markdown report the benchmarks write their sections into: benchmarks/RESULTS.md in a checkout (committed),
 # ./bench-results/RESULTS.md when installed.
 RESULTS_MD = _HERE / "RESULTS.md" if CHECKOUT else RESULTS_DIR / "RESULTS.md"
+
+
+def results_link(name: str) -> str:
+    """Where RESULTS.md finds a file written to RESULTS_DIR, as a relative markdown link target.
+
+    In a checkout RESULTS.md sits beside results/ (``results/x.png``); installed, both live in ./bench-results
+    (``x.png``), so a fixed ``results/`` prefix would point nowhere there.
+    """
+    import os
+
+    return Path(os.path.relpath(RESULTS_DIR.resolve() / name, RESULTS_MD.resolve().parent)).as_posix()

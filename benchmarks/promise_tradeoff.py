@@ -207,9 +207,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"wall {time.perf_counter() - t0:.0f} s, load average {l1:.2f}")
     if args.write:
         if __package__:  # python -m benchmarks.promise_tradeoff (or omnialloc.bench.promise_tradeoff)
-            from . import RESULTS_DIR, RESULTS_MD  # benchmarks/results and RESULTS.md; installed ./bench-results
+            from . import RESULTS_DIR, RESULTS_MD, results_link  # benchmarks/results and RESULTS.md; installed ./bench-results
         else:  # python benchmarks/promise_tradeoff.py
-            from omnialloc.bench import RESULTS_DIR, RESULTS_MD
+            from omnialloc.bench import RESULTS_DIR, RESULTS_MD, results_link
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
         plot(res, RESULTS_DIR / "promise_frontier.png")
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> None:
                    f"its deterministic work budget (the plans do not depend on load; wall-clock safety net hit "
                    f"{sum(r['wall_hits'] for r in res['baselines'] + res['sweep'])} times). Shared 2-core box, "
                    f"load average {l1:.2f}, wall {time.perf_counter() - t0:.0f} s, CPU {time.process_time():.0f} s. "
-                   f"Frontier: results/promise_frontier.png.\n\n{text}\n\n{line}\n")
+                   f"Frontier: {results_link('promise_frontier.png')}.\n\n{text}\n\n{line}\n")
         replace_section(RESULTS_MD, section)
 
 

@@ -27,7 +27,7 @@ import os
 import re
 import sys
 
-from . import RESULTS_MD, report
+from . import RESULTS_MD, report, results_link
 
 SECTION = "## Strategy comparison (reference scenario)"
 # RESULTS_MD: benchmarks/RESULTS.md in a checkout, ./bench-results/RESULTS.md when installed (see __init__.py)
@@ -51,8 +51,7 @@ def replace_section(text: str, body: str) -> str:
 
 def section_body(out: report.BenchOutput) -> str:
     res = out.result
-    rel = "results/"
-    md = out.markdown.replace("](" + out.name, "](" + rel + out.name)
+    md = out.markdown.replace("](" + out.name, "](" + results_link(out.name))
     notes = [
         "",
         "How to read it: every strategy sees the same orders in the same arrival order and its own depleting "
@@ -133,7 +132,7 @@ def main() -> int:
                  f"Here the own LP bound and the batch solver's whole-line plan are computed too (only up to "
                  f"{report.CLAIRVOYANT_MAX_ORDERS:,} orders: the LP grows with orders x nodes), for comparison "
                  "with the Lagrangian bound.\n\n"
-                 + gap.markdown.replace("](" + gap.name, "](results/" + gap.name) + _gap_note(gap))
+                 + gap.markdown.replace("](" + gap.name, "](" + results_link(gap.name)) + _gap_note(gap))
         print(gap.markdown)
     js_orders = int(os.environ.get("BENCH_JS_ORDERS", "2000"))
     if js_orders > 0:
@@ -144,7 +143,7 @@ def main() -> int:
                  "10 FCs in the 10 most populous cities of data/cities.csv, 8.759 per package + 0.423 per item + "
                  "0.000541 per item-mile, an unfilled item at twice the cost of shipping it alone from the farthest "
                  "FC; demand and stock drawn as in the reference scenario. Money in their units.\n\n"
-                 + js.markdown.replace("](" + js.name, "](results/" + js.name))
+                 + js.markdown.replace("](" + js.name, "](" + results_link(js.name)))
         print(js.markdown)
     text = RESULTS_MD.read_text() if RESULTS_MD.exists() else ""
     RESULTS_MD.parent.mkdir(parents=True, exist_ok=True)

@@ -87,3 +87,16 @@ def test_the_source_scan_finds_the_old_faults():
     found = _faults("x_bench.py", old)
     # line 1: __file__ and parents[; 2: __file__ and "RESULTS.md"; 3: "results" and parent.parent; 4: PYTHONPATH
     assert sorted(int(f.split(":")[1]) for f in found) == [1, 1, 2, 2, 3, 3, 4], found
+
+
+def test_results_md_links_its_plots_relative_to_where_it_is_written(monkeypatch, tmp_path):
+    # checkout: benchmarks/RESULTS.md beside benchmarks/results/
+    assert benchmarks.results_link("x.png") == "results/x.png"
+    # installed: ./bench-results holds both RESULTS.md and the plots
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(benchmarks, "RESULTS_DIR", Path("bench-results"))
+    monkeypatch.setattr(benchmarks, "RESULTS_MD", Path("bench-results") / "RESULTS.md")
+    assert benchmarks.results_link("x.png") == "x.png"
+    bad = [p.name for p in (ROOT / "benchmarks").rglob("*.py") if "](results/" in p.read_text(encoding="utf-8")
+           or "Frontier: results/" in p.read_text(encoding="utf-8")]
+    assert not bad, f"link plots with results_link(), not a fixed results/ prefix: {bad}"
