@@ -16,7 +16,7 @@ so equal-cost ties go to the preferred, nearer node and the earlier lane.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypedDict, cast
 
@@ -27,6 +27,7 @@ from .costs import INF, BoolArray, IntArray
 from .problem import AllocationProblem
 
 NO_MAX_WEIGHT = np.int64(1) << np.int64(40)
+_NO_MAX_WEIGHT = int(NO_MAX_WEIGHT)
 
 
 @dataclass
@@ -354,41 +355,43 @@ def compile_problem(p: AllocationProblem) -> Instance:
     stock = np.array([[n.stock.get(s, 0) for s in skus] for n in nodes], dtype=np.int64).reshape(Nc, S)
     stock = np.maximum(stock, 0)
     cap_line = np.minimum(stock[:, line_sku], q[None, :]) if Nc else np.zeros((0, L), dtype=np.int64)
-    price = np.array(
-        [[n.unit_prices_paise.get(ln.sku, 0) for ln in p.lines] for n in nodes], dtype=np.int64
-    ).reshape(Nc, L)
+    price_rows = [[n.unit_prices_paise.get(ln.sku, 0) for ln in p.lines] for n in nodes]
+    price = np.array(price_rows, dtype=np.int64).reshape(Nc, L)
 
     all_rows = [(j, c) for c, i in enumerate(order) for j in usable_lanes[i]]
     per_day = p.lateness_penalty_paise_per_day
     speed = p.speed_paise_per_day  # the value of a day: each shipment pays its days times it
-    # One table of lane attributes; columns:
+    # One table of lane attributes, built as Python rows and made an array once, after the dominated lanes
+    # are dropped (most orders are a handful of nodes and lanes: numpy's per-call cost would be most of
+    # the work); columns:
     # first, add, slab, div, maxw, cod_fixed, cod_bp, lateness, bonus, node
-    A = np.array(
-        [
-            (
-                x.first_slab_paise, x.additional_slab_paise, x.slab_g, x.volumetric_divisor,
-                NO_MAX_WEIGHT if x.max_weight_g is None else x.max_weight_g,
-                x.cod_fixed_paise, x.cod_percent_bp, _lateness(x.sla_days, promised, per_day) + x.sla_days * speed, x.bonus_paise, c,
-            )
-            for j, c in all_rows
-            for x in (p.lanes[j],)
-        ],
-        dtype=np.int64,
-    ).reshape(len(all_rows), 10)
-    keep = _undominated(A, p.is_cod)
-    A = A[keep]
+    rows = [
+        (
+            x.first_slab_paise, x.additional_slab_paise, x.slab_g, x.volumetric_divisor,
+            _NO_MAX_WEIGHT if x.max_weight_g is None else x.max_weight_g,
+            x.cod_fixed_paise, x.cod_percent_bp, _lateness(x.sla_days, promised, per_day) + x.sla_days * speed,
+            x.bonus_paise, c,
+        )
+        for j, c in all_rows
+        for x in (p.lanes[j],)
+    ]
+    keep = _undominated(rows, p.is_cod)
+    kept = [r for r, k in zip(rows, keep) if k]
+    A = np.array(kept, dtype=np.int64).reshape(len(kept), 10)
     lane_src = np.array([r[0] for r, k in zip(all_rows, keep) if k], dtype=np.int64)
     lane_node = A[:, 9].copy()
     lateness = A[:, 7].copy()
     lane_bonus = A[:, 8].copy()
-    counts = np.bincount(lane_node, minlength=Nc) if len(lane_node) else np.zeros(Nc, dtype=np.int64)
-    jmax = int(counts.max()) if Nc else 1
-    node_lanes = -np.ones((Nc, max(jmax, 1)), dtype=np.int64)
-    # Lanes are grouped by node in candidate order, so each node's lanes are
-    # a contiguous run.
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1])) if Nc else np.zeros(0, dtype=np.int64)
-    for c in range(Nc):
-        node_lanes[c, : counts[c]] = np.arange(starts[c], starts[c] + counts[c])
+    # Lanes are grouped by node in candidate order, so each node's lanes are a contiguous run.
+    counts = [0] * Nc
+    for r in kept:
+        counts[r[9]] += 1
+    jmax = max(max(counts), 1) if Nc else 1
+    runs, start = [], 0
+    for n_lanes in counts:
+        runs.append(list(range(start, start + n_lanes)) + [-1] * (jmax - n_lanes))
+        start += n_lanes
+    node_lanes = np.array(runs, dtype=np.int64).reshape(Nc, jmax)
 
     inst = Instance(
         problem=p,
@@ -431,8 +434,8 @@ def compile_problem(p: AllocationProblem) -> Instance:
         partial=p.allow_partial,
         kmax=p.max_shipments if p.max_shipments is not None else max(Nc, 1),
         minval=p.min_shipment_value_paise,
-        has_volume=bool(np.any(vol > 0)),
-        has_prices=bool(np.any(price)),
+        has_volume=any(ln.unit_volume_mm3 > 0 for ln in p.lines),
+        has_prices=any(x for row in price_rows for x in row),
     )
     inst.infeasible_reason = _basic_infeasibility(inst)
     return inst
@@ -444,35 +447,36 @@ def _lateness(sla_days: int, promised: int | None, per_day: int) -> int:
     return max(0, sla_days - promised) * per_day
 
 
-def _undominated(A: IntArray, is_cod: bool) -> BoolArray:
-    """Mask of lanes to keep: a lane goes when another lane at the same node
-    is at least as good on every term that can matter for this order (and
-    strictly better on one, or equal and added earlier). Fewer lanes ->
-    smaller models, same optimum. Rows of A are grouped by node, so the
-    comparison runs on a (nodes, k, k) block, not all lanes x all lanes."""
-    n = len(A)
+def _undominated(rows: Sequence[tuple[int, ...]], is_cod: bool) -> list[bool]:
+    """Which lanes to keep (rows of the lane table, grouped by node): a lane goes when another lane at the
+    same node is at least as good on every term that can matter for this order (and strictly better on
+    one, or equal and added earlier). Fewer lanes -> smaller models, same optimum. Plain Python over each
+    node's run of a few lanes: the numpy version's fixed cost per call was a third of compiling an order."""
+    n = len(rows)
+    keep = [True] * n
     if n <= 1:
-        return np.ones(n, dtype=bool)
-    # "Smaller is better" keys: price terms, minus divisor and max weight.
-    K = np.stack(
-        [A[:, 0], A[:, 1], -A[:, 3], -A[:, 4], A[:, 7] - A[:, 8],
-         A[:, 5] * is_cod, A[:, 6] * is_cod, A[:, 2], -A[:, 2]],  # last two: same slab size
-        axis=1,
-    )
-    node = A[:, 9]
-    starts = np.flatnonzero(np.r_[True, node[1:] != node[:-1]])
-    counts = np.diff(np.r_[starts, n])
-    k = int(counts.max())
-    pos = np.arange(n) - np.repeat(starts, counts)
-    grp = np.repeat(np.arange(len(starts)), counts)
-    big = np.iinfo(np.int64).max // 4
-    P = np.full((len(starts), k, K.shape[1]), big, dtype=np.int64)  # padding never dominates
-    P[grp, pos] = K
-    le = np.all(P[:, :, None, :] <= P[:, None, :, :], axis=3)  # le[g, a, b]: a at least as good as b
-    eq = le & le.transpose(0, 2, 1)
-    earlier = np.arange(k)[:, None] < np.arange(k)[None, :]
-    dom: BoolArray = np.any((le & ~eq) | (eq & earlier[None]), axis=1)  # (groups, k)
-    return ~dom[grp, pos]
+        return keep
+    cod = 1 if is_cod else 0
+    # "Smaller is better" keys: price terms, minus divisor and max weight, lateness less bonus, COD terms
+    # (only for a COD order); a lane is compared only with lanes of the same slab size.
+    keys = [(r[0], r[1], -r[3], -r[4], r[7] - r[8], r[5] * cod, r[6] * cod) for r in rows]
+    start = 0
+    while start < n:
+        end = start
+        while end < n and rows[end][9] == rows[start][9]:
+            end += 1
+        for b in range(start, end):
+            kb, slab = keys[b], rows[b][2]
+            for a in range(start, end):
+                if a == b or rows[a][2] != slab:
+                    continue
+                ka = keys[a]
+                if (ka[0] <= kb[0] and ka[1] <= kb[1] and ka[2] <= kb[2] and ka[3] <= kb[3] and ka[4] <= kb[4]
+                        and ka[5] <= kb[5] and ka[6] <= kb[6] and (a < b or ka != kb)):
+                    keep[b] = False
+                    break
+        start = end
+    return keep
 
 
 def _basic_infeasibility(inst: Instance) -> str | None:
