@@ -22,6 +22,7 @@ orders: a few lines, small quantities); otherwise `mip.py` takes over.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -588,3 +589,206 @@ def _assign(
     if best_choice is None:
         return None
     return best_val - split, best_choice
+
+
+
+
+# The explanation's "best plan in which node c ships", for every candidate at once (issue 21:
+# pricing node by node - a partition search or a node DP per node - was the typical orders'
+# slow tail). A plan is a min-plus product: each node contributes one content (zero: it does
+# not ship), the unfilled units one more; the cheapest plan of the order is that product taken
+# at q. "Every node but c" is the product of all the others, which a tree over the nodes gives
+# for every c in 2 log2(n) batched steps (up: each subtree's product; down: each subtree's
+# complement, the parent's complement times the sibling); c's forced value then pairs its own
+# non-zero contents with its complement at q. Exact: the same plans and prices as the node DP.
+#
+# Few nodes can be in the rest of a forced plan: with c and at most m other shipments, each
+# other shipment's content z can move to any of z's K = m + 1 cheapest nodes that is free (c
+# and the m - 1 others block at most m of them) at no extra cost, so some cheapest forced plan
+# ships its rest from S = the union of every content's K cheapest nodes. The tree runs over S;
+# a node outside S pairs with the product of all of S, the same for all of them. A shipment
+# cap that binds (m < the nodes and units there are) is met by its cases: m = 0 leaves the
+# unfilled units as the rest, m = 1 one other node (each content's cheapest node but c: its
+# cheapest or its second), m >= 2 the tree without the cap first (each value carrying its
+# shipment count, fewest on ties: a node whose cheapest plan keeps to the cap is settled) and,
+# for the nodes it does not settle, the tree again with the shipment count as a layer.
+_UNITS_TREE_STEP = 15.0  # one batched product's numpy calls
+_UNITS_TREE_PAIR = 0.004  # one (content, sub-content) pair of one product, per layer pair
+
+# Shipment counts ride in the low bits of each value (cost * _COUNT + shipments), so one min
+# picks the cheapest plan and, among equally cheap ones, the one with the fewest shipments.
+_COUNT = 1 << 10
+_INF_PACKED = INF * _COUNT
+
+
+@lru_cache(maxsize=4096)
+def _all_pairs(q: tuple[int, ...]) -> tuple[IntArray, IntArray, IntArray]:
+    """Every (r, x) with 0 <= x <= r componentwise (x = 0 included), sorted by r, as (x, r - x)
+    content codes, and where each r >= 0 starts."""
+    Q = _contents(q)
+    r, x = np.nonzero(np.all(Q[:, None, :] >= Q[None, :, :], axis=2))
+    starts = np.searchsorted(r, np.arange(len(Q)))
+    rx = r - x
+    for a in (x, rx, starts):
+        a.setflags(write=False)
+    return x, rx, starts
+
+
+class _Forced:
+    """What `forced_all` works out about an order before pricing: the nodes that can ship,
+    the rest's nodes S, at most how many other shipments a forced plan has (m) and whether
+    the cap is what limits them."""
+
+    def __init__(self, inst: Instance, cost_cn: IntArray) -> None:
+        q = tuple(int(x) for x in inst.q)
+        self.pairs = _all_pairs(q)
+        finite = cost_cn[1:] < INF
+        self.live = np.flatnonzero(finite.any(axis=0))
+        units = int(sum(q))
+        self.capped = int(inst.kmax) < min(len(self.live), units)
+        self.m = min(int(inst.kmax), units, len(self.live)) - 1
+        K = self.m + 1
+        self.ranked = np.argsort(cost_cn[1:], axis=1, kind="stable")
+        if K >= len(self.live):
+            self.rest = self.live
+        else:
+            top = self.ranked[:, :K]
+            self.rest = np.unique(top[np.take_along_axis(finite, top, axis=1)])
+
+    def tree_units(self, layers: int) -> float:
+        levels = max(len(self.rest) - 1, 0).bit_length()
+        products = 3 * len(self.rest) - 2  # up |S| - 1, down 2 (|S| - 1), all of S once
+        n_pairs = len(self.pairs[0])
+        return (_UNITS_TREE_STEP * (2 * levels + 3) * layers
+                + (products * max(layers * (layers - 1) / 2, 1) + len(self.live) / 4) * n_pairs * _UNITS_TREE_PAIR)
+
+    def units(self) -> float:
+        """Work units of `forced_all` (deterministic), the layered pass for a cap aside."""
+        if self.capped and self.m <= 1:
+            return _UNITS_TREE_STEP * 4 + (len(self.live) + 2) * len(self.pairs[0]) * _UNITS_TREE_PAIR
+        return self.tree_units(1)
+
+
+def forced_all(inst: Instance, cost_cn: IntArray, unf: IntArray, budget: Budget) -> IntArray | None:
+    """(Nc,) the cost of the cheapest valid plan in which each candidate ships (INF: no such
+    plan), exactly: the same plans and prices as `forced_node_dp` node by node (`unf`: the
+    cost of leaving each content unfilled, INF where it may not be). None, with nothing
+    charged, when its work does not fit in what is left of `budget`."""
+    C, n = cost_cn.shape
+    if n >= _COUNT:
+        return None  # more nodes than the packed shipment count can hold
+    f = _Forced(inst, cost_cn)
+    units = f.units()
+    if units > budget.left:
+        return None
+    budget.charge(units)
+    out = np.full(n, INF, dtype=np.int64)
+    if len(f.live) == 0:
+        return out
+    x, rx, starts = f.pairs
+    split = int(inst.split)
+    own = np.where(cost_cn[1:] < INF, cost_cn[1:] + split, INF).T  # (Nc, C - 1): y = 1 .. C - 1
+    left_unf = np.where(unf < INF, unf, INF)
+    left_unf[0] = 0
+    if f.capped and f.m <= 1:
+        # The rest is the unfilled units and, when m = 1, one other node's shipment: for each
+        # content its cheapest node, or its second where the cheapest is c itself.
+        nodes = f.live
+        rest = np.repeat(left_unf[None, :], len(nodes), axis=0)
+        if f.m == 1:
+            rows = np.arange(C - 1)
+            first, second = f.ranked[:, 0], f.ranked[:, 1]
+            g1, g2 = own[first, rows], own[second, rows]
+            # A node that is no content's cheapest pairs with the cheapest everywhere (row 0).
+            tops = np.intersect1d(np.unique(first[g1 < INF]), nodes)
+            G = np.full((len(tops) + 1, C), INF, dtype=np.int64)
+            G[:, 0] = 0
+            G[0, 1:] = g1
+            G[1:, 1:] = np.where(first[None, :] == tops[:, None], g2[None, :], g1[None, :])
+            R = _product(G, np.repeat(left_unf[None, :], len(G), axis=0), x, rx, starts)
+            pick = np.zeros(n, dtype=np.int64)
+            pick[tops] = np.arange(1, len(tops) + 1)
+            rest = R[pick[nodes]]
+        value = _impossible(own[nodes] + rest[:, C - 2 :: -1])  # y pairs with q - y (code C - 1 - y)
+        best = value.min(axis=1)
+        out[nodes] = np.where(best < INF, best - split, INF)
+        return out
+    # The tree without the cap, each value carrying its shipment count.
+    packed = np.empty((n, C), dtype=np.int64)
+    packed[:, 0] = 0
+    packed[:, 1:] = np.where(own < INF, own * _COUNT + 1, _INF_PACKED)
+    root = np.where(left_unf < INF, left_unf * _COUNT, _INF_PACKED)[None, :]
+    nodes, tables = _tree(packed, root, f, lambda a, b: _product(a, b, x, rx, starts, int(_INF_PACKED)))
+    best = (packed[nodes, 1:] + tables[:, C - 2 :: -1]).min(axis=1)
+    possible = best < _INF_PACKED // 2
+    out[nodes] = np.where(possible, best // _COUNT - split, INF)
+    over = possible & (best % _COUNT > inst.kmax)
+    if not over.any():
+        return out
+    # Some nodes' cheapest plans all break the cap: the tree again, with the other shipments
+    # counted in a layer (0 .. m), for them.
+    L = f.m + 1
+    units = f.tree_units(L)
+    if units > budget.left:
+        return None
+    budget.charge(units)
+    layered = np.full((n, L, C), INF, dtype=np.int64)
+    layered[:, 0, 0] = 0
+    layered[:, 1, 1:] = own
+    root_l = np.full((1, L, C), INF, dtype=np.int64)
+    root_l[0, 0] = left_unf
+    nodes_l, tables_l = _tree(layered, root_l, f, lambda a, b: _product_layers(a, b, x, rx, starts))
+    want = np.isin(nodes_l, nodes[over])
+    rest = tables_l[want].min(axis=1)  # at most m other shipments, whichever count
+    value = _impossible(own[nodes_l[want]] + rest[:, C - 2 :: -1])
+    best_l = value.min(axis=1)
+    out[nodes_l[want]] = np.where(best_l < INF, best_l - split, INF)
+    return out
+
+
+def _tree(
+    own: IntArray, root: IntArray, f: _Forced, product: Callable[[IntArray, IntArray], IntArray]
+) -> tuple[IntArray, IntArray]:
+    """(nodes, tables): for each live node (S first), the product of every other node of S
+    and of `root` (the unfilled units). `own` (Nc, ..., C) holds each node's table (the empty
+    content free, as in the product's identity), `root` (1, ..., C). `product`'s second
+    table is always a subtree's (`_product_layers` relies on it)."""
+    rest, live = f.rest, f.live
+    ups = [own[rest]]
+    while len(ups[-1]) > 1:
+        t = ups[-1]
+        even = len(t) // 2 * 2
+        ups.append(np.concatenate([product(t[0:even:2], t[1:even:2]), t[even:]]))
+    comp = root
+    for t in reversed(ups[:-1]):
+        even = len(t) // 2 * 2
+        sibling = t[:even].reshape((-1, 2) + t.shape[1:])[:, ::-1].reshape(t[:even].shape)
+        paired = product(np.repeat(comp[: even // 2], 2, axis=0), sibling)  # B: a subtree's
+        comp = np.concatenate([paired, comp[even // 2 :]])
+    outside = np.setdiff1d(live, rest)
+    if len(outside) == 0:
+        return rest, comp
+    every = product(root, ups[-1])
+    return np.concatenate([rest, outside]), np.concatenate([comp, np.repeat(every, len(outside), axis=0)])
+
+
+def _product(A: IntArray, B: IntArray, x: IntArray, rx: IntArray, starts: IntArray, inf: int = int(INF)) -> IntArray:
+    """Batched min-plus product of (m, C) tables: out[., r] = min over x <= r of A[., x] +
+    B[., r - x]. Entries are real values (far above -inf / 2) or `inf`, so a sum is
+    impossible exactly when it is at or above inf / 2: clamped once, on the (smaller) result."""
+    low = np.minimum.reduceat(A[:, x] + B[:, rx], starts, axis=1)
+    return np.where(low >= inf // 2, inf, low)
+
+
+def _product_layers(A: IntArray, B: IntArray, x: IntArray, rx: IntArray, starts: IntArray) -> IntArray:
+    """`_product` of (m, L, C) tables whose layer counts shipments: out[., j, r] = min over
+    j1 + j2 = j (< L) and x <= r of A[., j1, x] + B[., j2, r - x]. B's layer 0 is the
+    identity (a subtree of nodes ships nothing only as the empty content, at no cost), so
+    j2 = 0 gives A's own layer and only j2 >= 1 needs a product."""
+    m, L, C = A.shape
+    out = A.copy()
+    for j2 in range(1, L):
+        b = B[:, j2, rx]  # (m, pairs)
+        s = A[:, : L - j2, x] + b[:, None, :]
+        np.minimum(out[:, j2:, :], np.minimum.reduceat(s, starts, axis=2), out=out[:, j2:, :])
+    return _impossible(out)

@@ -18,10 +18,13 @@ Every node the caller added gets one entry, in the order added, with one of thes
 - not_priced: plans using it were not priced (the order is too big, or the explanation's
   share of the budget ran out); nothing is claimed about them.
 
-Small orders (those the enumeration covers) are priced exactly: for each node, the partitions
-of the order are visited in increasing order of a lower bound on the plans that put one of
-their blocks on that node, and each is assigned to distinct nodes exactly with that block
-forced onto the node, until the bound reaches the best plan found.
+Orders of up to `enumerate.MAX_CONTENTS` contents are priced exactly, every node at once
+(`enumerate.forced_all`: the node DP's product of per-node tables, each node's complement from
+a tree over the nodes, ~0.1-1 ms on typical orders). When that does not fit in the budget
+(many contents over many nodes), each node is priced on its own: the partitions of the order
+in increasing order of a lower bound on the plans that put one of their blocks on that node,
+each assigned to distinct nodes exactly with that block forced onto the node, until the bound
+reaches the best plan found.
 Alternatives: the best single-shipment plan and the nearest-node plan.
 """
 
@@ -32,6 +35,7 @@ from typing import cast
 
 import numpy as np
 
+from . import dp
 from . import enumerate as enum_mod
 from .assemble import Sol
 from .budget import Budget, OutOfBudget
@@ -96,6 +100,9 @@ def forced_costs(inst: Instance, nodes: Sequence[int], budget: Budget) -> dict[i
         # One shipment of the whole order is the only plan: each node's is priced exactly.
         single = inst.single_costs()[0]
         return {int(c): (int(single[c]) if single[c] < INF else None, True) for c in nodes}
+    every = _forced_all(inst, budget) if nodes else None
+    if every is not None:
+        return {int(c): (int(every[c]) if every[c] < INF else None, True) for c in nodes}
     rel = _relaxed(inst)
     if rel is None:
         return None
@@ -125,6 +132,30 @@ def forced_costs(inst: Instance, nodes: Sequence[int], budget: Budget) -> dict[i
         if not out[int(c)][1]:
             break
     return out
+
+
+def _forced_all(inst: Instance, budget: Budget) -> IntArray | None:
+    """Every candidate's forced value at once (`enumerate.forced_all`, exact), when the order's
+    contents are few enough to price and its work fits in what is left of the budget; None
+    otherwise (the partition search below then prices node by node)."""
+    q = tuple(int(x) for x in inst.q)
+    if int(np.prod(inst.q + 1)) > enum_mod.MAX_CONTENTS:
+        return None
+    if "contents" in inst.memo:
+        Q, cost_cn, _ = cast("tuple[IntArray, IntArray, IntArray]", inst.memo["contents"])
+        price = 0.0
+    else:
+        Q = enum_mod._contents(q)
+        price = enum_mod._UNITS_TO_PRICE + len(Q) * len(inst.lane_src) * dp.US_PER_PRICE
+        if price > budget.left:
+            return None
+        cost_cn, lane_cn = inst.node_costs(Q)
+        inst.memo["contents"] = (Q, cost_cn, lane_cn)
+        budget.used += price
+    try:
+        return enum_mod.forced_all(inst, cost_cn, _unfilled_costs(inst, Q), budget)
+    except OutOfBudget:
+        return None  # the wall clock (the work was checked first)
 
 
 def _forced_search(

@@ -117,3 +117,27 @@ def test_a_lower_bound_claim_is_never_negative():
     for e in solve(p).explanation:
         assert "at least -" not in e.text
         assert e.extra_cost_paise is None or e.code != "costlier" or e.extra_cost_paise >= 0
+
+
+def test_pricing_past_the_wall_clock_claims_nothing_it_did_not_price():
+    # The explanation shares the solve's deadline: a solve that used it up leaves pricing a
+    # deadline already past. Nothing raises; no node gets an exact amount it was not priced at.
+    import time
+
+    from omnialloc.solvers import explain
+    from omnialloc.solvers.budget import Budget
+    from omnialloc.solvers.instance import compile_problem
+
+    from benchmarks.reference.generator import random_problem
+
+    inst = compile_problem(random_problem(805, "typical"))
+    nodes = list(range(inst.n_cand))
+    late = Budget(2000, time.perf_counter() - 1.0)
+    res = explain.forced_costs(inst, nodes, late)
+    exact = explain.forced_costs(inst, nodes, Budget.unlimited())
+    assert res is not None and exact is not None
+    for c, (value, is_exact) in res.items():
+        if is_exact:
+            assert value == exact[c][0]
+        else:
+            assert value is None or exact[c][0] is None or value <= exact[c][0]

@@ -1,13 +1,16 @@
 """The enumeration's node DP (issue 21, typical orders' slow tail): exact over every plan, and
-with a node forced, over every plan in which that node ships; checked against the exhaustive
-search of benchmarks/reference on random orders of every feature (bonuses, partial fill,
-shipment caps, keep-together, minimum value), with the partition search's answer beside it."""
+with a node forced, over every plan in which that node ships (node by node, and for every node
+at once: `forced_all`, the explanation's pricing); checked against the exhaustive search of
+benchmarks/reference on random orders of every feature (bonuses, partial fill, shipment caps,
+keep-together, minimum value), with the partition search's answer beside it."""
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from omnialloc.solvers import enumerate as enum_mod
+from omnialloc.solvers import solve
+from omnialloc.solvers.budget import Budget
 from omnialloc.solvers.costs import INF
 from omnialloc.solvers.instance import Instance, compile_problem
 
@@ -39,10 +42,14 @@ def _check(p) -> None:
     assert (min(costs) if costs else None) == (None if ref is None else ref.cost)
     if sol is not None:
         assert sol.ships, "the node DP's plan ships"
+    every = enum_mod.forced_all(inst, cost_cn, unf, Budget.unlimited())
+    assert every is not None
     for c in range(inst.n_cand):
         forced = exhaustive.optimum(p, forced=inst.node_code(c))
+        want = None if forced is None else forced.cost
         got = enum_mod.forced_node_dp(inst, cost_cn, unf, c)
-        assert got == (None if forced is None else forced.cost), inst.node_code(c)
+        assert got == want, inst.node_code(c)
+        assert (None if every[c] >= INF else int(every[c])) == want, ("all nodes at once", inst.node_code(c))
 
 
 @given(p=problems("tiny"))
@@ -72,3 +79,41 @@ def test_node_dp_on_slow_typical_orders(shape, seed):
     sol, _ = enum_mod.solve_enumeration(inst)
     ref = exhaustive.optimum(p, max_states=20_000_000)
     assert (None if sol is None else sol.cost) == (None if ref is None else ref.cost)
+
+
+# Typical orders under a shipment cap of 1 (partial fill), 2 and 3 (the cap's three cases in
+# `forced_all`), and without one.
+CAPPED = (712, 840, 190, 805, 240, 713, 204, 27, 48, 666, 402, 476)
+
+
+@pytest.mark.parametrize("seed", CAPPED)
+def test_every_node_at_once_equals_node_by_node(seed):
+    p = random_problem(seed, "typical")
+    inst = compile_problem(p)
+    Q, cost_cn, _, unf = _tables(inst)
+    every = enum_mod.forced_all(inst, cost_cn, unf, Budget.unlimited())
+    assert every is not None
+    for c in range(inst.n_cand):
+        one = enum_mod.forced_node_dp(inst, cost_cn, unf, c)
+        assert (None if every[c] >= INF else int(every[c])) == one, inst.node_code(c)
+
+
+@pytest.mark.parametrize("seed", CAPPED)
+def test_the_explanation_prices_every_node_exactly_within_its_budget(seed):
+    """Issue 21: node-by-node pricing ran out of the explanation's 2,000 work units on these
+    orders (shipment caps: 0-5 of 5-23 nodes exact); every node is priced exactly now, at the
+    best plan forced to use it."""
+    p = random_problem(seed, "typical")
+    plan = solve(p)
+    inst = compile_problem(p)
+    _, cost_cn, _, unf = _tables(inst)
+    code_to_c = {inst.node_code(c): c for c in range(inst.n_cand)}
+    priced = [e for e in plan.explanation if e.code in ("costlier", "cheaper", "unusable", "not_priced")]
+    assert priced
+    for e in priced:
+        assert e.exact, (e.node, e.code, e.text)
+        want = enum_mod.forced_node_dp(inst, cost_cn, unf, code_to_c[e.node])
+        if want is None:
+            assert e.code == "unusable"
+        else:
+            assert e.extra_cost_paise == want - plan.objective_paise, e.node
