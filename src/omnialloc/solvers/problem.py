@@ -30,6 +30,10 @@ def _int(name: str, value: object, *, minimum: int | None = 0, optional: bool) -
 def _int(name: str, value: object, *, minimum: int | None = 0, optional: bool = False) -> int | None:
     """Check an integer field; bools and floats are rejected so that money
     and weights can never silently become fractional."""
+    # The common case first (a plain int in range: every field of every node and lane of every order);
+    # a bool is not `int` by type, so it still takes the checks below.
+    if type(value) is int and (minimum is None or value >= minimum):
+        return value
     if value is None and optional:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
@@ -245,10 +249,12 @@ class AllocationProblem:
             raise ValueError(f"distance_km must be a non-negative number, got {distance_km!r}")
         stock = dict(stock or {})
         for sku, units in stock.items():
-            _int(f"stock[{sku}]", units)
+            if type(units) is not int or units < 0:  # the check's message only when it fails (no f-string per SKU)
+                _int(f"stock[{sku}]", units)
         prices = dict(unit_prices_paise or {})
         for sku, price in prices.items():
-            _int(f"unit_prices_paise[{sku}]", price)
+            if type(price) is not int or price < 0:
+                _int(f"unit_prices_paise[{sku}]", price)
         node = CandidateNode(
             code,
             float(distance_km),
