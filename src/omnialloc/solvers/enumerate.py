@@ -181,6 +181,20 @@ def solve_enumeration(
     kmax = inst.kmax
     visited = 0
     spent, node_units = 0.0, node_dp_units(inst, q)
+    # The best assignment so far, made a plan (priced term by term) only once it is the answer:
+    # a search often improves on its first assignments.
+    found_at: tuple[list[int], list[int], int] | None = None
+
+    def settled() -> Sol | None:
+        if found_at is None:
+            return best
+        blocks, choice, cost = found_at
+        return sol_from_choice(inst, Q[blocks], lane_cn[blocks], choice, cost)
+
+    def shipping() -> Sol | None:
+        sol = settled()
+        return sol if sol is not None and sol.ships else None
+
     for pi in order:
         r = int(relaxed[pi])
         if r >= ub or r >= INF // 2:
@@ -191,10 +205,10 @@ def solve_enumeration(
             try:
                 check_deadline(deadline, node_units)
             except OutOfTimeBase:
-                raise OutOfTime(best if best is not None and best.ships else None, min(r, ub)) from None
+                raise OutOfTime(shipping(), min(r, ub)) from None
             sol = _node_dp(inst, Q, cost_cn, lane_cn, unf)
             if sol is not None and sol.cost < ub:
-                ub, best = sol.cost, sol
+                ub, best, found_at = sol.cost, sol, None
             break
         visited += 1
         blocks = [int(b) for b in parts[pi] if b > 0]
@@ -204,10 +218,11 @@ def solve_enumeration(
             found = _assign(blocks, cost_cn, unf, split, kmax, ub, deadline, ranked=ranked)
         except OutOfTimeBase:
             # Every partition with a smaller relaxed value is settled, so r bounds every plan.
-            raise OutOfTime(best if best is not None and best.ships else None, min(r, ub)) from None
+            raise OutOfTime(shipping(), min(r, ub)) from None
         if found is not None:
             ub, choice = found
-            best = sol_from_choice(inst, Q[blocks], lane_cn[blocks], choice, ub)
+            found_at = (blocks, choice, ub)
+    best = settled()
     lower = ub if best is not None else None
     return best, {"partitions": int(parts.shape[0]), "visited": visited, "bound": lower}
 
@@ -286,6 +301,21 @@ def _node_dp_table(
     return total, hist, L
 
 
+def has_plan(inst: Instance, deadline: Budget | float | None = None) -> bool:
+    """Does the order (one the enumeration covers) have a valid plan? Exactly what
+    `solve_enumeration` would answer (a plan or None), from one node DP pass instead of the
+    partition search (the diagnosis of an infeasible order asks this of each relaxation and
+    needs no plan): with partial fill, the plan that ships nothing always exists."""
+    if inst.partial:
+        return True
+    q = tuple(int(x) for x in inst.q)
+    Q = _contents(q)
+    check_deadline(deadline, _UNITS_TO_PRICE + len(Q) * len(inst.lane_src) * US_PER_PRICE + node_dp_units(inst, q))
+    cost_cn, _ = inst.node_costs(Q)
+    total, _, _ = _node_dp_table(inst, cost_cn, np.full(len(Q), INF, dtype=np.int64))
+    return bool(total.min() < INF)
+
+
 def forced_node_dp(inst: Instance, cost_cn: IntArray, unf: IntArray, forced: int) -> int | None:
     """Cost of the cheapest plan in which node `forced` ships (None: no such plan), exactly."""
     total, _, _ = _node_dp_table(inst, cost_cn, unf, forced)
@@ -348,13 +378,16 @@ def _sharing_penalty(
     node = np.where(ships, ranked[:, 0], -1)
     node[0] = -1
     nb, sb = node[parts], step[parts]  # (P, k)
-    same = (nb[:, :, None] == nb[:, None, :]) & (nb[:, :, None] >= 0)
-    k = parts.shape[1]
-    earlier = np.arange(k)[None, :] < np.arange(k)[:, None]  # [i, j]: j before i
-    beaten = same & ((sb[:, None, :] > sb[:, :, None]) | ((sb[:, None, :] == sb[:, :, None]) & earlier[None]))
-    moves = beaten.any(axis=2)  # another block of its node keeps it: this one moves
-    penalty: IntArray = np.minimum(np.where(moves, sb, 0).sum(axis=1), INF)
-    return penalty
+    # Per node, its blocks' steps but the largest: one pass per node that is some content's
+    # cheapest (a handful on typical orders). Steps are at most INF each, so the sums of a
+    # partition's (at most a few dozen) blocks cannot overflow before the clamp.
+    penalty = np.zeros(parts.shape[0], dtype=np.int64)
+    for d in np.unique(node[node >= 0]):
+        here = np.where(nb == d, sb, -1)
+        top = here.max(axis=1)
+        penalty += np.where(top >= 0, np.where(here >= 0, here, 0).sum(axis=1) - top, 0)
+    out: IntArray = np.minimum(penalty, INF)
+    return out
 
 
 def _shipment_cap_penalty(block: IntArray, unf: IntArray, parts: IntArray, kmax: int) -> IntArray:
@@ -648,12 +681,14 @@ class _Forced:
         self.capped = int(inst.kmax) < min(len(self.live), units)
         self.m = min(int(inst.kmax), units, len(self.live)) - 1
         K = self.m + 1
-        self.ranked = np.argsort(cost_cn[1:], axis=1, kind="stable")
-        if K >= len(self.live):
+        # Each content's nodes by increasing cost, as far as they are needed (S, the m = 1 case).
+        self.ranked = np.argsort(cost_cn[1:], axis=1, kind="stable")[:, : max(K, 2)] if K < len(self.live) else None
+        if self.ranked is None:
             self.rest = self.live
         else:
             top = self.ranked[:, :K]
             self.rest = np.unique(top[np.take_along_axis(finite, top, axis=1)])
+        self.outside = self.live[~_member(self.live, self.rest, cost_cn.shape[1])]
 
     def tree_units(self, layers: int) -> float:
         levels = max(len(self.rest) - 1, 0).bit_length()
@@ -673,7 +708,9 @@ def forced_all(inst: Instance, cost_cn: IntArray, unf: IntArray, budget: Budget)
     """(Nc,) the cost of the cheapest valid plan in which each candidate ships (INF: no such
     plan), exactly: the same plans and prices as `forced_node_dp` node by node (`unf`: the
     cost of leaving each content unfilled, INF where it may not be). None, with nothing
-    charged, when its work does not fit in what is left of `budget`."""
+    charged, when its work does not fit in what is left of `budget`.
+
+    Tables are (contents, [layers,] nodes): the products gather whole rows of nodes."""
     C, n = cost_cn.shape
     if n >= _COUNT:
         return None  # more nodes than the packed shipment count can hold
@@ -687,39 +724,40 @@ def forced_all(inst: Instance, cost_cn: IntArray, unf: IntArray, budget: Budget)
         return out
     x, rx, starts = f.pairs
     split = int(inst.split)
-    own = np.where(cost_cn[1:] < INF, cost_cn[1:] + split, INF).T  # (Nc, C - 1): y = 1 .. C - 1
+    own = np.where(cost_cn[1:] < INF, cost_cn[1:] + split, INF)  # (C - 1, Nc): y = 1 .. C - 1
     left_unf = np.where(unf < INF, unf, INF)
     left_unf[0] = 0
     if f.capped and f.m <= 1:
         # The rest is the unfilled units and, when m = 1, one other node's shipment: for each
         # content its cheapest node, or its second where the cheapest is c itself.
         nodes = f.live
-        rest = np.repeat(left_unf[None, :], len(nodes), axis=0)
+        rest = np.repeat(left_unf[:, None], len(nodes), axis=1)
         if f.m == 1:
+            assert f.ranked is not None  # capped: fewer than K = 2 live nodes is not capped
             rows = np.arange(C - 1)
             first, second = f.ranked[:, 0], f.ranked[:, 1]
-            g1, g2 = own[first, rows], own[second, rows]
-            # A node that is no content's cheapest pairs with the cheapest everywhere (row 0).
+            g1, g2 = own[rows, first], own[rows, second]
+            # A node that is no content's cheapest pairs with the cheapest everywhere (column 0).
             tops = np.intersect1d(np.unique(first[g1 < INF]), nodes)
-            G = np.full((len(tops) + 1, C), INF, dtype=np.int64)
-            G[:, 0] = 0
-            G[0, 1:] = g1
-            G[1:, 1:] = np.where(first[None, :] == tops[:, None], g2[None, :], g1[None, :])
-            R = _product(G, np.repeat(left_unf[None, :], len(G), axis=0), x, rx, starts)
+            G = np.full((C, len(tops) + 1), INF, dtype=np.int64)
+            G[0, :] = 0
+            G[1:, 0] = g1
+            G[1:, 1:] = np.where(first[:, None] == tops[None, :], g2[:, None], g1[:, None])
+            R = _product(G, np.repeat(left_unf[:, None], G.shape[1], axis=1), x, rx, starts)
             pick = np.zeros(n, dtype=np.int64)
             pick[tops] = np.arange(1, len(tops) + 1)
-            rest = R[pick[nodes]]
-        value = _impossible(own[nodes] + rest[:, C - 2 :: -1])  # y pairs with q - y (code C - 1 - y)
-        best = value.min(axis=1)
+            rest = R[:, pick[nodes]]
+        value = _impossible(own[:, nodes] + rest[C - 2 :: -1])  # y pairs with q - y (code C - 1 - y)
+        best = value.min(axis=0)
         out[nodes] = np.where(best < INF, best - split, INF)
         return out
     # The tree without the cap, each value carrying its shipment count.
-    packed = np.empty((n, C), dtype=np.int64)
-    packed[:, 0] = 0
-    packed[:, 1:] = np.where(own < INF, own * _COUNT + 1, _INF_PACKED)
-    root = np.where(left_unf < INF, left_unf * _COUNT, _INF_PACKED)[None, :]
+    packed = np.empty((C, n), dtype=np.int64)
+    packed[0] = 0
+    packed[1:] = np.where(own < INF, own * _COUNT + 1, _INF_PACKED)
+    root = np.where(left_unf < INF, left_unf * _COUNT, _INF_PACKED)[:, None]
     nodes, tables = _tree(packed, root, f, lambda a, b: _product(a, b, x, rx, starts, int(_INF_PACKED)))
-    best = (packed[nodes, 1:] + tables[:, C - 2 :: -1]).min(axis=1)
+    best = (packed[1:, nodes] + tables[C - 2 :: -1]).min(axis=0)
     possible = best < _INF_PACKED // 2
     out[nodes] = np.where(possible, best // _COUNT - split, INF)
     over = possible & (best % _COUNT > inst.kmax)
@@ -732,16 +770,16 @@ def forced_all(inst: Instance, cost_cn: IntArray, unf: IntArray, budget: Budget)
     if units > budget.left:
         return None
     budget.charge(units)
-    layered = np.full((n, L, C), INF, dtype=np.int64)
-    layered[:, 0, 0] = 0
-    layered[:, 1, 1:] = own
-    root_l = np.full((1, L, C), INF, dtype=np.int64)
-    root_l[0, 0] = left_unf
+    layered = np.full((C, L, n), INF, dtype=np.int64)
+    layered[0, 0] = 0
+    layered[1:, 1] = own
+    root_l = np.full((C, L, 1), INF, dtype=np.int64)
+    root_l[:, 0, 0] = left_unf
     nodes_l, tables_l = _tree(layered, root_l, f, lambda a, b: _product_layers(a, b, x, rx, starts))
-    want = np.isin(nodes_l, nodes[over])
-    rest = tables_l[want].min(axis=1)  # at most m other shipments, whichever count
-    value = _impossible(own[nodes_l[want]] + rest[:, C - 2 :: -1])
-    best_l = value.min(axis=1)
+    want = _member(nodes_l, nodes[over], n)
+    rest = tables_l[:, :, want].min(axis=1)  # at most m other shipments, whichever count
+    value = _impossible(own[:, nodes_l[want]] + rest[C - 2 :: -1])
+    best_l = value.min(axis=0)
     out[nodes_l[want]] = np.where(best_l < INF, best_l - split, INF)
     return out
 
@@ -750,45 +788,57 @@ def _tree(
     own: IntArray, root: IntArray, f: _Forced, product: Callable[[IntArray, IntArray], IntArray]
 ) -> tuple[IntArray, IntArray]:
     """(nodes, tables): for each live node (S first), the product of every other node of S
-    and of `root` (the unfilled units). `own` (Nc, ..., C) holds each node's table (the empty
-    content free, as in the product's identity), `root` (1, ..., C). `product`'s second
-    table is always a subtree's (`_product_layers` relies on it)."""
-    rest, live = f.rest, f.live
-    ups = [own[rest]]
-    while len(ups[-1]) > 1:
+    and of `root` (the unfilled units), in the last axis. `own` (C, ..., Nc) holds each node's
+    table (the empty content free, as in the product's identity), `root` (C, ..., 1).
+    `product`'s second table is always a subtree's (`_product_layers` relies on it)."""
+    rest = f.rest
+    ups = [own[..., rest]]
+    while ups[-1].shape[-1] > 1:
         t = ups[-1]
-        even = len(t) // 2 * 2
-        ups.append(np.concatenate([product(t[0:even:2], t[1:even:2]), t[even:]]))
+        even = t.shape[-1] // 2 * 2
+        ups.append(np.concatenate([product(t[..., 0:even:2], t[..., 1:even:2]), t[..., even:]], axis=-1))
     comp = root
     for t in reversed(ups[:-1]):
-        even = len(t) // 2 * 2
-        sibling = t[:even].reshape((-1, 2) + t.shape[1:])[:, ::-1].reshape(t[:even].shape)
-        paired = product(np.repeat(comp[: even // 2], 2, axis=0), sibling)  # B: a subtree's
-        comp = np.concatenate([paired, comp[even // 2 :]])
-    outside = np.setdiff1d(live, rest)
+        even = t.shape[-1] // 2 * 2
+        head = t.shape[:-1]
+        sibling = t[..., :even].reshape(head + (-1, 2))[..., ::-1].reshape(head + (even,))
+        paired = product(np.repeat(comp[..., : even // 2], 2, axis=-1), sibling)
+        comp = np.concatenate([paired, comp[..., even // 2 :]], axis=-1)
+    outside = f.outside
     if len(outside) == 0:
         return rest, comp
     every = product(root, ups[-1])
-    return np.concatenate([rest, outside]), np.concatenate([comp, np.repeat(every, len(outside), axis=0)])
+    return np.concatenate([rest, outside]), np.concatenate([comp, np.repeat(every, len(outside), axis=-1)], axis=-1)
+
+
+def _member(a: IntArray, b: IntArray, n: int) -> BoolArray:
+    """a's entries (node indices < n) that are in b."""
+    mask = np.zeros(n, dtype=bool)
+    mask[b] = True
+    out: BoolArray = mask[a]
+    return out
 
 
 def _product(A: IntArray, B: IntArray, x: IntArray, rx: IntArray, starts: IntArray, inf: int = int(INF)) -> IntArray:
-    """Batched min-plus product of (m, C) tables: out[., r] = min over x <= r of A[., x] +
-    B[., r - x]. Entries are real values (far above -inf / 2) or `inf`, so a sum is
+    """Batched min-plus product of (C, m) tables: out[r, .] = min over x <= r of A[x, .] +
+    B[r - x, .]. Entries are real values (far above -inf / 2) or `inf`, so a sum is
     impossible exactly when it is at or above inf / 2: clamped once, on the (smaller) result."""
-    low = np.minimum.reduceat(A[:, x] + B[:, rx], starts, axis=1)
+    s = np.take(A, x, axis=0)
+    s += np.take(B, rx, axis=0)
+    low = np.minimum.reduceat(s, starts, axis=0)
     return np.where(low >= inf // 2, inf, low)
 
 
 def _product_layers(A: IntArray, B: IntArray, x: IntArray, rx: IntArray, starts: IntArray) -> IntArray:
-    """`_product` of (m, L, C) tables whose layer counts shipments: out[., j, r] = min over
-    j1 + j2 = j (< L) and x <= r of A[., j1, x] + B[., j2, r - x]. B's layer 0 is the
+    """`_product` of (C, L, m) tables whose layer counts shipments: out[r, j, .] = min over
+    j1 + j2 = j (< L) and x <= r of A[x, j1, .] + B[r - x, j2, .]. B's layer 0 is the
     identity (a subtree of nodes ships nothing only as the empty content, at no cost), so
     j2 = 0 gives A's own layer and only j2 >= 1 needs a product."""
-    m, L, C = A.shape
+    L = A.shape[1]
     out = A.copy()
+    Ax = np.take(A, x, axis=0)  # (pairs, L, m)
     for j2 in range(1, L):
-        b = B[:, j2, rx]  # (m, pairs)
-        s = A[:, : L - j2, x] + b[:, None, :]
-        np.minimum(out[:, j2:, :], np.minimum.reduceat(s, starts, axis=2), out=out[:, j2:, :])
+        b = np.take(B[:, j2, :], rx, axis=0)  # (pairs, m)
+        s = Ax[:, : L - j2, :] + b[:, None, :]
+        np.minimum(out[:, j2:, :], np.minimum.reduceat(s, starts, axis=0), out=out[:, j2:, :])
     return _impossible(out)

@@ -117,3 +117,23 @@ def test_the_explanation_prices_every_node_exactly_within_its_budget(seed):
             assert e.code == "unusable"
         else:
             assert e.extra_cost_paise == want - plan.objective_paise, e.node
+
+
+def _has_plan_agrees(p) -> None:
+    inst = compile_problem(p)
+    if inst.infeasible_reason or not enum_mod.applicable(inst):
+        return
+    sol, _ = enum_mod.solve_enumeration(inst)
+    assert enum_mod.has_plan(inst) == (sol is not None)
+
+
+@given(p=problems("small"))
+@CASES
+def test_has_plan_answers_as_the_enumeration_small(p):
+    _has_plan_agrees(p)
+
+
+@given(p=problems("deep"))
+@CASES
+def test_has_plan_answers_as_the_enumeration_deep(p):
+    _has_plan_agrees(p)
