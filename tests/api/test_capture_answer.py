@@ -68,15 +68,15 @@ def test_a_capture_whose_reservation_loses_a_race_is_captured_then_allocated_apa
     # and allocation rolls back whole, then the order is captured alone and allocated with re-solves.
     from omnialloc.store.repositories.inventory import InventoryRepository
 
-    original, lost = InventoryRepository.reserve, []
+    original, lost = InventoryRepository.reserve_all, []
 
-    def reserve(self, node, sku, qty, **kw):
+    def reserve_all(self, wants, keep=None):  # (every reservation of an allocation goes through it)
         if not lost:
-            lost.append((node, sku))
+            lost.append(min(wants))
             return False
-        return original(self, node, sku, qty, **kw)
+        return original(self, wants, keep)
 
-    monkeypatch.setattr(InventoryRepository, "reserve", reserve)
+    monkeypatch.setattr(InventoryRepository, "reserve_all", reserve_all)
     captured = _captured_equals_read(client, admin, {**DEMO_ORDERS[0], "external_id": "answer-race"})
     assert lost and captured["status"] == "ALLOCATED"
     assert [e["type"] for e in captured["events"]].count("captured") == 1

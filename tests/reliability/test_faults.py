@@ -45,12 +45,12 @@ def app_client(clean_engine, clean_db_url):
 
 def _drop_connection_on_first_reserve(monkeypatch, db_backend):
     """The first reservation loses its connection: PostgreSQL really kills the backend; SQLite raises the error."""
-    original = InventoryRepository.reserve
+    original = InventoryRepository.reserve_all
     fired = []
 
-    def reserve(self, node, sku, qty, **kw):
+    def reserve_all(self, wants, keep=None):  # (every reservation of an allocation goes through it)
         if not fired:
-            fired.append((node, sku))
+            fired.append(min(wants))
             if db_backend == "postgresql":
                 pid = self.conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
                 killer = sa.create_engine(self.conn.engine.url, poolclass=sa.pool.NullPool)
@@ -59,9 +59,9 @@ def _drop_connection_on_first_reserve(monkeypatch, db_backend):
                 killer.dispose()
             else:
                 raise OperationalError("UPDATE inventory ...", {}, sqlite3.OperationalError("disk I/O error"))
-        return original(self, node, sku, qty, **kw)
+        return original(self, wants, keep)
 
-    monkeypatch.setattr(InventoryRepository, "reserve", reserve)
+    monkeypatch.setattr(InventoryRepository, "reserve_all", reserve_all)
     return fired
 
 

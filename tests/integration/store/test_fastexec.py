@@ -143,6 +143,21 @@ def _with_outbox_params(ctx) -> dict:
 _OUTBOX_KEYS = tuple(_outbox_row("x"))
 
 
+def _two_positions(conn, demo) -> dict:
+    """Two stock rows with some ATP, in (node, sku) order (what ``reserve_all`` gives the statement)."""
+    rows = conn.execute(sa.select(inventory.c.node, inventory.c.sku)
+                        .where(inventory.c.on_hand - inventory.c.reserved - inventory.c.safety_stock > 0)
+                        .order_by(inventory.c.node, inventory.c.sku).limit(2)).all()
+    return {"positions": [tuple(r) for r in rows]}
+
+
+def _reserve_many_params(positions, first: int, second: int, *, keep: int = 0) -> dict:
+    params: dict = {"b_now": NOW}
+    for i, ((node, sku), qty) in enumerate(zip(positions, (first, second), strict=True)):
+        params.update({f"n{i}": node, f"s{i}": sku, f"q{i}": qty, f"k{i}": keep})
+    return params
+
+
 CASES = [
     Case("revision.read", lambda d: revision_repo._REVISION, "first", lambda s: {"stored": {}},
          (rules_revision,)),
@@ -245,6 +260,14 @@ CASES = [
                     "negative (CHECK)": {"b_node": s["demo"]["node"], "b_sku": s["demo"]["sku"], "b_qty": -10**6,
                                          "b_keep": 0, "b_now": NOW}},
          (inventory,)),
+    Case("inventory.reserve_many", lambda d: inventory_repo._reserve_many(2), "rowcount",
+         lambda s: {"within atp": _reserve_many_params(s["positions"], 1, 1),
+                    "one past atp": _reserve_many_params(s["positions"], 1, 10**9),
+                    "into the kept units": _reserve_many_params(s["positions"], 1, 1, keep=10**9),
+                    "a row that does not exist": _reserve_many_params([s["positions"][0], ("NO-NODE", "NO-SKU")],
+                                                                      1, 1),
+                    "negative (CHECK)": _reserve_many_params(s["positions"], -10**6, 1)},
+         (inventory,), setup=_two_positions, backends=("postgresql",)),
     Case("allocations.insert", lambda d: allocations_repo._INSERT, "first",
          lambda s: {"plan": dict(order_id="ord_fx_0", created_at=NOW, strategy="optimal", status="ALLOCATED",
                                  objective_paise=12_345, bound_paise=12_000, solve_ms=1.5,
@@ -339,7 +362,8 @@ def _outcome(engine, case: Case, demo, variant: str, way: str):
 def _variant_ids():
     out = []
     for case in CASES:
-        for variant in case.variants({"demo": _FAKE_DEMO, "order_id": "o", "event_id": 1}):
+        for variant in case.variants({"demo": _FAKE_DEMO, "order_id": "o", "event_id": 1,
+                                     "positions": [("n1", "a"), ("n2", "b")]}):
             out.append(pytest.param(case, variant, id=f"{case.name}: {variant}"))
     return out
 

@@ -280,19 +280,18 @@ def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None =
                reason=f"planned at {ps.node} via {ps.carrier}", order_id=order.id)
         created.append(shipment.id)
         held.append(shipment)
-    # The stock after the shipments' rows: a reservation locks its inventory row until the commit, and
-    # receipts and other allocations of that SKU queue behind it (a conflict still rolls the shipments
-    # back: one transaction). Before anything changes ``order`` in memory, though: a caller retries a
-    # conflict with the order it holds (``allocate(held=...)``).
+    # The stock last, after the shipments' rows and the order's status: a reservation locks its inventory
+    # rows until the commit, and receipts and other allocations of those SKUs queue behind it, so nothing
+    # but the events' statement and the COMMIT may come between (a conflict still rolls everything back:
+    # one transaction). The order's row is already locked by this transaction (capture inserted it, or
+    # ``allocate`` locked it), so writing it first adds no lock. A caller retries a conflict with the order
+    # it holds (``allocate(held=...)``): what the status write changed in ``order`` is restored then.
     need: dict[tuple[str, str], int] = defaultdict(int)
     for ps in plan.shipments:
         for line_id, qty in ps.lines.items():
             need[(ps.node, order.line(int(line_id)).sku)] += qty
     kept = routing.held_back if routing is not None else {}
-    for (node, sku) in sorted(need):  # fixed order: no deadlocks between concurrent reservers
-        if not uow.inventory.reserve(node, sku, need[(node, sku)], keep=kept.get((node, sku), 0)):
-            metrics.RESERVATION_CONFLICTS.inc()
-            raise ReservationConflict(f"{sku} at {node}")
+    before = (order.status, order.promised_by, order.promise_source)
     promise = plan_dict.get("promise")
     promised = None
     if promise is not None and order.promised_by is None:  # the first plan sets the promise; hops keep it
@@ -308,6 +307,11 @@ def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None =
     else:
         move_order(uow, order, target, actor, f"{len(created)} shipment(s) planned", current=True,
                    promise=promised, shipments=created, objective_paise=plan.objective_paise)
+    # Every (node, SKU) in sorted order (no deadlocks between concurrent reservers; one statement on PostgreSQL)
+    if not uow.inventory.reserve_all(dict(need), {key: kept[key] for key in need if key in kept}):
+        order.status, order.promised_by, order.promise_source = before
+        metrics.RESERVATION_CONFLICTS.inc()
+        raise ReservationConflict(", ".join(f"{sku} at {node}" for node, sku in sorted(need)))
     return Outcome(order.id, str(target), plan_dict, created, order=order, held=held,
                    allocation=allocation)
 

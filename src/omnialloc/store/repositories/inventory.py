@@ -41,6 +41,41 @@ _FAST_ATP_AND_LIVE = Fast(sa.union_all(
     sa.select(shipment_day_counts.c.node, sa.cast(sa.null(), inv.c.sku.type).label("sku"), shipment_day_counts.c.live)
     .where(shipment_day_counts.c.day == sa.bindparam("day"))))
 _FAST_RESERVE = Fast(_RESERVE)
+_RESERVE_MANY: dict[int, Fast] = {}
+
+
+def _reserve_many(n: int) -> Fast:
+    """PostgreSQL: ``n`` reservations (parameters ``n<i>``, ``s<i>``, ``q<i>``, ``k<i>``: node, SKU, qty, keep;
+    and ``b_now``) in one statement, built once per ``n``::
+
+        WITH locked AS MATERIALIZED (SELECT inventory.node, inventory.sku, want.qty, want.keep
+            FROM inventory JOIN (VALUES ...) AS want ON (node, sku) ORDER BY node, sku FOR UPDATE OF inventory)
+        UPDATE inventory SET reserved = reserved + locked.qty ... FROM locked
+        WHERE (node, sku) match AND on_hand - reserved - safety_stock - locked.keep >= locked.qty
+
+    Lock order: ``SELECT ... ORDER BY ... FOR UPDATE`` locks its rows as the sort hands them out, so the
+    rows are locked in (node, sku) order, as :meth:`InventoryRepository.reserve` one by one in sorted order
+    does (no deadlock with it, receipts or another allocation), and the UPDATE touches only rows it has
+    locked. The condition is re-checked on the newest row version after a lock wait (READ COMMITTED), as
+    the single-row UPDATE's is: its row count is the number of rows reserved."""
+    fast = _RESERVE_MANY.get(n)
+    if fast is None:
+        want = sa.values(sa.column("node", inv.c.node.type), sa.column("sku", inv.c.sku.type),
+                         sa.column("qty", sa.Integer), sa.column("keep", sa.Integer), name="want").data(
+            [(sa.bindparam(f"n{i}", type_=inv.c.node.type), sa.bindparam(f"s{i}", type_=inv.c.sku.type),
+              sa.bindparam(f"q{i}", type_=sa.Integer), sa.bindparam(f"k{i}", type_=sa.Integer)) for i in range(n)])
+        locked = (sa.select(inv.c.node, inv.c.sku, want.c.qty, want.c.keep)
+                  .join_from(inv, want, (inv.c.node == want.c.node) & (inv.c.sku == want.c.sku))
+                  .order_by(inv.c.node, inv.c.sku).with_for_update(of=inv)
+                  .cte("locked").prefix_with("MATERIALIZED"))
+        fast = _RESERVE_MANY[n] = Fast(
+            inv.update()
+            .where(inv.c.node == locked.c.node, inv.c.sku == locked.c.sku,
+                   _AVAILABLE - locked.c.keep >= locked.c.qty)
+            .values(reserved=inv.c.reserved + locked.c.qty, updated_at=sa.bindparam("b_now")))
+    return fast
+
+
 _RELEASE = (inv.update()
             .where((inv.c.node == sa.bindparam("b_node")) & (inv.c.sku == sa.bindparam("b_sku")),
                    inv.c.reserved >= sa.bindparam("b_qty"))
@@ -193,6 +228,28 @@ class InventoryRepository(Repository):
             raise ValueError(f"reserve keep must not be negative, got {keep}")
         params = {"b_node": node, "b_sku": sku, "b_qty": qty, "b_keep": keep, "b_now": utcnow()}
         return _FAST_RESERVE.rowcount(self.conn, params) == 1  # on the DBAPI cursor (store.fastexec)
+
+    def reserve_all(self, wants: dict[tuple[str, str], int], keep: dict[tuple[str, str], int] | None = None) -> bool:
+        """:meth:`reserve` for every (node, SKU) -> qty of ``wants`` (``keep``: per (node, SKU), as reserve's),
+        in (node, SKU) order. False when some could not be reserved; then some others may have been, and the
+        caller rolls the transaction back (an allocation re-solves).
+
+        On PostgreSQL several rows are one statement (:func:`_reserve_many`): a round trip per row less, and
+        the rows stay locked for less time (an allocation holds them until its commit, and receipts of those
+        SKUs wait for it)."""
+        keep = keep or {}
+        keys = sorted(wants)
+        for key in keys:
+            if wants[key] <= 0:
+                raise ValueError(f"reserve qty must be positive, got {wants[key]}")
+            if keep.get(key, 0) < 0:
+                raise ValueError(f"reserve keep must not be negative, got {keep[key]}")
+        if len(keys) > 1 and self.conn.dialect.name == "postgresql":
+            params: dict = {"b_now": utcnow()}
+            for i, (node, sku) in enumerate(keys):
+                params.update({f"n{i}": node, f"s{i}": sku, f"q{i}": wants[(node, sku)], f"k{i}": keep.get((node, sku), 0)})
+            return _reserve_many(len(keys)).rowcount(self.conn, params) == len(keys)
+        return all(self.reserve(node, sku, wants[(node, sku)], keep=keep.get((node, sku), 0)) for node, sku in keys)
 
     def release(self, node: str, sku: str, qty: int) -> bool:
         """Give back a reservation. False when less than ``qty`` is reserved (a bookkeeping bug)."""
