@@ -82,3 +82,34 @@ def test_a_capture_whose_reservation_loses_a_race_is_captured_then_allocated_apa
     assert [e["type"] for e in captured["events"]].count("captured") == 1
     listed = client.get("/orders", query_string={"limit": 200}, headers=admin).get_json()
     assert [o["id"] for o in listed["items"] if o["external_id"] == "answer-race"] == [captured["id"]]
+
+
+def test_a_retried_reservation_conflict_starts_again_from_the_order_as_stored(client, admin, monkeypatch,
+                                                                               clean_engine):
+    # Two lost races: the capture's own transaction, then allocate()'s first attempt on the order the
+    # capture left (held, reused for the retry). The allocation writes the order's status before the
+    # stock, so a lost race must hand the retry the held order as it was (VALIDATED, no promise), else
+    # the retry would take the order for ALLOCATED already and never store the status.
+    import sqlalchemy as sa
+
+    from omnialloc.store.repositories.inventory import InventoryRepository
+
+    original, lost = InventoryRepository.reserve_all, []
+
+    def reserve_all(self, wants, keep=None):
+        if len(lost) < 2:
+            lost.append(min(wants))
+            return False
+        return original(self, wants, keep)
+
+    monkeypatch.setattr(InventoryRepository, "reserve_all", reserve_all)
+    captured = _captured_equals_read(client, admin, {**DEMO_ORDERS[0], "external_id": "answer-race-twice"})
+    assert len(lost) == 2 and captured["status"] == "ALLOCATED"
+    with clean_engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT status, promised_by IS NOT NULL FROM orders WHERE id = :id"),
+                              {"id": captured["id"]}).one()
+        moves = conn.execute(sa.text("SELECT from_status, to_status FROM events WHERE entity = 'order' AND "
+                                     "entity_id = :id AND type = 'status_changed' ORDER BY id"),
+                             {"id": captured["id"]}).all()
+    assert tuple(stored) == ("ALLOCATED", True)
+    assert [tuple(m) for m in moves][-1] == ("VALIDATED", "ALLOCATED")
