@@ -139,3 +139,23 @@ def test_running_out_of_work_before_any_plan_is_not_infeasible():
     assert cut.status == PlanStatus.UNSOLVED and cut.shipments == []
     assert "no plan found" in cut.reason and "work limit" in cut.reason
     assert cut.to_dict()["status"] == "UNSOLVED"
+
+
+def test_an_order_no_plan_can_ship_is_proven_so_by_the_small_mip_before_colgen():
+    # deep:148 (3 lines, 5 nodes): no plan exists, the baselines and the local search find
+    # none, and colgen, with no incumbent to prune by, spent its whole share (~100k of 170k
+    # work units, ~65 ms) before the MIP proved it in ~135 units; on a loaded machine the wall
+    # clock fired first (UNSOLVED). The small MIP now goes first when no plan is known.
+    import time
+
+    from omnialloc.solvers import portfolio
+    from omnialloc.solvers.budget import Budget
+    from omnialloc.solvers.instance import compile_problem
+
+    from benchmarks.reference.generator import random_problem
+
+    inst = compile_problem(random_problem(148, "deep"))
+    budget = Budget(170_000, time.perf_counter() + 60)
+    plan, sol = portfolio.optimal(inst, budget)
+    assert plan.status == PlanStatus.INFEASIBLE and sol is None
+    assert budget.used < 10_000, budget.used
