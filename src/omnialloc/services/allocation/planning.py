@@ -235,24 +235,43 @@ def timed_lanes(table, clock, node_code: str, origin: PinLocation, dest: PinLoca
             return pairs
         if len(by_class) >= _MAX_CACHED:
             by_class.clear()
-        cache = _LANES.get(table)
-        if cache is None:
-            cache = _LANES[table] = {}
-        out = []
-        for q in table.lanes_in_class(origin, dest, klass, cod=cod, express=express):
-            timing = clock.timing_at(node_code, q.carrier, q.service, q.sla_days, q.transit_basis, dest.state_code,
-                                     moment, order_day)
-            lane = cache.get((node_code, q, timing.days))
-            if lane is None:
-                if len(cache) >= _MAX_CACHED:
-                    cache.clear()
-                lane = cache[(node_code, q, timing.days)] = make_lane(
-                    node_code, q.carrier, str(q.zone), q.first_slab_paise, q.additional_slab_paise, q.slab_g,
-                    q.cod_fixed_paise, q.cod_percent_bp, q.max_weight_g, timing.days, q.cod_allowed,
-                    q.volumetric_divisor)
-            out.append((lane, timing))
-        pairs = memo[key] = by_class[class_key] = tuple(out)
+        if cod:
+            # A COD order's lanes are the prepaid ones whose carrier takes COD here: the same quotes, dates and
+            # Lane objects (the lane table only filters its quotes by COD), so a class seen for one payment
+            # mode costs the other a filter, not its quotes and dates again (a first-seen destination's lanes
+            # were a tenth of a first-seen promise cart's CPU).
+            prepaid_key = (node_code, origin, klass, dest.state_code, False, express, moment, order_day)
+            prepaid = by_class.get(prepaid_key)
+            if prepaid is None:
+                prepaid = by_class[prepaid_key] = _timed_in_class(table, clock, node_code, origin, dest, klass,
+                                                                  express, moment, order_day)
+            pairs = tuple(pair for pair in prepaid if pair[0].cod_allowed)
+        else:
+            pairs = _timed_in_class(table, clock, node_code, origin, dest, klass, express, moment, order_day)
+        memo[key] = by_class[class_key] = pairs
     return pairs
+
+
+def _timed_in_class(table, clock, node_code: str, origin: PinLocation, dest: PinLocation, klass, express: bool,
+                    moment, order_day) -> tuple[tuple[Lane, LaneTiming], ...]:
+    """A prepaid order's lanes from the node to a destination of class ``klass``, with their dates."""
+    cache = _LANES.get(table)
+    if cache is None:
+        cache = _LANES[table] = {}
+    out = []
+    for q in table.lanes_in_class(origin, dest, klass, cod=False, express=express):
+        timing = clock.timing_at(node_code, q.carrier, q.service, q.sla_days, q.transit_basis, dest.state_code,
+                                 moment, order_day)
+        lane = cache.get((node_code, q, timing.days))
+        if lane is None:
+            if len(cache) >= _MAX_CACHED:
+                cache.clear()
+            lane = cache[(node_code, q, timing.days)] = make_lane(
+                node_code, q.carrier, str(q.zone), q.first_slab_paise, q.additional_slab_paise, q.slab_g,
+                q.cod_fixed_paise, q.cod_percent_bp, q.max_weight_g, timing.days, q.cod_allowed,
+                q.volumetric_divisor)
+        out.append((lane, timing))
+    return tuple(out)
 
 
 def _quoted_lanes(table, node_code: str, origin: PinLocation, dest: PinLocation, cod: bool) -> list[Lane]:
