@@ -57,7 +57,9 @@ def adjust(ctx, principal: Principal, adjustments: list[dict]) -> dict:
     with ctx.uow() as uow:
         skus_known = set(uow.skus.get_many(sorted({a["sku"] for a in adjustments})))
         nodes_known = set(uow.nodes.get_many(sorted({a["node"] for a in adjustments})))  # one read, not one a line
-        for i, a in enumerate(adjustments):
+        # Stock rows in (node, SKU) order, as allocations reserve them: a receipt's UPDATE locks its row until
+        # the commit, and two writers taking two rows in opposite orders would deadlock.
+        for i, a in sorted(enumerate(adjustments), key=lambda item: (item[1]["node"], item[1]["sku"])):
             if a["node"] not in nodes_known:
                 errors.append(FieldError(f"adjustments.{i}.node", f"unknown node {a['node']!r}"))
             elif a["sku"] not in skus_known:
@@ -70,6 +72,7 @@ def adjust(ctx, principal: Principal, adjustments: list[dict]) -> dict:
                 record(uow, "inventory", f"{a['node']}:{a['sku']}", "adjusted", principal.actor, reason=a["reason"],
                        delta=a["delta"], note=a.get("note", ""), node=a["node"], sku=a["sku"])
         if errors:
+            errors.sort(key=lambda e: int(e.field.split(".")[1]))  # (in the request's order)
             raise ValidationFailed("no adjustment was applied: " + errors[0].message, field_errors=errors)
         # Waiting orders get the new stock from the backorder worker, not in this request: the answer
         # reports what this transaction stored (services.orders.backorders).
