@@ -55,8 +55,8 @@ def adjust(ctx, principal: Principal, adjustments: list[dict]) -> dict:
     if errors:
         raise ValidationFailed("no adjustment was applied: " + errors[0].message, field_errors=errors)
     with ctx.uow() as uow:
-        skus_known = set(uow.skus.get_many(sorted({a["sku"] for a in adjustments})))
-        nodes_known = set(uow.nodes.get_many(sorted({a["node"] for a in adjustments})))  # one read, not one a line
+        # one read for both, not one a line
+        nodes_known, skus_known = uow.inventory.known({a["node"] for a in adjustments}, {a["sku"] for a in adjustments})
         # Stock rows in (node, SKU) order, as allocations reserve them: a receipt's UPDATE locks its row until
         # the commit, and two writers taking two rows in opposite orders would deadlock.
         for i, a in sorted(enumerate(adjustments), key=lambda item: (item[1]["node"], item[1]["sku"])):
