@@ -47,6 +47,15 @@ class Patterns:
     def n(self) -> int:
         return len(self.order)
 
+    def subset(self, idx: IntArray) -> Patterns:
+        """The columns `idx` (increasing), renumbered 0..len(idx)-1 in that order."""
+        cnt = np.diff(self.ptr)[idx]
+        ptr = np.zeros(len(idx) + 1, dtype=np.int64)
+        np.cumsum(cnt, out=ptr[1:])
+        pick = np.repeat(self.ptr[idx], cnt) + (np.arange(int(ptr[-1])) - np.repeat(ptr[:-1], cnt))
+        return Patterns(self.order[idx], self.node[idx], self.mask[idx], self.cost[idx], self.cand[idx], ptr,
+                        self.lines[pick], self.restricted_orders)
+
 
 #: pattern columns of some cand rows: (order, node, line mask, cost, cand row, line count, lines)
 Columns = tuple[IntArray, IntArray, IntArray, IntArray, IntArray, IntArray, IntArray]

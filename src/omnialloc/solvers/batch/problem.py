@@ -92,6 +92,9 @@ class BatchStats(TypedDict, total=False):
     t_improve: float
     wall_limit_hit: bool
     fixed_mip: str
+    reduced_mip: str
+    reduced_mip_patterns: int
+    reduced_mip_keep: int
     incumbent_improved_total: int
     fractional_orders: int
     remainder_orders: int
