@@ -57,10 +57,67 @@ def _contents(q: tuple[int, ...]) -> IntArray:
     return Q
 
 
+# Partial partitions the batched generation may hold at once before it leaves the order to the
+# counting recursion below: orders of at most MAX_PARTITIONS partitions peak at under twice as
+# many (measured: at most 1.94x, 5,692 for (2, 2, 2, 4)); past it the answer is usually None.
+_MAX_PARTIAL = 2 * MAX_PARTITIONS
+_BATCHED_CONTENTS = 64
+
+
 @lru_cache(maxsize=4096)
 def _partitions(q: tuple[int, ...]) -> IntArray | None:
     """Multiset partitions of q as rows of content codes (non-increasing,
-    0-padded); None if there are more than MAX_PARTITIONS."""
+    0-padded); None if there are more than MAX_PARTITIONS.
+
+    Generated a part at a time for all partial partitions together (numpy), then put in the
+    order of the depth-first recursion below (which lists them lexicographically: a partition
+    is never a prefix of another, so its 0-padded rows sort the same way). The first order of
+    each quantity vector in a process pays this (typical (3, 3, 3): 2.4 ms recursive)."""
+    # Only small vectors (typical orders): past ~64 contents a vector often has too many
+    # partitions, which the counting recursion tells sooner.
+    batched = _partitions_batched(q) if int(np.prod(np.array(q) + 1)) <= _BATCHED_CONTENTS else None
+    if batched is not None:
+        return None if len(batched) > MAX_PARTITIONS else batched
+    return _partitions_recursive(q)
+
+
+def _partitions_batched(q: tuple[int, ...]) -> IntArray | None:
+    """Every multiset partition of q (any number), or None past _MAX_PARTIAL partial ones."""
+    Q = _contents(q)
+    C = Q.shape[0]
+    sub = np.all(Q[None, :, :] <= Q[:, None, :], axis=2)  # sub[r, p]: p <= r
+    sub[:, 0] = False  # no empty part
+    codes = np.arange(C)
+    rem = np.array([C - 1], dtype=np.int64)
+    top = rem.copy()
+    acc = np.zeros((1, 0), dtype=np.int64)
+    done: list[IntArray] = []
+    n_done = 0
+    while len(rem):
+        si, p = np.nonzero(sub[rem] & (codes[None, :] <= top[:, None]))
+        if len(si) > _MAX_PARTIAL:
+            return None
+        acc = np.concatenate([acc[si], p[:, None]], axis=1)
+        rem, top = rem[si] - p, p
+        fin = rem == 0
+        if fin.any():
+            done.append(acc[fin])
+            n_done += int(fin.sum())
+            if n_done > MAX_PARTITIONS:
+                return np.zeros((n_done, 1), dtype=np.int64)  # too many: only the count is read
+            rem, top, acc = rem[~fin], top[~fin], acc[~fin]
+    k = max(d.shape[1] for d in done)
+    arr = np.zeros((n_done, k), dtype=np.int64)
+    row = 0
+    for d in done:
+        arr[row : row + len(d), : d.shape[1]] = d
+        row += len(d)
+    arr = arr[np.lexsort(arr.T[::-1])]
+    arr.setflags(write=False)
+    return arr
+
+
+def _partitions_recursive(q: tuple[int, ...]) -> IntArray | None:
     Q = _contents(q)
     C = Q.shape[0]
     sub = np.all(Q[None, :, :] <= Q[:, None, :], axis=2)  # sub[r, p]: p <= r
