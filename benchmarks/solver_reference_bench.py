@@ -214,16 +214,25 @@ NOTES = """What limits the targets, as measured (docs/solver.md has the methods)
 - typical: the enumeration proves every order under the work budget: its partition bounds (blocks
   that share a cheapest node, the shipment cap with partial fill) leave 1-3 partitions to assign
   on most 3-line orders (46-139 before on the slowest), and a DP over the subsets of blocks
-  assigns those of 5-11 blocks (typical:862: 173 -> 33 ms of CPU). The CPU p99 is now the
-  orders that still visit tens of partitions (~0.5 ms each) and the explanation's exact per-node
-  pricing (up to 2,000 units), on top of ~1 ms of compiling, baselines and explanation that every
-  order pays.
+  assigns those of 5-11 blocks (typical:862: 173 -> 33 ms of CPU). The explanation prices every
+  node exactly at once (enumerate.forced_all: a tree of min-plus products over the nodes,
+  0.1-0.9 ms; node by node it ran out of its 2,000 units on most capped orders). The CPU p99 is
+  now 3-line orders of up to 9 units whose partition search and node DP take 1.5-2.5 ms, orders
+  under a cap of 3 shipments (the explanation's layered pass), a process's first order of each
+  quantity vector, and infeasible orders' diagnosis; CPU per order reads ~1.6x higher when each
+  solve follows a plain-MIP reference run (cache) than in a loop of solves.
 - mid (qty up to 60): proofs come from the HiGHS MIP over the arcs the LP's reduced costs keep,
   or from the LP bound itself. Of the unproven orders among the first 100, the plan returned is
   optimal in 13 of 14: what is missing is the proof. The LP is 0.3-2% below the optimum (slab
   rounding on up to ~10 parcels); HiGHS's root cuts close most of it, then 100+ nodes: our MIP
   needs 140-1,270 ms of CPU from the best plan (the plain MIP reference 0.16-2.1 s), against the
-  ~100 ms the portfolio can give it at 200 ms. Tried without a gain: per-line slab envelope rows
+  ~100 ms the portfolio can give it at 200 ms. Of the first 200 orders 34 are unproven: more
+  lines (6.5 vs 5.2), units (195 vs 153), nodes (30 vs 25) and COD (47% vs 38%), fewer shipment
+  caps (35% vs 57%); their main MIP gets 100-150k units and 10 of the first 14 prove with twice
+  the budget (models of 160-400 columns, ~1,000-1,400 nonzeros; HiGHS closes the last 0.01-0.5%
+  in a long branch-and-bound tail, the COD exact-fee phase sometimes again). HiGHS's
+  mip_pscost_minreliable=0 proved 5 more of 200 (not adopted: it changes which of equally cheap
+  plans HiGHS returns). Tried without a gain: per-line slab envelope rows
   (the lower convex hull of each line's slab staircase, s >= a x + b z; 75 of 100 proven with
   and without, the root slower), HiGHS's RINS/RENS off (72 vs 75), no support MIP (75), and
   earlier heuristic effort 0, symmetry detection off, presolve off, cut-pool and LP-age limits.
