@@ -8,15 +8,13 @@ receipt waits for it already holding the earlier one, whatever order the request
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
 import sqlalchemy as sa
 
 from omnialloc.services.access import SYSTEM
 from omnialloc.services.inventory.positions import adjust
 from omnialloc.store.tables.inventory import inventory
+from tests.integration.row_locks import run_behind_a_held_row
 
 
 def test_a_receipt_locks_its_rows_in_node_sku_order(ctx, clean_engine, db_backend):
@@ -28,37 +26,9 @@ def test_a_receipt_locks_its_rows_in_node_sku_order(ctx, clean_engine, db_backen
         before = {row: conn.execute(sa.select(inventory.c.on_hand).where(inventory.c.node == row[0],
                                                                           inventory.c.sku == row[1])).scalar_one()
                   for row in (a, b)}
-    holder = clean_engine.connect()
-    holder.execute(inventory.update().where(inventory.c.node == b[0], inventory.c.sku == b[1])
-                   .values(updated_at=sa.func.now()))
-    outcome: list = []
-
-    def receive():  # the later row listed first
-        try:
-            outcome.append(adjust(ctx, SYSTEM, [{"node": n, "sku": s, "delta": 3, "reason": "receipt"} for n, s in (b, a)]))
-        except Exception as exc:  # (shown by the assertion below)
-            outcome.append(exc)
-
-    worker = threading.Thread(target=receive)
-    worker.start()
-    try:
-        with clean_engine.connect() as probe:
-            for _ in range(500):  # until the receipt waits for b's lock
-                waiting = probe.execute(sa.text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
-                                                "'Lock' AND datname = current_database()")).scalar_one()
-                probe.rollback()
-                if waiting:
-                    break
-                time.sleep(0.01)
-            assert waiting, "the receipt never waited for the held row"
-            with pytest.raises(sa.exc.OperationalError, match="could not obtain lock"):
-                probe.execute(sa.select(inventory.c.node).where(inventory.c.node == a[0], inventory.c.sku == a[1])
-                              .with_for_update(nowait=True))
-            probe.rollback()
-    finally:
-        holder.rollback()
-        holder.close()
-        worker.join(timeout=30)
+    outcome = run_behind_a_held_row(  # the later row listed first
+        clean_engine, a, b,
+        lambda: adjust(ctx, SYSTEM, [{"node": n, "sku": s, "delta": 3, "reason": "receipt"} for n, s in (b, a)]))
     assert len(outcome) == 1 and isinstance(outcome[0], dict) and outcome[0]["applied"] == 2, outcome
     with clean_engine.connect() as conn:
         after = {row: conn.execute(sa.select(inventory.c.on_hand).where(inventory.c.node == row[0],

@@ -7,13 +7,11 @@ reservation); the statement form must not lose it. Expectations are read back wi
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
 import sqlalchemy as sa
 
 from omnialloc.store.tables.inventory import inventory
+from tests.integration.row_locks import run_behind_a_held_row
 
 ON_HAND, SAFETY = 10, 3  # ATP 7 at each of the two rows
 
@@ -65,38 +63,13 @@ def test_rows_are_locked_in_node_sku_order(uow_factory, clean_engine, db_backend
     if db_backend != "postgresql":
         pytest.skip("SQLite serialises writers (BEGIN IMMEDIATE): no row locks to order")
     a, b = positions
-    holder = clean_engine.connect()
-    holder.execute(inventory.update().where(inventory.c.node == b[0], inventory.c.sku == b[1])
-                   .values(reserved=inventory.c.reserved + 1))
-    outcome: list = []
 
-    def reserve_both():
-        try:
-            with uow_factory() as uow:
-                outcome.append(uow.inventory.reserve_all({b: 2, a: 2}))
-                uow.commit()
-        except Exception as exc:  # (shown by the assertion below)
-            outcome.append(exc)
+    def reserve_both():  # asked in the other order
+        with uow_factory() as uow:
+            done = uow.inventory.reserve_all({b: 2, a: 2})
+            uow.commit()
+        return done
 
-    worker = threading.Thread(target=reserve_both)
-    worker.start()
-    try:
-        with clean_engine.connect() as probe:
-            for _ in range(500):  # until the reserver waits for b's lock
-                waiting = probe.execute(sa.text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
-                                                "'Lock' AND datname = current_database()")).scalar_one()
-                probe.rollback()
-                if waiting:
-                    break
-                time.sleep(0.01)
-            assert waiting, "the reserver never waited for the held row"
-            with pytest.raises(sa.exc.OperationalError, match="could not obtain lock"):
-                probe.execute(sa.select(inventory.c.node).where(inventory.c.node == a[0], inventory.c.sku == a[1])
-                              .with_for_update(nowait=True))
-            probe.rollback()
-    finally:
-        holder.rollback()
-        holder.close()
-        worker.join(timeout=30)
+    outcome = run_behind_a_held_row(clean_engine, a, b, reserve_both)
     assert outcome == [True]
     assert _reserved(clean_engine, positions) == [2, 2]
