@@ -1,12 +1,12 @@
 """Fixed-charge batches (a pickup charge per node used) against a plain HiGHS MIP (issue 22).
 
-    .venv/bin/python benchmarks/batch_fixed_bench.py --nodes 50 100 --orders 1000 --seeds 0 1
+    .venv/bin/python -m benchmarks.batch_fixed_bench --nodes 50 100 --orders 1000 --seeds 0 1
 
 Instances in the style of capacitated facility location: orders of 1-3 lines
 at random points, every node a candidate (a cost matrix: one shipment from
 node n costs the distance-priced entry whatever it holds), stock of each SKU
 at about half the nodes, and a fixed cost per node used of 2-6x a typical
-shipment. The reference is a compact MIP written here, independent of the
+shipment. The reference is a compact MIP (reference/fixed_charge.py), independent of the
 batch solver's pattern model: z_ln (line l from node n), s_on (order o ships
 from n) >= z_ln, y_n (node open) >= s_on, u_l (unfilled); stock rows; solved by
 HiGHS with a time limit (its final gap is reported). The batch solver runs
@@ -19,8 +19,6 @@ plan is from the optimum whatever the reference finds in its time limit.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import os
 import platform
 import time
@@ -29,8 +27,7 @@ import numpy as np
 
 from omnialloc.solvers.batch import BatchProblem, solve_batch
 
-with contextlib.redirect_stdout(io.StringIO()):
-    import highspy
+from .reference.fixed_charge import compact_fixed_charge
 
 
 def instance(n_nodes: int, n_orders: int, seed: int, n_skus: int = 40) -> BatchProblem:
@@ -64,65 +61,10 @@ def instance(n_nodes: int, n_orders: int, seed: int, n_skus: int = 40) -> BatchP
 
 
 def reference_mip(d, time_limit: float) -> tuple[float, float, float]:
-    """(objective, dual bound, seconds) of the compact MIP."""
+    """(objective, dual bound, seconds) of the compact MIP (reference/fixed_charge.py)."""
     t0 = time.perf_counter()
-    O, N, nL = d.n_orders, d.n_nodes, len(d.line_order)
-    cost = np.zeros((O, N))
-    cost[d.cand_order, d.cand_node] = d.cand_cost + d.cand_extra
-    allowed = np.zeros((O, N), dtype=bool)
-    allowed[d.cand_order, d.cand_node] = True
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("time_limit", float(time_limit))
-    h.setOptionValue("mip_rel_gap", 1e-4)
-    inf = highspy.kHighsInf
-    col = 0
-    z = {}
-    for line in range(nL):
-        for n in range(N):
-            o = d.line_order[line]
-            if allowed[o, n] and d.stock[n, d.line_sku[line]] >= d.line_qty[line]:
-                z[line, n] = col
-                col += 1
-    s = {}
-    for o in range(O):
-        for n in range(N):
-            if allowed[o, n]:
-                s[o, n] = col
-                col += 1
-    u0, y0 = col, col + nL
-    ncol = y0 + N
-    costs = np.zeros(ncol)
-    for (o, n), c in s.items():
-        costs[c] = cost[o, n]
-    costs[u0:u0 + nL] = d.order_pen[d.line_order] * d.line_qty
-    costs[y0:] = d.fixed
-    h.addVars(ncol, np.zeros(ncol), np.ones(ncol))
-    h.changeColsCost(ncol, np.arange(ncol, dtype=np.int32), costs)
-    h.changeColsIntegrality(ncol, np.arange(ncol, dtype=np.int32),
-                            np.full(ncol, highspy.HighsVarType.kInteger))
-
-    def row(lo, hi, idx, val):
-        h.addRow(lo, hi, len(idx), np.array(idx, dtype=np.int32), np.array(val, dtype=float))
-
-    by_line: dict[int, list[int]] = {}
-    by_stock: dict[tuple[int, int], list[tuple[int, float]]] = {}
-    for (line, n), c in z.items():
-        by_line.setdefault(line, []).append(c)
-        by_stock.setdefault((n, int(d.line_sku[line])), []).append((c, float(d.line_qty[line])))
-        row(-inf, 0, [c, s[int(d.line_order[line]), n]], [1.0, -1.0])
-    for line in range(nL):
-        idx = by_line.get(line, []) + [u0 + line]
-        row(1, 1, idx, [1.0] * len(idx))
-    for (n, sku), ent in by_stock.items():
-        if sum(q for _, q in ent) > d.stock[n, sku]:
-            row(-inf, float(d.stock[n, sku]), [c for c, _ in ent], [q for _, q in ent])
-    for (o, n), c in s.items():
-        row(-inf, 0, [c, y0 + n], [1.0, -1.0])
-    h.run()
-    info = h.getInfo()
-    return float(info.objective_function_value), float(info.mip_dual_bound), time.perf_counter() - t0
+    obj, bound, _status = compact_fixed_charge(d, rel_gap=1e-4, time_limit=time_limit)
+    return obj, bound, time.perf_counter() - t0
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Fixed node costs on batches too big for the whole-model exact MIP (issue 22): the reduced MIP step
 (`solve._reduced_exact`: every node-open variable, per order its columns of least LP reduced cost)
-against an exact HiGHS MIP written here, independent of the solver's pattern model.
+against an exact HiGHS MIP (benchmarks/reference/fixed_charge.py), independent of the solver's pattern model.
 
 The reference is the compact facility-location MIP: z_ln (line l ships from node n), s_on (order o
 ships from n) >= z_ln, y_n (n is open) >= s_on, u_l (l unfilled); every line covered once, stock per
@@ -14,21 +14,17 @@ whole-model MIP gives way to it), so the reference stays quick; the LP-linking r
 
 from __future__ import annotations
 
-import contextlib
-import io
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.reference.fixed_charge import compact_fixed_charge
 from omnialloc.solvers.batch import BatchProblem, solve_batch
 from omnialloc.solvers.batch import solve as batch_solve
 from omnialloc.solvers.batch.model import solve_model
 from omnialloc.solvers.batch.patterns import build_patterns
-
-with contextlib.redirect_stdout(io.StringIO()):
-    import highspy
 
 
 def fixed_charge_batch(seed: int, n_nodes: int, n_orders: int, n_skus: int = 8, cap: bool = False) -> BatchProblem:
@@ -64,58 +60,10 @@ def fixed_charge_batch(seed: int, n_nodes: int, n_orders: int, n_skus: int = 8, 
 
 
 def compact_optimum(d) -> float:
-    """The batch's optimum by the compact MIP (see the module docstring)."""
-    O, N, nL = d.n_orders, d.n_nodes, len(d.line_order)
-    cost = np.zeros((O, N))
-    cost[d.cand_order, d.cand_node] = d.cand_cost + d.cand_extra
-    allowed = np.zeros((O, N), dtype=bool)
-    allowed[d.cand_order, d.cand_node] = True
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)  # HiGHS's scheduler is per process: the solver under test runs with 1 too
-    h.setOptionValue("mip_rel_gap", 0.0)
-    inf = highspy.kHighsInf
-    z = {(ln, n): None for ln in range(nL) for n in range(N)
-         if allowed[d.line_order[ln], n] and d.stock[n, d.line_sku[ln]] >= d.line_qty[ln]}
-    s = {(o, n): None for o in range(O) for n in range(N) if allowed[o, n]}
-    zc = {k: i for i, k in enumerate(z)}
-    sc = {k: len(zc) + i for i, k in enumerate(s)}
-    u0 = len(zc) + len(sc)
-    y0 = u0 + nL
-    col = y0 + N
-    costs = np.zeros(col)
-    for (o, n), c in sc.items():
-        costs[c] = cost[o, n]
-    costs[u0:y0] = d.order_pen[d.line_order] * d.line_qty
-    costs[y0:] = d.fixed
-    h.addVars(col, np.zeros(col), np.ones(col))
-    h.changeColsCost(col, np.arange(col, dtype=np.int32), costs)
-    h.changeColsIntegrality(col, np.arange(col, dtype=np.int32), np.full(col, highspy.HighsVarType.kInteger))
-
-    def row(lo, hi, idx, val):
-        h.addRow(lo, hi, len(idx), np.array(idx, dtype=np.int32), np.array(val, dtype=float))
-
-    cover: dict[int, list[int]] = {}
-    stock: dict[tuple[int, int], list[tuple[int, float]]] = {}
-    ships: dict[int, list[int]] = {}
-    for (ln, n), c in zc.items():
-        cover.setdefault(ln, []).append(c)
-        stock.setdefault((n, int(d.line_sku[ln])), []).append((c, float(d.line_qty[ln])))
-        row(-inf, 0, [c, sc[int(d.line_order[ln]), n]], [1.0, -1.0])
-    for ln in range(nL):
-        idx = cover.get(ln, []) + [u0 + ln]
-        row(1, 1, idx, [1.0] * len(idx))
-    for (n, sku), ent in stock.items():
-        row(-inf, float(d.stock[n, sku]), [c for c, _ in ent], [q for _, q in ent])
-    for (o, n), c in sc.items():
-        row(-inf, 0, [c, y0 + n], [1.0, -1.0])
-        ships.setdefault(n, []).append(c)
-    for n, idx in ships.items():
-        if d.cap[n] >= 0:
-            row(-inf, float(d.cap[n]), idx, [1.0] * len(idx))
-    h.run()
-    assert h.modelStatusToString(h.getModelStatus()) == "Optimal"
-    return float(h.getInfo().objective_function_value)
+    """The batch's optimum by the compact MIP (see the module docstring), solved to optimality."""
+    obj, _bound, status = compact_fixed_charge(d)
+    assert status == "Optimal"
+    return obj
 
 
 @pytest.fixture
