@@ -308,7 +308,7 @@ def allocate_in(uow, ctx, order: Order, actor: str, *, routing: Routing | None =
         move_order(uow, order, target, actor, f"{len(created)} shipment(s) planned", current=True,
                    promise=promised, shipments=created, objective_paise=plan.objective_paise)
     # Every (node, SKU) in sorted order (no deadlocks between concurrent reservers; one statement on PostgreSQL)
-    if not uow.inventory.reserve_all(dict(need), {key: kept[key] for key in need if key in kept}):
+    if not uow.inventory.reserve_all(need, kept):  # (reserve_all reads only need's keys of kept)
         order.status, order.promised_by, order.promise_source = before
         metrics.RESERVATION_CONFLICTS.inc()
         raise ReservationConflict(", ".join(f"{sku} at {node}" for node, sku in sorted(need)))
